@@ -1,0 +1,135 @@
+"""The ``peerimpact`` command."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+import pandas as pd
+
+from .problems import Problems, display_path
+from .study import InvalidStudy, load_questionnaire_file, load_study
+
+EXIT_OK, EXIT_PROBLEMS = 0, 2
+
+
+def _is_study(path: Path) -> bool:
+    return path.is_dir() or path.name == "study.yml"
+
+
+def _report(problems: Problems, stream=sys.stdout) -> None:
+    for problem in problems.sorted():
+        print(problem.format(), file=stream)
+    print(problems.summary(), file=stream)
+
+
+def _load(args: argparse.Namespace):
+    """(scores, problems) of a study folder or of one questionnaire file."""
+    path = Path(args.path)
+    if _is_study(path):
+        study = load_study(path, out_of_range=args.out_of_range)
+        scores = study.scores
+        if args.instrument:
+            scores = scores[scores["instrument"].isin(args.instrument)]
+        return scores, study.problems
+    _, scores, problems = load_questionnaire_file(path, instruments=args.instrument,
+                                                  out_of_range=args.out_of_range, study=args.study)
+    return scores, problems
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    _, problems = _load(args)
+    _report(problems)
+    return EXIT_PROBLEMS if problems.has_errors else EXIT_OK
+
+
+def write_csv_atomic(frame: pd.DataFrame, out: Path) -> None:
+    """Write next to ``out`` and rename, so a failed write never leaves half a file."""
+    out.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{out.name}.", dir=out.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
+            frame.to_csv(handle, index=False, lineterminator="\n")
+        os.replace(tmp, out)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def cmd_score(args: argparse.Namespace) -> int:
+    out = Path(args.out)
+    inputs = {Path(args.path).resolve()}
+    if out.resolve() in inputs or (Path(args.path).is_dir() and Path(args.path).resolve() in out.resolve().parents
+                                   and out.suffix != ".csv"):
+        print(f"refusing to write over an input file: {args.out}", file=sys.stderr)
+        return EXIT_PROBLEMS
+    scores, problems = _load(args)
+    if problems:
+        _report(problems, sys.stderr)
+    if problems.has_errors:
+        print(f"not written: {display_path(out)} (fix the errors above, or score out-of-range values as "
+              "missing with --out-of-range missing)", file=sys.stderr)
+        return EXIT_PROBLEMS
+    write_csv_atomic(scores, out)
+    print(f"{len(scores)} scores of {scores['participant_id'].nunique()} participants written to {display_path(out)}")
+    return EXIT_OK
+
+
+def cmd_synth(args: argparse.Namespace) -> int:
+    from .synthetic import write
+
+    written = write(args.out, seed=args.seed)
+    print(f"example study written to {display_path(args.out)} ({len(written)} files)")
+    return EXIT_OK
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from . import __version__
+    from .synthetic import DEFAULT_SEED
+
+    parser = argparse.ArgumentParser(prog="peerimpact", description=__doc__)
+    parser.add_argument("--version", action="version", version=f"peerimpact {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    def data_args(p: argparse.ArgumentParser) -> None:
+        p.add_argument("path", help="a study folder (with study.yml) or one questionnaire file")
+        p.add_argument("--instrument", action="append", metavar="NAME",
+                       help="only this instrument (repeatable); default: all the study's")
+        p.add_argument("--out-of-range", choices=["error", "missing"], default="error",
+                       help="an item value outside its range is an error (default) or a missing item")
+        p.add_argument("--study", metavar="DIR",
+                       help="with a single file: take sites, timepoints and missing codes from this study")
+
+    p = sub.add_parser("validate", help="check a study or a questionnaire file; list every problem")
+    data_args(p)
+    p.set_defaults(func=cmd_validate)
+
+    p = sub.add_parser("score", help="score questionnaires to a CSV file")
+    data_args(p)
+    p.add_argument("--out", required=True, metavar="FILE.csv", help="where to write the scores")
+    p.set_defaults(func=cmd_score)
+
+    p = sub.add_parser("synth", help="write the synthetic example study")
+    p.add_argument("--out", required=True, metavar="DIR")
+    p.add_argument("--seed", type=int, default=DEFAULT_SEED)
+    p.set_defaults(func=cmd_synth)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except InvalidStudy as exc:
+        _report(exc.problems)
+        return EXIT_PROBLEMS
+    except OSError as exc:
+        print(f"peerimpact: {exc}", file=sys.stderr)
+        return EXIT_PROBLEMS
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,247 @@
+"""Typed models of the YAML files a study and the analysis are described by.
+
+Every problem in a YAML file is reported with the file, the line and the key path,
+all at once, before any data are read.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from pathlib import Path
+from typing import Any, Literal, TypeVar
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from .problems import Problems
+
+DEFAULT_MISSING_CODES = ["", "NA", "-99", "-9"]
+
+M = TypeVar("M", bound=BaseModel)
+
+
+class _Loader(yaml.SafeLoader):
+    """YAML 1.1 without its surprises: ``029`` stays a string, ``no``/``on`` stay strings."""
+
+
+_Loader.yaml_implicit_resolvers = {
+    first: [(tag, rx) for tag, rx in resolvers if tag not in ("tag:yaml.org,2002:int", "tag:yaml.org,2002:bool")]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+_Loader.add_implicit_resolver(
+    "tag:yaml.org,2002:int", re.compile(r"^[-+]?(?:0|[1-9][0-9]*)$"), list("-+0123456789")
+)
+_Loader.add_implicit_resolver(
+    "tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF")
+)
+
+
+def read_yaml(path: Path, problems: Problems) -> tuple[Any, yaml.Node | None]:
+    """Parse a YAML file; syntax errors become problems with their line."""
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as exc:
+        problems.add(path, None, None, None, "unreadable", f"cannot read file: {exc}")
+        return None, None
+    try:
+        node = yaml.compose(text, Loader=_Loader)
+        data = yaml.load(text, Loader=_Loader)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = mark.line + 1 if mark is not None else None
+        problems.add(path, line, None, None, "yaml-syntax", f"not valid YAML: {getattr(exc, 'problem', exc)}")
+        return None, None
+    return data, node
+
+
+def _line_of(node: yaml.Node | None, loc: tuple[Any, ...]) -> int | None:
+    """Line of the deepest node on a key path that exists in the file."""
+    if node is None:
+        return None
+    for key in loc:
+        if isinstance(node, yaml.MappingNode):
+            child = next((v for k, v in node.value if k.value == str(key)), None)
+        elif isinstance(node, yaml.SequenceNode) and isinstance(key, int) and key < len(node.value):
+            child = node.value[key]
+        else:
+            child = None
+        if child is None:
+            break
+        node = child
+    return node.start_mark.line + 1
+
+
+def parse_model(model: type[M], path: Path, problems: Problems) -> M | None:
+    """Read ``path`` into ``model``; every problem goes to ``problems`` with file, line and key."""
+    data, node = read_yaml(path, problems)
+    if data is None and node is None:
+        return None
+    if not isinstance(data, dict):
+        problems.add(path, 1, None, None, "params", "expected a mapping of keys to values at the top level")
+        return None
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        for err in exc.errors():
+            loc = tuple(err["loc"])
+            key = ".".join(str(k) for k in loc) or None
+            value = err.get("input") if err["type"] not in ("missing", "extra_forbidden") else None
+            if isinstance(value, (dict, list)):
+                value = None
+            message = err["msg"]
+            if err["type"] == "extra_forbidden":
+                message = "unknown key"
+            elif err["type"] == "missing":
+                message = "required key is missing"
+            problems.add(path, _line_of(node, loc), key, value, "params", message)
+        return None
+
+
+def _as_str_list(value: Any) -> Any:
+    """Accept a scalar or a list of scalars; numbers become strings; ``"1-14"`` expands."""
+    if value is None:
+        return []
+    if isinstance(value, (str, int)):
+        value = [value]
+    if not isinstance(value, list):
+        return value
+    out: list[Any] = []
+    for v in value:
+        if isinstance(v, bool):
+            out.append(v)
+        elif isinstance(v, int):
+            out.append(str(v))
+        elif isinstance(v, str) and (m := re.fullmatch(r"\s*(\d+)\s*-\s*(\d+)\s*", v)):
+            lo, hi = int(m.group(1)), int(m.group(2))
+            out.extend(str(i) for i in range(lo, hi + 1))
+        else:
+            out.append(v)
+    return out
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+# --------------------------------------------------------------------------- instruments
+
+
+class MissingRule(_Strict):
+    """How many items of a subscale may be missing, and whether the score is then prorated."""
+
+    max_missing: int = Field(1, ge=0)
+    prorate: bool = True
+
+
+class Subscale(_Strict):
+    label: str
+    items: list[str]
+    method: Literal["sum", "mean"]
+    reverse: list[str] = []
+    max_missing: int | None = Field(None, ge=0)
+    prorate: bool | None = None
+
+    _lists = field_validator("items", "reverse", mode="before")(_as_str_list)
+
+    @model_validator(mode="after")
+    def _reverse_within_items(self) -> "Subscale":
+        stray = [i for i in self.reverse if i not in self.items]
+        if stray:
+            raise ValueError(f"reverse-keyed items {stray} are not items of this subscale")
+        return self
+
+
+class Instrument(_Strict):
+    """An instrument's items, response range and subscales (see ``params/instruments``)."""
+
+    id: str = Field(pattern=r"^[a-z][a-z0-9]*$")
+    name: str
+    min: int
+    max: int
+    items: list[str]
+    subscales: dict[str, Subscale]
+    missing: MissingRule = MissingRule()
+    layout_confirmed: bool = True
+    note: str | None = None
+    source: str | None = None
+
+    _lists = field_validator("items", mode="before")(_as_str_list)
+
+    @model_validator(mode="after")
+    def _check(self) -> "Instrument":
+        if self.min >= self.max:
+            raise ValueError("min must be below max")
+        for name, sub in self.subscales.items():
+            unknown = [i for i in sub.items if i not in self.items]
+            if unknown:
+                raise ValueError(f"subscale {name!r} names items that are not listed: {unknown}")
+        return self
+
+    def column(self, item: str) -> str:
+        """Column name of an item in the canonical questionnaire frame."""
+        return f"{self.id}_{item}"
+
+    @property
+    def columns(self) -> list[str]:
+        return [self.column(i) for i in self.items]
+
+    def rule_for(self, subscale: str) -> MissingRule:
+        sub = self.subscales[subscale]
+        return MissingRule(
+            max_missing=self.missing.max_missing if sub.max_missing is None else sub.max_missing,
+            prorate=self.missing.prorate if sub.prorate is None else sub.prorate,
+        )
+
+
+# --------------------------------------------------------------------------- study
+
+
+class StudyFiles(_Strict):
+    participants: str
+    questionnaires: list[str]
+    service_use: str | None = None
+    contacts: str | None = None
+    codebook: str | None = None
+    excerpts: str | None = None
+
+    _lists = field_validator("questionnaires", mode="before")(_as_str_list)
+
+
+class Cohort(_Strict):
+    """A cohort is the participants whose columns match every ``where`` entry."""
+
+    label: str
+    where: dict[str, list[str]]
+
+    @field_validator("where", mode="before")
+    @classmethod
+    def _values_as_lists(cls, value: Any) -> Any:
+        if isinstance(value, dict):
+            return {k: _as_str_list(v) for k, v in value.items()}
+        return value
+
+
+class StudyConfig(_Strict):
+    """``study.yml``: what a study's files are and what they may contain."""
+
+    name: str
+    data_cut: dt.date | None = None
+    sites: list[str] = Field(min_length=1)
+    timepoints: list[str] = Field(min_length=1)
+    instruments: list[str] = []
+    missing_codes: list[str] = list(DEFAULT_MISSING_CODES)
+    services: dict[str, str] = {}
+    cohorts: dict[str, Cohort] = {}
+    files: StudyFiles
+
+    _lists = field_validator("sites", "timepoints", "instruments", "missing_codes", mode="before")(_as_str_list)
+
+    @model_validator(mode="after")
+    def _unique(self) -> "StudyConfig":
+        for name in ("sites", "timepoints"):
+            values = [v.upper() for v in getattr(self, name)]
+            dupes = sorted({v for v in values if values.count(v) > 1})
+            if dupes:
+                raise ValueError(f"{name} listed twice (ignoring case): {dupes}")
+        return self

@@ -1,0 +1,214 @@
+"""A study: its ``study.yml``, its files read and validated, its questionnaires scored."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterable
+
+import pandas as pd
+
+from . import io, validate
+from .config import StudyConfig, parse_model
+from .instruments import SCORE_COLUMNS, Instrument, load_instrument, score
+from .problems import Problems
+from .resources import params_dir
+from .validate import OutOfRange, Vocabulary
+
+
+class InvalidStudy(Exception):
+    """The study cannot be read at all (its ``study.yml`` or an instrument is invalid)."""
+
+    def __init__(self, problems: Problems) -> None:
+        self.problems = problems
+        super().__init__("\n".join(p.format() for p in problems.sorted()))
+
+
+@dataclass
+class Study:
+    """A validated study: canonical frames, scores and every problem found on the way.
+
+    Frames (documented column by column in the README, "Input data"):
+    ``participants``, ``questionnaires`` (item level, one row per participant and
+    timepoint), ``service_use``, ``contacts``, ``scores``; ``codebook`` and ``excerpts``
+    are ``None`` until a study provides qualitative data.
+    """
+
+    path: Path
+    config: StudyConfig
+    instruments: dict[str, Instrument]
+    participants: pd.DataFrame
+    questionnaires: pd.DataFrame
+    service_use: pd.DataFrame
+    contacts: pd.DataFrame
+    scores: pd.DataFrame
+    problems: Problems = field(default_factory=Problems)
+    codebook: pd.DataFrame | None = None
+    excerpts: pd.DataFrame | None = None
+
+    @property
+    def sites(self) -> list[str]:
+        return list(self.config.sites)
+
+    @property
+    def timepoints(self) -> list[str]:
+        return list(self.config.timepoints)
+
+    def cohort_ids(self, name: str) -> list[str]:
+        """Participant IDs of a cohort defined in ``study.yml``."""
+        cohort = self.config.cohorts[name]
+        mask = pd.Series(True, index=self.participants.index)
+        for column, values in cohort.where.items():
+            mask &= self.participants[column].astype("string").isin(values).fillna(False)
+        return self.participants.loc[mask, "participant_id"].tolist()
+
+    def __repr__(self) -> str:
+        return (f"<Study {self.config.name!r}: {len(self.participants)} participants at "
+                f"{len(self.sites)} sites, {len(self.questionnaires)} questionnaire records; "
+                f"{self.problems.summary()}>")
+
+
+def _study_yml(path: Path) -> Path:
+    return path / "study.yml" if path.is_dir() else path
+
+
+def load_instruments(names: Iterable[str], search: Iterable[Path], problems: Problems) -> dict[str, Instrument]:
+    found = {}
+    for name in names:
+        inst = load_instrument(name, search=search, problems=problems)
+        if inst is not None:
+            found[name] = inst
+    return found
+
+
+def all_instrument_names(search: Iterable[Path] = ()) -> list[str]:
+    names = set()
+    for folder in [*search, params_dir()]:
+        names.update(p.stem for p in (Path(folder) / "instruments").glob("*.yml"))
+    return sorted(names)
+
+
+def load_study(path: str | Path = None, *, out_of_range: OutOfRange = "error",
+               params: str | Path | None = None) -> Study:
+    """Read, validate and score a study.
+
+    Parameters
+    ----------
+    path : str or Path, optional
+        A study folder holding ``study.yml`` (or the ``study.yml`` itself). Default: the
+        embedded example study.
+    out_of_range : {"error", "missing"}
+        What an item value outside its instrument's range is: an error (default), or a
+        missing item reported as a warning.
+    params : str or Path, optional
+        A params folder whose ``instruments/`` override the defaults.
+
+    Returns
+    -------
+    Study
+        Problems in the data files are collected in ``Study.problems``; records with an
+        error are left out of the frames. Raises :class:`InvalidStudy` only when
+        ``study.yml`` or an instrument definition cannot be used.
+
+    Examples
+    --------
+    >>> import peerimpact
+    >>> study = peerimpact.load_study()
+    >>> study.problems.has_errors
+    False
+    >>> sorted(study.scores["instrument"].unique())
+    ['itp', 'mbi', 'mjs', 'wemwbs']
+    """
+    from .resources import example_study_dir
+
+    yml = _study_yml(Path(path) if path is not None else example_study_dir())
+    problems = Problems()
+    if not yml.is_file():
+        problems.add(yml, None, None, None, "file-missing", "study.yml not found")
+        raise InvalidStudy(problems)
+    config = parse_model(StudyConfig, yml, problems)
+    if config is None:
+        raise InvalidStudy(problems)
+    root = yml.parent
+    search = [root] + ([Path(params)] if params else [])
+    instruments = load_instruments(config.instruments, search, problems)
+    if problems.has_errors:
+        raise InvalidStudy(problems)
+    vocab = Vocabulary(timepoints=config.timepoints, sites=config.sites, instruments=instruments,
+                       missing_codes=config.missing_codes, services=config.services)
+    files = config.files
+
+    def table(name: str | None) -> io.RawTable | None:
+        return io.read_table(root / name, problems) if name else None
+
+    raw = table(files.participants)
+    people = validate.participants(raw, vocab, problems) if raw else validate.empty_participants()
+    for column in {c for cohort in config.cohorts.values() for c in cohort.where}:
+        if column not in people.columns:
+            problems.add(yml, None, "cohorts", column, "params", "cohort filters on a column the participants file lacks")
+    ids = set(people["participant_id"])
+    parts = [validate.questionnaire_records(t, vocab, problems, out_of_range)
+             for t in map(table, files.questionnaires) if t is not None]
+    questionnaires = validate.merge_questionnaires(parts, problems)
+    questionnaires = validate.attach_sites(questionnaires, people, problems)
+    questionnaires = _in_timepoint_order(questionnaires, config.timepoints)
+    raw = table(files.service_use)
+    services = validate.service_use(raw, vocab, problems, ids) if raw else pd.DataFrame(columns=validate.SERVICE_USE_COLUMNS)
+    raw = table(files.contacts)
+    contacts = validate.contacts(raw, vocab, problems, ids) if raw else pd.DataFrame(columns=validate.CONTACT_COLUMNS)
+    scores = score_all(questionnaires, instruments, config.timepoints)
+    return Study(yml.parent, config, instruments, people, questionnaires.drop(columns=["_file", "_line"],
+                 errors="ignore"), services, contacts, scores, problems)
+
+
+def _in_timepoint_order(frame: pd.DataFrame, timepoints: list[str]) -> pd.DataFrame:
+    if frame.empty:
+        return frame
+    order = frame["timepoint"].map({t: i for i, t in enumerate(timepoints)})
+    return frame.assign(_o=order).sort_values(["participant_id", "_o"], kind="stable").drop(
+        columns="_o").reset_index(drop=True)
+
+
+def score_all(questionnaires: pd.DataFrame, instruments: dict[str, Instrument],
+              timepoints: list[str]) -> pd.DataFrame:
+    """Scores of every instrument, in participant, timepoint and subscale order."""
+    parts = [score(questionnaires, inst) for inst in instruments.values()]
+    parts = [p for p in parts if not p.empty]
+    if not parts:
+        return pd.DataFrame(columns=SCORE_COLUMNS)
+    out = pd.concat(parts, ignore_index=True)
+    out["timepoint"] = pd.Categorical(out["timepoint"], categories=timepoints)
+    return out
+
+
+def load_questionnaire_file(path: str | Path, *, instruments: Iterable[str] | None = None,
+                            out_of_range: OutOfRange = "error", study: str | Path | None = None
+                            ) -> tuple[pd.DataFrame, pd.DataFrame, Problems]:
+    """Validate and score one questionnaire file on its own.
+
+    Sites, timepoints and missing codes come from ``study`` (a study folder) when given;
+    otherwise any site is accepted, timepoints are T1–T3 and the default missing codes apply.
+    Returns the item-level records, their scores and the problems found.
+    """
+    problems = Problems()
+    vocab_args: dict = {}
+    search: list[Path] = []
+    if study is not None:
+        yml = _study_yml(Path(study))
+        config = parse_model(StudyConfig, yml, problems)
+        if config is None:
+            raise InvalidStudy(problems)
+        search = [yml.parent]
+        vocab_args = dict(timepoints=config.timepoints, sites=config.sites, missing_codes=config.missing_codes)
+        instruments = instruments or config.instruments
+    names = list(instruments) if instruments else all_instrument_names(search)
+    insts = load_instruments(names, search, problems)
+    if problems.has_errors:
+        raise InvalidStudy(problems)
+    vocab = Vocabulary(instruments=insts, **vocab_args)
+    raw = io.read_table(path, problems)
+    records = validate.questionnaire_records(raw, vocab, problems, out_of_range) if raw else pd.DataFrame()
+    records = validate.merge_questionnaires([records], problems)
+    records = _in_timepoint_order(records, vocab.timepoints)
+    scores = score_all(records, insts, vocab.timepoints)
+    return records.drop(columns=["_file", "_line"], errors="ignore"), scores, problems

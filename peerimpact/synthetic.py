@@ -1,0 +1,275 @@
+"""The embedded example study: synthetic, deterministic, shaped like Gillard et al. (2022).
+
+Sample sizes, site sizes, attrition, Table 1 category counts and Table 2 service-use
+counts follow the paper's published figures (Gillard et al. 2022, BMC Psychiatry,
+doi:10.1186/s12888-022-03999-9, CC BY 4.0). Item responses are drawn around the
+published Table 3 means; no real participant's data is involved.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from .config import Instrument
+from .instruments import load_instrument
+
+DEFAULT_SEED = 2022
+SITES = {"S1": 5, "S2": 7, "S3": 6, "S4": 5, "S5": 3, "S6": 3, "S7": 3}
+TIMEPOINTS = ["T1", "T2", "T3"]
+N_T2, N_T3 = 20, 21
+INSTRUMENTS = ["wemwbs", "mjs", "itp", "mbi"]
+
+# Published Table 1 counts (level: count); participants without a count have the item missing.
+CATEGORIES = {
+    "gender": {"Male": 10, "Female": 21, "Prefer not to say": 1},
+    "sexual_orientation": {"Bisexual": 3, "Lesbian/Gay": 2, "Heterosexual": 22, "Prefer not to say": 4},
+    "ethnicity": {
+        "White British": 20, "White Irish": 3, "White other": 2, "Arab": 1, "Black/Black British African": 1,
+        "Asian/Asian British Pakistani": 1, "Mixed White & Asian": 1, "Mixed other Mixed background": 1,
+    },
+    "highest_education_level": {
+        "Secondary school": 7, "More than secondary school": 10, "University graduate": 4, "Post-graduate": 4,
+    },
+    "marital_status": {"Married": 3, "Single": 16, "Divorced": 2, "In a relationship": 4},
+    "religion": {"No religion": 14, "Christian": 8, "Muslim": 3, "Religion not stated": 3},
+    "english_first_language": {"yes": 24, "no": 1},
+    "child_under_18_in_household": {"yes": 1, "no": 22},
+}
+# Days of sick leave of the 18 contracted workers with any (12 more had none): median 5, max 55.
+SICK_DAYS = [1, 1, 2, 2, 3, 4, 4, 5, 5, 5, 6, 7, 9, 19, 24, 33, 46, 55]
+
+# Published Table 2: (service id, label, people with any contact at T1, at T3).
+SERVICES = [
+    ("admission_mh", "Hospital admission (mental health)", 0, 0),
+    ("admission_ph", "Hospital admission (physical health)", 1, 0),
+    ("ae_mh", "A&E attendance (mental health)", 0, 0),
+    ("ae_ph", "A&E attendance (physical health)", 4, 0),
+    ("outpatient_mh", "Outpatient visit (mental health)", 5, 0),
+    ("psychiatrist", "Psychiatrist", 7, 3),
+    ("community_mh", "Community mental health services", 13, 6),
+    ("crisis_team", "Crisis & home treatment team", 0, 0),
+    ("psychological_therapy", "Psychological therapy", 4, 7),
+    ("gp", "GP", 13, 10),
+    ("primary_care_nurse", "Primary care nurse", 8, 3),
+    ("wellbeing_services", "Wellbeing services (community-based)", 9, 12),
+]
+
+# Published Table 3 means and SDs (T1, T2, T3) that item responses are drawn around.
+TARGETS = {
+    ("wemwbs", "total"): ((49.8, 47.7, 48.7), 9.5),
+    ("mjs", "personal_satisfaction"): ((4.3, 4.2, 4.2), 0.65),
+    ("mjs", "workload"): ((3.9, 3.8, 3.8), 0.75),
+    ("mjs", "professional_support"): ((4.5, 4.5, 4.4), 0.6),
+    ("mjs", "training"): ((3.9, 3.8, 3.6), 0.8),
+    ("mjs", "pay"): ((3.5, 3.4, 3.5), 1.1),
+    ("mjs", "prospects"): ((3.5, 3.5, 3.1), 1.0),
+    ("mjs", "standards_of_care"): ((4.0, 4.0, 3.9), 0.7),
+    ("itp", "leadership"): ((4.2, 4.4, 4.1), 0.6),
+    ("itp", "team_cohesion"): ((4.3, 4.3, 4.2), 0.8),
+    ("itp", "communication"): ((4.1, 4.0, 3.8), 0.7),
+    ("itp", "coordination"): ((4.2, 4.2, 4.1), 0.7),
+    ("itp", "conflict_management"): ((3.8, 3.8, 3.7), 0.45),
+    ("itp", "team_effectiveness"): ((4.0, 3.9, 3.7), 0.45),
+    ("itp", "workplace_conditions"): ((3.7, 3.9, 3.8), 0.8),
+    ("itp", "workplace_resources"): ((3.6, 3.6, 3.5), 0.9),
+    ("mbi", "emotional_exhaustion"): ((8.6, 9.8, 11.8), 9.0),
+    ("mbi", "depersonalization"): ((3.0, 4.4, 4.7), 3.8),
+    ("mbi", "personal_accomplishment"): ((39.3, 38.7, 37.5), 7.0),
+}
+ITEM_NOISE = 0.6      # SD of an item around its person's subscale level, in response units
+STABILITY = 0.7       # correlation of a person's level between timepoints
+P_MISSING_ITEM = 0.012
+
+STUDY_YML = """\
+# The embedded example study. Synthetic data shaped like Gillard et al. (2022),
+# BMC Psychiatry, doi:10.1186/s12888-022-03999-9: made by `peerimpact synth`.
+name: Example peer worker study (synthetic)
+data_cut: 2021-03-31
+sites: [{sites}]
+timepoints: [T1, T2, T3]
+instruments: [{instruments}]
+missing_codes: ["", "NA", "-99", "-9"]
+services:
+{services}
+cohorts:
+  wave1:
+    label: First recruitment wave
+    where: {{wave: "1"}}
+  wave2:
+    label: Second recruitment wave
+    where: {{wave: "2"}}
+files:
+  participants: participants.csv
+  questionnaires: questionnaires.csv
+  service_use: service_use.csv
+  contacts: contacts.csv
+"""
+
+
+def _fill(rng: np.random.Generator, counts: dict[str, int], n: int) -> list[str | None]:
+    values: list[str | None] = [level for level, c in counts.items() for _ in range(c)]
+    values += [None] * (n - len(values))
+    return [values[i] for i in rng.permutation(n)]
+
+
+def _scaled(rng: np.random.Generator, n: int, mean: float, sd: float, lo: float, hi: float) -> np.ndarray:
+    """n values with about the given mean and SD, whose smallest and largest are lo and hi."""
+    x = rng.normal(size=n)
+    x = (x - x.mean()) / x.std(ddof=1) * sd + mean
+    x = np.clip(x, lo, hi)
+    x[np.argmin(x)], x[np.argmax(x)] = lo, hi
+    return x
+
+
+def participants(rng: np.random.Generator) -> pd.DataFrame:
+    ids = [f"{site}-PW{i:02d}" for site, n in SITES.items() for i in range(1, n + 1)]
+    n = len(ids)
+    frame = pd.DataFrame({"participant_id": ids, "site": [i.split("-")[0] for i in ids]})
+    for column, counts in CATEGORIES.items():
+        frame[column] = _fill(rng, counts, n)
+    ages = np.full(n, np.nan)
+    ages[rng.permutation(n)[:27]] = np.round(_scaled(rng, 27, 42.9, 9.0, 26, 59))
+    frame["age"] = ages
+    bank = set(rng.choice(n, size=2, replace=False).tolist())
+    frame["contract_type"] = ["bank" if i in bank else "contracted" for i in range(n)]
+    months = np.round(_scaled(rng, n, 17.7, 8.2, 6.1, 31.6), 1)
+    frame["months_in_post"] = months
+    frame["wave"] = np.where(months >= np.median(months), "1", "2")
+    contracted = [i for i in range(n) if i not in bank]
+    hours = np.full(n, np.nan)
+    hours[contracted] = rng.choice([10, 15, 15, 16, 18.75, 18.75, 20, 22.5], size=len(contracted))
+    hours[contracted[0]], hours[contracted[1]] = 10, 30
+    frame["contracted_hours"] = hours
+    sick = np.full(n, np.nan)
+    sick[contracted] = [SICK_DAYS[i] if i < len(SICK_DAYS) else 0 for i in rng.permutation(len(contracted))]
+    frame["sick_days"] = sick
+    return frame
+
+
+def _respondents(rng: np.random.Generator, ids: list[str]) -> dict[str, list[str]]:
+    return {
+        "T1": list(ids),
+        "T2": sorted(rng.choice(ids, size=N_T2, replace=False).tolist()),
+        "T3": sorted(rng.choice(ids, size=N_T3, replace=False).tolist()),
+    }
+
+
+def _subscale_items(rng: np.random.Generator, inst: Instrument, subscale: str, level: float) -> dict[str, float]:
+    """Items of one subscale for one person at one timepoint, around an item-mean ``level``."""
+    sub = inst.subscales[subscale]
+    raw = np.clip(np.round(level + rng.normal(0, ITEM_NOISE, size=len(sub.items))), inst.min, inst.max)
+    out = {}
+    for item, value in zip(sub.items, raw):
+        out[inst.column(item)] = float(inst.min + inst.max - value if item in sub.reverse else value)
+    return out
+
+
+def questionnaires(rng: np.random.Generator, people: pd.DataFrame) -> pd.DataFrame:
+    ids = people["participant_id"].tolist()
+    who = _respondents(rng, ids)
+    insts = {name: load_instrument(name) for name in INSTRUMENTS}
+    latent = {key: rng.normal(size=len(ids)) for key in TARGETS}
+    rows = []
+    for t, tp in enumerate(TIMEPOINTS):
+        for p, pid in enumerate(ids):
+            if pid not in who[tp]:
+                continue
+            row: dict = {"participant_id": pid, "site": pid.split("-")[0], "timepoint": tp}
+            for (name, subscale), (means, sd) in TARGETS.items():
+                inst = insts[name]
+                k = len(inst.subscales[subscale].items)
+                per_item = 1 if inst.subscales[subscale].method == "mean" else k
+                z = STABILITY * latent[(name, subscale)][p] + np.sqrt(1 - STABILITY**2) * rng.normal()
+                level = (means[t] + z * sd) / per_item
+                row.update(_subscale_items(rng, inst, subscale, level))
+            rows.append(row)
+    frame = pd.DataFrame(rows)
+    item_cols = [c for name in INSTRUMENTS for c in insts[name].columns]
+    values = frame[item_cols].to_numpy(dtype=float, copy=True)
+    values[rng.random(values.shape) < P_MISSING_ITEM] = np.nan
+    frame[item_cols] = values
+    return frame[["participant_id", "site", "timepoint", *item_cols]]
+
+
+def service_use(rng: np.random.Generator, people: pd.DataFrame, who_t3: list[str]) -> pd.DataFrame:
+    ids = people["participant_id"].tolist()
+    rows = []
+    for tp, respondents, col in (("T1", ids, 2), ("T3", who_t3, 3)):
+        for service in SERVICES:
+            yes = set(rng.choice(respondents, size=service[col], replace=False).tolist())
+            rows += [{"participant_id": pid, "timepoint": tp, "service": service[0],
+                      "contact": "yes" if pid in yes else "no"} for pid in respondents]
+    return pd.DataFrame(rows).sort_values(["participant_id", "timepoint"], kind="stable").reset_index(drop=True)
+
+
+def contacts(rng: np.random.Generator, people: pd.DataFrame) -> pd.DataFrame:
+    ids = people["participant_id"].tolist()
+    recording = sorted(rng.choice(ids, size=len(ids) - 2, replace=False).tolist())
+    n = len(recording)
+    f2f = np.exp(rng.normal(3.6, 0.8, size=n))
+    f2f = np.round(f2f / f2f.sum() * (1682 - 2 - 273)).astype(int)
+    lo, hi = np.argmin(f2f), np.argmax(f2f)
+    f2f[lo], f2f[hi] = 2, 273
+    rest = [i for i in range(n) if i not in (lo, hi)]
+    f2f[rest[0]] += 1682 - f2f.sum()
+    supported = np.clip(np.round(_scaled(rng, n, 9.7, 8.0, 1, 39)), 1, 39).astype(int)
+    start = dt.date(2019, 1, 7)
+    rows = []
+    for i, pid in enumerate(recording):
+        people_ids = [f"{pid}-P{j:02d}" for j in range(1, supported[i] + 1)]
+        kinds = ([("face_to_face", "yes")] * int(f2f[i])
+                 + [("face_to_face", "no")] * int(rng.integers(0, 1 + f2f[i] // 8))
+                 + [("telephone", "yes")] * int(rng.integers(0, 1 + f2f[i] // 3)))
+        offsets = np.sort(rng.integers(0, 540, size=len(kinds)))
+        for (mode, done), day in zip([kinds[j] for j in rng.permutation(len(kinds))], offsets):
+            person = people_ids[int(rng.integers(0, len(people_ids)))] if len(people_ids) > 1 else people_ids[0]
+            minutes = int(rng.choice([15, 30, 45, 60, 60, 90, 120])) if done == "yes" else 0
+            rows.append({"participant_id": pid, "person_id": person,
+                         "date": (start + dt.timedelta(days=int(day))).isoformat(),
+                         "mode": mode, "duration_minutes": minutes, "completed": done})
+    return pd.DataFrame(rows)
+
+
+def generate(seed: int = DEFAULT_SEED) -> dict[str, pd.DataFrame]:
+    """All frames of the example study, as they are written to CSV."""
+    rng = np.random.default_rng(seed)
+    people = participants(rng)
+    quest = questionnaires(rng, people)
+    who_t3 = sorted(quest.loc[quest["timepoint"] == "T3", "participant_id"])
+    return {
+        "participants": people,
+        "questionnaires": quest,
+        "service_use": service_use(rng, people, who_t3),
+        "contacts": contacts(rng, people),
+    }
+
+
+def _csv_text(frame: pd.DataFrame) -> str:
+    def cell(v: object) -> str:
+        if v is None or (isinstance(v, float) and np.isnan(v)):
+            return ""
+        if isinstance(v, float):
+            return f"{v:g}"
+        return str(v)
+
+    text = frame.map(cell).to_csv(index=False, lineterminator="\n")
+    return text
+
+
+def write(out: str | Path, seed: int = DEFAULT_SEED) -> list[Path]:
+    """Write the example study (``study.yml`` and four CSV files) to ``out``."""
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    written = []
+    for name, frame in generate(seed).items():
+        path = out / f"{name}.csv"
+        path.write_text(_csv_text(frame), encoding="utf-8", newline="")
+        written.append(path)
+    services = "\n".join(f"  {sid}: {label!r}".replace("'", '"') for sid, label, _, _ in SERVICES)
+    yml = STUDY_YML.format(sites=", ".join(SITES), instruments=", ".join(INSTRUMENTS), services=services)
+    (out / "study.yml").write_text(yml, encoding="utf-8")
+    return [out / "study.yml", *written]
