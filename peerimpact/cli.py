@@ -20,7 +20,8 @@ def _is_study(path: Path) -> bool:
     return path.is_dir() or path.name == "study.yml"
 
 
-def _report(problems: Problems, stream=sys.stdout) -> None:
+def _report(problems: Problems, stream=None) -> None:
+    stream = stream or sys.stdout
     for problem in problems.sorted():
         print(problem.format(), file=stream)
     print(problems.summary(), file=stream)

@@ -237,11 +237,11 @@ class StudyConfig(_Strict):
 
     _lists = field_validator("sites", "timepoints", "instruments", "missing_codes", mode="before")(_as_str_list)
 
-    @model_validator(mode="after")
-    def _unique(self) -> "StudyConfig":
-        for name in ("sites", "timepoints"):
-            values = [v.upper() for v in getattr(self, name)]
-            dupes = sorted({v for v in values if values.count(v) > 1})
-            if dupes:
-                raise ValueError(f"{name} listed twice (ignoring case): {dupes}")
-        return self
+    @field_validator("sites", "timepoints")
+    @classmethod
+    def _unique(cls, values: list[str]) -> list[str]:
+        folded = [v.casefold() for v in values]
+        dupes = sorted({v for v in values if folded.count(v.casefold()) > 1})
+        if dupes:
+            raise ValueError(f"listed twice (ignoring case): {dupes}")
+        return values

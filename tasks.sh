@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# Set up and run peerimpact from a clone: `bash tasks.sh report` or `bash tasks.sh test`.
+# Installs what a fresh Debian machine lacks (venv support, Pango for PDFs), creates .venv
+# on first use and reinstalls the package only when pyproject.toml changes.
+set -euo pipefail
+cd "$(dirname "$0")"
+
+VENV=.venv
+PY=${PYTHON:-python3}
+
+as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
+
+system_packages() {
+    local missing=()
+    "$PY" -c 'import sys; sys.exit(sys.version_info < (3, 11))' || {
+        echo "peerimpact needs Python 3.11 or newer; $PY is $("$PY" --version 2>&1)" >&2; exit 1; }
+    "$PY" -c 'import ensurepip, venv' 2>/dev/null || missing+=("python3-venv")
+    if command -v ldconfig >/dev/null && ! ldconfig -p | grep -q 'libpangoft2-1.0.so.0'; then
+        missing+=("libpango-1.0-0" "libpangoft2-1.0-0" "fonts-dejavu-core")
+    fi
+    if [ ${#missing[@]} -gt 0 ]; then
+        echo "installing system packages: ${missing[*]}"
+        as_root apt-get update -qq
+        as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+    fi
+}
+
+setup() {
+    system_packages
+    [ -x "$VENV/bin/python" ] || "$PY" -m venv "$VENV"
+    if [ ! -f "$VENV/.installed" ] || [ pyproject.toml -nt "$VENV/.installed" ]; then
+        "$VENV/bin/python" -m pip install -q --upgrade pip
+        "$VENV/bin/python" -m pip install -q -e '.[test]'
+        touch "$VENV/.installed"
+    fi
+}
+
+report() {
+    setup
+    local example out=reports/example
+    example=$("$VENV/bin/python" -c 'from peerimpact.resources import example_study_dir; print(example_study_dir())')
+    "$VENV/bin/peerimpact" validate "$example"
+    "$VENV/bin/peerimpact" score "$example" --out "$out/scores.csv"
+    echo "Output: $out/scores.csv"
+}
+
+test() {
+    setup
+    "$VENV/bin/python" -m pytest -q "$@"
+}
+
+case "${1:-}" in
+    report) shift; report "$@" ;;
+    test) shift; test "$@" ;;
+    setup) setup ;;
+    *) echo "usage: bash tasks.sh report|test|setup" >&2; exit 2 ;;
+esac

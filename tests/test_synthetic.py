@@ -1,0 +1,59 @@
+"""The embedded example study: deterministic, shaped like the paper, valid."""
+
+import filecmp
+
+import pandas as pd
+
+from peerimpact import load_study
+from peerimpact.resources import example_study_dir
+from peerimpact.synthetic import SERVICES, SITES, generate, write
+
+
+def test_same_seed_same_files_and_shipped_copy_is_current(tmp_path):
+    a, b = write(tmp_path / "a"), write(tmp_path / "b")
+    for x, y in zip(a, b):
+        assert x.read_bytes() == y.read_bytes()
+    for x in a:
+        assert filecmp.cmp(x, example_study_dir() / x.name, shallow=False), f"{x.name} differs: run peerimpact synth"
+
+
+def test_other_seed_other_data(tmp_path):
+    assert not generate(1)["questionnaires"].equals(generate(2)["questionnaires"])
+
+
+def test_shape_follows_the_paper():
+    study = load_study()
+    assert not study.problems
+    people = study.participants
+    assert people["site"].value_counts().reindex(list(SITES)).tolist() == [5, 7, 6, 5, 3, 3, 3]
+    per_tp = study.questionnaires.groupby("timepoint")["participant_id"].nunique().to_dict()
+    assert per_tp == {"T1": 32, "T2": 20, "T3": 21}
+    assert people["gender"].value_counts().to_dict() == {"Female": 21, "Male": 10, "Prefer not to say": 1}
+    assert (people["contract_type"] == "bank").sum() == 2
+    assert people.loc[people["contract_type"] == "bank", ["contracted_hours", "sick_days"]].isna().all().all()
+    assert (people["sick_days"] == 0).sum() == 12
+
+
+def test_service_use_counts_are_table2():
+    use = load_study().service_use
+    counts = use[use["contact"]].groupby(["service", "timepoint"]).size()
+    for sid, _, t1, t3 in SERVICES:
+        assert counts.get((sid, "T1"), 0) == t1
+        assert counts.get((sid, "T3"), 0) == t3
+    assert use.groupby("timepoint")["participant_id"].nunique().to_dict() == {"T1": 32, "T3": 21}
+
+
+def test_contact_log_totals():
+    contacts = load_study().contacts
+    f2f = contacts[(contacts["mode"] == "face_to_face") & contacts["completed"]]
+    per_worker = f2f.groupby("participant_id").size()
+    assert len(per_worker) == 30 and per_worker.sum() == 1682
+    assert per_worker.min() == 2 and per_worker.max() == 273
+
+
+def test_items_in_range_with_some_missing():
+    study = load_study()
+    items = study.questionnaires.filter(regex=r"^wemwbs_")
+    assert items.min().min() >= 1 and items.max().max() <= 5
+    assert 0 < items.isna().sum().sum() < items.size * 0.05
+    assert isinstance(study.scores, pd.DataFrame) and study.scores["prorated"].any()
