@@ -87,6 +87,26 @@ def cmd_synth(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _csv_list(text: str) -> list[str]:
+    return [t.strip() for t in text.split(",") if t.strip()]
+
+
+def cmd_build(args: argparse.Namespace) -> int:
+    from .pipeline import build, summary
+
+    result = build(args.study, out=args.out, reports_dir=args.reports_dir, kinds=args.reports, only=args.only,
+                   formats=args.formats, jobs=args.jobs, force=args.force, isolated=args.isolated)
+    if result.problems.has_errors:
+        _report(result.problems)
+        print("nothing was built", file=sys.stderr)
+        return result.exit_code
+    for outcome in result.failed:
+        print(f"\n{outcome.id} failed (executed notebooks and log kept in "
+              f"{display_path(result.out / '_build' / outcome.id)}):\n{outcome.error}", file=sys.stderr)
+    print(summary(result))
+    return result.exit_code
+
+
 def build_parser() -> argparse.ArgumentParser:
     from . import __version__
     from .synthetic import DEFAULT_SEED
@@ -112,6 +132,18 @@ def build_parser() -> argparse.ArgumentParser:
     data_args(p)
     p.add_argument("--out", required=True, metavar="FILE.csv", help="where to write the scores")
     p.set_defaults(func=cmd_score)
+
+    p = sub.add_parser("build", help="build the reports (HTML, PDF, tables) of a study")
+    p.add_argument("--study", metavar="PATH", help="study folder (default: the embedded example)")
+    p.add_argument("--reports", type=_csv_list, metavar="KIND,...", help="only these kinds: study, site, cohort, funder")
+    p.add_argument("--only", type=_csv_list, metavar="ID,...", help="only these reports (e.g. study,site-S1)")
+    p.add_argument("--formats", type=_csv_list, metavar="html,pdf", help="only these formats")
+    p.add_argument("--jobs", type=int, metavar="N", help="reports built at once (default: number of cores)")
+    p.add_argument("--force", action="store_true", help="rebuild reports that are up to date")
+    p.add_argument("--isolated", action="store_true", help="a fresh kernel for every section")
+    p.add_argument("--out", default="reports", metavar="DIR", help="output folder (default: reports)")
+    p.add_argument("--reports-dir", metavar="DIR", help="report definitions (default: params/reports)")
+    p.set_defaults(func=cmd_build)
 
     p = sub.add_parser("synth", help="write the synthetic example study")
     p.add_argument("--out", required=True, metavar="DIR")

@@ -232,6 +232,7 @@ class StudyConfig(_Strict):
     instruments: list[str] = []
     missing_codes: list[str] = list(DEFAULT_MISSING_CODES)
     services: dict[str, str] = {}
+    categories: dict[str, list[str]] = {}   # participant column -> allowed levels, in table order
     cohorts: dict[str, Cohort] = {}
     files: StudyFiles
 

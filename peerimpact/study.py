@@ -135,7 +135,8 @@ def load_study(path: str | Path = None, *, out_of_range: OutOfRange = "error",
     if problems.has_errors:
         raise InvalidStudy(problems)
     vocab = Vocabulary(timepoints=config.timepoints, sites=config.sites, instruments=instruments,
-                       missing_codes=config.missing_codes, services=config.services)
+                       missing_codes=config.missing_codes, services=config.services,
+                       categories=config.categories)
     files = config.files
 
     def table(name: str | None) -> io.RawTable | None:

@@ -9,6 +9,7 @@ published Table 3 means; no real participant's data is involved.
 from __future__ import annotations
 
 import datetime as dt
+import json
 from pathlib import Path
 
 import numpy as np
@@ -95,6 +96,8 @@ instruments: [{instruments}]
 missing_codes: ["", "NA", "-99", "-9"]
 services:
 {services}
+categories:
+{categories}
 cohorts:
   wave1:
     label: First recruitment wave
@@ -269,7 +272,11 @@ def write(out: str | Path, seed: int = DEFAULT_SEED) -> list[Path]:
         path = out / f"{name}.csv"
         path.write_text(_csv_text(frame), encoding="utf-8", newline="")
         written.append(path)
-    services = "\n".join(f"  {sid}: {label!r}".replace("'", '"') for sid, label, _, _ in SERVICES)
-    yml = STUDY_YML.format(sites=", ".join(SITES), instruments=", ".join(INSTRUMENTS), services=services)
+    services = "\n".join(f"  {sid}: {json.dumps(label)}" for sid, label, _, _ in SERVICES)
+    categories = "\n".join(f"  {column}: [{', '.join(json.dumps(level) for level in levels)}]"
+                           for column, levels in CATEGORIES.items() if column not in ("english_first_language",
+                                                                                       "child_under_18_in_household"))
+    yml = STUDY_YML.format(sites=", ".join(SITES), instruments=", ".join(INSTRUMENTS), services=services,
+                           categories=categories)
     (out / "study.yml").write_text(yml, encoding="utf-8")
     return [out / "study.yml", *written]

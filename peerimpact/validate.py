@@ -50,6 +50,7 @@ class Vocabulary:
     instruments: dict[str, Instrument] = field(default_factory=dict)
     missing_codes: list[str] = field(default_factory=lambda: list(DEFAULT_MISSING_CODES))
     services: dict[str, str] = field(default_factory=dict)
+    categories: dict[str, list[str]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         numeric, text = set(), set()
@@ -171,12 +172,16 @@ class _Cells:
             return math.nan
         return value
 
-    def choice(self, row: list[str | None], line: int, name: str, allowed: Iterable[str]) -> str | None:
+    def choice(self, row: list[str | None], line: int, name: str, allowed: Iterable[str],
+               exact: bool = False) -> str | None:
+        """One of ``allowed``, ignoring case (and, unless ``exact``, spaces vs underscores)."""
         raw = self.labelled(row, name)
         if self.vocab.is_missing(raw):
             return None
         options = {a.casefold(): a for a in allowed}
-        key = str(raw).strip().casefold().replace(" ", "_").replace("-", "_")
+        key = str(raw).strip().casefold()
+        if not exact:
+            key = key.replace(" ", "_").replace("-", "_")
         if key not in options:
             self.add(line, self.header(name), raw, "unknown-value", f"expected one of {', '.join(options.values())}")
             return None
@@ -461,7 +466,10 @@ def participants(table: RawTable, vocab: Vocabulary, problems: Problems) -> pd.D
         pid, site = cells.ident(row, line), cells.site(row, line)
         values: dict = {"site": site}
         for name in PARTICIPANT_CATEGORIES + extra:
-            values[name] = cells.text(row, name)
+            if name in vocab.categories:
+                values[name] = cells.choice(row, line, name, vocab.categories[name], exact=True)
+            else:
+                values[name] = cells.text(row, name)
         for name in PARTICIPANT_FLAGS:
             values[name] = cells.flag(row, line, name)
         values["contract_type"] = cells.choice(row, line, "contract_type", CONTRACT_TYPES)
@@ -473,10 +481,12 @@ def participants(table: RawTable, vocab: Vocabulary, problems: Problems) -> pd.D
     frame = pd.DataFrame([{ID: k[0], **v} for k, (v, _) in kept.items()])
     if frame.empty:
         return empty_participants()
-    for name in PARTICIPANT_CATEGORIES + ["contract_type"]:
-        frame[name] = frame[name].astype("category")
-    if "contract_type" in frame:
-        frame["contract_type"] = frame["contract_type"].cat.set_categories(CONTRACT_TYPES)
+    levels = {**vocab.categories, "contract_type": CONTRACT_TYPES}
+    for name in PARTICIPANT_CATEGORIES + [c for c in extra if c in vocab.categories] + ["contract_type"]:
+        if name in levels:
+            frame[name] = pd.Categorical(frame[name], categories=levels[name])
+        else:
+            frame[name] = frame[name].astype("category")
     for name in PARTICIPANT_FLAGS:
         frame[name] = frame[name].astype("boolean")
     for name in PARTICIPANT_NUMBERS:

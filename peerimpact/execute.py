@@ -1,0 +1,142 @@
+"""Execute a report's section notebooks with papermill.
+
+By default one kernel serves all sections of a report: the kernel starts and imports
+once, and the namespace is reset before each section so that no variable leaks from one
+section into the next. ``isolated=True`` gives every section a kernel of its own.
+Kernels listen on IPC sockets in a private temporary folder, not on TCP ports.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import nbformat
+import papermill
+from jupyter_client.manager import AsyncKernelManager
+from nbclient.util import run_sync
+from papermill.clientwrap import PapermillNotebookClient
+from papermill.engines import NBClientEngine, papermill_engines
+from papermill.exceptions import PapermillExecutionError
+
+KERNEL = "python3"
+RESET_TAG = "peerimpact-reset"
+# First cell of every executed section: forget the previous section's variables and figures.
+RESET_SOURCE = ("%reset -f\nimport sys as _sys\n"
+                "if 'matplotlib.pyplot' in _sys.modules: _sys.modules['matplotlib.pyplot'].close('all')\n"
+                "del _sys")
+ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
+log = logging.getLogger("peerimpact.execute")
+
+
+@dataclass
+class SectionFailure:
+    """Where a section failed and the original exception, as the kernel reported it."""
+
+    section: str
+    cell_index: int
+    cell_source: str
+    ename: str
+    evalue: str
+    traceback: str
+
+    def format(self) -> str:
+        source = "\n".join(f"    {line}" for line in self.cell_source.splitlines())
+        return (f"section {self.section}, cell {self.cell_index}:\n{source}\n"
+                f"{self.traceback.rstrip()}\n{self.ename}: {self.evalue}")
+
+
+@dataclass
+class Execution:
+    notebooks: list[Path] = field(default_factory=list)
+    failure: SectionFailure | None = None
+    seconds: dict[str, float] = field(default_factory=dict)
+
+
+class SharedKernelEngine(NBClientEngine):
+    """papermill's nbclient engine, run against a kernel manager the caller owns."""
+
+    @classmethod
+    def execute_managed_notebook(cls, nb_man, kernel_name, log_output=False, stdout_file=None, stderr_file=None,
+                                 start_timeout=60, execution_timeout=None, km=None, **kwargs):
+        client = PapermillNotebookClient(nb_man, km=km, kernel_name=kernel_name, timeout=execution_timeout,
+                                         startup_timeout=start_timeout, log=logging.getLogger("papermill"),
+                                         log_output=log_output, stdout_file=stdout_file, stderr_file=stderr_file)
+        try:
+            return client.execute()
+        finally:
+            if client.kc is not None:  # the kernel lives on; its client for this section does not
+                client.kc.stop_channels()
+
+
+papermill_engines.register("peerimpact-shared", SharedKernelEngine)
+
+
+def declared_parameters(notebook: Path) -> set[str]:
+    """Names in a notebook's ``parameters`` cell."""
+    return set(papermill.inspect_notebook(str(notebook)))
+
+
+def with_reset_cell(path: Path) -> nbformat.NotebookNode:
+    nb = nbformat.read(path, as_version=4)
+    cell = nbformat.v4.new_code_cell(RESET_SOURCE, metadata={"tags": [RESET_TAG]})
+    cell.id = "peerimpact-reset"
+    nb.cells.insert(0, cell)
+    return nb
+
+
+def _failure(section: str, output: Path, exc: PapermillExecutionError) -> SectionFailure:
+    nb = nbformat.read(output, as_version=4)
+    tagged = [c for c in nb.cells if RESET_TAG in c.get("metadata", {}).get("tags", [])]
+    index = exc.cell_index - len(tagged)  # number the cell as the user's notebook does
+    return SectionFailure(section, index, exc.source, exc.ename, exc.evalue,
+                          ANSI.sub("", "\n".join(exc.traceback)))
+
+
+def _kernel_manager(sockets: Path) -> AsyncKernelManager:
+    """A kernel on local IPC sockets: no TCP port is opened, and nothing is sent in clear over a network."""
+    return AsyncKernelManager(kernel_name=KERNEL, transport="ipc", ip=str(sockets / "kernel"))
+
+
+def _shutdown(km: AsyncKernelManager) -> None:
+    if km.has_kernel:
+        run_sync(km.shutdown_kernel)(now=True)
+
+
+def execute_sections(sections: list[Path], parameters: dict, build_dir: Path, *, isolated: bool = False,
+                     timeout: int | None = 600) -> Execution:
+    """Run ``sections`` in order with ``parameters``; stop at the first section that fails.
+
+    Executed notebooks are written to ``build_dir`` (kept after a failure, for debugging).
+    """
+    result = Execution()
+    # A short private folder for the kernel's sockets (a socket path may not exceed ~100 bytes).
+    with tempfile.TemporaryDirectory(prefix="pi-") as sockets:
+        km = _kernel_manager(Path(sockets))
+        try:
+            for section in sections:
+                output = build_dir / f"{section.stem}.ipynb"
+                started = time.perf_counter()
+                try:
+                    papermill.execute_notebook(
+                        with_reset_cell(section), str(output), parameters=parameters,
+                        engine_name="peerimpact-shared", kernel_name=KERNEL, progress_bar=False,
+                        log_output=False, execution_timeout=timeout, km=km)
+                except PapermillExecutionError as exc:
+                    result.failure = _failure(section.stem, output, exc)
+                finally:
+                    result.seconds[section.stem] = time.perf_counter() - started
+                    if output.exists():
+                        result.notebooks.append(output)
+                if result.failure:
+                    break
+                if isolated:  # the next section gets a kernel of its own
+                    _shutdown(km)
+                    km = _kernel_manager(Path(sockets))
+        finally:
+            _shutdown(km)
+    return result

@@ -1,0 +1,136 @@
+"""A report's data extract: only the rows that report may show, as plain CSV files.
+
+The planner writes one extract per report and passes its folder to the report's kernel,
+so a site report's kernel never holds another site's rows. Study-wide figures a report
+may compare against are pre-aggregated (``comparators.csv``). An extract is plain CSV
+plus ``meta.json`` so that a study team can audit exactly what a report was given.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from io import StringIO
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+FRAMES = ("participants", "scores", "service_use", "contacts", "comparators")
+
+
+@dataclass
+class Extract:
+    """What one report may show: ``meta`` (report, scope, study vocabulary) and five frames."""
+
+    meta: dict[str, Any]
+    participants: pd.DataFrame
+    scores: pd.DataFrame
+    service_use: pd.DataFrame
+    contacts: pd.DataFrame
+    comparators: pd.DataFrame
+
+    @property
+    def title(self) -> str:
+        return self.meta["title"]
+
+    @property
+    def scope_label(self) -> str:
+        return self.meta["scope_label"]
+
+    @property
+    def timepoints(self) -> list[str]:
+        return self.meta["timepoints"]
+
+    def frames(self) -> dict[str, pd.DataFrame]:
+        return {name: getattr(self, name) for name in FRAMES}
+
+
+def comparators(scores: pd.DataFrame) -> pd.DataFrame:
+    """Study-wide n, mean and SD per instrument, subscale and timepoint."""
+    columns = ["instrument", "subscale", "timepoint", "n", "mean", "sd"]
+    if scores.empty:
+        return pd.DataFrame(columns=columns)
+    grouped = scores.dropna(subset=["score"]).groupby(["instrument", "subscale", "timepoint"], observed=True,
+                                                      sort=False)["score"]
+    out = grouped.agg(n="count", mean="mean", sd="std").reset_index()
+    return out[columns]
+
+
+def _kind(series: pd.Series) -> dict[str, Any]:
+    if isinstance(series.dtype, pd.CategoricalDtype):
+        return {"type": "category", "categories": [str(c) for c in series.cat.categories]}
+    if pd.api.types.is_bool_dtype(series):
+        return {"type": "boolean"}
+    if pd.api.types.is_datetime64_any_dtype(series):
+        return {"type": "datetime"}
+    if pd.api.types.is_integer_dtype(series):
+        return {"type": "int"}
+    if pd.api.types.is_float_dtype(series):
+        return {"type": "float"}
+    return {"type": "str"}
+
+
+def _csv(frame: pd.DataFrame) -> str:
+    out = frame.copy()
+    for col in out.columns:
+        if pd.api.types.is_datetime64_any_dtype(out[col]):
+            out[col] = out[col].dt.strftime("%Y-%m-%d")
+    buffer = StringIO()
+    out.to_csv(buffer, index=False, lineterminator="\n")
+    return buffer.getvalue()
+
+
+def serialise(extract: Extract) -> dict[str, bytes]:
+    """File name → content; the same extract always gives the same bytes."""
+    meta = dict(extract.meta)
+    meta["columns"] = {name: {col: _kind(frame[col]) for col in frame.columns}
+                       for name, frame in extract.frames().items()}
+    files = {f"{name}.csv": _csv(frame).encode("utf-8") for name, frame in extract.frames().items()}
+    files["meta.json"] = json.dumps(meta, indent=2, sort_keys=True, default=str).encode("utf-8")
+    return files
+
+
+def digest(files: dict[str, bytes]) -> str:
+    h = hashlib.sha256()
+    for name in sorted(files):
+        h.update(name.encode() + b"\0" + hashlib.sha256(files[name]).digest())
+    return h.hexdigest()
+
+
+def write_extract(files: dict[str, bytes], folder: str | Path) -> Path:
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, content in files.items():
+        (folder / name).write_bytes(content)
+    return folder
+
+
+def _restore(frame: pd.DataFrame, columns: dict[str, dict[str, Any]]) -> pd.DataFrame:
+    for col, kind in columns.items():
+        if col not in frame:
+            continue
+        t = kind["type"]
+        if t == "category":
+            frame[col] = pd.Categorical(frame[col], categories=kind["categories"])
+        elif t == "boolean":
+            frame[col] = frame[col].map({"True": True, "False": False}).astype("boolean")
+        elif t == "datetime":
+            frame[col] = pd.to_datetime(frame[col])
+        elif t == "int":
+            frame[col] = pd.to_numeric(frame[col]).astype("Int64")
+        elif t == "float":
+            frame[col] = pd.to_numeric(frame[col]).astype(float)
+    return frame
+
+
+def read_extract(folder: str | Path) -> Extract:
+    """Read an extract written by :func:`write_extract`, with its column types."""
+    folder = Path(folder)
+    meta = json.loads((folder / "meta.json").read_text(encoding="utf-8"))
+    frames = {}
+    for name in FRAMES:
+        frame = pd.read_csv(folder / f"{name}.csv", dtype=str, keep_default_na=False, na_values=[""])
+        frames[name] = _restore(frame, meta["columns"][name])
+    return Extract(meta=meta, **frames)

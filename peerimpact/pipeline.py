@@ -1,0 +1,363 @@
+"""The build: plan → extract → execute → render → publish, cached, in parallel, atomically.
+
+Layout of the output folder::
+
+    reports/<report-id>/report.html, report.pdf, tables/*.csv   what is shared
+    reports/index.html, reports/manifest.json                    what was built, from what
+    reports/_build/<report-id>/extract/, *.ipynb, build.log      what the kernel saw and did
+
+A report is staged in ``reports/.staging/`` and moved into place only when every step
+succeeded, so a failed rebuild leaves the previous good report untouched.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import logging
+import multiprocessing
+import os
+import shutil
+import sys
+import tempfile
+import time
+import traceback
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+from . import __version__
+from .execute import declared_parameters, execute_sections
+from .extract import digest, serialise, write_extract
+from .plan import PlannedReport, plan
+from .problems import Problems
+from .render import to_html, to_pdf
+from .resources import params_dir, templates_dir
+from .study import load_study
+
+PARAMETERS = ("extract", "tables_dir")
+FILES = {"html": "report.html", "pdf": "report.pdf"}
+_PACKAGE = Path(__file__).resolve().parent
+
+
+@dataclass
+class Job:
+    """Everything a worker process needs to build one report."""
+
+    id: str
+    kind: str
+    title: str
+    scope_label: str
+    sections: list[str]
+    formats: list[str]
+    extract_files: dict[str, bytes]
+    title_block: dict
+    out: str
+    isolated: bool
+    cache_key: str
+    hashes: dict
+
+
+@dataclass
+class Outcome:
+    id: str
+    status: str  # built | cached | failed
+    seconds: dict = field(default_factory=dict)
+    error: str | None = None
+    built_at: str | None = None
+
+
+@dataclass
+class BuildResult:
+    outcomes: list[Outcome]
+    problems: Problems
+    out: Path
+
+    @property
+    def failed(self) -> list[Outcome]:
+        return [o for o in self.outcomes if o.status == "failed"]
+
+    @property
+    def exit_code(self) -> int:
+        if self.problems.has_errors:
+            return 2
+        return 1 if self.failed else 0
+
+
+# --------------------------------------------------------------------------- hashing
+
+
+def _sha(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def _tree_digest(root: Path, pattern: str) -> str:
+    h = hashlib.sha256()
+    for path in sorted(root.rglob(pattern)):
+        if "__pycache__" in path.parts or not path.is_file():
+            continue
+        h.update(str(path.relative_to(root)).encode() + b"\0" + path.read_bytes())
+    return h.hexdigest()
+
+
+def hashes_for(report: PlannedReport, extract_files: dict[str, bytes], templates: str, package: str) -> dict:
+    params = json.dumps({"report": report.definition.model_dump(mode="json"), "formats": report.formats,
+                         "scope": report.scope}, sort_keys=True)
+    return {
+        "notebooks": {p.stem: _sha(p.read_bytes()) for p in report.sections},
+        "extract": digest(extract_files),
+        "params": _sha(params.encode()),
+        "templates": templates,
+        "package": package,
+    }
+
+
+def cache_key(hashes: dict) -> str:
+    return _sha(json.dumps(hashes, sort_keys=True).encode())
+
+
+# --------------------------------------------------------------------------- one report (worker)
+
+
+def publish(staging: Path, final: Path) -> None:
+    """Swap a staged report folder into place; the old one is removed only after the swap."""
+    old = None
+    if final.exists():
+        old = staging.parent / f"{final.name}.old-{os.getpid()}-{time.time_ns()}"
+        os.replace(final, old)
+    os.replace(staging, final)
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)
+
+
+def _logger(path: Path) -> tuple[logging.Handler, list[logging.Logger]]:
+    handler = logging.FileHandler(path, encoding="utf-8")
+    handler.setFormatter(logging.Formatter("%(asctime)s %(name)s %(levelname)s %(message)s"))
+    loggers = [logging.getLogger(n) for n in ("papermill", "peerimpact")]
+    for lg in loggers:
+        lg.addHandler(handler)
+        lg.setLevel(logging.INFO)
+    return handler, loggers
+
+
+def run_job(job: Job) -> Outcome:
+    """Build one report; never raises: a failure is an outcome with the original error."""
+    out = Path(job.out)
+    build_dir = out / "_build" / job.id
+    shutil.rmtree(build_dir, ignore_errors=True)
+    build_dir.mkdir(parents=True)
+    (out / ".staging").mkdir(exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f"{job.id}-", dir=out / ".staging"))
+    os.chmod(staging, 0o777 & ~_umask())  # mkdtemp makes it private; a report folder is for sharing
+    handler, loggers = _logger(build_dir / "build.log")
+    log = logging.getLogger("peerimpact.build")
+    started = time.perf_counter()
+    seconds: dict = {}
+    try:
+        extract_dir = write_extract(job.extract_files, build_dir / "extract")
+        parameters = {"extract": str(extract_dir), "tables_dir": str(staging / "tables")}
+        log.info("building %s with %s", job.id, parameters)
+        execution = execute_sections([Path(s) for s in job.sections], parameters, build_dir, isolated=job.isolated)
+        seconds.update({f"section:{k}": round(v, 3) for k, v in execution.seconds.items()})
+        if execution.failure:
+            log.error("failed: %s", execution.failure.format())
+            return Outcome(job.id, "failed", seconds, execution.failure.format())
+        t = time.perf_counter()
+        html = to_html(execution.notebooks, {**job.title_block, "built_at": _now()})
+        seconds["html"] = round(time.perf_counter() - t, 3)
+        if "html" in job.formats:
+            (staging / FILES["html"]).write_text(html, encoding="utf-8")
+        if "pdf" in job.formats:
+            t = time.perf_counter()
+            to_pdf(html, staging / FILES["pdf"], base_url=staging)
+            seconds["pdf"] = round(time.perf_counter() - t, 3)
+        publish(staging, out / job.id)
+        seconds["total"] = round(time.perf_counter() - started, 3)
+        log.info("built %s in %.1f s", job.id, seconds["total"])
+        return Outcome(job.id, "built", seconds, None, _now())
+    except Exception:  # isolate the failure to this report, keep its cause
+        error = traceback.format_exc()
+        log.error("failed: %s", error)
+        return Outcome(job.id, "failed", seconds, error)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+        for lg in loggers:
+            lg.removeHandler(handler)
+        handler.close()
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def _now() -> str:
+    return dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+
+
+# --------------------------------------------------------------------------- manifest and index
+
+
+def read_manifest(out: Path) -> dict:
+    try:
+        data = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+        return data if isinstance(data, dict) else {}
+    except (OSError, ValueError):
+        return {}
+
+
+def _write_atomic(path: Path, text: str) -> None:
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        handle.write(text)
+    os.chmod(tmp, 0o666 & ~_umask())
+    os.replace(tmp, path)
+
+
+def _is_current(entry: dict | None, key: str, out: Path, report: PlannedReport) -> bool:
+    if not entry or entry.get("status") != "ok" or entry.get("cache_key") != key:
+        return False
+    return all((out / report.id / FILES[f]).is_file() for f in report.formats)
+
+
+def write_index(out: Path, manifest: dict) -> None:
+    import jinja2
+
+    env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(templates_dir())), autoescape=True)
+    rows = []
+    for rid, entry in manifest.get("reports", {}).items():
+        files = [FILES[f] for f in entry.get("formats", []) if (out / rid / FILES[f]).is_file()]
+        if (out / rid / "tables").is_dir():
+            files.append("tables/")
+        rows.append({**entry, "id": rid, "files": files, "has_previous": bool(files)})
+    html = env.get_template("index.html.j2").render(
+        reports=rows, study_name=manifest.get("study_name", ""), data_cut=manifest.get("data_cut"),
+        version=__version__, updated=manifest.get("updated"))
+    _write_atomic(out / "index.html", html)
+
+
+# --------------------------------------------------------------------------- the build
+
+
+def build(study: str | Path | None = None, *, out: str | Path = "reports", reports_dir: str | Path | None = None,
+          kinds: list[str] | None = None, only: list[str] | None = None, formats: list[str] | None = None,
+          jobs: int | None = None, force: bool = False, isolated: bool = False,
+          echo: Callable[[str], None] = print) -> BuildResult:
+    """Build every planned report that is not up to date.
+
+    Returns the outcome of each planned report and any problem that stopped the build
+    before a kernel started (invalid data or params: exit code 2).
+    """
+    from .study import InvalidStudy
+
+    out = Path(out)
+    try:
+        loaded = load_study(study)
+    except InvalidStudy as exc:
+        return BuildResult([], exc.problems, out)
+    if loaded.problems.has_errors:
+        return BuildResult([], loaded.problems, out)
+    planned, problems = plan(loaded, Path(reports_dir) if reports_dir else params_dir() / "reports",
+                             kinds=kinds, only=only, formats=formats)
+    for section in {s for p in planned for s in p.sections if s is not None}:
+        declared = declared_parameters(section)
+        for name in PARAMETERS:
+            if name not in declared:
+                problems.add(section, None, "parameters", name, "notebook",
+                             f"the notebook's parameters cell does not declare {name!r}")
+    if problems.has_errors:
+        return BuildResult([], problems, out)
+
+    out.mkdir(parents=True, exist_ok=True)
+    manifest = read_manifest(out)
+    entries: dict = manifest.get("reports", {})
+    templates, package = _tree_digest(templates_dir(), "*"), _tree_digest(_PACKAGE, "*.py") + __version__
+    config = loaded.config
+    todo: list[Job] = []
+    outcomes: list[Outcome] = []
+    for report in planned:
+        files = serialise(report.extract)
+        hashes = hashes_for(report, files, templates, package)
+        key = cache_key(hashes)
+        if not force and _is_current(entries.get(report.id), key, out, report):
+            outcomes.append(Outcome(report.id, "cached", entries[report.id].get("seconds", {}), None,
+                                    entries[report.id].get("built_at")))
+            continue
+        block = {"title": report.title, "scope_label": report.scope_label, "study_name": config.name,
+                 "data_cut": config.data_cut.isoformat() if config.data_cut else None,
+                 "version": __version__, "report_id": report.id}
+        todo.append(Job(report.id, report.kind, report.title, report.scope_label, [str(s) for s in report.sections],
+                        report.formats, files, block, str(out), isolated, key, hashes))
+
+    if not todo:
+        echo(f"everything is up to date ({len(planned)} reports in {out})")
+    else:
+        outcomes += _run_all(todo, jobs or os.cpu_count() or 1, echo)
+
+    by_id = {o.id: o for o in outcomes}
+    jobs_by_id = {j.id: j for j in todo}
+    for report in planned:
+        o = by_id[report.id]
+        if o.status == "cached":
+            continue
+        job = jobs_by_id[report.id]
+        entry = {"kind": report.kind, "title": report.title, "scope": report.scope,
+                 "scope_label": report.scope_label, "formats": report.formats,
+                 "sections": [s.stem for s in report.sections], "disclosure": report.definition.disclosure,
+                 "params": report.definition.model_dump(mode="json"), "hashes": job.hashes,
+                 "cache_key": job.cache_key, "peerimpact_version": __version__, "seconds": o.seconds}
+        if o.status == "built":
+            entry.update(status="ok", built_at=o.built_at)
+        else:
+            previous = entries.get(report.id, {})
+            entry.update(status="failed", error=o.error, built_at=previous.get("built_at"),
+                         cache_key=None)
+        entries[report.id] = entry
+    manifest = {"study_name": config.name, "data_cut": config.data_cut.isoformat() if config.data_cut else None,
+                "peerimpact_version": __version__, "updated": _now(), "reports": entries}
+    _write_atomic(out / "manifest.json", json.dumps(manifest, indent=2, sort_keys=False, default=str))
+    write_index(out, manifest)
+    if (out / ".staging").is_dir() and not any((out / ".staging").iterdir()):
+        (out / ".staging").rmdir()
+    order = {p.id: i for i, p in enumerate(planned)}
+    return BuildResult(sorted(outcomes, key=lambda o: order[o.id]), problems, out)
+
+
+def _run_all(todo: list[Job], jobs: int, echo: Callable[[str], None]) -> list[Outcome]:
+    from tqdm import tqdm
+
+    outcomes = []
+    bar = tqdm(total=len(todo), unit="report", disable=None, file=sys.stderr, leave=False)
+
+    def done(o: Outcome) -> None:
+        outcomes.append(o)
+        bar.update(1)
+        mark = "built " if o.status == "built" else "FAILED"
+        took = f" in {o.seconds['total']:.1f} s" if "total" in o.seconds else ""
+        message = f"{mark} {o.id}{took}"
+        if bar.disable:
+            echo(message)
+        else:
+            bar.write(message)
+
+    if jobs <= 1 or len(todo) == 1:
+        for job in todo:
+            done(run_job(job))
+    else:
+        context = multiprocessing.get_context("spawn")
+        with ProcessPoolExecutor(max_workers=min(jobs, len(todo)), mp_context=context) as pool:
+            futures = [pool.submit(run_job, job) for job in todo]
+            for future in as_completed(futures):
+                done(future.result())
+    bar.close()
+    return outcomes
+
+
+def summary(result: BuildResult) -> str:
+    counts = {s: sum(o.status == s for o in result.outcomes) for s in ("built", "cached", "failed")}
+    return (f"{counts['built']} built, {counts['cached']} up to date, {counts['failed']} failed; "
+            f"open {result.out / 'index.html'}")
+

@@ -1,0 +1,188 @@
+"""Report plan: report definitions × sites × cohorts → one job per report, with its extract.
+
+Everything here is checked before any kernel starts: an unknown kind, section, site,
+cohort, format or report id is reported with the file and key it came from.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+import pandas as pd
+from pydantic import Field, field_validator
+
+from .config import _as_str_list, _Strict, parse_model
+from .extract import Extract, comparators
+from .problems import Problems
+from .resources import notebooks_dir
+from .study import Study
+
+Kind = Literal["study", "site", "cohort", "funder"]
+Format = Literal["html", "pdf"]
+KINDS: tuple[str, ...] = ("study", "site", "cohort", "funder")
+FORMATS: tuple[str, ...] = ("html", "pdf")
+
+
+class ReportDef(_Strict):
+    """``params/reports/<id>.yml``: one kind of report and the sections it is made of."""
+
+    id: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]*$")
+    kind: Kind
+    title: str
+    sections: list[str] = Field(min_length=1)
+    formats: list[Format] = ["html", "pdf"]
+    disclosure: str = "none"
+    sites: list[str] | None = None     # site reports: only these sites (default: every site)
+    cohorts: list[str] | None = None   # cohort reports: only these cohorts (default: every cohort)
+
+    _lists = field_validator("sites", "cohorts", mode="before")(_as_str_list)
+
+
+@dataclass
+class PlannedReport:
+    """One report to build: what it is, its sections and its extract."""
+
+    id: str
+    definition: ReportDef
+    scope: str | None
+    scope_label: str
+    sections: list[Path]
+    formats: list[str]
+    extract: Extract
+    source: Path
+    parameters: dict = field(default_factory=dict)
+
+    @property
+    def kind(self) -> str:
+        return self.definition.kind
+
+    @property
+    def title(self) -> str:
+        return self.definition.title
+
+
+def load_report_defs(folder: Path, problems: Problems) -> list[tuple[ReportDef, Path]]:
+    """Every ``*.yml`` in ``folder``, checked; ids must be unique and match the file name."""
+    defs = []
+    for path in sorted(folder.glob("*.yml")):
+        report = parse_model(ReportDef, path, problems)
+        if report is None:
+            continue
+        if report.id != path.stem:
+            problems.add(path, None, "id", report.id, "params", f"id must match the file name {path.stem!r}")
+            continue
+        defs.append((report, path))
+    if not defs and not problems.has_errors:
+        problems.add(folder, None, None, None, "params", "no report definitions (*.yml) found")
+    return defs
+
+
+def resolve_section(name: str, source: Path) -> Path | None:
+    """A section is a notebook name in ``notebooks/`` or a path relative to its YAML file."""
+    if name.endswith(".ipynb"):
+        path = (source.parent / name).resolve()
+    else:
+        path = notebooks_dir() / f"{name}.ipynb"
+    return path if path.is_file() else None
+
+
+def _scopes(report: ReportDef, study: Study, source: Path, problems: Problems) -> list[tuple[str | None, str]]:
+    if report.kind in ("study", "funder"):
+        return [(None, study.config.name)]
+    if report.kind == "site":
+        wanted = report.sites if report.sites is not None else study.sites
+        unknown = [s for s in wanted if s not in study.sites]
+        for i, s in enumerate(report.sites or []):
+            if s in unknown:
+                problems.add(source, None, f"sites.{i}", s, "params", f"unknown site; the study's sites are "
+                             f"{', '.join(study.sites)}")
+        return [(s, f"Site {s}") for s in wanted if s not in unknown]
+    cohorts = study.config.cohorts
+    wanted = report.cohorts if report.cohorts is not None else list(cohorts)
+    for i, c in enumerate(report.cohorts or []):
+        if c not in cohorts:
+            problems.add(source, None, f"cohorts.{i}", c, "params", "unknown cohort; cohorts are defined in study.yml")
+    return [(c, cohorts[c].label) for c in wanted if c in cohorts]
+
+
+def report_id(report: ReportDef, scope: str | None) -> str:
+    if scope is None:
+        return report.id
+    return f"{report.id}-{re.sub(r'[^A-Za-z0-9_-]+', '_', scope)}"
+
+
+def make_extract(study: Study, report: ReportDef, rid: str, scope: str | None, scope_label: str) -> Extract:
+    """The rows of the study this report may show, plus study-wide comparators."""
+    people = study.participants
+    if report.kind == "site":
+        ids = people.loc[people["site"].astype(str) == scope, "participant_id"]
+        sites = [scope]
+    elif report.kind == "cohort":
+        ids = pd.Series(study.cohort_ids(scope), dtype=object)
+        sites = [s for s in study.sites if s in set(people.loc[people["participant_id"].isin(ids), "site"].astype(str))]
+    else:
+        ids = people["participant_id"]
+        sites = study.sites
+    keep = set(ids)
+
+    def rows(frame: pd.DataFrame) -> pd.DataFrame:
+        out = frame[frame["participant_id"].isin(keep)].reset_index(drop=True)
+        if "site" in out and isinstance(out["site"].dtype, pd.CategoricalDtype):
+            out["site"] = out["site"].cat.set_categories(sites)
+        return out
+
+    meta = {
+        "report_id": rid, "kind": report.kind, "title": report.title, "scope": scope,
+        "scope_label": scope_label, "study_name": study.config.name,
+        "data_cut": study.config.data_cut.isoformat() if study.config.data_cut else None,
+        "sites": sites, "timepoints": study.timepoints, "services": dict(study.config.services),
+        "instruments": {
+            name: {"name": inst.name, "subscales": {s: sub.label for s, sub in inst.subscales.items()}}
+            for name, inst in study.instruments.items()
+        },
+        "disclosure": report.disclosure,
+    }
+    return Extract(meta=meta, participants=rows(people), scores=rows(study.scores),
+                   service_use=rows(study.service_use), contacts=rows(study.contacts),
+                   comparators=comparators(study.scores))
+
+
+def plan(study: Study, reports_dir: Path, *, kinds: list[str] | None = None, only: list[str] | None = None,
+         formats: list[str] | None = None) -> tuple[list[PlannedReport], Problems]:
+    """Every report to build, in definition order, or the problems that prevent planning."""
+    problems = Problems()
+    for k in kinds or []:
+        if k not in KINDS:
+            problems.add("--reports", None, None, k, "option", f"unknown report kind; kinds are {', '.join(KINDS)}")
+    for f in formats or []:
+        if f not in FORMATS:
+            problems.add("--formats", None, None, f, "option", "unknown format; formats are html, pdf")
+    planned: list[PlannedReport] = []
+    for report, source in load_report_defs(reports_dir, problems):
+        sections = []
+        for i, name in enumerate(report.sections):
+            path = resolve_section(name, source)
+            if path is None:
+                problems.add(source, None, f"sections.{i}", name, "params",
+                             f"no notebook {name!r} (looked in {notebooks_dir()})")
+            sections.append(path)
+        scopes = _scopes(report, study, source, problems)
+        if kinds and report.kind not in kinds:
+            continue
+        for scope, label in scopes:
+            rid = report_id(report, scope)
+            chosen = [f for f in report.formats if not formats or f in formats]
+            planned.append(PlannedReport(rid, report, scope, label, sections, chosen,
+                                         make_extract(study, report, rid, scope, label), source))
+    known = {p.id for p in planned}
+    for rid in only or []:
+        if rid not in known:
+            problems.add("--only", None, None, rid, "option",
+                         f"no such report; planned: {', '.join(sorted(known)) or 'none'}")
+    if only:
+        planned = [p for p in planned if p.id in set(only)]
+    return planned, problems
+

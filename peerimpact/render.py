@@ -1,0 +1,73 @@
+"""Render executed section notebooks into one report: HTML with nbconvert, then PDF with WeasyPrint."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+import nbformat
+from nbconvert import HTMLExporter
+from traitlets.config import Config
+
+from .execute import RESET_TAG
+from .resources import templates_dir
+
+HIDDEN_TAGS = {RESET_TAG, "parameters", "injected-parameters", "remove-cell"}
+HEADING = re.compile(r"^\s*#{1,6}\s+(.+?)\s*#*\s*$", re.MULTILINE)
+
+
+def _title(nb: nbformat.NotebookNode, fallback: str) -> str:
+    for cell in nb.cells:
+        if cell.cell_type == "markdown":
+            match = HEADING.search(cell.source)
+            if match:
+                return match.group(1)
+    return fallback
+
+
+def _clean(cell: nbformat.NotebookNode) -> nbformat.NotebookNode:
+    """A cell as the report shows it: no execution metadata, no warnings printed to stderr."""
+    cell.metadata = {k: v for k, v in cell.metadata.items() if k not in ("papermill", "execution", "tags")}
+    if cell.cell_type == "code":
+        cell.outputs = [o for o in cell.outputs if not (o.output_type == "stream" and o.name == "stderr")]
+        cell.execution_count = None
+    return cell
+
+
+def merge_sections(notebooks: list[Path]) -> tuple[nbformat.NotebookNode, list[dict[str, str]]]:
+    """One notebook of all sections, each marked for the template; and the contents list."""
+    merged = nbformat.v4.new_notebook(metadata={"language_info": {"name": "python"}})
+    toc = []
+    for path in notebooks:
+        nb = nbformat.read(path, as_version=4)
+        cells = [_clean(c) for c in nb.cells if not HIDDEN_TAGS & set(c.metadata.get("tags", []))]
+        if not cells:
+            continue
+        anchor = f"section-{path.stem}"
+        toc.append({"anchor": anchor, "title": _title(nb, path.stem)})
+        cells[0].metadata.setdefault("peerimpact", {})["section_start"] = anchor
+        cells[-1].metadata.setdefault("peerimpact", {})["section_end"] = True
+        merged.cells.extend(cells)
+    return merged, toc
+
+
+def to_html(notebooks: list[Path], report: dict[str, Any]) -> str:
+    """The report's HTML; ``report`` fills the title block (title, scope_label, data_cut, …)."""
+    nb, toc = merge_sections(notebooks)
+    config = Config()
+    config.HTMLExporter.exclude_input = True
+    config.HTMLExporter.exclude_input_prompt = True
+    config.HTMLExporter.exclude_output_prompt = True
+    exporter = HTMLExporter(config=config, template_name="report",
+                            extra_template_basedirs=[str(templates_dir())])
+    body, _ = exporter.from_notebook_node(nb, resources={"report": {**report, "toc": toc}})
+    return body
+
+
+def to_pdf(html: str, target: Path, base_url: Path) -> Path:
+    """Print the HTML to an A4 PDF (the template's print stylesheet sets pages and numbers)."""
+    from weasyprint import HTML
+
+    HTML(string=html, base_url=str(base_url)).write_pdf(target)
+    return target
