@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Set up and run peerimpact from a clone: `bash tasks.sh report` or `bash tasks.sh test`.
+# Set up and run peerimpact from a clone: `bash tasks.sh report [build options]` or `bash tasks.sh test`.
 # Installs what a fresh Debian machine lacks (venv support, Pango for PDFs), creates .venv
 # on first use and reinstalls the package only when pyproject.toml changes.
 set -euo pipefail
@@ -37,11 +37,8 @@ setup() {
 
 report() {
     setup
-    local example out=reports/example
-    example=$("$VENV/bin/python" -c 'from peerimpact.resources import example_study_dir; print(example_study_dir())')
-    "$VENV/bin/peerimpact" validate "$example"
-    "$VENV/bin/peerimpact" score "$example" --out "$out/scores.csv"
-    echo "Output: $out/scores.csv"
+    "$VENV/bin/peerimpact" build "$@"
+    echo "Reports: $(pwd)/reports/index.html (one folder per report: report.html, report.pdf, tables/)"
 }
 
 test() {

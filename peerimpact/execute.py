@@ -22,6 +22,9 @@ from nbclient.util import run_sync
 from papermill.clientwrap import PapermillNotebookClient
 from papermill.engines import NBClientEngine, papermill_engines
 from papermill.exceptions import PapermillExecutionError
+from papermill.iorw import load_notebook_node
+from papermill.translators import papermill_translators
+from papermill.utils import find_first_tagged_cell_index
 
 KERNEL = "python3"
 RESET_TAG = "peerimpact-reset"
@@ -46,8 +49,9 @@ class SectionFailure:
 
     def format(self) -> str:
         source = "\n".join(f"    {line}" for line in self.cell_source.splitlines())
-        return (f"section {self.section}, cell {self.cell_index}:\n{source}\n"
-                f"{self.traceback.rstrip()}\n{self.ename}: {self.evalue}")
+        text = f"section {self.section}, cell {self.cell_index} (counting from 1):\n{source}\n{self.traceback.rstrip()}"
+        last = f"{self.ename}: {self.evalue}"
+        return text if text.endswith(last) else f"{text}\n{last}"
 
 
 @dataclass
@@ -76,9 +80,14 @@ class SharedKernelEngine(NBClientEngine):
 papermill_engines.register("peerimpact-shared", SharedKernelEngine)
 
 
-def declared_parameters(notebook: Path) -> set[str]:
-    """Names in a notebook's ``parameters`` cell."""
-    return set(papermill.inspect_notebook(str(notebook)))
+def declared_parameters(notebook: Path) -> set[str] | None:
+    """Names assigned in a notebook's ``parameters`` cell; ``None`` when it has no such cell."""
+    nb = load_notebook_node(str(notebook))  # papermill's reader: every cell gets a tags list
+    index = find_first_tagged_cell_index(nb, "parameters")
+    if index < 0:
+        return None
+    translator = papermill_translators.find_translator(KERNEL, "python")
+    return {p.name for p in translator.inspect(nb.cells[index])}
 
 
 def with_reset_cell(path: Path) -> nbformat.NotebookNode:
@@ -91,9 +100,11 @@ def with_reset_cell(path: Path) -> nbformat.NotebookNode:
 
 def _failure(section: str, output: Path, exc: PapermillExecutionError) -> SectionFailure:
     nb = nbformat.read(output, as_version=4)
-    tagged = [c for c in nb.cells if RESET_TAG in c.get("metadata", {}).get("tags", [])]
-    index = exc.cell_index - len(tagged)  # number the cell as the user's notebook does
-    return SectionFailure(section, index, exc.source, exc.ename, exc.evalue,
+    added = {RESET_TAG, "injected-parameters"}
+    before = nb.cells[: exc.cell_index]
+    inserted = sum(bool(added & set(c.get("metadata", {}).get("tags", []))) for c in before)
+    number = exc.cell_index - inserted + 1  # the cell's place in the user's notebook, counting from 1
+    return SectionFailure(section, number, exc.source, exc.ename, exc.evalue,
                           ANSI.sub("", "\n".join(exc.traceback)))
 
 
@@ -124,7 +135,7 @@ def execute_sections(sections: list[Path], parameters: dict, build_dir: Path, *,
                 try:
                     papermill.execute_notebook(
                         with_reset_cell(section), str(output), parameters=parameters,
-                        engine_name="peerimpact-shared", kernel_name=KERNEL, progress_bar=False,
+                        engine_name="peerimpact-shared", kernel_name=KERNEL, language="python", progress_bar=False,
                         log_output=False, execution_timeout=timeout, km=km)
                 except PapermillExecutionError as exc:
                     result.failure = _failure(section.stem, output, exc)

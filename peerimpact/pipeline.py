@@ -262,8 +262,15 @@ def build(study: str | Path | None = None, *, out: str | Path = "reports", repor
         return BuildResult([], loaded.problems, out)
     planned, problems = plan(loaded, Path(reports_dir) if reports_dir else params_dir() / "reports",
                              kinds=kinds, only=only, formats=formats)
-    for section in {s for p in planned for s in p.sections if s is not None}:
-        declared = declared_parameters(section)
+    for section in sorted({s for p in planned for s in p.sections if s is not None}):
+        try:
+            declared = declared_parameters(section)
+        except Exception as exc:  # not a notebook nbformat can read
+            problems.add(section, None, None, None, "notebook", f"cannot read notebook: {exc}")
+            continue
+        if declared is None:
+            problems.add(section, None, None, None, "notebook", "no cell tagged 'parameters'")
+            continue
         for name in PARAMETERS:
             if name not in declared:
                 problems.add(section, None, "parameters", name, "notebook",

@@ -1,0 +1,220 @@
+"""The build end to end: real kernels, real nbconvert templates, real PDFs."""
+
+import json
+import shutil
+from pathlib import Path
+
+import nbformat
+import pandas as pd
+import pytest
+from pypdf import PdfReader
+
+from peerimpact.pipeline import build
+from peerimpact.plan import ReportDef
+from peerimpact.resources import params_dir
+
+REPORTS = params_dir() / "reports"
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory):
+    out = tmp_path_factory.mktemp("built") / "reports"
+    result = build(out=out, only=["study", "site-S2", "cohort-wave1"], jobs=2, echo=lambda m: None)
+    assert result.exit_code == 0, [o.error for o in result.failed] + [p.format() for p in result.problems]
+    return out
+
+
+def notebook(path: Path, *code: str) -> Path:
+    cells = [nbformat.v4.new_markdown_cell(f"# {path.stem}"),
+             nbformat.v4.new_code_cell("extract = None\ntables_dir = None", metadata={"tags": ["parameters"]}),
+             *[nbformat.v4.new_code_cell(c) for c in code]]
+    nbformat.write(nbformat.v4.new_notebook(cells=cells), path)
+    return path
+
+
+def reports_dir(tmp_path: Path, **sections: list[str]) -> Path:
+    folder = tmp_path / "defs"
+    folder.mkdir(exist_ok=True)
+    for kind, names in sections.items():
+        (folder / f"{kind}.yml").write_text(
+            f"id: {kind}\nkind: {kind}\ntitle: {kind} report\nsections: {json.dumps(names)}\nformats: [html]\n")
+    return folder
+
+
+def test_outputs_are_laid_out_for_sharing(built):
+    for rid in ("study", "site-S2", "cohort-wave1"):
+        assert (built / rid / "report.html").is_file()
+        assert (built / rid / "report.pdf").is_file()
+        assert (built / rid / "tables" / "table1.csv").is_file()
+        assert (built / "_build" / rid / "01_sample.ipynb").is_file()  # executed notebook, kept apart
+        assert not list((built / rid).glob("*.ipynb"))
+    manifest = json.loads((built / "manifest.json").read_text())
+    entry = manifest["reports"]["site-S2"]
+    assert entry["status"] == "ok" and entry["scope"] == "S2"
+    assert set(entry["hashes"]) == {"notebooks", "extract", "params", "templates", "package"}
+    assert entry["seconds"]["total"] > 0
+    index = (built / "index.html").read_text()
+    for rid in ("study", "site-S2", "cohort-wave1"):
+        assert f'href="{rid}/report.pdf"' in index
+
+
+def test_html_shows_no_code_and_no_parameters(built):
+    html = (built / "site-S2" / "report.html").read_text()
+    for leaked in ("import ", "injected-parameters", "papermill", "peerimpact-reset", "%reset", "tables_dir",
+                   "pn.setup", "In&nbsp;[", "jp-InputArea"):
+        assert leaked not in html, leaked
+    assert "Table 1. Sample characteristics" in html
+    assert "Site S2" in html and "Data cut" in html and "2021-03-31" in html
+    assert 'href="#section-01_sample"' in html and 'id="section-01_sample"' in html
+
+
+def test_site_extract_holds_only_that_site(built):
+    folder = built / "_build" / "site-S2" / "extract"
+    meta = json.loads((folder / "meta.json").read_text())
+    assert meta["sites"] == ["S2"] and meta["scope"] == "S2"
+    for name in ("participants", "scores", "service_use", "contacts"):
+        frame = pd.read_csv(folder / f"{name}.csv", dtype=str)
+        assert len(frame) > 0
+        assert frame["participant_id"].str.startswith("S2-").all(), name
+    assert "participant_id" not in pd.read_csv(folder / "comparators.csv").columns
+    text = "".join(p.read_text() for p in folder.iterdir())
+    for other in ("S1-PW", "S3-PW", "S4-PW", "S5-PW", "S6-PW", "S7-PW"):
+        assert other not in text
+    table = pd.read_csv(built / "site-S2" / "tables" / "table1.csv")
+    assert table.loc[table["variable"] == "site", "level"].tolist() == ["S2"]
+    assert table.loc[table["variable"] == "site", "count"].tolist() == [7]
+
+
+def test_pdf_is_a4_with_page_numbers_and_the_table(built):
+    reader = PdfReader(built / "study" / "report.pdf")
+    box = reader.pages[0].mediabox
+    assert (round(float(box.width)), round(float(box.height))) == (595, 842)
+    text = "\n".join(page.extract_text() for page in reader.pages)
+    assert "Table 1. Sample characteristics" in text
+    assert f"Page 1 of {len(reader.pages)}" in text
+    assert "Prefer not to say" in text and "21 (65.6%)" in text
+
+
+def test_second_run_executes_nothing(built):
+    before = (built / "study" / "report.html").read_bytes()
+    messages = []
+    result = build(out=built, only=["study", "site-S2", "cohort-wave1"], jobs=2, echo=messages.append)
+    assert [o.status for o in result.outcomes] == ["cached"] * 3
+    assert messages == [f"everything is up to date (3 reports in {built})"]
+    assert (built / "study" / "report.html").read_bytes() == before
+
+
+def test_isolated_and_shared_kernels_give_identical_tables(built, tmp_path):
+    result = build(out=tmp_path, only=["study"], isolated=True, formats=["html"], jobs=1, echo=lambda m: None)
+    assert result.exit_code == 0
+    shared = sorted((built / "study" / "tables").iterdir())
+    isolated = sorted((tmp_path / "study" / "tables").iterdir())
+    assert [p.name for p in shared] == [p.name for p in isolated]
+    for a, b in zip(shared, isolated):
+        assert a.read_bytes() == b.read_bytes()
+
+
+def test_changed_data_of_one_site_rebuilds_only_reports_that_include_it(tmp_path, example_copy):
+    out = tmp_path / "out"
+    only = ["study", "site-S1", "site-S2", "cohort-wave1", "cohort-wave2"]
+    first = build(example_copy, out=out, only=only, formats=["html"], jobs=2, echo=lambda m: None)
+    assert first.exit_code == 0
+    people = pd.read_csv(example_copy / "participants.csv", dtype=str, keep_default_na=False)
+    changed = people.index[people["participant_id"] == "S1-PW02"][0]
+    wave = people.loc[changed, "wave"]
+    people.loc[changed, "age"] = "33"
+    people.to_csv(example_copy / "participants.csv", index=False)
+    second = build(example_copy, out=out, only=only, formats=["html"], jobs=2, echo=lambda m: None)
+    status = {o.id: o.status for o in second.outcomes}
+    assert status == {"study": "built", "site-S1": "built", "site-S2": "cached",
+                      f"cohort-wave{wave}": "built", f"cohort-wave{3 - int(wave)}": "cached"}
+    forced = build(example_copy, out=out, only=["site-S2"], formats=["html"], force=True, jobs=1,
+                   echo=lambda m: None)
+    assert [o.status for o in forced.outcomes] == ["built"]
+
+
+def test_failing_section_keeps_previous_report_and_other_reports_build(tmp_path):
+    out = tmp_path / "out"
+    defs = reports_dir(tmp_path, study=["01_sample"], site=["01_sample"])
+    assert build(out=out, reports_dir=defs, only=["study", "site-S3"], jobs=1, echo=lambda m: None).exit_code == 0
+    good = (out / "site-S3" / "report.html").read_bytes()
+    good_table = (out / "site-S3" / "tables" / "table1.csv").read_bytes()
+    notebook(tmp_path / "broken.ipynb", "values = [1, 2]", "ratio = values[0] / (values[1] - 2)")
+    reports_dir(tmp_path, site=["01_sample", "../broken.ipynb"])
+    result = build(out=out, reports_dir=defs, only=["study", "site-S3"], jobs=2, force=True, echo=lambda m: None)
+    assert result.exit_code == 1
+    status = {o.id: o.status for o in result.outcomes}
+    assert status == {"study": "built", "site-S3": "failed"}
+    [failed] = result.failed
+    assert "ZeroDivisionError" in failed.error and "ratio = values[0] / (values[1] - 2)" in failed.error
+    assert "section broken, cell 4 (counting from 1)" in failed.error
+    assert failed.error.count("ZeroDivisionError: division by zero") == 1
+    assert (out / "site-S3" / "report.html").read_bytes() == good
+    assert (out / "site-S3" / "tables" / "table1.csv").read_bytes() == good_table
+    kept = nbformat.read(out / "_build" / "site-S3" / "broken.ipynb", as_version=4)
+    assert any(o.get("ename") == "ZeroDivisionError" for c in kept.cells for o in c.get("outputs", []))
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["reports"]["site-S3"]["status"] == "failed"
+    assert "previous report kept" in (out / "index.html").read_text()
+    assert not (out / ".staging").exists()
+
+
+def test_sections_share_a_kernel_but_not_variables(tmp_path):
+    notebook(tmp_path / "first.ipynb", "leak = 'from the first section'", "import json as imported_module")
+    notebook(tmp_path / "second.ipynb", "assert 'leak' not in dir(), 'variable leaked between sections'\n"
+                                        "assert 'imported_module' not in dir()")
+    defs = reports_dir(tmp_path, study=["../first.ipynb", "../second.ipynb"])
+    result = build(out=tmp_path / "out", reports_dir=defs, jobs=1, echo=lambda m: None)
+    assert result.exit_code == 0, [o.error for o in result.failed]
+    html = (tmp_path / "out" / "study" / "report.html").read_text()
+    assert html.index('id="section-first"') < html.index('id="section-second"')
+
+
+@pytest.mark.parametrize("text, key", [
+    ("id: study\nkind: study\ntitle: T\nsections: [no_such_section]\n", "sections.0"),
+    ("id: study\nkind: planet\ntitle: T\nsections: [01_sample]\n", "kind"),
+    ("id: study\nkind: study\ntitle: T\nsections: [01_sample]\ncolour: red\n", "colour"),
+    ("id: site\nkind: site\ntitle: T\nsections: [01_sample]\nsites: [S1, S9]\n", "sites.1"),
+    ("id: study\nkind: study\ntitle: T\nsections: [01_sample]\nformats: [docx]\n", "formats.0"),
+])
+def test_params_problems_stop_the_build_before_any_kernel(tmp_path, text, key):
+    defs = tmp_path / "defs"
+    defs.mkdir()
+    name = "site" if "kind: site" in text else "study"
+    (defs / f"{name}.yml").write_text(text)
+    result = build(out=tmp_path / "out", reports_dir=defs, echo=lambda m: None)
+    assert result.exit_code == 2
+    assert key in {p.column for p in result.problems.errors}
+    assert all(p.file.endswith(f"{name}.yml") for p in result.problems.errors)
+    assert not (tmp_path / "out").exists()
+
+
+def test_unknown_kind_and_report_id_in_options(tmp_path):
+    result = build(out=tmp_path / "out", kinds=["sites"], only=["site-S99"], echo=lambda m: None)
+    assert result.exit_code == 2
+    assert {(p.file, p.value) for p in result.problems.errors} == {("--reports", "sites"), ("--only", "site-S99")}
+
+
+def test_notebook_must_declare_the_injected_parameters(tmp_path):
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("x = 1", metadata={"tags": ["parameters"]})])
+    nbformat.write(nb, tmp_path / "bare.ipynb")
+    defs = reports_dir(tmp_path, study=["../bare.ipynb"])
+    result = build(out=tmp_path / "out", reports_dir=defs, echo=lambda m: None)
+    assert result.exit_code == 2
+    assert {p.value for p in result.problems.errors} == {"extract", "tables_dir"}
+
+
+def test_site_codes_in_report_definitions_stay_strings():
+    report = ReportDef.model_validate({"id": "site", "kind": "site", "title": "T", "sections": ["01_sample"],
+                                       "sites": ["029", 7]})
+    assert report.sites == ["029", "7"]
+
+
+def test_committed_notebooks_are_stripped_and_declare_parameters():
+    from peerimpact.resources import notebooks_dir
+
+    for path in sorted(notebooks_dir().glob("*.ipynb")):
+        nb = nbformat.read(path, as_version=4)
+        assert all(not c.get("outputs") and not c.get("execution_count") for c in nb.cells if c.cell_type == "code")
+        tagged = [c for c in nb.cells if "parameters" in c.metadata.get("tags", [])]
+        assert len(tagged) == 1 and "extract = None" in tagged[0].source
