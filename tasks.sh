@@ -15,8 +15,12 @@ system_packages() {
     "$PY" -c 'import sys; sys.exit(sys.version_info < (3, 11))' || {
         echo "peerimpact needs Python 3.11 or newer; $PY is $("$PY" --version 2>&1)" >&2; exit 1; }
     "$PY" -c 'import ensurepip, venv' 2>/dev/null || missing+=("python3-venv")
-    if command -v ldconfig >/dev/null && ! ldconfig -p | grep -q 'libpangoft2-1.0.so.0'; then
-        missing+=("libpango-1.0-0" "libpangoft2-1.0-0" "fonts-dejavu-core")
+    # WeasyPrint (PDF output) loads Pango and HarfBuzz's subsetter at run time.
+    if command -v ldconfig >/dev/null; then
+        local libs
+        libs=$(ldconfig -p)
+        grep -q 'libpangoft2-1.0.so.0' <<<"$libs" || missing+=("libpango-1.0-0" "libpangoft2-1.0-0" "fonts-dejavu-core")
+        grep -q 'libharfbuzz-subset.so.0' <<<"$libs" || missing+=("libharfbuzz-subset0")
     fi
     if [ ${#missing[@]} -gt 0 ]; then
         echo "installing system packages: ${missing[*]}"

@@ -323,6 +323,8 @@ def build(study: str | Path | None = None, *, out: str | Path = "reports", repor
             entry.update(status="failed", error=o.error, built_at=previous.get("built_at"),
                          cache_key=None)
         entries[report.id] = entry
+    planned_ids = [p.id for p in planned]
+    entries = {rid: entries[rid] for rid in planned_ids + sorted(set(entries) - set(planned_ids))}
     manifest = {"study_name": config.name, "data_cut": config.data_cut.isoformat() if config.data_cut else None,
                 "peerimpact_version": __version__, "updated": _now(), "reports": entries}
     _write_atomic(out / "manifest.json", json.dumps(manifest, indent=2, sort_keys=False, default=str))

@@ -218,3 +218,38 @@ def test_committed_notebooks_are_stripped_and_declare_parameters():
         assert all(not c.get("outputs") and not c.get("execution_count") for c in nb.cells if c.cell_type == "code")
         tagged = [c for c in nb.cells if "parameters" in c.metadata.get("tags", [])]
         assert len(tagged) == 1 and "extract = None" in tagged[0].source
+
+
+def test_figures_are_inline_svg_and_vector_in_the_pdf(tmp_path):
+    notebook(tmp_path / "figure.ipynb",
+             "from peerimpact import notebook as pn\npn.setup(extract, tables_dir)\nimport matplotlib.pyplot as plt",
+             "fig, ax = plt.subplots(figsize=(4, 2))\nax.plot([1, 2, 3], [2, 1, 3])\nax.set_title('Vector check')")
+    defs = tmp_path / "defs"
+    defs.mkdir()
+    (defs / "study.yml").write_text("id: study\nkind: study\ntitle: Figures\nsections: [../figure.ipynb]\n")
+    result = build(out=tmp_path / "out", reports_dir=defs, jobs=1, echo=lambda m: None)
+    assert result.exit_code == 0, [o.error for o in result.failed]
+    html = (tmp_path / "out" / "study" / "report.html").read_text()
+    assert "<svg" in html and "data:image/png" not in html
+    reader = PdfReader(tmp_path / "out" / "study" / "report.pdf")
+    text = "\n".join(page.extract_text() for page in reader.pages)
+    assert "Vector check" in text  # text inside the figure is text, not pixels
+    for page in reader.pages:
+        xobjects = page.get("/Resources", {}).get("/XObject", {})
+        images = [x for x in xobjects.values() if x.get_object().get("/Subtype") == "/Image"]
+        assert not images
+
+
+def test_each_section_runs_with_its_default_parameters():
+    """As a statistician opening it in JupyterLab would: no injected parameters."""
+    from nbclient import NotebookClient
+
+    from peerimpact.resources import notebooks_dir
+
+    for path in sorted(notebooks_dir().glob("*.ipynb")):
+        nb = nbformat.read(path, as_version=4)
+        NotebookClient(nb, kernel_name="python3", timeout=300).execute()
+        errors = [o for c in nb.cells for o in c.get("outputs", []) if o.output_type == "error"]
+        assert not errors, path.name
+        shown = [o for c in nb.cells for o in c.get("outputs", []) if "text/html" in o.get("data", {})]
+        assert shown, f"{path.name} showed no table"
