@@ -94,7 +94,7 @@ def _csv_list(text: str) -> list[str]:
 def cmd_build(args: argparse.Namespace) -> int:
     from .pipeline import build, summary
 
-    result = build(args.study, out=args.out, reports_dir=args.reports_dir, kinds=args.reports, only=args.only,
+    result = build(args.study, out=args.out, params=args.params, reports_dir=args.reports_dir, kinds=args.reports, only=args.only,
                    formats=args.formats, jobs=args.jobs, force=args.force, isolated=args.isolated)
     if result.problems.has_errors:
         _report(result.problems)
@@ -142,7 +142,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--force", action="store_true", help="rebuild reports that are up to date")
     p.add_argument("--isolated", action="store_true", help="a fresh kernel for every section")
     p.add_argument("--out", default="reports", metavar="DIR", help="output folder (default: reports)")
-    p.add_argument("--reports-dir", metavar="DIR", help="report definitions (default: params/reports)")
+    p.add_argument("--params", metavar="DIR", help="analysis params: reports/ and norms.yml (default: params)")
+    p.add_argument("--reports-dir", metavar="DIR", help="report definitions (default: <params>/reports)")
     p.set_defaults(func=cmd_build)
 
     p = sub.add_parser("synth", help="write the synthetic example study")

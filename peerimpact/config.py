@@ -233,10 +233,21 @@ class StudyConfig(_Strict):
     missing_codes: list[str] = list(DEFAULT_MISSING_CODES)
     services: dict[str, str] = {}
     categories: dict[str, list[str]] = {}   # participant column -> allowed levels, in table order
+    comparisons: list[tuple[str, str]] | None = None  # paired comparisons; default first vs each later
     cohorts: dict[str, Cohort] = {}
     files: StudyFiles
 
     _lists = field_validator("sites", "timepoints", "instruments", "missing_codes", mode="before")(_as_str_list)
+
+    @model_validator(mode="after")
+    def _comparisons(self) -> "StudyConfig":
+        if self.comparisons is None:
+            self.comparisons = [(self.timepoints[0], later) for later in self.timepoints[1:]]
+        for pair in self.comparisons:
+            unknown = [t for t in pair if t not in self.timepoints]
+            if unknown:
+                raise ValueError(f"comparison {list(pair)} names unknown timepoints {unknown}")
+        return self
 
     @field_validator("sites", "timepoints")
     @classmethod
@@ -246,3 +257,32 @@ class StudyConfig(_Strict):
         if dupes:
             raise ValueError(f"listed twice (ignoring case): {dupes}")
         return values
+
+
+# --------------------------------------------------------------------------- norms
+
+
+class Norm(_Strict):
+    mean: float | None = None
+    sd: float | None = Field(None, gt=0)
+
+
+class NormSource(_Strict):
+    label: str
+    n: int | None = None
+    note: str | None = None
+
+
+class NormsConfig(_Strict):
+    """``params/norms.yml``: the population norm of each instrument's subscales."""
+
+    sources: dict[str, NormSource] = {}
+    norms: dict[str, dict[str, Norm]]
+
+    def to_frame(self) -> "pd.DataFrame":
+        import pandas as pd
+
+        rows = [{"instrument": inst, "subscale": sub, "norm_mean": norm.mean, "norm_sd": norm.sd,
+                 "norm_source": self.sources[inst].label if inst in self.sources else None}
+                for inst, subs in self.norms.items() for sub, norm in subs.items()]
+        return pd.DataFrame(rows, columns=["instrument", "subscale", "norm_mean", "norm_sd", "norm_source"])

@@ -43,6 +43,24 @@ class Extract:
     def timepoints(self) -> list[str]:
         return self.meta["timepoints"]
 
+    @property
+    def comparisons(self) -> list[tuple[str, str]]:
+        return [tuple(c) for c in self.meta.get("comparisons", [])]
+
+    @property
+    def norms(self) -> pd.DataFrame:
+        return pd.DataFrame(self.meta.get("norms", []),
+                            columns=["instrument", "subscale", "norm_mean", "norm_sd", "norm_source"])
+
+    @property
+    def labels(self) -> dict[tuple[str, str | None], str]:
+        """Display names: ``(instrument, None)`` → instrument, ``(instrument, subscale)`` → subscale."""
+        out: dict[tuple[str, str | None], str] = {}
+        for inst, info in self.meta["instruments"].items():
+            out[(inst, None)] = info["name"]
+            out.update({(inst, sub): label for sub, label in info["subscales"].items()})
+        return out
+
     def frames(self) -> dict[str, pd.DataFrame]:
         return {name: getattr(self, name) for name in FRAMES}
 

@@ -16,12 +16,15 @@ _state: dict[str, Any] = {"tables_dir": None}
 
 def example_extract() -> Extract:
     """The whole embedded example study as an extract (for running a notebook in JupyterLab)."""
-    from .plan import ReportDef, make_extract
+    from .plan import ReportDef, load_norms, make_extract
+    from .problems import Problems
+    from .resources import params_dir
     from .study import load_study
 
     study = load_study()
     report = ReportDef(id="study", kind="study", title="Study report (example)", sections=["interactive"])
-    return make_extract(study, report, "study", None, study.config.name)
+    norms = load_norms(params_dir() / "norms.yml", Problems())
+    return make_extract(study, report, "study", None, study.config.name, norms)
 
 
 def setup(extract: str | Path | None = None, tables_dir: str | Path | None = None) -> Extract:
@@ -46,6 +49,10 @@ def show(obj: Any) -> None:
     if _state["tables_dir"] is not None and hasattr(obj, "to_csv") and hasattr(obj, "name"):
         obj.to_csv(_state["tables_dir"])
     display(obj)
+    if hasattr(obj, "savefig"):  # a matplotlib figure: shown once, not again at the end of the cell
+        import matplotlib.pyplot as plt
+
+        plt.close(obj)
 
 
 def say(markdown: str) -> None:

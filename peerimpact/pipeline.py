@@ -242,7 +242,8 @@ def write_index(out: Path, manifest: dict) -> None:
 # --------------------------------------------------------------------------- the build
 
 
-def build(study: str | Path | None = None, *, out: str | Path = "reports", reports_dir: str | Path | None = None,
+def build(study: str | Path | None = None, *, out: str | Path = "reports", params: str | Path | None = None,
+          reports_dir: str | Path | None = None,
           kinds: list[str] | None = None, only: list[str] | None = None, formats: list[str] | None = None,
           jobs: int | None = None, force: bool = False, isolated: bool = False,
           echo: Callable[[str], None] = print) -> BuildResult:
@@ -260,8 +261,9 @@ def build(study: str | Path | None = None, *, out: str | Path = "reports", repor
         return BuildResult([], exc.problems, out)
     if loaded.problems.has_errors:
         return BuildResult([], loaded.problems, out)
-    planned, problems = plan(loaded, Path(reports_dir) if reports_dir else params_dir() / "reports",
-                             kinds=kinds, only=only, formats=formats)
+    params = Path(params) if params else params_dir()
+    planned, problems = plan(loaded, Path(reports_dir) if reports_dir else params / "reports",
+                             norms=params / "norms.yml", kinds=kinds, only=only, formats=formats)
     for section in sorted({s for p in planned for s in p.sections if s is not None}):
         try:
             declared = declared_parameters(section)

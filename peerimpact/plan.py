@@ -7,14 +7,14 @@ cohort, format or report id is reported with the file and key it came from.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
 import pandas as pd
 from pydantic import Field, field_validator
 
-from .config import _as_str_list, _Strict, parse_model
+from .config import NormsConfig, _as_str_list, _Strict, parse_model
 from .extract import Extract, comparators
 from .problems import Problems
 from .resources import notebooks_dir
@@ -53,7 +53,6 @@ class PlannedReport:
     formats: list[str]
     extract: Extract
     source: Path
-    parameters: dict = field(default_factory=dict)
 
     @property
     def kind(self) -> str:
@@ -114,7 +113,16 @@ def report_id(report: ReportDef, scope: str | None) -> str:
     return f"{report.id}-{re.sub(r'[^A-Za-z0-9_-]+', '_', scope)}"
 
 
-def make_extract(study: Study, report: ReportDef, rid: str, scope: str | None, scope_label: str) -> Extract:
+def load_norms(path: Path, problems: Problems) -> list[dict]:
+    """Norm rows (instrument, subscale, norm_mean, norm_sd, norm_source) from ``norms.yml``."""
+    if not path.is_file():
+        return []
+    norms = parse_model(NormsConfig, path, problems)
+    return [] if norms is None else norms.to_frame().to_dict("records")
+
+
+def make_extract(study: Study, report: ReportDef, rid: str, scope: str | None, scope_label: str,
+                 norms: list[dict] | None = None) -> Extract:
     """The rows of the study this report may show, plus study-wide comparators."""
     people = study.participants
     if report.kind == "site":
@@ -144,16 +152,20 @@ def make_extract(study: Study, report: ReportDef, rid: str, scope: str | None, s
             for name, inst in study.instruments.items()
         },
         "disclosure": report.disclosure,
+        "comparisons": [list(c) for c in study.config.comparisons or []],
+        "norms": norms or [],
     }
     return Extract(meta=meta, participants=rows(people), scores=rows(study.scores),
                    service_use=rows(study.service_use), contacts=rows(study.contacts),
                    comparators=comparators(study.scores))
 
 
-def plan(study: Study, reports_dir: Path, *, kinds: list[str] | None = None, only: list[str] | None = None,
-         formats: list[str] | None = None) -> tuple[list[PlannedReport], Problems]:
+def plan(study: Study, reports_dir: Path, *, norms: Path | None = None, kinds: list[str] | None = None,
+         only: list[str] | None = None, formats: list[str] | None = None
+         ) -> tuple[list[PlannedReport], Problems]:
     """Every report to build, in definition order, or the problems that prevent planning."""
     problems = Problems()
+    norm_rows = load_norms(norms, problems) if norms else []
     for k in kinds or []:
         if k not in KINDS:
             problems.add("--reports", None, None, k, "option", f"unknown report kind; kinds are {', '.join(KINDS)}")
@@ -176,7 +188,7 @@ def plan(study: Study, reports_dir: Path, *, kinds: list[str] | None = None, onl
             rid = report_id(report, scope)
             chosen = [f for f in report.formats if not formats or f in formats]
             planned.append(PlannedReport(rid, report, scope, label, sections, chosen,
-                                         make_extract(study, report, rid, scope, label), source))
+                                         make_extract(study, report, rid, scope, label, norm_rows), source))
     known = {p.id for p in planned}
     for rid in only or []:
         if rid not in known:

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Iterable, Mapping
+from dataclasses import dataclass, fields
+from typing import Iterable
 
 import numpy as np
 import pandas as pd
+from scipy import stats as scipy_stats
 
 DESCRIBE_COLUMNS = ["variable", "level", "n", "count", "percent", "mean", "sd", "min", "max"]
 
@@ -111,6 +113,206 @@ def contact_summary(contacts: pd.DataFrame) -> pd.DataFrame:
     return out[columns]
 
 
-def label_levels(table: pd.DataFrame, labels: Mapping[str, str]) -> pd.DataFrame:
-    """Replace variable names with display labels (unknown names are kept)."""
-    return table.assign(variable=table["variable"].map(lambda v: labels.get(v, v)))
+# --------------------------------------------------------------------------- outcomes over time
+
+
+def summarise_scores(scores: pd.DataFrame) -> pd.DataFrame:
+    """n, mean, SD (n − 1), min and max of every instrument, subscale and timepoint."""
+    columns = ["instrument", "subscale", "timepoint", "n", "mean", "sd", "min", "max"]
+    valid = scores.dropna(subset=["score"])
+    if valid.empty:
+        return pd.DataFrame(columns=columns)
+    grouped = valid.groupby(["instrument", "subscale", "timepoint"], observed=True, sort=False)["score"]
+    out = grouped.agg(n="count", mean="mean", sd="std", min="min", max="max").reset_index()
+    return out[columns]
+
+
+def compare_to_norms(summary: pd.DataFrame, norms: pd.DataFrame) -> pd.DataFrame:
+    """Add each subscale's norm and the distance from it.
+
+    Parameters
+    ----------
+    summary : DataFrame
+        ``instrument, subscale, timepoint, n, mean, sd, …`` (see :func:`summarise_scores`).
+    norms : DataFrame
+        ``instrument, subscale, norm_mean, norm_sd`` (see :func:`peerimpact.config.load_norms`).
+
+    Returns
+    -------
+    DataFrame
+        ``summary`` with ``norm_mean, norm_sd, difference`` (mean − norm mean) and
+        ``std_difference`` (difference ÷ norm SD). Comparison is by inspection, as in
+        the paper: no test is made against a norm.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> s = pd.DataFrame({"instrument": ["wemwbs"], "subscale": ["total"], "timepoint": ["T1"],
+    ...                   "n": [32], "mean": [49.8], "sd": [9.07]})
+    >>> n = pd.DataFrame({"instrument": ["wemwbs"], "subscale": ["total"], "norm_mean": [51.6], "norm_sd": [8.71]})
+    >>> compare_to_norms(s, n)[["difference", "std_difference"]].round(3)
+       difference  std_difference
+    0        -1.8          -0.207
+    """
+    out = summary.merge(norms[["instrument", "subscale", "norm_mean", "norm_sd"]], on=["instrument", "subscale"],
+                        how="left")
+    out["difference"] = out["mean"] - out["norm_mean"]
+    out["std_difference"] = out["difference"] / out["norm_sd"]
+    return out
+
+
+@dataclass(frozen=True)
+class PairedTest:
+    """The result of :func:`paired_ttest`; also readable as a mapping (``result["p"]``)."""
+
+    n: int
+    mean_x: float
+    mean_y: float
+    mean_diff: float
+    sd_diff: float
+    se_diff: float
+    t: float
+    df: float
+    p: float
+    ci_low: float
+    ci_high: float
+    es_baseline_sd: float
+    d_z: float
+    p_wilcoxon: float
+    estimable: bool
+    reason: str | None = None
+
+    def __getitem__(self, key: str):
+        return getattr(self, key)
+
+    def keys(self) -> list[str]:
+        return [f.name for f in fields(self)]
+
+    def as_dict(self) -> dict:
+        return {k: self[k] for k in self.keys()}
+
+
+def _complete_pairs(x, y) -> tuple[np.ndarray, np.ndarray]:
+    if isinstance(x, pd.Series) and isinstance(y, pd.Series):
+        if x.index.has_duplicates or y.index.has_duplicates:
+            raise ValueError("x and y must have one value per participant (duplicate index labels)")
+        x, y = x.align(y, join="outer")
+    x = np.asarray(pd.to_numeric(pd.Series(np.asarray(x, dtype=object)), errors="coerce"), dtype=float)
+    y = np.asarray(pd.to_numeric(pd.Series(np.asarray(y, dtype=object)), errors="coerce"), dtype=float)
+    if x.shape != y.shape:
+        raise ValueError(f"x and y differ in length ({len(x)} and {len(y)}): pass Series indexed by participant, "
+                         "or arrays of equal length with NaN where a value is missing")
+    keep = ~np.isnan(x) & ~np.isnan(y)
+    return x[keep], y[keep]
+
+
+def paired_ttest(x, y, *, confidence: float = 0.95) -> PairedTest:
+    """Paired t-test of x − y on complete pairs, with the paper's effect size and d_z.
+
+    Parameters
+    ----------
+    x, y : Series or array-like
+        Series are aligned by index (participant); arrays must have equal length with NaN
+        for a missing value. Only pairs with both values are used, and ``n`` says how many.
+    confidence : float
+        Level of the confidence interval of the mean difference.
+
+    Returns
+    -------
+    PairedTest
+        ``n, mean_x, mean_y, mean_diff`` (x − y, as R's ``t.test(x, y, paired = TRUE)``),
+        ``sd_diff, se_diff, t, df, p`` (two-sided), ``ci_low, ci_high``,
+        ``es_baseline_sd`` (mean_diff ÷ SD of x among the complete pairs: the paper's ES),
+        ``d_z`` (mean_diff ÷ sd_diff), ``p_wilcoxon`` (Wilcoxon signed-rank test, zero
+        differences dropped, exact p for small samples without ties: a sensitivity check),
+        ``estimable`` and ``reason``. Fewer than 2 pairs, or differences that do not vary,
+        give ``estimable = False`` and a reason instead of an exception.
+
+    Examples
+    --------
+    R's ``sleep`` data (extra sleep, drug 1 and drug 2, paired by patient):
+
+    >>> drug1 = [0.7, -1.6, -0.2, -1.2, -0.1, 3.4, 3.7, 0.8, 0.0, 2.0]
+    >>> drug2 = [1.9, 0.8, 1.1, 0.1, -0.1, 4.4, 5.5, 1.6, 4.6, 3.4]
+    >>> r = paired_ttest(drug1, drug2)
+    >>> round(r.t, 4), r.df, round(r.p, 6), round(r.ci_low, 7), round(r.ci_high, 7)
+    (-4.0621, 9.0, 0.002833, -2.4598858, -0.7001142)
+    """
+    import pingouin
+
+    a, b = _complete_pairs(x, y)
+    n = len(a)
+    diff = a - b
+    nan = float("nan")
+    mean_x = float(a.mean()) if n else nan
+    mean_y = float(b.mean()) if n else nan
+    mean_diff = float(diff.mean()) if n else nan
+    if n < 2:
+        return PairedTest(n, mean_x, mean_y, mean_diff, nan, nan, nan, nan, nan, nan, nan, nan, nan, nan, False,
+                          f"{n} complete pair{'s' * (n != 1)}: at least 2 are needed")
+    sd_diff = float(diff.std(ddof=1))
+    sd_x = float(a.std(ddof=1))
+    es = mean_diff / sd_x if sd_x > 0 else nan
+    if sd_diff == 0:
+        return PairedTest(n, mean_x, mean_y, mean_diff, 0.0, 0.0, nan, float(n - 1), nan, nan, nan, es, nan, nan,
+                          False, "the differences do not vary, so t is undefined")
+    # pingouin needs aligned complete pairs: given unequal lengths it would run an unpaired test.
+    test = pingouin.ttest(a, b, paired=True).iloc[0]
+    se = sd_diff / np.sqrt(n)
+    crit = scipy_stats.t.ppf(0.5 + confidence / 2, n - 1)
+    nonzero = diff != 0
+    p_w = float(pingouin.wilcoxon(a[nonzero], b[nonzero])["p_val"].iloc[0]) if nonzero.sum() >= 1 else nan
+    return PairedTest(
+        n=n, mean_x=mean_x, mean_y=mean_y, mean_diff=mean_diff, sd_diff=sd_diff, se_diff=float(se),
+        t=float(test["T"]), df=float(test["dof"]), p=float(test["p_val"]),
+        ci_low=float(mean_diff - crit * se), ci_high=float(mean_diff + crit * se),
+        es_baseline_sd=es, d_z=mean_diff / sd_diff, p_wilcoxon=p_w, estimable=True,
+        reason=None if sd_x > 0 else "no variation at baseline, so the ES is undefined",
+    )
+
+
+def holm(p: Iterable[float]) -> np.ndarray:
+    """Holm-adjusted p values (NaN stays NaN and does not count towards the family).
+
+    >>> holm([0.01, 0.04, 0.03, float("nan")]).round(3)
+    array([0.03, 0.06, 0.06,  nan])
+    """
+    import pingouin
+
+    values = np.asarray(list(p), dtype=float)
+    out = np.full(values.shape, np.nan)
+    ok = ~np.isnan(values)
+    if ok.any():
+        out[ok] = pingouin.multicomp(values[ok], method="holm")[1]
+    return out
+
+
+CHANGE_COLUMNS = ["instrument", "subscale", "comparison", "n", "change", "ci_low", "ci_high", "p", "es", "d_z",
+                  "p_wilcoxon", "estimable", "note"]
+
+
+def change_over_time(scores: pd.DataFrame, comparisons: Iterable[tuple[str, str]], *,
+                     adjust: bool = False) -> pd.DataFrame:
+    """Paired change of every instrument and subscale for each ``(earlier, later)`` comparison.
+
+    ``change`` is earlier − later, as the paper reports it (a positive change is a
+    decrease). With ``adjust``, a ``p_holm`` column adjusts p across the whole table.
+    """
+    rows = []
+    valid = scores.dropna(subset=["score"])
+    keys = valid[["instrument", "subscale"]].drop_duplicates().itertuples(index=False)
+    for instrument, subscale in keys:
+        sub = valid[(valid["instrument"] == instrument) & (valid["subscale"] == subscale)]
+        wide = sub.pivot_table(index="participant_id", columns="timepoint", values="score", observed=True)
+        for first, later in comparisons:
+            x = wide[first] if first in wide else pd.Series(dtype=float)
+            y = wide[later] if later in wide else pd.Series(dtype=float)
+            r = paired_ttest(x, y)
+            rows.append({"instrument": instrument, "subscale": subscale, "comparison": f"{first}-{later}",
+                         "n": r.n, "change": r.mean_diff, "ci_low": r.ci_low, "ci_high": r.ci_high, "p": r.p,
+                         "es": r.es_baseline_sd, "d_z": r.d_z, "p_wilcoxon": r.p_wilcoxon,
+                         "estimable": r.estimable, "note": r.reason})
+    out = pd.DataFrame(rows, columns=CHANGE_COLUMNS)
+    if adjust:
+        out["p_holm"] = holm(out["p"])
+    return out

@@ -114,3 +114,131 @@ def table1(participants: pd.DataFrame, contacts: pd.DataFrame) -> Table:
         "who recorded any contact.",
     ]
     return Table("table1", "Table 1. Sample characteristics", data, display, notes)
+
+
+def fmt_p(p: float) -> str:
+    """p to three decimals, ``<0.001`` below that; a dash when there is none."""
+    if p is None or (isinstance(p, float) and math.isnan(p)):
+        return DASH
+    return "<0.001" if p < 0.001 else f"{p:.3f}"
+
+
+def fmt_norm(mean: float, sd: float) -> str:
+    if mean is None or (isinstance(mean, float) and math.isnan(mean)):
+        return DASH
+    return f"{mean:g} ({sd:g})"
+
+
+def sample_facts(participants: pd.DataFrame, contacts: pd.DataFrame) -> dict:
+    """Figures the paper gives in its text beside Table 1 (sick leave, contract types, contacts)."""
+    sick = participants["sick_days"].dropna() if "sick_days" in participants else pd.Series(dtype=float)
+    some = sick[sick > 0]
+    summary = contact_summary(contacts)
+    contract = participants.get("contract_type", pd.Series(dtype=object)).astype("string")
+    return {
+        "n": len(participants),
+        "bank": int((contract == "bank").sum()),
+        "contracted": int((contract == "contracted").sum()),
+        "sick_known": len(sick),
+        "no_sick_leave": int((sick == 0).sum()),
+        "with_sick_leave": len(some),
+        "sick_median_among_some": float(some.median()) if len(some) else math.nan,
+        "sick_min_among_some": float(some.min()) if len(some) else math.nan,
+        "sick_max_among_some": float(some.max()) if len(some) else math.nan,
+        "recording_contacts": len(summary),
+        "face_to_face_total": int(summary["completed_face_to_face_contacts"].sum()) if len(summary) else 0,
+    }
+
+
+def table2(service_use: pd.DataFrame, services: dict[str, str], timepoints: list[str]) -> Table:
+    """Table 2: peer workers reporting any contact with each service, by timepoint (counts only)."""
+    present = [t for t in timepoints if t in set(service_use["timepoint"])]
+    rows = []
+    for tp in present:
+        at = service_use[service_use["timepoint"] == tp]
+        n = at["participant_id"].nunique()
+        for sid in services:
+            answered = at[(at["service"] == sid) & at["contact"].notna()]
+            rows.append({"service": sid, "timepoint": tp, "n": answered["participant_id"].nunique() if len(answered)
+                         else n, "count": int(answered["contact"].astype(bool).sum())})
+    data = pd.DataFrame(rows, columns=["service", "timepoint", "n", "count"])
+    display = pd.DataFrame({"Service": [services[s] for s in services]})
+    for tp in present:
+        part = data[data["timepoint"] == tp].set_index("service")
+        n = int(part["n"].max()) if len(part) else 0
+        display[f"{tp} (n = {n})"] = [str(int(part.loc[s, "count"])) for s in services]
+    notes = ["Number of peer workers reporting any contact with the service in the 3 months before the interview. "
+             "Counts only, as numbers are small."]
+    return Table("table2", "Table 2. Use of mental and physical health services", data, display, notes)
+
+
+def table3(summary: pd.DataFrame, labels: dict[tuple[str, str | None], str], timepoints: list[str]) -> Table:
+    """Table 3: n and mean (SD) min–max of every outcome at every timepoint, beside its norm.
+
+    ``summary`` comes from :func:`peerimpact.stats.compare_to_norms`.
+    """
+    columns = ["instrument", "subscale", "timepoint", "n", "mean", "sd", "min", "max", "norm_mean", "norm_sd"]
+    data = summary[columns].copy()
+    rows = []
+    previous = None
+    order = summary[["instrument", "subscale"]].drop_duplicates().itertuples(index=False)
+    for instrument, subscale in order:
+        part = summary[(summary["instrument"] == instrument) & (summary["subscale"] == subscale)]
+        by_tp = part.set_index("timepoint")
+        row = {"Measure": labels.get((instrument, None), instrument) if instrument != previous else "",
+               "Subscale": labels.get((instrument, subscale), subscale)}
+        previous = instrument
+        for tp in timepoints:
+            if tp in by_tp.index:
+                r = by_tp.loc[tp]
+                row[f"{tp} n"] = str(int(r["n"]))
+                row[f"{tp} mean (SD) min–max"] = fmt_mean_sd_range(r["mean"], r["sd"], r["min"], r["max"], 1, 2)
+            else:
+                row[f"{tp} n"], row[f"{tp} mean (SD) min–max"] = "0", DASH
+        first = part.iloc[0]
+        row["Norm mean (SD)"] = fmt_norm(first["norm_mean"], first["norm_sd"])
+        rows.append(row)
+    display = pd.DataFrame(rows)
+    notes = ["SD uses n − 1. Norms are compared by inspection, not tested. A dash: no data, or no published norm."]
+    sources = summary.get("norm_source")
+    if sources is not None:
+        for instrument, source in summary[["instrument", "norm_source"]].drop_duplicates().itertuples(index=False):
+            if isinstance(source, str):
+                notes.append(f"{labels.get((instrument, None), instrument)} norm: {source}.")
+    return Table("table3", "Table 3. Outcomes over time and population norms", data, display, notes)
+
+
+def table4(change: pd.DataFrame, labels: dict[tuple[str, str | None], str]) -> Table:
+    """Table 4: paired change for each comparison; change is earlier − later."""
+    data = change.copy()
+    rows, notes = [], []
+    previous = None
+    for rec in change.itertuples(index=False):
+        first, later = rec.comparison.split("-", 1)
+        row = {"Measure": labels.get((rec.instrument, None), rec.instrument) if rec.instrument != previous else "",
+               "Subscale": labels.get((rec.instrument, rec.subscale), rec.subscale),
+               "Comparison": f"{first} − {later}", "n": str(rec.n)}
+        previous = rec.instrument
+        if rec.estimable:
+            row["Change (95% CI)"] = f"{rec.change:.2f} ({rec.ci_low:.2f}, {rec.ci_high:.2f})"
+            row["p"] = fmt_p(rec.p)
+            row["ES"] = fmt_number(rec.es, 2)
+            row["d_z"] = fmt_number(rec.d_z, 2)
+            row["Wilcoxon p"] = fmt_p(rec.p_wilcoxon)
+        else:
+            marker = DASH + "ᵃ"
+            row.update({"Change (95% CI)": marker, "p": DASH, "ES": DASH, "d_z": DASH, "Wilcoxon p": DASH})
+            notes.append(f"ᵃ {row['Subscale']}, {row['Comparison']}: not estimable ({rec.note}).")
+        if "p_holm" in change.columns:
+            row["Holm p"] = fmt_p(rec.p_holm)
+        rows.append(row)
+    display = pd.DataFrame(rows)
+    notes = [
+        "Change is the earlier score minus the later one, as in the paper: a positive change is a decrease. "
+        "Complete pairs only; n is the number of pairs.",
+        "ES: change ÷ SD of the earlier score among the pairs (the paper's effect size). "
+        "d_z: change ÷ SD of the differences. Wilcoxon p: signed-rank test, a small-sample sensitivity check.",
+    ] + notes
+    if "p_holm" in change.columns:
+        notes.append("Holm p: adjusted across every test in this table.")
+    return Table("table4", "Table 4. Change in outcomes over time (paired t-tests)", data, display, notes)

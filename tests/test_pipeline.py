@@ -14,6 +14,13 @@ from peerimpact.plan import ReportDef
 from peerimpact.resources import params_dir
 
 REPORTS = params_dir() / "reports"
+TABLE_COLUMNS = {
+    "table1": ["variable", "level", "n", "count", "percent", "mean", "sd", "min", "max"],
+    "table2": ["service", "timepoint", "n", "count"],
+    "table3": ["instrument", "subscale", "timepoint", "n", "mean", "sd", "min", "max", "norm_mean", "norm_sd"],
+    "table4": ["instrument", "subscale", "comparison", "n", "change", "ci_low", "ci_high", "p", "es", "d_z",
+               "p_wilcoxon", "estimable", "note"],
+}
 
 
 @pytest.fixture(scope="module")
@@ -45,7 +52,8 @@ def test_outputs_are_laid_out_for_sharing(built):
     for rid in ("study", "site-S2", "cohort-wave1"):
         assert (built / rid / "report.html").is_file()
         assert (built / rid / "report.pdf").is_file()
-        assert (built / rid / "tables" / "table1.csv").is_file()
+        for name, columns in TABLE_COLUMNS.items():
+            assert pd.read_csv(built / rid / "tables" / f"{name}.csv").columns.tolist() == columns, (rid, name)
         assert (built / "_build" / rid / "01_sample.ipynb").is_file()  # executed notebook, kept apart
         assert not list((built / rid).glob("*.ipynb"))
     manifest = json.loads((built / "manifest.json").read_text())
@@ -66,6 +74,30 @@ def test_html_shows_no_code_and_no_parameters(built):
     assert "Table 1. Sample characteristics" in html
     assert "Site S2" in html and "Data cut" in html and "2021-03-31" in html
     assert 'href="#section-01_sample"' in html and 'id="section-01_sample"' in html
+    for section in ("02_service_use", "03_outcomes", "04_change"):
+        assert f'id="section-{section}"' in html
+    assert html.count("<svg") >= 2  # the means figure and the forest plot
+    assert "Table 4. Change in outcomes over time" in html and "a positive change is a decrease" in html
+
+
+def test_study_tables_agree_with_the_study_data(built):
+    from peerimpact import load_study
+    from peerimpact.stats import change_over_time
+
+    study = load_study()
+    table3 = pd.read_csv(built / "study" / "tables" / "table3.csv")
+    wemwbs_t1 = table3[(table3["instrument"] == "wemwbs") & (table3["timepoint"] == "T1")].iloc[0]
+    scores = study.scores[(study.scores["instrument"] == "wemwbs") & (study.scores["timepoint"] == "T1")]
+    assert wemwbs_t1["n"] == scores["score"].notna().sum() == 32
+    assert wemwbs_t1["mean"] == pytest.approx(scores["score"].mean(), abs=1e-12)
+    assert (wemwbs_t1["norm_mean"], wemwbs_t1["norm_sd"]) == (51.6, 8.71)
+    table4 = pd.read_csv(built / "study" / "tables" / "table4.csv")
+    expected = change_over_time(study.scores, [("T1", "T2"), ("T1", "T3")])
+    assert table4["n"].tolist() == expected["n"].tolist()
+    assert table4["p"].to_numpy() == pytest.approx(expected["p"].to_numpy(), abs=1e-12)
+    table2 = pd.read_csv(built / "study" / "tables" / "table2.csv")
+    gp = table2[table2["service"] == "gp"].set_index("timepoint")
+    assert (gp.loc["T1", "n"], gp.loc["T1", "count"], gp.loc["T3", "n"], gp.loc["T3", "count"]) == (32, 13, 21, 10)
 
 
 def test_site_extract_holds_only_that_site(built):
@@ -117,18 +149,19 @@ def test_isolated_and_shared_kernels_give_identical_tables(built, tmp_path):
 def test_changed_data_of_one_site_rebuilds_only_reports_that_include_it(tmp_path, example_copy):
     out = tmp_path / "out"
     only = ["study", "site-S1", "site-S2", "cohort-wave1", "cohort-wave2"]
-    first = build(example_copy, out=out, only=only, formats=["html"], jobs=2, echo=lambda m: None)
+    defs = reports_dir(tmp_path, study=["01_sample"], site=["01_sample"], cohort=["01_sample"])
+    first = build(example_copy, out=out, reports_dir=defs, only=only, jobs=2, echo=lambda m: None)
     assert first.exit_code == 0
     people = pd.read_csv(example_copy / "participants.csv", dtype=str, keep_default_na=False)
     changed = people.index[people["participant_id"] == "S1-PW02"][0]
     wave = people.loc[changed, "wave"]
     people.loc[changed, "age"] = "33"
     people.to_csv(example_copy / "participants.csv", index=False)
-    second = build(example_copy, out=out, only=only, formats=["html"], jobs=2, echo=lambda m: None)
+    second = build(example_copy, out=out, reports_dir=defs, only=only, jobs=2, echo=lambda m: None)
     status = {o.id: o.status for o in second.outcomes}
     assert status == {"study": "built", "site-S1": "built", "site-S2": "cached",
                       f"cohort-wave{wave}": "built", f"cohort-wave{3 - int(wave)}": "cached"}
-    forced = build(example_copy, out=out, only=["site-S2"], formats=["html"], force=True, jobs=1,
+    forced = build(example_copy, out=out, reports_dir=defs, only=["site-S2"], force=True, jobs=1,
                    echo=lambda m: None)
     assert [o.status for o in forced.outcomes] == ["built"]
 

@@ -1,0 +1,160 @@
+"""Statistics against references computed in R 4.2 (t.test, wilcox.test, p.adjust, sd)."""
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from peerimpact.stats import (change_over_time, compare_to_norms, describe, holm, paired_ttest,
+                              summarise_scores)
+
+DRUG1 = [0.7, -1.6, -0.2, -1.2, -0.1, 3.4, 3.7, 0.8, 0.0, 2.0]
+DRUG2 = [1.9, 0.8, 1.1, 0.1, -0.1, 4.4, 5.5, 1.6, 4.6, 3.4]
+
+
+def test_r_sleep_data():
+    # R: with(sleep, t.test(extra[group == 1], extra[group == 2], paired = TRUE))
+    r = paired_ttest(pd.Series(DRUG1, index=range(10)), pd.Series(DRUG2, index=range(10)))
+    assert r.n == 10 and r.df == 9
+    assert r.t == pytest.approx(-4.0621, abs=1e-4)
+    assert r.p == pytest.approx(0.002833, abs=1e-6)
+    assert r.ci_low == pytest.approx(-2.4598858, abs=1e-7)
+    assert r.ci_high == pytest.approx(-0.7001142, abs=1e-7)
+    assert r.mean_diff == pytest.approx(-1.58, abs=1e-12)
+    assert r["p"] == r.p and set(r.keys()) >= {"n", "mean_diff", "es_baseline_sd", "d_z", "estimable"}
+
+
+def test_missing_values_drop_pairs_and_n_says_so():
+    # R: x <- c(10, 12, NA, 15, 9, 11, 14); y <- c(8, 13, 10, NA, 7, 9, 11); t.test(x, y, paired = TRUE)
+    # t = 2.3590712984784, df = 4, p = 0.0777416409479, CI -0.2830766883484 to 3.4830766883484, mean diff 1.6
+    x = [10, 12, np.nan, 15, 9, 11, 14]
+    y = [8, 13, 10, np.nan, 7, 9, 11]
+    r = paired_ttest(x, y)
+    assert r.n == 5
+    assert (r.t, r.df, r.p) == pytest.approx((2.3590712984784, 4, 0.0777416409479), abs=1e-9)
+    assert (r.ci_low, r.ci_high) == pytest.approx((-0.2830766883484, 3.4830766883484), abs=1e-9)
+    assert r.mean_diff == pytest.approx(1.6)
+
+
+def test_series_are_aligned_by_participant_not_position():
+    x = pd.Series([10, 12, 15, 9, 11, 14], index=["a", "b", "d", "e", "f", "g"])
+    y = pd.Series([11, 7, 9, 13, 8, 10], index=["g", "e", "f", "b", "a", "c"])
+    r = paired_ttest(x, y)
+    assert r.n == 5  # d has no later score, c no earlier one
+    assert r.mean_diff == pytest.approx(np.mean([10 - 8, 12 - 13, 9 - 7, 11 - 9, 14 - 11]))
+
+
+def test_unequal_arrays_are_refused_rather_than_tested_unpaired():
+    with pytest.raises(ValueError, match="differ in length"):
+        paired_ttest([1, 2, 3], [1, 2])
+
+
+def test_two_pairs():
+    # R: t.test(c(5, 7), c(4, 4), paired = TRUE): t = 2, df = 1, p = 0.295167235301,
+    # CI -10.706204736175 to 14.706204736175
+    r = paired_ttest([5, 7], [4, 4])
+    assert r.estimable and r.n == 2
+    assert (r.t, r.df, r.p) == pytest.approx((2.0, 1.0, 0.295167235301), abs=1e-9)
+    assert (r.ci_low, r.ci_high) == pytest.approx((-10.706204736175, 14.706204736175), abs=1e-9)
+
+
+def test_one_pair_is_not_estimable():
+    r = paired_ttest([5, np.nan], [4, 3])
+    assert not r.estimable and r.n == 1 and "at least 2" in r.reason
+    assert math.isnan(r.p) and math.isnan(r.t)
+
+
+def test_no_variation_in_differences_is_not_estimable():
+    r = paired_ttest([5, 6, 7], [4, 5, 6])
+    assert not r.estimable and "do not vary" in r.reason
+    assert r.mean_diff == 1 and math.isnan(r.t)
+
+
+def test_direction_and_effect_sizes():
+    # earlier scores higher than later: a positive change, a decrease
+    t1 = [50.0, 44.0, 61.0, 39.0, 52.0]
+    t2 = [45.0, 43.0, 55.0, 40.0, 47.0]
+    r = paired_ttest(t1, t2)
+    diff = np.subtract(t1, t2)
+    assert r.mean_diff == pytest.approx(3.2) and r.mean_diff > 0
+    assert r.es_baseline_sd == pytest.approx(3.2 / np.std(t1, ddof=1))
+    assert r.d_z == pytest.approx(3.2 / np.std(diff, ddof=1))
+    assert r.d_z == pytest.approx(r.t / np.sqrt(5))  # Lakens (2013): d_z = t / sqrt(n)
+    assert paired_ttest(t2, t1).mean_diff == pytest.approx(-3.2)
+
+
+def test_wilcoxon_matches_r_exact_p():
+    # R: wilcox.test(a, b, paired = TRUE): V = 32, p-value = 0.0546875 (exact, no ties, no zeros)
+    a = [3.1, 4.5, 2.2, 5.0, 3.8, 4.1, 2.9, 3.3]
+    b = [2.0, 4.1, 2.9, 3.2, 3.0, 3.2, 1.5, 3.6]
+    r = paired_ttest(a, b)
+    assert r.p_wilcoxon == pytest.approx(0.0546875, abs=1e-9)
+    # and the t-test on the same data: t = 2.2692166262549, df = 7, p = 0.0575439238189
+    assert r.t == pytest.approx(2.2692166262549, abs=1e-9) and r.p == pytest.approx(0.0575439238189, abs=1e-9)
+
+
+def test_holm_matches_r_p_adjust():
+    # R: p.adjust(c(0.01, 0.04, 0.03, 0.2, 0.005), "holm") -> 0.040 0.090 0.090 0.200 0.025
+    assert holm([0.01, 0.04, 0.03, 0.2, 0.005]) == pytest.approx([0.04, 0.09, 0.09, 0.2, 0.025])
+
+
+def test_describe_continuous_and_categorical_with_missing():
+    frame = pd.DataFrame({
+        "age": [30.0, 41.0, np.nan, 55.0],
+        "gender": pd.Categorical(["F", None, "M", "F"], categories=["M", "F", "X"]),
+        "yes_no": pd.array([True, False, None, True], dtype="boolean"),
+    })
+    out = describe(frame)
+    age = out[out["variable"] == "age"].iloc[0]
+    assert age["n"] == 3 and age["mean"] == pytest.approx(42.0)
+    assert age["sd"] == pytest.approx(12.529964086141668)  # R: sd(c(30, 41, 55))
+    assert (age["min"], age["max"]) == (30.0, 55.0)
+    gender = out[out["variable"] == "gender"].set_index("level")
+    assert gender["n"].unique().tolist() == [3]
+    assert gender["count"].to_dict() == {"M": 1, "F": 2, "X": 0}
+    assert gender.loc["F", "percent"] == pytest.approx(200 / 3)
+    flag = out[out["variable"] == "yes_no"].iloc[0]
+    assert (flag["level"], flag["n"], flag["count"]) == ("yes", 3, 2)
+
+
+def scores_frame():
+    rows = []
+    t1 = {"a": 50, "b": 44, "c": 61, "d": 39, "e": 52}
+    t2 = {"a": 45, "b": 43, "c": 55, "e": 47, "f": 60}
+    for tp, values in (("T1", t1), ("T2", t2)):
+        for pid, v in values.items():
+            rows.append({"participant_id": pid, "site": "S1", "timepoint": tp, "instrument": "wemwbs",
+                         "subscale": "total", "score": float(v)})
+    rows.append({"participant_id": "g", "site": "S1", "timepoint": "T1", "instrument": "wemwbs",
+                 "subscale": "total", "score": np.nan})
+    return pd.DataFrame(rows)
+
+
+def test_change_over_time_uses_complete_pairs_and_states_direction():
+    out = change_over_time(scores_frame(), [("T1", "T2")])
+    row = out.iloc[0]
+    assert row["comparison"] == "T1-T2" and row["n"] == 4
+    assert row["change"] == pytest.approx(np.mean([5, 1, 6, 5]))
+    manual = paired_ttest([50, 44, 61, 52], [45, 43, 55, 47])
+    assert row["p"] == pytest.approx(manual.p) and row["es"] == pytest.approx(manual.es_baseline_sd)
+    assert out.columns.tolist() == ["instrument", "subscale", "comparison", "n", "change", "ci_low", "ci_high",
+                                    "p", "es", "d_z", "p_wilcoxon", "estimable", "note"]
+
+
+def test_change_over_time_with_a_timepoint_missing_is_not_estimable():
+    out = change_over_time(scores_frame(), [("T1", "T3")], adjust=True)
+    row = out.iloc[0]
+    assert row["n"] == 0 and not row["estimable"] and "0 complete pairs" in row["note"]
+    assert math.isnan(row["p_holm"])
+
+
+def test_summary_and_norms():
+    summary = compare_to_norms(summarise_scores(scores_frame()),
+                               pd.DataFrame({"instrument": ["wemwbs"], "subscale": ["total"],
+                                             "norm_mean": [51.6], "norm_sd": [8.71]}))
+    t1 = summary[summary["timepoint"] == "T1"].iloc[0]
+    assert t1["n"] == 5 and t1["mean"] == pytest.approx(49.2)
+    assert t1["sd"] == pytest.approx(np.std([50, 44, 61, 39, 52], ddof=1))
+    assert t1["difference"] == pytest.approx(49.2 - 51.6)
+    assert t1["std_difference"] == pytest.approx((49.2 - 51.6) / 8.71)

@@ -1,0 +1,31 @@
+"""Display formats of the paper-style tables."""
+
+import math
+
+import pandas as pd
+
+from peerimpact.stats import change_over_time
+from peerimpact.tables import fmt_mean_sd_range, fmt_p, table1, table4
+
+
+def test_formats_like_the_paper():
+    assert fmt_mean_sd_range(49.8, 9.07, 28.0, 70.0, 1, 2) == "49.8 (9.07) 28.0–70.0"
+    assert fmt_p(0.0201) == "0.020" and fmt_p(0.0004) == "<0.001" and fmt_p(math.nan) == "–"
+
+
+def test_not_estimable_is_a_dash_with_a_footnote():
+    scores = pd.DataFrame({"participant_id": ["a", "a", "b"], "timepoint": ["T1", "T2", "T1"],
+                           "instrument": "wemwbs", "subscale": "total", "score": [40.0, 42.0, 50.0]})
+    change = change_over_time(scores, [("T1", "T2")])
+    table = table4(change, {("wemwbs", None): "Wellbeing scale", ("wemwbs", "total"): "Wellbeing"})
+    row = table.display.iloc[0]
+    assert row["Change (95% CI)"] == "–ᵃ" and row["n"] == "1"
+    assert any(n.startswith("ᵃ Wellbeing, T1 − T2: not estimable (1 complete pair") for n in table.notes)
+    assert "positive change is a decrease" in table.to_html()
+
+
+def test_table1_escapes_text_from_the_data():
+    people = pd.DataFrame({"participant_id": ["a", "b"], "site": ["S1", "S1"],
+                           "gender": pd.Categorical(["<script>alert(1)</script>", "F"])})
+    html = table1(people, pd.DataFrame(columns=["participant_id", "person_id", "mode", "completed"])).to_html()
+    assert "<script>" not in html and "&lt;script&gt;" in html
