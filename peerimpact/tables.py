@@ -67,7 +67,8 @@ def fmt_number(value: float, digits: int = 1) -> str:
     """A number to ``digits`` decimals; missing is a dash."""
     if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA:
         return DASH
-    return f"{value:.{digits}f}"
+    text = f"{value:.{digits}f}"
+    return text[1:] if text.startswith("-") and float(text) == 0 else text  # no "-0.00"
 
 
 def fmt_mean_sd_range(mean: float, sd: float, lo: float, hi: float, digits: int = 1, sd_digits: int | None = None
@@ -220,7 +221,8 @@ def table4(change: pd.DataFrame, labels: dict[tuple[str, str | None], str]) -> T
                "Comparison": f"{first} − {later}", "n": str(rec.n)}
         previous = rec.instrument
         if rec.estimable:
-            row["Change (95% CI)"] = f"{rec.change:.2f} ({rec.ci_low:.2f}, {rec.ci_high:.2f})"
+            row["Change (95% CI)"] = (f"{fmt_number(rec.change, 2)} ({fmt_number(rec.ci_low, 2)}, "
+                                      f"{fmt_number(rec.ci_high, 2)})")
             row["p"] = fmt_p(rec.p)
             row["ES"] = fmt_number(rec.es, 2)
             row["d_z"] = fmt_number(rec.d_z, 2)
