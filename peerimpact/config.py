@@ -232,7 +232,8 @@ class StudyConfig(_Strict):
     instruments: list[str] = []
     missing_codes: list[str] = list(DEFAULT_MISSING_CODES)
     services: dict[str, str] = {}
-    categories: dict[str, list[str]] = {}   # participant column -> allowed levels, in table order
+    # participant column -> its levels in table order: a list of labels, or code: label pairs
+    categories: dict[str, dict[str, str]] = {}
     comparisons: list[tuple[str, str]] | None = None  # paired comparisons; default first vs each later
     cohorts: dict[str, Cohort] = {}
     files: StudyFiles
@@ -248,6 +249,14 @@ class StudyConfig(_Strict):
             if unknown:
                 raise ValueError(f"comparison {list(pair)} names unknown timepoints {unknown}")
         return self
+
+    @field_validator("categories", mode="before")
+    @classmethod
+    def _levels(cls, value: Any) -> Any:
+        if isinstance(value, dict):
+            return {col: {str(v): str(v) for v in levels} if isinstance(levels, list) else levels
+                    for col, levels in value.items()}
+        return value
 
     @field_validator("sites", "timepoints")
     @classmethod

@@ -157,9 +157,35 @@ def load_study(path: str | Path = None, *, out_of_range: OutOfRange = "error",
     services = validate.service_use(raw, vocab, problems, ids) if raw else pd.DataFrame(columns=validate.SERVICE_USE_COLUMNS)
     raw = table(files.contacts)
     contacts = validate.contacts(raw, vocab, problems, ids) if raw else pd.DataFrame(columns=validate.CONTACT_COLUMNS)
+    codebook, excerpts = _qualitative(root, files, vocab, problems, ids)
     scores = score_all(questionnaires, instruments, config.timepoints)
     return Study(yml.parent, config, instruments, people, questionnaires.drop(columns=["_file", "_line"],
-                 errors="ignore"), services, contacts, scores, problems)
+                 errors="ignore"), services, contacts, scores, problems, codebook, excerpts)
+
+
+def _qualitative(root: Path, files, vocab: Vocabulary, problems: Problems, ids: set[str]
+                 ) -> tuple[pd.DataFrame | None, pd.DataFrame | None]:
+    """Codebook and excerpts from CSV/XLSX files, a ``.qdc`` codebook or a ``.qdpx`` project."""
+    from . import refi
+
+    codebook = project_excerpts = None
+    for name in (files.codebook, files.excerpts):
+        if name and Path(name).suffix.lower() == ".qdpx":
+            codebook, project_excerpts = refi.read_qdpx(root / name, problems)
+            break
+    if files.codebook and Path(files.codebook).suffix.lower() == ".qdc":
+        codebook = refi.read_qdc(root / files.codebook, problems)
+    elif files.codebook and Path(files.codebook).suffix.lower() != ".qdpx":
+        raw = io.read_table(root / files.codebook, problems)
+        codebook = validate.codebook(raw, vocab, problems) if raw else None
+    if files.excerpts is None:
+        return codebook, None
+    codes = set(codebook["code_id"]) if codebook is not None else set()
+    if project_excerpts is not None:
+        raw = refi.as_table(project_excerpts, f"{root / files.excerpts}!project.qde")
+    else:
+        raw = io.read_table(root / files.excerpts, problems)
+    return codebook, validate.excerpts(raw, vocab, problems, codes, ids) if raw else None
 
 
 def _in_timepoint_order(frame: pd.DataFrame, timepoints: list[str]) -> pd.DataFrame:

@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from .config import Instrument
+from .example_interviews import CODES, EXCERPTS, THEMES
 from .instruments import load_instrument
 
 DEFAULT_SEED = 2022
@@ -24,22 +25,24 @@ TIMEPOINTS = ["T1", "T2", "T3"]
 N_T2, N_T3 = 20, 21
 INSTRUMENTS = ["wemwbs", "mjs", "itp", "mbi"]
 
-# Published Table 1 counts (level: count); participants without a count have the item missing.
+# Published Table 1 counts (code: (label, count)); participants without a count have the item missing.
 CATEGORIES = {
-    "gender": {"Male": 10, "Female": 21, "Prefer not to say": 1},
-    "sexual_orientation": {"Bisexual": 3, "Lesbian/Gay": 2, "Heterosexual": 22, "Prefer not to say": 4},
+    "gender": {"M": ("Male", 10), "F": ("Female", 21), "X": ("Prefer not to say", 1)},
+    "sexual_orientation": {"BI": ("Bisexual", 3), "LG": ("Lesbian/Gay", 2), "HE": ("Heterosexual", 22),
+                           "X": ("Prefer not to say", 4)},
     "ethnicity": {
-        "White British": 20, "White Irish": 3, "White other": 2, "Arab": 1, "Black/Black British African": 1,
-        "Asian/Asian British Pakistani": 1, "Mixed White & Asian": 1, "Mixed other Mixed background": 1,
+        "WB": ("White British", 20), "WI": ("White Irish", 3), "WO": ("White other", 2), "AR": ("Arab", 1),
+        "BA": ("Black/Black British African", 1), "AP": ("Asian/Asian British Pakistani", 1),
+        "MWA": ("Mixed White & Asian", 1), "MO": ("Mixed other Mixed background", 1),
     },
-    "highest_education_level": {
-        "Secondary school": 7, "More than secondary school": 10, "University graduate": 4, "Post-graduate": 4,
-    },
-    "marital_status": {"Married": 3, "Single": 16, "Divorced": 2, "In a relationship": 4},
-    "religion": {"No religion": 14, "Christian": 8, "Muslim": 3, "Religion not stated": 3},
-    "english_first_language": {"yes": 24, "no": 1},
-    "child_under_18_in_household": {"yes": 1, "no": 22},
+    "highest_education_level": {"SEC": ("Secondary school", 7), "FE": ("More than secondary school", 10),
+                                "UG": ("University graduate", 4), "PG": ("Post-graduate", 4)},
+    "marital_status": {"MA": ("Married", 3), "SI": ("Single", 16), "DI": ("Divorced", 2),
+                       "RE": ("In a relationship", 4)},
+    "religion": {"NO": ("No religion", 14), "CH": ("Christian", 8), "MU": ("Muslim", 3),
+                 "NS": ("Religion not stated", 3)},
 }
+FLAGS = {"english_first_language": {"yes": 24, "no": 1}, "child_under_18_in_household": {"yes": 1, "no": 22}}
 # Days of sick leave of the 18 contracted workers with any (12 more had none): median 5, max 55.
 SICK_DAYS = [1, 1, 2, 2, 3, 4, 4, 5, 5, 5, 6, 7, 9, 19, 24, 33, 46, 55]
 
@@ -110,6 +113,8 @@ files:
   questionnaires: questionnaires.csv
   service_use: service_use.csv
   contacts: contacts.csv
+  codebook: codebook.csv
+  excerpts: excerpts.csv
 """
 
 
@@ -132,7 +137,9 @@ def participants(rng: np.random.Generator) -> pd.DataFrame:
     ids = [f"{site}-PW{i:02d}" for site, n in SITES.items() for i in range(1, n + 1)]
     n = len(ids)
     frame = pd.DataFrame({"participant_id": ids, "site": [i.split("-")[0] for i in ids]})
-    for column, counts in CATEGORIES.items():
+    for column, levels in CATEGORIES.items():
+        frame[column] = _fill(rng, {label: count for label, count in levels.values()}, n)
+    for column, counts in FLAGS.items():
         frame[column] = _fill(rng, counts, n)
     ages = np.full(n, np.nan)
     ages[rng.permutation(n)[:27]] = np.round(_scaled(rng, 27, 42.9, 9.0, 26, 59))
@@ -237,6 +244,22 @@ def contacts(rng: np.random.Generator, people: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def codebook() -> pd.DataFrame:
+    """The example coding framework: 18 codes under three themes."""
+    return pd.DataFrame([{"code_id": cid, "code": name, "theme": THEMES[theme], "description": description}
+                         for cid, (theme, name, description) in CODES.items()])
+
+
+def excerpts() -> pd.DataFrame:
+    """The example excerpts, numbered within each interview: ``S4-PW02-T2-1``."""
+    rows, count = [], {}
+    for pid, tp, codes, text in EXCERPTS:
+        count[(pid, tp)] = count.get((pid, tp), 0) + 1
+        rows.append({"excerpt_id": f"{pid}-{tp}-{count[(pid, tp)]}", "participant_id": pid, "timepoint": tp,
+                     "codes": ";".join(codes), "text": text})
+    return pd.DataFrame(rows).sort_values(["participant_id", "timepoint", "excerpt_id"]).reset_index(drop=True)
+
+
 def generate(seed: int = DEFAULT_SEED) -> dict[str, pd.DataFrame]:
     """All frames of the example study, as they are written to CSV."""
     rng = np.random.default_rng(seed)
@@ -248,6 +271,8 @@ def generate(seed: int = DEFAULT_SEED) -> dict[str, pd.DataFrame]:
         "questionnaires": quest,
         "service_use": service_use(rng, people, who_t3),
         "contacts": contacts(rng, people),
+        "codebook": codebook(),
+        "excerpts": excerpts(),
     }
 
 
@@ -264,7 +289,7 @@ def _csv_text(frame: pd.DataFrame) -> str:
 
 
 def write(out: str | Path, seed: int = DEFAULT_SEED) -> list[Path]:
-    """Write the example study (``study.yml`` and four CSV files) to ``out``."""
+    """Write the example study (``study.yml`` and its CSV files) to ``out``."""
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     written = []
@@ -273,9 +298,9 @@ def write(out: str | Path, seed: int = DEFAULT_SEED) -> list[Path]:
         path.write_text(_csv_text(frame), encoding="utf-8", newline="")
         written.append(path)
     services = "\n".join(f"  {sid}: {json.dumps(label)}" for sid, label, _, _ in SERVICES)
-    categories = "\n".join(f"  {column}: [{', '.join(json.dumps(level) for level in levels)}]"
-                           for column, levels in CATEGORIES.items() if column not in ("english_first_language",
-                                                                                       "child_under_18_in_household"))
+    categories = "\n".join(
+        f"  {column}: {{{', '.join(f'{code}: {json.dumps(label)}' for code, (label, _) in levels.items())}}}"
+        for column, levels in CATEGORIES.items())
     yml = STUDY_YML.format(sites=", ".join(SITES), instruments=", ".join(INSTRUMENTS), services=services,
                            categories=categories)
     (out / "study.yml").write_text(yml, encoding="utf-8")

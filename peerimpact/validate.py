@@ -38,6 +38,8 @@ PARTICIPANT_FLAGS = ["english_first_language", "child_under_18_in_household"]
 CONTRACT_TYPES = ["contracted", "bank"]
 CONTACT_MODES = ["face_to_face", "telephone"]
 SERVICE_USE_COLUMNS = [ID, "timepoint", "service", "contact"]
+CODEBOOK_COLUMNS = ["code_id", "code", "theme", "description"]
+EXCERPT_COLUMNS = ["excerpt_id", ID, "timepoint", "codes", "text"]
 CONTACT_COLUMNS = [ID, "person_id", "date", "mode", "duration_minutes", "completed"]
 
 
@@ -50,7 +52,7 @@ class Vocabulary:
     instruments: dict[str, Instrument] = field(default_factory=dict)
     missing_codes: list[str] = field(default_factory=lambda: list(DEFAULT_MISSING_CODES))
     services: dict[str, str] = field(default_factory=dict)
-    categories: dict[str, list[str]] = field(default_factory=dict)
+    categories: dict[str, dict[str, str]] = field(default_factory=dict)  # column -> {code: label}
 
     def __post_init__(self) -> None:
         numeric, text = set(), set()
@@ -172,16 +174,25 @@ class _Cells:
             return math.nan
         return value
 
-    def choice(self, row: list[str | None], line: int, name: str, allowed: Iterable[str],
-               exact: bool = False) -> str | None:
-        """One of ``allowed``, ignoring case (and, unless ``exact``, spaces vs underscores)."""
+    def level(self, row: list[str | None], line: int, name: str, codes: dict[str, str]) -> str | None:
+        """A category given by its code or its label (ignoring case); the label is kept."""
+        raw = self.labelled(row, name)
+        if self.vocab.is_missing(raw):
+            return None
+        options = {**{c.casefold(): lab for c, lab in codes.items()}, **{lab.casefold(): lab for lab in codes.values()}}
+        key = str(raw).strip().casefold()
+        if key not in options:
+            self.add(line, self.header(name), raw, "unknown-value", f"expected one of {', '.join(codes.values())}")
+            return None
+        return options[key]
+
+    def choice(self, row: list[str | None], line: int, name: str, allowed: Iterable[str]) -> str | None:
+        """One of ``allowed``, ignoring case and spaces vs underscores."""
         raw = self.labelled(row, name)
         if self.vocab.is_missing(raw):
             return None
         options = {a.casefold(): a for a in allowed}
-        key = str(raw).strip().casefold()
-        if not exact:
-            key = key.replace(" ", "_").replace("-", "_")
+        key = str(raw).strip().casefold().replace(" ", "_").replace("-", "_")
         if key not in options:
             self.add(line, self.header(name), raw, "unknown-value", f"expected one of {', '.join(options.values())}")
             return None
@@ -467,7 +478,7 @@ def participants(table: RawTable, vocab: Vocabulary, problems: Problems) -> pd.D
         values: dict = {"site": site}
         for name in PARTICIPANT_CATEGORIES + extra:
             if name in vocab.categories:
-                values[name] = cells.choice(row, line, name, vocab.categories[name], exact=True)
+                values[name] = cells.level(row, line, name, vocab.categories[name])
             else:
                 values[name] = cells.text(row, name)
         for name in PARTICIPANT_FLAGS:
@@ -481,7 +492,7 @@ def participants(table: RawTable, vocab: Vocabulary, problems: Problems) -> pd.D
     frame = pd.DataFrame([{ID: k[0], **v} for k, (v, _) in kept.items()])
     if frame.empty:
         return empty_participants()
-    levels = {**vocab.categories, "contract_type": CONTRACT_TYPES}
+    levels = {**{c: list(codes.values()) for c, codes in vocab.categories.items()}, "contract_type": CONTRACT_TYPES}
     for name in PARTICIPANT_CATEGORIES + [c for c in extra if c in vocab.categories] + ["contract_type"]:
         if name in levels:
             frame[name] = pd.Categorical(frame[name], categories=levels[name])
@@ -555,3 +566,63 @@ def contacts(table: RawTable, vocab: Vocabulary, problems: Problems, ids: set[st
     frame["duration_minutes"] = frame["duration_minutes"].astype(float)
     return frame
 
+
+
+def codebook(table: RawTable, vocab: Vocabulary, problems: Problems) -> pd.DataFrame:
+    """Codebook: one row per code with its theme; themes keep the order they first appear in."""
+    cells = _Cells(table, vocab, problems)
+    if not cells.require("code_id", "code", "theme"):
+        return pd.DataFrame(columns=CODEBOOK_COLUMNS)
+    rows, seen = [], {}
+    for row, line in zip(table.rows, table.lines):
+        code_id = cells.ident(row, line, "code_id")
+        values = {"code": cells.text(row, "code"), "theme": cells.text(row, "theme"),
+                  "description": cells.text(row, "description") or ""}
+        for name in ("code", "theme"):
+            if not values[name]:
+                cells.add(line, cells.header(name), cells.raw(row, name), "empty", f"{name} is empty")
+        if code_id is None or not values["code"] or not values["theme"]:
+            continue
+        if code_id in seen:
+            cells.add(line, cells.header("code_id"), code_id, "duplicate-code", f"code listed twice (first at line "
+                      f"{seen[code_id]})")
+            continue
+        seen[code_id] = line
+        rows.append({"code_id": code_id, **values})
+    return pd.DataFrame(rows, columns=CODEBOOK_COLUMNS)
+
+
+def excerpts(table: RawTable, vocab: Vocabulary, problems: Problems, codes: set[str],
+             ids: set[str] | None) -> pd.DataFrame:
+    """Coded excerpts: ``codes`` holds one or more code ids separated by ``;``."""
+    cells = _Cells(table, vocab, problems)
+    if not cells.require(*EXCERPT_COLUMNS):
+        return pd.DataFrame(columns=EXCERPT_COLUMNS)
+    rows, seen = [], {}
+    for row, line in zip(table.rows, table.lines):
+        excerpt_id = cells.ident(row, line, "excerpt_id")
+        pid = cells.ident(row, line)
+        tp = cells.timepoint(row, line)
+        raw_codes = cells.raw(row, "codes") or ""
+        listed = [c.strip() for c in raw_codes.split(";") if c.strip()]
+        for code in listed:
+            if code not in codes:
+                cells.add(line, cells.header("codes"), code, "unknown-code", "code is not in the codebook")
+        if not listed:
+            cells.add(line, cells.header("codes"), raw_codes, "no-code", "excerpt has no code")
+        text = cells.raw(row, "text")
+        if text is None or not text.strip():
+            cells.add(line, cells.header("text"), text, "empty-text", "excerpt text is empty")
+        known = _check_participant(cells, pid, line, ids)
+        if excerpt_id in seen:
+            cells.add(line, cells.header("excerpt_id"), excerpt_id, "duplicate-excerpt",
+                      f"excerpt id used twice (first at line {seen[excerpt_id]})")
+            continue
+        if excerpt_id is None or not known or tp is None or not listed or not (text or "").strip():
+            continue
+        if any(code not in codes for code in listed):
+            continue
+        seen[excerpt_id] = line
+        rows.append({"excerpt_id": excerpt_id, ID: pid, "timepoint": tp, "codes": ";".join(dict.fromkeys(listed)),
+                     "text": text.strip()})
+    return pd.DataFrame(rows, columns=EXCERPT_COLUMNS)
