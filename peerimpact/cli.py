@@ -87,6 +87,30 @@ def cmd_synth(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_qual_import(args: argparse.Namespace) -> int:
+    from . import refi
+
+    source = Path(args.file)
+    problems = Problems()
+    if source.suffix.lower() == ".qdc":
+        codebook, excerpts = refi.read_qdc(source, problems), None
+    else:
+        codebook, excerpts = refi.read_qdpx(source, problems)
+    if problems:
+        _report(problems, sys.stderr)
+    if problems.has_errors:
+        print("nothing written", file=sys.stderr)
+        return EXIT_PROBLEMS
+    out = Path(args.out)
+    write_csv_atomic(codebook, out / "codebook.csv")
+    written = [f"{len(codebook)} codes under {codebook['theme'].nunique()} themes to {display_path(out / 'codebook.csv')}"]
+    if excerpts is not None:
+        write_csv_atomic(excerpts.drop(columns="_line"), out / "excerpts.csv")
+        written.append(f"{len(excerpts)} excerpts to {display_path(out / 'excerpts.csv')}")
+    print("; ".join(written))
+    return EXIT_OK
+
+
 def _csv_list(text: str) -> list[str]:
     return [t.strip() for t in text.split(",") if t.strip()]
 
@@ -145,6 +169,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--params", metavar="DIR", help="analysis params: reports/ and norms.yml (default: params)")
     p.add_argument("--reports-dir", metavar="DIR", help="report definitions (default: <params>/reports)")
     p.set_defaults(func=cmd_build)
+
+    p = sub.add_parser("qual", help="qualitative data: import a REFI-QDA project or codebook")
+    qual = p.add_subparsers(dest="qual_command", required=True)
+    p = qual.add_parser("import", help="write codebook.csv and excerpts.csv from a .qdpx project (or a .qdc)")
+    p.add_argument("file", metavar="FILE.qdpx")
+    p.add_argument("--out", required=True, metavar="DIR")
+    p.set_defaults(func=cmd_qual_import)
 
     p = sub.add_parser("synth", help="write the synthetic example study")
     p.add_argument("--out", required=True, metavar="DIR")

@@ -17,12 +17,12 @@ from typing import Any
 
 import pandas as pd
 
-FRAMES = ("participants", "scores", "service_use", "contacts", "comparators")
+FRAMES = ("participants", "scores", "service_use", "contacts", "comparators", "codebook", "excerpts")
 
 
 @dataclass
 class Extract:
-    """What one report may show: ``meta`` (report, scope, study vocabulary) and five frames."""
+    """What one report may show: ``meta`` (report, scope, study vocabulary, analysis params) and its frames."""
 
     meta: dict[str, Any]
     participants: pd.DataFrame
@@ -30,6 +30,8 @@ class Extract:
     service_use: pd.DataFrame
     contacts: pd.DataFrame
     comparators: pd.DataFrame
+    codebook: pd.DataFrame
+    excerpts: pd.DataFrame
 
     @property
     def title(self) -> str:
@@ -60,6 +62,18 @@ class Extract:
             out[(inst, None)] = info["name"]
             out.update({(inst, sub): label for sub, label in info["subscales"].items()})
         return out
+
+    @property
+    def synthesis(self):
+        from .synthesis import SynthesisConfig
+
+        return SynthesisConfig.model_validate(self.meta.get("synthesis") or {"propositions": []})
+
+    @property
+    def qualitative(self):
+        from .synthesis import QualitativeConfig
+
+        return QualitativeConfig.model_validate(self.meta.get("qualitative") or {})
 
     def frames(self) -> dict[str, pd.DataFrame]:
         return {name: getattr(self, name) for name in FRAMES}

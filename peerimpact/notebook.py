@@ -16,15 +16,15 @@ _state: dict[str, Any] = {"tables_dir": None}
 
 def example_extract() -> Extract:
     """The whole embedded example study as an extract (for running a notebook in JupyterLab)."""
-    from .plan import ReportDef, load_norms, make_extract
+    from .plan import ReportDef, load_analysis, make_extract
     from .problems import Problems
     from .resources import params_dir
     from .study import load_study
 
     study = load_study()
     report = ReportDef(id="study", kind="study", title="Study report (example)", sections=["interactive"])
-    norms = load_norms(params_dir() / "norms.yml", Problems())
-    return make_extract(study, report, "study", None, study.config.name, norms)
+    analysis = load_analysis(params_dir(), study, Problems())
+    return make_extract(study, report, "study", None, study.config.name, analysis)
 
 
 def setup(extract: str | Path | None = None, tables_dir: str | Path | None = None) -> Extract:

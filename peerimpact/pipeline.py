@@ -263,7 +263,7 @@ def build(study: str | Path | None = None, *, out: str | Path = "reports", param
         return BuildResult([], loaded.problems, out)
     params = Path(params) if params else params_dir()
     planned, problems = plan(loaded, Path(reports_dir) if reports_dir else params / "reports",
-                             norms=params / "norms.yml", kinds=kinds, only=only, formats=formats)
+                             params=params, kinds=kinds, only=only, formats=formats)
     for section in sorted({s for p in planned for s in p.sections if s is not None}):
         try:
             declared = declared_parameters(section)

@@ -6,6 +6,7 @@ cohort, format or report id is reported with the file and key it came from.
 
 from __future__ import annotations
 
+import copy
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,6 +16,8 @@ import pandas as pd
 from pydantic import Field, field_validator
 
 from .config import NormsConfig, _as_str_list, _Strict, parse_model
+from .synthesis import QualitativeConfig, SynthesisConfig
+from .validate import CODEBOOK_COLUMNS, EXCERPT_COLUMNS
 from .extract import Extract, comparators
 from .problems import Problems
 from .resources import notebooks_dir
@@ -121,8 +124,50 @@ def load_norms(path: Path, problems: Problems) -> list[dict]:
     return [] if norms is None else norms.to_frame().to_dict("records")
 
 
+def load_analysis(params: Path, study: Study, problems: Problems) -> dict:
+    """Norms, quote choices and joint-display propositions, checked against the study."""
+    analysis: dict = {"norms": load_norms(params / "norms.yml", problems), "qualitative": {}, "synthesis": {}}
+    path = params / "qualitative.yml"
+    if path.is_file():
+        qual = parse_model(QualitativeConfig, path, problems)
+        if qual is not None:
+            themes = set(study.codebook["theme"]) if study.codebook is not None else set()
+            for theme in qual.pinned:
+                if theme not in themes:
+                    problems.add(path, None, f"pinned.{theme}", theme, "params", "no such theme in the codebook")
+            analysis["qualitative"] = qual.model_dump()
+    path = params / "synthesis.yml"
+    if path.is_file():
+        synth = parse_model(SynthesisConfig, path, problems)
+        if synth is not None:
+            _check_synthesis(synth, study, path, problems)
+            analysis["synthesis"] = synth.model_dump()
+    return analysis
+
+
+def _check_synthesis(synth: SynthesisConfig, study: Study, path: Path, problems: Problems) -> None:
+    comparisons = {f"{a}-{b}" for a, b in study.config.comparisons or []}
+    codebook = study.codebook if study.codebook is not None else pd.DataFrame(columns=["code_id", "theme"])
+    for i, prop in enumerate(synth.propositions):
+        for j, ev in enumerate(prop.quantitative):
+            key = f"propositions.{i}.quantitative.{j}"
+            inst = study.instruments.get(ev.instrument)
+            if inst is None or ev.subscale not in inst.subscales:
+                problems.add(path, None, key, f"{ev.instrument}/{ev.subscale}", "params",
+                             "no such instrument and subscale in the study")
+            if ev.comparison and ev.comparison not in comparisons:
+                problems.add(path, None, f"{key}.comparison", ev.comparison, "params",
+                             f"not one of the study's comparisons ({', '.join(sorted(comparisons))})")
+        for theme in prop.qualitative.themes:
+            if theme not in set(codebook["theme"]):
+                problems.add(path, None, f"propositions.{i}.qualitative.themes", theme, "params", "no such theme")
+        for code in prop.qualitative.codes:
+            if code not in set(codebook["code_id"]):
+                problems.add(path, None, f"propositions.{i}.qualitative.codes", code, "params", "no such code")
+
+
 def make_extract(study: Study, report: ReportDef, rid: str, scope: str | None, scope_label: str,
-                 norms: list[dict] | None = None) -> Extract:
+                 analysis: dict | None = None) -> Extract:
     """The rows of the study this report may show, plus study-wide comparators."""
     people = study.participants
     if report.kind == "site":
@@ -142,6 +187,8 @@ def make_extract(study: Study, report: ReportDef, rid: str, scope: str | None, s
             out["site"] = out["site"].cat.set_categories(sites)
         return out
 
+    codebook = study.codebook if study.codebook is not None else pd.DataFrame(columns=CODEBOOK_COLUMNS)
+    excerpts = rows(study.excerpts if study.excerpts is not None else pd.DataFrame(columns=EXCERPT_COLUMNS))
     meta = {
         "report_id": rid, "kind": report.kind, "title": report.title, "scope": scope,
         "scope_label": scope_label, "study_name": study.config.name,
@@ -153,19 +200,30 @@ def make_extract(study: Study, report: ReportDef, rid: str, scope: str | None, s
         },
         "disclosure": report.disclosure,
         "comparisons": [list(c) for c in study.config.comparisons or []],
-        "norms": norms or [],
+        **_only_quotes_in(analysis or {}, set(excerpts["excerpt_id"])),
     }
     return Extract(meta=meta, participants=rows(people), scores=rows(study.scores),
                    service_use=rows(study.service_use), contacts=rows(study.contacts),
-                   comparators=comparators(study.scores))
+                   comparators=comparators(study.scores), codebook=codebook, excerpts=excerpts)
 
 
-def plan(study: Study, reports_dir: Path, *, norms: Path | None = None, kinds: list[str] | None = None,
+def _only_quotes_in(analysis: dict, shown: set[str]) -> dict:
+    """Analysis params without pinned quotes the report may not show (their IDs name other sites' workers)."""
+    out = copy.deepcopy(analysis)
+    pinned = out.get("qualitative", {}).get("pinned", {})
+    for theme, ids in pinned.items():
+        pinned[theme] = [i for i in ids if i in shown]
+    for prop in out.get("synthesis", {}).get("propositions", []):
+        prop["qualitative"]["quotes"] = [i for i in prop["qualitative"]["quotes"] if i in shown]
+    return out
+
+
+def plan(study: Study, reports_dir: Path, *, params: Path | None = None, kinds: list[str] | None = None,
          only: list[str] | None = None, formats: list[str] | None = None
          ) -> tuple[list[PlannedReport], Problems]:
     """Every report to build, in definition order, or the problems that prevent planning."""
     problems = Problems()
-    norm_rows = load_norms(norms, problems) if norms else []
+    analysis = load_analysis(params, study, problems) if params else {}
     for k in kinds or []:
         if k not in KINDS:
             problems.add("--reports", None, None, k, "option", f"unknown report kind; kinds are {', '.join(KINDS)}")
@@ -188,7 +246,7 @@ def plan(study: Study, reports_dir: Path, *, norms: Path | None = None, kinds: l
             rid = report_id(report, scope)
             chosen = [f for f in report.formats if not formats or f in formats]
             planned.append(PlannedReport(rid, report, scope, label, sections, chosen,
-                                         make_extract(study, report, rid, scope, label, norm_rows), source))
+                                         make_extract(study, report, rid, scope, label, analysis), source))
     known = {p.id for p in planned}
     for rid in only or []:
         if rid not in known:

@@ -1,0 +1,200 @@
+"""Qualitative data: validation, REFI-QDA import, counts, quotes and the joint display."""
+
+import json
+import zipfile
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from peerimpact import load_study
+from peerimpact.cli import main
+from peerimpact.problems import Problems
+from peerimpact.qualitative import Quotes, code_counts, select_quotes
+from peerimpact.refi import parse_xml, read_qdpx, write_qdpx, UnsafeXML
+from peerimpact.synthetic import codebook as example_codebook
+from peerimpact.synthetic import excerpts as example_excerpts
+
+
+@pytest.fixture
+def project(tmp_path) -> Path:
+    """A .qdpx fixture built from the example's own codebook and excerpts."""
+    ex = example_excerpts()
+    return write_qdpx(example_codebook(), ex, tmp_path / "example.qdpx",
+                      sites={p: p.split("-")[0] for p in ex["participant_id"]})
+
+
+def by_names(codebook: pd.DataFrame, excerpts: pd.DataFrame) -> set:
+    names = dict(zip(codebook["code_id"], codebook["code"]))
+    return {(r.excerpt_id, r.participant_id, r.timepoint, r.text, frozenset(names[c] for c in r.codes.split(";")))
+            for r in excerpts.itertuples(index=False)}
+
+
+def test_importer_round_trip(project):
+    problems = Problems()
+    codebook, excerpts = read_qdpx(project, problems)
+    assert not problems
+    original_codes, original = example_codebook(), example_excerpts()
+    assert codebook[["code", "theme", "description"]].values.tolist() == \
+        original_codes[["code", "theme", "description"]].values.tolist()
+    assert list(dict.fromkeys(codebook["theme"])) == ["Feeling valued", "Feeling empowered", "Feeling connected"]
+    assert len(excerpts) == len(original) == 60
+    assert by_names(codebook, excerpts) == by_names(original_codes, original)
+
+
+def test_offsets_select_exactly_the_excerpt(project):
+    with zipfile.ZipFile(project) as z:
+        root = parse_xml(z.read("project.qde"))
+        texts = {n: z.read(n).decode() for n in z.namelist() if n.startswith("Sources/")}
+    source = next(root.iter("TextSource"))
+    text = texts["Sources/" + source.attrib["plainTextPath"].split("//", 1)[1]]
+    selection = source.findall("PlainTextSelection")[0]
+    start, end = int(selection.attrib["startPosition"]), int(selection.attrib["endPosition"])
+    original = example_excerpts().set_index("excerpt_id").loc[selection.attrib["name"], "text"]
+    assert text[start:end] == original
+
+
+def rewrite_qde(project: Path, change) -> Path:
+    with zipfile.ZipFile(project) as z:
+        members = {n: z.read(n) for n in z.namelist()}
+    members["project.qde"] = change(members["project.qde"].decode()).encode()
+    out = project.with_name("changed.qdpx")
+    with zipfile.ZipFile(out, "w") as z:
+        for name, data in members.items():
+            z.writestr(name, data)
+    return out
+
+
+def test_selection_past_the_end_of_its_source_is_reported(project):
+    def stretch(xml: str) -> str:
+        head, tail = xml.split('endPosition="', 1)
+        number, rest = tail.split('"', 1)
+        return head + 'endPosition="' + str(int(number) + 5000) + '"' + rest
+    problems = Problems()
+    _, excerpts = read_qdpx(rewrite_qde(project, stretch), problems)
+    [p] = problems.errors
+    assert p.rule == "qdpx-offsets" and p.file.endswith("changed.qdpx!project.qde") and p.line > 1
+    assert "lies outside its source" in p.message
+    assert len(excerpts) == 59
+
+
+def test_entities_are_refused():
+    bomb = b'<?xml version="1.0"?><!DOCTYPE x [<!ENTITY a "aaaa">]><x>&a;</x>'
+    with pytest.raises(UnsafeXML):
+        parse_xml(bomb)
+    external = b'<?xml version="1.0"?><!DOCTYPE x [<!ENTITY e SYSTEM "file:///etc/passwd">]><x>&e;</x>'
+    with pytest.raises(UnsafeXML):
+        parse_xml(external)
+
+
+def test_cli_qual_import(project, tmp_path, capsys):
+    assert main(["qual", "import", str(project), "--out", str(tmp_path / "qual")]) == 0
+    assert "60 excerpts" in capsys.readouterr().out
+    assert pd.read_csv(tmp_path / "qual" / "excerpts.csv").columns.tolist() == \
+        ["excerpt_id", "participant_id", "timepoint", "codes", "text"]
+
+
+def test_study_can_point_at_a_project(project, example_copy):
+    (example_copy / "interviews.qdpx").write_bytes(project.read_bytes())
+    yml = example_copy / "study.yml"
+    yml.write_text(yml.read_text().replace("  codebook: codebook.csv\n", "")
+                   .replace("excerpts: excerpts.csv", "excerpts: interviews.qdpx"))
+    study = load_study(example_copy)
+    assert not study.problems.has_errors, [p.format() for p in study.problems]
+    assert len(study.excerpts) == 60 and len(study.codebook) == 18
+
+
+def test_excerpt_validation_rules(example_copy):
+    path = example_copy / "excerpts.csv"
+    lines = path.read_text().splitlines(keepends=True)
+    lines += ["X-1,S1-PW01,T1,no_such_code,Some words.\n",
+              "X-2,S9-PW01,T1,purpose,Some words.\n",
+              "X-3,S1-PW01,T1,purpose,   \n",
+              "X-1,S1-PW02,T9,purpose,More words.\n"]
+    path.write_text("".join(lines))
+    study = load_study(example_copy)
+    got = {(p.line, p.column, p.rule) for p in study.problems.errors}
+    n = len(lines)
+    assert (n - 3, "codes", "unknown-code") in got
+    assert (n - 2, "participant_id", "unknown-participant") in got
+    assert (n - 1, "text", "empty-text") in got
+    assert (n, "timepoint", "unknown-timepoint") in got
+    assert len(study.excerpts) == 60
+
+
+def test_counts_and_deterministic_quotes():
+    codebook, excerpts = example_codebook(), example_excerpts()
+    counts = code_counts(excerpts, codebook, "timepoint")
+    toll = counts[(counts["code_id"] == "emotional_toll")].set_index("group")
+    manual = excerpts[excerpts["codes"].str.split(";").apply(lambda c: "emotional_toll" in c)]
+    assert toll["excerpts"].sum() == len(manual)
+    assert toll.loc["T2", "participants"] == manual[manual["timepoint"] == "T2"]["participant_id"].nunique()
+    pinned = {"Feeling valued": ["S2-PW02-T1-1", "S9-NOT-THERE"]}
+    first = select_quotes(excerpts, codebook, pinned=pinned, per_theme=3)
+    again = select_quotes(excerpts.sample(frac=1, random_state=3), codebook, pinned=pinned, per_theme=3)
+    assert first.equals(again)
+    valued = first[first["theme"] == "Feeling valued"]
+    assert valued.iloc[0]["excerpt_id"] == "S2-PW02-T1-1" and valued.iloc[0]["pinned"]
+    assert len(valued) == 3 and valued["label"].iloc[0] == "S2-PW02-T1"
+    assert first.groupby("theme").size().tolist() == [3, 3, 3]
+
+
+def test_hostile_excerpt_text_is_escaped_in_the_report(example_copy, tmp_path):
+    path = example_copy / "excerpts.csv"
+    with path.open("a") as handle:
+        handle.write('S1-PW02-T1-9,S1-PW02,T1,purpose,"<script>alert(1)</script> and ""><img src=x onerror=alert(1)>"\n')
+    defs = tmp_path / "defs"
+    defs.mkdir()
+    (defs / "study.yml").write_text("id: study\nkind: study\ntitle: T\nsections: [05_qualitative, 06_synthesis]\n"
+                                    "formats: [html]\n")
+    qual = tmp_path / "params"
+    qual.mkdir()
+    (qual / "qualitative.yml").write_text("quotes_per_theme: 60\n")  # show every excerpt as a quote
+    from peerimpact.pipeline import build
+
+    result = build(example_copy, out=tmp_path / "out", params=qual, reports_dir=defs, jobs=1, echo=lambda m: None)
+    assert result.exit_code == 0, [o.error for o in result.failed]
+    html = (tmp_path / "out" / "study" / "report.html").read_text()
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    assert "<script>" not in html and "<img src=x" not in html
+    assert "&lt;img src=x onerror=alert(1)&gt;" in html
+
+
+def test_joint_display_numbers_equal_table4(tmp_path):
+    from peerimpact.pipeline import build
+
+    defs = tmp_path / "defs"
+    defs.mkdir()
+    (defs / "study.yml").write_text("id: study\nkind: study\ntitle: T\nsections: [04_change, 06_synthesis]\n"
+                                    "formats: [html]\n")
+    result = build(out=tmp_path / "out", reports_dir=defs, jobs=1, echo=lambda m: None)
+    assert result.exit_code == 0, [o.error for o in result.failed]
+    tables = tmp_path / "out" / "study" / "tables"
+    t4 = pd.read_csv(tables / "table4.csv").set_index(["instrument", "subscale", "comparison"])
+    t5 = pd.read_csv(tables / "table5.csv")
+    changes = t5[t5["comparison"] != "norm"]
+    assert len(changes) >= 8
+    for row in changes.itertuples(index=False):
+        ref = t4.loc[(row.instrument, row.subscale, row.comparison)]
+        for col in ("n", "change", "ci_low", "ci_high", "p", "es"):
+            assert getattr(row, col) == pytest.approx(ref[col], abs=1e-12), (row.subscale, col)
+        assert f"{ref['change']:.2f}" in row.text and f"ES {ref['es']:.2f}" in row.text
+    html = (tmp_path / "out" / "study" / "report.html").read_text()
+    assert "Table 5. Joint display" in html and "confirmation" in html
+
+
+def test_synthesis_params_are_checked(tmp_path):
+    from peerimpact.pipeline import build
+    from peerimpact.resources import params_dir
+    import shutil
+
+    params = tmp_path / "params"
+    shutil.copytree(params_dir(), params)
+    text = (params / "synthesis.yml").read_text()
+    (params / "synthesis.yml").write_text(text.replace("comparison: T1-T3}", "comparison: T2-T9}", 1)
+                                          .replace("codes: [emotional_toll]", "codes: [no_such_code]"))
+    result = build(out=tmp_path / "out", params=params, echo=lambda m: None)
+    assert result.exit_code == 2
+    keys = {(p.column, p.value) for p in result.problems.errors}
+    assert ("propositions.0.qualitative.codes", "no_such_code") in keys
+    assert any(k.endswith(".comparison") and v == "T2-T9" for k, v in keys)
