@@ -33,9 +33,6 @@ class RawTable:
     lines: list[int]
     value_labels: dict[str, dict[str, str]] = field(default_factory=dict)
 
-    def records(self) -> list[dict[str, str | None]]:
-        return [dict(zip(self.columns, row)) for row in self.rows]
-
 
 def read_table(path: str | Path, problems: Problems, *, sheet: str | None = None) -> RawTable | None:
     """Read a CSV, XLSX or SPSS file; problems with the file itself go to ``problems``."""

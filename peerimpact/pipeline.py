@@ -47,9 +47,6 @@ class Job:
     """Everything a worker process needs to build one report."""
 
     id: str
-    kind: str
-    title: str
-    scope_label: str
     sections: list[str]
     formats: list[str]
     extract_files: dict[str, bytes]
@@ -298,8 +295,8 @@ def build(study: str | Path | None = None, *, out: str | Path = "reports", param
         block = {"title": report.title, "scope_label": report.scope_label, "study_name": config.name,
                  "data_cut": config.data_cut.isoformat() if config.data_cut else None,
                  "version": __version__, "report_id": report.id}
-        todo.append(Job(report.id, report.kind, report.title, report.scope_label, [str(s) for s in report.sections],
-                        report.formats, files, block, str(out), isolated, key, hashes))
+        todo.append(Job(report.id, [str(s) for s in report.sections], report.formats, files, block, str(out),
+                        isolated, key, hashes))
 
     if not todo:
         echo(f"everything is up to date ({len(planned)} reports in {out})")
