@@ -299,7 +299,7 @@ def build(study: str | Path | None = None, *, out: str | Path = "reports", param
                         isolated, key, hashes))
 
     if not todo:
-        echo(f"everything is up to date ({len(planned)} reports in {out})")
+        echo(f"everything is up to date ({len(planned)} report{'s' * (len(planned) != 1)} in {out})")
     else:
         outcomes += _run_all(todo, jobs or os.cpu_count() or 1, echo)
 

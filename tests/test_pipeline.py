@@ -286,3 +286,18 @@ def test_each_section_runs_with_its_default_parameters():
         assert not errors, path.name
         shown = [o for c in nb.cells for o in c.get("outputs", []) if "text/html" in o.get("data", {})]
         assert shown, f"{path.name} showed no table"
+
+
+def test_cli_build_reports_and_exit_codes(tmp_path, capsys):
+    from peerimpact.cli import main
+
+    defs = reports_dir(tmp_path, site=["01_sample"])
+    out = tmp_path / "out"
+    assert main(["build", "--reports-dir", str(defs), "--only", "site-S6", "--jobs", "1", "--out", str(out)]) == 0
+    printed = capsys.readouterr().out
+    assert "built  site-S6" in printed and "1 built, 0 up to date, 0 failed" in printed
+    assert main(["build", "--reports-dir", str(defs), "--only", "site-S6", "--out", str(out)]) == 0
+    assert "everything is up to date (1 report in" in capsys.readouterr().out
+    assert main(["build", "--reports-dir", str(defs), "--only", "site-S66", "--out", str(out)]) == 2
+    captured = capsys.readouterr()
+    assert "--only: error: no such report" in captured.out and "nothing was built" in captured.err

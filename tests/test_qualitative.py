@@ -198,3 +198,36 @@ def test_synthesis_params_are_checked(tmp_path):
     keys = {(p.column, p.value) for p in result.problems.errors}
     assert ("propositions.0.qualitative.codes", "no_such_code") in keys
     assert any(k.endswith(".comparison") and v == "T2-T9" for k, v in keys)
+
+
+def test_qdc_codebook(tmp_path):
+    from peerimpact.refi import read_qdc
+
+    path = tmp_path / "codes.qdc"
+    path.write_text(
+        '<?xml version="1.0" encoding="utf-8"?>\n'
+        '<CodeBook xmlns="urn:QDA-XML:codebook:1.0"><Codes>\n'
+        '  <Code guid="a" name="Feeling valued" isCodable="false">\n'
+        '    <Code guid="b" name="Thanks received" isCodable="true"><Description>Gratitude.</Description></Code>\n'
+        '    <Code guid="c" name="Thanks received" isCodable="true"/>\n'
+        '  </Code>\n'
+        '  <Code guid="d" name="Loose code" isCodable="true"/>\n'
+        '</Codes></CodeBook>\n')
+    problems = Problems()
+    codebook = read_qdc(path, problems)
+    assert not problems
+    assert codebook.values.tolist() == [
+        ["thanks_received", "Thanks received", "Feeling valued", "Gratitude."],
+        ["thanks_received_2", "Thanks received", "Feeling valued", ""],
+        ["loose_code", "Loose code", "Loose code", ""],
+    ]
+
+
+def test_broken_project_is_a_problem_not_a_traceback(tmp_path):
+    bad = tmp_path / "bad.qdpx"
+    bad.write_bytes(b"not a zip")
+    problems = Problems()
+    codebook, excerpts = read_qdpx(bad, problems)
+    assert codebook.empty and excerpts.empty and problems.errors[0].rule == "qdpx"
+    assert main(["qual", "import", str(bad), "--out", str(tmp_path / "x")]) == 2
+    assert not (tmp_path / "x").exists()
