@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import math
 from pathlib import Path
 
 import numpy as np
@@ -124,10 +125,13 @@ def _fill(rng: np.random.Generator, counts: dict[str, int], n: int) -> list[str 
     return [values[i] for i in rng.permutation(n)]
 
 
+def _standardised(x: np.ndarray) -> np.ndarray:
+    return (x - x.mean()) / x.std(ddof=1)
+
+
 def _scaled(rng: np.random.Generator, n: int, mean: float, sd: float, lo: float, hi: float) -> np.ndarray:
     """n values with about the given mean and SD, whose smallest and largest are lo and hi."""
-    x = rng.normal(size=n)
-    x = (x - x.mean()) / x.std(ddof=1) * sd + mean
+    x = _standardised(rng.normal(size=n)) * sd + mean
     x = np.clip(x, lo, hi)
     x[np.argmin(x)], x[np.argmax(x)] = lo, hi
     return x
@@ -168,9 +172,26 @@ def _respondents(rng: np.random.Generator, ids: list[str]) -> dict[str, list[str
     }
 
 
-def _subscale_items(rng: np.random.Generator, inst: Instrument, subscale: str, level: float) -> dict[str, float]:
-    """Items of one subscale for one person at one timepoint, around an item-mean ``level``."""
+def _expected_item(level: float, lo: int, hi: int) -> float:
+    """Mean of round(level + noise) clipped to lo..hi, with noise ~ N(0, ITEM_NOISE)."""
+    cdf = lambda x: 0.5 * (1 + math.erf((x - level) / (ITEM_NOISE * math.sqrt(2))))
+    return lo + sum(1 - cdf(k - 0.5) for k in range(lo + 1, hi + 1))
+
+
+def _level_for(item_mean: float, lo: int, hi: int) -> float:
+    """The latent level whose rounded, clipped items have the wanted mean (so floors do not bias it)."""
+    target = min(max(item_mean, lo + 0.02), hi - 0.02)
+    a, b = lo - 4.0, hi + 4.0
+    for _ in range(50):
+        mid = (a + b) / 2
+        a, b = (mid, b) if _expected_item(mid, lo, hi) < target else (a, mid)
+    return (a + b) / 2
+
+
+def _subscale_items(rng: np.random.Generator, inst: Instrument, subscale: str, item_mean: float) -> dict[str, float]:
+    """Items of one subscale for one person at one timepoint, whose expected mean is ``item_mean``."""
     sub = inst.subscales[subscale]
+    level = _level_for(item_mean, inst.min, inst.max)
     raw = np.clip(np.round(level + rng.normal(0, ITEM_NOISE, size=len(sub.items))), inst.min, inst.max)
     out = {}
     for item, value in zip(sub.items, raw):
@@ -182,7 +203,8 @@ def questionnaires(rng: np.random.Generator, people: pd.DataFrame) -> pd.DataFra
     ids = people["participant_id"].tolist()
     who = _respondents(rng, ids)
     insts = {name: load_instrument(name) for name in INSTRUMENTS}
-    latent = {key: rng.normal(size=len(ids)) for key in TARGETS}
+    # Standardised, so that the sample's means sit on the published ones rather than drift by chance.
+    latent = {key: _standardised(rng.normal(size=len(ids))) for key in TARGETS}
     rows = []
     for t, tp in enumerate(TIMEPOINTS):
         for p, pid in enumerate(ids):
