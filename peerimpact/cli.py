@@ -131,6 +131,22 @@ def cmd_build(args: argparse.Namespace) -> int:
     return result.exit_code
 
 
+def cmd_list(args: argparse.Namespace) -> int:
+    from .pipeline import status
+
+    rows, problems = status(args.study, out=args.out, params=args.params, reports_dir=args.reports_dir,
+                            kinds=args.reports, only=args.only)
+    if problems.has_errors:
+        _report(problems)
+        return EXIT_PROBLEMS
+    width = max((len(r["id"]) for r in rows), default=2)
+    for r in rows:
+        built = f"  (built {r['built_at']})" if r["built_at"] else ""
+        print(f"{r['id']:<{width}}  {r['kind']:<6}  {r['status']:<16}{built}")
+    print(f"{len(rows)} reports, {sum(r['status'] == 'up to date' for r in rows)} up to date")
+    return EXIT_OK
+
+
 def build_parser() -> argparse.ArgumentParser:
     from . import __version__
     from .synthetic import DEFAULT_SEED
@@ -157,17 +173,25 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", required=True, metavar="FILE.csv", help="where to write the scores")
     p.set_defaults(func=cmd_score)
 
+    def plan_args(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--study", metavar="PATH", help="study folder (default: the embedded example)")
+        p.add_argument("--reports", type=_csv_list, metavar="KIND,...",
+                       help="only these kinds: study, site, cohort, funder")
+        p.add_argument("--only", type=_csv_list, metavar="ID,...", help="only these reports (e.g. study,site-S1)")
+        p.add_argument("--out", default="reports", metavar="DIR", help="output folder (default: reports)")
+        p.add_argument("--params", metavar="DIR", help="analysis params: reports/, norms.yml, … (default: params)")
+        p.add_argument("--reports-dir", metavar="DIR", help="report definitions (default: <params>/reports)")
+
+    p = sub.add_parser("list", help="list the planned reports and whether each is up to date")
+    plan_args(p)
+    p.set_defaults(func=cmd_list)
+
     p = sub.add_parser("build", help="build the reports (HTML, PDF, tables) of a study")
-    p.add_argument("--study", metavar="PATH", help="study folder (default: the embedded example)")
-    p.add_argument("--reports", type=_csv_list, metavar="KIND,...", help="only these kinds: study, site, cohort, funder")
-    p.add_argument("--only", type=_csv_list, metavar="ID,...", help="only these reports (e.g. study,site-S1)")
+    plan_args(p)
     p.add_argument("--formats", type=_csv_list, metavar="html,pdf", help="only these formats")
     p.add_argument("--jobs", type=int, metavar="N", help="reports built at once (default: number of cores)")
     p.add_argument("--force", action="store_true", help="rebuild reports that are up to date")
     p.add_argument("--isolated", action="store_true", help="a fresh kernel for every section")
-    p.add_argument("--out", default="reports", metavar="DIR", help="output folder (default: reports)")
-    p.add_argument("--params", metavar="DIR", help="analysis params: reports/ and norms.yml (default: params)")
-    p.add_argument("--reports-dir", metavar="DIR", help="report definitions (default: <params>/reports)")
     p.set_defaults(func=cmd_build)
 
     p = sub.add_parser("qual", help="qualitative data: import a REFI-QDA project or codebook")

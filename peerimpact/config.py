@@ -235,6 +235,7 @@ class StudyConfig(_Strict):
     # participant column -> its levels in table order: a list of labels, or code: label pairs
     categories: dict[str, dict[str, str]] = {}
     comparisons: list[tuple[str, str]] | None = None  # paired comparisons; default first vs each later
+    holm: bool = False  # add Holm-adjusted p values across Table 4's tests
     cohorts: dict[str, Cohort] = {}
     files: StudyFiles
 

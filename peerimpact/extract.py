@@ -50,6 +50,11 @@ class Extract:
         return [tuple(c) for c in self.meta.get("comparisons", [])]
 
     @property
+    def holm(self) -> bool:
+        """Whether Table 4 adds Holm-adjusted p values."""
+        return bool(self.meta.get("holm", False))
+
+    @property
     def norms(self) -> pd.DataFrame:
         return pd.DataFrame(self.meta.get("norms", []),
                             columns=["instrument", "subscale", "norm_mean", "norm_sd", "norm_source"])

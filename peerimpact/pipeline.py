@@ -239,25 +239,27 @@ def write_index(out: Path, manifest: dict) -> None:
 # --------------------------------------------------------------------------- the build
 
 
-def build(study: str | Path | None = None, *, out: str | Path = "reports", params: str | Path | None = None,
-          reports_dir: str | Path | None = None,
-          kinds: list[str] | None = None, only: list[str] | None = None, formats: list[str] | None = None,
-          jobs: int | None = None, force: bool = False, isolated: bool = False,
-          echo: Callable[[str], None] = print) -> BuildResult:
-    """Build every planned report that is not up to date.
+@dataclass
+class Prepared:
+    """A checked plan: each report with its serialised extract, hashes and cache key."""
 
-    Returns the outcome of each planned report and any problem that stopped the build
-    before a kernel started (invalid data or params: exit code 2).
-    """
+    config: object
+    reports: list[tuple[PlannedReport, dict[str, bytes], dict, str]]
+    entries: dict
+    problems: Problems
+
+
+def prepare(study: str | Path | None, out: Path, params: str | Path | None, reports_dir: str | Path | None,
+            kinds: list[str] | None, only: list[str] | None, formats: list[str] | None) -> Prepared:
+    """Load, validate and plan; hash every report's inputs. Nothing is executed or written."""
     from .study import InvalidStudy
 
-    out = Path(out)
     try:
         loaded = load_study(study)
     except InvalidStudy as exc:
-        return BuildResult([], exc.problems, out)
+        return Prepared(None, [], {}, exc.problems)
     if loaded.problems.has_errors:
-        return BuildResult([], loaded.problems, out)
+        return Prepared(None, [], {}, loaded.problems)
     params = Path(params) if params else params_dir()
     planned, problems = plan(loaded, Path(reports_dir) if reports_dir else params / "reports",
                              params=params, kinds=kinds, only=only, formats=formats)
@@ -275,19 +277,56 @@ def build(study: str | Path | None = None, *, out: str | Path = "reports", param
                 problems.add(section, None, "parameters", name, "notebook",
                              f"the notebook's parameters cell does not declare {name!r}")
     if problems.has_errors:
-        return BuildResult([], problems, out)
-
-    out.mkdir(parents=True, exist_ok=True)
-    manifest = read_manifest(out)
-    entries: dict = manifest.get("reports", {})
+        return Prepared(loaded.config, [], {}, problems)
     templates, package = _tree_digest(templates_dir(), "*"), _tree_digest(_PACKAGE, "*.py") + __version__
-    config = loaded.config
-    todo: list[Job] = []
-    outcomes: list[Outcome] = []
+    reports = []
     for report in planned:
         files = serialise(report.extract)
         hashes = hashes_for(report, files, templates, package)
-        key = cache_key(hashes)
+        reports.append((report, files, hashes, cache_key(hashes)))
+    return Prepared(loaded.config, reports, read_manifest(out).get("reports", {}), problems)
+
+
+def status(study: str | Path | None = None, *, out: str | Path = "reports", params: str | Path | None = None,
+           reports_dir: str | Path | None = None, kinds: list[str] | None = None,
+           only: list[str] | None = None, formats: list[str] | None = None) -> tuple[list[dict], Problems]:
+    """Every planned report and whether a build would skip it (``up to date``), build it, or retry it."""
+    out = Path(out)
+    prep = prepare(study, out, params, reports_dir, kinds, only, formats)
+    rows = []
+    for report, _, _, key in prep.reports:
+        entry = prep.entries.get(report.id)
+        if _is_current(entry, key, out, report):
+            state = "up to date"
+        elif entry and entry.get("status") == "failed":
+            state = "failed last time"
+        else:
+            state = "to build" if not entry else "out of date"
+        rows.append({"id": report.id, "kind": report.kind, "scope": report.scope_label, "status": state,
+                     "built_at": (entry or {}).get("built_at")})
+    return rows, prep.problems
+
+
+def build(study: str | Path | None = None, *, out: str | Path = "reports", params: str | Path | None = None,
+          reports_dir: str | Path | None = None,
+          kinds: list[str] | None = None, only: list[str] | None = None, formats: list[str] | None = None,
+          jobs: int | None = None, force: bool = False, isolated: bool = False,
+          echo: Callable[[str], None] = print) -> BuildResult:
+    """Build every planned report that is not up to date.
+
+    Returns the outcome of each planned report and any problem that stopped the build
+    before a kernel started (invalid data or params: exit code 2).
+    """
+    out = Path(out)
+    prep = prepare(study, out, params, reports_dir, kinds, only, formats)
+    if prep.problems.has_errors:
+        return BuildResult([], prep.problems, out)
+    out.mkdir(parents=True, exist_ok=True)
+    entries, config = prep.entries, prep.config
+    planned = [r for r, _, _, _ in prep.reports]
+    todo: list[Job] = []
+    outcomes: list[Outcome] = []
+    for report, files, hashes, key in prep.reports:
         if not force and _is_current(entries.get(report.id), key, out, report):
             outcomes.append(Outcome(report.id, "cached", entries[report.id].get("seconds", {}), None,
                                     entries[report.id].get("built_at")))
@@ -331,7 +370,7 @@ def build(study: str | Path | None = None, *, out: str | Path = "reports", param
     if (out / ".staging").is_dir() and not any((out / ".staging").iterdir()):
         (out / ".staging").rmdir()
     order = {p.id: i for i, p in enumerate(planned)}
-    return BuildResult(sorted(outcomes, key=lambda o: order[o.id]), problems, out)
+    return BuildResult(sorted(outcomes, key=lambda o: order[o.id]), prep.problems, out)
 
 
 def _run_all(todo: list[Job], jobs: int, echo: Callable[[str], None]) -> list[Outcome]:

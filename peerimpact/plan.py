@@ -77,6 +77,7 @@ def load_report_defs(folder: Path, problems: Problems) -> list[tuple[ReportDef, 
             problems.add(path, None, "id", report.id, "params", f"id must match the file name {path.stem!r}")
             continue
         defs.append((report, path))
+    defs.sort(key=lambda d: (KINDS.index(d[0].kind), d[0].id))  # the study report first, then sites, cohorts
     if not defs and not problems.has_errors:
         problems.add(folder, None, None, None, "params", "no report definitions (*.yml) found")
     return defs
@@ -200,6 +201,7 @@ def make_extract(study: Study, report: ReportDef, rid: str, scope: str | None, s
         },
         "disclosure": report.disclosure,
         "comparisons": [list(c) for c in study.config.comparisons or []],
+        "holm": study.config.holm,
         **_only_quotes_in(analysis or {}, set(excerpts["excerpt_id"])),
     }
     return Extract(meta=meta, participants=rows(people), scores=rows(study.scores),

@@ -125,6 +125,8 @@ def test_pdf_is_a4_with_page_numbers_and_the_table(built):
     assert "Table 1. Sample characteristics" in text
     assert f"Page 1 of {len(reader.pages)}" in text
     assert "Prefer not to say" in text and "21 (65.6%)" in text
+    # the widest table keeps its last column on the page
+    assert "Wilcoxon" in text and "Table 4. Change in outcomes over time" in text
 
 
 def test_second_run_executes_nothing(built):
@@ -298,6 +300,33 @@ def test_cli_build_reports_and_exit_codes(tmp_path, capsys):
     assert "built  site-S6" in printed and "1 built, 0 up to date, 0 failed" in printed
     assert main(["build", "--reports-dir", str(defs), "--only", "site-S6", "--out", str(out)]) == 0
     assert "everything is up to date (1 report in" in capsys.readouterr().out
+    assert main(["list", "--reports-dir", str(defs), "--only", "site-S6,site-S7", "--out", str(out)]) == 0
+    listed = capsys.readouterr().out.splitlines()
+    assert listed[0].startswith("site-S6") and "up to date" in listed[0]
+    assert listed[1].startswith("site-S7") and "to build" in listed[1]
+    assert listed[-1] == "2 reports, 1 up to date"
     assert main(["build", "--reports-dir", str(defs), "--only", "site-S66", "--out", str(out)]) == 2
     captured = capsys.readouterr()
     assert "--only: error: no such report" in captured.out and "nothing was built" in captured.err
+
+
+def test_site_codes_with_leading_zeros_survive_the_whole_build(example_copy, tmp_path):
+    for name in ("participants.csv", "questionnaires.csv"):
+        path = example_copy / name
+        path.write_text(path.read_text().replace("S1-PW", "029-PW").replace(",S1,", ",029,"))
+    for name in ("service_use.csv", "contacts.csv", "excerpts.csv"):
+        path = example_copy / name
+        path.write_text(path.read_text().replace("S1-PW", "029-PW"))
+    yml = example_copy / "study.yml"
+    yml.write_text(yml.read_text().replace("sites: [S1,", 'sites: ["029",') + "holm: true\n")
+    defs = reports_dir(tmp_path, site=["01_sample", "04_change"])
+    result = build(example_copy, out=tmp_path / "out", reports_dir=defs, only=["site-029"], jobs=1,
+                   echo=lambda m: None)
+    assert result.exit_code == 0, [o.error for o in result.failed] + [p.format() for p in result.problems]
+    table1 = pd.read_csv(tmp_path / "out" / "site-029" / "tables" / "table1.csv", dtype={"level": str})
+    assert table1.loc[table1["variable"] == "site", "level"].tolist() == ["029"]
+    table4 = pd.read_csv(tmp_path / "out" / "site-029" / "tables" / "table4.csv")
+    assert "p_holm" in table4.columns
+    family = table4["p"].notna()
+    assert (table4.loc[family, "p_holm"] >= table4.loc[family, "p"] - 1e-15).all()
+    assert "Holm p" in (tmp_path / "out" / "site-029" / "report.html").read_text()
