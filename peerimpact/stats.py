@@ -117,7 +117,18 @@ def contact_summary(contacts: pd.DataFrame) -> pd.DataFrame:
 
 
 def summarise_scores(scores: pd.DataFrame) -> pd.DataFrame:
-    """n, mean, SD (n − 1), min and max of every instrument, subscale and timepoint."""
+    """n, mean, SD (n − 1), min and max of every instrument, subscale and timepoint.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> scores = pd.DataFrame({"instrument": "wemwbs", "subscale": "total", "timepoint": ["T1", "T1", "T2"],
+    ...                        "score": [40.0, 50.0, 47.0]})
+    >>> summarise_scores(scores)
+      instrument subscale timepoint  n  mean        sd   min   max
+    0     wemwbs    total        T1  2  45.0  7.071068  40.0  50.0
+    1     wemwbs    total        T2  1  47.0       NaN  47.0  47.0
+    """
     columns = ["instrument", "subscale", "timepoint", "n", "mean", "sd", "min", "max"]
     valid = scores.dropna(subset=["score"])
     if valid.empty:
@@ -297,6 +308,16 @@ def change_over_time(scores: pd.DataFrame, comparisons: Iterable[tuple[str, str]
 
     ``change`` is earlier − later, as the paper reports it (a positive change is a
     decrease). With ``adjust``, a ``p_holm`` column adjusts p across the whole table.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> scores = pd.DataFrame({"participant_id": ["a", "b", "c", "a", "b", "c"],
+    ...                        "timepoint": ["T1"] * 3 + ["T2"] * 3, "instrument": "wemwbs",
+    ...                        "subscale": "total", "score": [50.0, 44.0, 61.0, 45.0, 43.0, 55.0]})
+    >>> change_over_time(scores, [("T1", "T2")])[["comparison", "n", "change", "p", "es"]].round(3)
+      comparison  n  change     p     es
+    0      T1-T2  3     4.0  0.12  0.464
     """
     rows = []
     valid = scores.dropna(subset=["score"])
