@@ -12,7 +12,9 @@ succeeded, so a failed rebuild leaves the previous good report untouched.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import fcntl
 import hashlib
 import json
 import logging
@@ -322,6 +324,32 @@ def build(study: str | Path | None = None, *, out: str | Path = "reports", param
     if prep.problems.has_errors:
         return BuildResult([], prep.problems, out)
     out.mkdir(parents=True, exist_ok=True)
+    with _build_lock(out) as locked:
+        if not locked:
+            problems = Problems()
+            problems.add(out, None, None, None, "busy", "another build is writing to this folder; try again when "
+                         "it has finished")
+            return BuildResult([], problems, out)
+        return _build(prep, out, jobs, force, isolated, echo)
+
+
+@contextlib.contextmanager
+def _build_lock(out: Path):
+    """One build at a time per output folder: two would race on the manifest and index."""
+    with open(out / ".lock", "w") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            yield False
+            return
+        try:
+            yield True
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _build(prep: Prepared, out: Path, jobs: int | None, force: bool, isolated: bool,
+           echo: Callable[[str], None]) -> BuildResult:
     entries, config = prep.entries, prep.config
     planned = [r for r, _, _, _ in prep.reports]
     todo: list[Job] = []

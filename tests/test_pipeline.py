@@ -330,3 +330,17 @@ def test_site_codes_with_leading_zeros_survive_the_whole_build(example_copy, tmp
     family = table4["p"].notna()
     assert (table4.loc[family, "p_holm"] >= table4.loc[family, "p"] - 1e-15).all()
     assert "Holm p" in (tmp_path / "out" / "site-029" / "report.html").read_text()
+
+
+def test_a_second_build_into_the_same_folder_waits_its_turn(tmp_path):
+    import fcntl
+
+    out = tmp_path / "out"
+    out.mkdir()
+    defs = reports_dir(tmp_path, study=["01_sample"])
+    with open(out / ".lock", "w") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)  # as a running build holds it
+        result = build(out=out, reports_dir=defs, echo=lambda m: None)
+    assert result.exit_code == 2 and result.problems.errors[0].rule == "busy"
+    assert not (out / "manifest.json").exists()
+    assert build(out=out, reports_dir=defs, echo=lambda m: None).exit_code == 0
