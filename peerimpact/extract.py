@@ -125,7 +125,8 @@ def serialise(extract: Extract) -> dict[str, bytes]:
     meta["columns"] = {name: {col: _kind(frame[col]) for col in frame.columns}
                        for name, frame in extract.frames().items()}
     files = {f"{name}.csv": _csv(frame).encode("utf-8") for name, frame in extract.frames().items()}
-    files["meta.json"] = json.dumps(meta, indent=2, sort_keys=True, default=str).encode("utf-8")
+    # Key order is kept: it is the order of services, instruments and subscales in the tables.
+    files["meta.json"] = json.dumps(meta, indent=2, default=str).encode("utf-8")
     return files
 
 

@@ -94,7 +94,7 @@ def resolve_section(name: str, source: Path) -> Path | None:
 
 def _scopes(report: ReportDef, study: Study, source: Path, problems: Problems) -> list[tuple[str | None, str]]:
     if report.kind in ("study", "funder"):
-        return [(None, study.config.name)]
+        return [(None, f"Whole study: {len(study.sites)} site{'s' * (len(study.sites) != 1)}")]
     if report.kind == "site":
         wanted = report.sites if report.sites is not None else study.sites
         unknown = [s for s in wanted if s not in study.sites]

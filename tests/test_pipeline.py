@@ -96,6 +96,11 @@ def test_study_tables_agree_with_the_study_data(built):
     assert table4["n"].tolist() == expected["n"].tolist()
     assert table4["p"].to_numpy() == pytest.approx(expected["p"].to_numpy(), abs=1e-12)
     table2 = pd.read_csv(built / "study" / "tables" / "table2.csv")
+    assert list(dict.fromkeys(table2["service"])) == list(study.config.services)  # the study's order
+    html = (built / "study" / "report.html").read_text()
+    labels = list(study.config.services.values())
+    assert [html.index(label.replace("&", "&amp;")) for label in labels] == sorted(
+        html.index(label.replace("&", "&amp;")) for label in labels)
     gp = table2[table2["service"] == "gp"].set_index("timepoint")
     assert (gp.loc["T1", "n"], gp.loc["T1", "count"], gp.loc["T3", "n"], gp.loc["T3", "count"]) == (32, 13, 21, 10)
 
