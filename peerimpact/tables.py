@@ -124,10 +124,17 @@ def fmt_p(p: float) -> str:
     return "<0.001" if p < 0.001 else f"{p:.3f}"
 
 
+def _short(value: float) -> str:
+    """A published figure at its own precision, with at least one decimal: 4.0, 3.44, 51.6."""
+    text = f"{value:.2f}".rstrip("0")
+    return text + "0" if text.endswith(".") else text
+
+
 def fmt_norm(mean: float, sd: float) -> str:
+    """``51.6 (8.71)``: a norm as its source prints it."""
     if mean is None or (isinstance(mean, float) and math.isnan(mean)):
         return DASH
-    return f"{mean:g} ({sd:g})"
+    return f"{_short(mean)} ({_short(sd)})"
 
 
 def sample_facts(participants: pd.DataFrame, contacts: pd.DataFrame) -> dict:

@@ -5,13 +5,15 @@ import math
 import pandas as pd
 
 from peerimpact.stats import change_over_time
-from peerimpact.tables import fmt_mean_sd_range, fmt_number, fmt_p, table1, table4
+from peerimpact.tables import fmt_mean_sd_range, fmt_norm, fmt_number, fmt_p, table1, table4
 
 
 def test_formats_like_the_paper():
     assert fmt_mean_sd_range(49.8, 9.07, 28.0, 70.0, 1, 2) == "49.8 (9.07) 28.0–70.0"
     assert fmt_p(0.0201) == "0.020" and fmt_p(0.0004) == "<0.001" and fmt_p(math.nan) == "–"
     assert fmt_number(-0.001, 2) == "0.00" and fmt_number(-0.006, 2) == "-0.01"
+    assert fmt_norm(4.0, 0.73) == "4.0 (0.73)" and fmt_norm(3.44, 0.53) == "3.44 (0.53)"
+    assert fmt_norm(51.6, 8.71) == "51.6 (8.71)" and fmt_norm(math.nan, math.nan) == "–"
 
 
 def test_not_estimable_is_a_dash_with_a_footnote():
