@@ -28,21 +28,25 @@ def _report(problems: Problems, stream=None) -> None:
 
 
 def _load(args: argparse.Namespace):
-    """(scores, problems) of a study folder or of one questionnaire file."""
+    """(scores, problems, input files) of a study folder or of one questionnaire file."""
     path = Path(args.path)
     if _is_study(path):
         study = load_study(path, out_of_range=args.out_of_range)
         scores = study.scores
         if args.instrument:
             scores = scores[scores["instrument"].isin(args.instrument)]
-        return scores, study.problems
+        files = study.config.files
+        named = [files.participants, *files.questionnaires, files.service_use, files.contacts, files.codebook,
+                 files.excerpts]
+        inputs = [study.path / "study.yml"] + [study.path / n for n in named if n]
+        return scores, study.problems, inputs
     _, scores, problems = load_questionnaire_file(path, instruments=args.instrument,
                                                   out_of_range=args.out_of_range, study=args.study)
-    return scores, problems
+    return scores, problems, [path]
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
-    _, problems = _load(args)
+    _, problems, _ = _load(args)
     _report(problems)
     return EXIT_PROBLEMS if problems.has_errors else EXIT_OK
 
@@ -62,12 +66,10 @@ def write_csv_atomic(frame: pd.DataFrame, out: Path) -> None:
 
 def cmd_score(args: argparse.Namespace) -> int:
     out = Path(args.out)
-    inputs = {Path(args.path).resolve()}
-    if out.resolve() in inputs or (Path(args.path).is_dir() and Path(args.path).resolve() in out.resolve().parents
-                                   and out.suffix != ".csv"):
+    scores, problems, inputs = _load(args)
+    if out.resolve() in {p.resolve() for p in inputs}:
         print(f"refusing to write over an input file: {args.out}", file=sys.stderr)
         return EXIT_PROBLEMS
-    scores, problems = _load(args)
     if problems:
         _report(problems, sys.stderr)
     if problems.has_errors:

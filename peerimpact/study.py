@@ -88,7 +88,7 @@ def all_instrument_names(search: Iterable[Path] = ()) -> list[str]:
     return sorted(names)
 
 
-def load_study(path: str | Path = None, *, out_of_range: OutOfRange = "error",
+def load_study(path: str | Path | None = None, *, out_of_range: OutOfRange = "error",
                params: str | Path | None = None) -> Study:
     """Read, validate and score a study.
 

@@ -112,11 +112,16 @@ def test_cli_score_missing_mode_writes_scores(tmp_path):
     assert written.loc[written["participant_id"] == "S1-PW03", "score"].iloc[0] == 70.0
 
 
-def test_cli_refuses_to_write_over_its_input(tmp_path):
+def test_cli_refuses_to_write_over_its_input(tmp_path, example_copy):
     path = messy_wemwbs(tmp_path)
     before = path.read_bytes()
     assert main(["score", str(path), "--out-of-range", "missing", "--out", str(path)]) == 2
     assert path.read_bytes() == before
+    people = example_copy / "participants.csv"
+    before = people.read_bytes()
+    assert main(["score", str(example_copy), "--out", str(people)]) == 2
+    assert people.read_bytes() == before
+    assert main(["score", str(example_copy), "--out", str(example_copy / "scores.csv")]) == 0
 
 
 def long_file(tmp_path: Path, rows: list[str], extra_header: str = "") -> Path:
