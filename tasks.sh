@@ -16,9 +16,11 @@ system_packages() {
         echo "peerimpact needs Python 3.11 or newer; $PY is $("$PY" --version 2>&1)" >&2; exit 1; }
     "$PY" -c 'import ensurepip, venv' 2>/dev/null || missing+=("python3-venv")
     # WeasyPrint (PDF output) loads Pango and HarfBuzz's subsetter at run time.
-    if command -v ldconfig >/dev/null; then
+    local ldconfig
+    ldconfig=$(command -v ldconfig || echo /sbin/ldconfig)  # /sbin is not on a normal user's PATH
+    if [ -x "$ldconfig" ]; then
         local libs
-        libs=$(ldconfig -p)
+        libs=$("$ldconfig" -p)
         grep -q 'libpangoft2-1.0.so.0' <<<"$libs" || missing+=("libpango-1.0-0" "libpangoft2-1.0-0" "fonts-dejavu-core")
         grep -q 'libharfbuzz-subset.so.0' <<<"$libs" || missing+=("libharfbuzz-subset0")
     fi
