@@ -18,6 +18,15 @@ def _style():
     return sns
 
 
+def _empty_figure(message: str):
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(6.8, 0.8))
+    ax.axis("off")
+    ax.text(0.5, 0.5, message, ha="center", va="center", fontsize=8.5)
+    return fig
+
+
 def means_with_ci(summary: pd.DataFrame, labels: dict, timepoints: list[str], *, confidence: float = 0.95):
     """Mean of every subscale at every timepoint with its t-based CI; the norm as a dashed line.
 
@@ -27,6 +36,8 @@ def means_with_ci(summary: pd.DataFrame, labels: dict, timepoints: list[str], *,
     import matplotlib.pyplot as plt
 
     _style()
+    if summary.empty:
+        return _empty_figure("No outcome data in this report.")
     data = summary.copy()
     crit = scipy_stats.t.ppf(0.5 + confidence / 2, np.maximum(data["n"].astype(float) - 1, 1))
     half = np.where(data["n"] > 1, crit * data["sd"] / np.sqrt(data["n"].astype(float)), np.nan)
@@ -61,9 +72,13 @@ def forest(change: pd.DataFrame, labels: dict):
     import matplotlib.pyplot as plt
 
     _style()
-    data = change[change["estimable"].astype(bool)].copy()
+    data = change[change["estimable"].astype(bool) & np.isfinite(change["es"].astype(float))].copy()
+    if data.empty:
+        return _empty_figure("No change could be estimated from this report's data.")
     scale = data["change"] / data["es"]  # the baseline SD each ES was computed with
-    data["low"], data["high"] = data["ci_low"] / scale, data["ci_high"] / scale
+    with np.errstate(divide="ignore", invalid="ignore"):
+        data["low"], data["high"] = data["ci_low"] / scale, data["ci_high"] / scale
+    data.loc[data["es"] == 0, ["low", "high"]] = np.nan  # no change: the scale is unknown
     keys = list(dict.fromkeys(data[["instrument", "subscale"]].itertuples(index=False, name=None)))
     comparisons = list(dict.fromkeys(data["comparison"]))
     fig, ax = plt.subplots(figsize=(6.8, 0.28 * max(len(keys), 1) + 1.2))

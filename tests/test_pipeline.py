@@ -349,3 +349,16 @@ def test_a_second_build_into_the_same_folder_waits_its_turn(tmp_path):
     assert result.exit_code == 2 and result.problems.errors[0].rule == "busy"
     assert not (out / "manifest.json").exists()
     assert build(out=out, reports_dir=defs, echo=lambda m: None).exit_code == 0
+
+
+def test_a_report_of_one_peer_worker_still_builds_every_section(example_copy, tmp_path):
+    yml = example_copy / "study.yml"
+    yml.write_text(yml.read_text().replace("cohorts:\n", "cohorts:\n  single:\n    label: One peer worker\n"
+                                                        "    where: {participant_id: S5-PW03}\n", 1))
+    result = build(example_copy, out=tmp_path / "out", only=["cohort-single"], formats=["html"], jobs=1,
+                   echo=lambda m: None)
+    assert result.exit_code == 0, [o.error for o in result.failed]
+    table4 = pd.read_csv(tmp_path / "out" / "cohort-single" / "tables" / "table4.csv")
+    assert not table4["estimable"].any() and (table4["n"] <= 1).all()
+    html = (tmp_path / "out" / "cohort-single" / "report.html").read_text()
+    assert "not estimable" in html and "No change could be estimated" in html
