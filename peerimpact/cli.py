@@ -126,6 +126,8 @@ def cmd_build(args: argparse.Namespace) -> int:
         _report(result.problems)
         print("nothing was built", file=sys.stderr)
         return result.exit_code
+    for problem in result.problems.sorted():  # warnings only: errors returned above
+        print(problem.format(), file=sys.stderr)
     for outcome in result.failed:
         print(f"\n{outcome.id} failed (executed notebooks and log kept in "
               f"{display_path(result.out / '_build' / outcome.id)}):\n{outcome.error}", file=sys.stderr)

@@ -247,8 +247,12 @@ def plan(study: Study, reports_dir: Path, *, params: Path | None = None, kinds: 
         for scope, label in scopes:
             rid = report_id(report, scope)
             chosen = [f for f in report.formats if not formats or f in formats]
-            planned.append(PlannedReport(rid, report, scope, label, sections, chosen,
-                                         make_extract(study, report, rid, scope, label, analysis), source))
+            extract = make_extract(study, report, rid, scope, label, analysis)
+            if extract.participants.empty:
+                problems.add(source, None, None, scope, "empty-scope",
+                             f"{label} has no participants, so there is no {rid} report", "warning")
+                continue
+            planned.append(PlannedReport(rid, report, scope, label, sections, chosen, extract, source))
     known = {p.id for p in planned}
     for rid in only or []:
         if rid not in known:

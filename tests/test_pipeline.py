@@ -354,7 +354,9 @@ def test_a_second_build_into_the_same_folder_waits_its_turn(tmp_path):
 def test_a_report_of_one_peer_worker_still_builds_every_section(example_copy, tmp_path):
     yml = example_copy / "study.yml"
     yml.write_text(yml.read_text().replace("cohorts:\n", "cohorts:\n  single:\n    label: One peer worker\n"
-                                                        "    where: {participant_id: S5-PW03}\n", 1))
+                                                        "    where: {participant_id: S5-PW03}\n"
+                                                        "  nobody:\n    label: Nobody\n"
+                                                        "    where: {participant_id: X9-PW99}\n", 1))
     result = build(example_copy, out=tmp_path / "out", only=["cohort-single"], formats=["html"], jobs=1,
                    echo=lambda m: None)
     assert result.exit_code == 0, [o.error for o in result.failed]
@@ -362,3 +364,5 @@ def test_a_report_of_one_peer_worker_still_builds_every_section(example_copy, tm
     assert not table4["estimable"].any() and (table4["n"] <= 1).all()
     html = (tmp_path / "out" / "cohort-single" / "report.html").read_text()
     assert "not estimable" in html and "No change could be estimated" in html
+    [warning] = [p for p in result.problems.warnings if p.rule == "empty-scope"]
+    assert warning.value == "nobody" and "no cohort-nobody report" in warning.message
