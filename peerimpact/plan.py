@@ -132,7 +132,7 @@ def load_analysis(params: Path, study: Study, problems: Problems) -> dict:
     if path.is_file():
         qual = parse_model(QualitativeConfig, path, problems)
         if qual is not None:
-            themes = set(study.codebook["theme"]) if study.codebook is not None else set()
+            themes = set(study.codebook["theme"]) if study.codebook is not None else set(qual.pinned)
             for theme in qual.pinned:
                 if theme not in themes:
                     problems.add(path, None, f"pinned.{theme}", theme, "params", "no such theme in the codebook")
@@ -148,7 +148,7 @@ def load_analysis(params: Path, study: Study, problems: Problems) -> dict:
 
 def _check_synthesis(synth: SynthesisConfig, study: Study, path: Path, problems: Problems) -> None:
     comparisons = {f"{a}-{b}" for a, b in study.config.comparisons or []}
-    codebook = study.codebook if study.codebook is not None else pd.DataFrame(columns=["code_id", "theme"])
+    codebook = study.codebook  # None: the study has no interviews, and the display says so
     for i, prop in enumerate(synth.propositions):
         for j, ev in enumerate(prop.quantitative):
             key = f"propositions.{i}.quantitative.{j}"
@@ -159,6 +159,8 @@ def _check_synthesis(synth: SynthesisConfig, study: Study, path: Path, problems:
             if ev.comparison and ev.comparison not in comparisons:
                 problems.add(path, None, f"{key}.comparison", ev.comparison, "params",
                              f"not one of the study's comparisons ({', '.join(sorted(comparisons))})")
+        if codebook is None:
+            continue
         for theme in prop.qualitative.themes:
             if theme not in set(codebook["theme"]):
                 problems.add(path, None, f"propositions.{i}.qualitative.themes", theme, "params", "no such theme")

@@ -18,7 +18,8 @@ def _style():
     return sns
 
 
-def _empty_figure(message: str):
+def empty_figure(message: str):
+    """A figure that only says why there is nothing to draw."""
     import matplotlib.pyplot as plt
 
     fig, ax = plt.subplots(figsize=(6.8, 0.8))
@@ -37,7 +38,7 @@ def means_with_ci(summary: pd.DataFrame, labels: dict, timepoints: list[str], *,
 
     _style()
     if summary.empty:
-        return _empty_figure("No outcome data in this report.")
+        return empty_figure("No outcome data in this report.")
     data = summary.copy()
     crit = scipy_stats.t.ppf(0.5 + confidence / 2, np.maximum(data["n"].astype(float) - 1, 1))
     half = np.where(data["n"] > 1, crit * data["sd"] / np.sqrt(data["n"].astype(float)), np.nan)
@@ -74,7 +75,7 @@ def forest(change: pd.DataFrame, labels: dict):
     _style()
     data = change[change["estimable"].astype(bool) & np.isfinite(change["es"].astype(float))].copy()
     if data.empty:
-        return _empty_figure("No change could be estimated from this report's data.")
+        return empty_figure("No change could be estimated from this report's data.")
     scale = data["change"] / data["es"]  # the baseline SD each ES was computed with
     with np.errstate(divide="ignore", invalid="ignore"):
         data["low"], data["high"] = data["ci_low"] / scale, data["ci_high"] / scale

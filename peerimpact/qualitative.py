@@ -37,7 +37,8 @@ def framework(codebook: pd.DataFrame) -> Table:
                      "Description": rec.description})
         previous = rec.theme
     data = codebook[["theme", "code_id", "code", "description"]]
-    notes = [f"{codebook['code_id'].nunique()} codes under {codebook['theme'].nunique()} themes."]
+    notes = [f"{codebook['code_id'].nunique()} codes under {codebook['theme'].nunique()} themes."
+             if len(codebook) else "This study has no coding framework."]
     return Table("coding_framework", "Coding framework", data, pd.DataFrame(rows), notes)
 
 
@@ -85,8 +86,12 @@ def heatmap(counts: pd.DataFrame, codebook: pd.DataFrame, groups: list[str], *, 
     import matplotlib.pyplot as plt
     import seaborn as sns
 
-    sns.set_theme(style="white", context="paper", font="DejaVu Sans")
     codes = counts[counts["code_id"] != ""]
+    if codes.empty or codebook.empty:
+        from .plots import empty_figure
+
+        return empty_figure("No coded excerpts in this report.")
+    sns.set_theme(style="white", context="paper", font="DejaVu Sans")
     grid = (codes.pivot_table(index="code_id", columns="group", values="participants", aggfunc="sum")
             .reindex(index=codebook["code_id"], columns=groups).fillna(0).astype(int))
     grid.index = [f"{c} ({t})" for c, t in codebook[["code", "theme"]].itertuples(index=False, name=None)]

@@ -231,3 +231,16 @@ def test_broken_project_is_a_problem_not_a_traceback(tmp_path):
     assert codebook.empty and excerpts.empty and problems.errors[0].rule == "qdpx"
     assert main(["qual", "import", str(bad), "--out", str(tmp_path / "x")]) == 2
     assert not (tmp_path / "x").exists()
+
+
+def test_a_study_without_interviews_still_builds_its_report(example_copy, tmp_path):
+    from peerimpact.pipeline import build
+
+    yml = example_copy / "study.yml"
+    yml.write_text(yml.read_text().replace("  codebook: codebook.csv\n", "").replace("  excerpts: excerpts.csv\n", ""))
+    result = build(example_copy, out=tmp_path / "out", only=["study"], formats=["html"], jobs=1,
+                   echo=lambda m: None)
+    assert result.exit_code == 0, [o.error for o in result.failed] + [p.format() for p in result.problems]
+    html = (tmp_path / "out" / "study" / "report.html").read_text()
+    assert "This study has no coding framework." in html and "No coded excerpts in this report." in html
+    assert "Table 5. Joint display" in html and "Wellbeing: mean" in html
