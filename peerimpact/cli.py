@@ -155,7 +155,10 @@ def build_parser() -> argparse.ArgumentParser:
     from . import __version__
     from .synthetic import DEFAULT_SEED
 
-    parser = argparse.ArgumentParser(prog="peerimpact", description=__doc__)
+    parser = argparse.ArgumentParser(
+        prog="peerimpact",
+        description="Validate and score the data of a peer-worker evaluation, and build its reports.",
+        epilog="Start with: peerimpact build (the example study), then open reports/index.html.")
     parser.add_argument("--version", action="version", version=f"peerimpact {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
 

@@ -16,12 +16,12 @@ import pandas as pd
 from pydantic import Field, field_validator
 
 from .config import NormsConfig, _as_str_list, _Strict, parse_model
-from .synthesis import QualitativeConfig, SynthesisConfig
-from .validate import CODEBOOK_COLUMNS, EXCERPT_COLUMNS
 from .extract import Extract, comparators
 from .problems import Problems
 from .resources import notebooks_dir
 from .study import Study
+from .synthesis import QualitativeConfig, SynthesisConfig
+from .validate import CODEBOOK_COLUMNS, EXCERPT_COLUMNS
 
 Kind = Literal["study", "site", "cohort", "funder"]
 Format = Literal["html", "pdf"]
