@@ -21,9 +21,11 @@ system_packages() {
     if [ -x "$ldconfig" ]; then
         local libs
         libs=$("$ldconfig" -p)
-        grep -q 'libpangoft2-1.0.so.0' <<<"$libs" || missing+=("libpango-1.0-0" "libpangoft2-1.0-0" "fonts-dejavu-core")
+        grep -q 'libpangoft2-1.0.so.0' <<<"$libs" || missing+=("libpango-1.0-0" "libpangoft2-1.0-0")
         grep -q 'libharfbuzz-subset.so.0' <<<"$libs" || missing+=("libharfbuzz-subset0")
     fi
+    # The report stylesheet asks for DejaVu Sans; without any font a PDF has no text.
+    [ -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || missing+=("fonts-dejavu-core")
     if [ ${#missing[@]} -gt 0 ]; then
         echo "installing system packages: ${missing[*]}"
         as_root apt-get update -qq
