@@ -158,6 +158,31 @@ def sample_facts(participants: pd.DataFrame, contacts: pd.DataFrame) -> dict:
     }
 
 
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}{'s' * (n != 1)}"
+
+
+def sample_summary(participants: pd.DataFrame, contacts: pd.DataFrame) -> str:
+    """The facts the paper gives beside Table 1, as sentences; parts without data are left out."""
+    f = sample_facts(participants, contacts)
+    sites = participants["site"].nunique() if "site" in participants else 0
+    text = [f"This report covers {_count(f['n'], 'peer worker')} at {_count(sites, 'site')}."]
+    if f["contracted"] or f["bank"]:
+        text.append(f"{f['contracted']} {'was' if f['contracted'] == 1 else 'were'} on contracts and "
+                    f"{f['bank']} {'was' if f['bank'] == 1 else 'were'} bank staff, who have no contracted "
+                    "hours or recorded sick leave.")
+    if f["sick_known"]:
+        sentence = f"Of the {_count(f['sick_known'], 'sick-leave record')}, {f['no_sick_leave']} showed none"
+        if f["with_sick_leave"]:
+            sentence += (f"; the other {f['with_sick_leave']} had a median of {f['sick_median_among_some']:g} "
+                         f"days (range {f['sick_min_among_some']:g} to {f['sick_max_among_some']:g})")
+        text.append(sentence + ".")
+    if f["recording_contacts"]:
+        text.append(f"{_count(f['recording_contacts'], 'peer worker')} recorded contacts: "
+                    f"{f['face_to_face_total']} completed face to face.")
+    return " ".join(text)
+
+
 def table2(service_use: pd.DataFrame, services: dict[str, str], timepoints: list[str]) -> Table:
     """Table 2: peer workers reporting any contact with each service, by timepoint (counts only)."""
     present = [t for t in timepoints if t in set(service_use["timepoint"])]

@@ -32,3 +32,19 @@ def test_table1_escapes_text_from_the_data():
                            "gender": pd.Categorical(["<script>alert(1)</script>", "F"])})
     html = table1(people, pd.DataFrame(columns=["participant_id", "person_id", "mode", "completed"])).to_html()
     assert "<script>" not in html and "&lt;script&gt;" in html
+
+
+def test_sample_summary_counts_and_leaves_out_what_is_missing():
+    from peerimpact import load_study
+    from peerimpact.tables import sample_summary
+
+    study = load_study()
+    text = sample_summary(study.participants, study.contacts)
+    assert text.startswith("This report covers 32 peer workers at 7 sites.")
+    assert "30 were on contracts and 2 were bank staff" in text
+    assert "Of the 30 sick-leave records, 12 showed none; the other 18 had a median of 5 days (range 1 to 55)" in text
+    assert "30 peer workers recorded contacts: 1682 completed face to face." in text
+    one = study.participants[study.participants["participant_id"] == "S5-PW01"].assign(sick_days=float("nan"))
+    text = sample_summary(one, study.contacts.iloc[0:0])
+    assert text.startswith("This report covers 1 peer worker at 1 site.")
+    assert "sick-leave" not in text and "recorded contacts" not in text and "nan" not in text
