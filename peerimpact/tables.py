@@ -276,3 +276,32 @@ def table4(change: pd.DataFrame, labels: dict[tuple[str, str | None], str]) -> T
     if "p_holm" in change.columns:
         notes.append("Holm p: adjusted across every test in this table.")
     return Table("table4", "Table 4. Change in outcomes over time (paired t-tests)", data, display, notes)
+
+
+def against_study(summary: pd.DataFrame, comparators: pd.DataFrame, labels: dict[tuple[str, str | None], str],
+                  timepoints: list[str]) -> Table:
+    """This report's mean of every outcome beside the whole study's, for site and cohort reports.
+
+    ``comparators`` holds the study-wide ``n, mean, sd`` per instrument, subscale and
+    timepoint that the planner puts in every extract (aggregates only, never rows).
+    """
+    keys = ["instrument", "subscale", "timepoint"]
+    study = comparators.rename(columns={"n": "study_n", "mean": "study_mean", "sd": "study_sd"})
+    data = summary[keys + ["n", "mean"]].merge(study, on=keys, how="left")
+    rows, previous = [], None
+    for instrument, subscale in data[["instrument", "subscale"]].drop_duplicates().itertuples(index=False):
+        part = data[(data["instrument"] == instrument) & (data["subscale"] == subscale)].set_index("timepoint")
+        row = {"Measure": labels.get((instrument, None), instrument) if instrument != previous else "",
+               "Subscale": labels.get((instrument, subscale), subscale)}
+        previous = instrument
+        for tp in timepoints:
+            if tp in part.index:
+                r = part.loc[tp]
+                row[f"{tp} here"] = fmt_number(r["mean"], 1)
+                row[f"{tp} study"] = fmt_number(r["study_mean"], 1)
+            else:
+                row[f"{tp} here"], row[f"{tp} study"] = DASH, DASH
+        rows.append(row)
+    notes = ["Mean score in this report's peer workers ('here') and in the whole study ('study', every site "
+             "included). Compare by inspection: the groups overlap, so no test is made."]
+    return Table("table3_study", "Table 3a. Outcomes beside the whole study", data, pd.DataFrame(rows), notes)

@@ -366,3 +366,16 @@ def test_a_report_of_one_peer_worker_still_builds_every_section(example_copy, tm
     assert "not estimable" in html and "No change could be estimated" in html
     [warning] = [p for p in result.problems.warnings if p.rule == "empty-scope"]
     assert warning.value == "nobody" and "no cohort-nobody report" in warning.message
+
+
+def test_site_report_sets_its_means_beside_the_whole_study(built):
+    assert not (built / "study" / "tables" / "table3_study.csv").exists()
+    beside = pd.read_csv(built / "site-S2" / "tables" / "table3_study.csv")
+    site = pd.read_csv(built / "site-S2" / "tables" / "table3.csv")
+    study = pd.read_csv(built / "study" / "tables" / "table3.csv")
+    merged = beside.merge(study, on=["instrument", "subscale", "timepoint"], suffixes=("", "_study_table"))
+    assert len(merged) == len(beside) == len(site)
+    assert merged["study_mean"].to_numpy() == pytest.approx(merged["mean_study_table"].to_numpy(), abs=1e-12)
+    assert (merged["study_n"] == merged["n_study_table"]).all()
+    assert beside["mean"].to_numpy() == pytest.approx(site["mean"].to_numpy(), abs=1e-12)
+    assert "Table 3a. Outcomes beside the whole study" in (built / "site-S2" / "report.html").read_text()
