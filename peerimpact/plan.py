@@ -169,20 +169,24 @@ def _check_synthesis(synth: SynthesisConfig, study: Study, path: Path, problems:
                 problems.add(path, None, f"propositions.{i}.qualitative.codes", code, "params", "no such code")
 
 
+def scope_ids(study: Study, kind: str, scope: str | None) -> set[str]:
+    """Participant IDs a report of this kind and scope covers."""
+    people = study.participants
+    if kind == "site":
+        return set(people.loc[people["site"].astype(str) == scope, "participant_id"])
+    if kind == "cohort":
+        return set(study.cohort_ids(scope))
+    return set(people["participant_id"])
+
+
 def make_extract(study: Study, report: ReportDef, rid: str, scope: str | None, scope_label: str,
                  analysis: dict | None = None) -> Extract:
     """The rows of the study this report may show, plus study-wide comparators."""
     people = study.participants
-    if report.kind == "site":
-        ids = people.loc[people["site"].astype(str) == scope, "participant_id"]
-        sites = [scope]
-    elif report.kind == "cohort":
-        ids = pd.Series(study.cohort_ids(scope), dtype=object)
-        sites = [s for s in study.sites if s in set(people.loc[people["participant_id"].isin(ids), "site"].astype(str))]
-    else:
-        ids = people["participant_id"]
-        sites = study.sites
-    keep = set(ids)
+    keep = scope_ids(study, report.kind, scope)
+    present = set(people.loc[people["participant_id"].isin(keep), "site"].astype(str))
+    sites = [s for s in study.sites if s in present] if report.kind == "cohort" else (
+        [scope] if report.kind == "site" else study.sites)
 
     def rows(frame: pd.DataFrame) -> pd.DataFrame:
         out = frame[frame["participant_id"].isin(keep)].reset_index(drop=True)
@@ -235,6 +239,7 @@ def plan(study: Study, reports_dir: Path, *, params: Path | None = None, kinds: 
         if f not in FORMATS:
             problems.add("--formats", None, None, f, "option", "unknown format; formats are html, pdf")
     planned: list[PlannedReport] = []
+    known: list[str] = []
     for report, source in load_report_defs(reports_dir, problems):
         sections = []
         for i, name in enumerate(report.sections):
@@ -248,19 +253,19 @@ def plan(study: Study, reports_dir: Path, *, params: Path | None = None, kinds: 
             continue
         for scope, label in scopes:
             rid = report_id(report, scope)
-            chosen = [f for f in report.formats if not formats or f in formats]
-            extract = make_extract(study, report, rid, scope, label, analysis)
-            if extract.participants.empty:
+            if not scope_ids(study, report.kind, scope):
                 problems.add(source, None, None, scope, "empty-scope",
                              f"{label} has no participants, so there is no {rid} report", "warning")
                 continue
+            known.append(rid)
+            if only and rid not in only:
+                continue  # no extract for a report that is not asked for
+            chosen = [f for f in report.formats if not formats or f in formats]
+            extract = make_extract(study, report, rid, scope, label, analysis)
             planned.append(PlannedReport(rid, report, scope, label, sections, chosen, extract, source))
-    known = {p.id for p in planned}
     for rid in only or []:
         if rid not in known:
             problems.add("--only", None, None, rid, "option",
                          f"no such report; planned: {', '.join(sorted(known)) or 'none'}")
-    if only:
-        planned = [p for p in planned if p.id in set(only)]
     return planned, problems
 

@@ -205,6 +205,18 @@ def table2(service_use: pd.DataFrame, services: dict[str, str], timepoints: list
     return Table("table2", "Table 2. Use of mental and physical health services", data, display, notes)
 
 
+def _by_subscale(frame: pd.DataFrame, labels: dict[tuple[str, str | None], str]):
+    """Each instrument and subscale in order, with its rows and the first display cells of its
+    first row (the measure is named once, on its first subscale)."""
+    previous = None
+    for instrument, subscale in frame[["instrument", "subscale"]].drop_duplicates().itertuples(index=False):
+        part = frame[(frame["instrument"] == instrument) & (frame["subscale"] == subscale)]
+        cells = {"Measure": labels.get((instrument, None), instrument) if instrument != previous else "",
+                 "Subscale": labels.get((instrument, subscale), subscale)}
+        previous = instrument
+        yield part, cells
+
+
 def table3(summary: pd.DataFrame, labels: dict[tuple[str, str | None], str], timepoints: list[str]) -> Table:
     """Table 3: n and mean (SD) min–max of every outcome at every timepoint, beside its norm.
 
@@ -213,14 +225,8 @@ def table3(summary: pd.DataFrame, labels: dict[tuple[str, str | None], str], tim
     columns = ["instrument", "subscale", "timepoint", "n", "mean", "sd", "min", "max", "norm_mean", "norm_sd"]
     data = summary[columns].copy()
     rows = []
-    previous = None
-    order = summary[["instrument", "subscale"]].drop_duplicates().itertuples(index=False)
-    for instrument, subscale in order:
-        part = summary[(summary["instrument"] == instrument) & (summary["subscale"] == subscale)]
+    for part, row in _by_subscale(summary, labels):
         by_tp = part.set_index("timepoint")
-        row = {"Measure": labels.get((instrument, None), instrument) if instrument != previous else "",
-               "Subscale": labels.get((instrument, subscale), subscale)}
-        previous = instrument
         for tp in timepoints:
             if tp in by_tp.index:
                 r = by_tp.loc[tp]
@@ -241,31 +247,33 @@ def table3(summary: pd.DataFrame, labels: dict[tuple[str, str | None], str], tim
     return Table("table3", "Table 3. Outcomes over time and population norms", data, display, notes)
 
 
+def _change_row(rec, cells: dict, holm: bool, notes: list[str]) -> dict:
+    """One displayed row of Table 4; a row that is not estimable adds its footnote to ``notes``."""
+    first, later = rec.comparison.split("-", 1)
+    row = {**cells, "Comparison": f"{first} − {later}", "n": str(rec.n)}
+    if rec.estimable:
+        row["Change (95% CI)"] = (f"{fmt_number(rec.change, 2)} ({fmt_number(rec.ci_low, 2)}, "
+                                  f"{fmt_number(rec.ci_high, 2)})")
+        row["p"] = fmt_p(rec.p)
+        row["ES"] = fmt_number(rec.es, 2)
+        row["d_z"] = fmt_number(rec.d_z, 2)
+        row["Wilcoxon p"] = fmt_p(rec.p_wilcoxon)
+    else:
+        row.update({"Change (95% CI)": DASH + "ᵃ", "p": DASH, "ES": DASH, "d_z": DASH, "Wilcoxon p": DASH})
+        notes.append(f"ᵃ {row['Subscale']}, {row['Comparison']}: not estimable ({rec.note}).")
+    if holm:
+        row["Holm p"] = fmt_p(rec.p_holm)
+    return row
+
+
 def table4(change: pd.DataFrame, labels: dict[tuple[str, str | None], str]) -> Table:
     """Table 4: paired change for each comparison; change is earlier − later."""
     data = change.copy()
     rows, notes = [], []
-    previous = None
-    for rec in change.itertuples(index=False):
-        first, later = rec.comparison.split("-", 1)
-        row = {"Measure": labels.get((rec.instrument, None), rec.instrument) if rec.instrument != previous else "",
-               "Subscale": labels.get((rec.instrument, rec.subscale), rec.subscale),
-               "Comparison": f"{first} − {later}", "n": str(rec.n)}
-        previous = rec.instrument
-        if rec.estimable:
-            row["Change (95% CI)"] = (f"{fmt_number(rec.change, 2)} ({fmt_number(rec.ci_low, 2)}, "
-                                      f"{fmt_number(rec.ci_high, 2)})")
-            row["p"] = fmt_p(rec.p)
-            row["ES"] = fmt_number(rec.es, 2)
-            row["d_z"] = fmt_number(rec.d_z, 2)
-            row["Wilcoxon p"] = fmt_p(rec.p_wilcoxon)
-        else:
-            marker = DASH + "ᵃ"
-            row.update({"Change (95% CI)": marker, "p": DASH, "ES": DASH, "d_z": DASH, "Wilcoxon p": DASH})
-            notes.append(f"ᵃ {row['Subscale']}, {row['Comparison']}: not estimable ({rec.note}).")
-        if "p_holm" in change.columns:
-            row["Holm p"] = fmt_p(rec.p_holm)
-        rows.append(row)
+    for part, cells in _by_subscale(change, labels):
+        for k, rec in enumerate(part.itertuples(index=False)):
+            rows.append(_change_row(rec, {**cells, "Measure": cells["Measure"] if k == 0 else ""},
+                                    "p_holm" in change.columns, notes))
     display = pd.DataFrame(rows)
     notes = [
         "Change is the earlier score minus the later one, as in the paper: a positive change is a decrease. "
@@ -288,12 +296,9 @@ def against_study(summary: pd.DataFrame, comparators: pd.DataFrame, labels: dict
     keys = ["instrument", "subscale", "timepoint"]
     study = comparators.rename(columns={"n": "study_n", "mean": "study_mean", "sd": "study_sd"})
     data = summary[keys + ["n", "mean"]].merge(study, on=keys, how="left")
-    rows, previous = [], None
-    for instrument, subscale in data[["instrument", "subscale"]].drop_duplicates().itertuples(index=False):
-        part = data[(data["instrument"] == instrument) & (data["subscale"] == subscale)].set_index("timepoint")
-        row = {"Measure": labels.get((instrument, None), instrument) if instrument != previous else "",
-               "Subscale": labels.get((instrument, subscale), subscale)}
-        previous = instrument
+    rows = []
+    for part, row in _by_subscale(data, labels):
+        part = part.set_index("timepoint")
         for tp in timepoints:
             if tp in part.index:
                 r = part.loc[tp]
