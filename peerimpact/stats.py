@@ -130,12 +130,14 @@ def summarise_scores(scores: pd.DataFrame) -> pd.DataFrame:
     1     wemwbs    total        T2  1  47.0       NaN  47.0  47.0
     """
     columns = ["instrument", "subscale", "timepoint", "n", "mean", "sd", "min", "max"]
-    valid = scores.dropna(subset=["score"])
+    valid = in_study_order(scores.dropna(subset=["score"]))
     if valid.empty:
         return pd.DataFrame(columns=columns)
     grouped = valid.groupby(["instrument", "subscale", "timepoint"], observed=True, sort=False)["score"]
-    out = grouped.agg(n="count", mean="mean", sd="std", min="min", max="max").reset_index()
-    return out[columns]
+    out = in_study_order(grouped.agg(n="count", mean="mean", sd="std", min="min", max="max").reset_index())
+    for column in ("instrument", "subscale", "timepoint"):
+        out[column] = out[column].astype(str)  # merge and compare as text; the order is already set
+    return out[columns].reset_index(drop=True)
 
 
 def compare_to_norms(summary: pd.DataFrame, norms: pd.DataFrame) -> pd.DataFrame:
@@ -146,7 +148,7 @@ def compare_to_norms(summary: pd.DataFrame, norms: pd.DataFrame) -> pd.DataFrame
     summary : DataFrame
         ``instrument, subscale, timepoint, n, mean, sd, …`` (see :func:`summarise_scores`).
     norms : DataFrame
-        ``instrument, subscale, norm_mean, norm_sd`` (see :func:`peerimpact.config.load_norms`).
+        ``instrument, subscale, norm_mean, norm_sd`` (see :meth:`peerimpact.config.NormsConfig.to_frame`).
 
     Returns
     -------
@@ -217,6 +219,54 @@ def _complete_pairs(x, y) -> tuple[np.ndarray, np.ndarray]:
     return x[keep], y[keep]
 
 
+# R's t.test refuses data whose standard error is below this many machine epsilons times
+# the mean ("data are essentially constant"); the same rule guards the baseline SD of the ES.
+_R_CONSTANT = 10 * np.finfo(float).eps
+
+
+def _essentially_constant(spread: float, centre: float) -> bool:
+    """R's rule: a spread below 10 × machine epsilon × |centre| is rounding error, not variation.
+
+    An exact zero spread counts too (R would go on to divide zero by zero).
+    """
+    return spread == 0 or spread < _R_CONSTANT * abs(centre)
+
+
+def _as_recorded(diff: np.ndarray, scale: np.ndarray) -> np.ndarray:
+    """Differences as the data hold them, with the zeros and ties that rounding hid restored.
+
+    Scores are sums or means of whole-number items, so ``(0.1 + 0.2) - 0.3`` is a zero and
+    ``4.2 - 3.6`` ties with ``3.8 - 3.2``, though neither holds in floating point. A difference
+    below R's tolerance for its pair's magnitude is zero; the rest are compared at 10
+    significant digits.
+    """
+    cleaned = np.array([float(f"{d:.10g}") for d in diff])
+    cleaned[np.abs(diff) < _R_CONSTANT * scale] = 0.0
+    return cleaned
+
+
+def wilcoxon_p(diff) -> float:
+    """Two-sided p of the Wilcoxon signed-rank test of paired differences, by R's conventions.
+
+    Zero differences are dropped; the p is exact for fewer than 50 differences with no ties
+    and no zeros, otherwise from the normal approximation with continuity correction
+    (R's ``wilcox.test(x, y, paired = TRUE)``). NaN when no difference is left.
+
+    >>> round(wilcoxon_p([1.1, 0.4, -0.7, 1.8, 0.8, 0.9, 1.4, -0.3]), 7)
+    0.0546875
+    """
+    d = np.asarray(diff, dtype=float)
+    zeros = d == 0
+    d = d[~zeros]
+    if len(d) == 0:
+        return float("nan")
+    ties = len(np.unique(np.abs(d))) < len(d)
+    exact = len(d) < 50 and not ties and not zeros.any()
+    result = scipy_stats.wilcoxon(d, zero_method="wilcox", correction=not exact,
+                                  method="exact" if exact else "approx")
+    return float(result.pvalue)
+
+
 def paired_ttest(x, y, *, confidence: float = 0.95) -> PairedTest:
     """Paired t-test of x − y on complete pairs, with the paper's effect size and d_z.
 
@@ -234,10 +284,14 @@ def paired_ttest(x, y, *, confidence: float = 0.95) -> PairedTest:
         ``n, mean_x, mean_y, mean_diff`` (x − y, as R's ``t.test(x, y, paired = TRUE)``),
         ``sd_diff, se_diff, t, df, p`` (two-sided), ``ci_low, ci_high``,
         ``es_baseline_sd`` (mean_diff ÷ SD of x among the complete pairs: the paper's ES),
-        ``d_z`` (mean_diff ÷ sd_diff), ``p_wilcoxon`` (Wilcoxon signed-rank test, zero
-        differences dropped, exact p for small samples without ties: a sensitivity check),
-        ``estimable`` and ``reason``. Fewer than 2 pairs, or differences that do not vary,
-        give ``estimable = False`` and a reason instead of an exception.
+        ``d_z`` (mean_diff ÷ sd_diff), ``p_wilcoxon`` (:func:`wilcoxon_p` of the
+        differences as recorded: a sensitivity check), ``estimable`` and ``reason``.
+
+        Fewer than 2 pairs, or differences that are essentially constant by R's rule
+        (standard error < 10 × machine epsilon × |mean difference|, where ``t.test`` stops
+        with "data are essentially constant"), give ``estimable = False`` and a reason
+        instead of an exception or an absurd t. The ES is left undefined by the same rule
+        when the baseline scores do not vary.
 
     Examples
     --------
@@ -248,6 +302,12 @@ def paired_ttest(x, y, *, confidence: float = 0.95) -> PairedTest:
     >>> r = paired_ttest(drug1, drug2)
     >>> round(r.t, 4), r.df, round(r.p, 6), round(r.ci_low, 7), round(r.ci_high, 7)
     (-4.0621, 9.0, 0.002833, -2.4598858, -0.7001142)
+
+    Differences equal up to rounding are not a test R would run:
+
+    >>> r = paired_ttest([3.8, 4.2], [3.2, 3.6])
+    >>> r.estimable, r.reason
+    (False, 'the differences are essentially constant, so t is undefined')
     """
     import pingouin
 
@@ -262,23 +322,23 @@ def paired_ttest(x, y, *, confidence: float = 0.95) -> PairedTest:
         return PairedTest(n, mean_x, mean_y, mean_diff, nan, nan, nan, nan, nan, nan, nan, nan, nan, nan, False,
                           f"{n} complete pair{'s' * (n != 1)}: at least 2 are needed")
     sd_diff = float(diff.std(ddof=1))
+    se = sd_diff / np.sqrt(n)
     sd_x = float(a.std(ddof=1))
-    es = mean_diff / sd_x if sd_x > 0 else nan
-    if sd_diff == 0:
-        return PairedTest(n, mean_x, mean_y, mean_diff, 0.0, 0.0, nan, float(n - 1), nan, nan, nan, es, nan, nan,
-                          False, "the differences do not vary, so t is undefined")
+    baseline_varies = not _essentially_constant(sd_x, mean_x)
+    es = mean_diff / sd_x if baseline_varies else nan
+    if _essentially_constant(se, mean_diff):
+        return PairedTest(n, mean_x, mean_y, mean_diff, sd_diff, float(se), nan, float(n - 1), nan, nan, nan, es, nan,
+                          nan, False, "the differences are essentially constant, so t is undefined")
     # pingouin needs aligned complete pairs: given unequal lengths it would run an unpaired test.
     test = pingouin.ttest(a, b, paired=True).iloc[0]
-    se = sd_diff / np.sqrt(n)
     crit = scipy_stats.t.ppf(0.5 + confidence / 2, n - 1)
-    nonzero = diff != 0
-    p_w = float(pingouin.wilcoxon(a[nonzero], b[nonzero])["p_val"].iloc[0]) if nonzero.sum() >= 1 else nan
+    p_w = wilcoxon_p(_as_recorded(diff, np.maximum(np.abs(a), np.abs(b))))
     return PairedTest(
         n=n, mean_x=mean_x, mean_y=mean_y, mean_diff=mean_diff, sd_diff=sd_diff, se_diff=float(se),
         t=float(test["T"]), df=float(test["dof"]), p=float(test["p_val"]),
         ci_low=float(mean_diff - crit * se), ci_high=float(mean_diff + crit * se),
         es_baseline_sd=es, d_z=mean_diff / sd_diff, p_wilcoxon=p_w, estimable=True,
-        reason=None if sd_x > 0 else "no variation at baseline, so the ES is undefined",
+        reason=None if baseline_varies else "no variation at baseline, so the ES is undefined",
     )
 
 
@@ -302,12 +362,22 @@ CHANGE_COLUMNS = ["instrument", "subscale", "comparison", "n", "change", "ci_low
                   "p_wilcoxon", "estimable", "note"]
 
 
+def too_few_pairs(min_pairs: int) -> str:
+    """The note of a comparison with fewer pairs than a report tests."""
+    return f"fewer than {min_pairs} complete pairs: the mean change is shown without a test"
+
+
 def change_over_time(scores: pd.DataFrame, comparisons: Iterable[tuple[str, str]], *,
-                     adjust: bool = False) -> pd.DataFrame:
+                     adjust: bool = False, min_pairs: int = 2) -> pd.DataFrame:
     """Paired change of every instrument and subscale for each ``(earlier, later)`` comparison.
 
     ``change`` is earlier − later, as the paper reports it (a positive change is a
-    decrease). With ``adjust``, a ``p_holm`` column adjusts p across the whole table.
+    decrease). A comparison with fewer than ``min_pairs`` complete pairs keeps its ``n``
+    and mean ``change`` but no interval, test or effect size (``estimable`` is False and
+    ``note`` says why); 2 is the least a t-test needs. With ``adjust``, a ``p_holm``
+    column adjusts p across the tests of the whole table. Rows follow the order of the
+    ``instrument``, ``subscale`` and ``timepoint`` categories when those columns are
+    categorical (as in ``Study.scores``), else the order of first appearance.
 
     Examples
     --------
@@ -318,9 +388,15 @@ def change_over_time(scores: pd.DataFrame, comparisons: Iterable[tuple[str, str]
     >>> change_over_time(scores, [("T1", "T2")])[["comparison", "n", "change", "p", "es"]].round(3)
       comparison  n  change     p     es
     0      T1-T2  3     4.0  0.12  0.464
+    >>> change_over_time(scores, [("T1", "T2")], min_pairs=6)[["n", "change", "p", "note"]]
+       n  change   p                                               note
+    0  3     4.0 NaN  fewer than 6 complete pairs: the mean change i...
     """
+    if min_pairs < 2:
+        raise ValueError("min_pairs must be at least 2: a t-test needs two pairs")
+    nan = float("nan")
     rows = []
-    valid = scores.dropna(subset=["score"])
+    valid = in_study_order(scores.dropna(subset=["score"]))
     keys = valid[["instrument", "subscale"]].drop_duplicates().itertuples(index=False)
     for instrument, subscale in keys:
         sub = valid[(valid["instrument"] == instrument) & (valid["subscale"] == subscale)]
@@ -329,11 +405,29 @@ def change_over_time(scores: pd.DataFrame, comparisons: Iterable[tuple[str, str]
             x = wide[first] if first in wide else pd.Series(dtype=float)
             y = wide[later] if later in wide else pd.Series(dtype=float)
             r = paired_ttest(x, y)
-            rows.append({"instrument": instrument, "subscale": subscale, "comparison": f"{first}-{later}",
-                         "n": r.n, "change": r.mean_diff, "ci_low": r.ci_low, "ci_high": r.ci_high, "p": r.p,
-                         "es": r.es_baseline_sd, "d_z": r.d_z, "p_wilcoxon": r.p_wilcoxon,
-                         "estimable": r.estimable, "note": r.reason})
+            row = {"instrument": instrument, "subscale": subscale, "comparison": f"{first}-{later}",
+                   "n": r.n, "change": r.mean_diff, "ci_low": r.ci_low, "ci_high": r.ci_high, "p": r.p,
+                   "es": r.es_baseline_sd, "d_z": r.d_z, "p_wilcoxon": r.p_wilcoxon,
+                   "estimable": r.estimable, "note": r.reason}
+            if r.n < min_pairs:
+                row.update(ci_low=nan, ci_high=nan, p=nan, es=nan, d_z=nan, p_wilcoxon=nan, estimable=False,
+                           note=too_few_pairs(min_pairs) if r.n else "no complete pairs")
+            rows.append(row)
     out = pd.DataFrame(rows, columns=CHANGE_COLUMNS)
+    for column in ("instrument", "subscale"):
+        out[column] = out[column].astype(str)
     if adjust:
         out["p_holm"] = holm(out["p"])
     return out
+
+
+def in_study_order(frame: pd.DataFrame, keys: Iterable[str] = ("instrument", "subscale", "timepoint")
+                   ) -> pd.DataFrame:
+    """Rows sorted by those of ``keys`` that are categorical, in category order (a stable sort).
+
+    ``Study.scores`` and an extract's scores carry the study's order of instruments,
+    subscales and timepoints as categories, so every table and figure lists them the
+    same way whatever order the rows came in.
+    """
+    ordered = [k for k in keys if k in frame and isinstance(frame[k].dtype, pd.CategoricalDtype)]
+    return frame.sort_values(ordered, kind="stable") if ordered else frame

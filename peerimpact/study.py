@@ -204,6 +204,11 @@ def score_all(questionnaires: pd.DataFrame, instruments: dict[str, Instrument],
     if not parts:
         return pd.DataFrame(columns=SCORE_COLUMNS)
     out = pd.concat(parts, ignore_index=True)
+    # Categories carry the study's order into every table: instruments as listed in study.yml,
+    # subscales as their definitions list them, timepoints as the study names them.
+    subscales = list(dict.fromkeys(s for inst in instruments.values() for s in inst.subscales))
+    out["instrument"] = pd.Categorical(out["instrument"], categories=list(instruments))
+    out["subscale"] = pd.Categorical(out["subscale"], categories=subscales)
     out["timepoint"] = pd.Categorical(out["timepoint"], categories=timepoints)
     return out
 

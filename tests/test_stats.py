@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from peerimpact.stats import (change_over_time, compare_to_norms, describe, holm, paired_ttest,
-                              summarise_scores)
+                              summarise_scores, wilcoxon_p)
 
 DRUG1 = [0.7, -1.6, -0.2, -1.2, -0.1, 3.4, 3.7, 0.8, 0.0, 2.0]
 DRUG2 = [1.9, 0.8, 1.1, 0.1, -0.1, 4.4, 5.5, 1.6, 4.6, 3.4]
@@ -67,8 +67,88 @@ def test_one_pair_is_not_estimable():
 
 def test_no_variation_in_differences_is_not_estimable():
     r = paired_ttest([5, 6, 7], [4, 5, 6])
-    assert not r.estimable and "do not vary" in r.reason
+    assert not r.estimable and "essentially constant" in r.reason
     assert r.mean_diff == 1 and math.isnan(r.t)
+
+
+def test_differences_constant_up_to_rounding_follow_r():
+    # R: t.test(c(3.8, 4.2), c(3.2, 3.6), paired = TRUE) stops: "data are essentially constant".
+    # The differences are 0.6 and 0.6000000000000001: their SD is ~8e-17, not 0.
+    r = paired_ttest([3.8, 4.2], [3.2, 3.6])
+    assert not r.estimable and "essentially constant" in r.reason
+    assert all(math.isnan(v) for v in (r.t, r.p, r.ci_low, r.ci_high, r.d_z, r.p_wilcoxon))
+    assert r.mean_diff == pytest.approx(0.6)
+
+
+def test_neighbours_of_the_constant_case_match_r():
+    # R: t.test(c(3.8, 4.2), c(3.2, 3.5), paired = TRUE): t = 12.9999999999999, df = 1,
+    # p = 0.0488745039443951, CI 0.0146897631912618 to 1.2853102368087379
+    r = paired_ttest([3.8, 4.2], [3.2, 3.5])
+    assert r.estimable
+    assert (r.t, r.df, r.p) == pytest.approx((13.0, 1.0, 0.0488745039443951), abs=1e-9)
+    assert (r.ci_low, r.ci_high) == pytest.approx((0.0146897631912618, 1.2853102368087379), abs=1e-9)
+    # R: t.test(c(1e6, 1e6 + 1e-8)): t = 1.99765920744187e+14, p = 3.18682871430715e-15 (R runs it)
+    big = paired_ttest([1e6, 1e6 + 1e-8], [0.0, 0.0])
+    assert big.estimable and big.p == pytest.approx(3.18682871430715e-15, rel=1e-6)
+    # R: t.test(c(1e6, 1e6 + 2e-9)) stops: essentially constant (se 1e-9 < 10 * eps * 1e6)
+    assert not paired_ttest([1e6, 1e6 + 2e-9], [0.0, 0.0]).estimable
+
+
+def test_all_differences_zero_is_not_estimable_rather_than_nan():
+    # R: t.test(c(1, 2, 3), c(1, 2, 3), paired = TRUE) returns t = NaN, p = NA; we say why.
+    r = paired_ttest([1, 2, 3], [1, 2, 3])
+    assert not r.estimable and r.mean_diff == 0 and math.isnan(r.p) and math.isnan(r.d_z)
+
+
+def test_baseline_constant_up_to_rounding_leaves_the_es_undefined():
+    # 0.1 + 0.2 and 0.3 are one score; an SD of ~3e-17 must not become an ES of 1e16.
+    r = paired_ttest([0.1 + 0.2, 0.3, 0.3], [0.1, 0.2, 0.25])
+    assert r.estimable and math.isnan(r.es_baseline_sd) and "baseline" in r.reason
+    assert abs(r.d_z) < 10
+
+
+def test_wilcoxon_sees_ties_hidden_by_rounding_as_r_does_on_the_recorded_values():
+    # Differences 0.6, 0.6, 1.0, 0, 1.4 as recorded; floating point makes them 0.59999999999999964,
+    # 0.60000000000000009, 1, 0, 1.4000000000000004.
+    # R: wilcox.test(c(0.6, 0.6, 1.0, 0, 1.4)) -> p = 0.0975125381781096 (ties and a zero: normal
+    # approximation with continuity correction).
+    r = paired_ttest([3.8, 4.2, 5.0, 2.6, 4.4], [3.2, 3.6, 4.0, 2.6, 3.0])
+    assert r.p_wilcoxon == pytest.approx(0.0975125381781096, abs=1e-12)
+    # (0.1 + 0.2) - 0.3 is a zero, not 5.6e-17. R: wilcox.test(c(0, 0.3, 0.8, 0.4)) -> 0.18144920772142
+    r = paired_ttest([0.1 + 0.2, 0.5, 0.9, 0.7], [0.3, 0.2, 0.1, 0.3])
+    assert r.p_wilcoxon == pytest.approx(0.18144920772142, abs=1e-12)
+
+
+def test_wilcoxon_p_alone_matches_r():
+    # R: wilcox.test(c(0.6, 0.6, 1.0, 1.4)) -> 0.0975125381781096; wilcox.test(c(1, -2, 3)) -> 0.75 (exact)
+    assert wilcoxon_p([0.6, 0.6, 1.0, 1.4]) == pytest.approx(0.0975125381781096, abs=1e-12)
+    assert wilcoxon_p([1, -2, 3]) == pytest.approx(0.75, abs=1e-12)
+    assert math.isnan(wilcoxon_p([0.0, 0.0]))
+
+
+def test_too_few_pairs_keep_n_and_change_but_no_test():
+    out = change_over_time(scores_frame(), [("T1", "T2")], adjust=True, min_pairs=5)
+    row = out.iloc[0]
+    assert row["n"] == 4 and row["change"] == pytest.approx(np.mean([5, 1, 6, 5]))
+    assert not row["estimable"] and "fewer than 5 complete pairs" in row["note"]
+    assert all(math.isnan(row[c]) for c in ("ci_low", "ci_high", "p", "es", "d_z", "p_wilcoxon", "p_holm"))
+    assert change_over_time(scores_frame(), [("T1", "T2")], min_pairs=4).iloc[0]["estimable"]
+    with pytest.raises(ValueError):
+        change_over_time(scores_frame(), [("T1", "T2")], min_pairs=1)
+
+
+def test_tables_follow_the_category_order_not_the_row_order():
+    frame = scores_frame()
+    frame = frame.iloc[::-1].reset_index(drop=True)  # T2 rows first
+    frame["timepoint"] = pd.Categorical(frame["timepoint"], categories=["T1", "T2"])
+    late = frame.assign(subscale="b_first")
+    both = pd.concat([late, frame], ignore_index=True)
+    both["subscale"] = pd.Categorical(both["subscale"], categories=["total", "b_first"])
+    summary = summarise_scores(both)
+    assert summary[["subscale", "timepoint"]].values.tolist() == [
+        ["total", "T1"], ["total", "T2"], ["b_first", "T1"], ["b_first", "T2"]]
+    change = change_over_time(both, [("T1", "T2")])
+    assert change["subscale"].tolist() == ["total", "b_first"]
 
 
 def test_direction_and_effect_sizes():
@@ -145,7 +225,7 @@ def test_change_over_time_uses_complete_pairs_and_states_direction():
 def test_change_over_time_with_a_timepoint_missing_is_not_estimable():
     out = change_over_time(scores_frame(), [("T1", "T3")], adjust=True)
     row = out.iloc[0]
-    assert row["n"] == 0 and not row["estimable"] and "0 complete pairs" in row["note"]
+    assert row["n"] == 0 and not row["estimable"] and row["note"] == "no complete pairs"
     assert math.isnan(row["p_holm"])
 
 
