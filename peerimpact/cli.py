@@ -3,15 +3,12 @@
 from __future__ import annotations
 
 import argparse
-import os
 import sys
-import tempfile
 from pathlib import Path
-
-import pandas as pd
 
 from .problems import Problems, display_path
 from .study import InvalidStudy, load_questionnaire_file, load_study
+from .text import plural
 
 EXIT_OK, EXIT_PROBLEMS = 0, 2
 
@@ -27,22 +24,63 @@ def _report(problems: Problems, stream=None) -> None:
     print(problems.summary(), file=stream)
 
 
+def _announce_example(study: str | Path | None) -> None:
+    """Say, first, that the embedded example is used when no study was named."""
+    if study is None:
+        from .resources import example_study_dir
+
+        print(f"Using the embedded example study ({display_path(example_study_dir())}); "
+              "name your own with --study PATH.")
+
+
+class Usage(Exception):
+    """A command line that names its inputs in a way that cannot work."""
+
+
+def _targets(args: argparse.Namespace) -> tuple[Path | None, Path | None]:
+    """(study, single questionnaire file) named by ``[PATH] [--study DIR]``.
+
+    PATH may be a study (the same as ``--study``) or one questionnaire file, which is then
+    checked against the study's sites, timepoints and missing codes when one is named.
+    """
+    path = Path(args.path) if args.path else None
+    study = Path(args.study) if args.study else None
+    if path is None or _is_study(path):
+        if path is not None and study is not None and path.resolve() != study.resolve():
+            raise Usage(f"two studies named: {args.path} and --study {args.study}")
+        return path or study, None
+    return study, path
+
+
 def _load(args: argparse.Namespace):
-    """(scores, problems, input files) of a study folder or of one questionnaire file."""
-    path = Path(args.path)
-    if _is_study(path):
-        study = load_study(path, out_of_range=args.out_of_range)
+    """(scores, problems, input files) of a study or of one questionnaire file."""
+    study_path, single = _targets(args)
+    if single is None:
+        _announce_example(study_path)
+        study = load_study(study_path, out_of_range=args.out_of_range)
+        problems = study.problems
         scores = study.scores
         if args.instrument:
+            problems = _only_instruments(problems, study, args.instrument)
             scores = scores[scores["instrument"].isin(args.instrument)]
         files = study.config.files
         named = [files.participants, *files.questionnaires, files.service_use, files.contacts, files.codebook,
                  files.excerpts]
         inputs = [study.path / "study.yml"] + [study.path / n for n in named if n]
-        return scores, study.problems, inputs
-    _, scores, problems = load_questionnaire_file(path, instruments=args.instrument,
-                                                  out_of_range=args.out_of_range, study=args.study)
-    return scores, problems, [path]
+        return scores, problems, inputs
+    _, scores, problems = load_questionnaire_file(single, instruments=args.instrument,
+                                                  out_of_range=args.out_of_range, study=study_path)
+    return scores, problems, [single]
+
+
+def _only_instruments(problems: Problems, study, names: list[str]) -> Problems:
+    """The problems of a study less those in the item columns of instruments not asked for."""
+    unknown = [n for n in names if n not in study.instruments]
+    if unknown:
+        raise Usage(f"--instrument {', '.join(unknown)}: not an instrument of this study "
+                    f"({', '.join(study.instruments)})")
+    others = tuple(f"{name}_".casefold() for name in study.instruments if name not in names)
+    return Problems(p for p in problems if not (p.column or "").casefold().startswith(others))
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
@@ -51,33 +89,27 @@ def cmd_validate(args: argparse.Namespace) -> int:
     return EXIT_PROBLEMS if problems.has_errors else EXIT_OK
 
 
-def write_csv_atomic(frame: pd.DataFrame, out: Path) -> None:
-    """Write next to ``out`` and rename, so a failed write never leaves half a file."""
-    out.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{out.name}.", dir=out.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
-            frame.to_csv(handle, index=False, lineterminator="\n")
-        os.replace(tmp, out)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 def cmd_score(args: argparse.Namespace) -> int:
+    from .io import WRITERS, write_table
+
     out = Path(args.out)
+    if out.suffix.lower() not in WRITERS:
+        raise Usage(f"--out {args.out}: the file name must end in {' or '.join(sorted(WRITERS))} "
+                    "(the format is taken from it)")
     scores, problems, inputs = _load(args)
     if out.resolve() in {p.resolve() for p in inputs}:
-        print(f"refusing to write over an input file: {args.out}", file=sys.stderr)
-        return EXIT_PROBLEMS
+        raise Usage(f"refusing to write over an input file: {args.out}")
     if problems:
         _report(problems, sys.stderr)
     if problems.has_errors:
-        print(f"not written: {display_path(out)} (fix the errors above, or score out-of-range values as "
-              "missing with --out-of-range missing)", file=sys.stderr)
+        hint = ""
+        if any(p.rule == "out-of-range" for p in problems.errors):
+            hint = " (fix the errors above, or score out-of-range values as missing with --out-of-range missing)"
+        print(f"not written: {display_path(out)}{hint}", file=sys.stderr)
         return EXIT_PROBLEMS
-    write_csv_atomic(scores, out)
-    print(f"{len(scores)} scores of {scores['participant_id'].nunique()} participants written to {display_path(out)}")
+    write_table(scores, out)
+    print(f"{plural(len(scores), 'score')} of {plural(scores['participant_id'].nunique(), 'participant')} "
+          f"written to {display_path(out)}")
     return EXIT_OK
 
 
@@ -91,6 +123,7 @@ def cmd_synth(args: argparse.Namespace) -> int:
 
 def cmd_qual_import(args: argparse.Namespace) -> int:
     from . import refi
+    from .io import write_table
 
     source = Path(args.file)
     problems = Problems()
@@ -104,11 +137,12 @@ def cmd_qual_import(args: argparse.Namespace) -> int:
         print("nothing written", file=sys.stderr)
         return EXIT_PROBLEMS
     out = Path(args.out)
-    write_csv_atomic(codebook, out / "codebook.csv")
-    written = [f"{len(codebook)} codes under {codebook['theme'].nunique()} themes to {display_path(out / 'codebook.csv')}"]
+    write_table(codebook, out / "codebook.csv")
+    written = [f"{plural(len(codebook), 'code')} under {plural(codebook['theme'].nunique(), 'theme')} to "
+               f"{display_path(out / 'codebook.csv')}"]
     if excerpts is not None:
-        write_csv_atomic(excerpts.drop(columns="_line"), out / "excerpts.csv")
-        written.append(f"{len(excerpts)} excerpts to {display_path(out / 'excerpts.csv')}")
+        write_table(excerpts.drop(columns="_line"), out / "excerpts.csv")
+        written.append(f"{plural(len(excerpts), 'excerpt')} to {display_path(out / 'excerpts.csv')}")
     print("; ".join(written))
     return EXIT_OK
 
@@ -120,8 +154,10 @@ def _csv_list(text: str) -> list[str]:
 def cmd_build(args: argparse.Namespace) -> int:
     from .pipeline import build, summary
 
-    result = build(args.study, out=args.out, params=args.params, reports_dir=args.reports_dir, kinds=args.reports, only=args.only,
-                   formats=args.formats, jobs=args.jobs, force=args.force, isolated=args.isolated)
+    _announce_example(args.study)
+    result = build(args.study, out=args.out, work=args.work, params=args.params, reports_dir=args.reports_dir,
+                   kinds=args.reports, only=args.only, formats=args.formats, jobs=args.jobs, force=args.force,
+                   isolated=args.isolated)
     if result.problems.has_errors:
         _report(result.problems)
         print("nothing was built", file=sys.stderr)
@@ -130,7 +166,7 @@ def cmd_build(args: argparse.Namespace) -> int:
         print(problem.format(), file=sys.stderr)
     for outcome in result.failed:
         print(f"\n{outcome.id} failed (executed notebooks and log kept in "
-              f"{display_path(result.out / '_build' / outcome.id)}):\n{outcome.error}", file=sys.stderr)
+              f"{display_path(result.work / outcome.id)}):\n{outcome.error}", file=sys.stderr)
     print(summary(result))
     return result.exit_code
 
@@ -138,6 +174,7 @@ def cmd_build(args: argparse.Namespace) -> int:
 def cmd_list(args: argparse.Namespace) -> int:
     from .pipeline import status
 
+    _announce_example(args.study)
     rows, problems = status(args.study, out=args.out, params=args.params, reports_dir=args.reports_dir,
                             kinds=args.reports, only=args.only)
     if problems.has_errors:
@@ -147,7 +184,7 @@ def cmd_list(args: argparse.Namespace) -> int:
     for r in rows:
         built = f"  (built {r['built_at']})" if r["built_at"] else ""
         print(f"{r['id']:<{width}}  {r['kind']:<6}  {r['status']:<16}{built}")
-    print(f"{len(rows)} reports, {sum(r['status'] == 'up to date' for r in rows)} up to date")
+    print(f"{plural(len(rows), 'report')}, {sum(r['status'] == 'up to date' for r in rows)} up to date")
     return EXIT_OK
 
 
@@ -163,13 +200,14 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
 
     def data_args(p: argparse.ArgumentParser) -> None:
-        p.add_argument("path", help="a study folder (with study.yml) or one questionnaire file")
+        p.add_argument("path", nargs="?", metavar="PATH",
+                       help="one questionnaire file, or a study (the same as --study)")
+        p.add_argument("--study", metavar="PATH", help="study folder (default: the embedded example); with a "
+                       "questionnaire file, its sites, timepoints and missing codes apply to the file")
         p.add_argument("--instrument", action="append", metavar="NAME",
                        help="only this instrument (repeatable); default: all the study's")
         p.add_argument("--out-of-range", choices=["error", "missing"], default="error",
                        help="an item value outside its range is an error (default) or a missing item")
-        p.add_argument("--study", metavar="DIR",
-                       help="with a single file: take sites, timepoints and missing codes from this study")
 
     p = sub.add_parser("validate", help="check a study or a questionnaire file; list every problem")
     data_args(p)
@@ -177,7 +215,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("score", help="score questionnaires to a CSV file")
     data_args(p)
-    p.add_argument("--out", required=True, metavar="FILE.csv", help="where to write the scores")
+    p.add_argument("--out", required=True, metavar="FILE", help="where to write the scores: .csv or .xlsx")
     p.set_defaults(func=cmd_score)
 
     def plan_args(p: argparse.ArgumentParser) -> None:
@@ -196,6 +234,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("build", help="build the reports (HTML, PDF, tables) of a study")
     plan_args(p)
     p.add_argument("--formats", type=_csv_list, metavar="html,pdf", help="only these formats")
+    p.add_argument("--work", metavar="DIR", help="extracts, executed notebooks and logs, which hold row-level "
+                   "data (default: <out>-work beside the output folder)")
     p.add_argument("--jobs", type=int, metavar="N", help="reports built at once (default: number of cores)")
     p.add_argument("--force", action="store_true", help="rebuild reports that are up to date")
     p.add_argument("--isolated", action="store_true", help="a fresh kernel for every section")
@@ -221,6 +261,9 @@ def main(argv: list[str] | None = None) -> int:
         return args.func(args)
     except InvalidStudy as exc:
         _report(exc.problems)
+        return EXIT_PROBLEMS
+    except Usage as exc:
+        print(f"peerimpact {args.command}: {exc}", file=sys.stderr)
         return EXIT_PROBLEMS
     except OSError as exc:
         print(f"peerimpact: {exc}", file=sys.stderr)

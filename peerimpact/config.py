@@ -138,6 +138,7 @@ class Subscale(_Strict):
     label: str
     items: list[str]
     method: Literal["sum", "mean"]
+    higher: str | None = None  # what a higher score means, if not the instrument's ``higher``
     reverse: list[str] = []
     max_missing: int | None = Field(None, ge=0)
     prorate: bool | None = None
@@ -162,6 +163,7 @@ class Instrument(_Strict):
     items: list[str]
     subscales: dict[str, Subscale]
     missing: MissingRule = MissingRule()
+    higher: str | None = None  # what a higher score means: "better wellbeing"
     layout_confirmed: bool = True
     note: str | None = None
     source: str | None = None
@@ -185,6 +187,16 @@ class Instrument(_Strict):
     @property
     def columns(self) -> list[str]:
         return [self.column(i) for i in self.items]
+
+    def score_range(self, subscale: str) -> tuple[float, float]:
+        """Lowest and highest possible score of a subscale: item range × item count for sums."""
+        sub = self.subscales[subscale]
+        count = len(sub.items) if sub.method == "sum" else 1
+        return float(self.min * count), float(self.max * count)
+
+    def direction(self, subscale: str) -> str | None:
+        """What a higher score of a subscale means (``"more exhausted"``), if the definition says."""
+        return self.subscales[subscale].higher or self.higher
 
     def rule_for(self, subscale: str) -> MissingRule:
         sub = self.subscales[subscale]
@@ -281,6 +293,13 @@ class NormSource(_Strict):
     label: str
     n: int | None = None
     note: str | None = None
+
+
+class AnalysisConfig(_Strict):
+    """``params/analysis.yml``: settings of the analyses that every report shares."""
+
+    # Below this many complete pairs, Table 4 shows n and the mean change without a test.
+    min_pairs: int = Field(6, ge=2)
 
 
 class NormsConfig(_Strict):

@@ -69,6 +69,23 @@ class Extract:
         return out
 
     @property
+    def scales(self) -> pd.DataFrame:
+        """Each subscale's possible range and what a higher score means, in the study's order:
+        ``instrument, subscale, range_min, range_max, higher``."""
+        rows = [{"instrument": inst, "subscale": sub, "range_min": scale["range"][0],
+                 "range_max": scale["range"][1], "higher": scale["higher"]}
+                for inst, info in self.meta["instruments"].items()
+                for sub, scale in info.get("scales", {}).items()]
+        return pd.DataFrame(rows, columns=["instrument", "subscale", "range_min", "range_max", "higher"])
+
+    @property
+    def min_pairs(self) -> int:
+        """Fewest complete pairs Table 4 tests (``params/analysis.yml``)."""
+        from .config import AnalysisConfig
+
+        return AnalysisConfig.model_validate(self.meta.get("analysis") or {}).min_pairs
+
+    @property
     def synthesis(self):
         from .synthesis import SynthesisConfig
 

@@ -9,10 +9,15 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-from io import StringIO
 import math
+import os
+import tempfile
 from dataclasses import dataclass, field
+from io import StringIO
 from pathlib import Path
+from typing import Callable
+
+import pandas as pd
 
 from .problems import Problems
 
@@ -171,3 +176,47 @@ def read_sav(path: Path, problems: Problems) -> RawTable:
         for col, mapping in (meta.variable_value_labels or {}).items()
     }
     return RawTable(path, columns, rows, list(range(2, len(rows) + 2)), labels)
+
+
+# --------------------------------------------------------------------------- writing
+
+
+def _to_csv(frame: pd.DataFrame, path: Path) -> None:
+    frame.to_csv(path, index=False, lineterminator="\n", encoding="utf-8")
+
+
+def _to_xlsx(frame: pd.DataFrame, path: Path) -> None:
+    out = frame.copy()
+    for column in out.columns:  # Excel has no category type: write the labels
+        if isinstance(out[column].dtype, pd.CategoricalDtype):
+            out[column] = out[column].astype(object)
+    out.to_excel(path, index=False, engine="openpyxl")
+
+
+# File suffix → writer of a table; ``write_table`` refuses any other suffix.
+WRITERS: dict[str, Callable[[pd.DataFrame, Path], None]] = {".csv": _to_csv, ".xlsx": _to_xlsx}
+
+
+def write_table(frame: pd.DataFrame, path: str | Path) -> Path:
+    """Write a table in the format its suffix names (``.csv`` UTF-8, ``.xlsx`` Excel).
+
+    The file is written beside its target and renamed into place, so a failed write never
+    leaves half a file. Raises ``ValueError`` for a suffix with no writer.
+    """
+    path = Path(path)
+    writer = WRITERS.get(path.suffix.lower())
+    if writer is None:
+        raise ValueError(f"cannot write {path.name}: the name must end in {' or '.join(sorted(WRITERS))}")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=path.suffix, dir=path.parent)
+    os.close(fd)
+    try:
+        writer(frame, Path(tmp))
+        mask = os.umask(0)
+        os.umask(mask)
+        os.chmod(tmp, 0o666 & ~mask)  # as an ordinary new file would be, not mkstemp's 0600
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path

@@ -1,10 +1,13 @@
 """The build: plan → extract → execute → render → publish, cached, in parallel, atomically.
 
-Layout of the output folder::
+Layout of the output folder and the work folder beside it::
 
     reports/<report-id>/report.html, report.pdf, tables/*.csv   what is shared
     reports/index.html, reports/manifest.json                    what was built, from what
-    reports/_build/<report-id>/extract/, *.ipynb, build.log      what the kernel saw and did
+    reports-work/<report-id>/extract/, *.ipynb, build.log        what the kernel saw and did
+
+The work folder holds row-level data (each report's extract), so it is never inside the
+folder of shared reports.
 
 A report is staged in ``reports/.staging/`` and moved into place only when every step
 succeeded, so a failed rebuild leaves the previous good report untouched.
@@ -38,10 +41,17 @@ from .problems import Problems
 from .render import to_html, to_pdf
 from .resources import params_dir, templates_dir
 from .study import load_study
+from .text import plural
 
 PARAMETERS = ("extract", "tables_dir")
 FILES = {"html": "report.html", "pdf": "report.pdf"}
 _PACKAGE = Path(__file__).resolve().parent
+
+
+def default_work_dir(out: Path) -> Path:
+    """Where build artefacts go by default: ``<out>-work`` beside the output folder."""
+    out = Path(out)
+    return out.parent / f"{out.name}-work"
 
 
 @dataclass
@@ -54,6 +64,7 @@ class Job:
     extract_files: dict[str, bytes]
     title_block: dict
     out: str
+    work: str
     isolated: bool
     cache_key: str
     hashes: dict
@@ -73,6 +84,7 @@ class BuildResult:
     outcomes: list[Outcome]
     problems: Problems
     out: Path
+    work: Path
 
     @property
     def failed(self) -> list[Outcome]:
@@ -144,7 +156,7 @@ def _logger(path: Path) -> tuple[logging.Handler, list[logging.Logger]]:
 def run_job(job: Job) -> Outcome:
     """Build one report; never raises: a failure is an outcome with the original error."""
     out = Path(job.out)
-    build_dir = out / "_build" / job.id
+    build_dir = Path(job.work) / job.id
     shutil.rmtree(build_dir, ignore_errors=True)
     build_dir.mkdir(parents=True)
     (out / ".staging").mkdir(exist_ok=True)
@@ -170,8 +182,9 @@ def run_job(job: Job) -> Outcome:
             (staging / FILES["html"]).write_text(html, encoding="utf-8")
         if "pdf" in job.formats:
             t = time.perf_counter()
-            to_pdf(html, staging / FILES["pdf"], base_url=staging)
+            fills = to_pdf(html, staging / FILES["pdf"], base_url=staging)
             seconds["pdf"] = round(time.perf_counter() - t, 3)
+            log.info("pdf: %d pages, filled %s", len(fills), " ".join(f"{f:.0%}" for f in fills))
         publish(staging, out / job.id)
         seconds["total"] = round(time.perf_counter() - started, 3)
         log.info("built %s in %.1f s", job.id, seconds["total"])
@@ -229,8 +242,7 @@ def write_index(out: Path, manifest: dict) -> None:
     rows = []
     for rid, entry in manifest.get("reports", {}).items():
         files = [FILES[f] for f in entry.get("formats", []) if (out / rid / FILES[f]).is_file()]
-        if (out / rid / "tables").is_dir():
-            files.append("tables/")
+        files += [f"tables/{t.name}" for t in sorted((out / rid / "tables").glob("*.csv"))]
         rows.append({**entry, "id": rid, "files": files, "has_previous": bool(files)})
     html = env.get_template("index.html.j2").render(
         reports=rows, study_name=manifest.get("study_name", ""), data_cut=manifest.get("data_cut"),
@@ -309,28 +321,36 @@ def status(study: str | Path | None = None, *, out: str | Path = "reports", para
     return rows, prep.problems
 
 
-def build(study: str | Path | None = None, *, out: str | Path = "reports", params: str | Path | None = None,
-          reports_dir: str | Path | None = None,
+def build(study: str | Path | None = None, *, out: str | Path = "reports", work: str | Path | None = None,
+          params: str | Path | None = None, reports_dir: str | Path | None = None,
           kinds: list[str] | None = None, only: list[str] | None = None, formats: list[str] | None = None,
           jobs: int | None = None, force: bool = False, isolated: bool = False,
           echo: Callable[[str], None] = print) -> BuildResult:
     """Build every planned report that is not up to date.
 
-    Returns the outcome of each planned report and any problem that stopped the build
-    before a kernel started (invalid data or params: exit code 2).
+    Reports go to ``out``; extracts, executed notebooks and logs to ``work`` (default
+    :func:`default_work_dir`), which must not be inside ``out``. Returns the outcome of
+    each planned report and any problem that stopped the build before a kernel started
+    (invalid data or params: exit code 2).
     """
     out = Path(out)
+    work = Path(work) if work is not None else default_work_dir(out)
+    if work.resolve().is_relative_to(out.resolve()):
+        problems = Problems()
+        problems.add(work, None, None, None, "option", f"the work folder holds row-level data and must not be "
+                     f"inside the folder of shared reports ({out})")
+        return BuildResult([], problems, out, work)
     prep = prepare(study, out, params, reports_dir, kinds, only, formats)
     if prep.problems.has_errors:
-        return BuildResult([], prep.problems, out)
+        return BuildResult([], prep.problems, out, work)
     out.mkdir(parents=True, exist_ok=True)
     with _build_lock(out) as locked:
         if not locked:
             problems = Problems()
             problems.add(out, None, None, None, "busy", "another build is writing to this folder; try again when "
                          "it has finished")
-            return BuildResult([], problems, out)
-        return _build(prep, out, jobs, force, isolated, echo)
+            return BuildResult([], problems, out, work)
+        return _build(prep, out, work, jobs, force, isolated, echo)
 
 
 @contextlib.contextmanager
@@ -348,7 +368,7 @@ def _build_lock(out: Path):
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
-def _build(prep: Prepared, out: Path, jobs: int | None, force: bool, isolated: bool,
+def _build(prep: Prepared, out: Path, work: Path, jobs: int | None, force: bool, isolated: bool,
            echo: Callable[[str], None]) -> BuildResult:
     entries, config = prep.entries, prep.config
     planned = [r for r, _, _, _ in prep.reports]
@@ -363,10 +383,10 @@ def _build(prep: Prepared, out: Path, jobs: int | None, force: bool, isolated: b
                  "data_cut": config.data_cut.isoformat() if config.data_cut else None,
                  "version": __version__, "report_id": report.id}
         todo.append(Job(report.id, [str(s) for s in report.sections], report.formats, files, block, str(out),
-                        isolated, key, hashes))
+                        str(work), isolated, key, hashes))
 
     if not todo:
-        echo(f"everything is up to date ({len(planned)} report{'s' * (len(planned) != 1)} in {out})")
+        echo(f"everything is up to date ({plural(len(planned), 'report')} in {out})")
     else:
         outcomes += _run_all(todo, jobs or os.cpu_count() or 1, echo)
 
@@ -398,7 +418,7 @@ def _build(prep: Prepared, out: Path, jobs: int | None, force: bool, isolated: b
     if (out / ".staging").is_dir() and not any((out / ".staging").iterdir()):
         (out / ".staging").rmdir()
     order = {p.id: i for i, p in enumerate(planned)}
-    return BuildResult(sorted(outcomes, key=lambda o: order[o.id]), prep.problems, out)
+    return BuildResult(sorted(outcomes, key=lambda o: order[o.id]), prep.problems, out, work)
 
 
 def _run_all(todo: list[Job], jobs: int, echo: Callable[[str], None]) -> list[Outcome]:

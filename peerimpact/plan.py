@@ -15,7 +15,7 @@ from typing import Literal
 import pandas as pd
 from pydantic import Field, field_validator
 
-from .config import NormsConfig, _as_str_list, _Strict, parse_model
+from .config import AnalysisConfig, NormsConfig, _as_str_list, _Strict, parse_model
 from .extract import Extract, comparators
 from .problems import Problems
 from .resources import notebooks_dir
@@ -126,8 +126,14 @@ def load_norms(path: Path, problems: Problems) -> list[dict]:
 
 
 def load_analysis(params: Path, study: Study, problems: Problems) -> dict:
-    """Norms, quote choices and joint-display propositions, checked against the study."""
-    analysis: dict = {"norms": load_norms(params / "norms.yml", problems), "qualitative": {}, "synthesis": {}}
+    """Analysis settings, norms, quote choices and joint-display propositions, checked against the study."""
+    analysis: dict = {"norms": load_norms(params / "norms.yml", problems), "qualitative": {}, "synthesis": {},
+                      "analysis": AnalysisConfig().model_dump()}
+    path = params / "analysis.yml"
+    if path.is_file():
+        settings = parse_model(AnalysisConfig, path, problems)
+        if settings is not None:
+            analysis["analysis"] = settings.model_dump()
     path = params / "qualitative.yml"
     if path.is_file():
         qual = parse_model(QualitativeConfig, path, problems)
@@ -202,7 +208,9 @@ def make_extract(study: Study, report: ReportDef, rid: str, scope: str | None, s
         "data_cut": study.config.data_cut.isoformat() if study.config.data_cut else None,
         "sites": sites, "timepoints": study.timepoints, "services": dict(study.config.services),
         "instruments": {
-            name: {"name": inst.name, "subscales": {s: sub.label for s, sub in inst.subscales.items()}}
+            name: {"name": inst.name, "subscales": {s: sub.label for s, sub in inst.subscales.items()},
+                   "scales": {s: {"range": list(inst.score_range(s)), "higher": inst.direction(s)}
+                              for s in inst.subscales}}
             for name, inst in study.instruments.items()
         },
         "disclosure": report.disclosure,

@@ -1,100 +1,184 @@
-"""Figures of the quantitative sections, drawn with seaborn; each returns a matplotlib Figure."""
+"""Figures of the quantitative sections, drawn with seaborn and kept as SVG with real text.
+
+Every function returns a :class:`Figure`: the SVG (text as text, so it can be selected,
+searched and read aloud, in the fonts the report embeds) with its alternative text. The
+style is applied with context managers around the drawing, never set globally.
+"""
 
 from __future__ import annotations
 
+import contextlib
+import html
+import io
 import math
+import re
+import textwrap
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 from scipy import stats as scipy_stats
 
 TIME_PALETTE = ["#2f5d8a", "#c0504d", "#5b8c3a", "#8064a2"]
+FONT = "DejaVu Sans"
+# Text stays text; ids and metadata are fixed so the same figure gives the same bytes.
+RC = {"svg.fonttype": "none", "svg.hashsalt": "peerimpact", "font.family": FONT}
 
 
-def _style():
+@dataclass(frozen=True)
+class Figure:
+    """A drawn figure: inline SVG and the alternative text a screen reader gives for it."""
+
+    name: str
+    svg: str
+    alt: str
+
+    def to_html(self) -> str:
+        return f"<div class=\"pi-figure\" id=\"figure-{html.escape(self.name)}\">{self.svg}</div>"
+
+    def _repr_html_(self) -> str:
+        return self.to_html()
+
+
+@contextlib.contextmanager
+def figure_style(style: str = "whitegrid"):
+    """The report's figure style, for the drawing inside the ``with`` block only."""
+    import matplotlib as mpl
     import seaborn as sns
 
-    sns.set_theme(style="whitegrid", context="paper", font="DejaVu Sans")
-    return sns
+    with sns.axes_style(style), sns.plotting_context("paper"), mpl.rc_context(RC):  # RC last: it wins
+        yield
 
 
-def empty_figure(message: str):
+def to_figure(fig, name: str, alt: str) -> Figure:
+    """Render a matplotlib figure to accessible SVG and close it."""
+    import matplotlib.pyplot as plt
+
+    buffer = io.StringIO()
+    with figure_style():
+        fig.savefig(buffer, format="svg", metadata={"Date": None})
+    plt.close(fig)
+    svg = buffer.getvalue()
+    svg = svg[svg.index("<svg"):]  # inline in HTML: no XML prolog or DOCTYPE
+    label = html.escape(alt, quote=True)
+    svg = re.sub(r"<svg\b", f"<svg role=\"img\" aria-label=\"{label}\"", svg, count=1)
+    svg = re.sub(r"(<svg\b[^>]*>)", lambda m: m.group(1) + f"<title>{label}</title>", svg, count=1)
+    return Figure(name, svg, alt)
+
+
+def empty_figure(message: str, name: str = "empty") -> Figure:
     """A figure that only says why there is nothing to draw."""
     import matplotlib.pyplot as plt
 
-    fig, ax = plt.subplots(figsize=(6.8, 0.8))
-    ax.axis("off")
-    ax.text(0.5, 0.5, message, ha="center", va="center", fontsize=8.5)
-    return fig
+    with figure_style():
+        fig, ax = plt.subplots(figsize=(6.8, 0.8))
+        ax.axis("off")
+        ax.text(0.5, 0.5, message, ha="center", va="center", fontsize=8.5)
+    return to_figure(fig, name, message)
 
 
-def means_with_ci(summary: pd.DataFrame, labels: dict, timepoints: list[str], *, confidence: float = 0.95):
+def _limits(values: list[float], lo: float | None, hi: float | None) -> tuple[float, float]:
+    """Axis limits around the values, never beyond the scale's possible range."""
+    finite = [v for v in values if np.isfinite(v)]
+    vmin, vmax = (min(finite), max(finite)) if finite else (lo or 0.0, hi or 1.0)
+    pad = max((vmax - vmin) * 0.12, 0.05 * ((hi - lo) if lo is not None and hi is not None else 1.0))
+    bottom, top = vmin - pad, vmax + pad
+    if lo is not None:
+        bottom = max(bottom, lo)
+    if hi is not None:
+        top = min(top, hi)
+    return bottom, top
+
+
+def means_with_ci(summary: pd.DataFrame, labels: dict, timepoints: list[str], *, scales: pd.DataFrame | None = None,
+                  confidence: float = 0.95) -> Figure:
     """Mean of every subscale at every timepoint with its t-based CI; the norm as a dashed line.
 
     ``summary`` holds ``instrument, subscale, timepoint, n, mean, sd, norm_mean`` (as from
-    :func:`peerimpact.stats.compare_to_norms`); one small panel per subscale.
+    :func:`peerimpact.stats.compare_to_norms`); one small panel per subscale. With
+    ``scales`` (as ``Extract.scales``) each panel stays within its scale's possible range,
+    and an interval that runs beyond it is cut at the edge and marked with an arrowhead.
     """
     import matplotlib.pyplot as plt
 
-    _style()
     if summary.empty:
-        return empty_figure("No outcome data in this report.")
+        return empty_figure("No outcome data in this report.", "means")
     data = summary.copy()
     crit = scipy_stats.t.ppf(0.5 + confidence / 2, np.maximum(data["n"].astype(float) - 1, 1))
     half = np.where(data["n"] > 1, crit * data["sd"] / np.sqrt(data["n"].astype(float)), np.nan)
     data["low"], data["high"] = data["mean"] - half, data["mean"] + half
+    ranges = {} if scales is None else {
+        (r.instrument, r.subscale): (r.range_min, r.range_max) for r in scales.itertuples(index=False)}
     keys = list(data[["instrument", "subscale"]].drop_duplicates().itertuples(index=False, name=None))
     cols = 4
     rows = max(1, math.ceil(len(keys) / cols))
-    fig, axes = plt.subplots(rows, cols, figsize=(7.2, 1.75 * rows + 0.4), squeeze=False)
-    x = {tp: i for i, tp in enumerate(timepoints)}
-    for ax, (instrument, subscale) in zip(axes.flat, keys):
-        part = data[(data["instrument"] == instrument) & (data["subscale"] == subscale)]
-        xs = part["timepoint"].astype(str).map(x)
-        ax.errorbar(xs, part["mean"], yerr=[part["mean"] - part["low"], part["high"] - part["mean"]],
-                    fmt="o-", color=TIME_PALETTE[0], ecolor="#7a8ba0", capsize=2.5, markersize=3.5, linewidth=1)
-        norm = part["norm_mean"].dropna()
-        if len(norm):
-            ax.axhline(norm.iloc[0], color="#c0504d", linestyle="--", linewidth=1)
-        ax.set_xticks(range(len(timepoints)), timepoints)
-        ax.set_xlim(-0.4, len(timepoints) - 0.6)
-        ax.set_title(labels.get((instrument, subscale), subscale), fontsize=7.5)
-        ax.tick_params(labelsize=7)
-    for ax in list(axes.flat)[len(keys):]:
-        ax.set_visible(False)
-    fig.suptitle("Mean with 95% CI at each timepoint; dashed line: population norm", fontsize=8.5)
-    fig.tight_layout()
-    return fig
+    truncated = False
+    with figure_style():
+        fig, axes = plt.subplots(rows, cols, figsize=(7.2, 1.85 * rows + 0.5), squeeze=False)
+        x = {tp: i for i, tp in enumerate(timepoints)}
+        for ax, key in zip(axes.flat, keys):
+            part = data[(data["instrument"] == key[0]) & (data["subscale"] == key[1])]
+            lo, hi = ranges.get(key, (None, None))
+            norm = part["norm_mean"].dropna()
+            bottom, top = _limits([*part["low"], *part["high"], *part["mean"], *norm[:1]], lo, hi)
+            low, high = part["low"].clip(lower=bottom), part["high"].clip(upper=top)
+            xs = part["timepoint"].astype(str).map(x)
+            ax.errorbar(xs, part["mean"], yerr=[part["mean"] - low, high - part["mean"]], fmt="o-",
+                        color=TIME_PALETTE[0], ecolor="#7a8ba0", capsize=2.5, markersize=3.5, linewidth=1)
+            cut_low, cut_high = part["low"] < bottom, part["high"] > top
+            for cut, edge, marker in ((cut_high, top, "^"), (cut_low, bottom, "v")):
+                if cut.any():  # an empty unclipped line would stretch the layout to the figure's corner
+                    ax.plot(xs[cut], [edge] * int(cut.sum()), marker, color="#7a8ba0", markersize=4, clip_on=False)
+            truncated = truncated or bool(cut_low.any() or cut_high.any())
+            if len(norm):
+                ax.axhline(norm.iloc[0], color="#c0504d", linestyle="--", linewidth=1)
+            ax.set_ylim(bottom, top)
+            ax.set_xticks(range(len(timepoints)), timepoints)
+            ax.set_xlim(-0.4, len(timepoints) - 0.6)
+            ax.set_title(textwrap.fill(labels.get(key, key[1]), 24), fontsize=7.5)
+            ax.tick_params(labelsize=7)
+        for ax in list(axes.flat)[len(keys):]:
+            ax.set_visible(False)
+        title = "Mean with 95% CI at each timepoint; dashed line: population norm"
+        if truncated:
+            title += "; ▲▼ interval cut at the end of the scale"
+        fig.suptitle(title, fontsize=8.5)
+        fig.tight_layout()
+    alt = (f"Small charts, one per subscale, of the mean score at {', '.join(timepoints)} with 95% confidence "
+           "intervals and the population norm as a dashed line. The numbers are in Table 3.")
+    return to_figure(fig, "means", alt)
 
 
-def forest(change: pd.DataFrame, labels: dict):
+def forest(change: pd.DataFrame, labels: dict) -> Figure:
     """Effect size (change ÷ baseline SD) of every subscale and comparison, with the change's 95% CI
-    on the same scale. Not estimable rows are left out."""
+    on the same scale. Rows without a test are left out."""
     import matplotlib.pyplot as plt
 
-    _style()
     data = change[change["estimable"].astype(bool) & np.isfinite(change["es"].astype(float))].copy()
     if data.empty:
-        return empty_figure("No change could be estimated from this report's data.")
+        return empty_figure("No change could be tested with this report's data.", "forest")
     scale = data["change"] / data["es"]  # the baseline SD each ES was computed with
     with np.errstate(divide="ignore", invalid="ignore"):
         data["low"], data["high"] = data["ci_low"] / scale, data["ci_high"] / scale
     data.loc[data["es"] == 0, ["low", "high"]] = np.nan  # no change: the scale is unknown
     keys = list(dict.fromkeys(data[["instrument", "subscale"]].itertuples(index=False, name=None)))
     comparisons = list(dict.fromkeys(data["comparison"]))
-    fig, ax = plt.subplots(figsize=(6.8, 0.28 * max(len(keys), 1) + 1.2))
-    offsets = np.linspace(-0.15, 0.15, len(comparisons)) if len(comparisons) > 1 else [0.0]
-    for colour, offset, comparison in zip(TIME_PALETTE, offsets, comparisons):
-        part = data[data["comparison"] == comparison]
-        y = [keys.index(k) + offset for k in part[["instrument", "subscale"]].itertuples(index=False, name=None)]
-        ax.errorbar(part["es"], y, xerr=[part["es"] - part["low"], part["high"] - part["es"]], fmt="o",
-                    color=colour, markersize=3.5, capsize=2, linewidth=1, label=comparison.replace("-", " − "))
-    ax.axvline(0, color="#1d2430", linewidth=0.8)
-    ax.set_yticks(range(len(keys)), [labels.get(k, k[1]) for k in keys], fontsize=7)
-    ax.invert_yaxis()
-    ax.set_xlabel("Effect size (positive: the score fell); bars: 95% CI of the change in baseline-SD units",
-                  fontsize=7.5)
-    ax.tick_params(axis="x", labelsize=7)
-    ax.legend(fontsize=7, loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=len(comparisons), frameon=False)
-    fig.tight_layout()
-    return fig
+    with figure_style():
+        fig, ax = plt.subplots(figsize=(6.8, 0.28 * max(len(keys), 1) + 1.2))
+        offsets = np.linspace(-0.15, 0.15, len(comparisons)) if len(comparisons) > 1 else [0.0]
+        for colour, offset, comparison in zip(TIME_PALETTE, offsets, comparisons):
+            part = data[data["comparison"] == comparison]
+            y = [keys.index(k) + offset for k in part[["instrument", "subscale"]].itertuples(index=False, name=None)]
+            ax.errorbar(part["es"], y, xerr=[part["es"] - part["low"], part["high"] - part["es"]], fmt="o",
+                        color=colour, markersize=3.5, capsize=2, linewidth=1, label=comparison.replace("-", " − "))
+        ax.axvline(0, color="#1d2430", linewidth=0.8)
+        ax.set_yticks(range(len(keys)), [labels.get(k, k[1]) for k in keys], fontsize=7)
+        ax.invert_yaxis()
+        ax.set_xlabel("Effect size (positive: the score fell); bars: 95% CI of the change in baseline-SD units",
+                      fontsize=7.5)
+        ax.tick_params(axis="x", labelsize=7)
+        ax.legend(fontsize=7, loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=len(comparisons), frameon=False)
+        fig.tight_layout()
+    alt = ("Forest plot of the effect size of each tested change, one row per subscale and one marker per "
+           "comparison, with 95% confidence intervals. The numbers are in Table 4.")
+    return to_figure(fig, "forest", alt)

@@ -82,28 +82,30 @@ def counts_table(counts: pd.DataFrame, codebook: pd.DataFrame, groups: list[str]
 
 
 def heatmap(counts: pd.DataFrame, codebook: pd.DataFrame, groups: list[str], *, title: str):
-    """Peer workers per code (rows) and group (columns) as a heatmap."""
+    """Peer workers per code (rows) and group (columns) as a heatmap (a :class:`peerimpact.plots.Figure`)."""
     import matplotlib.pyplot as plt
     import seaborn as sns
 
+    from .plots import empty_figure, figure_style, to_figure
+
     codes = counts[counts["code_id"] != ""]
     if codes.empty or codebook.empty:
-        from .plots import empty_figure
-
-        return empty_figure("No coded excerpts in this report.")
-    sns.set_theme(style="white", context="paper", font="DejaVu Sans")
+        return empty_figure("No coded excerpts in this report.", "heatmap")
     grid = (codes.pivot_table(index="code_id", columns="group", values="participants", aggfunc="sum")
             .reindex(index=codebook["code_id"], columns=groups).fillna(0).astype(int))
     grid.index = [f"{c} ({t})" for c, t in codebook[["code", "theme"]].itertuples(index=False, name=None)]
-    fig, ax = plt.subplots(figsize=(6.4, 0.24 * len(grid) + 1.2))
-    sns.heatmap(grid, annot=True, fmt="d", cmap="Blues", cbar=False, linewidths=0.5, ax=ax,
-                annot_kws={"fontsize": 7})
-    ax.set_xlabel("")
-    ax.set_ylabel("")
-    ax.tick_params(labelsize=7)
-    ax.set_title(title, fontsize=8.5)
-    fig.tight_layout()
-    return fig
+    with figure_style("white"):
+        fig, ax = plt.subplots(figsize=(6.4, 0.24 * len(grid) + 1.2))
+        sns.heatmap(grid, annot=True, fmt="d", cmap="Blues", cbar=False, linewidths=0.5, ax=ax,
+                    annot_kws={"fontsize": 7})
+        ax.set_xlabel("")
+        ax.set_ylabel("")
+        ax.tick_params(labelsize=7)
+        ax.set_title(title, fontsize=8.5)
+        fig.tight_layout()
+    alt = (f"Heatmap: {title.lower()}, one row per code and one column per group "
+           f"({', '.join(map(str, groups))}); the counts are in the table of codes above.")
+    return to_figure(fig, "heatmap", alt)
 
 
 def _order(excerpt_id: str) -> str:
@@ -115,15 +117,17 @@ def select_quotes(excerpts: pd.DataFrame, codebook: pd.DataFrame, *, pinned: dic
     """Illustrative quotes per theme: the team's pinned excerpts first, then a deterministic choice.
 
     The choice orders a theme's excerpts by a hash of their ID (stable whatever the row
-    order) and prefers peer workers and timepoints not yet quoted for that theme.
-    Pinned excerpts absent from the data (for example, another site's) are skipped.
+    order) and prefers peer workers and timepoints not yet quoted for that theme. An
+    excerpt coded under two themes is chosen for one of them only. Pinned excerpts absent
+    from the data (for example, another site's) are skipped.
     """
     pinned = pinned or {}
     coded = codings(excerpts).merge(codebook[["code_id", "theme"]], on="code_id")
     by_id = excerpts.set_index("excerpt_id")
     rows = []
+    shown = {e for ids in pinned.values() for e in ids}  # a pinned quote is not also chosen elsewhere
     for theme in dict.fromkeys(codebook["theme"]):
-        candidates = sorted(set(coded.loc[coded["theme"] == theme, "excerpt_id"]), key=_order)
+        candidates = sorted(set(coded.loc[coded["theme"] == theme, "excerpt_id"]) - shown, key=_order)
         chosen = [e for e in pinned.get(theme, []) if e in by_id.index][:per_theme]
         people = {by_id.loc[e, "participant_id"] for e in chosen}
         times = {by_id.loc[e, "timepoint"] for e in chosen}
@@ -139,6 +143,7 @@ def select_quotes(excerpts: pd.DataFrame, codebook: pd.DataFrame, *, pinned: dic
                 chosen.append(e)
                 people.add(pid)
                 times.add(tp)
+        shown.update(chosen)
         for e in chosen:
             rows.append({"theme": theme, "excerpt_id": e, "label": quote_label(by_id.loc[e, "participant_id"],
                                                                                by_id.loc[e, "timepoint"]),

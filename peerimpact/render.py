@@ -65,9 +65,36 @@ def to_html(notebooks: list[Path], report: dict[str, Any]) -> str:
     return body
 
 
-def to_pdf(html: str, target: Path, base_url: Path) -> Path:
-    """Print the HTML to an A4 PDF (the template's print stylesheet sets pages and numbers)."""
+def to_pdf(html: str, target: Path, base_url: Path) -> list[float]:
+    """Print the HTML to an A4 PDF (the template's print stylesheet sets pages and numbers).
+
+    Returns how full each page is (see :func:`page_fill`), for the build log.
+    """
     from weasyprint import HTML
 
-    HTML(string=html, base_url=str(base_url)).write_pdf(target)
-    return target
+    document = HTML(string=html, base_url=str(base_url)).render()
+    document.write_pdf(target)
+    return page_fill(document)
+
+
+def page_fill(document) -> list[float]:
+    """How far down its text area each page of a rendered WeasyPrint document is filled (0 to 1).
+
+    Measured to the lowest box with no children (a line of text, an image, a figure), so
+    margin boxes such as page numbers and the outer blocks that span pages do not count.
+    """
+    from weasyprint.formatting_structure.boxes import MarginBox
+
+    fills = []
+    for page in document.pages:
+        box = page._page_box
+        top, height = box.content_box_y(), box.height
+        bottom = top
+        for child in box.children:
+            if isinstance(child, MarginBox):
+                continue
+            for leaf in child.descendants():
+                if not getattr(leaf, "children", None):
+                    bottom = max(bottom, leaf.position_y + leaf.margin_height())
+        fills.append(min(1.0, (bottom - top) / height) if height else 0.0)
+    return fills

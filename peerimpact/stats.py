@@ -36,7 +36,8 @@ def describe(frame: pd.DataFrame, columns: Iterable[str] | None = None, *,
         ``variable, level, n, count, percent, mean, sd, min, max``. A categorical
         column gives one row per level (every level of a ``category`` dtype, observed
         levels otherwise; a yes/no column gives its "yes" row) with ``n`` the number of
-        non-missing values and ``percent`` = count / n × 100. A continuous column gives
+        non-missing values and ``percent`` = count / n × 100; a categorical column with no
+        value at all gives one row with ``n`` = 0 and no level. A continuous column gives
         one row with ``n`` non-missing, mean, SD (n − 1 denominator), min and max.
 
     Examples
@@ -78,6 +79,9 @@ def describe(frame: pd.DataFrame, columns: Iterable[str] | None = None, *,
 def _describe_levels(column: str, series: pd.Series) -> list[dict]:
     present = series.dropna()
     n = len(present)
+    if n == 0:  # nothing known: one row, not a zero for every level
+        return [{"variable": column, "level": pd.NA, "n": 0, "count": pd.NA, "percent": np.nan,
+                 "mean": np.nan, "sd": np.nan, "min": np.nan, "max": np.nan}]
     if pd.api.types.is_bool_dtype(series):
         counts = {"yes": int(present.astype(bool).sum())}
     elif isinstance(series.dtype, pd.CategoricalDtype):

@@ -233,11 +233,12 @@ def load_questionnaire_file(path: str | Path, *, instruments: Iterable[str] | No
         search = [yml.parent]
         vocab_args = dict(timepoints=config.timepoints, sites=config.sites, missing_codes=config.missing_codes)
         instruments = instruments or config.instruments
-    names = list(instruments) if instruments else all_instrument_names(search)
+    known = all_instrument_names(search)
+    names = list(instruments) if instruments else known
     insts = load_instruments(names, search, problems)
     if problems.has_errors:
         raise InvalidStudy(problems)
-    vocab = Vocabulary(instruments=insts, **vocab_args)
+    vocab = Vocabulary(instruments=insts, not_checked=frozenset(known) - set(names), **vocab_args)
     raw = io.read_table(path, problems)
     records = validate.questionnaire_records(raw, vocab, problems, out_of_range) if raw else pd.DataFrame()
     records = validate.merge_questionnaires([records], problems)

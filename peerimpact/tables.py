@@ -10,6 +10,7 @@ from pathlib import Path
 import pandas as pd
 
 from .stats import contact_summary, describe
+from .text import plural
 
 DASH = "–"
 
@@ -37,7 +38,9 @@ class Table:
     """A table as a report shows it, and as a machine reads it.
 
     ``data`` holds unrounded numbers (written to ``tables/<name>.csv``); ``display`` holds
-    the formatted strings a reader sees; ``notes`` are footnotes under the table.
+    the formatted strings a reader sees, where a line break in a cell is a real line
+    break; ``notes`` are footnotes under the table; ``row_headers`` names the display
+    columns that label their row (for screen readers, as ``<th scope="row">``).
     """
 
     name: str
@@ -45,6 +48,7 @@ class Table:
     data: pd.DataFrame
     display: pd.DataFrame
     notes: list[str] = field(default_factory=list)
+    row_headers: tuple[str, ...] = ()
 
     def to_csv(self, folder: str | Path) -> Path:
         path = Path(folder) / f"{self.name}.csv"
@@ -53,14 +57,31 @@ class Table:
         return path
 
     def to_html(self) -> str:
-        body = self.display.to_html(index=False, escape=True, na_rep=DASH, border=0,
-                                    classes=["pi-table", f"pi-{self.name}"])
+        head = "".join(f"<th scope=\"col\">{_cell_html(c)}</th>" for c in self.display.columns)
+        body = []
+        for values in self.display.itertuples(index=False, name=None):
+            cells = []
+            for column, value in zip(self.display.columns, values):
+                text = _cell_html(value)
+                header = column in self.row_headers and text
+                cells.append(f"<th scope=\"row\">{text}</th>" if header else f"<td>{text}</td>")
+            body.append(f"<tr>{''.join(cells)}</tr>")
         notes = "".join(f"<p class=\"pi-note\">{html.escape(n)}</p>" for n in self.notes)
-        return (f"<figure class=\"pi-table-figure\" id=\"table-{html.escape(self.name)}\">"
-                f"<figcaption>{html.escape(self.title)}</figcaption>{body}{notes}</figure>")
+        name = html.escape(self.name)
+        return (f"<figure class=\"pi-table-figure\" id=\"table-{name}\">"
+                f"<figcaption>{html.escape(self.title)}</figcaption>"
+                f"<table class=\"pi-table pi-{name}\"><thead><tr>{head}</tr></thead>"
+                f"<tbody>{''.join(body)}</tbody></table>{notes}</figure>")
 
     def _repr_html_(self) -> str:
         return self.to_html()
+
+
+def _cell_html(value) -> str:
+    """A display cell as escaped HTML: missing is a dash, each line break a ``<br>``."""
+    if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
+        return DASH
+    return "<br>".join(html.escape(line) for line in str(value).split("\n"))
 
 
 def fmt_number(value: float, digits: int = 1) -> str:
@@ -92,9 +113,15 @@ def sample_frame(participants: pd.DataFrame, contacts: pd.DataFrame) -> pd.DataF
 
 
 def table1(participants: pd.DataFrame, contacts: pd.DataFrame) -> Table:
-    """Table 1: sample characteristics, n (%) for categories and mean (SD) min–max otherwise."""
+    """Table 1: sample characteristics, n (%) for categories and mean (SD) min–max otherwise.
+
+    Site is tabulated only when the report covers more than one site; a characteristic
+    nobody in the report has a value for is one row saying so.
+    """
     frame = sample_frame(participants, contacts)
     variables = [v for v in TABLE1_VARIABLES if v in frame.columns]
+    if "site" in variables and frame["site"].nunique() <= 1:
+        variables.remove("site")
     data = describe(frame, variables)
     rows = []
     previous = None
@@ -103,9 +130,10 @@ def table1(participants: pd.DataFrame, contacts: pd.DataFrame) -> Table:
         previous = rec.variable
         label = TABLE1_VARIABLES[rec.variable] if first else ""
         n = str(rec.n) if first else ""
-        if pd.isna(rec.level):
-            value = fmt_mean_sd_range(rec.mean, rec.sd, rec.min, rec.max) if rec.n else DASH
-            rows.append([label, "", n, value])
+        if rec.n == 0:
+            rows.append([label, "", n, "not recorded"])
+        elif pd.isna(rec.level):
+            rows.append([label, "", n, fmt_mean_sd_range(rec.mean, rec.sd, rec.min, rec.max)])
         else:
             rows.append([label, rec.level, n, fmt_count_percent(rec.count, rec.percent)])
     display = pd.DataFrame(rows, columns=["Characteristic", "Level", "n", "n (%) or mean (SD) min–max"])
@@ -114,7 +142,8 @@ def table1(participants: pd.DataFrame, contacts: pd.DataFrame) -> Table:
         "People supported and face-to-face contacts are counted from the contact log, among peer workers "
         "who recorded any contact.",
     ]
-    return Table("table1", "Table 1. Sample characteristics", data, display, notes)
+    return Table("table1", "Table 1. Sample characteristics", data, display, notes,
+                 row_headers=("Characteristic",))
 
 
 def fmt_p(p: float) -> str:
@@ -158,27 +187,23 @@ def sample_facts(participants: pd.DataFrame, contacts: pd.DataFrame) -> dict:
     }
 
 
-def _count(n: int, noun: str) -> str:
-    return f"{n} {noun}{'s' * (n != 1)}"
-
-
 def sample_summary(participants: pd.DataFrame, contacts: pd.DataFrame) -> str:
     """The facts the paper gives beside Table 1, as sentences; parts without data are left out."""
     f = sample_facts(participants, contacts)
     sites = participants["site"].nunique() if "site" in participants else 0
-    text = [f"This report covers {_count(f['n'], 'peer worker')} at {_count(sites, 'site')}."]
+    text = [f"This report covers {plural(f['n'], 'peer worker')} at {plural(sites, 'site')}."]
     if f["contracted"] or f["bank"]:
         text.append(f"{f['contracted']} {'was' if f['contracted'] == 1 else 'were'} on contracts and "
                     f"{f['bank']} {'was' if f['bank'] == 1 else 'were'} bank staff, who have no contracted "
                     "hours or recorded sick leave.")
     if f["sick_known"]:
-        sentence = f"Of the {_count(f['sick_known'], 'sick-leave record')}, {f['no_sick_leave']} showed none"
+        sentence = f"Of the {plural(f['sick_known'], 'sick-leave record')}, {f['no_sick_leave']} showed none"
         if f["with_sick_leave"]:
             sentence += (f"; the other {f['with_sick_leave']} had a median of {f['sick_median_among_some']:g} "
                          f"days (range {f['sick_min_among_some']:g} to {f['sick_max_among_some']:g})")
         text.append(sentence + ".")
     if f["recording_contacts"]:
-        text.append(f"{_count(f['recording_contacts'], 'peer worker')} recorded contacts: "
+        text.append(f"{plural(f['recording_contacts'], 'peer worker')} recorded contacts: "
                     f"{f['face_to_face_total']} completed face to face.")
     return " ".join(text)
 
@@ -202,7 +227,8 @@ def table2(service_use: pd.DataFrame, services: dict[str, str], timepoints: list
         display[f"{tp} (n = {n})"] = [str(int(part.loc[s, "count"])) for s in services]
     notes = ["Number of peer workers reporting any contact with the service in the 3 months before the interview. "
              "Counts only, as numbers are small."]
-    return Table("table2", "Table 2. Use of mental and physical health services", data, display, notes)
+    return Table("table2", "Table 2. Use of mental and physical health services", data, display, notes,
+                 row_headers=("Service",))
 
 
 def _by_subscale(frame: pd.DataFrame, labels: dict[tuple[str, str | None], str]):
@@ -217,15 +243,32 @@ def _by_subscale(frame: pd.DataFrame, labels: dict[tuple[str, str | None], str])
         yield part, cells
 
 
-def table3(summary: pd.DataFrame, labels: dict[tuple[str, str | None], str], timepoints: list[str]) -> Table:
+def fmt_range(lo: float, hi: float) -> str:
+    """``14–70``: a scale's possible range."""
+    return f"{lo:g}–{hi:g}"
+
+
+def table3(summary: pd.DataFrame, labels: dict[tuple[str, str | None], str], timepoints: list[str],
+           scales: pd.DataFrame | None = None) -> Table:
     """Table 3: n and mean (SD) min–max of every outcome at every timepoint, beside its norm.
 
-    ``summary`` comes from :func:`peerimpact.stats.compare_to_norms`.
+    ``summary`` comes from :func:`peerimpact.stats.compare_to_norms`; ``scales`` (as
+    ``Extract.scales``) adds each subscale's possible range and what a higher score means,
+    under its name and as ``range_min, range_max, higher`` in the data.
     """
     columns = ["instrument", "subscale", "timepoint", "n", "mean", "sd", "min", "max", "norm_mean", "norm_sd"]
     data = summary[columns].copy()
+    if scales is not None:
+        data = data.merge(scales, on=["instrument", "subscale"], how="left")
+        summary = summary.merge(scales, on=["instrument", "subscale"], how="left")
     rows = []
     for part, row in _by_subscale(summary, labels):
+        first = part.iloc[0]
+        if scales is not None and pd.notna(first["range_min"]):
+            scale = fmt_range(first["range_min"], first["range_max"])
+            if isinstance(first["higher"], str):
+                scale += f"; higher: {first['higher']}"
+            row["Subscale"] += f"\n({scale})"
         by_tp = part.set_index("timepoint")
         for tp in timepoints:
             if tp in by_tp.index:
@@ -234,56 +277,69 @@ def table3(summary: pd.DataFrame, labels: dict[tuple[str, str | None], str], tim
                 row[f"{tp} mean (SD) min–max"] = fmt_mean_sd_range(r["mean"], r["sd"], r["min"], r["max"], 1, 2)
             else:
                 row[f"{tp} n"], row[f"{tp} mean (SD) min–max"] = "0", DASH
-        first = part.iloc[0]
         row["Norm mean (SD)"] = fmt_norm(first["norm_mean"], first["norm_sd"])
         rows.append(row)
     display = pd.DataFrame(rows)
-    notes = ["SD uses n − 1. Norms are compared by inspection, not tested. A dash: no data, or no published norm."]
+    notes = ["Under each subscale: the range of possible scores and what a higher score means. "
+             "SD uses n − 1. Norms are compared by inspection, not tested. A dash: no data, or no published norm."]
     sources = summary.get("norm_source")
     if sources is not None:
         for instrument, source in summary[["instrument", "norm_source"]].drop_duplicates().itertuples(index=False):
             if isinstance(source, str):
                 notes.append(f"{labels.get((instrument, None), instrument)} norm: {source}.")
-    return Table("table3", "Table 3. Outcomes over time and population norms", data, display, notes)
+    return Table("table3", "Table 3. Outcomes over time and population norms", data, display, notes,
+                 row_headers=("Measure", "Subscale"))
 
 
-def _change_row(rec, cells: dict, holm: bool, notes: list[str]) -> dict:
-    """One displayed row of Table 4; a row that is not estimable adds its footnote to ``notes``."""
+FOOTNOTE_MARKS = "ᵃᵇᶜᵈᵉᶠᵍʰ"
+
+
+def _change_row(rec, cells: dict, holm: bool, marks: dict[str, str]) -> dict:
+    """One displayed row of Table 4; a row with a note carries the footnote mark of its reason."""
     first, later = rec.comparison.split("-", 1)
     row = {**cells, "Comparison": f"{first} − {later}", "n": str(rec.n)}
+    mark = ""
+    if isinstance(rec.note, str) and rec.note:
+        mark = marks.setdefault(rec.note, FOOTNOTE_MARKS[len(marks) % len(FOOTNOTE_MARKS)])
     if rec.estimable:
         row["Change (95% CI)"] = (f"{fmt_number(rec.change, 2)} ({fmt_number(rec.ci_low, 2)}, "
                                   f"{fmt_number(rec.ci_high, 2)})")
         row["p"] = fmt_p(rec.p)
-        row["ES"] = fmt_number(rec.es, 2)
+        row["ES"] = fmt_number(rec.es, 2) + (mark if math.isnan(rec.es) else "")
         row["d_z"] = fmt_number(rec.d_z, 2)
         row["Wilcoxon p"] = fmt_p(rec.p_wilcoxon)
     else:
-        row.update({"Change (95% CI)": DASH + "ᵃ", "p": DASH, "ES": DASH, "d_z": DASH, "Wilcoxon p": DASH})
-        notes.append(f"ᵃ {row['Subscale']}, {row['Comparison']}: not estimable ({rec.note}).")
+        row.update({"Change (95% CI)": fmt_number(rec.change, 2) + mark, "p": DASH, "ES": DASH, "d_z": DASH,
+                    "Wilcoxon p": DASH})
     if holm:
         row["Holm p"] = fmt_p(rec.p_holm)
     return row
 
 
 def table4(change: pd.DataFrame, labels: dict[tuple[str, str | None], str]) -> Table:
-    """Table 4: paired change for each comparison; change is earlier − later."""
+    """Table 4: paired change for each comparison; change is earlier − later.
+
+    A row without a test shows its n and mean change; each reason for a missing figure is
+    one footnote, whatever the number of rows it applies to.
+    """
     data = change.copy()
-    rows, notes = [], []
+    rows: list[dict] = []
+    marks: dict[str, str] = {}
     for part, cells in _by_subscale(change, labels):
         for k, rec in enumerate(part.itertuples(index=False)):
             rows.append(_change_row(rec, {**cells, "Measure": cells["Measure"] if k == 0 else ""},
-                                    "p_holm" in change.columns, notes))
+                                    "p_holm" in change.columns, marks))
     display = pd.DataFrame(rows)
     notes = [
         "Change is the earlier score minus the later one, as in the paper: a positive change is a decrease. "
         "Complete pairs only; n is the number of pairs.",
         "ES: change ÷ SD of the earlier score among the pairs (the paper's effect size). "
         "d_z: change ÷ SD of the differences. Wilcoxon p: signed-rank test, a small-sample sensitivity check.",
-    ] + notes
+    ] + [f"{mark} {reason[0].upper()}{reason[1:]}." for reason, mark in marks.items()]
     if "p_holm" in change.columns:
         notes.append("Holm p: adjusted across every test in this table.")
-    return Table("table4", "Table 4. Change in outcomes over time (paired t-tests)", data, display, notes)
+    return Table("table4", "Table 4. Change in outcomes over time (paired t-tests)", data, display, notes,
+                 row_headers=("Measure", "Subscale"))
 
 
 def against_study(summary: pd.DataFrame, comparators: pd.DataFrame, labels: dict[tuple[str, str | None], str],
@@ -309,4 +365,5 @@ def against_study(summary: pd.DataFrame, comparators: pd.DataFrame, labels: dict
         rows.append(row)
     notes = ["Mean score in this report's peer workers ('here') and in the whole study ('study', every site "
              "included). Compare by inspection: the groups overlap, so no test is made."]
-    return Table("table3_study", "Table 3a. Outcomes beside the whole study", data, pd.DataFrame(rows), notes)
+    return Table("table3_study", "Table 3a. Outcomes beside the whole study", data, pd.DataFrame(rows), notes,
+                 row_headers=("Measure", "Subscale"))

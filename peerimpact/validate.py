@@ -53,6 +53,7 @@ class Vocabulary:
     missing_codes: list[str] = field(default_factory=lambda: list(DEFAULT_MISSING_CODES))
     services: dict[str, str] = field(default_factory=dict)
     categories: dict[str, dict[str, str]] = field(default_factory=dict)  # column -> {code: label}
+    not_checked: frozenset[str] = frozenset()  # instruments left out on purpose: their columns pass unremarked
 
     def __post_init__(self) -> None:
         numeric, text = set(), set()
@@ -280,8 +281,12 @@ class _ItemColumn:
         return self.instrument.column(self.item)
 
 
-def _item_columns(cells: _Cells, instruments: dict[str, Instrument]) -> tuple[list[_ItemColumn], str | None]:
-    """Find item columns and the layout (``long``/``wide``) from the header alone."""
+def _item_columns(cells: _Cells, instruments: dict[str, Instrument], not_checked: frozenset[str] = frozenset()
+                  ) -> tuple[list[_ItemColumn], str | None]:
+    """Find item columns and the layout (``long``/``wide``) from the header alone.
+
+    Columns of instruments in ``not_checked`` (known, but left out of this check) are
+    skipped without a warning."""
     lookup = {(inst.id, item.casefold()): (inst, item) for inst in instruments.values() for item in inst.items}
     tps = cells._timepoints
     found: list[_ItemColumn] = []
@@ -305,6 +310,8 @@ def _item_columns(cells: _Cells, instruments: dict[str, Instrument]) -> tuple[li
                 long += 1
         if hit:
             found.append(hit)
+        elif parts[0] in not_checked:
+            continue
         elif parts[0] in instruments:
             ignored.append((header, f"not an item of {parts[0]} at a known timepoint; column ignored"))
         else:
@@ -364,7 +371,7 @@ def questionnaire_records(table: RawTable, vocab: Vocabulary, problems: Problems
     A timepoint whose items are all missing is no record at all.
     """
     cells = _Cells(table, vocab, problems)
-    items, layout = _item_columns(cells, vocab.instruments)
+    items, layout = _item_columns(cells, vocab.instruments, vocab.not_checked)
     ok = cells.require(ID)
     if layout == "long" or (layout is None and "timepoint" in cells.column):
         ok = cells.require("timepoint") and ok

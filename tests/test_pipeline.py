@@ -17,7 +17,8 @@ REPORTS = params_dir() / "reports"
 TABLE_COLUMNS = {
     "table1": ["variable", "level", "n", "count", "percent", "mean", "sd", "min", "max"],
     "table2": ["service", "timepoint", "n", "count"],
-    "table3": ["instrument", "subscale", "timepoint", "n", "mean", "sd", "min", "max", "norm_mean", "norm_sd"],
+    "table3": ["instrument", "subscale", "timepoint", "n", "mean", "sd", "min", "max", "norm_mean", "norm_sd",
+               "range_min", "range_max", "higher"],
     "table4": ["instrument", "subscale", "comparison", "n", "change", "ci_low", "ci_high", "p", "es", "d_z",
                "p_wilcoxon", "estimable", "note"],
 }
@@ -26,9 +27,16 @@ TABLE_COLUMNS = {
 @pytest.fixture(scope="module")
 def built(tmp_path_factory):
     out = tmp_path_factory.mktemp("built") / "reports"
-    result = build(out=out, only=["study", "site-S2", "cohort-wave1"], jobs=2, echo=lambda m: None)
+    result = build(out=out, only=BUILT, jobs=2, echo=lambda m: None)
     assert result.exit_code == 0, [o.error for o in result.failed] + [p.format() for p in result.problems]
     return out
+
+
+BUILT = ["study", "site-S2", "site-S7", "cohort-wave1"]  # S7 is the smallest site: 3 peer workers
+
+
+def work(out: Path) -> Path:
+    return out.parent / f"{out.name}-work"
 
 
 def notebook(path: Path, *code: str) -> Path:
@@ -54,8 +62,11 @@ def test_outputs_are_laid_out_for_sharing(built):
         assert (built / rid / "report.pdf").is_file()
         for name, columns in TABLE_COLUMNS.items():
             assert pd.read_csv(built / rid / "tables" / f"{name}.csv").columns.tolist() == columns, (rid, name)
-        assert (built / "_build" / rid / "01_sample.ipynb").is_file()  # executed notebook, kept apart
-        assert not list((built / rid).glob("*.ipynb"))
+        assert (work(built) / rid / "01_sample.ipynb").is_file()  # executed notebook, kept apart
+        assert (work(built) / rid / "extract" / "participants.csv").is_file()
+    # nothing row-level in the folder that is shared: no extract, no notebook, no log
+    shared = [p.name for p in built.rglob("*") if p.is_file()]
+    assert not [n for n in shared if n.endswith((".ipynb", ".log")) or n in ("participants.csv", "meta.json")]
     manifest = json.loads((built / "manifest.json").read_text())
     entry = manifest["reports"]["site-S2"]
     assert entry["status"] == "ok" and entry["scope"] == "S2"
@@ -64,6 +75,9 @@ def test_outputs_are_laid_out_for_sharing(built):
     index = (built / "index.html").read_text()
     for rid in ("study", "site-S2", "cohort-wave1"):
         assert f'href="{rid}/report.pdf"' in index
+        for csv in (built / rid / "tables").glob("*.csv"):  # each file, not a folder listing
+            assert f'href="{rid}/tables/{csv.name}"' in index
+    assert 'tables/"' not in index
 
 
 def test_html_shows_no_code_and_no_parameters(built):
@@ -106,7 +120,7 @@ def test_study_tables_agree_with_the_study_data(built):
 
 
 def test_site_extract_holds_only_that_site(built):
-    folder = built / "_build" / "site-S2" / "extract"
+    folder = work(built) / "site-S2" / "extract"
     meta = json.loads((folder / "meta.json").read_text())
     assert meta["sites"] == ["S2"] and meta["scope"] == "S2"
     for name in ("participants", "scores", "service_use", "contacts"):
@@ -118,8 +132,8 @@ def test_site_extract_holds_only_that_site(built):
     for other in ("S1-PW", "S3-PW", "S4-PW", "S5-PW", "S6-PW", "S7-PW"):
         assert other not in text
     table = pd.read_csv(built / "site-S2" / "tables" / "table1.csv")
-    assert table.loc[table["variable"] == "site", "level"].tolist() == ["S2"]
-    assert table.loc[table["variable"] == "site", "count"].tolist() == [7]
+    assert "site" not in set(table["variable"])  # one site: nothing to tabulate
+    assert len(pd.read_csv(folder / "participants.csv")) == 7
 
 
 def test_pdf_is_a4_with_page_numbers_and_the_table(built):
@@ -137,9 +151,9 @@ def test_pdf_is_a4_with_page_numbers_and_the_table(built):
 def test_second_run_executes_nothing(built):
     before = (built / "study" / "report.html").read_bytes()
     messages = []
-    result = build(out=built, only=["study", "site-S2", "cohort-wave1"], jobs=2, echo=messages.append)
-    assert [o.status for o in result.outcomes] == ["cached"] * 3
-    assert messages == [f"everything is up to date (3 reports in {built})"]
+    result = build(out=built, only=BUILT, jobs=2, echo=messages.append)
+    assert [o.status for o in result.outcomes] == ["cached"] * 4
+    assert messages == [f"everything is up to date (4 reports in {built})"]
     assert (built / "study" / "report.html").read_bytes() == before
 
 
@@ -191,7 +205,7 @@ def test_failing_section_keeps_previous_report_and_other_reports_build(tmp_path)
     assert failed.error.count("ZeroDivisionError: division by zero") == 1
     assert (out / "site-S3" / "report.html").read_bytes() == good
     assert (out / "site-S3" / "tables" / "table1.csv").read_bytes() == good_table
-    kept = nbformat.read(out / "_build" / "site-S3" / "broken.ipynb", as_version=4)
+    kept = nbformat.read(work(out) / "site-S3" / "broken.ipynb", as_version=4)
     assert any(o.get("ename") == "ZeroDivisionError" for c in kept.cells for o in c.get("outputs", []))
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["reports"]["site-S3"]["status"] == "failed"
@@ -302,14 +316,22 @@ def test_cli_build_reports_and_exit_codes(tmp_path, capsys):
     out = tmp_path / "out"
     assert main(["build", "--reports-dir", str(defs), "--only", "site-S6", "--jobs", "1", "--out", str(out)]) == 0
     printed = capsys.readouterr().out
+    assert printed.splitlines()[0].startswith("Using the embedded example study (")  # said first
     assert "built  site-S6" in printed and "1 built, 0 up to date, 0 failed" in printed
     assert main(["build", "--reports-dir", str(defs), "--only", "site-S6", "--out", str(out)]) == 0
     assert "everything is up to date (1 report in" in capsys.readouterr().out
     assert main(["list", "--reports-dir", str(defs), "--only", "site-S6,site-S7", "--out", str(out)]) == 0
     listed = capsys.readouterr().out.splitlines()
-    assert listed[0].startswith("site-S6") and "up to date" in listed[0]
-    assert listed[1].startswith("site-S7") and "to build" in listed[1]
+    assert listed[0].startswith("Using the embedded example study")
+    assert listed[1].startswith("site-S6") and "up to date" in listed[1]
+    assert listed[2].startswith("site-S7") and "to build" in listed[2]
     assert listed[-1] == "2 reports, 1 up to date"
+    assert main(["list", "--reports-dir", str(defs), "--only", "site-S6", "--out", str(out)]) == 0
+    assert capsys.readouterr().out.splitlines()[-1] == "1 report, 1 up to date"
+    example = Path(__file__).resolve().parents[1] / "peerimpact" / "data" / "example"
+    assert main(["list", "--study", str(example), "--reports-dir", str(defs), "--only", "site-S6",
+                 "--out", str(out)]) == 0
+    assert "embedded example" not in capsys.readouterr().out  # a named study is not announced
     assert main(["build", "--reports-dir", str(defs), "--only", "site-S66", "--out", str(out)]) == 2
     captured = capsys.readouterr()
     assert "--only: error: no such report" in captured.out and "nothing was built" in captured.err
@@ -328,8 +350,9 @@ def test_site_codes_with_leading_zeros_survive_the_whole_build(example_copy, tmp
     result = build(example_copy, out=tmp_path / "out", reports_dir=defs, only=["site-029"], jobs=1,
                    echo=lambda m: None)
     assert result.exit_code == 0, [o.error for o in result.failed] + [p.format() for p in result.problems]
-    table1 = pd.read_csv(tmp_path / "out" / "site-029" / "tables" / "table1.csv", dtype={"level": str})
-    assert table1.loc[table1["variable"] == "site", "level"].tolist() == ["029"]
+    meta = json.loads((tmp_path / "out-work" / "site-029" / "extract" / "meta.json").read_text())
+    assert meta["sites"] == ["029"] and meta["scope"] == "029"
+    assert "Site 029" in (tmp_path / "out" / "site-029" / "report.html").read_text()
     table4 = pd.read_csv(tmp_path / "out" / "site-029" / "tables" / "table4.csv")
     assert "p_holm" in table4.columns
     family = table4["p"].notna()
@@ -363,7 +386,7 @@ def test_a_report_of_one_peer_worker_still_builds_every_section(example_copy, tm
     table4 = pd.read_csv(tmp_path / "out" / "cohort-single" / "tables" / "table4.csv")
     assert not table4["estimable"].any() and (table4["n"] <= 1).all()
     html = (tmp_path / "out" / "cohort-single" / "report.html").read_text()
-    assert "not estimable" in html and "No change could be estimated" in html
+    assert "Fewer than 6 complete pairs" in html and "No change could be tested" in html
     [warning] = [p for p in result.problems.warnings if p.rule == "empty-scope"]
     assert warning.value == "nobody" and "no cohort-nobody report" in warning.message
 
@@ -379,3 +402,79 @@ def test_site_report_sets_its_means_beside_the_whole_study(built):
     assert (merged["study_n"] == merged["n_study_table"]).all()
     assert beside["mean"].to_numpy() == pytest.approx(site["mean"].to_numpy(), abs=1e-12)
     assert "Table 3a. Outcomes beside the whole study" in (built / "site-S2" / "report.html").read_text()
+
+
+def test_smallest_site_tests_nothing_on_too_few_pairs_and_prints_no_absurd_number(built):
+    for rid in BUILT:
+        table4 = pd.read_csv(built / rid / "tables" / "table4.csv")
+        few = table4["n"] < 6
+        assert table4.loc[few, ["p", "ci_low", "es", "d_z", "p_wilcoxon"]].isna().all().all(), rid
+        assert (table4["d_z"].dropna().abs() < 100).all() and (table4["es"].dropna().abs() < 100).all(), rid
+    s7 = pd.read_csv(built / "site-S7" / "tables" / "table4.csv")
+    assert (s7["n"] < 6).all() and s7["change"].notna().any()
+    html = (built / "site-S7" / "report.html").read_text()
+    assert html.count("Fewer than 6 complete pairs") == 1  # one footnote, not one per row
+
+
+def test_every_report_lists_subscales_in_the_instruments_order(built):
+    order = pd.read_csv(built / "study" / "tables" / "table3.csv")[["instrument", "subscale"]].drop_duplicates()
+    expected = list(order.itertuples(index=False, name=None))
+    for rid in BUILT:
+        for name in ("table3", "table4"):
+            frame = pd.read_csv(built / rid / "tables" / f"{name}.csv")
+            seen = list(frame[["instrument", "subscale"]].drop_duplicates().itertuples(index=False, name=None))
+            assert seen == [k for k in expected if k in seen], (rid, name)
+        t3 = pd.read_csv(built / rid / "tables" / "table3.csv")
+        for _, part in t3.groupby(["instrument", "subscale"], sort=False):
+            assert part["timepoint"].tolist() == sorted(part["timepoint"]), rid
+
+
+def test_joint_display_reads_as_text_in_html_and_pdf(built):
+    for rid in BUILT:
+        html = (built / rid / "report.html").read_text()
+        table5 = html[html.index('id="table-table5"'):]
+        table5 = table5[:table5.index("</figure>")]
+        assert "\\n" not in table5 and ("<br>" in table5 or "<br/>" in table5), rid
+        assert " 1 excerpts" not in table5 and " 1 peer workers" not in table5
+    t5 = pd.read_csv(built / "site-S7" / "tables" / "table5.csv")
+    assert not t5["fit_shown"].all()  # a site of 3 cannot carry the study's judgement everywhere
+    site = (built / "site-S7" / "report.html").read_text()
+    assert "not assessed: the evidence is not available at this scope" in site
+    study = (built / "study" / "report.html").read_text()
+    assert "not assessed" not in study and "Team cohesion: norm 4.0 (0.73)" in study
+    assert "T1 (" in study and study.index("at T1 (") < study.index("at T2 (")
+    reader = PdfReader(built / "study" / "report.pdf")
+    text = " ".join(page.extract_text() for page in reader.pages)
+    assert "\\n" not in text and "Table 5. Joint display" in text
+
+
+def test_a_quote_is_shown_under_one_theme_only(built):
+    for rid in BUILT:
+        quotes = pd.read_csv(built / rid / "tables" / "quotes.csv")
+        assert not quotes["excerpt_id"].duplicated().any(), rid
+
+
+def test_no_page_but_the_title_page_and_the_last_is_near_empty(built):
+    from weasyprint import HTML
+
+    from peerimpact.render import page_fill
+
+    for rid in ("study", "site-S7"):
+        fills = page_fill(HTML(string=(built / rid / "report.html").read_text()).render())
+        assert len(fills) == len(PdfReader(built / rid / "report.pdf").pages)
+        assert min(fills[1:-1]) > 0.25, (rid, [round(f, 2) for f in fills])
+
+
+def test_figures_carry_text_and_alternative_text(built):
+    html = (built / "site-S7" / "report.html").read_text()
+    figures = [f for f in html.split("<svg")[1:]]
+    assert len(figures) >= 3 and all('role="img"' in f[:f.index(">")] and 'aria-label="' in f[:f.index(">")]
+                                     for f in figures)
+    text = " ".join(page.extract_text() for page in PdfReader(built / "site-S7" / "report.pdf").pages)
+    assert "Mean with 95% CI at each timepoint" in text  # figure title as text, not outlines
+    assert "Peer workers whose interviews carry each code" in text
+
+
+def test_tables_have_header_scopes(built):
+    html = (built / "study" / "report.html").read_text()
+    assert html.count('<th scope="col">') > 40 and '<th scope="row">Wellbeing' in html

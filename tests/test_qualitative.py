@@ -243,4 +243,4 @@ def test_a_study_without_interviews_still_builds_its_report(example_copy, tmp_pa
     assert result.exit_code == 0, [o.error for o in result.failed] + [p.format() for p in result.problems]
     html = (tmp_path / "out" / "study" / "report.html").read_text()
     assert "This study has no coding framework." in html and "No coded excerpts in this report." in html
-    assert "Table 5. Joint display" in html and "Wellbeing: mean" in html
+    assert "Table 5. Joint display" in html and "Wellbeing: norm 51.6 (8.71); mean" in html

@@ -5,7 +5,11 @@ import math
 import pandas as pd
 
 from peerimpact.stats import change_over_time
-from peerimpact.tables import fmt_mean_sd_range, fmt_norm, fmt_number, fmt_p, table1, table4
+from peerimpact.tables import Table, fmt_mean_sd_range, fmt_norm, fmt_number, fmt_p, table1, table3, table4
+
+LABELS = {("wemwbs", None): "Wellbeing scale", ("wemwbs", "total"): "Wellbeing",
+          ("mbi", None): "Burnout", ("mbi", "ee"): "Exhaustion", ("mbi", "dp"): "Depersonalisation"}
+NO_CONTACTS = pd.DataFrame(columns=["participant_id", "person_id", "mode", "completed"])
 
 
 def test_formats_like_the_paper():
@@ -16,21 +20,72 @@ def test_formats_like_the_paper():
     assert fmt_norm(51.6, 8.71) == "51.6 (8.71)" and fmt_norm(math.nan, math.nan) == "–"
 
 
-def test_not_estimable_is_a_dash_with_a_footnote():
-    scores = pd.DataFrame({"participant_id": ["a", "a", "b"], "timepoint": ["T1", "T2", "T1"],
-                           "instrument": "wemwbs", "subscale": "total", "score": [40.0, 42.0, 50.0]})
-    change = change_over_time(scores, [("T1", "T2")])
-    table = table4(change, {("wemwbs", None): "Wellbeing scale", ("wemwbs", "total"): "Wellbeing"})
-    row = table.display.iloc[0]
-    assert row["Change (95% CI)"] == "–ᵃ" and row["n"] == "1"
-    assert any(n.startswith("ᵃ Wellbeing, T1 − T2: not estimable (1 complete pair") for n in table.notes)
+def test_too_few_pairs_show_n_and_change_with_one_footnote_per_reason():
+    rows = []
+    for subscale in ("ee", "dp"):
+        for pid, t1, t2 in (("a", 10.0, 12.0), ("b", 20.0, 15.0), ("c", 5.0, 9.0)):
+            rows += [{"participant_id": pid, "timepoint": "T1", "instrument": "mbi", "subscale": subscale,
+                      "score": t1}, {"participant_id": pid, "timepoint": "T2", "instrument": "mbi",
+                                     "subscale": subscale, "score": t2}]
+    change = change_over_time(pd.DataFrame(rows), [("T1", "T2")], min_pairs=6)
+    table = table4(change, LABELS)
+    assert table.display["Change (95% CI)"].tolist() == ["-0.33ᵃ", "-0.33ᵃ"]
+    assert (table.display[["p", "ES", "d_z", "Wilcoxon p"]] == "–").all().all()
+    marked = [n for n in table.notes if n.startswith("ᵃ")]
+    assert marked == ["ᵃ Fewer than 6 complete pairs: the mean change is shown without a test."]
     assert "positive change is a decrease" in table.to_html()
+
+
+def test_an_es_dash_has_its_footnote_too():
+    # baseline identical for everyone: t is fine, the ES is not defined
+    scores = pd.DataFrame({"participant_id": list("abcabc"), "timepoint": ["T1"] * 3 + ["T2"] * 3,
+                           "instrument": "wemwbs", "subscale": "total",
+                           "score": [40.0, 40.0, 40.0, 42.0, 45.0, 41.0]})
+    table = table4(change_over_time(scores, [("T1", "T2")]), LABELS)
+    row = table.display.iloc[0]
+    assert row["ES"] == "–ᵃ" and row["p"] != "–"
+    assert "ᵃ No variation at baseline, so the ES is undefined." in table.notes
+
+
+def test_cells_break_lines_and_headers_have_scopes():
+    display = pd.DataFrame({"Measure": ["Scale", ""], "Evidence": ["first line\nsecond <line>", None]})
+    html = Table("t", "T", display, display, row_headers=("Measure",)).to_html()
+    assert "first line<br>second &lt;line&gt;" in html and "\\n" not in html and "\n" not in html
+    assert '<th scope="col">Measure</th>' in html and '<th scope="row">Scale</th>' in html
+    assert "<td>–</td>" in html  # missing is a dash; an empty row label is a plain cell
+    assert "<td></td>" in html
+
+
+def test_table1_of_one_site_does_not_tabulate_site_and_says_once_what_nobody_answered():
+    people = pd.DataFrame({"participant_id": ["a", "b"], "site": ["S7", "S7"],
+                           "marital_status": pd.Categorical([None, None], categories=["Married", "Single"]),
+                           "age": [30.0, 40.0]})
+    table = table1(people, NO_CONTACTS)
+    assert "site" not in set(table.data["variable"])
+    marital = table.display[table.display["Characteristic"] == "Marital status"]
+    assert len(marital) == 1 and marital.iloc[0]["n (%) or mean (SD) min–max"] == "not recorded"
+    assert len(table.data[table.data["variable"] == "marital_status"]) == 1
+    assert "0 (–%)" not in table.to_html()
+    two_sites = table1(people.assign(site=["S1", "S2"]), NO_CONTACTS)
+    assert "site" in set(two_sites.data["variable"])
+
+
+def test_table3_states_each_scales_range_and_direction():
+    summary = pd.DataFrame({"instrument": ["wemwbs", "mbi"], "subscale": ["total", "ee"], "timepoint": ["T1", "T1"],
+                            "n": [10, 10], "mean": [50.0, 12.0], "sd": [8.0, 5.0], "min": [30.0, 2.0],
+                            "max": [66.0, 30.0], "norm_mean": [51.6, 19.7], "norm_sd": [8.71, 9.6]})
+    scales = pd.DataFrame({"instrument": ["wemwbs", "mbi"], "subscale": ["total", "ee"], "range_min": [14.0, 0.0],
+                           "range_max": [70.0, 54.0], "higher": ["better mental wellbeing", "more exhausted"]})
+    table = table3(summary, LABELS, ["T1"], scales)
+    assert table.display["Subscale"].tolist() == ["Wellbeing\n(14–70; higher: better mental wellbeing)",
+                                                  "Exhaustion\n(0–54; higher: more exhausted)"]
+    assert table.data[["range_min", "range_max"]].values.tolist() == [[14.0, 70.0], [0.0, 54.0]]
 
 
 def test_table1_escapes_text_from_the_data():
     people = pd.DataFrame({"participant_id": ["a", "b"], "site": ["S1", "S1"],
                            "gender": pd.Categorical(["<script>alert(1)</script>", "F"])})
-    html = table1(people, pd.DataFrame(columns=["participant_id", "person_id", "mode", "completed"])).to_html()
+    html = table1(people, NO_CONTACTS).to_html()
     assert "<script>" not in html and "&lt;script&gt;" in html
 
 
