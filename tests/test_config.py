@@ -85,3 +85,33 @@ def test_study_instrument_overrides_default(example_copy):
     strict, default_study = load_study(example_copy), load_study()
     n = lambda s: s.scores.query("instrument == 'wemwbs'")["score"].notna().sum()
     assert n(strict) < n(default_study)
+
+
+def test_docstrings_point_at_things_that_exist():
+    import importlib
+    import inspect
+    import pkgutil
+    import re
+
+    import peerimpact
+
+    broken = []
+    for info in pkgutil.walk_packages(peerimpact.__path__, "peerimpact."):
+        module = importlib.import_module(info.name)
+        for _, obj in inspect.getmembers(module):
+            ours = (inspect.isfunction(obj) or inspect.isclass(obj)) and obj.__module__ == module.__name__
+            doc = inspect.getdoc(obj) if ours else None
+            for kind, target in re.findall(r":(func|meth|class|mod):`~?([\w.]+)`", doc or ""):
+                parts = target.split(".")
+                root = parts[0] if parts[0] == "peerimpact" else None
+                here = module if root is None else importlib.import_module("peerimpact")
+                found = here
+                try:
+                    for i, part in enumerate(parts[1:] if root else parts):
+                        if not hasattr(found, part):  # a submodule not yet imported as an attribute
+                            found = importlib.import_module(".".join(parts[:i + 2]))
+                        else:
+                            found = getattr(found, part)
+                except (AttributeError, ImportError, TypeError):
+                    broken.append(f"{info.name}.{getattr(obj, '__name__', obj)}: {target}")
+    assert not broken, broken

@@ -208,3 +208,70 @@ def test_bad_study_yml_is_reported_with_file_line_and_key(example_copy, capsys):
     assert "files.participants: error: required key is missing" in out
     assert "files.participant: error: unknown key" in out
     assert "Traceback" not in out
+
+
+def test_cli_score_writes_the_format_its_name_says(tmp_path, capsys):
+    path = messy_wemwbs(tmp_path)
+    args = ["score", str(path), "--instrument", "wemwbs", "--out-of-range", "missing", "--out"]
+    assert main(args + [str(tmp_path / "scores.xlsx")]) == 0
+    from openpyxl import load_workbook
+
+    sheet = load_workbook(tmp_path / "scores.xlsx").active  # a real workbook, not CSV text
+    assert [c.value for c in sheet[1]][:3] == ["participant_id", "site", "timepoint"]
+    assert sheet.max_row == 8
+    assert main(args + [str(tmp_path / "scores.csv")]) == 0
+    assert (tmp_path / "scores.csv").read_text().startswith("participant_id,site,timepoint")
+    capsys.readouterr()
+    assert main(args + [str(tmp_path / "scores.txt")]) == 2
+    err = capsys.readouterr().err
+    assert "must end in .csv or .xlsx" in err and "Traceback" not in err
+    assert not (tmp_path / "scores.txt").exists()
+
+
+def test_cli_score_of_a_missing_file_says_so_without_a_wrong_hint(tmp_path, capsys):
+    assert main(["score", str(tmp_path / "nope.csv"), "--out", str(tmp_path / "scores.csv")]) == 2
+    err = capsys.readouterr().err
+    assert "file-missing" in err and "--out-of-range" not in err
+    path = messy_wemwbs(tmp_path)
+    assert main(["score", str(path), "--instrument", "wemwbs", "--out", str(tmp_path / "scores.csv")]) == 2
+    assert "--out-of-range missing" in capsys.readouterr().err  # here the hint fits: a value out of range
+
+
+def test_validate_instrument_checks_that_instrument_only(tmp_path, capsys):
+    items = [f"wemwbs_{i}" for i in range(1, 15)] + [f"mbi_{i}" for i in range(1, 23)]
+    text = "participant_id,site,timepoint," + ",".join(items) + "\n"
+    text += "S1-PW01,S1,T1," + ",".join(["3"] * 14 + ["9"] * 22) + "\n"  # MBI items out of range
+    path = write_bytes(tmp_path / "export.csv", text)
+    assert main(["validate", str(path), "--instrument", "wemwbs"]) == 0
+    out = capsys.readouterr().out
+    assert "mbi_" not in out and out.strip().endswith("no problems found")
+    assert main(["validate", str(path), "--instrument", "mbi"]) == 2
+    out = capsys.readouterr().out
+    assert "mbi_1: error" in out and "wemwbs_" not in out
+
+
+def test_validate_instrument_of_a_study_reports_that_instrument_only(example_copy, capsys):
+    path = example_copy / "questionnaires.csv"
+    lines = path.read_text().splitlines()
+    header = lines[0].split(",")
+    row = lines[1].split(",")
+    row[header.index("mbi_1")] = "9"
+    path.write_text("\n".join([lines[0], ",".join(row), *lines[2:]]) + "\n")
+    assert main(["validate", "--study", str(example_copy), "--instrument", "wemwbs"]) == 0
+    assert "mbi_1" not in capsys.readouterr().out
+    assert main(["validate", "--study", str(example_copy), "--instrument", "mbi"]) == 2
+    assert "mbi_1: error" in capsys.readouterr().out
+    assert main(["validate", "--study", str(example_copy), "--instrument", "nope"]) == 2
+    assert "not an instrument of this study" in capsys.readouterr().err
+
+
+def test_every_command_names_the_study_with_study(example_copy, tmp_path, capsys):
+    assert main(["validate", "--study", str(example_copy)]) == 0
+    assert main(["validate", str(example_copy)]) == 0  # the positional path is kept as an alias
+    out = tmp_path / "scores.csv"
+    assert main(["score", "--study", str(example_copy), "--out", str(out)]) == 0 and out.is_file()
+    capsys.readouterr()
+    assert main(["validate", str(example_copy), "--study", str(tmp_path)]) == 2
+    assert "two studies named" in capsys.readouterr().err
+    assert main(["validate"]) == 0  # no study named: the example, and it says so first
+    assert capsys.readouterr().out.startswith("Using the embedded example study")
