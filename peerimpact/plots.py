@@ -114,7 +114,7 @@ def means_with_ci(summary: pd.DataFrame, labels: dict, timepoints: list[str], *,
     rows = max(1, math.ceil(len(keys) / cols))
     truncated = False
     with figure_style():
-        fig, axes = plt.subplots(rows, cols, figsize=(7.2, 1.85 * rows + 0.5), squeeze=False)
+        fig, axes = plt.subplots(rows, cols, figsize=(7.2, 1.7 * rows + 0.45), squeeze=False)
         x = {tp: i for i, tp in enumerate(timepoints)}
         for ax, key in zip(axes.flat, keys):
             part = data[(data["instrument"] == key[0]) & (data["subscale"] == key[1])]

@@ -193,12 +193,18 @@ def sample_summary(participants: pd.DataFrame, contacts: pd.DataFrame) -> str:
     sites = participants["site"].nunique() if "site" in participants else 0
     text = [f"This report covers {plural(f['n'], 'peer worker')} at {plural(sites, 'site')}."]
     if f["contracted"] or f["bank"]:
-        text.append(f"{f['contracted']} {'was' if f['contracted'] == 1 else 'were'} on contracts and "
-                    f"{f['bank']} {'was' if f['bank'] == 1 else 'were'} bank staff, who have no contracted "
-                    "hours or recorded sick leave.")
+        if not f["bank"]:
+            text.append(f"{'The' if f['contracted'] == 1 else 'All'} {plural(f['contracted'], 'peer worker')} "
+                        f"{'was' if f['contracted'] == 1 else 'were'} on contracts.")
+        else:
+            text.append(f"{f['contracted']} {'was' if f['contracted'] == 1 else 'were'} on contracts and "
+                        f"{f['bank']} {'was' if f['bank'] == 1 else 'were'} bank staff, who have no contracted "
+                        "hours or recorded sick leave.")
     if f["sick_known"]:
         sentence = f"Of the {plural(f['sick_known'], 'sick-leave record')}, {f['no_sick_leave']} showed none"
-        if f["with_sick_leave"]:
+        if f["with_sick_leave"] == 1:
+            sentence += f"; the other showed {plural(round(f['sick_median_among_some']), 'day')}"
+        elif f["with_sick_leave"]:
             sentence += (f"; the other {f['with_sick_leave']} had a median of {f['sick_median_among_some']:g} "
                          f"days (range {f['sick_min_among_some']:g} to {f['sick_max_among_some']:g})")
         text.append(sentence + ".")

@@ -103,3 +103,7 @@ def test_sample_summary_counts_and_leaves_out_what_is_missing():
     text = sample_summary(one, study.contacts.iloc[0:0])
     assert text.startswith("This report covers 1 peer worker at 1 site.")
     assert "sick-leave" not in text and "recorded contacts" not in text and "nan" not in text
+    few = study.participants[study.participants["site"] == "S7"]
+    text = sample_summary(few, study.contacts)
+    assert "All 3 peer workers were on contracts." in text and "0 were bank staff" not in text
+    assert "the other showed 2 days." in text and "range 2 to 2" not in text
