@@ -117,7 +117,7 @@ def cmd_synth(args: argparse.Namespace) -> int:
     from .synthetic import write
 
     written = write(args.out, seed=args.seed)
-    print(f"example study written to {display_path(args.out)} ({len(written)} files)")
+    print(f"example study written to {display_path(args.out)} ({plural(len(written), 'file')})")
     return EXIT_OK
 
 

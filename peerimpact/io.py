@@ -20,6 +20,7 @@ from typing import Callable
 import pandas as pd
 
 from .problems import Problems
+from .text import plural
 
 READABLE_SUFFIXES = (".csv", ".txt", ".xlsx", ".xlsm", ".sav", ".zsav")
 
@@ -94,7 +95,7 @@ def read_csv(path: Path, problems: Problems) -> RawTable | None:
             if len(record) > len(columns) and any(c.strip() for c in record[len(columns):]):
                 problems.add(
                     path, start, None, None, "ragged-row",
-                    f"row has {len(record)} cells but the header has {len(columns)}",
+                    f"row has {plural(len(record), 'cell')} but the header has {len(columns)}",
                 )
             record = (record + [""] * len(columns))[: len(columns)]
             rows.append([c if c != "" else None for c in record])

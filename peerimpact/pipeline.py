@@ -182,9 +182,12 @@ def run_job(job: Job) -> Outcome:
             (staging / FILES["html"]).write_text(html, encoding="utf-8")
         if "pdf" in job.formats:
             t = time.perf_counter()
-            fills = to_pdf(html, staging / FILES["pdf"], base_url=staging)
+            pages = to_pdf(html, staging / FILES["pdf"], base_url=staging)
             seconds["pdf"] = round(time.perf_counter() - t, 3)
-            log.info("pdf: %d pages, filled %s", len(fills), " ".join(f"{f:.0%}" for f in fills))
+            log.info("pdf: %d pages, filled %s", len(pages), " ".join(f"{p.fill:.0%}" for p in pages))
+            for number, page in enumerate(pages, start=1):
+                if page.overflow > 1:
+                    log.warning("pdf: page %d runs %.0f px past its right margin", number, page.overflow)
         publish(staging, out / job.id)
         seconds["total"] = round(time.perf_counter() - started, 3)
         log.info("built %s in %.1f s", job.id, seconds["total"])

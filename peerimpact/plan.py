@@ -21,6 +21,7 @@ from .problems import Problems
 from .resources import notebooks_dir
 from .study import Study
 from .synthesis import QualitativeConfig, SynthesisConfig
+from .text import plural
 from .validate import CODEBOOK_COLUMNS, EXCERPT_COLUMNS
 
 Kind = Literal["study", "site", "cohort", "funder"]
@@ -94,7 +95,7 @@ def resolve_section(name: str, source: Path) -> Path | None:
 
 def _scopes(report: ReportDef, study: Study, source: Path, problems: Problems) -> list[tuple[str | None, str]]:
     if report.kind in ("study", "funder"):
-        return [(None, f"Whole study: {len(study.sites)} site{'s' * (len(study.sites) != 1)}")]
+        return [(None, f"Whole study: {plural(len(study.sites), 'site')}")]
     if report.kind == "site":
         wanted = report.sites if report.sites is not None else study.sites
         unknown = [s for s in wanted if s not in study.sites]

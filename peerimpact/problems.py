@@ -13,6 +13,8 @@ from typing import Iterable, Iterator, Literal
 
 import pandas as pd
 
+from .text import plural
+
 Severity = Literal["error", "warning"]
 
 
@@ -103,8 +105,7 @@ class Problems:
         if not self._items:
             return "no problems found"
         return (
-            f"{e} error{'s' * (e != 1)}, {w} warning{'s' * (w != 1)} "
-            f"in {files} file{'s' * (files != 1)}"
+            f"{plural(e, 'error')}, {plural(w, 'warning')} in {plural(files, 'file')}"
         )
 
     def to_frame(self) -> pd.DataFrame:

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from .tables import Table
+from .text import plural
 
 
 def quote_label(participant_id: str, timepoint: str) -> str:
@@ -37,7 +38,7 @@ def framework(codebook: pd.DataFrame) -> Table:
                      "Description": rec.description})
         previous = rec.theme
     data = codebook[["theme", "code_id", "code", "description"]]
-    notes = [f"{codebook['code_id'].nunique()} codes under {codebook['theme'].nunique()} themes."
+    notes = [f"{plural(codebook['code_id'].nunique(), 'code')} under {plural(codebook['theme'].nunique(), 'theme')}."
              if len(codebook) else "This study has no coding framework."]
     return Table("coding_framework", "Coding framework", data, pd.DataFrame(rows), notes)
 

@@ -23,6 +23,7 @@ from xml.parsers import expat
 import pandas as pd
 
 from .problems import Problems
+from .text import plural
 
 PROJECT_NS = "urn:QDA-XML:project:1.0"
 CODEBOOK_NS = "urn:QDA-XML:codebook:1.0"
@@ -213,7 +214,7 @@ def read_qdpx(path: str | Path, problems: Problems) -> tuple[pd.DataFrame, pd.Da
                 if not 0 <= lo < hi <= len(text):
                     problems.add(where, sel.line, "PlainTextSelection", f"{lo}-{hi}", "qdpx-offsets",
                                  f"selection {sel.attrib.get('name') or sel.attrib.get('guid')!r} lies outside its "
-                                 f"source {name!r} ({len(text)} characters)")
+                                 f"source {name!r} ({plural(len(text), 'character')})")
                     continue
                 codes = [ids.get(c.find("CodeRef").attrib.get("targetGUID", ""))
                          for c in sel.findall("Coding") if c.find("CodeRef") is not None]

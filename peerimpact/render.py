@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -65,36 +66,48 @@ def to_html(notebooks: list[Path], report: dict[str, Any]) -> str:
     return body
 
 
-def to_pdf(html: str, target: Path, base_url: Path) -> list[float]:
+@dataclass(frozen=True)
+class PageLayout:
+    """How one printed page is used: ``fill`` is how far down its text area the content
+    reaches (0 to 1); ``overflow`` is how far, in CSS pixels, content runs past its right
+    margin (0 when everything fits)."""
+
+    fill: float
+    overflow: float
+
+
+def to_pdf(html: str, target: Path, base_url: Path) -> list[PageLayout]:
     """Print the HTML to an A4 PDF (the template's print stylesheet sets pages and numbers).
 
-    Returns how full each page is (see :func:`page_fill`), for the build log.
+    Returns how each page is used (see :func:`page_layout`), for the build log.
     """
     from weasyprint import HTML
 
     document = HTML(string=html, base_url=str(base_url)).render()
     document.write_pdf(target)
-    return page_fill(document)
+    return page_layout(document)
 
 
-def page_fill(document) -> list[float]:
-    """How far down its text area each page of a rendered WeasyPrint document is filled (0 to 1).
+def page_layout(document) -> list[PageLayout]:
+    """How each page of a rendered WeasyPrint document is filled, and whether anything overflows.
 
-    Measured to the lowest box with no children (a line of text, an image, a figure), so
-    margin boxes such as page numbers and the outer blocks that span pages do not count.
+    Measured on the boxes with no children (a line of text, an image, a figure), so margin
+    boxes such as page numbers and the outer blocks that span pages do not count.
     """
     from weasyprint.formatting_structure.boxes import MarginBox
 
-    fills = []
+    pages = []
     for page in document.pages:
         box = page._page_box
         top, height = box.content_box_y(), box.height
-        bottom = top
+        right = box.content_box_x() + box.width
+        bottom, widest = top, right
         for child in box.children:
             if isinstance(child, MarginBox):
                 continue
             for leaf in child.descendants():
                 if not getattr(leaf, "children", None):
                     bottom = max(bottom, leaf.position_y + leaf.margin_height())
-        fills.append(min(1.0, (bottom - top) / height) if height else 0.0)
-    return fills
+                    widest = max(widest, leaf.position_x + leaf.margin_width())
+        pages.append(PageLayout(min(1.0, (bottom - top) / height) if height else 0.0, max(0.0, widest - right)))
+    return pages

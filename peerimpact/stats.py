@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats as scipy_stats
 
+from .text import plural
 DESCRIBE_COLUMNS = ["variable", "level", "n", "count", "percent", "mean", "sd", "min", "max"]
 
 
@@ -324,7 +325,7 @@ def paired_ttest(x, y, *, confidence: float = 0.95) -> PairedTest:
     mean_diff = float(diff.mean()) if n else nan
     if n < 2:
         return PairedTest(n, mean_x, mean_y, mean_diff, nan, nan, nan, nan, nan, nan, nan, nan, nan, nan, False,
-                          f"{n} complete pair{'s' * (n != 1)}: at least 2 are needed")
+                          f"{plural(n, 'complete pair')}: at least 2 are needed")
     sd_diff = float(diff.std(ddof=1))
     se = sd_diff / np.sqrt(n)
     sd_x = float(a.std(ddof=1))

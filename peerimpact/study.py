@@ -13,6 +13,7 @@ from .config import StudyConfig, parse_model
 from .instruments import SCORE_COLUMNS, Instrument, load_instrument, score
 from .problems import Problems
 from .resources import params_dir
+from .text import plural
 from .validate import OutOfRange, Vocabulary
 
 
@@ -63,8 +64,8 @@ class Study:
         return self.participants.loc[mask, "participant_id"].tolist()
 
     def __repr__(self) -> str:
-        return (f"<Study {self.config.name!r}: {len(self.participants)} participants at "
-                f"{len(self.sites)} sites, {len(self.questionnaires)} questionnaire records; "
+        return (f"<Study {self.config.name!r}: {plural(len(self.participants), 'participant')} at "
+                f"{plural(len(self.sites), 'site')}, {plural(len(self.questionnaires), 'questionnaire record')}; "
                 f"{self.problems.summary()}>")
 
 

@@ -14,8 +14,8 @@ from pydantic import Field, model_validator
 
 from .config import _Strict
 from .qualitative import codings, quote_label
-from .text import plural
 from .tables import DASH, Table, fmt_norm, fmt_number, fmt_p
+from .text import plural
 
 
 class QuantEvidence(_Strict):

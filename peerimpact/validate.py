@@ -326,7 +326,8 @@ def _item_columns(cells: _Cells, instruments: dict[str, Instrument], not_checked
         if absent:
             where = f" at {tp}" if tp else ""
             cells.add(1, None, None, "items-absent",
-                      f"{inst_id}{where}: no column for item(s) {', '.join(absent)}; scored as missing", "warning")
+                      f"{inst_id}{where}: no column for {'item' if len(absent) == 1 else 'items'} {', '.join(absent)}; "
+                      "scored as missing", "warning")
     if wide and long:
         cells.add(1, None, None, "mixed-layout",
                   "header mixes long (instrument_item) and wide (instrument_item_timepoint) item columns")
