@@ -244,3 +244,62 @@ def test_a_study_without_interviews_still_builds_its_report(example_copy, tmp_pa
     html = (tmp_path / "out" / "study" / "report.html").read_text()
     assert "This study has no coding framework." in html and "No coded excerpts in this report." in html
     assert "Table 5. Joint display" in html and "Wellbeing: norm 51.6 (8.71); mean" in html
+
+
+def test_an_excerpt_coded_under_two_themes_is_quoted_once():
+    codebook = pd.DataFrame({"code_id": ["a", "b"], "code": ["A", "B"], "theme": ["One", "Two"],
+                             "description": ["", ""]})
+    excerpts = pd.DataFrame({"excerpt_id": ["x1", "x2"], "participant_id": ["S1-PW01", "S1-PW02"],
+                             "timepoint": ["T1", "T1"], "codes": ["a;b", "b"], "text": ["both", "two only"]})
+    quotes = select_quotes(excerpts, codebook, per_theme=3)
+    assert quotes["excerpt_id"].tolist() == ["x1", "x2"]
+    assert quotes.set_index("excerpt_id")["theme"].to_dict() == {"x1": "One", "x2": "Two"}
+    # a quote the team pinned to the second theme is not also chosen for the first
+    pinned = select_quotes(excerpts, codebook, pinned={"Two": ["x1"]}, per_theme=3)
+    assert pinned["excerpt_id"].tolist() == ["x1", "x2"] and pinned["theme"].tolist() == ["Two", "Two"]
+
+
+def joint(change_rows, outcome_rows, excerpts, min_n=2):
+    from peerimpact.synthesis import SynthesisConfig, joint_display
+
+    config = SynthesisConfig.model_validate({"propositions": [{
+        "id": "p", "text": "A proposition.", "fit": "confirmation",
+        "quantitative": [{"instrument": "itp", "subscale": "team_cohesion", "norm": True},
+                         {"instrument": "itp", "subscale": "team_cohesion", "comparison": "T1-T2"}],
+        "qualitative": {"codes": ["a"], "quotes": []}}]})
+    codebook = pd.DataFrame({"code_id": ["a"], "code": ["Code A"], "theme": ["One"], "description": [""]})
+    change = pd.DataFrame(change_rows)
+    outcomes = pd.DataFrame(outcome_rows)
+    labels = {("itp", "team_cohesion"): "Team cohesion"}
+    return joint_display(config, change, outcomes, excerpts, codebook, labels, min_n=min_n)
+
+
+CHANGE = {"instrument": ["itp"], "subscale": ["team_cohesion"], "comparison": ["T1-T2"], "n": [20],
+          "change": [0.1], "ci_low": [-0.2], "ci_high": [0.4], "p": [0.5], "es": [0.1], "estimable": [True],
+          "note": [None]}
+OUTCOMES = {"instrument": "itp", "subscale": "team_cohesion", "timepoint": ["T1", "T2"], "n": [20, 20],
+            "mean": [4.2, 4.1], "norm_mean": [4.0, 4.0], "norm_sd": [0.73, 0.73], "std_difference": [0.27, 0.14]}
+ONE = pd.DataFrame({"excerpt_id": ["x"], "participant_id": ["S1-PW01"], "timepoint": ["T1"], "codes": ["a"],
+                    "text": ["words"]})
+
+
+def test_joint_display_words_and_precision():
+    table = joint(CHANGE, OUTCOMES, ONE)
+    row = table.display.iloc[0]
+    assert row["Quantitative evidence"].split("\n")[0] == (
+        "Team cohesion: norm 4.0 (0.73); mean 4.2 at T1 (0.27 SD), 4.1 at T2 (0.14 SD)")
+    assert row["Qualitative evidence"] == "Code A: 1 excerpt from 1 peer worker"
+    assert row["Fit"] == "confirmation" and table.data["fit_shown"].all()
+    html = table.to_html()
+    assert "\\n" not in html and "<br>" in html
+
+
+def test_joint_display_withholds_the_fit_where_this_report_lacks_the_evidence():
+    few = {**CHANGE, "n": [3], "ci_low": [float("nan")], "p": [float("nan")], "estimable": [False],
+           "note": ["fewer than 6 complete pairs: the mean change is shown without a test"]}
+    table = joint(few, OUTCOMES, ONE)
+    row = table.display.iloc[0]
+    assert row["Fit"].startswith("not assessed") and not table.data["fit_shown"].any()
+    assert "Team cohesion, T1 − T2: not tested (fewer than 6 complete pairs; n = 3)" in row["Quantitative evidence"]
+    assert joint(CHANGE, OUTCOMES, ONE.iloc[0:0]).display.iloc[0]["Fit"].startswith("not assessed")  # no excerpts
+    assert joint(CHANGE, OUTCOMES, ONE, min_n=21).display.iloc[0]["Fit"].startswith("not assessed")  # means of 20
