@@ -213,7 +213,7 @@ def build_parser() -> argparse.ArgumentParser:
     data_args(p)
     p.set_defaults(func=cmd_validate)
 
-    p = sub.add_parser("score", help="score questionnaires to a CSV file")
+    p = sub.add_parser("score", help="score questionnaires to a CSV or Excel file")
     data_args(p)
     p.add_argument("--out", required=True, metavar="FILE", help="where to write the scores: .csv or .xlsx")
     p.set_defaults(func=cmd_score)
