@@ -23,6 +23,7 @@ import json
 import logging
 import multiprocessing
 import os
+import re
 import shutil
 import sys
 import tempfile
@@ -36,7 +37,7 @@ from typing import Callable
 from . import __version__
 from .execute import declared_parameters, execute_sections
 from .extract import digest, serialise, write_extract
-from .plan import PlannedReport, plan
+from .plan import KINDS, PlannedReport, plan
 from .problems import Problems
 from .render import to_html, to_pdf
 from .resources import params_dir, templates_dir
@@ -238,15 +239,22 @@ def _is_current(entry: dict | None, key: str, out: Path, report: PlannedReport) 
     return all((out / report.id / FILES[f]).is_file() for f in report.formats)
 
 
+def _report_order(rid: str, entry: dict) -> tuple:
+    """Study first, then sites, cohorts and funder reports; S2 before S10."""
+    kind = entry.get("kind")
+    natural = [(0, int(part), "") if part.isdigit() else (1, 0, part) for part in re.split(r"(\d+)", rid) if part]
+    return (KINDS.index(kind) if kind in KINDS else len(KINDS), natural)
+
+
 def write_index(out: Path, manifest: dict) -> None:
     import jinja2
 
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(templates_dir())), autoescape=True)
     rows = []
-    for rid, entry in manifest.get("reports", {}).items():
+    for rid, entry in manifest.get("reports", {}).items():  # in report order (see _build)
         files = [FILES[f] for f in entry.get("formats", []) if (out / rid / FILES[f]).is_file()]
-        files += [f"tables/{t.name}" for t in sorted((out / rid / "tables").glob("*.csv"))]
-        rows.append({**entry, "id": rid, "files": files, "has_previous": bool(files)})
+        tables = [t.name for t in sorted((out / rid / "tables").glob("*.csv"))]
+        rows.append({**entry, "id": rid, "files": files, "tables": tables, "has_previous": bool(files)})
     html = env.get_template("index.html.j2").render(
         reports=rows, study_name=manifest.get("study_name", ""), data_cut=manifest.get("data_cut"),
         version=__version__, updated=manifest.get("updated"))
@@ -412,8 +420,7 @@ def _build(prep: Prepared, out: Path, work: Path, jobs: int | None, force: bool,
             entry.update(status="failed", error=o.error, built_at=previous.get("built_at"),
                          cache_key=None)
         entries[report.id] = entry
-    planned_ids = [p.id for p in planned]
-    entries = {rid: entries[rid] for rid in planned_ids + sorted(set(entries) - set(planned_ids))}
+    entries = dict(sorted(entries.items(), key=lambda item: _report_order(*item)))
     manifest = {"study_name": config.name, "data_cut": config.data_cut.isoformat() if config.data_cut else None,
                 "peerimpact_version": __version__, "updated": _now(), "reports": entries}
     _write_atomic(out / "manifest.json", json.dumps(manifest, indent=2, sort_keys=False, default=str))

@@ -78,6 +78,16 @@ def test_outputs_are_laid_out_for_sharing(built):
         for csv in (built / rid / "tables").glob("*.csv"):  # each file, not a folder listing
             assert f'href="{rid}/tables/{csv.name}"' in index
     assert 'tables/"' not in index
+    # study first, then sites, then cohorts, whatever order the last build went in
+    def listed() -> list[str]:
+        index = (built / "index.html").read_text()
+        return sorted(BUILT, key=lambda rid: index.index(f'href="{rid}/report.html"'))
+
+    assert listed() == ["study", "site-S2", "site-S7", "cohort-wave1"]
+    build(out=built, only=["site-S7"], force=True, formats=["html", "pdf"], jobs=1, echo=lambda m: None)
+    assert listed() == ["study", "site-S2", "site-S7", "cohort-wave1"]
+    assert list(json.loads((built / "manifest.json").read_text())["reports"]) == [
+        "study", "site-S2", "site-S7", "cohort-wave1"]
 
 
 def test_html_shows_no_code_and_no_parameters(built):
