@@ -14,10 +14,14 @@ import math
 import re
 import textwrap
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Iterator
 
 import numpy as np
 import pandas as pd
 from scipy import stats as scipy_stats
+
+if TYPE_CHECKING:
+    import matplotlib.figure
 
 TIME_PALETTE = ["#2f5d8a", "#c0504d", "#5b8c3a", "#8064a2"]
 FONT = "DejaVu Sans"
@@ -41,7 +45,7 @@ class Figure:
 
 
 @contextlib.contextmanager
-def figure_style(style: str = "whitegrid"):
+def figure_style(style: str = "whitegrid") -> Iterator[None]:
     """The report's figure style, for the drawing inside the ``with`` block only."""
     import matplotlib as mpl
     import seaborn as sns
@@ -50,7 +54,7 @@ def figure_style(style: str = "whitegrid"):
         yield
 
 
-def to_figure(fig, name: str, alt: str) -> Figure:
+def to_figure(fig: "matplotlib.figure.Figure", name: str, alt: str) -> Figure:
     """Render a matplotlib figure to accessible SVG and close it."""
     import matplotlib.pyplot as plt
 

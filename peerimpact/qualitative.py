@@ -9,11 +9,15 @@ from __future__ import annotations
 import hashlib
 import html
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
 from .tables import Table
 from .text import plural
+
+if TYPE_CHECKING:
+    from .plots import Figure
 
 
 def quote_label(participant_id: str, timepoint: str) -> str:
@@ -82,7 +86,7 @@ def counts_table(counts: pd.DataFrame, codebook: pd.DataFrame, groups: list[str]
     return Table(name, title, data, pd.DataFrame(rows), notes)
 
 
-def heatmap(counts: pd.DataFrame, codebook: pd.DataFrame, groups: list[str], *, title: str):
+def heatmap(counts: pd.DataFrame, codebook: pd.DataFrame, groups: list[str], *, title: str) -> "Figure":
     """Peer workers per code (rows) and group (columns) as a heatmap (a :class:`peerimpact.plots.Figure`)."""
     import matplotlib.pyplot as plt
     import seaborn as sns

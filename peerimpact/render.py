@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import nbformat
 from nbconvert import HTMLExporter
@@ -13,6 +13,9 @@ from traitlets.config import Config
 
 from .execute import RESET_TAG
 from .resources import templates_dir
+
+if TYPE_CHECKING:
+    import weasyprint.document
 
 HIDDEN_TAGS = {RESET_TAG, "parameters", "injected-parameters", "remove-cell"}
 HEADING = re.compile(r"^\s*#{1,6}\s+(.+?)\s*#*\s*$", re.MULTILINE)
@@ -88,7 +91,7 @@ def to_pdf(html: str, target: Path, base_url: Path) -> list[PageLayout]:
     return page_layout(document)
 
 
-def page_layout(document) -> list[PageLayout]:
+def page_layout(document: "weasyprint.document.Document") -> list[PageLayout]:
     """How each page of a rendered WeasyPrint document is filled, and whether anything overflows.
 
     Measured on the boxes with no children (a line of text, an image, a figure), so margin

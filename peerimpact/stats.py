@@ -250,7 +250,7 @@ def _as_recorded(diff: np.ndarray, scale: np.ndarray) -> np.ndarray:
     return cleaned
 
 
-def wilcoxon_p(diff) -> float:
+def wilcoxon_p(diff: Iterable[float]) -> float:
     """Two-sided p of the Wilcoxon signed-rank test of paired differences, by R's conventions.
 
     Zero differences are dropped; the p is exact for fewer than 50 differences with no ties
