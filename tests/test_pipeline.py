@@ -32,7 +32,8 @@ def built(tmp_path_factory):
     return out
 
 
-BUILT = ["study", "site-S2", "site-S7", "cohort-wave1"]  # the largest site (7 peer workers) and the smallest (3)
+# the largest site (7 peer workers), the smallest (3), and S3, whose last page once held only a footer
+BUILT = ["study", "site-S2", "site-S3", "site-S7", "cohort-wave1"]
 
 
 def work(out: Path) -> Path:
@@ -83,11 +84,10 @@ def test_outputs_are_laid_out_for_sharing(built):
         index = (built / "index.html").read_text()
         return sorted(BUILT, key=lambda rid: index.index(f'href="{rid}/report.html"'))
 
-    assert listed() == ["study", "site-S2", "site-S7", "cohort-wave1"]
+    assert listed() == BUILT
     build(out=built, only=["site-S7"], force=True, formats=["html", "pdf"], jobs=1, echo=lambda m: None)
-    assert listed() == ["study", "site-S2", "site-S7", "cohort-wave1"]
-    assert list(json.loads((built / "manifest.json").read_text())["reports"]) == [
-        "study", "site-S2", "site-S7", "cohort-wave1"]
+    assert listed() == BUILT
+    assert list(json.loads((built / "manifest.json").read_text())["reports"]) == BUILT
 
 
 def test_html_shows_no_code_and_no_parameters(built):
@@ -162,8 +162,8 @@ def test_second_run_executes_nothing(built):
     before = (built / "study" / "report.html").read_bytes()
     messages = []
     result = build(out=built, only=BUILT, jobs=2, echo=messages.append)
-    assert [o.status for o in result.outcomes] == ["cached"] * 4
-    assert messages == [f"everything is up to date (4 reports in {built})"]
+    assert [o.status for o in result.outcomes] == ["cached"] * 5
+    assert messages == [f"everything is up to date (5 reports in {built})"]
     assert (built / "study" / "report.html").read_bytes() == before
 
 
@@ -475,6 +475,14 @@ def test_pages_are_neither_near_empty_nor_wider_than_their_margins(built):
         # the title page holds the contents; the last page ends the report
         assert min(p.fill for p in pages[1:-1]) > 0.25, (rid, [round(p.fill, 2) for p in pages])
         assert max(p.overflow for p in pages) <= 1, (rid, [round(p.overflow) for p in pages])
+    # no page, the last included, holds only its running scope and page number
+    for rid in BUILT:
+        reader = PdfReader(built / rid / "report.pdf")
+        for number, page in enumerate(reader.pages, start=1):
+            text = page.extract_text().replace(f"Page {number} of {len(reader.pages)}", "")
+            body = [line for line in text.splitlines() if line.strip() and not line.startswith(("Site ", "Whole study",
+                                                                                                 "First recruitment"))]
+            assert len(" ".join(body)) > 80, (rid, number, text)
 
 
 def test_figures_carry_text_and_alternative_text(built):
