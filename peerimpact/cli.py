@@ -57,30 +57,15 @@ def _load(args: argparse.Namespace):
     study_path, single = _targets(args)
     if single is None:
         _announce_example(study_path)
-        study = load_study(study_path, out_of_range=args.out_of_range)
-        problems = study.problems
-        scores = study.scores
-        if args.instrument:
-            problems = _only_instruments(problems, study, args.instrument)
-            scores = scores[scores["instrument"].isin(args.instrument)]
+        study = load_study(study_path, out_of_range=args.out_of_range, instruments=args.instrument)
         files = study.config.files
         named = [files.participants, *files.questionnaires, files.service_use, files.contacts, files.codebook,
                  files.excerpts]
         inputs = [study.path / "study.yml"] + [study.path / n for n in named if n]
-        return scores, problems, inputs
+        return study.scores, study.problems, inputs
     _, scores, problems = load_questionnaire_file(single, instruments=args.instrument,
                                                   out_of_range=args.out_of_range, study=study_path)
     return scores, problems, [single]
-
-
-def _only_instruments(problems: Problems, study, names: list[str]) -> Problems:
-    """The problems of a study less those in the item columns of instruments not asked for."""
-    unknown = [n for n in names if n not in study.instruments]
-    if unknown:
-        raise Usage(f"--instrument {', '.join(unknown)}: not an instrument of this study "
-                    f"({', '.join(study.instruments)})")
-    others = tuple(f"{name}_".casefold() for name in study.instruments if name not in names)
-    return Problems(p for p in problems if not (p.column or "").casefold().startswith(others))
 
 
 def cmd_validate(args: argparse.Namespace) -> int:

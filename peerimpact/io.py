@@ -194,6 +194,13 @@ def _to_xlsx(frame: pd.DataFrame, path: Path) -> None:
     out.to_excel(path, index=False, engine="openpyxl")
 
 
+def umask() -> int:
+    """The process's file-creation mask (reading it means setting it, so it is set back)."""
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
 # File suffix → writer of a table; ``write_table`` refuses any other suffix.
 WRITERS: dict[str, Callable[[pd.DataFrame, Path], None]] = {".csv": _to_csv, ".xlsx": _to_xlsx}
 
@@ -213,9 +220,7 @@ def write_table(frame: pd.DataFrame, path: str | Path) -> Path:
     os.close(fd)
     try:
         writer(frame, Path(tmp))
-        mask = os.umask(0)
-        os.umask(mask)
-        os.chmod(tmp, 0o666 & ~mask)  # as an ordinary new file would be, not mkstemp's 0600
+        os.chmod(tmp, 0o666 & ~umask())  # as an ordinary new file would be, not mkstemp's 0600
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

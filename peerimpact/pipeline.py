@@ -37,6 +37,7 @@ from typing import Callable
 from . import __version__
 from .execute import declared_parameters, execute_sections
 from .extract import digest, serialise, write_extract
+from .io import umask
 from .plan import KINDS, PlannedReport, plan
 from .problems import Problems
 from .render import to_html, to_pdf
@@ -162,7 +163,7 @@ def run_job(job: Job) -> Outcome:
     build_dir.mkdir(parents=True)
     (out / ".staging").mkdir(exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f"{job.id}-", dir=out / ".staging"))
-    os.chmod(staging, 0o777 & ~_umask())  # mkdtemp makes it private; a report folder is for sharing
+    os.chmod(staging, 0o777 & ~umask())  # mkdtemp makes it private; a report folder is for sharing
     handler, loggers = _logger(build_dir / "build.log")
     log = logging.getLogger("peerimpact.build")
     started = time.perf_counter()
@@ -204,12 +205,6 @@ def run_job(job: Job) -> Outcome:
         handler.close()
 
 
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
-
-
 def _now() -> str:
     return dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
 
@@ -229,7 +224,7 @@ def _write_atomic(path: Path, text: str) -> None:
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
     with os.fdopen(fd, "w", encoding="utf-8") as handle:
         handle.write(text)
-    os.chmod(tmp, 0o666 & ~_umask())
+    os.chmod(tmp, 0o666 & ~umask())
     os.replace(tmp, path)
 
 

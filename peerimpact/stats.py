@@ -10,6 +10,7 @@ import pandas as pd
 from scipy import stats as scipy_stats
 
 from .text import plural
+
 DESCRIBE_COLUMNS = ["variable", "level", "n", "count", "percent", "mean", "sd", "min", "max"]
 
 
@@ -135,7 +136,7 @@ def summarise_scores(scores: pd.DataFrame) -> pd.DataFrame:
     1     wemwbs    total        T2  1  47.0       NaN  47.0  47.0
     """
     columns = ["instrument", "subscale", "timepoint", "n", "mean", "sd", "min", "max"]
-    valid = in_study_order(scores.dropna(subset=["score"]))
+    valid = scores.dropna(subset=["score"])
     if valid.empty:
         return pd.DataFrame(columns=columns)
     grouped = valid.groupby(["instrument", "subscale", "timepoint"], observed=True, sort=False)["score"]

@@ -90,7 +90,7 @@ def all_instrument_names(search: Iterable[Path] = ()) -> list[str]:
 
 
 def load_study(path: str | Path | None = None, *, out_of_range: OutOfRange = "error",
-               params: str | Path | None = None) -> Study:
+               params: str | Path | None = None, instruments: Iterable[str] | None = None) -> Study:
     """Read, validate and score a study.
 
     Parameters
@@ -103,13 +103,17 @@ def load_study(path: str | Path | None = None, *, out_of_range: OutOfRange = "er
         missing item reported as a warning.
     params : str or Path, optional
         A params folder whose ``instruments/`` override the defaults.
+    instruments : list of str, optional
+        Check and score only these of the study's instruments; the item columns of the
+        others are passed over without a word. Default: all of them.
 
     Returns
     -------
     Study
         Problems in the data files are collected in ``Study.problems``; records with an
         error are left out of the frames. Raises :class:`InvalidStudy` only when
-        ``study.yml`` or an instrument definition cannot be used.
+        ``study.yml`` or an instrument definition cannot be used, or ``instruments`` names
+        one the study does not have.
 
     Examples
     --------
@@ -132,12 +136,19 @@ def load_study(path: str | Path | None = None, *, out_of_range: OutOfRange = "er
         raise InvalidStudy(problems)
     root = yml.parent
     search = [root] + ([Path(params)] if params else [])
-    instruments = load_instruments(config.instruments, search, problems)
+    names = config.instruments if instruments is None else list(instruments)
+    for name in names:
+        if name not in config.instruments:
+            problems.add(yml, None, "instruments", name, "unknown-instrument",
+                         f"not an instrument of this study ({', '.join(config.instruments)})")
     if problems.has_errors:
         raise InvalidStudy(problems)
-    vocab = Vocabulary(timepoints=config.timepoints, sites=config.sites, instruments=instruments,
+    loaded = load_instruments(names, search, problems)
+    if problems.has_errors:
+        raise InvalidStudy(problems)
+    vocab = Vocabulary(timepoints=config.timepoints, sites=config.sites, instruments=loaded,
                        missing_codes=config.missing_codes, services=config.services,
-                       categories=config.categories)
+                       categories=config.categories, not_checked=frozenset(config.instruments) - set(names))
     files = config.files
 
     def table(name: str | None) -> io.RawTable | None:
@@ -159,8 +170,8 @@ def load_study(path: str | Path | None = None, *, out_of_range: OutOfRange = "er
     raw = table(files.contacts)
     contacts = validate.contacts(raw, vocab, problems, ids) if raw else pd.DataFrame(columns=validate.CONTACT_COLUMNS)
     codebook, excerpts = _qualitative(root, files, vocab, problems, ids)
-    scores = score_all(questionnaires, instruments, config.timepoints)
-    return Study(yml.parent, config, instruments, people, questionnaires.drop(columns=["_file", "_line"],
+    scores = score_all(questionnaires, loaded, config.timepoints)
+    return Study(yml.parent, config, loaded, people, questionnaires.drop(columns=["_file", "_line"],
                  errors="ignore"), services, contacts, scores, problems, codebook, excerpts)
 
 

@@ -6,7 +6,6 @@ the display follows the data; evidence that is missing or not estimable says so.
 
 from __future__ import annotations
 
-import math
 from typing import Literal
 
 import pandas as pd
@@ -90,7 +89,7 @@ def quantitative_cell(ev: QuantEvidence, change: pd.DataFrame, outcomes: pd.Data
     if rows.empty:
         return f"{label}: no data in this report", record, False
     norm_mean, norm_sd = rows["norm_mean"].iloc[0], rows["norm_sd"].iloc[0]
-    if norm_mean is None or (isinstance(norm_mean, float) and math.isnan(norm_mean)):
+    if pd.isna(norm_mean):
         means = ", ".join(f"{_num(m, 1)} at {tp}" for tp, m in zip(rows["timepoint"], rows["mean"]))
         return f"{label}: mean {means}; no published norm", record, False
     record.update({"norm_mean": norm_mean, "norm_sd": norm_sd})

@@ -77,16 +77,20 @@ class Table:
         return self.to_html()
 
 
+def _missing(value) -> bool:
+    return value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value))
+
+
 def _cell_html(value) -> str:
     """A display cell as escaped HTML: missing is a dash, each line break a ``<br>``."""
-    if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
+    if _missing(value):
         return DASH
     return "<br>".join(html.escape(line) for line in str(value).split("\n"))
 
 
 def fmt_number(value: float, digits: int = 1) -> str:
     """A number to ``digits`` decimals; missing is a dash."""
-    if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA:
+    if _missing(value):
         return DASH
     text = f"{value:.{digits}f}"
     return text[1:] if text.startswith("-") and float(text) == 0 else text  # no "-0.00"
@@ -95,7 +99,7 @@ def fmt_number(value: float, digits: int = 1) -> str:
 def fmt_mean_sd_range(mean: float, sd: float, lo: float, hi: float, digits: int = 1, sd_digits: int | None = None
                       ) -> str:
     """``49.8 (9.07) 28.0–70.0``, as the paper prints a continuous summary."""
-    if isinstance(mean, float) and math.isnan(mean):
+    if _missing(mean):
         return DASH
     sd_text = fmt_number(sd, digits if sd_digits is None else sd_digits)
     return f"{fmt_number(mean, digits)} ({sd_text}) {fmt_number(lo, digits)}–{fmt_number(hi, digits)}"
@@ -148,7 +152,7 @@ def table1(participants: pd.DataFrame, contacts: pd.DataFrame) -> Table:
 
 def fmt_p(p: float) -> str:
     """p to three decimals, ``<0.001`` below that; a dash when there is none."""
-    if p is None or (isinstance(p, float) and math.isnan(p)):
+    if _missing(p):
         return DASH
     return "<0.001" if p < 0.001 else f"{p:.3f}"
 
@@ -161,7 +165,7 @@ def _short(value: float) -> str:
 
 def fmt_norm(mean: float, sd: float) -> str:
     """``51.6 (8.71)``: a norm as its source prints it."""
-    if mean is None or (isinstance(mean, float) and math.isnan(mean)):
+    if _missing(mean):
         return DASH
     return f"{_short(mean)} ({_short(sd)})"
 
@@ -194,19 +198,24 @@ def sample_summary(participants: pd.DataFrame, contacts: pd.DataFrame) -> str:
     text = [f"This report covers {plural(f['n'], 'peer worker')} at {plural(sites, 'site')}."]
     if f["contracted"] or f["bank"]:
         if not f["bank"]:
-            text.append(f"{'The' if f['contracted'] == 1 else 'All'} {plural(f['contracted'], 'peer worker')} "
-                        f"{'was' if f['contracted'] == 1 else 'were'} on contracts.")
+            text.append("The peer worker was on a contract." if f["contracted"] == 1 else
+                        f"All {plural(f['contracted'], 'peer worker')} were on contracts.")
         else:
             text.append(f"{f['contracted']} {'was' if f['contracted'] == 1 else 'were'} on contracts and "
                         f"{f['bank']} {'was' if f['bank'] == 1 else 'were'} bank staff, who have no contracted "
                         "hours or recorded sick leave.")
     if f["sick_known"]:
-        sentence = f"Of the {plural(f['sick_known'], 'sick-leave record')}, {f['no_sick_leave']} showed none"
-        if f["with_sick_leave"] == 1:
-            sentence += f"; the other showed {plural(round(f['sick_median_among_some']), 'day')}"
-        elif f["with_sick_leave"]:
-            sentence += (f"; the other {f['with_sick_leave']} had a median of {f['sick_median_among_some']:g} "
-                         f"days (range {f['sick_min_among_some']:g} to {f['sick_max_among_some']:g})")
+        days = f["sick_median_among_some"]
+        one = f"{days:g} day{'' if days == 1 else 's'}"
+        if f["sick_known"] == 1:
+            sentence = "The one sick-leave record showed " + (one if f["with_sick_leave"] else "none")
+        else:
+            sentence = f"Of the {plural(f['sick_known'], 'sick-leave record')}, {f['no_sick_leave']} showed none"
+            if f["with_sick_leave"] == 1:
+                sentence += f"; the other showed {one}"
+            elif f["with_sick_leave"]:
+                sentence += (f"; the other {f['with_sick_leave']} had a median of {days:g} days "
+                             f"(range {f['sick_min_among_some']:g} to {f['sick_max_among_some']:g})")
         text.append(sentence + ".")
     if f["recording_contacts"]:
         text.append(f"{plural(f['recording_contacts'], 'peer worker')} recorded contacts: "
@@ -311,7 +320,7 @@ def _change_row(rec, cells: dict, holm: bool, marks: dict[str, str]) -> dict:
         row["Change (95% CI)"] = (f"{fmt_number(rec.change, 2)} ({fmt_number(rec.ci_low, 2)}, "
                                   f"{fmt_number(rec.ci_high, 2)})")
         row["p"] = fmt_p(rec.p)
-        row["ES"] = fmt_number(rec.es, 2) + (mark if math.isnan(rec.es) else "")
+        row["ES"] = fmt_number(rec.es, 2) + (mark if _missing(rec.es) else "")
         row["d_z"] = fmt_number(rec.d_z, 2)
         row["Wilcoxon p"] = fmt_p(rec.p_wilcoxon)
     else:

@@ -107,3 +107,6 @@ def test_sample_summary_counts_and_leaves_out_what_is_missing():
     text = sample_summary(few, study.contacts)
     assert "All 3 peer workers were on contracts." in text and "0 were bank staff" not in text
     assert "the other showed 2 days." in text and "range 2 to 2" not in text
+    text = sample_summary(few.iloc[:1], study.contacts.iloc[0:0])
+    assert "The peer worker was on a contract." in text and "The one sick-leave record showed" in text
+    assert "Of the 1 " not in text and "The 1 " not in text

@@ -262,7 +262,8 @@ def test_validate_instrument_of_a_study_reports_that_instrument_only(example_cop
     assert main(["validate", "--study", str(example_copy), "--instrument", "mbi"]) == 2
     assert "mbi_1: error" in capsys.readouterr().out
     assert main(["validate", "--study", str(example_copy), "--instrument", "nope"]) == 2
-    assert "not an instrument of this study" in capsys.readouterr().err
+    out = capsys.readouterr().out  # reported as a problem of study.yml, like every other
+    assert "study.yml: instruments: error: not an instrument of this study" in out and "'nope'" in out
 
 
 def test_every_command_names_the_study_with_study(example_copy, tmp_path, capsys):
