@@ -57,7 +57,8 @@ def _load(args: argparse.Namespace):
     study_path, single = _targets(args)
     if single is None:
         _announce_example(study_path)
-        study = load_study(study_path, out_of_range=args.out_of_range, instruments=args.instrument)
+        study = load_study(study_path, out_of_range=args.out_of_range, instruments=args.instrument,
+                           roots=args.data_root or ())
         files = study.config.files
         named = [files.participants, *files.questionnaires, files.service_use, files.contacts, files.codebook,
                  files.excerpts]
@@ -142,7 +143,7 @@ def cmd_build(args: argparse.Namespace) -> int:
     _announce_example(args.study)
     result = build(args.study, out=args.out, work=args.work, params=args.params, reports_dir=args.reports_dir,
                    kinds=args.reports, only=args.only, formats=args.formats, jobs=args.jobs, force=args.force,
-                   isolated=args.isolated)
+                   isolated=args.isolated, roots=args.data_root or ())
     if result.problems.has_errors:
         _report(result.problems)
         print("nothing was built", file=sys.stderr)
@@ -161,7 +162,7 @@ def cmd_list(args: argparse.Namespace) -> int:
 
     _announce_example(args.study)
     rows, problems = status(args.study, out=args.out, params=args.params, reports_dir=args.reports_dir,
-                            kinds=args.reports, only=args.only)
+                            kinds=args.reports, only=args.only, roots=args.data_root or ())
     if problems.has_errors:
         _report(problems)
         return EXIT_PROBLEMS
@@ -193,6 +194,11 @@ def build_parser() -> argparse.ArgumentParser:
                        help="only this instrument (repeatable); default: all the study's")
         p.add_argument("--out-of-range", choices=["error", "missing"], default="error",
                        help="an item value outside its range is an error (default) or a missing item")
+        data_root(p)
+
+    def data_root(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--data-root", action="append", metavar="DIR",
+                       help="a folder outside the study folder that study.yml may name files in (repeatable)")
 
     p = sub.add_parser("validate", help="check a study or a questionnaire file; list every problem")
     data_args(p)
@@ -211,6 +217,7 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--out", default="reports", metavar="DIR", help="output folder (default: reports)")
         p.add_argument("--params", metavar="DIR", help="analysis params: reports/, norms.yml, … (default: params)")
         p.add_argument("--reports-dir", metavar="DIR", help="report definitions (default: <params>/reports)")
+        data_root(p)
 
     p = sub.add_parser("list", help="list the planned reports and whether each is up to date")
     plan_args(p)

@@ -9,14 +9,19 @@ from __future__ import annotations
 import datetime as dt
 import re
 from pathlib import Path
-from typing import Any, Literal, TypeVar
+from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from .problems import Problems
 
+if TYPE_CHECKING:
+    from .limits import Limits
+
 DEFAULT_MISSING_CODES = ["", "NA", "-99", "-9"]
+# An instrument is named, never located: its definition is <params>/instruments/<name>.yml.
+INSTRUMENT_NAME = re.compile(r"[a-z][a-z0-9_]*")
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -25,8 +30,10 @@ class _Loader(yaml.SafeLoader):
     """YAML 1.1 without its surprises: ``029`` stays a string, ``no``/``on`` stay strings."""
 
 
+# Dates stay text too: the models parse them, so 2021-02-30 is a problem with a line, not an exception.
 _Loader.yaml_implicit_resolvers = {
-    first: [(tag, rx) for tag, rx in resolvers if tag not in ("tag:yaml.org,2002:int", "tag:yaml.org,2002:bool")]
+    first: [(tag, rx) for tag, rx in resolvers
+            if tag not in ("tag:yaml.org,2002:int", "tag:yaml.org,2002:bool", "tag:yaml.org,2002:timestamp")]
     for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
 }
 _Loader.add_implicit_resolver(
@@ -37,21 +44,83 @@ _Loader.add_implicit_resolver(
 )
 
 
+class YamlTooLarge(ValueError):
+    """A YAML file that would cost far more to read than any study needs."""
+
+
+def _check_size(node: yaml.Node, limits: "Limits") -> None:
+    """Refuse YAML whose aliases expand past ``limits.yaml_nodes`` values, or that nests too deep.
+
+    Aliases let a few lines stand for billions of values; counting each node once per
+    reference (memoised) finds that without expanding anything.
+    """
+    sizes: dict[int, int] = {}
+    active: set[int] = set()
+
+    def size(n: yaml.Node, depth: int) -> int:
+        if depth > limits.depth:
+            raise YamlTooLarge(f"nested more than {limits.depth} levels deep")
+        key = id(n)
+        if key in sizes:
+            return sizes[key]
+        if key in active:
+            raise YamlTooLarge("an alias refers to a collection that contains it")
+        active.add(key)
+        children = ([c for pair in n.value for c in pair] if isinstance(n, yaml.MappingNode)
+                    else n.value if isinstance(n, yaml.SequenceNode) else [])
+        total = 1
+        for child in children:
+            total += size(child, depth + 1)
+            if total > limits.yaml_nodes:
+                raise YamlTooLarge(f"holds more than {limits.yaml_nodes:,} values once its aliases are expanded")
+        active.discard(key)
+        sizes[key] = total
+        return total
+
+    size(node, 0)
+
+
 def read_yaml(path: Path, problems: Problems) -> tuple[Any, yaml.Node | None]:
-    """Parse a YAML file; syntax errors become problems with their line."""
+    """Parse a YAML file; syntax errors and files too large to be a study's settings become problems.
+
+    Returns ``(None, None)`` after adding a problem; an empty file is a problem too.
+    """
+    from .limits import MB, current
+
+    limits = current()
     try:
+        if path.stat().st_size > limits.yaml_mb * MB:
+            problems.add(path, None, None, None, "too-large", f"file is larger than {limits.yaml_mb} MB; "
+                         "a settings file is a few kilobytes")
+            return None, None
         text = path.read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError) as exc:
+    except (OSError, UnicodeDecodeError, ValueError) as exc:
         problems.add(path, None, None, None, "unreadable", f"cannot read file: {exc}")
         return None, None
+    loader = _Loader(text)
     try:
-        node = yaml.compose(text, Loader=_Loader)
-        data = yaml.load(text, Loader=_Loader)
+        node = loader.get_single_node()
+        if node is None:
+            problems.add(path, 1, None, None, "empty-file", "file is empty: expected keys and values")
+            return None, None
+        _check_size(node, limits)
+        data = loader.construct_document(node)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark is not None else None
         problems.add(path, line, None, None, "yaml-syntax", f"not valid YAML: {getattr(exc, 'problem', exc)}")
         return None, None
+    except RecursionError:
+        problems.add(path, None, None, None, "too-large", f"nested more than {limits.depth} levels deep")
+        return None, None
+    except ValueError as exc:  # an explicitly tagged value that cannot be, e.g. !!timestamp 2021-02-30
+        if isinstance(exc, YamlTooLarge):
+            problems.add(path, None, None, None, "too-large", str(exc))
+        else:
+            problems.add(path, None, None, None, "yaml-value", f"not a valid value: {exc}")
+        return None, None
+    finally:
+        loader.dispose()
     return data, node
 
 
@@ -72,10 +141,16 @@ def _line_of(node: yaml.Node | None, loc: tuple[Any, ...]) -> int | None:
     return node.start_mark.line + 1
 
 
+def key_line(path: Path, loc: tuple[Any, ...]) -> int | None:
+    """Line of a key path in a YAML file that has already been read without problems."""
+    _, node = read_yaml(path, Problems())
+    return _line_of(node, loc)
+
+
 def parse_model(model: type[M], path: Path, problems: Problems) -> M | None:
     """Read ``path`` into ``model``; every problem goes to ``problems`` with file, line and key."""
     data, node = read_yaml(path, problems)
-    if data is None and node is None:
+    if node is None:
         return None
     if not isinstance(data, dict):
         problems.add(path, 1, None, None, "params", "expected a mapping of keys to values at the top level")
@@ -156,7 +231,7 @@ class Subscale(_Strict):
 class Instrument(_Strict):
     """An instrument's items, response range and subscales (see ``params/instruments``)."""
 
-    id: str = Field(pattern=r"^[a-z][a-z0-9]*$")
+    id: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
     name: str
     min: int
     max: int
@@ -252,6 +327,22 @@ class StudyConfig(_Strict):
     files: StudyFiles
 
     _lists = field_validator("sites", "timepoints", "instruments", "missing_codes", mode="before")(_as_str_list)
+
+    @field_validator("instruments")
+    @classmethod
+    def _names(cls, values: list[str]) -> list[str]:
+        bad = [v for v in values if not INSTRUMENT_NAME.fullmatch(v)]
+        if bad:
+            raise ValueError(f"instrument names are lower-case letters and digits, not paths: {bad}")
+        return values
+
+    @field_validator("sites", "timepoints")
+    @classmethod
+    def _printable(cls, values: list[str]) -> list[str]:
+        bad = [v for v in values if not v.strip() or not v.isprintable()]
+        if bad:
+            raise ValueError(f"codes must be visible text without control characters: {bad}")
+        return values
 
     @model_validator(mode="after")
     def _comparisons(self) -> "StudyConfig":

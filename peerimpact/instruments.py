@@ -34,8 +34,16 @@ def load_instrument(name_or_path: str | Path, *, search: Iterable[Path] = (),
     Raises ``ValueError`` listing every problem when the definition is invalid; pass
     ``problems`` to collect them instead (the return value is then ``None`` on failure).
     """
+    from .config import INSTRUMENT_NAME
+
     collect = problems if problems is not None else Problems()
     path = Path(name_or_path)
+    if path.suffix not in (".yml", ".yaml") and not INSTRUMENT_NAME.fullmatch(str(name_or_path)):
+        collect.add("--instrument", None, None, str(name_or_path), "unknown-instrument",
+                    "an instrument name is lower-case letters and digits (the name of its definition), not a path")
+        if problems is None:
+            raise ValueError("\n".join(p.format() for p in collect))
+        return None  # type: ignore[return-value]
     if path.suffix not in (".yml", ".yaml"):
         found = instrument_path(str(name_or_path), search)
         if found is None:

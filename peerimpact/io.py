@@ -12,6 +12,7 @@ import datetime as dt
 import math
 import os
 import tempfile
+import zipfile
 from dataclasses import dataclass, field
 from io import StringIO
 from pathlib import Path
@@ -19,6 +20,7 @@ from typing import Callable
 
 import pandas as pd
 
+from .limits import MB, current
 from .problems import Problems
 from .text import plural
 
@@ -43,23 +45,74 @@ class RawTable:
 def read_table(path: str | Path, problems: Problems, *, sheet: str | None = None) -> RawTable | None:
     """Read a CSV, XLSX or SPSS file; problems with the file itself go to ``problems``."""
     path = Path(path)
+    limits = current()
     if not path.is_file():
-        problems.add(path, None, None, None, "file-missing", "file not found")
+        problems.add(path, None, None, None, "file-missing",
+                     "not a regular file (a folder, FIFO or device)" if path.exists() else "file not found")
+        return None
+    size = path.stat().st_size
+    if size > limits.table_mb * MB:
+        problems.add(path, None, None, None, "too-large", f"file is {size / MB:,.0f} MB; the limit is "
+                     f"{limits.table_mb:,} MB (raise it with PEERIMPACT_MAX_FILE_MB)")
         return None
     suffix = path.suffix.lower()
     try:
         if suffix in (".xlsx", ".xlsm"):
-            return read_xlsx(path, problems, sheet=sheet)
-        if suffix in (".sav", ".zsav"):
-            return read_sav(path, problems)
-        return read_csv(path, problems)
+            table = read_xlsx(path, problems, sheet=sheet)
+        elif suffix in (".sav", ".zsav"):
+            table = read_sav(path, problems)
+        else:
+            table = read_csv(path, problems)
+    except TooLarge as exc:
+        problems.add(path, exc.line, None, None, "too-large", str(exc))
+        return None
+    except MemoryError:
+        problems.add(path, None, None, None, "too-large", "file is too large to read in this machine's memory")
+        return None
     except Exception as exc:  # a corrupt file must not end in a traceback
         problems.add(path, None, None, None, "unreadable", f"cannot read file: {type(exc).__name__}: {exc}")
         return None
+    return table if table is None or _unique_columns(table, problems) else None
+
+
+class TooLarge(ValueError):
+    """A table with more rows than :class:`~peerimpact.limits.Limits` allows."""
+
+    def __init__(self, message: str, line: int | None = None) -> None:
+        super().__init__(message)
+        self.line = line
+
+
+def _row_limit(line: int) -> None:
+    limit = current().rows
+    raise TooLarge(f"more than {limit:,} rows; the limit is {limit:,} (raise it with PEERIMPACT_MAX_ROWS)", line)
+
+
+def _unique_columns(table: RawTable, problems: Problems) -> bool:
+    """A repeated column header (ignoring case) is an error: one column's values would hide the other's."""
+    seen: dict[str, str] = {}
+    ok = True
+    for name in table.columns:
+        key = name.strip().casefold()
+        if not key:
+            continue
+        if key in seen:
+            problems.add(table.path, 1, name, name, "duplicate-column",
+                         f"column {name!r} repeats column {seen[key]!r} (headers are compared ignoring case); "
+                         "rename or remove one of them")
+            ok = False
+        else:
+            seen[key] = name
+    return ok
 
 
 def _decode(path: Path, problems: Problems) -> str:
     data = path.read_bytes()
+    if data[:2] in (b"\xff\xfe", b"\xfe\xff"):  # Excel's "Unicode Text" export
+        try:
+            return data.decode("utf-16")
+        except UnicodeDecodeError:
+            pass
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -75,11 +128,22 @@ def _decode(path: Path, problems: Problems) -> str:
 def read_csv(path: Path, problems: Problems) -> RawTable | None:
     """CSV with or without a UTF-8 BOM, LF or CRLF endings; quoted fields may span lines."""
     text = _decode(path, problems)
+    if "\0" in text:  # no text file holds NUL bytes: this one is binary, or damaged
+        nul_lines = [number for number, line in enumerate(text.split("\n"), start=1) if "\0" in line]
+        for number in nul_lines[:20]:
+            problems.add(path, number, None, None, "binary", "line holds NUL bytes: the file is not a text (CSV) "
+                         "file, or is damaged")
+        if len(nul_lines) > 20:
+            problems.add(path, nul_lines[20], None, None, "binary",
+                         f"and {plural(len(nul_lines) - 20, 'more line')} with NUL bytes")
+        return None
     sample = text[:4096]
     delimiter = ";" if sample.count(";") > sample.count(",") and sample.count(";") > sample.count("\t") else ","
     if sample.count("\t") > max(sample.count(","), sample.count(";")):
         delimiter = "\t"
-    reader = csv.reader(StringIO(text, newline=""), delimiter=delimiter)
+    quotechar = '"'
+    reader = csv.reader(StringIO(text, newline=""), delimiter=delimiter, quotechar=quotechar)
+    limit = current().rows
     columns: list[str] | None = None
     rows: list[list[str | None]] = []
     lines: list[int] = []
@@ -100,8 +164,18 @@ def read_csv(path: Path, problems: Problems) -> RawTable | None:
             record = (record + [""] * len(columns))[: len(columns)]
             rows.append([c if c != "" else None for c in record])
             lines.append(start)
+            if len(rows) > limit:
+                _row_limit(start)
     except csv.Error as exc:
         problems.add(path, end + 1, None, None, "csv-syntax", f"cannot parse CSV: {exc}")
+    else:
+        # The last row's lines hold an odd number of quotes, none of them kept in a cell as a
+        # literal character: a quote opened there was never closed, and swallowed the rest of the file.
+        tail = "".join(text.splitlines(keepends=True)[lines[-1] - 1:]) if rows else ""
+        if tail.count(quotechar) % 2 and not any(quotechar in (c or "") for c in rows[-1]):
+            problems.add(path, lines[-1], None, None, "csv-syntax",
+                         "a quoted cell that starts on this line is never closed: every line after it was read "
+                         "into that one cell")
     if columns is None:
         problems.add(path, 1, None, None, "empty-file", "file is empty: expected a header line")
         return None
@@ -126,20 +200,67 @@ def _cell_text(value: object) -> str | None:
     return text if text != "" else None
 
 
+def check_archive(archive: "zipfile.ZipFile", path: Path, problems: Problems) -> bool:
+    """Refuse a zip (an .xlsx or .qdpx) whose members would unpack to more than the limits allow.
+
+    Sizes are read from the archive's directory before anything is unpacked; readers then
+    read members through :func:`read_member`, which stops at the declared size.
+    """
+    limits = current()
+    members = archive.infolist()
+    total = sum(m.file_size for m in members)
+    if total > limits.table_mb * MB:
+        problems.add(path, None, None, None, "too-large", f"archive unpacks to {total / MB:,.0f} MB; the limit is "
+                     f"{limits.table_mb:,} MB (raise it with PEERIMPACT_MAX_FILE_MB)")
+        return False
+    for m in members:
+        if m.file_size > MB and m.file_size > limits.zip_ratio * max(m.compress_size, 1):
+            problems.add(path, None, None, m.filename, "too-large",
+                         f"archive member unpacks to {m.file_size / MB:,.0f} MB from {m.compress_size:,} bytes "
+                         f"(more than {limits.zip_ratio}:1): not a file any program writes")
+            return False
+    return True
+
+
+def read_member(archive: "zipfile.ZipFile", name: str) -> bytes:
+    """An archive member's bytes, never more than its declared size (a forged size cannot bloat it)."""
+    info = archive.getinfo(name)
+    with archive.open(info) as handle:
+        data = handle.read(info.file_size + 1)
+    if len(data) > info.file_size:
+        raise zipfile.BadZipFile(f"member {name} is larger than the archive says")
+    return data
+
+
 def read_xlsx(path: Path, problems: Problems, *, sheet: str | None = None) -> RawTable | None:
-    """First worksheet (or ``sheet``); line numbers are the sheet's row numbers."""
+    """First worksheet (or ``sheet``); line numbers are the sheet's row numbers.
+
+    Values are those Excel saved with the file. A formula cell whose value was never saved
+    (the file was written by a program that does not calculate) reads as empty, with a
+    warning naming the cell.
+    """
     import openpyxl
 
+    with zipfile.ZipFile(path) as archive:
+        if not check_archive(archive, path, problems):
+            return None
+    limit = current().rows
     wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    formulas = openpyxl.load_workbook(path, read_only=True, data_only=False)
     try:
         if sheet is not None and sheet not in wb.sheetnames:
             problems.add(path, None, None, sheet, "sheet-missing", f"no worksheet named {sheet!r}")
             return None
         ws = wb[sheet] if sheet else wb.worksheets[0]
+        fs = formulas[ws.title]
         columns: list[str] | None = None
         rows: list[list[str | None]] = []
         lines: list[int] = []
-        for number, values in enumerate(ws.iter_rows(values_only=True), start=1):
+        unsaved: list[tuple[int, int, str]] = []
+        for number, (values, written) in enumerate(zip(ws.iter_rows(values_only=True),
+                                                       fs.iter_rows(values_only=True)), start=1):
+            unsaved += [(number, i, w) for i, (v, w) in enumerate(zip(values, written))
+                        if v is None and isinstance(w, str) and w.startswith("=")]
             cells = [_cell_text(v) for v in values]
             if columns is None:
                 if all(c is None for c in cells):
@@ -152,12 +273,26 @@ def read_xlsx(path: Path, problems: Problems, *, sheet: str | None = None) -> Ra
                 continue
             rows.append((cells + [None] * len(columns))[: len(columns)])
             lines.append(number)
+            if len(rows) > limit:
+                _row_limit(number)
     finally:
         wb.close()
+        formulas.close()
+    for number, i, formula in unsaved:
+        header = columns[i] if columns and i < len(columns) and number > 1 else None
+        problems.add(path, number, header or _column_letter(i), formula, "formula-not-saved",
+                     f"cell {_column_letter(i)}{number} holds a formula whose value was never saved, so it "
+                     "reads as empty (open the file in Excel or LibreOffice and save it)", "warning")
     if columns is None:
         problems.add(path, 1, None, None, "empty-file", "worksheet is empty: expected a header row")
         return None
     return RawTable(path, columns, rows, lines)
+
+
+def _column_letter(index: int) -> str:
+    from openpyxl.utils import get_column_letter
+
+    return get_column_letter(index + 1)
 
 
 def read_sav(path: Path, problems: Problems) -> RawTable:

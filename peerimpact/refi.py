@@ -16,12 +16,14 @@ import re
 import uuid
 import xml.etree.ElementTree as ET
 import zipfile
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from xml.parsers import expat
 
 import pandas as pd
 
+from .io import check_archive, read_member
 from .problems import Problems
 from .text import plural
 
@@ -56,20 +58,30 @@ class Node:
 
 
 class UnsafeXML(ValueError):
-    pass
+    """XML refused before it could cost anything: a DTD or entity, or nesting too deep."""
+
+    def __init__(self, message: str, lineno: int | None = None) -> None:
+        super().__init__(message)
+        self.lineno = lineno
 
 
-def parse_xml(data: bytes) -> Node:
-    """Parse XML into :class:`Node` trees with line numbers; DTDs and entities are refused."""
+def parse_xml(data: bytes, depth: int | None = None) -> Node:
+    """Parse XML into :class:`Node` trees with line numbers; DTDs and entities are refused,
+    and so is nesting deeper than ``depth`` elements (default: the limits' depth)."""
+    from .limits import current
+
+    depth = current().depth if depth is None else depth
     parser = expat.ParserCreate(namespace_separator="}")
     parser.SetParamEntityParsing(expat.XML_PARAM_ENTITY_PARSING_NEVER)
     stack: list[Node] = []
     root: list[Node] = []
 
     def refuse(*_args) -> None:
-        raise UnsafeXML("document type declarations and entities are not accepted")
+        raise UnsafeXML("document type declarations and entities are not accepted", parser.CurrentLineNumber)
 
     def start(name: str, attrs: dict[str, str]) -> None:
+        if len(stack) >= depth:
+            raise UnsafeXML(f"elements nested more than {depth} deep", parser.CurrentLineNumber)
         node = Node(name.rsplit("}", 1)[-1], {k.rsplit("}", 1)[-1]: v for k, v in attrs.items()},
                     parser.CurrentLineNumber)
         (stack[-1].children if stack else root).append(node)
@@ -88,8 +100,25 @@ def parse_xml(data: bytes) -> Node:
     parser.StartElementHandler = start
     parser.EndElementHandler = end
     parser.CharacterDataHandler = text
+    parser.buffer_text = True  # one call per run of text, not one per line
     parser.Parse(data, True)
+    if not root:
+        raise UnsafeXML("no element found", 1)
     return root[0]
+
+
+# A code's id travels in the first line of its description, which coding programs keep:
+# REFI-QDA has no field for it, and an id made from the name changes when a code is renamed.
+CODE_ID_LINE = re.compile(r"^\s*code_id:\s*([A-Za-z0-9_.-]+)\s*$")
+
+
+def _description(node: Node) -> tuple[str | None, str]:
+    """(code id, description) from a code's ``Description``: the id when its first line is ``code_id: …``."""
+    found = node.find("Description")
+    text = found.text.strip() if found is not None else ""
+    first, _, rest = text.partition("\n")
+    match = CODE_ID_LINE.match(first)
+    return (match.group(1), rest.strip()) if match else (None, text)
 
 
 def _codes(codes_node: Node | None) -> list[dict]:
@@ -99,21 +128,21 @@ def _codes(codes_node: Node | None) -> list[dict]:
         return rows
     for top in codes_node.findall("Code"):
         children = list(top.iter("Code"))[1:]
-        description = lambda n: (n.find("Description").text.strip() if n.find("Description") is not None else "")
-        if not children:  # a code without a theme of its own
-            rows.append({"guid": top.attrib.get("guid"), "code": top.attrib.get("name", ""),
-                         "theme": top.attrib.get("name", ""), "description": description(top)})
-        for child in children:
-            rows.append({"guid": child.attrib.get("guid"), "code": child.attrib.get("name", ""),
-                         "theme": top.attrib.get("name", ""), "description": description(child)})
+        for node in children or [top]:  # a code without children is a theme of its own
+            code_id, description = _description(node)
+            rows.append({"guid": node.attrib.get("guid"), "code": node.attrib.get("name", ""),
+                         "theme": top.attrib.get("name", ""), "description": description, "code_id": code_id})
     return rows
 
 
 def _code_ids(rows: list[dict]) -> dict[str, str]:
-    """A readable, unique id per code (its name in snake case), by guid."""
+    """A unique id per code, by guid: the id its description carries, else its name in snake case."""
     ids: dict[str, str] = {}
-    used: set[str] = set()
+    used: set[str] = {r["code_id"] for r in rows if r.get("code_id")}
     for row in rows:
+        if row.get("code_id") and row["code_id"] not in ids.values():
+            ids[row["guid"]] = row["code_id"]
+            continue
         base = re.sub(r"[^a-z0-9]+", "_", row["code"].lower()).strip("_") or "code"
         candidate, k = base, 2
         while candidate in used:
@@ -143,7 +172,13 @@ def _variables(node: Node, names: dict[str, str]) -> dict[str, str]:
 def read_qdc(path: str | Path, problems: Problems) -> pd.DataFrame:
     """A ``.qdc`` codebook → ``code_id, code, theme, description``."""
     path = Path(path)
+    from .limits import MB, current
+
     try:
+        if not path.is_file():
+            raise OSError("not a regular file" if path.exists() else "file not found")
+        if path.stat().st_size > current().table_mb * MB:
+            raise UnsafeXML(f"file is larger than {current().table_mb} MB (raise it with PEERIMPACT_MAX_FILE_MB)")
         root = parse_xml(path.read_bytes())
     except (expat.ExpatError, UnsafeXML, OSError) as exc:
         problems.add(path, getattr(exc, "lineno", None), None, None, "qda-xml", f"cannot read codebook: {exc}")
@@ -161,74 +196,98 @@ def read_qdpx(path: str | Path, problems: Problems) -> tuple[pd.DataFrame, pd.Da
     """
     path = Path(path)
     empty = (pd.DataFrame(columns=CODEBOOK_COLUMNS), pd.DataFrame(columns=EXCERPT_COLUMNS + ["_line"]))
-    where = f"{path}!project.qde"
+    if not path.is_file():
+        problems.add(path, None, None, None, "file-missing",
+                     "not a regular file (a folder, FIFO or device)" if path.exists() else "file not found")
+        return empty
     try:
         archive = zipfile.ZipFile(path)
-    except (zipfile.BadZipFile, OSError) as exc:
+    except (zipfile.BadZipFile, OSError, ValueError) as exc:
         problems.add(path, None, None, None, "qdpx", f"not a REFI-QDA project (a zip file): {exc}")
         return empty
     with archive:
-        names = set(archive.namelist())
-        qde = next((n for n in names if PurePosixPath(n).name.lower() == "project.qde"), None)
-        if qde is None:
-            problems.add(path, None, None, None, "qdpx", "project.qde is missing from the archive")
+        if not check_archive(archive, path, problems):
             return empty
         try:
-            root = parse_xml(archive.read(qde))
-        except (expat.ExpatError, UnsafeXML) as exc:
-            problems.add(where, getattr(exc, "lineno", None), None, None, "qda-xml", f"cannot read project: {exc}")
+            return _read_project(archive, path, problems)
+        except (zipfile.BadZipFile, zlib.error, EOFError, OSError, NotImplementedError) as exc:
+            problems.add(path, None, None, None, "qdpx", f"the archive is damaged: {exc}")
             return empty
-        if root.tag != "Project":
-            problems.add(where, root.line, None, root.tag, "qdpx", "the root element is not a REFI-QDA Project")
-            return empty
-        codebook_node = root.find("CodeBook")
-        code_rows = _codes(codebook_node.find("Codes") if codebook_node is not None else None)
-        ids = _code_ids(code_rows)
-        variable_names = {v.attrib.get("guid", ""): v.attrib.get("name", "")
-                          for v in root.iter("Variable")}
-        case_of_source: dict[str, tuple[str, dict]] = {}
-        for case in root.iter("Case"):
-            info = _variables(case, variable_names)
-            for ref in case.findall("SourceRef"):
-                case_of_source[ref.attrib.get("targetGUID", "")] = (case.attrib.get("name", ""), info)
-        excerpts = []
-        for source in root.iter("TextSource"):
-            text = _source_text(source, archive, names, where, problems)
-            if text is None:
+
+
+def _read_project(archive: zipfile.ZipFile, path: Path, problems: Problems) -> tuple[pd.DataFrame, pd.DataFrame]:
+    from .limits import MB, current
+
+    empty = (pd.DataFrame(columns=CODEBOOK_COLUMNS), pd.DataFrame(columns=EXCERPT_COLUMNS + ["_line"]))
+    where = f"{path}!project.qde"
+    names = {n.lower(): n for n in archive.namelist()}
+    qde = next((n for n in names.values() if PurePosixPath(n).name.lower() == "project.qde"), None)
+    if qde is None:
+        problems.add(path, None, None, None, "qdpx", "project.qde is missing from the archive")
+        return empty
+    try:
+        root = parse_xml(read_member(archive, qde))
+    except (expat.ExpatError, UnsafeXML) as exc:
+        problems.add(where, getattr(exc, "lineno", None), None, None, "qda-xml", f"cannot read project: {exc}")
+        return empty
+    if root.tag != "Project":
+        problems.add(where, root.line, None, root.tag, "qdpx", "the root element is not a REFI-QDA Project")
+        return empty
+    codebook_node = root.find("CodeBook")
+    code_rows = _codes(codebook_node.find("Codes") if codebook_node is not None else None)
+    ids = _code_ids(code_rows)
+    variable_names = {v.attrib.get("guid", ""): v.attrib.get("name", "")
+                      for v in root.iter("Variable")}
+    case_of_source: dict[str, tuple[str, dict]] = {}
+    for case in root.iter("Case"):
+        info = _variables(case, variable_names)
+        for ref in case.findall("SourceRef"):
+            case_of_source[ref.attrib.get("targetGUID", "")] = (case.attrib.get("name", ""), info)
+    excerpts = []
+    selected, budget = 0, current().table_mb * MB  # selections may overlap: bound what they copy
+    for source in root.iter("TextSource"):
+        text = _source_text(source, archive, names, where, problems)
+        if text is None:
+            continue
+        guid = source.attrib.get("guid", "")
+        name = source.attrib.get("name", "")
+        case_name, case_vars = case_of_source.get(guid, ("", {}))
+        info = {**case_vars, **_variables(source, variable_names)}
+        match = SOURCE_NAME.match(name)
+        participant = info.get("participant_id") or case_name or (match.group("participant") if match else "")
+        timepoint = info.get("timepoint") or (match.group("timepoint").upper() if match else "")
+        for k, sel in enumerate(source.findall("PlainTextSelection"), start=1):
+            start, end = sel.attrib.get("startPosition"), sel.attrib.get("endPosition")
+            try:
+                lo, hi = int(start), int(end)
+            except (TypeError, ValueError):
+                problems.add(where, sel.line, "PlainTextSelection", f"{start}-{end}", "qdpx-offsets",
+                             "selection offsets are not whole numbers")
                 continue
-            guid = source.attrib.get("guid", "")
-            name = source.attrib.get("name", "")
-            case_name, case_vars = case_of_source.get(guid, ("", {}))
-            info = {**case_vars, **_variables(source, variable_names)}
-            match = SOURCE_NAME.match(name)
-            participant = info.get("participant_id") or case_name or (match.group("participant") if match else "")
-            timepoint = info.get("timepoint") or (match.group("timepoint").upper() if match else "")
-            for k, sel in enumerate(source.findall("PlainTextSelection"), start=1):
-                start, end = sel.attrib.get("startPosition"), sel.attrib.get("endPosition")
-                try:
-                    lo, hi = int(start), int(end)
-                except (TypeError, ValueError):
-                    problems.add(where, sel.line, "PlainTextSelection", f"{start}-{end}", "qdpx-offsets",
-                                 "selection offsets are not whole numbers")
-                    continue
-                if not 0 <= lo < hi <= len(text):
-                    problems.add(where, sel.line, "PlainTextSelection", f"{lo}-{hi}", "qdpx-offsets",
-                                 f"selection {sel.attrib.get('name') or sel.attrib.get('guid')!r} lies outside its "
-                                 f"source {name!r} ({plural(len(text), 'character')})")
-                    continue
-                codes = [ids.get(c.find("CodeRef").attrib.get("targetGUID", ""))
-                         for c in sel.findall("Coding") if c.find("CodeRef") is not None]
-                unknown = [c for c in codes if c is None]
-                if unknown:
-                    problems.add(where, sel.line, "CodeRef", None, "unknown-code",
-                                 "selection is coded with a code that is not in the codebook")
-                codes = [c for c in codes if c]
-                if not codes:
-                    continue
-                excerpts.append({"excerpt_id": sel.attrib.get("name") or f"{name}-{k}",
-                                 "participant_id": participant, "timepoint": timepoint,
-                                 "codes": ";".join(dict.fromkeys(codes)), "text": text[lo:hi].strip(),
-                                 "_line": sel.line})
+            if not 0 <= lo < hi <= len(text):
+                problems.add(where, sel.line, "PlainTextSelection", f"{lo}-{hi}", "qdpx-offsets",
+                             f"selection {sel.attrib.get('name') or sel.attrib.get('guid')!r} lies outside its "
+                             f"source {name!r} ({plural(len(text), 'character')})")
+                continue
+            codes = [ids.get(c.find("CodeRef").attrib.get("targetGUID", ""))
+                     for c in sel.findall("Coding") if c.find("CodeRef") is not None]
+            unknown = [c for c in codes if c is None]
+            if unknown:
+                problems.add(where, sel.line, "CodeRef", None, "unknown-code",
+                             "selection is coded with a code that is not in the codebook")
+            codes = [c for c in codes if c]
+            if not codes:
+                continue
+            selected += hi - lo
+            if selected > budget:
+                problems.add(where, sel.line, "PlainTextSelection", None, "too-large",
+                             f"selections add up to more than {current().table_mb:,} MB of text "
+                             "(raise the limit with PEERIMPACT_MAX_FILE_MB)")
+                return empty
+            excerpts.append({"excerpt_id": sel.attrib.get("name") or f"{name}-{k}",
+                             "participant_id": participant, "timepoint": timepoint,
+                             "codes": ";".join(dict.fromkeys(codes)), "text": text[lo:hi].strip(),
+                             "_line": sel.line})
     return _codebook_frame(code_rows, ids), pd.DataFrame(excerpts, columns=EXCERPT_COLUMNS + ["_line"])
 
 
@@ -240,17 +299,23 @@ def as_table(frame: pd.DataFrame, source: str) -> "RawTable":
     return RawTable(Path(source), list(EXCERPT_COLUMNS), rows, frame["_line"].astype(int).tolist())
 
 
-def _source_text(source: Node, archive: zipfile.ZipFile, names: set[str], where: str,
+def _source_text(source: Node, archive: zipfile.ZipFile, names: dict[str, str], where: str,
                  problems: Problems) -> str | None:
     inline = source.find("PlainTextContent")
     if inline is not None:
         return inline.text
     ref = source.attrib.get("plainTextPath", "")
     if ref.startswith("internal://"):
-        member = f"Sources/{ref[len('internal://'):]}"
-        found = next((n for n in names if n.lower() == member.lower()), None)
+        found = names.get(f"Sources/{ref[len('internal://'):]}".lower())
         if found is not None:
-            return archive.read(found).decode("utf-8-sig")
+            data = read_member(archive, found)
+            try:
+                return data.decode("utf-8-sig")
+            except UnicodeDecodeError as exc:
+                problems.add(where, source.line, "plainTextPath", ref, "encoding",
+                             f"text of source {source.attrib.get('name')!r} is not UTF-8 (byte {exc.start}), as "
+                             "REFI-QDA requires; its selections are skipped")
+                return None
     problems.add(where, source.line, "plainTextPath", ref or None, "qdpx-source",
                  f"text of source {source.attrib.get('name')!r} is not in the archive; its selections are skipped",
                  "warning")
@@ -276,7 +341,10 @@ def write_qdpx(codebook: pd.DataFrame, excerpts: pd.DataFrame, path: str | Path,
             code_guid[row.code_id] = guid("code", row.code_id)
             node = ET.SubElement(parent, q("Code"), {"guid": code_guid[row.code_id], "name": row.code,
                                                      "isCodable": "true"})
-            ET.SubElement(node, q("Description")).text = row.description
+            description = f"code_id: {row.code_id}"
+            if isinstance(row.description, str) and row.description.strip():
+                description += f"\n{row.description}"
+            ET.SubElement(node, q("Description")).text = description
     variables = ET.SubElement(project, q("Variables"))
     site_var = guid("variable", "site")
     tp_var = guid("variable", "timepoint")

@@ -89,8 +89,51 @@ def all_instrument_names(search: Iterable[Path] = ()) -> list[str]:
     return sorted(names)
 
 
+# Never data, wherever a study.yml points: the kernel's and the machine's own files.
+SYSTEM_FOLDERS = (Path("/proc"), Path("/sys"), Path("/dev"))
+
+
+def confine(root: Path, name: str, roots: Iterable[Path] = ()) -> tuple[Path | None, str | None]:
+    """Where a file named in ``study.yml`` is, or why it may not be read.
+
+    The path, after symbolic links are followed, must lie inside the study folder or under
+    one of ``roots`` (folders the user named on the command line), and be a regular file.
+    Returns ``(path, None)`` or ``(None, reason)``.
+    """
+    if not name.strip() or not name.isprintable():
+        return None, "a file name must be visible text without control characters"
+    resolved = (root / name).resolve()
+    allowed = [root.resolve(), *(Path(r).resolve() for r in roots)]
+    if any(resolved.is_relative_to(s) for s in SYSTEM_FOLDERS):
+        return None, f"{resolved} is a system file, not data"
+    if not any(resolved.is_relative_to(a) for a in allowed):
+        return None, (f"{resolved} is outside the study folder; files of a study live in its folder, "
+                      "or under a folder named with --data-root")
+    if resolved.exists() and not resolved.is_file():
+        return None, f"{resolved} is not a regular file (a folder, FIFO or device)"
+    return resolved, None
+
+
+def _confined_files(yml: Path, config: StudyConfig, roots: Iterable[Path], problems: Problems) -> None:
+    from .config import key_line
+
+    files = config.files
+    named = [(("participants",), files.participants),
+             *((("questionnaires", i), q) for i, q in enumerate(files.questionnaires)),
+             (("service_use",), files.service_use), (("contacts",), files.contacts),
+             (("codebook",), files.codebook), (("excerpts",), files.excerpts)]
+    for key, name in named:
+        if name is None:
+            continue
+        _, reason = confine(yml.parent, name, roots)
+        if reason:
+            problems.add(yml, key_line(yml, ("files", *key)), ".".join(map(str, ("files", *key))), name,
+                         "outside-study", reason)
+
+
 def load_study(path: str | Path | None = None, *, out_of_range: OutOfRange = "error",
-               params: str | Path | None = None, instruments: Iterable[str] | None = None) -> Study:
+               params: str | Path | None = None, instruments: Iterable[str] | None = None,
+               roots: Iterable[str | Path] = ()) -> Study:
     """Read, validate and score a study.
 
     Parameters
@@ -112,8 +155,11 @@ def load_study(path: str | Path | None = None, *, out_of_range: OutOfRange = "er
     Study
         Problems in the data files are collected in ``Study.problems``; records with an
         error are left out of the frames. Raises :class:`InvalidStudy` only when
-        ``study.yml`` or an instrument definition cannot be used, or ``instruments`` names
-        one the study does not have.
+        ``study.yml`` or an instrument definition cannot be used, ``instruments`` names
+        one the study does not have, or a file lies outside the study folder.
+    roots : list of str or Path, optional
+        Folders outside the study folder from which ``study.yml`` may name files (after
+        symbolic links are followed, every file must be inside the study folder or one of these).
 
     Examples
     --------
@@ -135,6 +181,7 @@ def load_study(path: str | Path | None = None, *, out_of_range: OutOfRange = "er
     if config is None:
         raise InvalidStudy(problems)
     root = yml.parent
+    _confined_files(yml, config, [Path(r) for r in roots], problems)
     search = [root] + ([Path(params)] if params else [])
     names = config.instruments if instruments is None else list(instruments)
     for name in names:

@@ -120,6 +120,10 @@ class _Cells:
                 self.add(line, self.header(name), raw, "id-missing", "identifier is empty")
             return None
         value = raw.strip()
+        if not value.isprintable():
+            self.add(line, self.header(name), raw, "id-control",
+                     "identifier holds a control character (a tab, escape or other invisible character)")
+            return None
         if value != raw:
             self.add(line, self.header(name), raw, "id-whitespace",
                      f"surrounding whitespace removed: read as {value!r}", "warning")

@@ -1,0 +1,39 @@
+"""Bounds on what a user's file may cost to read, so that a small file cannot take hours or gigabytes.
+
+The defaults are far above what a study of thousands of people produces (see the README,
+"Limits"); each can be raised with an environment variable, read when a file is opened.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+MB = 1024 * 1024
+
+
+@dataclass(frozen=True)
+class Limits:
+    """How large a user's file may be, and how deeply its contents may nest."""
+
+    table_mb: int = 512          # a CSV, XLSX or SPSS file, and an archive's members together
+    rows: int = 5_000_000        # rows of one table
+    yaml_mb: int = 1             # study.yml, an instrument or a params file
+    yaml_nodes: int = 100_000    # YAML values after aliases are expanded
+    depth: int = 100             # nesting of YAML collections and of XML elements
+    zip_ratio: int = 200         # uncompressed / compressed size of an archive member above 1 MB
+
+    @classmethod
+    def from_env(cls) -> "Limits":
+        """The defaults, with ``PEERIMPACT_MAX_FILE_MB`` and ``PEERIMPACT_MAX_ROWS`` applied."""
+        def number(name: str, default: int) -> int:
+            raw = os.environ.get(name, "").strip()
+            return int(raw) if raw.isdigit() and int(raw) > 0 else default
+
+        base = cls()
+        return cls(table_mb=number("PEERIMPACT_MAX_FILE_MB", base.table_mb),
+                   rows=number("PEERIMPACT_MAX_ROWS", base.rows))
+
+
+def current() -> Limits:
+    return Limits.from_env()
