@@ -24,6 +24,10 @@ from .synthesis import QualitativeConfig, SynthesisConfig
 from .text import plural
 from .validate import CODEBOOK_COLUMNS, EXCERPT_COLUMNS
 
+# Categorical columns whose levels come from the study's definition, not from its data:
+# they may be listed with a count of 0 in any report. Every other level must be the report's own.
+FIXED_LEVELS = {"contract_type", "timepoint", "instrument", "subscale", "mode"}
+
 Kind = Literal["study", "site", "cohort", "funder"]
 Format = Literal["html", "pdf"]
 KINDS: tuple[str, ...] = ("study", "site", "cohort", "funder")
@@ -112,10 +116,31 @@ def _scopes(report: ReportDef, study: Study, source: Path, problems: Problems) -
     return [(c, cohorts[c].label) for c in wanted if c in cohorts]
 
 
+MAX_ID = 100  # a report id names a folder; keep it well inside every file system's limit
+
+
 def report_id(report: ReportDef, scope: str | None) -> str:
+    """``<definition id>-<scope>``, the scope's characters other than letters, digits, ``_`` and ``-``
+    replaced by ``_``. Two scopes can meet in one id (``A B`` and ``A/B``): :func:`plan` refuses that."""
     if scope is None:
         return report.id
     return f"{report.id}-{re.sub(r'[^A-Za-z0-9_-]+', '_', scope)}"
+
+
+def _claim(ids: dict[str, tuple[str, Path]], rid: str, label: str, source: Path, problems: Problems) -> bool:
+    """Record a report id; an id too long, or taken by another report (ignoring case), is a problem."""
+    if len(rid) > MAX_ID:
+        problems.add(source, None, None, rid, "report-id", f"{label}: the report id is longer than {MAX_ID} "
+                     "characters; use a shorter code")
+        return False
+    other = ids.get(rid.casefold())
+    if other is not None:
+        problems.add(source, None, None, rid, "report-id",
+                     f"{other[0]} and {label} would both be report {rid!r} (ids keep only letters, digits, "
+                     "'_' and '-', and ignore case): give one of them a code that differs in a letter or digit")
+        return False
+    ids[rid.casefold()] = (label, source)
+    return True
 
 
 def load_norms(path: Path, problems: Problems) -> list[dict]:
@@ -195,10 +220,17 @@ def make_extract(study: Study, report: ReportDef, rid: str, scope: str | None, s
     sites = [s for s in study.sites if s in present] if report.kind == "cohort" else (
         [scope] if report.kind == "site" else study.sites)
 
+    declared = set(study.config.categories) | FIXED_LEVELS
+
     def rows(frame: pd.DataFrame) -> pd.DataFrame:
         out = frame[frame["participant_id"].isin(keep)].reset_index(drop=True)
-        if "site" in out and isinstance(out["site"].dtype, pd.CategoricalDtype):
-            out["site"] = out["site"].cat.set_categories(sites)
+        for column in out.columns:
+            if not isinstance(out[column].dtype, pd.CategoricalDtype):
+                continue
+            if column == "site":
+                out["site"] = out["site"].cat.set_categories(sites)
+            elif column not in declared:  # levels seen in the data: only this report's own
+                out[column] = out[column].cat.remove_unused_categories()
         return out
 
     codebook = study.codebook if study.codebook is not None else pd.DataFrame(columns=CODEBOOK_COLUMNS)
@@ -249,6 +281,7 @@ def plan(study: Study, reports_dir: Path, *, params: Path | None = None, kinds: 
             problems.add("--formats", None, None, f, "option", "unknown format; formats are html, pdf")
     planned: list[PlannedReport] = []
     known: list[str] = []
+    claimed: dict[str, tuple[str, Path]] = {}
     for report, source in load_report_defs(reports_dir, problems):
         sections = []
         for i, name in enumerate(report.sections):
@@ -257,7 +290,8 @@ def plan(study: Study, reports_dir: Path, *, params: Path | None = None, kinds: 
                 problems.add(source, None, f"sections.{i}", name, "params",
                              f"no notebook {name!r} (looked in {notebooks_dir()})")
             sections.append(path)
-        scopes = _scopes(report, study, source, problems)
+        scopes = [(scope, label) for scope, label in _scopes(report, study, source, problems)
+                  if _claim(claimed, report_id(report, scope), f"{label} ({report.id}.yml)", source, problems)]
         if kinds and report.kind not in kinds:
             continue
         for scope, label in scopes:
