@@ -26,7 +26,8 @@ if TYPE_CHECKING:
 TIME_PALETTE = ["#2f5d8a", "#c0504d", "#5b8c3a", "#8064a2"]
 FONT = "DejaVu Sans"
 # Text stays text; ids and metadata are fixed so the same figure gives the same bytes.
-RC = {"svg.fonttype": "none", "svg.hashsalt": "peerimpact", "font.family": FONT}
+# Labels are literal text: a code named "cost $$" must not be read as math.
+RC = {"svg.fonttype": "none", "svg.hashsalt": "peerimpact", "font.family": FONT, "text.parse_math": False}
 
 
 @dataclass(frozen=True)
