@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import re
+import signal
 import tempfile
 import time
 from dataclasses import dataclass, field
@@ -18,6 +19,7 @@ from pathlib import Path
 import nbformat
 import papermill
 from jupyter_client.manager import AsyncKernelManager
+from nbclient.exceptions import CellTimeoutError, DeadKernelError
 from nbclient.util import run_sync
 from papermill.clientwrap import PapermillNotebookClient
 from papermill.engines import NBClientEngine, papermill_engines
@@ -25,6 +27,8 @@ from papermill.exceptions import PapermillExecutionError
 from papermill.iorw import load_notebook_node
 from papermill.translators import papermill_translators
 from papermill.utils import find_first_tagged_cell_index
+
+from .processes import die_with_parent, held_fds
 
 KERNEL = "python3"
 RESET_TAG = "peerimpact-reset"
@@ -49,7 +53,9 @@ class SectionFailure:
 
     def format(self) -> str:
         source = "\n".join(f"    {line}" for line in self.cell_source.splitlines())
-        text = f"section {self.section}, cell {self.cell_index} (counting from 1):\n{source}\n{self.traceback.rstrip()}"
+        text = f"section {self.section}, cell {self.cell_index} (counting from 1):\n{source}"
+        if self.traceback.strip():
+            text += f"\n{self.traceback.rstrip()}"
         last = f"{self.ename}: {self.evalue}"
         return text if text.endswith(last) else f"{text}\n{last}"
 
@@ -113,9 +119,52 @@ def _kernel_manager(sockets: Path) -> AsyncKernelManager:
     return AsyncKernelManager(kernel_name=KERNEL, transport="ipc", ip=str(sockets / "kernel"))
 
 
+def _start(km: AsyncKernelManager) -> AsyncKernelManager:
+    """Start the kernel so that it dies with this process and holds the build's workers lock."""
+    run_sync(km.start_kernel)(preexec_fn=die_with_parent, pass_fds=held_fds())
+    return km
+
+
 def _shutdown(km: AsyncKernelManager) -> None:
     if km.has_kernel:
         run_sync(km.shutdown_kernel)(now=True)
+
+
+def _exit_cause(km: AsyncKernelManager) -> str:
+    """Why a kernel ended, in words: the signal that killed it or its exit status."""
+    process = getattr(getattr(km, "provisioner", None), "process", None)
+    code = process.poll() if process is not None else None
+    if code is None:
+        return "the kernel stopped answering"
+    if code < 0:
+        name = signal.Signals(-code).name if -code in signal.Signals._value2member_map_ else f"signal {-code}"
+        why = " (the system kills a process this way when memory runs out)" if -code == signal.SIGKILL else ""
+        return f"the kernel was killed by {name}{why}"
+    return f"the kernel exited with status {code}"
+
+
+def _cell_in_progress(output: Path) -> tuple[int, str]:
+    """(index, source) of the cell a section was running when its kernel ended: the first not completed."""
+    nb = nbformat.read(output, as_version=4)
+    for index, cell in enumerate(nb.cells):
+        status = cell.get("metadata", {}).get("papermill", {}).get("status")
+        if cell.cell_type == "code" and status != "completed":
+            return index, cell.source
+    return len(nb.cells) - 1, nb.cells[-1].source if nb.cells else ""
+
+
+def _stopped(section: str, output: Path, km: AsyncKernelManager, exc: Exception) -> SectionFailure:
+    """A section whose kernel died or whose cell ran out of time, as a failure a reader can act on."""
+    index, source = _cell_in_progress(output) if output.exists() else (0, "")
+    if isinstance(exc, CellTimeoutError):
+        ename, cause = "CellTimeoutError", "the cell ran longer than the time a cell is allowed"
+    else:
+        ename, cause = "DeadKernelError", _exit_cause(km)
+    nb = nbformat.read(output, as_version=4) if output.exists() else None
+    inserted = 0 if nb is None else sum(
+        bool({RESET_TAG, "injected-parameters"} & set(c.get("metadata", {}).get("tags", [])))
+        for c in nb.cells[:index])
+    return SectionFailure(section, index - inserted + 1, source, ename, cause, "")
 
 
 def execute_sections(sections: list[Path], parameters: dict, build_dir: Path, *, isolated: bool = False,
@@ -127,7 +176,7 @@ def execute_sections(sections: list[Path], parameters: dict, build_dir: Path, *,
     result = Execution()
     # A short private folder for the kernel's sockets (a socket path may not exceed ~100 bytes).
     with tempfile.TemporaryDirectory(prefix="pi-") as sockets:
-        km = _kernel_manager(Path(sockets))
+        km = _start(_kernel_manager(Path(sockets)))
         try:
             for section in sections:
                 output = build_dir / f"{section.stem}.ipynb"
@@ -139,6 +188,8 @@ def execute_sections(sections: list[Path], parameters: dict, build_dir: Path, *,
                         log_output=False, execution_timeout=timeout, km=km)
                 except PapermillExecutionError as exc:
                     result.failure = _failure(section.stem, output, exc)
+                except (DeadKernelError, CellTimeoutError) as exc:
+                    result.failure = _stopped(section.stem, output, km, exc)
                 finally:
                     result.seconds[section.stem] = time.perf_counter() - started
                     if output.exists():
@@ -147,7 +198,7 @@ def execute_sections(sections: list[Path], parameters: dict, build_dir: Path, *,
                     break
                 if isolated:  # the next section gets a kernel of its own
                     _shutdown(km)
-                    km = _kernel_manager(Path(sockets))
+                    km = _start(_kernel_manager(Path(sockets)))
         finally:
             _shutdown(km)
     return result

@@ -40,6 +40,7 @@ from .extract import digest, serialise, write_extract
 from .io import umask
 from .plan import KINDS, PlannedReport, plan
 from .problems import Problems
+from .processes import wait_for_workers, worker_init, workers_lock
 from .render import to_html, to_pdf
 from .resources import params_dir, templates_dir
 from .study import load_study
@@ -79,6 +80,7 @@ class Outcome:
     seconds: dict = field(default_factory=dict)
     error: str | None = None
     built_at: str | None = None
+    staged: str | None = None  # the finished report, for the build to publish
 
 
 @dataclass
@@ -134,8 +136,28 @@ def cache_key(hashes: dict) -> str:
 # --------------------------------------------------------------------------- one report (worker)
 
 
+def _exchange(a: Path, b: Path) -> bool:
+    """Swap two folders in one step (Linux ``renameat2``); ``False`` where the system cannot."""
+    if not sys.platform.startswith("linux"):
+        return False
+    import ctypes
+
+    libc = ctypes.CDLL(None, use_errno=True)
+    if not hasattr(libc, "renameat2"):
+        return False
+    at_fdcwd, rename_exchange = -100, 2
+    return libc.renameat2(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), rename_exchange) == 0
+
+
 def publish(staging: Path, final: Path) -> None:
-    """Swap a staged report folder into place; the old one is removed only after the swap."""
+    """Swap a staged report folder into place; the old one is removed only after the swap.
+
+    Where the system can, the two folders are exchanged in one step, so that no reader and
+    no kill ever finds the report missing.
+    """
+    if final.exists() and _exchange(staging, final):
+        shutil.rmtree(staging, ignore_errors=True)  # now the old report
+        return
     old = None
     if final.exists():
         old = staging.parent / f"{final.name}.old-{os.getpid()}-{time.time_ns()}"
@@ -156,7 +178,11 @@ def _logger(path: Path) -> tuple[logging.Handler, list[logging.Logger]]:
 
 
 def run_job(job: Job) -> Outcome:
-    """Build one report; never raises: a failure is an outcome with the original error."""
+    """Build one report into a staging folder; never raises: a failure is an outcome with its cause.
+
+    The build that started the job publishes the staged report, so that nothing reaches the
+    output folder unless that build lives to record it in the manifest.
+    """
     out = Path(job.out)
     build_dir = Path(job.work) / job.id
     shutil.rmtree(build_dir, ignore_errors=True)
@@ -168,6 +194,7 @@ def run_job(job: Job) -> Outcome:
     log = logging.getLogger("peerimpact.build")
     started = time.perf_counter()
     seconds: dict = {}
+    outcome: Outcome | None = None
     try:
         extract_dir = write_extract(job.extract_files, build_dir / "extract")
         parameters = {"extract": str(extract_dir), "tables_dir": str(staging / "tables")}
@@ -190,16 +217,17 @@ def run_job(job: Job) -> Outcome:
             for number, page in enumerate(pages, start=1):
                 if page.overflow > 1:
                     log.warning("pdf: page %d runs %.0f px past its right margin", number, page.overflow)
-        publish(staging, out / job.id)
         seconds["total"] = round(time.perf_counter() - started, 3)
         log.info("built %s in %.1f s", job.id, seconds["total"])
-        return Outcome(job.id, "built", seconds, None, _now())
+        outcome = Outcome(job.id, "built", seconds, None, _now(), str(staging))
+        return outcome
     except Exception:  # isolate the failure to this report, keep its cause
         error = traceback.format_exc()
         log.error("failed: %s", error)
         return Outcome(job.id, "failed", seconds, error)
     finally:
-        shutil.rmtree(staging, ignore_errors=True)
+        if outcome is None:  # nothing to publish
+            shutil.rmtree(staging, ignore_errors=True)
         for lg in loggers:
             lg.removeHandler(handler)
         handler.close()
@@ -270,12 +298,13 @@ class Prepared:
 
 
 def prepare(study: str | Path | None, out: Path, params: str | Path | None, reports_dir: str | Path | None,
-            kinds: list[str] | None, only: list[str] | None, formats: list[str] | None) -> Prepared:
+            kinds: list[str] | None, only: list[str] | None, formats: list[str] | None,
+            roots: list[str | Path] = ()) -> Prepared:
     """Load, validate and plan; hash every report's inputs. Nothing is executed or written."""
     from .study import InvalidStudy
 
     try:
-        loaded = load_study(study)
+        loaded = load_study(study, roots=roots)
     except InvalidStudy as exc:
         return Prepared(None, [], {}, exc.problems)
     if loaded.problems.has_errors:
@@ -309,10 +338,11 @@ def prepare(study: str | Path | None, out: Path, params: str | Path | None, repo
 
 def status(study: str | Path | None = None, *, out: str | Path = "reports", params: str | Path | None = None,
            reports_dir: str | Path | None = None, kinds: list[str] | None = None,
-           only: list[str] | None = None, formats: list[str] | None = None) -> tuple[list[dict], Problems]:
+           only: list[str] | None = None, formats: list[str] | None = None,
+           roots: list[str | Path] = ()) -> tuple[list[dict], Problems]:
     """Every planned report and whether a build would skip it (``up to date``), build it, or retry it."""
     out = Path(out)
-    prep = prepare(study, out, params, reports_dir, kinds, only, formats)
+    prep = prepare(study, out, params, reports_dir, kinds, only, formats, roots)
     rows = []
     for report, _, _, key in prep.reports:
         entry = prep.entries.get(report.id)
@@ -331,13 +361,14 @@ def build(study: str | Path | None = None, *, out: str | Path = "reports", work:
           params: str | Path | None = None, reports_dir: str | Path | None = None,
           kinds: list[str] | None = None, only: list[str] | None = None, formats: list[str] | None = None,
           jobs: int | None = None, force: bool = False, isolated: bool = False,
-          echo: Callable[[str], None] = print) -> BuildResult:
+          roots: list[str | Path] = (), echo: Callable[[str], None] = print) -> BuildResult:
     """Build every planned report that is not up to date.
 
     Reports go to ``out``; extracts, executed notebooks and logs to ``work`` (default
     :func:`default_work_dir`), which must not be inside ``out``. Returns the outcome of
     each planned report and any problem that stopped the build before a kernel started
-    (invalid data or params: exit code 2).
+    (invalid data or params: exit code 2). ``roots`` are folders outside the study folder
+    that its ``study.yml`` may name files in.
     """
     out = Path(out)
     work = Path(work) if work is not None else default_work_dir(out)
@@ -346,7 +377,7 @@ def build(study: str | Path | None = None, *, out: str | Path = "reports", work:
         problems.add(work, None, None, None, "option", f"the work folder holds row-level data and must not be "
                      f"inside the folder of shared reports ({out})")
         return BuildResult([], problems, out, work)
-    prep = prepare(study, out, params, reports_dir, kinds, only, formats)
+    prep = prepare(study, out, params, reports_dir, kinds, only, formats, roots)
     if prep.problems.has_errors:
         return BuildResult([], prep.problems, out, work)
     out.mkdir(parents=True, exist_ok=True)
@@ -356,6 +387,12 @@ def build(study: str | Path | None = None, *, out: str | Path = "reports", work:
             problems.add(out, None, None, None, "busy", "another build is writing to this folder; try again when "
                          "it has finished")
             return BuildResult([], problems, out, work)
+        if not wait_for_workers(out):
+            problems = Problems()
+            problems.add(out, None, None, None, "busy", "processes of an earlier build still hold this folder; "
+                         "try again when they have ended")
+            return BuildResult([], problems, out, work)
+        shutil.rmtree(out / ".staging", ignore_errors=True)  # left by a build that was killed
         return _build(prep, out, work, jobs, force, isolated, echo)
 
 
@@ -377,7 +414,7 @@ def _build_lock(out: Path):
 def _build(prep: Prepared, out: Path, work: Path, jobs: int | None, force: bool, isolated: bool,
            echo: Callable[[str], None]) -> BuildResult:
     entries, config = prep.entries, prep.config
-    planned = [r for r, _, _, _ in prep.reports]
+    planned = {r.id: r for r, _, _, _ in prep.reports}
     todo: list[Job] = []
     outcomes: list[Outcome] = []
     for report, files, hashes, key in prep.reports:
@@ -390,49 +427,62 @@ def _build(prep: Prepared, out: Path, work: Path, jobs: int | None, force: bool,
                  "version": __version__, "report_id": report.id}
         todo.append(Job(report.id, [str(s) for s in report.sections], report.formats, files, block, str(out),
                         str(work), isolated, key, hashes))
-
-    if not todo:
-        echo(f"everything is up to date ({plural(len(planned), 'report')} in {out})")
-    else:
-        outcomes += _run_all(todo, jobs or os.cpu_count() or 1, echo)
-
-    by_id = {o.id: o for o in outcomes}
     jobs_by_id = {j.id: j for j in todo}
-    for report in planned:
-        o = by_id[report.id]
-        if o.status == "cached":
-            continue
-        job = jobs_by_id[report.id]
+
+    def save() -> None:
+        ordered = dict(sorted(entries.items(), key=lambda item: _report_order(*item)))
+        manifest = {"study_name": config.name,
+                    "data_cut": config.data_cut.isoformat() if config.data_cut else None,
+                    "peerimpact_version": __version__, "updated": _now(), "reports": ordered}
+        _write_atomic(out / "manifest.json", json.dumps(manifest, indent=2, sort_keys=False, default=str))
+        write_index(out, manifest)
+
+    def record(o: Outcome) -> None:
+        """Publish a finished report and say so in the manifest, in an order a kill cannot falsify:
+        the entry is marked as being replaced before the folder changes, and finished after."""
+        report, job = planned[o.id], jobs_by_id[o.id]
         entry = {"kind": report.kind, "title": report.title, "scope": report.scope,
                  "scope_label": report.scope_label, "formats": report.formats,
                  "sections": [s.stem for s in report.sections], "disclosure": report.definition.disclosure,
                  "params": report.definition.model_dump(mode="json"), "hashes": job.hashes,
                  "cache_key": job.cache_key, "peerimpact_version": __version__, "seconds": o.seconds}
+        previous = entries.get(o.id, {})
         if o.status == "built":
-            entry.update(status="ok", built_at=o.built_at)
-        else:
-            previous = entries.get(report.id, {})
-            entry.update(status="failed", error=o.error, built_at=previous.get("built_at"),
-                         cache_key=None)
-        entries[report.id] = entry
-    entries = dict(sorted(entries.items(), key=lambda item: _report_order(*item)))
-    manifest = {"study_name": config.name, "data_cut": config.data_cut.isoformat() if config.data_cut else None,
-                "peerimpact_version": __version__, "updated": _now(), "reports": entries}
-    _write_atomic(out / "manifest.json", json.dumps(manifest, indent=2, sort_keys=False, default=str))
-    write_index(out, manifest)
+            entries[o.id] = {**entry, "status": "replacing", "cache_key": None,
+                             "built_at": previous.get("built_at")}
+            save()
+            try:
+                publish(Path(o.staged), out / o.id)
+                entries[o.id] = {**entry, "status": "ok", "built_at": o.built_at}
+            except OSError as exc:
+                o.status, o.error = "failed", f"could not publish the report: {exc}"
+        if o.status != "built":
+            entries[o.id] = {**entry, "status": "failed", "error": o.error, "built_at": previous.get("built_at"),
+                             "cache_key": None}
+        save()
+
+    if not todo:
+        echo(f"everything is up to date ({plural(len(planned), 'report')} in {out})")
+        save()
+    else:
+        outcomes += _run_all(todo, jobs or os.cpu_count() or 1, out, echo, record)
     if (out / ".staging").is_dir() and not any((out / ".staging").iterdir()):
         (out / ".staging").rmdir()
-    order = {p.id: i for i, p in enumerate(planned)}
+    order = {rid: i for i, rid in enumerate(planned)}
     return BuildResult(sorted(outcomes, key=lambda o: order[o.id]), prep.problems, out, work)
 
 
-def _run_all(todo: list[Job], jobs: int, echo: Callable[[str], None]) -> list[Outcome]:
+def _run_all(todo: list[Job], jobs: int, out: Path, echo: Callable[[str], None],
+             record: Callable[[Outcome], None]) -> list[Outcome]:
+    """Run the jobs, in worker processes when more than one may run at once; ``record`` each outcome
+    as it arrives. Workers and their kernels die with this process (see :mod:`peerimpact.processes`)."""
     from tqdm import tqdm
 
     outcomes = []
     bar = tqdm(total=len(todo), unit="report", disable=None, file=sys.stderr, leave=False)
 
     def done(o: Outcome) -> None:
+        record(o)
         outcomes.append(o)
         bar.update(1)
         mark = "built " if o.status == "built" else "FAILED"
@@ -444,11 +494,13 @@ def _run_all(todo: list[Job], jobs: int, echo: Callable[[str], None]) -> list[Ou
             bar.write(message)
 
     if jobs <= 1 or len(todo) == 1:
-        for job in todo:
-            done(run_job(job))
+        with workers_lock(out):
+            for job in todo:
+                done(run_job(job))
     else:
         context = multiprocessing.get_context("spawn")
-        with ProcessPoolExecutor(max_workers=min(jobs, len(todo)), mp_context=context) as pool:
+        with ProcessPoolExecutor(max_workers=min(jobs, len(todo)), mp_context=context,
+                                 initializer=worker_init, initargs=(str(out),)) as pool:
             futures = [pool.submit(run_job, job) for job in todo]
             for future in as_completed(futures):
                 done(future.result())

@@ -1,0 +1,89 @@
+"""Processes of a build end with the build: pool workers and kernels never outlive their parent.
+
+On Linux each child asks the kernel for SIGKILL when its parent dies (``PR_SET_PDEATHSIG``),
+so a build killed with SIGKILL takes its workers with it, and each worker its kernels.
+Every worker and kernel also holds a shared lock on ``<out>/.workers.lock`` for as long
+as it lives; a new build takes that lock exclusively before it touches the folder, so it
+waits for whatever is left of a killed build to be gone.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import ctypes.util
+import fcntl
+import os
+import signal
+import sys
+import time
+from pathlib import Path
+from typing import Iterator
+
+PR_SET_PDEATHSIG = 1
+WORKERS_LOCK = ".workers.lock"
+_held: list[int] = []  # the fd of this process's shared workers lock, if it holds one
+
+
+def die_with_parent() -> None:
+    """Ask to be killed when the parent process ends (Linux); elsewhere, do nothing."""
+    if not sys.platform.startswith("linux"):
+        return
+    parent = os.getppid()
+    libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
+    libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    if os.getppid() != parent:  # the parent died before the request was made
+        os._exit(1)
+
+
+def hold_workers_lock(out: str | os.PathLike[str]) -> int:
+    """Take the shared workers lock of an output folder (until :func:`release_workers_lock`); its fd."""
+    release_workers_lock()
+    fd = os.open(Path(out) / WORKERS_LOCK, os.O_RDWR | os.O_CREAT, 0o666)
+    fcntl.flock(fd, fcntl.LOCK_SH)
+    _held.append(fd)
+    return fd
+
+
+def release_workers_lock() -> None:
+    while _held:
+        os.close(_held.pop())
+
+
+@contextlib.contextmanager
+def workers_lock(out: str | os.PathLike[str]) -> Iterator[int]:
+    """The shared workers lock, held by a build that runs its reports in its own process."""
+    fd = hold_workers_lock(out)
+    try:
+        yield fd
+    finally:
+        release_workers_lock()
+
+
+def held_fds() -> tuple[int, ...]:
+    """File descriptors a kernel started by this process inherits, so that it holds the lock too."""
+    return tuple(_held)
+
+
+def worker_init(out: str) -> None:
+    """Initialiser of a pool worker: die with the build, hold the workers lock."""
+    die_with_parent()
+    hold_workers_lock(out)
+
+
+def wait_for_workers(out: Path, timeout: float = 60.0) -> bool:
+    """Wait until no worker or kernel of an earlier build holds the workers lock; ``False`` on timeout."""
+    fd = os.open(out / WORKERS_LOCK, os.O_RDWR | os.O_CREAT, 0o666)
+    try:
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                fcntl.flock(fd, fcntl.LOCK_UN)
+                return True
+            except BlockingIOError:
+                if time.monotonic() > deadline:
+                    return False
+                time.sleep(0.1)
+    finally:
+        os.close(fd)
