@@ -125,3 +125,44 @@ def test_missing_file_is_a_problem_not_a_traceback(tmp_path):
     problems = Problems()
     assert read_table(tmp_path / "nope.csv", problems) is None
     assert problems.errors[0].rule == "file-missing"
+
+
+def test_repeated_headers_are_an_error_at_line_1_naming_both(tmp_path):
+    path = write_bytes(tmp_path / "p.csv", "participant_id,age,site,AGE\nA,30,S1,99\n")
+    problems = Problems()
+    assert read_table(path, problems) is None
+    [problem] = problems.errors
+    assert (problem.line, problem.column, problem.rule) == (1, "AGE", "duplicate-column")
+    assert "'AGE' repeats column 'age'" in problem.message
+
+
+def test_formula_cells_without_a_saved_value_are_a_warning_naming_the_cells(tmp_path):
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(["participant_id", "timepoint", "wemwbs_1"])
+    ws.append(["A", "T1", 3])
+    ws.append(["B", "T1", "=B2+1"])  # openpyxl saves the formula, never its value
+    wb.save(tmp_path / "q.xlsx")
+    problems = Problems()
+    table = read_table(tmp_path / "q.xlsx", problems)
+    assert table.rows[1][2] is None
+    [warning] = problems.warnings
+    assert (warning.line, warning.column, warning.value, warning.rule) == (3, "wemwbs_1", "=B2+1", "formula-not-saved")
+    assert "cell C3" in warning.message and not problems.errors
+
+
+def test_utf16_text_from_excel_reads_like_utf8(tmp_path):
+    text = HEADER + line("A", "T1", ["3"] * 14)
+    (tmp_path / "u16.csv").write_bytes(text.encode("utf-16"))
+    problems = Problems()
+    table = read_table(tmp_path / "u16.csv", problems)
+    assert not problems and table.rows[0][:3] == ["A", "T1", "3"]
+
+
+def test_a_stray_quote_inside_a_cell_is_not_an_unclosed_quote(tmp_path):
+    path = write_bytes(tmp_path / "c.csv", 'participant_id,note\nA,5\'10" tall\n')
+    problems = Problems()
+    table = read_table(path, problems)
+    assert not problems and table.rows == [["A", "5'10\" tall"]]

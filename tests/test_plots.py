@@ -70,3 +70,14 @@ def test_forest_leaves_out_changes_without_a_test():
                            "p_wilcoxon": [float("nan")], "estimable": [False], "note": ["fewer than 6"]})
     figure = plots.forest(change, LABELS)
     assert "No change could be tested" in figure.svg and figure.alt.startswith("No change")
+
+
+def test_labels_are_literal_text_never_math():
+    from peerimpact.qualitative import heatmap
+
+    codebook = pd.DataFrame({"code_id": ["cost"], "code": ["Costs $$ and $x^2$"], "theme": ["Money $5"],
+                             "description": [""]})
+    counts = pd.DataFrame({"code_id": ["cost"], "group": ["T1"], "participants": [2]})
+    figure = heatmap(counts, codebook, ["T1"], title="Codes of $$ talk")
+    assert "Costs $$ and $x^2$ (Money $5)" in figure.svg.replace("&#36;", "$")
+    assert "Codes of $$ talk" in figure.svg

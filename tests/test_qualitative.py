@@ -1,6 +1,7 @@
 """Qualitative data: validation, REFI-QDA import, counts, quotes and the joint display."""
 
 import json
+import re
 import zipfile
 from pathlib import Path
 
@@ -10,8 +11,10 @@ import pytest
 from peerimpact import load_study
 from peerimpact.cli import main
 from peerimpact.problems import Problems
+from peerimpact.plan import load_analysis
 from peerimpact.qualitative import Quotes, code_counts, select_quotes
 from peerimpact.refi import parse_xml, read_qdpx, write_qdpx, UnsafeXML
+from peerimpact.resources import params_dir
 from peerimpact.synthetic import codebook as example_codebook
 from peerimpact.synthetic import excerpts as example_excerpts
 
@@ -35,8 +38,7 @@ def test_importer_round_trip(project):
     codebook, excerpts = read_qdpx(project, problems)
     assert not problems
     original_codes, original = example_codebook(), example_excerpts()
-    assert codebook[["code", "theme", "description"]].values.tolist() == \
-        original_codes[["code", "theme", "description"]].values.tolist()
+    assert codebook.values.tolist() == original_codes.values.tolist()  # ids too: params keep working
     assert list(dict.fromkeys(codebook["theme"])) == ["Feeling valued", "Feeling empowered", "Feeling connected"]
     assert len(excerpts) == len(original) == 60
     assert by_names(codebook, excerpts) == by_names(original_codes, original)
@@ -102,6 +104,20 @@ def test_study_can_point_at_a_project(project, example_copy):
     study = load_study(example_copy)
     assert not study.problems.has_errors, [p.format() for p in study.problems]
     assert len(study.excerpts) == 60 and len(study.codebook) == 18
+    problems = Problems()
+    load_analysis(params_dir(), study, problems)  # the shipped quotes and propositions name these codes
+    assert not problems, [p.format() for p in problems]
+
+
+def test_a_code_without_an_id_line_takes_its_id_from_its_name(project):
+    def drop_ids(qde: str) -> str:
+        return re.sub(r"<Description>code_id: [^\n<]*\n?", "<Description>", qde)
+
+    problems = Problems()
+    codebook, _ = read_qdpx(rewrite_qde(project, drop_ids), problems)
+    assert not problems
+    assert codebook.loc[0, "code_id"] == "paid_for_lived_experience"  # from "Paid for lived experience"
+    assert codebook.loc[0, "description"] == example_codebook().loc[0, "description"]
 
 
 def test_excerpt_validation_rules(example_copy):

@@ -159,3 +159,20 @@ def test_a_dying_kernel_is_reported_with_its_section_cell_and_cause(tmp_path):
     assert "nbclient" not in failed.error and "papermill" not in failed.error
     assert len(failed.error.splitlines()) < 8
     assert not (tmp_path / "out" / "study").exists()
+
+
+def test_a_new_build_waits_until_no_process_of_an_earlier_one_holds_the_folder(tmp_path):
+    from peerimpact.processes import wait_for_workers
+
+    out = tmp_path / "out"
+    out.mkdir()
+    holder = subprocess.Popen([sys.executable, "-c", "import sys, time\nfrom peerimpact.processes import "
+                               "hold_workers_lock\nhold_workers_lock(sys.argv[1])\nprint('held', flush=True)\n"
+                               "time.sleep(120)", str(out)], stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        assert not wait_for_workers(out, timeout=0.5)  # a worker or kernel of a killed build still runs
+    finally:
+        holder.kill()
+        holder.wait()
+    assert wait_for_workers(out, timeout=5)

@@ -276,3 +276,20 @@ def test_every_command_names_the_study_with_study(example_copy, tmp_path, capsys
     assert "two studies named" in capsys.readouterr().err
     assert main(["validate"]) == 0  # no study named: the example, and it says so first
     assert capsys.readouterr().out.startswith("Using the embedded example study")
+
+
+def test_data_root_named_on_the_command_line_lets_a_study_use_files_outside_its_folder(example_copy, tmp_path):
+    from peerimpact.study import InvalidStudy
+
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    (example_copy / "contacts.csv").rename(shared / "contacts.csv")
+    yml = example_copy / "study.yml"
+    yml.write_text(yml.read_text().replace("contacts: contacts.csv", f"contacts: ../shared/contacts.csv"))
+    with pytest.raises(InvalidStudy) as refused:
+        load_study(example_copy)
+    [problem] = refused.value.problems.errors
+    assert (problem.column, problem.rule, problem.value) == ("files.contacts", "outside-study", "../shared/contacts.csv")
+    assert problem.line == yml.read_text().splitlines().index("  contacts: ../shared/contacts.csv") + 1
+    study = load_study(example_copy, roots=[shared])
+    assert not study.problems.has_errors and len(study.contacts) > 1000
