@@ -209,9 +209,9 @@ def check_archive(archive: "zipfile.ZipFile", path: Path, problems: Problems) ->
     limits = current()
     members = archive.infolist()
     total = sum(m.file_size for m in members)
-    if total > limits.table_mb * MB:
+    if total > limits.archive_mb * MB:
         problems.add(path, None, None, None, "too-large", f"archive unpacks to {total / MB:,.0f} MB; the limit is "
-                     f"{limits.table_mb:,} MB (raise it with PEERIMPACT_MAX_FILE_MB)")
+                     f"{limits.archive_mb:,} MB (raise it with PEERIMPACT_MAX_FILE_MB)")
         return False
     for m in members:
         if m.file_size > MB and m.file_size > limits.zip_ratio * max(m.compress_size, 1):

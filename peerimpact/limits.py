@@ -16,8 +16,11 @@ MB = 1024 * 1024
 class Limits:
     """How large a user's file may be, and how deeply its contents may nest."""
 
-    table_mb: int = 512          # a CSV, XLSX or SPSS file, and an archive's members together
-    rows: int = 5_000_000        # rows of one table
+    # Reading takes 20 to 40 times a table's size in memory (a 48 MB, 1,000,000-row contact
+    # log peaks at 1 GB): 128 MB keeps the worst case near 5 GB.
+    table_mb: int = 128          # a CSV, XLSX or SPSS file as stored
+    archive_mb: int = 1024       # an .xlsx or .qdpx unpacked (spreadsheet XML is 5 to 10 times its data)
+    rows: int = 2_000_000        # rows of one table
     yaml_mb: int = 1             # study.yml, an instrument or a params file
     yaml_nodes: int = 100_000    # YAML values after aliases are expanded
     depth: int = 100             # nesting of YAML collections and of XML elements
@@ -25,13 +28,15 @@ class Limits:
 
     @classmethod
     def from_env(cls) -> "Limits":
-        """The defaults, with ``PEERIMPACT_MAX_FILE_MB`` and ``PEERIMPACT_MAX_ROWS`` applied."""
+        """The defaults, with ``PEERIMPACT_MAX_FILE_MB`` (the archive limit grows with it) and
+        ``PEERIMPACT_MAX_ROWS`` applied."""
         def number(name: str, default: int) -> int:
             raw = os.environ.get(name, "").strip()
             return int(raw) if raw.isdigit() and int(raw) > 0 else default
 
         base = cls()
-        return cls(table_mb=number("PEERIMPACT_MAX_FILE_MB", base.table_mb),
+        table_mb = number("PEERIMPACT_MAX_FILE_MB", base.table_mb)
+        return cls(table_mb=table_mb, archive_mb=base.archive_mb * table_mb // base.table_mb,
                    rows=number("PEERIMPACT_MAX_ROWS", base.rows))
 
 

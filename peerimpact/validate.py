@@ -12,6 +12,7 @@ import math
 from dataclasses import dataclass, field
 from typing import Callable, Iterable, Literal
 
+import numpy as np
 import pandas as pd
 
 from .config import DEFAULT_MISSING_CODES, Instrument
@@ -339,33 +340,50 @@ def _item_columns(cells: _Cells, instruments: dict[str, Instrument], not_checked
     return found, ("wide" if wide else "long" if long else None)
 
 
-def _item_value(cells: _Cells, row: list[str | None], line: int, col: _ItemColumn,
-                out_of_range: OutOfRange) -> float:
-    raw = row[col.index]
-    if cells.vocab.is_missing(raw):
+Finding = tuple[float, tuple[str, str, str] | None]  # value, and (rule, message, severity) of a problem
+
+
+def _classify(raw: str | None, inst: Instrument, vocab: Vocabulary, out_of_range: OutOfRange) -> Finding:
+    """An item's raw cell → its value (NaN when missing or invalid) and the problem it makes, if any."""
+    if vocab.is_missing(raw):
         if raw and not raw.strip():
-            cells.add(line, col.header, raw, "blank-cell", "cell holds only spaces; read as missing", "warning")
-        return math.nan
-    inst = col.instrument
+            return math.nan, ("blank-cell", "cell holds only spaces; read as missing", "warning")
+        return math.nan, None
     text = str(raw).strip()
+    expected = f"{inst.id} items take whole numbers {inst.min} to {inst.max}"
     try:
         value = float(text)
     except ValueError:
-        cells.add(line, col.header, raw, "not-a-number",
-                  f"{inst.id} items take whole numbers {inst.min} to {inst.max}")
-        return math.nan
+        return math.nan, ("not-a-number", expected, "error")
     if not value.is_integer():
-        cells.add(line, col.header, raw, "not-whole",
-                  f"{inst.id} items take whole numbers {inst.min} to {inst.max}")
-        return math.nan
+        return math.nan, ("not-whole", expected, "error")
     if not inst.min <= value <= inst.max:
         if out_of_range == "missing":
-            cells.add(line, col.header, raw, "out-of-range",
-                      f"outside {inst.id}'s range {inst.min} to {inst.max}; scored as missing", "warning")
-        else:
-            cells.add(line, col.header, raw, "out-of-range", f"outside {inst.id}'s range {inst.min} to {inst.max}")
-        return math.nan
-    return value
+            return math.nan, ("out-of-range", f"outside {inst.id}'s range {inst.min} to {inst.max}; scored as "
+                              "missing", "warning")
+        return math.nan, ("out-of-range", f"outside {inst.id}'s range {inst.min} to {inst.max}", "error")
+    return value, None
+
+
+def _item_values(cells: _Cells, items: list["_ItemColumn"], out_of_range: OutOfRange) -> np.ndarray:
+    """Every item cell of a table as a float (rows × items), problems recorded cell by cell.
+
+    A questionnaire column holds a handful of distinct strings ("1" … "5", "", "NA"), so each
+    is classified once and looked up after: a large file costs a lookup per cell, not a parse.
+    """
+    rows, lines = cells.table.rows, cells.table.lines
+    values = np.full((len(rows), len(items)), np.nan)
+    for j, col in enumerate(items):
+        column = [row[col.index] for row in rows]
+        found = {raw: _classify(raw, col.instrument, cells.vocab, out_of_range) for raw in set(column)}
+        values[:, j] = [found[raw][0] for raw in column]
+        flagged = {raw for raw, (_, problem) in found.items() if problem}
+        if flagged:
+            for raw, line in zip(column, lines):
+                if raw in flagged:
+                    rule, message, severity = found[raw][1]
+                    cells.add(line, col.header, raw, rule, message, severity)  # type: ignore[arg-type]
+    return values
 
 
 def questionnaire_records(table: RawTable, vocab: Vocabulary, problems: Problems,
@@ -389,33 +407,49 @@ def questionnaire_records(table: RawTable, vocab: Vocabulary, problems: Problems
     if not ok:
         return pd.DataFrame()
     has_site = "site" in cells.column
-    records: list[tuple[tuple, dict, int, list]] = []
-    for row, line in zip(table.rows, table.lines):
+    values = _item_values(cells, items, out_of_range)
+    # Which item columns make up the record of each timepoint: all of them in the long layout.
+    groups: dict[str | None, list[int]] = {}
+    for j, col in enumerate(items):
+        groups.setdefault(col.timepoint, []).append(j)
+    names = {tp: [items[j].name for j in idx] for tp, idx in groups.items()}
+    answered = {tp: ~np.isnan(values[:, idx]).all(axis=1) for tp, idx in groups.items()}
+    records: list[tuple[tuple, int, list, str | None, int, list]] = []  # key, row, tp group, site, line, raw
+    for r, (row, line) in enumerate(zip(table.rows, table.lines)):
         pid = cells.ident(row, line)
         site = cells.site(row, line) if has_site else None
-        values = {col.index: _item_value(cells, row, line, col, out_of_range) for col in items}
-        if layout == "long":
-            tp = cells.timepoint(row, line)
-            groups = {tp: items}
-        else:
-            groups = {}
-            for col in items:
-                groups.setdefault(col.timepoint, []).append(col)
+        tp_of_row = cells.timepoint(row, line) if layout == "long" else None
         if pid is None or (has_site and site is None):
             continue
-        for tp, cols in groups.items():
-            if tp is None:
+        for group, idx in groups.items():
+            tp = tp_of_row if layout == "long" else group
+            if tp is None or not answered[group][r]:
                 continue
-            record = {col.name: values[col.index] for col in cols}
-            if all(math.isnan(v) for v in record.values()):
-                continue
-            record["site"] = site
-            raw = [row[col.index] for col in cols] + [row[cells.column[ID]]]
-            records.append(((pid, tp), record, line, raw))
-    kept = _dedupe(cells, records, lambda k: f"participant {k[0]} at {k[1]}")
-    rows = [{ID: k[0], "timepoint": k[1], **values, "_file": str(table.path), "_line": line}
-            for k, (values, line) in kept.items()]
-    return pd.DataFrame(rows)
+            records.append(((pid, tp), r, group, site, line, row))
+    counts: dict[tuple, int] = {}
+    for rec in records:
+        counts[rec[0]] = counts.get(rec[0], 0) + 1
+
+    def as_dict(r: int, group: str | None, site: str | None) -> dict:
+        return {**dict(zip(names[group], values[r, groups[group]].tolist())), "site": site}
+
+    repeated = [(key, as_dict(r, g, site), line, raw) for key, r, g, site, line, raw in records if counts[key] > 1]
+    kept_repeats = _dedupe(cells, repeated, lambda k: f"participant {k[0]} at {k[1]}")
+    parts = []
+    for group in groups:
+        mine = [rec for rec in records if rec[2] == group and (counts[rec[0]] == 1 or rec[0] in kept_repeats)]
+        seen: set[tuple] = set()
+        mine = [rec for rec in mine if not (rec[0] in seen or seen.add(rec[0]))]  # first of identical repeats
+        if not mine:
+            continue
+        part = pd.DataFrame(values[[rec[1] for rec in mine]][:, groups[group]], columns=names[group])
+        part.insert(0, "timepoint", [rec[0][1] for rec in mine])
+        part.insert(0, ID, [rec[0][0] for rec in mine])
+        part["site"] = [rec[3] for rec in mine]
+        part["_file"] = str(table.path)
+        part["_line"] = [rec[4] for rec in mine]
+        parts.append(part)
+    return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
 
 
 def merge_questionnaires(parts: list[pd.DataFrame], problems: Problems) -> pd.DataFrame:
@@ -423,6 +457,10 @@ def merge_questionnaires(parts: list[pd.DataFrame], problems: Problems) -> pd.Da
     parts = [p for p in parts if not p.empty]
     if not parts:
         return pd.DataFrame(columns=[ID, "site", "timepoint"])
+    if len(parts) == 1:  # one file: its records are already one per participant and timepoint
+        frame = parts[0]
+        item_cols = [c for c in frame.columns if c not in (ID, "site", "timepoint") and not c.startswith("_")]
+        return frame[[ID, "site", "timepoint", *sorted(item_cols, key=_item_sort_key), "_file", "_line"]]
     merged: dict[tuple, dict] = {}
     for part in parts:
         for rec in part.to_dict("records"):
