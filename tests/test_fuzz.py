@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import json
 import os
 import re
 import shutil
@@ -59,6 +60,19 @@ def validate(study: Path) -> list[str]:
     return ["validate", "--study", str(study)]
 
 
+def row(name: str, line: str) -> Callable[[Path], list[str]]:
+    """A case that adds one line to a data file of the study and validates it."""
+    def breaks(study: Path) -> list[str]:
+        append(study / name, line + "\n")
+        return validate(study)
+    return breaks
+
+
+def contact(date: str = "2019-01-13", duration: str = "1", person: str = "S1-PW02-P01", pid: str = "S1-PW02",
+            extra: str = "") -> Callable[[Path], list[str]]:
+    return row("contacts.csv", f"{pid},{person},{date},face_to_face,{duration},yes{extra}")
+
+
 def write(path: Path, data: bytes | str) -> Path:
     path.write_bytes(data if isinstance(data, bytes) else data.encode("utf-8"))
     return path
@@ -66,20 +80,22 @@ def write(path: Path, data: bytes | str) -> Path:
 
 # ------------------------------------------------------------------ study.yml
 
+def bomb(value: str, levels: int) -> str:
+    """YAML lines ``a: &a [...]`` to the ``levels``-th letter, each level nine aliases of the last."""
+    letters = "abcdefghi"[:levels]
+    lines = [f"a: &a [{', '.join([json.dumps(value)] * 9)}]"]
+    lines += [f"{name}: &{name} [{', '.join([f'*{prev}'] * 9)}]" for prev, name in zip(letters, letters[1:])]
+    return "\n".join(lines) + "\n"
+
+
 def alias_bomb(study: Path) -> list[str]:
-    lines = ['a: &a ["x","x","x","x","x","x","x","x","x"]']
-    for prev, name in zip("abcdefgh", "bcdefghi"):
-        lines.append(f"{name}: &{name} [" + ",".join([f"*{prev}"] * 9) + "]")
-    write(study / "study.yml", "\n".join(lines) + "\nname: bomb\n")
+    write(study / "study.yml", bomb("x", 9) + "name: bomb\n")
     return validate(study)
 
 
 def alias_into_a_field(study: Path) -> list[str]:
-    lines = ['a: &a ["S1","S1","S1","S1","S1","S1","S1","S1","S1"]']
-    for prev, name in zip("abcdefg", "bcdefgh"):
-        lines.append(f"{name}: &{name} [" + ",".join([f"*{prev}"] * 9) + "]")
     text = (study / "study.yml").read_text().replace("sites: [S1, S2, S3, S4, S5, S6, S7]", "sites: *h")
-    write(study / "study.yml", "\n".join(lines) + "\n" + text)  # 9^8 site codes
+    write(study / "study.yml", bomb("S1", 8) + text)  # 9^8 site codes
     return validate(study)
 
 
@@ -214,16 +230,12 @@ DATA = [
          "participants.csv"),
     Case("binary contacts file", lambda s: (write(s / "contacts.csv", os.urandom(4096)), validate(s))[1],
          "contacts.csv"),
-    Case("NUL bytes in a CSV", lambda s: (append(s / "contacts.csv", "S1-PW02,\0\0,2019-01-13,face_to_face,1,yes\n"),
-                                          validate(s))[1], "contacts.csv"),
-    Case("ragged row", lambda s: (append(s / "contacts.csv", "S1-PW02,S1-PW02-P01,2019-01-13,face_to_face,1,yes,x,y\n"),
-                                  validate(s))[1], "contacts.csv"),
-    Case("unterminated quote", lambda s: (append(s / "contacts.csv", 'S1-PW02,"S1-PW02-P01,2019-01-13\n'),
-                                          validate(s))[1], "contacts.csv"),
-    Case("impossible contact date", lambda s: (append(s / "contacts.csv", "S1-PW02,S1-PW02-P01,2021-02-30,face_to_face,1,yes\n"),
-                                               validate(s))[1], "contacts.csv"),
-    Case("field past the CSV field limit", lambda s: (append(s / "excerpts.csv", 'X-1,S1-PW01,T1,purpose,"' + "w" * 200_000 + '"\n'),
-                                                      validate(s))[1], "excerpts.csv"),
+    Case("NUL bytes in a CSV", contact(person="\0\0"), "contacts.csv"),
+    Case("ragged row", contact(extra=",x,y"), "contacts.csv"),
+    Case("unterminated quote", row("contacts.csv", 'S1-PW02,"S1-PW02-P01,2019-01-13'), "contacts.csv"),
+    Case("impossible contact date", contact(date="2021-02-30"), "contacts.csv"),
+    Case("field past the CSV field limit", row("excerpts.csv", 'X-1,S1-PW01,T1,purpose,"' + "w" * 200_000 + '"'),
+         "excerpts.csv"),
     Case("UTF-32 file", lambda s: (write(s / "service_use.csv", (s / "service_use.csv").read_text().encode("utf-32")),
                                    validate(s))[1], "service_use.csv"),
     Case("not a workbook", lambda s: (write(s / "contacts.xlsx", b"PK not a zip"),
@@ -232,12 +244,9 @@ DATA = [
     Case("zip bomb workbook", zip_bomb_xlsx, "contacts.xlsx", line=False),
     Case("workbook column twice", xlsx_duplicate, "service_use.xlsx"),
     Case("SPSS file that is not", sav_garbage, "participants.sav", line=False),
-    Case("numbers that are not", lambda s: (append(s / "contacts.csv", "S1-PW02,S1-PW02-P01,2019-01-13,face_to_face,1e309,yes\n"),
-                                            validate(s))[1], "contacts.csv"),
-    Case("NaN as a number", lambda s: (append(s / "contacts.csv", "S1-PW02,S1-PW02-P01,2019-01-13,face_to_face,nan,yes\n"),
-                                       validate(s))[1], "contacts.csv"),
-    Case("control characters in an id", lambda s: (append(s / "contacts.csv", "S1-PW02\x1b[2J,P,2019-01-13,face_to_face,1,yes\n"),
-                                                   validate(s))[1], "contacts.csv"),
+    Case("numbers that are not", contact(duration="1e309"), "contacts.csv"),
+    Case("NaN as a number", contact(duration="nan"), "contacts.csv"),
+    Case("control characters in an id", contact(pid="S1-PW02\x1b[2J", person="P"), "contacts.csv"),
     Case("rows over the limit", many_rows, "contacts.csv", env={"PEERIMPACT_MAX_ROWS": "100"}),
     Case("file over the size limit", huge_file, "contacts.csv", line=False, env={"PEERIMPACT_MAX_FILE_MB": "1"}),
     Case("single file: column twice", lambda s: (duplicate_item(s), ["validate", str(s / "questionnaires.csv")])[1],
@@ -362,10 +371,7 @@ def score_over_input(study: Path) -> list[str]:
 def params_bomb(study: Path) -> list[str]:
     params = study.parent / "params"
     shutil.copytree(params_dir(), params)
-    alias_bomb_text = ['a: &a ["x","x","x","x","x","x","x","x","x"]']
-    for prev, name in zip("abcdefgh", "bcdefghi"):
-        alias_bomb_text.append(f"{name}: &{name} [" + ",".join([f"*{prev}"] * 9) + "]")
-    write(params / "analysis.yml", "\n".join(alias_bomb_text) + "\n")
+    write(params / "analysis.yml", bomb("x", 9))
     return ["list", "--study", str(study), "--params", str(params), "--out", str(study.parent / "reports")]
 
 
