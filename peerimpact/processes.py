@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
-import ctypes.util
 import fcntl
 import os
 import signal
@@ -25,13 +24,16 @@ WORKERS_LOCK = ".workers.lock"
 _held: list[int] = []  # the fd of this process's shared workers lock, if it holds one
 
 
+# Looked up once, here: die_with_parent also runs between fork and exec, where nothing may be loaded.
+_LIBC = ctypes.CDLL(None, use_errno=True) if sys.platform.startswith("linux") else None
+
+
 def die_with_parent() -> None:
     """Ask to be killed when the parent process ends (Linux); elsewhere, do nothing."""
-    if not sys.platform.startswith("linux"):
+    if _LIBC is None or not hasattr(_LIBC, "prctl"):
         return
     parent = os.getppid()
-    libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
-    libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    _LIBC.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
     if os.getppid() != parent:  # the parent died before the request was made
         os._exit(1)
 
