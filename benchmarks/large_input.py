@@ -70,8 +70,8 @@ def main() -> None:
             grow(study, rows, rng)
             size = (study / file).stat().st_size / 2**20
             print(f"{file}: {rows:,} rows, {size:.0f} MB")
-            run(f"  validate", "validate", "--study", str(study))
-            run(f"  list (load, score, plan every extract)", "list", "--study", str(study), "--out",
+            run("  validate", "validate", "--study", str(study))
+            run("  list (load, score, plan every extract)", "list", "--study", str(study), "--out",
                 str(Path(tmp) / f"{name}-reports"))
 
 

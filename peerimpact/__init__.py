@@ -7,19 +7,44 @@ gives a statistician the first three steps as plain pandas frames:
 >>> study = peerimpact.load_study()          # the embedded example study
 >>> study.scores.columns.tolist()[:5]
 ['participant_id', 'site', 'timepoint', 'instrument', 'subscale']
+
+The package is layered (see ARCHITECTURE.md): ``config`` → ``ingest`` → ``analysis`` →
+``report`` → ``build``. The modules a notebook or a script imports by their short names
+(``peerimpact.stats``, ``peerimpact.tables``, …) are the layered modules under another name.
 """
 
-from importlib.metadata import PackageNotFoundError, version
+import importlib.util
+import sys
 
 from .config import Instrument, StudyConfig
-from .instruments import load_instrument, score
+from .ingest.scoring import load_instrument, score
+from .ingest.study import InvalidStudy, Study, load_questionnaire_file, load_study
 from .problems import Problem, Problems
-from .study import InvalidStudy, Study, load_questionnaire_file, load_study
+from .version import __version__
 
-try:
-    __version__ = version("peerimpact")
-except PackageNotFoundError:  # running from a source tree that was not installed
-    __version__ = "0.0.0+unknown"
+# Short names of the layered modules; each is loaded only when first used.
+SHORT_NAMES = {
+    "stats": "analysis.stats", "tables": "report.tables", "plots": "report.plots",
+    "qualitative": "report.qualitative", "synthesis": "report.synthesis", "pipeline": "build.pipeline",
+    "study": "ingest.study",
+}
+
+
+def _alias(short: str, full: str) -> None:
+    name = f"{__name__}.{full}"
+    module = sys.modules.get(name)
+    if module is None:
+        spec = importlib.util.find_spec(name)
+        spec.loader = importlib.util.LazyLoader(spec.loader)
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[name] = module
+        spec.loader.exec_module(module)
+    sys.modules[f"{__name__}.{short}"] = module
+    globals()[short] = module
+
+
+for _short, _full in SHORT_NAMES.items():
+    _alias(_short, _full)
 
 __all__ = [
     "Instrument", "InvalidStudy", "Problem", "Problems", "Study", "StudyConfig",

@@ -6,8 +6,8 @@ import argparse
 import sys
 from pathlib import Path
 
+from .ingest.study import InvalidStudy, load_questionnaire_file, load_study
 from .problems import Problems, display_path
-from .study import InvalidStudy, load_questionnaire_file, load_study
 from .text import plural
 
 EXIT_OK, EXIT_PROBLEMS = 0, 2
@@ -76,7 +76,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 
 def cmd_score(args: argparse.Namespace) -> int:
-    from .io import WRITERS, write_table
+    from .ingest.readers import WRITERS, write_table
 
     out = Path(args.out)
     if out.suffix.lower() not in WRITERS:
@@ -108,8 +108,8 @@ def cmd_synth(args: argparse.Namespace) -> int:
 
 
 def cmd_qual_import(args: argparse.Namespace) -> int:
-    from . import refi
-    from .io import write_table
+    from .ingest import refi
+    from .ingest.readers import write_table
 
     source = Path(args.file)
     problems = Problems()
@@ -138,7 +138,7 @@ def _csv_list(text: str) -> list[str]:
 
 
 def cmd_build(args: argparse.Namespace) -> int:
-    from .pipeline import build, summary
+    from .build.pipeline import build, summary
 
     _announce_example(args.study)
     result = build(args.study, out=args.out, work=args.work, params=args.params, reports_dir=args.reports_dir,
@@ -158,7 +158,7 @@ def cmd_build(args: argparse.Namespace) -> int:
 
 
 def cmd_list(args: argparse.Namespace) -> int:
-    from .pipeline import status
+    from .build.pipeline import status
 
     _announce_example(args.study)
     rows, problems = status(args.study, out=args.out, params=args.params, reports_dir=args.reports_dir,
@@ -175,8 +175,8 @@ def cmd_list(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from . import __version__
     from .synthetic import DEFAULT_SEED
+    from .version import __version__
 
     parser = argparse.ArgumentParser(
         prog="peerimpact",

@@ -9,22 +9,25 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from .extract import Extract, read_extract
+from .report.extract import Extract, read_extract
 
 _state: dict[str, Any] = {"tables_dir": None}
 
 
 def example_extract() -> Extract:
     """The whole embedded example study as an extract (for running a notebook in JupyterLab)."""
-    from .plan import ReportDef, load_analysis, make_extract
+    from .build.kinds import KINDS
+    from .build.plan import load_analysis, make_extract
+    from .config import ReportDef
+    from .ingest.study import load_study
     from .problems import Problems
     from .resources import params_dir
-    from .study import load_study
 
     study = load_study()
     report = ReportDef(id="study", kind="study", title="Study report (example)", sections=["interactive"])
     analysis = load_analysis(params_dir(), study, Problems())
-    return make_extract(study, report, "study", None, study.config.name, analysis)
+    [scope] = KINDS["study"].scopes(report, study, params_dir(), Problems())
+    return make_extract(study, report, "study", scope, analysis)
 
 
 def setup(extract: str | Path | None = None, tables_dir: str | Path | None = None) -> Extract:

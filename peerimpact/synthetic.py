@@ -18,7 +18,7 @@ import pandas as pd
 
 from .config import Instrument
 from .example_interviews import CODES, EXCERPTS, THEMES
-from .instruments import load_instrument
+from .ingest.scoring import load_instrument
 
 DEFAULT_SEED = 2022
 SITES = {"S1": 5, "S2": 7, "S3": 6, "S4": 5, "S5": 3, "S6": 3, "S7": 3}

@@ -2,13 +2,12 @@
 
 import pandas as pd
 import pytest
+from conftest import write_bytes
+from peerimpact.ingest.cells import Vocabulary
 
 from peerimpact import load_questionnaire_file
-from peerimpact.io import read_table
+from peerimpact.ingest.readers import read_table
 from peerimpact.problems import Problems
-from peerimpact.validate import Vocabulary
-
-from conftest import write_bytes
 
 HEADER = "participant_id,timepoint," + ",".join(f"wemwbs_{i}" for i in range(1, 15)) + "\n"
 

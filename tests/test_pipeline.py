@@ -1,7 +1,6 @@
 """The build end to end: real kernels, real nbconvert templates, real PDFs."""
 
 import json
-import shutil
 from pathlib import Path
 
 import nbformat
@@ -9,8 +8,8 @@ import pandas as pd
 import pytest
 from pypdf import PdfReader
 
-from peerimpact.pipeline import build
-from peerimpact.plan import ReportDef
+from peerimpact.build.pipeline import build
+from peerimpact.config import ReportDef
 from peerimpact.resources import params_dir
 
 REPORTS = params_dir() / "reports"
@@ -106,7 +105,7 @@ def test_html_shows_no_code_and_no_parameters(built):
 
 def test_study_tables_agree_with_the_study_data(built):
     from peerimpact import load_study
-    from peerimpact.stats import change_over_time
+    from peerimpact.analysis.stats import change_over_time
 
     study = load_study()
     table3 = pd.read_csv(built / "study" / "tables" / "table3.csv")
@@ -467,7 +466,7 @@ def test_a_quote_is_shown_under_one_theme_only(built):
 def test_pages_are_neither_near_empty_nor_wider_than_their_margins(built):
     from weasyprint import HTML
 
-    from peerimpact.render import page_layout
+    from peerimpact.build.render import page_layout
 
     for rid in ("study", "site-S2", "site-S7"):
         pages = page_layout(HTML(string=(built / rid / "report.html").read_text()).render())

@@ -5,7 +5,7 @@ import re
 import matplotlib as mpl
 import pandas as pd
 
-from peerimpact import plots
+from peerimpact.report import plots
 
 LABELS = {("itp", None): "Team survey", ("itp", "leadership"): "Leadership", ("wemwbs", "total"): "Wellbeing"}
 SCALES = pd.DataFrame({"instrument": ["itp", "wemwbs"], "subscale": ["leadership", "total"],
@@ -73,7 +73,7 @@ def test_forest_leaves_out_changes_without_a_test():
 
 
 def test_labels_are_literal_text_never_math():
-    from peerimpact.qualitative import heatmap
+    from peerimpact.report.qualitative import heatmap
 
     codebook = pd.DataFrame({"code_id": ["cost"], "code": ["Costs $$ and $x^2$"], "theme": ["Money $5"],
                              "description": [""]})

@@ -1,6 +1,5 @@
 """Qualitative data: validation, REFI-QDA import, counts, quotes and the joint display."""
 
-import json
 import re
 import zipfile
 from pathlib import Path
@@ -9,11 +8,11 @@ import pandas as pd
 import pytest
 
 from peerimpact import load_study
+from peerimpact.build.plan import load_analysis
 from peerimpact.cli import main
+from peerimpact.ingest.refi import UnsafeXML, parse_xml, read_qdpx, write_qdpx
 from peerimpact.problems import Problems
-from peerimpact.plan import load_analysis
-from peerimpact.qualitative import Quotes, code_counts, select_quotes
-from peerimpact.refi import parse_xml, read_qdpx, write_qdpx, UnsafeXML
+from peerimpact.report.qualitative import code_counts, select_quotes
 from peerimpact.resources import params_dir
 from peerimpact.synthetic import codebook as example_codebook
 from peerimpact.synthetic import excerpts as example_excerpts
@@ -166,7 +165,7 @@ def test_hostile_excerpt_text_is_escaped_in_the_report(example_copy, tmp_path):
     qual = tmp_path / "params"
     qual.mkdir()
     (qual / "qualitative.yml").write_text("quotes_per_theme: 60\n")  # show every excerpt as a quote
-    from peerimpact.pipeline import build
+    from peerimpact.build.pipeline import build
 
     result = build(example_copy, out=tmp_path / "out", params=qual, reports_dir=defs, jobs=1, echo=lambda m: None)
     assert result.exit_code == 0, [o.error for o in result.failed]
@@ -177,7 +176,7 @@ def test_hostile_excerpt_text_is_escaped_in_the_report(example_copy, tmp_path):
 
 
 def test_joint_display_numbers_equal_table4(tmp_path):
-    from peerimpact.pipeline import build
+    from peerimpact.build.pipeline import build
 
     defs = tmp_path / "defs"
     defs.mkdir()
@@ -200,9 +199,10 @@ def test_joint_display_numbers_equal_table4(tmp_path):
 
 
 def test_synthesis_params_are_checked(tmp_path):
-    from peerimpact.pipeline import build
-    from peerimpact.resources import params_dir
     import shutil
+
+    from peerimpact.build.pipeline import build
+    from peerimpact.resources import params_dir
 
     params = tmp_path / "params"
     shutil.copytree(params_dir(), params)
@@ -217,7 +217,7 @@ def test_synthesis_params_are_checked(tmp_path):
 
 
 def test_qdc_codebook(tmp_path):
-    from peerimpact.refi import read_qdc
+    from peerimpact.ingest.refi import read_qdc
 
     path = tmp_path / "codes.qdc"
     path.write_text(
@@ -250,7 +250,7 @@ def test_broken_project_is_a_problem_not_a_traceback(tmp_path):
 
 
 def test_a_study_without_interviews_still_builds_its_report(example_copy, tmp_path):
-    from peerimpact.pipeline import build
+    from peerimpact.build.pipeline import build
 
     yml = example_copy / "study.yml"
     yml.write_text(yml.read_text().replace("  codebook: codebook.csv\n", "").replace("  excerpts: excerpts.csv\n", ""))
@@ -276,7 +276,8 @@ def test_an_excerpt_coded_under_two_themes_is_quoted_once():
 
 
 def joint(change_rows, outcome_rows, excerpts, min_n=2):
-    from peerimpact.synthesis import SynthesisConfig, joint_display
+    from peerimpact.config import SynthesisConfig
+    from peerimpact.report.synthesis import joint_display
 
     config = SynthesisConfig.model_validate({"propositions": [{
         "id": "p", "text": "A proposition.", "fit": "confirmation",

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import re
 import signal
 import subprocess
@@ -12,14 +11,13 @@ import time
 from pathlib import Path
 
 import pandas as pd
-
-from peerimpact.extract import serialise
-from peerimpact.pipeline import build
-from peerimpact.plan import plan
-from peerimpact.resources import params_dir
-from peerimpact.study import load_study
-
 from test_pipeline import notebook, reports_dir, work
+
+from peerimpact.build.pipeline import build
+from peerimpact.build.plan import plan
+from peerimpact.ingest.study import load_study
+from peerimpact.report.extract import serialise
+from peerimpact.resources import params_dir
 
 
 def rename_sites(study: Path, names: dict[str, str]) -> None:
@@ -78,8 +76,8 @@ def test_a_site_report_shows_only_levels_of_its_own_participants(example_copy):
     checked = 0
     for report in planned:
         mine = people[people["site"].astype(str) == report.scope]
-        meta = json.loads(serialise(report.extract)["meta.json"])
-        for column, kind in meta["columns"]["participants"].items():
+        columns = json.loads(serialise(report.extract)["columns.json"])
+        for column, kind in columns["participants"].items():
             if kind["type"] != "category" or column in ("site", "contract_type"):
                 continue
             seen = set(mine[column].dropna().astype(str))
@@ -162,11 +160,11 @@ def test_a_dying_kernel_is_reported_with_its_section_cell_and_cause(tmp_path):
 
 
 def test_a_new_build_waits_until_no_process_of_an_earlier_one_holds_the_folder(tmp_path):
-    from peerimpact.processes import wait_for_workers
+    from peerimpact.build.processes import wait_for_workers
 
     out = tmp_path / "out"
     out.mkdir()
-    holder = subprocess.Popen([sys.executable, "-c", "import sys, time\nfrom peerimpact.processes import "
+    holder = subprocess.Popen([sys.executable, "-c", "import sys, time\nfrom peerimpact.build.processes import "
                                "hold_workers_lock\nhold_workers_lock(sys.argv[1])\nprint('held', flush=True)\n"
                                "time.sleep(120)", str(out)], stdout=subprocess.PIPE, text=True)
     try:

@@ -4,8 +4,8 @@ import math
 
 import pandas as pd
 
-from peerimpact.stats import change_over_time
-from peerimpact.tables import Table, fmt_mean_sd_range, fmt_norm, fmt_number, fmt_p, table1, table3, table4
+from peerimpact.analysis.stats import change_over_time
+from peerimpact.report.tables import Table, fmt_mean_sd_range, fmt_norm, fmt_number, fmt_p, table1, table3, table4
 
 LABELS = {("wemwbs", None): "Wellbeing scale", ("wemwbs", "total"): "Wellbeing",
           ("mbi", None): "Burnout", ("mbi", "ee"): "Exhaustion", ("mbi", "dp"): "Depersonalisation"}
@@ -91,7 +91,7 @@ def test_table1_escapes_text_from_the_data():
 
 def test_sample_summary_counts_and_leaves_out_what_is_missing():
     from peerimpact import load_study
-    from peerimpact.tables import sample_summary
+    from peerimpact.report.tables import sample_summary
 
     study = load_study()
     text = sample_summary(study.participants, study.contacts)

@@ -7,11 +7,10 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from conftest import write_bytes
 
 from peerimpact import load_questionnaire_file, load_study
 from peerimpact.cli import main
-
-from conftest import write_bytes
 
 T1 = [f"wemwbs_{i}_t1" for i in range(1, 15)]
 T2 = [f"wemwbs_{i}_T2" for i in range(1, 15)]
@@ -279,13 +278,13 @@ def test_every_command_names_the_study_with_study(example_copy, tmp_path, capsys
 
 
 def test_data_root_named_on_the_command_line_lets_a_study_use_files_outside_its_folder(example_copy, tmp_path):
-    from peerimpact.study import InvalidStudy
+    from peerimpact.ingest.study import InvalidStudy
 
     shared = tmp_path / "shared"
     shared.mkdir()
     (example_copy / "contacts.csv").rename(shared / "contacts.csv")
     yml = example_copy / "study.yml"
-    yml.write_text(yml.read_text().replace("contacts: contacts.csv", f"contacts: ../shared/contacts.csv"))
+    yml.write_text(yml.read_text().replace("contacts: contacts.csv", "contacts: ../shared/contacts.csv"))
     with pytest.raises(InvalidStudy) as refused:
         load_study(example_copy)
     [problem] = refused.value.problems.errors

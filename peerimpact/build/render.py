@@ -11,8 +11,8 @@ import nbformat
 from nbconvert import HTMLExporter
 from traitlets.config import Config
 
+from ..resources import templates_dir
 from .execute import RESET_TAG
-from .resources import templates_dir
 
 if TYPE_CHECKING:
     import weasyprint.document

@@ -6,47 +6,27 @@ cohort, format or report id is reported with the file and key it came from.
 
 from __future__ import annotations
 
-import copy
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
 
 import pandas as pd
-from pydantic import Field, field_validator
 
-from .config import AnalysisConfig, NormsConfig, _as_str_list, _Strict, parse_model
-from .extract import Extract, comparators
-from .problems import Problems
-from .resources import notebooks_dir
-from .study import Study
-from .synthesis import QualitativeConfig, SynthesisConfig
-from .text import plural
-from .validate import CODEBOOK_COLUMNS, EXCERPT_COLUMNS
+from ..config import AnalysisConfig, NormsConfig, QualitativeConfig, ReportDef, SynthesisConfig, parse_model
+from ..report.meta import AnalysisParams, InstrumentMeta, NormRow, ReportMeta, Scale
+from ..report.policies import POLICIES
+from .formats import FORMATS
+from .kinds import KINDS, Scope
+from ..ingest.study import Study
+from ..problems import Problems
+from ..report.extract import Extract, comparators
+from ..resources import notebooks_dir
+from ..schema import CODEBOOK_COLUMNS, EXCERPT_COLUMNS
 
 # Categorical columns whose levels come from the study's definition, not from its data:
 # they may be listed with a count of 0 in any report. Every other level must be the report's own.
 FIXED_LEVELS = {"contract_type", "timepoint", "instrument", "subscale", "mode"}
 
-Kind = Literal["study", "site", "cohort", "funder"]
-Format = Literal["html", "pdf"]
-KINDS: tuple[str, ...] = ("study", "site", "cohort", "funder")
-FORMATS: tuple[str, ...] = ("html", "pdf")
-
-
-class ReportDef(_Strict):
-    """``params/reports/<id>.yml``: one kind of report and the sections it is made of."""
-
-    id: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]*$")
-    kind: Kind
-    title: str
-    sections: list[str] = Field(min_length=1)
-    formats: list[Format] = ["html", "pdf"]
-    disclosure: str = "none"
-    sites: list[str] | None = None     # site reports: only these sites (default: every site)
-    cohorts: list[str] | None = None   # cohort reports: only these cohorts (default: every cohort)
-
-    _lists = field_validator("sites", "cohorts", mode="before")(_as_str_list)
 
 
 @dataclass
@@ -81,11 +61,30 @@ def load_report_defs(folder: Path, problems: Problems) -> list[tuple[ReportDef, 
         if report.id != path.stem:
             problems.add(path, None, "id", report.id, "params", f"id must match the file name {path.stem!r}")
             continue
+        if not _registered(report, path, problems):
+            continue
         defs.append((report, path))
-    defs.sort(key=lambda d: (KINDS.index(d[0].kind), d[0].id))  # the study report first, then sites, cohorts
+    order = list(KINDS)
+    defs.sort(key=lambda d: (order.index(d[0].kind), d[0].id))  # the study report first, then sites, cohorts
     if not defs and not problems.has_errors:
         problems.add(folder, None, None, None, "params", "no report definitions (*.yml) found")
     return defs
+
+
+def _registered(report: ReportDef, path: Path, problems: Problems) -> bool:
+    """A definition's kind, formats and disclosure policy must be registered ones."""
+    from ..config import key_line
+
+    checks = [(("kind",), report.kind, KINDS, "report kind"),
+              *((("formats", i), f, FORMATS, "output format") for i, f in enumerate(report.formats)),
+              (("disclosure",), report.disclosure, POLICIES, "disclosure policy")]
+    ok = True
+    for key, name, registry, what in checks:
+        if name not in registry:
+            problems.add(path, key_line(path, key), ".".join(map(str, key)), name, "params",
+                         f"unknown {what}; {what}s are {', '.join(registry)}")
+            ok = False
+    return ok
 
 
 def resolve_section(name: str, source: Path) -> Path | None:
@@ -95,25 +94,6 @@ def resolve_section(name: str, source: Path) -> Path | None:
     else:
         path = notebooks_dir() / f"{name}.ipynb"
     return path if path.is_file() else None
-
-
-def _scopes(report: ReportDef, study: Study, source: Path, problems: Problems) -> list[tuple[str | None, str]]:
-    if report.kind in ("study", "funder"):
-        return [(None, f"Whole study: {plural(len(study.sites), 'site')}")]
-    if report.kind == "site":
-        wanted = report.sites if report.sites is not None else study.sites
-        unknown = [s for s in wanted if s not in study.sites]
-        for i, s in enumerate(report.sites or []):
-            if s in unknown:
-                problems.add(source, None, f"sites.{i}", s, "params", f"unknown site; the study's sites are "
-                             f"{', '.join(study.sites)}")
-        return [(s, f"Site {s}") for s in wanted if s not in unknown]
-    cohorts = study.config.cohorts
-    wanted = report.cohorts if report.cohorts is not None else list(cohorts)
-    for i, c in enumerate(report.cohorts or []):
-        if c not in cohorts:
-            problems.add(source, None, f"cohorts.{i}", c, "params", "unknown cohort; cohorts are defined in study.yml")
-    return [(c, cohorts[c].label) for c in wanted if c in cohorts]
 
 
 MAX_ID = 100  # a report id names a folder; keep it well inside every file system's limit
@@ -143,23 +123,22 @@ def _claim(ids: dict[str, tuple[str, Path]], rid: str, label: str, source: Path,
     return True
 
 
-def load_norms(path: Path, problems: Problems) -> list[dict]:
+def load_norms(path: Path, problems: Problems) -> tuple[NormRow, ...]:
     """Norm rows (instrument, subscale, norm_mean, norm_sd, norm_source) from ``norms.yml``."""
     if not path.is_file():
-        return []
+        return ()
     norms = parse_model(NormsConfig, path, problems)
-    return [] if norms is None else norms.to_frame().to_dict("records")
+    return () if norms is None else tuple(NormRow(**row) for row in norms.to_frame().to_dict("records"))
 
 
-def load_analysis(params: Path, study: Study, problems: Problems) -> dict:
+def load_analysis(params: Path, study: Study, problems: Problems) -> AnalysisParams:
     """Analysis settings, norms, quote choices and joint-display propositions, checked against the study."""
-    analysis: dict = {"norms": load_norms(params / "norms.yml", problems), "qualitative": {}, "synthesis": {},
-                      "analysis": AnalysisConfig().model_dump()}
+    found: dict = {"norms": load_norms(params / "norms.yml", problems)}
     path = params / "analysis.yml"
     if path.is_file():
         settings = parse_model(AnalysisConfig, path, problems)
         if settings is not None:
-            analysis["analysis"] = settings.model_dump()
+            found["analysis"] = settings
     path = params / "qualitative.yml"
     if path.is_file():
         qual = parse_model(QualitativeConfig, path, problems)
@@ -168,14 +147,14 @@ def load_analysis(params: Path, study: Study, problems: Problems) -> dict:
             for theme in qual.pinned:
                 if theme not in themes:
                     problems.add(path, None, f"pinned.{theme}", theme, "params", "no such theme in the codebook")
-            analysis["qualitative"] = qual.model_dump()
+            found["qualitative"] = qual
     path = params / "synthesis.yml"
     if path.is_file():
         synth = parse_model(SynthesisConfig, path, problems)
         if synth is not None:
             _check_synthesis(synth, study, path, problems)
-            analysis["synthesis"] = synth.model_dump()
-    return analysis
+            found["synthesis"] = synth
+    return AnalysisParams(**found)
 
 
 def _check_synthesis(synth: SynthesisConfig, study: Study, path: Path, problems: Problems) -> None:
@@ -201,25 +180,11 @@ def _check_synthesis(synth: SynthesisConfig, study: Study, path: Path, problems:
                 problems.add(path, None, f"propositions.{i}.qualitative.codes", code, "params", "no such code")
 
 
-def scope_ids(study: Study, kind: str, scope: str | None) -> set[str]:
-    """Participant IDs a report of this kind and scope covers."""
-    people = study.participants
-    if kind == "site":
-        return set(people.loc[people["site"].astype(str) == scope, "participant_id"])
-    if kind == "cohort":
-        return set(study.cohort_ids(scope))
-    return set(people["participant_id"])
-
-
-def make_extract(study: Study, report: ReportDef, rid: str, scope: str | None, scope_label: str,
-                 analysis: dict | None = None) -> Extract:
+def make_extract(study: Study, report: ReportDef, rid: str, scope: Scope,
+                 params: AnalysisParams | None = None) -> Extract:
     """The rows of the study this report may show, plus study-wide comparators."""
-    people = study.participants
-    keep = scope_ids(study, report.kind, scope)
-    present = set(people.loc[people["participant_id"].isin(keep), "site"].astype(str))
-    sites = [s for s in study.sites if s in present] if report.kind == "cohort" else (
-        [scope] if report.kind == "site" else study.sites)
-
+    kind = KINDS[report.kind]
+    keep, sites = scope.participants, list(scope.sites)
     declared = set(study.config.categories) | FIXED_LEVELS
 
     def rows(frame: pd.DataFrame) -> pd.DataFrame:
@@ -235,36 +200,21 @@ def make_extract(study: Study, report: ReportDef, rid: str, scope: str | None, s
 
     codebook = study.codebook if study.codebook is not None else pd.DataFrame(columns=CODEBOOK_COLUMNS)
     excerpts = rows(study.excerpts if study.excerpts is not None else pd.DataFrame(columns=EXCERPT_COLUMNS))
-    meta = {
-        "report_id": rid, "kind": report.kind, "title": report.title, "scope": scope,
-        "scope_label": scope_label, "study_name": study.config.name,
-        "data_cut": study.config.data_cut.isoformat() if study.config.data_cut else None,
-        "sites": sites, "timepoints": study.timepoints, "services": dict(study.config.services),
-        "instruments": {
-            name: {"name": inst.name, "subscales": {s: sub.label for s, sub in inst.subscales.items()},
-                   "scales": {s: {"range": list(inst.score_range(s)), "higher": inst.direction(s)}
-                              for s in inst.subscales}}
-            for name, inst in study.instruments.items()
-        },
-        "disclosure": report.disclosure,
-        "comparisons": [list(c) for c in study.config.comparisons or []],
-        "holm": study.config.holm,
-        **_only_quotes_in(analysis or {}, set(excerpts["excerpt_id"])),
-    }
-    return Extract(meta=meta, participants=rows(people), scores=rows(study.scores),
+    meta = ReportMeta(
+        report_id=rid, kind=report.kind, title=report.title, scope=scope.key, scope_label=scope.label,
+        study_name=study.config.name,
+        data_cut=study.config.data_cut.isoformat() if study.config.data_cut else None,
+        sites=tuple(sites), timepoints=tuple(study.timepoints), services=dict(study.config.services),
+        instruments={name: InstrumentMeta(
+            name=inst.name, subscales={s: sub.label for s, sub in inst.subscales.items()},
+            scales={s: Scale(range=inst.score_range(s), higher=inst.direction(s)) for s in inst.subscales})
+            for name, inst in study.instruments.items()},
+        disclosure=report.disclosure, comparisons=tuple(tuple(c) for c in study.config.comparisons or []),
+        holm=study.config.holm, compares_with_study=kind.compares_with_study, compares_sites=kind.compares_sites,
+        params=(params or AnalysisParams()).showing_only(set(excerpts["excerpt_id"])))
+    return Extract(meta=meta, participants=rows(study.participants), scores=rows(study.scores),
                    service_use=rows(study.service_use), contacts=rows(study.contacts),
                    comparators=comparators(study.scores), codebook=codebook, excerpts=excerpts)
-
-
-def _only_quotes_in(analysis: dict, shown: set[str]) -> dict:
-    """Analysis params without pinned quotes the report may not show (their IDs name other sites' workers)."""
-    out = copy.deepcopy(analysis)
-    pinned = out.get("qualitative", {}).get("pinned", {})
-    for theme, ids in pinned.items():
-        pinned[theme] = [i for i in ids if i in shown]
-    for prop in out.get("synthesis", {}).get("propositions", []):
-        prop["qualitative"]["quotes"] = [i for i in prop["qualitative"]["quotes"] if i in shown]
-    return out
 
 
 def plan(study: Study, reports_dir: Path, *, params: Path | None = None, kinds: list[str] | None = None,
@@ -272,13 +222,13 @@ def plan(study: Study, reports_dir: Path, *, params: Path | None = None, kinds: 
          ) -> tuple[list[PlannedReport], Problems]:
     """Every report to build, in definition order, or the problems that prevent planning."""
     problems = Problems()
-    analysis = load_analysis(params, study, problems) if params else {}
+    analysis = load_analysis(params, study, problems) if params else AnalysisParams()
     for k in kinds or []:
         if k not in KINDS:
             problems.add("--reports", None, None, k, "option", f"unknown report kind; kinds are {', '.join(KINDS)}")
     for f in formats or []:
         if f not in FORMATS:
-            problems.add("--formats", None, None, f, "option", "unknown format; formats are html, pdf")
+            problems.add("--formats", None, None, f, "option", f"unknown format; formats are {', '.join(FORMATS)}")
     planned: list[PlannedReport] = []
     known: list[str] = []
     claimed: dict[str, tuple[str, Path]] = {}
@@ -290,22 +240,23 @@ def plan(study: Study, reports_dir: Path, *, params: Path | None = None, kinds: 
                 problems.add(source, None, f"sections.{i}", name, "params",
                              f"no notebook {name!r} (looked in {notebooks_dir()})")
             sections.append(path)
-        scopes = [(scope, label) for scope, label in _scopes(report, study, source, problems)
-                  if _claim(claimed, report_id(report, scope), f"{label} ({report.id}.yml)", source, problems)]
+        scopes = [scope for scope in KINDS[report.kind].scopes(report, study, source, problems)
+                  if _claim(claimed, report_id(report, scope.key), f"{scope.label} ({report.id}.yml)", source,
+                            problems)]
         if kinds and report.kind not in kinds:
             continue
-        for scope, label in scopes:
-            rid = report_id(report, scope)
-            if not scope_ids(study, report.kind, scope):
-                problems.add(source, None, None, scope, "empty-scope",
-                             f"{label} has no participants, so there is no {rid} report", "warning")
+        for scope in scopes:
+            rid = report_id(report, scope.key)
+            if not scope.participants:
+                problems.add(source, None, None, scope.key, "empty-scope",
+                             f"{scope.label} has no participants, so there is no {rid} report", "warning")
                 continue
             known.append(rid)
             if only and rid not in only:
                 continue  # no extract for a report that is not asked for
             chosen = [f for f in report.formats if not formats or f in formats]
-            extract = make_extract(study, report, rid, scope, label, analysis)
-            planned.append(PlannedReport(rid, report, scope, label, sections, chosen, extract, source))
+            extract = make_extract(study, report, rid, scope, analysis)
+            planned.append(PlannedReport(rid, report, scope.key, scope.label, sections, chosen, extract, source))
     for rid in only or []:
         if rid not in known:
             problems.add("--only", None, None, rid, "option",

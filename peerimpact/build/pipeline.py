@@ -34,20 +34,22 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-from . import __version__
+from ..ingest.readers import umask
+from ..ingest.study import load_study
+from ..problems import Problems
+from ..report.extract import digest, serialise, write_extract
+from ..resources import params_dir, templates_dir
+from ..text import plural
+from ..version import __version__
 from .execute import declared_parameters, execute_sections
-from .extract import digest, serialise, write_extract
-from .io import umask
-from .plan import KINDS, PlannedReport, plan
-from .problems import Problems
+from .kinds import KINDS
+from .plan import PlannedReport, plan
 from .processes import wait_for_workers, worker_init, workers_lock
-from .render import to_html, to_pdf
-from .resources import params_dir, templates_dir
-from .study import load_study
-from .text import plural
+from .formats import FORMATS
+from .render import to_html
 
 PARAMETERS = ("extract", "tables_dir")
-FILES = {"html": "report.html", "pdf": "report.pdf"}
+
 _PACKAGE = Path(__file__).resolve().parent
 
 
@@ -206,17 +208,11 @@ def run_job(job: Job) -> Outcome:
             return Outcome(job.id, "failed", seconds, execution.failure.format())
         t = time.perf_counter()
         html = to_html(execution.notebooks, {**job.title_block, "built_at": _now()})
-        seconds["html"] = round(time.perf_counter() - t, 3)
-        if "html" in job.formats:
-            (staging / FILES["html"]).write_text(html, encoding="utf-8")
-        if "pdf" in job.formats:
+        seconds["render"] = round(time.perf_counter() - t, 3)
+        for name in job.formats:
             t = time.perf_counter()
-            pages = to_pdf(html, staging / FILES["pdf"], base_url=staging)
-            seconds["pdf"] = round(time.perf_counter() - t, 3)
-            log.info("pdf: %d pages, filled %s", len(pages), " ".join(f"{p.fill:.0%}" for p in pages))
-            for number, page in enumerate(pages, start=1):
-                if page.overflow > 1:
-                    log.warning("pdf: page %d runs %.0f px past its right margin", number, page.overflow)
+            FORMATS[name].write(html, staging, log)
+            seconds[name] = round(time.perf_counter() - t, 3)
         seconds["total"] = round(time.perf_counter() - started, 3)
         log.info("built %s in %.1f s", job.id, seconds["total"])
         outcome = Outcome(job.id, "built", seconds, None, _now(), str(staging))
@@ -259,14 +255,15 @@ def _write_atomic(path: Path, text: str) -> None:
 def _is_current(entry: dict | None, key: str, out: Path, report: PlannedReport) -> bool:
     if not entry or entry.get("status") != "ok" or entry.get("cache_key") != key:
         return False
-    return all((out / report.id / FILES[f]).is_file() for f in report.formats)
+    return all((out / report.id / FORMATS[f].file).is_file() for f in report.formats)
 
 
 def _report_order(rid: str, entry: dict) -> tuple:
     """Study first, then sites, cohorts and funder reports; S2 before S10."""
     kind = entry.get("kind")
     natural = [(0, int(part), "") if part.isdigit() else (1, 0, part) for part in re.split(r"(\d+)", rid) if part]
-    return (KINDS.index(kind) if kind in KINDS else len(KINDS), natural)
+    order = list(KINDS)
+    return (order.index(kind) if kind in order else len(order), natural)
 
 
 def write_index(out: Path, manifest: dict) -> None:
@@ -275,7 +272,7 @@ def write_index(out: Path, manifest: dict) -> None:
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(templates_dir())), autoescape=True)
     rows = []
     for rid, entry in manifest.get("reports", {}).items():  # in report order (see _build)
-        files = [FILES[f] for f in entry.get("formats", []) if (out / rid / FILES[f]).is_file()]
+        files = [FORMATS[f].file for f in entry.get("formats", []) if (out / rid / FORMATS[f].file).is_file()]
         tables = [t.name for t in sorted((out / rid / "tables").glob("*.csv"))]
         rows.append({**entry, "id": rid, "files": files, "tables": tables, "has_previous": bool(files)})
     html = env.get_template("index.html.j2").render(
@@ -301,7 +298,7 @@ def prepare(study: str | Path | None, out: Path, params: str | Path | None, repo
             kinds: list[str] | None, only: list[str] | None, formats: list[str] | None,
             roots: list[str | Path] = ()) -> Prepared:
     """Load, validate and plan; hash every report's inputs. Nothing is executed or written."""
-    from .study import InvalidStudy
+    from ..ingest.study import InvalidStudy
 
     try:
         loaded = load_study(study, roots=roots)
@@ -475,7 +472,7 @@ def _build(prep: Prepared, out: Path, work: Path, jobs: int | None, force: bool,
 def _run_all(todo: list[Job], jobs: int, out: Path, echo: Callable[[str], None],
              record: Callable[[Outcome], None]) -> list[Outcome]:
     """Run the jobs, in worker processes when more than one may run at once; ``record`` each outcome
-    as it arrives. Workers and their kernels die with this process (see :mod:`peerimpact.processes`)."""
+    as it arrives. Workers and their kernels die with this process (see :mod:`peerimpact.build.processes`)."""
     from tqdm import tqdm
 
     outcomes = []

@@ -1,6 +1,6 @@
 """Readers: a user's file in, raw text cells with their physical line numbers out.
 
-Nothing here interprets values (that is :mod:`peerimpact.validate`); readers only make
+Nothing here interprets values (that is :mod:`peerimpact.ingest.cells`); readers only make
 CSV, XLSX and SPSS files look alike, so that every later problem can name the line
 the user sees in their editor or spreadsheet. Input files are opened read-only.
 """
@@ -20,9 +20,9 @@ from typing import Callable
 
 import pandas as pd
 
-from .limits import MB, current
-from .problems import Problems
-from .text import plural
+from ..limits import MB, current
+from ..problems import Problems
+from ..text import plural
 
 READABLE_SUFFIXES = (".csv", ".txt", ".xlsx", ".xlsm", ".sav", ".zsav")
 

@@ -8,13 +8,16 @@ from typing import Iterable
 
 import pandas as pd
 
-from . import io, validate
-from .config import StudyConfig, parse_model
-from .instruments import SCORE_COLUMNS, Instrument, load_instrument, score
-from .problems import Problems
-from .resources import params_dir
-from .text import plural
-from .validate import OutOfRange, Vocabulary
+from ..config import StudyConfig, parse_model
+from ..problems import Problems
+from ..resources import params_dir
+from ..schema import CONTACT_COLUMNS, SCORE_COLUMNS, SERVICE_USE_COLUMNS
+from ..text import plural
+from . import interviews, records
+from . import questionnaires as items
+from . import readers as io
+from .cells import OutOfRange, Vocabulary
+from .scoring import Instrument, load_instrument, score
 
 
 class InvalidStudy(Exception):
@@ -115,7 +118,7 @@ def confine(root: Path, name: str, roots: Iterable[Path] = ()) -> tuple[Path | N
 
 
 def _confined_files(yml: Path, config: StudyConfig, roots: Iterable[Path], problems: Problems) -> None:
-    from .config import key_line
+    from ..config import key_line
 
     files = config.files
     named = [(("participants",), files.participants),
@@ -170,7 +173,7 @@ def load_study(path: str | Path | None = None, *, out_of_range: OutOfRange = "er
     >>> sorted(study.scores["instrument"].unique())
     ['itp', 'mbi', 'mjs', 'wemwbs']
     """
-    from .resources import example_study_dir
+    from ..resources import example_study_dir
 
     yml = _study_yml(Path(path) if path is not None else example_study_dir())
     problems = Problems()
@@ -202,20 +205,20 @@ def load_study(path: str | Path | None = None, *, out_of_range: OutOfRange = "er
         return io.read_table(root / name, problems) if name else None
 
     raw = table(files.participants)
-    people = validate.participants(raw, vocab, problems) if raw else validate.empty_participants()
+    people = records.participants(raw, vocab, problems) if raw else records.empty_participants()
     for column in {c for cohort in config.cohorts.values() for c in cohort.where}:
         if column not in people.columns:
             problems.add(yml, None, "cohorts", column, "params", "cohort filters on a column the participants file lacks")
     ids = set(people["participant_id"])
-    parts = [validate.questionnaire_records(t, vocab, problems, out_of_range)
+    parts = [items.questionnaire_records(t, vocab, problems, out_of_range)
              for t in map(table, files.questionnaires) if t is not None]
-    questionnaires = validate.merge_questionnaires(parts, problems)
-    questionnaires = validate.attach_sites(questionnaires, people, problems)
+    questionnaires = items.merge_questionnaires(parts, problems)
+    questionnaires = items.attach_sites(questionnaires, people, problems)
     questionnaires = _in_timepoint_order(questionnaires, config.timepoints)
     raw = table(files.service_use)
-    services = validate.service_use(raw, vocab, problems, ids) if raw else pd.DataFrame(columns=validate.SERVICE_USE_COLUMNS)
+    services = records.service_use(raw, vocab, problems, ids) if raw else pd.DataFrame(columns=SERVICE_USE_COLUMNS)
     raw = table(files.contacts)
-    contacts = validate.contacts(raw, vocab, problems, ids) if raw else pd.DataFrame(columns=validate.CONTACT_COLUMNS)
+    contacts = records.contacts(raw, vocab, problems, ids) if raw else pd.DataFrame(columns=CONTACT_COLUMNS)
     codebook, excerpts = _qualitative(root, files, vocab, problems, ids)
     scores = score_all(questionnaires, loaded, config.timepoints)
     return Study(yml.parent, config, loaded, people, questionnaires.drop(columns=["_file", "_line"],
@@ -236,7 +239,7 @@ def _qualitative(root: Path, files, vocab: Vocabulary, problems: Problems, ids: 
         codebook = refi.read_qdc(root / files.codebook, problems)
     elif files.codebook and Path(files.codebook).suffix.lower() != ".qdpx":
         raw = io.read_table(root / files.codebook, problems)
-        codebook = validate.codebook(raw, vocab, problems) if raw else None
+        codebook = interviews.codebook(raw, vocab, problems) if raw else None
     if files.excerpts is None:
         return codebook, None
     codes = set(codebook["code_id"]) if codebook is not None else set()
@@ -244,7 +247,7 @@ def _qualitative(root: Path, files, vocab: Vocabulary, problems: Problems, ids: 
         raw = refi.as_table(project_excerpts, f"{root / files.excerpts}!project.qde")
     else:
         raw = io.read_table(root / files.excerpts, problems)
-    return codebook, validate.excerpts(raw, vocab, problems, codes, ids) if raw else None
+    return codebook, interviews.excerpts(raw, vocab, problems, codes, ids) if raw else None
 
 
 def _in_timepoint_order(frame: pd.DataFrame, timepoints: list[str]) -> pd.DataFrame:
@@ -299,8 +302,8 @@ def load_questionnaire_file(path: str | Path, *, instruments: Iterable[str] | No
         raise InvalidStudy(problems)
     vocab = Vocabulary(instruments=insts, not_checked=frozenset(known) - set(names), **vocab_args)
     raw = io.read_table(path, problems)
-    records = validate.questionnaire_records(raw, vocab, problems, out_of_range) if raw else pd.DataFrame()
-    records = validate.merge_questionnaires([records], problems)
+    records = items.questionnaire_records(raw, vocab, problems, out_of_range) if raw else pd.DataFrame()
+    records = items.merge_questionnaires([records], problems)
     records = _in_timepoint_order(records, vocab.timepoints)
     scores = score_all(records, insts, vocab.timepoints)
     return records.drop(columns=["_file", "_line"], errors="ignore"), scores, problems

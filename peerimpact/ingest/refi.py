@@ -19,18 +19,21 @@ import zipfile
 import zlib
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
+from typing import TYPE_CHECKING
 from xml.parsers import expat
 
 import pandas as pd
 
-from .io import check_archive, read_member
-from .problems import Problems
-from .text import plural
+from ..problems import Problems
+from ..schema import CODEBOOK_COLUMNS, EXCERPT_COLUMNS
+from ..text import plural
+from .readers import check_archive, read_member
+
+if TYPE_CHECKING:
+    from .readers import RawTable
 
 PROJECT_NS = "urn:QDA-XML:project:1.0"
 CODEBOOK_NS = "urn:QDA-XML:codebook:1.0"
-CODEBOOK_COLUMNS = ["code_id", "code", "theme", "description"]
-EXCERPT_COLUMNS = ["excerpt_id", "participant_id", "timepoint", "codes", "text"]
 SOURCE_NAME = re.compile(r"^(?P<participant>.+)-(?P<timepoint>T\d+)$", re.IGNORECASE)
 
 
@@ -68,7 +71,7 @@ class UnsafeXML(ValueError):
 def parse_xml(data: bytes, depth: int | None = None) -> Node:
     """Parse XML into :class:`Node` trees with line numbers; DTDs and entities are refused,
     and so is nesting deeper than ``depth`` elements (default: the limits' depth)."""
-    from .limits import current
+    from ..limits import current
 
     depth = current().depth if depth is None else depth
     parser = expat.ParserCreate(namespace_separator="}")
@@ -172,7 +175,7 @@ def _variables(node: Node, names: dict[str, str]) -> dict[str, str]:
 def read_qdc(path: str | Path, problems: Problems) -> pd.DataFrame:
     """A ``.qdc`` codebook → ``code_id, code, theme, description``."""
     path = Path(path)
-    from .limits import MB, current
+    from ..limits import MB, current
 
     try:
         if not path.is_file():
@@ -216,7 +219,7 @@ def read_qdpx(path: str | Path, problems: Problems) -> tuple[pd.DataFrame, pd.Da
 
 
 def _read_project(archive: zipfile.ZipFile, path: Path, problems: Problems) -> tuple[pd.DataFrame, pd.DataFrame]:
-    from .limits import MB, current
+    from ..limits import MB, current
 
     empty = (pd.DataFrame(columns=CODEBOOK_COLUMNS), pd.DataFrame(columns=EXCERPT_COLUMNS + ["_line"]))
     where = f"{path}!project.qde"
@@ -293,7 +296,7 @@ def _read_project(archive: zipfile.ZipFile, path: Path, problems: Problems) -> t
 
 def as_table(frame: pd.DataFrame, source: str) -> "RawTable":
     """Excerpts read from a project, as a raw table whose line numbers point into project.qde."""
-    from .io import RawTable
+    from .readers import RawTable
 
     rows = [[None if pd.isna(v) else str(v) for v in rec] for rec in frame[EXCERPT_COLUMNS].itertuples(index=False)]
     return RawTable(Path(source), list(EXCERPT_COLUMNS), rows, frame["_line"].astype(int).tolist())

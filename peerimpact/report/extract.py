@@ -17,14 +17,18 @@ from typing import Any
 
 import pandas as pd
 
+from ..config import QualitativeConfig, SynthesisConfig
+from .meta import ReportMeta
+
 FRAMES = ("participants", "scores", "service_use", "contacts", "comparators", "codebook", "excerpts")
 
 
 @dataclass
 class Extract:
-    """What one report may show: ``meta`` (report, scope, study vocabulary, analysis params) and its frames."""
+    """What one report may show: its typed ``meta`` (report, scope, study vocabulary, analysis params)
+    and its frames."""
 
-    meta: dict[str, Any]
+    meta: ReportMeta
     participants: pd.DataFrame
     scores: pd.DataFrame
     service_use: pd.DataFrame
@@ -35,67 +39,60 @@ class Extract:
 
     @property
     def title(self) -> str:
-        return self.meta["title"]
+        return self.meta.title
 
     @property
     def scope_label(self) -> str:
-        return self.meta["scope_label"]
+        return self.meta.scope_label
 
     @property
     def timepoints(self) -> list[str]:
-        return self.meta["timepoints"]
+        return list(self.meta.timepoints)
 
     @property
     def comparisons(self) -> list[tuple[str, str]]:
-        return [tuple(c) for c in self.meta.get("comparisons", [])]
+        return [tuple(c) for c in self.meta.comparisons]
 
     @property
     def holm(self) -> bool:
         """Whether Table 4 adds Holm-adjusted p values."""
-        return bool(self.meta.get("holm", False))
+        return self.meta.holm
 
     @property
     def norms(self) -> pd.DataFrame:
-        return pd.DataFrame(self.meta.get("norms", []),
+        return pd.DataFrame([n.model_dump() for n in self.meta.params.norms],
                             columns=["instrument", "subscale", "norm_mean", "norm_sd", "norm_source"])
 
     @property
     def labels(self) -> dict[tuple[str, str | None], str]:
         """Display names: ``(instrument, None)`` → instrument, ``(instrument, subscale)`` → subscale."""
         out: dict[tuple[str, str | None], str] = {}
-        for inst, info in self.meta["instruments"].items():
-            out[(inst, None)] = info["name"]
-            out.update({(inst, sub): label for sub, label in info["subscales"].items()})
+        for inst, info in self.meta.instruments.items():
+            out[(inst, None)] = info.name
+            out.update({(inst, sub): label for sub, label in info.subscales.items()})
         return out
 
     @property
     def scales(self) -> pd.DataFrame:
         """Each subscale's possible range and what a higher score means, in the study's order:
         ``instrument, subscale, range_min, range_max, higher``."""
-        rows = [{"instrument": inst, "subscale": sub, "range_min": scale["range"][0],
-                 "range_max": scale["range"][1], "higher": scale["higher"]}
-                for inst, info in self.meta["instruments"].items()
-                for sub, scale in info.get("scales", {}).items()]
+        rows = [{"instrument": inst, "subscale": sub, "range_min": scale.range[0], "range_max": scale.range[1],
+                 "higher": scale.higher}
+                for inst, info in self.meta.instruments.items() for sub, scale in info.scales.items()]
         return pd.DataFrame(rows, columns=["instrument", "subscale", "range_min", "range_max", "higher"])
 
     @property
     def min_pairs(self) -> int:
         """Fewest complete pairs Table 4 tests (``params/analysis.yml``)."""
-        from .config import AnalysisConfig
-
-        return AnalysisConfig.model_validate(self.meta.get("analysis") or {}).min_pairs
+        return self.meta.params.analysis.min_pairs
 
     @property
-    def synthesis(self):
-        from .synthesis import SynthesisConfig
-
-        return SynthesisConfig.model_validate(self.meta.get("synthesis") or {"propositions": []})
+    def synthesis(self) -> SynthesisConfig:
+        return self.meta.params.synthesis
 
     @property
-    def qualitative(self):
-        from .synthesis import QualitativeConfig
-
-        return QualitativeConfig.model_validate(self.meta.get("qualitative") or {})
+    def qualitative(self) -> QualitativeConfig:
+        return self.meta.params.qualitative
 
     def frames(self) -> dict[str, pd.DataFrame]:
         return {name: getattr(self, name) for name in FRAMES}
@@ -137,13 +134,16 @@ def _csv(frame: pd.DataFrame) -> str:
 
 
 def serialise(extract: Extract) -> dict[str, bytes]:
-    """File name → content; the same extract always gives the same bytes."""
-    meta = dict(extract.meta)
-    meta["columns"] = {name: {col: _kind(frame[col]) for col in frame.columns}
-                       for name, frame in extract.frames().items()}
+    """File name → content; the same extract always gives the same bytes.
+
+    ``meta.json`` is the report's :class:`ReportMeta`; ``columns.json`` the type of every
+    column, so that categories keep their levels and their order.
+    """
+    columns = {name: {col: _kind(frame[col]) for col in frame.columns} for name, frame in extract.frames().items()}
     files = {f"{name}.csv": _csv(frame).encode("utf-8") for name, frame in extract.frames().items()}
     # Key order is kept: it is the order of services, instruments and subscales in the tables.
-    files["meta.json"] = json.dumps(meta, indent=2, default=str).encode("utf-8")
+    files["meta.json"] = extract.meta.model_dump_json(indent=2).encode("utf-8")
+    files["columns.json"] = json.dumps(columns, indent=2).encode("utf-8")
     return files
 
 
@@ -183,9 +183,10 @@ def _restore(frame: pd.DataFrame, columns: dict[str, dict[str, Any]]) -> pd.Data
 def read_extract(folder: str | Path) -> Extract:
     """Read an extract written by :func:`write_extract`, with its column types."""
     folder = Path(folder)
-    meta = json.loads((folder / "meta.json").read_text(encoding="utf-8"))
+    meta = ReportMeta.model_validate_json((folder / "meta.json").read_text(encoding="utf-8"))
+    columns = json.loads((folder / "columns.json").read_text(encoding="utf-8"))
     frames = {}
     for name in FRAMES:
         frame = pd.read_csv(folder / f"{name}.csv", dtype=str, keep_default_na=False, na_values=[""])
-        frames[name] = _restore(frame, meta["columns"][name])
+        frames[name] = _restore(frame, columns[name])
     return Extract(meta=meta, **frames)

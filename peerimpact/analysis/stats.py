@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats as scipy_stats
 
-from .text import plural
+from ..text import plural
 
 DESCRIBE_COLUMNS = ["variable", "level", "n", "count", "percent", "mean", "sd", "min", "max"]
 

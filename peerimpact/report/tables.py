@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from .stats import contact_summary, describe
-from .text import plural
+from ..analysis.stats import contact_summary, describe
+from ..text import plural
 
 DASH = "–"
 
@@ -267,7 +267,7 @@ def table3(summary: pd.DataFrame, labels: dict[tuple[str, str | None], str], tim
            scales: pd.DataFrame | None = None) -> Table:
     """Table 3: n and mean (SD) min–max of every outcome at every timepoint, beside its norm.
 
-    ``summary`` comes from :func:`peerimpact.stats.compare_to_norms`; ``scales`` (as
+    ``summary`` comes from :func:`peerimpact.analysis.stats.compare_to_norms`; ``scales`` (as
     ``Extract.scales``) adds each subscale's possible range and what a higher score means,
     under its name and as ``range_min, range_max, higher`` in the data.
     """

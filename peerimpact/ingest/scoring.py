@@ -8,14 +8,10 @@ from typing import Iterable
 import numpy as np
 import pandas as pd
 
-from .config import Instrument, parse_model
-from .problems import Problems
-from .resources import params_dir
-
-SCORE_COLUMNS = [
-    "participant_id", "site", "timepoint", "instrument", "subscale",
-    "score", "items_answered", "items_missing", "prorated",
-]
+from ..config import Instrument, parse_model
+from ..problems import Problems
+from ..resources import params_dir
+from ..schema import SCORE_COLUMNS
 
 
 def instrument_path(name: str, search: Iterable[Path] = ()) -> Path | None:
@@ -34,7 +30,7 @@ def load_instrument(name_or_path: str | Path, *, search: Iterable[Path] = (),
     Raises ``ValueError`` listing every problem when the definition is invalid; pass
     ``problems`` to collect them instead (the return value is then ``None`` on failure).
     """
-    from .config import INSTRUMENT_NAME
+    from ..config import INSTRUMENT_NAME
 
     collect = problems if problems is not None else Problems()
     path = Path(name_or_path)

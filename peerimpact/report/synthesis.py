@@ -6,57 +6,12 @@ the display follows the data; evidence that is missing or not estimable says so.
 
 from __future__ import annotations
 
-from typing import Literal
-
 import pandas as pd
-from pydantic import Field, model_validator
 
-from .config import _Strict
-from .qualitative import codings, quote_label
+from ..analysis.qualitative import codings, quote_label
+from ..config import QualEvidence, QuantEvidence, SynthesisConfig
+from ..text import plural
 from .tables import DASH, Table, fmt_norm, fmt_number, fmt_p
-from .text import plural
-
-
-class QuantEvidence(_Strict):
-    """One outcome: its paired change for a ``comparison`` (``T1-T2``), or its standing against the norm."""
-
-    instrument: str
-    subscale: str
-    comparison: str | None = None
-    norm: bool = False
-
-    @model_validator(mode="after")
-    def _one(self) -> "QuantEvidence":
-        if (self.comparison is None) == (not self.norm):
-            raise ValueError("give either comparison (e.g. T1-T2) or norm: true")
-        return self
-
-
-class QualEvidence(_Strict):
-    themes: list[str] = []
-    codes: list[str] = []
-    quotes: list[str] = []
-
-
-class Proposition(_Strict):
-    id: str = Field(pattern=r"^[a-z0-9_]+$")
-    text: str
-    fit: Literal["confirmation", "expansion", "discordance"]
-    quantitative: list[QuantEvidence] = []
-    qualitative: QualEvidence = QualEvidence()
-
-
-class SynthesisConfig(_Strict):
-    """``params/synthesis.yml``: the propositions of the joint display."""
-
-    propositions: list[Proposition]
-
-
-class QualitativeConfig(_Strict):
-    """``params/qualitative.yml``: quotes the team chose per theme, and how many to show."""
-
-    quotes_per_theme: int = Field(3, ge=0)
-    pinned: dict[str, list[str]] = {}
 
 
 def _num(value: float, digits: int = 2) -> str:
@@ -127,8 +82,8 @@ def joint_display(config: SynthesisConfig, change: pd.DataFrame, outcomes: pd.Da
                   codebook: pd.DataFrame, labels: dict, *, min_n: int = 2) -> Table:
     """Table 5: each proposition beside its quantitative and qualitative evidence and their fit.
 
-    ``change`` is the Table 4 frame (:func:`peerimpact.stats.change_over_time`) and
-    ``outcomes`` the Table 3 frame (:func:`peerimpact.stats.compare_to_norms`). The fit
+    ``change`` is the Table 4 frame (:func:`peerimpact.analysis.stats.change_over_time`) and
+    ``outcomes`` the Table 3 frame (:func:`peerimpact.analysis.stats.compare_to_norms`). The fit
     the study team judged is shown only where this report holds every piece of the
     quantitative evidence and some of the qualitative; otherwise the cell says so. A
     comparison with a norm counts as evidence when every timepoint has ``min_n`` peer

@@ -1,0 +1,1 @@
+"""Statistics and qualitative counts: tidy frames in, tidy frames out."""

@@ -1,0 +1,1 @@
+"""Reports built: kinds and scopes, plan, execute, render, publish."""

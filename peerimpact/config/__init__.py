@@ -1,0 +1,27 @@
+"""Typed models of the YAML files a study and its analysis are described by.
+
+Every problem in a YAML file is reported with the file, the line and the key path, all at
+once, before any data are read (:func:`parse_model`).
+"""
+
+from .analysis import (
+                       AnalysisConfig,
+                       Norm,
+                       NormsConfig,
+                       NormSource,
+                       Proposition,
+                       QualEvidence,
+                       QualitativeConfig,
+                       QuantEvidence,
+                       SynthesisConfig,
+)
+from .instruments import INSTRUMENT_NAME, Instrument, MissingRule, Subscale
+from .reports import ReportDef
+from .study import DEFAULT_MISSING_CODES, Cohort, StudyConfig, StudyFiles
+from .yaml import key_line, parse_model, read_yaml
+
+__all__ = [
+    "AnalysisConfig", "Cohort", "DEFAULT_MISSING_CODES", "INSTRUMENT_NAME", "Instrument", "MissingRule", "Norm",
+    "NormSource", "NormsConfig", "Proposition", "QualEvidence", "QualitativeConfig", "QuantEvidence", "ReportDef",
+    "StudyConfig", "StudyFiles", "Subscale", "SynthesisConfig", "key_line", "parse_model", "read_yaml",
+]

@@ -1,0 +1,94 @@
+"""``params/instruments/<name>.yml``: an instrument's items, range, subscales and missing-item rule."""
+
+from __future__ import annotations
+
+import re
+from typing import Literal
+
+from pydantic import Field, field_validator, model_validator
+
+from .yaml import _as_str_list, _Strict
+
+# An instrument is named, never located: its definition is <params>/instruments/<name>.yml.
+INSTRUMENT_NAME = re.compile(r"[a-z][a-z0-9_]*")
+
+
+class MissingRule(_Strict):
+    """How many items of a subscale may be missing, and whether the score is then prorated."""
+
+    max_missing: int = Field(1, ge=0)
+    prorate: bool = True
+
+
+class Subscale(_Strict):
+    label: str
+    items: list[str]
+    method: Literal["sum", "mean"]
+    higher: str | None = None  # what a higher score means, if not the instrument's ``higher``
+    reverse: list[str] = []
+    max_missing: int | None = Field(None, ge=0)
+    prorate: bool | None = None
+
+    _lists = field_validator("items", "reverse", mode="before")(_as_str_list)
+
+    @model_validator(mode="after")
+    def _reverse_within_items(self) -> "Subscale":
+        stray = [i for i in self.reverse if i not in self.items]
+        if stray:
+            raise ValueError(f"reverse-keyed items {stray} are not items of this subscale")
+        return self
+
+
+class Instrument(_Strict):
+    """An instrument's items, response range and subscales (see ``params/instruments``)."""
+
+    id: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    name: str
+    min: int
+    max: int
+    items: list[str]
+    subscales: dict[str, Subscale]
+    missing: MissingRule = MissingRule()
+    higher: str | None = None  # what a higher score means: "better wellbeing"
+    layout_confirmed: bool = True
+    note: str | None = None
+    source: str | None = None
+
+    _lists = field_validator("items", mode="before")(_as_str_list)
+
+    @model_validator(mode="after")
+    def _check(self) -> "Instrument":
+        if self.min >= self.max:
+            raise ValueError("min must be below max")
+        for name, sub in self.subscales.items():
+            unknown = [i for i in sub.items if i not in self.items]
+            if unknown:
+                raise ValueError(f"subscale {name!r} names items that are not listed: {unknown}")
+        return self
+
+    def column(self, item: str) -> str:
+        """Column name of an item in the canonical questionnaire frame."""
+        return f"{self.id}_{item}"
+
+    @property
+    def columns(self) -> list[str]:
+        return [self.column(i) for i in self.items]
+
+    def score_range(self, subscale: str) -> tuple[float, float]:
+        """Lowest and highest possible score of a subscale: item range × item count for sums."""
+        sub = self.subscales[subscale]
+        count = len(sub.items) if sub.method == "sum" else 1
+        return float(self.min * count), float(self.max * count)
+
+    def direction(self, subscale: str) -> str | None:
+        """What a higher score of a subscale means (``"more exhausted"``), if the definition says."""
+        return self.subscales[subscale].higher or self.higher
+
+    def rule_for(self, subscale: str) -> MissingRule:
+        sub = self.subscales[subscale]
+        return MissingRule(
+            max_missing=self.missing.max_missing if sub.max_missing is None else sub.max_missing,
+            prorate=self.missing.prorate if sub.prorate is None else sub.prorate,
+        )
+
+

@@ -1,0 +1,26 @@
+"""``params/reports/<id>.yml``: a kind of report and the sections it is made of.
+
+Kinds, formats and disclosure policies are names checked against their registries when
+reports are planned, so a report definition can name one a plugin registers.
+"""
+
+from __future__ import annotations
+
+from pydantic import Field, field_validator
+
+from .yaml import _as_str_list, _Strict
+
+
+class ReportDef(_Strict):
+    """``params/reports/<id>.yml``: one kind of report and the sections it is made of."""
+
+    id: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]*$")
+    kind: str              # a registered report kind (peerimpact.build.kinds)
+    title: str
+    sections: list[str] = Field(min_length=1)
+    formats: list[str] = ["html", "pdf"]   # registered output formats (peerimpact.build.formats)
+    disclosure: str = "none"               # a registered disclosure policy (peerimpact.report.policies)
+    sites: list[str] | None = None     # site reports: only these sites (default: every site)
+    cohorts: list[str] | None = None   # cohort reports: only these cohorts (default: every cohort)
+
+    _lists = field_validator("sites", "cohorts", mode="before")(_as_str_list)

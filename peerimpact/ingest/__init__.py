@@ -1,0 +1,1 @@
+"""Reading a study: files in, validated frames and scores out (load → validate → score)."""

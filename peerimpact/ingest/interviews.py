@@ -1,0 +1,70 @@
+"""Coded interviews: the codebook and its excerpts → canonical frames."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from ..problems import Problems
+from ..schema import CODEBOOK_COLUMNS, EXCERPT_COLUMNS, ID
+from .cells import Vocabulary, _Cells, _check_participant
+from .readers import RawTable
+
+
+def codebook(table: RawTable, vocab: Vocabulary, problems: Problems) -> pd.DataFrame:
+    """Codebook: one row per code with its theme; themes keep the order they first appear in."""
+    cells = _Cells(table, vocab, problems)
+    if not cells.require("code_id", "code", "theme"):
+        return pd.DataFrame(columns=CODEBOOK_COLUMNS)
+    rows, seen = [], {}
+    for row, line in zip(table.rows, table.lines):
+        code_id = cells.ident(row, line, "code_id")
+        values = {"code": cells.text(row, "code"), "theme": cells.text(row, "theme"),
+                  "description": cells.text(row, "description") or ""}
+        for name in ("code", "theme"):
+            if not values[name]:
+                cells.add(line, cells.header(name), cells.raw(row, name), "empty", f"{name} is empty")
+        if code_id is None or not values["code"] or not values["theme"]:
+            continue
+        if code_id in seen:
+            cells.add(line, cells.header("code_id"), code_id, "duplicate-code", f"code listed twice (first at line "
+                      f"{seen[code_id]})")
+            continue
+        seen[code_id] = line
+        rows.append({"code_id": code_id, **values})
+    return pd.DataFrame(rows, columns=CODEBOOK_COLUMNS)
+
+
+def excerpts(table: RawTable, vocab: Vocabulary, problems: Problems, codes: set[str],
+             ids: set[str] | None) -> pd.DataFrame:
+    """Coded excerpts: ``codes`` holds one or more code ids separated by ``;``."""
+    cells = _Cells(table, vocab, problems)
+    if not cells.require(*EXCERPT_COLUMNS):
+        return pd.DataFrame(columns=EXCERPT_COLUMNS)
+    rows, seen = [], {}
+    for row, line in zip(table.rows, table.lines):
+        excerpt_id = cells.ident(row, line, "excerpt_id")
+        pid = cells.ident(row, line)
+        tp = cells.timepoint(row, line)
+        raw_codes = cells.raw(row, "codes") or ""
+        listed = [c.strip() for c in raw_codes.split(";") if c.strip()]
+        for code in listed:
+            if code not in codes:
+                cells.add(line, cells.header("codes"), code, "unknown-code", "code is not in the codebook")
+        if not listed:
+            cells.add(line, cells.header("codes"), raw_codes, "no-code", "excerpt has no code")
+        text = cells.raw(row, "text")
+        if text is None or not text.strip():
+            cells.add(line, cells.header("text"), text, "empty-text", "excerpt text is empty")
+        known = _check_participant(cells, pid, line, ids)
+        if excerpt_id in seen:
+            cells.add(line, cells.header("excerpt_id"), excerpt_id, "duplicate-excerpt",
+                      f"excerpt id used twice (first at line {seen[excerpt_id]})")
+            continue
+        if excerpt_id is None or not known or tp is None or not listed or not (text or "").strip():
+            continue
+        if any(code not in codes for code in listed):
+            continue
+        seen[excerpt_id] = line
+        rows.append({"excerpt_id": excerpt_id, ID: pid, "timepoint": tp, "codes": ";".join(dict.fromkeys(listed)),
+                     "text": text.strip()})
+    return pd.DataFrame(rows, columns=EXCERPT_COLUMNS)

@@ -1,0 +1,254 @@
+"""Questionnaire files (long or wide) → one record per participant and timepoint, item by item."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from ..config import Instrument
+from ..problems import Problems
+from ..schema import ID
+from .cells import OutOfRange, Vocabulary, _Cells, _dedupe
+from .readers import RawTable
+
+
+@dataclass
+class _ItemColumn:
+    index: int
+    header: str
+    instrument: Instrument
+    item: str
+    timepoint: str | None  # set in the wide layout
+
+    @property
+    def name(self) -> str:
+        return self.instrument.column(self.item)
+
+
+def _item_columns(cells: _Cells, instruments: dict[str, Instrument], not_checked: frozenset[str] = frozenset()
+                  ) -> tuple[list[_ItemColumn], str | None]:
+    """Find item columns and the layout (``long``/``wide``) from the header alone.
+
+    Columns of instruments in ``not_checked`` (known, but left out of this check) are
+    skipped without a warning."""
+    lookup = {(inst.id, item.casefold()): (inst, item) for inst in instruments.values() for item in inst.items}
+    tps = cells._timepoints
+    found: list[_ItemColumn] = []
+    wide = long = 0
+    ignored: list[tuple[str, str]] = []
+    for i, header in enumerate(cells.table.columns):
+        key = header.strip().casefold()
+        if not key or key in (ID, "site", "timepoint"):
+            continue
+        parts = key.split("_")
+        hit = None
+        if len(parts) >= 3 and parts[-1] in tps:
+            match = lookup.get((parts[0], "_".join(parts[1:-1])))
+            if match:
+                hit = _ItemColumn(i, header, match[0], match[1], tps[parts[-1]])
+                wide += 1
+        if hit is None and len(parts) >= 2:
+            match = lookup.get((parts[0], "_".join(parts[1:])))
+            if match:
+                hit = _ItemColumn(i, header, match[0], match[1], None)
+                long += 1
+        if hit:
+            found.append(hit)
+        elif parts[0] in not_checked:
+            continue
+        elif parts[0] in instruments:
+            ignored.append((header, f"not an item of {parts[0]} at a known timepoint; column ignored"))
+        else:
+            ignored.append((header, "column not recognised; ignored"))
+    for header, message in ignored:
+        cells.add(1, header, None, "unknown-column", message, "warning")
+    present: dict[tuple[str, str | None], set[str]] = {}
+    for col in found:
+        present.setdefault((col.instrument.id, col.timepoint), set()).add(col.item)
+    for (inst_id, tp), seen in present.items():
+        absent = [i for i in instruments[inst_id].items if i not in seen]
+        if absent:
+            where = f" at {tp}" if tp else ""
+            cells.add(1, None, None, "items-absent",
+                      f"{inst_id}{where}: no column for {'item' if len(absent) == 1 else 'items'} {', '.join(absent)}; "
+                      "scored as missing", "warning")
+    if wide and long:
+        cells.add(1, None, None, "mixed-layout",
+                  "header mixes long (instrument_item) and wide (instrument_item_timepoint) item columns")
+        return [], None
+    return found, ("wide" if wide else "long" if long else None)
+
+
+Finding = tuple[float, tuple[str, str, str] | None]  # value, and (rule, message, severity) of a problem
+
+
+def _classify(raw: str | None, inst: Instrument, vocab: Vocabulary, out_of_range: OutOfRange) -> Finding:
+    """An item's raw cell → its value (NaN when missing or invalid) and the problem it makes, if any."""
+    if vocab.is_missing(raw):
+        if raw and not raw.strip():
+            return math.nan, ("blank-cell", "cell holds only spaces; read as missing", "warning")
+        return math.nan, None
+    text = str(raw).strip()
+    expected = f"{inst.id} items take whole numbers {inst.min} to {inst.max}"
+    try:
+        value = float(text)
+    except ValueError:
+        return math.nan, ("not-a-number", expected, "error")
+    if not value.is_integer():
+        return math.nan, ("not-whole", expected, "error")
+    if not inst.min <= value <= inst.max:
+        if out_of_range == "missing":
+            return math.nan, ("out-of-range", f"outside {inst.id}'s range {inst.min} to {inst.max}; scored as "
+                              "missing", "warning")
+        return math.nan, ("out-of-range", f"outside {inst.id}'s range {inst.min} to {inst.max}", "error")
+    return value, None
+
+
+def _item_values(cells: _Cells, items: list["_ItemColumn"], out_of_range: OutOfRange) -> np.ndarray:
+    """Every item cell of a table as a float (rows × items), problems recorded cell by cell.
+
+    A questionnaire column holds a handful of distinct strings ("1" … "5", "", "NA"), so each
+    is classified once and looked up after: a large file costs a lookup per cell, not a parse.
+    """
+    rows, lines = cells.table.rows, cells.table.lines
+    values = np.full((len(rows), len(items)), np.nan)
+    for j, col in enumerate(items):
+        column = [row[col.index] for row in rows]
+        found = {raw: _classify(raw, col.instrument, cells.vocab, out_of_range) for raw in set(column)}
+        values[:, j] = [found[raw][0] for raw in column]
+        flagged = {raw for raw, (_, problem) in found.items() if problem}
+        if flagged:
+            for raw, line in zip(column, lines):
+                if raw in flagged:
+                    rule, message, severity = found[raw][1]
+                    cells.add(line, col.header, raw, rule, message, severity)  # type: ignore[arg-type]
+    return values
+
+
+def questionnaire_records(table: RawTable, vocab: Vocabulary, problems: Problems,
+                          out_of_range: OutOfRange = "error") -> pd.DataFrame:
+    """One questionnaire file (long or wide layout) → one row per participant and timepoint.
+
+    Columns: ``participant_id, site, timepoint, <instrument>_<item>…, _file, _line``.
+    A timepoint whose items are all missing is no record at all.
+    """
+    cells = _Cells(table, vocab, problems)
+    items, layout = _item_columns(cells, vocab.instruments, vocab.not_checked)
+    ok = cells.require(ID)
+    if layout == "long" or (layout is None and "timepoint" in cells.column):
+        ok = cells.require("timepoint") and ok
+    if layout is None:
+        names = ", ".join(sorted(vocab.instruments)) or "none configured"
+        cells.add(1, None, None, "no-items",
+                  f"no item columns found: expected instrument_item (long) or instrument_item_timepoint "
+                  f"(wide) columns of {names}")
+        ok = False
+    if not ok:
+        return pd.DataFrame()
+    has_site = "site" in cells.column
+    values = _item_values(cells, items, out_of_range)
+    # Which item columns make up the record of each timepoint: all of them in the long layout.
+    groups: dict[str | None, list[int]] = {}
+    for j, col in enumerate(items):
+        groups.setdefault(col.timepoint, []).append(j)
+    names = {tp: [items[j].name for j in idx] for tp, idx in groups.items()}
+    answered = {tp: ~np.isnan(values[:, idx]).all(axis=1) for tp, idx in groups.items()}
+    records: list[tuple[tuple, int, list, str | None, int, list]] = []  # key, row, tp group, site, line, raw
+    for r, (row, line) in enumerate(zip(table.rows, table.lines)):
+        pid = cells.ident(row, line)
+        site = cells.site(row, line) if has_site else None
+        tp_of_row = cells.timepoint(row, line) if layout == "long" else None
+        if pid is None or (has_site and site is None):
+            continue
+        for group, idx in groups.items():
+            tp = tp_of_row if layout == "long" else group
+            if tp is None or not answered[group][r]:
+                continue
+            records.append(((pid, tp), r, group, site, line, row))
+    counts: dict[tuple, int] = {}
+    for rec in records:
+        counts[rec[0]] = counts.get(rec[0], 0) + 1
+
+    def as_dict(r: int, group: str | None, site: str | None) -> dict:
+        return {**dict(zip(names[group], values[r, groups[group]].tolist())), "site": site}
+
+    repeated = [(key, as_dict(r, g, site), line, raw) for key, r, g, site, line, raw in records if counts[key] > 1]
+    kept_repeats = _dedupe(cells, repeated, lambda k: f"participant {k[0]} at {k[1]}")
+    parts = []
+    for group in groups:
+        mine = [rec for rec in records if rec[2] == group and (counts[rec[0]] == 1 or rec[0] in kept_repeats)]
+        seen: set[tuple] = set()
+        mine = [rec for rec in mine if not (rec[0] in seen or seen.add(rec[0]))]  # first of identical repeats
+        if not mine:
+            continue
+        part = pd.DataFrame(values[[rec[1] for rec in mine]][:, groups[group]], columns=names[group])
+        part.insert(0, "timepoint", [rec[0][1] for rec in mine])
+        part.insert(0, ID, [rec[0][0] for rec in mine])
+        part["site"] = [rec[3] for rec in mine]
+        part["_file"] = str(table.path)
+        part["_line"] = [rec[4] for rec in mine]
+        parts.append(part)
+    return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
+
+
+def merge_questionnaires(parts: list[pd.DataFrame], problems: Problems) -> pd.DataFrame:
+    """Combine per-file records; the same item given twice with different values is an error."""
+    parts = [p for p in parts if not p.empty]
+    if not parts:
+        return pd.DataFrame(columns=[ID, "site", "timepoint"])
+    if len(parts) == 1:  # one file: its records are already one per participant and timepoint
+        frame = parts[0]
+        item_cols = [c for c in frame.columns if c not in (ID, "site", "timepoint") and not c.startswith("_")]
+        return frame[[ID, "site", "timepoint", *sorted(item_cols, key=_item_sort_key), "_file", "_line"]]
+    merged: dict[tuple, dict] = {}
+    for part in parts:
+        for rec in part.to_dict("records"):
+            key = (rec[ID], rec["timepoint"])
+            if key not in merged:
+                merged[key] = rec
+                continue
+            base = merged[key]
+            for col, value in rec.items():
+                if col.startswith("_") or col in (ID, "timepoint"):
+                    continue
+                old = base.get(col)
+                if old is None or (isinstance(old, float) and math.isnan(old)):
+                    base[col] = value
+                elif not (isinstance(value, float) and math.isnan(value)) and value != old:
+                    problems.add(rec["_file"], rec["_line"], col, value, "duplicate-conflict",
+                                 f"participant {key[0]} at {key[1]}: differs from {base['_file']} "
+                                 f"line {base['_line']} (value {old!r})")
+    frame = pd.DataFrame(list(merged.values()))
+    item_cols = [c for c in frame.columns if c not in (ID, "site", "timepoint") and not c.startswith("_")]
+    return frame[[ID, "site", "timepoint", *sorted(item_cols, key=_item_sort_key), "_file", "_line"]]
+
+
+def _item_sort_key(column: str) -> tuple:
+    inst, _, item = column.partition("_")
+    return (inst, int(item) if item.isdigit() else math.inf, item)
+
+
+def attach_sites(questionnaires: pd.DataFrame, participants: pd.DataFrame, problems: Problems) -> pd.DataFrame:
+    """Site comes from the participants file; a questionnaire naming another site is an error."""
+    if questionnaires.empty:
+        return questionnaires
+    known = dict(zip(participants[ID], participants["site"]))
+    keep = []
+    for i, rec in questionnaires.iterrows():
+        pid = rec[ID]
+        if pid not in known:
+            problems.add(rec["_file"], rec["_line"], ID, pid, "unknown-participant",
+                         "participant is not in the participants file")
+            continue
+        site = rec.get("site")
+        if isinstance(site, str) and site != known[pid]:
+            problems.add(rec["_file"], rec["_line"], "site", site, "site-conflict",
+                         f"participants file puts {pid} at site {known[pid]}")
+            continue
+        keep.append(i)
+    out = questionnaires.loc[keep].copy()
+    out["site"] = out[ID].map(known)
+    return out

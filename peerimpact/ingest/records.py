@@ -1,0 +1,115 @@
+"""The participants file, service use and the contact log → canonical frames."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from ..problems import Problems
+from ..schema import CONTACT_COLUMNS, CONTACT_MODES, CONTRACT_TYPES, ID, SERVICE_USE_COLUMNS
+from .cells import Vocabulary, _Cells, _check_participant, _dedupe
+from .readers import RawTable
+
+# Participant columns with a known meaning; any other column is kept as text (e.g. for cohorts).
+PARTICIPANT_NUMBERS = {
+    "age": (16, 100),
+    "months_in_post": (0, 600),
+    "contracted_hours": (0, 80),
+    "sick_days": (0, 366),
+}
+PARTICIPANT_CATEGORIES = [
+    "gender", "sexual_orientation", "ethnicity", "highest_education_level", "marital_status", "religion",
+]
+PARTICIPANT_FLAGS = ["english_first_language", "child_under_18_in_household"]
+
+
+def participants(table: RawTable, vocab: Vocabulary, problems: Problems) -> pd.DataFrame:
+    """Participants file → one row per peer worker; known columns typed, others kept as text."""
+    cells = _Cells(table, vocab, problems)
+    if not cells.require(ID, "site"):
+        return empty_participants()
+    known = {ID, "site", "contract_type", *PARTICIPANT_NUMBERS, *PARTICIPANT_CATEGORIES, *PARTICIPANT_FLAGS}
+    extra = [c for c in cells.column if c not in known]
+    records = []
+    for row, line in zip(table.rows, table.lines):
+        pid, site = cells.ident(row, line), cells.site(row, line)
+        values: dict = {"site": site}
+        for name in PARTICIPANT_CATEGORIES + extra:
+            if name in vocab.categories:
+                values[name] = cells.level(row, line, name, vocab.categories[name])
+            else:
+                values[name] = cells.text(row, name)
+        for name in PARTICIPANT_FLAGS:
+            values[name] = cells.flag(row, line, name)
+        values["contract_type"] = cells.choice(row, line, "contract_type", CONTRACT_TYPES)
+        for name, bounds in PARTICIPANT_NUMBERS.items():
+            values[name] = cells.number(row, line, name, bounds)
+        if pid is not None and site is not None:
+            records.append(((pid,), values, line, row))
+    kept = _dedupe(cells, records, lambda k: f"participant {k[0]}")
+    frame = pd.DataFrame([{ID: k[0], **v} for k, (v, _) in kept.items()])
+    if frame.empty:
+        return empty_participants()
+    levels = {**{c: list(codes.values()) for c, codes in vocab.categories.items()}, "contract_type": CONTRACT_TYPES}
+    for name in PARTICIPANT_CATEGORIES + [c for c in extra if c in vocab.categories] + ["contract_type"]:
+        if name in levels:
+            frame[name] = pd.Categorical(frame[name], categories=levels[name])
+        else:
+            frame[name] = frame[name].astype("category")
+    for name in PARTICIPANT_FLAGS:
+        frame[name] = frame[name].astype("boolean")
+    for name in PARTICIPANT_NUMBERS:
+        frame[name] = frame[name].astype(float)
+    frame["site"] = pd.Categorical(frame["site"], categories=vocab.sites) if vocab.sites else frame["site"]
+    return frame.sort_values(ID, kind="stable").reset_index(drop=True)
+
+
+def empty_participants() -> pd.DataFrame:
+    return pd.DataFrame(columns=[ID, "site"])
+
+
+def service_use(table: RawTable, vocab: Vocabulary, problems: Problems, ids: set[str] | None) -> pd.DataFrame:
+    """Service use (one row per participant, timepoint and service) with ``contact`` yes/no."""
+    cells = _Cells(table, vocab, problems)
+    if not cells.require(*SERVICE_USE_COLUMNS):
+        return pd.DataFrame(columns=SERVICE_USE_COLUMNS)
+    names = {**{k: k for k in vocab.services}, **{label.casefold(): k for k, label in vocab.services.items()}}
+    records = []
+    for row, line in zip(table.rows, table.lines):
+        pid = cells.ident(row, line)
+        tp = cells.timepoint(row, line)
+        raw_service = cells.raw(row, "service")
+        service = names.get((raw_service or "").strip().casefold()) if names else (raw_service or "").strip()
+        if not service:
+            cells.add(line, cells.header("service"), raw_service, "unknown-service",
+                      "unknown service; the study's services are listed in study.yml")
+        contact = cells.flag(row, line, "contact")
+        if _check_participant(cells, pid, line, ids) and tp and service:
+            records.append(((pid, tp, service), {"contact": contact}, line, row))
+    kept = _dedupe(cells, records, lambda k: f"participant {k[0]} at {k[1]}, service {k[2]}")
+    frame = pd.DataFrame([{ID: k[0], "timepoint": k[1], "service": k[2], **v} for k, (v, _) in kept.items()],
+                         columns=SERVICE_USE_COLUMNS)
+    frame["contact"] = frame["contact"].astype("boolean")
+    return frame
+
+
+def contacts(table: RawTable, vocab: Vocabulary, problems: Problems, ids: set[str] | None) -> pd.DataFrame:
+    """The contact log: one row per contact between a peer worker and a person supported."""
+    cells = _Cells(table, vocab, problems)
+    if not cells.require(*CONTACT_COLUMNS):
+        return pd.DataFrame(columns=CONTACT_COLUMNS)
+    rows = []
+    for row, line in zip(table.rows, table.lines):
+        pid = cells.ident(row, line)
+        person = cells.ident(row, line, "person_id")
+        date = cells.date(row, line, "date")
+        mode = cells.choice(row, line, "mode", CONTACT_MODES)
+        minutes = cells.number(row, line, "duration_minutes", (0, 24 * 60))
+        completed = cells.flag(row, line, "completed")
+        if _check_participant(cells, pid, line, ids) and person is not None:
+            rows.append([pid, person, date, mode, minutes, completed])
+    frame = pd.DataFrame(rows, columns=CONTACT_COLUMNS)
+    frame["date"] = pd.to_datetime(frame["date"])
+    frame["mode"] = pd.Categorical(frame["mode"], categories=CONTACT_MODES)
+    frame["completed"] = frame["completed"].astype("boolean")
+    frame["duration_minutes"] = frame["duration_minutes"].astype(float)
+    return frame

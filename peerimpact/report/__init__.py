@@ -1,0 +1,1 @@
+"""What a report shows: tables, figures and quotes as blocks, the extract a report is given."""

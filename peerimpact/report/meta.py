@@ -1,0 +1,76 @@
+"""What a report is, as frozen typed objects: written to an extract's ``meta.json`` and read back as
+the same objects, so that a section reads ``data.meta.sites``, never a raw key."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict
+
+from ..config import AnalysisConfig, QualitativeConfig, SynthesisConfig
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Scale(_Frozen):
+    """A subscale's possible range and what a higher score means."""
+
+    range: tuple[float, float]
+    higher: str | None = None
+
+
+class InstrumentMeta(_Frozen):
+    """An instrument's display name, its subscales' labels (in order) and their scales."""
+
+    name: str
+    subscales: dict[str, str]
+    scales: dict[str, Scale] = {}
+
+
+class NormRow(_Frozen):
+    instrument: str
+    subscale: str
+    norm_mean: float | None = None
+    norm_sd: float | None = None
+    norm_source: str | None = None
+
+
+class AnalysisParams(_Frozen):
+    """The analysis settings every report of a study shares (``params/``), as one typed object."""
+
+    analysis: AnalysisConfig = AnalysisConfig()
+    norms: tuple[NormRow, ...] = ()
+    qualitative: QualitativeConfig = QualitativeConfig()
+    synthesis: SynthesisConfig = SynthesisConfig(propositions=[])
+
+    def showing_only(self, excerpt_ids: set[str]) -> "AnalysisParams":
+        """These params without pinned quotes outside ``excerpt_ids`` (their IDs name other sites' workers)."""
+        pinned = {theme: [i for i in ids if i in excerpt_ids] for theme, ids in self.qualitative.pinned.items()}
+        propositions = [p.model_copy(update={"qualitative": p.qualitative.model_copy(
+            update={"quotes": [q for q in p.qualitative.quotes if q in excerpt_ids]})})
+            for p in self.synthesis.propositions]
+        return self.model_copy(update={
+            "qualitative": self.qualitative.model_copy(update={"pinned": pinned}),
+            "synthesis": self.synthesis.model_copy(update={"propositions": propositions})})
+
+
+class ReportMeta(_Frozen):
+    """One report: what it is, what it covers, the study's vocabulary and what its kind can do."""
+
+    report_id: str
+    kind: str
+    title: str
+    scope: str | None
+    scope_label: str
+    study_name: str
+    data_cut: str | None = None
+    sites: tuple[str, ...]
+    timepoints: tuple[str, ...]
+    services: dict[str, str] = {}
+    instruments: dict[str, InstrumentMeta] = {}
+    disclosure: str = "none"
+    comparisons: tuple[tuple[str, str], ...] = ()
+    holm: bool = False
+    compares_with_study: bool = False   # the report sets its figures beside the whole study's
+    compares_sites: bool = False        # the report shows figures site by site
+    params: AnalysisParams = AnalysisParams()
