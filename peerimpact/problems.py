@@ -60,13 +60,15 @@ class Problems:
     def add(
         self,
         file: str | os.PathLike[str],
-        line: int | None,
-        column: str | None,
-        value: object,
+        *,
+        line: int | None = None,
+        column: str | None = None,
+        value: object = None,
         rule: str,
         message: str,
         severity: Severity = "error",
     ) -> None:
+        """Record a problem of ``file``; everything after the file is named, so no two are swapped."""
         raw = None if value is None else str(value)
         self._items.append(Problem(display_path(file), line, column, raw, rule, message, severity))
 

@@ -63,8 +63,8 @@ def _each_site(report: ReportDef, study: Study, source: Path, problems: Problems
     wanted = report.sites if report.sites is not None else study.sites
     for i, site in enumerate(report.sites or []):
         if site not in study.sites:
-            problems.add(source, None, f"sites.{i}", site, "params",
-                         f"unknown site; the study's sites are {', '.join(study.sites)}")
+            problems.add(source, column=f"sites.{i}", value=site, rule="params",
+                         message=f"unknown site; the study's sites are {', '.join(study.sites)}")
     people = study.participants
     return [Scope(site, f"Site {site}", frozenset(people.loc[people["site"].astype(str) == site, "participant_id"]),
                   (site,))
@@ -76,8 +76,8 @@ def _each_cohort(report: ReportDef, study: Study, source: Path, problems: Proble
     wanted = report.cohorts if report.cohorts is not None else list(cohorts)
     for i, cohort in enumerate(report.cohorts or []):
         if cohort not in cohorts:
-            problems.add(source, None, f"cohorts.{i}", cohort, "params",
-                         "unknown cohort; cohorts are defined in study.yml")
+            problems.add(source, column=f"cohorts.{i}", value=cohort, rule="params",
+                         message="unknown cohort; cohorts are defined in study.yml")
     people = study.participants
     scopes = []
     for cohort in (c for c in wanted if c in cohorts):

@@ -313,15 +313,15 @@ def prepare(study: str | Path | None, out: Path, params: str | Path | None, repo
         try:
             declared = declared_parameters(section)
         except Exception as exc:  # not a notebook nbformat can read
-            problems.add(section, None, None, None, "notebook", f"cannot read notebook: {exc}")
+            problems.add(section, rule="notebook", message=f"cannot read notebook: {exc}")
             continue
         if declared is None:
-            problems.add(section, None, None, None, "notebook", "no cell tagged 'parameters'")
+            problems.add(section, rule="notebook", message="no cell tagged 'parameters'")
             continue
         for name in PARAMETERS:
             if name not in declared:
-                problems.add(section, None, "parameters", name, "notebook",
-                             f"the notebook's parameters cell does not declare {name!r}")
+                problems.add(section, column="parameters", value=name, rule="notebook",
+                             message=f"the notebook's parameters cell does not declare {name!r}")
     if problems.has_errors:
         return Prepared(loaded.config, [], {}, problems)
     templates, package = _tree_digest(templates_dir(), "*"), _tree_digest(_PACKAGE, "*.py") + __version__
@@ -371,7 +371,8 @@ def build(study: str | Path | None = None, *, out: str | Path = "reports", work:
     work = Path(work) if work is not None else default_work_dir(out)
     if work.resolve().is_relative_to(out.resolve()):
         problems = Problems()
-        problems.add(work, None, None, None, "option", f"the work folder holds row-level data and must not be "
+        problems.add(work, rule="option",
+                     message=f"the work folder holds row-level data and must not be "
                      f"inside the folder of shared reports ({out})")
         return BuildResult([], problems, out, work)
     prep = prepare(study, out, params, reports_dir, kinds, only, formats, roots)
@@ -381,12 +382,14 @@ def build(study: str | Path | None = None, *, out: str | Path = "reports", work:
     with _build_lock(out) as locked:
         if not locked:
             problems = Problems()
-            problems.add(out, None, None, None, "busy", "another build is writing to this folder; try again when "
+            problems.add(out, rule="busy",
+                         message="another build is writing to this folder; try again when "
                          "it has finished")
             return BuildResult([], problems, out, work)
         if not wait_for_workers(out):
             problems = Problems()
-            problems.add(out, None, None, None, "busy", "processes of an earlier build still hold this folder; "
+            problems.add(out, rule="busy",
+                         message="processes of an earlier build still hold this folder; "
                          "try again when they have ended")
             return BuildResult([], problems, out, work)
         shutil.rmtree(out / ".staging", ignore_errors=True)  # left by a build that was killed

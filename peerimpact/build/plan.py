@@ -59,7 +59,8 @@ def load_report_defs(folder: Path, problems: Problems) -> list[tuple[ReportDef, 
         if report is None:
             continue
         if report.id != path.stem:
-            problems.add(path, None, "id", report.id, "params", f"id must match the file name {path.stem!r}")
+            problems.add(path, column="id", value=report.id, rule="params",
+                         message=f"id must match the file name {path.stem!r}")
             continue
         if not _registered(report, path, problems):
             continue
@@ -67,7 +68,7 @@ def load_report_defs(folder: Path, problems: Problems) -> list[tuple[ReportDef, 
     order = list(KINDS)
     defs.sort(key=lambda d: (order.index(d[0].kind), d[0].id))  # the study report first, then sites, cohorts
     if not defs and not problems.has_errors:
-        problems.add(folder, None, None, None, "params", "no report definitions (*.yml) found")
+        problems.add(folder, rule="params", message="no report definitions (*.yml) found")
     return defs
 
 
@@ -81,8 +82,8 @@ def _registered(report: ReportDef, path: Path, problems: Problems) -> bool:
     ok = True
     for key, name, registry, what in checks:
         if name not in registry:
-            problems.add(path, key_line(path, key), ".".join(map(str, key)), name, "params",
-                         f"unknown {what}; {what}s are {', '.join(registry)}")
+            problems.add(path, line=key_line(path, key), column=".".join(map(str, key)), value=name, rule="params",
+                         message=f"unknown {what}; {what}s are {', '.join(registry)}")
             ok = False
     return ok
 
@@ -110,13 +111,14 @@ def report_id(report: ReportDef, scope: str | None) -> str:
 def _claim(ids: dict[str, tuple[str, Path]], rid: str, label: str, source: Path, problems: Problems) -> bool:
     """Record a report id; an id too long, or taken by another report (ignoring case), is a problem."""
     if len(rid) > MAX_ID:
-        problems.add(source, None, None, rid, "report-id", f"{label}: the report id is longer than {MAX_ID} "
+        problems.add(source, value=rid, rule="report-id",
+                     message=f"{label}: the report id is longer than {MAX_ID} "
                      "characters; use a shorter code")
         return False
     other = ids.get(rid.casefold())
     if other is not None:
-        problems.add(source, None, None, rid, "report-id",
-                     f"{other[0]} and {label} would both be report {rid!r} (ids keep only letters, digits, "
+        problems.add(source, value=rid, rule="report-id",
+                     message=f"{other[0]} and {label} would both be report {rid!r} (ids keep only letters, digits, "
                      "'_' and '-', and ignore case): give one of them a code that differs in a letter or digit")
         return False
     ids[rid.casefold()] = (label, source)
@@ -146,7 +148,8 @@ def load_analysis(params: Path, study: Study, problems: Problems) -> AnalysisPar
             themes = set(study.codebook["theme"]) if study.codebook is not None else set(qual.pinned)
             for theme in qual.pinned:
                 if theme not in themes:
-                    problems.add(path, None, f"pinned.{theme}", theme, "params", "no such theme in the codebook")
+                    problems.add(path, column=f"pinned.{theme}", value=theme, rule="params",
+                                 message="no such theme in the codebook")
             found["qualitative"] = qual
     path = params / "synthesis.yml"
     if path.is_file():
@@ -165,19 +168,21 @@ def _check_synthesis(synth: SynthesisConfig, study: Study, path: Path, problems:
             key = f"propositions.{i}.quantitative.{j}"
             inst = study.instruments.get(ev.instrument)
             if inst is None or ev.subscale not in inst.subscales:
-                problems.add(path, None, key, f"{ev.instrument}/{ev.subscale}", "params",
-                             "no such instrument and subscale in the study")
+                problems.add(path, column=key, value=f"{ev.instrument}/{ev.subscale}", rule="params",
+                             message="no such instrument and subscale in the study")
             if ev.comparison and ev.comparison not in comparisons:
-                problems.add(path, None, f"{key}.comparison", ev.comparison, "params",
-                             f"not one of the study's comparisons ({', '.join(sorted(comparisons))})")
+                problems.add(path, column=f"{key}.comparison", value=ev.comparison, rule="params",
+                             message=f"not one of the study's comparisons ({', '.join(sorted(comparisons))})")
         if codebook is None:
             continue
         for theme in prop.qualitative.themes:
             if theme not in set(codebook["theme"]):
-                problems.add(path, None, f"propositions.{i}.qualitative.themes", theme, "params", "no such theme")
+                problems.add(path, column=f"propositions.{i}.qualitative.themes", value=theme, rule="params",
+                             message="no such theme")
         for code in prop.qualitative.codes:
             if code not in set(codebook["code_id"]):
-                problems.add(path, None, f"propositions.{i}.qualitative.codes", code, "params", "no such code")
+                problems.add(path, column=f"propositions.{i}.qualitative.codes", value=code, rule="params",
+                             message="no such code")
 
 
 def make_extract(study: Study, report: ReportDef, rid: str, scope: Scope,
@@ -225,10 +230,12 @@ def plan(study: Study, reports_dir: Path, *, params: Path | None = None, kinds: 
     analysis = load_analysis(params, study, problems) if params else AnalysisParams()
     for k in kinds or []:
         if k not in KINDS:
-            problems.add("--reports", None, None, k, "option", f"unknown report kind; kinds are {', '.join(KINDS)}")
+            problems.add("--reports", value=k, rule="option",
+                         message=f"unknown report kind; kinds are {', '.join(KINDS)}")
     for f in formats or []:
         if f not in FORMATS:
-            problems.add("--formats", None, None, f, "option", f"unknown format; formats are {', '.join(FORMATS)}")
+            problems.add("--formats", value=f, rule="option",
+                         message=f"unknown format; formats are {', '.join(FORMATS)}")
     planned: list[PlannedReport] = []
     known: list[str] = []
     claimed: dict[str, tuple[str, Path]] = {}
@@ -237,8 +244,8 @@ def plan(study: Study, reports_dir: Path, *, params: Path | None = None, kinds: 
         for i, name in enumerate(report.sections):
             path = resolve_section(name, source)
             if path is None:
-                problems.add(source, None, f"sections.{i}", name, "params",
-                             f"no notebook {name!r} (looked in {notebooks_dir()})")
+                problems.add(source, column=f"sections.{i}", value=name, rule="params",
+                             message=f"no notebook {name!r} (looked in {notebooks_dir()})")
             sections.append(path)
         scopes = [scope for scope in KINDS[report.kind].scopes(report, study, source, problems)
                   if _claim(claimed, report_id(report, scope.key), f"{scope.label} ({report.id}.yml)", source,
@@ -248,8 +255,9 @@ def plan(study: Study, reports_dir: Path, *, params: Path | None = None, kinds: 
         for scope in scopes:
             rid = report_id(report, scope.key)
             if not scope.participants:
-                problems.add(source, None, None, scope.key, "empty-scope",
-                             f"{scope.label} has no participants, so there is no {rid} report", "warning")
+                problems.add(source, value=scope.key, rule="empty-scope",
+                             message=f"{scope.label} has no participants, so there is no {rid} report",
+                             severity="warning")
                 continue
             known.append(rid)
             if only and rid not in only:
@@ -259,7 +267,7 @@ def plan(study: Study, reports_dir: Path, *, params: Path | None = None, kinds: 
             planned.append(PlannedReport(rid, report, scope.key, scope.label, sections, chosen, extract, source))
     for rid in only or []:
         if rid not in known:
-            problems.add("--only", None, None, rid, "option",
-                         f"no such report; planned: {', '.join(sorted(known)) or 'none'}")
+            problems.add("--only", value=rid, rule="option",
+                         message=f"no such report; planned: {', '.join(sorted(known)) or 'none'}")
     return planned, problems
 

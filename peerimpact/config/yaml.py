@@ -87,34 +87,35 @@ def read_yaml(path: Path, problems: Problems) -> tuple[Any, yaml.Node | None]:
     limits = current()
     try:
         if path.stat().st_size > limits.yaml_mb * MB:
-            problems.add(path, None, None, None, "too-large", f"file is larger than {limits.yaml_mb} MB; "
+            problems.add(path, rule="too-large",
+                         message=f"file is larger than {limits.yaml_mb} MB; "
                          "a settings file is a few kilobytes")
             return None, None
         text = path.read_text(encoding="utf-8-sig")
     except (OSError, UnicodeDecodeError, ValueError) as exc:
-        problems.add(path, None, None, None, "unreadable", f"cannot read file: {exc}")
+        problems.add(path, rule="unreadable", message=f"cannot read file: {exc}")
         return None, None
     loader = _Loader(text)
     try:
         node = loader.get_single_node()
         if node is None:
-            problems.add(path, 1, None, None, "empty-file", "file is empty: expected keys and values")
+            problems.add(path, line=1, rule="empty-file", message="file is empty: expected keys and values")
             return None, None
         _check_size(node, limits)
         data = loader.construct_document(node)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark is not None else None
-        problems.add(path, line, None, None, "yaml-syntax", f"not valid YAML: {getattr(exc, 'problem', exc)}")
+        problems.add(path, line=line, rule="yaml-syntax", message=f"not valid YAML: {getattr(exc, 'problem', exc)}")
         return None, None
     except RecursionError:
-        problems.add(path, None, None, None, "too-large", f"nested more than {limits.depth} levels deep")
+        problems.add(path, rule="too-large", message=f"nested more than {limits.depth} levels deep")
         return None, None
     except ValueError as exc:  # an explicitly tagged value that cannot be, e.g. !!timestamp 2021-02-30
         if isinstance(exc, YamlTooLarge):
-            problems.add(path, None, None, None, "too-large", str(exc))
+            problems.add(path, rule="too-large", message=str(exc))
         else:
-            problems.add(path, None, None, None, "yaml-value", f"not a valid value: {exc}")
+            problems.add(path, rule="yaml-value", message=f"not a valid value: {exc}")
         return None, None
     finally:
         loader.dispose()
@@ -150,7 +151,7 @@ def parse_model(model: type[M], path: Path, problems: Problems) -> M | None:
     if node is None:
         return None
     if not isinstance(data, dict):
-        problems.add(path, 1, None, None, "params", "expected a mapping of keys to values at the top level")
+        problems.add(path, line=1, rule="params", message="expected a mapping of keys to values at the top level")
         return None
     try:
         return model.model_validate(data)
@@ -166,7 +167,7 @@ def parse_model(model: type[M], path: Path, problems: Problems) -> M | None:
                 message = "unknown key"
             elif err["type"] == "missing":
                 message = "required key is missing"
-            problems.add(path, _line_of(node, loc), key, value, "params", message)
+            problems.add(path, line=_line_of(node, loc), column=key, value=value, rule="params", message=message)
         return None
 
 

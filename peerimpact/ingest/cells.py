@@ -71,7 +71,8 @@ class _Cells:
 
     def add(self, line: int | None, column: str | None, value: object, rule: str, message: str,
             severity: Literal["error", "warning"] = "error") -> None:
-        self.problems.add(self.table.path, line, column, value, rule, message, severity)
+        self.problems.add(self.table.path, line=line, column=column, value=value, rule=rule, message=message,
+                          severity=severity)
 
     def require(self, *names: str) -> bool:
         missing = [n for n in names if n not in self.column]

@@ -218,8 +218,8 @@ def merge_questionnaires(parts: list[pd.DataFrame], problems: Problems) -> pd.Da
                 if old is None or (isinstance(old, float) and math.isnan(old)):
                     base[col] = value
                 elif not (isinstance(value, float) and math.isnan(value)) and value != old:
-                    problems.add(rec["_file"], rec["_line"], col, value, "duplicate-conflict",
-                                 f"participant {key[0]} at {key[1]}: differs from {base['_file']} "
+                    problems.add(rec["_file"], line=rec["_line"], column=col, value=value, rule="duplicate-conflict",
+                                 message=f"participant {key[0]} at {key[1]}: differs from {base['_file']} "
                                  f"line {base['_line']} (value {old!r})")
     frame = pd.DataFrame(list(merged.values()))
     item_cols = [c for c in frame.columns if c not in (ID, "site", "timepoint") and not c.startswith("_")]
@@ -240,13 +240,13 @@ def attach_sites(questionnaires: pd.DataFrame, participants: pd.DataFrame, probl
     for i, rec in questionnaires.iterrows():
         pid = rec[ID]
         if pid not in known:
-            problems.add(rec["_file"], rec["_line"], ID, pid, "unknown-participant",
-                         "participant is not in the participants file")
+            problems.add(rec["_file"], line=rec["_line"], column=ID, value=pid, rule="unknown-participant",
+                         message="participant is not in the participants file")
             continue
         site = rec.get("site")
         if isinstance(site, str) and site != known[pid]:
-            problems.add(rec["_file"], rec["_line"], "site", site, "site-conflict",
-                         f"participants file puts {pid} at site {known[pid]}")
+            problems.add(rec["_file"], line=rec["_line"], column="site", value=site, rule="site-conflict",
+                         message=f"participants file puts {pid} at site {known[pid]}")
             continue
         keep.append(i)
     out = questionnaires.loc[keep].copy()

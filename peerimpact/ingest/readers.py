@@ -47,12 +47,13 @@ def read_table(path: str | Path, problems: Problems, *, sheet: str | None = None
     path = Path(path)
     limits = current()
     if not path.is_file():
-        problems.add(path, None, None, None, "file-missing",
-                     "not a regular file (a folder, FIFO or device)" if path.exists() else "file not found")
+        problems.add(path, rule="file-missing",
+                     message="not a regular file (a folder, FIFO or device)" if path.exists() else "file not found")
         return None
     size = path.stat().st_size
     if size > limits.table_mb * MB:
-        problems.add(path, None, None, None, "too-large", f"file is {size / MB:,.0f} MB; the limit is "
+        problems.add(path, rule="too-large",
+                     message=f"file is {size / MB:,.0f} MB; the limit is "
                      f"{limits.table_mb:,} MB (raise it with PEERIMPACT_MAX_FILE_MB)")
         return None
     suffix = path.suffix.lower()
@@ -64,13 +65,13 @@ def read_table(path: str | Path, problems: Problems, *, sheet: str | None = None
         else:
             table = read_csv(path, problems)
     except TooLarge as exc:
-        problems.add(path, exc.line, None, None, "too-large", str(exc))
+        problems.add(path, line=exc.line, rule="too-large", message=str(exc))
         return None
     except MemoryError:
-        problems.add(path, None, None, None, "too-large", "file is too large to read in this machine's memory")
+        problems.add(path, rule="too-large", message="file is too large to read in this machine's memory")
         return None
     except Exception as exc:  # a corrupt file must not end in a traceback
-        problems.add(path, None, None, None, "unreadable", f"cannot read file: {type(exc).__name__}: {exc}")
+        problems.add(path, rule="unreadable", message=f"cannot read file: {type(exc).__name__}: {exc}")
         return None
     return table if table is None or _unique_columns(table, problems) else None
 
@@ -97,8 +98,8 @@ def _unique_columns(table: RawTable, problems: Problems) -> bool:
         if not key:
             continue
         if key in seen:
-            problems.add(table.path, 1, name, name, "duplicate-column",
-                         f"column {name!r} repeats column {seen[key]!r} (headers are compared ignoring case); "
+            problems.add(table.path, line=1, column=name, value=name, rule="duplicate-column",
+                         message=f"column {name!r} repeats column {seen[key]!r} (headers are compared ignoring case); "
                          "rename or remove one of them")
             ok = False
         else:
@@ -117,11 +118,9 @@ def _decode(path: Path, problems: Problems) -> str:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
-        problems.add(
-            path, line, None, None, "encoding",
-            "file is not UTF-8; read as Windows-1252 (save as 'CSV UTF-8' to avoid this)",
-            "warning",
-        )
+        problems.add(path, line=line, rule="encoding",
+                     message="file is not UTF-8; read as Windows-1252 (save as 'CSV UTF-8' to avoid this)",
+                     severity="warning")
         return data.decode("cp1252", errors="replace")
 
 
@@ -131,11 +130,12 @@ def read_csv(path: Path, problems: Problems) -> RawTable | None:
     if "\0" in text:  # no text file holds NUL bytes: this one is binary, or damaged
         nul_lines = [number for number, line in enumerate(text.split("\n"), start=1) if "\0" in line]
         for number in nul_lines[:20]:
-            problems.add(path, number, None, None, "binary", "line holds NUL bytes: the file is not a text (CSV) "
+            problems.add(path, line=number, rule="binary",
+                         message="line holds NUL bytes: the file is not a text (CSV) "
                          "file, or is damaged")
         if len(nul_lines) > 20:
-            problems.add(path, nul_lines[20], None, None, "binary",
-                         f"and {plural(len(nul_lines) - 20, 'more line')} with NUL bytes")
+            problems.add(path, line=nul_lines[20], rule="binary",
+                         message=f"and {plural(len(nul_lines) - 20, 'more line')} with NUL bytes")
         return None
     sample = text[:4096]
     delimiter = ";" if sample.count(";") > sample.count(",") and sample.count(";") > sample.count("\t") else ","
@@ -157,27 +157,25 @@ def read_csv(path: Path, problems: Problems) -> RawTable | None:
             if not record or all(not c.strip() for c in record):
                 continue  # blank line or a row of empty cells: nothing to read
             if len(record) > len(columns) and any(c.strip() for c in record[len(columns):]):
-                problems.add(
-                    path, start, None, None, "ragged-row",
-                    f"row has {plural(len(record), 'cell')} but the header has {len(columns)}",
-                )
+                problems.add(path, line=start, rule="ragged-row",
+                             message=f"row has {plural(len(record), 'cell')} but the header has {len(columns)}")
             record = (record + [""] * len(columns))[: len(columns)]
             rows.append([c if c != "" else None for c in record])
             lines.append(start)
             if len(rows) > limit:
                 _row_limit(start)
     except csv.Error as exc:
-        problems.add(path, end + 1, None, None, "csv-syntax", f"cannot parse CSV: {exc}")
+        problems.add(path, line=end + 1, rule="csv-syntax", message=f"cannot parse CSV: {exc}")
     else:
         # The last row's lines hold an odd number of quotes, none of them kept in a cell as a
         # literal character: a quote opened there was never closed, and swallowed the rest of the file.
         tail = "".join(text.splitlines(keepends=True)[lines[-1] - 1:]) if rows else ""
         if tail.count(quotechar) % 2 and not any(quotechar in (c or "") for c in rows[-1]):
-            problems.add(path, lines[-1], None, None, "csv-syntax",
-                         "a quoted cell that starts on this line is never closed: every line after it was read "
+            problems.add(path, line=lines[-1], rule="csv-syntax",
+                         message="a quoted cell that starts on this line is never closed: every line after it was read "
                          "into that one cell")
     if columns is None:
-        problems.add(path, 1, None, None, "empty-file", "file is empty: expected a header line")
+        problems.add(path, line=1, rule="empty-file", message="file is empty: expected a header line")
         return None
     return RawTable(path, columns, rows, lines)
 
@@ -210,13 +208,14 @@ def check_archive(archive: "zipfile.ZipFile", path: Path, problems: Problems) ->
     members = archive.infolist()
     total = sum(m.file_size for m in members)
     if total > limits.archive_mb * MB:
-        problems.add(path, None, None, None, "too-large", f"archive unpacks to {total / MB:,.0f} MB; the limit is "
+        problems.add(path, rule="too-large",
+                     message=f"archive unpacks to {total / MB:,.0f} MB; the limit is "
                      f"{limits.archive_mb:,} MB (raise it with PEERIMPACT_MAX_FILE_MB)")
         return False
     for m in members:
         if m.file_size > MB and m.file_size > limits.zip_ratio * max(m.compress_size, 1):
-            problems.add(path, None, None, m.filename, "too-large",
-                         f"archive member unpacks to {m.file_size / MB:,.0f} MB from {m.compress_size:,} bytes "
+            problems.add(path, value=m.filename, rule="too-large",
+                         message=f"archive member unpacks to {m.file_size / MB:,.0f} MB from {m.compress_size:,} bytes "
                          f"(more than {limits.zip_ratio}:1): not a file any program writes")
             return False
     return True
@@ -249,7 +248,7 @@ def read_xlsx(path: Path, problems: Problems, *, sheet: str | None = None) -> Ra
     formulas = openpyxl.load_workbook(path, read_only=True, data_only=False)
     try:
         if sheet is not None and sheet not in wb.sheetnames:
-            problems.add(path, None, None, sheet, "sheet-missing", f"no worksheet named {sheet!r}")
+            problems.add(path, value=sheet, rule="sheet-missing", message=f"no worksheet named {sheet!r}")
             return None
         ws = wb[sheet] if sheet else wb.worksheets[0]
         fs = formulas[ws.title]
@@ -280,11 +279,12 @@ def read_xlsx(path: Path, problems: Problems, *, sheet: str | None = None) -> Ra
         formulas.close()
     for number, i, formula in unsaved:
         header = columns[i] if columns and i < len(columns) and number > 1 else None
-        problems.add(path, number, header or _column_letter(i), formula, "formula-not-saved",
-                     f"cell {_column_letter(i)}{number} holds a formula whose value was never saved, so it "
-                     "reads as empty (open the file in Excel or LibreOffice and save it)", "warning")
+        problems.add(path, line=number, column=header or _column_letter(i), value=formula, rule="formula-not-saved",
+                     message=f"cell {_column_letter(i)}{number} holds a formula whose value was never saved, so it "
+                     "reads as empty (open the file in Excel or LibreOffice and save it)",
+                     severity="warning")
     if columns is None:
-        problems.add(path, 1, None, None, "empty-file", "worksheet is empty: expected a header row")
+        problems.add(path, line=1, rule="empty-file", message="worksheet is empty: expected a header row")
         return None
     return RawTable(path, columns, rows, lines)
 

@@ -184,7 +184,7 @@ def read_qdc(path: str | Path, problems: Problems) -> pd.DataFrame:
             raise UnsafeXML(f"file is larger than {current().table_mb} MB (raise it with PEERIMPACT_MAX_FILE_MB)")
         root = parse_xml(path.read_bytes())
     except (expat.ExpatError, UnsafeXML, OSError) as exc:
-        problems.add(path, getattr(exc, "lineno", None), None, None, "qda-xml", f"cannot read codebook: {exc}")
+        problems.add(path, line=getattr(exc, "lineno", None), rule="qda-xml", message=f"cannot read codebook: {exc}")
         return pd.DataFrame(columns=CODEBOOK_COLUMNS)
     rows = _codes(root.find("Codes"))
     return _codebook_frame(rows, _code_ids(rows))
@@ -200,13 +200,13 @@ def read_qdpx(path: str | Path, problems: Problems) -> tuple[pd.DataFrame, pd.Da
     path = Path(path)
     empty = (pd.DataFrame(columns=CODEBOOK_COLUMNS), pd.DataFrame(columns=EXCERPT_COLUMNS + ["_line"]))
     if not path.is_file():
-        problems.add(path, None, None, None, "file-missing",
-                     "not a regular file (a folder, FIFO or device)" if path.exists() else "file not found")
+        problems.add(path, rule="file-missing",
+                     message="not a regular file (a folder, FIFO or device)" if path.exists() else "file not found")
         return empty
     try:
         archive = zipfile.ZipFile(path)
     except (zipfile.BadZipFile, OSError, ValueError) as exc:
-        problems.add(path, None, None, None, "qdpx", f"not a REFI-QDA project (a zip file): {exc}")
+        problems.add(path, rule="qdpx", message=f"not a REFI-QDA project (a zip file): {exc}")
         return empty
     with archive:
         if not check_archive(archive, path, problems):
@@ -214,7 +214,7 @@ def read_qdpx(path: str | Path, problems: Problems) -> tuple[pd.DataFrame, pd.Da
         try:
             return _read_project(archive, path, problems)
         except (zipfile.BadZipFile, zlib.error, EOFError, OSError, NotImplementedError) as exc:
-            problems.add(path, None, None, None, "qdpx", f"the archive is damaged: {exc}")
+            problems.add(path, rule="qdpx", message=f"the archive is damaged: {exc}")
             return empty
 
 
@@ -226,15 +226,16 @@ def _read_project(archive: zipfile.ZipFile, path: Path, problems: Problems) -> t
     names = {n.lower(): n for n in archive.namelist()}
     qde = next((n for n in names.values() if PurePosixPath(n).name.lower() == "project.qde"), None)
     if qde is None:
-        problems.add(path, None, None, None, "qdpx", "project.qde is missing from the archive")
+        problems.add(path, rule="qdpx", message="project.qde is missing from the archive")
         return empty
     try:
         root = parse_xml(read_member(archive, qde))
     except (expat.ExpatError, UnsafeXML) as exc:
-        problems.add(where, getattr(exc, "lineno", None), None, None, "qda-xml", f"cannot read project: {exc}")
+        problems.add(where, line=getattr(exc, "lineno", None), rule="qda-xml", message=f"cannot read project: {exc}")
         return empty
     if root.tag != "Project":
-        problems.add(where, root.line, None, root.tag, "qdpx", "the root element is not a REFI-QDA Project")
+        problems.add(where, line=root.line, value=root.tag, rule="qdpx",
+                     message="the root element is not a REFI-QDA Project")
         return empty
     codebook_node = root.find("CodeBook")
     code_rows = _codes(codebook_node.find("Codes") if codebook_node is not None else None)
@@ -264,27 +265,27 @@ def _read_project(archive: zipfile.ZipFile, path: Path, problems: Problems) -> t
             try:
                 lo, hi = int(start), int(end)
             except (TypeError, ValueError):
-                problems.add(where, sel.line, "PlainTextSelection", f"{start}-{end}", "qdpx-offsets",
-                             "selection offsets are not whole numbers")
+                problems.add(where, line=sel.line, column="PlainTextSelection", value=f"{start}-{end}",
+                             rule="qdpx-offsets", message="selection offsets are not whole numbers")
                 continue
             if not 0 <= lo < hi <= len(text):
-                problems.add(where, sel.line, "PlainTextSelection", f"{lo}-{hi}", "qdpx-offsets",
-                             f"selection {sel.attrib.get('name') or sel.attrib.get('guid')!r} lies outside its "
+                problems.add(where, line=sel.line, column="PlainTextSelection", value=f"{lo}-{hi}", rule="qdpx-offsets",
+                             message=f"selection {sel.attrib.get('name') or sel.attrib.get('guid')!r} lies outside its "
                              f"source {name!r} ({plural(len(text), 'character')})")
                 continue
             codes = [ids.get(c.find("CodeRef").attrib.get("targetGUID", ""))
                      for c in sel.findall("Coding") if c.find("CodeRef") is not None]
             unknown = [c for c in codes if c is None]
             if unknown:
-                problems.add(where, sel.line, "CodeRef", None, "unknown-code",
-                             "selection is coded with a code that is not in the codebook")
+                problems.add(where, line=sel.line, column="CodeRef", rule="unknown-code",
+                             message="selection is coded with a code that is not in the codebook")
             codes = [c for c in codes if c]
             if not codes:
                 continue
             selected += hi - lo
             if selected > budget:
-                problems.add(where, sel.line, "PlainTextSelection", None, "too-large",
-                             f"selections add up to more than {current().table_mb:,} MB of text "
+                problems.add(where, line=sel.line, column="PlainTextSelection", rule="too-large",
+                             message=f"selections add up to more than {current().table_mb:,} MB of text "
                              "(raise the limit with PEERIMPACT_MAX_FILE_MB)")
                 return empty
             excerpts.append({"excerpt_id": sel.attrib.get("name") or f"{name}-{k}",
@@ -315,13 +316,13 @@ def _source_text(source: Node, archive: zipfile.ZipFile, names: dict[str, str], 
             try:
                 return data.decode("utf-8-sig")
             except UnicodeDecodeError as exc:
-                problems.add(where, source.line, "plainTextPath", ref, "encoding",
-                             f"text of source {source.attrib.get('name')!r} is not UTF-8 (byte {exc.start}), as "
+                problems.add(where, line=source.line, column="plainTextPath", value=ref, rule="encoding",
+                             message=f"text of source {source.attrib.get('name')!r} is not UTF-8 (byte {exc.start}), as "
                              "REFI-QDA requires; its selections are skipped")
                 return None
-    problems.add(where, source.line, "plainTextPath", ref or None, "qdpx-source",
-                 f"text of source {source.attrib.get('name')!r} is not in the archive; its selections are skipped",
-                 "warning")
+    problems.add(where, line=source.line, column="plainTextPath", value=ref or None, rule="qdpx-source",
+                 message=f"text of source {source.attrib.get('name')!r} is not in the archive; its selections are skipped",
+                 severity="warning")
     return None
 
 

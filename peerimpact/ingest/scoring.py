@@ -35,23 +35,24 @@ def load_instrument(name_or_path: str | Path, *, search: Iterable[Path] = (),
     collect = problems if problems is not None else Problems()
     path = Path(name_or_path)
     if path.suffix not in (".yml", ".yaml") and not INSTRUMENT_NAME.fullmatch(str(name_or_path)):
-        collect.add("--instrument", None, None, str(name_or_path), "unknown-instrument",
-                    "an instrument name is lower-case letters and digits (the name of its definition), not a path")
+        collect.add("--instrument", value=str(name_or_path), rule="unknown-instrument",
+                    message="an instrument name is lower-case letters and digits (the name of its definition), not a path")
         if problems is None:
             raise ValueError("\n".join(p.format() for p in collect))
         return None  # type: ignore[return-value]
     if path.suffix not in (".yml", ".yaml"):
         found = instrument_path(str(name_or_path), search)
         if found is None:
-            collect.add(f"instruments/{name_or_path}.yml", None, None, str(name_or_path), "unknown-instrument",
-                        "no definition for this instrument in the study's or the default params")
+            collect.add(f"instruments/{name_or_path}.yml", value=str(name_or_path), rule="unknown-instrument",
+                        message="no definition for this instrument in the study's or the default params")
             if problems is None:
                 raise ValueError("\n".join(p.format() for p in collect))
             return None  # type: ignore[return-value]
         path = found
     instrument = parse_model(Instrument, path, collect)
     if instrument is not None and instrument.id != path.stem:
-        collect.add(path, None, "id", instrument.id, "params", f"id must match the file name {path.stem!r}")
+        collect.add(path, column="id", value=instrument.id, rule="params",
+                    message=f"id must match the file name {path.stem!r}")
         instrument = None
     if instrument is None and problems is None:
         raise ValueError("\n".join(p.format() for p in collect))

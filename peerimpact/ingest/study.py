@@ -130,8 +130,8 @@ def _confined_files(yml: Path, config: StudyConfig, roots: Iterable[Path], probl
             continue
         _, reason = confine(yml.parent, name, roots)
         if reason:
-            problems.add(yml, key_line(yml, ("files", *key)), ".".join(map(str, ("files", *key))), name,
-                         "outside-study", reason)
+            problems.add(yml, line=key_line(yml, ("files", *key)), column=".".join(map(str, ("files", *key))),
+                         value=name, rule="outside-study", message=reason)
 
 
 def load_study(path: str | Path | None = None, *, out_of_range: OutOfRange = "error",
@@ -178,7 +178,7 @@ def load_study(path: str | Path | None = None, *, out_of_range: OutOfRange = "er
     yml = _study_yml(Path(path) if path is not None else example_study_dir())
     problems = Problems()
     if not yml.is_file():
-        problems.add(yml, None, None, None, "file-missing", "study.yml not found")
+        problems.add(yml, rule="file-missing", message="study.yml not found")
         raise InvalidStudy(problems)
     config = parse_model(StudyConfig, yml, problems)
     if config is None:
@@ -189,8 +189,8 @@ def load_study(path: str | Path | None = None, *, out_of_range: OutOfRange = "er
     names = config.instruments if instruments is None else list(instruments)
     for name in names:
         if name not in config.instruments:
-            problems.add(yml, None, "instruments", name, "unknown-instrument",
-                         f"not an instrument of this study ({', '.join(config.instruments)})")
+            problems.add(yml, column="instruments", value=name, rule="unknown-instrument",
+                         message=f"not an instrument of this study ({', '.join(config.instruments)})")
     if problems.has_errors:
         raise InvalidStudy(problems)
     loaded = load_instruments(names, search, problems)
@@ -208,7 +208,8 @@ def load_study(path: str | Path | None = None, *, out_of_range: OutOfRange = "er
     people = records.participants(raw, vocab, problems) if raw else records.empty_participants()
     for column in {c for cohort in config.cohorts.values() for c in cohort.where}:
         if column not in people.columns:
-            problems.add(yml, None, "cohorts", column, "params", "cohort filters on a column the participants file lacks")
+            problems.add(yml, column="cohorts", value=column, rule="params",
+                         message="cohort filters on a column the participants file lacks")
     ids = set(people["participant_id"])
     parts = [items.questionnaire_records(t, vocab, problems, out_of_range)
              for t in map(table, files.questionnaires) if t is not None]
