@@ -137,13 +137,20 @@ def _csv_list(text: str) -> list[str]:
     return [t.strip() for t in text.split(",") if t.strip()]
 
 
+def _request(args: argparse.Namespace):
+    """The build request the options of ``build`` and ``list`` name."""
+    from .build.pipeline import BuildRequest
+
+    return BuildRequest(study=args.study, out=args.out, work=getattr(args, "work", None), params=args.params,
+                        reports_dir=args.reports_dir, kinds=args.reports, only=args.only,
+                        formats=getattr(args, "formats", None), roots=args.data_root or ())
+
+
 def cmd_build(args: argparse.Namespace) -> int:
     from .build.pipeline import build, summary
 
     _announce_example(args.study)
-    result = build(args.study, out=args.out, work=args.work, params=args.params, reports_dir=args.reports_dir,
-                   kinds=args.reports, only=args.only, formats=args.formats, jobs=args.jobs, force=args.force,
-                   isolated=args.isolated, roots=args.data_root or ())
+    result = build(request=_request(args), jobs=args.jobs, force=args.force, isolated=args.isolated)
     if result.problems.has_errors:
         _report(result.problems)
         print("nothing was built", file=sys.stderr)
@@ -161,16 +168,15 @@ def cmd_list(args: argparse.Namespace) -> int:
     from .build.pipeline import status
 
     _announce_example(args.study)
-    rows, problems = status(args.study, out=args.out, params=args.params, reports_dir=args.reports_dir,
-                            kinds=args.reports, only=args.only, roots=args.data_root or ())
+    rows, problems = status(request=_request(args))
     if problems.has_errors:
         _report(problems)
         return EXIT_PROBLEMS
-    width = max((len(r["id"]) for r in rows), default=2)
+    width = max((len(r.id) for r in rows), default=2)
     for r in rows:
-        built = f"  (built {r['built_at']})" if r["built_at"] else ""
-        print(f"{r['id']:<{width}}  {r['kind']:<6}  {r['status']:<16}{built}")
-    print(f"{plural(len(rows), 'report')}, {sum(r['status'] == 'up to date' for r in rows)} up to date")
+        built = f"  (built {r.built_at})" if r.built_at else ""
+        print(f"{r.id:<{width}}  {r.kind:<6}  {r.status:<16}{built}")
+    print(f"{plural(len(rows), 'report')}, {sum(r.status == 'up to date' for r in rows)} up to date")
     return EXIT_OK
 
 

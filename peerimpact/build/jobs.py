@@ -1,0 +1,126 @@
+"""One report built from a job: a picklable value in, an outcome out.
+
+A job is everything a worker needs and names nothing of the process that made it, so any
+``concurrent.futures`` executor can run it: a local process pool, threads, or a cluster
+whose workers see the same file system. It writes only under the output and work roots it
+is given (a staging folder of its own, its work folder), logs to a file of its own, and
+leaves publishing to the build that submitted it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import os
+import shutil
+import tempfile
+import time
+import traceback
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from ..ingest.readers import umask
+from ..report.extract import write_extract
+from .execute import execute_sections
+from .formats import FORMATS
+from .render import to_html
+
+
+@dataclass(frozen=True)
+class TitleBlock:
+    """What the top of a report says it is."""
+
+    title: str
+    scope_label: str
+    study_name: str
+    data_cut: str | None
+    version: str
+    report_id: str
+
+
+@dataclass(frozen=True)
+class Job:
+    """Everything a worker needs to build one report."""
+
+    id: str
+    sections: tuple[str, ...]
+    formats: tuple[str, ...]
+    extract_files: dict[str, bytes]
+    title_block: TitleBlock
+    out: str
+    work: str
+    isolated: bool
+    cache_key: str
+    hashes: dict
+
+
+@dataclass
+class Outcome:
+    id: str
+    status: str  # built | cached | failed
+    seconds: dict = field(default_factory=dict)
+    error: str | None = None
+    built_at: str | None = None
+    staged: str | None = None  # the finished report, for the build to publish
+
+
+def now() -> str:
+    return dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+
+
+def _job_log(job: Job, path: Path) -> logging.Logger:
+    """A logger of this job's own, writing to its build.log: never registered, so jobs running
+    side by side in one process keep their lines apart."""
+    log = logging.Logger(f"peerimpact.job.{job.id}", logging.INFO)
+    handler = logging.FileHandler(path, encoding="utf-8")
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
+    log.addHandler(handler)
+    return log
+
+
+def run_job(job: Job) -> Outcome:
+    """Build one report into a staging folder; never raises: a failure is an outcome with its cause.
+
+    The build that submitted the job publishes the staged report, so that nothing reaches the
+    output folder unless that build lives to record it in the manifest.
+    """
+    out = Path(job.out)
+    build_dir = Path(job.work) / job.id
+    shutil.rmtree(build_dir, ignore_errors=True)
+    build_dir.mkdir(parents=True)
+    (out / ".staging").mkdir(exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f"{job.id}-", dir=out / ".staging"))
+    os.chmod(staging, 0o777 & ~umask())  # mkdtemp makes it private; a report folder is for sharing
+    log = _job_log(job, build_dir / "build.log")
+    started = time.perf_counter()
+    seconds: dict = {}
+    outcome: Outcome | None = None
+    try:
+        extract_dir = write_extract(job.extract_files, build_dir / "extract")
+        parameters = {"extract": str(extract_dir), "tables_dir": str(staging / "tables")}
+        log.info("building %s with %s", job.id, parameters)
+        execution = execute_sections([Path(s) for s in job.sections], parameters, build_dir, isolated=job.isolated)
+        seconds.update({f"section:{k}": round(v, 3) for k, v in execution.seconds.items()})
+        if execution.failure:
+            log.error("failed: %s", execution.failure.format())
+            return Outcome(job.id, "failed", seconds, execution.failure.format())
+        t = time.perf_counter()
+        html = to_html(execution.notebooks, {**asdict(job.title_block), "built_at": now()})
+        seconds["render"] = round(time.perf_counter() - t, 3)
+        for name in job.formats:
+            t = time.perf_counter()
+            FORMATS[name].write(html, staging, log)
+            seconds[name] = round(time.perf_counter() - t, 3)
+        seconds["total"] = round(time.perf_counter() - started, 3)
+        log.info("built %s in %.1f s", job.id, seconds["total"])
+        outcome = Outcome(job.id, "built", seconds, None, now(), str(staging))
+        return outcome
+    except Exception:  # isolate the failure to this report, keep its cause
+        error = traceback.format_exc()
+        log.error("failed: %s", error)
+        return Outcome(job.id, "failed", seconds, error)
+    finally:
+        if outcome is None:  # nothing to publish
+            shutil.rmtree(staging, ignore_errors=True)
+        for handler in log.handlers:
+            handler.close()
