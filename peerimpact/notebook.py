@@ -1,7 +1,9 @@
 """Helpers a section notebook calls: open its extract, show tables and text.
 
 A section notebook stays a short script: a ``parameters`` cell, ``setup()``, then one
-``show()`` per table or figure. ``show()`` also writes each table's CSV beside the report.
+``show()`` per block (table, figure, quotes, sentences). ``show()`` is a section's one exit:
+it applies the report's disclosure policy, writes each table's CSV beside the report and
+displays the block.
 """
 
 from __future__ import annotations
@@ -9,9 +11,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from .report.blocks import Block, release
 from .report.extract import Extract, read_extract
 
-_state: dict[str, Any] = {"tables_dir": None}
+_state: dict[str, Any] = {"tables_dir": None, "policy": "none"}
 
 
 def example_extract() -> Extract:
@@ -41,25 +44,17 @@ def setup(extract: str | Path | None = None, tables_dir: str | Path | None = Non
         set_matplotlib_formats("svg")
     except ImportError:  # matplotlib is only needed by sections with figures
         pass
-    _state["tables_dir"] = Path(tables_dir) if tables_dir else None
-    return example_extract() if extract is None else read_extract(extract)
+    data = example_extract() if extract is None else read_extract(extract)
+    _state.update(tables_dir=Path(tables_dir) if tables_dir else None, policy=data.meta.disclosure)
+    return data
 
 
-def show(obj: Any) -> None:
-    """Display a table or figure; a table's data also goes to ``<tables_dir>/<name>.csv``."""
+def show(block: Block) -> None:
+    """Show a block (a table, figure, quotes or sentences) the one way out of a section.
+
+    The report's disclosure policy is applied to the block first; its tables then go to
+    ``<tables_dir>/<name>.csv`` and it is displayed, both from what the policy returned.
+    """
     from IPython.display import display
 
-    if _state["tables_dir"] is not None and hasattr(obj, "to_csv") and hasattr(obj, "name"):
-        obj.to_csv(_state["tables_dir"])
-    display(obj)
-    if hasattr(obj, "savefig"):  # a matplotlib figure: shown once, not again at the end of the cell
-        import matplotlib.pyplot as plt
-
-        plt.close(obj)
-
-
-def say(markdown: str) -> None:
-    """Display text written in Markdown (numbers in it come from the data)."""
-    from IPython.display import Markdown, display
-
-    display(Markdown(markdown))
+    display(release(block, _state["policy"], _state["tables_dir"]))

@@ -497,3 +497,49 @@ def test_figures_carry_text_and_alternative_text(built):
 def test_tables_have_header_scopes(built):
     html = (built / "study" / "report.html").read_text()
     assert html.count('<th scope="col">') > 40 and '<th scope="row">Wellbeing' in html
+
+
+GOLDEN = Path(__file__).parent / "golden" / "study"
+
+
+def same_table(path: Path, expected: Path) -> list[str]:
+    """Cells that differ between two CSV tables: numbers beyond 1e-9 (relative), text at all."""
+    got, want = (pd.read_csv(p, dtype=str, keep_default_na=False) for p in (path, expected))
+    if list(got.columns) != list(want.columns) or got.shape != want.shape:
+        return [f"{path.name}: columns or shape {list(got.columns)} {got.shape} != {list(want.columns)} {want.shape}"]
+    differ = []
+    for column in want.columns:
+        for row, (a, b) in enumerate(zip(got[column], want[column])):
+            try:
+                fa, fb = float(a), float(b)
+                same = (fa != fa and fb != fb) or abs(fa - fb) <= 1e-9 * max(1.0, abs(fb))
+            except ValueError:
+                same = a == b
+            if not same:
+                differ.append(f"{path.name} row {row + 2} {column}: {a!r} != {b!r}")
+    return differ
+
+
+def test_study_tables_equal_the_golden_tables(built):
+    """The example study's tables as committed in tests/golden: a change to any number is deliberate,
+    and updates the golden files in the same commit."""
+    built_tables = sorted(p.name for p in (built / "study" / "tables").glob("*.csv"))
+    assert built_tables == sorted(p.name for p in GOLDEN.glob("*.csv"))
+    differ = [d for name in built_tables for d in same_table(built / "study" / "tables" / name, GOLDEN / name)]
+    assert not differ, differ[:20]
+
+
+def test_a_thread_executor_builds_the_same_tables(built, tmp_path):
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(2) as executor:
+        result = build(out=tmp_path / "out", only=["study", "site-S7"], formats=["html"], executor=executor,
+                       echo=lambda m: None)
+    assert result.exit_code == 0, [o.error for o in result.failed]
+    for rid in ("study", "site-S7"):
+        names = sorted(p.name for p in (built / rid / "tables").glob("*.csv"))
+        assert names == sorted(p.name for p in (tmp_path / "out" / rid / "tables").glob("*.csv"))
+        for name in names:
+            assert (tmp_path / "out" / rid / "tables" / name).read_bytes() == (built / rid / "tables" / name).read_bytes()
+    log = (tmp_path / "out-work" / "study" / "build.log").read_text()
+    assert "building study" in log and "site-S7" not in log  # each job logs to its own file

@@ -30,6 +30,7 @@ def drawn(monkeypatch, function, *args, **kwargs):
 
     monkeypatch.setattr(plots, "to_figure", keep)
     figure = function(*args, **kwargs)
+    figure.svg  # a figure block is drawn when it is shown
     return figure, captured
 
 

@@ -94,19 +94,19 @@ def test_sample_summary_counts_and_leaves_out_what_is_missing():
     from peerimpact.report.tables import sample_summary
 
     study = load_study()
-    text = sample_summary(study.participants, study.contacts)
+    text = sample_summary(study.participants, study.contacts).text
     assert text.startswith("This report covers 32 peer workers at 7 sites.")
     assert "30 were on contracts and 2 were bank staff" in text
     assert "Of the 30 sick-leave records, 12 showed none; the other 18 had a median of 5 days (range 1 to 55)" in text
     assert "30 peer workers recorded contacts: 1682 completed face to face." in text
     one = study.participants[study.participants["participant_id"] == "S5-PW01"].assign(sick_days=float("nan"))
-    text = sample_summary(one, study.contacts.iloc[0:0])
+    text = sample_summary(one, study.contacts.iloc[0:0]).text
     assert text.startswith("This report covers 1 peer worker at 1 site.")
     assert "sick-leave" not in text and "recorded contacts" not in text and "nan" not in text
     few = study.participants[study.participants["site"] == "S7"]
-    text = sample_summary(few, study.contacts)
+    text = sample_summary(few, study.contacts).text
     assert "All 3 peer workers were on contracts." in text and "0 were bank staff" not in text
     assert "the other showed 2 days." in text and "range 2 to 2" not in text
-    text = sample_summary(few.iloc[:1], study.contacts.iloc[0:0])
+    text = sample_summary(few.iloc[:1], study.contacts.iloc[0:0]).text
     assert "The peer worker was on a contract." in text and "The one sick-leave record showed" in text
     assert "Of the 1 " not in text and "The 1 " not in text

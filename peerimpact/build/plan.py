@@ -130,7 +130,11 @@ def load_norms(path: Path, problems: Problems) -> tuple[NormRow, ...]:
     if not path.is_file():
         return ()
     norms = parse_model(NormsConfig, path, problems)
-    return () if norms is None else tuple(NormRow(**row) for row in norms.to_frame().to_dict("records"))
+    if norms is None:
+        return ()
+    return tuple(NormRow(instrument=inst, subscale=sub, norm_mean=norm.mean, norm_sd=norm.sd,
+                         norm_source=norms.sources[inst].label if inst in norms.sources else None)
+                 for inst, subs in norms.norms.items() for sub, norm in subs.items())
 
 
 def load_analysis(params: Path, study: Study, problems: Problems) -> AnalysisParams:

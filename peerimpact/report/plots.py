@@ -14,11 +14,14 @@ import math
 import re
 import textwrap
 from dataclasses import dataclass
+from functools import partial
 from typing import TYPE_CHECKING, Iterator
 
 import numpy as np
 import pandas as pd
 from scipy import stats as scipy_stats
+
+from .blocks import FigureBlock
 
 if TYPE_CHECKING:
     import matplotlib.figure
@@ -96,14 +99,21 @@ def _limits(values: list[float], lo: float | None, hi: float | None) -> tuple[fl
 
 
 def means_with_ci(summary: pd.DataFrame, labels: dict, timepoints: list[str], *, scales: pd.DataFrame | None = None,
-                  confidence: float = 0.95) -> Figure:
+                  confidence: float = 0.95) -> FigureBlock:
     """Mean of every subscale at every timepoint with its t-based CI; the norm as a dashed line.
 
     ``summary`` holds ``instrument, subscale, timepoint, n, mean, sd, norm_mean`` (as from
     :func:`peerimpact.analysis.stats.compare_to_norms`); one small panel per subscale. With
     ``scales`` (as ``Extract.scales``) each panel stays within its scale's possible range,
     and an interval that runs beyond it is cut at the edge and marked with an arrowhead.
+    The figure is drawn from ``summary`` when it is shown.
     """
+    return FigureBlock("means", summary, partial(_draw_means, labels=labels, timepoints=timepoints, scales=scales,
+                                                 confidence=confidence))
+
+
+def _draw_means(summary: pd.DataFrame, *, labels: dict, timepoints: list[str], scales: pd.DataFrame | None,
+                confidence: float) -> Figure:
     import matplotlib.pyplot as plt
 
     if summary.empty:
@@ -154,9 +164,13 @@ def means_with_ci(summary: pd.DataFrame, labels: dict, timepoints: list[str], *,
     return to_figure(fig, "means", alt)
 
 
-def forest(change: pd.DataFrame, labels: dict) -> Figure:
+def forest(change: pd.DataFrame, labels: dict) -> FigureBlock:
     """Effect size (change ÷ baseline SD) of every subscale and comparison, with the change's 95% CI
-    on the same scale. Rows without a test are left out."""
+    on the same scale. Rows without a test are left out. Drawn from ``change`` when shown."""
+    return FigureBlock("forest", change, partial(_draw_forest, labels=labels))
+
+
+def _draw_forest(change: pd.DataFrame, *, labels: dict) -> Figure:
     import matplotlib.pyplot as plt
 
     data = change[change["estimable"].astype(bool) & np.isfinite(change["es"].astype(float))].copy()

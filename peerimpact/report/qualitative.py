@@ -6,15 +6,13 @@ both of which HTML-escape it: excerpt text is data, never markup.
 
 from __future__ import annotations
 
-import html
-from dataclasses import dataclass
+from functools import partial
 
 import pandas as pd
 
 from ..analysis.qualitative import code_counts, codings, quote_label, select_quotes
 from ..text import plural
-from .plots import Figure
-from .tables import Table
+from .blocks import FigureBlock, Quotes, Table
 
 # The analysis steps are re-exported: a section (and ``peerimpact.qualitative``) needs one module.
 __all__ = ["Quotes", "code_counts", "codings", "counts_table", "framework", "heatmap", "quote_label", "select_quotes"]
@@ -52,12 +50,17 @@ def counts_table(counts: pd.DataFrame, codebook: pd.DataFrame, groups: list[str]
     return Table(name, title, data, pd.DataFrame(rows), notes)
 
 
-def heatmap(counts: pd.DataFrame, codebook: pd.DataFrame, groups: list[str], *, title: str) -> "Figure":
-    """Peer workers per code (rows) and group (columns) as a heatmap (a :class:`peerimpact.report.plots.Figure`)."""
+def heatmap(counts: pd.DataFrame, codebook: pd.DataFrame, groups: list[str], *, title: str) -> FigureBlock:
+    """Peer workers per code (rows) and group (columns) as a heatmap, drawn from ``counts``
+    (as from :func:`peerimpact.analysis.qualitative.code_counts`) when shown."""
+    return FigureBlock("heatmap", counts, partial(_draw_heatmap, codebook=codebook, groups=groups, title=title))
+
+
+def _draw_heatmap(counts: pd.DataFrame, *, codebook: pd.DataFrame, groups: list[str], title: str):
     import matplotlib.pyplot as plt
     import seaborn as sns
 
-    from ..report.plots import empty_figure, figure_style, to_figure
+    from .plots import empty_figure, figure_style, to_figure
 
     codes = counts[counts["code_id"] != ""]
     if codes.empty or codebook.empty:
@@ -77,32 +80,3 @@ def heatmap(counts: pd.DataFrame, codebook: pd.DataFrame, groups: list[str], *, 
     alt = (f"Heatmap: {title.lower()}, one row per code and one column per group "
            f"({', '.join(map(str, groups))}); the counts are in the table of codes above.")
     return to_figure(fig, "heatmap", alt)
-
-
-@dataclass
-class Quotes:
-    """Quotes grouped by theme, rendered as escaped HTML block quotes."""
-
-    quotes: pd.DataFrame
-    name: str = "quotes"
-    title: str = "Illustrative quotes"
-
-    def to_csv(self, folder) -> None:
-        from pathlib import Path
-
-        path = Path(folder) / f"{self.name}.csv"
-        path.parent.mkdir(parents=True, exist_ok=True)
-        self.quotes.to_csv(path, index=False, lineterminator="\n")
-
-    def _repr_html_(self) -> str:
-        parts = [f"<div class=\"pi-quotes\"><p class=\"pi-quotes-title\"><strong>{html.escape(self.title)}"
-                 "</strong></p>"]
-        for theme, part in self.quotes.groupby("theme", sort=False):
-            parts.append(f"<h3>{html.escape(theme)}</h3>")
-            for rec in part.itertuples(index=False):
-                parts.append(f"<blockquote class=\"pi-quote\"><p>“{html.escape(rec.text)}”</p>"
-                             f"<cite>{html.escape(rec.label)}</cite></blockquote>")
-        if self.quotes.empty:
-            parts.append("<p>No excerpts in this report.</p>")
-        parts.append("</div>")
-        return "".join(parts)

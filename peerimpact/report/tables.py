@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-import html
 import math
-from dataclasses import dataclass, field
-from pathlib import Path
 
 import pandas as pd
 
 from ..analysis.stats import contact_summary, describe
 from ..text import plural
+from .blocks import DASH, Table, TextBlock, _missing
 
-DASH = "–"
 
 TABLE1_VARIABLES = {
     "site": "Site",
@@ -31,61 +28,6 @@ TABLE1_VARIABLES = {
     "number_of_peers": "People supported",
     "completed_face_to_face_contacts": "Completed face-to-face contacts",
 }
-
-
-@dataclass
-class Table:
-    """A table as a report shows it, and as a machine reads it.
-
-    ``data`` holds unrounded numbers (written to ``tables/<name>.csv``); ``display`` holds
-    the formatted strings a reader sees, where a line break in a cell is a real line
-    break; ``notes`` are footnotes under the table; ``row_headers`` names the display
-    columns that label their row (for screen readers, as ``<th scope="row">``).
-    """
-
-    name: str
-    title: str
-    data: pd.DataFrame
-    display: pd.DataFrame
-    notes: list[str] = field(default_factory=list)
-    row_headers: tuple[str, ...] = ()
-
-    def to_csv(self, folder: str | Path) -> Path:
-        path = Path(folder) / f"{self.name}.csv"
-        path.parent.mkdir(parents=True, exist_ok=True)
-        self.data.to_csv(path, index=False, lineterminator="\n")
-        return path
-
-    def to_html(self) -> str:
-        head = "".join(f"<th scope=\"col\">{_cell_html(c)}</th>" for c in self.display.columns)
-        body = []
-        for values in self.display.itertuples(index=False, name=None):
-            cells = []
-            for column, value in zip(self.display.columns, values):
-                text = _cell_html(value)
-                header = column in self.row_headers and text
-                cells.append(f"<th scope=\"row\">{text}</th>" if header else f"<td>{text}</td>")
-            body.append(f"<tr>{''.join(cells)}</tr>")
-        notes = "".join(f"<p class=\"pi-note\">{html.escape(n)}</p>" for n in self.notes)
-        name = html.escape(self.name)
-        return (f"<figure class=\"pi-table-figure\" id=\"table-{name}\">"
-                f"<figcaption>{html.escape(self.title)}</figcaption>"
-                f"<table class=\"pi-table pi-{name}\"><thead><tr>{head}</tr></thead>"
-                f"<tbody>{''.join(body)}</tbody></table>{notes}</figure>")
-
-    def _repr_html_(self) -> str:
-        return self.to_html()
-
-
-def _missing(value) -> bool:
-    return value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value))
-
-
-def _cell_html(value) -> str:
-    """A display cell as escaped HTML: missing is a dash, each line break a ``<br>``."""
-    if _missing(value):
-        return DASH
-    return "<br>".join(html.escape(line) for line in str(value).split("\n"))
 
 
 def fmt_number(value: float, digits: int = 1) -> str:
@@ -191,11 +133,16 @@ def sample_facts(participants: pd.DataFrame, contacts: pd.DataFrame) -> dict:
     }
 
 
-def sample_summary(participants: pd.DataFrame, contacts: pd.DataFrame) -> str:
-    """The facts the paper gives beside Table 1, as sentences; parts without data are left out."""
-    f = sample_facts(participants, contacts)
-    sites = participants["site"].nunique() if "site" in participants else 0
-    text = [f"This report covers {plural(f['n'], 'peer worker')} at {plural(sites, 'site')}."]
+def sample_summary(participants: pd.DataFrame, contacts: pd.DataFrame) -> TextBlock:
+    """The facts the paper gives beside Table 1, as a block of sentences; parts without data are left out."""
+    facts = sample_facts(participants, contacts)
+    facts["sites"] = participants["site"].nunique() if "site" in participants else 0
+    return TextBlock("sample_summary", facts, sample_sentences)
+
+
+def sample_sentences(f: dict) -> str:
+    """The sample's facts (:func:`sample_facts` and ``sites``) in words."""
+    text = [f"This report covers {plural(f['n'], 'peer worker')} at {plural(f['sites'], 'site')}."]
     if f["contracted"] or f["bank"]:
         if not f["bank"]:
             text.append("The peer worker was on a contract." if f["contracted"] == 1 else
