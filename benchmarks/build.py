@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from peerimpact.build.pipeline import build
+from peerimpact.builder.pipeline import build
 from peerimpact.resources import example_study_dir
 
 

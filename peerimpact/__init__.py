@@ -9,8 +9,9 @@ gives a statistician the first three steps as plain pandas frames:
 ['participant_id', 'site', 'timepoint', 'instrument', 'subscale']
 
 The package is layered (see ARCHITECTURE.md): ``config`` → ``ingest`` → ``analysis`` →
-``report`` → ``build``. The modules a notebook or a script imports by their short names
-(``peerimpact.stats``, ``peerimpact.tables``, …) are the layered modules under another name.
+``report`` → ``builder``; ``peerimpact.build`` builds a study's reports. The modules a
+notebook or a script imports by their short names (``peerimpact.stats``,
+``peerimpact.tables``, …) are the layered modules under another name.
 """
 
 import importlib.util
@@ -25,7 +26,7 @@ from .version import __version__
 # Short names of the layered modules; each is loaded only when first used.
 SHORT_NAMES = {
     "stats": "analysis.stats", "tables": "report.tables", "plots": "report.plots",
-    "qualitative": "report.qualitative", "synthesis": "report.synthesis", "pipeline": "build.pipeline",
+    "qualitative": "report.qualitative", "synthesis": "report.synthesis", "pipeline": "builder.pipeline",
     "study": "ingest.study",
 }
 
@@ -46,7 +47,17 @@ def _alias(short: str, full: str) -> None:
 for _short, _full in SHORT_NAMES.items():
     _alias(_short, _full)
 
+def __getattr__(name: str):
+    """``build``, ``status`` and ``BuildRequest`` load the build machinery only when first used."""
+    if name in ("build", "status", "BuildRequest"):
+        from .builder import pipeline
+
+        return getattr(pipeline, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
 __all__ = [
+    "BuildRequest", "build", "status",
     "Instrument", "InvalidStudy", "Problem", "Problems", "Study", "StudyConfig",
     "load_instrument", "load_questionnaire_file", "load_study", "score", "__version__",
 ]

@@ -139,7 +139,7 @@ def _csv_list(text: str) -> list[str]:
 
 def _request(args: argparse.Namespace):
     """The build request the options of ``build`` and ``list`` name."""
-    from .build.pipeline import BuildRequest
+    from .builder.pipeline import BuildRequest
 
     return BuildRequest(study=args.study, out=args.out, work=getattr(args, "work", None), params=args.params,
                         reports_dir=args.reports_dir, kinds=args.reports, only=args.only,
@@ -147,7 +147,7 @@ def _request(args: argparse.Namespace):
 
 
 def cmd_build(args: argparse.Namespace) -> int:
-    from .build.pipeline import build, summary
+    from .builder.pipeline import build, summary
 
     _announce_example(args.study)
     result = build(request=_request(args), jobs=args.jobs, force=args.force, isolated=args.isolated)
@@ -165,7 +165,7 @@ def cmd_build(args: argparse.Namespace) -> int:
 
 
 def cmd_list(args: argparse.Namespace) -> int:
-    from .build.pipeline import status
+    from .builder.pipeline import status
 
     _announce_example(args.study)
     rows, problems = status(request=_request(args))

@@ -19,8 +19,8 @@ _state: dict[str, Any] = {"tables_dir": None, "policy": "none"}
 
 def example_extract() -> Extract:
     """The whole embedded example study as an extract (for running a notebook in JupyterLab)."""
-    from .build.kinds import KINDS
-    from .build.plan import load_analysis, make_extract
+    from .builder.kinds import KINDS
+    from .builder.plan import load_analysis, make_extract
     from .config import ReportDef
     from .ingest.study import load_study
     from .problems import Problems

@@ -15,14 +15,14 @@ LAYERS = [
     ("ingest", {"ingest"}),
     ("analysis", {"analysis"}),
     ("report", {"report"}),
-    ("build", {"build"}),
+    ("builder", {"builder"}),
     ("app", {"cli", "notebook", "synthetic", "example_interviews", "__init__"}),
 ]
 RANK = {name: rank for rank, (_, names) in enumerate(LAYERS) for name in names}
 
 
 def layer_of(module: str) -> int:
-    """Rank of a dotted module name under the package (``build.plan`` → build)."""
+    """Rank of a dotted module name under the package (``builder.plan`` → builder)."""
     first = module.split(".")[0]
     assert first in RANK, f"peerimpact.{module} belongs to no layer: add it to LAYERS"
     return RANK[first]
@@ -65,9 +65,9 @@ def test_no_module_imports_from_a_layer_above_its_own():
 
 def test_the_check_sees_upward_and_relative_imports():
     probe = PACKAGE / "analysis" / "probe.py"
-    found = imports(probe, "from ..build import plan\nfrom .stats import x\nimport peerimpact.report.tables\n"
+    found = imports(probe, "from ..builder import plan\nfrom .stats import x\nimport peerimpact.report.tables\n"
                            "from peerimpact.config import y\nfrom . import qualitative\n")
-    assert found == [(1, "build"), (2, "analysis.stats"), (3, "report.tables"), (4, "config"),
+    assert found == [(1, "builder"), (2, "analysis.stats"), (3, "report.tables"), (4, "config"),
                      (5, "analysis.qualitative")]
     assert [layer_of(t) > layer_of("analysis.probe") for _, t in found] == [True, False, True, False, False]
 
@@ -80,4 +80,4 @@ def test_short_names_of_layered_modules_still_work():
     assert paired_ttest.__module__ == "peerimpact.analysis.stats"
     assert table1.__module__ == "peerimpact.report.tables"
     assert qualitative.select_quotes.__module__ == "peerimpact.analysis.qualitative"
-    assert peerimpact.pipeline.build.__module__ == "peerimpact.build.pipeline"
+    assert peerimpact.pipeline.build.__module__ == "peerimpact.builder.pipeline"

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from peerimpact import load_study
-from peerimpact.build.plan import plan
+from peerimpact.builder.plan import plan
 from peerimpact.report.extract import read_extract, serialise, write_extract
 from peerimpact.resources import params_dir
 
@@ -73,3 +73,26 @@ def test_meta_is_read_back_as_the_same_typed_object(planned, tmp_path):
     assert again.meta.params.analysis.min_pairs == 6 and again.timepoints == ["T1", "T2", "T3"]
     with pytest.raises(Exception):
         again.meta.sites = ("S9",)  # frozen
+
+
+def test_a_registered_kind_is_planned_with_its_scopes_and_capabilities(tmp_path):
+    from peerimpact.builder.kinds import KINDS, ReportKind, Scope, register_kind
+
+    def north(report, study, source, problems):
+        people = study.participants
+        ids = frozenset(people.loc[people["site"].astype(str).isin(["S1", "S2"]), "participant_id"])
+        return [Scope("north", "North region", ids, ("S1", "S2"))]
+
+    register_kind(ReportKind("region", north, compares_with_study=True))
+    try:
+        defs = tmp_path / "defs"
+        defs.mkdir()
+        (defs / "region.yml").write_text("id: region\nkind: region\ntitle: Region\nsections: [01_sample]\n")
+        study = load_study()
+        [report], problems = plan(study, defs, params=params_dir())
+    finally:
+        KINDS.pop("region")
+    assert not problems.has_errors and report.id == "region-north"
+    meta = report.extract.meta
+    assert meta.sites == ("S1", "S2") and meta.compares_with_study and not meta.compares_sites
+    assert set(report.extract.participants["site"].astype(str)) == {"S1", "S2"}

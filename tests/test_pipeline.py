@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 from pypdf import PdfReader
 
-from peerimpact.build.pipeline import build
+from peerimpact.builder.pipeline import build
 from peerimpact.config import ReportDef
 from peerimpact.resources import params_dir
 
@@ -239,6 +239,7 @@ def test_sections_share_a_kernel_but_not_variables(tmp_path):
     ("id: study\nkind: study\ntitle: T\nsections: [01_sample]\ncolour: red\n", "colour"),
     ("id: site\nkind: site\ntitle: T\nsections: [01_sample]\nsites: [S1, S9]\n", "sites.1"),
     ("id: study\nkind: study\ntitle: T\nsections: [01_sample]\nformats: [docx]\n", "formats.0"),
+    ("id: study\nkind: study\ntitle: T\nsections: [01_sample]\ndisclosure: secret\n", "disclosure"),
 ])
 def test_params_problems_stop_the_build_before_any_kernel(tmp_path, text, key):
     defs = tmp_path / "defs"
@@ -466,7 +467,7 @@ def test_a_quote_is_shown_under_one_theme_only(built):
 def test_pages_are_neither_near_empty_nor_wider_than_their_margins(built):
     from weasyprint import HTML
 
-    from peerimpact.build.render import page_layout
+    from peerimpact.builder.render import page_layout
 
     for rid in ("study", "site-S2", "site-S7"):
         pages = page_layout(HTML(string=(built / rid / "report.html").read_text()).render())
@@ -532,9 +533,11 @@ def test_study_tables_equal_the_golden_tables(built):
 def test_a_thread_executor_builds_the_same_tables(built, tmp_path):
     from concurrent.futures import ThreadPoolExecutor
 
+    import peerimpact
+
     with ThreadPoolExecutor(2) as executor:
-        result = build(out=tmp_path / "out", only=["study", "site-S7"], formats=["html"], executor=executor,
-                       echo=lambda m: None)
+        result = peerimpact.build(out=tmp_path / "out", only=["study", "site-S7"], formats=["html"],
+                                  executor=executor, echo=lambda m: None)
     assert result.exit_code == 0, [o.error for o in result.failed]
     for rid in ("study", "site-S7"):
         names = sorted(p.name for p in (built / rid / "tables").glob("*.csv"))

@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from peerimpact import load_study
-from peerimpact.build.plan import load_analysis
+from peerimpact.builder.plan import load_analysis
 from peerimpact.cli import main
 from peerimpact.ingest.refi import UnsafeXML, parse_xml, read_qdpx, write_qdpx
 from peerimpact.problems import Problems
@@ -165,7 +165,7 @@ def test_hostile_excerpt_text_is_escaped_in_the_report(example_copy, tmp_path):
     qual = tmp_path / "params"
     qual.mkdir()
     (qual / "qualitative.yml").write_text("quotes_per_theme: 60\n")  # show every excerpt as a quote
-    from peerimpact.build.pipeline import build
+    from peerimpact.builder.pipeline import build
 
     result = build(example_copy, out=tmp_path / "out", params=qual, reports_dir=defs, jobs=1, echo=lambda m: None)
     assert result.exit_code == 0, [o.error for o in result.failed]
@@ -176,7 +176,7 @@ def test_hostile_excerpt_text_is_escaped_in_the_report(example_copy, tmp_path):
 
 
 def test_joint_display_numbers_equal_table4(tmp_path):
-    from peerimpact.build.pipeline import build
+    from peerimpact.builder.pipeline import build
 
     defs = tmp_path / "defs"
     defs.mkdir()
@@ -201,7 +201,7 @@ def test_joint_display_numbers_equal_table4(tmp_path):
 def test_synthesis_params_are_checked(tmp_path):
     import shutil
 
-    from peerimpact.build.pipeline import build
+    from peerimpact.builder.pipeline import build
     from peerimpact.resources import params_dir
 
     params = tmp_path / "params"
@@ -250,7 +250,7 @@ def test_broken_project_is_a_problem_not_a_traceback(tmp_path):
 
 
 def test_a_study_without_interviews_still_builds_its_report(example_copy, tmp_path):
-    from peerimpact.build.pipeline import build
+    from peerimpact.builder.pipeline import build
 
     yml = example_copy / "study.yml"
     yml.write_text(yml.read_text().replace("  codebook: codebook.csv\n", "").replace("  excerpts: excerpts.csv\n", ""))

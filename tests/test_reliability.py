@@ -13,8 +13,8 @@ from pathlib import Path
 import pandas as pd
 from test_pipeline import notebook, reports_dir, work
 
-from peerimpact.build.pipeline import build
-from peerimpact.build.plan import plan
+from peerimpact.builder.pipeline import build
+from peerimpact.builder.plan import plan
 from peerimpact.ingest.study import load_study
 from peerimpact.report.extract import serialise
 from peerimpact.resources import params_dir
@@ -160,11 +160,11 @@ def test_a_dying_kernel_is_reported_with_its_section_cell_and_cause(tmp_path):
 
 
 def test_a_new_build_waits_until_no_process_of_an_earlier_one_holds_the_folder(tmp_path):
-    from peerimpact.build.processes import wait_for_workers
+    from peerimpact.builder.processes import wait_for_workers
 
     out = tmp_path / "out"
     out.mkdir()
-    holder = subprocess.Popen([sys.executable, "-c", "import sys, time\nfrom peerimpact.build.processes import "
+    holder = subprocess.Popen([sys.executable, "-c", "import sys, time\nfrom peerimpact.builder.processes import "
                                "hold_workers_lock\nhold_workers_lock(sys.argv[1])\nprint('held', flush=True)\n"
                                "time.sleep(120)", str(out)], stdout=subprocess.PIPE, text=True)
     try:

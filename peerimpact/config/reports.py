@@ -15,10 +15,10 @@ class ReportDef(_Strict):
     """``params/reports/<id>.yml``: one kind of report and the sections it is made of."""
 
     id: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]*$")
-    kind: str              # a registered report kind (peerimpact.build.kinds)
+    kind: str              # a registered report kind (peerimpact.builder.kinds)
     title: str
     sections: list[str] = Field(min_length=1)
-    formats: list[str] = ["html", "pdf"]   # registered output formats (peerimpact.build.formats)
+    formats: list[str] = ["html", "pdf"]   # registered output formats (peerimpact.builder.formats)
     disclosure: str = "none"               # a registered disclosure policy (peerimpact.report.policies)
     sites: list[str] | None = None     # site reports: only these sites (default: every site)
     cohorts: list[str] | None = None   # cohort reports: only these cohorts (default: every cohort)

@@ -9,7 +9,7 @@ Layout of the output folder and the work folder beside it::
 The work folder holds row-level data (each report's extract), so it is never inside the
 folder of shared reports.
 
-Each report is a :class:`~peerimpact.build.jobs.Job` run by an executor (a local process
+Each report is a :class:`~peerimpact.builder.jobs.Job` run by an executor (a local process
 pool unless the caller gives one); the build alone publishes what a job staged, and
 records it in the manifest and the index.
 """
