@@ -17,6 +17,7 @@ records it in the manifest and the index.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import fcntl
 import multiprocessing
 import os
@@ -280,11 +281,11 @@ def _build(prep: Prepared, out: Path, work: Path, jobs: int | None, force: bool,
             save()
             try:
                 publish(Path(o.staged), out / o.id)
-                manifest.reports[o.id] = _replace(entry, status="ok", cache_key=job.cache_key, built_at=o.built_at)
+                manifest.reports[o.id] = dataclasses.replace(entry, status="ok", cache_key=job.cache_key, built_at=o.built_at)
             except OSError as exc:
                 o.status, o.error = "failed", f"could not publish the report: {exc}"
         if o.status != "built":
-            manifest.reports[o.id] = _replace(entry, status="failed", error=o.error)
+            manifest.reports[o.id] = dataclasses.replace(entry, status="failed", error=o.error)
         save()
 
     if not todo:
@@ -296,12 +297,6 @@ def _build(prep: Prepared, out: Path, work: Path, jobs: int | None, force: bool,
         (out / ".staging").rmdir()
     order = {rid: i for i, rid in enumerate(planned)}
     return BuildResult(sorted(outcomes, key=lambda o: order[o.id]), prep.problems, out, work)
-
-
-def _replace(entry: ManifestEntry, **changes) -> ManifestEntry:
-    import dataclasses
-
-    return dataclasses.replace(entry, **changes)
 
 
 def _run_all(todo: list[Job], jobs: int, out: Path, executor: Executor | None, echo: Callable[[str], None],
