@@ -37,7 +37,6 @@ RESET_SOURCE = ("%reset -f\nimport sys as _sys\n"
                 "if 'matplotlib.pyplot' in _sys.modules: _sys.modules['matplotlib.pyplot'].close('all')\n"
                 "del _sys")
 ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
-log = logging.getLogger("peerimpact.builder.execute")
 
 
 @dataclass

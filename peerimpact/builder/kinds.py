@@ -50,10 +50,6 @@ def register_kind(kind: ReportKind) -> ReportKind:
     return kind
 
 
-def kind_of(name: str) -> ReportKind:
-    return KINDS[name]
-
-
 def _everyone(report: ReportDef, study: Study, source: Path, problems: Problems) -> list[Scope]:
     people = frozenset(study.participants["participant_id"])
     return [Scope(None, f"Whole study: {plural(len(study.sites), 'site')}", people, tuple(study.sites))]

@@ -12,7 +12,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..config import AnalysisConfig, NormsConfig, QualitativeConfig, ReportDef, SynthesisConfig, parse_model
+from ..config import (AnalysisConfig, NormsConfig, QualitativeConfig, ReportDef, SynthesisConfig, key_line,
+                      parse_model)
 from ..report.meta import AnalysisParams, InstrumentMeta, NormRow, ReportMeta, Scale
 from ..report.policies import POLICIES
 from .formats import FORMATS
@@ -74,8 +75,6 @@ def load_report_defs(folder: Path, problems: Problems) -> list[tuple[ReportDef, 
 
 def _registered(report: ReportDef, path: Path, problems: Problems) -> bool:
     """A definition's kind, formats and disclosure policy must be registered ones."""
-    from ..config import key_line
-
     checks = [(("kind",), report.kind, KINDS, "report kind"),
               *((("formats", i), f, FORMATS, "output format") for i, f in enumerate(report.formats)),
               (("disclosure",), report.disclosure, POLICIES, "disclosure policy")]

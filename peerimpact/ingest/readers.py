@@ -45,16 +45,7 @@ class RawTable:
 def read_table(path: str | Path, problems: Problems, *, sheet: str | None = None) -> RawTable | None:
     """Read a CSV, XLSX or SPSS file; problems with the file itself go to ``problems``."""
     path = Path(path)
-    limits = current()
-    if not path.is_file():
-        problems.add(path, rule="file-missing",
-                     message="not a regular file (a folder, FIFO or device)" if path.exists() else "file not found")
-        return None
-    size = path.stat().st_size
-    if size > limits.table_mb * MB:
-        problems.add(path, rule="too-large",
-                     message=f"file is {size / MB:,.0f} MB; the limit is "
-                     f"{limits.table_mb:,} MB (raise it with PEERIMPACT_MAX_FILE_MB)")
+    if not readable_file(path, problems):
         return None
     suffix = path.suffix.lower()
     try:
@@ -74,6 +65,22 @@ def read_table(path: str | Path, problems: Problems, *, sheet: str | None = None
         problems.add(path, rule="unreadable", message=f"cannot read file: {type(exc).__name__}: {exc}")
         return None
     return table if table is None or _unique_columns(table, problems) else None
+
+
+def readable_file(path: Path, problems: Problems, *, sized: bool = True) -> bool:
+    """Whether ``path`` is a regular file (and, when ``sized``, within the file-size limit);
+    a problem says why not. FIFOs, devices and folders are refused before anything is opened."""
+    if not path.is_file():
+        problems.add(path, rule="file-missing",
+                     message="not a regular file (a folder, FIFO or device)" if path.exists() else "file not found")
+        return False
+    limit = current().table_mb
+    size = path.stat().st_size
+    if sized and size > limit * MB:
+        problems.add(path, rule="too-large", message=f"file is {size / MB:,.0f} MB; the limit is {limit:,} MB "
+                     "(raise it with PEERIMPACT_MAX_FILE_MB)")
+        return False
+    return True
 
 
 class TooLarge(ValueError):

@@ -24,10 +24,11 @@ from xml.parsers import expat
 
 import pandas as pd
 
+from ..limits import MB, current
 from ..problems import Problems
 from ..schema import CODEBOOK_COLUMNS, EXCERPT_COLUMNS
 from ..text import plural
-from .readers import check_archive, read_member
+from .readers import check_archive, read_member, readable_file
 
 if TYPE_CHECKING:
     from .readers import RawTable
@@ -71,8 +72,6 @@ class UnsafeXML(ValueError):
 def parse_xml(data: bytes, depth: int | None = None) -> Node:
     """Parse XML into :class:`Node` trees with line numbers; DTDs and entities are refused,
     and so is nesting deeper than ``depth`` elements (default: the limits' depth)."""
-    from ..limits import current
-
     depth = current().depth if depth is None else depth
     parser = expat.ParserCreate(namespace_separator="}")
     parser.SetParamEntityParsing(expat.XML_PARAM_ENTITY_PARSING_NEVER)
@@ -175,13 +174,9 @@ def _variables(node: Node, names: dict[str, str]) -> dict[str, str]:
 def read_qdc(path: str | Path, problems: Problems) -> pd.DataFrame:
     """A ``.qdc`` codebook → ``code_id, code, theme, description``."""
     path = Path(path)
-    from ..limits import MB, current
-
+    if not readable_file(path, problems):
+        return pd.DataFrame(columns=CODEBOOK_COLUMNS)
     try:
-        if not path.is_file():
-            raise OSError("not a regular file" if path.exists() else "file not found")
-        if path.stat().st_size > current().table_mb * MB:
-            raise UnsafeXML(f"file is larger than {current().table_mb} MB (raise it with PEERIMPACT_MAX_FILE_MB)")
         root = parse_xml(path.read_bytes())
     except (expat.ExpatError, UnsafeXML, OSError) as exc:
         problems.add(path, line=getattr(exc, "lineno", None), rule="qda-xml", message=f"cannot read codebook: {exc}")
@@ -199,9 +194,7 @@ def read_qdpx(path: str | Path, problems: Problems) -> tuple[pd.DataFrame, pd.Da
     """
     path = Path(path)
     empty = (pd.DataFrame(columns=CODEBOOK_COLUMNS), pd.DataFrame(columns=EXCERPT_COLUMNS + ["_line"]))
-    if not path.is_file():
-        problems.add(path, rule="file-missing",
-                     message="not a regular file (a folder, FIFO or device)" if path.exists() else "file not found")
+    if not readable_file(path, problems, sized=False):  # check_archive bounds what it unpacks to
         return empty
     try:
         archive = zipfile.ZipFile(path)
@@ -219,8 +212,6 @@ def read_qdpx(path: str | Path, problems: Problems) -> tuple[pd.DataFrame, pd.Da
 
 
 def _read_project(archive: zipfile.ZipFile, path: Path, problems: Problems) -> tuple[pd.DataFrame, pd.DataFrame]:
-    from ..limits import MB, current
-
     empty = (pd.DataFrame(columns=CODEBOOK_COLUMNS), pd.DataFrame(columns=EXCERPT_COLUMNS + ["_line"]))
     where = f"{path}!project.qde"
     names = {n.lower(): n for n in archive.namelist()}
