@@ -181,20 +181,21 @@ def test_joint_display_numbers_equal_table4(tmp_path):
     defs = tmp_path / "defs"
     defs.mkdir()
     (defs / "study.yml").write_text("id: study\nkind: study\ntitle: T\nsections: [04_change, 06_synthesis]\n"
-                                    "formats: [html]\n")
+                                    "formats: [html]\ndisclosure: none\n")
     result = build(out=tmp_path / "out", reports_dir=defs, jobs=1, echo=lambda m: None)
     assert result.exit_code == 0, [o.error for o in result.failed]
     tables = tmp_path / "out" / "study" / "tables"
     t4 = pd.read_csv(tables / "table4.csv").set_index(["instrument", "subscale", "comparison"])
     t5 = pd.read_csv(tables / "table5.csv")
-    changes = t5[t5["comparison"] != "norm"]
+    changes = t5[t5["evidence"] == "change"]
     assert len(changes) >= 8
+    html = (tmp_path / "out" / "study" / "report.html").read_text()
     for row in changes.itertuples(index=False):
         ref = t4.loc[(row.instrument, row.subscale, row.comparison)]
         for col in ("n", "change", "ci_low", "ci_high", "p", "es"):
             assert getattr(row, col) == pytest.approx(ref[col], abs=1e-12), (row.subscale, col)
-        assert f"{ref['change']:.2f}" in row.text and f"ES {ref['es']:.2f}" in row.text
-    html = (tmp_path / "out" / "study" / "report.html").read_text()
+        assert f"change {ref['change']:.2f} (95% CI {ref['ci_low']:.2f} to" in html
+        assert f"ES {ref['es']:.2f}, n = {ref['n']}" in html
     assert "Table 5. Joint display" in html and "confirmation" in html
 
 
@@ -306,7 +307,7 @@ def test_joint_display_words_and_precision():
     assert row["Quantitative evidence"].split("\n")[0] == (
         "Team cohesion: norm 4.0 (0.73); mean 4.2 at T1 (0.27 SD), 4.1 at T2 (0.14 SD)")
     assert row["Qualitative evidence"] == "Code A: 1 excerpt from 1 peer worker"
-    assert row["Fit"] == "confirmation" and table.data["fit_shown"].all()
+    assert row["Fit"] == "confirmation"
     html = table.to_html()
     assert "\\n" not in html and "<br>" in html
 
@@ -316,7 +317,7 @@ def test_joint_display_withholds_the_fit_where_this_report_lacks_the_evidence():
            "note": ["fewer than 6 complete pairs: the mean change is shown without a test"]}
     table = joint(few, OUTCOMES, ONE)
     row = table.display.iloc[0]
-    assert row["Fit"].startswith("not assessed") and not table.data["fit_shown"].any()
+    assert row["Fit"].startswith("not assessed")
     assert "Team cohesion, T1 − T2: not tested (fewer than 6 complete pairs; n = 3)" in row["Quantitative evidence"]
     assert joint(CHANGE, OUTCOMES, ONE.iloc[0:0]).display.iloc[0]["Fit"].startswith("not assessed")  # no excerpts
     assert joint(CHANGE, OUTCOMES, ONE, min_n=21).display.iloc[0]["Fit"].startswith("not assessed")  # means of 20

@@ -5,6 +5,7 @@ import math
 import pandas as pd
 
 from peerimpact.analysis.stats import change_over_time
+from peerimpact.report import tables
 from peerimpact.report.tables import Table, fmt_mean_sd_range, fmt_norm, fmt_number, fmt_p, table1, table3, table4
 
 LABELS = {("wemwbs", None): "Wellbeing scale", ("wemwbs", "total"): "Wellbeing",
@@ -31,7 +32,7 @@ def test_too_few_pairs_show_n_and_change_with_one_footnote_per_reason():
     table = table4(change, LABELS)
     assert table.display["Change (95% CI)"].tolist() == ["-0.33ᵃ", "-0.33ᵃ"]
     assert (table.display[["p", "ES", "d_z", "Wilcoxon p"]] == "–").all().all()
-    marked = [n for n in table.notes if n.startswith("ᵃ")]
+    marked = [n for n in table.all_notes if n.startswith("ᵃ")]
     assert marked == ["ᵃ Fewer than 6 complete pairs: the mean change is shown without a test."]
     assert "positive change is a decrease" in table.to_html()
 
@@ -44,7 +45,7 @@ def test_an_es_dash_has_its_footnote_too():
     table = table4(change_over_time(scores, [("T1", "T2")]), LABELS)
     row = table.display.iloc[0]
     assert row["ES"] == "–ᵃ" and row["p"] != "–"
-    assert "ᵃ No variation at baseline, so the ES is undefined." in table.notes
+    assert "ᵃ No variation at baseline, so the ES is undefined." in table.all_notes
 
 
 def test_cells_break_lines_and_headers_have_scopes():
@@ -98,7 +99,10 @@ def test_sample_summary_counts_and_leaves_out_what_is_missing():
     assert text.startswith("This report covers 32 peer workers at 7 sites.")
     assert "30 were on contracts and 2 were bank staff" in text
     assert "Of the 30 sick-leave records, 12 showed none; the other 18 had a median of 5 days (range 1 to 55)" in text
-    assert "30 peer workers recorded contacts: 1682 completed face to face." in text
+    assert "30 peer workers recorded contacts; contact activity below counts them by mode." in text
+    activity = tables.activity(study.contacts).data.set_index("mode")
+    assert activity.loc["face_to_face", "completed"] == 1682  # the total the paper's text gives
+    assert activity["contacts"].sum() == activity["all_contacts"].iloc[0] == len(study.contacts)
     one = study.participants[study.participants["participant_id"] == "S5-PW01"].assign(sick_days=float("nan"))
     text = sample_summary(one, study.contacts.iloc[0:0]).text
     assert text.startswith("This report covers 1 peer worker at 1 site.")

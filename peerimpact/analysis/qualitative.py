@@ -80,5 +80,6 @@ def select_quotes(excerpts: pd.DataFrame, codebook: pd.DataFrame, *, pinned: dic
         for e in chosen:
             rows.append({"theme": theme, "excerpt_id": e, "label": quote_label(by_id.loc[e, "participant_id"],
                                                                                by_id.loc[e, "timepoint"]),
-                         "text": by_id.loc[e, "text"], "pinned": e in pinned.get(theme, [])})
-    return pd.DataFrame(rows, columns=["theme", "excerpt_id", "label", "text", "pinned"])
+                         "timepoint": by_id.loc[e, "timepoint"], "text": by_id.loc[e, "text"],
+                         "pinned": e in pinned.get(theme, [])})
+    return pd.DataFrame(rows, columns=["theme", "excerpt_id", "label", "timepoint", "text", "pinned"])

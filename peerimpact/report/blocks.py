@@ -14,18 +14,24 @@ import math
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import Any, Callable, Union
+from typing import Any, Callable, Mapping, Sequence, Union
 
 import pandas as pd
 
-from .policies import apply
+from .policies import POLICIES, Context, DisclosurePolicy
 
 
 DASH = "–"  # what a table shows for a missing value
+SUPPRESSED = "*"  # what it shows for a value a disclosure policy withholds
 
 
 def _missing(value) -> bool:
     return value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value))
+
+
+def is_suppressed(value) -> bool:
+    """Whether ``value`` is a cell a disclosure policy withheld."""
+    return isinstance(value, str) and value == SUPPRESSED
 
 
 def _cell_html(value) -> str:
@@ -35,22 +41,62 @@ def _cell_html(value) -> str:
     return "<br>".join(html.escape(line) for line in str(value).split("\n"))
 
 
+Formatter = Callable[[pd.DataFrame], Union[pd.DataFrame, tuple[pd.DataFrame, list[str]]]]
+
+
+@dataclass(frozen=True)
+class Suppression:
+    """One cell a disclosure policy changed: where, why, and whether it was withheld for itself
+    (``primary``) or to protect another (``secondary``)."""
+
+    table: str
+    row: int        # 1-based data row of the table's CSV
+    column: str
+    rule: str
+    kind: str       # primary | secondary
+
+
 @dataclass(frozen=True)
 class Table:
     """A table as a report shows it, and as a machine reads it.
 
-    ``data`` holds unrounded numbers (written to ``tables/<name>.csv``); ``display`` holds
-    the formatted strings a reader sees, where a line break in a cell is a real line
-    break; ``notes`` are footnotes under the table; ``row_headers`` names the display
-    columns that label their row (for screen readers, as ``<th scope="row">``).
+    ``data`` holds unrounded numbers (written to ``tables/<name>.csv``); ``format`` makes the
+    strings a reader sees from ``data`` (a frame, or a frame and notes that depend on the
+    data), so that whatever a disclosure policy does to ``data`` reaches the display too. A
+    fixed display frame may be given instead, for a table of text. A line break in a display
+    cell is a real line break; ``notes`` are footnotes under the table; ``row_headers`` names
+    the display columns that label their row (for screen readers, as ``<th scope="row">``).
+    ``roles`` says what a data column is, where its name does not (see
+    :data:`peerimpact.report.policies.COLUMN_ROLES`); ``suppressed`` lists what a policy changed.
     """
 
     name: str
     title: str
     data: pd.DataFrame
-    display: pd.DataFrame
-    notes: list[str] = field(default_factory=list)
+    format: Union[Formatter, pd.DataFrame]
+    notes: Sequence[str] = ()
     row_headers: tuple[str, ...] = ()
+    roles: Mapping[str, Any] = field(default_factory=dict)
+    suppressed: tuple[Suppression, ...] = ()
+    withheld: str | None = None   # every figure withheld: this sentence is shown in place of the rows
+    collapse: bool = True         # a table of text (Table 5) keeps its rows even when its figures go
+
+    @cached_property
+    def _formatted(self) -> tuple[pd.DataFrame, list[str]]:
+        if isinstance(self.format, pd.DataFrame):
+            return self.format, []
+        made = self.format(self.data)
+        return made if isinstance(made, tuple) else (made, [])
+
+    @property
+    def display(self) -> pd.DataFrame:
+        """The formatted table, made from ``data``."""
+        return self._formatted[0]
+
+    @property
+    def all_notes(self) -> list[str]:
+        """The table's notes, then those its formatter wrote from the data."""
+        return [*self.notes, *self._formatted[1]]
 
     def csv_frames(self) -> dict[str, pd.DataFrame]:
         return {self.name: self.data}
@@ -59,6 +105,12 @@ class Table:
         return _write_csv(self.data, Path(folder) / f"{self.name}.csv")
 
     def to_html(self) -> str:
+        notes = "".join(f"<p class=\"pi-note\">{html.escape(n)}</p>" for n in self.all_notes)
+        name = html.escape(self.name)
+        if self.withheld:
+            return (f"<figure class=\"pi-table-figure\" id=\"table-{name}\">"
+                    f"<figcaption>{html.escape(self.title)}</figcaption>"
+                    f"<p class=\"pi-withheld\">{html.escape(self.withheld)}</p>{notes}</figure>")
         head = "".join(f"<th scope=\"col\">{_cell_html(c)}</th>" for c in self.display.columns)
         body = []
         for values in self.display.itertuples(index=False, name=None):
@@ -68,8 +120,6 @@ class Table:
                 header = column in self.row_headers and text
                 cells.append(f"<th scope=\"row\">{text}</th>" if header else f"<td>{text}</td>")
             body.append(f"<tr>{''.join(cells)}</tr>")
-        notes = "".join(f"<p class=\"pi-note\">{html.escape(n)}</p>" for n in self.notes)
-        name = html.escape(self.name)
         return (f"<figure class=\"pi-table-figure\" id=\"table-{name}\">"
                 f"<figcaption>{html.escape(self.title)}</figcaption>"
                 f"<table class=\"pi-table pi-{name}\"><thead><tr>{head}</tr></thead>"
@@ -83,13 +133,17 @@ class Table:
 class FigureBlock:
     """A figure as the data it is drawn from and the function that draws it.
 
-    It is drawn (once) only when shown, so a policy that changes ``data`` changes the figure.
-    ``draw`` takes the data and returns a :class:`~peerimpact.report.plots.Figure`.
+    It is drawn (once) only when shown, so a policy that changes ``data`` changes the figure:
+    a group a policy withholds has its figures missing (NaN) and is not drawn. ``draw`` takes
+    the data and returns a :class:`~peerimpact.report.plots.Figure`; ``note`` is a line under it.
     """
 
     name: str
     data: pd.DataFrame
     draw: Callable[[pd.DataFrame], Any]
+    roles: Mapping[str, Any] = field(default_factory=dict)
+    note: str | None = None
+    suppressed: tuple[Suppression, ...] = ()
 
     @cached_property
     def figure(self):
@@ -107,7 +161,8 @@ class FigureBlock:
         return {}
 
     def to_html(self) -> str:
-        return self.figure.to_html()
+        note = f"<p class=\"pi-note\">{html.escape(self.note)}</p>" if self.note else ""
+        return self.figure.to_html() + note
 
     def _repr_html_(self) -> str:
         return self.to_html()
@@ -115,11 +170,18 @@ class FigureBlock:
 
 @dataclass(frozen=True)
 class Quotes:
-    """Quotes grouped by theme, rendered as escaped HTML block quotes."""
+    """Quotes grouped by theme, rendered as escaped HTML block quotes.
+
+    ``interviewees`` is the number of people interviewed in the report's scope (a policy may
+    show no quotes below a minimum); ``note`` says what a policy did to them.
+    """
 
     quotes: pd.DataFrame
     name: str = "quotes"
     title: str = "Illustrative quotes"
+    interviewees: int | None = None
+    note: str | None = None
+    suppressed: tuple[Suppression, ...] = ()
 
     def csv_frames(self) -> dict[str, pd.DataFrame]:
         return {self.name: self.quotes}
@@ -135,8 +197,10 @@ class Quotes:
             for rec in part.itertuples(index=False):
                 parts.append(f"<blockquote class=\"pi-quote\"><p>“{html.escape(rec.text)}”</p>"
                              f"<cite>{html.escape(rec.label)}</cite></blockquote>")
-        if self.quotes.empty:
+        if self.quotes.empty and not self.note:
             parts.append("<p>No excerpts in this report.</p>")
+        if self.note:
+            parts.append(f"<p class=\"pi-note\">{html.escape(self.note)}</p>")
         parts.append("</div>")
         return "".join(parts)
 
@@ -148,12 +212,18 @@ class Quotes:
 class TextBlock:
     """Sentences written from figures: the ``facts`` and the function that words them.
 
-    A policy sees the facts, not the sentence, and the sentence is written from what it returns.
+    A policy sees the facts, not the sentence, and the sentence is written from what it
+    returns; a withheld fact is :data:`SUPPRESSED`. ``roles`` says what each fact is (a count
+    of people, a statistic resting on one); ``groups`` names facts that add up to another
+    (``(("bank", "contracted"), "n")``), so that a withheld one cannot be found by subtraction.
     """
 
     name: str
     facts: dict[str, Any]
     write: Callable[[dict[str, Any]], str]
+    roles: Mapping[str, Any] = field(default_factory=dict)
+    groups: tuple[tuple[tuple[str, ...], str], ...] = ()
+    suppressed: tuple[Suppression, ...] = ()
 
     @cached_property
     def text(self) -> str:
@@ -171,6 +241,8 @@ class TextBlock:
 
 Block = Union[Table, FigureBlock, Quotes, TextBlock]
 BLOCKS = (Table, FigureBlock, Quotes, TextBlock)
+SUPPRESSION_FILE = "_suppression.csv"
+SUPPRESSION_COLUMNS = ["table", "row", "column", "rule", "kind"]
 
 
 def _write_csv(frame: pd.DataFrame, path: Path) -> Path:
@@ -179,14 +251,33 @@ def _write_csv(frame: pd.DataFrame, path: Path) -> Path:
     return path
 
 
-def release(block: Block, policy: str, tables_dir: str | Path | None = None) -> Block:
-    """The one exit: ``block`` as the report's disclosure ``policy`` lets it out, its tables written
-    to ``tables_dir`` (when given). Returns the block to display."""
+def _log_suppressed(block: Block, folder: Path) -> None:
+    """Record what the policy changed in ``_suppression.csv``, replacing an earlier record of
+    the same block (a section run again)."""
+    path = folder / SUPPRESSION_FILE
+    names = set(block.csv_frames()) | {block.name}
+    old = pd.read_csv(path, dtype=str, keep_default_na=False) if path.is_file() else \
+        pd.DataFrame(columns=SUPPRESSION_COLUMNS)
+    new = pd.DataFrame([vars(s) for s in block.suppressed], columns=SUPPRESSION_COLUMNS)
+    _write_csv(pd.concat([old[~old["table"].isin(names)], new.astype(str)], ignore_index=True), path)
+
+
+def release(block: Block, policy: "str | DisclosurePolicy", tables_dir: str | Path | None = None,
+            context: "Context | None" = None) -> Block:
+    """The one exit: ``block`` as the report's disclosure ``policy`` (a registered name or a
+    policy) lets it out, its tables written to ``tables_dir`` (when given) with a record of every
+    cell the policy changed. ``context`` carries what the policy must know of the build (the
+    cells withheld so that reports cannot be subtracted from each other). Returns the block to
+    display."""
     if not isinstance(block, BLOCKS):
         raise TypeError(f"a section shows blocks ({', '.join(b.__name__ for b in BLOCKS)}), not "
                         f"{type(block).__name__}: make one in peerimpact.report")
-    released = apply(policy, block)
+    chosen = POLICIES[policy] if isinstance(policy, str) else policy
+    released = chosen.apply(block, context or Context())
     if tables_dir is not None:
+        folder = Path(tables_dir)
         for name, frame in released.csv_frames().items():
-            _write_csv(frame, Path(tables_dir) / f"{name}.csv")
+            _write_csv(frame, folder / f"{name}.csv")
+        if chosen.shared:  # a shared report always has the record, empty or not
+            _log_suppressed(released, folder)
     return released

@@ -106,9 +106,18 @@ def means_with_ci(summary: pd.DataFrame, labels: dict, timepoints: list[str], *,
     :func:`peerimpact.analysis.stats.compare_to_norms`); one small panel per subscale. With
     ``scales`` (as ``Extract.scales``) each panel stays within its scale's possible range,
     and an interval that runs beyond it is cut at the edge and marked with an arrowhead.
-    The figure is drawn from ``summary`` when it is shown.
+    The intervals are computed here, so that the figure is drawn from figures a disclosure
+    policy has seen (``ci_low, ci_high``); a mean it withholds is not drawn.
     """
-    return FigureBlock("means", summary, partial(_draw_means, labels=labels, timepoints=timepoints, scales=scales,
+    data = summary.copy()
+    if len(data):
+        n = data["n"].astype(float)
+        crit = scipy_stats.t.ppf(0.5 + confidence / 2, np.maximum(n - 1, 1))
+        half = np.where(n > 1, crit * data["sd"].astype(float) / np.sqrt(n), np.nan)
+        data["ci_low"], data["ci_high"] = data["mean"] - half, data["mean"] + half
+    else:
+        data["ci_low"], data["ci_high"] = [], []
+    return FigureBlock("means", data, partial(_draw_means, labels=labels, timepoints=timepoints, scales=scales,
                                                  confidence=confidence))
 
 
@@ -116,12 +125,12 @@ def _draw_means(summary: pd.DataFrame, *, labels: dict, timepoints: list[str], s
                 confidence: float) -> Figure:
     import matplotlib.pyplot as plt
 
-    if summary.empty:
-        return empty_figure("No outcome data in this report.", "means")
-    data = summary.copy()
-    crit = scipy_stats.t.ppf(0.5 + confidence / 2, np.maximum(data["n"].astype(float) - 1, 1))
-    half = np.where(data["n"] > 1, crit * data["sd"] / np.sqrt(data["n"].astype(float)), np.nan)
-    data["low"], data["high"] = data["mean"] - half, data["mean"] + half
+    data = summary[pd.to_numeric(summary["mean"], errors="coerce").notna()].copy() if len(summary) else summary
+    if data.empty:
+        return empty_figure("No outcome data in this report." if summary.empty else
+                            "Every mean here is withheld under the report's disclosure policy.", "means")
+    data["low"], data["high"] = data["ci_low"].astype(float), data["ci_high"].astype(float)
+    data["mean"] = data["mean"].astype(float)
     ranges = {} if scales is None else {
         (r.instrument, r.subscale): (r.range_min, r.range_max) for r in scales.itertuples(index=False)}
     keys = list(data[["instrument", "subscale"]].drop_duplicates().itertuples(index=False, name=None))

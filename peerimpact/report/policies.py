@@ -2,9 +2,9 @@
 
 Every block a section shows passes :func:`apply` with the report's policy on its way out
 (see :mod:`peerimpact.report.blocks`), so a policy reaches the CSV, the HTML table, the
-figure and the sentence alike. ``none`` shows everything (reports for the study team).
-Register a policy with :func:`register_policy`; a report definition names it in
-``disclosure:``.
+figure and the sentence alike. Policies written as rules in ``params/disclosure/*.yml``
+are applied by :mod:`peerimpact.report.disclosure`; a policy written in Python is
+registered with :func:`register_policy`. A report definition names one in ``disclosure:``.
 """
 
 from __future__ import annotations
@@ -17,25 +17,42 @@ if TYPE_CHECKING:
 
 
 @dataclass(frozen=True)
+class Context:
+    """What a policy must know of the build beyond the block: the cells withheld so that this
+    report cannot be subtracted from another one (keys such as ``("scores", "wemwbs", "total",
+    "T1")``)."""
+
+    withheld: frozenset[tuple[str, ...]] = frozenset()
+
+
+@dataclass(frozen=True)
 class DisclosurePolicy:
-    """A named rule applied to every block of a report before it is rendered."""
+    """A named rule applied to every block of a report before it is rendered.
+
+    ``shared`` says whether reports under it may leave the study team; a report under a policy
+    that is not shared is marked internal on every page.
+    """
 
     name: str
     description: str
-    apply: Callable[["Block"], "Block"]
+    apply: Callable[["Block", Context], "Block"]
+    shared: bool = True
 
 
 POLICIES: dict[str, DisclosurePolicy] = {}
 
 
 def register_policy(policy: DisclosurePolicy) -> DisclosurePolicy:
+    """Add (or replace) a policy; report definitions may then name it."""
     POLICIES[policy.name] = policy
     return policy
 
 
-def apply(policy: str, block: "Block") -> "Block":
-    """``block`` as ``policy`` lets it leave the report."""
-    return POLICIES[policy].apply(block)
+def apply(policy: "str | DisclosurePolicy", block: "Block", context: Context | None = None) -> "Block":
+    """``block`` as ``policy`` (a registered name or a policy) lets it leave the report."""
+    chosen = POLICIES[policy] if isinstance(policy, str) else policy
+    return chosen.apply(block, context or Context())
 
 
-register_policy(DisclosurePolicy("none", "every figure as computed: for the study team", lambda block: block))
+register_policy(DisclosurePolicy("none", "every figure as computed: for the study team",
+                                 lambda block, context: block, shared=False))

@@ -13,9 +13,11 @@ import pandas as pd
 from ..analysis.qualitative import code_counts, codings, quote_label, select_quotes
 from ..text import plural
 from .blocks import FigureBlock, Quotes, Table
+from .tables import fmt_count
 
 # The analysis steps are re-exported: a section (and ``peerimpact.qualitative``) needs one module.
-__all__ = ["Quotes", "code_counts", "codings", "counts_table", "framework", "heatmap", "quote_label", "select_quotes"]
+__all__ = ["Quotes", "code_counts", "codings", "counts_table", "framework", "heatmap", "quote_label", "quotes",
+           "select_quotes"]
 
 
 def framework(codebook: pd.DataFrame) -> Table:
@@ -34,20 +36,33 @@ def framework(codebook: pd.DataFrame) -> Table:
 def counts_table(counts: pd.DataFrame, codebook: pd.DataFrame, groups: list[str], *, name: str,
                  title: str) -> Table:
     """Counts as ``excerpts (peer workers)`` per code, theme rows first, one column per group."""
+    data = counts.rename(columns={"group": name.rsplit("_", 1)[-1]})
+    notes = ["Each cell: number of excerpts (number of peer workers they come from). An excerpt can carry "
+             "several codes; a theme counts each excerpt once."]
+    return Table(name, title, data, partial(_counts_display, codebook=codebook, groups=groups,
+                                            by=name.rsplit("_", 1)[-1]), notes)
+
+
+def _counts_display(data: pd.DataFrame, *, codebook: pd.DataFrame, groups: list[str], by: str) -> pd.DataFrame:
     rows = []
     for theme in dict.fromkeys(codebook["theme"]):
         for code_id, code in [("", "")] + list(codebook.loc[codebook["theme"] == theme, ["code_id", "code"]]
                                                 .itertuples(index=False, name=None)):
-            part = counts[(counts["theme"] == theme) & (counts["code_id"] == code_id)].set_index("group")
+            part = data[(data["theme"] == theme) & (data["code_id"] == code_id)].set_index(by)
             row = {"Theme": "" if code_id else theme, "Code": code or "(any code of the theme)"}
             for g in groups:
-                row[g] = (f"{int(part.loc[g, 'excerpts'])} ({int(part.loc[g, 'participants'])})"
+                row[g] = (f"{fmt_count(part.loc[g, 'excerpts'])} ({fmt_count(part.loc[g, 'participants'])})"
                           if g in part.index else "0 (0)")
             rows.append(row)
-    data = counts.rename(columns={"group": name.rsplit("_", 1)[-1]})
-    notes = ["Each cell: number of excerpts (number of peer workers they come from). An excerpt can carry "
-             "several codes; a theme counts each excerpt once."]
-    return Table(name, title, data, pd.DataFrame(rows), notes)
+    return pd.DataFrame(rows)
+
+
+def quotes(excerpts: pd.DataFrame, codebook: pd.DataFrame, *, pinned: dict[str, list[str]] | None = None,
+           per_theme: int = 3) -> Quotes:
+    """Illustrative quotes per theme (:func:`select_quotes`) as a block that knows how many
+    people were interviewed, so that a policy can show none where too few were."""
+    chosen = select_quotes(excerpts, codebook, pinned=pinned, per_theme=per_theme)
+    return Quotes(chosen, interviewees=int(excerpts["participant_id"].nunique()) if len(excerpts) else 0)
 
 
 def heatmap(counts: pd.DataFrame, codebook: pd.DataFrame, groups: list[str], *, title: str) -> FigureBlock:
@@ -62,15 +77,22 @@ def _draw_heatmap(counts: pd.DataFrame, *, codebook: pd.DataFrame, groups: list[
 
     from .plots import empty_figure, figure_style, to_figure
 
-    codes = counts[counts["code_id"] != ""]
+    codes = counts[counts["code_id"] != ""].copy()
+    # a count a policy withheld is NaN here: its cell stays blank, never a 0
+    codes["participants"] = pd.to_numeric(codes["participants"], errors="coerce")
     if codes.empty or codebook.empty:
         return empty_figure("No coded excerpts in this report.", "heatmap")
-    grid = (codes.pivot_table(index="code_id", columns="group", values="participants", aggfunc="sum")
-            .reindex(index=codebook["code_id"], columns=groups).fillna(0).astype(int))
+    grid = (codes.set_index(["code_id", "group"])["participants"].unstack()
+            .reindex(index=codebook["code_id"], columns=groups))
+    seen = codes.assign(seen=1.0).set_index(["code_id", "group"])["seen"].unstack() \
+        .reindex(index=codebook["code_id"], columns=groups)
+    grid = grid.where(seen.notna(), 0.0)  # no excerpt: 0; withheld: stays blank
+    if grid.isna().any().any() and not (grid.fillna(0) > 0).any().any():  # only zeros left to draw
+        return empty_figure("Every count here is withheld under the report's disclosure policy.", "heatmap")
     grid.index = [f"{c} ({t})" for c, t in codebook[["code", "theme"]].itertuples(index=False, name=None)]
     with figure_style("white"):
         fig, ax = plt.subplots(figsize=(6.4, 0.24 * len(grid) + 1.2))
-        sns.heatmap(grid, annot=True, fmt="d", cmap="Blues", cbar=False, linewidths=0.5, ax=ax,
+        sns.heatmap(grid, annot=True, fmt=".0f", cmap="Blues", cbar=False, linewidths=0.5, ax=ax,
                     annot_kws={"fontsize": 7})
         ax.set_xlabel("")
         ax.set_ylabel("")

@@ -1,81 +1,139 @@
 """The joint display (the paper's Table 5): propositions with live quantitative and qualitative evidence.
 
-Quantitative cells are written from the report's own results each time it is built, so
-the display follows the data; evidence that is missing or not estimable says so.
+The evidence is gathered as data, one row per piece (a tested change, a mean beside its
+norm at one timepoint, a theme's or a code's counts, a quote), and the sentences are
+written from those rows when the table is shown: a figure a disclosure policy withholds is
+withheld in the sentence too, and evidence that is missing or not estimable says so.
 """
 
 from __future__ import annotations
 
+from functools import partial
+
 import pandas as pd
 
 from ..analysis.qualitative import codings, quote_label
-from ..config import QualEvidence, QuantEvidence, SynthesisConfig
+from ..config import QualEvidence, SynthesisConfig
 from ..text import plural
-from .tables import DASH, Table, fmt_norm, fmt_number, fmt_p
+from .blocks import SUPPRESSED, Table, _missing, is_suppressed
+from .tables import DASH, fmt_count, fmt_norm, fmt_number, fmt_p
+
+COLUMNS = ["proposition", "fit", "item", "evidence", "instrument", "subscale", "comparison", "timepoint", "n",
+           "mean", "std_difference", "norm_mean", "norm_sd", "change", "ci_low", "ci_high", "p", "es", "estimable",
+           "note", "name", "excerpts", "participants", "excerpt_id", "label", "text"]
+NOT_ASSESSED = "not assessed: the evidence is not available at this scope"
+WITHHELD = "withheld under the report's disclosure policy"
 
 
-def _num(value: float, digits: int = 2) -> str:
-    return fmt_number(value, digits)
-
-
-def quantitative_cell(ev: QuantEvidence, change: pd.DataFrame, outcomes: pd.DataFrame,
-                      labels: dict, min_n: int = 2) -> tuple[str, dict, bool]:
-    """A sentence from the live results, the numbers it was written from, and whether the
-    report holds the evidence: a tested change, or means of at least ``min_n`` peer workers
-    at every timepoint beside a norm."""
-    label = labels.get((ev.instrument, ev.subscale), ev.subscale)
-    record = {"instrument": ev.instrument, "subscale": ev.subscale, "comparison": ev.comparison or "norm"}
-    if ev.comparison:
-        first, later = ev.comparison.split("-", 1)
-        rows = change[(change["instrument"] == ev.instrument) & (change["subscale"] == ev.subscale)
-                      & (change["comparison"] == ev.comparison)]
-        if rows.empty:
-            return f"{label}, {first} − {later}: no data in this report", record, False
-        r = rows.iloc[0]
-        record.update({k: r[k] for k in ("n", "change", "ci_low", "ci_high", "p", "es")})
-        if not bool(r["estimable"]):
-            reason = str(r["note"]).split(":")[0]
-            return f"{label}, {first} − {later}: not tested ({reason}; n = {int(r['n'])})", record, False
-        p = fmt_p(r["p"])
-        p_text = f"p {p}" if p.startswith("<") else f"p = {p}"
-        return (f"{label}: {first} − {later} change {_num(r['change'])} (95% CI {_num(r['ci_low'])} to "
-                f"{_num(r['ci_high'])}), {p_text}, ES {_num(r['es'])}, n = {int(r['n'])}"), record, True
-    rows = outcomes[(outcomes["instrument"] == ev.instrument) & (outcomes["subscale"] == ev.subscale)]
-    if rows.empty:
-        return f"{label}: no data in this report", record, False
-    norm_mean, norm_sd = rows["norm_mean"].iloc[0], rows["norm_sd"].iloc[0]
-    if pd.isna(norm_mean):
-        means = ", ".join(f"{_num(m, 1)} at {tp}" for tp, m in zip(rows["timepoint"], rows["mean"]))
-        return f"{label}: mean {means}; no published norm", record, False
-    record.update({"norm_mean": norm_mean, "norm_sd": norm_sd})
-    means = ", ".join(f"{_num(m, 1)} at {tp} ({_num(d)} SD)"
-                      for tp, m, d in zip(rows["timepoint"], rows["mean"], rows["std_difference"]))
-    return f"{label}: norm {fmt_norm(norm_mean, norm_sd)}; mean {means}", record, bool((rows["n"] >= min_n).all())
-
-
-def qualitative_cell(ev: QualEvidence, excerpts: pd.DataFrame, codebook: pd.DataFrame) -> tuple[str, bool]:
-    """Counts of excerpts and peer workers per theme and code, and the chosen quotes; and
-    whether any of that evidence is in the report."""
+def _evidence_rows(prop, change: pd.DataFrame, outcomes: pd.DataFrame, excerpts: pd.DataFrame,
+                   codebook: pd.DataFrame) -> list[dict]:
+    rows: list[dict] = []
+    base = {"proposition": prop.id, "fit": prop.fit}
+    for item, ev in enumerate(prop.quantitative):
+        head = {**base, "item": item, "instrument": ev.instrument, "subscale": ev.subscale}
+        if ev.comparison:
+            head.update(evidence="change", comparison=ev.comparison)
+            found = change[(change["instrument"] == ev.instrument) & (change["subscale"] == ev.subscale)
+                           & (change["comparison"] == ev.comparison)]
+            rows.append({**head, **({k: found.iloc[0][k] for k in ("n", "change", "ci_low", "ci_high", "p", "es",
+                                                                  "estimable", "note")} if len(found) else {})})
+            continue
+        head.update(evidence="norm", comparison="norm")
+        found = outcomes[(outcomes["instrument"] == ev.instrument) & (outcomes["subscale"] == ev.subscale)]
+        rows += [{**head, **{k: r[k] for k in ("timepoint", "n", "mean", "std_difference", "norm_mean", "norm_sd")}}
+                 for r in found.to_dict("records")] or [head]
+    ev = prop.qualitative
     coded = codings(excerpts).merge(codebook[["code_id", "code", "theme"]], on="code_id")
-    parts, found = [], False
-    named = [(theme, coded[coded["theme"] == theme]) for theme in ev.themes]
+    named = [("theme", theme, coded[coded["theme"] == theme]) for theme in ev.themes]
     for code in ev.codes:
         name = codebook.loc[codebook["code_id"] == code, "code"]
-        named.append((name.iloc[0] if len(name) else code, coded[coded["code_id"] == code]))
-    for name, sub in named:
-        excerpts_n, people_n = sub["excerpt_id"].nunique(), sub["participant_id"].nunique()
-        found = found or excerpts_n > 0
-        parts.append(f"{name}: {plural(excerpts_n, 'excerpt')} from {plural(people_n, 'peer worker')}")
+        named.append(("code", name.iloc[0] if len(name) else code, coded[coded["code_id"] == code]))
+    for kind, name, sub in named:
+        rows.append({**base, "evidence": kind, "name": name, "excerpts": sub["excerpt_id"].nunique(),
+                     "participants": sub["participant_id"].nunique()})
     by_id = excerpts.set_index("excerpt_id") if len(excerpts) else None
     for quote in ev.quotes:
         if by_id is not None and quote in by_id.index:
             r = by_id.loc[quote]
-            parts.append(f"“{r['text']}” ({quote_label(r['participant_id'], r['timepoint'])})")
+            rows.append({**base, "evidence": "quote", "excerpt_id": quote, "timepoint": r["timepoint"],
+                         "label": quote_label(r["participant_id"], r["timepoint"]), "text": r["text"]})
+    return rows
+
+
+def _change_sentence(r: dict, label: str, min_n: int) -> tuple[str, bool]:
+    first, later = r["comparison"].split("-", 1)
+    if _missing(r.get("n")):
+        return f"{label}, {first} − {later}: no data in this report", False
+    if is_suppressed(r["change"]) or is_suppressed(r["n"]):
+        return f"{label}, {first} − {later}: {WITHHELD}", False
+    if not bool(r["estimable"]):
+        reason = str(r["note"]).split(":")[0]
+        return f"{label}, {first} − {later}: not tested ({reason}; n = {fmt_count(r['n'])})", False
+    p = fmt_p(r["p"])
+    p_text = f"p {p}" if p.startswith("<") else f"p = {p}"
+    ci = ("" if is_suppressed(r["ci_low"]) else
+          f" (95% CI {fmt_number(r['ci_low'], 2)} to {fmt_number(r['ci_high'], 2)})")
+    return (f"{label}: {first} − {later} change {fmt_number(r['change'], 2)}{ci}, {p_text}, "
+            f"ES {fmt_number(r['es'], 2)}, n = {fmt_count(r['n'])}"), True
+
+
+def _norm_sentence(rows: list[dict], label: str, min_n: int) -> tuple[str, bool]:
+    if _missing(rows[0].get("timepoint")):
+        return f"{label}: no data in this report", False
+    norm_mean, norm_sd = rows[0]["norm_mean"], rows[0]["norm_sd"]
+    if _missing(norm_mean):
+        means = ", ".join(f"{fmt_number(r['mean'], 1)} at {r['timepoint']}" for r in rows)
+        return f"{label}: mean {means}; no published norm", False
+    if all(is_suppressed(r["mean"]) for r in rows):
+        return f"{label}: norm {fmt_norm(norm_mean, norm_sd)}; means {WITHHELD}", False
+    parts = [f"{fmt_number(r['mean'], 1)} at {r['timepoint']}" if is_suppressed(r["mean"]) else
+             f"{fmt_number(r['mean'], 1)} at {r['timepoint']} ({fmt_number(r['std_difference'], 2)} SD)"
+             for r in rows]
+    text = f"{label}: norm {fmt_norm(norm_mean, norm_sd)}; mean {', '.join(parts)}"
+    if any(is_suppressed(r["mean"]) for r in rows):
+        text += f" ({SUPPRESSED} {WITHHELD})"
+    held = all(not is_suppressed(r["n"]) and not is_suppressed(r["mean"]) and r["n"] >= min_n for r in rows)
+    return text, held
+
+
+def _qualitative_text(rows: list[dict]) -> tuple[str, bool]:
+    parts, found = [], False
+    for r in rows:
+        if r["evidence"] == "quote":
+            parts.append(f"“{r['text']}” ({r['label']})")
             found = True
+            continue
+        excerpts, people = r["excerpts"], r["participants"]
+        if is_suppressed(people) or is_suppressed(excerpts):
+            parts.append(f"{r['name']}: coded in some interviews (counts {WITHHELD})")
+            found = True
+            continue
+        found = found or excerpts > 0
+        parts.append(f"{r['name']}: {plural(int(excerpts), 'excerpt')} from {plural(int(people), 'peer worker')}")
     return ("\n".join(parts) if parts else DASH), found
 
 
-NOT_ASSESSED = "not assessed: the evidence is not available at this scope"
+def _joint_display(data: pd.DataFrame, *, config: SynthesisConfig, labels: dict, min_n: int) -> pd.DataFrame:
+    display_rows = []
+    for number, prop in enumerate(config.propositions, start=1):
+        rows = data[data["proposition"] == prop.id].to_dict("records")
+        sentences, available = [], []
+        for item, ev in enumerate(prop.quantitative):
+            part = [r for r in rows if r["item"] == item and r["evidence"] in ("change", "norm")]
+            label = labels.get((ev.instrument, ev.subscale), ev.subscale)
+            text, held = (_change_sentence(part[0], label, min_n) if ev.comparison else
+                          _norm_sentence(part, label, min_n))
+            sentences.append(text)
+            available.append(held)
+        qual_text, found = _qualitative_text([r for r in rows if r["evidence"] in ("theme", "code", "quote")])
+        assessed = all(available) and (found or prop.qualitative == QualEvidence())
+        display_rows.append({
+            "Proposition": f"{number}. {prop.text}",
+            "Quantitative evidence": "\n".join(sentences) if sentences else DASH,
+            "Qualitative evidence": qual_text,
+            "Fit": prop.fit if assessed else NOT_ASSESSED,
+        })
+    return pd.DataFrame(display_rows, columns=["Proposition", "Quantitative evidence", "Qualitative evidence", "Fit"])
 
 
 def joint_display(config: SynthesisConfig, change: pd.DataFrame, outcomes: pd.DataFrame, excerpts: pd.DataFrame,
@@ -89,31 +147,17 @@ def joint_display(config: SynthesisConfig, change: pd.DataFrame, outcomes: pd.Da
     comparison with a norm counts as evidence when every timepoint has ``min_n`` peer
     workers (pass the report's ``min_pairs``, so that both kinds of evidence rest on as
     many people as a test of change does).
+
+    The table's data has one row per piece of evidence (``evidence``: change, norm, theme,
+    code or quote); its sentences are written from those rows when it is shown.
     """
-    display_rows, data_rows = [], []
-    for number, prop in enumerate(config.propositions, start=1):
-        sentences, records, available = [], [], []
-        for ev in prop.quantitative:
-            text, record, present = quantitative_cell(ev, change, outcomes, labels, min_n)
-            sentences.append(text)
-            records.append({**record, "text": text})
-            available.append(present)
-        qual_text, qual_found = qualitative_cell(prop.qualitative, excerpts, codebook)
-        assessed = all(available) and (qual_found or prop.qualitative == QualEvidence())
-        data_rows += [{"proposition": prop.id, "fit": prop.fit, "fit_shown": assessed, **r} for r in records]
-        display_rows.append({
-            "Proposition": f"{number}. {prop.text}",
-            "Quantitative evidence": "\n".join(sentences) if sentences else DASH,
-            "Qualitative evidence": qual_text,
-            "Fit": prop.fit if assessed else NOT_ASSESSED,
-        })
-    columns = ["proposition", "fit", "fit_shown", "instrument", "subscale", "comparison", "n", "change", "ci_low",
-               "ci_high", "p", "es", "norm_mean", "norm_sd", "text"]
+    rows = [r for prop in config.propositions for r in _evidence_rows(prop, change, outcomes, excerpts, codebook)]
     notes = ["Quantitative evidence is computed from this report's data each time it is built; SD from the norm: "
              "(mean − norm mean) ÷ norm SD. Fit, as the study team judged it: confirmation (the two kinds of "
              "evidence agree), expansion (one extends the other), discordance (they disagree). It is shown where "
              f"this report holds the evidence: every change tested, every mean beside a norm from at least {min_n} "
              "peer workers, and coded excerpts."]
-    return Table("table5", "Table 5. Joint display of quantitative and qualitative findings",
-                 pd.DataFrame(data_rows, columns=columns), pd.DataFrame(display_rows), notes,
-                 row_headers=("Proposition",))
+    data = pd.DataFrame(rows, columns=COLUMNS).astype({c: "Int64" for c in ("item", "n", "excerpts", "participants")})
+    return Table("table5", "Table 5. Joint display of quantitative and qualitative findings", data,
+                 partial(_joint_display, config=config, labels=labels, min_n=min_n), notes,
+                 row_headers=("Proposition",), collapse=False)

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import math
+from functools import partial
 
 import pandas as pd
 
 from ..analysis.stats import contact_summary, describe
 from ..text import plural
-from .blocks import DASH, Table, TextBlock, _missing
+from .blocks import DASH, SUPPRESSED, Table, TextBlock, _missing, is_suppressed
+from .disclosure import COUNT, Role
 
 
 TABLE1_VARIABLES = {
@@ -31,25 +33,41 @@ TABLE1_VARIABLES = {
 
 
 def fmt_number(value: float, digits: int = 1) -> str:
-    """A number to ``digits`` decimals; missing is a dash."""
+    """A number to ``digits`` decimals; missing is a dash, withheld a ``*``."""
     if _missing(value):
         return DASH
+    if is_suppressed(value):
+        return SUPPRESSED
     text = f"{value:.{digits}f}"
     return text[1:] if text.startswith("-") and float(text) == 0 else text  # no "-0.00"
 
 
 def fmt_mean_sd_range(mean: float, sd: float, lo: float, hi: float, digits: int = 1, sd_digits: int | None = None
                       ) -> str:
-    """``49.8 (9.07) 28.0–70.0``, as the paper prints a continuous summary."""
-    if _missing(mean):
-        return DASH
+    """``49.8 (9.07) 28.0–70.0``, as the paper prints a continuous summary; without the range
+    where a disclosure policy withholds the minimum and maximum (one person's values)."""
+    if _missing(mean) or is_suppressed(mean):
+        return fmt_number(mean)
     sd_text = fmt_number(sd, digits if sd_digits is None else sd_digits)
+    if is_suppressed(lo) or is_suppressed(hi):
+        return f"{fmt_number(mean, digits)} ({sd_text})"
     return f"{fmt_number(mean, digits)} ({sd_text}) {fmt_number(lo, digits)}–{fmt_number(hi, digits)}"
 
 
+def fmt_count(count) -> str:
+    """A count of people: a whole number, ``*`` when withheld, a dash when missing."""
+    if _missing(count) or is_suppressed(count):
+        return fmt_number(count)
+    return str(int(count))
+
+
 def fmt_count_percent(count: int, percent: float) -> str:
-    """``10 (31.3%)``."""
-    return f"{count} ({fmt_number(percent, 1)}%)"
+    """``10 (31.3%)``; the count alone when the percentage is withheld."""
+    if is_suppressed(count) or _missing(count):
+        return fmt_count(count)
+    if is_suppressed(percent) or _missing(percent):
+        return fmt_count(count)
+    return f"{fmt_count(count)} ({fmt_number(percent, 1)}%)"
 
 
 def sample_frame(participants: pd.DataFrame, contacts: pd.DataFrame) -> pd.DataFrame:
@@ -69,33 +87,36 @@ def table1(participants: pd.DataFrame, contacts: pd.DataFrame) -> Table:
     if "site" in variables and frame["site"].nunique() <= 1:
         variables.remove("site")
     data = describe(frame, variables)
-    rows = []
-    previous = None
-    for rec in data.itertuples(index=False):
-        first = rec.variable != previous
-        previous = rec.variable
-        label = TABLE1_VARIABLES[rec.variable] if first else ""
-        n = str(rec.n) if first else ""
-        if rec.n == 0:
-            rows.append([label, "", n, "not recorded"])
-        elif pd.isna(rec.level):
-            rows.append([label, "", n, fmt_mean_sd_range(rec.mean, rec.sd, rec.min, rec.max)])
-        else:
-            rows.append([label, rec.level, n, fmt_count_percent(rec.count, rec.percent)])
-    display = pd.DataFrame(rows, columns=["Characteristic", "Level", "n", "n (%) or mean (SD) min–max"])
     notes = [
         "n is the number of peer workers with a known value; percentages are of n.",
         "People supported and face-to-face contacts are counted from the contact log, among peer workers "
         "who recorded any contact.",
     ]
-    return Table("table1", "Table 1. Sample characteristics", data, display, notes,
+    return Table("table1", "Table 1. Sample characteristics", data, _table1_display, notes,
                  row_headers=("Characteristic",))
 
 
+def _table1_display(data: pd.DataFrame) -> pd.DataFrame:
+    rows = []
+    previous = None
+    for rec in data.itertuples(index=False):
+        first = rec.variable != previous
+        previous = rec.variable
+        label = TABLE1_VARIABLES.get(rec.variable, rec.variable) if first else ""
+        n = fmt_count(rec.n) if first else ""
+        if not is_suppressed(rec.n) and rec.n == 0:
+            rows.append([label, "", n, "not recorded"])
+        elif pd.isna(rec.level):
+            rows.append([label, "", n, fmt_mean_sd_range(rec.mean, rec.sd, rec.min, rec.max)])
+        else:
+            rows.append([label, rec.level, n, fmt_count_percent(rec.count, rec.percent)])
+    return pd.DataFrame(rows, columns=["Characteristic", "Level", "n", "n (%) or mean (SD) min–max"])
+
+
 def fmt_p(p: float) -> str:
-    """p to three decimals, ``<0.001`` below that; a dash when there is none."""
-    if _missing(p):
-        return DASH
+    """p to three decimals, ``<0.001`` below that; a dash when there is none, ``*`` when withheld."""
+    if _missing(p) or is_suppressed(p):
+        return fmt_number(p)
     return "<0.001" if p < 0.001 else f"{p:.3f}"
 
 
@@ -129,7 +150,6 @@ def sample_facts(participants: pd.DataFrame, contacts: pd.DataFrame) -> dict:
         "sick_min_among_some": float(some.min()) if len(some) else math.nan,
         "sick_max_among_some": float(some.max()) if len(some) else math.nan,
         "recording_contacts": len(summary),
-        "face_to_face_total": int(summary["completed_face_to_face_contacts"].sum()) if len(summary) else 0,
     }
 
 
@@ -137,13 +157,36 @@ def sample_summary(participants: pd.DataFrame, contacts: pd.DataFrame) -> TextBl
     """The facts the paper gives beside Table 1, as a block of sentences; parts without data are left out."""
     facts = sample_facts(participants, contacts)
     facts["sites"] = participants["site"].nunique() if "site" in participants else 0
-    return TextBlock("sample_summary", facts, sample_sentences)
+    return TextBlock("sample_summary", facts, sample_sentences, roles=SAMPLE_FACT_ROLES,
+                     groups=((("contracted", "bank"), "n"), (("no_sick_leave", "with_sick_leave"), "sick_known")))
+
+
+SAMPLE_FACT_ROLES = {
+    **{k: COUNT for k in ("n", "bank", "contracted", "sick_known", "no_sick_leave", "with_sick_leave",
+                                   "recording_contacts")},
+    "sick_median_among_some": Role("statistic", "with_sick_leave"),
+    "sick_min_among_some": Role("extreme", "with_sick_leave"),
+    "sick_max_among_some": Role("extreme", "with_sick_leave"),
+}
+
+
+def _withheld_sentences(f: dict) -> str:
+    """What a report says of its sample when a disclosure policy withholds its size."""
+    below = f.get("withheld_below", "")
+    text = [f"This report covers fewer than {below} peer workers at {plural(f['sites'], 'site')}, so figures "
+            "describing them are withheld; the study-wide results give the context."]
+    text.append("What they did is counted under contact activity below.")
+    return " ".join(text)
 
 
 def sample_sentences(f: dict) -> str:
-    """The sample's facts (:func:`sample_facts` and ``sites``) in words."""
+    """The sample's facts (:func:`sample_facts` and ``sites``) in words; a sentence resting on a
+    withheld fact is left out."""
+    if is_suppressed(f["n"]):
+        return _withheld_sentences(f)
+    shown = {k: not is_suppressed(v) for k, v in f.items()}
     text = [f"This report covers {plural(f['n'], 'peer worker')} at {plural(f['sites'], 'site')}."]
-    if f["contracted"] or f["bank"]:
+    if shown["contracted"] and shown["bank"] and (f["contracted"] or f["bank"]):
         if not f["bank"]:
             text.append("The peer worker was on a contract." if f["contracted"] == 1 else
                         f"All {plural(f['contracted'], 'peer worker')} were on contracts.")
@@ -151,7 +194,9 @@ def sample_sentences(f: dict) -> str:
             text.append(f"{f['contracted']} {'was' if f['contracted'] == 1 else 'were'} on contracts and "
                         f"{f['bank']} {'was' if f['bank'] == 1 else 'were'} bank staff, who have no contracted "
                         "hours or recorded sick leave.")
-    if f["sick_known"]:
+    if f["sick_known"] and all(shown[k] for k in ("sick_known", "no_sick_leave", "with_sick_leave",
+                                                  "sick_median_among_some", "sick_min_among_some",
+                                                  "sick_max_among_some")):
         days = f["sick_median_among_some"]
         one = f"{days:g} day{'' if days == 1 else 's'}"
         if f["sick_known"] == 1:
@@ -164,10 +209,39 @@ def sample_sentences(f: dict) -> str:
                 sentence += (f"; the other {f['with_sick_leave']} had a median of {days:g} days "
                              f"(range {f['sick_min_among_some']:g} to {f['sick_max_among_some']:g})")
         text.append(sentence + ".")
-    if f["recording_contacts"]:
-        text.append(f"{plural(f['recording_contacts'], 'peer worker')} recorded contacts: "
-                    f"{f['face_to_face_total']} completed face to face.")
+    if shown["recording_contacts"] and f["recording_contacts"]:
+        # the contacts themselves are counted once, in the activity table, where the policy sees them
+        text.append(f"{plural(f['recording_contacts'], 'peer worker')} recorded contacts; contact activity below "
+                    "counts them by mode.")
     return " ".join(text)
+
+
+def activity(contacts: pd.DataFrame) -> Table:
+    """The report's contact activity: contacts recorded, completed and people supported, by mode.
+
+    These are counts of events and of the people peer workers supported, not of peer workers,
+    so a report too small to describe its peer workers can still show what they did.
+    """
+    contacts = contacts.assign(mode=contacts["mode"].astype(str), completed=contacts["completed"].astype(bool))
+    rows = [{"scope": "all", "mode": mode, "contacts": len(part), "completed": int(part["completed"].sum()),
+             "people_supported": part["person_id"].nunique()}
+            for mode, part in contacts.groupby("mode", sort=True)]
+    data = pd.DataFrame(rows, columns=["scope", "mode", "contacts", "completed", "people_supported"])
+    data["all_contacts"] = len(contacts)
+    notes = ["From the contact log. People supported are counted once per mode; a person supported both face "
+             "to face and by telephone is in both rows."]
+    return Table("activity", "Contact activity", data, _activity_display, notes, row_headers=("Mode",))
+
+
+def _activity_display(data: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
+    display = pd.DataFrame({
+        "Mode": [str(m).replace("_", " ").capitalize() for m in data["mode"]],
+        "Contacts": [fmt_count(v) for v in data["contacts"]],
+        "Completed": [fmt_count(v) for v in data["completed"]],
+        "People supported": [fmt_count(v) for v in data["people_supported"]],
+    })
+    total = [fmt_count(data["all_contacts"].iloc[0])] if len(data) else []
+    return display, [f"All modes: {t} contacts recorded." for t in total]
 
 
 def table2(service_use: pd.DataFrame, services: dict[str, str], timepoints: list[str]) -> Table:
@@ -182,15 +256,20 @@ def table2(service_use: pd.DataFrame, services: dict[str, str], timepoints: list
             rows.append({"service": sid, "timepoint": tp, "n": answered["participant_id"].nunique() if len(answered)
                          else n, "count": int(answered["contact"].astype(bool).sum())})
     data = pd.DataFrame(rows, columns=["service", "timepoint", "n", "count"])
-    display = pd.DataFrame({"Service": [services[s] for s in services]})
-    for tp in present:
-        part = data[data["timepoint"] == tp].set_index("service")
-        n = int(part["n"].max()) if len(part) else 0
-        display[f"{tp} (n = {n})"] = [str(int(part.loc[s, "count"])) for s in services]
     notes = ["Number of peer workers reporting any contact with the service in the 3 months before the interview. "
              "Counts only, as numbers are small."]
-    return Table("table2", "Table 2. Use of mental and physical health services", data, display, notes,
-                 row_headers=("Service",))
+    return Table("table2", "Table 2. Use of mental and physical health services", data,
+                 partial(_table2_display, services=services, timepoints=present), notes, row_headers=("Service",))
+
+
+def _table2_display(data: pd.DataFrame, *, services: dict[str, str], timepoints: list[str]) -> pd.DataFrame:
+    display = pd.DataFrame({"Service": [services[s] for s in services]})
+    for tp in timepoints:
+        part = data[data["timepoint"] == tp].set_index("service")
+        shown = [v for v in part["n"] if not is_suppressed(v)]
+        n = fmt_count(max(shown)) if len(shown) == len(part) and shown else SUPPRESSED
+        display[f"{tp} (n = {n})"] = [fmt_count(part.loc[s, "count"]) for s in services]
+    return display
 
 
 def _by_subscale(frame: pd.DataFrame, labels: dict[tuple[str, str | None], str]):
@@ -222,11 +301,22 @@ def table3(summary: pd.DataFrame, labels: dict[tuple[str, str | None], str], tim
     data = summary[columns].copy()
     if scales is not None:
         data = data.merge(scales, on=["instrument", "subscale"], how="left")
-        summary = summary.merge(scales, on=["instrument", "subscale"], how="left")
+    notes = ["Under each subscale: the range of possible scores and what a higher score means. "
+             "SD uses n − 1. Norms are compared by inspection, not tested. A dash: no data, or no published norm."]
+    if "norm_source" in summary.columns:
+        for instrument, source in summary[["instrument", "norm_source"]].drop_duplicates().itertuples(index=False):
+            if isinstance(source, str):
+                notes.append(f"{labels.get((instrument, None), instrument)} norm: {source}.")
+    return Table("table3", "Table 3. Outcomes over time and population norms", data,
+                 partial(_table3_display, labels=labels, timepoints=timepoints, scaled=scales is not None), notes,
+                 row_headers=("Measure", "Subscale"))
+
+
+def _table3_display(data: pd.DataFrame, *, labels: dict, timepoints: list[str], scaled: bool) -> pd.DataFrame:
     rows = []
-    for part, row in _by_subscale(summary, labels):
+    for part, row in _by_subscale(data, labels):
         first = part.iloc[0]
-        if scales is not None and pd.notna(first["range_min"]):
+        if scaled and pd.notna(first["range_min"]):
             scale = fmt_range(first["range_min"], first["range_max"])
             if isinstance(first["higher"], str):
                 scale += f"; higher: {first['higher']}"
@@ -235,22 +325,13 @@ def table3(summary: pd.DataFrame, labels: dict[tuple[str, str | None], str], tim
         for tp in timepoints:
             if tp in by_tp.index:
                 r = by_tp.loc[tp]
-                row[f"{tp} n"] = str(int(r["n"]))
+                row[f"{tp} n"] = fmt_count(r["n"])
                 row[f"{tp} mean (SD) min–max"] = fmt_mean_sd_range(r["mean"], r["sd"], r["min"], r["max"], 1, 2)
             else:
                 row[f"{tp} n"], row[f"{tp} mean (SD) min–max"] = "0", DASH
         row["Norm mean (SD)"] = fmt_norm(first["norm_mean"], first["norm_sd"])
         rows.append(row)
-    display = pd.DataFrame(rows)
-    notes = ["Under each subscale: the range of possible scores and what a higher score means. "
-             "SD uses n − 1. Norms are compared by inspection, not tested. A dash: no data, or no published norm."]
-    sources = summary.get("norm_source")
-    if sources is not None:
-        for instrument, source in summary[["instrument", "norm_source"]].drop_duplicates().itertuples(index=False):
-            if isinstance(source, str):
-                notes.append(f"{labels.get((instrument, None), instrument)} norm: {source}.")
-    return Table("table3", "Table 3. Outcomes over time and population norms", data, display, notes,
-                 row_headers=("Measure", "Subscale"))
+    return pd.DataFrame(rows)
 
 
 FOOTNOTE_MARKS = "ᵃᵇᶜᵈᵉᶠᵍʰ"
@@ -259,17 +340,20 @@ FOOTNOTE_MARKS = "ᵃᵇᶜᵈᵉᶠᵍʰ"
 def _change_row(rec, cells: dict, holm: bool, marks: dict[str, str]) -> dict:
     """One displayed row of Table 4; a row with a note carries the footnote mark of its reason."""
     first, later = rec.comparison.split("-", 1)
-    row = {**cells, "Comparison": f"{first} − {later}", "n": str(rec.n)}
+    row = {**cells, "Comparison": f"{first} − {later}", "n": fmt_count(rec.n)}
     mark = ""
-    if isinstance(rec.note, str) and rec.note:
+    if isinstance(rec.note, str) and rec.note and not is_suppressed(rec.change):
         mark = marks.setdefault(rec.note, FOOTNOTE_MARKS[len(marks) % len(FOOTNOTE_MARKS)])
-    if rec.estimable:
-        row["Change (95% CI)"] = (f"{fmt_number(rec.change, 2)} ({fmt_number(rec.ci_low, 2)}, "
-                                  f"{fmt_number(rec.ci_high, 2)})")
+    if rec.estimable and not is_suppressed(rec.change):
+        ci = ("" if is_suppressed(rec.ci_low) or is_suppressed(rec.ci_high) else
+              f" ({fmt_number(rec.ci_low, 2)}, {fmt_number(rec.ci_high, 2)})")
+        row["Change (95% CI)"] = fmt_number(rec.change, 2) + ci
         row["p"] = fmt_p(rec.p)
         row["ES"] = fmt_number(rec.es, 2) + (mark if _missing(rec.es) else "")
         row["d_z"] = fmt_number(rec.d_z, 2)
         row["Wilcoxon p"] = fmt_p(rec.p_wilcoxon)
+    elif is_suppressed(rec.change):
+        row.update({c: SUPPRESSED for c in ("Change (95% CI)", "p", "ES", "d_z", "Wilcoxon p")})
     else:
         row.update({"Change (95% CI)": fmt_number(rec.change, 2) + mark, "p": DASH, "ES": DASH, "d_z": DASH,
                     "Wilcoxon p": DASH})
@@ -278,30 +362,35 @@ def _change_row(rec, cells: dict, holm: bool, marks: dict[str, str]) -> dict:
     return row
 
 
+CHANGE_NOTES = [
+    "Change is the earlier score minus the later one, as in the paper: a positive change is a decrease. "
+    "Complete pairs only; n is the number of pairs.",
+    "ES: change ÷ SD of the earlier score among the pairs (the paper's effect size). "
+    "d_z: change ÷ SD of the differences. Wilcoxon p: signed-rank test, a small-sample sensitivity check.",
+]
+
+
 def table4(change: pd.DataFrame, labels: dict[tuple[str, str | None], str]) -> Table:
     """Table 4: paired change for each comparison; change is earlier − later.
 
     A row without a test shows its n and mean change; each reason for a missing figure is
     one footnote, whatever the number of rows it applies to.
     """
-    data = change.copy()
+    return Table("table4", "Table 4. Change in outcomes over time (paired t-tests)", change.copy(),
+                 partial(_table4_display, labels=labels), list(CHANGE_NOTES), row_headers=("Measure", "Subscale"))
+
+
+def _table4_display(data: pd.DataFrame, *, labels: dict) -> tuple[pd.DataFrame, list[str]]:
     rows: list[dict] = []
     marks: dict[str, str] = {}
-    for part, cells in _by_subscale(change, labels):
+    holm = "p_holm" in data.columns
+    for part, cells in _by_subscale(data, labels):
         for k, rec in enumerate(part.itertuples(index=False)):
-            rows.append(_change_row(rec, {**cells, "Measure": cells["Measure"] if k == 0 else ""},
-                                    "p_holm" in change.columns, marks))
-    display = pd.DataFrame(rows)
-    notes = [
-        "Change is the earlier score minus the later one, as in the paper: a positive change is a decrease. "
-        "Complete pairs only; n is the number of pairs.",
-        "ES: change ÷ SD of the earlier score among the pairs (the paper's effect size). "
-        "d_z: change ÷ SD of the differences. Wilcoxon p: signed-rank test, a small-sample sensitivity check.",
-    ] + [f"{mark} {reason[0].upper()}{reason[1:]}." for reason, mark in marks.items()]
-    if "p_holm" in change.columns:
+            rows.append(_change_row(rec, {**cells, "Measure": cells["Measure"] if k == 0 else ""}, holm, marks))
+    notes = [f"{mark} {reason[0].upper()}{reason[1:]}." for reason, mark in marks.items()]
+    if holm:
         notes.append("Holm p: adjusted across every test in this table.")
-    return Table("table4", "Table 4. Change in outcomes over time (paired t-tests)", data, display, notes,
-                 row_headers=("Measure", "Subscale"))
+    return pd.DataFrame(rows), notes
 
 
 def against_study(summary: pd.DataFrame, comparators: pd.DataFrame, labels: dict[tuple[str, str | None], str],
@@ -314,6 +403,14 @@ def against_study(summary: pd.DataFrame, comparators: pd.DataFrame, labels: dict
     keys = ["instrument", "subscale", "timepoint"]
     study = comparators.rename(columns={"n": "study_n", "mean": "study_mean", "sd": "study_sd"})
     data = summary[keys + ["n", "mean"]].merge(study, on=keys, how="left")
+    notes = ["Mean score in this report's peer workers ('here') and in the whole study ('study', every site "
+             "included). Compare by inspection: the groups overlap, so no test is made."]
+    return Table("table3_study", "Table 3a. Outcomes beside the whole study", data,
+                 partial(_against_study_display, labels=labels, timepoints=timepoints), notes,
+                 row_headers=("Measure", "Subscale"))
+
+
+def _against_study_display(data: pd.DataFrame, *, labels: dict, timepoints: list[str]) -> pd.DataFrame:
     rows = []
     for part, row in _by_subscale(data, labels):
         part = part.set_index("timepoint")
@@ -325,7 +422,4 @@ def against_study(summary: pd.DataFrame, comparators: pd.DataFrame, labels: dict
             else:
                 row[f"{tp} here"], row[f"{tp} study"] = DASH, DASH
         rows.append(row)
-    notes = ["Mean score in this report's peer workers ('here') and in the whole study ('study', every site "
-             "included). Compare by inspection: the groups overlap, so no test is made."]
-    return Table("table3_study", "Table 3a. Outcomes beside the whole study", data, pd.DataFrame(rows), notes,
-                 row_headers=("Measure", "Subscale"))
+    return pd.DataFrame(rows)

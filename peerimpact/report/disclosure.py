@@ -1,0 +1,469 @@
+"""Small-number suppression: a disclosure policy's rules applied to a block's data.
+
+A policy in ``params/disclosure/*.yml`` (:class:`~peerimpact.config.DisclosureRules`) becomes a
+:class:`~peerimpact.report.policies.DisclosurePolicy` with :func:`rules_policy`. Applied to a
+block, it works on the block's data, never on its formatted text, cell by cell:
+
+- counts of people (``n``, ``count``, ``participants``) from 1 to threshold − 1 are withheld
+  (primary), others rounded; percentages are computed again from the rounded counts;
+- statistics (means, SDs, changes) resting on fewer people than the policy asks for are
+  withheld, as are tests and effect sizes on too few pairs; a minimum or maximum (one
+  person's value) is withheld in a shared report unless the policy allows it;
+- secondary suppression: where counts add up to a total shown beside them (Table 1's levels
+  to their ``n``; Table 2's users and non-users to theirs; facts of a sentence), more cells
+  are withheld until the withheld ones cannot be found by subtraction, and no two of them
+  add up to a small number;
+- cells withheld so that this report cannot be subtracted from another report of the same
+  build (:func:`differencing_withheld`, computed by the planner across every shared report);
+- participant IDs are taken off quotes, and a scope with too few interviewees shows none.
+
+What a column is comes from its name (:data:`COLUMN_ROLES`), or from the block's ``roles``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import itertools
+import math
+from dataclasses import dataclass
+from typing import Any, Iterable, Mapping
+
+import numpy as np
+import pandas as pd
+
+from ..config import DisclosureRules
+from .blocks import SUPPRESSED, FigureBlock, Quotes, Suppression, Table, TextBlock
+from .policies import Context, DisclosurePolicy
+
+
+@dataclass(frozen=True)
+class Role:
+    """What a column holds: ``count`` (of people), ``percent`` (of ``base`` over ``of``),
+    ``statistic`` or ``test`` (resting on the people counted in ``base``), ``extreme`` (one
+    person's value), ``comparator`` (a study-wide figure), ``reference`` (a published norm or
+    a scale's range: nobody's data) or ``identifier`` (a participant ID)."""
+
+    kind: str
+    base: str | None = None
+    of: str | None = None
+
+
+COUNT = Role("count")
+COLUMN_ROLES: dict[str, Role] = {
+    "n": COUNT, "count": COUNT, "participants": COUNT, "study_n": COUNT, "contacts": COUNT,
+    "people_supported": COUNT, "peer_workers": COUNT, "completed": COUNT, "all_contacts": COUNT,
+    "percent": Role("percent", "count", "n"),
+    **{c: Role("statistic", "n") for c in ("mean", "sd", "median", "change", "std_difference", "difference")},
+    **{c: Role("test", "n") for c in ("ci_low", "ci_high", "p", "es", "d_z", "p_wilcoxon", "p_holm")},
+    "min": Role("extreme", "n"), "max": Role("extreme", "n"),
+    "study_mean": Role("comparator", "study_n"), "study_sd": Role("comparator", "study_n"),
+    "excerpts": Role("statistic", "participants"),
+    **{c: Role("reference") for c in ("norm_mean", "norm_sd", "range_min", "range_max")},
+    "label": Role("identifier"), "excerpt_id": Role("identifier"), "participant_id": Role("identifier"),
+}
+FIGURES = ("count", "percent", "statistic", "test", "extreme")   # what differencing withholds in a row
+
+
+@dataclass(frozen=True)
+class Group:
+    """Rows of a table whose ``cells`` add up to the ``total`` each of them shows.
+
+    Rows are grouped ``by`` columns, only those where ``only`` is not missing. A group is
+    ``complete`` when its cells cover the total; otherwise the remainder (Table 2's
+    non-users) is a count nobody sees that must stay unseen.
+    """
+
+    by: tuple[str, ...]
+    cells: str
+    total: str
+    complete: bool
+    only: str | None = None
+
+
+GROUPS: dict[str, tuple[Group, ...]] = {
+    "table1": (Group(("variable",), "count", "n", complete=True, only="level"),),
+    "table2": (Group(("service", "timepoint"), "count", "n", complete=False),),
+    "activity": (Group(("scope",), "contacts", "all_contacts", complete=True),
+                 Group(("mode",), "completed", "contacts", complete=False)),
+}
+
+
+def _number(value: Any) -> float | None:
+    if value is None or value is pd.NA or isinstance(value, str):
+        return None
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return None
+    return None if math.isnan(number) else number
+
+
+def rounded(value: float, base: int) -> int:
+    """``value`` to the nearest multiple of ``base``, halves up (NHS Digital: 12.5 → 15)."""
+    return int(math.floor(value / base + 0.5) * base)
+
+
+def row_key(row: Mapping[str, Any]) -> tuple[str, ...] | None:
+    """The figure a row reports, as the planner names it for differencing: a sample
+    characteristic, a service at a timepoint, a subscale at a timepoint, or a change."""
+    def text(name: str) -> str | None:
+        value = row.get(name)
+        return None if value is None or (isinstance(value, float) and math.isnan(value)) else str(value)
+
+    if text("variable"):
+        return ("sample", text("variable"))
+    if text("service"):
+        return ("service", text("service"), text("timepoint") or "")
+    if text("instrument") and text("subscale"):
+        comparison = text("comparison")
+        if comparison and comparison != "norm":
+            return ("change", text("instrument"), text("subscale"), comparison)
+        if text("timepoint"):
+            return ("scores", text("instrument"), text("subscale"), text("timepoint"))
+    return None
+
+
+@dataclass
+class _Cells:
+    """A frame being suppressed: its true values, the withheld cells and why."""
+
+    frame: pd.DataFrame
+    roles: dict[str, Role]
+    rules: DisclosureRules
+    marks: dict[tuple[int, str], tuple[str, str]] = dataclasses.field(default_factory=dict)
+
+    def hide(self, i: int, column: str, rule: str, kind: str) -> None:
+        self.marks.setdefault((i, column), (rule, kind))
+
+    def hidden(self, i: int, column: str) -> bool:
+        return (i, column) in self.marks
+
+    def value(self, i: int, column: str) -> float | None:
+        return _number(self.frame[column].iat[i])
+
+    def columns(self, *kinds: str) -> list[str]:
+        return [c for c, r in self.roles.items() if r.kind in kinds]
+
+
+def _roles(columns: Iterable[str], extra: Mapping[str, Role]) -> dict[str, Role]:
+    return {c: r for c in columns if (r := extra.get(c) or COLUMN_ROLES.get(c)) is not None}
+
+
+def _counts(cells: _Cells) -> None:
+    k, zeros = cells.rules.threshold, cells.rules.zeros
+    for column in cells.columns("count"):
+        for i in range(len(cells.frame)):
+            v = cells.value(i, column)
+            if v is None:
+                continue
+            if v == 0 and zeros == "suppress":
+                cells.hide(i, column, "zero", "primary")
+            elif 0 < v < k:
+                cells.hide(i, column, f"count below {k}", "primary")
+
+
+def _protect(cells: _Cells, members: list[tuple[int, str]], total: list[tuple[int, str]], true_total: float | None,
+             complete: bool) -> None:
+    """Withhold more of ``members`` (or the ``total``) until the withheld ones cannot be
+    recovered from the total and the members shown, nor add up to a small number."""
+    k = cells.rules.threshold
+    while true_total is not None and not any(cells.hidden(*t) for t in total):
+        values = {m: cells.value(*m) or 0.0 for m in members}
+        hidden = [m for m in members if cells.hidden(*m)]
+        remainder = 0.0 if complete else max(true_total - sum(values.values()), 0.0)
+        unseen = sum(values[m] for m in hidden) + remainder
+        if not hidden and not (0 < remainder < k):
+            return
+        zero_hidden = unseen == 0 and hidden and cells.rules.zeros == "suppress"
+        if not (0 < unseen < k or zero_hidden):
+            return
+        shown = sorted((values[m], m) for m in members if not cells.hidden(*m) and values[m] > 0)
+        if shown:
+            cells.hide(*shown[0][1], "protects a withheld cell from its total", "secondary")
+        else:
+            for t in total:
+                cells.hide(*t, "protects a withheld cell from its total", "secondary")
+    if any(cells.hidden(*t) for t in total):
+        # the total rests on too few people (or is withheld to protect a part): so does every
+        # part, a zero included (a zero beside the one level shown says what everyone shares)
+        for m in members:
+            if cells.value(*m) is not None:
+                cells.hide(*m, "its total is withheld", "secondary")
+
+
+def _groups(cells: _Cells, groups: Iterable[Group]) -> None:
+    frame = cells.frame
+    for g in groups:
+        if not {*g.by, g.cells, g.total} <= set(frame.columns):
+            continue
+        rows = frame.reset_index(drop=True)
+        if g.only:
+            rows = rows[rows[g.only].notna()]
+        for _, part in rows.groupby(list(g.by), sort=False, dropna=False, observed=True):
+            index = list(part.index)
+            total = _number(frame[g.total].iat[index[0]])
+            _protect(cells, [(i, g.cells) for i in index], [(i, g.total) for i in index], total, g.complete)
+
+
+def _differencing(cells: _Cells, withheld: frozenset[tuple[str, ...]]) -> None:
+    if not withheld:
+        return
+    figures = cells.columns(*FIGURES)
+    for i, row in enumerate(cells.frame.to_dict("records")):
+        if row_key(row) in withheld:
+            for column in figures:
+                if cells.value(i, column) is not None:
+                    cells.hide(i, column, "could be found by subtracting another report of this build",
+                               "secondary")
+
+
+def _statistics(cells: _Cells) -> None:
+    rules = cells.rules
+    for column, role in cells.roles.items():
+        if role.kind not in ("statistic", "test", "extreme", "comparator"):
+            continue
+        need = {"test": rules.tests_min_n, "extreme": rules.threshold}.get(role.kind, rules.statistics_min_n)
+        for i in range(len(cells.frame)):
+            if cells.value(i, column) is None or cells.hidden(i, column):
+                continue
+            n = cells.value(i, role.base) if role.base in cells.frame.columns else None
+            if role.kind == "extreme" and rules.extremes == "hide":
+                cells.hide(i, column, "one person's value: not shown in a shared report", "primary")
+            elif n is None or n < need:
+                cells.hide(i, column, f"based on fewer than {need} people", "primary")
+            elif cells.hidden(i, role.base):
+                cells.hide(i, column, "its n is withheld", "secondary")
+
+
+def _percentages(cells: _Cells, out: pd.DataFrame) -> None:
+    for column in cells.columns("percent"):
+        role = cells.roles[column]
+        for i in range(len(cells.frame)):
+            if cells.value(i, column) is None:
+                continue
+            if cells.rules.percentages == "hide":
+                cells.hide(i, column, "percentages not shown", "primary")
+                continue
+            if any(c not in cells.frame.columns or cells.hidden(i, c) for c in (role.base, role.of)):
+                cells.hide(i, column, "its count is withheld", "secondary")
+                continue
+            count, of = out[role.base].iat[i], out[role.of].iat[i]
+            out.iat[i, out.columns.get_loc(column)] = 100.0 * float(count) / float(of) if float(of) else np.nan
+
+
+def _identifiers(cells: _Cells, out: pd.DataFrame) -> None:
+    if cells.rules.quotes.ids:
+        return
+    for column in cells.columns("identifier"):
+        for i in range(len(out)):
+            value = out[column].iat[i]
+            if not isinstance(value, str) or not value:
+                continue
+            if column == "label":
+                timepoint = out["timepoint"].iat[i] if "timepoint" in out.columns else None
+                replacement = f"Peer worker, {timepoint}" if isinstance(timepoint, str) and timepoint else "Peer worker"
+            else:
+                replacement = ""
+            out.iat[i, out.columns.get_loc(column)] = replacement
+            cells.hide(i, column, "participant IDs not shown", "primary")
+
+
+def suppress_frame(frame: pd.DataFrame, rules: DisclosureRules, *, name: str, roles: Mapping[str, Role] = {},
+                   groups: Iterable[Group] = (), withheld: frozenset[tuple[str, ...]] = frozenset()
+                   ) -> tuple[pd.DataFrame, tuple[Suppression, ...], bool]:
+    """``frame`` as ``rules`` let it be shown: withheld cells are :data:`SUPPRESSED`, counts
+    rounded, percentages recomputed. Returns the frame, every withheld cell and whether any
+    shown value changed (rounding)."""
+    frame = frame.reset_index(drop=True)
+    cells = _Cells(frame, _roles(frame.columns, roles), rules)
+    _counts(cells)
+    if rules.secondary:
+        _groups(cells, groups)
+    if rules.differencing:
+        _differencing(cells, withheld)
+    _statistics(cells)
+    out = frame.astype(object)
+    changed = False
+    if rules.rounding > 1:
+        for column in cells.columns("count"):
+            for i in range(len(out)):
+                v = cells.value(i, column)
+                if v is not None and not cells.hidden(i, column) and rounded(v, rules.rounding) != v:
+                    out.iat[i, out.columns.get_loc(column)] = rounded(v, rules.rounding)
+                    changed = True
+    _percentages(cells, out)
+    _identifiers(cells, out)
+    for (i, column), _ in cells.marks.items():
+        if cells.roles[column].kind != "identifier":
+            out.iat[i, out.columns.get_loc(column)] = SUPPRESSED
+    log = tuple(Suppression(name, i + 1, column, rule, kind)
+                for (i, column), (rule, kind) in sorted(cells.marks.items(), key=lambda m: (m[0][0], str(m[0][1]))))
+    return out, log, changed or bool(log)
+
+
+def policy_note(rules: DisclosureRules, kinds: Iterable[str] = FIGURES) -> str:
+    """The footnote of a table a policy changed; ``kinds`` are the roles of its columns, so that
+    it speaks of percentages or of minima only where the table has them."""
+    kinds = set(kinds)
+    parts = [f"* withheld under the {rules.name} disclosure policy ({rules.description})"]
+    if rules.rounding > 1 and "count" in kinds:
+        parts.append(f"counts shown are rounded to the nearest {rules.rounding}"
+                     + (" and percentages are of the rounded counts"
+                        if rules.percentages == "from_rounded" and "percent" in kinds else ""))
+    if rules.extremes == "hide" and "extreme" in kinds:
+        parts.append("minimum and maximum are not shown")
+    return "; ".join(parts) + "."
+
+
+def _all_withheld(data: pd.DataFrame, roles: Mapping[str, Role]) -> bool:
+    """Whether a table shows no figure at all once suppressed (every one withheld or missing)."""
+    figures = [c for c in data.columns if (r := roles.get(c) or COLUMN_ROLES.get(c)) and r.kind in FIGURES]
+    # a zero says only that nobody is counted there: it does not keep a table worth its rows
+    values = [v for c in figures for v in data[c] if _number(v) or isinstance(v, str)]
+    return bool(values) and all(isinstance(v, str) and v == SUPPRESSED for v in values)
+
+
+def _table(block: Table, rules: DisclosureRules, context: Context) -> Table:
+    data, log, changed = suppress_frame(block.data, rules, name=block.name, roles=block.roles,
+                                        groups=GROUPS.get(block.name, ()), withheld=context.withheld)
+    if not changed:
+        return block
+    if isinstance(block.format, pd.DataFrame):
+        raise TypeError(f"table {block.name!r} shows figures a policy changes but has a fixed display: "
+                        "give it a format function that makes the display from its data")
+    kinds = {r.kind for r in _roles(data.columns, block.roles).values()}
+    withheld = (f"Every figure of this table is withheld under the {rules.name} disclosure policy: "
+                f"tables/{block.name}.csv lists its rows and tables/_suppression.csv why."
+                if block.collapse and _all_withheld(data, block.roles) else None)
+    return dataclasses.replace(block, data=data, notes=[*block.notes, policy_note(rules, kinds)], suppressed=log,
+                               withheld=withheld)
+
+
+def _figure(block: FigureBlock, rules: DisclosureRules, context: Context) -> FigureBlock:
+    data, log, changed = suppress_frame(block.data, rules, name=block.name, roles=block.roles,
+                                        withheld=context.withheld)
+    if not changed:
+        return block
+    drawn = data.copy()
+    figures = [c for c in drawn.columns if (block.roles.get(c) or COLUMN_ROLES.get(c, Role("label"))).kind
+               in (*FIGURES, "comparator")]
+    for column in figures:  # a withheld value is not drawn
+        drawn[column] = pd.to_numeric(drawn[column].where(drawn[column] != SUPPRESSED), errors="coerce")
+    note = (f"Groups with figures withheld under the {rules.name} disclosure policy are not drawn."
+            if any(s.column in figures for s in log) else None)
+    return dataclasses.replace(block, data=drawn, note=note, suppressed=log)
+
+
+def _quotes(block: Quotes, rules: DisclosureRules, context: Context) -> Quotes:
+    least = rules.quotes.min_interviewees
+    if block.interviewees is not None and block.interviewees < least and len(block.quotes):
+        log = tuple(Suppression(block.name, i + 1, "text", f"fewer than {least} people interviewed", "primary")
+                    for i in range(len(block.quotes)))
+        return dataclasses.replace(block, quotes=block.quotes.iloc[0:0], suppressed=log,
+                                   note=f"Quotes are not shown: fewer than {least} peer workers were interviewed "
+                                        f"here ({rules.name} disclosure policy).")
+    data, log, changed = suppress_frame(block.quotes, rules, name=block.name)
+    if not changed:
+        return block
+    return dataclasses.replace(block, quotes=data, suppressed=log,
+                               note=f"Quotes are labelled by timepoint only ({rules.name} disclosure policy).")
+
+
+def _text(block: TextBlock, rules: DisclosureRules, context: Context) -> TextBlock:
+    frame = pd.DataFrame([block.facts])
+    cells = _Cells(frame, _roles(frame.columns, block.roles), rules)
+    _counts(cells)
+    if rules.secondary:
+        for members, total in block.groups:
+            _protect(cells, [(0, m) for m in members], [(0, total)], cells.value(0, total), complete=True)
+    _statistics(cells)
+    facts = dict(block.facts)
+    for column in cells.columns("count"):
+        v = cells.value(0, column)
+        if v is not None and rules.rounding > 1:
+            facts[column] = rounded(v, rules.rounding)
+    for (_, column) in cells.marks:
+        facts[column] = SUPPRESSED
+    facts["withheld_below"] = rules.threshold
+    log = tuple(Suppression(block.name, 1, column, rule, kind) for (_, column), (rule, kind) in cells.marks.items())
+    return dataclasses.replace(block, facts=facts, suppressed=log)
+
+
+_APPLY = {Table: _table, FigureBlock: _figure, Quotes: _quotes, TextBlock: _text}
+
+
+def rules_policy(rules: DisclosureRules) -> DisclosurePolicy:
+    """The policy ``rules`` describe, for the registry and for a report's kernel."""
+    if not rules.suppress:
+        return DisclosurePolicy(rules.name, rules.description, lambda block, context: block, shared=False)
+
+    def apply(block, context: Context):
+        return _APPLY[type(block)](block, rules, context)
+
+    return DisclosurePolicy(rules.name, rules.description, apply, shared=True)
+
+
+# Differencing ------------------------------------------------------------------------------------
+
+MAX_SMALL_ATOMS = 16   # beyond this many small parts, only single parts and pairs are tried
+
+
+def _disclosive(sets: list[frozenset[str]], threshold: int) -> list[int] | None:
+    """The indexes of published sets from which a group of 1 to ``threshold − 1`` people
+    can be found by adding and subtracting their figures; ``None`` if there is none.
+
+    People are split into parts by which sets hold them; a union of parts can be derived
+    exactly when its indicator lies in the span of the sets' indicators.
+    """
+    people = sorted(set().union(*sets)) if sets else []
+    if not people:
+        return None
+    pattern: dict[str, tuple[bool, ...]] = {p: tuple(p in s for s in sets) for p in people}
+    atoms: dict[tuple[bool, ...], int] = {}
+    for key in pattern.values():
+        atoms[key] = atoms.get(key, 0) + 1
+    keys = list(atoms)
+    matrix = np.array([[1.0 if key[i] else 0.0 for key in keys] for i in range(len(sets))])
+    rank = np.linalg.matrix_rank(matrix)
+    small = [j for j, key in enumerate(keys) if atoms[key] < threshold]
+    sizes = (range(1, len(small) + 1) if len(small) <= MAX_SMALL_ATOMS else (1, 2))
+    for size in sizes:
+        for combo in itertools.combinations(small, size):
+            total = sum(atoms[keys[j]] for j in combo)
+            if not 0 < total < threshold:
+                continue
+            target = np.zeros(len(keys))
+            target[list(combo)] = 1.0
+            if np.linalg.matrix_rank(np.vstack([matrix, target])) == rank:
+                solution = np.linalg.lstsq(matrix.T, target, rcond=None)[0]
+                return [i for i in range(len(sets)) if abs(solution[i]) > 1e-9]
+    return None
+
+
+def differencing_withheld(published: Mapping[str, Mapping[tuple[str, ...], frozenset[str]]],
+                          fixed: Mapping[tuple[str, ...], frozenset[str]], threshold: int
+                          ) -> dict[str, set[tuple[str, ...]]]:
+    """Which figures each shared report must withhold so that no two reports can be subtracted.
+
+    ``published`` maps a report to the people behind each figure it would show (only figures
+    resting on at least ``threshold`` people); ``fixed`` holds figures every report shows and
+    that are never withheld (the study-wide comparators). For each figure, while some
+    combination of the published ones reveals a group of 1 to ``threshold − 1`` people, the
+    smallest report's figure taking part is withheld.
+    """
+    out: dict[str, set[tuple[str, ...]]] = {report: set() for report in published}
+    keys = {key for figures in published.values() for key in figures}
+    for key in sorted(keys):
+        reports = [r for r in published if key in published[r]]
+        while True:
+            sets = [published[r][key] for r in reports] + ([fixed[key]] if key in fixed else [])
+            involved = _disclosive(sets, threshold)
+            if involved is None:
+                break
+            candidates = [i for i in involved if i < len(reports)]
+            if not candidates:
+                break  # only study-wide figures: nothing a report can withhold
+            drop = min(candidates, key=lambda i: (len(sets[i]), reports[i]))
+            out[reports[drop]].add(key)
+            reports.pop(drop)
+    return out

@@ -1,0 +1,222 @@
+"""Small-number suppression: each rule on crafted tables, and the policies of params/disclosure/."""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+import pytest
+
+from peerimpact.builder.disclosure import load_policies
+from peerimpact.config import DisclosureRules
+from peerimpact.problems import Problems
+from peerimpact.report.blocks import FigureBlock, Quotes, Table, TextBlock, release
+from peerimpact.report.disclosure import differencing_withheld, rounded, rules_policy, suppress_frame
+from peerimpact.report.policies import Context
+from peerimpact.report.tables import sample_sentences, table4
+
+POLICIES = load_policies(None, Problems())
+NHS = POLICIES["nhs_digital"]
+TEN = POLICIES["threshold10"]
+
+
+def test_the_shipped_policies_say_what_the_guidance_says():
+    assert (NHS.threshold, NHS.rounding, NHS.percentages, NHS.extremes) == (8, 5, "from_rounded", "hide")
+    assert (NHS.statistics_min_n, NHS.tests_min_n) == (8, 8)
+    assert (TEN.threshold, TEN.rounding, TEN.zeros) == (10, 1, "review")
+    assert not POLICIES["none"].suppress and POLICIES["none"].quotes.ids
+
+
+def suppress(frame, rules=NHS, **kw):
+    out, log, _ = suppress_frame(pd.DataFrame(frame), rules, name="t", **kw)
+    return out, {(s.row, s.column): (s.rule, s.kind) for s in log}
+
+
+def test_counts_of_1_to_7_are_withheld_8_and_over_rounded_to_5_zero_shown():
+    out, log = suppress({"count": [0, 1, 7, 8, 12, 13, 17, 18, 22]})
+    assert out["count"].tolist() == [0, "*", "*", 10, 10, 15, 15, 20, 20]
+    assert log[(2, "count")] == ("count below 8", "primary") and (1, "count") not in log
+    assert rounded(12.5, 5) == 15 and rounded(7.5, 5) == 10  # halves up, as NHS Digital rounds
+
+
+def test_threshold10_withholds_up_to_9_and_does_not_round():
+    out, _ = suppress({"count": [9, 10, 13]}, TEN)
+    assert out["count"].tolist() == ["*", 10, 13]
+
+
+def test_percentages_are_computed_from_the_rounded_counts():
+    out, _ = suppress({"variable": ["g", "g"], "level": ["A", "B"], "n": [40, 40], "count": [13, 27],
+                       "percent": [32.5, 67.5]})
+    assert out["count"].tolist() == [15, 25] and out["n"].tolist() == [40, 40]
+    assert out["percent"].tolist() == [pytest.approx(37.5), pytest.approx(62.5)]  # 15/40 and 25/40, not 13/40
+
+
+def test_a_mean_of_6_people_is_withheld_and_of_8_shown():
+    out, log = suppress({"n": [6, 8], "mean": [49.5, 50.25], "sd": [7.0, 8.0]})
+    assert out.loc[0, ["n", "mean", "sd"]].tolist() == ["*", "*", "*"]
+    assert out.loc[1, ["n", "mean", "sd"]].tolist() == [10, 50.25, 8.0]  # n rounded, the mean as computed
+    assert log[(1, "mean")][0] == "based on fewer than 8 people"
+
+
+def test_minimum_and_maximum_are_one_persons_values():
+    frame = {"n": [30], "mean": [50.0], "min": [28.0], "max": [70.0]}
+    out, log = suppress(frame)
+    assert out.loc[0, ["min", "max"]].tolist() == ["*", "*"] and log[(1, "min")][1] == "primary"
+    shown = NHS.model_copy(update={"extremes": "threshold"})
+    assert suppress(frame, shown)[0].loc[0, ["min", "max"]].tolist() == [28.0, 70.0]
+    assert suppress({**frame, "n": [7]}, shown)[0].loc[0, "min"] == "*"
+
+
+def test_a_t_test_on_6_pairs_is_withheld():
+    change = pd.DataFrame({"instrument": "wemwbs", "subscale": "total", "comparison": ["T1-T2", "T1-T3"],
+                           "n": [6, 9], "change": [1.5, -2.0], "ci_low": [-1.0, -4.0], "ci_high": [4.0, 0.1],
+                           "p": [0.2, 0.06], "es": [0.2, -0.3], "d_z": [0.3, -0.5], "p_wilcoxon": [0.3, 0.1],
+                           "estimable": True, "note": None})
+    shown = release(table4(change, {}), rules_policy(NHS))
+    first, second = shown.data.iloc[0], shown.data.iloc[1]
+    assert all(first[c] == "*" for c in ("n", "change", "ci_low", "ci_high", "p", "es", "d_z", "p_wilcoxon"))
+    assert second["n"] == 10 and second["p"] == 0.06
+    row = shown.display.iloc[0]
+    assert row["Change (95% CI)"] == "*" and row["p"] == "*" and row["n"] == "*"
+    assert shown.display.iloc[1]["Change (95% CI)"] == "-2.00 (-4.00, 0.10)"
+    assert any("nhs_digital" in n for n in shown.all_notes)
+
+
+def test_a_row_with_one_withheld_cell_and_a_total_withholds_another():
+    table1 = {"variable": "gender", "level": ["Female", "Male", "Other"], "n": [25, 25, 25], "count": [3, 12, 10],
+              "percent": [12.0, 48.0, 40.0]}
+    out, log = suppress_with_groups(table1)
+    # 3 is withheld; with n = 25 shown it would be 25 − 12 − 10, so the smallest other cell goes too
+    assert out["count"].tolist() == ["*", 10, "*"]
+    assert log[(1, "count")] == ("count below 8", "primary")
+    assert log[(3, "count")] == ("protects a withheld cell from its total", "secondary")
+    assert out["n"].tolist() == [25, 25, 25] and out["percent"].tolist() == ["*", pytest.approx(40.0), "*"]
+
+
+def suppress_with_groups(frame):
+    from peerimpact.report.disclosure import GROUPS
+
+    out, log, _ = suppress_frame(pd.DataFrame(frame), NHS, name="table1", groups=GROUPS["table1"])
+    return out, {(s.row, s.column): (s.rule, s.kind) for s in log}
+
+
+def test_secondary_suppression_leaves_no_small_sum_to_subtract():
+    out, log = suppress_with_groups({"variable": "v", "level": ["a", "b", "c"], "n": [30, 30, 30],
+                                     "count": [2, 3, 25], "percent": [6.7, 10.0, 83.3]})
+    # 2 + 3 = 5 is still below 8: the smallest cell shown (25) goes too
+    assert out["count"].tolist() == ["*", "*", "*"] and log[(3, "count")][1] == "secondary"
+
+
+def test_a_withheld_total_takes_its_zeros_with_it():
+    out, _ = suppress_with_groups({"variable": "v", "level": ["a", "b"], "n": [3, 3], "count": [3, 0],
+                                   "percent": [100.0, 0.0]})
+    assert out["count"].tolist() == ["*", "*"]  # a 0 beside a withheld n would say everyone is "a"
+
+
+def test_differencing_a_site_against_the_study():
+    site = frozenset(f"p{i}" for i in range(10))
+    key = ("scores", "wemwbs", "total", "T1")
+    study_of_15 = site | {f"q{i}" for i in range(5)}
+    assert differencing_withheld({"site-A": {key: site}}, {key: study_of_15}, 8) == {"site-A": {key}}
+    study_of_20 = site | {f"q{i}" for i in range(10)}
+    assert differencing_withheld({"site-A": {key: site}}, {key: study_of_20}, 8) == {"site-A": set()}
+
+
+def test_differencing_two_overlapping_cohorts():
+    key = ("change", "mjs", "overall", "T1-T2")
+    a = frozenset(f"p{i}" for i in range(12))
+    b = a | {"x1", "x2", "x3"}
+    withheld = differencing_withheld({"cohort-a": {key: a}, "cohort-b": {key: b}}, {}, 8)
+    assert withheld == {"cohort-a": {key}, "cohort-b": set()}  # one of the two goes: b − a is 3 people
+    apart = frozenset(f"z{i}" for i in range(12))
+    assert differencing_withheld({"cohort-a": {key: a}, "cohort-c": {key: apart}}, {}, 8) == {
+        "cohort-a": set(), "cohort-c": set()}
+
+
+def test_a_figure_the_build_withholds_against_another_report_is_withheld_here():
+    frame = pd.DataFrame({"instrument": "wemwbs", "subscale": "total", "timepoint": ["T1", "T2"], "n": [20, 20],
+                          "mean": [50.0, 48.0]})
+    context = Context(withheld=frozenset({("scores", "wemwbs", "total", "T2")}))
+    shown = rules_policy(NHS).apply(Table("t", "T", frame, lambda d: d.astype(str)), context)
+    assert shown.data["mean"].tolist() == [50.0, "*"] and shown.data["n"].tolist() == [20, "*"]
+    assert [s.kind for s in shown.suppressed] == ["secondary", "secondary"]
+
+
+def test_sentences_never_give_a_withheld_figure():
+    facts = {"n": 5, "sites": 1, "bank": 1, "contracted": 4, "sick_known": 4, "no_sick_leave": 2,
+             "with_sick_leave": 2, "sick_median_among_some": 3.0, "sick_min_among_some": 2.0,
+             "sick_max_among_some": 4.0, "recording_contacts": 5}
+    block = TextBlock("s", facts, sample_sentences, roles=__import__("peerimpact.report.tables",
+                                                                     fromlist=["x"]).SAMPLE_FACT_ROLES)
+    text = release(block, rules_policy(NHS)).text
+    assert "fewer than 8 peer workers" in text and "contact activity below" in text
+    assert not any(f" {v} " in f" {text} " for v in ("5", "4", "3.0", "2"))
+
+
+def test_quotes_lose_their_ids_and_a_scope_with_too_few_interviewees_shows_none():
+    quotes = pd.DataFrame({"theme": ["T", "T"], "excerpt_id": ["S1-PW01-T1-1", "S1-PW02-T2-1"],
+                           "label": ["S1-PW01-T1", "S1-PW02-T2"], "timepoint": ["T1", "T2"],
+                           "text": ["Words.", "More words."], "pinned": False})
+    shown = release(Quotes(quotes, interviewees=5), rules_policy(NHS))
+    assert shown.quotes["label"].tolist() == ["Peer worker, T1", "Peer worker, T2"]
+    assert shown.quotes["excerpt_id"].tolist() == ["", ""] and "S1-PW01" not in shown.to_html()
+    few = release(Quotes(quotes, interviewees=2), rules_policy(NHS))
+    assert few.quotes.empty and "fewer than 3 peer workers" in few.to_html() and "Words." not in few.to_html()
+    assert release(Quotes(quotes, interviewees=2), "none").quotes["label"].tolist() == ["S1-PW01-T1", "S1-PW02-T2"]
+
+
+def test_a_withheld_group_is_not_drawn():
+    drawn = []
+    frame = pd.DataFrame({"timepoint": ["T1", "T2"], "n": [5, 12], "mean": [3.0, 4.0]})
+    block = FigureBlock("f", frame, lambda data: drawn.append(data["mean"].tolist()) or _Figure())
+    shown = release(block, rules_policy(NHS))
+    shown.figure
+    assert math.isnan(drawn[0][0]) and drawn[0][1] == 4.0 and "not drawn" in shown.to_html()
+
+
+class _Figure:
+    def to_html(self) -> str:
+        return "<svg></svg>"
+
+
+def test_the_record_of_a_shared_table_lists_every_withheld_cell(tmp_path):
+    table = Table("t", "T", pd.DataFrame({"n": [5, 20], "mean": [1.0, 2.0]}), lambda d: d.astype(str))
+    release(table, rules_policy(NHS), tmp_path)
+    record = pd.read_csv(tmp_path / "_suppression.csv")
+    assert record[["table", "row", "column", "kind"]].values.tolist() == [
+        ["t", 1, "mean", "primary"], ["t", 1, "n", "primary"]]
+    assert pd.read_csv(tmp_path / "t.csv", dtype=str).values.tolist() == [["*", "*"], ["20", "2.0"]]
+
+
+def test_a_policy_file_is_checked(tmp_path):
+    folder = tmp_path / "disclosure"
+    folder.mkdir()
+    (folder / "strict.yml").write_text("name: other\ndescription: x\n")
+    (folder / "loose.yml").write_text("name: loose\ndescription: x\nthreshold: 0\n")
+    problems = Problems()
+    assert load_policies(tmp_path, problems) == {}
+    found = {(p.file.rsplit("/", 1)[-1], p.column) for p in problems}
+    assert ("strict.yml", "name") in found and ("loose.yml", "threshold") in found
+
+
+def test_rules_are_checked():
+    with pytest.raises(ValueError):
+        DisclosureRules(name="x", description="y", threshold=0)
+
+
+def test_hostile_text_in_site_names_labels_and_policy_params_is_escaped():
+    from dataclasses import asdict
+
+    from peerimpact.builder.jobs import TitleBlock
+    from peerimpact.builder.render import to_html
+
+    evil = "<script>alert(1)</script>"
+    title = TitleBlock(f"Report {evil}", f"Site {evil}", f"Study {evil}", None, "0", "site-x", f"p{evil}",
+                       f"withholds {evil}", internal=False)
+    html = to_html([], {**asdict(title), "built_at": "now"})
+    assert "<script>" not in html and html.count("&lt;script&gt;") == 7  # title twice, scope twice, study, policy
+    rules = NHS.model_copy(update={"description": f"counts {evil}"})
+    frame = pd.DataFrame({"variable": [evil], "level": [f"<b>{evil}</b>"], "n": [30], "count": [3]})
+    shown = release(Table(evil, evil, frame, lambda d: d.astype(str), notes=[evil]), rules_policy(rules))
+    table = shown.to_html()
+    assert "<script>" not in table and "<b>" not in table and table.count("&lt;script&gt;") >= 5
