@@ -12,9 +12,11 @@ from pathlib import Path
 from typing import Any
 
 from .report.blocks import Block, release
+from .report.disclosure import rules_policy
 from .report.extract import Extract, read_extract
+from .report.policies import Context
 
-_state: dict[str, Any] = {"tables_dir": None, "policy": "none"}
+_state: dict[str, Any] = {"tables_dir": None, "policy": "none", "context": Context()}
 
 
 def example_extract() -> Extract:
@@ -27,7 +29,8 @@ def example_extract() -> Extract:
     from .resources import params_dir
 
     study = load_study()
-    report = ReportDef(id="study", kind="study", title="Study report (example)", sections=["interactive"])
+    report = ReportDef(id="study", kind="study", title="Study report (example)", sections=["interactive"],
+                       disclosure="none")
     analysis = load_analysis(params_dir(), study, Problems())
     [scope] = KINDS["study"].scopes(report, study, params_dir(), Problems())
     return make_extract(study, report, "study", scope, analysis)
@@ -45,7 +48,10 @@ def setup(extract: str | Path | None = None, tables_dir: str | Path | None = Non
     except ImportError:  # matplotlib is only needed by sections with figures
         pass
     data = example_extract() if extract is None else read_extract(extract)
-    _state.update(tables_dir=Path(tables_dir) if tables_dir else None, policy=data.meta.disclosure)
+    meta = data.meta
+    _state.update(tables_dir=Path(tables_dir) if tables_dir else None,
+                  policy=rules_policy(meta.policy) if meta.policy is not None else meta.disclosure,
+                  context=Context(withheld=frozenset(meta.withheld)))
     return data
 
 
@@ -57,4 +63,4 @@ def show(block: Block) -> None:
     """
     from IPython.display import display
 
-    display(release(block, _state["policy"], _state["tables_dir"]))
+    display(release(block, _state["policy"], _state["tables_dir"], _state["context"]))

@@ -6,6 +6,22 @@ import pytest
 from peerimpact.resources import example_study_dir
 
 
+# every report of the example, in the order of the index: the study, each site, each cohort
+BUILT = ["study", *(f"site-S{i}" for i in range(1, 8)), "cohort-wave1", "cohort-wave2"]
+
+
+@pytest.fixture(scope="session")
+def built(tmp_path_factory) -> Path:
+    """The example's reports, built once for every test that reads them (do not change them)."""
+    from peerimpact.builder.pipeline import build
+
+    out = tmp_path_factory.mktemp("built") / "reports"
+    result = build(out=out, jobs=2, echo=lambda m: None)
+    assert result.exit_code == 0, [o.error for o in result.failed] + [p.format() for p in result.problems]
+    assert sorted(o.id for o in result.outcomes) == sorted(BUILT)
+    return out
+
+
 @pytest.fixture
 def example_copy(tmp_path: Path) -> Path:
     """A writable copy of the embedded example study."""

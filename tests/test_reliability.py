@@ -50,8 +50,10 @@ def test_sites_that_differ_only_in_punctuation_get_reports_of_their_own(example_
         html = (out / rid / "report.html").read_text()
         assert f"Site {site}" in html
         assert not [pid for pid in other if pid in html]
-        quoted = set(re.findall(r"S[12]-PW\d\d", html))
-        assert quoted and quoted <= own[site]
+        assert not re.findall(r"S[12]-PW\d\d", html)  # a shared report labels quotes by timepoint only
+        excerpts = pd.read_csv(example_copy / "excerpts.csv", dtype=str)
+        quoted = set(pd.read_csv(out / rid / "tables" / "quotes.csv")["text"])
+        assert quoted and quoted <= set(excerpts.loc[excerpts["participant_id"].isin(own[site]), "text"])
 
 
 def test_sites_that_would_share_a_report_id_are_an_error_naming_both(example_copy, tmp_path):

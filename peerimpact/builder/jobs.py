@@ -36,6 +36,9 @@ class TitleBlock:
     data_cut: str | None
     version: str
     report_id: str
+    disclosure: str = "none"
+    disclosure_statement: str = ""   # the policy in words, on the title page
+    internal: bool = True            # not for distribution: marked on every page
 
 
 @dataclass(frozen=True)

@@ -32,6 +32,7 @@ from ..config import StudyConfig
 from ..ingest.study import InvalidStudy, load_study
 from ..problems import Problems
 from ..report.extract import serialise
+from ..report.policies import POLICIES
 from ..resources import params_dir
 from ..text import plural
 from ..version import __version__
@@ -256,7 +257,9 @@ def _build(prep: Prepared, out: Path, work: Path, jobs: int | None, force: bool,
         if not force and is_current(entry, key, out, report.id, report.formats):
             outcomes.append(Outcome(report.id, "cached", entry.seconds, None, entry.built_at))
             continue
-        title = TitleBlock(report.title, report.scope_label, config.name, manifest.data_cut, __version__, report.id)
+        policy = POLICIES[report.definition.disclosure]
+        title = TitleBlock(report.title, report.scope_label, config.name, manifest.data_cut, __version__, report.id,
+                           policy.name, policy.description, not policy.shared)
         todo.append(Job(report.id, tuple(str(s) for s in report.sections), tuple(report.formats), files, title,
                         str(out), str(work), isolated, key, hashes))
     jobs_by_id = {j.id: j for j in todo}

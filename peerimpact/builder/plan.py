@@ -9,13 +9,15 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Iterable
 
 import pandas as pd
 
-from ..config import (AnalysisConfig, NormsConfig, QualitativeConfig, ReportDef, SynthesisConfig, key_line,
-                      parse_model)
+from ..config import (AnalysisConfig, DisclosureRules, NormsConfig, QualitativeConfig, ReportDef, SynthesisConfig,
+                      key_line, parse_model)
 from ..report.meta import AnalysisParams, InstrumentMeta, NormRow, ReportMeta, Scale
 from ..report.policies import POLICIES
+from .disclosure import load_policies, withheld_by_report
 from .formats import FORMATS
 from .kinds import KINDS, Scope
 from ..ingest.study import Study
@@ -189,8 +191,11 @@ def _check_synthesis(synth: SynthesisConfig, study: Study, path: Path, problems:
 
 
 def make_extract(study: Study, report: ReportDef, rid: str, scope: Scope,
-                 params: AnalysisParams | None = None) -> Extract:
-    """The rows of the study this report may show, plus study-wide comparators."""
+                 params: AnalysisParams | None = None, *, rules: DisclosureRules | None = None,
+                 withheld: Iterable[tuple[str, ...]] = ()) -> Extract:
+    """The rows of the study this report may show, plus study-wide comparators; ``rules`` is the
+    report's disclosure policy and ``withheld`` the figures it withholds so that it cannot be
+    subtracted from another report of the build."""
     kind = KINDS[report.kind]
     keep, sites = scope.participants, list(scope.sites)
     declared = set(study.config.categories) | FIXED_LEVELS
@@ -217,12 +222,34 @@ def make_extract(study: Study, report: ReportDef, rid: str, scope: Scope,
             name=inst.name, subscales={s: sub.label for s, sub in inst.subscales.items()},
             scales={s: Scale(range=inst.score_range(s), higher=inst.direction(s)) for s in inst.subscales})
             for name, inst in study.instruments.items()},
-        disclosure=report.disclosure, comparisons=tuple(tuple(c) for c in study.config.comparisons or []),
+        disclosure=report.disclosure, policy=rules, withheld=tuple(sorted(withheld)),
+        comparisons=tuple(tuple(c) for c in study.config.comparisons or []),
         holm=study.config.holm, compares_with_study=kind.compares_with_study, compares_sites=kind.compares_sites,
         params=(params or AnalysisParams()).showing_only(set(excerpts["excerpt_id"])))
     return Extract(meta=meta, participants=rows(study.participants), scores=rows(study.scores),
                    service_use=rows(study.service_use), contacts=rows(study.contacts),
                    comparators=comparators(study.scores), codebook=codebook, excerpts=excerpts)
+
+
+def _differencing(study: Study, every: list[tuple[ReportDef, Path, list[Path], list[Scope]]],
+                  rules: dict[str, DisclosureRules]) -> dict[str, set[tuple[str, ...]]]:
+    """What each shared report withholds against the others of the build: every shared report
+    the definitions describe counts, whether or not this build makes it, so that a report
+    says the same whichever others are built beside it."""
+    scopes: dict[str, set[str]] = {}
+    thresholds, comparators = [], False
+    for report, _, _, report_scopes in every:
+        policy = rules.get(report.disclosure)
+        if policy is None or not policy.suppress or not policy.differencing:
+            continue
+        thresholds.append(policy.threshold)
+        comparators = comparators or KINDS[report.kind].compares_with_study
+        for scope in report_scopes:
+            if scope.participants:
+                scopes[report_id(report, scope.key)] = set(map(str, scope.participants))
+    if not scopes:
+        return {}
+    return withheld_by_report(study, scopes, max(thresholds), comparators)
 
 
 def plan(study: Study, reports_dir: Path, *, params: Path | None = None, kinds: list[str] | None = None,
@@ -239,9 +266,11 @@ def plan(study: Study, reports_dir: Path, *, params: Path | None = None, kinds: 
         if f not in FORMATS:
             problems.add("--formats", value=f, rule="option",
                          message=f"unknown format; formats are {', '.join(FORMATS)}")
+    rules = load_policies(params, problems)
     planned: list[PlannedReport] = []
     known: list[str] = []
     claimed: dict[str, tuple[str, Path]] = {}
+    every: list[tuple[ReportDef, Path, list[Path], list[Scope]]] = []
     for report, source in load_report_defs(reports_dir, problems):
         sections = []
         for i, name in enumerate(report.sections):
@@ -253,6 +282,9 @@ def plan(study: Study, reports_dir: Path, *, params: Path | None = None, kinds: 
         scopes = [scope for scope in KINDS[report.kind].scopes(report, study, source, problems)
                   if _claim(claimed, report_id(report, scope.key), f"{scope.label} ({report.id}.yml)", source,
                             problems)]
+        every.append((report, source, sections, scopes))
+    withheld = _differencing(study, every, rules) if not problems.has_errors else {}
+    for report, source, sections, scopes in every:
         if kinds and report.kind not in kinds:
             continue
         for scope in scopes:
@@ -266,7 +298,8 @@ def plan(study: Study, reports_dir: Path, *, params: Path | None = None, kinds: 
             if only and rid not in only:
                 continue  # no extract for a report that is not asked for
             chosen = [f for f in report.formats if not formats or f in formats]
-            extract = make_extract(study, report, rid, scope, analysis)
+            extract = make_extract(study, report, rid, scope, analysis, rules=rules.get(report.disclosure),
+                                   withheld=withheld.get(rid, ()))
             planned.append(PlannedReport(rid, report, scope.key, scope.label, sections, chosen, extract, source))
     for rid in only or []:
         if rid not in known:

@@ -19,7 +19,8 @@ class ReportDef(_Strict):
     title: str
     sections: list[str] = Field(min_length=1)
     formats: list[str] = ["html", "pdf"]   # registered output formats (peerimpact.builder.formats)
-    disclosure: str = "none"               # a registered disclosure policy (peerimpact.report.policies)
+    # a registered disclosure policy (params/disclosure/); a report that names none is suppressed
+    disclosure: str = "nhs_digital"
     sites: list[str] | None = None     # site reports: only these sites (default: every site)
     cohorts: list[str] | None = None   # cohort reports: only these cohorts (default: every cohort)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict
 
-from ..config import AnalysisConfig, QualitativeConfig, SynthesisConfig
+from ..config import AnalysisConfig, DisclosureRules, QualitativeConfig, SynthesisConfig
 
 
 class _Frozen(BaseModel):
@@ -69,6 +69,8 @@ class ReportMeta(_Frozen):
     services: dict[str, str] = {}
     instruments: dict[str, InstrumentMeta] = {}
     disclosure: str = "none"
+    policy: DisclosureRules | None = None       # the policy's rules, when it is written as rules
+    withheld: tuple[tuple[str, ...], ...] = ()  # figures withheld against other reports of the build
     comparisons: tuple[tuple[str, str], ...] = ()
     holm: bool = False
     compares_with_study: bool = False   # the report sets its figures beside the whole study's
