@@ -180,6 +180,28 @@ def cmd_list(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_audit(args: argparse.Namespace) -> int:
+    from .builder.audit import audit_reports, write_summary
+    from .builder.disclosure import load_policies
+
+    problems = Problems()
+    policies = load_policies(Path(args.params) if args.params else None, problems)
+    if problems.has_errors:
+        _report(problems)
+        return EXIT_PROBLEMS
+    if args.policy and args.policy not in policies:
+        print(f"peerimpact audit: unknown policy {args.policy!r}; policies are {', '.join(policies)}", file=sys.stderr)
+        return EXIT_PROBLEMS
+    audits, found = audit_reports([Path(f) for f in args.reports], policies, args.policy)
+    summary = write_summary(audits, Path(args.summary))
+    for problem in found.sorted():
+        print(problem.format())
+    counts = {s: sum(a.status == s for a in audits) for s in ("pass", "review", "fail")}
+    print(f"{plural(len(audits), 'table')}: {counts['pass']} pass, {counts['review']} for review, "
+          f"{counts['fail']} fail; summary for an output checker: {display_path(summary)}")
+    return 1 if found.has_errors else EXIT_OK
+
+
 def build_parser() -> argparse.ArgumentParser:
     from .synthetic import DEFAULT_SEED
     from .version import __version__
@@ -238,6 +260,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--force", action="store_true", help="rebuild reports that are up to date")
     p.add_argument("--isolated", action="store_true", help="a fresh kernel for every section")
     p.set_defaults(func=cmd_build)
+
+    p = sub.add_parser("audit", help="check built reports' tables against their disclosure policy (exit 1 if "
+                       "anything is shown that the policy withholds or can be worked out)")
+    p.add_argument("reports", nargs="+", metavar="REPORT_DIR", help="a built report's folder (e.g. reports/site-S1)")
+    p.add_argument("--policy", metavar="NAME", help="audit under this policy (default: the one each report was "
+                   "built under, from its build's manifest.json)")
+    p.add_argument("--params", metavar="DIR", help="where the policies are: <DIR>/disclosure/*.yml (default: params)")
+    p.add_argument("--summary", default="audit-summary.csv", metavar="FILE",
+                   help="the output checker's summary, one row per table (default: audit-summary.csv)")
+    p.set_defaults(func=cmd_audit)
 
     p = sub.add_parser("qual", help="qualitative data: import a REFI-QDA project or codebook")
     qual = p.add_subparsers(dest="qual_command", required=True)

@@ -385,6 +385,7 @@ def _text(block: TextBlock, rules: DisclosureRules, context: Context) -> TextBlo
     for (_, column) in cells.marks:
         facts[column] = SUPPRESSED
     facts["withheld_below"] = rules.threshold
+    facts["rounded_to"] = rules.rounding
     log = tuple(Suppression(block.name, 1, column, rule, kind) for (_, column), (rule, kind) in cells.marks.items())
     return dataclasses.replace(block, facts=facts, suppressed=log)
 

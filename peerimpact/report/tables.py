@@ -110,7 +110,14 @@ def _table1_display(data: pd.DataFrame) -> pd.DataFrame:
             rows.append([label, "", n, fmt_mean_sd_range(rec.mean, rec.sd, rec.min, rec.max)])
         else:
             rows.append([label, rec.level, n, fmt_count_percent(rec.count, rec.percent)])
-    return pd.DataFrame(rows, columns=["Characteristic", "Level", "n", "n (%) or mean (SD) min–max"])
+    summary = "n (%) or mean (SD)" + ("" if _extremes_withheld(data) else " min–max")
+    return pd.DataFrame(rows, columns=["Characteristic", "Level", "n", summary])
+
+
+def _extremes_withheld(data: pd.DataFrame) -> bool:
+    """Whether a policy withheld every minimum shown (the column header then drops min–max)."""
+    values = [v for v in data.get("min", []) if not _missing(v)]
+    return bool(values) and all(is_suppressed(v) for v in values)
 
 
 def fmt_p(p: float) -> str:
@@ -185,7 +192,8 @@ def sample_sentences(f: dict) -> str:
     if is_suppressed(f["n"]):
         return _withheld_sentences(f)
     shown = {k: not is_suppressed(v) for k, v in f.items()}
-    text = [f"This report covers {plural(f['n'], 'peer worker')} at {plural(f['sites'], 'site')}."]
+    about = "about " if f.get("rounded_to", 1) > 1 else ""  # counts a policy rounded
+    text = [f"This report covers {about}{plural(f['n'], 'peer worker')} at {plural(f['sites'], 'site')}."]
     if shown["contracted"] and shown["bank"] and (f["contracted"] or f["bank"]):
         if not f["bank"]:
             text.append("The peer worker was on a contract." if f["contracted"] == 1 else
@@ -211,7 +219,8 @@ def sample_sentences(f: dict) -> str:
         text.append(sentence + ".")
     if shown["recording_contacts"] and f["recording_contacts"]:
         # the contacts themselves are counted once, in the activity table, where the policy sees them
-        text.append(f"{plural(f['recording_contacts'], 'peer worker')} recorded contacts; contact activity below "
+        text.append(f"{about.capitalize()}{plural(f['recording_contacts'], 'peer worker')} recorded contacts; "
+                    "contact activity below "
                     "counts them by mode.")
     return " ".join(text)
 
@@ -313,6 +322,7 @@ def table3(summary: pd.DataFrame, labels: dict[tuple[str, str | None], str], tim
 
 
 def _table3_display(data: pd.DataFrame, *, labels: dict, timepoints: list[str], scaled: bool) -> pd.DataFrame:
+    summary = "mean (SD)" + ("" if _extremes_withheld(data) else " min–max")
     rows = []
     for part, row in _by_subscale(data, labels):
         first = part.iloc[0]
@@ -326,9 +336,9 @@ def _table3_display(data: pd.DataFrame, *, labels: dict, timepoints: list[str], 
             if tp in by_tp.index:
                 r = by_tp.loc[tp]
                 row[f"{tp} n"] = fmt_count(r["n"])
-                row[f"{tp} mean (SD) min–max"] = fmt_mean_sd_range(r["mean"], r["sd"], r["min"], r["max"], 1, 2)
+                row[f"{tp} {summary}"] = fmt_mean_sd_range(r["mean"], r["sd"], r["min"], r["max"], 1, 2)
             else:
-                row[f"{tp} n"], row[f"{tp} mean (SD) min–max"] = "0", DASH
+                row[f"{tp} n"], row[f"{tp} {summary}"] = "0", DASH
         row["Norm mean (SD)"] = fmt_norm(first["norm_mean"], first["norm_sd"])
         rows.append(row)
     return pd.DataFrame(rows)

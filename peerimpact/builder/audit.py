@@ -1,0 +1,254 @@
+"""``peerimpact audit``: check built reports' tables against their disclosure policy, trusting nothing
+the build wrote about itself.
+
+Every CSV under a report's ``tables/`` is read again as text; ``_suppression.csv`` is not read. A
+check fails when a table shows what the policy withholds (a count below the threshold, a count
+not rounded, a statistic on too few people or on a withheld n, a minimum or maximum, a
+percentage not of the counts shown, a participant ID), or when a withheld cell can be worked
+out from the figures shown (a total and its other parts; a site's mean beside the study-wide
+mean and n). Between reports of the same build, figures whose n differ by a few people are
+flagged for review: the audit cannot see whether the two groups are nested, an output checker can.
+Each table ends pass, review or fail, with its reasons, in a summary for an output checker.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from ..config import DisclosureRules
+from ..problems import Problems
+from ..report.blocks import SUPPRESSED, SUPPRESSION_FILE
+from ..report.disclosure import COLUMN_ROLES, GROUPS, Role, row_key
+from .publish import read_manifest
+
+SUMMARY_COLUMNS = ["report", "table", "status", "reasons"]
+ANONYMOUS_LABEL = re.compile(r"^Peer worker(, \S+)?$")
+
+
+@dataclass
+class TableAudit:
+    """What the audit found in one table: failures and points for review, each a reason."""
+
+    report: str
+    table: str
+    fail: list[str] = field(default_factory=list)
+    review: list[str] = field(default_factory=list)
+
+    @property
+    def status(self) -> str:
+        return "fail" if self.fail else "review" if self.review else "pass"
+
+
+def _number(text: str) -> float | None:
+    if text in ("", SUPPRESSED):
+        return None
+    try:
+        value = float(text)
+    except ValueError:
+        return None
+    return None if math.isnan(value) else value
+
+
+class _Auditor:
+    def __init__(self, folder: Path, rules: DisclosureRules, problems: Problems) -> None:
+        self.folder, self.rules, self.problems = folder, rules, problems
+        self.report = folder.name
+
+    def finding(self, audit: TableAudit, path: Path, row: int | None, column: str | None, value: str | None,
+                message: str, review: bool = False) -> None:
+        (audit.review if review else audit.fail).append(
+            f"row {row}, {column}: {message}" if row is not None else message)
+        self.problems.add(path, line=None if row is None else row + 1, column=column, value=value, rule="disclosure",
+                          message=message, severity="warning" if review else "error")
+
+    def table(self, path: Path) -> tuple[TableAudit, pd.DataFrame]:
+        frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+        audit = TableAudit(self.report, path.stem)
+        roles = {c: COLUMN_ROLES[c] for c in frame.columns if c in COLUMN_ROLES}
+        for i, record in enumerate(frame.to_dict("records"), start=1):
+            self.cells(audit, path, i, record, roles)
+        for group in GROUPS.get(path.stem, ()):
+            self.group(audit, path, frame, group)
+        if path.stem == "table3_study":
+            self.rest_of_study(audit, path, frame)
+        return audit, frame
+
+    def cells(self, audit: TableAudit, path: Path, i: int, record: dict, roles: dict[str, Role]) -> None:
+        r, k = self.rules, self.rules.threshold
+        for column, role in roles.items():
+            text = record[column]
+            value = _number(text)
+            if role.kind == "count" and value is not None:
+                if 0 < value < k:
+                    self.finding(audit, path, i, column, text, f"a count below {k} is shown")
+                elif r.rounding > 1 and value % r.rounding:
+                    self.finding(audit, path, i, column, text, f"a count not rounded to the nearest {r.rounding}")
+                elif value == 0 and r.zeros == "review":
+                    self.finding(audit, path, i, column, text, "a zero: check it reveals nothing", review=True)
+                elif value == 0 and r.zeros == "suppress":
+                    self.finding(audit, path, i, column, text, "a zero is shown; the policy withholds zeros")
+            elif role.kind in ("statistic", "test", "extreme", "comparator") and value is not None:
+                need = {"test": r.tests_min_n, "extreme": k}.get(role.kind, r.statistics_min_n)
+                base = record.get(role.base or "", None)
+                if role.kind == "extreme" and r.extremes == "hide":
+                    self.finding(audit, path, i, column, text, "a minimum or maximum (one person's value) is shown")
+                elif base is None:
+                    self.finding(audit, path, i, column, text, "a figure shown without the n it rests on",
+                                 review=True)
+                elif base == SUPPRESSED:
+                    self.finding(audit, path, i, column, text, f"shown although its {role.base} is withheld")
+                elif _number(base) is not None and _number(base) < need:
+                    self.finding(audit, path, i, column, text, f"rests on {base} people; the policy needs {need}")
+            elif role.kind == "percent" and value is not None:
+                count, of = record.get(role.base or ""), record.get(role.of or "")
+                if count == SUPPRESSED or of == SUPPRESSED:
+                    self.finding(audit, path, i, column, text, "a percentage shown beside a withheld count")
+                elif r.percentages == "hide":
+                    self.finding(audit, path, i, column, text, "percentages are not shown under this policy")
+                elif _number(count) is not None and _number(of):
+                    expected = 100.0 * _number(count) / _number(of)
+                    if abs(expected - value) > 0.05:
+                        self.finding(audit, path, i, column, text,
+                                     f"not the percentage of the counts shown ({expected:.1f})")
+            elif role.kind == "identifier" and text and not r.quotes.ids:
+                if column != "label" or not ANONYMOUS_LABEL.match(text):
+                    self.finding(audit, path, i, column, text, "a participant or excerpt ID is shown")
+
+    def group(self, audit: TableAudit, path: Path, frame: pd.DataFrame, group) -> None:
+        """Withheld parts of a total must not be recoverable from the total and the parts shown."""
+        k, tolerance = self.rules.threshold, self.rules.rounding / 2
+        if not {*group.by, group.cells, group.total} <= set(frame.columns):
+            return
+        rows = frame[frame[group.only] != ""] if group.only else frame
+        for _, part in rows.groupby(list(group.by), sort=False):
+            totals = part[group.total]
+            if (totals == SUPPRESSED).any() or _number(totals.iloc[0]) is None:
+                continue
+            total = _number(totals.iloc[0])
+            cells = part[group.cells]
+            hidden = [i for i, v in cells.items() if v == SUPPRESSED]
+            if not hidden and group.complete:
+                continue
+            shown = [_number(v) or 0.0 for v in cells if v != SUPPRESSED]
+            estimate = total - sum(shown)
+            slack = tolerance * (len(shown) + 1)  # each figure shown is rounded by up to half the base
+            low, high = estimate - slack, estimate + slack
+            row = int(hidden[0]) + 1 if hidden else int(part.index[0]) + 1
+            if hidden and high < k:
+                self.finding(audit, path, row, group.cells, SUPPRESSED,
+                             f"the withheld cells can be found from the {group.total} shown: "
+                             f"about {max(estimate, 0):g}")
+            elif hidden and low < k:
+                self.finding(audit, path, row, group.cells, SUPPRESSED,
+                             f"the withheld cells come to about {estimate:g} by subtraction from the {group.total}: "
+                             "near the threshold", review=True)
+            elif not hidden and low >= 1 and high < k:
+                self.finding(audit, path, row, group.total, totals.iloc[0],
+                             f"the rest of the {group.total} ({estimate:g} people) is found by subtraction")
+
+    def rest_of_study(self, audit: TableAudit, path: Path, frame: pd.DataFrame) -> None:
+        """A report's mean beside the study's: the rest of the study must not be a few people."""
+        k, slack = self.rules.threshold, self.rules.rounding
+        for i, record in enumerate(frame.to_dict("records"), start=1):
+            n, mean, study_n, study_mean = (_number(record.get(c, "")) for c in ("n", "mean", "study_n", "study_mean"))
+            if None in (n, mean, study_n, study_mean):
+                continue
+            rest = study_n - n
+            if rest - slack >= 1 and rest + slack < k:
+                self.finding(audit, path, i, "mean", record["mean"],
+                             f"the study's other {rest:g} people can be found from this mean and the study's")
+            elif rest - slack < k and rest + slack >= 1:
+                self.finding(audit, path, i, "mean", record["mean"],
+                             f"the study's other people (about {rest:g}) may be found from this mean and the "
+                             "study's: check the two groups", review=True)
+
+
+def _shown_n(frame: pd.DataFrame) -> dict[tuple[str, ...], float]:
+    out = {}
+    if "n" not in frame.columns:
+        return out
+    for record in frame.to_dict("records"):
+        key = row_key({k: (v if v != "" else None) for k, v in record.items()})
+        n = _number(record["n"])
+        if key is not None and n is not None:
+            out.setdefault(key, n)
+    return out
+
+
+def audit_reports(folders: list[Path], policies: dict[str, DisclosureRules], policy: str | None = None
+                  ) -> tuple[list[TableAudit], Problems]:
+    """Audit each report folder under ``policy`` (default: the one its build's manifest names)."""
+    problems = Problems()
+    audits: list[TableAudit] = []
+    shown: dict[tuple[Path, str], dict[tuple[str, ...], tuple[float, str]]] = {}
+    for folder in folders:
+        tables = folder / "tables"
+        if not folder.is_dir():
+            problems.add(folder, rule="disclosure", message="no such report folder")
+            continue
+        name = policy
+        if name is None:
+            entry = read_manifest(folder.parent).reports.get(folder.name)
+            name = entry.disclosure if entry else None
+        if name is None:
+            problems.add(folder, rule="disclosure", message="no policy: name one with --policy (the folder is not "
+                         "in a build's manifest)")
+            continue
+        if not tables.is_dir():
+            problems.add(folder, rule="disclosure", message="no tables/ folder: not a built report")
+            continue
+        rules = policies.get(name)
+        if rules is None:
+            problems.add(folder, value=name, rule="disclosure",
+                         message=f"unknown disclosure policy; policies are {', '.join(policies)}")
+            continue
+        if not rules.suppress:
+            audit = TableAudit(folder.name, "*")
+            audit.fail.append(f"an internal report (policy {name}): not for distribution")
+            problems.add(folder, value=name, rule="disclosure",
+                         message=f"an internal report (policy {name} withholds nothing): not for distribution")
+            audits.append(audit)
+            continue
+        auditor = _Auditor(folder, rules, problems)
+        for path in sorted(tables.glob("*.csv")):
+            if path.name == SUPPRESSION_FILE:
+                continue
+            audit, frame = auditor.table(path)
+            audits.append(audit)
+            shown[(folder.parent.resolve(), f"{folder.name}/{path.stem}")] = {
+                key: (n, rules.threshold) for key, n in _shown_n(frame).items()}
+    _across_reports(audits, shown, problems)
+    return audits, problems
+
+
+def _across_reports(audits: list[TableAudit], shown: dict, problems: Problems) -> None:
+    """Figures of the same build whose n differ by fewer than the threshold: for review."""
+    by_id = {(a.report, a.table): a for a in audits}
+    items = list(shown.items())
+    for i, ((build, name), figures) in enumerate(items):
+        for (other_build, other), other_figures in items[i + 1:]:
+            if build != other_build or name.split("/")[0] == other.split("/")[0]:
+                continue
+            for key in figures.keys() & other_figures.keys():
+                (n, k), (m, _) = figures[key], other_figures[key]
+                if 0 < abs(n - m) < k:
+                    report, table = name.split("/")
+                    message = (f"{'/'.join(key)}: n {n:g} here and {m:g} in {other}; if one group holds the other, "
+                               f"the {abs(n - m):g} people between them can be found by subtraction")
+                    by_id[(report, table)].review.append(message)
+                    problems.add(Path(build) / report / "tables" / f"{table}.csv", column="n", value=f"{n:g}",
+                                 rule="disclosure", message=message, severity="warning")
+
+
+def write_summary(audits: list[TableAudit], path: Path) -> Path:
+    """The output checker's summary: one row per table, its status and why."""
+    rows = [{"report": a.report, "table": a.table, "status": a.status, "reasons": "; ".join(a.fail + a.review)}
+            for a in audits]
+    path.parent.mkdir(parents=True, exist_ok=True)
+    pd.DataFrame(rows, columns=SUMMARY_COLUMNS).to_csv(path, index=False, lineterminator="\n")
+    return path

@@ -1,0 +1,157 @@
+"""Privacy proven on the built example: every shared report passes the audit, and no site or cohort
+report's artefacts (HTML, PDF text, CSVs, executed notebooks, extract) hold anything of people
+outside it."""
+
+from __future__ import annotations
+
+import re
+import shutil
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from pypdf import PdfReader
+
+from conftest import BUILT
+from peerimpact.cli import main
+from peerimpact.ingest.study import load_study
+
+SHARED = [rid for rid in BUILT if rid != "study"]
+STUDY = load_study()
+
+
+def work(out: Path) -> Path:
+    return out.parent / f"{out.name}-work"
+
+
+def artefacts(built: Path, rid: str) -> dict[str, str]:
+    """Every file a report's build made, as text: its shared folder (the PDF as its text) and its
+    work folder (executed notebooks, extract, log)."""
+    texts = {}
+    for path in [*(built / rid).rglob("*"), *(work(built) / rid).rglob("*")]:
+        if not path.is_file():
+            continue
+        if path.suffix == ".pdf":
+            texts[str(path)] = "\n".join(page.extract_text() for page in PdfReader(path).pages)
+        else:
+            texts[str(path)] = path.read_text(encoding="utf-8", errors="replace")
+    return texts
+
+
+def people_of(rid: str) -> set[str]:
+    participants = STUDY.participants
+    if rid.startswith("site-"):
+        return set(participants.loc[participants["site"] == rid.removeprefix("site-"), "participant_id"])
+    wave = rid.removeprefix("cohort-wave")
+    return set(participants.loc[participants["wave"].astype(str) == wave, "participant_id"])
+
+
+@pytest.mark.parametrize("rid", SHARED)
+def test_a_shared_report_holds_nothing_of_anyone_outside_it(built, rid):
+    inside = people_of(rid)
+    outside = set(STUDY.participants["participant_id"]) - inside
+    excerpts = STUDY.excerpts[~STUDY.excerpts["participant_id"].isin(inside)]
+    foreign_text = [t for t in excerpts["text"] if len(t) > 25]
+    other_sites = set(STUDY.participants["site"].astype(str)) - set(STUDY.participants.loc[
+        STUDY.participants["participant_id"].isin(inside), "site"].astype(str))
+    texts = artefacts(built, rid)
+    assert any(p.endswith(".ipynb") for p in texts) and any("/extract/" in p for p in texts)
+    assert any(p.endswith(".pdf") for p in texts) and any(p.endswith(".csv") for p in texts)
+    found = []
+    for path, text in texts.items():
+        found += [(path, pid) for pid in outside if pid in text]
+        found += [(path, t[:30]) for t in foreign_text if t in text]
+        if rid.startswith("site-"):  # no other site named, so no site-level figure of another site
+            found += [(path, s) for s in other_sites if re.search(rf"\b{s}\b", text)]
+    assert not found, found[:5]
+
+
+@pytest.mark.parametrize("rid", SHARED)
+def test_a_shared_report_shows_no_participant_id_and_no_count_below_8(built, rid):
+    shared = [p for p in (built / rid).rglob("*") if p.is_file()]
+    for path in shared:
+        text = "\n".join(page.extract_text() for page in PdfReader(path).pages) if path.suffix == ".pdf" else \
+            path.read_text(encoding="utf-8")
+        assert not re.search(r"S\d-PW\d\d", text), path  # quotes are labelled by timepoint only
+    for csv in (built / rid / "tables").glob("*.csv"):
+        frame = pd.read_csv(csv, dtype=str, keep_default_na=False)
+        for column in {"n", "count", "participants", "study_n", "contacts", "completed", "people_supported"} & \
+                set(frame.columns):
+            numbers = pd.to_numeric(frame[column].replace({"*": None, "": None}), errors="coerce").dropna()
+            assert not ((numbers > 0) & (numbers < 8)).any(), (csv.name, column)
+            assert (numbers % 5 == 0).all(), (csv.name, column)
+
+
+def test_every_shared_report_passes_the_audit_and_the_study_report_does_not(built, tmp_path, capsys):
+    summary = tmp_path / "summary.csv"
+    assert main(["audit", *(str(built / rid) for rid in SHARED), "--summary", str(summary)]) == 0
+    checked = pd.read_csv(summary)
+    assert set(checked["report"]) == set(SHARED) and set(checked["status"]) <= {"pass", "review"}
+    assert (checked["status"] == "pass").sum() > 0.8 * len(checked)
+    capsys.readouterr()
+    assert main(["audit", str(built / "study"), "--summary", str(summary)]) == 1
+    assert "internal report" in capsys.readouterr().out
+
+
+def copy_report(built: Path, rid: str, tmp_path: Path) -> Path:
+    folder = tmp_path / rid
+    shutil.copytree(built / rid, folder)
+    return folder
+
+
+def test_the_audit_catches_a_tampered_table_without_reading_the_record(built, tmp_path, capsys):
+    folder = copy_report(built, "site-S7", tmp_path)
+    path = folder / "tables" / "table3.csv"
+    frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+    assert frame.loc[4, "n"] == "*"
+    frame.loc[4, ["n", "mean"]] = ["5", "3.9"]
+    frame.to_csv(path, index=False)
+    summary = tmp_path / "summary.csv"
+    assert main(["audit", str(folder), "--policy", "nhs_digital", "--summary", str(summary)]) == 1
+    out = capsys.readouterr().out
+    assert "table3.csv:6: n: error: a count below 8 is shown" in out
+    assert "table3.csv:6: mean: error: rests on 5 people; the policy needs 8" in out
+    checked = pd.read_csv(summary).set_index("table")
+    assert checked.loc["table3", "status"] == "fail" and checked.loc["table1", "status"] == "pass"
+
+
+def test_the_audit_finds_a_withheld_cell_that_the_others_give_away(tmp_path, capsys):
+    tables = tmp_path / "site-X" / "tables"
+    tables.mkdir(parents=True)
+    pd.DataFrame({"variable": "gender", "level": ["Female", "Male", "Other"], "n": ["30", "30", "30"],
+                  "count": ["15", "10", "*"], "percent": ["50.0", "33.33", "*"], "mean": "", "sd": "", "min": "",
+                  "max": ""}).to_csv(tables / "table1.csv", index=False)
+    pd.DataFrame({"instrument": "wemwbs", "subscale": "total", "timepoint": ["T1"], "n": ["25"], "mean": ["50.1"],
+                  "study_n": ["30"], "study_mean": ["49.2"], "study_sd": ["10.3"]}).to_csv(
+        tables / "table3_study.csv", index=False)
+    # counts not rounded (threshold10): the withheld cell is exactly 30 − 15 − 10
+    assert main(["audit", str(tmp_path / "site-X"), "--policy", "threshold10",
+                 "--summary", str(tmp_path / "s.csv")]) == 1
+    out = capsys.readouterr().out
+    assert "table1.csv:4: count: error: the withheld cells can be found from the n shown: about 5" in out
+    assert "table3_study.csv:2: mean: error: the study's other 5 people can be found" in out
+    # rounded to 5 (nhs_digital), the same figures leave the cell anywhere from 0 to 12: for review
+    assert main(["audit", str(tmp_path / "site-X"), "--policy", "nhs_digital",
+                 "--summary", str(tmp_path / "s.csv")]) == 0
+    assert set(pd.read_csv(tmp_path / "s.csv")["status"]) == {"review"}
+
+
+def test_unsuppressed_reports_say_so_on_every_page(built):
+    pages = PdfReader(built / "study" / "report.pdf").pages
+    assert len(pages) > 5 and all("Internal — not for distribution" in p.extract_text() for p in pages)
+    site = PdfReader(built / "site-S7" / "report.pdf").pages
+    assert not any("Internal" in p.extract_text() for p in site)
+    assert "nhs_digital: counts of 1 to 7 withheld" in site[0].extract_text().replace("\n", " ")
+
+
+def test_the_smallest_site_still_gets_its_activity_themes_and_quotes_and_the_study_as_context(built):
+    html = (built / "site-S7" / "report.html").read_text()
+    activity = pd.read_csv(built / "site-S7" / "tables" / "activity.csv", dtype=str)
+    assert pd.to_numeric(activity["contacts"], errors="coerce").notna().all()  # its activity, rounded
+    quotes = pd.read_csv(built / "site-S7" / "tables" / "quotes.csv")
+    s7 = STUDY.excerpts[STUDY.excerpts["participant_id"].str.startswith("S7-")]
+    assert len(quotes) >= 3 and set(quotes["text"]) <= set(s7["text"])
+    assert set(quotes["label"]) <= {f"Peer worker, {t}" for t in ("T1", "T2", "T3")}
+    beside = pd.read_csv(built / "site-S7" / "tables" / "table3_study.csv", dtype=str)
+    assert pd.to_numeric(beside["study_mean"], errors="coerce").notna().all()
+    assert "Coding framework" in html and "Table 3a. Outcomes beside the whole study" in html
