@@ -229,6 +229,7 @@ def test_sections_share_a_kernel_but_not_variables(tmp_path):
     ("id: site\nkind: site\ntitle: T\nsections: [01_sample]\nsites: [S1, S9]\n", "sites.1"),
     ("id: study\nkind: study\ntitle: T\nsections: [01_sample]\nformats: [docx]\n", "formats.0"),
     ("id: study\nkind: study\ntitle: T\nsections: [01_sample]\ndisclosure: secret\n", "disclosure"),
+    ("id: other\nkind: study\ntitle: T\nsections: [01_sample]\n", "id"),  # not its file name
 ])
 def test_params_problems_stop_the_build_before_any_kernel(tmp_path, text, key):
     defs = tmp_path / "defs"

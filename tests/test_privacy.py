@@ -155,3 +155,43 @@ def test_the_smallest_site_still_gets_its_activity_themes_and_quotes_and_the_stu
     beside = pd.read_csv(built / "site-S7" / "tables" / "table3_study.csv", dtype=str)
     assert pd.to_numeric(beside["study_mean"], errors="coerce").notna().all()
     assert "Coding framework" in html and "Table 3a. Outcomes beside the whole study" in html
+
+
+def test_reports_of_one_build_cannot_be_subtracted_from_each_other(example_copy, tmp_path, capsys):
+    from peerimpact.builder.pipeline import build
+
+    yml = example_copy / "study.yml"
+    yml.write_text(yml.read_text().replace("cohorts:\n", "cohorts:\n"
+                                           "  most: {label: All but S7, where: {site: [S1, S2, S3, S4, S5, S6]}}\n"
+                                           "  four: {label: S1 to S4, where: {site: [S1, S2, S3, S4]}}\n"
+                                           "  five: {label: S1 to S5, where: {site: [S1, S2, S3, S4, S5]}}\n", 1))
+    defs = tmp_path / "defs"
+    defs.mkdir()
+    (defs / "cohort.yml").write_text("id: cohort\nkind: cohort\ntitle: T\nsections: [03_outcomes]\n"
+                                     "formats: [html]\ncohorts: [most, four, five]\n")
+    out = tmp_path / "out"
+    result = build(example_copy, out=out, reports_dir=defs, jobs=2, echo=lambda m: None)
+    assert result.exit_code == 0, [o.error for o in result.failed] + [p.format() for p in result.problems]
+
+    def table(rid: str) -> pd.DataFrame:
+        return pd.read_csv(out / rid / "tables" / "table3_study.csv", dtype=str).set_index(
+            ["instrument", "subscale", "timepoint"])
+
+    # all but S7 beside the whole study: the study's mean less theirs would be S7's 3 people
+    scores = STUDY.scores.dropna(subset=["score"])
+    s7 = scores[scores["participant_id"].str.startswith("S7-")].groupby(
+        ["instrument", "subscale", "timepoint"], observed=True).size()
+    most = table("cohort-most")
+    assert len(s7) > 20 and all(most.loc[key, "mean"] == "*" for key in s7.index if 0 < s7[key] < 8)
+    record = pd.read_csv(out / "cohort-most" / "tables" / "_suppression.csv")
+    assert (record["rule"] == "could be found by subtracting another report of this build").sum() >= len(s7)
+    # two cohorts that differ by S5's 3 people: never both shown
+    four, five = table("cohort-four"), table("cohort-five")
+    s5 = scores[scores["participant_id"].str.startswith("S5-")].groupby(
+        ["instrument", "subscale", "timepoint"], observed=True).size()
+    both = [key for key in s5.index if 0 < s5[key] < 8 and four.loc[key, "mean"] != "*" and
+            five.loc[key, "mean"] != "*"]
+    assert len(s5) > 20 and not both
+    capsys.readouterr()
+    assert main(["audit", *(str(out / r) for r in ("cohort-most", "cohort-four", "cohort-five")),
+                 "--summary", str(tmp_path / "s.csv")]) == 0

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..config import DisclosureRules, parse_model
+from ..config import DisclosureRules, parse_named
 from ..ingest.study import Study
 from ..problems import Problems
 from ..report.disclosure import differencing_withheld, rules_policy
@@ -30,14 +30,7 @@ def load_policies(params: Path | None, problems: Problems) -> dict[str, Disclosu
     folder = params / "disclosure" if params is not None and (params / "disclosure").is_dir() else \
         params_dir() / "disclosure"
     found: dict[str, DisclosureRules] = {}
-    for path in sorted(folder.glob("*.yml")):
-        rules = parse_model(DisclosureRules, path, problems)
-        if rules is None:
-            continue
-        if rules.name != path.stem:
-            problems.add(path, column="name", value=rules.name, rule="params",
-                         message=f"name must match the file name {path.stem!r}")
-            continue
+    for rules, _ in parse_named(DisclosureRules, folder, "name", problems):
         found[rules.name] = rules
         register_policy(rules_policy(rules))
     return found

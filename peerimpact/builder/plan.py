@@ -14,7 +14,7 @@ from typing import Iterable
 import pandas as pd
 
 from ..config import (AnalysisConfig, DisclosureRules, NormsConfig, QualitativeConfig, ReportDef, SynthesisConfig,
-                      key_line, parse_model)
+                      key_line, parse_model, parse_named)
 from ..report.meta import AnalysisParams, InstrumentMeta, NormRow, ReportMeta, Scale
 from ..report.policies import POLICIES
 from .disclosure import load_policies, withheld_by_report
@@ -56,18 +56,8 @@ class PlannedReport:
 
 def load_report_defs(folder: Path, problems: Problems) -> list[tuple[ReportDef, Path]]:
     """Every ``*.yml`` in ``folder``, checked; ids must be unique and match the file name."""
-    defs = []
-    for path in sorted(folder.glob("*.yml")):
-        report = parse_model(ReportDef, path, problems)
-        if report is None:
-            continue
-        if report.id != path.stem:
-            problems.add(path, column="id", value=report.id, rule="params",
-                         message=f"id must match the file name {path.stem!r}")
-            continue
-        if not _registered(report, path, problems):
-            continue
-        defs.append((report, path))
+    defs = [(report, path) for report, path in parse_named(ReportDef, folder, "id", problems)
+            if _registered(report, path, problems)]
     order = list(KINDS)
     defs.sort(key=lambda d: (order.index(d[0].kind), d[0].id))  # the study report first, then sites, cohorts
     if not defs and not problems.has_errors:

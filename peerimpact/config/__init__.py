@@ -19,11 +19,11 @@ from .disclosure import DisclosureRules, QuoteRules
 from .instruments import INSTRUMENT_NAME, Instrument, MissingRule, Subscale
 from .reports import ReportDef
 from .study import DEFAULT_MISSING_CODES, Cohort, StudyConfig, StudyFiles
-from .yaml import key_line, parse_model, read_yaml
+from .yaml import key_line, parse_model, parse_named, read_yaml
 
 __all__ = [
     "AnalysisConfig", "Cohort", "DEFAULT_MISSING_CODES", "DisclosureRules", "INSTRUMENT_NAME", "Instrument",
     "MissingRule", "Norm", "QuoteRules",
     "NormSource", "NormsConfig", "Proposition", "QualEvidence", "QualitativeConfig", "QuantEvidence", "ReportDef",
-    "StudyConfig", "StudyFiles", "Subscale", "SynthesisConfig", "key_line", "parse_model", "read_yaml",
+    "StudyConfig", "StudyFiles", "Subscale", "SynthesisConfig", "key_line", "parse_model", "parse_named", "read_yaml",
 ]

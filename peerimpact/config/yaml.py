@@ -171,6 +171,22 @@ def parse_model(model: type[M], path: Path, problems: Problems) -> M | None:
         return None
 
 
+def parse_named(model: type[M], folder: Path, key: str, problems: Problems) -> list[tuple[M, Path]]:
+    """Every ``*.yml`` in ``folder`` read into ``model``, in name order; a file whose ``key``
+    (``id``, ``name``) is not its file name is a problem, not a model."""
+    found = []
+    for path in sorted(folder.glob("*.yml")):
+        parsed = parse_model(model, path, problems)
+        if parsed is None:
+            continue
+        if getattr(parsed, key) != path.stem:
+            problems.add(path, column=key, value=getattr(parsed, key), rule="params",
+                         message=f"{key} must match the file name {path.stem!r}")
+            continue
+        found.append((parsed, path))
+    return found
+
+
 def _as_str_list(value: Any) -> Any:
     """Accept a scalar or a list of scalars; numbers become strings; ``"1-14"`` expands."""
     if value is None:
