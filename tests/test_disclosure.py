@@ -220,3 +220,18 @@ def test_hostile_text_in_site_names_labels_and_policy_params_is_escaped():
     shown = release(Table(evil, evil, frame, lambda d: d.astype(str), notes=[evil]), rules_policy(rules))
     table = shown.to_html()
     assert "<script>" not in table and "<b>" not in table and table.count("&lt;script&gt;") >= 5
+
+
+def test_differencing_reads_masks_as_it_reads_sets():
+    import numpy as np
+
+    people = [f"p{i}" for i in range(40)]
+    a, b, study = set(people[:12]), set(people[:15]), set(people[:30])
+    key = ("scores", "mjs", "overall", "T1")
+    as_sets = differencing_withheld({"a": {key: frozenset(a)}, "b": {key: frozenset(b)}}, {key: frozenset(study)}, 8)
+
+    def mask(s):
+        return np.array([p in s for p in people])
+
+    as_masks = differencing_withheld({"a": {key: mask(a)}, "b": {key: mask(b)}}, {key: mask(study)}, 8)
+    assert as_sets == as_masks == {"a": {key}, "b": set()}  # b − a is 3 people; after a goes, study − b is 15

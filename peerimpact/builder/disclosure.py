@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from ..config import DisclosureRules, parse_named
@@ -20,9 +21,6 @@ from ..problems import Problems
 from ..report.disclosure import differencing_withheld, rules_policy
 from ..report.policies import register_policy
 from ..resources import params_dir
-
-Figures = dict[tuple[str, ...], frozenset[str]]
-
 
 def load_policies(params: Path | None, problems: Problems) -> dict[str, DisclosureRules]:
     """Every policy in ``<params>/disclosure/*.yml`` (the shipped ones where a study has none),
@@ -36,31 +34,36 @@ def load_policies(params: Path | None, problems: Problems) -> dict[str, Disclosu
     return found
 
 
-def _people(frame: pd.DataFrame, keep: set[str]) -> frozenset[str]:
-    return frozenset(frame.loc[frame["participant_id"].isin(keep), "participant_id"].astype(str))
+def figures_of(study: Study) -> dict[tuple[str, ...], np.ndarray]:
+    """Who is behind every figure a report could show, as a mask over ``study.participants``,
+    keyed as :func:`peerimpact.report.disclosure.row_key` keys a row: a sample characteristic,
+    a service at a timepoint, a subscale at a timepoint, a change."""
+    ids = study.participants["participant_id"].astype(str).to_numpy()
+    position = pd.Index(ids)
 
+    def mask(people) -> np.ndarray:
+        out = np.zeros(len(ids), dtype=bool)
+        found = position.get_indexer(pd.unique(np.asarray(people, dtype=object)))
+        out[found[found >= 0]] = True
+        return out
 
-def figures_of(study: Study, keep: set[str]) -> Figures:
-    """The people behind every figure a report of ``keep`` would show, by the key
-    :func:`peerimpact.report.disclosure.row_key` gives its row."""
-    out: Figures = {}
-    people = study.participants[study.participants["participant_id"].isin(keep)]
+    out: dict[tuple[str, ...], np.ndarray] = {}
+    people = study.participants
     for column in people.columns:
         if column != "participant_id":
-            out[("sample", column)] = frozenset(people.loc[people[column].notna(), "participant_id"].astype(str))
-    use = study.service_use[study.service_use["participant_id"].isin(keep)]
-    for (service, tp), part in use.dropna(subset=["contact"]).groupby(["service", "timepoint"], observed=True):
-        out[("service", str(service), str(tp))] = _people(part, keep)
-    scores = study.scores[study.scores["participant_id"].isin(keep)].dropna(subset=["score"])
-    who: dict[tuple[str, str, str], set[str]] = {}
+            out[("sample", column)] = people[column].notna().to_numpy()
+    use = study.service_use.dropna(subset=["contact"])
+    for (service, tp), part in use.groupby(["service", "timepoint"], observed=True):
+        out[("service", str(service), str(tp))] = mask(part["participant_id"].astype(str))
+    scores = study.scores.dropna(subset=["score"])
     for (inst, sub, tp), part in scores.groupby(["instrument", "subscale", "timepoint"], observed=True):
-        who[(str(inst), str(sub), str(tp))] = set(part["participant_id"].astype(str))
-        out[("scores", str(inst), str(sub), str(tp))] = frozenset(who[(str(inst), str(sub), str(tp))])
+        out[("scores", str(inst), str(sub), str(tp))] = mask(part["participant_id"].astype(str))
     for first, later in study.config.comparisons or []:
-        for (inst, sub, tp), ids in who.items():
-            if tp == first and (inst, sub, later) in who:
-                out[("change", inst, sub, f"{first}-{later}")] = frozenset(ids & who[(inst, sub, later)])
-    return {key: ids for key, ids in out.items() if ids}
+        for key in [k for k in out if k[0] == "scores" and k[3] == first]:
+            then = ("scores", key[1], key[2], later)
+            if then in out:
+                out[("change", key[1], key[2], f"{first}-{later}")] = out[key] & out[then]
+    return {key: m for key, m in out.items() if m.any()}
 
 
 def withheld_by_report(study: Study, scopes: dict[str, set[str]], threshold: int,
@@ -68,8 +71,11 @@ def withheld_by_report(study: Study, scopes: dict[str, set[str]], threshold: int
     """For each shared report (id → its participants), the figures it withholds so that no
     combination of shared reports, and of the study-wide comparators they show when
     ``comparators``, reveals fewer than ``threshold`` people."""
-    published = {rid: {k: v for k, v in figures_of(study, keep).items() if len(v) >= threshold}
-                 for rid, keep in scopes.items()}
-    everyone = set(study.participants["participant_id"].astype(str))
-    fixed = {k: v for k, v in figures_of(study, everyone).items() if k[0] == "scores"} if comparators else {}
+    ids = study.participants["participant_id"].astype(str)
+    study_wide = figures_of(study)
+    published = {}
+    for rid, keep in scopes.items():
+        inside = ids.isin(keep).to_numpy()
+        published[rid] = {k: shown for k, v in study_wide.items() if (shown := v & inside).sum() >= threshold}
+    fixed = {k: v for k, v in study_wide.items() if k[0] == "scores"} if comparators else {}
     return differencing_withheld(published, fixed, threshold)

@@ -26,7 +26,7 @@ import dataclasses
 import itertools
 import math
 from dataclasses import dataclass
-from typing import Any, Iterable, Mapping
+from typing import Any, Iterable, Mapping, Union
 
 import numpy as np
 import pandas as pd
@@ -406,24 +406,40 @@ def rules_policy(rules: DisclosureRules) -> DisclosurePolicy:
 
 # Differencing ------------------------------------------------------------------------------------
 
-MAX_SMALL_ATOMS = 16   # beyond this many small parts, only single parts and pairs are tried
+MAX_SMALL_ATOMS = 10   # beyond this many small parts, only single parts and pairs are tried
 
 
-def _disclosive(sets: list[frozenset[str]], threshold: int) -> list[int] | None:
+People = Union[frozenset, np.ndarray]   # who is behind a figure: IDs, or a mask over a study's people
+
+
+def _size(people: People) -> int:
+    return int(people.sum()) if isinstance(people, np.ndarray) else len(people)
+
+
+def _atoms(sets: list[People]) -> dict[tuple[bool, ...], int]:
+    """People split into parts by which of ``sets`` hold them: each part's pattern and size."""
+    if sets and all(isinstance(s, np.ndarray) for s in sets):  # masks: one pass of numpy
+        codes = sum(s.astype(np.int64) << i for i, s in enumerate(sets))
+        found, counts = np.unique(codes[codes > 0], return_counts=True)
+        return {tuple(bool(code >> i & 1) for i in range(len(sets))): int(n) for code, n in zip(found, counts)}
+    everyone = frozenset().union(*sets) if sets else frozenset()
+    parts = [everyone] if everyone else []
+    for s in sets:  # split every part by each set, with set operations rather than person by person
+        parts = [piece for part in parts for piece in (part & s, part - s) if piece]
+    return {tuple(next(iter(part)) in s for s in sets): len(part) for part in parts}
+
+
+def _disclosive(sets: list[People], threshold: int) -> list[int] | None:
     """The indexes of published sets from which a group of 1 to ``threshold − 1`` people
     can be found by adding and subtracting their figures; ``None`` if there is none.
 
     People are split into parts by which sets hold them; a union of parts can be derived
     exactly when its indicator lies in the span of the sets' indicators.
     """
-    people = sorted(set().union(*sets)) if sets else []
-    if not people:
+    atoms = _atoms(sets)
+    if not atoms:
         return None
-    pattern: dict[str, tuple[bool, ...]] = {p: tuple(p in s for s in sets) for p in people}
-    atoms: dict[tuple[bool, ...], int] = {}
-    for key in pattern.values():
-        atoms[key] = atoms.get(key, 0) + 1
-    keys = list(atoms)
+    keys = sorted(atoms, reverse=True)
     matrix = np.array([[1.0 if key[i] else 0.0 for key in keys] for i in range(len(sets))])
     rank = np.linalg.matrix_rank(matrix)
     small = [j for j, key in enumerate(keys) if atoms[key] < threshold]
@@ -441,13 +457,14 @@ def _disclosive(sets: list[frozenset[str]], threshold: int) -> list[int] | None:
     return None
 
 
-def differencing_withheld(published: Mapping[str, Mapping[tuple[str, ...], frozenset[str]]],
-                          fixed: Mapping[tuple[str, ...], frozenset[str]], threshold: int
+def differencing_withheld(published: Mapping[str, Mapping[tuple[str, ...], People]],
+                          fixed: Mapping[tuple[str, ...], People], threshold: int
                           ) -> dict[str, set[tuple[str, ...]]]:
     """Which figures each shared report must withhold so that no two reports can be subtracted.
 
     ``published`` maps a report to the people behind each figure it would show (only figures
-    resting on at least ``threshold`` people); ``fixed`` holds figures every report shows and
+    resting on at least ``threshold`` people), as sets of IDs or as boolean masks over one
+    list of people; ``fixed`` holds figures every report shows and
     that are never withheld (the study-wide comparators). For each figure, while some
     combination of the published ones reveals a group of 1 to ``threshold − 1`` people, the
     smallest report's figure taking part is withheld.
@@ -464,7 +481,7 @@ def differencing_withheld(published: Mapping[str, Mapping[tuple[str, ...], froze
             candidates = [i for i in involved if i < len(reports)]
             if not candidates:
                 break  # only study-wide figures: nothing a report can withhold
-            drop = min(candidates, key=lambda i: (len(sets[i]), reports[i]))
+            drop = min(candidates, key=lambda i: (_size(sets[i]), reports[i]))
             out[reports[drop]].add(key)
             reports.pop(drop)
     return out
