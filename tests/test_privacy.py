@@ -4,6 +4,7 @@ outside it."""
 
 from __future__ import annotations
 
+import functools
 import re
 import shutil
 from pathlib import Path
@@ -24,6 +25,15 @@ def work(out: Path) -> Path:
     return out.parent / f"{out.name}-work"
 
 
+def pdf_text(path: Path) -> str:
+    return _pdf_text(str(path), path.stat().st_mtime_ns)
+
+
+@functools.lru_cache(maxsize=None)
+def _pdf_text(path: str, mtime: int) -> str:
+    return "\n".join(page.extract_text() for page in PdfReader(path).pages)
+
+
 def artefacts(built: Path, rid: str) -> dict[str, str]:
     """Every file a report's build made, as text: its shared folder (the PDF as its text) and its
     work folder (executed notebooks, extract, log)."""
@@ -32,7 +42,7 @@ def artefacts(built: Path, rid: str) -> dict[str, str]:
         if not path.is_file():
             continue
         if path.suffix == ".pdf":
-            texts[str(path)] = "\n".join(page.extract_text() for page in PdfReader(path).pages)
+            texts[str(path)] = pdf_text(path)
         else:
             texts[str(path)] = path.read_text(encoding="utf-8", errors="replace")
     return texts
@@ -70,8 +80,7 @@ def test_a_shared_report_holds_nothing_of_anyone_outside_it(built, rid):
 def test_a_shared_report_shows_no_participant_id_and_no_count_below_8(built, rid):
     shared = [p for p in (built / rid).rglob("*") if p.is_file()]
     for path in shared:
-        text = "\n".join(page.extract_text() for page in PdfReader(path).pages) if path.suffix == ".pdf" else \
-            path.read_text(encoding="utf-8")
+        text = pdf_text(path) if path.suffix == ".pdf" else path.read_text(encoding="utf-8")
         assert not re.search(r"S\d-PW\d\d", text), path  # quotes are labelled by timepoint only
     for csv in (built / rid / "tables").glob("*.csv"):
         frame = pd.read_csv(csv, dtype=str, keep_default_na=False)

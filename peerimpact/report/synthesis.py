@@ -22,7 +22,7 @@ COLUMNS = ["proposition", "fit", "item", "evidence", "instrument", "subscale", "
            "mean", "std_difference", "norm_mean", "norm_sd", "change", "ci_low", "ci_high", "p", "es", "estimable",
            "note", "name", "excerpts", "participants", "excerpt_id", "label", "text"]
 NOT_ASSESSED = "not assessed: the evidence is not available at this scope"
-WITHHELD = "withheld under the report's disclosure policy"
+WITHHELD = "withheld (disclosure policy)"
 
 
 def _evidence_rows(prop, change: pd.DataFrame, outcomes: pd.DataFrame, excerpts: pd.DataFrame,
@@ -105,7 +105,7 @@ def _qualitative_text(rows: list[dict]) -> tuple[str, bool]:
             continue
         excerpts, people = r["excerpts"], r["participants"]
         if is_suppressed(people) or is_suppressed(excerpts):
-            parts.append(f"{r['name']}: coded in some interviews (counts {WITHHELD})")
+            parts.append(f"{r['name']}: coded; counts {WITHHELD}")
             found = True
             continue
         found = found or excerpts > 0
