@@ -202,6 +202,40 @@ def cmd_audit(args: argparse.Namespace) -> int:
     return 1 if found.has_errors else EXIT_OK
 
 
+def cmd_reproduce(args: argparse.Namespace) -> int:
+    from .builder.reproduce import failures, reproduction
+    from .config import Targets, parse_model
+    from .resources import params_dir
+
+    problems = Problems()
+    path = Path(args.targets) if args.targets else params_dir() / "targets" / "gillard2022.yml"
+    targets = parse_model(Targets, path, problems) if path.is_file() else None
+    report = Path(args.report)
+    if targets is None and not problems.has_errors:
+        problems.add(path, rule="targets", message="no such targets file")
+    if not (report / "tables").is_dir():
+        problems.add(report, rule="targets", message="not a built report (no tables/ folder)")
+    if problems.has_errors:
+        _report(problems)
+        return EXIT_PROBLEMS
+    checked = reproduction(report, targets)
+    out = Path(args.csv)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    checked.to_csv(out, index=False, lineterminator="\n")
+    shown = failures(checked) if args.failures else checked
+    widths = {c: max(len(c), *(len(str(v)) for v in shown[c])) if len(shown) else len(c) for c in shown.columns
+              if c != "erratum"}
+    print("  ".join(c.ljust(w) for c, w in widths.items()) + "  erratum")
+    for rec in shown.to_dict("records"):
+        print("  ".join(str(rec[c]).ljust(w) for c, w in widths.items()) + "  " + rec["erratum"])
+    failed = failures(checked)
+    errata = checked[checked["erratum"] != ""]
+    print(f"{plural(len(checked), 'published figure')}: {(checked['within'] == 'yes').sum()} reproduced within printed "
+          f"precision, {len(failed)} not ({(failed['within'] == 'missing').sum()} missing), {len(errata)} errata "
+          f"({(errata['within'] == 'yes').sum()} at their aim); table: {display_path(out)}")
+    return 1 if len(failed) else EXIT_OK
+
+
 def build_parser() -> argparse.ArgumentParser:
     from .synthetic import DEFAULT_SEED
     from .version import __version__
@@ -270,6 +304,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--summary", default="audit-summary.csv", metavar="FILE",
                    help="the output checker's summary, one row per table (default: audit-summary.csv)")
     p.set_defaults(func=cmd_audit)
+
+    p = sub.add_parser("reproduce", help="set a built study report beside the published figures it should "
+                       "reproduce (exit 1 if one falls outside its printed precision)")
+    p.add_argument("report", metavar="REPORT_DIR", help="a built study report's folder (e.g. reports/study)")
+    p.add_argument("--targets", metavar="FILE", help="the published figures (default: params/targets/gillard2022.yml)")
+    p.add_argument("--csv", default="reproduction.csv", metavar="FILE",
+                   help="where to write the side-by-side table (default: reproduction.csv)")
+    p.add_argument("--failures", action="store_true", help="print only the figures not reproduced")
+    p.set_defaults(func=cmd_reproduce)
 
     p = sub.add_parser("qual", help="qualitative data: import a REFI-QDA project or codebook")
     qual = p.add_subparsers(dest="qual_command", required=True)

@@ -18,6 +18,7 @@ from .analysis import (
 from .disclosure import DisclosureRules, QuoteRules
 from .instruments import INSTRUMENT_NAME, Instrument, MissingRule, Subscale
 from .reports import ReportDef
+from .targets import TargetCell, Targets
 from .study import DEFAULT_MISSING_CODES, Cohort, StudyConfig, StudyFiles
 from .yaml import key_line, parse_model, parse_named, read_yaml
 
@@ -25,5 +26,5 @@ __all__ = [
     "AnalysisConfig", "Cohort", "DEFAULT_MISSING_CODES", "DisclosureRules", "INSTRUMENT_NAME", "Instrument",
     "MissingRule", "Norm", "QuoteRules",
     "NormSource", "NormsConfig", "Proposition", "QualEvidence", "QualitativeConfig", "QuantEvidence", "ReportDef",
-    "StudyConfig", "StudyFiles", "Subscale", "SynthesisConfig", "key_line", "parse_model", "parse_named", "read_yaml",
+    "StudyConfig", "StudyFiles", "Subscale", "SynthesisConfig", "TargetCell", "Targets", "key_line", "parse_model", "parse_named", "read_yaml",
 ]

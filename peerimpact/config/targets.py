@@ -1,0 +1,59 @@
+"""``params/targets/<name>.yml``: published figures a study report is checked against.
+
+Each cell names a table of the report (its CSV under ``tables/``), the row by the values of
+its key columns, a column and the figure as printed, kept as text so that its printed
+precision is known. An ``erratum`` is a published figure no dataset can reproduce; ``aim`` is
+the figure aimed at instead.
+"""
+
+from __future__ import annotations
+
+import re
+
+from pydantic import field_validator
+
+from .yaml import _Strict
+
+ROW_KEYS = ("variable", "level", "service", "instrument", "subscale", "timepoint", "comparison")
+NUMBER = re.compile(r"^-?\d+(\.\d+)?$")
+
+
+class TargetCell(_Strict):
+    """One published figure and where the report holds it."""
+
+    table: str
+    column: str
+    published: str
+    variable: str | None = None
+    level: str | None = None
+    service: str | None = None
+    instrument: str | None = None
+    subscale: str | None = None
+    timepoint: str | None = None
+    comparison: str | None = None
+    erratum: str | None = None
+    aim: str | None = None
+
+    @field_validator("published", "aim")
+    @classmethod
+    def _printed_number(cls, value: str | None) -> str | None:
+        if value is not None and not NUMBER.match(value):
+            raise ValueError("a number as printed, such as 49.8 or -0.27")
+        return value
+
+    @property
+    def row(self) -> dict[str, str]:
+        """The key columns that pick the cell's row, with their values."""
+        return {k: v for k in ROW_KEYS if (v := getattr(self, k)) is not None}
+
+    @property
+    def target(self) -> str:
+        """What a reproduction aims at: the published figure, or for an erratum its ``aim``."""
+        return self.aim if self.erratum and self.aim is not None else self.published
+
+
+class Targets(_Strict):
+    """A publication's figures: where they come from, and each cell."""
+
+    source: str
+    cells: list[TargetCell]
