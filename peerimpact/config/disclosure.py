@@ -3,7 +3,7 @@
 A policy is data, not code: a threshold below which counts are withheld, a rounding
 base for the counts it shows, and what it does with percentages, summary statistics,
 minimum and maximum values, tests on few pairs, zeros and quotes. The engine that applies
-it is :mod:`peerimpact.report.policies`.
+it is :mod:`peerimpact.report.disclosure`.
 """
 
 from __future__ import annotations

@@ -18,7 +18,7 @@ from typing import Any, Callable, Mapping, Sequence, Union
 
 import pandas as pd
 
-from .policies import POLICIES, Context, DisclosurePolicy
+from .policies import Context, DisclosurePolicy, resolve
 
 
 DASH = "–"  # what a table shows for a missing value
@@ -272,7 +272,7 @@ def release(block: Block, policy: "str | DisclosurePolicy", tables_dir: str | Pa
     if not isinstance(block, BLOCKS):
         raise TypeError(f"a section shows blocks ({', '.join(b.__name__ for b in BLOCKS)}), not "
                         f"{type(block).__name__}: make one in peerimpact.report")
-    chosen = POLICIES[policy] if isinstance(policy, str) else policy
+    chosen = resolve(policy)
     released = chosen.apply(block, context or Context())
     if tables_dir is not None:
         folder = Path(tables_dir)

@@ -48,10 +48,14 @@ def register_policy(policy: DisclosurePolicy) -> DisclosurePolicy:
     return policy
 
 
+def resolve(policy: "str | DisclosurePolicy") -> DisclosurePolicy:
+    """A registered policy by name, or the policy given."""
+    return POLICIES[policy] if isinstance(policy, str) else policy
+
+
 def apply(policy: "str | DisclosurePolicy", block: "Block", context: Context | None = None) -> "Block":
     """``block`` as ``policy`` (a registered name or a policy) lets it leave the report."""
-    chosen = POLICIES[policy] if isinstance(policy, str) else policy
-    return chosen.apply(block, context or Context())
+    return resolve(policy).apply(block, context or Context())
 
 
 register_policy(DisclosurePolicy("none", "every figure as computed: for the study team",
