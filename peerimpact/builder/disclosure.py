@@ -22,6 +22,7 @@ from ..report.disclosure import differencing_withheld, rules_policy
 from ..report.policies import register_policy
 from ..resources import params_dir
 
+
 def load_policies(params: Path | None, problems: Problems) -> dict[str, DisclosureRules]:
     """Every policy in ``<params>/disclosure/*.yml`` (the shipped ones where a study has none),
     registered so that report definitions can name them."""

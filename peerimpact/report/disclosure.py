@@ -268,6 +268,14 @@ def _identifiers(cells: _Cells, out: pd.DataFrame) -> None:
             cells.hide(i, column, "participant IDs not shown", "primary")
 
 
+def _rounded_counts(cells: _Cells) -> dict[tuple[int, str], int]:
+    """The counts shown that rounding changes, with their rounded values."""
+    base = cells.rules.rounding
+    return {(i, column): rounded(v, base) for column in cells.columns("count") for i in range(len(cells.frame))
+            if base > 1 and (v := cells.value(i, column)) is not None and not cells.hidden(i, column)
+            and rounded(v, base) != v}
+
+
 def suppress_frame(frame: pd.DataFrame, rules: DisclosureRules, *, name: str, roles: Mapping[str, Role] = {},
                    groups: Iterable[Group] = (), withheld: frozenset[tuple[str, ...]] = frozenset()
                    ) -> tuple[pd.DataFrame, tuple[Suppression, ...], bool]:
@@ -283,14 +291,9 @@ def suppress_frame(frame: pd.DataFrame, rules: DisclosureRules, *, name: str, ro
         _differencing(cells, withheld)
     _statistics(cells)
     out = frame.astype(object)
-    changed = False
-    if rules.rounding > 1:
-        for column in cells.columns("count"):
-            for i in range(len(out)):
-                v = cells.value(i, column)
-                if v is not None and not cells.hidden(i, column) and rounded(v, rules.rounding) != v:
-                    out.iat[i, out.columns.get_loc(column)] = rounded(v, rules.rounding)
-                    changed = True
+    changes = _rounded_counts(cells)
+    for (i, column), value in changes.items():
+        out.iat[i, out.columns.get_loc(column)] = value
     _percentages(cells, out)
     _identifiers(cells, out)
     for (i, column), _ in cells.marks.items():
@@ -298,7 +301,7 @@ def suppress_frame(frame: pd.DataFrame, rules: DisclosureRules, *, name: str, ro
             out.iat[i, out.columns.get_loc(column)] = SUPPRESSED
     log = tuple(Suppression(name, i + 1, column, rule, kind)
                 for (i, column), (rule, kind) in sorted(cells.marks.items(), key=lambda m: (m[0][0], str(m[0][1]))))
-    return out, log, changed or bool(log)
+    return out, log, bool(changes) or bool(log)
 
 
 def policy_note(rules: DisclosureRules, kinds: Iterable[str] = FIGURES) -> str:
@@ -378,10 +381,8 @@ def _text(block: TextBlock, rules: DisclosureRules, context: Context) -> TextBlo
             _protect(cells, [(0, m) for m in members], [(0, total)], cells.value(0, total), complete=True)
     _statistics(cells)
     facts = dict(block.facts)
-    for column in cells.columns("count"):
-        v = cells.value(0, column)
-        if v is not None and rules.rounding > 1:
-            facts[column] = rounded(v, rules.rounding)
+    for (_, column), value in _rounded_counts(cells).items():
+        facts[column] = value
     for (_, column) in cells.marks:
         facts[column] = SUPPRESSED
     facts["withheld_below"] = rules.threshold

@@ -82,11 +82,10 @@ def _draw_heatmap(counts: pd.DataFrame, *, codebook: pd.DataFrame, groups: list[
     codes["participants"] = pd.to_numeric(codes["participants"], errors="coerce")
     if codes.empty or codebook.empty:
         return empty_figure("No coded excerpts in this report.", "heatmap")
-    grid = (codes.set_index(["code_id", "group"])["participants"].unstack()
+    every = pd.MultiIndex.from_product([codebook["code_id"], groups], names=["code_id", "group"])
+    # no excerpt: 0; withheld: stays blank
+    grid = (codes.set_index(["code_id", "group"])["participants"].reindex(every, fill_value=0.0).unstack()
             .reindex(index=codebook["code_id"], columns=groups))
-    seen = codes.assign(seen=1.0).set_index(["code_id", "group"])["seen"].unstack() \
-        .reindex(index=codebook["code_id"], columns=groups)
-    grid = grid.where(seen.notna(), 0.0)  # no excerpt: 0; withheld: stays blank
     if grid.isna().any().any() and not (grid.fillna(0) > 0).any().any():  # only zeros left to draw
         return empty_figure("Every count here is withheld under the report's disclosure policy.", "heatmap")
     grid.index = [f"{c} ({t})" for c, t in codebook[["code", "theme"]].itertuples(index=False, name=None)]

@@ -60,7 +60,7 @@ def _evidence_rows(prop, change: pd.DataFrame, outcomes: pd.DataFrame, excerpts:
     return rows
 
 
-def _change_sentence(r: dict, label: str, min_n: int) -> tuple[str, bool]:
+def _change_sentence(r: dict, label: str) -> tuple[str, bool]:
     first, later = r["comparison"].split("-", 1)
     if _missing(r.get("n")):
         return f"{label}, {first} − {later}: no data in this report", False
@@ -121,7 +121,7 @@ def _joint_display(data: pd.DataFrame, *, config: SynthesisConfig, labels: dict,
         for item, ev in enumerate(prop.quantitative):
             part = [r for r in rows if r["item"] == item and r["evidence"] in ("change", "norm")]
             label = labels.get((ev.instrument, ev.subscale), ev.subscale)
-            text, held = (_change_sentence(part[0], label, min_n) if ev.comparison else
+            text, held = (_change_sentence(part[0], label) if ev.comparison else
                           _norm_sentence(part, label, min_n))
             sentences.append(text)
             available.append(held)
