@@ -103,12 +103,37 @@ services:
 categories:
 {categories}
 cohorts:
-  wave1:
-    label: First recruitment wave
-    where: {{wave: "1"}}
-  wave2:
-    label: Second recruitment wave
-    where: {{wave: "2"}}
+  contracted:
+    label: Contracted staff
+    where: {{contract_type: contracted}}
+  bank:
+    label: Bank staff
+    where: {{contract_type: bank}}
+  early_starters:
+    label: Early starters (consented by January 2019)
+    where: {{consent_date: {{to: 2019-01-31}}}}
+  late_starters:
+    label: Late starters (consented from February 2019)
+    where: {{consent_date: {{from: 2019-02-01}}}}
+funder:
+  name: Example research funder (programme grant)
+  grant: EX-2018-0001
+reporting_period: {{start: 2020-04-01, end: 2021-03-31}}
+targets:
+  recruitment:
+    sites: {{S1: 6, S2: 8, S3: 6, S4: 6, S5: 4, S6: 4, S7: 4}}
+    total: 38
+    start: 2018-10-01
+    by: 2019-08-31
+  retention: {{T2: 70, T3: 70}}   # percent of those who completed T1
+  contacts_per_month: 100         # completed contacts, study-wide
+milestones:
+  - {{name: Recruitment target reached, due: 2019-08-31, evidence: {{consented: 38}}}}
+  - {{name: Baseline (T1) questionnaires returned, due: 2019-09-30, evidence: {{returned: {{timepoint: T1, at_least: 32}}}}}}
+  - {{name: 1500 completed contacts logged, due: 2020-03-31, evidence: {{contacts: 1500}}}}
+  - {{name: Interim report to the funder, due: 2020-06-30, done: 2020-06-26}}
+  - {{name: Follow-up (T3) questionnaires returned, due: 2020-09-30, evidence: {{returned: {{timepoint: T3, at_least: 21}}}}}}
+  - {{name: Final report to the funder, due: 2021-09-30}}
 files:
   participants: participants.csv
   questionnaires: questionnaires.csv
@@ -249,7 +274,7 @@ def contacts(rng: np.random.Generator, people: pd.DataFrame) -> pd.DataFrame:
     rest = [i for i in range(n) if i not in (lo, hi)]
     f2f[rest[0]] += 1682 - f2f.sum()
     supported = np.clip(np.round(_scaled(rng, n, 9.7, 8.0, 1, 39)), 1, 39).astype(int)
-    start = dt.date(2019, 1, 7)
+    start = CONTACTS_START
     rows = []
     for i, pid in enumerate(recording):
         people_ids = [f"{pid}-P{j:02d}" for j in range(1, supported[i] + 1)]
@@ -282,17 +307,72 @@ def excerpts() -> pd.DataFrame:
     return pd.DataFrame(rows).sort_values(["participant_id", "timepoint", "excerpt_id"]).reset_index(drop=True)
 
 
+LEAVERS = ["contract_end", "new_job", "health", "new_job", "personal", "contract_end"]
+WITHDRAWN = 2
+CONTACTS_START = dt.date(2019, 1, 7)
+
+
+def _day(d: dt.date, days: float) -> dt.date:
+    return d + dt.timedelta(days=int(days))
+
+
+def dates(rng: np.random.Generator, people: pd.DataFrame, quest: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Consent, completion, leaving-post and withdrawal dates (their own random stream, so that adding
+    them left every other value of the example as it was).
+
+    The first wave consented from October 2018 to January 2019, the second from March to August
+    2019; T2 came four to five months after T1 and T3 about a year after. Six of those without T3
+    left post after their last questionnaire, and two withdrew.
+    """
+    people, quest = people.copy(), quest.copy()
+    consent = [_day(dt.date(2018, 10, 1) if wave == "1" else dt.date(2019, 3, 1), rng.integers(0, 120))
+               for wave in people["wave"]]
+    people["consent_date"] = consent
+    first = dict(zip(people["participant_id"], consent))
+    t1 = {pid: _day(c, rng.integers(0, 28)) for pid, c in first.items()}
+    after_t1 = {"T1": (0, 1), "T2": (120, 150), "T3": (330, 380)}
+    quest.insert(3, "completed_date", [_day(t1[pid], rng.integers(*after_t1[tp]))
+                                       for pid, tp in zip(quest["participant_id"], quest["timepoint"])])
+    last = quest.groupby("participant_id")["completed_date"].max()
+    no_t3 = sorted(set(people["participant_id"]) - set(quest.loc[quest["timepoint"] == "T3", "participant_id"]))
+    chosen = [no_t3[i] for i in rng.permutation(len(no_t3))[:len(LEAVERS) + WITHDRAWN]]
+    people["left_post_date"], people["left_post_reason"], people["withdrawn_date"] = None, None, None
+    for i, pid in enumerate(chosen):
+        row = people.index[people["participant_id"] == pid][0]
+        when = _day(last[pid], rng.integers(20, 90))
+        if i < len(LEAVERS):
+            people.loc[row, ["left_post_date", "left_post_reason"]] = [when, LEAVERS[i]]
+        else:
+            people.loc[row, "withdrawn_date"] = when
+    return people, quest
+
+
+def _until_leaving(log: pd.DataFrame, people: pd.DataFrame) -> pd.DataFrame:
+    """A leaver's contacts squeezed into their time in post (same number, same order)."""
+    left = dict(zip(people["participant_id"], people["left_post_date"]))
+    span = 540
+    out = log.copy()
+    for i, (pid, day) in enumerate(zip(log["participant_id"], log["date"])):
+        if left.get(pid) is not None:
+            available = (left[pid] - CONTACTS_START).days
+            offset = (dt.date.fromisoformat(day) - CONTACTS_START).days
+            out.iloc[i, out.columns.get_loc("date")] = _day(CONTACTS_START, offset * available / span).isoformat()
+    return out
+
+
 def generate(seed: int = DEFAULT_SEED) -> dict[str, pd.DataFrame]:
     """All frames of the example study, as they are written to CSV."""
     rng = np.random.default_rng(seed)
     people = participants(rng)
     quest = questionnaires(rng, people)
     who_t3 = sorted(quest.loc[quest["timepoint"] == "T3", "participant_id"])
+    use, log = service_use(rng, people, who_t3), contacts(rng, people)
+    people, quest = dates(np.random.default_rng([seed, 1]), people, quest)
     return {
         "participants": people,
         "questionnaires": quest,
-        "service_use": service_use(rng, people, who_t3),
-        "contacts": contacts(rng, people),
+        "service_use": use,
+        "contacts": _until_leaving(log, people),
         "codebook": codebook(),
         "excerpts": excerpts(),
     }

@@ -67,7 +67,7 @@ def test_capabilities_come_from_the_kind(planned):
 
 def test_meta_is_read_back_as_the_same_typed_object(planned, tmp_path):
     _, reports = planned
-    extract = reports["cohort-wave1"].extract
+    extract = reports["cohort-early_starters"].extract
     again = read_extract(write_extract(serialise(extract), tmp_path / "extract"))
     assert again.meta == extract.meta
     assert again.meta.params.analysis.min_pairs == 6 and again.timepoints == ["T1", "T2", "T3"]

@@ -168,7 +168,7 @@ STUDY_YML = [
     Case("control character in a site", lambda s: yml(s, "sites: [S1, S2,", 'sites: ["S\\x07", S1, S2,'),
          "study.yml"),
     Case("study.yml over 1 MB", big_yaml, "study.yml", line=False),
-    Case("tab indentation", lambda s: yml(s, "  wave1:", "\twave1:"), "study.yml"),
+    Case("tab indentation", lambda s: yml(s, "  bank:", "\tbank:"), "study.yml"),
     Case("files key missing", lambda s: yml(s, "files:\n  participants: participants.csv",
                                            "filez:\n  participants: participants.csv"), "study.yml"),
     Case("two sites, one report id", colliding_sites, "site.yml", line=False),

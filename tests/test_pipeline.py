@@ -46,7 +46,7 @@ def reports_dir(tmp_path: Path, **sections: list[str]) -> Path:
 
 
 def test_outputs_are_laid_out_for_sharing(built):
-    for rid in ("study", "site-S2", "cohort-wave1"):
+    for rid in ("study", "site-S2", "cohort-early_starters"):
         assert (built / rid / "report.html").is_file()
         assert (built / rid / "report.pdf").is_file()
         for name, columns in TABLE_COLUMNS.items():
@@ -62,7 +62,7 @@ def test_outputs_are_laid_out_for_sharing(built):
     assert set(entry["hashes"]) == {"notebooks", "extract", "params", "templates", "package"}
     assert entry["seconds"]["total"] > 0
     index = (built / "index.html").read_text()
-    for rid in ("study", "site-S2", "cohort-wave1"):
+    for rid in ("study", "site-S2", "cohort-early_starters"):
         assert f'href="{rid}/report.pdf"' in index
         for csv in (built / rid / "tables").glob("*.csv"):  # each file, not a folder listing
             assert f'href="{rid}/tables/{csv.name}"' in index
@@ -167,19 +167,19 @@ def test_isolated_and_shared_kernels_give_identical_tables(built, tmp_path):
 
 def test_changed_data_of_one_site_rebuilds_only_reports_that_include_it(tmp_path, example_copy):
     out = tmp_path / "out"
-    only = ["study", "site-S1", "site-S2", "cohort-wave1", "cohort-wave2"]
+    only = ["study", "site-S1", "site-S2", "cohort-early_starters", "cohort-late_starters"]
     defs = reports_dir(tmp_path, study=["01_sample"], site=["01_sample"], cohort=["01_sample"])
     first = build(example_copy, out=out, reports_dir=defs, only=only, jobs=2, echo=lambda m: None)
     assert first.exit_code == 0
     people = pd.read_csv(example_copy / "participants.csv", dtype=str, keep_default_na=False)
     changed = people.index[people["participant_id"] == "S1-PW02"][0]
-    wave = people.loc[changed, "wave"]
+    starters = {"1": ("early", "late"), "2": ("late", "early")}[people.loc[changed, "wave"]]
     people.loc[changed, "age"] = "33"
     people.to_csv(example_copy / "participants.csv", index=False)
     second = build(example_copy, out=out, reports_dir=defs, only=only, jobs=2, echo=lambda m: None)
     status = {o.id: o.status for o in second.outcomes}
     assert status == {"study": "built", "site-S1": "built", "site-S2": "cached",
-                      f"cohort-wave{wave}": "built", f"cohort-wave{3 - int(wave)}": "cached"}
+                      f"cohort-{starters[0]}_starters": "built", f"cohort-{starters[1]}_starters": "cached"}
     forced = build(example_copy, out=out, reports_dir=defs, only=["site-S2"], force=True, jobs=1,
                    echo=lambda m: None)
     assert [o.status for o in forced.outcomes] == ["built"]
@@ -402,8 +402,8 @@ def test_site_report_sets_its_means_beside_the_whole_study(built):
     # the study's n as a shared report shows a count: to the nearest 5, halves up
     assert (merged["study_n"] == (merged["n_study_table"] / 5 + 0.5).apply(int) * 5).all()
     assert (beside["mean"] == "*").all() and (site["mean"] == "*").all()  # 7 peer workers: fewer than 8
-    wave = pd.read_csv(built / "cohort-wave1" / "tables" / "table3_study.csv", dtype=str)
-    cohort = pd.read_csv(built / "cohort-wave1" / "tables" / "table3.csv", dtype=str)
+    wave = pd.read_csv(built / "cohort-early_starters" / "tables" / "table3_study.csv", dtype=str)
+    cohort = pd.read_csv(built / "cohort-early_starters" / "tables" / "table3.csv", dtype=str)
     assert (wave["mean"] == cohort["mean"]).all() and (wave["mean"] != "*").sum() > 10
     assert "Table 3a. Outcomes beside the whole study" in (built / "site-S2" / "report.html").read_text()
 
@@ -480,11 +480,11 @@ def test_pages_are_neither_near_empty_nor_wider_than_their_margins(built):
 
 
 def test_figures_carry_text_and_alternative_text(built):
-    html = (built / "cohort-wave1" / "report.html").read_text()
+    html = (built / "cohort-early_starters" / "report.html").read_text()
     figures = [f for f in html.split("<svg")[1:]]
     assert len(figures) >= 3 and all('role="img"' in f[:f.index(">")] and 'aria-label="' in f[:f.index(">")]
                                      for f in figures)
-    text = " ".join(page.extract_text() for page in PdfReader(built / "cohort-wave1" / "report.pdf").pages)
+    text = " ".join(page.extract_text() for page in PdfReader(built / "cohort-early_starters" / "report.pdf").pages)
     assert "Mean with 95% CI at each timepoint" in text  # figure title as text, not outlines
     study = " ".join(page.extract_text() for page in PdfReader(built / "study" / "report.pdf").pages)
     assert "Peer workers whose interviews carry each code" in study

@@ -52,8 +52,7 @@ def people_of(rid: str) -> set[str]:
     participants = STUDY.participants
     if rid.startswith("site-"):
         return set(participants.loc[participants["site"] == rid.removeprefix("site-"), "participant_id"])
-    wave = rid.removeprefix("cohort-wave")
-    return set(participants.loc[participants["wave"].astype(str) == wave, "participant_id"])
+    return set(STUDY.cohort_ids(rid.removeprefix("cohort-")))
 
 
 @pytest.mark.parametrize("rid", SHARED)

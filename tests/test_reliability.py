@@ -26,6 +26,7 @@ def rename_sites(study: Path, names: dict[str, str]) -> None:
     text = yml.read_text()
     for old, new in names.items():
         text = re.sub(rf"\b{old}\b(?=[,\]])", json.dumps(new), text, count=1)
+        text = re.sub(rf"\b{old}:", f"{json.dumps(new)}:", text)  # recruitment targets by site
     yml.write_text(text)
     for name in ("participants.csv", "questionnaires.csv"):
         path = study / name

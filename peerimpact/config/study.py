@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Any, Union
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import ConfigDict, Field, field_validator, model_validator
 
 from .instruments import INSTRUMENT_NAME
 from .yaml import _as_str_list, _Strict
@@ -24,18 +24,131 @@ class StudyFiles(_Strict):
     _lists = field_validator("questionnaires", mode="before")(_as_str_list)
 
 
+class Between(_Strict):
+    """A numeric range on a participant column, both ends included: ``{min: 12, max: 24}``."""
+
+    min: float | None = None
+    max: float | None = None
+
+    @model_validator(mode="after")
+    def _ordered(self) -> "Between":
+        if self.min is None and self.max is None:
+            raise ValueError("give min, max or both")
+        if self.min is not None and self.max is not None and self.min > self.max:
+            raise ValueError(f"min {self.min:g} is above max {self.max:g}")
+        return self
+
+
+class During(_Strict):
+    """A date range on a participant date column, both ends included: ``{from: 2019-01-01, to: 2019-06-30}``."""
+
+    model_config = ConfigDict(populate_by_name=True, extra="forbid")
+
+    start: dt.date | None = Field(None, alias="from")
+    end: dt.date | None = Field(None, alias="to")
+
+    @model_validator(mode="after")
+    def _ordered(self) -> "During":
+        if self.start is None and self.end is None:
+            raise ValueError("give from, to or both")
+        if self.start is not None and self.end is not None and self.start > self.end:
+            raise ValueError(f"from {self.start} is after to {self.end}")
+        return self
+
+
+Condition = Union[list[str], During, Between]
+
+
 class Cohort(_Strict):
-    """A cohort is the participants whose columns match every ``where`` entry."""
+    """A cohort is the participants whose columns match every ``where`` entry: a value
+    (``contract_type: bank``), a set (``site: [S1, S2]``), a numeric range
+    (``months_in_post: {min: 12}``) or a date range (``consent_date: {from: 2019-03-01}``)."""
 
     label: str
-    where: dict[str, list[str]]
+    where: dict[str, Condition]
 
     @field_validator("where", mode="before")
     @classmethod
     def _values_as_lists(cls, value: Any) -> Any:
         if isinstance(value, dict):
-            return {k: _as_str_list(v) for k, v in value.items()}
+            return {k: v if isinstance(v, dict) else _as_str_list(v) for k, v in value.items()}
         return value
+
+
+class Funder(_Strict):
+    name: str
+    grant: str | None = None   # the grant reference
+
+
+class Period(_Strict):
+    start: dt.date
+    end: dt.date
+
+    @model_validator(mode="after")
+    def _ordered(self) -> "Period":
+        if self.start > self.end:
+            raise ValueError(f"start {self.start} is after end {self.end}")
+        return self
+
+
+class RecruitmentTarget(_Strict):
+    """People to consent, per site and in total, by a date (the target line runs from ``start``)."""
+
+    sites: dict[str, int] = {}
+    total: int = Field(gt=0)
+    start: dt.date
+    by: dt.date
+
+
+class Targets(_Strict):
+    """What the funder was promised: recruitment, retention (percent of T1 at each later
+    timepoint) and completed contacts per month (study-wide)."""
+
+    recruitment: RecruitmentTarget | None = None
+    retention: dict[str, float] = {}
+    contacts_per_month: int | None = Field(None, gt=0)
+
+    @field_validator("retention")
+    @classmethod
+    def _percent(cls, value: dict[str, float]) -> dict[str, float]:
+        bad = {k: v for k, v in value.items() if not 0 < v <= 100}
+        if bad:
+            raise ValueError(f"retention is a percentage of T1, above 0 and at most 100: {bad}")
+        return value
+
+
+class Returned(_Strict):
+    timepoint: str
+    at_least: int = Field(gt=0)
+
+
+class Evidence(_Strict):
+    """What in the data shows a milestone met: so many consented, so many questionnaires
+    returned at a timepoint, or so many completed contacts. Exactly one."""
+
+    consented: int | None = Field(None, gt=0)
+    returned: Returned | None = None
+    contacts: int | None = Field(None, gt=0)
+
+    @model_validator(mode="after")
+    def _one(self) -> "Evidence":
+        given = [k for k in ("consented", "returned", "contacts") if getattr(self, k) is not None]
+        if len(given) != 1:
+            raise ValueError(f"give exactly one of consented, returned, contacts (given: {given or 'none'})")
+        return self
+
+
+class Milestone(_Strict):
+    name: str
+    due: dt.date
+    done: dt.date | None = None      # the date it was met, when the data cannot show it
+    evidence: Evidence | None = None
+
+    @model_validator(mode="after")
+    def _how(self) -> "Milestone":
+        if self.done is not None and self.evidence is not None:
+            raise ValueError("give done or evidence, not both")
+        return self
 
 
 class StudyConfig(_Strict):
@@ -53,6 +166,10 @@ class StudyConfig(_Strict):
     comparisons: list[tuple[str, str]] | None = None  # paired comparisons; default first vs each later
     holm: bool = False  # add Holm-adjusted p values across Table 4's tests
     cohorts: dict[str, Cohort] = {}
+    funder: Funder | None = None
+    reporting_period: Period | None = None
+    targets: Targets = Targets()
+    milestones: list[Milestone] = []
     files: StudyFiles
 
     _lists = field_validator("sites", "timepoints", "instruments", "missing_codes", mode="before")(_as_str_list)

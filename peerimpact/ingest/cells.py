@@ -34,6 +34,7 @@ class Vocabulary:
     services: dict[str, str] = field(default_factory=dict)
     categories: dict[str, dict[str, str]] = field(default_factory=dict)  # column -> {code: label}
     not_checked: frozenset[str] = frozenset()  # instruments left out on purpose: their columns pass unremarked
+    data_cut: dt.date | None = None  # no date in any file may be later
 
     def __post_init__(self) -> None:
         numeric, text = set(), set()
@@ -212,6 +213,25 @@ class _Cells:
                 continue
         self.add(line, self.header(name), raw, "not-a-date", "expected a date as YYYY-MM-DD or DD/MM/YYYY")
         return None
+
+    def dated(self, row: list[str | None], line: int, name: str) -> dt.date | None:
+        """A date no later than the study's data cut (a later one is an error and read as missing)."""
+        value = self.date(row, line, name)
+        cut = self.vocab.data_cut
+        if value is not None and cut is not None and value > cut:
+            self.add(line, self.header(name), self.raw(row, name), "after-data-cut",
+                     f"date is after the data cut ({cut.isoformat()})")
+            return None
+        return value
+
+    def not_before(self, row: list[str | None], line: int, name: str, value: dt.date | None,
+                   start: dt.date | None, start_name: str) -> dt.date | None:
+        """``value`` unless it is before ``start`` (an error: a date before consent, say)."""
+        if value is not None and start is not None and value < start:
+            self.add(line, self.header(name), self.raw(row, name), "date-order",
+                     f"date is before {start_name} ({start.isoformat()})")
+            return None
+        return value
 
 
 def _same(a: dict, b: dict) -> bool:

@@ -41,7 +41,7 @@ def _item_columns(cells: _Cells, instruments: dict[str, Instrument], not_checked
     ignored: list[tuple[str, str]] = []
     for i, header in enumerate(cells.table.columns):
         key = header.strip().casefold()
-        if not key or key in (ID, "site", "timepoint"):
+        if not key or key in (ID, "site", "timepoint", DATE) or _date_column(key, tps):
             continue
         parts = key.split("_")
         hit = None
@@ -80,6 +80,13 @@ def _item_columns(cells: _Cells, instruments: dict[str, Instrument], not_checked
                   "header mixes long (instrument_item) and wide (instrument_item_timepoint) item columns")
         return [], None
     return found, ("wide" if wide else "long" if long else None)
+
+
+DATE = "completed_date"  # when a questionnaire was completed: completed_date (long), completed_date_<tp> (wide)
+
+
+def _date_column(key: str, timepoints: dict[str, str]) -> bool:
+    return key.startswith(DATE + "_") and key[len(DATE) + 1:] in timepoints
 
 
 Finding = tuple[float, tuple[str, str, str] | None]  # value, and (rule, message, severity) of a problem
@@ -157,6 +164,7 @@ def questionnaire_records(table: RawTable, vocab: Vocabulary, problems: Problems
     names = {tp: [items[j].name for j in idx] for tp, idx in groups.items()}
     answered = {tp: ~np.isnan(values[:, idx]).all(axis=1) for tp, idx in groups.items()}
     records: list[tuple[tuple, int, list, str | None, int, list]] = []  # key, row, tp group, site, line, raw
+    dates: dict[tuple[int, str], tuple] = {}  # (row, timepoint) -> completion date and its column
     for r, (row, line) in enumerate(zip(table.rows, table.lines)):
         pid = cells.ident(row, line)
         site = cells.site(row, line) if has_site else None
@@ -167,6 +175,8 @@ def questionnaire_records(table: RawTable, vocab: Vocabulary, problems: Problems
             tp = tp_of_row if layout == "long" else group
             if tp is None or not answered[group][r]:
                 continue
+            column = DATE if layout == "long" else f"{DATE}_{tp.casefold()}"
+            dates[(r, tp)] = (cells.dated(row, line, column), cells.header(column))
             records.append(((pid, tp), r, group, site, line, row))
     counts: dict[tuple, int] = {}
     for rec in records:
@@ -188,6 +198,8 @@ def questionnaire_records(table: RawTable, vocab: Vocabulary, problems: Problems
         part.insert(0, "timepoint", [rec[0][1] for rec in mine])
         part.insert(0, ID, [rec[0][0] for rec in mine])
         part["site"] = [rec[3] for rec in mine]
+        part[DATE] = pd.to_datetime([dates[(rec[1], rec[0][1])][0] for rec in mine])
+        part["_date_column"] = [dates[(rec[1], rec[0][1])][1] for rec in mine]
         part["_file"] = str(table.path)
         part["_line"] = [rec[4] for rec in mine]
         parts.append(part)
@@ -198,11 +210,9 @@ def merge_questionnaires(parts: list[pd.DataFrame], problems: Problems) -> pd.Da
     """Combine per-file records; the same item given twice with different values is an error."""
     parts = [p for p in parts if not p.empty]
     if not parts:
-        return pd.DataFrame(columns=[ID, "site", "timepoint"])
+        return pd.DataFrame(columns=[ID, "site", "timepoint", DATE])
     if len(parts) == 1:  # one file: its records are already one per participant and timepoint
-        frame = parts[0]
-        item_cols = [c for c in frame.columns if c not in (ID, "site", "timepoint") and not c.startswith("_")]
-        return frame[[ID, "site", "timepoint", *sorted(item_cols, key=_item_sort_key), "_file", "_line"]]
+        return _ordered(parts[0])
     merged: dict[tuple, dict] = {}
     for part in parts:
         for rec in part.to_dict("records"):
@@ -215,15 +225,20 @@ def merge_questionnaires(parts: list[pd.DataFrame], problems: Problems) -> pd.Da
                 if col.startswith("_") or col in (ID, "timepoint"):
                     continue
                 old = base.get(col)
-                if old is None or (isinstance(old, float) and math.isnan(old)):
+                if pd.isna(old):
                     base[col] = value
-                elif not (isinstance(value, float) and math.isnan(value)) and value != old:
+                elif not pd.isna(value) and value != old:
                     problems.add(rec["_file"], line=rec["_line"], column=col, value=value, rule="duplicate-conflict",
                                  message=f"participant {key[0]} at {key[1]}: differs from {base['_file']} "
                                  f"line {base['_line']} (value {old!r})")
-    frame = pd.DataFrame(list(merged.values()))
-    item_cols = [c for c in frame.columns if c not in (ID, "site", "timepoint") and not c.startswith("_")]
-    return frame[[ID, "site", "timepoint", *sorted(item_cols, key=_item_sort_key), "_file", "_line"]]
+    return _ordered(pd.DataFrame(list(merged.values())))
+
+
+def _ordered(frame: pd.DataFrame) -> pd.DataFrame:
+    """Identifying columns, the completion date, then items in instrument and item order."""
+    lead = [ID, "site", "timepoint", DATE]
+    item_cols = [c for c in frame.columns if c not in lead and not c.startswith("_")]
+    return frame[[*lead, *sorted(item_cols, key=_item_sort_key), "_date_column", "_file", "_line"]]
 
 
 def _item_sort_key(column: str) -> tuple:

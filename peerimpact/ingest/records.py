@@ -5,7 +5,8 @@ from __future__ import annotations
 import pandas as pd
 
 from ..problems import Problems
-from ..schema import CONTACT_COLUMNS, CONTACT_MODES, CONTRACT_TYPES, ID, SERVICE_USE_COLUMNS
+from ..schema import (CONTACT_COLUMNS, CONTACT_MODES, CONTRACT_TYPES, ID, LEFT_POST_REASONS, PARTICIPANT_DATES,
+                      SERVICE_USE_COLUMNS)
 from .cells import Vocabulary, _Cells, _check_participant, _dedupe
 from .readers import RawTable
 
@@ -27,7 +28,9 @@ def participants(table: RawTable, vocab: Vocabulary, problems: Problems) -> pd.D
     cells = _Cells(table, vocab, problems)
     if not cells.require(ID, "site"):
         return empty_participants()
-    known = {ID, "site", "contract_type", *PARTICIPANT_NUMBERS, *PARTICIPANT_CATEGORIES, *PARTICIPANT_FLAGS}
+    known = {ID, "site", "contract_type", "left_post_reason", *PARTICIPANT_NUMBERS, *PARTICIPANT_CATEGORIES,
+             *PARTICIPANT_FLAGS, *PARTICIPANT_DATES}
+    reasons = vocab.categories.get("left_post_reason", LEFT_POST_REASONS)
     extra = [c for c in cells.column if c not in known]
     records = []
     for row, line in zip(table.rows, table.lines):
@@ -43,14 +46,21 @@ def participants(table: RawTable, vocab: Vocabulary, problems: Problems) -> pd.D
         values["contract_type"] = cells.choice(row, line, "contract_type", CONTRACT_TYPES)
         for name, bounds in PARTICIPANT_NUMBERS.items():
             values[name] = cells.number(row, line, name, bounds)
+        values.update(_dates(cells, row, line))
+        values["left_post_reason"] = cells.level(row, line, "left_post_reason", reasons)
+        if values["left_post_reason"] is not None and cells.vocab.is_missing(cells.raw(row, "left_post_date")):
+            cells.add(line, cells.header("left_post_reason"), cells.raw(row, "left_post_reason"), "date-missing",
+                      "a reason for leaving post is given, but no left_post_date")
         if pid is not None and site is not None:
             records.append(((pid,), values, line, row))
     kept = _dedupe(cells, records, lambda k: f"participant {k[0]}")
     frame = pd.DataFrame([{ID: k[0], **v} for k, (v, _) in kept.items()])
     if frame.empty:
         return empty_participants()
-    levels = {**{c: list(codes.values()) for c, codes in vocab.categories.items()}, "contract_type": CONTRACT_TYPES}
-    for name in PARTICIPANT_CATEGORIES + [c for c in extra if c in vocab.categories] + ["contract_type"]:
+    levels = {**{c: list(codes.values()) for c, codes in vocab.categories.items()}, "contract_type": CONTRACT_TYPES,
+              "left_post_reason": list(reasons.values())}
+    for name in PARTICIPANT_CATEGORIES + [c for c in extra if c in vocab.categories] + ["contract_type",
+                                                                                          "left_post_reason"]:
         if name in levels:
             frame[name] = pd.Categorical(frame[name], categories=levels[name])
         else:
@@ -59,8 +69,19 @@ def participants(table: RawTable, vocab: Vocabulary, problems: Problems) -> pd.D
         frame[name] = frame[name].astype("boolean")
     for name in PARTICIPANT_NUMBERS:
         frame[name] = frame[name].astype(float)
+    for name in PARTICIPANT_DATES:
+        frame[name] = pd.to_datetime(frame[name])
     frame["site"] = pd.Categorical(frame["site"], categories=vocab.sites) if vocab.sites else frame["site"]
     return frame.sort_values(ID, kind="stable").reset_index(drop=True)
+
+
+def _dates(cells: _Cells, row: list[str | None], line: int) -> dict:
+    """Consent, leaving post and withdrawal: none after the data cut, none before consent."""
+    consent = cells.dated(row, line, "consent_date")
+    out = {"consent_date": consent}
+    for name in ("left_post_date", "withdrawn_date"):
+        out[name] = cells.not_before(row, line, name, cells.dated(row, line, name), consent, "consent_date")
+    return out
 
 
 def empty_participants() -> pd.DataFrame:
@@ -101,7 +122,7 @@ def contacts(table: RawTable, vocab: Vocabulary, problems: Problems, ids: set[st
     for row, line in zip(table.rows, table.lines):
         pid = cells.ident(row, line)
         person = cells.ident(row, line, "person_id")
-        date = cells.date(row, line, "date")
+        date = cells.dated(row, line, "date")
         mode = cells.choice(row, line, "mode", CONTACT_MODES)
         minutes = cells.number(row, line, "duration_minutes", (0, 24 * 60))
         completed = cells.flag(row, line, "completed")

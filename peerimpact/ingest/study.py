@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Iterable
 
+import numpy as np
 import pandas as pd
 
 from ..config import StudyConfig, parse_model
+from ..config.study import Between, Cohort, During
 from ..problems import Problems
 from ..resources import params_dir
-from ..schema import CONTACT_COLUMNS, SCORE_COLUMNS, SERVICE_USE_COLUMNS
+from ..schema import CONTACT_COLUMNS, ID, RETURN_COLUMNS, SCORE_COLUMNS, SERVICE_USE_COLUMNS
 from ..text import plural
 from . import interviews, records
 from . import questionnaires as items
@@ -58,18 +61,141 @@ class Study:
     def timepoints(self) -> list[str]:
         return list(self.config.timepoints)
 
+    @cached_property
+    def returns(self) -> pd.DataFrame:
+        """Questionnaires returned: see :func:`questionnaire_returns`."""
+        return questionnaire_returns(self.questionnaires, self.instruments)
+
     def cohort_ids(self, name: str) -> list[str]:
-        """Participant IDs of a cohort defined in ``study.yml``."""
-        cohort = self.config.cohorts[name]
-        mask = pd.Series(True, index=self.participants.index)
-        for column, values in cohort.where.items():
-            mask &= self.participants[column].astype("string").isin(values).fillna(False)
-        return self.participants.loc[mask, "participant_id"].tolist()
+        """Participant IDs of a cohort defined in ``study.yml`` (possibly none)."""
+        return cohort_members(self.participants, self.config.cohorts[name]).tolist()
+
+    def tidy(self) -> pd.DataFrame:
+        """Scores in one tidy frame, for analysis: see :func:`tidy_scores`."""
+        return tidy_scores(self)
+
+    @property
+    def labels(self) -> dict[tuple[str, str | None], str]:
+        """Display names: ``(instrument, None)`` → instrument, ``(instrument, subscale)`` → subscale,
+        as :func:`peerimpact.tables.table3` and ``table4`` take them."""
+        out: dict[tuple[str, str | None], str] = {}
+        for name, inst in self.instruments.items():
+            out[(name, None)] = inst.name
+            out.update({(name, sub): s.label for sub, s in inst.subscales.items()})
+        return out
+
+    @property
+    def norms(self) -> pd.DataFrame:
+        """Population norms (``params/norms.yml``): ``instrument, subscale, norm_mean, norm_sd, norm_source``."""
+        from ..config import NormsConfig, parse_model
+
+        problems = Problems()
+        norms = parse_model(NormsConfig, params_dir() / "norms.yml", problems)
+        frame = norms.to_frame() if norms is not None else pd.DataFrame(
+            columns=["instrument", "subscale", "norm_mean", "norm_sd", "norm_source"])
+        return frame[frame["instrument"].isin(list(self.instruments))].reset_index(drop=True)
 
     def __repr__(self) -> str:
         return (f"<Study {self.config.name!r}: {plural(len(self.participants), 'participant')} at "
                 f"{plural(len(self.sites), 'site')}, {plural(len(self.questionnaires), 'questionnaire record')}; "
                 f"{self.problems.summary()}>")
+
+
+def tidy_scores(study: "Study") -> pd.DataFrame:
+    """One row per participant, timepoint and subscale, with the participant's attributes joined.
+
+    Columns: ``participant_id, site, timepoint, instrument, subscale, instrument_label,
+    subscale_label, score, items_answered, items_missing, prorated, completed_date``, then every
+    participants column (``gender``, ``contract_type``, ``consent_date`` …) once. ``site``,
+    ``timepoint``, ``instrument`` and ``subscale`` are categories in the study's order; yes/no
+    columns are nullable booleans, dates are datetimes, numbers are floats.
+
+    Examples
+    --------
+    >>> import peerimpact
+    >>> tidy = peerimpact.load_study().tidy()
+    >>> tidy.groupby(["contract_type", "timepoint"], observed=True)["score"].size().loc["bank", "T1"]
+    np.int64(40)
+    """
+    scores = study.scores.copy()
+    scores["site"] = pd.Categorical(scores["site"].astype(str), categories=study.sites)
+    labels = study.labels
+    scores.insert(5, "instrument_label", [labels.get((i, None), i) for i in scores["instrument"]])
+    scores.insert(6, "subscale_label", [labels.get((i, s), s) for i, s in zip(scores["instrument"],
+                                                                               scores["subscale"])])
+    scores["score"] = scores["score"].astype(float)
+    for column in ("items_answered", "items_missing"):
+        scores[column] = scores[column].astype("Int64")
+    scores["prorated"] = scores["prorated"].astype("boolean")
+    dates = study.questionnaires[[ID, "timepoint", "completed_date"]].astype({"timepoint": str})
+    scores = scores.astype({"timepoint": str}).merge(dates, on=[ID, "timepoint"], how="left")
+    scores["timepoint"] = pd.Categorical(scores["timepoint"], categories=study.timepoints)
+    people = study.participants.drop(columns=["site"])
+    return scores.merge(people, on=ID, how="left", validate="many_to_one")
+
+
+def cohort_members(participants: pd.DataFrame, cohort: Cohort) -> pd.Series:
+    """IDs of the participants matching every ``where`` rule of ``cohort``: a value or a set of
+    values (compared as text), a numeric range or a date range (ends included; a missing value
+    matches no rule)."""
+    mask = pd.Series(True, index=participants.index)
+    for column, rule in cohort.where.items():
+        values = participants[column]
+        if isinstance(rule, Between):
+            numbers = pd.to_numeric(values, errors="coerce")
+            hit = numbers.notna()
+            hit &= numbers >= rule.min if rule.min is not None else True
+            hit &= numbers <= rule.max if rule.max is not None else True
+        elif isinstance(rule, During):
+            when = pd.to_datetime(values, errors="coerce")
+            hit = when.notna()
+            hit &= when >= pd.Timestamp(rule.start) if rule.start is not None else True
+            hit &= when <= pd.Timestamp(rule.end) if rule.end is not None else True
+        else:
+            hit = values.astype("string").isin(rule).fillna(False)
+        mask &= hit.astype(bool)
+    return participants.loc[mask, ID].reset_index(drop=True)
+
+
+def _check_cohorts(yml: Path, config: StudyConfig, people: pd.DataFrame, problems: Problems) -> None:
+    """A cohort rule must name a participants column of the kind it compares (numbers, dates)."""
+    from ..config import key_line
+
+    for name, cohort in config.cohorts.items():
+        for column, rule in cohort.where.items():
+            key = ("cohorts", name, "where", column)
+            where = dict(line=key_line(yml, key), column=".".join(key), value=column, rule="params")
+            if column not in people.columns:
+                problems.add(yml, message="cohort rule names a column the participants file lacks", **where)
+            elif isinstance(rule, Between) and not pd.api.types.is_numeric_dtype(people[column]):
+                problems.add(yml, message="a min/max range needs a numeric column", **where)
+            elif isinstance(rule, During) and not pd.api.types.is_datetime64_any_dtype(people[column]):
+                problems.add(yml, message="a from/to range needs a date column (consent_date, left_post_date, "
+                             "withdrawn_date)", **where)
+
+
+def _check_progress(yml: Path, config: StudyConfig, problems: Problems) -> None:
+    """Targets and milestones must name the study's own sites and timepoints."""
+    from ..config import key_line
+
+    def bad(key: tuple, value: str, message: str) -> None:
+        problems.add(yml, line=key_line(yml, key), column=".".join(map(str, key)), value=value, rule="params",
+                     message=message)
+
+    recruitment = config.targets.recruitment
+    for site in recruitment.sites if recruitment else {}:
+        if site not in config.sites:
+            bad(("targets", "recruitment", "sites", site), site,
+                f"unknown site; the study's sites are {', '.join(config.sites)}")
+    for tp in config.targets.retention:
+        if tp not in config.timepoints[1:]:
+            bad(("targets", "retention", tp), tp,
+                f"retention is a share of {config.timepoints[0]} at a later timepoint "
+                f"({', '.join(config.timepoints[1:])})")
+    for i, milestone in enumerate(config.milestones):
+        returned = milestone.evidence.returned if milestone.evidence else None
+        if returned and returned.timepoint not in config.timepoints:
+            bad(("milestones", i, "evidence", "returned", "timepoint"), returned.timepoint, "unknown timepoint")
 
 
 def _study_yml(path: Path) -> Path:
@@ -185,6 +311,7 @@ def load_study(path: str | Path | None = None, *, out_of_range: OutOfRange = "er
         raise InvalidStudy(problems)
     root = yml.parent
     _confined_files(yml, config, [Path(r) for r in roots], problems)
+    _check_progress(yml, config, problems)
     search = [root] + ([Path(params)] if params else [])
     names = config.instruments if instruments is None else list(instruments)
     for name in names:
@@ -198,7 +325,8 @@ def load_study(path: str | Path | None = None, *, out_of_range: OutOfRange = "er
         raise InvalidStudy(problems)
     vocab = Vocabulary(timepoints=config.timepoints, sites=config.sites, instruments=loaded,
                        missing_codes=config.missing_codes, services=config.services,
-                       categories=config.categories, not_checked=frozenset(config.instruments) - set(names))
+                       categories=config.categories, not_checked=frozenset(config.instruments) - set(names),
+                       data_cut=config.data_cut)
     files = config.files
 
     def table(name: str | None) -> io.RawTable | None:
@@ -206,24 +334,66 @@ def load_study(path: str | Path | None = None, *, out_of_range: OutOfRange = "er
 
     raw = table(files.participants)
     people = records.participants(raw, vocab, problems) if raw else records.empty_participants()
-    for column in {c for cohort in config.cohorts.values() for c in cohort.where}:
-        if column not in people.columns:
-            problems.add(yml, column="cohorts", value=column, rule="params",
-                         message="cohort filters on a column the participants file lacks")
+    if raw:
+        _check_cohorts(yml, config, people, problems)
     ids = set(people["participant_id"])
     parts = [items.questionnaire_records(t, vocab, problems, out_of_range)
              for t in map(table, files.questionnaires) if t is not None]
     questionnaires = items.merge_questionnaires(parts, problems)
     questionnaires = items.attach_sites(questionnaires, people, problems)
     questionnaires = _in_timepoint_order(questionnaires, config.timepoints)
+    questionnaires = _dates_in_order(questionnaires, people, problems)
     raw = table(files.service_use)
     services = records.service_use(raw, vocab, problems, ids) if raw else pd.DataFrame(columns=SERVICE_USE_COLUMNS)
     raw = table(files.contacts)
     contacts = records.contacts(raw, vocab, problems, ids) if raw else pd.DataFrame(columns=CONTACT_COLUMNS)
     codebook, excerpts = _qualitative(root, files, vocab, problems, ids)
     scores = score_all(questionnaires, loaded, config.timepoints)
-    return Study(yml.parent, config, loaded, people, questionnaires.drop(columns=["_file", "_line"],
+    return Study(yml.parent, config, loaded, people, questionnaires.drop(columns=["_file", "_line", "_date_column"],
                  errors="ignore"), services, contacts, scores, problems, codebook, excerpts)
+
+
+def _dates_in_order(questionnaires: pd.DataFrame, people: pd.DataFrame, problems: Problems) -> pd.DataFrame:
+    """A questionnaire completed before its participant consented, or after they withdrew, is an
+    error at its line (and its date is read as missing)."""
+    if questionnaires.empty or "completed_date" not in questionnaires or "consent_date" not in people:
+        return questionnaires
+    bounds = people.set_index(ID)[["consent_date", "withdrawn_date"]]
+    joined = bounds.reindex(questionnaires[ID]).reset_index(drop=True)
+    when = questionnaires["completed_date"]
+    early = (when < joined["consent_date"]).fillna(False).to_numpy()
+    late = (when > joined["withdrawn_date"]).fillna(False).to_numpy()
+    for i in np.flatnonzero(early | late):
+        rec = questionnaires.iloc[i]
+        bound, what = (joined["consent_date"][i], "consent") if early[i] else (joined["withdrawn_date"][i],
+                                                                               "withdrawal")
+        problems.add(rec["_file"], line=rec["_line"], column=rec["_date_column"],
+                     value=rec["completed_date"].date().isoformat(), rule="date-order",
+                     message=f"{rec[ID]} completed {rec['timepoint']} {'before' if early[i] else 'after'} {what} "
+                     f"({bound.date().isoformat()})")
+    out = questionnaires.copy()
+    out.loc[early | late, "completed_date"] = pd.NaT
+    return out
+
+
+def questionnaire_returns(questionnaires: pd.DataFrame, instruments: dict[str, Instrument]) -> pd.DataFrame:
+    """One row per participant, timepoint and instrument returned: its completion date and how many
+    of its items were answered and missing (an instrument with no item answered was not returned)."""
+    rows = []
+    for name, inst in instruments.items():
+        columns = [c for c in inst.columns if c in questionnaires]
+        if not columns:
+            continue
+        answered = questionnaires[columns].notna().sum(axis=1)
+        part = questionnaires[[ID, "site", "timepoint", "completed_date"]].assign(
+            instrument=name, items=len(inst.columns), items_answered=answered,
+            items_missing=len(inst.columns) - answered)
+        rows.append(part[answered > 0])
+    if not rows:
+        return pd.DataFrame(columns=RETURN_COLUMNS)
+    out = pd.concat(rows, ignore_index=True)[RETURN_COLUMNS]
+    out["instrument"] = pd.Categorical(out["instrument"], categories=list(instruments))
+    return out
 
 
 def _qualitative(root: Path, files, vocab: Vocabulary, problems: Problems, ids: set[str]
