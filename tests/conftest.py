@@ -7,7 +7,7 @@ from peerimpact.resources import example_study_dir
 
 
 # every report of the example, in the order of the index: the study, each site, each cohort
-BUILT = ["study", *(f"site-S{i}" for i in range(1, 8)), "cohort-wave1", "cohort-wave2"]
+BUILT = ["study", *(f"site-S{i}" for i in range(1, 8)), *(f"cohort-{c}" for c in ("contracted", "bank", "early_starters", "late_starters")), "funder"]
 
 
 @pytest.fixture(scope="session")

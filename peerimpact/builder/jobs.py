@@ -39,6 +39,7 @@ class TitleBlock:
     disclosure: str = "none"
     disclosure_statement: str = ""   # the policy in words, on the title page
     internal: bool = True            # not for distribution: marked on every page
+    facts: tuple[tuple[str, str], ...] = ()   # what the report's kind adds to the title page
 
 
 @dataclass(frozen=True)

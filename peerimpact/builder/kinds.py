@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-from ..config import ReportDef
+from ..config import ReportDef, StudyConfig
 from ..ingest.study import Study
 from ..problems import Problems
 from ..text import plural
@@ -39,6 +39,8 @@ class ReportKind:
     compares_sites: bool = False        # show figures site by site
     default_sections: tuple[str, ...] = field(default=("01_sample", "02_service_use", "03_outcomes", "04_change",
                                                        "05_qualitative", "06_synthesis"))
+    # lines the title page adds (label, value), from the study's study.yml
+    front_matter: Callable[[StudyConfig], tuple[tuple[str, str], ...]] = lambda config: ()
 
 
 KINDS: dict[str, ReportKind] = {}
@@ -86,5 +88,19 @@ def _each_cohort(report: ReportDef, study: Study, source: Path, problems: Proble
 register_kind(ReportKind("study", _everyone, compares_sites=True))
 register_kind(ReportKind("site", _each_site, compares_with_study=True))
 register_kind(ReportKind("cohort", _each_cohort, compares_with_study=True))
+def _funder_facts(config: StudyConfig) -> tuple[tuple[str, str], ...]:
+    facts = []
+    if config.funder:
+        facts.append(("Funder", config.funder.name))
+        if config.funder.grant:
+            facts.append(("Grant reference", config.funder.grant))
+    if config.reporting_period:
+        period = config.reporting_period
+        facts.append(("Reporting period", f"{period.start:%d %B %Y} to {period.end:%d %B %Y}"))
+    return tuple(facts)
+
+
 # A funder sees the whole study, site by site; there is no wider whole to set it beside.
-register_kind(ReportKind("funder", _everyone, compares_sites=True))
+register_kind(ReportKind("funder", _everyone, compares_sites=True,
+                         default_sections=("07_recruitment", "08_completeness", "09_activity", "10_headline",
+                                           "11_milestones"), front_matter=_funder_facts))

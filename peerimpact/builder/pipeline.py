@@ -39,6 +39,7 @@ from ..version import __version__
 from .cache import cache_key, code_digests, hashes_for
 from .execute import declared_parameters
 from .jobs import Job, Outcome, TitleBlock, now, run_job
+from .kinds import KINDS
 from .plan import PlannedReport, plan
 from .processes import wait_for_workers, worker_init, workers_lock
 from .publish import Manifest, ManifestEntry, is_current, publish, read_manifest, write_manifest_and_index
@@ -259,7 +260,8 @@ def _build(prep: Prepared, out: Path, work: Path, jobs: int | None, force: bool,
             continue
         policy = POLICIES[report.definition.disclosure]
         title = TitleBlock(report.title, report.scope_label, config.name, manifest.data_cut, __version__, report.id,
-                           policy.name, policy.description, not policy.shared)
+                           policy.name, policy.description, not policy.shared,
+                           KINDS[report.kind].front_matter(config))
         todo.append(Job(report.id, tuple(str(s) for s in report.sections), tuple(report.formats), files, title,
                         str(out), str(work), isolated, key, hashes))
     jobs_by_id = {j.id: j for j in todo}

@@ -155,19 +155,25 @@ def load_analysis(params: Path, study: Study, problems: Problems) -> AnalysisPar
     return AnalysisParams(**found)
 
 
-def _check_synthesis(synth: SynthesisConfig, study: Study, path: Path, problems: Problems) -> None:
+def _check_outcomes(evidence: list, key: tuple, study: Study, path: Path, problems: Problems) -> None:
+    """Outcome rows named by a proposition or a report's headline must be the study's."""
     comparisons = {f"{a}-{b}" for a, b in study.config.comparisons or []}
+    for j, ev in enumerate(evidence):
+        where = (*key, j)
+        column = ".".join(map(str, where))
+        inst = study.instruments.get(ev.instrument)
+        if inst is None or ev.subscale not in inst.subscales:
+            problems.add(path, line=key_line(path, where), column=column, value=f"{ev.instrument}/{ev.subscale}", rule="params",
+                         message="no such instrument and subscale in the study")
+        if ev.comparison and ev.comparison not in comparisons:
+            problems.add(path, line=key_line(path, where), column=f"{column}.comparison", value=ev.comparison, rule="params",
+                         message=f"not one of the study's comparisons ({', '.join(sorted(comparisons))})")
+
+
+def _check_synthesis(synth: SynthesisConfig, study: Study, path: Path, problems: Problems) -> None:
     codebook = study.codebook  # None: the study has no interviews, and the display says so
     for i, prop in enumerate(synth.propositions):
-        for j, ev in enumerate(prop.quantitative):
-            key = f"propositions.{i}.quantitative.{j}"
-            inst = study.instruments.get(ev.instrument)
-            if inst is None or ev.subscale not in inst.subscales:
-                problems.add(path, column=key, value=f"{ev.instrument}/{ev.subscale}", rule="params",
-                             message="no such instrument and subscale in the study")
-            if ev.comparison and ev.comparison not in comparisons:
-                problems.add(path, column=f"{key}.comparison", value=ev.comparison, rule="params",
-                             message=f"not one of the study's comparisons ({', '.join(sorted(comparisons))})")
+        _check_outcomes(prop.quantitative, ("propositions", i, "quantitative"), study, path, problems)
         if codebook is None:
             continue
         for theme in prop.qualitative.themes:
@@ -215,9 +221,11 @@ def make_extract(study: Study, report: ReportDef, rid: str, scope: Scope,
         disclosure=report.disclosure, policy=rules, withheld=tuple(sorted(withheld)),
         comparisons=tuple(tuple(c) for c in study.config.comparisons or []),
         holm=study.config.holm, compares_with_study=kind.compares_with_study, compares_sites=kind.compares_sites,
-        params=(params or AnalysisParams()).showing_only(set(excerpts["excerpt_id"])))
+        params=(params or AnalysisParams()).showing_only(set(excerpts["excerpt_id"])),
+        funder=study.config.funder, reporting_period=study.config.reporting_period, targets=study.config.targets,
+        milestones=tuple(study.config.milestones), headline=tuple(report.headline))
     return Extract(meta=meta, participants=rows(study.participants), scores=rows(study.scores),
-                   service_use=rows(study.service_use), contacts=rows(study.contacts),
+                   returns=rows(study.returns), service_use=rows(study.service_use), contacts=rows(study.contacts),
                    comparators=comparators(study.scores), codebook=codebook, excerpts=excerpts)
 
 
@@ -262,6 +270,7 @@ def plan(study: Study, reports_dir: Path, *, params: Path | None = None, kinds: 
     claimed: dict[str, tuple[str, Path]] = {}
     every: list[tuple[ReportDef, Path, list[Path], list[Scope]]] = []
     for report, source in load_report_defs(reports_dir, problems):
+        _check_outcomes(report.headline, ("headline",), study, source, problems)
         sections = []
         for i, name in enumerate(report.sections):
             path = resolve_section(name, source)

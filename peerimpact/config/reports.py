@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from pydantic import Field, field_validator
 
+from .analysis import QuantEvidence
 from .yaml import _as_str_list, _Strict
 
 
@@ -23,5 +24,7 @@ class ReportDef(_Strict):
     disclosure: str = "nhs_digital"
     sites: list[str] | None = None     # site reports: only these sites (default: every site)
     cohorts: list[str] | None = None   # cohort reports: only these cohorts (default: every cohort)
+    # outcome rows a report names as its headline (a progress report's Table 3 / Table 4 rows)
+    headline: list[QuantEvidence] = []
 
     _lists = field_validator("sites", "cohorts", mode="before")(_as_str_list)

@@ -85,6 +85,10 @@ GROUPS: dict[str, tuple[Group, ...]] = {
     "table2": (Group(("service", "timepoint"), "count", "n", complete=False),),
     "activity": (Group(("scope",), "contacts", "all_contacts", complete=True),
                  Group(("mode",), "completed", "contacts", complete=False)),
+    "recruitment": (Group(("stage",), "count", "n", complete=True),),
+    "flow": (Group(("box",), "count", "n", complete=True),),
+    "activity_by_site": tuple(Group(("scope",), c, f"all_{c}", complete=True)
+                              for c in ("face_to_face", "telephone", "people_supported")),
 }
 
 
@@ -344,7 +348,7 @@ def _table(block: Table, rules: DisclosureRules, context: Context) -> Table:
 
 def _figure(block: FigureBlock, rules: DisclosureRules, context: Context) -> FigureBlock:
     data, log, changed = suppress_frame(block.data, rules, name=block.name, roles=block.roles,
-                                        withheld=context.withheld)
+                                        groups=GROUPS.get(block.name, ()), withheld=context.withheld)
     if not changed:
         return block
     drawn = data.copy()

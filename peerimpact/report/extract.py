@@ -20,7 +20,7 @@ import pandas as pd
 from ..config import QualitativeConfig, SynthesisConfig
 from .meta import ReportMeta
 
-FRAMES = ("participants", "scores", "service_use", "contacts", "comparators", "codebook", "excerpts")
+FRAMES = ("participants", "scores", "returns", "service_use", "contacts", "comparators", "codebook", "excerpts")
 
 
 @dataclass
@@ -31,6 +31,7 @@ class Extract:
     meta: ReportMeta
     participants: pd.DataFrame
     scores: pd.DataFrame
+    returns: pd.DataFrame
     service_use: pd.DataFrame
     contacts: pd.DataFrame
     comparators: pd.DataFrame

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict
 
-from ..config import AnalysisConfig, DisclosureRules, QualitativeConfig, SynthesisConfig
+from ..config import AnalysisConfig, DisclosureRules, QualitativeConfig, QuantEvidence, SynthesisConfig
+from ..config.study import Funder, Milestone, Period, Targets
 
 
 class _Frozen(BaseModel):
@@ -76,3 +77,9 @@ class ReportMeta(_Frozen):
     compares_with_study: bool = False   # the report sets its figures beside the whole study's
     compares_sites: bool = False        # the report shows figures site by site
     params: AnalysisParams = AnalysisParams()
+    # what a progress report needs: the funder, the period reported on, targets, milestones, headline rows
+    funder: Funder | None = None
+    reporting_period: Period | None = None
+    targets: Targets = Targets()
+    milestones: tuple[Milestone, ...] = ()
+    headline: tuple[QuantEvidence, ...] = ()

@@ -1,0 +1,317 @@
+"""Blocks of a progress report for a funder: the flow of participants, recruitment and retention
+against targets, data completeness, activity over time and milestones.
+
+Every count here is data a disclosure policy sees (``count``/``n`` columns, or ``roles``), so
+a funder's report is rounded and suppressed like any other shared report; figures are drawn
+from what the policy returned, a withheld count printed as ``*`` and not plotted.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from functools import partial
+from typing import TYPE_CHECKING, Iterable
+
+import pandas as pd
+
+from ..analysis.progress import ALL_SITES
+from ..analysis.stats import change_over_time, compare_to_norms, summarise_scores
+from .blocks import SUPPRESSED, FigureBlock, Table, is_suppressed
+from .disclosure import COUNT, Role
+from .plots import TIME_PALETTE, Figure, empty_figure, figure_style, to_figure
+from .tables import fmt_count, fmt_number, table3, table4
+
+if TYPE_CHECKING:
+    from .extract import Extract
+
+OUTCOME_LABELS = {"returned": "Returned", "left_post": "Left post", "withdrawn": "Withdrew", "no_reply": "No reply"}
+TARGET = Role("reference")
+
+
+def _shown(value) -> str:
+    """A count as the flow diagram prints it: withheld (NaN once drawn) as *."""
+    number = pd.to_numeric(value, errors="coerce")
+    return SUPPRESSED if pd.isna(number) else str(int(number))
+
+
+# ------------------------------------------------------------------------------------------ flow
+
+
+def flow(follow: pd.DataFrame, timepoints: Iterable[str]) -> FigureBlock:
+    """CONSORT-style flow of participants (from :func:`peerimpact.analysis.progress.follow_up`)."""
+    return FigureBlock("flow", follow, partial(_draw_flow, timepoints=list(timepoints)),
+                       note="Later timepoints are counted among the people who returned the first questionnaire, "
+                            "so a person who missed one timepoint and returned the next is counted at both.")
+
+
+def _box(ax, x: float, y: float, text: str, width: float, height: float, *, fill: str = "#eef3f8") -> None:
+    from matplotlib.patches import FancyBboxPatch
+
+    ax.add_patch(FancyBboxPatch((x - width / 2, y - height / 2), width, height, boxstyle="round,pad=0.01",
+                                linewidth=0.8, edgecolor="#2f5d8a", facecolor=fill))
+    ax.text(x, y, text, ha="center", va="center", fontsize=8)
+
+
+def _arrow(ax, start: tuple[float, float], end: tuple[float, float]) -> None:
+    ax.annotate("", xy=end, xytext=start, arrowprops=dict(arrowstyle="-|>", color="#444444", linewidth=0.8))
+
+
+def _draw_flow(follow: pd.DataFrame, *, timepoints: list[str]) -> Figure:
+    import matplotlib.pyplot as plt
+
+    if follow.empty:
+        return empty_figure("No participants in this report.", "flow")
+    boxes = {box: dict(zip(part["outcome"], part["count"])) for box, part in follow.groupby("box", sort=False)}
+    totals = {box: part["n"].iloc[0] for box, part in follow.groupby("box", sort=False)}
+    later = [tp for tp in timepoints[1:] if tp in boxes]
+    rows = 2 + len(later)
+    with figure_style("white"):
+        fig, ax = plt.subplots(figsize=(6.8, 1.05 * rows + 0.2))
+        ax.set_xlim(0, 1)
+        ax.set_ylim(0, rows)
+        ax.axis("off")
+        main_x, side_x, w, h = 0.3, 0.76, 0.36, 0.62
+        y = [rows - 0.5 - i for i in range(rows)]
+        _box(ax, main_x, y[0], f"Consented\nn = {_shown(totals['consented'])}", w, h)
+        _box(ax, main_x, y[1], f"Returned {timepoints[0]}\nn = {_shown(boxes['consented']['returned'])}", w, h)
+        _arrow(ax, (main_x, y[0] - h / 2), (main_x, y[1] + h / 2))
+        _box(ax, side_x, (y[0] + y[1]) / 2, f"No {timepoints[0]} questionnaire\nn = "
+             f"{_shown(boxes['consented']['no_reply'])}", 0.34, 0.5, fill="#f7f7f7")
+        _arrow(ax, (main_x, (y[0] + y[1]) / 2), (side_x - 0.17, (y[0] + y[1]) / 2))
+        spine = main_x - w / 2 - 0.05
+        ax.plot([main_x - w / 2, spine, spine], [y[1], y[1], y[-1]], color="#444444", linewidth=0.8)
+        for tp, yy in zip(later, y[2:]):
+            parts = boxes[tp]
+            _arrow(ax, (spine, yy), (main_x - w / 2, yy))
+            _box(ax, main_x, yy, f"Returned {tp}\nn = {_shown(parts['returned'])}", w, h)
+            lines = "\n".join(f"{OUTCOME_LABELS[o]} {_shown(parts[o])}" for o in ("left_post", "withdrawn",
+                                                                                  "no_reply"))
+            _box(ax, side_x, yy, f"Not returned at {tp}\n{lines}", 0.34, h + 0.12, fill="#f7f7f7")
+            _arrow(ax, (main_x + w / 2, yy), (side_x - 0.17, yy))
+    alt = (f"Flow of participants: {_shown(totals['consented'])} consented, "
+           f"{_shown(boxes['consented']['returned'])} returned {timepoints[0]}; "
+           + "; ".join(f"{_shown(boxes[tp]['returned'])} returned {tp}" for tp in later) + ".")
+    return to_figure(fig, "flow", alt)
+
+
+# ----------------------------------------------------------------------------- recruitment table
+
+
+def recruitment_table(data: pd.DataFrame, timepoints: Iterable[str], retention: dict[str, float]) -> Table:
+    """Recruitment and retention by site against targets (from
+    :func:`peerimpact.analysis.progress.recruitment`)."""
+    timepoints = list(timepoints)
+    notes = [f"{timepoints[0]} onwards: people who returned each questionnaire; percentages of those who "
+             f"returned {timepoints[0]}."]
+    if retention:
+        notes.append("Retention targets: " + ", ".join(f"{tp} {fmt_number(v, 0)}%" for tp, v in retention.items())
+                     + f" of those who returned {timepoints[0]}.")
+    return Table("recruitment", "Recruitment and retention by site, against targets", data,
+                 partial(_recruitment_display, timepoints=timepoints, retention=retention), notes,
+                 row_headers=("Site",), roles={"target": TARGET})
+
+
+def _percent(count, base) -> str:
+    c, b = pd.to_numeric(count, errors="coerce"), pd.to_numeric(base, errors="coerce")
+    if pd.isna(c) or pd.isna(b) or not b or is_suppressed(count) or is_suppressed(base):
+        return ""
+    return f" ({fmt_number(100.0 * c / b, 0)}%)"
+
+
+def _recruitment_display(data: pd.DataFrame, *, timepoints: list[str], retention: dict[str, float]
+                         ) -> tuple[pd.DataFrame, list[str]]:
+    stages = ["consented", *timepoints, "left_post", "withdrawn"]
+    sites = list(dict.fromkeys(data["site"]))
+    cell = {(r.stage, r.site): r.count for r in data.itertuples()}
+    total = {r.stage: r.n for r in data.itertuples()}
+    targets = {r.site: r.target for r in data.itertuples() if r.stage == "consented"}
+    target_total = sum(int(t) for t in targets.values() if not pd.isna(t)) if targets else None
+    rows = []
+    for site in [*sites, ALL_SITES]:
+        value = (lambda s: total.get(s)) if site == ALL_SITES else (lambda s: cell.get((s, site)))
+        target = target_total if site == ALL_SITES else targets.get(site)
+        row = {"Site": site, "Target": "–" if target is None or pd.isna(target) else str(int(target)),
+               "Consented": fmt_count(value("consented"))
+               + (_percent(value("consented"), target) if target and not pd.isna(target) else "")}
+        for tp in timepoints:
+            share = _percent(value(tp), value(timepoints[0])) if tp != timepoints[0] else ""
+            row[tp] = fmt_count(value(tp)) + share
+        row["Left post"], row["Withdrew"] = fmt_count(value("left_post")), fmt_count(value("withdrawn"))
+        rows.append(row)
+    notes = []
+    if target_total:
+        notes.append("Consented (% of the recruitment target).")
+    return pd.DataFrame(rows), notes
+
+
+# ------------------------------------------------------------------------------ over-time figures
+
+
+def recruitment_over_time(cumulative: pd.DataFrame) -> FigureBlock:
+    """People consented by the end of each month, with the target line (from
+    :func:`peerimpact.analysis.progress.cumulative_recruitment`)."""
+    return FigureBlock("recruitment_over_time", cumulative, _draw_recruitment, roles={"target": TARGET})
+
+
+def _draw_recruitment(data: pd.DataFrame) -> Figure:
+    import matplotlib.pyplot as plt
+
+    if data.empty:
+        return empty_figure("No consent dates recorded.", "recruitment_over_time")
+    month = pd.to_datetime(data["month"])
+    n = pd.to_numeric(data["n"], errors="coerce")
+    target = pd.to_numeric(data["target"], errors="coerce")
+    with figure_style():
+        fig, ax = plt.subplots(figsize=(6.8, 2.6))
+        ax.step(month, n, where="post", color=TIME_PALETTE[0], linewidth=1.6, label="Consented (cumulative)")
+        if target.notna().any():
+            ax.plot(month, target, color="#888888", linestyle="--", linewidth=1.0, label="Target")
+        ax.set_ylabel("People consented")
+        ax.set_ylim(bottom=0)
+        ax.legend(frameon=False, fontsize=7, loc="lower right")
+        fig.autofmt_xdate()
+        fig.tight_layout()
+    last = n.dropna()
+    alt = (f"Cumulative recruitment by month: {int(last.iloc[-1])} consented by {month.iloc[-1]:%B %Y}"
+           if len(last) else "Cumulative recruitment by month: every count withheld")
+    return to_figure(fig, "recruitment_over_time", alt + (f", against a target of {int(target.max())}."
+                                                          if target.notna().any() else "."))
+
+
+def activity_over_time(monthly: pd.DataFrame, target: int | None) -> FigureBlock:
+    """Completed contacts per month by mode, a panel per site and one for all sites with the
+    target (from :func:`peerimpact.analysis.progress.monthly_activity`)."""
+    roles = {c: COUNT for c in ("face_to_face", "telephone", "people_supported")}
+    return FigureBlock("activity_over_time", monthly, partial(_draw_activity, target=target), roles=roles)
+
+
+def _draw_activity(data: pd.DataFrame, *, target: int | None) -> Figure:
+    import matplotlib.pyplot as plt
+
+    if data.empty:
+        return empty_figure("No contacts recorded.", "activity_over_time")
+    sites = list(dict.fromkeys(data["site"]))
+    cols = 2 if len(sites) > 1 else 1
+    rows = math.ceil(len(sites) / cols)
+    with figure_style():
+        fig, axes = plt.subplots(rows, cols, figsize=(6.8, 1.7 * rows + 0.4), sharex=True, squeeze=False)
+        for ax, site in zip(axes.flat, [ALL_SITES, *[s for s in sites if s != ALL_SITES]]):
+            part = data[data["site"] == site]
+            month = pd.to_datetime(part["month"])
+            for column, colour, label in (("face_to_face", TIME_PALETTE[0], "Face to face"),
+                                          ("telephone", TIME_PALETTE[1], "Telephone"),
+                                          ("people_supported", TIME_PALETTE[2], "People supported")):
+                ax.plot(month, pd.to_numeric(part[column], errors="coerce"), color=colour, linewidth=1.1,
+                        marker="o", markersize=1.8, label=label)
+            if site == ALL_SITES and target:
+                ax.axhline(target, color="#888888", linestyle="--", linewidth=0.9, label="Target (completed)")
+            ax.set_title(site, fontsize=8)
+            ax.set_ylim(bottom=0)
+            ax.tick_params(labelsize=7)
+        for ax in list(axes.flat)[len(sites):]:
+            ax.axis("off")
+        handles, labels = axes.flat[0].get_legend_handles_labels()
+        fig.legend(handles, labels, loc="lower center", ncol=4, frameon=False, fontsize=7)
+        fig.autofmt_xdate()
+        fig.tight_layout(rect=(0, 0.06, 1, 1))
+    total = data[data["site"] == ALL_SITES]
+    f2f = pd.to_numeric(total["face_to_face"], errors="coerce")
+    alt = (f"Completed contacts per month, {len(total)} months, all sites and by site; face-to-face contacts "
+           f"across all sites ranged from {int(f2f.min())} to {int(f2f.max())} a month"
+           if f2f.notna().any() else "Completed contacts per month: every count withheld")
+    return to_figure(fig, "activity_over_time", alt + (f"; target {target} a month." if target else "."))
+
+
+# -------------------------------------------------------------------------------------- tables
+
+
+def period_activity(monthly_by_site: pd.DataFrame) -> Table:
+    """Completed contacts and people supported in the reporting period, by site, with totals.
+
+    ``monthly_by_site`` holds ``site, face_to_face, telephone, people_supported`` for the
+    period (people supported counted once per site over the period).
+    """
+    data = monthly_by_site[monthly_by_site["site"] != ALL_SITES].copy()
+    data.insert(0, "scope", "period")
+    for column in ("face_to_face", "telephone", "people_supported"):
+        data[f"all_{column}"] = data[column].sum()
+    roles = {c: COUNT for c in data.columns if c not in ("scope", "site")}
+    return Table("activity_by_site", "Completed contacts and people supported in the reporting period, by site",
+                 data.reset_index(drop=True), _period_display, roles=roles, row_headers=("Site",),
+                 notes=["People supported: people with at least one completed contact in the period."])
+
+
+def _period_display(data: pd.DataFrame) -> pd.DataFrame:
+    rows = [{"Site": r.site, "Face to face": fmt_count(r.face_to_face), "Telephone": fmt_count(r.telephone),
+             "People supported": fmt_count(r.people_supported)} for r in data.itertuples()]
+    if len(data):
+        first = data.iloc[0]
+        rows.append({"Site": ALL_SITES, "Face to face": fmt_count(first["all_face_to_face"]),
+                     "Telephone": fmt_count(first["all_telephone"]),
+                     "People supported": fmt_count(first["all_people_supported"])})
+    return pd.DataFrame(rows, columns=["Site", "Face to face", "Telephone", "People supported"])
+
+
+def completeness_table(data: pd.DataFrame, labels: dict[tuple[str, str | None], str]) -> Table:
+    """Questionnaires returned, items missing and scores lost, per instrument and timepoint (from
+    :func:`peerimpact.analysis.progress.completeness`)."""
+    roles = {"returned": COUNT, "scores": COUNT, "scores_lost": COUNT,
+             "items_missing": Role("statistic", "returned"), "percent_items_missing": Role("statistic", "returned")}
+    notes = ["Items missing: items left blank on the questionnaires returned, and their share of the items asked. "
+             "Scores lost: subscale scores not computed because too many of their items were missing."]
+    return Table("completeness", "Data completeness by instrument and timepoint", data,
+                 partial(_completeness_display, labels=labels), notes, row_headers=("Instrument",), roles=roles)
+
+
+def _completeness_display(data: pd.DataFrame, *, labels: dict) -> pd.DataFrame:
+    rows = []
+    for r in data.itertuples():
+        pct = r.percent_items_missing
+        missing = fmt_count(r.items_missing)
+        if not is_suppressed(pct) and not pd.isna(pct):
+            missing += f" ({fmt_number(float(pct), 1)}%)"
+        rows.append({"Instrument": labels.get((r.instrument, None), r.instrument), "Timepoint": r.timepoint,
+                     "Returned": fmt_count(r.returned), "Items missing": missing,
+                     "Scores": fmt_count(r.scores), "Scores lost": fmt_count(r.scores_lost)})
+    return pd.DataFrame(rows, columns=["Instrument", "Timepoint", "Returned", "Items missing", "Scores",
+                                       "Scores lost"])
+
+
+STATUS = {"met": "Met", "due": "Due", "late": "Late"}
+
+
+def milestones_table(data: pd.DataFrame, data_cut: str | None) -> Table:
+    """Milestones as of the data cut (from :func:`peerimpact.analysis.progress.milestones`)."""
+    display = pd.DataFrame({
+        "Milestone": data["milestone"],
+        "Due": [f"{d:%d %b %Y}" for d in pd.to_datetime(data["due"])],
+        "Status": [STATUS[s] for s in data["status"]],
+        "Met on": ["–" if pd.isna(d) else f"{d:%d %b %Y}" for d in pd.to_datetime(data["met_on"])],
+        "Shown by": data["evidence"],
+    })
+    out = data.assign(due=pd.to_datetime(data["due"]).dt.strftime("%Y-%m-%d"),
+                      met_on=pd.to_datetime(data["met_on"]).dt.strftime("%Y-%m-%d"))
+    note = f"Status as of the data cut ({data_cut})." if data_cut else "Status as of the build."
+    return Table("milestones", "Milestones", out, display, [note], row_headers=("Milestone",))
+
+
+def _named(frame: pd.DataFrame, keys: set[tuple[str, ...]], columns: tuple[str, ...]) -> pd.DataFrame:
+    wanted = [tuple(str(v) for v in row) in keys for row in frame[list(columns)].itertuples(index=False)]
+    return frame[wanted].reset_index(drop=True)
+
+
+def headline_norms(data: "Extract") -> Table:
+    """Table 3's rows (every timepoint) of the outcomes a report's ``headline`` compares with norms."""
+    keys = {(h.instrument, h.subscale) for h in data.meta.headline if h.norm}
+    summary = compare_to_norms(summarise_scores(data.scores), data.norms)
+    table = table3(_named(summary, keys, ("instrument", "subscale")), data.labels, data.timepoints, data.scales)
+    return dataclasses.replace(table, name="headline_table3", title="Headline outcomes against population norms")
+
+
+def headline_change(data: "Extract") -> Table:
+    """Table 4's rows of the outcomes and comparisons a report's ``headline`` names."""
+    keys = {(h.instrument, h.subscale, h.comparison) for h in data.meta.headline if h.comparison}
+    change = change_over_time(data.scores, data.comparisons, adjust=data.holm, min_pairs=data.min_pairs)
+    table = table4(_named(change, keys, ("instrument", "subscale", "comparison")), data.labels)
+    return dataclasses.replace(table, name="headline_table4", title="Headline change over time (paired t-tests)")
