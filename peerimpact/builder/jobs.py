@@ -109,11 +109,12 @@ def run_job(job: Job) -> Outcome:
             log.error("failed: %s", execution.failure.format())
             return Outcome(job.id, "failed", seconds, execution.failure.format())
         t = time.perf_counter()
-        html = to_html(execution.notebooks, {**asdict(job.title_block), "built_at": now()})
+        report = {**asdict(job.title_block), "built_at": now()}
+        html = to_html(execution.notebooks, report)
         seconds["render"] = round(time.perf_counter() - t, 3)
         for name in job.formats:
             t = time.perf_counter()
-            FORMATS[name].write(html, staging, log)
+            FORMATS[name].write(html, staging, log, report)
             seconds[name] = round(time.perf_counter() - t, 3)
         seconds["total"] = round(time.perf_counter() - started, 3)
         log.info("built %s in %.1f s", job.id, seconds["total"])

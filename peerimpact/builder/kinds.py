@@ -88,6 +88,10 @@ def _each_cohort(report: ReportDef, study: Study, source: Path, problems: Proble
 register_kind(ReportKind("study", _everyone, compares_sites=True))
 register_kind(ReportKind("site", _each_site, compares_with_study=True))
 register_kind(ReportKind("cohort", _each_cohort, compares_with_study=True))
+def _day(date) -> str:
+    return f"{date.day} {date:%B %Y}"
+
+
 def _funder_facts(config: StudyConfig) -> tuple[tuple[str, str], ...]:
     facts = []
     if config.funder:
@@ -96,7 +100,7 @@ def _funder_facts(config: StudyConfig) -> tuple[tuple[str, str], ...]:
             facts.append(("Grant reference", config.funder.grant))
     if config.reporting_period:
         period = config.reporting_period
-        facts.append(("Reporting period", f"{period.start:%d %B %Y} to {period.end:%d %B %Y}"))
+        facts.append(("Reporting period", f"{_day(period.start)} to {_day(period.end)}"))
     return tuple(facts)
 
 

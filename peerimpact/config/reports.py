@@ -19,7 +19,7 @@ class ReportDef(_Strict):
     kind: str              # a registered report kind (peerimpact.builder.kinds)
     title: str
     sections: list[str] = Field(min_length=1)
-    formats: list[str] = ["html", "pdf"]   # registered output formats (peerimpact.builder.formats)
+    formats: list[str] = ["html", "pdf", "xlsx", "docx"]   # registered output formats (peerimpact.builder.formats)
     # a registered disclosure policy (params/disclosure/); a report that names none is suppressed
     disclosure: str = "nhs_digital"
     sites: list[str] | None = None     # site reports: only these sites (default: every site)

@@ -160,6 +160,11 @@ class FigureBlock:
     def csv_frames(self) -> dict[str, pd.DataFrame]:
         return {}
 
+    def files(self) -> dict[str, bytes]:
+        """The figure as ``figures/<name>.png`` beside the report (for Word and for slides)."""
+        png = getattr(self.figure, "png", b"")
+        return {f"figures/{self.name}.png": png} if png else {}
+
     def to_html(self) -> str:
         note = f"<p class=\"pi-note\">{html.escape(self.note)}</p>" if self.note else ""
         return self.figure.to_html() + note
@@ -278,6 +283,10 @@ def release(block: Block, policy: "str | DisclosurePolicy", tables_dir: str | Pa
         folder = Path(tables_dir)
         for name, frame in released.csv_frames().items():
             _write_csv(frame, folder / f"{name}.csv")
+        for name, content in getattr(released, "files", dict)().items():  # beside tables/, never inside it
+            path = folder.parent / name
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(content)
         if chosen.shared:  # a shared report always has the record, empty or not
             _log_suppressed(released, folder)
     return released

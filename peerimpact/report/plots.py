@@ -40,6 +40,7 @@ class Figure:
     name: str
     svg: str
     alt: str
+    png: bytes = b""   # the same figure as a picture, for documents that take no SVG (Word)
 
     def to_html(self) -> str:
         return f"<div class=\"pi-figure\" id=\"figure-{html.escape(self.name)}\">{self.svg}</div>"
@@ -62,16 +63,17 @@ def to_figure(fig: "matplotlib.figure.Figure", name: str, alt: str) -> Figure:
     """Render a matplotlib figure to accessible SVG and close it."""
     import matplotlib.pyplot as plt
 
-    buffer = io.StringIO()
+    buffer, picture = io.StringIO(), io.BytesIO()
     with figure_style():
         fig.savefig(buffer, format="svg", metadata={"Date": None})
+        fig.savefig(picture, format="png", dpi=150, metadata={"Software": None})
     plt.close(fig)
     svg = buffer.getvalue()
     svg = svg[svg.index("<svg"):]  # inline in HTML: no XML prolog or DOCTYPE
     label = html.escape(alt, quote=True)
     svg = re.sub(r"<svg\b", f"<svg role=\"img\" aria-label=\"{label}\"", svg, count=1)
     svg = re.sub(r"(<svg\b[^>]*>)", lambda m: m.group(1) + f"<title>{label}</title>", svg, count=1)
-    return Figure(name, svg, alt)
+    return Figure(name, svg, alt, picture.getvalue())
 
 
 def empty_figure(message: str, name: str = "empty") -> Figure:
