@@ -99,6 +99,29 @@ def cmd_score(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_export(args: argparse.Namespace) -> int:
+    from .export import WRITERS, export_tidy
+
+    out = Path(args.out)
+    fmt = args.format or out.suffix.lstrip(".").lower()
+    if fmt not in WRITERS:
+        raise Usage(f"--format {fmt or '(none)'}: formats are {', '.join(WRITERS)} (or give --out a file name "
+                    "ending in one)")
+    study = load_study(args.study, roots=args.data_root or ())
+    if study.problems:
+        _report(study.problems, sys.stderr)
+    if study.problems.has_errors:
+        print(f"not written: {display_path(out)}", file=sys.stderr)
+        return EXIT_PROBLEMS
+    if out.resolve().is_relative_to(study.path.resolve()):
+        raise Usage(f"refusing to write inside the study folder, whose files are never changed: {args.out}")
+    export_tidy(study, out, fmt)
+    tidy_rows = len(study.scores)
+    print(f"{plural(tidy_rows, 'row')} (participant × timepoint × subscale, with attributes) written to "
+          f"{display_path(out)}")
+    return EXIT_OK
+
+
 def cmd_synth(args: argparse.Namespace) -> int:
     from .synthetic import write
 
@@ -137,13 +160,21 @@ def _csv_list(text: str) -> list[str]:
     return [t.strip() for t in text.split(",") if t.strip()]
 
 
+def _setting(text: str) -> tuple[str, str]:
+    name, sep, value = text.partition("=")
+    if not sep or not name.strip():
+        raise argparse.ArgumentTypeError(f"expected NAME=VALUE, not {text!r}")
+    return name.strip(), value.strip()
+
+
 def _request(args: argparse.Namespace):
     """The build request the options of ``build`` and ``list`` name."""
     from .builder.pipeline import BuildRequest
 
     return BuildRequest(study=args.study, out=args.out, work=getattr(args, "work", None), params=args.params,
                         reports_dir=args.reports_dir, kinds=args.reports, only=args.only,
-                        formats=getattr(args, "formats", None), roots=args.data_root or ())
+                        formats=getattr(args, "formats", None), roots=args.data_root or (),
+                        overrides=tuple(getattr(args, "set", None) or ()))
 
 
 def cmd_build(args: argparse.Namespace) -> int:
@@ -293,6 +324,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--jobs", type=int, metavar="N", help="reports built at once (default: number of cores)")
     p.add_argument("--force", action="store_true", help="rebuild reports that are up to date")
     p.add_argument("--isolated", action="store_true", help="a fresh kernel for every section")
+    p.add_argument("--set", type=_setting, action="append", metavar="NAME=VALUE",
+                   help="override an analysis setting for this build (repeatable), e.g. --set min_pairs=8 or "
+                   "--set qualitative.quotes_per_theme=2; checked like the YAML and recorded in the manifest")
     p.set_defaults(func=cmd_build)
 
     p = sub.add_parser("audit", help="check built reports' tables against their disclosure policy (exit 1 if "
@@ -320,6 +354,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("file", metavar="FILE.qdpx")
     p.add_argument("--out", required=True, metavar="DIR")
     p.set_defaults(func=cmd_qual_import)
+
+    p = sub.add_parser("export", help="write a study's scores as one tidy frame (a row per participant, "
+                       "timepoint and subscale, attributes joined), with labels where the format holds them")
+    p.add_argument("--study", metavar="DIR", help="study folder (default: the embedded example)")
+    p.add_argument("--format", choices=["csv", "xlsx", "sav", "dta", "parquet"],
+                   help="default: from the file name of --out")
+    p.add_argument("--out", required=True, metavar="FILE")
+    data_root(p)
+    p.set_defaults(func=cmd_export)
 
     p = sub.add_parser("synth", help="write the synthetic example study")
     p.add_argument("--out", required=True, metavar="DIR")

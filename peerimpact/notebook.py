@@ -19,27 +19,40 @@ from .report.policies import Context
 _state: dict[str, Any] = {"tables_dir": None, "policy": "none", "context": Context()}
 
 
-def example_extract() -> Extract:
-    """The whole embedded example study as an extract (for running a notebook in JupyterLab)."""
+def study_extract(study: str | Path | None = None, params: str | Path | None = None) -> Extract:
+    """A whole study as an internal extract, for running a section notebook in JupyterLab: the
+    embedded example by default, or the study folder ``study`` (with the analysis settings of
+    ``params``, default the shipped ones). A study with errors raises
+    :class:`~peerimpact.ingest.study.InvalidStudy`
+    listing every problem."""
     from .builder.kinds import KINDS
     from .builder.plan import load_analysis, make_extract
     from .config import ReportDef
-    from .ingest.study import load_study
+    from .ingest.study import InvalidStudy, load_study
     from .problems import Problems
     from .resources import params_dir
 
-    study = load_study()
-    report = ReportDef(id="study", kind="study", title="Study report (example)", sections=["interactive"],
-                       disclosure="none")
-    analysis = load_analysis(params_dir(), study, Problems())
-    [scope] = KINDS["study"].scopes(report, study, params_dir(), Problems())
-    return make_extract(study, report, "study", scope, analysis)
+    loaded = load_study(study)
+    if loaded.problems.has_errors:
+        raise InvalidStudy(loaded.problems)
+    folder = Path(params) if params else params_dir()
+    report = ReportDef(id="study", kind="study", title=f"Study report ({loaded.config.name})",
+                       sections=["interactive"], disclosure="none")
+    problems = Problems()
+    analysis = load_analysis(folder, loaded, problems)
+    if problems.has_errors:
+        raise InvalidStudy(problems)
+    [scope] = KINDS["study"].scopes(report, loaded, folder, Problems())
+    return make_extract(loaded, report, "study", scope, analysis)
 
 
-def setup(extract: str | Path | None = None, tables_dir: str | Path | None = None) -> Extract:
-    """Open a report's extract (default: the example study) and set display options.
+def setup(extract: str | Path | None = None, tables_dir: str | Path | None = None, *,
+          study: str | Path | None = None, params: str | Path | None = None) -> Extract:
+    """Open a report's extract and set display options.
 
-    Figures are rendered as SVG so that HTML and PDF reports carry vector graphics.
+    A build passes ``extract``; in JupyterLab, ``study="path/to/study"`` opens a study of your
+    own whole and unsuppressed (default: the embedded example), with the analysis settings of
+    ``params``. Figures are rendered as SVG so that HTML and PDF reports carry vector graphics.
     """
     try:
         from matplotlib_inline.backend_inline import set_matplotlib_formats
@@ -47,7 +60,7 @@ def setup(extract: str | Path | None = None, tables_dir: str | Path | None = Non
         set_matplotlib_formats("svg")
     except ImportError:  # matplotlib is only needed by sections with figures
         pass
-    data = example_extract() if extract is None else read_extract(extract)
+    data = study_extract(study, params) if extract is None else read_extract(extract)
     meta = data.meta
     _state.update(tables_dir=Path(tables_dir) if tables_dir else None,
                   policy=rules_policy(meta.policy) if meta.policy is not None else meta.disclosure,

@@ -129,10 +129,14 @@ targets:
   contacts_per_month: 100         # completed contacts, study-wide
 milestones:
   - {{name: Recruitment target reached, due: 2019-08-31, evidence: {{consented: 38}}}}
-  - {{name: Baseline (T1) questionnaires returned, due: 2019-09-30, evidence: {{returned: {{timepoint: T1, at_least: 32}}}}}}
+  - name: Baseline (T1) questionnaires returned
+    due: 2019-09-30
+    evidence: {{returned: {{timepoint: T1, at_least: 32}}}}
   - {{name: 1500 completed contacts logged, due: 2020-03-31, evidence: {{contacts: 1500}}}}
   - {{name: Interim report to the funder, due: 2020-06-30, done: 2020-06-26}}
-  - {{name: Follow-up (T3) questionnaires returned, due: 2020-09-30, evidence: {{returned: {{timepoint: T3, at_least: 21}}}}}}
+  - name: Follow-up (T3) questionnaires returned
+    due: 2020-09-30
+    evidence: {{returned: {{timepoint: T3, at_least: 21}}}}
   - {{name: Final report to the funder, due: 2021-09-30}}
 files:
   participants: participants.csv

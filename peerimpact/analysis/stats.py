@@ -122,8 +122,33 @@ def contact_summary(contacts: pd.DataFrame) -> pd.DataFrame:
 # --------------------------------------------------------------------------- outcomes over time
 
 
-def summarise_scores(scores: pd.DataFrame) -> pd.DataFrame:
-    """n, mean, SD (n − 1), min and max of every instrument, subscale and timepoint.
+def _grouped(scores: pd.DataFrame, by: str | Iterable[str] | None, compute, **kwargs) -> pd.DataFrame:
+    """``compute(scores)`` for each group of ``by`` (a column or columns, such as the participant
+    attributes of ``Study.tidy()``), the group's values in front; groups in category order."""
+    if by is None:
+        return compute(scores, **kwargs)
+    keys = [by] if isinstance(by, str) else list(by)
+    missing = [k for k in keys if k not in scores.columns]
+    if missing:
+        raise KeyError(f"by= names columns the scores do not have: {missing} (Study.tidy() joins the "
+                       "participants' attributes)")
+    parts = []
+    for values, part in scores.groupby(keys, observed=True, sort=True, dropna=True):
+        out = compute(part, **kwargs)
+        for key, value in reversed(list(zip(keys, values if isinstance(values, tuple) else (values,)))):
+            out.insert(0, key, value)
+        parts.append(out)
+    if not parts:
+        empty = compute(scores.iloc[0:0], **kwargs)
+        for key in reversed(keys):
+            empty.insert(0, key, pd.Series(dtype=object))
+        return empty
+    return pd.concat(parts, ignore_index=True)
+
+
+def summarise_scores(scores: pd.DataFrame, by: str | Iterable[str] | None = None) -> pd.DataFrame:
+    """n, mean, SD (n − 1), min and max of every instrument, subscale and timepoint; with ``by``,
+    of each group of those columns (``by="contract_type"`` on ``Study.tidy()``), in front.
 
     Examples
     --------
@@ -134,7 +159,16 @@ def summarise_scores(scores: pd.DataFrame) -> pd.DataFrame:
       instrument subscale timepoint  n  mean        sd   min   max
     0     wemwbs    total        T1  2  45.0  7.071068  40.0  50.0
     1     wemwbs    total        T2  1  47.0       NaN  47.0  47.0
+    >>> summarise_scores(scores.assign(site=["A", "B", "A"]), by="site")[["site", "timepoint", "n", "mean"]]
+      site timepoint  n  mean
+    0    A        T1  1  40.0
+    1    A        T2  1  47.0
+    2    B        T1  1  50.0
     """
+    return _grouped(scores, by, _summarise)
+
+
+def _summarise(scores: pd.DataFrame) -> pd.DataFrame:
     columns = ["instrument", "subscale", "timepoint", "n", "mean", "sd", "min", "max"]
     valid = scores.dropna(subset=["score"])
     if valid.empty:
@@ -374,7 +408,7 @@ def too_few_pairs(min_pairs: int) -> str:
 
 
 def change_over_time(scores: pd.DataFrame, comparisons: Iterable[tuple[str, str]], *,
-                     adjust: bool = False, min_pairs: int = 2) -> pd.DataFrame:
+                     adjust: bool = False, min_pairs: int = 2, by: str | Iterable[str] | None = None) -> pd.DataFrame:
     """Paired change of every instrument and subscale for each ``(earlier, later)`` comparison.
 
     ``change`` is earlier − later, as the paper reports it (a positive change is a
@@ -397,7 +431,17 @@ def change_over_time(scores: pd.DataFrame, comparisons: Iterable[tuple[str, str]
     >>> change_over_time(scores, [("T1", "T2")], min_pairs=6)[["n", "change", "p", "note"]]
        n  change   p                                               note
     0  3     4.0 NaN  fewer than 6 complete pairs: the mean change i...
+
+    With ``by``, each group of those columns is tested on its own (Holm's adjustment, when
+    asked for, runs within each group), the group's values in front.
     """
+    if min_pairs < 2:
+        raise ValueError("min_pairs must be at least 2: a t-test needs two pairs")
+    return _grouped(scores, by, _change, comparisons=list(comparisons), adjust=adjust, min_pairs=min_pairs)
+
+
+def _change(scores: pd.DataFrame, *, comparisons: list[tuple[str, str]], adjust: bool, min_pairs: int
+            ) -> pd.DataFrame:
     if min_pairs < 2:
         raise ValueError("min_pairs must be at least 2: a t-test needs two pairs")
     nan = float("nan")

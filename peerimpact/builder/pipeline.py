@@ -70,6 +70,7 @@ class BuildRequest:
     only: tuple[str, ...] | None = None
     formats: tuple[str, ...] | None = None
     roots: tuple[Path, ...] = ()
+    overrides: tuple[tuple[str, str], ...] = ()   # --set name=value, for this build only
 
     def __post_init__(self) -> None:
         for name in ("out", "work", "params", "reports_dir"):
@@ -124,6 +125,7 @@ class Prepared:
     reports: list[tuple[PlannedReport, dict[str, bytes], dict, str]]
     manifest: Manifest = field(default_factory=Manifest)
     problems: Problems = field(default_factory=Problems)
+    overrides: dict = field(default_factory=dict)
 
 
 def prepare(request: BuildRequest) -> Prepared:
@@ -136,7 +138,8 @@ def prepare(request: BuildRequest) -> Prepared:
         return Prepared(None, [], problems=loaded.problems)
     params = request.params or params_dir()
     planned, problems = plan(loaded, request.reports_dir or params / "reports", params=params,
-                             kinds=request.kinds, only=request.only, formats=request.formats)
+                             kinds=request.kinds, only=request.only, formats=request.formats,
+                             overrides=dict(request.overrides))
     for section in sorted({s for p in planned for s in p.sections if s is not None}):
         try:
             declared = declared_parameters(section)
@@ -158,7 +161,7 @@ def prepare(request: BuildRequest) -> Prepared:
         files = serialise(report.extract)
         hashes = hashes_for(report, files, templates, package)
         reports.append((report, files, hashes, cache_key(hashes)))
-    return Prepared(loaded.config, reports, read_manifest(request.out), problems)
+    return Prepared(loaded.config, reports, read_manifest(request.out), problems, dict(request.overrides))
 
 
 def status(study: str | Path | None = None, *, request: BuildRequest | None = None,
@@ -280,7 +283,7 @@ def _build(prep: Prepared, out: Path, work: Path, jobs: int | None, force: bool,
             formats=tuple(report.formats), sections=tuple(s.stem for s in report.sections),
             disclosure=report.definition.disclosure, params=report.definition.model_dump(mode="json"),
             hashes=job.hashes, cache_key=None, peerimpact_version=__version__, seconds=o.seconds,
-            status="replacing", built_at=previous.built_at if previous else None)
+            status="replacing", built_at=previous.built_at if previous else None, overrides=prep.overrides)
         if o.status == "built":
             manifest.reports[o.id] = entry
             save()

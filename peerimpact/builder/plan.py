@@ -9,12 +9,13 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable
+from typing import Iterable, Mapping
 
 import pandas as pd
 
 from ..config import (AnalysisConfig, DisclosureRules, NormsConfig, QualitativeConfig, ReportDef, SynthesisConfig,
                       key_line, parse_model, parse_named)
+from ..config.study import Targets
 from ..report.meta import AnalysisParams, InstrumentMeta, NormRow, ReportMeta, Scale
 from ..report.policies import POLICIES
 from .disclosure import load_policies, withheld_by_report
@@ -128,8 +129,39 @@ def load_norms(path: Path, problems: Problems) -> tuple[NormRow, ...]:
                  for inst, subs in norms.norms.items() for sub, norm in subs.items())
 
 
-def load_analysis(params: Path, study: Study, problems: Problems) -> AnalysisParams:
-    """Analysis settings, norms, quote choices and joint-display propositions, checked against the study."""
+SETTABLE = {"analysis": AnalysisConfig, "qualitative": QualitativeConfig}  # params files --set may change
+
+
+def override(found: dict, overrides: Mapping[str, str], problems: Problems) -> None:
+    """Apply ``--set name=value`` to the loaded settings: ``name`` is ``<file>.<key>`` (``analysis.min_pairs``)
+    or a key found in one file only (``min_pairs``); the value is read as YAML and the file's model checked
+    again, so a bad value is a problem like one in the file."""
+    from ..config.yaml import _Loader
+
+    import yaml
+    from pydantic import ValidationError
+
+    fields = {key: stem for stem, model in SETTABLE.items() for key in model.model_fields}
+    for name, raw in overrides.items():
+        stem, _, key = name.rpartition(".")
+        stem = stem or fields.get(key, "")
+        if stem not in SETTABLE or key not in SETTABLE[stem].model_fields:
+            known = ", ".join(f"{s}.{k}" for s, m in SETTABLE.items() for k in m.model_fields)
+            problems.add("--set", column=name, value=raw, rule="option", message=f"no such setting; settable: {known}")
+            continue
+        try:
+            value = yaml.load(raw, Loader=_Loader)
+            current = found.get(stem) or SETTABLE[stem]()
+            found[stem] = SETTABLE[stem].model_validate({**current.model_dump(), key: value})
+        except (ValidationError, yaml.YAMLError) as exc:
+            reason = exc.errors()[0]["msg"] if isinstance(exc, ValidationError) else str(exc).splitlines()[0]
+            problems.add("--set", column=f"{stem}.{key}", value=raw, rule="option", message=reason)
+
+
+def load_analysis(params: Path, study: Study, problems: Problems,
+                  overrides: Mapping[str, str] | None = None) -> AnalysisParams:
+    """Analysis settings, norms, quote choices and joint-display propositions, checked against the study;
+    ``overrides`` are ``--set`` values for this build (see :func:`override`)."""
     found: dict = {"norms": load_norms(params / "norms.yml", problems)}
     path = params / "analysis.yml"
     if path.is_file():
@@ -152,6 +184,7 @@ def load_analysis(params: Path, study: Study, problems: Problems) -> AnalysisPar
         if synth is not None:
             _check_synthesis(synth, study, path, problems)
             found["synthesis"] = synth
+    override(found, overrides or {}, problems)
     return AnalysisParams(**found)
 
 
@@ -163,11 +196,12 @@ def _check_outcomes(evidence: list, key: tuple, study: Study, path: Path, proble
         column = ".".join(map(str, where))
         inst = study.instruments.get(ev.instrument)
         if inst is None or ev.subscale not in inst.subscales:
-            problems.add(path, line=key_line(path, where), column=column, value=f"{ev.instrument}/{ev.subscale}", rule="params",
-                         message="no such instrument and subscale in the study")
+            problems.add(path, line=key_line(path, where), column=column, value=f"{ev.instrument}/{ev.subscale}",
+                         rule="params", message="no such instrument and subscale in the study")
         if ev.comparison and ev.comparison not in comparisons:
-            problems.add(path, line=key_line(path, where), column=f"{column}.comparison", value=ev.comparison, rule="params",
-                         message=f"not one of the study's comparisons ({', '.join(sorted(comparisons))})")
+            known = ", ".join(sorted(comparisons))
+            problems.add(path, line=key_line(path, where), column=f"{column}.comparison", value=ev.comparison,
+                         rule="params", message=f"not one of the study's comparisons ({known})")
 
 
 def _check_synthesis(synth: SynthesisConfig, study: Study, path: Path, problems: Problems) -> None:
@@ -222,11 +256,21 @@ def make_extract(study: Study, report: ReportDef, rid: str, scope: Scope,
         comparisons=tuple(tuple(c) for c in study.config.comparisons or []),
         holm=study.config.holm, compares_with_study=kind.compares_with_study, compares_sites=kind.compares_sites,
         params=(params or AnalysisParams()).showing_only(set(excerpts["excerpt_id"])),
-        funder=study.config.funder, reporting_period=study.config.reporting_period, targets=study.config.targets,
+        funder=study.config.funder, reporting_period=study.config.reporting_period,
+        targets=_targets_of(study, sites),
         milestones=tuple(study.config.milestones), headline=tuple(report.headline))
     return Extract(meta=meta, participants=rows(study.participants), scores=rows(study.scores),
                    returns=rows(study.returns), service_use=rows(study.service_use), contacts=rows(study.contacts),
                    comparators=comparators(study.scores), codebook=codebook, excerpts=excerpts)
+
+
+def _targets_of(study: Study, sites: list[str]) -> Targets:
+    """The study's targets, with only these sites' recruitment targets (an extract names no other site)."""
+    targets = study.config.targets
+    if targets.recruitment is None:
+        return targets
+    own = {s: n for s, n in targets.recruitment.sites.items() if s in sites}
+    return targets.model_copy(update={"recruitment": targets.recruitment.model_copy(update={"sites": own})})
 
 
 def _differencing(study: Study, every: list[tuple[ReportDef, Path, list[Path], list[Scope]]],
@@ -251,11 +295,11 @@ def _differencing(study: Study, every: list[tuple[ReportDef, Path, list[Path], l
 
 
 def plan(study: Study, reports_dir: Path, *, params: Path | None = None, kinds: list[str] | None = None,
-         only: list[str] | None = None, formats: list[str] | None = None
-         ) -> tuple[list[PlannedReport], Problems]:
+         only: list[str] | None = None, formats: list[str] | None = None,
+         overrides: Mapping[str, str] | None = None) -> tuple[list[PlannedReport], Problems]:
     """Every report to build, in definition order, or the problems that prevent planning."""
     problems = Problems()
-    analysis = load_analysis(params, study, problems) if params else AnalysisParams()
+    analysis = load_analysis(params, study, problems, overrides) if params else AnalysisParams()
     for k in kinds or []:
         if k not in KINDS:
             problems.add("--reports", value=k, rule="option",

@@ -44,6 +44,7 @@ class ManifestEntry:
     status: str  # ok | replacing | failed
     built_at: str | None = None
     error: str | None = None
+    overrides: dict = field(default_factory=dict)   # --set values this report was built with
 
     @classmethod
     def from_json(cls, data: dict) -> "ManifestEntry | None":

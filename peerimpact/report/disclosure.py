@@ -60,6 +60,11 @@ COLUMN_ROLES: dict[str, Role] = {
     "excerpts": Role("statistic", "participants"),
     **{c: Role("reference") for c in ("norm_mean", "norm_sd", "range_min", "range_max")},
     "label": Role("identifier"), "excerpt_id": Role("identifier"), "participant_id": Role("identifier"),
+    # progress reports: people returning a questionnaire, scores computed and lost, contacts by mode
+    **{c: COUNT for c in ("returned", "scores", "scores_lost", "face_to_face", "telephone", "all_face_to_face",
+                          "all_telephone", "all_people_supported")},
+    "items_missing": Role("statistic", "returned"), "percent_items_missing": Role("statistic", "returned"),
+    "target": Role("reference"),
 }
 FIGURES = ("count", "percent", "statistic", "test", "extreme")   # what differencing withholds in a row
 

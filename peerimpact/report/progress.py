@@ -18,7 +18,6 @@ import pandas as pd
 from ..analysis.progress import ALL_SITES
 from ..analysis.stats import change_over_time, compare_to_norms, summarise_scores
 from .blocks import SUPPRESSED, FigureBlock, Table, is_suppressed
-from .disclosure import COUNT, Role
 from .plots import TIME_PALETTE, Figure, empty_figure, figure_style, to_figure
 from .tables import fmt_count, fmt_number, table3, table4
 
@@ -26,7 +25,6 @@ if TYPE_CHECKING:
     from .extract import Extract
 
 OUTCOME_LABELS = {"returned": "Returned", "left_post": "Left post", "withdrawn": "Withdrew", "no_reply": "No reply"}
-TARGET = Role("reference")
 
 
 def _shown(value) -> str:
@@ -109,7 +107,7 @@ def recruitment_table(data: pd.DataFrame, timepoints: Iterable[str], retention: 
                      + f" of those who returned {timepoints[0]}.")
     return Table("recruitment", "Recruitment and retention by site, against targets", data,
                  partial(_recruitment_display, timepoints=timepoints, retention=retention), notes,
-                 row_headers=("Site",), roles={"target": TARGET})
+                 row_headers=("Site",))
 
 
 def _percent(count, base) -> str:
@@ -121,7 +119,6 @@ def _percent(count, base) -> str:
 
 def _recruitment_display(data: pd.DataFrame, *, timepoints: list[str], retention: dict[str, float]
                          ) -> tuple[pd.DataFrame, list[str]]:
-    stages = ["consented", *timepoints, "left_post", "withdrawn"]
     sites = list(dict.fromkeys(data["site"]))
     cell = {(r.stage, r.site): r.count for r in data.itertuples()}
     total = {r.stage: r.n for r in data.itertuples()}
@@ -151,7 +148,7 @@ def _recruitment_display(data: pd.DataFrame, *, timepoints: list[str], retention
 def recruitment_over_time(cumulative: pd.DataFrame) -> FigureBlock:
     """People consented by the end of each month, with the target line (from
     :func:`peerimpact.analysis.progress.cumulative_recruitment`)."""
-    return FigureBlock("recruitment_over_time", cumulative, _draw_recruitment, roles={"target": TARGET})
+    return FigureBlock("recruitment_over_time", cumulative, _draw_recruitment)
 
 
 def _draw_recruitment(data: pd.DataFrame) -> Figure:
@@ -182,8 +179,7 @@ def _draw_recruitment(data: pd.DataFrame) -> Figure:
 def activity_over_time(monthly: pd.DataFrame, target: int | None) -> FigureBlock:
     """Completed contacts per month by mode, a panel per site and one for all sites with the
     target (from :func:`peerimpact.analysis.progress.monthly_activity`)."""
-    roles = {c: COUNT for c in ("face_to_face", "telephone", "people_supported")}
-    return FigureBlock("activity_over_time", monthly, partial(_draw_activity, target=target), roles=roles)
+    return FigureBlock("activity_over_time", monthly, partial(_draw_activity, target=target))
 
 
 def _draw_activity(data: pd.DataFrame, *, target: int | None) -> Figure:
@@ -236,9 +232,8 @@ def period_activity(monthly_by_site: pd.DataFrame) -> Table:
     data.insert(0, "scope", "period")
     for column in ("face_to_face", "telephone", "people_supported"):
         data[f"all_{column}"] = data[column].sum()
-    roles = {c: COUNT for c in data.columns if c not in ("scope", "site")}
     return Table("activity_by_site", "Completed contacts and people supported in the reporting period, by site",
-                 data.reset_index(drop=True), _period_display, roles=roles, row_headers=("Site",),
+                 data.reset_index(drop=True), _period_display, row_headers=("Site",),
                  notes=["People supported: people with at least one completed contact in the period."])
 
 
@@ -256,12 +251,10 @@ def _period_display(data: pd.DataFrame) -> pd.DataFrame:
 def completeness_table(data: pd.DataFrame, labels: dict[tuple[str, str | None], str]) -> Table:
     """Questionnaires returned, items missing and scores lost, per instrument and timepoint (from
     :func:`peerimpact.analysis.progress.completeness`)."""
-    roles = {"returned": COUNT, "scores": COUNT, "scores_lost": COUNT,
-             "items_missing": Role("statistic", "returned"), "percent_items_missing": Role("statistic", "returned")}
     notes = ["Items missing: items left blank on the questionnaires returned, and their share of the items asked. "
              "Scores lost: subscale scores not computed because too many of their items were missing."]
     return Table("completeness", "Data completeness by instrument and timepoint", data,
-                 partial(_completeness_display, labels=labels), notes, row_headers=("Instrument",), roles=roles)
+                 partial(_completeness_display, labels=labels), notes, row_headers=("Instrument",))
 
 
 def _completeness_display(data: pd.DataFrame, *, labels: dict) -> pd.DataFrame:
