@@ -1,3 +1,4 @@
+import functools
 import shutil
 from pathlib import Path
 
@@ -6,8 +7,10 @@ import pytest
 from peerimpact.resources import example_study_dir
 
 
-# every report of the example, in the order of the index: the study, each site, each cohort
-BUILT = ["study", *(f"site-S{i}" for i in range(1, 8)), *(f"cohort-{c}" for c in ("contracted", "bank", "early_starters", "late_starters")), "funder"]
+# every report of the example, in the order of the index: the study, each site, each cohort, the funder's
+COHORTS = ("bank", "contracted", "early_starters", "late_starters")
+BUILT = ["study", *(f"site-S{i}" for i in range(1, 8)), *(f"cohort-{c}" for c in COHORTS), "funder"]
+SECTIONED = [rid for rid in BUILT if rid != "funder"]   # the reports made of sections 01 to 06
 
 
 @pytest.fixture(scope="session")
@@ -34,3 +37,19 @@ def write_bytes(path: Path, text: str, *, bom: bool = False, crlf: bool = False)
     data = text.replace("\n", "\r\n") if crlf else text
     path.write_bytes((b"\xef\xbb\xbf" if bom else b"") + data.encode("utf-8"))
     return path
+
+
+def pdf_pages(path: Path) -> tuple[str, ...]:
+    """The text of each page of a PDF, read once per file and version (tests read the same reports)."""
+    return _pdf_pages(str(path), path.stat().st_mtime_ns)
+
+
+@functools.lru_cache(maxsize=None)
+def _pdf_pages(path: str, mtime: int) -> tuple[str, ...]:
+    from pypdf import PdfReader
+
+    return tuple(page.extract_text() for page in PdfReader(path).pages)
+
+
+def pdf_text(path: Path) -> str:
+    return "\n".join(pdf_pages(path))

@@ -4,7 +4,6 @@ outside it."""
 
 from __future__ import annotations
 
-import functools
 import re
 import shutil
 from pathlib import Path
@@ -13,8 +12,9 @@ import pandas as pd
 import pytest
 from pypdf import PdfReader
 
-from conftest import BUILT
+from conftest import BUILT, pdf_text
 from peerimpact.cli import main
+from peerimpact.report.disclosure import COLUMN_ROLES
 from peerimpact.ingest.study import load_study
 
 SHARED = [rid for rid in BUILT if rid != "study"]
@@ -25,26 +25,40 @@ def work(out: Path) -> Path:
     return out.parent / f"{out.name}-work"
 
 
-def pdf_text(path: Path) -> str:
-    return _pdf_text(str(path), path.stat().st_mtime_ns)
+def office_text(path: Path) -> str:
+    """Every cell of a workbook, or every paragraph and table cell of a Word document."""
+    if path.suffix == ".xlsx":
+        import openpyxl
+
+        book = openpyxl.load_workbook(path, read_only=True)
+        return "\n".join(str(v) for sheet in book for row in sheet.iter_rows(values_only=True) for v in row
+                         if v is not None)
+    import docx
+
+    document = docx.Document(str(path))
+    cells = [c.text for t in document.tables for row in t.rows for c in row.cells]
+    return "\n".join([p.text for p in document.paragraphs] + cells)
 
 
-@functools.lru_cache(maxsize=None)
-def _pdf_text(path: str, mtime: int) -> str:
-    return "\n".join(page.extract_text() for page in PdfReader(path).pages)
+def text_of(path: Path) -> str | None:
+    """A built file as the text a reader could find in it (None for a picture: figures are drawn
+    from the same released data as the SVG in the HTML, which is scanned)."""
+    if path.suffix == ".pdf":
+        return pdf_text(path)
+    if path.suffix in (".xlsx", ".docx"):
+        return office_text(path)
+    if path.suffix == ".png":
+        return None
+    return path.read_text(encoding="utf-8", errors="replace")
 
 
 def artefacts(built: Path, rid: str) -> dict[str, str]:
-    """Every file a report's build made, as text: its shared folder (the PDF as its text) and its
-    work folder (executed notebooks, extract, log)."""
+    """Every file a report's build made, as text: its shared folder (the PDF, workbook and Word
+    document as their text) and its work folder (executed notebooks, extract, log)."""
     texts = {}
     for path in [*(built / rid).rglob("*"), *(work(built) / rid).rglob("*")]:
-        if not path.is_file():
-            continue
-        if path.suffix == ".pdf":
-            texts[str(path)] = pdf_text(path)
-        else:
-            texts[str(path)] = path.read_text(encoding="utf-8", errors="replace")
+        if path.is_file() and (text := text_of(path)) is not None:
+            texts[str(path)] = text
     return texts
 
 
@@ -52,6 +66,8 @@ def people_of(rid: str) -> set[str]:
     participants = STUDY.participants
     if rid.startswith("site-"):
         return set(participants.loc[participants["site"] == rid.removeprefix("site-"), "participant_id"])
+    if not rid.startswith("cohort-"):  # the funder's report covers everyone
+        return set(participants["participant_id"])
     return set(STUDY.cohort_ids(rid.removeprefix("cohort-")))
 
 
@@ -65,7 +81,7 @@ def test_a_shared_report_holds_nothing_of_anyone_outside_it(built, rid):
         STUDY.participants["participant_id"].isin(inside), "site"].astype(str))
     texts = artefacts(built, rid)
     assert any(p.endswith(".ipynb") for p in texts) and any("/extract/" in p for p in texts)
-    assert any(p.endswith(".pdf") for p in texts) and any(p.endswith(".csv") for p in texts)
+    assert all(any(p.endswith(s) for p in texts) for s in (".pdf", ".csv", ".xlsx", ".docx"))
     found = []
     for path, text in texts.items():
         found += [(path, pid) for pid in outside if pid in text]
@@ -79,12 +95,13 @@ def test_a_shared_report_holds_nothing_of_anyone_outside_it(built, rid):
 def test_a_shared_report_shows_no_participant_id_and_no_count_below_8(built, rid):
     shared = [p for p in (built / rid).rglob("*") if p.is_file()]
     for path in shared:
-        text = pdf_text(path) if path.suffix == ".pdf" else path.read_text(encoding="utf-8")
+        text = text_of(path) or ""
         assert not re.search(r"S\d-PW\d\d", text), path  # quotes are labelled by timepoint only
     for csv in (built / rid / "tables").glob("*.csv"):
         frame = pd.read_csv(csv, dtype=str, keep_default_na=False)
-        for column in {"n", "count", "participants", "study_n", "contacts", "completed", "people_supported"} & \
-                set(frame.columns):
+        counts = {c for c, role in COLUMN_ROLES.items() if role.kind == "count"}
+        assert {"n", "count", "returned", "face_to_face"} <= counts
+        for column in counts & set(frame.columns):
             numbers = pd.to_numeric(frame[column].replace({"*": None, "": None}), errors="coerce").dropna()
             assert not ((numbers > 0) & (numbers < 8)).any(), (csv.name, column)
             assert (numbers % 5 == 0).all(), (csv.name, column)

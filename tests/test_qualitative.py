@@ -255,7 +255,11 @@ def test_a_study_without_interviews_still_builds_its_report(example_copy, tmp_pa
 
     yml = example_copy / "study.yml"
     yml.write_text(yml.read_text().replace("  codebook: codebook.csv\n", "").replace("  excerpts: excerpts.csv\n", ""))
-    result = build(example_copy, out=tmp_path / "out", only=["study"], formats=["html"], jobs=1,
+    defs = tmp_path / "defs"
+    defs.mkdir()
+    (defs / "study.yml").write_text("id: study\nkind: study\ntitle: T\nsections: [05_qualitative, 06_synthesis]\n"
+                                    "formats: [html]\ndisclosure: none\n")
+    result = build(example_copy, out=tmp_path / "out", reports_dir=defs, only=["study"], jobs=1,
                    echo=lambda m: None)
     assert result.exit_code == 0, [o.error for o in result.failed] + [p.format() for p in result.problems]
     html = (tmp_path / "out" / "study" / "report.html").read_text()

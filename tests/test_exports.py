@@ -1,0 +1,176 @@
+"""Exports: every report's workbook and Word document hold what its CSVs and HTML hold; the tidy
+frame for statisticians, with its labels through SPSS and Stata; --set for one build."""
+
+from __future__ import annotations
+
+import json
+
+import docx
+import openpyxl
+import pandas as pd
+import pyreadstat
+import pytest
+from lxml import html as lhtml
+
+from peerimpact import load_study
+from peerimpact import notebook as pn
+from peerimpact.analysis.stats import change_over_time, summarise_scores
+from peerimpact.builder.exports import sheet_names
+from peerimpact.builder.pipeline import build
+from peerimpact.cli import main
+from peerimpact.export import export_tidy
+from peerimpact.ingest.study import InvalidStudy
+
+from test_pipeline import reports_dir
+
+STUDY = load_study()
+SOME = ["study", "site-S7", "cohort-bank", "funder"]
+
+
+@pytest.mark.parametrize("rid", SOME)
+def test_the_workbook_holds_every_csv_as_a_sheet_after_a_sheet_about_the_report(built, rid):
+    book = openpyxl.load_workbook(built / rid / "tables.xlsx")
+    csvs = sorted((built / rid / "tables").glob("*.csv"))
+    names = sheet_names(p.stem for p in csvs)
+    assert book.sheetnames[0] == "About" and sorted(book.sheetnames[1:]) == sorted(names.values())
+    about = {row[0]: row[1] for row in book["About"].iter_rows(values_only=True) if row[0]}
+    manifest = json.loads((built / "manifest.json").read_text())["reports"][rid]
+    assert about["Scope"] == manifest["scope_label"] and about["Disclosure policy"] == manifest["disclosure"]
+    for path in csvs:
+        csv = pd.read_csv(path, dtype=str, keep_default_na=False)
+        rows = list(book[names[path.stem]].iter_rows(values_only=True))
+        assert list(rows[0]) == list(csv.columns), path.name
+        assert len(rows) - 1 == len(csv), path.name
+        for i, (sheet_row, csv_row) in enumerate(zip(rows[1:], csv.itertuples(index=False, name=None))):
+            for column, got, want in zip(csv.columns, sheet_row, csv_row):
+                assert same_cell(got, want), (path.name, i + 2, column, got, want)
+
+
+def same_cell(got, want: str) -> bool:
+    """A sheet's cell equals the CSV's: text as text (an ID like 029 too), a number as the same number
+    to the 15 significant digits Excel keeps."""
+    if got is None:
+        return want == ""
+    if isinstance(got, str):
+        return got == want
+    return float(got) == pytest.approx(float(want), rel=1e-14, abs=0)
+
+
+@pytest.mark.parametrize("rid", SOME)
+def test_the_word_document_holds_every_table_and_figure_of_the_html(built, rid):
+    page = lhtml.fromstring((built / rid / "report.html").read_text(encoding="utf-8"))
+    document = docx.Document(str(built / rid / "report.docx"))
+    paragraphs = [p.text for p in document.paragraphs]
+    html_tables = page.xpath("//figure[contains(@class, 'pi-table-figure')]/table")
+    assert len(document.tables) == len(html_tables) + len(page.xpath("//section//table[not(ancestor::figure)]"))
+    word = {tuple(c.text for c in t.rows[0].cells): len(t.rows) for t in document.tables}
+    for table in html_tables:
+        head = tuple(" ".join("".join(th.itertext()).split()) for th in table.xpath("./thead/tr/th"))
+        assert word.get(head) == 1 + len(table.xpath("./tbody/tr")), head
+    for caption in page.xpath("//figure[contains(@class, 'pi-table-figure')]/figcaption"):
+        assert " ".join(caption.text_content().split()) in paragraphs
+    for note in page.xpath("//p[contains(@class, 'pi-withheld')]"):
+        assert " ".join(note.text_content().split()) in paragraphs
+    figures = page.xpath("//div[contains(@class, 'pi-figure')]")
+    assert len(document.inline_shapes) == len(figures) > 0
+    assert {f.get("id").removeprefix("figure-") + ".png" for f in figures} == \
+        {p.name for p in (built / rid / "figures").glob("*.png")}
+
+
+def test_the_funder_report_has_its_front_matter_and_sections(built):
+    text = (built / "funder" / "report.html").read_text(encoding="utf-8")
+    for fact in ("Example research funder (programme grant)", "EX-2018-0001", "1 April 2020 to 31 March 2021",
+                 "2021-03-31"):
+        assert fact in text
+    tables = {p.stem for p in (built / "funder" / "tables").glob("*.csv")}
+    assert {"recruitment", "completeness", "activity_by_site", "headline_table3", "headline_table4",
+            "milestones"} <= tables
+    milestones = pd.read_csv(built / "funder" / "tables" / "milestones.csv")
+    assert set(milestones["status"]) == {"met", "due", "late"}
+    index = (built / "index.html").read_text(encoding="utf-8")
+    for rid in ("funder", "cohort-contracted", "cohort-bank", "cohort-early_starters", "cohort-late_starters"):
+        assert f"{rid}/report.docx" in index and f"{rid}/tables.xlsx" in index
+
+
+def test_tidy_is_one_row_per_participant_timepoint_and_subscale_with_attributes():
+    tidy = STUDY.tidy()
+    assert not tidy.duplicated(["participant_id", "timepoint", "instrument", "subscale"]).any()
+    assert len(tidy) == len(STUDY.scores) and list(tidy.columns).count("site") == 1
+    assert list(tidy["site"].cat.categories) == STUDY.sites
+    people = STUDY.participants.set_index("participant_id")
+    joined = tidy.drop_duplicates("participant_id").set_index("participant_id")
+    assert (joined["contract_type"].astype(str) == people.loc[joined.index, "contract_type"].astype(str)).all()
+    assert tidy["completed_date"].notna().all() and str(tidy["prorated"].dtype) == "boolean"
+    assert STUDY.labels[("wemwbs", None)] == "Warwick-Edinburgh Mental Wellbeing Scale"
+    assert STUDY.norms.set_index(["instrument", "subscale"]).loc[("wemwbs", "total"), "norm_mean"] == 51.6
+
+
+def test_by_runs_each_group_on_its_own():
+    tidy = STUDY.tidy()
+    grouped = summarise_scores(tidy, by="contract_type")
+    bank = summarise_scores(tidy[tidy["contract_type"] == "bank"])
+    mine = grouped[grouped["contract_type"] == "bank"].drop(columns="contract_type").reset_index(drop=True)
+    pd.testing.assert_frame_equal(mine, bank)
+    change = change_over_time(tidy, [("T1", "T3")], by=["site"], min_pairs=2)
+    s7 = change_over_time(tidy[tidy["site"] == "S7"], [("T1", "T3")], min_pairs=2)
+    mine = change[change["site"] == "S7"].drop(columns="site").reset_index(drop=True)
+    pd.testing.assert_frame_equal(mine, s7, check_dtype=False)
+    with pytest.raises(KeyError, match="by= names columns"):
+        summarise_scores(STUDY.scores, by="contract_type")
+
+
+@pytest.mark.parametrize("suffix, read", [(".sav", pyreadstat.read_sav), (".dta", pyreadstat.read_dta)])
+def test_export_round_trips_the_tidy_frame_with_its_labels(tmp_path, suffix, read):
+    path = tmp_path / f"scores{suffix}"
+    assert main(["export", "--out", str(path)]) == 0
+    frame, meta = read(str(path))
+    tidy = STUDY.tidy()
+    assert len(frame) == len(tidy) and list(frame.columns) == list(tidy.columns)
+    assert meta.column_names_to_labels["score"] == "Subscale score"
+    assert meta.variable_value_labels["site"] == {i + 1: s for i, s in enumerate(STUDY.sites)}
+    assert meta.variable_value_labels["instrument"][1] == "Warwick-Edinburgh Mental Wellbeing Scale"
+    decoded = frame["contract_type"].map(meta.variable_value_labels["contract_type"])
+    assert (decoded == tidy["contract_type"].astype(str)).all()
+    pd.testing.assert_series_equal(frame["score"], tidy["score"], check_names=False)
+    assert (pd.to_datetime(frame["consent_date"]) == tidy["consent_date"]).all()
+    flags = frame["english_first_language"].map(meta.variable_value_labels["english_first_language"])
+    assert (flags.fillna("?") == tidy["english_first_language"].map({True: "yes", False: "no"}).fillna("?")).all()
+
+
+def test_export_to_parquet_keeps_the_types_and_to_csv_the_values(tmp_path):
+    path = export_tidy(STUDY, tmp_path / "scores.parquet")
+    back = pd.read_parquet(path)
+    assert list(back["timepoint"].cat.categories) == STUDY.timepoints
+    assert back["score"].equals(STUDY.tidy()["score"])
+    csv = pd.read_csv(export_tidy(STUDY, tmp_path / "scores.csv"))
+    assert len(csv) == len(back) and csv["score"].sum() == pytest.approx(back["score"].sum())
+
+
+def test_export_refuses_a_format_it_does_not_know_and_the_study_folder(example_copy, tmp_path, capsys):
+    assert main(["export", "--out", str(tmp_path / "scores.txt")]) == 2
+    assert main(["export", "--study", str(example_copy), "--out", str(example_copy / "scores.csv")]) == 2
+    assert "refusing to write inside the study folder" in capsys.readouterr().err
+
+
+def test_a_notebook_opens_any_study(example_copy):
+    yml = example_copy / "study.yml"
+    yml.write_text(yml.read_text().replace("name: Example peer worker study (synthetic)", "name: My own study"))
+    data = pn.setup(study=example_copy)
+    assert data.meta.study_name == "My own study" and len(data.participants) == 32
+    people = example_copy / "participants.csv"
+    people.write_text(people.read_text().replace("S1-PW01,S1,", "S1-PW01,S9,", 1))
+    with pytest.raises(InvalidStudy, match="participants.csv:2: site"):
+        pn.setup(study=example_copy)
+
+
+def test_set_overrides_a_setting_for_one_build_and_the_manifest_records_it(tmp_path, capsys):
+    defs = reports_dir(tmp_path, study=["04_change"])
+    out = tmp_path / "out"
+    result = build(out=out, reports_dir=defs, overrides=(("min_pairs", "25"),), echo=lambda m: None)
+    assert result.exit_code == 0
+    table4 = pd.read_csv(out / "study" / "tables" / "table4.csv")
+    assert not table4["estimable"].any() and table4["note"].str.contains("fewer than 25").all()
+    entry = json.loads((out / "manifest.json").read_text())["reports"]["study"]
+    assert entry["overrides"] == {"min_pairs": "25"}
+    assert main(["build", "--out", str(out), "--reports-dir", str(defs), "--set", "min_pairs=1"]) == 2
+    assert "--set: analysis.min_pairs: error: Input should be greater than or equal to 2" in capsys.readouterr().out
