@@ -162,8 +162,8 @@ def monthly_activity(contacts: pd.DataFrame, sites: Iterable[str], participants:
     Returns
     -------
     DataFrame
-        ``month`` (first day), ``site`` (each site, then :data:`ALL_SITES`), ``face_to_face``,
-        ``telephone`` (completed contacts) and ``people_supported`` (people with any completed
+        ``month`` (first day), ``site`` (each site, then :data:`ALL_SITES`), ``completed`` (all
+        modes), ``face_to_face``, ``telephone`` (completed contacts) and ``people_supported`` (people with any completed
         contact that month). Months without a contact are rows of zeros.
     """
     sites = list(sites)
@@ -173,7 +173,7 @@ def monthly_activity(contacts: pd.DataFrame, sites: Iterable[str], participants:
     done["month"] = pd.to_datetime(done["date"]).dt.to_period("M").dt.to_timestamp()
     first = pd.Timestamp(start).to_period("M").to_timestamp() if start else done["month"].min()
     last = pd.Timestamp(end).to_period("M").to_timestamp() if end else done["month"].max()
-    columns = ["month", "site", "face_to_face", "telephone", "people_supported"]
+    columns = ["month", "site", "completed", "face_to_face", "telephone", "people_supported"]
     if pd.isna(first) or pd.isna(last):
         return pd.DataFrame(columns=columns)
     months = pd.date_range(first, last, freq="MS")
@@ -183,7 +183,8 @@ def monthly_activity(contacts: pd.DataFrame, sites: Iterable[str], participants:
         for site in [*sites, ALL_SITES]:
             part = in_month if site == ALL_SITES else in_month[in_month["site"] == site]
             mode = part["mode"].astype(str)
-            rows.append({"month": month, "site": site, "face_to_face": int((mode == "face_to_face").sum()),
+            rows.append({"month": month, "site": site, "completed": len(part),
+                         "face_to_face": int((mode == "face_to_face").sum()),
                          "telephone": int((mode == "telephone").sum()),
                          "people_supported": part["person_id"].nunique()})
     return pd.DataFrame(rows, columns=columns)

@@ -109,6 +109,15 @@ def _text(element) -> str:
     return " ".join("".join(element.itertext()).split())
 
 
+def _cell_text(element) -> str:
+    """A table cell's text, its line breaks kept (Word makes each one a break in the cell)."""
+    parts = [element.text or ""]
+    for child in element:
+        parts.append("\n" if child.tag == "br" else _cell_text(child))
+        parts.append(child.tail or "")
+    return "\n".join(" ".join(line.split()) for line in "".join(parts).split("\n"))
+
+
 def _runs(paragraph, element) -> None:
     """The element's text into ``paragraph``, bold and italic kept."""
     def walk(node, bold: bool, italic: bool) -> None:
@@ -136,20 +145,45 @@ def _note(document, text: str) -> None:
     run.italic = True
 
 
-def _table(document, element) -> None:
-    from docx.shared import Pt
+PAGE_WIDTH = 6.3  # inches between the margins of an A4 or Letter page in Word's default layout
+CHAR = 0.095      # inches a character of 8-point text takes, about, bold headers included
+PAD = 0.22        # inches of a cell's left and right margins
 
-    head = [[_text(c) for c in tr] for tr in element.iterfind("./thead/tr")]
-    body = [[_text(c) for c in tr] for tr in element.iterfind("./tbody/tr")]
+
+def column_widths(rows: list[list[str]], width: int) -> list[float]:
+    """Column widths in inches: each at least its longest word (so ``(10.26)`` is not broken), the
+    page's remaining width shared out to the columns with more to say (labels before numbers)."""
+    cells = [[r[j] if j < len(r) else "" for r in rows] for j in range(width)]
+    least = [max(len(w) for c in col for w in (c.split() or [""])) * CHAR + PAD for col in cells]
+    wants = [min(max(len(line) for c in col for line in c.split("\n")), 45) * CHAR + PAD for col in cells]
+    spare = PAGE_WIDTH - sum(least)
+    if spare <= 0:
+        return [PAGE_WIDTH * w / sum(least) for w in least]
+    extra = [max(w - m, 0.0) for w, m in zip(wants, least)]
+    share = min(1.0, spare / sum(extra)) if sum(extra) else 0.0
+    widths = [m + e * share for m, e in zip(least, extra)]
+    return [w * PAGE_WIDTH / sum(widths) for w in widths]
+
+
+def _table(document, element) -> None:
+    from docx.shared import Inches, Pt
+
+    head = [[_cell_text(c) for c in tr] for tr in element.iterfind("./thead/tr")]
+    body = [[_cell_text(c) for c in tr] for tr in element.iterfind("./tbody/tr")]
     rows = head + body
     if not rows:
         return
     width = max(len(r) for r in rows)
     table = document.add_table(rows=len(rows), cols=width)
     table.style = "Table Grid"
+    inches = column_widths(rows, width)
+    table.autofit = False
+    for column, wide in zip(table.columns, inches):  # the grid, which Word and LibreOffice lay out from
+        column.width = Inches(wide)
     for i, (row, values) in enumerate(zip(table.rows, rows)):
-        for cell, value in zip(row.cells, values):  # a row's cells at once: table.cell(i, j) rescans the table
+        for j, (cell, value) in enumerate(zip(row.cells, values)):  # a row at once: table.cell(i, j) rescans
             cell.text = value
+            cell.width = Inches(inches[j])
             for paragraph in cell.paragraphs:
                 for run in paragraph.runs:
                     run.font.size = Pt(8)
@@ -163,7 +197,7 @@ def _figure(document, element, folder: Path) -> None:
     png = folder / "figures" / f"{name}.png"
     title = element.find(".//title")
     if png.is_file():
-        document.add_picture(str(png), width=Inches(6.3))
+        document.add_picture(str(png), width=Inches(PAGE_WIDTH))
     elif title is not None:
         _note(document, f"[Figure: {_text(title)}]")
 

@@ -144,6 +144,8 @@ class FigureBlock:
     roles: Mapping[str, Any] = field(default_factory=dict)
     note: str | None = None
     suppressed: tuple[Suppression, ...] = ()
+    marks_withheld: bool = False   # it prints its figures (a flow diagram), a withheld one as *
+    draws_counts: bool = False     # its marks are counts of people (a policy's rounding shows in them)
 
     @cached_property
     def figure(self):

@@ -361,8 +361,16 @@ def _figure(block: FigureBlock, rules: DisclosureRules, context: Context) -> Fig
                in (*FIGURES, "comparator")]
     for column in figures:  # a withheld value is not drawn
         drawn[column] = pd.to_numeric(drawn[column].where(drawn[column] != SUPPRESSED), errors="coerce")
-    note = (f"Groups with figures withheld under the {rules.name} disclosure policy are not drawn."
-            if any(s.column in figures for s in log) else None)
+    withheld = any(s.column in figures for s in log)
+    counts = rules.rounding > 1 and (block.draws_counts or block.marks_withheld) and any(
+        r.kind == "count" for r in _roles(data.columns, block.roles).values())
+    if block.marks_withheld:  # the figure prints its counts, a withheld one as *
+        said = policy_note(rules, {"count"}) if withheld or counts else None
+    else:
+        said = " ".join(filter(None, [
+            f"Groups with figures withheld under the {rules.name} disclosure policy are not drawn." if withheld else "",
+            f"Counts drawn are rounded to the nearest {rules.rounding}." if counts else ""])) or None
+    note = " ".join(filter(None, [block.note, said])) or None
     return dataclasses.replace(block, data=drawn, note=note, suppressed=log)
 
 

@@ -38,7 +38,7 @@ def _shown(value) -> str:
 
 def flow(follow: pd.DataFrame, timepoints: Iterable[str]) -> FigureBlock:
     """CONSORT-style flow of participants (from :func:`peerimpact.analysis.progress.follow_up`)."""
-    return FigureBlock("flow", follow, partial(_draw_flow, timepoints=list(timepoints)),
+    return FigureBlock("flow", follow, partial(_draw_flow, timepoints=list(timepoints)), marks_withheld=True,
                        note="Later timepoints are counted among the people who returned the first questionnaire, "
                             "so a person who missed one timepoint and returned the next is counted at both.")
 
@@ -148,7 +148,7 @@ def _recruitment_display(data: pd.DataFrame, *, timepoints: list[str], retention
 def recruitment_over_time(cumulative: pd.DataFrame) -> FigureBlock:
     """People consented by the end of each month, with the target line (from
     :func:`peerimpact.analysis.progress.cumulative_recruitment`)."""
-    return FigureBlock("recruitment_over_time", cumulative, _draw_recruitment)
+    return FigureBlock("recruitment_over_time", cumulative, _draw_recruitment, draws_counts=True)
 
 
 def _draw_recruitment(data: pd.DataFrame) -> Figure:
@@ -176,47 +176,67 @@ def _draw_recruitment(data: pd.DataFrame) -> Figure:
                                                           if target.notna().any() else "."))
 
 
-def activity_over_time(monthly: pd.DataFrame, target: int | None) -> FigureBlock:
-    """Completed contacts per month by mode, a panel per site and one for all sites with the
-    target (from :func:`peerimpact.analysis.progress.monthly_activity`)."""
-    return FigureBlock("activity_over_time", monthly, partial(_draw_activity, target=target))
+def activity_over_time(monthly: pd.DataFrame, target: int | None, period: tuple | None = None) -> FigureBlock:
+    """Completed contacts per month (all modes, and face to face and telephone) and people supported,
+    a panel for all sites with the monthly target and one per site, the reporting ``period``
+    (start, end) shaded (from :func:`peerimpact.analysis.progress.monthly_activity`)."""
+    return FigureBlock("activity_over_time", monthly, partial(_draw_activity, target=target, period=period),
+                       draws_counts=True)
 
 
-def _draw_activity(data: pd.DataFrame, *, target: int | None) -> Figure:
+ACTIVITY_LINES = (("completed", "#1f2d3d", 1.6, "Completed contacts"),
+                  ("face_to_face", TIME_PALETTE[0], 0.9, "Face to face"),
+                  ("telephone", TIME_PALETTE[1], 0.9, "Telephone"),
+                  ("people_supported", TIME_PALETTE[2], 0.9, "People supported"))
+
+
+def _draw_activity(data: pd.DataFrame, *, target: int | None, period: tuple | None) -> Figure:
     import matplotlib.pyplot as plt
 
     if data.empty:
         return empty_figure("No contacts recorded.", "activity_over_time")
-    sites = list(dict.fromkeys(data["site"]))
+    sites = [ALL_SITES, *[s for s in dict.fromkeys(data["site"]) if s != ALL_SITES]]
     cols = 2 if len(sites) > 1 else 1
     rows = math.ceil(len(sites) / cols)
     with figure_style():
-        fig, axes = plt.subplots(rows, cols, figsize=(6.8, 1.7 * rows + 0.4), sharex=True, squeeze=False)
-        for ax, site in zip(axes.flat, [ALL_SITES, *[s for s in sites if s != ALL_SITES]]):
+        fig, axes = plt.subplots(rows, cols, figsize=(6.8, 1.7 * rows + 0.5), sharex=True, squeeze=False)
+        for ax, site in zip(axes.flat, sites):
             part = data[data["site"] == site]
             month = pd.to_datetime(part["month"])
-            for column, colour, label in (("face_to_face", TIME_PALETTE[0], "Face to face"),
-                                          ("telephone", TIME_PALETTE[1], "Telephone"),
-                                          ("people_supported", TIME_PALETTE[2], "People supported")):
-                ax.plot(month, pd.to_numeric(part[column], errors="coerce"), color=colour, linewidth=1.1,
+            if period is not None:
+                ax.axvspan(pd.Timestamp(period[0]), pd.Timestamp(period[1]), color="#eeeeee", zorder=0,
+                           label="Reporting period")
+            for column, colour, width, label in ACTIVITY_LINES:
+                ax.plot(month, pd.to_numeric(part[column], errors="coerce"), color=colour, linewidth=width,
                         marker="o", markersize=1.8, label=label)
             if site == ALL_SITES and target:
                 ax.axhline(target, color="#888888", linestyle="--", linewidth=0.9, label="Target (completed)")
-            ax.set_title(site, fontsize=8)
+            shown = part[[c for c, *_ in ACTIVITY_LINES]].apply(pd.to_numeric, errors="coerce")
             ax.set_ylim(bottom=0)
+            if not (shown.fillna(0) > 0).any().any():  # nothing above zero left to draw
+                ax.set_ylim(0, 1)
+                ax.set_yticks([0])
+                if shown.isna().any().any():
+                    ax.text(0.5, 0.5, "counts withheld", transform=ax.transAxes, ha="center", va="center",
+                            fontsize=7, color="#555555")
+            ax.set_title(site, fontsize=8)
             ax.tick_params(labelsize=7)
         for ax in list(axes.flat)[len(sites):]:
             ax.axis("off")
         handles, labels = axes.flat[0].get_legend_handles_labels()
-        fig.legend(handles, labels, loc="lower center", ncol=4, frameon=False, fontsize=7)
+        fig.legend(handles, labels, loc="lower center", ncol=3, frameon=False, fontsize=7)
+        if period is not None:
+            axes.flat[0].set_xlim(pd.to_datetime(data["month"]).min() - pd.Timedelta(days=15),
+                                  max(pd.to_datetime(data["month"]).max(), pd.Timestamp(period[1]))
+                                  + pd.Timedelta(days=15))
         fig.autofmt_xdate()
-        fig.tight_layout(rect=(0, 0.06, 1, 1))
+        fig.tight_layout(rect=(0, 0.08, 1, 1))
     total = data[data["site"] == ALL_SITES]
-    f2f = pd.to_numeric(total["face_to_face"], errors="coerce")
-    alt = (f"Completed contacts per month, {len(total)} months, all sites and by site; face-to-face contacts "
-           f"across all sites ranged from {int(f2f.min())} to {int(f2f.max())} a month"
-           if f2f.notna().any() else "Completed contacts per month: every count withheld")
-    return to_figure(fig, "activity_over_time", alt + (f"; target {target} a month." if target else "."))
+    done = pd.to_numeric(total["completed"], errors="coerce")
+    alt = (f"Completed contacts per month over {len(total)} months, all sites and by site; across all sites "
+           f"from {int(done.min())} to {int(done.max())} a month"
+           if done.notna().any() else "Completed contacts per month: every count withheld")
+    return to_figure(fig, "activity_over_time", alt + (f", against a target of {target} a month." if target else "."))
 
 
 # -------------------------------------------------------------------------------------- tables

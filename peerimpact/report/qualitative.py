@@ -68,7 +68,8 @@ def quotes(excerpts: pd.DataFrame, codebook: pd.DataFrame, *, pinned: dict[str, 
 def heatmap(counts: pd.DataFrame, codebook: pd.DataFrame, groups: list[str], *, title: str) -> FigureBlock:
     """Peer workers per code (rows) and group (columns) as a heatmap, drawn from ``counts``
     (as from :func:`peerimpact.analysis.qualitative.code_counts`) when shown."""
-    return FigureBlock("heatmap", counts, partial(_draw_heatmap, codebook=codebook, groups=groups, title=title))
+    return FigureBlock("heatmap", counts, partial(_draw_heatmap, codebook=codebook, groups=groups, title=title),
+                       draws_counts=True)
 
 
 def _draw_heatmap(counts: pd.DataFrame, *, codebook: pd.DataFrame, groups: list[str], title: str):
