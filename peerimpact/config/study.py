@@ -24,6 +24,14 @@ class StudyFiles(_Strict):
     _lists = field_validator("questionnaires", mode="before")(_as_str_list)
 
 
+def _range(low, high, names: tuple[str, str]) -> None:
+    """A range names at least one end, and its low end is not above its high end."""
+    if low is None and high is None:
+        raise ValueError(f"give {names[0]}, {names[1]} or both")
+    if low is not None and high is not None and low > high:
+        raise ValueError(f"{names[0]} {low} is above {names[1]} {high}")
+
+
 class Between(_Strict):
     """A numeric range on a participant column, both ends included: ``{min: 12, max: 24}``."""
 
@@ -32,10 +40,7 @@ class Between(_Strict):
 
     @model_validator(mode="after")
     def _ordered(self) -> "Between":
-        if self.min is None and self.max is None:
-            raise ValueError("give min, max or both")
-        if self.min is not None and self.max is not None and self.min > self.max:
-            raise ValueError(f"min {self.min:g} is above max {self.max:g}")
+        _range(self.min, self.max, ("min", "max"))
         return self
 
 
@@ -49,10 +54,7 @@ class During(_Strict):
 
     @model_validator(mode="after")
     def _ordered(self) -> "During":
-        if self.start is None and self.end is None:
-            raise ValueError("give from, to or both")
-        if self.start is not None and self.end is not None and self.start > self.end:
-            raise ValueError(f"from {self.start} is after to {self.end}")
+        _range(self.start, self.end, ("from", "to"))
         return self
 
 
