@@ -12,10 +12,13 @@ from pathlib import Path
 from typing import Iterable, Mapping
 
 import pandas as pd
+import yaml
+from pydantic import ValidationError
 
 from ..config import (AnalysisConfig, DisclosureRules, NormsConfig, QualitativeConfig, ReportDef, SynthesisConfig,
                       key_line, parse_model, parse_named)
 from ..config.study import Targets
+from ..config.yaml import _Loader
 from ..report.meta import AnalysisParams, InstrumentMeta, NormRow, ReportMeta, Scale
 from ..report.policies import POLICIES
 from .disclosure import load_policies, withheld_by_report
@@ -136,11 +139,6 @@ def override(found: dict, overrides: Mapping[str, str], problems: Problems) -> N
     """Apply ``--set name=value`` to the loaded settings: ``name`` is ``<file>.<key>`` (``analysis.min_pairs``)
     or a key found in one file only (``min_pairs``); the value is read as YAML and the file's model checked
     again, so a bad value is a problem like one in the file."""
-    from ..config.yaml import _Loader
-
-    import yaml
-    from pydantic import ValidationError
-
     fields = {key: stem for stem, model in SETTABLE.items() for key in model.model_fields}
     for name, raw in overrides.items():
         stem, _, key = name.rpartition(".")

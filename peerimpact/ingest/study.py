@@ -163,15 +163,17 @@ def _check_cohorts(yml: Path, config: StudyConfig, people: pd.DataFrame, problem
 
     for name, cohort in config.cohorts.items():
         for column, rule in cohort.where.items():
-            key = ("cohorts", name, "where", column)
-            where = dict(line=key_line(yml, key), column=".".join(key), value=column, rule="params")
             if column not in people.columns:
-                problems.add(yml, message="cohort rule names a column the participants file lacks", **where)
+                message = "cohort rule names a column the participants file lacks"
             elif isinstance(rule, Between) and not pd.api.types.is_numeric_dtype(people[column]):
-                problems.add(yml, message="a min/max range needs a numeric column", **where)
+                message = "a min/max range needs a numeric column"
             elif isinstance(rule, During) and not pd.api.types.is_datetime64_any_dtype(people[column]):
-                problems.add(yml, message="a from/to range needs a date column (consent_date, left_post_date, "
-                             "withdrawn_date)", **where)
+                message = "a from/to range needs a date column (consent_date, left_post_date, withdrawn_date)"
+            else:
+                continue
+            key = ("cohorts", name, "where", column)
+            problems.add(yml, line=key_line(yml, key), column=".".join(key), value=column, rule="params",
+                         message=message)
 
 
 def _check_progress(yml: Path, config: StudyConfig, problems: Problems) -> None:
