@@ -172,7 +172,9 @@ def test_unsuppressed_reports_say_so_on_every_page(built):
 def test_the_smallest_site_still_gets_its_activity_themes_and_quotes_and_the_study_as_context(built):
     html = (built / "site-S7" / "report.html").read_text()
     activity = pd.read_csv(built / "site-S7" / "tables" / "activity.csv", dtype=str)
-    assert pd.to_numeric(activity["contacts"], errors="coerce").notna().all()  # its activity, rounded
+    total = pd.to_numeric(activity["all_contacts"], errors="coerce")  # its activity, rounded
+    assert total.notna().all() and total.iloc[0] > 0 and total.iloc[0] % 5 == 0
+    assert f"All modes: {int(total.iloc[0])} contacts recorded." in (built / "site-S7" / "report.html").read_text()
     quotes = pd.read_csv(built / "site-S7" / "tables" / "quotes.csv")
     s7 = STUDY.excerpts[STUDY.excerpts["participant_id"].str.startswith("S7-")]
     assert len(quotes) >= 3 and set(quotes["text"]) <= set(s7["text"])

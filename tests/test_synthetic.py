@@ -6,7 +6,10 @@ import pandas as pd
 
 from peerimpact import load_study
 from peerimpact.resources import example_study_dir
-from peerimpact.synthetic import SERVICES, SITES, generate, write
+import numpy as np
+import pytest
+
+from peerimpact.synthetic import SERVICES, SITES, calibrated, generate, write
 
 
 def test_same_seed_same_files_and_shipped_copy_is_current(tmp_path):
@@ -57,3 +60,23 @@ def test_items_in_range_with_some_missing():
     assert items.min().min() >= 1 and items.max().max() <= 5
     assert 0 < items.isna().sum().sum() < items.size * 0.05
     assert isinstance(study.scores, pd.DataFrame) and study.scores["prorated"].any()
+
+
+@pytest.mark.parametrize("n, mean, sd, lo, hi, step, total", [
+    (27, 42.9, 9.0, 26, 59, 1, None),
+    (32, 17.7, 8.2, 6.1, 31.6, 0.1, None),
+    (30, 1682 / 30, 54.0, 2, 273, 1, 1682),
+])
+def test_calibrated_values_print_as_the_published_figures(n, mean, sd, lo, hi, step, total):
+    x = calibrated(np.random.default_rng(7), n, mean, sd, lo, hi, step, total=total)
+    assert len(x) == n and x.min() == pytest.approx(lo) and x.max() == pytest.approx(hi)
+    assert f"{x.mean():.1f}" == f"{mean:.1f}" and f"{x.std(ddof=1):.1f}" == f"{sd:.1f}"
+    assert np.allclose(x / step, np.round(x / step))   # on the grid
+    assert total is None or x.sum() == total
+    again = calibrated(np.random.default_rng(7), n, mean, sd, lo, hi, step, total=total)
+    assert np.array_equal(x, again)
+
+
+def test_calibration_says_so_when_no_values_can_meet_the_targets():
+    with pytest.raises(ValueError, match="no values on a grid of 1 between 0 and 10"):
+        calibrated(np.random.default_rng(1), 10, 5.0, 9.0, 0, 10, 1)   # an SD of 9 does not fit in 0 to 10
