@@ -155,6 +155,21 @@ def completeness(returns: pd.DataFrame, scores: pd.DataFrame, instruments: Itera
                                        "percent_items_missing", "scores", "scores_lost"])
 
 
+def _completed(contacts: pd.DataFrame, participants: pd.DataFrame | None = None) -> pd.DataFrame:
+    """The completed contacts of the log, each with its peer worker's site when ``participants`` is given."""
+    done = contacts[contacts["completed"].fillna(False).astype(bool)].copy()
+    if participants is not None:
+        done["site"] = done[ID].map(dict(zip(participants[ID], participants["site"].astype(str))))
+    return done
+
+
+def _activity(part: pd.DataFrame) -> dict:
+    """Completed contacts in all, face to face and by telephone, and people supported (each once)."""
+    mode = part["mode"].astype(str)
+    return {"completed": len(part), "face_to_face": int((mode == "face_to_face").sum()),
+            "telephone": int((mode == "telephone").sum()), "people_supported": part["person_id"].nunique()}
+
+
 def monthly_activity(contacts: pd.DataFrame, sites: Iterable[str], participants: pd.DataFrame,
                      *, start: dt.date | None = None, end: dt.date | None = None) -> pd.DataFrame:
     """Completed contacts by mode and people supported, per calendar month and site.
@@ -163,13 +178,11 @@ def monthly_activity(contacts: pd.DataFrame, sites: Iterable[str], participants:
     -------
     DataFrame
         ``month`` (first day), ``site`` (each site, then :data:`ALL_SITES`), ``completed`` (all
-        modes), ``face_to_face``, ``telephone`` (completed contacts) and ``people_supported`` (people with any completed
-        contact that month). Months without a contact are rows of zeros.
+        modes), ``face_to_face``, ``telephone`` (completed contacts) and ``people_supported``
+        (people with any completed contact that month). Months without a contact are rows of zeros.
     """
     sites = list(sites)
-    site_of = dict(zip(participants[ID], participants["site"].astype(str)))
-    done = contacts[contacts["completed"].fillna(False).astype(bool)].copy()
-    done["site"] = done[ID].map(site_of)
+    done = _completed(contacts, participants)
     done["month"] = pd.to_datetime(done["date"]).dt.to_period("M").dt.to_timestamp()
     first = pd.Timestamp(start).to_period("M").to_timestamp() if start else done["month"].min()
     last = pd.Timestamp(end).to_period("M").to_timestamp() if end else done["month"].max()
@@ -182,11 +195,7 @@ def monthly_activity(contacts: pd.DataFrame, sites: Iterable[str], participants:
         in_month = done[done["month"] == month]
         for site in [*sites, ALL_SITES]:
             part = in_month if site == ALL_SITES else in_month[in_month["site"] == site]
-            mode = part["mode"].astype(str)
-            rows.append({"month": month, "site": site, "completed": len(part),
-                         "face_to_face": int((mode == "face_to_face").sum()),
-                         "telephone": int((mode == "telephone").sum()),
-                         "people_supported": part["person_id"].nunique()})
+            rows.append({"month": month, "site": site, **_activity(part)})
     return pd.DataFrame(rows, columns=columns)
 
 
@@ -194,20 +203,14 @@ def period_activity(contacts: pd.DataFrame, participants: pd.DataFrame, sites: I
                     start: dt.date | None = None, end: dt.date | None = None) -> pd.DataFrame:
     """Completed contacts by mode and people supported (each once) per site between ``start`` and
     ``end`` (both included; default: the whole log): ``site, face_to_face, telephone, people_supported``."""
-    site_of = dict(zip(participants[ID], participants["site"].astype(str)))
-    done = contacts[contacts["completed"].fillna(False).astype(bool)]
+    done = _completed(contacts, participants)
     when = pd.to_datetime(done["date"])
     keep = pd.Series(True, index=done.index)
     keep &= when >= pd.Timestamp(start) if start else True
     keep &= when <= pd.Timestamp(end) if end else True
     done = done[keep.astype(bool)]
-    rows = []
-    for site in sites:
-        part = done[done[ID].map(site_of) == site]
-        mode = part["mode"].astype(str)
-        rows.append({"site": site, "face_to_face": int((mode == "face_to_face").sum()),
-                     "telephone": int((mode == "telephone").sum()), "people_supported": part["person_id"].nunique()})
-    return pd.DataFrame(rows, columns=["site", "face_to_face", "telephone", "people_supported"])
+    columns = ["site", "face_to_face", "telephone", "people_supported"]
+    return pd.DataFrame([{"site": site, **_activity(done[done["site"] == site])} for site in sites])[columns]
 
 
 def milestones(milestones: Iterable, *, data_cut: dt.date, participants: pd.DataFrame, returns: pd.DataFrame,
@@ -238,7 +241,7 @@ def milestones(milestones: Iterable, *, data_cut: dt.date, participants: pd.Data
                 need = ev.returned.at_least
                 how = f"{need} questionnaires returned at {ev.returned.timepoint}"
             else:
-                done = contacts[contacts["completed"].fillna(False).astype(bool)]
+                done = _completed(contacts)
                 dates, need, how = done["date"], ev.contacts, f"{ev.contacts} completed contacts"
             dates = pd.to_datetime(dates).dropna().sort_values()
             met_on = dates.iloc[need - 1] if len(dates) >= need else None
