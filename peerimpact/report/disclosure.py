@@ -362,8 +362,10 @@ def _figure(block: FigureBlock, rules: DisclosureRules, context: Context) -> Fig
     for column in figures:  # a withheld value is not drawn
         drawn[column] = pd.to_numeric(drawn[column].where(drawn[column] != SUPPRESSED), errors="coerce")
     withheld = any(s.column in figures for s in log)
-    counts = rules.rounding > 1 and (block.draws_counts or block.marks_withheld) and any(
-        r.kind == "count" for r in _roles(data.columns, block.roles).values())
+    count_columns = [c for c, r in _roles(data.columns, block.roles).items() if r.kind == "count"]
+    # rounding is worth a word only where a count is still drawn
+    counts = (rules.rounding > 1 and (block.draws_counts or block.marks_withheld)
+              and bool(count_columns) and drawn[count_columns].notna().any().any())
     if block.marks_withheld:  # the figure prints its counts, a withheld one as *
         said = policy_note(rules, {"count"}) if withheld or counts else None
     else:
