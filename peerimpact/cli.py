@@ -123,10 +123,17 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 
 def cmd_synth(args: argparse.Namespace) -> int:
-    from .synthetic import write
+    from .synthetic import default_targets, write
 
-    written = write(args.out, seed=args.seed)
-    print(f"example study written to {display_path(args.out)} ({plural(len(written), 'file')})")
+    targets = Path(args.calibrate) if args.calibrate else default_targets()
+    try:
+        written = write(args.out, seed=args.seed, targets=targets)
+    except ValueError as error:   # a targets file with problems, or figures no data can give
+        print(error, file=sys.stderr)
+        print("nothing written", file=sys.stderr)
+        return EXIT_PROBLEMS
+    print(f"example study written to {display_path(args.out)} ({plural(len(written), 'file')}), "
+          f"calibrated to {display_path(targets)}")
     return EXIT_OK
 
 
@@ -234,7 +241,7 @@ def cmd_audit(args: argparse.Namespace) -> int:
 
 
 def cmd_reproduce(args: argparse.Namespace) -> int:
-    from .builder.reproduce import failures, reproduction
+    from .report.reproduction import failures, reproduction
     from .config import Targets, parse_model
     from .resources import params_dir
 
@@ -367,6 +374,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("synth", help="write the synthetic example study")
     p.add_argument("--out", required=True, metavar="DIR")
     p.add_argument("--seed", type=int, default=DEFAULT_SEED)
+    p.add_argument("--calibrate", metavar="FILE", help="published figures the questionnaires reproduce (Tables 3 "
+                   "and 4 cells; default: params/targets/gillard2022.yml)")
     p.set_defaults(func=cmd_synth)
     return parser
 

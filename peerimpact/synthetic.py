@@ -9,6 +9,7 @@ published Table 3 means; no real participant's data is involved.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import json
 import math
 from pathlib import Path
@@ -16,14 +17,18 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .config import Instrument
+from .calibration import ChangeTarget, Printed, SubscaleTarget, TimepointTarget, calibrate_scores
+from .config import Instrument, Targets, parse_model
 from .example_interviews import CODES, EXCERPTS, THEMES
 from .ingest.scoring import load_instrument
+from .problems import Problems
+from .resources import params_dir
 
 DEFAULT_SEED = 2022
 SITES = {"S1": 5, "S2": 7, "S3": 6, "S4": 5, "S5": 3, "S6": 3, "S7": 3}
 TIMEPOINTS = ["T1", "T2", "T3"]
 N_T2, N_T3 = 20, 21
+T3_RETURNING = 4      # answered at T3 after missing T2
 INSTRUMENTS = ["wemwbs", "mjs", "itp", "mbi"]
 
 # Published Table 1 counts (code: (label, count)); participants without a count have the item missing.
@@ -72,31 +77,12 @@ SERVICES = [
     ("wellbeing_services", "Wellbeing services (community-based)", 9, 12),
 ]
 
-# Published Table 3 means and SDs (T1, T2, T3) that item responses are drawn around.
-TARGETS = {
-    ("wemwbs", "total"): ((49.8, 47.7, 48.7), 9.5),
-    ("mjs", "personal_satisfaction"): ((4.3, 4.2, 4.2), 0.65),
-    ("mjs", "workload"): ((3.9, 3.8, 3.8), 0.75),
-    ("mjs", "professional_support"): ((4.5, 4.5, 4.4), 0.6),
-    ("mjs", "training"): ((3.9, 3.8, 3.6), 0.8),
-    ("mjs", "pay"): ((3.5, 3.4, 3.5), 1.1),
-    ("mjs", "prospects"): ((3.5, 3.5, 3.1), 1.0),
-    ("mjs", "standards_of_care"): ((4.0, 4.0, 3.9), 0.7),
-    ("itp", "leadership"): ((4.2, 4.4, 4.1), 0.6),
-    ("itp", "team_cohesion"): ((4.3, 4.3, 4.2), 0.8),
-    ("itp", "communication"): ((4.1, 4.0, 3.8), 0.7),
-    ("itp", "coordination"): ((4.2, 4.2, 4.1), 0.7),
-    ("itp", "conflict_management"): ((3.8, 3.8, 3.7), 0.45),
-    ("itp", "team_effectiveness"): ((4.0, 3.9, 3.7), 0.45),
-    ("itp", "workplace_conditions"): ((3.7, 3.9, 3.8), 0.8),
-    ("itp", "workplace_resources"): ((3.6, 3.6, 3.5), 0.9),
-    ("mbi", "emotional_exhaustion"): ((8.6, 9.8, 11.8), 9.0),
-    ("mbi", "depersonalization"): ((3.0, 4.4, 4.7), 3.8),
-    ("mbi", "personal_accomplishment"): ((39.3, 38.7, 37.5), 7.0),
-}
-ITEM_NOISE = 0.6      # SD of an item around its person's subscale level, in response units
-STABILITY = 0.7       # correlation of a person's level between timepoints
-P_MISSING_ITEM = 0.012
+# The item-level answers are calibrated to these published figures (Tables 3 and 4).
+TARGETS_FILE = "gillard2022.yml"
+ITEM_NOISE = 0.6      # SD of an answer around its person's item mean, in response units
+CALIBRATION_ATTEMPTS = 12
+# Burnout subscales run the other way: the same person's standing gives a low score there.
+AGAINST = {("mbi", "emotional_exhaustion"), ("mbi", "depersonalization")}
 
 STUDY_YML = """\
 # The embedded example study. Synthetic data shaped like Gillard et al. (2022),
@@ -136,6 +122,7 @@ targets:
     by: 2019-08-31
   retention: {{T2: 70, T3: 70}}   # percent of those who completed T1
   contacts_per_month: 100         # completed contacts, study-wide
+reproduces: gillard2022   # the study report's appendix checks it against the paper's Tables 1-4
 milestones:
   - {{name: Recruitment target reached, due: 2019-08-31, evidence: {{consented: 38}}}}
   - name: Baseline (T1) questionnaires returned
@@ -287,66 +274,185 @@ def participants(rng: np.random.Generator, cal: np.random.Generator) -> pd.DataF
 
 
 def _respondents(rng: np.random.Generator, ids: list[str]) -> dict[str, list[str]]:
-    return {
-        "T1": list(ids),
-        "T2": sorted(rng.choice(ids, size=N_T2, replace=False).tolist()),
-        "T3": sorted(rng.choice(ids, size=N_T3, replace=False).tolist()),
-    }
+    """Who answered at each timepoint: everyone at T1; most who answered at T2 answered at T3 too
+    (those who stay in a study tend to keep answering), and a few came back at T3 after missing T2."""
+    t2 = rng.choice(ids, size=N_T2, replace=False).tolist()
+    others = [pid for pid in ids if pid not in t2]
+    t3 = rng.choice(t2, size=N_T3 - T3_RETURNING, replace=False).tolist() + rng.choice(
+        others, size=T3_RETURNING, replace=False).tolist()
+    return {"T1": list(ids), "T2": sorted(t2), "T3": sorted(t3)}
 
 
-def _expected_item(level: float, lo: int, hi: int) -> float:
-    """Mean of round(level + noise) clipped to lo..hi, with noise ~ N(0, ITEM_NOISE)."""
-    cdf = lambda x: 0.5 * (1 + math.erf((x - level) / (ITEM_NOISE * math.sqrt(2))))
-    return lo + sum(1 - cdf(k - 0.5) for k in range(lo + 1, hi + 1))
+def default_targets() -> Path:
+    """The published figures the embedded example is calibrated to."""
+    return params_dir() / "targets" / TARGETS_FILE
 
 
-def _level_for(item_mean: float, lo: int, hi: int) -> float:
-    """The latent level whose rounded, clipped items have the wanted mean (so floors do not bias it)."""
-    target = min(max(item_mean, lo + 0.02), hi - 0.02)
-    a, b = lo - 4.0, hi + 4.0
-    for _ in range(50):
-        mid = (a + b) / 2
-        a, b = (mid, b) if _expected_item(mid, lo, hi) < target else (a, mid)
-    return (a + b) / 2
+def load_targets(path: Path) -> Targets:
+    """A targets file, or ``ValueError`` listing every problem in it."""
+    problems = Problems()
+    targets = parse_model(Targets, path, problems) if path.is_file() else None
+    if targets is None and not problems.has_errors:
+        problems.add(path, rule="targets", message="no such targets file")
+    if problems.has_errors or targets is None:
+        raise ValueError("\n".join(p.format() for p in problems))
+    return targets
 
 
-def _subscale_items(rng: np.random.Generator, inst: Instrument, subscale: str, item_mean: float) -> dict[str, float]:
-    """Items of one subscale for one person at one timepoint, whose expected mean is ``item_mean``."""
-    sub = inst.subscales[subscale]
-    level = _level_for(item_mean, inst.min, inst.max)
-    raw = np.clip(np.round(level + rng.normal(0, ITEM_NOISE, size=len(sub.items))), inst.min, inst.max)
+def subscale_targets(targets: Targets) -> dict[tuple[str, str], SubscaleTarget]:
+    """Table 3 and Table 4 cells of ``targets`` by instrument and subscale (an erratum by its aim)."""
+    levels: dict[tuple[str, str], dict[str, dict[str, str]]] = {}
+    changes: dict[tuple[str, str], dict[str, dict[str, str]]] = {}
+    for cell in targets.cells:
+        key = (cell.instrument or "", cell.subscale or "")
+        if cell.table == "table3" and cell.timepoint:
+            levels.setdefault(key, {}).setdefault(cell.timepoint, {})[cell.column] = cell.target
+        elif cell.table == "table4" and cell.comparison:
+            changes.setdefault(key, {}).setdefault(cell.comparison, {})[cell.column] = cell.target
+
+    def printed(row: dict[str, str], column: str) -> Printed | None:
+        return Printed.parse(row[column]) if column in row else None
+
     out = {}
-    for item, value in zip(sub.items, raw):
-        out[inst.column(item)] = float(inst.min + inst.max - value if item in sub.reverse else value)
+    for key, by_tp in levels.items():
+        timepoints = {tp: TimepointTarget(int(row["n"]), *(printed(row, c) for c in ("mean", "sd", "min", "max")))
+                      for tp in TIMEPOINTS if (row := by_tp.get(tp)) is not None and "n" in row}
+        if TIMEPOINTS[0] not in timepoints:
+            continue
+        comparisons = []
+        for comparison, row in changes.get(key, {}).items():
+            first, _, later = comparison.partition("-")
+            if first == TIMEPOINTS[0] and later in timepoints and "n" in row:
+                comparisons.append(ChangeTarget(later, int(row["n"]), *(printed(row, c) for c in
+                                                                         ("change", "ci_low", "ci_high", "es")),
+                                                significant=float(row["p"]) < 0.05 if "p" in row else None))
+        out[key] = SubscaleTarget(timepoints, comparisons)
     return out
 
 
-def questionnaires(rng: np.random.Generator, people: pd.DataFrame) -> pd.DataFrame:
+def _valid_sets(rng: np.random.Generator, who: dict[str, list[str]], target: SubscaleTarget) -> dict[str, list[str]]:
+    """Who has a score at each timepoint: the published n's, with the published pairs at baseline."""
+    base, order = TIMEPOINTS[0], {pid: i for i, pid in enumerate(who[TIMEPOINTS[0]])}
+    n = {tp: t.n for tp, t in target.timepoints.items()}
+    pairs = {c.later: c.n for c in target.changes}
+    if any(n[tp] > len(who[tp]) for tp in n):
+        raise ValueError(f"more scores published than people answered at {', '.join(n)}")
+    later_tps = [tp for tp in n if tp != base]
+    for _ in range(100):
+        later = {tp: set(rng.choice(who[tp], size=n[tp], replace=False).tolist()) for tp in later_tps}
+        # Baseline people by the later timepoints they have a score at, and how many of each
+        # group the published pairs allow: pick one such split at random.
+        groups: dict[tuple[bool, ...], list[str]] = {}
+        for pid in who[base]:
+            groups.setdefault(tuple(pid in later[tp] for tp in later_tps), []).append(pid)
+        keys = list(groups)
+        splits = [counts for counts in itertools.product(*(range(len(groups[k]) + 1) for k in keys))
+                  if sum(counts) == n[base] and all(
+                      sum(c for c, k in zip(counts, keys) if k[i]) == pairs.get(tp, sum(
+                          c for c, k in zip(counts, keys) if k[i])) for i, tp in enumerate(later_tps))]
+        if not splits:
+            continue
+        counts = splits[int(rng.integers(len(splits)))]
+        first = {pid for k, c in zip(keys, counts) for pid in rng.choice(groups[k], size=c, replace=False).tolist()}
+        chosen = {base: first, **later}
+        return {tp: sorted(chosen[tp], key=order.get) for tp in n}
+    raise ValueError(f"no participants can give the published n's {n} and pairs {pairs}")
+
+
+def _grid(inst: Instrument, subscale: str) -> tuple[float, float, float, float]:
+    """Step of a complete score, step of a score with one item missing, lowest and highest score."""
+    sub = inst.subscales[subscale]
+    k = len(sub.items)
+    if sub.method == "mean":
+        return 1 / k, 1 / (k - 1), inst.min, inst.max
+    return 1.0, k / (k - 1), inst.min * k, inst.max * k
+
+
+def _answers(rng: np.random.Generator, total: int, m: int, lo: int, hi: int) -> np.ndarray:
+    """``m`` whole-number answers from ``lo`` to ``hi`` adding up to ``total``, scattered around
+    their mean as a person's answers are."""
+    wanted = total / m + rng.normal(0, ITEM_NOISE, size=m)
+    values = np.clip(np.round(wanted), lo, hi)
+    while (gap := total - values.sum()) != 0:
+        room = values < hi if gap > 0 else values > lo
+        pull = np.where(room, (wanted - values) * np.sign(gap), -np.inf)
+        values[int(np.argmax(pull))] += np.sign(gap)
+    return values
+
+
+def _subscale_answers(rng: np.random.Generator, inst: Instrument, subscale: str, score: float | None,
+                      level: float) -> dict[str, float]:
+    """A person's answers to one subscale: for a ``score``, answers the study's scoring turns back
+    into it (one item missing when the score lies between complete ones); without one, answers
+    around ``level`` (per item) with two or three items missing, so the subscale is not scored."""
+    sub = inst.subscales[subscale]
+    k = len(sub.items)
+    per_item = 1 if sub.method == "mean" else k
+    if score is None:
+        m = k - int(rng.choice([2, 2, 3]))
+        values = np.clip(np.round(level + rng.normal(0, ITEM_NOISE, size=m)), inst.min, inst.max)
+    else:
+        whole = score * k / per_item
+        m = k if abs(whole - round(whole)) < 1e-6 else k - 1
+        values = _answers(rng, int(round(score * m / per_item)), m, inst.min, inst.max)
+    answers = np.full(k, np.nan)
+    answers[np.sort(rng.choice(k, size=m, replace=False))] = values
+    out = {}
+    for item, value in zip(sub.items, answers):
+        out[inst.column(item)] = float(inst.min + inst.max - value if item in sub.reverse and value == value else value)
+    return out
+
+
+def questionnaires(rng: np.random.Generator, people: pd.DataFrame, cal: np.random.Generator,
+                   targets: Targets | None = None) -> pd.DataFrame:
+    """Item-level answers of the respondents at each timepoint, calibrated to ``targets``.
+
+    ``rng`` picks who answered at each timepoint (as it always has); ``cal`` draws the rest.
+    For each subscale, who has a score follows the published n's and pairs, the scores are found
+    by :func:`peerimpact.calibration.calibrate_scores`, and the answers are made from the scores.
+    A subscale without targets gets scores around the middle of its range.
+    """
     ids = people["participant_id"].tolist()
     who = _respondents(rng, ids)
     insts = {name: load_instrument(name) for name in INSTRUMENTS}
-    # Standardised, so that the sample's means sit on the published ones rather than drift by chance.
-    latent = {key: _standardised(rng.normal(size=len(ids))) for key in TARGETS}
-    rows = []
-    for t, tp in enumerate(TIMEPOINTS):
-        for p, pid in enumerate(ids):
-            if pid not in who[tp]:
-                continue
-            row: dict = {"participant_id": pid, "site": pid.split("-")[0], "timepoint": tp}
-            for (name, subscale), (means, sd) in TARGETS.items():
-                inst = insts[name]
-                k = len(inst.subscales[subscale].items)
-                per_item = 1 if inst.subscales[subscale].method == "mean" else k
-                z = STABILITY * latent[(name, subscale)][p] + np.sqrt(1 - STABILITY**2) * rng.normal()
-                level = (means[t] + z * sd) / per_item
-                row.update(_subscale_items(rng, inst, subscale, level))
-            rows.append(row)
-    frame = pd.DataFrame(rows)
+    published = subscale_targets(targets) if targets is not None else {}
+    standing = dict(zip(ids, _standardised(cal.normal(size=len(ids)))))
+    answers: dict[tuple[str, str], dict] = {(tp, pid): {} for tp in TIMEPOINTS for pid in who[tp]}
+    for name in INSTRUMENTS:
+        inst = insts[name]
+        for subscale in inst.subscales:
+            step, _, lo, hi = _grid(inst, subscale)
+            target = published.get((name, subscale))
+            scores = _calibrated_subscale(cal, inst, subscale, target, who, standing) if target else {
+                tp: {pid: float(np.clip(round(((lo + hi) / 2 + (hi - lo) / 6 * standing[pid]) / step) * step, lo, hi))
+                     for pid in who[tp]} for tp in TIMEPOINTS}
+            per_item = 1 if inst.subscales[subscale].method == "mean" else len(inst.subscales[subscale].items)
+            for tp in TIMEPOINTS:
+                typical = (target.timepoints[tp].mean.value if target and tp in target.timepoints
+                           and target.timepoints[tp].mean else (lo + hi) / 2) / per_item
+                for pid in who[tp]:
+                    score = scores.get(tp, {}).get(pid)
+                    answers[(tp, pid)].update(_subscale_answers(cal, inst, subscale, score, typical))
+    rows = [{"participant_id": pid, "site": pid.split("-")[0], "timepoint": tp, **answers[(tp, pid)]}
+            for tp in TIMEPOINTS for pid in who[tp]]
     item_cols = [c for name in INSTRUMENTS for c in insts[name].columns]
-    values = frame[item_cols].to_numpy(dtype=float, copy=True)
-    values[rng.random(values.shape) < P_MISSING_ITEM] = np.nan
-    frame[item_cols] = values
-    return frame[["participant_id", "site", "timepoint", *item_cols]]
+    return pd.DataFrame(rows)[["participant_id", "site", "timepoint", *item_cols]]
+
+
+def _calibrated_subscale(cal: np.random.Generator, inst: Instrument, subscale: str, target: SubscaleTarget,
+                         who: dict[str, list[str]], standing: dict[str, float]) -> dict[str, dict[str, float]]:
+    step, prorated_step, lo, hi = _grid(inst, subscale)
+    sign = -1.0 if (inst.id, subscale) in AGAINST else 1.0
+    latent = {pid: sign * z for pid, z in standing.items()}
+    problem = None
+    for _ in range(CALIBRATION_ATTEMPTS):
+        valid = _valid_sets(cal, who, target)
+        try:
+            return calibrate_scores(cal, target, valid, step=step, lo=lo, hi=hi, prorated_step=prorated_step,
+                                    latent=latent, max_rounds=100)
+        except ValueError as error:
+            problem = error
+    raise ValueError(f"{inst.id} {subscale}: {problem}")
 
 
 def service_use(rng: np.random.Generator, people: pd.DataFrame, who_t3: list[str]) -> pd.DataFrame:
@@ -372,7 +478,6 @@ def contacts(rng: np.random.Generator, people: pd.DataFrame, cal: np.random.Gene
     f2f[lo], f2f[hi] = 2, 273
     rest = [i for i in range(n) if i not in (lo, hi)]
     f2f[rest[0]] += 1682 - f2f.sum()
-    np.clip(np.round(_scaled(rng, n, 9.7, 8.0, 1, 39)), 1, 39)  # drawn as before, so later draws stay put
     f2f = _by_rank(f2f, _table1(cal, "completed_face_to_face_contacts", n, total=1682)).astype(int)
     supported = _by_rank(f2f, _table1(cal, "number_of_peers", n)).astype(int)
     start = CONTACTS_START
@@ -462,11 +567,14 @@ def _until_leaving(log: pd.DataFrame, people: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def generate(seed: int = DEFAULT_SEED) -> dict[str, pd.DataFrame]:
-    """All frames of the example study, as they are written to CSV."""
+def generate(seed: int = DEFAULT_SEED, targets: Targets | str | Path | None = None) -> dict[str, pd.DataFrame]:
+    """All frames of the example study, as they are written to CSV, with questionnaires calibrated to
+    ``targets`` (a :class:`~peerimpact.config.Targets` or its file; default: the paper's)."""
+    if not isinstance(targets, Targets):
+        targets = load_targets(Path(targets) if targets is not None else default_targets())
     rng, cal = np.random.default_rng(seed), np.random.default_rng([seed, 2])
     people = participants(rng, cal)
-    quest = questionnaires(rng, people)
+    quest = questionnaires(rng, people, np.random.default_rng([seed, 3]), targets)
     who_t3 = sorted(quest.loc[quest["timepoint"] == "T3", "participant_id"])
     use, log = service_use(rng, people, who_t3), contacts(rng, people, cal)
     people, quest = dates(np.random.default_rng([seed, 1]), people, quest)
@@ -492,12 +600,13 @@ def _csv_text(frame: pd.DataFrame) -> str:
     return text
 
 
-def write(out: str | Path, seed: int = DEFAULT_SEED) -> list[Path]:
+def write(out: str | Path, seed: int = DEFAULT_SEED, targets: Targets | str | Path | None = None) -> list[Path]:
     """Write the example study (``study.yml`` and its CSV files) to ``out``."""
+    frames = generate(seed, targets)
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     written = []
-    for name, frame in generate(seed).items():
+    for name, frame in frames.items():
         path = out / f"{name}.csv"
         path.write_text(_csv_text(frame), encoding="utf-8", newline="")
         written.append(path)

@@ -7,7 +7,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from peerimpact.builder.reproduce import reproduction, within
+from peerimpact.report.reproduction import reproduction, within
 from peerimpact.cli import main
 from peerimpact.config import Targets, parse_model
 from peerimpact.problems import Problems

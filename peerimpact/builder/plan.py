@@ -6,6 +6,7 @@ cohort, format or report id is reported with the file and key it came from.
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,6 +18,7 @@ from pydantic import ValidationError
 
 from ..config import (AnalysisConfig, DisclosureRules, NormsConfig, QualitativeConfig, ReportDef, SynthesisConfig,
                       key_line, parse_model, parse_named)
+from ..config import Targets as Published
 from ..config.study import Targets
 from ..config.yaml import _Loader
 from ..report.meta import AnalysisParams, InstrumentMeta, NormRow, ReportMeta, Scale
@@ -27,7 +29,7 @@ from .kinds import KINDS, Scope
 from ..ingest.study import Study
 from ..problems import Problems
 from ..report.extract import Extract, comparators
-from ..resources import notebooks_dir
+from ..resources import notebooks_dir, params_dir
 from ..schema import CODEBOOK_COLUMNS, EXCERPT_COLUMNS
 
 # Categorical columns whose levels come from the study's definition, not from its data:
@@ -220,7 +222,7 @@ def _check_synthesis(synth: SynthesisConfig, study: Study, path: Path, problems:
 
 def make_extract(study: Study, report: ReportDef, rid: str, scope: Scope,
                  params: AnalysisParams | None = None, *, rules: DisclosureRules | None = None,
-                 withheld: Iterable[tuple[str, ...]] = ()) -> Extract:
+                 withheld: Iterable[tuple[str, ...]] = (), published: Published | None = None) -> Extract:
     """The rows of the study this report may show, plus study-wide comparators; ``rules`` is the
     report's disclosure policy and ``withheld`` the figures it withholds so that it cannot be
     subtracted from another report of the build."""
@@ -256,7 +258,8 @@ def make_extract(study: Study, report: ReportDef, rid: str, scope: Scope,
         params=(params or AnalysisParams()).showing_only(set(excerpts["excerpt_id"])),
         funder=study.config.funder, reporting_period=study.config.reporting_period,
         targets=_targets_of(study, sites),
-        milestones=tuple(study.config.milestones), headline=tuple(report.headline))
+        milestones=tuple(study.config.milestones), headline=tuple(report.headline),
+        published=published if scope.key is None else None)
     return Extract(meta=meta, participants=rows(study.participants), scores=rows(study.scores),
                    returns=rows(study.returns), service_use=rows(study.service_use), contacts=rows(study.contacts),
                    comparators=comparators(study.scores), codebook=codebook, excerpts=excerpts)
@@ -292,6 +295,29 @@ def _differencing(study: Study, every: list[tuple[ReportDef, Path, list[Path], l
     return withheld_by_report(study, scopes, max(thresholds), comparators)
 
 
+def load_published(study: Study, params: Path | None, problems: Problems) -> Published | None:
+    """The published figures study.yml's ``reproduces`` names (``targets/<name>.yml`` in the study's
+    params, then the default params), or a problem at that key."""
+    name = study.config.reproduces
+    if name is None:
+        return None
+    yml = study.path / "study.yml" if study.path.is_dir() else study.path
+    for folder in [p for p in (params, params_dir()) if p is not None]:
+        path = Path(folder) / "targets" / f"{name}.yml"
+        if path.is_file():
+            return parse_model(Published, path, problems)
+    problems.add(yml, line=key_line(yml, ("reproduces",)), column="reproduces", value=name, rule="params",
+                 message=f"no published figures targets/{name}.yml in the study's params or {params_dir()}")
+    return None
+
+
+def requires(section: Path) -> list[str]:
+    """What a section notebook needs of its report (``metadata.peerimpact.requires``): without it,
+    the report leaves the section out."""
+    meta = json.loads(section.read_text(encoding="utf-8")).get("metadata", {}).get("peerimpact", {})
+    return list(meta.get("requires", []))
+
+
 def plan(study: Study, reports_dir: Path, *, params: Path | None = None, kinds: list[str] | None = None,
          only: list[str] | None = None, formats: list[str] | None = None,
          overrides: Mapping[str, str] | None = None) -> tuple[list[PlannedReport], Problems]:
@@ -307,6 +333,7 @@ def plan(study: Study, reports_dir: Path, *, params: Path | None = None, kinds: 
             problems.add("--formats", value=f, rule="option",
                          message=f"unknown format; formats are {', '.join(FORMATS)}")
     rules = load_policies(params, problems)
+    published = load_published(study, params, problems)
     planned: list[PlannedReport] = []
     known: list[str] = []
     claimed: dict[str, tuple[str, Path]] = {}
@@ -340,8 +367,9 @@ def plan(study: Study, reports_dir: Path, *, params: Path | None = None, kinds: 
                 continue  # no extract for a report that is not asked for
             chosen = [f for f in report.formats if not formats or f in formats]
             extract = make_extract(study, report, rid, scope, analysis, rules=rules.get(report.disclosure),
-                                   withheld=withheld.get(rid, ()))
-            planned.append(PlannedReport(rid, report, scope.key, scope.label, sections, chosen, extract, source))
+                                   withheld=withheld.get(rid, ()), published=published)
+            own = [s for s in sections if s is None or all(getattr(extract.meta, need, None) for need in requires(s))]
+            planned.append(PlannedReport(rid, report, scope.key, scope.label, own, chosen, extract, source))
     for rid in only or []:
         if rid not in known:
             problems.add("--only", value=rid, rule="option",

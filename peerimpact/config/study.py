@@ -172,6 +172,8 @@ class StudyConfig(_Strict):
     reporting_period: Period | None = None
     targets: Targets = Targets()
     milestones: list[Milestone] = []
+    # published figures (params/targets/<name>.yml) the study report is checked against, in an appendix
+    reproduces: str | None = Field(None, pattern=r"^[a-z0-9_]+$")
     files: StudyFiles
 
     _lists = field_validator("sites", "timepoints", "instruments", "missing_codes", mode="before")(_as_str_list)

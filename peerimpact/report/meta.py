@@ -6,6 +6,7 @@ from __future__ import annotations
 from pydantic import BaseModel, ConfigDict
 
 from ..config import AnalysisConfig, DisclosureRules, QualitativeConfig, QuantEvidence, SynthesisConfig
+from ..config import Targets as Published
 from ..config.study import Funder, Milestone, Period, Targets
 
 
@@ -83,3 +84,5 @@ class ReportMeta(_Frozen):
     targets: Targets = Targets()
     milestones: tuple[Milestone, ...] = ()
     headline: tuple[QuantEvidence, ...] = ()
+    # the published figures a whole-study report is checked against (study.yml ``reproduces``)
+    published: Published | None = None

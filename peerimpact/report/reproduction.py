@@ -1,0 +1,158 @@
+"""``peerimpact reproduce``: a built study report beside the published figures it should reproduce.
+
+Every target cell (``params/targets/<name>.yml``) is looked up in the report's CSV tables and
+compared at the precision it was printed with: counts and n exactly, p by its side of 0.05,
+every other figure when it rounds to the printed one (within half a unit of the last printed
+decimal). A published erratum is compared with what is aimed at instead and never fails.
+"""
+
+from __future__ import annotations
+
+import math
+from decimal import Decimal
+from pathlib import Path
+from typing import Mapping
+
+import pandas as pd
+
+from ..config import TargetCell, Targets
+from .blocks import Table
+
+EXACT = {"n", "count"}
+COLUMNS = ["table", "row", "column", "published", "target", "reproduced", "difference", "within", "erratum"]
+
+
+def _decimals(printed: str) -> int:
+    exponent = Decimal(printed).as_tuple().exponent
+    return -exponent if isinstance(exponent, int) and exponent < 0 else 0
+
+
+def within(column: str, printed: str, value: float) -> bool:
+    """Whether ``value`` reproduces a figure printed as ``printed`` in ``column``.
+
+    >>> within("mean", "49.8", 49.84), within("mean", "49.8", 49.86), within("p", "0.020", 0.03)
+    (True, False, True)
+    """
+    target = float(printed)
+    if column in EXACT:
+        return value == target
+    if column == "p":
+        return (value < 0.05) == (target < 0.05)
+    return abs(value - target) <= 0.5 * 10 ** -_decimals(printed) + 1e-9
+
+
+def _value(tables: Path, cell: TargetCell, cache: dict[str, pd.DataFrame | None]) -> float | None:
+    if cell.table not in cache:
+        path = tables / f"{cell.table}.csv"
+        cache[cell.table] = pd.read_csv(path, dtype=str, keep_default_na=False) if path.is_file() else None
+    frame = cache[cell.table]
+    if frame is None or cell.column not in frame.columns or not set(cell.row) <= set(frame.columns):
+        return None
+    rows = frame
+    for key, wanted in cell.row.items():
+        rows = rows[rows[key] == wanted]
+    if cell.table == "table1" and "level" not in cell.row and "level" in frame.columns:
+        rows = rows[rows["level"] == ""]  # a continuous characteristic's one row
+    if len(rows) != 1:
+        return None
+    try:
+        value = float(rows[cell.column].iloc[0])
+    except ValueError:
+        return None
+    return None if math.isnan(value) else value
+
+
+def reproduction(report: Path, targets: Targets) -> pd.DataFrame:
+    """One row per target cell: published, aimed at, reproduced, the difference and whether it is
+    within the printed precision (``within``: yes, no, or missing when the report lacks the cell)."""
+    return check(targets, Path(report) / "tables")
+
+
+def check(targets: Targets, tables_dir: str | Path | None) -> pd.DataFrame:
+    """:func:`reproduction` of the tables a build has written so far to ``tables_dir`` (a report's
+    appendix section, run after the sections whose tables it checks)."""
+    if tables_dir is None:
+        raise ValueError("the reproduction check reads the tables a build writes: run it in peerimpact build, "
+                         "or use peerimpact reproduce on a built report")
+    tables = Path(tables_dir)
+    cache: dict[str, pd.DataFrame | None] = {}
+    rows = []
+    for cell in targets.cells:
+        value = _value(tables, cell, cache)
+        target = cell.target
+        rows.append({
+            "table": cell.table, "row": " / ".join(cell.row.values()), "column": cell.column,
+            "published": cell.published, "target": target,
+            "reproduced": "" if value is None else f"{value:.6g}",
+            "difference": "" if value is None else f"{value - float(target):+.4g}",
+            "within": "missing" if value is None else "yes" if within(cell.column, target, value) else "no",
+            "erratum": cell.erratum or "",
+        })
+    return pd.DataFrame(rows, columns=COLUMNS)
+
+
+def failures(checked: pd.DataFrame) -> pd.DataFrame:
+    """The cells that fail the check: outside the printed precision or missing, erratum or not aside."""
+    return checked[(checked["within"] != "yes") & (checked["erratum"] == "")]
+
+
+TABLE_NAMES = {"table1": "Table 1", "table2": "Table 2", "table3": "Table 3", "table4": "Table 4"}
+
+
+def _summary_display(data: pd.DataFrame) -> pd.DataFrame:
+    rows = []
+    for table, part in data.groupby("table", sort=False):
+        errata = part["erratum"] != ""
+        rows.append({
+            "Published table": TABLE_NAMES.get(table, table),
+            "Figures": str(len(part)),
+            "Reproduced": str(int((part["within"] == "yes").sum())),
+            "Not reproduced": str(int(((part["within"] != "yes") & ~errata).sum())),
+            "Errata (at their aim)": f"{int(errata.sum())} ({int((errata & (part['within'] == 'yes')).sum())})",
+        })
+    return pd.DataFrame(rows)
+
+
+def check_table(checked: pd.DataFrame, source: str) -> Table:
+    """The reproduction check as a report table: a line per published table on the page, every
+    figure in ``tables/reproduction.csv`` (published, aimed at, reproduced, difference, within)."""
+    failed = failures(checked)
+    notes = [f"Published figures: {source}.",
+             "A figure is reproduced when it rounds to the printed one (n and counts exactly; p on the same "
+             "side of 0.05). Every figure, with its reproduced value and the difference, is in "
+             "tables/reproduction.csv."]
+    if len(failed):
+        notes.append("Not reproduced: " + "; ".join(f"{TABLE_NAMES.get(t, t)} {r} {c}" for t, r, c in
+                                                     failed[["table", "row", "column"]].itertuples(index=False)))
+    return Table(name="reproduction", title="Reproduction check: the published tables beside this report's",
+                 data=checked, format=_summary_display, notes=notes, collapse=False)
+
+
+COLUMN_NAMES = {"n": "n", "count": "count", "percent": "%", "mean": "mean", "sd": "SD", "min": "minimum",
+                "max": "maximum", "change": "change", "ci_low": "CI lower bound", "ci_high": "CI upper bound",
+                "es": "ES", "p": "p"}
+
+
+def _figure_name(cell: dict, labels: Mapping[tuple[str, str | None], str]) -> str:
+    """A target cell as a reader names it: "Table 3: Wellbeing, T2, SD"."""
+    parts = [p for p in cell["row"].split(" / ")]
+    if cell["table"] in ("table3", "table4") and len(parts) >= 3:
+        parts = [labels.get((parts[0], parts[1]), parts[1]), *parts[2:]]
+    else:
+        parts = [p.replace("_", " ") for p in parts]
+    return f"{TABLE_NAMES.get(cell['table'], cell['table'])}: {', '.join(parts)}, " \
+           f"{COLUMN_NAMES.get(cell['column'], cell['column'])}"
+
+
+def errata_table(checked: pd.DataFrame, labels: Mapping[tuple[str, str | None], str] | None = None) -> Table:
+    """The published figures no data can give as printed, what was aimed at instead, and why."""
+    errata = checked[checked["erratum"] != ""].reset_index(drop=True)
+    display = pd.DataFrame({
+        "Figure": [_figure_name(cell, labels or {}) for cell in errata.to_dict("records")],
+        "Printed": errata["published"], "Aimed at": errata["target"],
+        "This report": [f"{float(v):.{_decimals(t)}f}" if v != "" else "" for v, t in
+                        zip(errata["reproduced"], errata["target"])],
+        "Why": errata["erratum"],
+    })
+    return Table(name="reproduction_errata", title="Errata: published figures that cannot be reproduced as printed",
+                 data=errata, format=display, collapse=False)
