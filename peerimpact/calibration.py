@@ -22,8 +22,13 @@ from scipy import stats as scipy_stats
 
 # A figure is aimed inside this share of its printed half-unit, so float error never tips it over.
 MARGIN = 0.999
-_PIN = 'argmin'
+# Weight of the distance to the printed centres in the walk: enough to give it a direction where
+# every figure already prints right but a step would make none worse.
 GUIDE = 1e-3
+
+
+class Impossible(ValueError):
+    """Published figures that no scores on the scale can give (trying again would not help)."""
 
 
 @dataclass(frozen=True)
@@ -170,7 +175,7 @@ class _Figures:
             out[col], out[col + 1] = v.sum(), (v * v).sum()
         return out
 
-    def values(self, x: np.ndarray) -> dict[int, np.ndarray]:
+    def values(self, x: np.ndarray) -> np.ndarray:
         """The value each score contributes to the sum of squares of each group (its own or a difference)."""
         out = np.zeros((self.layout.size, len(self.n)))
         for (what, tp), col in self.sums.items():
@@ -272,15 +277,27 @@ def _extreme(printed: Printed, step: float, lo: float, hi: float) -> float:
     return value
 
 
-def _least_squares(figures: _Figures, x: np.ndarray, free: np.ndarray, lower: np.ndarray, upper: np.ndarray,
-                   extremes: list[tuple[np.ndarray, float, int]] = ()) -> np.ndarray:
-    """Stage 1: scipy's bounded least squares on continuous scores, with the Jacobian by the chain
-    rule through the sums (figures of sums by finite differences, sums of scores exactly).
+def impossible(target: SubscaleTarget, lo: float, hi: float) -> list[str]:
+    """Figures no scores from ``lo`` to ``hi`` can give: a mean or extreme off the scale, or an SD
+    wider than half the scale's range allows (n values can spread at most that far)."""
+    out = []
+    for tp, t in target.timepoints.items():
+        for kind in ("mean", "min", "max"):
+            printed = getattr(t, kind)
+            if printed is not None and not lo - printed.tolerance <= printed.value <= hi + printed.tolerance:
+                out.append(f"{tp} {kind} {printed.value:g} is outside the scale's {lo:g} to {hi:g}")
+        if t.sd is not None and t.n > 1:
+            widest = (hi - lo) / 2 * math.sqrt(t.n / (t.n - 1))
+            if t.sd.value - t.sd.tolerance > widest:
+                out.append(f"{tp} SD {t.sd.value:g} is more than {t.n} scores from {lo:g} to {hi:g} can have "
+                           f"({widest:.3g})")
+    return out
 
-    ``extremes`` are (positions, published value, -1 for a minimum or +1 for a maximum): the
-    lowest (highest) of those scores is drawn to the published value, so the search itself picks
-    whose score becomes the extreme.
-    """
+
+def _least_squares(figures: _Figures, x: np.ndarray, free: np.ndarray, lower: np.ndarray,
+                   upper: np.ndarray) -> np.ndarray:
+    """Stage 1: scipy's bounded least squares on continuous scores, with the Jacobian by the chain
+    rule through the sums (figures of sums by finite differences, sums of scores exactly)."""
     base = x.copy()
 
     def full(v: np.ndarray) -> np.ndarray:
@@ -289,9 +306,7 @@ def _least_squares(figures: _Figures, x: np.ndarray, free: np.ndarray, lower: np
         return out
 
     def residuals(v: np.ndarray) -> np.ndarray:
-        xs = full(v)
-        own = [(xs[pos].min() if side < 0 else xs[pos].max()) - value for pos, value, side in extremes]
-        return np.concatenate([figures.residuals(figures.sums_of(xs))[0], np.array(own) / 0.05])
+        return figures.residuals(figures.sums_of(full(v)))[0]
 
     def jacobian(v: np.ndarray) -> np.ndarray:
         xs = full(v)
@@ -303,10 +318,7 @@ def _least_squares(figures: _Figures, x: np.ndarray, free: np.ndarray, lower: np
         d_sums = np.empty((len(sums), len(xs)))
         d_sums[0::2] = figures.linear[:, 0::2].T
         d_sums[1::2] = (2 * vals * figures.linear[:, 0::2]).T
-        own = np.zeros((len(extremes), len(xs)))
-        for row, (pos, _, side) in enumerate(extremes):
-            own[row, pos[np.argmin(xs[pos])] if side < 0 else pos[np.argmax(xs[pos])]] = 1 / 0.05
-        return np.vstack([d_res.T @ d_sums, own])[:, free]
+        return (d_res.T @ d_sums)[:, free]
 
     lb, ub = lower[free], upper[free]
     width = ub - lb
@@ -354,6 +366,9 @@ def calibrate_scores(rng: np.random.Generator, target: SubscaleTarget, valid: di
     >>> x = np.array(list(s["T1"].values())); f"{x.mean():.1f} {x.std(ddof=1):.2f}"
     '3.0 1.00'
     """
+    problems = impossible(target, lo, hi)
+    if problems:
+        raise Impossible("; ".join(problems))
     tps = list(target.timepoints)
     layout = _layout(valid, tps[0])
     figures = _Figures(target, layout)
@@ -380,16 +395,14 @@ def calibrate_scores(rng: np.random.Generator, target: SubscaleTarget, valid: di
         x[seg] = mean + sd * z
     x = np.clip(x, lower, upper)
 
-    # Stage 1: continuous; then the lowest and highest score of each timepoint are pinned to the
-    # published extremes and the rest solved again.
+    # Stage 1: continuous, within the published extremes; then the lowest and highest score of
+    # each timepoint are pinned to them and the rest solved again.
     extremes = []
     for tp, t in target.timepoints.items():
         pos = np.arange(layout.size)[layout.segments[tp]]
         extremes += [(pos, lower[pos[0]], -1)] if t.min is not None and len(pos) else []
         extremes += [(pos, upper[pos[0]], 1)] if t.max is not None and len(pos) else []
-    x = _least_squares(figures, x, np.ones(layout.size, dtype=bool), lower, upper,
-                       extremes if _PIN == "search" else [])
-    # The scores the search drew to the extremes are pinned there, and the rest solved again.
+    x = _least_squares(figures, x, np.ones(layout.size, dtype=bool), lower, upper)
     fixed = np.zeros(layout.size, dtype=bool)
     for pos, value, side in extremes:
         pool = pos[~fixed[pos]]

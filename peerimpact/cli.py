@@ -123,17 +123,23 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 
 def cmd_synth(args: argparse.Namespace) -> int:
-    from .synthetic import default_targets, write
+    from .synthetic import default_targets, load_targets, write
 
-    targets = Path(args.calibrate) if args.calibrate else default_targets()
+    source = Path(args.calibrate) if args.calibrate else default_targets()
     try:
-        written = write(args.out, seed=args.seed, targets=targets)
-    except ValueError as error:   # a targets file with problems, or figures no data can give
+        targets = load_targets(source)
+    except ValueError as error:   # every problem of the targets file, located
         print(error, file=sys.stderr)
         print("nothing written", file=sys.stderr)
         return EXIT_PROBLEMS
+    try:
+        written = write(args.out, seed=args.seed, targets=targets)
+    except ValueError as error:   # figures no data can give
+        print(f"{display_path(source)}: {error}", file=sys.stderr)
+        print("nothing written", file=sys.stderr)
+        return EXIT_PROBLEMS
     print(f"example study written to {display_path(args.out)} ({plural(len(written), 'file')}), "
-          f"calibrated to {display_path(targets)}")
+          f"calibrated to {display_path(source)}")
     return EXIT_OK
 
 

@@ -8,6 +8,7 @@ displays the block.
 
 from __future__ import annotations
 
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +27,7 @@ def study_extract(study: str | Path | None = None, params: str | Path | None = N
     :class:`~peerimpact.ingest.study.InvalidStudy`
     listing every problem."""
     from .builder.kinds import KINDS
-    from .builder.plan import load_analysis, make_extract
+    from .builder.plan import load_analysis, load_published, make_extract
     from .config import ReportDef
     from .ingest.study import InvalidStudy, load_study
     from .problems import Problems
@@ -42,8 +43,11 @@ def study_extract(study: str | Path | None = None, params: str | Path | None = N
     analysis = load_analysis(folder, loaded, problems)
     if problems.has_errors:
         raise InvalidStudy(problems)
+    published = load_published(loaded, folder, problems)
+    if problems.has_errors:
+        raise InvalidStudy(problems)
     [scope] = KINDS["study"].scopes(report, loaded, folder, Problems())
-    return make_extract(loaded, report, "study", scope, analysis)
+    return make_extract(loaded, report, "study", scope, analysis, published=published)
 
 
 def setup(extract: str | Path | None = None, tables_dir: str | Path | None = None, *,
@@ -62,10 +66,23 @@ def setup(extract: str | Path | None = None, tables_dir: str | Path | None = Non
         pass
     data = study_extract(study, params) if extract is None else read_extract(extract)
     meta = data.meta
-    _state.update(tables_dir=Path(tables_dir) if tables_dir else None,
+    _state.update(tables_dir=Path(tables_dir) if tables_dir else _session_tables(),
                   policy=rules_policy(meta.policy) if meta.policy is not None else meta.disclosure,
                   context=Context(withheld=frozenset(meta.withheld)))
     return data
+
+
+def _session_tables() -> Path:
+    """Where an interactive session's tables go (a build names its own folder): one temporary
+    folder per process, so that a later section, such as the reproduction check, can read them."""
+    if _state.get("session_tables") is None:
+        _state["session_tables"] = Path(tempfile.mkdtemp(prefix="peerimpact-tables-"))
+    return _state["session_tables"]
+
+
+def tables_folder() -> Path:
+    """The folder the tables shown so far were written to (``tables/`` of the report being built)."""
+    return _state["tables_dir"] or _session_tables()
 
 
 def show(block: Block) -> None:

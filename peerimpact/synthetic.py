@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .calibration import ChangeTarget, Printed, SubscaleTarget, TimepointTarget, calibrate_scores
+from .calibration import ChangeTarget, Impossible, Printed, SubscaleTarget, TimepointTarget, calibrate_scores
 from .config import Instrument, Targets, parse_model
 from .example_interviews import CODES, EXCERPTS, THEMES
 from .ingest.scoring import load_instrument
@@ -450,6 +450,8 @@ def _calibrated_subscale(cal: np.random.Generator, inst: Instrument, subscale: s
         try:
             return calibrate_scores(cal, target, valid, step=step, lo=lo, hi=hi, prorated_step=prorated_step,
                                     latent=latent, max_rounds=100)
+        except Impossible as error:
+            raise ValueError(f"{inst.id} {subscale}: {error}") from None
         except ValueError as error:
             problem = error
     raise ValueError(f"{inst.id} {subscale}: {problem}")

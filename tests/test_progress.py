@@ -63,12 +63,16 @@ def test_dates_out_of_order_are_errors_at_their_line_and_column(example_copy):
 
 def test_a_questionnaire_after_withdrawal_is_an_error(example_copy):
     quest = example_copy / "questionnaires.csv"
+    returned = pd.read_csv(quest, dtype=str)
+    by_person = returned.groupby("participant_id")["timepoint"].agg(set)
+    pid = next(p for p, tps in by_person.items() if tps == {"T1", "T3"})   # came back at T3 after missing T2
+    t1 = returned.loc[(returned["participant_id"] == pid) & (returned["timepoint"] == "T1"), "completed_date"].iloc[0]
+    withdrawn = (pd.Timestamp(t1) + pd.Timedelta(days=30)).date().isoformat()
     rewrite(example_copy / "participants.csv",
-            lambda f: f.__setitem__("withdrawn_date", f["withdrawn_date"].where(f["participant_id"] != "S2-PW01",
-                                                                                "2019-04-01")))
+            lambda f: f.__setitem__("withdrawn_date", f["withdrawn_date"].where(f["participant_id"] != pid, withdrawn)))
     [problem] = load_study(example_copy).problems.errors
-    assert (problem.line, problem.column) == (line_of(quest, "S2-PW01", "T3"), "completed_date")
-    assert "after withdrawal (2019-04-01)" in problem.message
+    assert (problem.line, problem.column) == (line_of(quest, pid, "T3"), "completed_date")
+    assert f"after withdrawal ({withdrawn})" in problem.message
 
 
 def test_flow_numbers_add_up_by_site_and_in_total():

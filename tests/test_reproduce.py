@@ -7,11 +7,19 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from peerimpact.report.reproduction import reproduction, within
+import shutil
+
+from peerimpact import notebook as pn
+from peerimpact.analysis import stats
+from peerimpact.report import tables
+from peerimpact.report.reproduction import failures, reproduction, within
+from peerimpact.resources import example_study_dir
 from peerimpact.cli import main
 from peerimpact.config import Targets, parse_model
 from peerimpact.problems import Problems
 from peerimpact.resources import params_dir
+
+from conftest import BUILT
 
 TARGETS = parse_model(Targets, params_dir() / "targets" / "gillard2022.yml", Problems())
 
@@ -71,10 +79,52 @@ def test_a_report_that_holds_the_targets_passes_and_a_perturbed_one_fails_naming
     assert out[-1].startswith("726 published figures: 725 reproduced within printed precision, 1 not (0 missing)")
 
 
-def test_every_target_is_found_in_the_example_study_report(built, tmp_path):
-    checked = reproduction(built / "study", TARGETS)
-    assert (checked["within"] != "missing").all(), checked[checked["within"] == "missing"].head()
-    assert (checked["within"] == "yes").sum() >= 325  # see the README for how far the example is calibrated
-    calibrated = checked[checked["table"].isin(["table1", "table2"])]
-    assert len(calibrated) == 186 and (calibrated["within"] == "yes").all(), \
-        calibrated[calibrated["within"] != "yes"][["table", "row", "column", "target", "reproduced"]]
+def test_the_example_study_report_reproduces_every_published_figure(built, tmp_path, capsys):
+    assert main(["reproduce", str(built / "study"), "--csv", str(tmp_path / "r.csv")]) == 0
+    checked = pd.read_csv(tmp_path / "r.csv", dtype=str, keep_default_na=False)
+    assert len(checked) == 726 and set(checked["within"]) == {"yes"}, checked[checked["within"] != "yes"].head()
+    assert capsys.readouterr().out.splitlines()[-1].startswith(
+        "726 published figures: 726 reproduced within printed precision, 0 not (0 missing), "
+        "23 errata (23 at their aim)")
+
+
+def test_the_study_report_has_the_reproduction_appendix_and_no_other_report_has(built):
+    appendix = pd.read_csv(built / "study" / "tables" / "reproduction.csv", dtype=str, keep_default_na=False)
+    assert len(appendix) == 726 and set(appendix["within"]) == {"yes"}
+    html = (built / "study" / "report.html").read_text(encoding="utf-8")
+    assert "Appendix: reproduction check" in html and "Errata: published figures" in html
+    for rid in BUILT:
+        if rid != "study":
+            assert not (built / rid / "tables" / "reproduction.csv").exists(), rid
+            assert "reproduction check" not in (built / rid / "report.html").read_text(encoding="utf-8")
+
+
+def test_a_perturbed_dataset_fails_the_check_and_names_the_cells(tmp_path):
+    """One answer changed in the study's own files: its subscale's figures no longer print as published."""
+    study = tmp_path / "study"
+    shutil.copytree(example_study_dir(), study)
+    quest = pd.read_csv(study / "questionnaires.csv", dtype=str, keep_default_na=False)
+    row = quest.index[(quest["participant_id"] == "S1-PW01") & (quest["timepoint"] == "T1")][0]
+    for item in ("wemwbs_1", "wemwbs_2", "wemwbs_3", "wemwbs_4"):
+        quest.loc[row, item] = "1" if quest.loc[row, item] != "1" else "5"
+    quest.to_csv(study / "questionnaires.csv", index=False)
+    data = pn.setup(study=study)
+    summary = stats.compare_to_norms(stats.summarise_scores(data.scores), data.norms)
+    (tmp_path / "report" / "tables").mkdir(parents=True)
+    tables.table3(summary, data.labels, data.timepoints, data.scales).to_csv(tmp_path / "report" / "tables")
+    checked = reproduction(tmp_path / "report", TARGETS)
+    failed = failures(checked[checked["table"] == "table3"])
+    named = set(zip(failed["row"], failed["column"]))
+    assert ("wemwbs / total / T1", "mean") in named or ("wemwbs / total / T1", "sd") in named, named
+    assert {row for row, _ in named} == {"wemwbs / total / T1"}   # the other subscales still reproduce
+
+
+def test_a_study_that_names_unknown_published_figures_is_told_where(example_copy, tmp_path, capsys):
+    yml = example_copy / "study.yml"
+    yml.write_text(yml.read_text().replace("reproduces: gillard2022", "reproduces: smith2030"))
+    assert main(["build", "--study", str(example_copy), "--out", str(tmp_path / "out")]) == 2
+    captured = capsys.readouterr()
+    err = captured.out + captured.err
+    line = next(i for i, text in enumerate(yml.read_text().splitlines(), 1) if text.startswith("reproduces:"))
+    assert f"study.yml:{line}" in err and "smith2030" in err and "targets/smith2030.yml" in err
+    assert not (tmp_path / "out" / "study").exists()

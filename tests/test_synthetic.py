@@ -9,7 +9,10 @@ from peerimpact.resources import example_study_dir
 import numpy as np
 import pytest
 
-from peerimpact.synthetic import SERVICES, SITES, calibrated, generate, write
+import yaml
+
+from peerimpact.cli import main
+from peerimpact.synthetic import SERVICES, SITES, calibrated, default_targets, generate, load_targets, write
 
 
 def test_same_seed_same_files_and_shipped_copy_is_current(tmp_path):
@@ -20,8 +23,33 @@ def test_same_seed_same_files_and_shipped_copy_is_current(tmp_path):
         assert filecmp.cmp(x, example_study_dir() / x.name, shallow=False), f"{x.name} differs: run peerimpact synth"
 
 
-def test_other_seed_other_data(tmp_path):
-    assert not generate(1)["questionnaires"].equals(generate(2)["questionnaires"])
+def test_other_seed_other_data():
+    shipped = pd.read_csv(example_study_dir() / "questionnaires.csv")
+    other = generate(1)["questionnaires"]
+    answers = other.iloc[:, 3:].fillna(-1).to_numpy(), shipped.iloc[:, 3:].fillna(-1).to_numpy()
+    assert other.shape == shipped.shape and not np.allclose(*answers)
+
+
+def test_synth_calibrates_to_the_figures_it_is_given(tmp_path, capsys):
+    """A targets file of one's own: the example's wellbeing scores then print as its figures."""
+    targets = load_targets(default_targets())
+    wanted = {("T1", "mean"): "52.0", ("T1", "sd"): "8.50", ("T3", "mean"): "50.5"}
+    cells = [c.model_copy(update={"published": wanted.get((c.timepoint, c.column), c.published), "erratum": None,
+                                  "aim": None})
+             for c in targets.cells if c.table in ("table3", "table4") and c.instrument == "wemwbs"]
+    own = tmp_path / "mine.yml"
+    own.write_text(yaml.safe_dump({"source": "my own figures", "cells": [
+        {k: v for k, v in c.model_dump().items() if v is not None} for c in cells]}))
+    own_t2_sd = next(c for c in cells if c.timepoint == "T2" and c.column == "sd")
+    assert own_t2_sd.published == "9017"   # as printed: an impossible SD, which the search must report
+    assert main(["synth", "--out", str(tmp_path / "bad"), "--calibrate", str(own)]) == 2
+    assert "wemwbs total" in capsys.readouterr().err and not (tmp_path / "bad").exists()
+    own.write_text(own.read_text().replace("'9017'", "'9.17'"))
+    assert main(["synth", "--out", str(tmp_path / "ex"), "--calibrate", str(own)]) == 0
+    study = load_study(tmp_path / "ex")
+    wellbeing = study.scores[study.scores["instrument"] == "wemwbs"].dropna(subset=["score"])
+    t1, t3 = (wellbeing.loc[wellbeing["timepoint"] == tp, "score"] for tp in ("T1", "T3"))
+    assert (len(t1), f"{t1.mean():.1f}", f"{t1.std():.2f}", f"{t3.mean():.1f}") == (32, "52.0", "8.50", "50.5")
 
 
 def test_shape_follows_the_paper():

@@ -366,8 +366,10 @@ def plan(study: Study, reports_dir: Path, *, params: Path | None = None, kinds: 
             if only and rid not in only:
                 continue  # no extract for a report that is not asked for
             chosen = [f for f in report.formats if not formats or f in formats]
+            needs = {need for s in sections if s is not None for need in requires(s)}
             extract = make_extract(study, report, rid, scope, analysis, rules=rules.get(report.disclosure),
-                                   withheld=withheld.get(rid, ()), published=published)
+                                   withheld=withheld.get(rid, ()),
+                                   published=published if "published" in needs else None)
             own = [s for s in sections if s is None or all(getattr(extract.meta, need, None) for need in requires(s))]
             planned.append(PlannedReport(rid, report, scope.key, scope.label, own, chosen, extract, source))
     for rid in only or []:

@@ -68,12 +68,11 @@ def reproduction(report: Path, targets: Targets) -> pd.DataFrame:
     return check(targets, Path(report) / "tables")
 
 
-def check(targets: Targets, tables_dir: str | Path | None) -> pd.DataFrame:
-    """:func:`reproduction` of the tables a build has written so far to ``tables_dir`` (a report's
-    appendix section, run after the sections whose tables it checks)."""
-    if tables_dir is None:
-        raise ValueError("the reproduction check reads the tables a build writes: run it in peerimpact build, "
-                         "or use peerimpact reproduce on a built report")
+def check(targets: Targets | None, tables_dir: str | Path) -> pd.DataFrame:
+    """:func:`reproduction` of the tables written so far to ``tables_dir`` (a report's appendix
+    section, run after the sections whose tables it checks)."""
+    if targets is None:
+        raise ValueError("this study names no published figures to check against (study.yml: reproduces)")
     tables = Path(tables_dir)
     cache: dict[str, pd.DataFrame | None] = {}
     rows = []
