@@ -87,7 +87,7 @@ def test_figures_that_contradict_each_other_are_named_when_the_search_gives_up()
 @pytest.mark.parametrize("instrument, subscale, score", [
     ("wemwbs", "total", 49.0), ("wemwbs", "total", 14 / 13 * 45),   # complete, and prorated from 13 answers
     ("mjs", "overall", 30 / 7), ("mjs", "overall", 4.5),             # 7 answers, and a mean of 6
-    ("itp", "conflict_management", 27 / 8),                          # reverse-keyed items stored reversed
+    ("itp", "conflict_management", 27 / 8),   # 8 of 9 answered; reverse-keyed items stored reversed
     ("mbi", "personal_accomplishment", 0.0), (None, None, None),
 ])
 def test_answers_score_back_to_their_score_with_the_study_scoring(instrument, subscale, score):

@@ -39,7 +39,8 @@ def test_the_targets_hold_every_published_cell_of_tables_1_to_4():
     ("mean", "49.8", 49.849, True), ("mean", "49.8", 49.851, False), ("sd", "9.07", 9.0749, True),
     ("sd", "9.07", 9.076, False), ("min", "28.0", 28.0, True), ("percent", "15.6", 15.625, True),
     ("count", "5", 5.0, True), ("n", "32", 31.0, False), ("p", "0.020", 0.049, True), ("p", "0.052", 0.049, False),
-    ("es", "-0.27", -0.274, True), ("change", "3.9", 3.96, False),
+    ("es", "-0.27", -0.274, True), ("change", "3.9", 3.96, False), ("max", "4.7", 4.75, False),
+    ("min", "1.2", 1.25, False),
 ])
 def test_a_figure_is_reproduced_at_the_precision_it_was_printed_with(column, printed, value, expected):
     assert within(column, printed, value) is expected

@@ -62,10 +62,10 @@ def test_mbi_subscales_use_published_item_numbers():
 
 def test_mean_subscale_with_one_missing_is_mean_of_answered():
     mjs = load_instrument("mjs")
-    row = [3.0] * 49
+    row = [3.0] * 53
     row[0] = NAN  # personal satisfaction items 1-6: five answered
     row[1] = 5.0
-    row[42], row[43], row[44] = NAN, NAN, 4.0   # overall satisfaction items 43-49: two missing, not scored
+    row[46], row[47], row[48] = NAN, NAN, 4.0   # overall satisfaction items 47-53: two missing, not scored
     out = score(frame("mjs", [row]), mjs).set_index("subscale")
     assert out.loc["personal_satisfaction", "score"] == pytest.approx((5 + 3 * 4) / 5)
     assert out.loc["personal_satisfaction", "prorated"]
@@ -75,13 +75,13 @@ def test_mean_subscale_with_one_missing_is_mean_of_answered():
 
 def test_reverse_keyed_items():
     itp = load_instrument("itp")
-    assert itp.subscales["conflict_management"].items == [str(i) for i in range(28, 36)]
-    assert itp.subscales["conflict_management"].reverse == ["31", "34"]
-    row = [4.0] * 52
-    row[30] = 1.0  # item 31, reversed: 5 + 1 - 1 = 5
-    row[33] = 2.0  # item 34, reversed: 4
+    assert itp.subscales["conflict_management"].items == [str(i) for i in range(29, 38)]
+    assert itp.subscales["conflict_management"].reverse == ["32", "35"]
+    row = [4.0] * 54
+    row[31] = 1.0  # item 32, reversed: 5 + 1 - 1 = 5
+    row[34] = 2.0  # item 35, reversed: 4
     out = score(frame("itp", [row]), itp).set_index("subscale")
-    assert out.loc["conflict_management", "score"] == pytest.approx((6 * 4 + 5 + 4) / 8)
+    assert out.loc["conflict_management", "score"] == pytest.approx((7 * 4 + 5 + 4) / 9)
 
 
 def custom(**missing) -> Instrument:

@@ -2,8 +2,8 @@
 
 Every target cell (``params/targets/<name>.yml``) is looked up in the report's CSV tables and
 compared at the precision it was printed with: counts and n exactly, p by its side of 0.05,
-every other figure when it rounds to the printed one (within half a unit of the last printed
-decimal). A published erratum is compared with what is aimed at instead and never fails.
+every other figure when it rounds to the printed one (to the printed decimals, a half away from
+zero as SPSS rounds: 18.75 reproduces 18.8, 4.75 does not reproduce 4.7). A published erratum is compared with what is aimed at instead and never fails.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from typing import Mapping
 import pandas as pd
 
 from ..config import TargetCell, Targets
+from ..text import rounded
 from .blocks import Table
 
 EXACT = {"n", "count"}
@@ -30,15 +31,18 @@ def _decimals(printed: str) -> int:
 def within(column: str, printed: str, value: float) -> bool:
     """Whether ``value`` reproduces a figure printed as ``printed`` in ``column``.
 
-    >>> within("mean", "49.8", 49.84), within("mean", "49.8", 49.86), within("p", "0.020", 0.03)
-    (True, False, True)
+    >>> within("mean", "49.8", 49.84), within("mean", "49.8", 49.86), within("max", "4.7", 4.75)
+    (True, False, False)
+    >>> within("p", "0.020", 0.03), within("n", "29", 29.0)
+    (True, True)
     """
     target = float(printed)
     if column in EXACT:
         return value == target
     if column == "p":
         return (value < 0.05) == (target < 0.05)
-    return abs(value - target) <= 0.5 * 10 ** -_decimals(printed) + 1e-9
+    # Rounded as the report and the paper print it: a half away from zero (4.75 prints 4.8, not 4.7).
+    return Decimal(rounded(value, _decimals(printed))) == Decimal(printed)
 
 
 def _value(tables: Path, cell: TargetCell, cache: dict[str, pd.DataFrame | None]) -> float | None:

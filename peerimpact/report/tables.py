@@ -8,7 +8,7 @@ from functools import partial
 import pandas as pd
 
 from ..analysis.stats import contact_summary, describe
-from ..text import plural
+from ..text import plural, rounded
 from .blocks import DASH, SUPPRESSED, Table, TextBlock, _missing, is_suppressed
 from .disclosure import COUNT, Role
 
@@ -38,7 +38,7 @@ def fmt_number(value: float, digits: int = 1) -> str:
         return DASH
     if is_suppressed(value):
         return SUPPRESSED
-    text = f"{value:.{digits}f}"
+    text = rounded(value, digits)   # a half away from zero, as SPSS and the paper print
     return text[1:] if text.startswith("-") and float(text) == 0 else text  # no "-0.00"
 
 
