@@ -295,7 +295,7 @@ def impossible(target: SubscaleTarget, lo: float, hi: float) -> list[str]:
 
 
 def _least_squares(figures: _Figures, x: np.ndarray, free: np.ndarray, lower: np.ndarray,
-                   upper: np.ndarray) -> np.ndarray:
+                   upper: np.ndarray, evaluations: int = 60) -> np.ndarray:
     """Stage 1: scipy's bounded least squares on continuous scores, with the Jacobian by the chain
     rule through the sums (figures of sums by finite differences, sums of scores exactly)."""
     base = x.copy()
@@ -324,7 +324,7 @@ def _least_squares(figures: _Figures, x: np.ndarray, free: np.ndarray, lower: np
     width = ub - lb
     start = np.clip(x[free], lb + 1e-6 * width, ub - 1e-6 * width)
     solved = optimize.least_squares(residuals, start, jac=jacobian, bounds=(lb, np.maximum(ub, lb + 1e-12)),
-                                    method="trf", x_scale="jac", max_nfev=60)
+                                    method="trf", x_scale="jac", max_nfev=evaluations)
     return full(np.clip(solved.x, lb, ub))
 
 
@@ -402,7 +402,7 @@ def calibrate_scores(rng: np.random.Generator, target: SubscaleTarget, valid: di
         pos = np.arange(layout.size)[layout.segments[tp]]
         extremes += [(pos, lower[pos[0]], -1)] if t.min is not None and len(pos) else []
         extremes += [(pos, upper[pos[0]], 1)] if t.max is not None and len(pos) else []
-    x = _least_squares(figures, x, np.ones(layout.size, dtype=bool), lower, upper)
+    x = _least_squares(figures, x, np.ones(layout.size, dtype=bool), lower, upper, evaluations=20)
     fixed = np.zeros(layout.size, dtype=bool)
     for pos, value, side in extremes:
         pool = pos[~fixed[pos]]

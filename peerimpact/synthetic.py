@@ -16,6 +16,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from threadpoolctl import threadpool_limits
 
 from .calibration import ChangeTarget, Impossible, Printed, SubscaleTarget, TimepointTarget, calibrate_scores
 from .config import Instrument, Targets, parse_model
@@ -28,7 +29,6 @@ DEFAULT_SEED = 2022
 SITES = {"S1": 5, "S2": 7, "S3": 6, "S4": 5, "S5": 3, "S6": 3, "S7": 3}
 TIMEPOINTS = ["T1", "T2", "T3"]
 N_T2, N_T3 = 20, 21
-T3_RETURNING = 4      # answered at T3 after missing T2
 INSTRUMENTS = ["wemwbs", "mjs", "itp", "mbi"]
 
 # Published Table 1 counts (code: (label, count)); participants without a count have the item missing.
@@ -80,7 +80,7 @@ SERVICES = [
 # The item-level answers are calibrated to these published figures (Tables 3 and 4).
 TARGETS_FILE = "gillard2022.yml"
 ITEM_NOISE = 0.6      # SD of an answer around its person's item mean, in response units
-CALIBRATION_ATTEMPTS = 12
+CALIBRATION_ATTEMPTS = 24
 # Burnout subscales run the other way: the same person's standing gives a low score there.
 AGAINST = {("mbi", "emotional_exhaustion"), ("mbi", "depersonalization")}
 
@@ -273,13 +273,23 @@ def participants(rng: np.random.Generator, cal: np.random.Generator) -> pd.DataF
     return frame
 
 
+def _interviewed() -> dict[str, set[str]]:
+    """Who the example interviews at each timepoint."""
+    out: dict[str, set[str]] = {tp: set() for tp in TIMEPOINTS}
+    for pid, tp, _, _ in EXCERPTS:
+        out[tp].add(pid)
+    return out
+
+
 def _respondents(rng: np.random.Generator, ids: list[str]) -> dict[str, list[str]]:
-    """Who answered at each timepoint: everyone at T1; most who answered at T2 answered at T3 too
-    (those who stay in a study tend to keep answering), and a few came back at T3 after missing T2."""
-    t2 = rng.choice(ids, size=N_T2, replace=False).tolist()
-    others = [pid for pid in ids if pid not in t2]
-    t3 = rng.choice(t2, size=N_T3 - T3_RETURNING, replace=False).tolist() + rng.choice(
-        others, size=T3_RETURNING, replace=False).tolist()
+    """Who answered the questionnaires at each timepoint: everyone at T1; at T2 those interviewed
+    then and a few more; at T3 mostly those interviewed then (people still taking part do both)."""
+    interviewed = _interviewed()
+    t2 = sorted(interviewed["T2"])[:N_T2]
+    t2 += rng.choice([pid for pid in ids if pid not in t2], size=N_T2 - len(t2), replace=False).tolist()
+    pool = sorted(interviewed["T3"])
+    t3 = rng.choice(pool, size=min(N_T3, len(pool)), replace=False).tolist()
+    t3 += rng.choice([pid for pid in t2 if pid not in t3], size=N_T3 - len(t3), replace=False).tolist()
     return {"T1": list(ids), "T2": sorted(t2), "T3": sorted(t3)}
 
 
@@ -448,8 +458,10 @@ def _calibrated_subscale(cal: np.random.Generator, inst: Instrument, subscale: s
     for _ in range(CALIBRATION_ATTEMPTS):
         valid = _valid_sets(cal, who, target)
         try:
-            return calibrate_scores(cal, target, valid, step=step, lo=lo, hi=hi, prorated_step=prorated_step,
-                                    latent=latent, max_rounds=100)
+            # BLAS threads only slow the small matrices of the search down
+            with threadpool_limits(1):
+                return calibrate_scores(cal, target, valid, step=step, lo=lo, hi=hi, prorated_step=prorated_step,
+                                        latent=latent, max_rounds=25)
         except Impossible as error:
             raise ValueError(f"{inst.id} {subscale}: {error}") from None
         except ValueError as error:
@@ -543,8 +555,14 @@ def dates(rng: np.random.Generator, people: pd.DataFrame, quest: pd.DataFrame) -
     quest.insert(3, "completed_date", [_day(t1[pid], rng.integers(*after_t1[tp]))
                                        for pid, tp in zip(quest["participant_id"], quest["timepoint"])])
     last = quest.groupby("participant_id")["completed_date"].max()
+    # Those who leave or withdraw are among those without T3, and never interviewed after their last questionnaire.
+    order = {tp: i for i, tp in enumerate(TIMEPOINTS)}
+    last_tp = quest.groupby("participant_id")["timepoint"].agg(lambda tps: max(order[t] for t in tps))
+    interviewed_last = {pid: max(order[tp] for tp, who in _interviewed().items() if pid in who)
+                        for pid in people["participant_id"] if any(pid in who for who in _interviewed().values())}
     no_t3 = sorted(set(people["participant_id"]) - set(quest.loc[quest["timepoint"] == "T3", "participant_id"]))
-    chosen = [no_t3[i] for i in rng.permutation(len(no_t3))[:len(LEAVERS) + WITHDRAWN]]
+    free = [pid for pid in no_t3 if interviewed_last.get(pid, 0) <= last_tp[pid]]
+    chosen = [free[i] for i in rng.permutation(len(free))[:len(LEAVERS) + WITHDRAWN]]
     people["left_post_date"], people["left_post_reason"], people["withdrawn_date"] = None, None, None
     for i, pid in enumerate(chosen):
         row = people.index[people["participant_id"] == pid][0]
