@@ -3,7 +3,9 @@
 Every target cell (``params/targets/<name>.yml``) is looked up in the report's CSV tables and
 compared at the precision it was printed with: counts and n exactly, p by its side of 0.05,
 every other figure when it rounds to the printed one (to the printed decimals, a half away from
-zero as SPSS rounds: 18.75 reproduces 18.8, 4.75 does not reproduce 4.7). A published erratum is compared with what is aimed at instead and never fails.
+zero as SPSS rounds: 18.75 reproduces 18.8, 4.75 does not reproduce 4.7). A published erratum
+is compared with what is aimed at instead and never fails. The same check, as report tables, is
+the study report's appendix (``notebooks/12_reproduction.ipynb``).
 """
 
 from __future__ import annotations
@@ -121,9 +123,9 @@ def check_table(checked: pd.DataFrame, source: str) -> Table:
     figure in ``tables/reproduction.csv`` (published, aimed at, reproduced, difference, within)."""
     failed = failures(checked)
     notes = [f"Published figures: {source}.",
-             "A figure is reproduced when it rounds to the printed one (n and counts exactly; p on the same "
-             "side of 0.05). Every figure, with its reproduced value and the difference, is in "
-             "tables/reproduction.csv."]
+             "A figure is reproduced when it rounds to the printed one, a half away from zero as SPSS rounds "
+             "(n and counts exactly; p on the same side of 0.05). Every figure, with its reproduced value and "
+             "the difference, is in tables/reproduction.csv."]
     if len(failed):
         notes.append("Not reproduced: " + "; ".join(f"{TABLE_NAMES.get(t, t)} {r} {c}" for t, r, c in
                                                      failed[["table", "row", "column"]].itertuples(index=False)))
