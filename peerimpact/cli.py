@@ -123,7 +123,8 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 
 def cmd_synth(args: argparse.Namespace) -> int:
-    from .synthetic import default_targets, load_targets, write
+    from .config.targets import load_targets
+    from .synthetic import default_targets, write
 
     source = Path(args.calibrate) if args.calibrate else default_targets()
     try:

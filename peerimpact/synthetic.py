@@ -2,8 +2,9 @@
 
 Sample sizes, site sizes, attrition, Table 1 category counts and Table 2 service-use
 counts follow the paper's published figures (Gillard et al. 2022, BMC Psychiatry,
-doi:10.1186/s12888-022-03999-9, CC BY 4.0). Item responses are drawn around the
-published Table 3 means; no real participant's data is involved.
+doi:10.1186/s12888-022-03999-9, CC BY 4.0). Item responses are calibrated so that the
+study's own scoring reproduces the paper's Tables 3 and 4 (see :mod:`peerimpact.calibration`);
+no real participant's data is involved.
 """
 
 from __future__ import annotations
@@ -19,10 +20,10 @@ import pandas as pd
 from threadpoolctl import threadpool_limits
 
 from .calibration import ChangeTarget, Impossible, Printed, SubscaleTarget, TimepointTarget, calibrate_scores
-from .config import Instrument, Targets, parse_model
+from .config import Instrument, Targets
+from .config.targets import load_targets
 from .example_interviews import CODES, EXCERPTS, THEMES
 from .ingest.scoring import load_instrument
-from .problems import Problems
 from .resources import params_dir
 
 DEFAULT_SEED = 2022
@@ -298,17 +299,6 @@ def default_targets() -> Path:
     return params_dir() / "targets" / TARGETS_FILE
 
 
-def load_targets(path: Path) -> Targets:
-    """A targets file, or ``ValueError`` listing every problem in it."""
-    problems = Problems()
-    targets = parse_model(Targets, path, problems) if path.is_file() else None
-    if targets is None and not problems.has_errors:
-        problems.add(path, rule="targets", message="no such targets file")
-    if problems.has_errors or targets is None:
-        raise ValueError("\n".join(p.format() for p in problems))
-    return targets
-
-
 def subscale_targets(targets: Targets) -> dict[tuple[str, str], SubscaleTarget]:
     """Table 3 and Table 4 cells of ``targets`` by instrument and subscale (an erratum by its aim)."""
     levels: dict[tuple[str, str], dict[str, dict[str, str]]] = {}
@@ -356,10 +346,12 @@ def _valid_sets(rng: np.random.Generator, who: dict[str, list[str]], target: Sub
         for pid in who[base]:
             groups.setdefault(tuple(pid in later[tp] for tp in later_tps), []).append(pid)
         keys = list(groups)
-        splits = [counts for counts in itertools.product(*(range(len(groups[k]) + 1) for k in keys))
-                  if sum(counts) == n[base] and all(
-                      sum(c for c, k in zip(counts, keys) if k[i]) == pairs.get(tp, sum(
-                          c for c, k in zip(counts, keys) if k[i])) for i, tp in enumerate(later_tps))]
+
+        def fits(counts: tuple[int, ...]) -> bool:
+            paired = {tp: sum(c for c, k in zip(counts, keys) if k[i]) for i, tp in enumerate(later_tps)}
+            return sum(counts) == n[base] and all(paired[tp] == k for tp, k in pairs.items())
+
+        splits = [c for c in itertools.product(*(range(len(groups[k]) + 1) for k in keys)) if fits(c)]
         if not splits:
             continue
         counts = splits[int(rng.integers(len(splits)))]
@@ -558,8 +550,9 @@ def dates(rng: np.random.Generator, people: pd.DataFrame, quest: pd.DataFrame) -
     # Those who leave or withdraw are among those without T3, and never interviewed after their last questionnaire.
     order = {tp: i for i, tp in enumerate(TIMEPOINTS)}
     last_tp = quest.groupby("participant_id")["timepoint"].agg(lambda tps: max(order[t] for t in tps))
-    interviewed_last = {pid: max(order[tp] for tp, who in _interviewed().items() if pid in who)
-                        for pid in people["participant_id"] if any(pid in who for who in _interviewed().values())}
+    interviewed = _interviewed()
+    interviewed_last = {pid: max(order[tp] for tp, who in interviewed.items() if pid in who)
+                        for pid in people["participant_id"] if any(pid in who for who in interviewed.values())}
     no_t3 = sorted(set(people["participant_id"]) - set(quest.loc[quest["timepoint"] == "T3", "participant_id"]))
     free = [pid for pid in no_t3 if interviewed_last.get(pid, 0) <= last_tp[pid]]
     chosen = [free[i] for i in rng.permutation(len(free))[:len(LEAVERS) + WITHDRAWN]]

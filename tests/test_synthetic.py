@@ -12,7 +12,8 @@ import pytest
 import yaml
 
 from peerimpact.cli import main
-from peerimpact.synthetic import SERVICES, SITES, calibrated, default_targets, generate, load_targets, write
+from peerimpact.config.targets import load_targets
+from peerimpact.synthetic import SERVICES, SITES, calibrated, default_targets, generate, write
 
 
 def test_same_seed_same_files_and_shipped_copy_is_current(tmp_path):

@@ -352,6 +352,7 @@ def plan(study: Study, reports_dir: Path, *, params: Path | None = None, kinds: 
                             problems)]
         every.append((report, source, sections, scopes))
     withheld = _differencing(study, every, rules) if not problems.has_errors else {}
+    needs_of = {path: requires(path) for _, _, sections, _ in every for path in sections if path is not None}
     for report, source, sections, scopes in every:
         if kinds and report.kind not in kinds:
             continue
@@ -366,11 +367,11 @@ def plan(study: Study, reports_dir: Path, *, params: Path | None = None, kinds: 
             if only and rid not in only:
                 continue  # no extract for a report that is not asked for
             chosen = [f for f in report.formats if not formats or f in formats]
-            needs = {need for s in sections if s is not None for need in requires(s)}
+            needs = {need for s in sections if s is not None for need in needs_of[s]}
             extract = make_extract(study, report, rid, scope, analysis, rules=rules.get(report.disclosure),
                                    withheld=withheld.get(rid, ()),
                                    published=published if "published" in needs else None)
-            own = [s for s in sections if s is None or all(getattr(extract.meta, need, None) for need in requires(s))]
+            own = [s for s in sections if s is None or all(getattr(extract.meta, need, None) for need in needs_of[s])]
             planned.append(PlannedReport(rid, report, scope.key, scope.label, own, chosen, extract, source))
     for rid in only or []:
         if rid not in known:

@@ -10,9 +10,12 @@ from __future__ import annotations
 
 import re
 
+from pathlib import Path
+
 from pydantic import field_validator
 
-from .yaml import _Strict
+from ..problems import Problems
+from .yaml import _Strict, parse_model
 
 ROW_KEYS = ("variable", "level", "service", "instrument", "subscale", "timepoint", "comparison")
 NUMBER = re.compile(r"^-?\d+(\.\d+)?$")
@@ -57,3 +60,14 @@ class Targets(_Strict):
 
     source: str
     cells: list[TargetCell]
+
+
+def load_targets(path: Path) -> Targets:
+    """A targets file, or ``ValueError`` listing every problem in it with its line."""
+    problems = Problems()
+    targets = parse_model(Targets, path, problems) if path.is_file() else None
+    if targets is None and not problems.has_errors:
+        problems.add(path, rule="targets", message="no such targets file")
+    if problems.has_errors or targets is None:
+        raise ValueError("\n".join(p.format() for p in problems))
+    return targets
