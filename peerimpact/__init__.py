@@ -14,14 +14,20 @@ notebook or a script imports by their short names (``peerimpact.stats``,
 ``peerimpact.tables``, …) are the layered modules under another name.
 """
 
+import importlib
 import importlib.util
 import sys
 
-from .config import Instrument, StudyConfig
-from .ingest.scoring import load_instrument, score
-from .ingest.study import InvalidStudy, Study, load_questionnaire_file, load_study
-from .problems import Problem, Problems
+from .problems import InvalidStudy, Problem, Problems
 from .version import __version__
+
+# The public API by where it lives: each is imported on first use, so that ``import peerimpact``
+# (and a command with nothing to do) does not pay for pandas, pydantic and the build machinery.
+_PUBLIC = {
+    "Instrument": "config", "StudyConfig": "config", "load_instrument": "ingest.scoring", "score": "ingest.scoring",
+    "Study": "ingest.study", "load_questionnaire_file": "ingest.study", "load_study": "ingest.study",
+    "build": "builder.pipeline", "status": "builder.pipeline", "BuildRequest": "builder.request",
+}
 
 # Short names of the layered modules; each is loaded only when first used.
 SHORT_NAMES = {
@@ -48,11 +54,11 @@ for _short, _full in SHORT_NAMES.items():
     _alias(_short, _full)
 
 def __getattr__(name: str):
-    """``build``, ``status`` and ``BuildRequest`` load the build machinery only when first used."""
-    if name in ("build", "status", "BuildRequest"):
-        from .builder import pipeline
-
-        return getattr(pipeline, name)
+    """A public name, imported from its module when first used."""
+    if name in _PUBLIC:
+        value = getattr(importlib.import_module(f"{__name__}.{_PUBLIC[name]}"), name)
+        globals()[name] = value
+        return value
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 

@@ -6,8 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from .ingest.study import InvalidStudy, load_questionnaire_file, load_study
-from .problems import Problems, display_path
+from .problems import InvalidStudy, Problem, Problems, display_path
 from .text import plural
 
 EXIT_OK, EXIT_PROBLEMS = 0, 2
@@ -54,6 +53,8 @@ def _targets(args: argparse.Namespace) -> tuple[Path | None, Path | None]:
 
 def _load(args: argparse.Namespace):
     """(scores, problems, input files) of a study or of one questionnaire file."""
+    from .ingest.study import load_questionnaire_file, load_study
+
     study_path, single = _targets(args)
     if single is None:
         _announce_example(study_path)
@@ -107,6 +108,8 @@ def cmd_export(args: argparse.Namespace) -> int:
     if fmt not in WRITERS:
         raise Usage(f"--format {fmt or '(none)'}: formats are {', '.join(WRITERS)} (or give --out a file name "
                     "ending in one)")
+    from .ingest.study import load_study
+
     study = load_study(args.study, roots=args.data_root or ())
     if study.problems:
         _report(study.problems, sys.stderr)
@@ -124,7 +127,7 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 def cmd_synth(args: argparse.Namespace) -> int:
     from .config.targets import load_targets
-    from .synthetic import default_targets, write
+    from .synthetic import DEFAULT_SEED, default_targets, write
 
     source = Path(args.calibrate) if args.calibrate else default_targets()
     try:
@@ -134,7 +137,7 @@ def cmd_synth(args: argparse.Namespace) -> int:
         print("nothing written", file=sys.stderr)
         return EXIT_PROBLEMS
     try:
-        written = write(args.out, seed=args.seed, targets=targets)
+        written = write(args.out, seed=DEFAULT_SEED if args.seed is None else args.seed, targets=targets)
     except ValueError as error:   # figures no data can give
         print(f"{display_path(source)}: {error}", file=sys.stderr)
         print("nothing written", file=sys.stderr)
@@ -183,7 +186,7 @@ def _setting(text: str) -> tuple[str, str]:
 
 def _request(args: argparse.Namespace):
     """The build request the options of ``build`` and ``list`` name."""
-    from .builder.pipeline import BuildRequest
+    from .builder.request import BuildRequest
 
     return BuildRequest(study=args.study, out=args.out, work=getattr(args, "work", None), params=args.params,
                         reports_dir=args.reports_dir, kinds=args.reports, only=args.only,
@@ -192,10 +195,20 @@ def _request(args: argparse.Namespace):
 
 
 def cmd_build(args: argparse.Namespace) -> int:
-    from .builder.pipeline import build, summary
+    from .builder.inputs import unchanged
+    from .builder.request import summary_line, up_to_date_line
 
     _announce_example(args.study)
-    result = build(request=_request(args), jobs=args.jobs, force=args.force, isolated=args.isolated)
+    request = _request(args)
+    if not args.force and (record := unchanged(request)) is not None:   # answered before the study is loaded
+        print(up_to_date_line(len(record["reports"]), request.out))
+        for warning in record["warnings"]:
+            print(Problem(**warning).format(), file=sys.stderr)
+        print(summary_line(0, len(record["reports"]), 0, request.out))
+        return EXIT_OK
+    from .builder.pipeline import build, summary
+
+    result = build(request=request, jobs=args.jobs, force=args.force, isolated=args.isolated)
     if result.problems.has_errors:
         _report(result.problems)
         print("nothing was built", file=sys.stderr)
@@ -282,7 +295,6 @@ def cmd_reproduce(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from .synthetic import DEFAULT_SEED
     from .version import __version__
 
     parser = argparse.ArgumentParser(
@@ -380,7 +392,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("synth", help="write the synthetic example study")
     p.add_argument("--out", required=True, metavar="DIR")
-    p.add_argument("--seed", type=int, default=DEFAULT_SEED)
+    p.add_argument("--seed", type=int, help="random seed (default: the embedded example's, 2022)")
     p.add_argument("--calibrate", metavar="FILE", help="published figures the questionnaires reproduce (Tables 3 "
                    "and 4 cells; default: params/targets/gillard2022.yml)")
     p.set_defaults(func=cmd_synth)

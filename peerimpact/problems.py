@@ -9,11 +9,12 @@ from __future__ import annotations
 import os
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Iterable, Iterator, Literal
-
-import pandas as pd
+from typing import TYPE_CHECKING, Iterable, Iterator, Literal
 
 from .text import plural
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 Severity = Literal["error", "warning"]
 
@@ -110,9 +111,19 @@ class Problems:
             f"{plural(e, 'error')}, {plural(w, 'warning')} in {plural(files, 'file')}"
         )
 
-    def to_frame(self) -> pd.DataFrame:
+    def to_frame(self) -> "pd.DataFrame":
+        import pandas as pd
+
         columns = ["file", "line", "column", "value", "rule", "message", "severity"]
         return pd.DataFrame([asdict(p) for p in self._items], columns=columns)
 
     def __repr__(self) -> str:
         return f"<Problems: {self.summary()}>"
+
+
+class InvalidStudy(Exception):
+    """The study cannot be read at all (its ``study.yml`` or an instrument is invalid)."""
+
+    def __init__(self, problems: Problems) -> None:
+        self.problems = problems
+        super().__init__("\n".join(p.format() for p in problems.sorted()))

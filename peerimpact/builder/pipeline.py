@@ -24,17 +24,16 @@ import os
 import shutil
 import sys
 from concurrent.futures import Executor, ProcessPoolExecutor, as_completed
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Callable, Iterator
 
 from ..config import StudyConfig
 from ..ingest.study import InvalidStudy, load_study
-from ..problems import Problems
+from ..problems import Problem, Problems
 from ..report.extract import serialise
 from ..report.policies import POLICIES
 from ..resources import params_dir
-from ..text import plural
 from ..version import __version__
 from .cache import cache_key, code_digests, hashes_for
 from .execute import declared_parameters
@@ -43,49 +42,10 @@ from .kinds import KINDS
 from .plan import PlannedReport, plan
 from .processes import wait_for_workers, worker_init, workers_lock
 from .publish import Manifest, ManifestEntry, is_current, publish, read_manifest, write_manifest_and_index
+from .request import BuildRequest, summary_line, up_to_date_line
+from .inputs import fingerprint, forget, remember, unchanged
 
 PARAMETERS = ("extract", "tables_dir")
-
-
-def default_work_dir(out: Path) -> Path:
-    """Where build artefacts go by default: ``<out>-work`` beside the output folder."""
-    out = Path(out)
-    return out.parent / f"{out.name}-work"
-
-
-@dataclass(frozen=True, kw_only=True)
-class BuildRequest:
-    """Which reports of which study to plan, and where they go: what ``build``, ``status`` and the
-    command line share.
-
-    ``roots`` are folders outside the study folder that its ``study.yml`` may name files in.
-    """
-
-    study: str | Path | None = None
-    out: Path = Path("reports")
-    work: Path | None = None
-    params: Path | None = None
-    reports_dir: Path | None = None
-    kinds: tuple[str, ...] | None = None
-    only: tuple[str, ...] | None = None
-    formats: tuple[str, ...] | None = None
-    roots: tuple[Path, ...] = ()
-    overrides: tuple[tuple[str, str], ...] = ()   # --set name=value, for this build only
-
-    def __post_init__(self) -> None:
-        for name in ("out", "work", "params", "reports_dir"):
-            value = getattr(self, name)
-            if value is not None:
-                object.__setattr__(self, name, Path(value))
-        for name in ("kinds", "only", "formats"):
-            value = getattr(self, name)
-            if value is not None:
-                object.__setattr__(self, name, tuple(value))
-        object.__setattr__(self, "roots", tuple(Path(r) for r in self.roots))
-
-    @property
-    def work_dir(self) -> Path:
-        return self.work if self.work is not None else default_work_dir(self.out)
 
 
 @dataclass(frozen=True)
@@ -193,7 +153,7 @@ def build(study: str | Path | None = None, *, request: BuildRequest | None = Non
 
     Give a :class:`BuildRequest`, or its fields as keywords (``out=``, ``only=``, …). Reports
     go to ``out``; extracts, executed notebooks and logs to ``work`` (default
-    :func:`default_work_dir`), which must not be inside ``out``.
+    :func:`~peerimpact.builder.request.default_work_dir`), which must not be inside ``out``.
 
     ``executor`` runs the jobs: any ``concurrent.futures.Executor`` whose workers see
     the output and work folders (default: a local process pool of ``jobs`` workers, which
@@ -212,6 +172,11 @@ def build(study: str | Path | None = None, *, request: BuildRequest | None = Non
         problems.add(work, rule="option", message="the work folder holds row-level data and must not be inside "
                      f"the folder of shared reports ({out})")
         return BuildResult([], problems, out, work)
+    key = fingerprint(request)   # before anything is read, so that an edit during the build counts
+    if not force and (record := unchanged(request, key)) is not None:
+        echo(up_to_date_line(len(record['reports']), out))
+        outcomes = [Outcome(r["id"], "cached", r["seconds"], None, r["built_at"]) for r in record["reports"]]
+        return BuildResult(outcomes, Problems(Problem(**w) for w in record["warnings"]), out, work)
     prep = prepare(request)
     if prep.problems.has_errors:
         return BuildResult([], prep.problems, out, work)
@@ -228,7 +193,12 @@ def build(study: str | Path | None = None, *, request: BuildRequest | None = Non
                          "again when they have ended")
             return BuildResult([], problems, out, work)
         shutil.rmtree(out / ".staging", ignore_errors=True)  # left by a build that was killed
-        return _build(prep, out, work, jobs, force, isolated, executor, echo)
+        forget(out)
+        result = _build(prep, out, work, jobs, force, isolated, executor, echo)
+        if result.exit_code == 0:   # every planned report up to date: the next build may skip the study
+            remember(out, key, [{"id": o.id, "seconds": o.seconds, "built_at": o.built_at} for o in result.outcomes],
+                     [asdict(p) for p in result.problems])
+        return result
 
 
 @contextlib.contextmanager
@@ -289,7 +259,8 @@ def _build(prep: Prepared, out: Path, work: Path, jobs: int | None, force: bool,
             save()
             try:
                 publish(Path(o.staged), out / o.id)
-                manifest.reports[o.id] = dataclasses.replace(entry, status="ok", cache_key=job.cache_key, built_at=o.built_at)
+                manifest.reports[o.id] = dataclasses.replace(entry, status="ok", cache_key=job.cache_key,
+                                                             built_at=o.built_at)
             except OSError as exc:
                 o.status, o.error = "failed", f"could not publish the report: {exc}"
         if o.status != "built":
@@ -297,7 +268,7 @@ def _build(prep: Prepared, out: Path, work: Path, jobs: int | None, force: bool,
         save()
 
     if not todo:
-        echo(f"everything is up to date ({plural(len(planned), 'report')} in {out})")
+        echo(up_to_date_line(len(planned), out))
         save()
     else:
         outcomes += _run_all(todo, jobs or os.cpu_count() or 1, out, executor, echo, record)
@@ -352,5 +323,4 @@ def _run_all(todo: list[Job], jobs: int, out: Path, executor: Executor | None, e
 
 def summary(result: BuildResult) -> str:
     counts = {s: sum(o.status == s for o in result.outcomes) for s in ("built", "cached", "failed")}
-    return (f"{counts['built']} built, {counts['cached']} up to date, {counts['failed']} failed; "
-            f"open {result.out / 'index.html'}")
+    return summary_line(counts["built"], counts["cached"], counts["failed"], result.out)

@@ -12,7 +12,7 @@ import pandas as pd
 
 from ..config import StudyConfig, parse_model
 from ..config.study import Between, Cohort, During
-from ..problems import Problems
+from ..problems import InvalidStudy, Problems
 from ..resources import params_dir
 from ..schema import CONTACT_COLUMNS, ID, RETURN_COLUMNS, SCORE_COLUMNS, SERVICE_USE_COLUMNS
 from ..text import plural
@@ -21,14 +21,6 @@ from . import questionnaires as items
 from . import readers as io
 from .cells import OutOfRange, Vocabulary
 from .scoring import Instrument, load_instrument, score
-
-
-class InvalidStudy(Exception):
-    """The study cannot be read at all (its ``study.yml`` or an instrument is invalid)."""
-
-    def __init__(self, problems: Problems) -> None:
-        self.problems = problems
-        super().__init__("\n".join(p.format() for p in problems.sorted()))
 
 
 @dataclass

@@ -1,0 +1,123 @@
+"""The no-op check: has anything a build reads changed since the last build that left every report
+up to date? Decided from the hashes of the files alone, before the study is loaded or a heavy module
+imported, so that ``peerimpact build`` with nothing to do answers in well under a second.
+
+The fingerprint covers the study folder (and any file its ``study.yml`` names outside it), the
+params, the report definitions, the section notebooks, the templates, the package's own code, the
+versions of the libraries that compute and render, and the build's options. Any difference, or a
+report folder that is gone, sends the build down its usual path, which decides report by report.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import sys
+from importlib import metadata
+from pathlib import Path
+
+import yaml
+
+from ..resources import example_study_dir, notebooks_dir, params_dir, templates_dir
+from ..version import __version__
+
+RECORD = ".inputs.json"
+PACKAGE = Path(__file__).resolve().parents[1]
+# what computes and renders a report: a new version of any may change what it shows
+LIBRARIES = ("pandas", "numpy", "scipy", "pingouin", "matplotlib", "seaborn", "nbconvert", "nbclient", "weasyprint",
+             "openpyxl", "python-docx", "pydantic", "jinja2")
+
+
+def _tree(h: "hashlib._Hash", root: Path, skip: Path | None = None) -> None:
+    for dirpath, dirnames, filenames in os.walk(root):
+        dirnames[:] = sorted(d for d in dirnames if not d.startswith(".") and d != "__pycache__"
+                             and (skip is None or Path(dirpath, d) != skip))
+        for name in sorted(filenames):
+            if name.startswith(".") or name.endswith(".pyc"):
+                continue
+            path = Path(dirpath, name)
+            h.update(str(path.relative_to(root)).encode() + b"\0")
+            h.update(hashlib.sha256(path.read_bytes()).digest())
+
+
+def _study_dir(study: str | Path | None) -> Path:
+    path = Path(study) if study is not None else example_study_dir()
+    return path if path.is_dir() else path.parent
+
+
+def _named_outside(folder: Path) -> list[Path]:
+    """Files study.yml names outside its folder (under a data root): they are inputs too."""
+    try:
+        files = (yaml.safe_load((folder / "study.yml").read_text(encoding="utf-8")) or {}).get("files") or {}
+    except (OSError, yaml.YAMLError, AttributeError):
+        return []
+    out = []
+    for value in files.values() if isinstance(files, dict) else []:
+        path = (folder / str(value)).resolve()
+        if path.is_file() and not path.is_relative_to(folder.resolve()):
+            out.append(path)
+    return sorted(out)
+
+
+def fingerprint(request) -> str:
+    """One hash of everything a build of ``request`` (a :class:`BuildRequest`) reads."""
+    h = hashlib.sha256()
+    options = {name: [str(v) for v in value] if isinstance(value, tuple) else (None if value is None else str(value))
+               for name, value in ((n, getattr(request, n)) for n in
+                                   ("study", "out", "params", "reports_dir", "kinds", "only", "formats", "roots"))}
+    options["overrides"] = [list(pair) for pair in request.overrides]
+    versions = {}
+    for lib in LIBRARIES:
+        try:
+            versions[lib] = metadata.version(lib)
+        except metadata.PackageNotFoundError:
+            versions[lib] = None
+    h.update(json.dumps({"options": options, "versions": versions, "python": sys.version, "peerimpact": __version__},
+                        sort_keys=True).encode())
+    study = _study_dir(request.study)
+    params = Path(request.params) if request.params else params_dir()
+    for label, root in (("study", study), ("params", params), ("notebooks", notebooks_dir()),
+                        ("templates", templates_dir())):
+        h.update(f"\0{label}\0".encode())
+        _tree(h, root)
+    if request.reports_dir is not None:
+        h.update(b"\0reports\0")
+        _tree(h, Path(request.reports_dir))
+    h.update(b"\0package\0")
+    _tree(h, PACKAGE, skip=PACKAGE / "data")   # the example study is hashed as a study when it is one
+    for path in _named_outside(study):
+        h.update(str(path).encode() + b"\0" + hashlib.sha256(path.read_bytes()).digest())
+    return h.hexdigest()
+
+
+def unchanged(request, key: str | None = None) -> dict | None:
+    """The record of the last complete build when nothing it read has changed and every report it
+    left is still in place; ``None`` otherwise (the build must look report by report)."""
+    out = Path(request.out)
+    try:
+        record = json.loads((out / RECORD).read_text(encoding="utf-8"))
+        manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))["reports"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    if not isinstance(record, dict) or record.get("fingerprint") != (key or fingerprint(request)):
+        return None
+    for report in record.get("reports", []):
+        entry = manifest.get(report.get("id")) if isinstance(manifest, dict) else None
+        if not isinstance(entry, dict) or entry.get("status") != "ok" or not (out / report["id"]).is_dir():
+            return None
+    return record
+
+
+def remember(out: Path, key: str, reports: list[dict], warnings: list[str]) -> None:
+    """Record a build that left every planned report up to date (written last, replaced whole)."""
+    path = Path(out) / RECORD
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(json.dumps({"fingerprint": key, "reports": reports, "warnings": warnings}, indent=1),
+                   encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def forget(out: Path) -> None:
+    """A build is under way: until it ends well, nothing may be taken as unchanged."""
+    (Path(out) / RECORD).unlink(missing_ok=True)
