@@ -47,22 +47,37 @@ def within(column: str, printed: str, value: float) -> bool:
     return Decimal(rounded(value, _decimals(printed))) == Decimal(printed)
 
 
-def _value(tables: Path, cell: TargetCell, cache: dict[str, pd.DataFrame | None]) -> float | None:
+class _Table:
+    """A report table read once, its rows found by the values of the key columns a cell names."""
+
+    def __init__(self, path: Path):
+        self.frame = pd.read_csv(path, dtype=str, keep_default_na=False) if path.is_file() else None
+        self._index: dict[tuple[str, ...], dict[tuple[str, ...], list[int]]] = {}
+
+    def rows(self, row: dict[str, str]) -> list[int]:
+        keys = tuple(row)
+        if keys not in self._index:
+            index: dict[tuple[str, ...], list[int]] = {}
+            for i, values in enumerate(zip(*(self.frame[k] for k in keys))):
+                index.setdefault(tuple(values), []).append(i)
+            self._index[keys] = index
+        return self._index[keys].get(tuple(row.values()), [])
+
+
+def _value(tables: Path, cell: TargetCell, cache: dict[str, _Table]) -> float | None:
     if cell.table not in cache:
-        path = tables / f"{cell.table}.csv"
-        cache[cell.table] = pd.read_csv(path, dtype=str, keep_default_na=False) if path.is_file() else None
-    frame = cache[cell.table]
+        cache[cell.table] = _Table(tables / f"{cell.table}.csv")
+    table = cache[cell.table]
+    frame = table.frame
     if frame is None or cell.column not in frame.columns or not set(cell.row) <= set(frame.columns):
         return None
-    rows = frame
-    for key, wanted in cell.row.items():
-        rows = rows[rows[key] == wanted]
+    rows = table.rows(cell.row)
     if cell.table == "table1" and "level" not in cell.row and "level" in frame.columns:
-        rows = rows[rows["level"] == ""]  # a continuous characteristic's one row
+        rows = [i for i in rows if frame["level"].iat[i] == ""]  # a continuous characteristic's one row
     if len(rows) != 1:
         return None
     try:
-        value = float(rows[cell.column].iloc[0])
+        value = float(frame[cell.column].iat[rows[0]])
     except ValueError:
         return None
     return None if math.isnan(value) else value
@@ -80,7 +95,7 @@ def check(targets: Targets | None, tables_dir: str | Path) -> pd.DataFrame:
     if targets is None:
         raise ValueError("this study names no published figures to check against (study.yml: reproduces)")
     tables = Path(tables_dir)
-    cache: dict[str, pd.DataFrame | None] = {}
+    cache: dict[str, _Table] = {}
     rows = []
     for cell in targets.cells:
         value = _value(tables, cell, cache)
