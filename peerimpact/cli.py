@@ -136,13 +136,17 @@ def cmd_synth(args: argparse.Namespace) -> int:
         print(error, file=sys.stderr)
         print("nothing written", file=sys.stderr)
         return EXIT_PROBLEMS
+    if (args.sites is None) != (args.per_site is None):
+        raise Usage("--sites and --per-site go together (e.g. --sites 60 --per-site 15)")
     try:
-        written = write(args.out, seed=DEFAULT_SEED if args.seed is None else args.seed, targets=targets)
+        written = write(args.out, seed=DEFAULT_SEED if args.seed is None else args.seed, targets=targets,
+                        sites=args.sites, per_site=args.per_site)
     except ValueError as error:   # figures no data can give
         print(f"{display_path(source)}: {error}", file=sys.stderr)
         print("nothing written", file=sys.stderr)
         return EXIT_PROBLEMS
-    print(f"example study written to {display_path(args.out)} ({plural(len(written), 'file')}), "
+    shape = "" if args.sites is None else f"{args.sites} sites of {args.per_site} copied from the example "
+    print(f"example study {shape}written to {display_path(args.out)} ({plural(len(written), 'file')}), "
           f"calibrated to {display_path(source)}")
     return EXIT_OK
 
@@ -395,6 +399,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, help="random seed (default: the embedded example's, 2022)")
     p.add_argument("--calibrate", metavar="FILE", help="published figures the questionnaires reproduce (Tables 3 "
                    "and 4 cells; default: params/targets/gillard2022.yml)")
+    p.add_argument("--sites", type=int, metavar="N", help="a larger study for timing builds: N sites ...")
+    p.add_argument("--per-site", type=int, metavar="M", help="... of M peer workers each, copied from the example's")
     p.set_defaults(func=cmd_synth)
     return parser
 

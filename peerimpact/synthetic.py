@@ -28,6 +28,7 @@ from .resources import params_dir
 
 DEFAULT_SEED = 2022
 SITES = {"S1": 5, "S2": 7, "S3": 6, "S4": 5, "S5": 3, "S6": 3, "S7": 3}
+RECRUITMENT_TARGETS = {"S1": 6, "S2": 8, "S3": 6, "S4": 6, "S5": 4, "S6": 4, "S7": 4}   # 38 planned
 TIMEPOINTS = ["T1", "T2", "T3"]
 N_T2, N_T3 = 20, 21
 INSTRUMENTS = ["wemwbs", "mjs", "itp", "mbi"]
@@ -117,23 +118,22 @@ funder:
 reporting_period: {{start: 2020-04-01, end: 2021-03-31}}
 targets:
   recruitment:
-    sites: {{S1: 6, S2: 8, S3: 6, S4: 6, S5: 4, S6: 4, S7: 4}}
-    total: 38
+    sites: {{{recruitment}}}
+    total: {recruit}
     start: 2018-10-01
     by: 2019-08-31
   retention: {{T2: 70, T3: 70}}   # percent of those who completed T1
-  contacts_per_month: 100         # completed contacts, study-wide
-reproduces: gillard2022   # the study report's appendix checks it against the paper's Tables 1-4
-milestones:
-  - {{name: Recruitment target reached, due: 2019-08-31, evidence: {{consented: 38}}}}
+  contacts_per_month: {per_month}         # completed contacts, study-wide
+{reproduces}milestones:
+  - {{name: Recruitment target reached, due: 2019-08-31, evidence: {{consented: {recruit}}}}}
   - name: Baseline (T1) questionnaires returned
     due: 2019-09-30
-    evidence: {{returned: {{timepoint: T1, at_least: 32}}}}
-  - {{name: 1500 completed contacts logged, due: 2020-03-31, evidence: {{contacts: 1500}}}}
+    evidence: {{returned: {{timepoint: T1, at_least: {n}}}}}
+  - {{name: {contacts} completed contacts logged, due: 2020-03-31, evidence: {{contacts: {contacts}}}}}
   - {{name: Interim report to the funder, due: 2020-06-30, done: 2020-06-26}}
   - name: Follow-up (T3) questionnaires returned
     due: 2020-09-30
-    evidence: {{returned: {{timepoint: T3, at_least: 21}}}}
+    evidence: {{returned: {{timepoint: T3, at_least: {t3}}}}}
   - {{name: Final report to the funder, due: 2021-09-30}}
 files:
   participants: participants.csv
@@ -613,9 +613,47 @@ def _csv_text(frame: pd.DataFrame) -> str:
     return text
 
 
-def write(out: str | Path, seed: int = DEFAULT_SEED, targets: Targets | str | Path | None = None) -> list[Path]:
-    """Write the example study (``study.yml`` and its CSV files) to ``out``."""
+def scaled(frames: dict[str, pd.DataFrame], sites: int, per_site: int,
+           rng: np.random.Generator) -> dict[str, pd.DataFrame]:
+    """A larger study made from the example, for timing builds at national scale: ``sites`` sites of
+    ``per_site`` peer workers, each a copy of one of the example's (drawn at random), with its
+    answers, service use, contacts and interviews under its new ID and its dates moved by up to
+    two weeks. A bootstrap of the example: its figures no longer reproduce the paper's."""
+    people = frames["participants"]
+    templates = people["participant_id"].to_numpy()
+    new_ids = [f"S{s}-PW{i:02d}" for s in range(1, sites + 1) for i in range(1, per_site + 1)]
+    drawn = rng.choice(templates, size=len(new_ids))
+    shifts = rng.integers(-14, 15, size=len(new_ids))
+    copies = pd.DataFrame({"template": drawn, "participant_id": new_ids, "shift": shifts})
+
+    def copied(frame: pd.DataFrame, key: str = "participant_id") -> pd.DataFrame:
+        out = copies.merge(frame.rename(columns={key: "template"}), on="template").drop(columns="template")
+        for column in ("consent_date", "left_post_date", "withdrawn_date", "completed_date", "date"):
+            if column in out.columns:
+                dates = pd.to_datetime(out[column])
+                out[column] = (dates + pd.to_timedelta(out["shift"], unit="D")).dt.date.where(dates.notna(), None)
+        return out.drop(columns="shift")
+
+    out = {name: copied(frames[name]) for name in ("participants", "questionnaires", "service_use", "contacts")}
+    out["participants"]["site"] = out["participants"]["participant_id"].str.split("-").str[0]
+    out["questionnaires"]["site"] = out["questionnaires"]["participant_id"].str.split("-").str[0]
+    contacts = out["contacts"]
+    contacts["person_id"] = contacts["participant_id"] + contacts["person_id"].str.extract(r"(-P\d+)$")[0]
+    excerpts = copied(frames["excerpts"])
+    excerpts["excerpt_id"] = excerpts["participant_id"] + excerpts["excerpt_id"].str.extract(r"(-T\d+-\d+)$")[0]
+    out["excerpts"] = excerpts
+    out["codebook"] = frames["codebook"]
+    order = ["participants", "questionnaires", "service_use", "contacts", "codebook", "excerpts"]
+    return {name: out[name][frames[name].columns].reset_index(drop=True) for name in order}
+
+
+def write(out: str | Path, seed: int = DEFAULT_SEED, targets: Targets | str | Path | None = None, *,
+          sites: int | None = None, per_site: int | None = None) -> list[Path]:
+    """Write the example study (``study.yml`` and its CSV files) to ``out``; with ``sites`` and
+    ``per_site``, the larger study :func:`scaled` makes from it."""
     frames = generate(seed, targets)
+    if sites is not None:
+        frames = scaled(frames, sites, per_site or 1, np.random.default_rng([seed, 4]))
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     written = []
@@ -627,7 +665,19 @@ def write(out: str | Path, seed: int = DEFAULT_SEED, targets: Targets | str | Pa
     categories = "\n".join(
         f"  {column}: {{{', '.join(f'{code}: {json.dumps(label)}' for code, (label, _) in levels.items())}}}"
         for column, levels in CATEGORIES.items())
-    yml = STUDY_YML.format(sites=", ".join(SITES), instruments=", ".join(INSTRUMENTS), services=services,
-                           categories=categories)
+    if sites is None:
+        site_ids, recruitment, scale = list(SITES), RECRUITMENT_TARGETS, 1.0
+        reproduces = ("reproduces: gillard2022   # the study report's appendix checks it against the paper's "
+                      "Tables 1-4\n")
+    else:   # the paper's targets, per site and in proportion
+        site_ids = [f"S{s}" for s in range(1, sites + 1)]
+        recruitment = {site: (per_site or 1) + 1 for site in site_ids}
+        scale, reproduces = len(frames["participants"]) / sum(SITES.values()), ""
+    quest = frames["questionnaires"]
+    yml = STUDY_YML.format(
+        sites=", ".join(site_ids), instruments=", ".join(INSTRUMENTS), services=services, categories=categories,
+        recruitment=", ".join(f"{site}: {n}" for site, n in recruitment.items()), recruit=sum(recruitment.values()),
+        n=len(frames["participants"]), t3=int((quest["timepoint"] == "T3").sum()), contacts=round(1500 * scale),
+        per_month=round(100 * scale), reproduces=reproduces)
     (out / "study.yml").write_text(yml, encoding="utf-8")
     return [out / "study.yml", *written]

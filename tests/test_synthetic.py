@@ -110,3 +110,24 @@ def test_calibrated_values_print_as_the_published_figures(n, mean, sd, lo, hi, s
 def test_calibration_says_so_when_no_values_can_meet_the_targets():
     with pytest.raises(ValueError, match="no values on a grid of 1 between 0 and 10"):
         calibrated(np.random.default_rng(1), 10, 5.0, 9.0, 0, 10, 1)   # an SD of 9 does not fit in 0 to 10
+
+
+def test_a_larger_study_is_copied_from_the_example_site_by_site(tmp_path, capsys):
+    out = tmp_path / "big"
+    assert main(["synth", "--out", str(out), "--sites", "4", "--per-site", "3"]) == 0
+    study = load_study(out)
+    assert not study.problems.has_errors, study.problems.to_frame().head()
+    people = study.participants
+    assert len(people) == 12
+    assert people["site"].astype(str).tolist() == [f"S{s}" for s in range(1, 5) for _ in range(3)]
+    assert study.config.reproduces is None and study.config.targets.recruitment.total == 16
+    # every copy answered as one of the example's peer workers did, at the same timepoints
+    example = pd.read_csv(example_study_dir() / "questionnaires.csv", dtype=str, keep_default_na=False)
+    copies = pd.read_csv(out / "questionnaires.csv", dtype=str, keep_default_na=False)
+    items = [c for c in example.columns if c.split("_")[0] in ("wemwbs", "mjs", "itp", "mbi")]
+    answers = set(map(tuple, example[["timepoint", *items]].to_numpy()))
+    assert all(tuple(row) in answers for row in copies[["timepoint", *items]].to_numpy())
+    excerpts = pd.read_csv(out / "excerpts.csv", dtype=str)
+    assert all(e.startswith(f"{p}-") for e, p in zip(excerpts["excerpt_id"], excerpts["participant_id"]))
+    assert main(["synth", "--out", str(tmp_path / "half"), "--sites", "4"]) == 2
+    assert "--sites and --per-site go together" in capsys.readouterr().err

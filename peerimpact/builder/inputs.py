@@ -61,7 +61,8 @@ def _named_outside(folder: Path) -> list[Path]:
 
 
 def fingerprint(request) -> str:
-    """One hash of everything a build of ``request`` (a :class:`BuildRequest`) reads."""
+    """One hash of everything a build of ``request`` (a :class:`~peerimpact.builder.request.BuildRequest`)
+    reads."""
     h = hashlib.sha256()
     options = {name: [str(v) for v in value] if isinstance(value, tuple) else (None if value is None else str(value))
                for name, value in ((n, getattr(request, n)) for n in
