@@ -50,7 +50,8 @@ def main() -> None:
             runs.append(time.perf_counter() - started)
         print(f"{'no-op rebuild, command line':<34} {statistics.median(runs):7.2f} s   median of 5 fresh processes")
         people = pd.read_csv(study / "participants.csv", dtype=str, keep_default_na=False)
-        people.loc[people["participant_id"] == "S3-PW01", "age"] = "44"
+        one = people["participant_id"] == "S3-PW01"
+        people.loc[one, "age"] = str(int(float(people.loc[one, "age"].iloc[0] or 40)) + 1)   # a real change
         people.to_csv(study / "participants.csv", index=False)
         timed("rebuild after one site's data", study=study, **common)
         timed("study report, shared kernel", study=study, only=["study"], force=True, **common)
