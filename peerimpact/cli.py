@@ -126,8 +126,8 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 
 def cmd_synth(args: argparse.Namespace) -> int:
-    from .config.targets import load_targets
-    from .synthetic import DEFAULT_SEED, default_targets, write
+    from .config.targets import default_targets, load_targets
+    from .synthetic import DEFAULT_SEED, write
 
     source = Path(args.calibrate) if args.calibrate else default_targets()
     try:
@@ -265,16 +265,12 @@ def cmd_audit(args: argparse.Namespace) -> int:
 
 
 def cmd_reproduce(args: argparse.Namespace) -> int:
+    from .config.targets import default_targets, read_targets
     from .report.reproduction import failures, reproduction
-    from .config import Targets, parse_model
-    from .resources import params_dir
 
     problems = Problems()
-    path = Path(args.targets) if args.targets else params_dir() / "targets" / "gillard2022.yml"
-    targets = parse_model(Targets, path, problems) if path.is_file() else None
+    targets = read_targets(Path(args.targets) if args.targets else default_targets(), problems)
     report = Path(args.report)
-    if targets is None and not problems.has_errors:
-        problems.add(path, rule="targets", message="no such targets file")
     if not (report / "tables").is_dir():
         problems.add(report, rule="targets", message="not a built report (no tables/ folder)")
     if problems.has_errors:

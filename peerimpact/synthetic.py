@@ -21,10 +21,9 @@ from threadpoolctl import threadpool_limits
 
 from .calibration import ChangeTarget, Impossible, Printed, SubscaleTarget, TimepointTarget, calibrate_scores
 from .config import Instrument, Targets
-from .config.targets import load_targets
+from .config.targets import default_targets, load_targets
 from .example_interviews import CODES, EXCERPTS, THEMES
 from .ingest.scoring import load_instrument
-from .resources import params_dir
 
 DEFAULT_SEED = 2022
 SITES = {"S1": 5, "S2": 7, "S3": 6, "S4": 5, "S5": 3, "S6": 3, "S7": 3}
@@ -79,8 +78,6 @@ SERVICES = [
     ("wellbeing_services", "Wellbeing services (community-based)", 9, 12),
 ]
 
-# The item-level answers are calibrated to these published figures (Tables 3 and 4).
-TARGETS_FILE = "gillard2022.yml"
 ITEM_NOISE = 0.6      # SD of an answer around its person's item mean, in response units
 CALIBRATION_ATTEMPTS = 24
 # Burnout subscales run the other way: the same person's standing gives a low score there.
@@ -292,11 +289,6 @@ def _respondents(rng: np.random.Generator, ids: list[str]) -> dict[str, list[str
     t3 = rng.choice(pool, size=min(N_T3, len(pool)), replace=False).tolist()
     t3 += rng.choice([pid for pid in t2 if pid not in t3], size=N_T3 - len(t3), replace=False).tolist()
     return {"T1": list(ids), "T2": sorted(t2), "T3": sorted(t3)}
-
-
-def default_targets() -> Path:
-    """The published figures the embedded example is calibrated to."""
-    return params_dir() / "targets" / TARGETS_FILE
 
 
 def subscale_targets(targets: Targets) -> dict[tuple[str, str], SubscaleTarget]:

@@ -12,8 +12,8 @@ import pytest
 import yaml
 
 from peerimpact.cli import main
-from peerimpact.config.targets import load_targets
-from peerimpact.synthetic import SERVICES, SITES, calibrated, default_targets, generate, write
+from peerimpact.config.targets import default_targets, load_targets
+from peerimpact.synthetic import SERVICES, SITES, calibrated, generate, write
 
 
 def test_same_seed_same_files_and_shipped_copy_is_current(tmp_path):

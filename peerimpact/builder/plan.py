@@ -19,6 +19,7 @@ from pydantic import ValidationError
 from ..config import (AnalysisConfig, DisclosureRules, NormsConfig, QualitativeConfig, ReportDef, SynthesisConfig,
                       key_line, parse_model, parse_named)
 from ..config import Targets as Published
+from ..config.targets import read_targets
 from ..config.study import Targets
 from ..config.yaml import _Loader
 from ..report.meta import AnalysisParams, InstrumentMeta, NormRow, ReportMeta, Scale
@@ -305,7 +306,7 @@ def load_published(study: Study, params: Path | None, problems: Problems) -> Pub
     for folder in [p for p in (params, params_dir()) if p is not None]:
         path = Path(folder) / "targets" / f"{name}.yml"
         if path.is_file():
-            return parse_model(Published, path, problems)
+            return read_targets(path, problems)
     problems.add(yml, line=key_line(yml, ("reproduces",)), column="reproduces", value=name, rule="params",
                  message=f"no published figures targets/{name}.yml in the study's params or {params_dir()}")
     return None

@@ -15,9 +15,11 @@ from pathlib import Path
 from pydantic import field_validator
 
 from ..problems import Problems
+from ..resources import params_dir
 from .yaml import _Strict, parse_model
 
 ROW_KEYS = ("variable", "level", "service", "instrument", "subscale", "timepoint", "comparison")
+DEFAULT_TARGETS = "gillard2022.yml"
 NUMBER = re.compile(r"^-?\d+(\.\d+)?$")
 
 
@@ -62,12 +64,23 @@ class Targets(_Strict):
     cells: list[TargetCell]
 
 
-def load_targets(path: Path) -> Targets:
-    """A targets file, or ``ValueError`` listing every problem in it with its line."""
-    problems = Problems()
+def default_targets() -> Path:
+    """The published figures the embedded example is calibrated to and checked against."""
+    return params_dir() / "targets" / DEFAULT_TARGETS
+
+
+def read_targets(path: Path, problems: Problems) -> Targets | None:
+    """A targets file, every problem in it (or its absence) added to ``problems``."""
     targets = parse_model(Targets, path, problems) if path.is_file() else None
     if targets is None and not problems.has_errors:
         problems.add(path, rule="targets", message="no such targets file")
-    if problems.has_errors or targets is None:
+    return targets
+
+
+def load_targets(path: Path) -> Targets:
+    """A targets file, or ``ValueError`` listing every problem in it with its line."""
+    problems = Problems()
+    targets = read_targets(path, problems)
+    if targets is None or problems.has_errors:
         raise ValueError("\n".join(p.format() for p in problems))
     return targets
