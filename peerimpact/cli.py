@@ -212,7 +212,8 @@ def cmd_build(args: argparse.Namespace) -> int:
         return EXIT_OK
     from .builder.pipeline import build, summary
 
-    result = build(request=request, jobs=args.jobs, force=args.force, isolated=args.isolated)
+    result = build(request=request, jobs=args.jobs, force=args.force, isolated=args.isolated,
+                   executor=args.executor, scheduler=args.scheduler)
     if result.problems.has_errors:
         _report(result.problems)
         print("nothing was built", file=sys.stderr)
@@ -350,6 +351,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--jobs", type=int, metavar="N", help="reports built at once (default: number of cores)")
     p.add_argument("--force", action="store_true", help="rebuild reports that are up to date")
     p.add_argument("--isolated", action="store_true", help="a fresh kernel for every section")
+    p.add_argument("--executor", default="local", metavar="NAME", help="what runs the reports: local (default: "
+                   "worker processes on this machine) or dask (an existing Dask cluster; needs --scheduler)")
+    p.add_argument("--scheduler", metavar="ADDRESS", help="the Dask scheduler's address, e.g. tcp://10.0.0.5:8786; "
+                   "its workers need peerimpact and must see the study, output and work folders at the same paths")
     p.add_argument("--set", type=_setting, action="append", metavar="NAME=VALUE",
                    help="override an analysis setting for this build (repeatable), e.g. --set min_pairs=8 or "
                    "--set qualitative.quotes_per_theme=2; checked like the YAML and recorded in the manifest")

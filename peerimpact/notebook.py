@@ -20,6 +20,13 @@ from .report.policies import Context
 _state: dict[str, Any] = {"tables_dir": None, "policy": "none", "context": Context()}
 
 
+def forget() -> None:
+    """Forget the report last opened with :func:`setup`: its tables folder, policy and context.
+    A build's kernel calls it before every section, so that a section that does not call
+    :func:`setup` cannot show anything under the previous report's folder or policy."""
+    _state.update(tables_dir=None, policy=None, context=Context())
+
+
 def study_extract(study: str | Path | None = None, params: str | Path | None = None) -> Extract:
     """A whole study as an internal extract, for running a section notebook in JupyterLab: the
     embedded example by default, or the study folder ``study`` (with the analysis settings of
@@ -93,4 +100,7 @@ def show(block: Block) -> None:
     """
     from IPython.display import display
 
+    if _state["policy"] is None:
+        raise RuntimeError("this section shows a block before opening its report: call pn.setup(extract, tables_dir) "
+                           "first")
     display(release(block, _state["policy"], _state["tables_dir"], _state["context"]))

@@ -1,9 +1,11 @@
 """Execute a report's section notebooks with papermill.
 
-By default one kernel serves all sections of a report: the kernel starts and imports
-once, and the namespace is reset before each section so that no variable leaks from one
-section into the next. ``isolated=True`` gives every section a kernel of its own.
-Kernels listen on IPC sockets in a private temporary folder, not on TCP ports.
+By default one kernel serves all sections of a report, and a worker keeps its kernel for
+the next report (:func:`warm_kernel`): the kernel starts and imports once, and before each
+section its namespace, open figures, plot settings and the notebook helper's state are
+reset (:func:`peerimpact.session.reset`) so that nothing leaks from one section or report
+into the next. ``isolated=True`` gives every section a kernel of its own. Kernels listen
+on IPC sockets in a private temporary folder, not on TCP ports.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ import logging
 import re
 import signal
 import tempfile
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,7 +25,7 @@ from jupyter_client.manager import AsyncKernelManager
 from nbclient.exceptions import CellTimeoutError, DeadKernelError
 from nbclient.util import run_sync
 from papermill.clientwrap import PapermillNotebookClient
-from papermill.engines import NBClientEngine, papermill_engines
+from papermill.engines import NBClientEngine, NotebookExecutionManager, papermill_engines
 from papermill.exceptions import PapermillExecutionError
 from papermill.iorw import load_notebook_node
 from papermill.translators import papermill_translators
@@ -32,10 +35,8 @@ from .processes import die_with_parent, held_fds
 
 KERNEL = "python3"
 RESET_TAG = "peerimpact-reset"
-# First cell of every executed section: forget the previous section's variables and figures.
-RESET_SOURCE = ("%reset -f\nimport sys as _sys\n"
-                "if 'matplotlib.pyplot' in _sys.modules: _sys.modules['matplotlib.pyplot'].close('all')\n"
-                "del _sys")
+# First cell of every executed section: forget what the previous section or report left behind.
+RESET_SOURCE = "from peerimpact.session import reset\nreset()"
 ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 
 
@@ -66,8 +67,34 @@ class Execution:
     seconds: dict[str, float] = field(default_factory=dict)
 
 
+class _SavedAtEnd(NotebookExecutionManager):
+    """papermill's execution manager, writing the executed notebook once, when it ends.
+
+    papermill rewrites the whole notebook before and after every cell, so that a long run can
+    be watched; a section takes a second or two, and those writes cost a build more than they
+    show. The notebook is still written when a section fails or its kernel dies, for the
+    failure to be read from it."""
+
+    def save(self, **kwargs) -> None:
+        if self.end_time is not None:
+            super().save(**kwargs)
+
+
 class SharedKernelEngine(NBClientEngine):
     """papermill's nbclient engine, run against a kernel manager the caller owns."""
+
+    @classmethod
+    def execute_notebook(cls, nb, kernel_name, output_path=None, progress_bar=True, log_output=False,
+                         autosave_cell_every=30, **kwargs):
+        nb_man = _SavedAtEnd(nb, output_path=output_path, progress_bar=progress_bar, log_output=log_output,
+                             autosave_cell_every=0)
+        nb_man.notebook_start()
+        try:
+            cls.execute_managed_notebook(nb_man, kernel_name, log_output=log_output, **kwargs)
+        finally:
+            nb_man.cleanup_pbar()
+            nb_man.notebook_complete()
+        return nb_man.nb
 
     @classmethod
     def execute_managed_notebook(cls, nb_man, kernel_name, log_output=False, stdout_file=None, stderr_file=None,
@@ -113,20 +140,49 @@ def _failure(section: str, output: Path, exc: PapermillExecutionError) -> Sectio
                           ANSI.sub("", "\n".join(exc.traceback)))
 
 
-def _kernel_manager(sockets: Path) -> AsyncKernelManager:
-    """A kernel on local IPC sockets: no TCP port is opened, and nothing is sent in clear over a network."""
-    return AsyncKernelManager(kernel_name=KERNEL, transport="ipc", ip=str(sockets / "kernel"))
+class Kernel:
+    """A kernel on local IPC sockets in a private folder of its own: no TCP port is opened, and
+    nothing is sent in clear over a network. It dies with the process that started it and holds
+    the build's workers lock (see :mod:`.processes`)."""
+
+    def __init__(self) -> None:
+        # A short private folder for the sockets (a socket path may not exceed ~100 bytes).
+        self._sockets = tempfile.TemporaryDirectory(prefix="pi-")
+        self.km = AsyncKernelManager(kernel_name=KERNEL, transport="ipc", ip=str(Path(self._sockets.name) / "kernel"))
+        self.reports = 0   # how many reports this kernel has run
+        run_sync(self.km.start_kernel)(preexec_fn=die_with_parent, pass_fds=held_fds())
+
+    @property
+    def alive(self) -> bool:
+        return self.km.has_kernel and bool(run_sync(self.km.is_alive)())
+
+    def shutdown(self) -> None:
+        try:
+            if self.km.has_kernel:
+                run_sync(self.km.shutdown_kernel)(now=True)
+        finally:
+            self._sockets.cleanup()
 
 
-def _start(km: AsyncKernelManager) -> AsyncKernelManager:
-    """Start the kernel so that it dies with this process and holds the build's workers lock."""
-    run_sync(km.start_kernel)(preexec_fn=die_with_parent, pass_fds=held_fds())
-    return km
+_warm = threading.local()   # each thread's warm kernel: a kernel is driven from the thread that started it
 
 
-def _shutdown(km: AsyncKernelManager) -> None:
-    if km.has_kernel:
-        run_sync(km.shutdown_kernel)(now=True)
+def warm_kernel() -> Kernel:
+    """This thread's kernel for the next report, started on first use and again after a failure."""
+    kernel = getattr(_warm, "kernel", None)
+    if kernel is None or not kernel.alive:
+        if kernel is not None:
+            kernel.shutdown()
+        kernel = _warm.kernel = Kernel()
+    return kernel
+
+
+def release_warm_kernel() -> None:
+    """Shut down this thread's warm kernel, if it has one (at the end of a build run in this thread)."""
+    kernel = getattr(_warm, "kernel", None)
+    _warm.kernel = None
+    if kernel is not None:
+        kernel.shutdown()
 
 
 def _exit_cause(km: AsyncKernelManager) -> str:
@@ -167,37 +223,41 @@ def _stopped(section: str, output: Path, km: AsyncKernelManager, exc: Exception)
 
 
 def execute_sections(sections: list[Path], parameters: dict, build_dir: Path, *, isolated: bool = False,
-                     timeout: int | None = 600) -> Execution:
+                     timeout: int | None = 600, kernel: Kernel | None = None) -> Execution:
     """Run ``sections`` in order with ``parameters``; stop at the first section that fails.
 
-    Executed notebooks are written to ``build_dir`` (kept after a failure, for debugging).
+    ``kernel`` (say, :func:`warm_kernel`) runs them and lives on for the next report, unless a
+    section fails, which shuts it down: a kernel that failed or ran out of time is not trusted
+    with another report. Without one, the sections get a kernel of their own, or one each when
+    ``isolated``. Executed notebooks are written to ``build_dir`` (kept after a failure, for debugging).
     """
     result = Execution()
-    # A short private folder for the kernel's sockets (a socket path may not exceed ~100 bytes).
-    with tempfile.TemporaryDirectory(prefix="pi-") as sockets:
-        km = _start(_kernel_manager(Path(sockets)))
-        try:
-            for section in sections:
-                output = build_dir / f"{section.stem}.ipynb"
-                started = time.perf_counter()
-                try:
-                    papermill.execute_notebook(
-                        with_reset_cell(section), str(output), parameters=parameters,
-                        engine_name="peerimpact-shared", kernel_name=KERNEL, language="python", progress_bar=False,
-                        log_output=False, execution_timeout=timeout, km=km)
-                except PapermillExecutionError as exc:
-                    result.failure = _failure(section.stem, output, exc)
-                except (DeadKernelError, CellTimeoutError) as exc:
-                    result.failure = _stopped(section.stem, output, km, exc)
-                finally:
-                    result.seconds[section.stem] = time.perf_counter() - started
-                    if output.exists():
-                        result.notebooks.append(output)
-                if result.failure:
-                    break
-                if isolated:  # the next section gets a kernel of its own
-                    _shutdown(km)
-                    km = _start(_kernel_manager(Path(sockets)))
-        finally:
-            _shutdown(km)
+    owned = kernel is None or isolated
+    current = Kernel() if owned else kernel
+    try:
+        for section in sections:
+            output = build_dir / f"{section.stem}.ipynb"
+            started = time.perf_counter()
+            try:
+                papermill.execute_notebook(
+                    with_reset_cell(section), str(output), parameters=parameters,
+                    engine_name="peerimpact-shared", kernel_name=KERNEL, language="python", progress_bar=False,
+                    log_output=False, execution_timeout=timeout, km=current.km)
+            except PapermillExecutionError as exc:
+                result.failure = _failure(section.stem, output, exc)
+            except (DeadKernelError, CellTimeoutError) as exc:
+                result.failure = _stopped(section.stem, output, current.km, exc)
+            finally:
+                result.seconds[section.stem] = time.perf_counter() - started
+                if output.exists():
+                    result.notebooks.append(output)
+            if result.failure:
+                break
+            if isolated:  # the next section gets a kernel of its own
+                current.shutdown()
+                current = Kernel()
+        current.reports += 1
+    finally:
+        if owned or result.failure:
+            current.shutdown()
     return result

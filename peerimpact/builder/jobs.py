@@ -21,7 +21,7 @@ from pathlib import Path
 
 from ..ingest.readers import umask
 from ..report.extract import write_extract
-from .execute import execute_sections
+from .execute import execute_sections, warm_kernel
 from .formats import FORMATS
 from .render import to_html
 
@@ -56,6 +56,7 @@ class Job:
     isolated: bool
     cache_key: str
     hashes: dict
+    warm: bool = False   # run in the worker's warm kernel and leave it for the next report
 
 
 @dataclass
@@ -103,7 +104,9 @@ def run_job(job: Job) -> Outcome:
         extract_dir = write_extract(job.extract_files, build_dir / "extract")
         parameters = {"extract": str(extract_dir), "tables_dir": str(staging / "tables")}
         log.info("building %s with %s", job.id, parameters)
-        execution = execute_sections([Path(s) for s in job.sections], parameters, build_dir, isolated=job.isolated)
+        kernel = warm_kernel() if job.warm and not job.isolated else None
+        execution = execute_sections([Path(s) for s in job.sections], parameters, build_dir, isolated=job.isolated,
+                                     kernel=kernel)
         seconds.update({f"section:{k}": round(v, 3) for k, v in execution.seconds.items()})
         if execution.failure:
             log.error("failed: %s", execution.failure.format())

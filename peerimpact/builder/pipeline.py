@@ -19,11 +19,10 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import fcntl
-import multiprocessing
 import os
 import shutil
 import sys
-from concurrent.futures import Executor, ProcessPoolExecutor, as_completed
+from concurrent.futures import Executor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Callable, Iterator
@@ -37,10 +36,11 @@ from ..resources import params_dir
 from ..version import __version__
 from .cache import cache_key, code_digests, hashes_for
 from .execute import declared_parameters
+from .executors import EXECUTORS, ExecutorOptions, ExecutorRunner, ExecutorUnavailable
 from .jobs import Job, Outcome, TitleBlock, now, run_job
 from .kinds import KINDS
 from .plan import PlannedReport, plan
-from .processes import wait_for_workers, worker_init, workers_lock
+from .processes import wait_for_workers
 from .publish import Manifest, ManifestEntry, is_current, publish, read_manifest, write_manifest_and_index
 from .request import BuildRequest, summary_line, up_to_date_line
 from .inputs import fingerprint, forget, remember, unchanged
@@ -147,23 +147,26 @@ def status(study: str | Path | None = None, *, request: BuildRequest | None = No
 
 
 def build(study: str | Path | None = None, *, request: BuildRequest | None = None, jobs: int | None = None,
-          force: bool = False, isolated: bool = False, executor: Executor | None = None,
-          echo: Callable[[str], None] = print, **fields) -> BuildResult:
+          force: bool = False, isolated: bool = False, executor: Executor | str | None = None,
+          scheduler: str | None = None, echo: Callable[[str], None] = print, **fields) -> BuildResult:
     """Build every planned report that is not up to date.
 
     Give a :class:`BuildRequest`, or its fields as keywords (``out=``, ``only=``, …). Reports
     go to ``out``; extracts, executed notebooks and logs to ``work`` (default
     :func:`~peerimpact.builder.request.default_work_dir`), which must not be inside ``out``.
 
-    ``executor`` runs the jobs: any ``concurrent.futures.Executor`` whose workers see
-    the output and work folders (default: a local process pool of ``jobs`` workers, which
-    die with this process). Returns the outcome of each planned report and any problem that
-    stopped the build before a kernel started (invalid data or params: exit code 2).
+    ``executor`` runs the jobs: the name of a registered executor (:mod:`.executors`:
+    ``"local"``, the default, a pool of ``jobs`` worker processes that die with this process;
+    ``"dask"``, a Dask cluster whose scheduler is at ``scheduler``), or any
+    ``concurrent.futures.Executor`` whose workers see the output and work folders. Returns
+    the outcome of each planned report and any problem that stopped the build before a
+    kernel started (invalid data or params, an executor that cannot start: exit code 2).
 
     Examples
     --------
     >>> from concurrent.futures import ThreadPoolExecutor
     >>> result = build(out="reports", only=["study"], executor=ThreadPoolExecutor(2))  # doctest: +SKIP
+    >>> result = build(out="reports", executor="dask", scheduler="tcp://10.0.0.5:8786")  # doctest: +SKIP
     """
     request = request or BuildRequest(study=study, **fields)
     out, work = request.out, request.work_dir
@@ -171,6 +174,11 @@ def build(study: str | Path | None = None, *, request: BuildRequest | None = Non
         problems = Problems()
         problems.add(work, rule="option", message="the work folder holds row-level data and must not be inside "
                      f"the folder of shared reports ({out})")
+        return BuildResult([], problems, out, work)
+    if isinstance(executor, str) and executor not in EXECUTORS:
+        problems = Problems()
+        problems.add("--executor", value=executor, rule="option",
+                     message=f"no such executor; choose one of {', '.join(sorted(EXECUTORS))}")
         return BuildResult([], problems, out, work)
     key = fingerprint(request)   # before anything is read, so that an edit during the build counts
     if not force and (record := unchanged(request, key)) is not None:
@@ -194,7 +202,7 @@ def build(study: str | Path | None = None, *, request: BuildRequest | None = Non
             return BuildResult([], problems, out, work)
         shutil.rmtree(out / ".staging", ignore_errors=True)  # left by a build that was killed
         forget(out)
-        result = _build(prep, out, work, jobs, force, isolated, executor, echo)
+        result = _build(prep, out, work, jobs, force, isolated, executor, scheduler, echo)
         if result.exit_code == 0:   # every planned report up to date: the next build may skip the study
             remember(out, key, [{"id": o.id, "seconds": o.seconds, "built_at": o.built_at} for o in result.outcomes],
                      [asdict(p) for p in result.problems])
@@ -217,7 +225,7 @@ def _build_lock(out: Path) -> Iterator[bool]:
 
 
 def _build(prep: Prepared, out: Path, work: Path, jobs: int | None, force: bool, isolated: bool,
-           executor: Executor | None, echo: Callable[[str], None]) -> BuildResult:
+           executor: Executor | str | None, scheduler: str | None, echo: Callable[[str], None]) -> BuildResult:
     config = prep.config
     manifest = prep.manifest
     manifest.study_name = config.name
@@ -271,21 +279,20 @@ def _build(prep: Prepared, out: Path, work: Path, jobs: int | None, force: bool,
         echo(up_to_date_line(len(planned), out))
         save()
     else:
-        outcomes += _run_all(todo, jobs or os.cpu_count() or 1, out, executor, echo, record)
+        try:
+            outcomes += _run_all(todo, jobs or os.cpu_count() or 1, out, executor, scheduler, echo, record)
+        except ExecutorUnavailable as exc:
+            prep.problems.add("--executor", value=executor or "local", rule="option", message=str(exc))
     if (out / ".staging").is_dir() and not any((out / ".staging").iterdir()):
         (out / ".staging").rmdir()
     order = {rid: i for i, rid in enumerate(planned)}
     return BuildResult(sorted(outcomes, key=lambda o: order[o.id]), prep.problems, out, work)
 
 
-def _run_all(todo: list[Job], jobs: int, out: Path, executor: Executor | None, echo: Callable[[str], None],
-             record: Callable[[Outcome], None]) -> list[Outcome]:
-    """Run the jobs and ``record`` each outcome as it arrives.
-
-    Without an executor, more than one job runs in a local process pool whose workers (and
-    their kernels) die with this process; one job runs here. With an executor, this process
-    holds the workers lock for the jobs' kernels while the executor runs them.
-    """
+def _run_all(todo: list[Job], jobs: int, out: Path, executor: Executor | str | None, scheduler: str | None,
+             echo: Callable[[str], None], record: Callable[[Outcome], None]) -> list[Outcome]:
+    """Run the jobs with the executor (a registered name, or any ``concurrent.futures.Executor``)
+    and ``record`` each outcome as it arrives."""
     from tqdm import tqdm
 
     outcomes = []
@@ -303,21 +310,16 @@ def _run_all(todo: list[Job], jobs: int, out: Path, executor: Executor | None, e
         else:
             bar.write(message)
 
-    if executor is not None:
-        with workers_lock(out):
-            for future in as_completed([executor.submit(run_job, job) for job in todo]):
-                done(future.result())
-    elif jobs <= 1 or len(todo) == 1:
-        with workers_lock(out):
-            for job in todo:
-                done(run_job(job))
+    if isinstance(executor, Executor):
+        opened = contextlib.nullcontext(ExecutorRunner(executor, out))
     else:
-        context = multiprocessing.get_context("spawn")
-        with ProcessPoolExecutor(max_workers=min(jobs, len(todo)), mp_context=context,
-                                 initializer=worker_init, initargs=(str(out),)) as pool:
-            for future in as_completed([pool.submit(run_job, job) for job in todo]):
-                done(future.result())
-    bar.close()
+        opened = EXECUTORS[executor or "local"].open(ExecutorOptions(min(jobs, len(todo)), out, scheduler))
+    try:
+        with opened as runner:
+            for outcome in runner.run(todo):
+                done(outcome)
+    finally:
+        bar.close()
     return outcomes
 
 

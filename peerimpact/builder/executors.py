@@ -1,0 +1,157 @@
+"""Executors: a registry of what runs a build's report jobs, beside the pipeline.
+
+A runner takes the jobs and yields each :class:`~peerimpact.builder.jobs.Outcome` as it
+arrives; the build publishes it. Kernels are kept warm wherever the runner owns the
+threads that drive them:
+
+- ``local`` (the default): one job, or ``--jobs 1``, runs in this process; more run in a
+  pool of worker processes that die with the build. Each worker keeps one kernel for all
+  the reports it builds.
+- ``dask``: the jobs go to an existing Dask distributed cluster (``scheduler`` is its
+  address). Its workers need peerimpact installed and must see the study, the output and
+  the work folders at the same paths.
+
+Any ``concurrent.futures.Executor`` given to :func:`~peerimpact.builder.pipeline.build`
+runs too (:class:`ExecutorRunner`). Outside a pool of its own a runner cannot know when a
+thread ends, so it hands each worker a batch of reports that share one kernel, started and
+shut down inside the batch. Register another with :func:`register_executor`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import math
+import multiprocessing
+from concurrent.futures import Executor, ProcessPoolExecutor, as_completed
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable, ContextManager, Iterator, Protocol
+
+from .execute import release_warm_kernel
+from .jobs import Job, Outcome, run_job
+from .processes import worker_init, workers_lock
+
+
+class Runner(Protocol):
+    def run(self, jobs: list[Job]) -> Iterator[Outcome]:
+        """Run ``jobs``, yielding each outcome as it arrives."""
+
+
+@dataclass(frozen=True)
+class ExecutorOptions:
+    """What a build tells its executor: how many reports at once, where reports go, and the
+    executor's own address (``--scheduler``) if it has one."""
+
+    jobs: int
+    out: Path
+    scheduler: str | None = None
+
+
+@dataclass(frozen=True)
+class ExecutorKind:
+    name: str
+    description: str
+    open: Callable[[ExecutorOptions], ContextManager[Runner]]
+
+
+EXECUTORS: dict[str, ExecutorKind] = {}
+
+
+class ExecutorUnavailable(Exception):
+    """An executor that cannot start here (a missing extra, an unreachable scheduler), in words."""
+
+
+def register_executor(kind: ExecutorKind) -> ExecutorKind:
+    EXECUTORS[kind.name] = kind
+    return kind
+
+
+def run_warm(job: Job) -> Outcome:
+    return run_job(dataclasses.replace(job, warm=True))
+
+
+def run_batch(jobs: list[Job]) -> list[Outcome]:
+    """Run reports one after another in one kernel, shut down when the batch ends."""
+    try:
+        return [run_warm(job) for job in jobs]
+    finally:
+        release_warm_kernel()
+
+
+class SerialRunner:
+    """Every job in this process and thread, one kernel for all of them."""
+
+    def __init__(self, out: Path) -> None:
+        self.out = out
+
+    def run(self, jobs: list[Job]) -> Iterator[Outcome]:
+        with workers_lock(self.out):
+            try:
+                for job in jobs:
+                    yield run_warm(job)
+            finally:
+                release_warm_kernel()
+
+
+class PoolRunner:
+    """A pool of worker processes, each keeping one kernel for every report it builds; the
+    workers and their kernels die with this process."""
+
+    def __init__(self, pool: ProcessPoolExecutor) -> None:
+        self.pool = pool
+
+    def run(self, jobs: list[Job]) -> Iterator[Outcome]:
+        for future in as_completed([self.pool.submit(run_warm, job) for job in jobs]):
+            yield future.result()
+
+
+class ExecutorRunner:
+    """Any ``concurrent.futures.Executor`` whose workers see the output and work folders.
+
+    The jobs go out in batches, about two per worker (``parallelism``), each batch sharing one
+    kernel; this process holds the workers lock while they run.
+    """
+
+    def __init__(self, executor: Executor, out: Path, parallelism: int | None = None) -> None:
+        self.executor, self.out = executor, out
+        self.parallelism = parallelism or getattr(executor, "_max_workers", None) or 1
+
+    def run(self, jobs: list[Job]) -> Iterator[Outcome]:
+        size = max(1, math.ceil(len(jobs) / (2 * self.parallelism)))
+        batches = [jobs[i:i + size] for i in range(0, len(jobs), size)]
+        with workers_lock(self.out):
+            for future in as_completed([self.executor.submit(run_batch, batch) for batch in batches]):
+                yield from future.result()
+
+
+@contextlib.contextmanager
+def _local(options: ExecutorOptions) -> Iterator[Runner]:
+    if options.jobs <= 1:
+        yield SerialRunner(options.out)
+        return
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(max_workers=options.jobs, mp_context=context, initializer=worker_init,
+                             initargs=(str(options.out),)) as pool:
+        yield PoolRunner(pool)
+
+
+@contextlib.contextmanager
+def _dask(options: ExecutorOptions) -> Iterator[Runner]:
+    if not options.scheduler:
+        raise ExecutorUnavailable("the dask executor needs the address of a scheduler: --scheduler tcp://HOST:PORT")
+    try:
+        from distributed import Client
+    except ImportError:
+        raise ExecutorUnavailable("the dask executor needs Dask: pip install 'peerimpact[dask]'") from None
+    try:
+        client = Client(options.scheduler, timeout="10s", set_as_default=False)
+    except OSError as exc:
+        raise ExecutorUnavailable(f"cannot reach the Dask scheduler at {options.scheduler}: {exc}") from None
+    with client:
+        threads = sum(client.nthreads().values()) or 1
+        yield ExecutorRunner(client.get_executor(pure=False), options.out, threads)
+
+
+register_executor(ExecutorKind("local", "this machine: worker processes that die with the build", _local))
+register_executor(ExecutorKind("dask", "an existing Dask distributed cluster (--scheduler ADDRESS)", _dask))
