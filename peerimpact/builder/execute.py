@@ -153,6 +153,11 @@ class Kernel:
         run_sync(self.km.start_kernel)(preexec_fn=die_with_parent, pass_fds=held_fds())
 
     @property
+    def pid(self) -> int | None:
+        process = getattr(self.km.provisioner, "process", None)
+        return None if process is None else process.pid
+
+    @property
     def alive(self) -> bool:
         return self.km.has_kernel and bool(run_sync(self.km.is_alive)())
 

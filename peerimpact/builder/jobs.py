@@ -105,6 +105,8 @@ def run_job(job: Job) -> Outcome:
         parameters = {"extract": str(extract_dir), "tables_dir": str(staging / "tables")}
         log.info("building %s with %s", job.id, parameters)
         kernel = warm_kernel() if job.warm and not job.isolated else None
+        if kernel is not None:
+            log.info("kernel %s: report %d of this kernel", kernel.pid, kernel.reports + 1)
         execution = execute_sections([Path(s) for s in job.sections], parameters, build_dir, isolated=job.isolated,
                                      kernel=kernel)
         seconds.update({f"section:{k}": round(v, 3) for k, v in execution.seconds.items()})
