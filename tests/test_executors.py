@@ -37,7 +37,7 @@ def test_a_warm_kernel_forgets_the_previous_report(tmp_path):
                       "assert not Out and _ == '', 'an output survived'\n"
                       "assert plt.get_fignums() == [], 'a figure survived'\n"
                       "assert matplotlib.rcParams['lines.linewidth'] == 1.5, 'a plot setting survived'\n"
-                      "assert 'peerimpact.notebook' in sys.modules   # modules stay loaded: the point of a warm kernel\n"
+                      "assert 'peerimpact.notebook' in sys.modules   # modules stay loaded: that is the point\n"
                       "print('clean')",
                       "import peerimpact.notebook as pn\nfrom peerimpact.report.blocks import TextBlock\n"
                       "pn.show(TextBlock('t', {}, lambda f: 'x'))")

@@ -37,7 +37,7 @@ from ..version import __version__
 from .cache import cache_key, code_digests, hashes_for
 from .execute import declared_parameters
 from .executors import EXECUTORS, ExecutorOptions, ExecutorRunner, ExecutorUnavailable
-from .jobs import Job, Outcome, TitleBlock, now, run_job
+from .jobs import Job, Outcome, TitleBlock, now
 from .kinds import KINDS
 from .plan import PlannedReport, plan
 from .processes import wait_for_workers
