@@ -296,9 +296,9 @@ def _differencing(study: Study, every: list[tuple[ReportDef, Path, list[Path], l
     return withheld_by_report(study, scopes, max(thresholds), comparators)
 
 
-def load_published(study: Study, params: Path | None, problems: Problems) -> Published | None:
-    """The published figures study.yml's ``reproduces`` names (``targets/<name>.yml`` in the study's
-    params, then the default params), or a problem at that key."""
+def published_file(study: Study, params: Path | None, problems: Problems) -> Path | None:
+    """The file of published figures study.yml's ``reproduces`` names (``targets/<name>.yml`` in
+    the study's params, then the default params), or a problem at that key."""
     name = study.config.reproduces
     if name is None:
         return None
@@ -306,10 +306,16 @@ def load_published(study: Study, params: Path | None, problems: Problems) -> Pub
     for folder in [p for p in (params, params_dir()) if p is not None]:
         path = Path(folder) / "targets" / f"{name}.yml"
         if path.is_file():
-            return read_targets(path, problems)
+            return path
     problems.add(yml, line=key_line(yml, ("reproduces",)), column="reproduces", value=name, rule="params",
                  message=f"no published figures targets/{name}.yml in the study's params or {params_dir()}")
     return None
+
+
+def load_published(study: Study, params: Path | None, problems: Problems) -> Published | None:
+    """The published figures study.yml's ``reproduces`` names, read (see :func:`published_file`)."""
+    path = published_file(study, params, problems)
+    return None if path is None else read_targets(path, problems)
 
 
 def requires(section: Path) -> list[str]:
@@ -334,7 +340,14 @@ def plan(study: Study, reports_dir: Path, *, params: Path | None = None, kinds: 
             problems.add("--formats", value=f, rule="option",
                          message=f"unknown format; formats are {', '.join(FORMATS)}")
     rules = load_policies(params, problems)
-    published = load_published(study, params, problems)
+    targets = published_file(study, params, problems)
+    published: list[Published | None] = []   # read when a section first needs it: 726 located figures
+
+    def published_figures() -> Published | None:
+        if not published:
+            published.append(None if targets is None else read_targets(targets, problems))
+        return published[0]
+
     planned: list[PlannedReport] = []
     known: list[str] = []
     claimed: dict[str, tuple[str, Path]] = {}
@@ -371,7 +384,7 @@ def plan(study: Study, reports_dir: Path, *, params: Path | None = None, kinds: 
             needs = {need for s in sections if s is not None for need in needs_of[s]}
             extract = make_extract(study, report, rid, scope, analysis, rules=rules.get(report.disclosure),
                                    withheld=withheld.get(rid, ()),
-                                   published=published if "published" in needs else None)
+                                   published=published_figures() if "published" in needs else None)
             own = [s for s in sections if s is None or all(getattr(extract.meta, need, None) for need in needs_of[s])]
             planned.append(PlannedReport(rid, report, scope.key, scope.label, own, chosen, extract, source))
     for rid in only or []:
