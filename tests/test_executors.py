@@ -38,6 +38,7 @@ def test_a_warm_kernel_forgets_the_previous_report(tmp_path):
                       "assert plt.get_fignums() == [], 'a figure survived'\n"
                       "assert matplotlib.rcParams['lines.linewidth'] == 1.5, 'a plot setting survived'\n"
                       "assert 'peerimpact.notebook' in sys.modules   # modules stay loaded: that is the point\n"
+                      "assert sys.modules.get('debugpy') is None, 'the kernel loaded the debugger'\n"
                       "print('clean')",
                       "import peerimpact.notebook as pn\nfrom peerimpact.report.blocks import TextBlock\n"
                       "pn.show(TextBlock('t', {}, lambda f: 'x'))")

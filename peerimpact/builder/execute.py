@@ -21,6 +21,7 @@ from pathlib import Path
 
 import nbformat
 import papermill
+from jupyter_client.kernelspec import KernelSpec, KernelSpecManager
 from jupyter_client.manager import AsyncKernelManager
 from nbclient.exceptions import CellTimeoutError, DeadKernelError
 from nbclient.util import run_sync
@@ -140,15 +141,33 @@ def _failure(section: str, output: Path, exc: PapermillExecutionError) -> Sectio
                           ANSI.sub("", "\n".join(exc.traceback)))
 
 
+# The kernel's own command with the debugger left out: a build never attaches one, and
+# ipykernel otherwise loads debugpy at start (140 modules, a quarter of a second a kernel).
+LAUNCH = ("import sys; sys.modules['debugpy'] = None; "
+          "from ipykernel.kernelapp import launch_new_instance; launch_new_instance()")
+
+
+class _BatchKernelSpecs(KernelSpecManager):
+    """The ``python3`` kernel as installed, started by :data:`LAUNCH` when it is ipykernel's launcher."""
+
+    def get_kernel_spec(self, kernel_name: str) -> KernelSpec:
+        spec = super().get_kernel_spec(kernel_name)
+        argv = list(spec.argv)
+        if argv[1:3] == ["-m", "ipykernel_launcher"]:
+            spec.argv = [argv[0], "-c", LAUNCH, *argv[3:]]
+        return spec
+
+
 class Kernel:
     """A kernel on local IPC sockets in a private folder of its own: no TCP port is opened, and
     nothing is sent in clear over a network. It dies with the process that started it and holds
-    the build's workers lock (see :mod:`.processes`)."""
+    the build's workers lock (see :mod:`peerimpact.builder.processes`)."""
 
     def __init__(self) -> None:
         # A short private folder for the sockets (a socket path may not exceed ~100 bytes).
         self._sockets = tempfile.TemporaryDirectory(prefix="pi-")
-        self.km = AsyncKernelManager(kernel_name=KERNEL, transport="ipc", ip=str(Path(self._sockets.name) / "kernel"))
+        self.km = AsyncKernelManager(kernel_name=KERNEL, transport="ipc", ip=str(Path(self._sockets.name) / "kernel"),
+                                     kernel_spec_manager=_BatchKernelSpecs())
         self.reports = 0   # how many reports this kernel has run
         run_sync(self.km.start_kernel)(preexec_fn=die_with_parent, pass_fds=held_fds())
 

@@ -155,7 +155,7 @@ def build(study: str | Path | None = None, *, request: BuildRequest | None = Non
     go to ``out``; extracts, executed notebooks and logs to ``work`` (default
     :func:`~peerimpact.builder.request.default_work_dir`), which must not be inside ``out``.
 
-    ``executor`` runs the jobs: the name of a registered executor (:mod:`.executors`:
+    ``executor`` runs the jobs: the name of a registered executor (:mod:`peerimpact.builder.executors`:
     ``"local"``, the default, a pool of ``jobs`` worker processes that die with this process;
     ``"dask"``, a Dask cluster whose scheduler is at ``scheduler``), or any
     ``concurrent.futures.Executor`` whose workers see the output and work folders. Returns
