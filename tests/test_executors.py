@@ -1,7 +1,10 @@
 """Executors and warm kernels: what runs the reports, and that nothing carries over between them."""
 
 import json
+import os
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import nbformat
@@ -108,3 +111,18 @@ def test_a_dask_cluster_builds_what_a_local_build_builds(built, tmp_path):
     assert body(mine) == body(theirs)
     manifest = json.loads((tmp_path / "out" / "manifest.json").read_text())
     assert manifest["reports"]["site-S7"]["status"] == "ok"
+
+
+def test_the_build_does_not_compile_the_iri_grammar_jupyterlab_brings(tmp_path):
+    """Where JupyterLab is installed, jsonschema imports rfc3987-syntax, which compiles a grammar
+    (seconds per process); a build's processes read notebooks without it."""
+    marker = tmp_path / "imported"
+    (tmp_path / "rfc3987_syntax.py").write_text(f"open({str(marker)!r}, 'w').close()\n"
+                                                "def is_valid_syntax(rule, value):\n    return True\n")
+    code = "import peerimpact.builder.execute, jsonschema, nbformat; nbformat.v4.new_notebook()"
+    env = {**os.environ, "PYTHONPATH": str(tmp_path)}
+    subprocess.run([sys.executable, "-c", code], check=True, env=env)
+    assert not marker.exists()
+    # the stand-in is importable, so the check above could fail: without the build it is imported
+    subprocess.run([sys.executable, "-c", "import jsonschema"], check=True, env=env)
+    assert marker.exists()
