@@ -16,7 +16,8 @@ kind; each figure is the median of the repetitions. Prints figures, asserts noth
     notebook (benchmarks/equivalent/), built for the study and each site. Skipped, with a
     message, where Rscript or the R packages are missing.
 
-Then the study report alone: its sections, its HTML and its PDF, from the build's log.
+Then the study report alone: its sections, its HTML and its PDF within (b), and built on its
+own with one kernel for its sections and with `--isolated` (a kernel per section).
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ from pathlib import Path
 
 import nbformat
 import pandas as pd
+import psutil
 
 from peerimpact.builder.pipeline import prepare
 from peerimpact.builder.request import BuildRequest
@@ -48,7 +50,8 @@ FORMATS = "html,pdf"
 
 
 class Peak:
-    """The largest resident set of this process's descendants, sampled every 0.2 s from /proc."""
+    """The largest resident memory of this process's descendants together, sampled every half
+    second (psutil), for a run that is not being timed."""
 
     def __init__(self) -> None:
         self.mib = 0.0
@@ -64,33 +67,15 @@ class Peak:
         self._thread.join()
 
     def _watch(self) -> None:
-        while not self._stop.wait(0.2):
-            total = sum(rss for _, rss in _descendants(os.getpid()))
-            self.mib = max(self.mib, total / 1024)
-
-
-def _descendants(root: int) -> list[tuple[int, int]]:
-    """(pid, resident KiB) of every process below ``root``."""
-    children: dict[int, list[int]] = {}
-    rss: dict[int, int] = {}
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            stat = (entry / "stat").read_text()
-            status = (entry / "status").read_text()
-        except OSError:
-            continue
-        ppid = int(stat[stat.rindex(")") + 2:].split()[1])
-        children.setdefault(ppid, []).append(int(entry.name))
-        rss[int(entry.name)] = next((int(line.split()[1]) for line in status.splitlines()
-                                     if line.startswith("VmRSS:")), 0)
-    out, todo = [], list(children.get(root, []))
-    while todo:
-        pid = todo.pop()
-        out.append((pid, rss.get(pid, 0)))
-        todo.extend(children.get(pid, []))
-    return out
+        me = psutil.Process()
+        while not self._stop.wait(0.5):
+            total = 0
+            for child in me.children(recursive=True):
+                try:
+                    total += child.memory_info().rss
+                except psutil.Error:   # ended between the listing and the reading
+                    pass
+            self.mib = max(self.mib, total / 2**20)
 
 
 def run(command: list[str]) -> float:
@@ -189,20 +174,19 @@ def main() -> None:
         tmp = Path(name)
         study = fresh_study(tmp)
         cold, noop, changed, naive, study_seconds = [], [], [], [], []
-        peak = 0.0
-        for i in range(args.repeat):
+        for i in range(args.repeat):   # (a) and (b) in turn, so that both see the machine in the same state
             out = tmp / f"reports-{i}"
-            with Peak() as watch:
-                cold.append(run(peerimpact("--study", str(study), "--out", str(out), "--formats", FORMATS,
-                                           "--force", *jobs)))
-            peak = max(peak, watch.mib)
+            cold.append(run(peerimpact("--study", str(study), "--out", str(out), "--formats", FORMATS, "--force",
+                                       *jobs)))
             manifest = json.loads((out / "manifest.json").read_text())
             study_seconds.append(manifest["reports"]["study"]["seconds"])
             for _ in range(5):
                 noop.append(run(peerimpact("--study", str(study), "--out", str(out), "--formats", FORMATS, *jobs)))
-        reports = len(manifest["reports"])
-        for i in range(args.repeat):
             naive.append(naive_chain(study, tmp, args.jobs))
+            print(f"repetition {i + 1}: (a) {naive[-1]:.1f} s, (b) {cold[-1]:.1f} s", flush=True)
+        reports = len(manifest["reports"])
+        with Peak() as peak:
+            run(peerimpact("--study", str(study), "--out", str(tmp / "peak"), "--formats", FORMATS, *jobs))
         for i in range(args.repeat):
             changing = fresh_study(tmp)
             out = tmp / f"changed-{i}"
@@ -212,6 +196,12 @@ def main() -> None:
                                                    *jobs))
             changed.append(seconds)
             rebuilt = said.strip().splitlines()[-1].split(";")[0]
+        alone, isolated = [], []
+        for i in range(args.repeat):
+            only = ("--study", str(study), "--out", str(tmp / f"alone-{i}"), "--formats", FORMATS, "--only", "study",
+                    "--force")
+            alone.append(run(peerimpact(*only)))
+            isolated.append(run(peerimpact(*only, "--isolated")))
         parallel, serial, theirs = [], [], []
         for i in range(args.repeat):
             equivalent = ("--study", str(study), "--reports-dir", str(HERE / "equivalent"), "--force")
@@ -231,11 +221,12 @@ def main() -> None:
     for label, seconds in rows:
         print(f"{label:<76} {seconds:7.2f} s")
     print(f"{'(a)/(b)':<76} {median(naive) / median(cold):7.1f}")
-    print(f"{'peak memory of the build and everything it started (sampled)':<76} {peak:7.0f} MiB")
+    print(f"{'peak memory of the build and everything it started (sampled)':<76} {peak.mib:7.0f} MiB")
     pdf = [s["pdf"] for s in study_seconds]
     sections = [sum(v for k, v in s.items() if k.startswith("section:")) for s in study_seconds]
     print(f"{'study report within (b): sections / HTML / PDF':<76} {median(sections):5.1f} / "
           f"{median([s['render'] for s in study_seconds]):.2f} / {median(pdf):.2f} s")
+    print(f"{'study report alone, one kernel / --isolated':<76} {median(alone):5.1f} / {median(isolated):.1f} s")
     print("\n(e) one-section report (descriptives, paired t-tests, a figure) for the study and each site, HTML")
     print(f"{'peerimpact build, --jobs ' + str(args.jobs):<76} {median(parallel):7.2f} s")
     print(f"{'peerimpact build, --jobs 1':<76} {median(serial):7.2f} s")
