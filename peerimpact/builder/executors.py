@@ -19,6 +19,7 @@ shut down inside the batch. Register another with :func:`register_executor`.
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import dataclasses
 import math
@@ -125,13 +126,20 @@ class ExecutorRunner:
                 yield from future.result()
 
 
+def _pool_worker(out: str) -> None:
+    """A local pool worker: dies with the build, holds its workers lock, and shuts its warm
+    kernel down when it ends (the kernel would otherwise be killed with it, leaving its sockets)."""
+    worker_init(out)
+    atexit.register(release_warm_kernel)
+
+
 @contextlib.contextmanager
 def _local(options: ExecutorOptions) -> Iterator[Runner]:
     if options.jobs <= 1:
         yield SerialRunner(options.out)
         return
     context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(max_workers=options.jobs, mp_context=context, initializer=worker_init,
+    with ProcessPoolExecutor(max_workers=options.jobs, mp_context=context, initializer=_pool_worker,
                              initargs=(str(options.out),)) as pool:
         yield PoolRunner(pool)
 
