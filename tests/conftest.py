@@ -33,6 +33,15 @@ def example_copy(tmp_path: Path) -> Path:
     return dest
 
 
+def move_contacts_outside(study: Path, folder: Path) -> Path:
+    """Move a study's contact log into ``folder`` beside it and name it there in study.yml."""
+    folder.mkdir()
+    (study / "contacts.csv").rename(folder / "contacts.csv")
+    yml = study / "study.yml"
+    yml.write_text(yml.read_text().replace("contacts: contacts.csv", f"contacts: ../{folder.name}/contacts.csv"))
+    return folder
+
+
 def write_bytes(path: Path, text: str, *, bom: bool = False, crlf: bool = False) -> Path:
     data = text.replace("\n", "\r\n") if crlf else text
     path.write_bytes((b"\xef\xbb\xbf" if bom else b"") + data.encode("utf-8"))

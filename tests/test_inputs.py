@@ -10,7 +10,7 @@ from pathlib import Path
 from peerimpact.builder.inputs import RECORD, fingerprint, remember, unchanged
 from peerimpact.builder.request import BuildRequest
 
-from conftest import BUILT
+from conftest import BUILT, move_contacts_outside
 
 
 def request(study: Path, out: Path, **fields) -> BuildRequest:
@@ -29,11 +29,7 @@ def test_the_fingerprint_follows_contents_and_options_not_times(example_copy, tm
 
 
 def test_a_file_named_outside_the_study_folder_counts(example_copy, tmp_path):
-    outside = tmp_path / "data"
-    outside.mkdir()
-    (example_copy / "contacts.csv").rename(outside / "contacts.csv")
-    yml = example_copy / "study.yml"
-    yml.write_text(yml.read_text().replace("contacts: contacts.csv", "contacts: ../data/contacts.csv"))
+    outside = move_contacts_outside(example_copy, tmp_path / "data")
     base = fingerprint(request(example_copy, tmp_path / "out", roots=(outside,)))
     log = outside / "contacts.csv"
     log.write_text(log.read_text() + log.read_text().splitlines()[-1] + "\n")

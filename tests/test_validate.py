@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from conftest import write_bytes
+from conftest import move_contacts_outside, write_bytes
 
 from peerimpact import load_questionnaire_file, load_study
 from peerimpact.cli import main
@@ -280,11 +280,8 @@ def test_every_command_names_the_study_with_study(example_copy, tmp_path, capsys
 def test_data_root_named_on_the_command_line_lets_a_study_use_files_outside_its_folder(example_copy, tmp_path):
     from peerimpact.ingest.study import InvalidStudy
 
-    shared = tmp_path / "shared"
-    shared.mkdir()
-    (example_copy / "contacts.csv").rename(shared / "contacts.csv")
+    shared = move_contacts_outside(example_copy, tmp_path / "shared")
     yml = example_copy / "study.yml"
-    yml.write_text(yml.read_text().replace("contacts: contacts.csv", "contacts: ../shared/contacts.csv"))
     with pytest.raises(InvalidStudy) as refused:
         load_study(example_copy)
     [problem] = refused.value.problems.errors
