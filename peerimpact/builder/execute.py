@@ -99,15 +99,15 @@ class SharedKernelEngine(NBClientEngine):
 
     @classmethod
     def execute_managed_notebook(cls, nb_man, kernel_name, log_output=False, stdout_file=None, stderr_file=None,
-                                 start_timeout=60, execution_timeout=None, km=None, **kwargs):
+                                 start_timeout=60, execution_timeout=None, km=None, kc=None, **kwargs):
         client = PapermillNotebookClient(nb_man, km=km, kernel_name=kernel_name, timeout=execution_timeout,
                                          startup_timeout=start_timeout, log=logging.getLogger("papermill"),
                                          log_output=log_output, stdout_file=stdout_file, stderr_file=stderr_file)
-        try:
-            return client.execute()
-        finally:
-            if client.kc is not None:  # the kernel lives on; its client for this section does not
-                client.kc.stop_channels()
+        # The kernel's own client, connected once: a new one per section waits 0.2 s for the
+        # kernel's output channel to fall silent before its first cell. Replies left over from
+        # an earlier section carry another request's id and are ignored.
+        client.kc = kc
+        return client.execute()
 
 
 papermill_engines.register("peerimpact-shared", SharedKernelEngine)
@@ -170,6 +170,10 @@ class Kernel:
                                      kernel_spec_manager=_BatchKernelSpecs())
         self.reports = 0   # how many reports this kernel has run
         run_sync(self.km.start_kernel)(preexec_fn=die_with_parent, pass_fds=held_fds())
+        self.kc = self.km.client()
+        self.kc.allow_stdin = False
+        self.kc.start_channels()
+        run_sync(self.kc.wait_for_ready)(timeout=60)
 
     @property
     def pid(self) -> int | None:
@@ -182,6 +186,7 @@ class Kernel:
 
     def shutdown(self) -> None:
         try:
+            self.kc.stop_channels()
             if self.km.has_kernel:
                 run_sync(self.km.shutdown_kernel)(now=True)
         finally:
@@ -266,7 +271,7 @@ def execute_sections(sections: list[Path], parameters: dict, build_dir: Path, *,
                 papermill.execute_notebook(
                     with_reset_cell(section), str(output), parameters=parameters,
                     engine_name="peerimpact-shared", kernel_name=KERNEL, language="python", progress_bar=False,
-                    log_output=False, execution_timeout=timeout, km=current.km)
+                    log_output=False, execution_timeout=timeout, km=current.km, kc=current.kc)
             except PapermillExecutionError as exc:
                 result.failure = _failure(section.stem, output, exc)
             except (DeadKernelError, CellTimeoutError) as exc:
