@@ -349,8 +349,6 @@ def paired_ttest(x, y, *, confidence: float = 0.95) -> PairedTest:
     >>> r.estimable, r.reason
     (False, 'the differences are essentially constant, so t is undefined')
     """
-    import pingouin
-
     a, b = _complete_pairs(x, y)
     n = len(a)
     diff = a - b
@@ -369,13 +367,14 @@ def paired_ttest(x, y, *, confidence: float = 0.95) -> PairedTest:
     if _essentially_constant(se, mean_diff):
         return PairedTest(n, mean_x, mean_y, mean_diff, sd_diff, float(se), nan, float(n - 1), nan, nan, nan, es, nan,
                           nan, False, "the differences are essentially constant, so t is undefined")
-    # pingouin needs aligned complete pairs: given unequal lengths it would run an unpaired test.
-    test = pingouin.ttest(a, b, paired=True).iloc[0]
+    # R's t.test, step for step: stderr <- sqrt(v/n); t <- mean/stderr; p <- 2 * pt(-abs(t), n - 1).
+    t = mean_diff / np.sqrt(float(diff.var(ddof=1)) / n)
+    p = float(2 * scipy_stats.t.cdf(-abs(t), n - 1))
     crit = scipy_stats.t.ppf(0.5 + confidence / 2, n - 1)
     p_w = wilcoxon_p(_as_recorded(diff, np.maximum(np.abs(a), np.abs(b))))
     return PairedTest(
         n=n, mean_x=mean_x, mean_y=mean_y, mean_diff=mean_diff, sd_diff=sd_diff, se_diff=float(se),
-        t=float(test["T"]), df=float(test["dof"]), p=float(test["p_val"]),
+        t=float(t), df=float(n - 1), p=p,
         ci_low=float(mean_diff - crit * se), ci_high=float(mean_diff + crit * se),
         es_baseline_sd=es, d_z=mean_diff / sd_diff, p_wilcoxon=p_w, estimable=True,
         reason=None if baseline_varies else "no variation at baseline, so the ES is undefined",
@@ -448,9 +447,11 @@ def _change(scores: pd.DataFrame, *, comparisons: list[tuple[str, str]], adjust:
     rows = []
     valid = in_study_order(scores.dropna(subset=["score"]))
     keys = valid[["instrument", "subscale"]].drop_duplicates().itertuples(index=False)
+    # One pivot for every instrument and subscale: a pivot each cost more than their tests.
+    pivot = valid.pivot_table(index=["instrument", "subscale", "participant_id"], columns="timepoint",
+                              values="score", observed=True)
     for instrument, subscale in keys:
-        sub = valid[(valid["instrument"] == instrument) & (valid["subscale"] == subscale)]
-        wide = sub.pivot_table(index="participant_id", columns="timepoint", values="score", observed=True)
+        wide = pivot.loc[(instrument, subscale)].dropna(axis=1, how="all")
         for first, later in comparisons:
             x = wide[first] if first in wide else pd.Series(dtype=float)
             y = wide[later] if later in wide else pd.Series(dtype=float)
