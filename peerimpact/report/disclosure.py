@@ -140,6 +140,7 @@ class _Cells:
     roles: dict[str, Role]
     rules: DisclosureRules
     marks: dict[tuple[int, str], tuple[str, str]] = dataclasses.field(default_factory=dict)
+    _numbers: dict[str, list[float | None]] = dataclasses.field(default_factory=dict)
 
     def hide(self, i: int, column: str, rule: str, kind: str) -> None:
         self.marks.setdefault((i, column), (rule, kind))
@@ -148,7 +149,10 @@ class _Cells:
         return (i, column) in self.marks
 
     def value(self, i: int, column: str) -> float | None:
-        return _number(self.frame[column].iat[i])
+        values = self._numbers.get(column)
+        if values is None:  # a column's numbers read once: pandas costs a lookup per cell otherwise
+            values = self._numbers[column] = [_number(v) for v in self.frame[column].tolist()]
+        return values[i]
 
     def columns(self, *kinds: str) -> list[str]:
         return [c for c, r in self.roles.items() if r.kind in kinds]
