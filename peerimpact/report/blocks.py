@@ -56,6 +56,14 @@ class Suppression:
     kind: str       # primary | secondary
 
 
+def _summary(kind: str, name: str, frame: pd.DataFrame, suppressed: Sequence[Suppression]) -> str:
+    """A block's repr: what it is and how big, not its data (the HTML shows that). A kernel
+    makes this text for every block a section shows, so it must stay short and cheap."""
+    rows, columns = frame.shape
+    withheld = f", {len(suppressed)} cells withheld" if suppressed else ""
+    return f"<{kind} {name!r}: {rows} rows × {columns} columns{withheld}>"
+
+
 @dataclass(frozen=True)
 class Table:
     """A table as a report shows it, and as a machine reads it.
@@ -128,6 +136,9 @@ class Table:
     def _repr_html_(self) -> str:
         return self.to_html()
 
+    def __repr__(self) -> str:
+        return _summary("Table", self.name, self.data, self.suppressed)
+
 
 @dataclass(frozen=True)
 class FigureBlock:
@@ -174,6 +185,9 @@ class FigureBlock:
     def _repr_html_(self) -> str:
         return self.to_html()
 
+    def __repr__(self) -> str:
+        return _summary("Figure", self.name, self.data, self.suppressed)
+
 
 @dataclass(frozen=True)
 class Quotes:
@@ -213,6 +227,9 @@ class Quotes:
 
     def _repr_html_(self) -> str:
         return self.to_html()
+
+    def __repr__(self) -> str:
+        return _summary("Quotes", self.name, self.quotes, self.suppressed)
 
 
 @dataclass(frozen=True)
