@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 import signal
 import subprocess
@@ -87,6 +88,24 @@ def test_a_site_report_shows_only_levels_of_its_own_participants(example_copy):
             assert set(kind["categories"]) == seen, (report.id, column)
             checked += 1
     assert checked >= 6 * 7
+
+
+def test_pool_workers_shut_their_kernels_down_when_the_build_ends(tmp_path):
+    # A worker's warm kernel is shut down, not killed with it: a killed kernel leaves its
+    # socket folder (pi-*) in the temporary folder, one per worker and build.
+    notebook(tmp_path / "quick.ipynb", "answer = 42")
+    defs = reports_dir(tmp_path, study=["../quick.ipynb"], site=["../quick.ipynb"])
+    temp = tmp_path / "tmp"
+    temp.mkdir()
+    out = tmp_path / "out"
+    command = [sys.executable, "-m", "peerimpact.cli", "build", "--out", str(out), "--reports-dir", str(defs),
+               "--only", "study,site-S1,site-S2", "--jobs", "2", "--formats", "html"]
+    done = subprocess.run(command, capture_output=True, text=True, env={**os.environ, "TMPDIR": str(temp)})
+    assert done.returncode == 0, done.stderr
+    logs = [(work(out) / rid / "build.log").read_text() for rid in ("study", "site-S1", "site-S2")]
+    kernels = {m.group(1) for log in logs for m in re.finditer(r"kernel (\d+): report", log)}
+    assert len(kernels) == 2, kernels  # two workers, each with a kernel of its own
+    assert not list(temp.glob("pi-*"))
 
 
 def descendants(pid: int) -> set[int]:

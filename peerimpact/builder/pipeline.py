@@ -185,6 +185,9 @@ def build(study: str | Path | None = None, *, request: BuildRequest | None = Non
         echo(up_to_date_line(len(record['reports']), out))
         outcomes = [Outcome(r["id"], "cached", r["seconds"], None, r["built_at"]) for r in record["reports"]]
         return BuildResult(outcomes, Problems(Problem(**w) for w in record["warnings"]), out, work)
+    kind = None if isinstance(executor, Executor) else EXECUTORS[executor or "local"]
+    if kind is not None and kind.warm_up is not None and (jobs or os.cpu_count() or 1) > 1:
+        kind.warm_up()   # workers get ready while the study is read and planned
     prep = prepare(request)
     if prep.problems.has_errors:
         return BuildResult([], prep.problems, out, work)

@@ -13,8 +13,10 @@ import contextlib
 import ctypes
 import fcntl
 import os
+import select
 import signal
 import sys
+import threading
 import time
 from pathlib import Path
 from typing import Iterator
@@ -67,9 +69,29 @@ def held_fds() -> tuple[int, ...]:
     return tuple(_held)
 
 
-def worker_init(out: str) -> None:
-    """Initialiser of a pool worker: die with the build, hold the workers lock."""
+def die_with(pid: int) -> None:
+    """Be killed when process ``pid`` ends, though it is not this process's parent (Linux 5.3+).
+
+    A worker forked by a fork server has the server as its parent, and the server outlives
+    a killed build for as long as any worker lives; so the worker watches the build itself."""
+    try:
+        handle = os.pidfd_open(pid)
+    except ProcessLookupError:  # the build is already gone
+        os._exit(1)
+
+    def watch() -> None:
+        select.select([handle], [], [])  # readable when the process ends
+        os.kill(os.getpid(), signal.SIGKILL)  # as PR_SET_PDEATHSIG would: the kernels follow
+
+    threading.Thread(target=watch, name="die-with-build", daemon=True).start()
+
+
+def worker_init(out: str, build: int | None = None) -> None:
+    """Initialiser of a pool worker: die with the build (``build``, its pid, when the worker's
+    parent is not the build), hold the workers lock."""
     die_with_parent()
+    if build is not None and build != os.getppid():
+        die_with(build)
     hold_workers_lock(out)
 
 
