@@ -431,6 +431,7 @@ def rules_policy(rules: DisclosureRules) -> DisclosurePolicy:
 # Differencing ------------------------------------------------------------------------------------
 
 MAX_SMALL_ATOMS = 10   # beyond this many small parts, only single parts and pairs are tried
+_IN_SPAN = 1e-9        # squared distance from the span below which an indicator lies in it
 
 
 People = Union[frozenset, np.ndarray]   # who is behind a figure: IDs, or a mask over a study's people
@@ -465,19 +466,40 @@ def _disclosive(sets: list[People], threshold: int) -> list[int] | None:
         return None
     keys = sorted(atoms, reverse=True)
     matrix = np.array([[1.0 if key[i] else 0.0 for key in keys] for i in range(len(sets))])
-    rank = np.linalg.matrix_rank(matrix)
     small = [j for j, key in enumerate(keys) if atoms[key] < threshold]
-    sizes = (range(1, len(small) + 1) if len(small) <= MAX_SMALL_ATOMS else (1, 2))
-    for size in sizes:
-        for combo in itertools.combinations(small, size):
-            total = sum(atoms[keys[j]] for j in combo)
-            if not 0 < total < threshold:
-                continue
-            target = np.zeros(len(keys))
-            target[list(combo)] = 1.0
-            if np.linalg.matrix_rank(np.vstack([matrix, target])) == rank:
-                solution = np.linalg.lstsq(matrix.T, target, rcond=None)[0]
-                return [i for i in range(len(sets)) if abs(solution[i]) > 1e-9]
+    if not small:
+        return None
+    # An orthonormal basis of the sets' span (the tolerance of numpy's matrix_rank). A union
+    # of parts is derivable when its indicator t equals its projection: |t|² − |Bᵀt|² = 0,
+    # and Bᵀt is the sum of the basis rows of its parts, so no decomposition per candidate.
+    _, values, vt = np.linalg.svd(matrix, full_matrices=False)
+    basis = vt[values > values.max() * max(matrix.shape) * np.finfo(float).eps].T[small]
+    count = np.array([atoms[keys[j]] for j in small])
+    norms = (basis ** 2).sum(axis=1)
+
+    def found(combo: tuple[int, ...]) -> list[int]:
+        target = np.zeros(len(keys))
+        target[[small[c] for c in combo]] = 1.0
+        solution = np.linalg.lstsq(matrix.T, target, rcond=None)[0]
+        return [i for i in range(len(sets)) if abs(solution[i]) > 1e-9]
+
+    hits = np.flatnonzero((count > 0) & (1 - norms < _IN_SPAN))
+    if len(hits):
+        return found((int(hits[0]),))
+    if len(small) > 1:  # pairs, all at once from the Gram matrix, the first in the order of combinations
+        residual = 2 - norms[:, None] - norms[None, :] - 2 * basis @ basis.T
+        total = count[:, None] + count[None, :]
+        ok = np.triu((residual < _IN_SPAN) & (total > 0) & (total < threshold), k=1)
+        pairs = np.argwhere(ok)
+        if len(pairs):
+            return found((int(pairs[0][0]), int(pairs[0][1])))
+    if len(small) > MAX_SMALL_ATOMS:
+        return None
+    for size in range(3, len(small) + 1):
+        for combo in itertools.combinations(range(len(small)), size):
+            total = int(count[list(combo)].sum())
+            if 0 < total < threshold and size - (basis[list(combo)].sum(axis=0) ** 2).sum() < _IN_SPAN:
+                return found(combo)
     return None
 
 
