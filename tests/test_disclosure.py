@@ -235,3 +235,48 @@ def test_differencing_reads_masks_as_it_reads_sets():
 
     as_masks = differencing_withheld({"a": {key: mask(a)}, "b": {key: mask(b)}}, {key: mask(study)}, 8)
     assert as_sets == as_masks == {"a": {key}, "b": set()}  # b − a is 3 people; after a goes, study − b is 15
+
+
+def _derivable_by_rank(sets, threshold):
+    """The differencing search done the plain way, as a reference: every candidate union of
+    small parts tested by comparing numpy's matrix rank with and without its indicator."""
+    import itertools
+
+    import numpy as np
+
+    from peerimpact.report.disclosure import MAX_SMALL_ATOMS, _atoms
+
+    atoms = _atoms(sets)
+    keys = sorted(atoms, reverse=True)
+    matrix = np.array([[1.0 if key[i] else 0.0 for key in keys] for i in range(len(sets))])
+    rank = np.linalg.matrix_rank(matrix)
+    small = [j for j, key in enumerate(keys) if atoms[key] < threshold]
+    for size in range(1, len(small) + 1) if len(small) <= MAX_SMALL_ATOMS else (1, 2):
+        for combo in itertools.combinations(small, size):
+            if not 0 < sum(atoms[keys[j]] for j in combo) < threshold:
+                continue
+            target = np.zeros(len(keys))
+            target[list(combo)] = 1.0
+            if np.linalg.matrix_rank(np.vstack([matrix, target])) == rank:
+                solution = np.linalg.lstsq(matrix.T, target, rcond=None)[0]
+                return [i for i in range(len(sets)) if abs(solution[i]) > 1e-9]
+    return None
+
+
+def test_the_differencing_search_finds_what_a_rank_test_of_every_candidate_finds():
+    import numpy as np
+
+    from peerimpact.report.disclosure import _disclosive
+
+    rng = np.random.default_rng(2022)
+    found = 0
+    for _ in range(400):
+        people = int(rng.integers(5, 60))
+        sets = [rng.random(people) < rng.uniform(0.1, 0.9) for _ in range(int(rng.integers(1, 7)))]
+        if rng.random() < 0.3:  # a report and its complement, as a site and the rest of the study
+            sets.append(~sets[0])
+        threshold = int(rng.integers(3, 11))
+        expected = _derivable_by_rank(sets, threshold)
+        assert _disclosive(sets, threshold) == expected, (people, threshold)
+        found += expected is not None
+    assert 50 < found < 350  # both answers are well represented
