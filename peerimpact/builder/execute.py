@@ -169,11 +169,16 @@ class Kernel:
         self.km = AsyncKernelManager(kernel_name=KERNEL, transport="ipc", ip=str(Path(self._sockets.name) / "kernel"),
                                      kernel_spec_manager=_BatchKernelSpecs())
         self.reports = 0   # how many reports this kernel has run
-        run_sync(self.km.start_kernel)(preexec_fn=die_with_parent, pass_fds=held_fds())
-        self.kc = self.km.client()
-        self.kc.allow_stdin = False
-        self.kc.start_channels()
-        run_sync(self.kc.wait_for_ready)(timeout=60)
+        self.kc = None
+        try:
+            run_sync(self.km.start_kernel)(preexec_fn=die_with_parent, pass_fds=held_fds())
+            self.kc = self.km.client()   # made after the start: it takes the kernel's connection info
+            self.kc.allow_stdin = False
+            self.kc.start_channels()
+            run_sync(self.kc.wait_for_ready)(timeout=60)
+        except Exception:  # a kernel that never answered is not left running, nor its sockets
+            self.shutdown()
+            raise
 
     @property
     def pid(self) -> int | None:
@@ -186,7 +191,8 @@ class Kernel:
 
     def shutdown(self) -> None:
         try:
-            self.kc.stop_channels()
+            if self.kc is not None:
+                self.kc.stop_channels()
             if self.km.has_kernel:
                 run_sync(self.km.shutdown_kernel)(now=True)
         finally:

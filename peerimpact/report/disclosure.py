@@ -474,7 +474,7 @@ def _disclosive(sets: list[People], threshold: int) -> list[int] | None:
     # and Bᵀt is the sum of the basis rows of its parts, so no decomposition per candidate.
     _, values, vt = np.linalg.svd(matrix, full_matrices=False)
     basis = vt[values > values.max() * max(matrix.shape) * np.finfo(float).eps].T[small]
-    count = np.array([atoms[keys[j]] for j in small])
+    count = np.array([atoms[keys[j]] for j in small])   # every part holds someone: counts are 1 or more
     norms = (basis ** 2).sum(axis=1)
 
     def found(combo: tuple[int, ...]) -> list[int]:
@@ -483,13 +483,12 @@ def _disclosive(sets: list[People], threshold: int) -> list[int] | None:
         solution = np.linalg.lstsq(matrix.T, target, rcond=None)[0]
         return [i for i in range(len(sets)) if abs(solution[i]) > 1e-9]
 
-    hits = np.flatnonzero((count > 0) & (1 - norms < _IN_SPAN))
+    hits = np.flatnonzero(1 - norms < _IN_SPAN)
     if len(hits):
         return found((int(hits[0]),))
     if len(small) > 1:  # pairs, all at once from the Gram matrix, the first in the order of combinations
         residual = 2 - norms[:, None] - norms[None, :] - 2 * basis @ basis.T
-        total = count[:, None] + count[None, :]
-        ok = np.triu((residual < _IN_SPAN) & (total > 0) & (total < threshold), k=1)
+        ok = np.triu((residual < _IN_SPAN) & (count[:, None] + count[None, :] < threshold), k=1)
         pairs = np.argwhere(ok)
         if len(pairs):
             return found((int(pairs[0][0]), int(pairs[0][1])))
@@ -497,8 +496,7 @@ def _disclosive(sets: list[People], threshold: int) -> list[int] | None:
         return None
     for size in range(3, len(small) + 1):
         for combo in itertools.combinations(range(len(small)), size):
-            total = int(count[list(combo)].sum())
-            if 0 < total < threshold and size - (basis[list(combo)].sum(axis=0) ** 2).sum() < _IN_SPAN:
+            if count[list(combo)].sum() < threshold and size - (basis[list(combo)].sum(axis=0) ** 2).sum() < _IN_SPAN:
                 return found(combo)
     return None
 
