@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import errno
 import sys
 from pathlib import Path
 
@@ -10,6 +11,7 @@ from .problems import InvalidStudy, Problem, Problems, display_path
 from .text import plural
 
 EXIT_OK, EXIT_PROBLEMS = 0, 2
+EXIT_INTERRUPTED = 130   # 128 + SIGINT, as a shell reports a process that Ctrl-C ended
 
 
 def _is_study(path: Path) -> bool:
@@ -199,11 +201,17 @@ def _request(args: argparse.Namespace):
 
 
 def cmd_build(args: argparse.Namespace) -> int:
+    from .builder.folders import check_folders, study_folder
     from .builder.inputs import unchanged
     from .builder.request import summary_line, up_to_date_line
 
     _announce_example(args.study)
     request = _request(args)
+    refused = check_folders(request.out, request.work_dir, study_folder(request.study), request.roots)
+    if refused.has_errors:   # before anything is read or written
+        _report(refused)
+        print("nothing was built", file=sys.stderr)
+        return EXIT_PROBLEMS
     if not args.force and (record := unchanged(request)) is not None:   # answered before the study is loaded
         print(up_to_date_line(len(record["reports"]), request.out))
         for warning in record["warnings"]:
@@ -416,9 +424,23 @@ def main(argv: list[str] | None = None) -> int:
     except Usage as exc:
         print(f"peerimpact {args.command}: {exc}", file=sys.stderr)
         return EXIT_PROBLEMS
+    except KeyboardInterrupt:
+        kept = " (reports already published are kept; none was half-published)" if args.command == "build" else ""
+        print(f"\npeerimpact {args.command}: interrupted{kept}", file=sys.stderr)
+        return EXIT_INTERRUPTED
     except OSError as exc:
-        print(f"peerimpact: {exc}", file=sys.stderr)
+        print(f"peerimpact {args.command}: {_os_error(exc, args.command)}", file=sys.stderr)
         return EXIT_PROBLEMS
+
+
+def _os_error(exc: OSError, command: str) -> str:
+    """An operating system's refusal in words: what, where, and what was kept."""
+    where = f"{exc.filename}: " if exc.filename else ""
+    if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        kept = ("reports already published are kept, and none was half-published" if command == "build"
+                else "nothing was half-written")
+        return f"{where}the disk is full; {kept}. Free some space and run the command again"
+    return f"{where}{exc.strerror or exc}"
 
 
 if __name__ == "__main__":

@@ -10,7 +10,9 @@ on IPC sockets in a private temporary folder, not on TCP ports.
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import os
 import re
 import signal
 import tempfile
@@ -189,6 +191,14 @@ class Kernel:
     def alive(self) -> bool:
         return self.km.has_kernel and bool(run_sync(self.km.is_alive)())
 
+    def kill(self) -> None:
+        """SIGKILL the kernel and remove its socket folder; no message is exchanged."""
+        pid = self.pid
+        if pid is not None:
+            with contextlib.suppress(OSError):
+                os.killpg(pid, signal.SIGKILL)   # jupyter_client starts a kernel in a session of its own
+        self._sockets.cleanup()
+
     def shutdown(self) -> None:
         try:
             if self.kc is not None:
@@ -210,6 +220,15 @@ def warm_kernel() -> Kernel:
             kernel.shutdown()
         kernel = _warm.kernel = Kernel()
     return kernel
+
+
+def kill_warm_kernel() -> None:
+    """Kill this thread's warm kernel at once and remove its sockets, without a word to it: what a
+    worker told to stop does (in a signal handler, where the kernel's client may be mid-call)."""
+    kernel = getattr(_warm, "kernel", None)
+    _warm.kernel = None
+    if kernel is not None:
+        kernel.kill()
 
 
 def release_warm_kernel() -> None:

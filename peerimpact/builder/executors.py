@@ -21,16 +21,19 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import logging
 import math
 import multiprocessing
 import multiprocessing.util
 import os
+import signal
+import time
 from concurrent.futures import Executor, ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, ContextManager, Iterator, Protocol
 
-from .execute import release_warm_kernel
+from .execute import kill_warm_kernel, release_warm_kernel
 from .jobs import Job, Outcome, run_job
 from .processes import worker_init, workers_lock
 
@@ -96,6 +99,11 @@ class SerialRunner:
             try:
                 for job in jobs:
                     yield run_warm(job)
+            except KeyboardInterrupt:
+                kill_warm_kernel()
+                # the interrupted cell's task would report the kernel's death as it is collected
+                logging.getLogger("asyncio").setLevel(logging.CRITICAL)
+                raise
             finally:
                 release_warm_kernel()
 
@@ -139,6 +147,15 @@ def _pool_worker(out: str, build: int) -> None:
     ``os._exit``, which runs no ``atexit`` handler."""
     worker_init(out, build)
     multiprocessing.util.Finalize(None, release_warm_kernel, exitpriority=10)
+    # Ctrl-C reaches every process of the terminal's group: the build alone answers it, by
+    # stopping its workers (SIGTERM), which take their kernels down at once.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, _stop_now)
+
+
+def _stop_now(signum: int, frame) -> None:
+    kill_warm_kernel()
+    os._exit(128 + signum)
 
 
 # What a local worker imports before its first report. Workers fork from a server that has
@@ -171,9 +188,29 @@ def _local(options: ExecutorOptions) -> Iterator[Runner]:
     if options.jobs <= 1:
         yield SerialRunner(options.out)
         return
-    with ProcessPoolExecutor(max_workers=options.jobs, mp_context=_pool_context(), initializer=_pool_worker,
-                             initargs=(str(options.out), os.getpid())) as pool:
+    pool = ProcessPoolExecutor(max_workers=options.jobs, mp_context=_pool_context(), initializer=_pool_worker,
+                               initargs=(str(options.out), os.getpid()))
+    try:
         yield PoolRunner(pool)
+    except BaseException:   # interrupted or failed: stop the workers now rather than wait for their reports
+        _stop(list(pool._processes.values()))   # the pool keeps its processes here; it offers no other way
+        pool.shutdown(wait=False, cancel_futures=True)
+        raise
+    pool.shutdown(wait=True)
+
+
+def _stop(processes: list, grace: float = 1.0) -> None:
+    """Ask each worker to stop (it kills its kernel and exits), then kill what is left after ``grace`` s."""
+    for process in processes:
+        with contextlib.suppress(OSError, ValueError):
+            process.terminate()
+    deadline = time.monotonic() + grace
+    for process in processes:
+        process.join(max(0.0, deadline - time.monotonic()))
+        if process.exitcode is None:
+            with contextlib.suppress(OSError, ValueError):
+                process.kill()
+                process.join(1.0)
 
 
 @contextlib.contextmanager

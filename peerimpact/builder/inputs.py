@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import sys
 from importlib import metadata
 from pathlib import Path
@@ -21,6 +22,7 @@ import yaml
 
 from ..resources import example_study_dir, notebooks_dir, params_dir, templates_dir
 from ..version import __version__
+from .folders import write_atomic
 
 RECORD = ".inputs.json"
 PACKAGE = Path(__file__).resolve().parents[1]
@@ -60,6 +62,21 @@ def _named_outside(folder: Path) -> list[Path]:
     return sorted(out)
 
 
+def _notebooks_named(reports: Path) -> list[Path]:
+    """Section notebooks that report definitions name by path (``../mine.ipynb``), outside ``notebooks/``."""
+    found = set()
+    for definition in sorted(reports.glob("*.yml")) if reports.is_dir() else []:
+        try:
+            text = definition.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError):
+            continue
+        for name in re.findall(r"[^\s\[\],'\"]+\.ipynb", text):
+            path = (definition.parent / name).resolve()
+            if path.is_file():
+                found.add(path)
+    return sorted(found)
+
+
 def fingerprint(request) -> str:
     """One hash of everything a build of ``request`` (a :class:`~peerimpact.builder.request.BuildRequest`)
     reads."""
@@ -85,6 +102,8 @@ def fingerprint(request) -> str:
     if request.reports_dir is not None:
         h.update(b"\0reports\0")
         _tree(h, Path(request.reports_dir))
+    for path in _notebooks_named(Path(request.reports_dir) if request.reports_dir else params / "reports"):
+        h.update(str(path).encode() + b"\0" + hashlib.sha256(path.read_bytes()).digest())
     h.update(b"\0package\0")
     _tree(h, PACKAGE, skip=PACKAGE / "data")   # the example study is hashed as a study when it is one
     for path in _named_outside(study):
@@ -112,11 +131,8 @@ def unchanged(request, key: str | None = None) -> dict | None:
 
 def remember(out: Path, key: str, reports: list[dict], warnings: list[str]) -> None:
     """Record a build that left every planned report up to date (written last, replaced whole)."""
-    path = Path(out) / RECORD
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(json.dumps({"fingerprint": key, "reports": reports, "warnings": warnings}, indent=1),
-                   encoding="utf-8")
-    os.replace(tmp, path)
+    write_atomic(Path(out) / RECORD, json.dumps({"fingerprint": key, "reports": reports, "warnings": warnings},
+                                                indent=1))
 
 
 def forget(out: Path) -> None:

@@ -10,8 +10,10 @@ leaves publishing to the build that submitted it.
 from __future__ import annotations
 
 import datetime as dt
+import errno
 import logging
 import os
+import re
 import shutil
 import tempfile
 import time
@@ -69,6 +71,31 @@ class Outcome:
     staged: str | None = None  # the finished report, for the build to publish
 
 
+FULL = (errno.ENOSPC, errno.EDQUOT)   # no space left, or the user's quota reached
+
+
+def _disk_was_full(evalue: str) -> bool:
+    """Whether a kernel's error is the disk filling up (``[Errno 28] No space left on device…``)."""
+    match = re.match(r"\[Errno (\d+)\]", evalue or "")
+    return match is not None and int(match.group(1)) in FULL
+
+
+def _written(evalue: str) -> Path | None:
+    """The file an ``OSError``'s text names, if it names one."""
+    match = re.search(r": '(.+)'$", evalue or "")
+    return Path(match.group(1)) if match else None
+
+
+def _final(path: Path, staging: Path, final: Path) -> Path:
+    """Where a staged file would have been published: what a reader of the message knows it as."""
+    return final / path.relative_to(staging) if path.is_relative_to(staging) else path
+
+
+def _disk_full(job: Job, where: Path) -> str:
+    return (f"{where}: the disk is full. This report was not published; the last published {job.id}, if any, is "
+            "kept as it was. Free some space and build again")
+
+
 def now() -> str:
     return dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
 
@@ -112,6 +139,10 @@ def run_job(job: Job) -> Outcome:
         seconds.update({f"section:{k}": round(v, 3) for k, v in execution.seconds.items()})
         if execution.failure:
             log.error("failed: %s", execution.failure.format())
+            if _disk_was_full(execution.failure.evalue):
+                where = _written(execution.failure.evalue)
+                where = out / job.id if where is None else _final(where, staging, out / job.id)
+                return Outcome(job.id, "failed", seconds, _disk_full(job, where))
             return Outcome(job.id, "failed", seconds, execution.failure.format())
         t = time.perf_counter()
         report = {**asdict(job.title_block), "built_at": now()}
@@ -119,12 +150,25 @@ def run_job(job: Job) -> Outcome:
         seconds["render"] = round(time.perf_counter() - t, 3)
         for name in job.formats:
             t = time.perf_counter()
-            FORMATS[name].write(html, staging, log, report)
+            try:
+                FORMATS[name].write(html, staging, log, report)
+            except OSError as exc:
+                if exc.errno not in FULL:
+                    raise
+                log.error("failed: %s", traceback.format_exc())
+                return Outcome(job.id, "failed", seconds, _disk_full(job, out / job.id / FORMATS[name].file))
             seconds[name] = round(time.perf_counter() - t, 3)
         seconds["total"] = round(time.perf_counter() - started, 3)
         log.info("built %s in %.1f s", job.id, seconds["total"])
         outcome = Outcome(job.id, "built", seconds, None, now(), str(staging))
         return outcome
+    except OSError as exc:
+        error = traceback.format_exc()
+        log.error("failed: %s", error)
+        if exc.errno in FULL:
+            where = _final(Path(exc.filename), staging, out / job.id) if exc.filename else Path(job.work) / job.id
+            return Outcome(job.id, "failed", seconds, _disk_full(job, where))
+        return Outcome(job.id, "failed", seconds, error)
     except Exception:  # isolate the failure to this report, keep its cause
         error = traceback.format_exc()
         log.error("failed: %s", error)

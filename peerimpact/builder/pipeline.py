@@ -18,10 +18,11 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-import fcntl
 import os
 import shutil
+import signal
 import sys
+import threading
 from concurrent.futures import Executor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -36,6 +37,8 @@ from ..resources import params_dir
 from ..version import __version__
 from .cache import cache_key, code_digests, hashes_for
 from .execute import declared_parameters
+from .folders import (check_folders, check_report_folders, folder_lock, mark_work, remove_stale_temporaries,
+                      study_folder)
 from .executors import EXECUTORS, ExecutorOptions, ExecutorRunner, ExecutorUnavailable
 from .jobs import Job, Outcome, TitleBlock, now
 from .kinds import KINDS
@@ -170,10 +173,9 @@ def build(study: str | Path | None = None, *, request: BuildRequest | None = Non
     """
     request = request or BuildRequest(study=study, **fields)
     out, work = request.out, request.work_dir
-    if work.resolve().is_relative_to(out.resolve()):
-        problems = Problems()
-        problems.add(work, rule="option", message="the work folder holds row-level data and must not be inside "
-                     f"the folder of shared reports ({out})")
+    study_dir = study_folder(request.study)
+    problems = check_folders(out, work, study_dir, request.roots)   # before anything is read or written
+    if problems.has_errors:
         return BuildResult([], problems, out, work)
     if isinstance(executor, str) and executor not in EXECUTORS:
         problems = Problems()
@@ -189,13 +191,17 @@ def build(study: str | Path | None = None, *, request: BuildRequest | None = Non
     if kind is not None and kind.warm_up is not None and (jobs or os.cpu_count() or 1) > 1:
         kind.warm_up()   # workers get ready while the study is read and planned
     prep = prepare(request)
+    if not prep.problems.has_errors:
+        prep.problems.extend(_ownership(prep, out))
     if prep.problems.has_errors:
         return BuildResult([], prep.problems, out, work)
     out.mkdir(parents=True, exist_ok=True)
-    with _build_lock(out) as locked:
-        if not locked:
+    work.mkdir(parents=True, exist_ok=True)
+    with folder_lock(out) as locked, folder_lock(work) as work_locked:
+        if not (locked and work_locked):
             problems = Problems()
-            problems.add(out, rule="busy", message="another build is writing to this folder; try again when it "
+            busy = out if not locked else work
+            problems.add(busy, rule="busy", message="another build is writing to this folder; try again when it "
                          "has finished")
             return BuildResult([], problems, out, work)
         if not wait_for_workers(out):
@@ -203,28 +209,33 @@ def build(study: str | Path | None = None, *, request: BuildRequest | None = Non
             problems.add(out, rule="busy", message="processes of an earlier build still hold this folder; try "
                          "again when they have ended")
             return BuildResult([], problems, out, work)
+        problems = check_folders(out, work, study_dir, request.roots)   # again, now that no other build can write
+        if problems.has_errors:
+            return BuildResult([], problems, out, work)
+        mark_work(work, study_dir)
         shutil.rmtree(out / ".staging", ignore_errors=True)  # left by a build that was killed
+        remove_stale_temporaries(out)
         forget(out)
-        result = _build(prep, out, work, jobs, force, isolated, executor, scheduler, echo)
+        prep.manifest.study_path = str(study_dir)
+        try:
+            result = _build(prep, out, work, jobs, force, isolated, executor, scheduler, echo)
+        except BaseException:   # interrupted: what was staged but not published goes; published reports stay
+            shutil.rmtree(out / ".staging", ignore_errors=True)
+            raise
         if result.exit_code == 0:   # every planned report up to date: the next build may skip the study
             remember(out, key, [{"id": o.id, "seconds": o.seconds, "built_at": o.built_at} for o in result.outcomes],
                      [asdict(p) for p in result.problems])
         return result
 
 
-@contextlib.contextmanager
-def _build_lock(out: Path) -> Iterator[bool]:
-    """One build at a time per output folder: two would race on the manifest and index."""
-    with open(out / ".lock", "w") as handle:
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            yield False
-            return
-        try:
-            yield True
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
+def _ownership(prep: Prepared, out: Path) -> Problems:
+    """Whether the output folder's report folders are this tool's, for the reports this build would write."""
+    problems = check_report_folders(out, set(prep.manifest.reports), [r.id for r, _, _, _ in prep.reports])
+    built_for = prep.manifest.study_name
+    if not prep.manifest.study_path and built_for and prep.config is not None and built_for != prep.config.name:
+        problems.add("--out", value=str(out), rule="folder", message=f"holds the reports of another study "
+                     f"({built_for!r}); choose another folder")
+    return problems
 
 
 def _build(prep: Prepared, out: Path, work: Path, jobs: int | None, force: bool, isolated: bool,
@@ -258,7 +269,12 @@ def _build(prep: Prepared, out: Path, work: Path, jobs: int | None, force: bool,
 
     def record(o: Outcome) -> None:
         """Publish a finished report and say so in the manifest, in an order a kill cannot falsify:
-        the entry is marked as being replaced before the folder changes, and finished after."""
+        the entry is marked as being replaced before the folder changes, and finished after. Ctrl-C
+        waits until both are done."""
+        with _uninterrupted():
+            _record(o)
+
+    def _record(o: Outcome) -> None:
         report, job = planned[o.id], jobs_by_id[o.id]
         previous = manifest.reports.get(o.id)
         entry = ManifestEntry(
@@ -267,6 +283,11 @@ def _build(prep: Prepared, out: Path, work: Path, jobs: int | None, force: bool,
             disclosure=report.definition.disclosure, params=report.definition.model_dump(mode="json"),
             hashes=job.hashes, cache_key=None, peerimpact_version=__version__, seconds=o.seconds,
             status="replacing", built_at=previous.built_at if previous else None, overrides=prep.overrides)
+        if o.status == "built" and previous is None and os.path.lexists(out / o.id):
+            # checked before the build, but a folder may have appeared since: never replace what is not ours
+            shutil.rmtree(o.staged, ignore_errors=True)
+            o.status, o.error = "failed", (f"{out / o.id} appeared during the build and this tool did not write it; "
+                                           "it was left as it is")
         if o.status == "built":
             manifest.reports[o.id] = entry
             save()
@@ -292,6 +313,19 @@ def _build(prep: Prepared, out: Path, work: Path, jobs: int | None, force: bool,
         (out / ".staging").rmdir()
     order = {rid: i for i, rid in enumerate(planned)}
     return BuildResult(sorted(outcomes, key=lambda o: order[o.id]), prep.problems, out, work)
+
+
+@contextlib.contextmanager
+def _uninterrupted() -> Iterator[None]:
+    """Hold SIGINT back while the block runs (in the main thread; elsewhere it cannot arrive)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
 
 
 def _expected_seconds(report: PlannedReport, entry: ManifestEntry | None) -> float:

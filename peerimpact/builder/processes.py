@@ -21,6 +21,8 @@ import time
 from pathlib import Path
 from typing import Iterator
 
+from .folders import open_private
+
 PR_SET_PDEATHSIG = 1
 WORKERS_LOCK = ".workers.lock"
 _held: list[int] = []  # the fd of this process's shared workers lock, if it holds one
@@ -43,7 +45,7 @@ def die_with_parent() -> None:
 def hold_workers_lock(out: str | os.PathLike[str]) -> int:
     """Take the shared workers lock of an output folder (until :func:`release_workers_lock`); its fd."""
     release_workers_lock()
-    fd = os.open(Path(out) / WORKERS_LOCK, os.O_RDWR | os.O_CREAT, 0o666)
+    fd = open_private(Path(out) / WORKERS_LOCK)
     fcntl.flock(fd, fcntl.LOCK_SH)
     _held.append(fd)
     return fd
@@ -97,7 +99,7 @@ def worker_init(out: str, build: int | None = None) -> None:
 
 def wait_for_workers(out: Path, timeout: float = 60.0) -> bool:
     """Wait until no worker or kernel of an earlier build holds the workers lock; ``False`` on timeout."""
-    fd = os.open(out / WORKERS_LOCK, os.O_RDWR | os.O_CREAT, 0o666)
+    fd = open_private(out / WORKERS_LOCK)
     try:
         deadline = time.monotonic() + timeout
         while True:

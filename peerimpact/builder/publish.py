@@ -13,14 +13,13 @@ import os
 import re
 import shutil
 import sys
-import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..ingest.readers import umask
 from ..resources import templates_dir
 from ..version import __version__
+from .folders import write_atomic
 from .formats import FORMATS
 from .kinds import KINDS
 
@@ -61,6 +60,7 @@ class ManifestEntry:
 class Manifest:
     study_name: str = ""
     data_cut: str | None = None
+    study_path: str = ""   # the study folder it was built from: another study's build refuses this folder
     peerimpact_version: str = __version__
     updated: str | None = None
     reports: dict[str, ManifestEntry] = field(default_factory=dict)
@@ -79,16 +79,9 @@ def read_manifest(out: Path) -> Manifest:
     if not isinstance(data, dict) or not isinstance(data.get("reports"), dict):
         return Manifest()
     entries = {rid: ManifestEntry.from_json(e) for rid, e in data["reports"].items() if isinstance(e, dict)}
-    return Manifest(data.get("study_name", ""), data.get("data_cut"), data.get("peerimpact_version", ""),
-                    data.get("updated"), {rid: e for rid, e in entries.items() if e is not None})
-
-
-def write_atomic(path: Path, text: str) -> None:
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    with os.fdopen(fd, "w", encoding="utf-8") as handle:
-        handle.write(text)
-    os.chmod(tmp, 0o666 & ~umask())
-    os.replace(tmp, path)
+    return Manifest(data.get("study_name", ""), data.get("data_cut"), str(data.get("study_path") or ""),
+                    data.get("peerimpact_version", ""), data.get("updated"),
+                    {rid: e for rid, e in entries.items() if e is not None})
 
 
 def write_manifest_and_index(out: Path, manifest: Manifest) -> None:
