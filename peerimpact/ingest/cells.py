@@ -9,17 +9,57 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import re
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Callable, Iterable, Literal
 
 from ..config import DEFAULT_MISSING_CODES, Instrument
 from ..problems import Problems
 from ..schema import ID
-from .readers import RawTable
+from .lookalike import Twins, ascii_problem, difference, lookalike, nfc, skeleton
+from .readers import RawTable, shorten
 
 OutOfRange = Literal["error", "missing"]
 YES = {"yes", "y", "true", "1"}
 NO = {"no", "n", "false", "0"}
+# A number as a data file may write it: ASCII digits, one point, an exponent. Python's float()
+# would also take "nan", "inf", "1_000" and digits of any script ("٤٥").
+NUMBER = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
+# Columns whose values name one thing each (a participant, a code): a look-alike of another
+# value in the same column is an error, not a second participant or code.
+DISTINCT = {ID: "participant ID", "code_id": "code", "code": "code name", "theme": "theme", "site": "site"}
+
+
+def columns_named(headers: list[str], noun: str) -> str:
+    """``3 unknown columns: a, b, c``: how many, and the first five by name.
+
+    >>> columns_named([f"x{i}" for i in range(1200)], "unknown column")
+    '1,200 unknown columns: x0, x1, x2, x3, x4 and 1,195 more'
+    """
+    listed = ", ".join(headers[:5]) + (f" and {len(headers) - 5:,} more" if len(headers) > 5 else "")
+    return f"{len(headers):,} {noun}{'' if len(headers) == 1 else 's'}: {listed}"
+
+
+def parse_number(text: str) -> float | str:
+    """``text`` (stripped) as a finite number, or why it is not one, in words.
+
+    >>> parse_number("45"), parse_number("-9.5e1")
+    (45.0, -95.0)
+    >>> parse_number("\u0664\u0665")
+    'U+0664 ARABIC-INDIC DIGIT FOUR is not an ASCII digit'
+    >>> parse_number("1_000"), parse_number("nan")
+    ("'_' is not allowed in a number (write 1000, not 1_000)", 'expected a number')
+    """
+    why = ascii_problem(text)
+    if why is not None:
+        return why
+    if "_" in text and NUMBER.fullmatch(text.replace("_", "")):
+        return "'_' is not allowed in a number (write 1000, not 1_000)"
+    if not NUMBER.fullmatch(text):
+        return "expected a number"
+    value = float(text)
+    return value if math.isfinite(value) else "number is too large"
 
 
 
@@ -42,9 +82,10 @@ class Vocabulary:
             code = code.strip()
             if not code:
                 continue
-            try:
-                numeric.add(float(code))
-            except ValueError:
+            value = parse_number(code)
+            if isinstance(value, float):
+                numeric.add(value)
+            else:
                 text.add(code.casefold())
         self._missing_numbers, self._missing_text = numeric, text
 
@@ -55,10 +96,36 @@ class Vocabulary:
         text = raw.strip()
         if text.casefold() in self._missing_text:
             return True
-        try:
-            return float(text) in self._missing_numbers
-        except ValueError:
+        if not self._missing_numbers:
             return False
+        value = parse_number(text)
+        return isinstance(value, float) and value in self._missing_numbers
+
+
+@dataclass
+class Roster:
+    """Who the participants file names, for the files that refer to its participants.
+
+    ``kept`` are the IDs of valid rows; ``withheld`` are named in the file but left out for an
+    error reported there, so a row of another file that names one is left out without a
+    second message; ``known`` maps each ID's :func:`~peerimpact.ingest.lookalike.skeleton`
+    to the ID, and ``lines`` each ID to its line, so an unknown ID can be told what it looks like.
+    """
+
+    path: Path
+    kept: set[str] = field(default_factory=set)
+    withheld: set[str] = field(default_factory=set)
+    known: dict[str, str] = field(default_factory=dict)
+    lines: dict[str, int] = field(default_factory=dict)
+
+    def unknown(self, pid: str) -> str:
+        """The message for an ID this file does not name, with the ID it looks like if there is one."""
+        message = "participant is not in the participants file"
+        other = lookalike(pid, self.known)
+        if other is not None:
+            message += (f"; it looks like {other!r} (line {self.lines[other]} of {self.path.name}), but "
+                        f"{difference(pid, other)}")
+        return message + "; its other rows in this file are not reported again"
 
 
 class _Cells:
@@ -68,12 +135,53 @@ class _Cells:
         self.table, self.vocab, self.problems = table, vocab, problems
         self.column = {c.strip().casefold(): i for i, c in enumerate(table.columns) if c.strip()}
         self._sites = {s.casefold(): s for s in vocab.sites} if vocab.sites else None
+        self._site_shapes = {skeleton(s): s for s in vocab.sites or ()}
         self._timepoints = {t.casefold(): t for t in vocab.timepoints}
+        self._timepoint_shapes = {skeleton(t): t for t in vocab.timepoints}
+        self._twins: dict[str, Twins] = {}
+        self._twinned: set[tuple[str, str]] = set()  # (column, value) reported as a look-alike
+        self.unknown_ids: set[str] = set()           # participants reported as unknown in this file
 
     def add(self, line: int | None, column: str | None, value: object, rule: str, message: str,
             severity: Literal["error", "warning"] = "error") -> None:
-        self.problems.add(self.table.path, line=line, column=column, value=value, rule=rule, message=message,
+        """Record a problem of this table; a long value (a cell that swallowed lines) is shortened."""
+        shown = None if value is None else shorten(str(value))
+        self.problems.add(self.table.path, line=line, column=column, value=shown, rule=rule, message=message,
                           severity=severity)
+
+    def unknown_columns(self, known: Iterable[str]) -> None:
+        """One warning naming the header's columns outside ``known`` (they are ignored), if any."""
+        known = set(known)
+        extra = [self.table.columns[i] for key, i in self.column.items() if key not in known]
+        if extra:
+            self.add(1, extra[0], None, "unknown-column", f"{columns_named(extra, 'unknown column')}; ignored",
+                     "warning")
+
+    def distinct(self, line: int, name: str, value: str, raw: object = None) -> bool:
+        """Whether ``value`` of column ``name`` is no look-alike of an earlier, different value of
+        that column; a look-alike is an error (once per value) naming both values and lines."""
+        twins = self._twins.setdefault(name, Twins())
+        other = twins.check(value, line)
+        if other is None:
+            return True
+        if (name, value) not in self._twinned:
+            self._twinned.add((name, value))
+            what = DISTINCT.get(name, name)
+            self.add(line, self.header(name), value if raw is None else raw, "look-alike",
+                     f"{what} {value!r} looks like {other[0]!r} at line {other[1]}, but {difference(value, other[0])}: "
+                     f"they would be read as two different {what}s; write both the same way (this value's other "
+                     "rows are not reported again)")
+        return False
+
+    def twinned(self, name: str = ID) -> set[str]:
+        """Values of column ``name`` reported as look-alikes and the values they look like, each
+        also without spaces at its ends (as :meth:`ident` returns it)."""
+        out: set[str] = set()
+        for column, value in self._twinned:
+            other = self._twins[column].check(value, 0) if column == name else None
+            if other is not None:
+                out.update({value, value.strip(), other[0], other[0].strip()})
+        return out
 
     def require(self, *names: str) -> bool:
         missing = [n for n in names if n not in self.column]
@@ -106,6 +214,10 @@ class _Cells:
             self.add(line, self.header(name), raw, "id-control",
                      "identifier holds a control character (a tab, escape or other invisible character)")
             return None
+        value, raw = nfc(value), nfc(raw)  # a decomposed "é" is the same ID as a composed one
+        # The raw value, spaces kept: "S1-PW01 " beside "S1-PW01" is a look-alike.
+        if name in DISTINCT and not self.distinct(line, name, raw):
+            return None
         if value != raw:
             self.add(line, self.header(name), raw, "id-whitespace",
                      f"surrounding whitespace removed: read as {value!r}", "warning")
@@ -116,11 +228,18 @@ class _Cells:
         if raw is None or not raw.strip():
             self.add(line, self.header(name), raw, "site-missing", "site is empty")
             return None
-        text = raw.strip()
+        text = nfc(raw.strip())
         if self._sites is None:
             canonical = text.upper()
+            if not self.distinct(line, name, canonical, raw):
+                return None
         elif text.casefold() in self._sites:
             canonical = self._sites[text.casefold()]
+        elif (declared := lookalike(text, self._site_shapes)) is not None:
+            self.add(line, self.header(name), raw, "look-alike",
+                     f"site {text!r} looks like the site {declared!r} of study.yml, but "
+                     f"{difference(text, declared)}; write it as {declared!r}")
+            return None
         else:
             self.add(line, self.header(name), raw, "unknown-site",
                      f"unknown site; the study's sites are {', '.join(self.vocab.sites or [])}")
@@ -137,6 +256,11 @@ class _Cells:
             self.add(line, self.header(name), raw, "timepoint-missing", "timepoint is empty")
             return None
         canonical = self._timepoints.get(text.casefold())
+        if canonical is None and (declared := lookalike(text, self._timepoint_shapes)) is not None:
+            self.add(line, self.header(name), raw, "look-alike",
+                     f"timepoint {text!r} looks like the timepoint {declared!r} of study.yml, but "
+                     f"{difference(text, declared)}; write it as {declared!r}")
+            return None
         if canonical is None:
             self.add(line, self.header(name), raw, "unknown-timepoint",
                      f"unknown timepoint; the study's timepoints are {', '.join(self.vocab.timepoints)}")
@@ -150,10 +274,9 @@ class _Cells:
         raw = self.raw(row, name)
         if self.vocab.is_missing(raw):
             return math.nan
-        try:
-            value = float(str(raw).strip())
-        except ValueError:
-            self.add(line, self.header(name), raw, "not-a-number", "expected a number")
+        value = parse_number(str(raw).strip())
+        if isinstance(value, str):
+            self.add(line, self.header(name), raw, "not-a-number", value)
             return math.nan
         if bounds and not bounds[0] <= value <= bounds[1]:
             self.add(line, self.header(name), raw, "out-of-range",
@@ -206,6 +329,10 @@ class _Cells:
         if self.vocab.is_missing(raw):
             return None
         text = str(raw).strip()
+        why = ascii_problem(text)  # strptime reads digits of any script, and full-width ones
+        if why is not None:
+            self.add(line, self.header(name), raw, "not-a-date", f"{why}; expected a date as YYYY-MM-DD or DD/MM/YYYY")
+            return None
         for fmt in ("%Y-%m-%d", "%d/%m/%Y", "%Y-%m-%dT%H:%M:%S"):
             try:
                 return dt.datetime.strptime(text, fmt).date()
@@ -270,10 +397,18 @@ def _dedupe(cells: _Cells, records: list[tuple[tuple, dict, int, list]], describ
     return {k: (v, line) for k, (v, line, _) in kept.items() if k not in conflicted}
 
 
-def _check_participant(cells: _Cells, pid: str | None, line: int, ids: set[str] | None) -> bool:
+def _check_participant(cells: _Cells, pid: str | None, line: int, roster: Roster | None) -> bool:
+    """Whether the row of ``pid`` belongs to a valid participant (always, without a roster).
+
+    An ID the participants file does not name is an error at its first row in this file;
+    one it names but left out (for an error reported there) leaves the row out silently,
+    so one bad participants row is one error, not one per row of every other file.
+    """
     if pid is None:
         return False
-    if ids is not None and pid not in ids:
-        cells.add(line, cells.header(ID), pid, "unknown-participant", "participant is not in the participants file")
-        return False
-    return True
+    if roster is None or pid in roster.kept:
+        return True
+    if pid not in roster.withheld and pid not in cells.unknown_ids:
+        cells.unknown_ids.add(pid)
+        cells.add(line, cells.header(ID), pid, "unknown-participant", roster.unknown(pid))
+    return False

@@ -6,24 +6,33 @@ import pandas as pd
 
 from ..problems import Problems
 from ..schema import CODEBOOK_COLUMNS, EXCERPT_COLUMNS, ID
-from .cells import Vocabulary, _Cells, _check_participant
+from .cells import Roster, Vocabulary, _Cells, _check_participant
+from .lookalike import difference, lookalike, nfc, skeleton
 from .readers import RawTable
 
 
 def codebook(table: RawTable, vocab: Vocabulary, problems: Problems) -> pd.DataFrame:
-    """Codebook: one row per code with its theme; themes keep the order they first appear in."""
+    """Codebook: one row per code with its theme; themes keep the order they first appear in.
+
+    Code ids, names and themes are read in composed form (NFC); one that looks like another
+    of its column (in case, spaces or Unicode form) but is other text is an error."""
     cells = _Cells(table, vocab, problems)
     if not cells.require("code_id", "code", "theme"):
         return pd.DataFrame(columns=CODEBOOK_COLUMNS)
+    cells.unknown_columns(CODEBOOK_COLUMNS)
     rows, seen = [], {}
     for row, line in zip(table.rows, table.lines):
         code_id = cells.ident(row, line, "code_id")
         values = {"code": cells.text(row, "code"), "theme": cells.text(row, "theme"),
                   "description": cells.text(row, "description") or ""}
+        distinct = True
         for name in ("code", "theme"):
             if not values[name]:
                 cells.add(line, cells.header(name), cells.raw(row, name), "empty", f"{name} is empty")
-        if code_id is None or not values["code"] or not values["theme"]:
+            else:
+                values[name] = nfc(values[name])
+                distinct = cells.distinct(line, name, values[name], cells.raw(row, name)) and distinct
+        if code_id is None or not values["code"] or not values["theme"] or not distinct:
             continue
         if code_id in seen:
             cells.add(line, cells.header("code_id"), code_id, "duplicate-code", f"code listed twice (first at line "
@@ -35,27 +44,35 @@ def codebook(table: RawTable, vocab: Vocabulary, problems: Problems) -> pd.DataF
 
 
 def excerpts(table: RawTable, vocab: Vocabulary, problems: Problems, codes: set[str],
-             ids: set[str] | None) -> pd.DataFrame:
-    """Coded excerpts: ``codes`` holds one or more code ids separated by ``;``."""
+             roster: Roster | None) -> pd.DataFrame:
+    """Coded excerpts: ``codes`` holds one or more code ids separated by ``;``.
+
+    Participants are checked against ``roster`` (see
+    :func:`~peerimpact.ingest.records.read_participants`); a code that is not in the codebook
+    is an error, which names the code it looks like, if one does."""
     cells = _Cells(table, vocab, problems)
     if not cells.require(*EXCERPT_COLUMNS):
         return pd.DataFrame(columns=EXCERPT_COLUMNS)
+    cells.unknown_columns(EXCERPT_COLUMNS)
+    shapes = {skeleton(c): c for c in codes}
     rows, seen = [], {}
     for row, line in zip(table.rows, table.lines):
         excerpt_id = cells.ident(row, line, "excerpt_id")
         pid = cells.ident(row, line)
         tp = cells.timepoint(row, line)
         raw_codes = cells.raw(row, "codes") or ""
-        listed = [c.strip() for c in raw_codes.split(";") if c.strip()]
+        listed = [nfc(c.strip()) for c in raw_codes.split(";") if c.strip()]
         for code in listed:
             if code not in codes:
-                cells.add(line, cells.header("codes"), code, "unknown-code", "code is not in the codebook")
+                other = lookalike(code, shapes)
+                hint = f"; it looks like the code {other!r}, but {difference(code, other)}" if other else ""
+                cells.add(line, cells.header("codes"), code, "unknown-code", f"code is not in the codebook{hint}")
         if not listed:
             cells.add(line, cells.header("codes"), raw_codes, "no-code", "excerpt has no code")
         text = cells.raw(row, "text")
         if text is None or not text.strip():
             cells.add(line, cells.header("text"), text, "empty-text", "excerpt text is empty")
-        known = _check_participant(cells, pid, line, ids)
+        known = _check_participant(cells, pid, line, roster)
         if excerpt_id in seen:
             cells.add(line, cells.header("excerpt_id"), excerpt_id, "duplicate-excerpt",
                       f"excerpt id used twice (first at line {seen[excerpt_id]})")

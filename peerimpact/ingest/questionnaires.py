@@ -11,7 +11,7 @@ import pandas as pd
 from ..config import Instrument
 from ..problems import Problems
 from ..schema import ID
-from .cells import OutOfRange, Vocabulary, _Cells, _dedupe
+from .cells import OutOfRange, Roster, Vocabulary, _Cells, _dedupe, columns_named, parse_number
 from .readers import RawTable
 
 
@@ -38,7 +38,7 @@ def _item_columns(cells: _Cells, instruments: dict[str, Instrument], not_checked
     tps = cells._timepoints
     found: list[_ItemColumn] = []
     wide = long = 0
-    ignored: list[tuple[str, str]] = []
+    ignored: dict[str | None, list[str]] = {}  # instrument (None: none) -> headers ignored
     for i, header in enumerate(cells.table.columns):
         key = header.strip().casefold()
         if not key or key in (ID, "site", "timepoint", DATE) or _date_column(key, tps):
@@ -59,12 +59,17 @@ def _item_columns(cells: _Cells, instruments: dict[str, Instrument], not_checked
             found.append(hit)
         elif parts[0] in not_checked:
             continue
-        elif parts[0] in instruments:
-            ignored.append((header, f"not an item of {parts[0]} at a known timepoint; column ignored"))
         else:
-            ignored.append((header, "column not recognised; ignored"))
-    for header, message in ignored:
-        cells.add(1, header, None, "unknown-column", message, "warning")
+            ignored.setdefault(parts[0] if parts[0] in instruments else None, []).append(header)
+    for inst_id, headers in ignored.items():  # one warning per kind, however wide the header
+        if len(headers) == 1:
+            message = (f"not an item of {inst_id} at a known timepoint; column ignored" if inst_id else
+                       "column not recognised; ignored")
+        elif inst_id is None:
+            message = f"{columns_named(headers, 'column')} not recognised; ignored"
+        else:
+            message = f"{columns_named(headers, 'column')}: not items of {inst_id} at a known timepoint; ignored"
+        cells.add(1, headers[0], None, "unknown-column", message, "warning")
     present: dict[tuple[str, str | None], set[str]] = {}
     for col in found:
         present.setdefault((col.instrument.id, col.timepoint), set()).add(col.item)
@@ -100,10 +105,10 @@ def _classify(raw: str | None, inst: Instrument, vocab: Vocabulary, out_of_range
         return math.nan, None
     text = str(raw).strip()
     expected = f"{inst.id} items take whole numbers {inst.min} to {inst.max}"
-    try:
-        value = float(text)
-    except ValueError:
-        return math.nan, ("not-a-number", expected, "error")
+    value = parse_number(text)
+    if isinstance(value, str):
+        why = expected if value == "expected a number" else f"{value}; {expected}"
+        return math.nan, ("not-a-number", why, "error")
     if not value.is_integer():
         return math.nan, ("not-whole", expected, "error")
     if not inst.min <= value <= inst.max:
@@ -246,17 +251,29 @@ def _item_sort_key(column: str) -> tuple:
     return (inst, int(item) if item.isdigit() else math.inf, item)
 
 
-def attach_sites(questionnaires: pd.DataFrame, participants: pd.DataFrame, problems: Problems) -> pd.DataFrame:
-    """Site comes from the participants file; a questionnaire naming another site is an error."""
+def attach_sites(questionnaires: pd.DataFrame, participants: pd.DataFrame, problems: Problems,
+                 roster: Roster | None) -> pd.DataFrame:
+    """Site comes from the participants file; a questionnaire naming another site is an error.
+
+    With a ``roster``, a participant the participants file names but left out (for an error
+    reported there) is left out here without a word, and an unknown one is reported at its
+    first record in each file. Without one (the participants file could not be read), no
+    record can be given a site, and none is kept.
+    """
     if questionnaires.empty:
         return questionnaires
+    if roster is None:
+        return questionnaires.iloc[:0]
     known = dict(zip(participants[ID], participants["site"]))
     keep = []
+    reported: set[tuple[str, str]] = set()
     for i, rec in questionnaires.iterrows():
         pid = rec[ID]
         if pid not in known:
-            problems.add(rec["_file"], line=rec["_line"], column=ID, value=pid, rule="unknown-participant",
-                         message="participant is not in the participants file")
+            if pid not in roster.withheld and (rec["_file"], pid) not in reported:
+                reported.add((rec["_file"], pid))
+                problems.add(rec["_file"], line=rec["_line"], column=ID, value=pid, rule="unknown-participant",
+                             message=roster.unknown(pid))
             continue
         site = rec.get("site")
         if isinstance(site, str) and site != known[pid]:

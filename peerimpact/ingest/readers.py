@@ -11,6 +11,7 @@ import csv
 import datetime as dt
 import math
 import os
+import re
 import tempfile
 import zipfile
 from dataclasses import dataclass, field
@@ -96,6 +97,32 @@ def _row_limit(line: int) -> None:
     raise TooLarge(f"more than {limit:,} rows; the limit is {limit:,} (raise it with PEERIMPACT_MAX_ROWS)", line)
 
 
+def check_shape(columns: int, rows: int, *, rows_exact: bool = True) -> None:
+    """Refuse a table of more header columns, or more cells (rows × columns), than the limits allow.
+
+    Every row is held as wide as the header, so this is what reading would cost whatever
+    the file's size. ``rows_exact`` is false when ``rows`` counts lines, an upper bound.
+    """
+    limits = current()
+    if columns > limits.columns:
+        raise TooLarge(f"the header has {columns:,} columns; the limit is {limits.columns:,} "
+                       "(raise it with PEERIMPACT_MAX_COLUMNS)", 1)
+    if columns * rows > limits.cells:
+        counted = f"{rows:,} rows" if rows_exact else f"up to {rows:,} rows (lines after the header)"
+        raise TooLarge(f"{counted} × {columns:,} columns = {columns * rows:,} cells; the limit is "
+                       f"{limits.cells:,} cells (raise it with PEERIMPACT_MAX_CELLS)", 1)
+
+
+def shorten(text: str, limit: int = 80) -> str:
+    """``text`` cut to ``limit`` characters, saying how long it was: a problem shows where a
+    line starts, not a whole file swallowed into one cell.
+
+    >>> shorten("x" * 100, 10)
+    'xxxxxxxxxx… (100 characters)'
+    """
+    return text if len(text) <= limit else f"{text[:limit]}… ({len(text):,} characters)"
+
+
 def _unique_columns(table: RawTable, problems: Problems) -> bool:
     """A repeated column header (ignoring case) is an error: one column's values would hide the other's."""
     seen: dict[str, str] = {}
@@ -149,6 +176,7 @@ def read_csv(path: Path, problems: Problems) -> RawTable | None:
     if sample.count("\t") > max(sample.count(","), sample.count(";")):
         delimiter = "\t"
     quotechar = '"'
+    _check_csv_shape(text, delimiter, quotechar)
     reader = csv.reader(StringIO(text, newline=""), delimiter=delimiter, quotechar=quotechar)
     limit = current().rows
     columns: list[str] | None = None
@@ -172,19 +200,47 @@ def read_csv(path: Path, problems: Problems) -> RawTable | None:
             if len(rows) > limit:
                 _row_limit(start)
     except csv.Error as exc:
-        problems.add(path, line=end + 1, rule="csv-syntax", message=f"cannot parse CSV: {exc}")
+        problems.add(path, line=end + 1, value=shorten(_line_of(text, end + 1)), rule="csv-syntax",
+                     message=f"cannot parse CSV: {exc}")
     else:
         # The last row's lines hold an odd number of quotes, none of them kept in a cell as a
         # literal character: a quote opened there was never closed, and swallowed the rest of the file.
         tail = "".join(text.splitlines(keepends=True)[lines[-1] - 1:]) if rows else ""
         if tail.count(quotechar) % 2 and not any(quotechar in (c or "") for c in rows[-1]):
-            problems.add(path, line=lines[-1], rule="csv-syntax",
+            problems.add(path, line=lines[-1], value=shorten(_line_of(text, lines[-1])), rule="csv-syntax",
                          message="a quoted cell that starts on this line is never closed: every line after it was read "
                          "into that one cell")
+            del rows[-1], lines[-1]  # its cells hold the rest of the file: checking them says nothing more
     if columns is None:
         problems.add(path, line=1, rule="empty-file", message="file is empty: expected a header line")
         return None
     return RawTable(path, columns, rows, lines)
+
+
+def _line_of(text: str, number: int) -> str:
+    """Physical line ``number`` (1-based) of ``text``, without reading past it."""
+    start = 0
+    for _ in range(number - 1):
+        start = text.find("\n", start) + 1
+        if start == 0:
+            return ""
+    end = text.find("\n", start)
+    return text[start:] if end < 0 else text[start:end].rstrip("\r")
+
+
+# A quoted CSV field on one line: its delimiters are not field separators.
+_QUOTED = re.compile(r'"[^"\n]*"')
+
+
+def _check_csv_shape(text: str, delimiter: str, quotechar: str) -> None:
+    """Refuse a CSV too wide, or with too many cells, before parsing it: the header's fields are
+    counted on its line (delimiters outside quotes) and rows by lines, an upper bound."""
+    first = _line_of(text, 1)
+    columns = first.count(delimiter) + 1
+    if columns > current().columns and quotechar in first:
+        columns = _QUOTED.sub("", first).count(delimiter) + 1  # quoted names may hold delimiters
+    rows = text.count("\n") - (1 if text.endswith("\n") else 0)
+    check_shape(columns, rows, rows_exact=False)
 
 
 def _cell_text(value: object) -> str | None:
@@ -259,12 +315,23 @@ def read_xlsx(path: Path, problems: Problems, *, sheet: str | None = None) -> Ra
             return None
         ws = wb[sheet] if sheet else wb.worksheets[0]
         fs = formulas[ws.title]
+        # A sheet's declared size (its <dimension>, which any writer may set to A1:XFD1048576)
+        # would pad every row to it: rows are read as wide as their own cells instead.
+        ws.reset_dimensions()
+        fs.reset_dimensions()
+        cells_limit = current().cells
+        read = 0  # cells handed over so far, header and empty rows included
         columns: list[str] | None = None
         rows: list[list[str | None]] = []
         lines: list[int] = []
         unsaved: list[tuple[int, int, str]] = []
         for number, (values, written) in enumerate(zip(ws.iter_rows(values_only=True),
                                                        fs.iter_rows(values_only=True)), start=1):
+            read += max(len(values), len(columns or ()))
+            if read > cells_limit:
+                raise TooLarge(f"more than {cells_limit:,} cells by row {number:,} (this row reaches column "
+                               f"{len(values):,}); the limit is {cells_limit:,} cells (raise it with "
+                               "PEERIMPACT_MAX_CELLS)", number)
             unsaved += [(number, i, w) for i, (v, w) in enumerate(zip(values, written))
                         if v is None and isinstance(w, str) and w.startswith("=")]
             cells = [_cell_text(v) for v in values]
@@ -274,6 +341,7 @@ def read_xlsx(path: Path, problems: Problems, *, sheet: str | None = None) -> Ra
                 columns = [(c or "").strip() for c in cells]
                 while columns and columns[-1] == "":
                     columns.pop()
+                check_shape(len(columns), 0)
                 continue
             if all(c is None or not c.strip() for c in cells):
                 continue
@@ -311,6 +379,8 @@ def read_sav(path: Path, problems: Problems) -> RawTable:
     """
     import pyreadstat
 
+    _, head = pyreadstat.read_sav(str(path), metadataonly=True)  # the header alone: the size before the data
+    check_shape(max(head.number_columns or 0, 0), max(head.number_rows or 0, 0))
     frame, meta = pyreadstat.read_sav(str(path), apply_value_formats=False, user_missing=False)
     columns = [str(c) for c in frame.columns]
     rows = [[_cell_text(v) for v in record] for record in frame.itertuples(index=False, name=None)]

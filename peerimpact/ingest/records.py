@@ -7,7 +7,8 @@ import pandas as pd
 from ..problems import Problems
 from ..schema import (CONTACT_COLUMNS, CONTACT_MODES, CONTRACT_TYPES, ID, LEFT_POST_REASONS, PARTICIPANT_DATES,
                       SERVICE_USE_COLUMNS)
-from .cells import Vocabulary, _Cells, _check_participant, _dedupe
+from .cells import Roster, Vocabulary, _Cells, _check_participant, _dedupe
+from .lookalike import skeleton
 from .readers import RawTable
 
 # Participant columns with a known meaning; any other column is kept as text (e.g. for cohorts).
@@ -25,9 +26,37 @@ PARTICIPANT_FLAGS = ["english_first_language", "child_under_18_in_household"]
 
 def participants(table: RawTable, vocab: Vocabulary, problems: Problems) -> pd.DataFrame:
     """Participants file → one row per peer worker; known columns typed, others kept as text."""
+    return read_participants(table, vocab, problems)[0]
+
+
+def read_participants(table: RawTable, vocab: Vocabulary, problems: Problems
+                      ) -> tuple[pd.DataFrame, Roster | None]:
+    """Participants file → (one row per valid peer worker, the roster the other files are checked against).
+
+    Parameters
+    ----------
+    table : RawTable
+        The participants file as read.
+    vocab : Vocabulary
+        Sites, categories, missing codes and the data cut of the study.
+    problems : Problems
+        Every problem of the file is added here.
+
+    Returns
+    -------
+    tuple of DataFrame and Roster or None
+        The roster is ``None`` when the file has no usable rows (a required column is
+        missing, or nothing is under the header): then no other file is checked against it,
+        since every one of their rows would be an error with the same cause.
+    """
     cells = _Cells(table, vocab, problems)
     if not cells.require(ID, "site"):
-        return empty_participants()
+        return empty_participants(), None
+    if not table.rows:
+        cells.add(1, None, None, "no-rows", "the participants file has no rows: it needs one row per peer "
+                  "worker under its header")
+        return empty_participants(), None
+    roster = Roster(table.path)
     known = {ID, "site", "contract_type", "left_post_reason", *PARTICIPANT_NUMBERS, *PARTICIPANT_CATEGORIES,
              *PARTICIPANT_FLAGS, *PARTICIPANT_DATES}
     reasons = vocab.categories.get("left_post_reason", LEFT_POST_REASONS)
@@ -35,6 +64,9 @@ def participants(table: RawTable, vocab: Vocabulary, problems: Problems) -> pd.D
     records = []
     for row, line in zip(table.rows, table.lines):
         pid, site = cells.ident(row, line), cells.site(row, line)
+        if pid is not None:
+            roster.known.setdefault(skeleton(pid), pid)
+            roster.lines.setdefault(pid, line)
         values: dict = {"site": site}
         for name in PARTICIPANT_CATEGORIES + extra:
             if name in vocab.categories:
@@ -54,9 +86,14 @@ def participants(table: RawTable, vocab: Vocabulary, problems: Problems) -> pd.D
         if pid is not None and site is not None:
             records.append(((pid,), values, line, row))
     kept = _dedupe(cells, records, lambda k: f"participant {k[0]}")
+    # Both of two look-alike IDs are left out: which one is right is for the user to say.
+    twins = cells.twinned()
+    kept = {k: v for k, v in kept.items() if k[0] not in twins}
+    roster.kept = {k[0] for k in kept}
+    roster.withheld = (set(roster.lines) | twins) - roster.kept
     frame = pd.DataFrame([{ID: k[0], **v} for k, (v, _) in kept.items()])
     if frame.empty:
-        return empty_participants()
+        return empty_participants(), roster
     levels = {**{c: list(codes.values()) for c, codes in vocab.categories.items()}, "contract_type": CONTRACT_TYPES,
               "left_post_reason": list(reasons.values())}
     for name in PARTICIPANT_CATEGORIES + [c for c in extra if c in vocab.categories] + ["contract_type",
@@ -72,7 +109,7 @@ def participants(table: RawTable, vocab: Vocabulary, problems: Problems) -> pd.D
     for name in PARTICIPANT_DATES:
         frame[name] = pd.to_datetime(frame[name])
     frame["site"] = pd.Categorical(frame["site"], categories=vocab.sites) if vocab.sites else frame["site"]
-    return frame.sort_values(ID, kind="stable").reset_index(drop=True)
+    return frame.sort_values(ID, kind="stable").reset_index(drop=True), roster
 
 
 def _dates(cells: _Cells, row: list[str | None], line: int) -> dict:
@@ -88,11 +125,15 @@ def empty_participants() -> pd.DataFrame:
     return pd.DataFrame(columns=[ID, "site"])
 
 
-def service_use(table: RawTable, vocab: Vocabulary, problems: Problems, ids: set[str] | None) -> pd.DataFrame:
-    """Service use (one row per participant, timepoint and service) with ``contact`` yes/no."""
+def service_use(table: RawTable, vocab: Vocabulary, problems: Problems, roster: Roster | None) -> pd.DataFrame:
+    """Service use (one row per participant, timepoint and service) with ``contact`` yes/no.
+
+    Rows are checked against ``roster`` (see :func:`read_participants`); other columns are
+    ignored, with one warning naming them."""
     cells = _Cells(table, vocab, problems)
     if not cells.require(*SERVICE_USE_COLUMNS):
         return pd.DataFrame(columns=SERVICE_USE_COLUMNS)
+    cells.unknown_columns(SERVICE_USE_COLUMNS)
     names = {**{k: k for k in vocab.services}, **{label.casefold(): k for k, label in vocab.services.items()}}
     records = []
     for row, line in zip(table.rows, table.lines):
@@ -104,7 +145,7 @@ def service_use(table: RawTable, vocab: Vocabulary, problems: Problems, ids: set
             cells.add(line, cells.header("service"), raw_service, "unknown-service",
                       "unknown service; the study's services are listed in study.yml")
         contact = cells.flag(row, line, "contact")
-        if _check_participant(cells, pid, line, ids) and tp and service:
+        if _check_participant(cells, pid, line, roster) and tp and service:
             records.append(((pid, tp, service), {"contact": contact}, line, row))
     kept = _dedupe(cells, records, lambda k: f"participant {k[0]} at {k[1]}, service {k[2]}")
     frame = pd.DataFrame([{ID: k[0], "timepoint": k[1], "service": k[2], **v} for k, (v, _) in kept.items()],
@@ -113,11 +154,15 @@ def service_use(table: RawTable, vocab: Vocabulary, problems: Problems, ids: set
     return frame
 
 
-def contacts(table: RawTable, vocab: Vocabulary, problems: Problems, ids: set[str] | None) -> pd.DataFrame:
-    """The contact log: one row per contact between a peer worker and a person supported."""
+def contacts(table: RawTable, vocab: Vocabulary, problems: Problems, roster: Roster | None) -> pd.DataFrame:
+    """The contact log: one row per contact between a peer worker and a person supported.
+
+    Rows are checked against ``roster`` (see :func:`read_participants`); other columns are
+    ignored, with one warning naming them."""
     cells = _Cells(table, vocab, problems)
     if not cells.require(*CONTACT_COLUMNS):
         return pd.DataFrame(columns=CONTACT_COLUMNS)
+    cells.unknown_columns(CONTACT_COLUMNS)
     rows = []
     for row, line in zip(table.rows, table.lines):
         pid = cells.ident(row, line)
@@ -126,7 +171,7 @@ def contacts(table: RawTable, vocab: Vocabulary, problems: Problems, ids: set[st
         mode = cells.choice(row, line, "mode", CONTACT_MODES)
         minutes = cells.number(row, line, "duration_minutes", (0, 24 * 60))
         completed = cells.flag(row, line, "completed")
-        if _check_participant(cells, pid, line, ids) and person is not None:
+        if _check_participant(cells, pid, line, roster) and person is not None:
             rows.append([pid, person, date, mode, minutes, completed])
     frame = pd.DataFrame(rows, columns=CONTACT_COLUMNS)
     frame["date"] = pd.to_datetime(frame["date"])

@@ -28,6 +28,7 @@ from ..limits import MB, current
 from ..problems import Problems
 from ..schema import CODEBOOK_COLUMNS, EXCERPT_COLUMNS
 from ..text import plural
+from .lookalike import ascii_problem
 from .readers import check_archive, read_member, readable_file
 
 if TYPE_CHECKING:
@@ -253,11 +254,12 @@ def _read_project(archive: zipfile.ZipFile, path: Path, problems: Problems) -> t
         timepoint = info.get("timepoint") or (match.group("timepoint").upper() if match else "")
         for k, sel in enumerate(source.findall("PlainTextSelection"), start=1):
             start, end = sel.attrib.get("startPosition"), sel.attrib.get("endPosition")
-            try:
-                lo, hi = int(start), int(end)
-            except (TypeError, ValueError):
+            lo, hi = _offset(start), _offset(end)
+            if lo is None or hi is None:
+                odd = next((ascii_problem(v) for v in (start, end) if v and ascii_problem(v)), None)
                 problems.add(where, line=sel.line, column="PlainTextSelection", value=f"{start}-{end}",
-                             rule="qdpx-offsets", message="selection offsets are not whole numbers")
+                             rule="qdpx-offsets", message="selection offsets are not whole numbers"
+                             + (f": {odd}" if odd else ""))
                 continue
             if not 0 <= lo < hi <= len(text):
                 problems.add(where, line=sel.line, column="PlainTextSelection", value=f"{lo}-{hi}", rule="qdpx-offsets",
@@ -284,6 +286,12 @@ def _read_project(archive: zipfile.ZipFile, path: Path, problems: Problems) -> t
                              "codes": ";".join(dict.fromkeys(codes)), "text": text[lo:hi].strip(),
                              "_line": sel.line})
     return _codebook_frame(code_rows, ids), pd.DataFrame(excerpts, columns=EXCERPT_COLUMNS + ["_line"])
+
+
+def _offset(value: str | None) -> int | None:
+    """A selection offset: ASCII digits only (``int()`` would also read "١٢" and "1_2")."""
+    text = (value or "").strip()
+    return int(text) if text.isascii() and text.isdigit() else None
 
 
 def as_table(frame: pd.DataFrame, source: str) -> "RawTable":

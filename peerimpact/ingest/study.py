@@ -19,7 +19,7 @@ from ..text import plural
 from . import interviews, records
 from . import questionnaires as items
 from . import readers as io
-from .cells import OutOfRange, Vocabulary
+from .cells import OutOfRange, Roster, Vocabulary
 from .scoring import Instrument, load_instrument, score
 
 
@@ -327,21 +327,22 @@ def load_study(path: str | Path | None = None, *, out_of_range: OutOfRange = "er
         return io.read_table(root / name, problems) if name else None
 
     raw = table(files.participants)
-    people = records.participants(raw, vocab, problems) if raw else records.empty_participants()
-    if raw:
+    # Without a roster (the participants file unreadable, or empty) the other files are not
+    # checked against it: each of their rows would be one more error with the same cause.
+    people, roster = records.read_participants(raw, vocab, problems) if raw else (records.empty_participants(), None)
+    if roster is not None and not people.empty:
         _check_cohorts(yml, config, people, problems)
-    ids = set(people["participant_id"])
     parts = [items.questionnaire_records(t, vocab, problems, out_of_range)
              for t in map(table, files.questionnaires) if t is not None]
     questionnaires = items.merge_questionnaires(parts, problems)
-    questionnaires = items.attach_sites(questionnaires, people, problems)
+    questionnaires = items.attach_sites(questionnaires, people, problems, roster)
     questionnaires = _in_timepoint_order(questionnaires, config.timepoints)
     questionnaires = _dates_in_order(questionnaires, people, problems)
     raw = table(files.service_use)
-    services = records.service_use(raw, vocab, problems, ids) if raw else pd.DataFrame(columns=SERVICE_USE_COLUMNS)
+    services = records.service_use(raw, vocab, problems, roster) if raw else pd.DataFrame(columns=SERVICE_USE_COLUMNS)
     raw = table(files.contacts)
-    contacts = records.contacts(raw, vocab, problems, ids) if raw else pd.DataFrame(columns=CONTACT_COLUMNS)
-    codebook, excerpts = _qualitative(root, files, vocab, problems, ids)
+    contacts = records.contacts(raw, vocab, problems, roster) if raw else pd.DataFrame(columns=CONTACT_COLUMNS)
+    codebook, excerpts = _qualitative(root, files, vocab, problems, roster)
     scores = score_all(questionnaires, loaded, config.timepoints)
     return Study(yml.parent, config, loaded, people, questionnaires.drop(columns=["_file", "_line", "_date_column"],
                  errors="ignore"), services, contacts, scores, problems, codebook, excerpts)
@@ -390,7 +391,7 @@ def questionnaire_returns(questionnaires: pd.DataFrame, instruments: dict[str, I
     return out
 
 
-def _qualitative(root: Path, files, vocab: Vocabulary, problems: Problems, ids: set[str]
+def _qualitative(root: Path, files, vocab: Vocabulary, problems: Problems, roster: Roster | None
                  ) -> tuple[pd.DataFrame | None, pd.DataFrame | None]:
     """Codebook and excerpts from CSV/XLSX files, a ``.qdc`` codebook or a ``.qdpx`` project."""
     from . import refi
@@ -412,7 +413,7 @@ def _qualitative(root: Path, files, vocab: Vocabulary, problems: Problems, ids: 
         raw = refi.as_table(project_excerpts, f"{root / files.excerpts}!project.qde")
     else:
         raw = io.read_table(root / files.excerpts, problems)
-    return codebook, interviews.excerpts(raw, vocab, problems, codes, ids) if raw else None
+    return codebook, interviews.excerpts(raw, vocab, problems, codes, roster) if raw else None
 
 
 def _in_timepoint_order(frame: pd.DataFrame, timepoints: list[str]) -> pd.DataFrame:
