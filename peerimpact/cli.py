@@ -127,10 +127,28 @@ def cmd_export(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _positive(text: str) -> int:
+    """A whole number of at least 1, for argparse (which then prints a one-line usage error)."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, not {value}")
+    return value
+
+
 def cmd_synth(args: argparse.Namespace) -> int:
     from .config.targets import default_targets, load_targets
-    from .synthetic import DEFAULT_SEED, write
+    from .synthetic import DEFAULT_SEED, out_refusal, size_refusal, write
 
+    # refused before the ten seconds of generating, and before anything is written
+    refused = out_refusal(args.out)
+    if refused:
+        raise Usage(f"refusing to write the example study to {args.out}: {refused}; nothing written")
+    refused = size_refusal(args.sites, args.per_site)
+    if refused:
+        raise Usage(refused)
     source = Path(args.calibrate) if args.calibrate else default_targets()
     try:
         targets = load_targets(source)
@@ -138,8 +156,6 @@ def cmd_synth(args: argparse.Namespace) -> int:
         print(error, file=sys.stderr)
         print("nothing written", file=sys.stderr)
         return EXIT_PROBLEMS
-    if (args.sites is None) != (args.per_site is None):
-        raise Usage("--sites and --per-site go together (e.g. --sites 60 --per-site 15)")
     try:
         written = write(args.out, seed=DEFAULT_SEED if args.seed is None else args.seed, targets=targets,
                         sites=args.sites, per_site=args.per_site)
@@ -252,8 +268,9 @@ def cmd_list(args: argparse.Namespace) -> int:
 
 
 def cmd_audit(args: argparse.Namespace) -> int:
-    from .builder.audit import audit_reports, write_summary
+    from .builder.audit import audit_reports, could_not_audit, default_summary, summary_refusal, write_summary
     from .builder.disclosure import load_policies
+    from .builder.safefiles import Refused
 
     problems = Problems()
     policies = load_policies(Path(args.params) if args.params else None, problems)
@@ -263,32 +280,66 @@ def cmd_audit(args: argparse.Namespace) -> int:
     if args.policy and args.policy not in policies:
         print(f"peerimpact audit: unknown policy {args.policy!r}; policies are {', '.join(policies)}", file=sys.stderr)
         return EXIT_PROBLEMS
-    audits, found = audit_reports([Path(f) for f in args.reports], policies, args.policy)
-    summary = write_summary(audits, Path(args.summary))
+    folders = [Path(f) for f in args.reports]
+    summary = Path(args.summary) if args.summary else default_summary(folders)
+    if summary is None:
+        raise Usage("the report folders are in different folders, so the summary has no one place beside them: "
+                    "name its file with --summary FILE")
+    refused = summary_refusal(summary, folders)   # before anything is read, so a refusal costs nothing
+    if refused:
+        raise Usage(f"refusing to write the summary to {display_path(summary)}: {refused}; nothing was audited")
+    audits, found = audit_reports(folders, policies, args.policy)
+    try:
+        write_summary(audits, summary, folders)
+    except Refused as error:   # the path changed while the reports were audited
+        raise Usage(f"refusing to write the summary: {error}") from None
     for problem in found.sorted():
         print(problem.format())
     counts = {s: sum(a.status == s for a in audits) for s in ("pass", "review", "fail")}
     print(f"{plural(len(audits), 'table')}: {counts['pass']} pass, {counts['review']} for review, "
-          f"{counts['fail']} fail; summary for an output checker: {display_path(summary)}")
+          f"{counts['fail']} fail; summary for an output checker written to {display_path(summary)}")
+    if could_not_audit(found):
+        print("peerimpact audit: some reports or tables could not be audited (see above); they count as fail",
+              file=sys.stderr)
+        return EXIT_PROBLEMS
     return 1 if found.has_errors else EXIT_OK
 
 
 def cmd_reproduce(args: argparse.Namespace) -> int:
+    from .builder.safefiles import Refused, Unreadable, read_csv_rows, refusal, write_owned
     from .config.targets import default_targets, read_targets
-    from .report.reproduction import failures, reproduction
+    from .report.reproduction import COLUMNS, failures, reproduction
 
     problems = Problems()
     targets = read_targets(Path(args.targets) if args.targets else default_targets(), problems)
     report = Path(args.report)
+    out = Path(args.csv) if args.csv else report / "reproduction.csv"
+    header = ",".join(COLUMNS)
     if not (report / "tables").is_dir():
         problems.add(report, rule="targets", message="not a built report (no tables/ folder)")
+    elif (refused := refusal(out, header, [report])) is not None:
+        raise Usage(f"refusing to write the table to {display_path(out)}: {refused}")
+    elif targets is not None:
+        # the tables the figures are looked up in, read first as the audit reads them: a link or a
+        # named pipe is not followed, and a table that is not CSV is a located problem, not a traceback
+        for name in sorted({cell.table for cell in targets.cells}):
+            path = report / "tables" / f"{name}.csv"
+            if not path.is_symlink() and not path.exists():
+                continue   # its figures are reported missing
+            try:
+                read_csv_rows(path)
+            except Unreadable as error:
+                problems.add(path, line=error.line, rule="table", message=error.message)
+            except OSError as error:
+                problems.add(path, rule="table", message=f"cannot be read: {error.strerror or error}")
     if problems.has_errors:
         _report(problems)
         return EXIT_PROBLEMS
     checked = reproduction(report, targets)
-    out = Path(args.csv)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    checked.to_csv(out, index=False, lineterminator="\n")
+    try:
+        write_owned(out, checked.to_csv(index=False, lineterminator="\n"), header, [report])
+    except Refused as error:   # the path changed since it was checked
+        raise Usage(f"refusing to write the table: {error}") from None
     shown = failures(checked) if args.failures else checked
     widths = {c: max(len(c), *(len(str(v)) for v in shown[c])) if len(shown) else len(c) for c in shown.columns
               if c != "erratum"}
@@ -299,7 +350,7 @@ def cmd_reproduce(args: argparse.Namespace) -> int:
     errata = checked[checked["erratum"] != ""]
     print(f"{plural(len(checked), 'published figure')}: {(checked['within'] == 'yes').sum()} reproduced within printed "
           f"precision, {len(failed)} not ({(failed['within'] == 'missing').sum()} missing), {len(errata)} errata "
-          f"({(errata['within'] == 'yes').sum()} at their aim); table: {display_path(out)}")
+          f"({(errata['within'] == 'yes').sum()} at their aim); table written to {display_path(out)}")
     return 1 if len(failed) else EXIT_OK
 
 
@@ -374,16 +425,19 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--policy", metavar="NAME", help="audit under this policy (default: the one each report was "
                    "built under, from its build's manifest.json)")
     p.add_argument("--params", metavar="DIR", help="where the policies are: <DIR>/disclosure/*.yml (default: params)")
-    p.add_argument("--summary", default="audit-summary.csv", metavar="FILE",
-                   help="the output checker's summary, one row per table (default: audit-summary.csv)")
+    p.add_argument("--summary", metavar="FILE",
+                   help="the output checker's summary, one row per table (default: audit-summary.csv beside the "
+                   "report folders, in the build's output folder); never inside a report, and over an existing "
+                   "file only if it is an earlier summary")
     p.set_defaults(func=cmd_audit)
 
     p = sub.add_parser("reproduce", help="set a built study report beside the published figures it should "
                        "reproduce (exit 1 if one falls outside its printed precision)")
     p.add_argument("report", metavar="REPORT_DIR", help="a built study report's folder (e.g. reports/study)")
     p.add_argument("--targets", metavar="FILE", help="the published figures (default: params/targets/gillard2022.yml)")
-    p.add_argument("--csv", default="reproduction.csv", metavar="FILE",
-                   help="where to write the side-by-side table (default: reproduction.csv)")
+    p.add_argument("--csv", metavar="FILE",
+                   help="where to write the side-by-side table (default: REPORT_DIR/reproduction.csv); never "
+                   "into the report's tables/, and over an existing file only if it is an earlier such table")
     p.add_argument("--failures", action="store_true", help="print only the figures not reproduced")
     p.set_defaults(func=cmd_reproduce)
 
@@ -404,12 +458,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_export)
 
     p = sub.add_parser("synth", help="write the synthetic example study")
-    p.add_argument("--out", required=True, metavar="DIR")
+    p.add_argument("--out", required=True, metavar="DIR", help="a new or empty folder (an existing study is never "
+                   "written over)")
     p.add_argument("--seed", type=int, help="random seed (default: the embedded example's, 2022)")
     p.add_argument("--calibrate", metavar="FILE", help="published figures the questionnaires reproduce (Tables 3 "
                    "and 4 cells; default: params/targets/gillard2022.yml)")
-    p.add_argument("--sites", type=int, metavar="N", help="a larger study for timing builds: N sites ...")
-    p.add_argument("--per-site", type=int, metavar="M", help="... of M peer workers each, copied from the example's")
+    p.add_argument("--sites", type=_positive, metavar="N", help="a larger study for timing builds: N sites ...")
+    p.add_argument("--per-site", type=_positive, metavar="M",
+                   help="... of M peer workers each, copied from the example's")
     p.set_defaults(func=cmd_synth)
     return parser
 

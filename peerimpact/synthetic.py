@@ -10,9 +10,11 @@ no real participant's data is involved.
 from __future__ import annotations
 
 import datetime as dt
+import errno
 import itertools
 import json
 import math
+import os
 from pathlib import Path
 
 import numpy as np
@@ -26,6 +28,9 @@ from .example_interviews import CODES, EXCERPTS, THEMES
 from .ingest.scoring import load_instrument
 
 DEFAULT_SEED = 2022
+# Peer workers of a scaled study (sites × per site): each brings about 63 contacts, so 20,000 keep the
+# contact log well under the 2,000,000 rows a study's table may have (peerimpact.limits).
+MAX_PEOPLE = 20_000
 SITES = {"S1": 5, "S2": 7, "S3": 6, "S4": 5, "S5": 3, "S6": 3, "S7": 3}
 RECRUITMENT_TARGETS = {"S1": 6, "S2": 8, "S3": 6, "S4": 6, "S5": 4, "S6": 4, "S7": 4}   # 38 planned
 TIMEPOINTS = ["T1", "T2", "T3"]
@@ -639,19 +644,78 @@ def scaled(frames: dict[str, pd.DataFrame], sites: int, per_site: int,
     return {name: out[name][frames[name].columns].reset_index(drop=True) for name in order}
 
 
+def out_refusal(out: str | Path) -> str | None:
+    """Why the example must not be written to ``out``, or ``None``: it is written only into a new or
+    an empty folder, so no study (or anything else) is ever written over."""
+    out = Path(out)
+    if out.is_symlink() and not out.exists():
+        return "it is a symbolic link to nothing"
+    if not out.exists():
+        return None
+    if not out.is_dir():
+        return "it exists and is not a folder"
+    try:
+        names = sorted(os.listdir(out))
+    except OSError as error:
+        return f"it cannot be listed ({error.strerror or error})"
+    if names:
+        more = f" and {len(names) - 3} more" if len(names) > 3 else ""
+        return (f"it is not empty (it holds {', '.join(names[:3])}{more}); the example is written only into a new "
+                "or empty folder")
+    return None
+
+
+def size_refusal(sites: int | None, per_site: int | None) -> str | None:
+    """Why ``sites`` and ``per_site`` make no study :func:`scaled` can write, or ``None``."""
+    if sites is None and per_site is None:
+        return None
+    if sites is None or per_site is None:
+        return "--sites and --per-site go together (e.g. --sites 60 --per-site 15)"
+    if sites < 1 or per_site < 1:
+        return f"a study needs at least one site and one peer worker per site, not {sites} and {per_site}"
+    if sites * per_site > MAX_PEOPLE:
+        return (f"{sites} sites of {per_site} is {sites * per_site:,} peer workers; at most {MAX_PEOPLE:,}, so the "
+                "study's tables stay within the row limit a study is read with")
+    return None
+
+
 def write(out: str | Path, seed: int = DEFAULT_SEED, targets: Targets | str | Path | None = None, *,
           sites: int | None = None, per_site: int | None = None) -> list[Path]:
     """Write the example study (``study.yml`` and its CSV files) to ``out``; with ``sites`` and
-    ``per_site``, the larger study :func:`scaled` makes from it."""
-    frames = generate(seed, targets)
-    if sites is not None:
-        frames = scaled(frames, sites, per_site or 1, np.random.default_rng([seed, 4]))
+    ``per_site``, the larger study :func:`scaled` makes from it.
+
+    Parameters
+    ----------
+    out
+        A new or empty folder; see :func:`out_refusal`.
+    seed, targets
+        As for :func:`generate`.
+    sites, per_site
+        Both or neither; positive, and at most :data:`MAX_PEOPLE` peer workers in all.
+
+    Raises
+    ------
+    FileExistsError
+        ``out`` exists and is not an empty folder (or a file appeared in it while it was written);
+        nothing is written over.
+    ValueError
+        ``sites`` and ``per_site`` make no study, or the targets are figures no data can give.
+    """
     out = Path(out)
+    reason = out_refusal(out)
+    if reason:
+        raise FileExistsError(errno.EEXIST, reason, str(out))
+    reason = size_refusal(sites, per_site)
+    if reason:
+        raise ValueError(reason)
+    frames = generate(seed, targets)
+    if sites is not None and per_site is not None:
+        frames = scaled(frames, sites, per_site, np.random.default_rng([seed, 4]))
     out.mkdir(parents=True, exist_ok=True)
     written = []
     for name, frame in frames.items():
         path = out / f"{name}.csv"
-        path.write_text(_csv_text(frame), encoding="utf-8", newline="")
+        _create(path, _csv_text(frame))
         written.append(path)
     services = "\n".join(f"  {sid}: {json.dumps(label)}" for sid, label, _, _ in SERVICES)
     categories = "\n".join(
@@ -671,5 +735,12 @@ def write(out: str | Path, seed: int = DEFAULT_SEED, targets: Targets | str | Pa
         recruitment=", ".join(f"{site}: {n}" for site, n in recruitment.items()), recruit=sum(recruitment.values()),
         n=len(frames["participants"]), t3=int((quest["timepoint"] == "T3").sum()), contacts=round(1500 * scale),
         per_month=round(100 * scale), reproduces=reproduces)
-    (out / "study.yml").write_text(yml, encoding="utf-8")
+    _create(out / "study.yml", yml)
     return [out / "study.yml", *written]
+
+
+def _create(path: Path, text: str) -> None:
+    """Write a new file: ``O_EXCL`` fails rather than write over a file (or through a link) that
+    appeared since the folder was found empty."""
+    with open(path, "x", encoding="utf-8", newline="") as handle:
+        handle.write(text)

@@ -1,7 +1,9 @@
 """``peerimpact audit``: check built reports' tables against their disclosure policy, trusting nothing
 the build wrote about itself.
 
-Every CSV under a report's ``tables/`` is read again as text; ``_suppression.csv`` is not read. A
+Every CSV under a report's ``tables/`` is read again as text; ``_suppression.csv`` is not read. Only
+regular files are read: a link, a named pipe or a folder among the tables is a problem of its own,
+as is a table that is not UTF-8 CSV, and column names are compared without regard to case. A
 check fails when a table shows what the policy withholds (a count below the threshold, a count
 not rounded, a statistic on too few people or on a withheld n, a minimum or maximum, a
 percentage not of the counts shown, a participant ID), or when a withheld cell can be worked
@@ -14,9 +16,12 @@ Each table ends pass, review or fail, with its reasons, in a summary for an outp
 from __future__ import annotations
 
 import math
+import os
 import re
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Iterable
 
 import pandas as pd
 
@@ -25,8 +30,14 @@ from ..problems import Problems
 from ..report.blocks import SUPPRESSED, SUPPRESSION_FILE
 from ..report.disclosure import COLUMN_ROLES, GROUPS, Role, row_key
 from .publish import read_manifest
+from .safefiles import Unreadable, read_csv_rows, refusal, write_owned
 
 SUMMARY_COLUMNS = ["report", "table", "status", "reasons"]
+SUMMARY_HEADER = ",".join(SUMMARY_COLUMNS)
+SUMMARY_FILE = "audit-summary.csv"
+# Problems that stop a report or a table from being audited at all (the command exits 2), as
+# opposed to "disclosure": a table shows what its policy withholds (exit 1).
+INPUT_RULES = ("report", "table")
 ANONYMOUS_LABEL = re.compile(r"^Peer worker(, \S+)?$")
 
 
@@ -54,27 +65,69 @@ def _number(text: str) -> float | None:
     return None if math.isnan(value) else value
 
 
+def _column(name: str) -> str:
+    """A column as the policy's roles name it: ``N``, `` n`` and ``n`` are one column."""
+    return name.strip().casefold()
+
+
+def read_table(path: Path) -> tuple[pd.DataFrame, dict[str, str], list[int]]:
+    """A report table as text cells under canonical column names (see :func:`_column`), the name
+    each column has in the file, and the line each row starts on.
+
+    Raises
+    ------
+    Unreadable
+        Not a regular file, not a UTF-8 CSV table, or two columns with the same canonical name
+        (one of them would escape the audit).
+    OSError
+        The file could not be read.
+    """
+    header, rows = read_csv_rows(path)
+    names: dict[str, str] = {}
+    for raw in header:
+        name = _column(raw)
+        if name in names:
+            raise Unreadable(f"two columns named {name!r} ({names[name]!r} and {raw!r}): not a table a build "
+                             "writes", 1)
+        names[name] = raw
+    frame = pd.DataFrame([cells for _, cells in rows], columns=list(names), dtype=str)
+    return frame, names, [line for line, _ in rows]
+
+
 class _Auditor:
     def __init__(self, folder: Path, rules: DisclosureRules, problems: Problems) -> None:
         self.folder, self.rules, self.problems = folder, rules, problems
         self.report = folder.name
+        # of the table being audited: canonical column name -> as written; the line of each row
+        self.names: dict[str, str] = {}
+        self.lines: list[int] = []
 
     def finding(self, audit: TableAudit, path: Path, row: int | None, column: str | None, value: str | None,
                 message: str, review: bool = False) -> None:
+        column = self.names.get(column, column) if column else column
         (audit.review if review else audit.fail).append(
             f"row {row}, {column}: {message}" if row is not None else message)
-        self.problems.add(path, line=None if row is None else row + 1, column=column, value=value, rule="disclosure",
+        line = None if row is None else self.lines[row - 1] if 0 < row <= len(self.lines) else row + 1
+        self.problems.add(path, line=line, column=column, value=value, rule="disclosure",
                           message=message, severity="warning" if review else "error")
 
     def table(self, path: Path) -> tuple[TableAudit, pd.DataFrame]:
-        frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+        """Audit one table; an unreadable one fails, with a problem that stops the audit's pass."""
         audit = TableAudit(self.report, path.stem)
+        try:
+            frame, self.names, self.lines = read_table(path)
+        except (Unreadable, OSError) as error:
+            message = error.message if isinstance(error, Unreadable) else f"cannot be read: {error.strerror or error}"
+            audit.fail.append(f"not audited: {message}")
+            self.problems.add(path, line=getattr(error, "line", None), rule="table", message=message)
+            return audit, pd.DataFrame()
+        name = path.stem.casefold()
         roles = {c: COLUMN_ROLES[c] for c in frame.columns if c in COLUMN_ROLES}
         for i, record in enumerate(frame.to_dict("records"), start=1):
             self.cells(audit, path, i, record, roles)
-        for group in GROUPS.get(path.stem, ()):
+        for group in GROUPS.get(name, ()):
             self.group(audit, path, frame, group)
-        if path.stem == "table3_study":
+        if name == "table3_study":
             self.rest_of_study(audit, path, frame)
         return audit, frame
 
@@ -180,31 +233,77 @@ def _shown_n(frame: pd.DataFrame) -> dict[tuple[str, ...], float]:
     return out
 
 
+def _manifest_policy(folder: Path, problems: Problems) -> str | None:
+    """The policy the build's manifest names for ``folder``; a manifest that is not a regular file is
+    a problem (a named pipe there would block the read for ever)."""
+    manifest = folder.parent / "manifest.json"
+    try:
+        mode = os.lstat(manifest).st_mode
+    except OSError:
+        return None
+    if not stat.S_ISREG(mode):
+        problems.add(manifest, rule="report", message="not a regular file: not read; name a policy with --policy")
+        return None
+    entry = read_manifest(folder.parent).reports.get(folder.name)
+    return entry.disclosure if entry else None
+
+
+def _tables(folder: Path, problems: Problems) -> list[Path] | None:
+    """The CSV files of a report's ``tables/`` (any case of ``.csv``; ``_suppression.csv`` aside), or
+    ``None`` with a problem when there is no such folder of the report's own."""
+    tables = folder / "tables"
+    if tables.is_symlink():
+        # named by its folder: a problem's path is shown resolved, which would name the link's target
+        problems.add(folder, rule="report", message="its tables/ is a symbolic link, not a folder of the report's "
+                     "own: not read")
+        return None
+    if not tables.is_dir():
+        problems.add(folder, rule="report", message="no tables/ folder: not a built report")
+        return None
+    with os.scandir(tables) as entries:
+        names = sorted(e.name for e in entries if e.name.casefold().endswith(".csv") and e.name != SUPPRESSION_FILE)
+    return [tables / name for name in names]
+
+
 def audit_reports(folders: list[Path], policies: dict[str, DisclosureRules], policy: str | None = None
                   ) -> tuple[list[TableAudit], Problems]:
-    """Audit each report folder under ``policy`` (default: the one its build's manifest names)."""
+    """Audit each report folder under ``policy`` (default: the one its build's manifest names).
+
+    Parameters
+    ----------
+    folders
+        Built report folders (each with a ``tables/`` folder).
+    policies
+        The disclosure policies by name.
+    policy
+        Audit every folder under this policy instead of the manifest's.
+
+    Returns
+    -------
+    audits, problems
+        One :class:`TableAudit` per table (a table that could not be read fails); problems of rule
+        ``disclosure`` for what a table shows, of a rule in :data:`INPUT_RULES` for what could not
+        be audited (see :func:`could_not_audit`).
+    """
     problems = Problems()
     audits: list[TableAudit] = []
     shown: dict[tuple[Path, str], dict[tuple[str, ...], tuple[float, str]]] = {}
+    files: dict[tuple[str, str], Path] = {}
     for folder in folders:
-        tables = folder / "tables"
         if not folder.is_dir():
-            problems.add(folder, rule="disclosure", message="no such report folder")
+            problems.add(folder, rule="report", message="no such report folder")
             continue
-        name = policy
+        name = policy if policy is not None else _manifest_policy(folder, problems)
         if name is None:
-            entry = read_manifest(folder.parent).reports.get(folder.name)
-            name = entry.disclosure if entry else None
-        if name is None:
-            problems.add(folder, rule="disclosure", message="no policy: name one with --policy (the folder is not "
+            problems.add(folder, rule="report", message="no policy: name one with --policy (the folder is not "
                          "in a build's manifest)")
             continue
-        if not tables.is_dir():
-            problems.add(folder, rule="disclosure", message="no tables/ folder: not a built report")
+        paths = _tables(folder, problems)
+        if paths is None:
             continue
         rules = policies.get(name)
         if rules is None:
-            problems.add(folder, value=name, rule="disclosure",
+            problems.add(folder, value=name, rule="report",
                          message=f"unknown disclosure policy; policies are {', '.join(policies)}")
             continue
         if not rules.suppress:
@@ -215,18 +314,23 @@ def audit_reports(folders: list[Path], policies: dict[str, DisclosureRules], pol
             audits.append(audit)
             continue
         auditor = _Auditor(folder, rules, problems)
-        for path in sorted(tables.glob("*.csv")):
-            if path.name == SUPPRESSION_FILE:
-                continue
+        for path in paths:
             audit, frame = auditor.table(path)
             audits.append(audit)
+            files[(folder.name, path.stem)] = path
             shown[(folder.parent.resolve(), f"{folder.name}/{path.stem}")] = {
                 key: (n, rules.threshold) for key, n in _shown_n(frame).items()}
-    _across_reports(audits, shown, problems)
+    _across_reports(audits, shown, files, problems)
     return audits, problems
 
 
-def _across_reports(audits: list[TableAudit], shown: dict, problems: Problems) -> None:
+def could_not_audit(problems: Problems) -> bool:
+    """Whether a report or a table could not be audited (the command then exits 2, not 1)."""
+    return any(p.severity == "error" and p.rule in INPUT_RULES for p in problems)
+
+
+def _across_reports(audits: list[TableAudit], shown: dict, files: dict[tuple[str, str], Path],
+                    problems: Problems) -> None:
     """Figures of the same build whose n differ by fewer than the threshold: for review."""
     by_id = {(a.report, a.table): a for a in audits}
     items = list(shown.items())
@@ -241,14 +345,36 @@ def _across_reports(audits: list[TableAudit], shown: dict, problems: Problems) -
                     message = (f"{'/'.join(key)}: n {n:g} here and {m:g} in {other}; if one group holds the other, "
                                f"the {abs(n - m):g} people between them can be found by subtraction")
                     by_id[(report, table)].review.append(message)
-                    problems.add(Path(build) / report / "tables" / f"{table}.csv", column="n", value=f"{n:g}",
+                    problems.add(files[(report, table)], column="n", value=f"{n:g}",
                                  rule="disclosure", message=message, severity="warning")
 
 
-def write_summary(audits: list[TableAudit], path: Path) -> Path:
-    """The output checker's summary: one row per table, its status and why."""
+def default_summary(folders: list[Path]) -> Path | None:
+    """Where the summary goes when no file is named: the folder the reports sit in (the build's
+    output folder, beside ``index.html`` and ``manifest.json``), or ``None`` when they sit in more
+    than one."""
+    parents = {Path(os.path.abspath(folder)).parent for folder in folders}
+    return parents.pop() / SUMMARY_FILE if len(parents) == 1 else None
+
+
+def summary_refusal(path: Path, folders: Iterable[Path]) -> str | None:
+    """Why the summary must not be written to ``path`` (inside a report, or over a file that is not
+    an audit summary), or ``None``."""
+    return refusal(path, SUMMARY_HEADER, folders)
+
+
+def write_summary(audits: list[TableAudit], path: Path, folders: Iterable[Path] = ()) -> Path:
+    """The output checker's summary: one row per table, its status and why.
+
+    Written atomically, and only to a new file or over an earlier summary, never inside a report
+    (``folders`` are the reports audited).
+
+    Raises
+    ------
+    peerimpact.builder.safefiles.Refused
+        ``path`` is not a file the audit may write; nothing is written.
+    """
     rows = [{"report": a.report, "table": a.table, "status": a.status, "reasons": "; ".join(a.fail + a.review)}
             for a in audits]
-    path.parent.mkdir(parents=True, exist_ok=True)
-    pd.DataFrame(rows, columns=SUMMARY_COLUMNS).to_csv(path, index=False, lineterminator="\n")
-    return path
+    text = pd.DataFrame(rows, columns=SUMMARY_COLUMNS).to_csv(index=False, lineterminator="\n")
+    return write_owned(path, text, SUMMARY_HEADER, folders)
