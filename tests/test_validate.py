@@ -11,6 +11,8 @@ from conftest import move_contacts_outside, write_bytes
 
 from peerimpact import load_questionnaire_file, load_study
 from peerimpact.cli import main
+from peerimpact.ingest.readers import read_table
+from peerimpact.problems import Problems
 
 T1 = [f"wemwbs_{i}_t1" for i in range(1, 15)]
 T2 = [f"wemwbs_{i}_T2" for i in range(1, 15)]
@@ -289,3 +291,30 @@ def test_data_root_named_on_the_command_line_lets_a_study_use_files_outside_its_
     assert problem.line == yml.read_text().splitlines().index("  contacts: ../shared/contacts.csv") + 1
     study = load_study(example_copy, roots=[shared])
     assert not study.problems.has_errors and len(study.contacts) > 1000
+
+
+def test_a_participant_left_out_takes_its_rows_in_every_file_with_it_in_one_error(example_copy):
+    path = example_copy / "participants.csv"
+    lines = path.read_text().splitlines(keepends=True)
+    assert lines[2].startswith("S1-PW02,") and ",49," in lines[2]
+    path.write_text("".join(lines) + lines[2].replace(",49,", ",50,"))  # line 34: S1-PW02 again, another age
+    study = load_study(example_copy)
+    [error] = study.problems.errors
+    assert (Path(error.file).name, error.line, error.rule) == ("participants.csv", 34, "duplicate-conflict")
+    assert "first at line 3" in error.message
+    for frame in (study.participants, study.questionnaires, study.service_use, study.contacts, study.excerpts):
+        ids = set(frame["participant_id"])
+        assert "S1-PW02" not in ids and "S1-PW01" in ids
+
+
+def test_a_header_is_counted_by_its_names_not_its_commas(tmp_path, monkeypatch):
+    monkeypatch.setenv("PEERIMPACT_MAX_COLUMNS", "3")
+    path = write_bytes(tmp_path / "t.csv", 'a,"b, c","d, e, f"\n1,2,3\n')
+    problems = Problems()
+    table = read_table(path, problems)
+    assert not problems and table.columns == ["a", "b, c", "d, e, f"]
+    write_bytes(path, 'a,b,"c",d\n1,2,3,4\n')
+    assert read_table(path, problems) is None
+    [problem] = problems
+    assert (problem.line, problem.rule) == (1, "too-large")
+    assert problem.message == "the header has 4 columns; the limit is 3 (raise it with PEERIMPACT_MAX_COLUMNS)"
