@@ -79,7 +79,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 
 def cmd_score(args: argparse.Namespace) -> int:
-    from .ingest.readers import WRITERS, write_table
+    from .ingest.writers import WRITERS, NotWritten, write_table
 
     out = Path(args.out)
     if out.suffix.lower() not in WRITERS:
@@ -96,14 +96,26 @@ def cmd_score(args: argparse.Namespace) -> int:
             hint = " (fix the errors above, or score out-of-range values as missing with --out-of-range missing)"
         print(f"not written: {display_path(out)}{hint}", file=sys.stderr)
         return EXIT_PROBLEMS
-    write_table(scores, out)
+    try:
+        write_table(scores, out)
+    except NotWritten as error:   # what was at --out is as it was
+        print(f"peerimpact score: {error}", file=sys.stderr)
+        return EXIT_PROBLEMS
     print(f"{plural(len(scores), 'score')} of {plural(scores['participant_id'].nunique(), 'participant')} "
           f"written to {display_path(out)}")
     return EXIT_OK
 
 
+def _study_inputs(study) -> list[Path]:
+    """study.yml and every data file it names (inside the study folder or under a data root)."""
+    named = [n for value in study.config.files.model_dump().values()
+             for n in (value if isinstance(value, list) else [value]) if n]
+    return [study.path / "study.yml", *(study.path / n for n in named)]
+
+
 def cmd_export(args: argparse.Namespace) -> int:
     from .export import WRITERS, export_tidy
+    from .ingest.writers import NotWritten
 
     out = Path(args.out)
     fmt = args.format or out.suffix.lstrip(".").lower()
@@ -120,7 +132,13 @@ def cmd_export(args: argparse.Namespace) -> int:
         return EXIT_PROBLEMS
     if out.resolve().is_relative_to(study.path.resolve()):
         raise Usage(f"refusing to write inside the study folder, whose files are never changed: {args.out}")
-    export_tidy(study, out, fmt)
+    if out.resolve() in {p.resolve() for p in _study_inputs(study)}:
+        raise Usage(f"refusing to write over an input file: {args.out}")
+    try:
+        export_tidy(study, out, fmt)
+    except NotWritten as error:   # what was at --out is as it was
+        print(f"peerimpact export: {error}", file=sys.stderr)
+        return EXIT_PROBLEMS
     tidy_rows = len(study.scores)
     print(f"{plural(tidy_rows, 'row')} (participant × timepoint × subscale, with attributes) written to "
           f"{display_path(out)}")
@@ -171,7 +189,7 @@ def cmd_synth(args: argparse.Namespace) -> int:
 
 def cmd_qual_import(args: argparse.Namespace) -> int:
     from .ingest import refi
-    from .ingest.readers import write_table
+    from .ingest.writers import NotWritten, write_tables
 
     source = Path(args.file)
     problems = Problems()
@@ -185,12 +203,17 @@ def cmd_qual_import(args: argparse.Namespace) -> int:
         print("nothing written", file=sys.stderr)
         return EXIT_PROBLEMS
     out = Path(args.out)
-    write_table(codebook, out / "codebook.csv")
+    tables = {out / "codebook.csv": codebook}
     written = [f"{plural(len(codebook), 'code')} under {plural(codebook['theme'].nunique(), 'theme')} to "
                f"{display_path(out / 'codebook.csv')}"]
     if excerpts is not None:
-        write_table(excerpts.drop(columns="_line"), out / "excerpts.csv")
+        tables[out / "excerpts.csv"] = excerpts.drop(columns="_line")
         written.append(f"{plural(len(excerpts), 'excerpt')} to {display_path(out / 'excerpts.csv')}")
+    try:
+        write_tables(tables)   # both or neither: a codebook never beside another project's excerpts
+    except NotWritten as error:
+        print(f"peerimpact qual import: {error}; nothing written", file=sys.stderr)
+        return EXIT_PROBLEMS
     print("; ".join(written))
     return EXIT_OK
 

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from decimal import ROUND_HALF_UP, Decimal
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 
 def plural(n: int, noun: str, many: str | None = None) -> str:
@@ -25,3 +30,53 @@ def rounded(value: float, digits: int) -> str:
     """
     exact = Decimal(f"{value:.10g}")
     return str(exact.quantize(Decimal(1).scaleb(-digits), rounding=ROUND_HALF_UP))
+
+
+# What makes a spreadsheet read a cell as a formula (OWASP's CSV injection guidance): a cell of
+# input text that starts with one of these is written with a leading apostrophe.
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_NUMBER = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")
+
+
+def neutralise(value: Any) -> Any:
+    """``value`` as text a spreadsheet shows and never runs: a string starting with ``=``, ``+``,
+    ``-``, ``@``, a tab or a carriage return gets a leading ``'``, unless it is just a number. Any
+    other value (a number, a date, a missing value) is returned as it is. Applying it twice
+    changes nothing more than applying it once.
+
+    >>> neutralise('=HYPERLINK("http://evil.example/","click")'), neutralise("@SUM(A1)"), neutralise("-")
+    ('\\'=HYPERLINK("http://evil.example/","click")', "'@SUM(A1)", "'-")
+    >>> neutralise("-2.71"), neutralise("+3"), neutralise("−0.5"), neutralise(-2.5), neutralise("Bank staff")
+    ('-2.71', '+3', '−0.5', -2.5, 'Bank staff')
+    >>> neutralise(neutralise("=1+1"))
+    "'=1+1"
+    """
+    if isinstance(value, str) and value.startswith(FORMULA_START) and not _NUMBER.fullmatch(value):
+        return "'" + value
+    return value
+
+
+def neutralise_frame(frame: "pd.DataFrame") -> "pd.DataFrame":
+    """A copy of ``frame`` with :func:`neutralise` applied to its column names and to every text
+    value (in text and category columns); numbers, dates and missing values are left as they are.
+
+    >>> import pandas as pd
+    >>> out = neutralise_frame(pd.DataFrame({"=name": ["=1+1", "ok"], "n": [-1, 2]}))
+    >>> list(out.columns), out.iloc[:, 0].tolist(), out["n"].tolist()
+    (["'=name", 'n'], ["'=1+1", 'ok'], [-1, 2])
+    """
+    import pandas as pd
+
+    out = frame.copy()
+    out.columns = [neutralise(c) for c in frame.columns]
+    for i in range(out.shape[1]):
+        series = out.iloc[:, i]
+        if isinstance(series.dtype, pd.CategoricalDtype):
+            levels = [neutralise(c) for c in series.cat.categories]
+            if len(set(levels)) == len(levels):
+                out.isetitem(i, series.cat.rename_categories(levels))
+            else:  # '=x and =x both present: once neutralised they are one text, so no longer levels
+                out.isetitem(i, series.astype(object).map(neutralise))
+        elif pd.api.types.is_object_dtype(series.dtype) or pd.api.types.is_string_dtype(series.dtype):
+            out.isetitem(i, series.map(neutralise, na_action="ignore").astype(series.dtype))
+    return out

@@ -15,6 +15,9 @@ from typing import Any, Iterable, Mapping
 
 import pandas as pd
 
+from ..ingest.writers import string_cells
+from ..text import neutralise
+
 ABOUT = "About"
 MAX_SHEET = 31  # Excel's limit on a sheet name
 
@@ -24,11 +27,11 @@ NUMBER = re.compile(r"-?(0|[1-9]\d*)(\.\d+)?([eE][-+]?\d+)?")
 
 def _value(text: str) -> Any:
     """A CSV cell as Excel should hold it: a number where it is written as one, else the text (so
-    that a code with a leading zero, ``029``, stays text)."""
+    that a code with a leading zero, ``029``, stays text), never a formula."""
     if text == "":
         return None
     if not NUMBER.fullmatch(text):
-        return text
+        return neutralise(text)
     return int(text) if re.fullmatch(r"-?\d+", text) else float(text)
 
 
@@ -58,7 +61,8 @@ def sheet_names(tables: Iterable[str]) -> dict[str, str]:
 
 def write_workbook(html: str, folder: Path, report: Mapping[str, Any]) -> Path:
     """``tables.xlsx``: a first sheet describing the report, then one sheet per CSV in ``tables/``
-    with the CSV's columns and values."""
+    with the CSV's columns and values. Every text cell is text: a study's own words (a cohort's
+    label, a code's name) that start like a formula get a leading ``'``."""
     from openpyxl import Workbook
     from openpyxl.styles import Font
 
@@ -78,25 +82,26 @@ def write_workbook(html: str, folder: Path, report: Mapping[str, Any]) -> Path:
              ("Withheld cells", "* in a sheet; the sheet _suppression lists each one and why"
               if not report.get("internal") else "none")]
     for label, value in facts:
-        about.append([label, value])
+        about.append([neutralise(label), neutralise(value)])
         about.cell(about.max_row, 1).font = Font(bold=True)
     about.append([])
     about.append(["Sheet", "Table"])
     for cell in about[about.max_row]:
         cell.font = Font(bold=True)
     for path in csvs:
-        about.append([names[path.stem], titles.get(path.stem, "record of withheld cells"
-                                                   if path.stem == "_suppression" else path.stem)])
+        about.append([neutralise(names[path.stem]), neutralise(titles.get(
+            path.stem, "record of withheld cells" if path.stem == "_suppression" else path.stem))])
     about.column_dimensions["A"].width = 22
     about.column_dimensions["B"].width = 90
     for path in csvs:
         frame = pd.read_csv(path, dtype=str, keep_default_na=False)
         sheet = book.create_sheet(names[path.stem])
-        sheet.append(list(frame.columns))
+        sheet.append([neutralise(c) for c in frame.columns])
         for cell in sheet[1]:
             cell.font = Font(bold=True)
         for row in frame.itertuples(index=False, name=None):
             sheet.append([_value(v) for v in row])
+    string_cells(book)
     target = folder / "tables.xlsx"
     book.save(target)
     return target

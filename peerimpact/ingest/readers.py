@@ -12,12 +12,10 @@ import datetime as dt
 import math
 import os
 import re
-import tempfile
 import zipfile
 from dataclasses import dataclass, field
 from io import StringIO
 from pathlib import Path
-from typing import Callable
 
 import pandas as pd
 
@@ -392,18 +390,7 @@ def read_sav(path: Path, problems: Problems) -> RawTable:
 
 
 # --------------------------------------------------------------------------- writing
-
-
-def _to_csv(frame: pd.DataFrame, path: Path) -> None:
-    frame.to_csv(path, index=False, lineterminator="\n", encoding="utf-8")
-
-
-def _to_xlsx(frame: pd.DataFrame, path: Path) -> None:
-    out = frame.copy()
-    for column in out.columns:  # Excel has no category type: write the labels
-        if isinstance(out[column].dtype, pd.CategoricalDtype):
-            out[column] = out[column].astype(object)
-    out.to_excel(path, index=False, engine="openpyxl")
+# Tables are written by peerimpact.ingest.writers (atomically, formulas neutralised).
 
 
 def umask() -> int:
@@ -411,30 +398,3 @@ def umask() -> int:
     mask = os.umask(0)
     os.umask(mask)
     return mask
-
-
-# File suffix → writer of a table; ``write_table`` refuses any other suffix.
-WRITERS: dict[str, Callable[[pd.DataFrame, Path], None]] = {".csv": _to_csv, ".xlsx": _to_xlsx}
-
-
-def write_table(frame: pd.DataFrame, path: str | Path) -> Path:
-    """Write a table in the format its suffix names (``.csv`` UTF-8, ``.xlsx`` Excel).
-
-    The file is written beside its target and renamed into place, so a failed write never
-    leaves half a file. Raises ``ValueError`` for a suffix with no writer.
-    """
-    path = Path(path)
-    writer = WRITERS.get(path.suffix.lower())
-    if writer is None:
-        raise ValueError(f"cannot write {path.name}: the name must end in {' or '.join(sorted(WRITERS))}")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=path.suffix, dir=path.parent)
-    os.close(fd)
-    try:
-        writer(frame, Path(tmp))
-        os.chmod(tmp, 0o666 & ~umask())  # as an ordinary new file would be, not mkstemp's 0600
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path

@@ -18,6 +18,7 @@ from typing import Any, Callable, Mapping, Sequence, Union
 
 import pandas as pd
 
+from ..ingest.writers import to_csv
 from .policies import Context, DisclosurePolicy, resolve
 
 
@@ -270,8 +271,11 @@ SUPPRESSION_COLUMNS = ["table", "row", "column", "rule", "kind"]
 
 
 def _write_csv(frame: pd.DataFrame, path: Path) -> Path:
+    """``frame`` as a report's CSV: a text cell that a spreadsheet would run as a formula (an
+    excerpt or a code name starting with ``=``) is written with a leading ``'``
+    (:func:`peerimpact.ingest.writers.to_csv`)."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    frame.to_csv(path, index=False, lineterminator="\n")
+    to_csv(frame, path)
     return path
 
 
