@@ -233,11 +233,13 @@ _QUOTED = re.compile(r'"[^"\n]*"')
 def _check_csv_shape(text: str, delimiter: str, quotechar: str) -> None:
     """Refuse a CSV too wide, or with too many cells, before parsing it: the header's fields are
     counted on its line (delimiters outside quotes) and rows by lines, an upper bound."""
-    first = _line_of(text, 1)
+    ending = "\n" if "\n" in text else "\r"  # a file from an old Mac ends its lines with CR alone
+    end = text.find(ending)
+    first = text if end < 0 else text[:end]
     columns = first.count(delimiter) + 1
     if columns > current().columns and quotechar in first:
         columns = _QUOTED.sub("", first).count(delimiter) + 1  # quoted names may hold delimiters
-    rows = text.count("\n") - (1 if text.endswith("\n") else 0)
+    rows = text.count(ending) - (1 if text.endswith(ending) else 0)
     check_shape(columns, rows, rows_exact=False)
 
 
