@@ -332,6 +332,7 @@ def cmd_reproduce(args: argparse.Namespace) -> int:
     from .builder.safefiles import Refused, Unreadable, read_csv_rows, refusal, write_owned
     from .config.targets import default_targets, read_targets
     from .report.reproduction import COLUMNS, failures, reproduction
+    from .text import neutralise_frame
 
     problems = Problems()
     targets = read_targets(Path(args.targets) if args.targets else default_targets(), problems)
@@ -360,7 +361,7 @@ def cmd_reproduce(args: argparse.Namespace) -> int:
         return EXIT_PROBLEMS
     checked = reproduction(report, targets)
     try:
-        write_owned(out, checked.to_csv(index=False, lineterminator="\n"), header, [report])
+        write_owned(out, neutralise_frame(checked).to_csv(index=False, lineterminator="\n"), header, [report])
     except Refused as error:   # the path changed since it was checked
         raise Usage(f"refusing to write the table: {error}") from None
     shown = failures(checked) if args.failures else checked

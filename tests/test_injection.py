@@ -298,3 +298,15 @@ def test_qual_import_writes_both_files_or_neither(example_copy, tmp_path, capsys
     assert main(["qual", "import", str(_project(example_copy, tmp_path)), "--out", str(out)]) == 2
     assert f"not written: {out / 'excerpts.csv'}: it is a symbolic link" in capsys.readouterr().err
     assert [p.name for p in out.iterdir()] == ["excerpts.csv"] and not (tmp_path / "elsewhere.csv").exists()
+
+
+def test_the_audit_summary_writes_no_formula(tmp_path):
+    from peerimpact.builder.audit import TableAudit, write_summary
+
+    audits = [TableAudit("cohort-bank", "codes_by_site", fail=['=HYPERLINK("http://evil.example/") Bank/S1: n 3']),
+              TableAudit("site-S7", "table1", review=["-1/T1: n 9 here and 12 in site-S6"])]
+    path = write_summary(audits, tmp_path / "audit-summary.csv")
+    with open(path, newline="", encoding="utf-8") as handle:
+        rows = list(csv.reader(handle))
+    assert [row[3] for row in rows[1:]] == ["'=HYPERLINK(\"http://evil.example/\") Bank/S1: n 3",
+                                            "'-1/T1: n 9 here and 12 in site-S6"]

@@ -29,6 +29,7 @@ from ..config import DisclosureRules
 from ..problems import Problems
 from ..report.blocks import SUPPRESSED, SUPPRESSION_FILE
 from ..report.disclosure import COLUMN_ROLES, GROUPS, Role, row_key
+from ..text import neutralise_frame
 from .publish import read_manifest
 from .safefiles import Unreadable, read_csv_rows, refusal, write_owned
 
@@ -376,5 +377,5 @@ def write_summary(audits: list[TableAudit], path: Path, folders: Iterable[Path] 
     """
     rows = [{"report": a.report, "table": a.table, "status": a.status, "reasons": "; ".join(a.fail + a.review)}
             for a in audits]
-    text = pd.DataFrame(rows, columns=SUMMARY_COLUMNS).to_csv(index=False, lineterminator="\n")
+    text = neutralise_frame(pd.DataFrame(rows, columns=SUMMARY_COLUMNS)).to_csv(index=False, lineterminator="\n")
     return write_owned(path, text, SUMMARY_HEADER, folders)
