@@ -18,7 +18,6 @@ import subprocess
 import sys
 import time
 import unicodedata
-import zipfile
 from contextlib import redirect_stderr, redirect_stdout
 from dataclasses import dataclass
 from pathlib import Path
