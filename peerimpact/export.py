@@ -122,14 +122,18 @@ def legal_names(columns: Sequence[str], rules: NameRules) -> dict[str, str]:
 
     >>> legal_names(["score", "1st visit", "año", "a.b", "_x", "with", "if"], STATA)
     {'score': 'score', '1st visit': 'v1st_visit', 'año': 'año', 'a.b': 'a_b', '_x': 'v_x', 'with': 'with_', 'if': 'if_'}
-    >>> legal_names(["x" * 40, "x" * 41, "A-B", "a_b"], STATA) == {
-    ...     "x" * 40: "x" * 32, "x" * 41: "x" * 30 + "_2", "A-B": "A_B_2", "a_b": "a_b"}
+    >>> legal_names(["x" * 40, "x" * 41, "A-B", "a_b", "Age", "AGE"], STATA) == {
+    ...     "x" * 40: "x" * 32, "x" * 41: "x" * 30 + "_2", "A-B": "A_B_2", "a_b": "a_b", "Age": "Age", "AGE": "AGE_2"}
     True
     """
-    names: dict[str, str] = {}
-    taken = {c.casefold() for c in columns if _legal(c, rules)}
+    kept: dict[str, str] = {}   # a legal name is kept, the first of those alike ignoring case
     for column in columns:
         if _legal(column, rules):
+            kept.setdefault(column.casefold(), column)
+    names: dict[str, str] = {}
+    taken = set(kept)
+    for column in columns:
+        if kept.get(column.casefold()) == column:
             names[column] = column
             continue
         base = "".join(c if c.isalnum() else "_" for c in unicodedata.normalize("NFC", column))

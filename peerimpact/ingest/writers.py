@@ -22,10 +22,11 @@ from pathlib import Path
 from typing import IO, TYPE_CHECKING, Callable, Mapping
 
 from ..problems import display_path
-from ..text import neutralise, neutralise_frame
+from ..text import neutralise_frame
 
 if TYPE_CHECKING:
     import pandas as pd
+    from openpyxl import Workbook
 
 Write = Callable[[IO[bytes]], None]
 
@@ -169,7 +170,7 @@ def check_excel_text(frame: "pd.DataFrame") -> None:
                                  "that Excel cannot hold")
 
 
-def string_cells(book) -> None:
+def string_cells(book: "Workbook") -> None:
     """Make every text cell of an openpyxl workbook a text cell: openpyxl reads a string starting
     with ``=`` as a formula and ``#N/A`` as an error value."""
     for sheet in book.worksheets:
