@@ -310,3 +310,15 @@ def test_the_audit_summary_writes_no_formula(tmp_path):
         rows = list(csv.reader(handle))
     assert [row[3] for row in rows[1:]] == ["'=HYPERLINK(\"http://evil.example/\") Bank/S1: n 3",
                                             "'-1/T1: n 9 here and 12 in site-S6"]
+
+
+def test_a_participants_column_named_like_a_score_column_is_kept_beside_it(example_copy, tmp_path):
+    people = pd.read_csv(example_copy / "participants.csv", dtype=str, keep_default_na=False)
+    people["score"], people["timepoint"] = "high", "baseline"
+    people.to_csv(example_copy / "participants.csv", index=False)
+    assert main(["export", "--study", str(example_copy), "--out", str(tmp_path / "tidy.sav")]) == 0
+    frame, meta = pyreadstat.read_sav(str(tmp_path / "tidy.sav"))
+    assert {"score", "timepoint", "score_participants", "timepoint_participants"} <= set(frame.columns)
+    assert pd.api.types.is_float_dtype(frame["score"]) and set(frame["score_participants"]) == {"high"}
+    assert meta.column_names_to_labels["score"] == "Subscale score"
+    assert set(frame["timepoint"].map(meta.variable_value_labels["timepoint"])) == {"T1", "T2", "T3"}

@@ -98,7 +98,8 @@ def tidy_scores(study: "Study") -> pd.DataFrame:
 
     Columns: ``participant_id, site, timepoint, instrument, subscale, instrument_label,
     subscale_label, score, items_answered, items_missing, prorated, completed_date``, then every
-    participants column (``gender``, ``contract_type``, ``consent_date`` …) once. ``site``,
+    participants column (``gender``, ``contract_type``, ``consent_date`` …) once, with
+    ``_participants`` after the name of one the scores have too. ``site``,
     ``timepoint``, ``instrument`` and ``subscale`` are categories in the study's order; yes/no
     columns are nullable booleans, dates are datetimes, numbers are floats.
 
@@ -123,7 +124,9 @@ def tidy_scores(study: "Study") -> pd.DataFrame:
     scores = scores.astype({"timepoint": str}).merge(dates, on=[ID, "timepoint"], how="left")
     scores["timepoint"] = pd.Categorical(scores["timepoint"], categories=study.timepoints)
     people = study.participants.drop(columns=["site"])
-    return scores.merge(people, on=ID, how="left", validate="many_to_one")
+    # a participants column named like one of the scores' (``score``, ``timepoint``) is kept as
+    # ``score_participants``: the scores' own columns keep their names
+    return scores.merge(people, on=ID, how="left", validate="many_to_one", suffixes=("", "_participants"))
 
 
 def cohort_members(participants: pd.DataFrame, cohort: Cohort) -> pd.Series:
