@@ -520,7 +520,7 @@ def _os_error(exc: OSError, command: str) -> str:
         kept = ("reports already published are kept, and none was half-published" if command == "build"
                 else "nothing was half-written")
         return f"{where}the disk is full; {kept}. Free some space and run the command again"
-    return f"{where}{exc.strerror or exc}"
+    return f"{where}{exc.strerror}" if exc.strerror else str(exc)   # a message of its own names its path
 
 
 if __name__ == "__main__":

@@ -21,7 +21,6 @@ import fcntl
 import json
 import os
 import stat
-import tempfile
 from pathlib import Path
 from typing import Iterator
 
@@ -211,28 +210,12 @@ def mark_work(work: Path, study: Path) -> None:
 
 
 def write_atomic(path: Path, text: str | bytes) -> None:
-    """Write ``path`` whole or not at all: a new file beside it (``O_EXCL``), renamed over it.
+    """Write ``path`` whole or not at all (:func:`peerimpact.ingest.writers.write_file`): a new file
+    beside it, renamed over it; never through a symbolic link. Raises an ``OSError`` naming ``path``."""
+    from ..ingest.writers import write_file
 
-    A symbolic link at ``path`` is replaced, never written through. On any failure the
-    temporary file is removed and the old file is left as it was.
-    """
-    try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    except OSError as exc:   # named as the file meant, not as the temporary one
-        raise OSError(exc.errno, exc.strerror, str(path)) from None
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(text.encode("utf-8") if isinstance(text, str) else text)
-        mask = os.umask(0)   # reading the mask means setting it
-        os.umask(mask)
-        os.chmod(tmp, 0o666 & ~mask)   # as an ordinary new file would be, not mkstemp's 0600
-        os.replace(tmp, path)
-    except BaseException as exc:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        if isinstance(exc, OSError):
-            raise OSError(exc.errno, exc.strerror, str(path)) from None
-        raise
+    data = text.encode("utf-8") if isinstance(text, str) else text
+    write_file(path, lambda handle: handle.write(data))
 
 
 def remove_stale_temporaries(out: Path) -> list[str]:

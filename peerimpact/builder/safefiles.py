@@ -14,11 +14,10 @@ import csv
 import io
 import os
 import stat
-import tempfile
 from pathlib import Path
 from typing import Iterable
 
-from ..ingest.readers import umask
+from ..ingest.writers import write_file
 from ..limits import MB, current
 
 # What a report folder holds that its build wrote; the formats' files are added from the registry.
@@ -235,14 +234,5 @@ def write_owned(path: Path, text: str, header: str, reports: Iterable[Path] = ()
     reason = refusal(path, header, reports)
     if reason:
         raise Refused(f"{path}: {reason}: not written")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
-            handle.write(text)
-        os.chmod(tmp, 0o666 & ~umask())
-        os.replace(tmp, path)   # replaces a link put there since the check, never what it points to
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
+    data = text.encode("utf-8")
+    return write_file(path, lambda handle: handle.write(data))

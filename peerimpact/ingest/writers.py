@@ -37,9 +37,14 @@ class NotWritten(OSError):
     ``str()`` is the one line a user is shown: ``not written: PATH: why``.
     """
 
-    def __init__(self, path: str | os.PathLike[str], reason: str) -> None:
+    def __init__(self, path: str | os.PathLike[str], reason: str, code: int | None = None) -> None:
         super().__init__(f"not written: {display_path(path)}: {reason}")
         self.path, self.reason = Path(path), reason
+        self.errno, self.filename = code, str(path)   # a full disk stays recognisable as one
+        self.message = f"not written: {display_path(path)}: {reason}"
+
+    def __str__(self) -> str:   # OSError would print errno and file name once they are set
+        return self.message
 
 
 def _why(error: BaseException) -> str:
@@ -119,12 +124,12 @@ def write_files(writes: Mapping[Path, Write]) -> list[Path]:
             except NotWritten:
                 raise
             except Exception as error:
-                raise NotWritten(path, _why(error)) from error
+                raise NotWritten(path, _why(error), getattr(error, "errno", None)) from error
         for tmp, path in staged:
             try:
                 os.replace(tmp, path)
             except OSError as error:
-                raise NotWritten(path, _why(error)) from error
+                raise NotWritten(path, _why(error), error.errno) from error
     finally:
         for tmp, _ in staged:
             tmp.unlink(missing_ok=True)  # a renamed one is gone already
