@@ -56,6 +56,18 @@ def neutralise(value: Any) -> Any:
     return value
 
 
+def restore(value: Any) -> Any:
+    """The text :func:`neutralise` was given, from what it wrote: a file peerimpact wrote (``qual
+    import``'s codebook, say) reads back as it was meant. Anything else is returned as it is.
+
+    >>> restore("'=1+1"), restore("'tis the season"), restore("'-2"), restore(3)
+    ('=1+1', "'tis the season", "'-2", 3)
+    """
+    if isinstance(value, str) and value.startswith("'") and neutralise(value[1:]) == value:
+        return value[1:]
+    return value
+
+
 def neutralise_frame(frame: "pd.DataFrame") -> "pd.DataFrame":
     """A copy of ``frame`` with :func:`neutralise` applied to its column names and to every text
     value (in text and category columns); numbers, dates and missing values are left as they are.

@@ -291,6 +291,18 @@ def test_qual_import_writes_no_formula(example_copy, tmp_path):
         assert any(v.startswith("'=") for row in rows for v in row), name
 
 
+def test_what_qual_import_wrote_reads_back_as_the_project_said_it(example_copy, tmp_path):
+    from peerimpact.ingest.readers import read_table
+    from peerimpact.problems import Problems
+
+    out = tmp_path / "imported"
+    assert main(["qual", "import", str(_project(example_copy, tmp_path)), "--out", str(out)]) == 0
+    original = pd.read_csv(example_copy / "codebook.csv", keep_default_na=False)   # poisoned by _project
+    table = read_table(out / "codebook.csv", Problems())
+    names = {row[table.columns.index("code")] for row in table.rows}
+    assert set(original["code"]) <= names and any(n.startswith("=") for n in names)
+
+
 def test_qual_import_writes_both_files_or_neither(example_copy, tmp_path, capsys):
     out = tmp_path / "imported"
     out.mkdir()

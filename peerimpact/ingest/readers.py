@@ -21,7 +21,7 @@ import pandas as pd
 
 from ..limits import MB, current
 from ..problems import Problems
-from ..text import plural
+from ..text import plural, restore
 
 READABLE_SUFFIXES = (".csv", ".txt", ".xlsx", ".xlsm", ".sav", ".zsav")
 
@@ -193,7 +193,7 @@ def read_csv(path: Path, problems: Problems) -> RawTable | None:
                 problems.add(path, line=start, rule="ragged-row",
                              message=f"row has {plural(len(record), 'cell')} but the header has {len(columns)}")
             record = (record + [""] * len(columns))[: len(columns)]
-            rows.append([c if c != "" else None for c in record])
+            rows.append([restore(c) if c != "" else None for c in record])
             lines.append(start)
             if len(rows) > limit:
                 _row_limit(start)
@@ -257,7 +257,7 @@ def _cell_text(value: object) -> str | None:
         return value.date().isoformat() if value.time() == dt.time() else value.isoformat()
     if isinstance(value, dt.date):
         return value.isoformat()
-    text = str(value)
+    text = restore(str(value))
     return text if text != "" else None
 
 
