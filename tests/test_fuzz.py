@@ -247,6 +247,8 @@ DATA = [
     Case("numbers that are not", contact(duration="1e309"), "contacts.csv"),
     Case("NaN as a number", contact(duration="nan"), "contacts.csv"),
     Case("control characters in an id", contact(pid="S1-PW02\x1b[2J", person="P"), "contacts.csv"),
+    Case("control character in an excerpt", row("excerpts.csv", "S1-PW01-T1-99,S1-PW01,T1,purpose,a bell\x07 rings"),
+         "excerpts.csv"),
     Case("rows over the limit", many_rows, "contacts.csv", env={"PEERIMPACT_MAX_ROWS": "100"}),
     Case("file over the size limit", huge_file, "contacts.csv", line=False, env={"PEERIMPACT_MAX_FILE_MB": "1"}),
     Case("single file: column twice", lambda s: (duplicate_item(s), ["validate", str(s / "questionnaires.csv")])[1],

@@ -18,7 +18,7 @@ from ..config import DEFAULT_MISSING_CODES, Instrument
 from ..problems import Problems
 from ..schema import ID
 from .lookalike import Twins, ascii_problem, difference, lookalike, nfc, skeleton
-from .readers import RawTable, shorten
+from .readers import CONTROL, RawTable, shorten
 
 OutOfRange = Literal["error", "missing"]
 YES = {"yes", "y", "true", "1"}
@@ -211,8 +211,9 @@ class _Cells:
             return None
         value = raw.strip()
         if not value.isprintable():
-            self.add(line, self.header(name), raw, "id-control",
-                     "identifier holds a control character (a tab, escape or other invisible character)")
+            if not CONTROL.search(raw):   # the others were reported as the file was read
+                self.add(line, self.header(name), raw, "id-control",
+                         "identifier holds a control character (a tab, escape or other invisible character)")
             return None
         value, raw = nfc(value), nfc(raw)  # a decomposed "é" is the same ID as a composed one
         # The raw value, spaces kept: "S1-PW01 " beside "S1-PW01" is a look-alike.

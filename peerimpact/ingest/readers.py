@@ -63,7 +63,10 @@ def read_table(path: str | Path, problems: Problems, *, sheet: str | None = None
     except Exception as exc:  # a corrupt file must not end in a traceback
         problems.add(path, rule="unreadable", message=f"cannot read file: {type(exc).__name__}: {exc}")
         return None
-    return table if table is None or _unique_columns(table, problems) else None
+    if table is None or not _unique_columns(table, problems):
+        return None
+    _control_characters(table, problems)
+    return table
 
 
 def readable_file(path: Path, problems: Problems, *, sized: bool = True) -> bool:
@@ -213,6 +216,31 @@ def read_csv(path: Path, problems: Problems) -> RawTable | None:
         problems.add(path, line=1, rule="empty-file", message="file is empty: expected a header line")
         return None
     return RawTable(path, columns, rows, lines)
+
+
+# Characters no report can show and Excel cannot hold: C0 controls other than tab, line feed and
+# carriage return, and DEL.
+CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def _control_characters(table: RawTable, problems: Problems) -> None:
+    """Every cell holding a character that no report can show (the first 20, then a count)."""
+    found = 0
+    for line, row in zip(table.lines, table.rows):
+        if not CONTROL.search("\n".join(c for c in row if c)):
+            continue
+        for column, cell in zip(table.columns, row):
+            match = CONTROL.search(cell or "")
+            if match is None:
+                continue
+            found += 1
+            if found <= 20:
+                problems.add(table.path, line=line, column=column, value=shorten(cell),
+                             rule="control-character", message=f"holds a control character (U+{ord(match.group()):04X}),"
+                             " which no report can show; remove it")
+    if found > 20:
+        problems.add(table.path, rule="control-character", message=f"and {plural(found - 20, 'more cell')} with control "
+                     "characters")
 
 
 def _line_of(text: str, number: int) -> str:
