@@ -408,9 +408,10 @@ def _digests(root: Path) -> dict[str, str]:
             for p in sorted(root.rglob("*")) if p.is_file() and not p.is_symlink()}
 
 
-def run_case(case: Case, tmp_path: Path, monkeypatch) -> str:
+def run_case(case: Case, tmp_path: Path, monkeypatch, *, exit_code: int = 2) -> str:
     """Run one case on a copy of the example study and check it: no traceback, exit 2, a problem
     naming ``case.where`` (and its line), no input changed, nothing written, done in time.
+    With ``exit_code=0``, input read with a warning: exit 0 and a warning naming ``case.where``.
     Returns what the command printed, for a caller's checks of its own."""
     study = tmp_path / "study"
     shutil.copytree(example_study_dir(), study)
@@ -426,9 +427,9 @@ def run_case(case: Case, tmp_path: Path, monkeypatch) -> str:
     took = time.monotonic() - started
     text = out.getvalue() + err.getvalue()
     assert "Traceback" not in text, text[-3000:]
-    assert code == 2, text[-3000:]
-    located = [line for line in text.splitlines()
-               if case.where in line and ("error" in line or line.startswith("peerimpact"))]
+    assert code == exit_code, text[-3000:]
+    located = [line for line in text.splitlines() if case.where in line and (
+        ": warning: " in line if exit_code == 0 else ("error" in line or line.startswith("peerimpact")))]
     assert located, text[-3000:]
     if case.line:
         assert any(re.search(re.escape(case.where) + r"[^ ]*:\d+:", line) for line in located), located

@@ -17,7 +17,6 @@ from dataclasses import dataclass, field
 from io import StringIO
 from pathlib import Path
 
-import pandas as pd
 
 from ..limits import MB, current
 from ..problems import Problems
