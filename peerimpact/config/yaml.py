@@ -1,14 +1,20 @@
 """Reading a YAML file into a typed model: every problem with its file, line and key path.
 
-YAML 1.1 is read without its surprises (``029`` and ``no`` stay strings, dates stay text
-for the model to parse), and with bounds on what a file may cost: aliases that would
-expand past :attr:`~peerimpact.limits.Limits.yaml_nodes` values, or nesting past
-:attr:`~peerimpact.limits.Limits.depth` levels, are problems, not hours of work.
+YAML 1.1 is read without its surprises (``029``, ``1_000`` and ``no`` stay strings, numbers
+are ASCII digits, dates stay text for the model to parse), and with bounds on what a file
+may cost: aliases that would expand past :attr:`~peerimpact.limits.Limits.yaml_nodes`
+values, or nesting past :attr:`~peerimpact.limits.Limits.depth` levels, are problems, not
+hours of work. A key a mapping repeats (YAML keeps the last, silently) and a tag that plain
+YAML would not give (``!!set``, ``!!python/...``) are problems at their lines too. Pydantic's
+errors become problems in plain words at the line of the key they are about
+(:func:`validation_problems`).
 """
 
 from __future__ import annotations
 
+import os
 import re
+import stat
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -16,6 +22,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from ..problems import Problems
+from .values import FLOAT, Finding, Findings, non_ascii_digit
 
 if TYPE_CHECKING:
     from ..limits import Limits
@@ -23,25 +30,67 @@ if TYPE_CHECKING:
 M = TypeVar("M", bound=BaseModel)
 
 
-class _Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):
-    """YAML 1.1 without its surprises: ``029`` stays a string, ``no``/``on`` stay strings.
+TAG = "tag:yaml.org,2002:"
+# The tags plain YAML gives without being asked: anything else (!!set, !!binary, !!timestamp,
+# !!python/..., a local !tag) is refused, so what a file means never depends on a tag.
+PLAIN_TAGS = frozenset(TAG + t for t in ("str", "int", "float", "bool", "null", "seq", "map", "merge"))
+_REPLACED = {TAG + "int", TAG + "float", TAG + "bool", TAG + "timestamp"}   # PyYAML's resolvers we do not use
+_INT = re.compile(r"[-+]?(?:0|[1-9][0-9]*)")
+_FLOAT = re.compile(r"[-+]?(?:[0-9]+\.[0-9]*|\.[0-9]+)(?:[eE][-+]?[0-9]+)?")
+_BOOL = re.compile(r"true|True|TRUE|false|False|FALSE")
+_NULL = re.compile(r"~|null|Null|NULL|")
 
-    Parsed by libyaml where PyYAML has it (ten times faster: the published figures are
-    ten thousand lines); its marks give the same lines and columns."""
+
+def _strict(kind: str, pattern: re.Pattern[str], construct: Any, how: str) -> Any:
+    """A constructor that builds a ``kind`` only from text ``pattern`` matches in full, else says ``how``.
+
+    PyYAML's own constructors read ``!!int 1_000`` as 1000, ``!!int ٤٥`` as 45 (through
+    Python's ``int``) and ``!!bool yes`` as true; an explicit tag gets no more than an implicit one would."""
+    def constructor(loader: yaml.constructor.SafeConstructor, node: yaml.ScalarNode) -> Any:
+        text = loader.construct_scalar(node)
+        if not pattern.fullmatch(text):
+            digit = non_ascii_digit(text)
+            why = (f"{digit} is not an ASCII digit" if digit is not None
+                   else "write it without _ between digits" if "_" in text and kind != "null" else how)
+            raise yaml.constructor.ConstructorError(None, None, f"not {kind}: {_shown(text)}; {why}",
+                                                    node.start_mark)
+        return construct(loader, node)
+    return constructor
 
 
-# Dates stay text too: the models parse them, so 2021-02-30 is a problem with a line, not an exception.
-_Loader.yaml_implicit_resolvers = {
-    first: [(tag, rx) for tag, rx in resolvers
-            if tag not in ("tag:yaml.org,2002:int", "tag:yaml.org,2002:bool", "tag:yaml.org,2002:timestamp")]
-    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
-}
-_Loader.add_implicit_resolver(
-    "tag:yaml.org,2002:int", re.compile(r"^[-+]?(?:0|[1-9][0-9]*)$"), list("-+0123456789")
-)
-_Loader.add_implicit_resolver(
-    "tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF")
-)
+def _make_loader(base: type) -> type:
+    """YAML 1.1 without its surprises, on ``base`` (libyaml's parser or PyYAML's own).
+
+    ``029`` and ``1_000`` stay strings, ``no``/``on`` stay strings, numbers are ASCII digits
+    (no ``1_000``, no sexagesimal ``1:30.0``, no ``.inf``), and dates stay text: the models
+    parse them, so 2021-02-30 is a problem with a line, not an exception."""
+
+    class Loader(base):  # type: ignore[misc, valid-type]
+        pass
+
+    Loader.yaml_implicit_resolvers = {
+        first: [(tag, rx) for tag, rx in resolvers if tag not in _REPLACED]
+        for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+    }
+    Loader.add_implicit_resolver(TAG + "int", re.compile(rf"^{_INT.pattern}$"), list("-+0123456789"))
+    Loader.add_implicit_resolver(TAG + "float", re.compile(rf"^{_FLOAT.pattern}$"), list("-+.0123456789"))
+    Loader.add_implicit_resolver(TAG + "bool", re.compile(rf"^(?:{_BOOL.pattern})$"), list("tTfF"))
+    plain = yaml.constructor.SafeConstructor
+    Loader.add_constructor(TAG + "int", _strict("a whole number", _INT, plain.construct_yaml_int,
+                                                "write whole numbers with the digits 0-9, no leading zeros"))
+    Loader.add_constructor(TAG + "float", _strict("a number", FLOAT, plain.construct_yaml_float,
+                                                  "write numbers with the digits 0-9 and a point"))
+    Loader.add_constructor(TAG + "bool", _strict("true or false", _BOOL, plain.construct_yaml_bool,
+                                                 "write true or false"))
+    Loader.add_constructor(TAG + "null", _strict("empty", _NULL, plain.construct_yaml_null,
+                                                 "an empty value is written null, ~ or nothing"))
+    return Loader
+
+
+# Parsed by libyaml where PyYAML has it (ten times faster: the published figures are ten
+# thousand lines); its marks give the same lines and columns, and its problems are the same.
+_PyLoader = _make_loader(yaml.SafeLoader)
+_Loader = _make_loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader))
 
 
 class YamlTooLarge(ValueError):
@@ -80,8 +129,105 @@ def _check_size(node: yaml.Node, limits: "Limits") -> None:
     size(node, 0)
 
 
+def _short_tag(tag: str) -> str:
+    return "!!" + tag[len(TAG):] if tag.startswith(TAG) else tag
+
+
+def _key_identity(key: yaml.ScalarNode) -> Any:
+    """What a key is once read, so that ``1`` and ``"1"``, ``true`` and ``True``, ``~`` and ``null``
+    are the same key twice (a string and a number as keys are one key to a reader)."""
+    if key.tag == TAG + "null":
+        return None
+    if key.tag == TAG + "bool":
+        return key.value.lower() == "true"
+    if key.tag == TAG + "float" and _FLOAT.fullmatch(key.value):
+        return float(key.value)
+    return key.value
+
+
+def _check_nodes(node: yaml.Node, path: Path, problems: Problems) -> bool:
+    """Add a problem for every tag that is not plain YAML and every key a mapping repeats
+    (YAML would keep only the last); ``True`` when there were none. Each node is looked at
+    once, however many aliases refer to it."""
+    seen: set[int] = set()
+    found = len(problems)
+
+    def where(keys: tuple[Any, ...]) -> str | None:
+        return ".".join(map(str, keys)) or None
+
+    def walk(n: yaml.Node, keys: tuple[Any, ...]) -> None:
+        if id(n) in seen:
+            return
+        seen.add(id(n))
+        if n.tag not in PLAIN_TAGS:
+            problems.add(path, line=n.start_mark.line + 1, column=where(keys), value=_short_tag(n.tag),
+                         rule="yaml-tag", message=f"the tag {_short_tag(n.tag)} is not allowed: a settings file "
+                         "holds plain values, lists and mappings")
+        if isinstance(n, yaml.MappingNode):
+            first: dict[Any, yaml.Node] = {}
+            for k, v in n.value:
+                if isinstance(k, yaml.ScalarNode) and k.tag != TAG + "merge":
+                    same = _key_identity(k)
+                    if same in first:
+                        problems.add(path, line=k.start_mark.line + 1, column=where((*keys, k.value)),
+                                     value=k.value, rule="duplicate-key",
+                                     message=f"duplicate key {k.value!r} (first at line "
+                                     f"{first[same].start_mark.line + 1}): YAML would keep only the last")
+                    else:
+                        first[same] = k
+                walk(k, keys)
+                walk(v, (*keys, k.value if isinstance(k, yaml.ScalarNode) else "?"))
+        elif isinstance(n, yaml.SequenceNode):
+            for i, item in enumerate(n.value):
+                walk(item, (*keys, i))
+
+    walk(node, ())
+    return len(problems) == found
+
+
+def _shown(text: str, width: int = 80) -> str:
+    """``text`` quoted, cut to about ``width`` characters: enough to find it, never a whole file."""
+    return repr(text if len(text) <= width else text[: width - 1] + "…")
+
+
+def _excerpt(text: str, line: int, column: int, width: int = 80) -> str | None:
+    """At most ``width`` characters of line ``line`` (0-based) of ``text``, around ``column``."""
+    lines = text.splitlines()
+    if not 0 <= line < len(lines) or not lines[line].strip():
+        return None
+    whole = lines[line]
+    if len(whole) <= width:
+        return whole
+    start = max(0, min(column - width // 2, len(whole) - width + 1))
+    cut = whole[start:start + width - 2]
+    return ("…" if start else "") + cut + ("…" if start + len(cut) < len(whole) else "")
+
+
+def _read_regular(path: Path, limit: int) -> str:
+    """The text of ``path`` if it is a regular file of at most ``limit`` bytes; otherwise ``OSError``.
+
+    Opened without blocking, so a FIFO named study.yml is a problem, not a command that never ends."""
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    with os.fdopen(fd, "rb") as handle:
+        info = os.fstat(handle.fileno())
+        if not stat.S_ISREG(info.st_mode):
+            raise _NotRegular()
+        if info.st_size > limit:
+            raise _TooLarge()
+        return handle.read(limit + 1).decode("utf-8-sig")
+
+
+class _NotRegular(OSError):
+    pass
+
+
+class _TooLarge(OSError):
+    pass
+
+
 def read_yaml(path: Path, problems: Problems) -> tuple[Any, yaml.Node | None]:
-    """Parse a YAML file; syntax errors and files too large to be a study's settings become problems.
+    """Parse a YAML file; syntax errors, tags, repeated keys and files too large to be a study's
+    settings become problems.
 
     Returns ``(None, None)`` after adding a problem; an empty file is a problem too.
     """
@@ -89,32 +235,68 @@ def read_yaml(path: Path, problems: Problems) -> tuple[Any, yaml.Node | None]:
 
     limits = current()
     try:
-        if path.stat().st_size > limits.yaml_mb * MB:
-            problems.add(path, rule="too-large",
-                         message=f"file is larger than {limits.yaml_mb} MB; "
-                         "a settings file is a few kilobytes")
-            return None, None
-        text = path.read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError, ValueError) as exc:
-        problems.add(path, rule="unreadable", message=f"cannot read file: {exc}")
+        text = _read_regular(path, limits.yaml_mb * MB)
+    except _NotRegular:
+        problems.add(path, rule="not-a-file", message="not a regular file (a folder, FIFO or device)")
         return None, None
-    loader = _Loader(text)
+    except _TooLarge:
+        problems.add(path, rule="too-large",
+                     message=f"file is larger than {limits.yaml_mb} MB; a settings file is a few kilobytes")
+        return None, None
+    except FileNotFoundError:
+        problems.add(path, rule="file-missing", message="file not found")
+        return None, None
+    except IsADirectoryError:
+        problems.add(path, rule="not-a-file", message="not a regular file (a folder, FIFO or device)")
+        return None, None
+    except UnicodeDecodeError as exc:
+        problems.add(path, rule="unreadable", message=f"not UTF-8 text: byte {exc.object[exc.start]:#04x} "
+                     f"at offset {exc.start} cannot be read")
+        return None, None
+    except (OSError, ValueError) as exc:
+        problems.add(path, rule="unreadable", message=f"cannot read file: {exc.strerror or exc}"
+                     if isinstance(exc, OSError) else f"cannot read file: {exc}")
+        return None, None
+    return _parse(text, path, problems, limits)
+
+
+def _parse(text: str, path: Path, problems: Problems, limits: "Limits",
+           loader_class: type | None = None) -> tuple[Any, yaml.Node | None]:
+    """``text`` (the contents of ``path``) parsed by ``loader_class`` (default: libyaml's where there is one)."""
+    loader = (loader_class or _Loader)(text)
     try:
         node = loader.get_single_node()
         if node is None:
             problems.add(path, line=1, rule="empty-file", message="file is empty: expected keys and values")
             return None, None
         _check_size(node, limits)
+        if not _check_nodes(node, path, problems):
+            return None, None
         data = loader.construct_document(node)
+    except yaml.constructor.ConstructorError as exc:
+        mark = exc.problem_mark
+        problems.add(path, line=mark.line + 1 if mark else None, rule="yaml-value",
+                     message=f"not a valid value: {exc.problem}")
+        return None, None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
-        line = mark.line + 1 if mark is not None else None
-        problems.add(path, line=line, rule="yaml-syntax", message=f"not valid YAML: {getattr(exc, 'problem', exc)}")
+        line, column = (mark.line, mark.column) if mark is not None else (None, 0)
+        if line is not None and _excerpt(text, line, column) is None:
+            # the file ended inside something (a bracket or quote left open): show its last line
+            lines = text.splitlines()
+            written = [i for i, whole in enumerate(lines[: line + 1]) if whole.strip()]
+            if written:
+                line, column = written[-1], len(lines[written[-1]])
+        shown = _excerpt(text, line, column) if line is not None else None
+        context = f" ({exc.context})" if getattr(exc, "context", None) else ""
+        problems.add(path, line=None if line is None else line + 1, value=shown, rule="yaml-syntax",
+                     message=f"not valid YAML{'' if line is None else f' at column {column + 1}'}: "
+                     f"{getattr(exc, 'problem', None) or 'cannot be parsed'}{context}")
         return None, None
     except RecursionError:
         problems.add(path, rule="too-large", message=f"nested more than {limits.depth} levels deep")
         return None, None
-    except ValueError as exc:  # an explicitly tagged value that cannot be, e.g. !!timestamp 2021-02-30
+    except ValueError as exc:  # a value that passed its pattern but still cannot be
         if isinstance(exc, YamlTooLarge):
             problems.add(path, rule="too-large", message=str(exc))
         else:
@@ -126,26 +308,100 @@ def read_yaml(path: Path, problems: Problems) -> tuple[Any, yaml.Node | None]:
 
 
 def _line_of(node: yaml.Node | None, loc: tuple[Any, ...]) -> int | None:
-    """Line of the deepest node on a key path that exists in the file."""
+    """Line of the deepest node on a key path that exists in the file: of its key, when it is
+    the value of a key (a block mapping's value starts on the line below its key)."""
     if node is None:
         return None
+    line = node.start_mark.line + 1
     for key in loc:
         if isinstance(node, yaml.MappingNode):
-            child = next((v for k, v in node.value if k.value == str(key)), None)
-        elif isinstance(node, yaml.SequenceNode) and isinstance(key, int) and key < len(node.value):
-            child = node.value[key]
+            pair = next(((k, v) for k, v in node.value if k.value == str(key)), None)
+            if pair is None:
+                break
+            line, node = pair[0].start_mark.line + 1, pair[1]
+        elif isinstance(node, yaml.SequenceNode) and isinstance(key, int) and 0 <= key < len(node.value):
+            node = node.value[key]
+            line = node.start_mark.line + 1
         else:
-            child = None
-        if child is None:
             break
-        node = child
-    return node.start_mark.line + 1
+    return line
 
 
 def key_line(path: Path, loc: tuple[Any, ...]) -> int | None:
     """Line of a key path in a YAML file that has already been read without problems."""
     _, node = read_yaml(path, Problems())
     return _line_of(node, loc)
+
+
+def _key_path(data: Any, loc: tuple[Any, ...], missing: bool) -> tuple[Any, ...]:
+    """The keys of pydantic's ``loc`` that are in the file: a union's branch names
+    (``function-after[_ordered(), During]``, ``list[str]``) and ``[key]`` are pydantic's own.
+
+    A key that is not in the data is kept only as the last of a ``missing`` error: the
+    required key the file lacks."""
+    path: list[Any] = []
+    for i, key in enumerate(loc):
+        if isinstance(data, dict) and key in data:
+            data = data[key]
+        elif isinstance(data, list) and isinstance(key, int) and 0 <= key < len(data):
+            data = data[key]
+        elif missing and i == len(loc) - 1:
+            pass
+        else:
+            continue
+        path.append(key)
+    return tuple(path)
+
+
+def _message(err: Any) -> str:
+    """Pydantic's message in plain words: without its ``Value error,`` prefix or type names."""
+    kind = err["type"]
+    if kind == "extra_forbidden":
+        return "unknown key"
+    if kind == "missing":
+        return "required key is missing"
+    if kind in ("value_error", "assertion_error") and "error" in err.get("ctx", {}):
+        return str(err["ctx"]["error"])
+    return err["msg"]
+
+
+def validation_problems(exc: ValidationError, data: Any, node: yaml.Node | None, path: Path,
+                        problems: Problems) -> None:
+    """Every error of ``exc`` (from validating ``data``, read from ``path`` as ``node``) as a problem
+    at its line, with the key path as the user wrote it; a :class:`~peerimpact.config.values.Findings`
+    error is one problem per finding, at the finding's own item.
+
+    Parameters
+    ----------
+    exc : ValidationError
+        What pydantic found.
+    data, node : Any, yaml.Node
+        The file's values and its YAML nodes (for lines); ``node`` may be ``None``.
+    path : Path
+        The file, as problems name it.
+    problems : Problems
+        Where the problems go.
+    """
+    seen: set[tuple[Any, ...]] = set()
+    for err in exc.errors():
+        keys = _key_path(data, tuple(err["loc"]), err["type"] == "missing")
+        cause = err.get("ctx", {}).get("error")
+        found = (cause.findings if isinstance(cause, Findings)
+                 else [Finding((), err.get("input") if err["type"] not in ("missing", "extra_forbidden") else None,
+                               _message(err))])
+        for finding in found:
+            loc = (*keys, *finding.at)
+            value = None if isinstance(finding.value, (dict, list, tuple, set)) else finding.value
+            if (loc, finding.message) in seen:  # a union's branches may each report the same thing
+                continue
+            seen.add((loc, finding.message))
+            problems.add(path, line=_line_of(node, loc), column=".".join(map(str, loc)) or None,
+                         value=None if value is None else _cut(str(value)), rule="params", message=finding.message)
+
+
+def _cut(text: str, width: int = 200) -> str:
+    """A value as a problem shows it: whole when short, its start when not."""
+    return text if len(text) <= width else text[: width - 1] + "…"
 
 
 def parse_model(model: type[M], path: Path, problems: Problems) -> M | None:
@@ -159,18 +415,7 @@ def parse_model(model: type[M], path: Path, problems: Problems) -> M | None:
     try:
         return model.model_validate(data)
     except ValidationError as exc:
-        for err in exc.errors():
-            loc = tuple(err["loc"])
-            key = ".".join(str(k) for k in loc) or None
-            value = err.get("input") if err["type"] not in ("missing", "extra_forbidden") else None
-            if isinstance(value, (dict, list)):
-                value = None
-            message = err["msg"]
-            if err["type"] == "extra_forbidden":
-                message = "unknown key"
-            elif err["type"] == "missing":
-                message = "required key is missing"
-            problems.add(path, line=_line_of(node, loc), column=key, value=value, rule="params", message=message)
+        validation_problems(exc, data, node, path, problems)
         return None
 
 
@@ -204,7 +449,7 @@ def _as_str_list(value: Any) -> Any:
             out.append(v)
         elif isinstance(v, int):
             out.append(str(v))
-        elif isinstance(v, str) and (m := re.fullmatch(r"\s*(\d+)\s*-\s*(\d+)\s*", v)):
+        elif isinstance(v, str) and (m := re.fullmatch(r"\s*([0-9]+)\s*-\s*([0-9]+)\s*", v)):
             lo, hi = int(m.group(1)), int(m.group(2))
             out.extend(str(i) for i in range(lo, hi + 1))
         else:

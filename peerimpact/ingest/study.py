@@ -300,7 +300,7 @@ def load_study(path: str | Path | None = None, *, out_of_range: OutOfRange = "er
 
     yml = _study_yml(Path(path) if path is not None else example_study_dir())
     problems = Problems()
-    if not yml.is_file():
+    if not yml.exists():  # a FIFO or folder is there, not missing: reading it says so
         problems.add(yml, rule="file-missing", message="study.yml not found")
         raise InvalidStudy(problems)
     config = parse_model(StudyConfig, yml, problems)
