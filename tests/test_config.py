@@ -43,7 +43,7 @@ def test_every_problem_with_line_and_key(tmp_path):
     config, problems = parse(tmp_path, text)
     assert config is None
     got = {(p.line, p.column) for p in problems}
-    assert (3, "timepoints") in got  # listed twice ignoring case
+    assert (3, "timepoints.1") in got  # listed twice ignoring case, at the second
     assert (5, "cohorts.a.where") in got  # required key missing, reported where its parent is
     assert (5, "cohorts.a.wher") in got
 
@@ -115,3 +115,123 @@ def test_docstrings_point_at_things_that_exist():
                 except (AttributeError, ImportError, TypeError):
                     broken.append(f"{info.name}.{getattr(obj, '__name__', obj)}: {target}")
     assert not broken, broken
+
+
+# ------------------------------------------------------------------ YAML read the same way by both parsers
+
+READS = [
+    # (text, the values read, or the rule and line of the one problem)
+    ("a: 1\nb: 2\na: 3\n", ("duplicate-key", 3)),
+    ("a: {x: 1, y: 2, x: 3}\n", ("duplicate-key", 1)),
+    ("a:\n  - {k: 1}\n  - {k: 2, k: 3}\n", ("duplicate-key", 3)),
+    ('a: 1\n"a": 2\n', ("duplicate-key", 2)),
+    ('1: a\n"1": b\n', ("duplicate-key", 2)),
+    ("~: a\nnull: b\n", ("duplicate-key", 2)),
+    ("true: a\nTrue: b\n", ("duplicate-key", 2)),
+    ("base: &b {x: 1}\nc:\n  <<: *b\n  y: 2\nd: *b\n", {"base": {"x": 1}, "c": {"x": 1, "y": 2}, "d": {"x": 1}}),
+    ("a: !!set {x, y}\n", ("yaml-tag", 1)),
+    ("a: 1\nb: !!binary aGVsbG8=\n", ("yaml-tag", 2)),
+    ("a: !!timestamp 2021-03-31\n", ("yaml-tag", 1)),
+    ("a: !local x\n", ("yaml-tag", 1)),
+    ("a: !!omap [{x: 1}]\n", ("yaml-tag", 1)),
+    ("a: !!python/name:os.system\n", ("yaml-tag", 1)),
+    ("a: !!int 1_000\n", ("yaml-value", 1)),
+    ("a: !!int ٤٥\n", ("yaml-value", 1)),
+    ("a: !!float 1_0.5\n", ("yaml-value", 1)),
+    ("a: !!bool yes\n", ("yaml-value", 1)),
+    ("a: !!null x\n", ("yaml-value", 1)),
+    ("a: 1_000\nb: 1_000.5\nc: 1:30.0\nd: .inf\ne: ٤٥\nf: ４５\ng: 0x1F\nh: 029\n",
+     {"a": "1_000", "b": "1_000.5", "c": "1:30.0", "d": ".inf", "e": "٤٥", "f": "４５", "g": "0x1F", "h": "029"}),
+    ("a: 45\nb: -4.5\nc: true\nd: ~\ne: no\nf: 2021-03-31\ng: !!str 45\nh: !!int 45\ni: !!float 1\n",
+     {"a": 45, "b": -4.5, "c": True, "d": None, "e": "no", "f": "2021-03-31", "g": "45", "h": 45, "i": 1.0}),
+]
+
+
+@pytest.mark.parametrize("loader", ["libyaml", "python"])
+@pytest.mark.parametrize("text, expected", READS, ids=[f"read{i}" for i in range(len(READS))])
+def test_yaml_reads_only_plain_values_with_either_parser(tmp_path, loader, text, expected):
+    from peerimpact.config.yaml import _Loader, _parse, _PyLoader
+    from peerimpact.limits import current
+
+    problems = Problems()
+    data, _ = _parse(text, tmp_path / "x.yml", problems, current(), _Loader if loader == "libyaml" else _PyLoader)
+    if isinstance(expected, dict):
+        assert not problems, [p.format() for p in problems]
+        assert data == expected
+        assert {k: type(v) for k, v in data.items()} == {k: type(v) for k, v in expected.items()}
+    else:
+        assert data is None
+        assert [(p.rule, p.line) for p in problems] == [expected], [p.format() for p in problems]
+
+
+def test_libyaml_is_used_where_pyyaml_has_it():
+    import yaml
+
+    from peerimpact.config.yaml import _Loader, _PyLoader
+
+    assert issubclass(_PyLoader, yaml.SafeLoader)
+    assert issubclass(_Loader, getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+
+
+@pytest.mark.parametrize("text", ["name: x\nsites: [" + "S, " * 100 + "'oops' x]\nz: 1\n",   # mid-line
+                                  "name: x\nsites: [" + "S, " * 100 + "\n\n"])           # the file ends in a list
+def test_a_syntax_error_shows_a_short_excerpt_of_its_line(tmp_path, text):
+    _, problems = parse(tmp_path, text)
+    [p] = problems
+    assert p.rule == "yaml-syntax" and p.line == 2, p.format()
+    assert p.value is not None and 0 < len(p.value) <= 80 and "S, S" in p.value, p.format()
+
+
+# ------------------------------------------------------------------ messages in plain words
+
+BROKEN = [
+    "cohorts:\n  a: {label: A, where: {consent_date: {from: 2019-03-01, to: 2019-01-31}}}",
+    "cohorts:\n  a: {label: A, where: {consent_date: {from: someday}}}",
+    "cohorts:\n  a: {label: A, where: {months_in_post: {min: a lot}}}",
+    "cohorts:\n  a: {label: A, where: {months_in_post: {min: 5, max: 1}}}",
+    "cohorts:\n  a: {label: A, where: {site: [[S1]]}}",
+    "cohorts:\n  a: {label: A, where: {site: {}}}",
+    "reporting_period: {start: 2021-03-31, end: 2020-04-01}",
+    "targets: {recruitment: {total: 5, start: 2021-01-01, by: 2020-01-01}}",
+    "milestones:\n  - {name: M, due: 2020-01-01, evidence: {consented: 1, contacts: 2}}",
+    "comparisons: [[T1, T3]]",
+]
+
+
+@pytest.mark.parametrize("extra", BROKEN)
+def test_each_problem_is_one_message_in_plain_words(tmp_path, extra):
+    config, problems = parse(tmp_path, STUDY + extra + "\n")
+    assert config is None
+    [p] = problems
+    shown = p.format()
+    for internal in ("function-after", "Value error", "list[str]", "During", "Between", "[key]", "[type="):
+        assert internal not in shown, shown
+    assert p.line is not None and p.line > 6, shown
+
+
+def test_a_reversed_range_says_so_at_its_start(tmp_path):
+    _, problems = parse(tmp_path, STUDY + "reporting_period:\n  end: 2020-04-01\n  start: 2021-03-31\n")
+    [p] = problems
+    assert (p.line, p.column, p.value) == (9, "reporting_period.start", "2021-03-31")
+    assert p.message == "starts after it ends: 2021-03-31 > 2020-04-01"
+
+
+def test_identifiers_are_nfc(tmp_path):
+    text = STUDY.replace("[029, 030, NO]", '["cafe\\u0301", S2]').replace("[T1, T2]", '["T\\uff11", T2]')
+    config, problems = parse(tmp_path, text)
+    assert not problems, [p.format() for p in problems]
+    assert config.sites == ["caf\u00e9", "S2"]      # composed, as the data's values will be
+    assert config.timepoints == ["T\uff11", "T2"]   # NFC keeps compatibility forms; only twins are errors
+
+
+def test_a_setting_on_the_command_line_is_read_as_strictly(tmp_path):
+    from peerimpact.builder.plan import override
+
+    problems = Problems()
+    found: dict = {}
+    override(found, {"min_pairs": "1_000", "quotes_per_theme": "٣"}, problems)
+    messages = {p.column: p.message for p in problems}
+    assert set(messages) == {"analysis.min_pairs", "qualitative.quotes_per_theme"}, messages
+    assert "without _" in messages["analysis.min_pairs"]
+    assert "ARABIC-INDIC DIGIT THREE" in messages["qualitative.quotes_per_theme"]
+    assert not any("Value error" in m for m in messages.values())

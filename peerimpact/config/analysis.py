@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Literal
 
 from pydantic import Field, model_validator
 
+from .values import Float, Int
 from .yaml import _Strict
 
 if TYPE_CHECKING:
@@ -14,13 +15,13 @@ if TYPE_CHECKING:
 
 
 class Norm(_Strict):
-    mean: float | None = None
-    sd: float | None = Field(None, gt=0)
+    mean: Float | None = None
+    sd: Float | None = Field(None, gt=0)
 
 
 class NormSource(_Strict):
     label: str
-    n: int | None = None
+    n: Int | None = None
     note: str | None = None
 
 
@@ -28,7 +29,7 @@ class AnalysisConfig(_Strict):
     """``params/analysis.yml``: settings of the analyses that every report shares."""
 
     # Below this many complete pairs, Table 4 shows n and the mean change without a test.
-    min_pairs: int = Field(6, ge=2)
+    min_pairs: Int = Field(6, ge=2)
 
 
 class NormsConfig(_Strict):
@@ -84,5 +85,5 @@ class SynthesisConfig(_Strict):
 class QualitativeConfig(_Strict):
     """``params/qualitative.yml``: quotes the team chose per theme, and how many to show."""
 
-    quotes_per_theme: int = Field(3, ge=0)
+    quotes_per_theme: Int = Field(3, ge=0)
     pinned: dict[str, list[str]] = {}

@@ -12,6 +12,7 @@ from typing import Literal
 
 from pydantic import Field, model_validator
 
+from .values import Int
 from .yaml import _Strict
 
 
@@ -19,7 +20,7 @@ class QuoteRules(_Strict):
     """Quotes in a shared report."""
 
     ids: bool = False                            # label a quote with its participant ID
-    min_interviewees: int = Field(3, ge=1)      # fewer people interviewed in the scope: no quotes
+    min_interviewees: Int = Field(3, ge=1)      # fewer people interviewed in the scope: no quotes
 
 
 class DisclosureRules(_Strict):
@@ -34,11 +35,11 @@ class DisclosureRules(_Strict):
     description: str
     source: str | None = None                   # the guidance the policy follows
     suppress: bool = True                       # false: an internal report, everything shown
-    threshold: int = Field(8, ge=1)
-    rounding: int = Field(5, ge=1)
+    threshold: Int = Field(8, ge=1)
+    rounding: Int = Field(5, ge=1)
     percentages: Literal["from_rounded", "hide"] = "from_rounded"
-    statistics_min_n: int | None = Field(None, ge=1)   # default: the threshold
-    tests_min_n: int | None = Field(None, ge=1)        # default: the threshold
+    statistics_min_n: Int | None = Field(None, ge=1)   # default: the threshold
+    tests_min_n: Int | None = Field(None, ge=1)        # default: the threshold
     extremes: Literal["hide", "threshold"] = "hide"    # min and max are one person's value
     zeros: Literal["show", "review", "suppress"] = "show"
     secondary: bool = True                      # protect withheld cells from totals and margins

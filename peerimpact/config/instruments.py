@@ -7,6 +7,7 @@ from typing import Literal
 
 from pydantic import Field, field_validator, model_validator
 
+from .values import Int, distinct
 from .yaml import _as_str_list, _Strict
 
 # An instrument is named, never located: its definition is <params>/instruments/<name>.yml.
@@ -16,7 +17,7 @@ INSTRUMENT_NAME = re.compile(r"[a-z][a-z0-9_]*")
 class MissingRule(_Strict):
     """How many items of a subscale may be missing, and whether the score is then prorated."""
 
-    max_missing: int = Field(1, ge=0)
+    max_missing: Int = Field(1, ge=0)
     prorate: bool = True
 
 
@@ -26,7 +27,7 @@ class Subscale(_Strict):
     method: Literal["sum", "mean"]
     higher: str | None = None  # what a higher score means, if not the instrument's ``higher``
     reverse: list[str] = []
-    max_missing: int | None = Field(None, ge=0)
+    max_missing: Int | None = Field(None, ge=0)
     prorate: bool | None = None
 
     _lists = field_validator("items", "reverse", mode="before")(_as_str_list)
@@ -44,8 +45,8 @@ class Instrument(_Strict):
 
     id: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
     name: str
-    min: int
-    max: int
+    min: Int
+    max: Int
     items: list[str]
     subscales: dict[str, Subscale]
     missing: MissingRule = MissingRule()
@@ -54,7 +55,11 @@ class Instrument(_Strict):
     note: str | None = None
     source: str | None = None
 
-    _lists = field_validator("items", mode="before")(_as_str_list)
+    @field_validator("items", mode="before")
+    @classmethod
+    def _items(cls, value: object) -> object:
+        """Items as a list (``1-14`` expands), none named twice: its answers would be read twice."""
+        return distinct(_as_str_list(value), "item")
 
     @model_validator(mode="after")
     def _check(self) -> "Instrument":

@@ -6,9 +6,10 @@ reports are planned, so a report definition can name one a plugin registers.
 
 from __future__ import annotations
 
-from pydantic import Field, field_validator
+from pydantic import Field, ValidationInfo, field_validator
 
 from .analysis import QuantEvidence
+from .values import Code, distinct
 from .yaml import _as_str_list, _Strict
 
 
@@ -22,9 +23,13 @@ class ReportDef(_Strict):
     formats: list[str] = ["html", "pdf", "xlsx", "docx"]   # registered output formats (peerimpact.builder.formats)
     # a registered disclosure policy (params/disclosure/); a report that names none is suppressed
     disclosure: str = "nhs_digital"
-    sites: list[str] | None = None     # site reports: only these sites (default: every site)
-    cohorts: list[str] | None = None   # cohort reports: only these cohorts (default: every cohort)
+    sites: list[Code] | None = None     # site reports: only these sites (default: every site)
+    cohorts: list[Code] | None = None   # cohort reports: only these cohorts (default: every cohort)
     # outcome rows a report names as its headline (a progress report's Table 3 / Table 4 rows)
     headline: list[QuantEvidence] = []
 
-    _lists = field_validator("sites", "cohorts", mode="before")(_as_str_list)
+    @field_validator("sites", "cohorts", mode="before")
+    @classmethod
+    def _lists(cls, value: object, info: ValidationInfo) -> object:
+        """A scalar or a list, with no two items alike (a site named twice would be reported twice)."""
+        return distinct(_as_str_list(value), "site" if info.field_name == "sites" else "cohort")

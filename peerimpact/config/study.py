@@ -3,14 +3,30 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Union
+import posixpath
+from typing import Annotated, Any, Union
 
-from pydantic import ConfigDict, Field, field_validator, model_validator
+from pydantic import ConfigDict, Discriminator, Field, Tag, ValidationInfo, field_validator, model_validator
 
 from .instruments import INSTRUMENT_NAME
+from .values import Code, Date, Finding, Float, Int, distinct, look_alikes, raise_findings
 from .yaml import _as_str_list, _Strict
 
 DEFAULT_MISSING_CODES = ["", "NA", "-99", "-9"]
+
+
+def _distinct_as_list(what: str) -> Any:
+    """A before-validator: a scalar or list read as a list (:func:`_as_str_list`) with no two items alike."""
+    def check(value: Any) -> Any:
+        return distinct(_as_str_list(value), what)
+    return check
+
+
+def _distinct_keys(what: str) -> Any:
+    """A before-validator: no two keys of a mapping alike (see :func:`look_alikes`)."""
+    def check(value: Any) -> Any:
+        return distinct(value, what)
+    return check
 
 
 class StudyFiles(_Strict):
@@ -23,6 +39,28 @@ class StudyFiles(_Strict):
 
     _lists = field_validator("questionnaires", mode="before")(_as_str_list)
 
+    @model_validator(mode="after")
+    def _each_file_once(self) -> "StudyFiles":
+        """A file named twice would be read twice: its rows counted twice, or read as two kinds of data."""
+        named = [(("participants",), self.participants),
+                 *((("questionnaires", i), q) for i, q in enumerate(self.questionnaires)),
+                 (("service_use",), self.service_use), (("contacts",), self.contacts),
+                 (("codebook",), self.codebook), (("excerpts",), self.excerpts)]
+        first: dict[str, tuple[Any, ...]] = {}
+        found = []
+        for at, name in named:
+            if name is None:
+                continue
+            same = posixpath.normpath(name.replace("\\", "/"))
+            if same in first:
+                found.append(Finding(at, name, f"{name!r} is named twice: also as files."
+                                               f"{'.'.join(map(str, first[same]))}; a file is one kind of data, "
+                                               "read once"))
+            else:
+                first[same] = at
+        raise_findings(found)
+        return self
+
 
 def _range(low, high, names: tuple[str, str]) -> None:
     """A range names at least one end, and its low end is not above its high end."""
@@ -32,11 +70,17 @@ def _range(low, high, names: tuple[str, str]) -> None:
         raise ValueError(f"{names[0]} {low} is above {names[1]} {high}")
 
 
+def _starts_before_end(start: dt.date | None, end: dt.date | None, key: str) -> None:
+    """A date range's one problem, at its start (``key``) and in plain words, when it is reversed."""
+    if start is not None and end is not None and start > end:
+        raise_findings([Finding((key,), start, f"starts after it ends: {start} > {end}")])
+
+
 class Between(_Strict):
     """A numeric range on a participant column, both ends included: ``{min: 12, max: 24}``."""
 
-    min: float | None = None
-    max: float | None = None
+    min: Float | None = None
+    max: Float | None = None
 
     @model_validator(mode="after")
     def _ordered(self) -> "Between":
@@ -49,16 +93,30 @@ class During(_Strict):
 
     model_config = ConfigDict(populate_by_name=True, extra="forbid")
 
-    start: dt.date | None = Field(None, alias="from")
-    end: dt.date | None = Field(None, alias="to")
+    start: Date | None = Field(None, alias="from")
+    end: Date | None = Field(None, alias="to")
 
     @model_validator(mode="after")
     def _ordered(self) -> "During":
-        _range(self.start, self.end, ("from", "to"))
+        if self.start is None and self.end is None:
+            raise ValueError("give from, to or both")
+        _starts_before_end(self.start, self.end, "from")
         return self
 
 
-Condition = Union[list[str], During, Between]
+def _condition_kind(value: Any) -> str | None:
+    """Which kind of rule a ``where`` value is, from its keys: one error for what was meant,
+    not one per kind it might have been."""
+    if isinstance(value, dict):
+        return "dates" if {"from", "to"} & set(value) else "numbers" if {"min", "max"} & set(value) else None
+    return "dates" if isinstance(value, During) else "numbers" if isinstance(value, Between) else "values"
+
+
+Condition = Annotated[
+    Union[Annotated[list[Code], Tag("values")], Annotated[During, Tag("dates")], Annotated[Between, Tag("numbers")]],
+    Discriminator(_condition_kind, custom_error_type="condition",
+                  custom_error_message="a range is {min: …, max: …} for numbers or {from: …, to: …} for dates"),
+]
 
 
 class Cohort(_Strict):
@@ -73,7 +131,8 @@ class Cohort(_Strict):
     @classmethod
     def _values_as_lists(cls, value: Any) -> Any:
         if isinstance(value, dict):
-            return {k: v if isinstance(v, dict) else _as_str_list(v) for k, v in value.items()}
+            return {k: v if isinstance(v, dict) else distinct(_as_str_list(v), "value")
+                    for k, v in value.items()}
         return value
 
 
@@ -83,23 +142,29 @@ class Funder(_Strict):
 
 
 class Period(_Strict):
-    start: dt.date
-    end: dt.date
+    start: Date
+    end: Date
 
     @model_validator(mode="after")
     def _ordered(self) -> "Period":
-        if self.start > self.end:
-            raise ValueError(f"start {self.start} is after end {self.end}")
+        _starts_before_end(self.start, self.end, "start")
         return self
 
 
 class RecruitmentTarget(_Strict):
     """People to consent, per site and in total, by a date (the target line runs from ``start``)."""
 
-    sites: dict[str, int] = {}
-    total: int = Field(gt=0)
-    start: dt.date
-    by: dt.date
+    sites: dict[Code, Int] = {}
+    total: Int = Field(gt=0)
+    start: Date
+    by: Date
+
+    _distinct = field_validator("sites", mode="before")(_distinct_keys("site"))
+
+    @model_validator(mode="after")
+    def _ordered(self) -> "RecruitmentTarget":
+        _starts_before_end(self.start, self.by, "start")
+        return self
 
 
 class Targets(_Strict):
@@ -107,8 +172,10 @@ class Targets(_Strict):
     timepoint) and completed contacts per month (study-wide)."""
 
     recruitment: RecruitmentTarget | None = None
-    retention: dict[str, float] = {}
-    contacts_per_month: int | None = Field(None, gt=0)
+    retention: dict[Code, Float] = {}
+    contacts_per_month: Int | None = Field(None, gt=0)
+
+    _distinct = field_validator("retention", mode="before")(_distinct_keys("timepoint"))
 
     @field_validator("retention")
     @classmethod
@@ -120,17 +187,17 @@ class Targets(_Strict):
 
 
 class Returned(_Strict):
-    timepoint: str
-    at_least: int = Field(gt=0)
+    timepoint: Code
+    at_least: Int = Field(gt=0)
 
 
 class Evidence(_Strict):
     """What in the data shows a milestone met: so many consented, so many questionnaires
     returned at a timepoint, or so many completed contacts. Exactly one."""
 
-    consented: int | None = Field(None, gt=0)
+    consented: Int | None = Field(None, gt=0)
     returned: Returned | None = None
-    contacts: int | None = Field(None, gt=0)
+    contacts: Int | None = Field(None, gt=0)
 
     @model_validator(mode="after")
     def _one(self) -> "Evidence":
@@ -142,8 +209,8 @@ class Evidence(_Strict):
 
 class Milestone(_Strict):
     name: str
-    due: dt.date
-    done: dt.date | None = None      # the date it was met, when the data cannot show it
+    due: Date
+    done: Date | None = None      # the date it was met, when the data cannot show it
     evidence: Evidence | None = None
 
     @model_validator(mode="after")
@@ -157,17 +224,17 @@ class StudyConfig(_Strict):
     """``study.yml``: what a study's files are and what they may contain."""
 
     name: str
-    data_cut: dt.date | None = None
-    sites: list[str] = Field(min_length=1)
-    timepoints: list[str] = Field(min_length=1)
+    data_cut: Date | None = None
+    sites: list[Code] = Field(min_length=1)
+    timepoints: list[Code] = Field(min_length=1)
     instruments: list[str] = []
     missing_codes: list[str] = list(DEFAULT_MISSING_CODES)
-    services: dict[str, str] = {}
+    services: dict[Code, str] = {}
     # participant column -> its levels in table order: a list of labels, or code: label pairs
-    categories: dict[str, dict[str, str]] = {}
-    comparisons: list[tuple[str, str]] | None = None  # paired comparisons; default first vs each later
+    categories: dict[Code, dict[Code, str]] = {}
+    comparisons: list[tuple[Code, Code]] | None = None  # paired comparisons; default first vs each later
     holm: bool = False  # add Holm-adjusted p values across Table 4's tests
-    cohorts: dict[str, Cohort] = {}
+    cohorts: dict[Code, Cohort] = {}
     funder: Funder | None = None
     reporting_period: Period | None = None
     targets: Targets = Targets()
@@ -176,49 +243,69 @@ class StudyConfig(_Strict):
     reproduces: str | None = Field(None, pattern=r"^[a-z0-9_]+$")
     files: StudyFiles
 
-    _lists = field_validator("sites", "timepoints", "instruments", "missing_codes", mode="before")(_as_str_list)
+    _sites = field_validator("sites", mode="before")(_distinct_as_list("site"))
+    _timepoints = field_validator("timepoints", mode="before")(_distinct_as_list("timepoint"))
+    _instruments = field_validator("instruments", mode="before")(_distinct_as_list("instrument"))
+    _missing = field_validator("missing_codes", mode="before")(_as_str_list)
+    _services = field_validator("services", mode="before")(_distinct_keys("service"))
+    _cohorts = field_validator("cohorts", mode="before")(_distinct_keys("cohort"))
 
     @field_validator("instruments")
     @classmethod
     def _names(cls, values: list[str]) -> list[str]:
-        bad = [v for v in values if not INSTRUMENT_NAME.fullmatch(v)]
-        if bad:
-            raise ValueError(f"instrument names are lower-case letters and digits, not paths: {bad}")
+        raise_findings([Finding((i,), v, "instrument names are lower-case letters and digits, not paths")
+                        for i, v in enumerate(values) if not INSTRUMENT_NAME.fullmatch(v)])
         return values
 
-    @field_validator("sites", "timepoints")
+    @field_validator("comparisons")
     @classmethod
-    def _printable(cls, values: list[str]) -> list[str]:
-        bad = [v for v in values if not v.strip() or not v.isprintable()]
-        if bad:
-            raise ValueError(f"codes must be visible text without control characters: {bad}")
-        return values
+    def _pairs(cls, pairs: list[tuple[str, str]] | None, info: ValidationInfo) -> list[tuple[str, str]] | None:
+        """Each comparison names two of the study's timepoints, two different ones, and only once."""
+        if pairs is None:
+            return pairs
+        timepoints = info.data.get("timepoints")
+        found = []
+        first: dict[frozenset[str], int] = {}
+        for i, pair in enumerate(pairs):
+            if timepoints is not None:
+                found += [Finding((i, j), t, f"comparison {list(pair)} names an unknown timepoint {t!r}; "
+                                             f"the study's timepoints are {', '.join(timepoints)}")
+                          for j, t in enumerate(pair) if t not in timepoints]
+            if pair[0] == pair[1]:
+                found.append(Finding((i,), f"{pair[0]}-{pair[1]}",
+                                     f"comparison {list(pair)} compares {pair[0]} with itself"))
+            elif frozenset(pair) in first:
+                found.append(Finding((i,), f"{pair[0]}-{pair[1]}",
+                                     f"comparison {list(pair)} is listed twice (also as item "
+                                     f"{first[frozenset(pair)] + 1} of comparisons)"))
+            else:
+                first[frozenset(pair)] = i
+        raise_findings(found)
+        return pairs
 
     @model_validator(mode="after")
     def _comparisons(self) -> "StudyConfig":
         if self.comparisons is None:
             self.comparisons = [(self.timepoints[0], later) for later in self.timepoints[1:]]
-        for pair in self.comparisons:
-            unknown = [t for t in pair if t not in self.timepoints]
-            if unknown:
-                raise ValueError(f"comparison {list(pair)} names unknown timepoints {unknown}")
         return self
 
     @field_validator("categories", mode="before")
     @classmethod
     def _levels(cls, value: Any) -> Any:
-        if isinstance(value, dict):
-            return {col: {str(v): str(v) for v in levels} if isinstance(levels, list) else levels
-                    for col, levels in value.items()}
-        return value
-
-    @field_validator("sites", "timepoints")
-    @classmethod
-    def _unique(cls, values: list[str]) -> list[str]:
-        folded = [v.casefold() for v in values]
-        dupes = sorted({v for v in values if folded.count(v.casefold()) > 1})
-        if dupes:
-            raise ValueError(f"listed twice (ignoring case): {dupes}")
-        return values
-
-
+        """Levels given as a list are their own codes; no two columns, and no two levels of a column, alike."""
+        if not isinstance(value, dict):
+            return value
+        found = look_alikes((((col,), col) for col in value), "column")
+        out = {}
+        for col, levels in value.items():
+            if isinstance(levels, list):
+                levels = _as_str_list(levels)
+                found += [Finding((col, *f.at), f.value, f.message)
+                          for f in look_alikes((((i,), v) for i, v in enumerate(levels)), "level")]
+                levels = {v: v for v in levels} if all(isinstance(v, str) for v in levels) else levels
+            elif isinstance(levels, dict):
+                found += [Finding((col, *f.at), f.value, f.message)
+                          for f in look_alikes((((k,), k) for k in levels), "level")]
+            out[col] = levels
+        raise_findings(found)
+        return out

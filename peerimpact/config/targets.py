@@ -16,11 +16,12 @@ from pydantic import field_validator
 
 from ..problems import Problems
 from ..resources import params_dir
+from .values import non_ascii_digit
 from .yaml import _Strict, parse_model
 
 ROW_KEYS = ("variable", "level", "service", "instrument", "subscale", "timepoint", "comparison")
 DEFAULT_TARGETS = "gillard2022.yml"
-NUMBER = re.compile(r"^-?\d+(\.\d+)?$")
+NUMBER = re.compile(r"-?[0-9]+(\.[0-9]+)?")
 
 
 class TargetCell(_Strict):
@@ -42,8 +43,10 @@ class TargetCell(_Strict):
     @field_validator("published", "aim")
     @classmethod
     def _printed_number(cls, value: str | None) -> str | None:
-        if value is not None and not NUMBER.match(value):
-            raise ValueError("a number as printed, such as 49.8 or -0.27")
+        if value is not None and not NUMBER.fullmatch(value):
+            digit = non_ascii_digit(value)
+            raise ValueError("a number as printed, such as 49.8 or -0.27"
+                             + (f": {digit} is not an ASCII digit" if digit else ""))
         return value
 
     @property
