@@ -95,6 +95,12 @@ def fifo_study(cmd: str) -> Callable[[Path], list[str]]:
     return breaks
 
 
+def fifo_report_definition(study: Path) -> list[str]:
+    params = params_copy(study)
+    os.mkfifo(params / "reports" / "extra.yml")
+    return list_with(params, study)
+
+
 def long_line_syntax_error(study: Path) -> list[str]:
     return yml(study, "name: Example peer worker study (synthetic)",
                "name: Example " + "x" * 300 + ": bad: [unclosed " + "y" * 3000)
@@ -218,6 +224,8 @@ MESSAGES = [
     ConfigCase("FIFO as study.yml", fifo_study("validate"), "study.yml", line=False,
                says=("not a regular file",), errors=1),
     ConfigCase("build of a FIFO study.yml", fifo_study("build"), "study.yml", line=False,
+               says=("not a regular file",), errors=1),
+    ConfigCase("FIFO as a report definition", fifo_report_definition, "extra.yml", line=False,
                says=("not a regular file",), errors=1),
     ConfigCase("syntax error on a long line", long_line_syntax_error, "study.yml", at=3,
                says=("not valid YAML at column",), errors=1),
