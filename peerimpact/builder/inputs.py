@@ -40,6 +40,9 @@ def _tree(h: "hashlib._Hash", root: Path, skip: Path | None = None) -> None:
                 continue
             path = Path(dirpath, name)
             h.update(str(path.relative_to(root)).encode() + b"\0")
+            if not path.is_file():  # a FIFO or device would never end; loading the study reports it
+                h.update(b"not a regular file\0")
+                continue
             h.update(hashlib.sha256(path.read_bytes()).digest())
 
 
@@ -50,6 +53,8 @@ def _study_dir(study: str | Path | None) -> Path:
 
 def _named_outside(folder: Path) -> list[Path]:
     """Files study.yml names outside its folder (under a data root): they are inputs too."""
+    if not (folder / "study.yml").is_file():
+        return []
     try:
         files = (yaml.safe_load((folder / "study.yml").read_text(encoding="utf-8")) or {}).get("files") or {}
     except (OSError, yaml.YAMLError, AttributeError):
