@@ -72,13 +72,13 @@ def _not(kind: str, value: str, how: str) -> PydanticCustomError:
         why = f"write {kind}s without _ between digits"
     else:
         why = how
-    return PydanticCustomError(kind, f"not a {kind}: {value!r}: {why}")
+    return PydanticCustomError("not_" + kind.replace(" ", "_"), f"not a {kind}: {value!r}: {why}")
 
 
 def _number(pattern: re.Pattern[str], kind: str) -> Any:
     def check(value: Any) -> Any:
         if isinstance(value, bool):
-            raise PydanticCustomError(kind, f"expected a {kind}, not {str(value).lower()}")
+            raise PydanticCustomError("not_" + kind.replace(" ", "_"), f"expected a {kind}, not {str(value).lower()}")
         if isinstance(value, str) and not pattern.fullmatch(value.strip()):
             raise _not(kind, value, "write it with the digits 0-9")
         return value
@@ -87,7 +87,7 @@ def _number(pattern: re.Pattern[str], kind: str) -> Any:
 
 def _date(value: Any) -> Any:
     if isinstance(value, dt.datetime) or (isinstance(value, (int, float)) and not isinstance(value, bool)):
-        raise PydanticCustomError("date", f"not a date: {value!r}: write a date as YYYY-MM-DD")
+        raise PydanticCustomError("not_date", f"not a date: {value!r}: write a date as YYYY-MM-DD")
     if isinstance(value, str) and not DATE.fullmatch(value):
         raise _not("date", value, "write a date as YYYY-MM-DD")
     return value
