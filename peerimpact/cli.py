@@ -167,6 +167,9 @@ def cmd_synth(args: argparse.Namespace) -> int:
     refused = size_refusal(args.sites, args.per_site)
     if refused:
         raise Usage(refused)
+    if args.calibrate and args.sites is not None:
+        raise Usage("a larger study (--sites, --per-site) copies the embedded example's peer workers, whose "
+                    "answers are already calibrated: --calibrate applies to the example alone")
     source = Path(args.calibrate) if args.calibrate else default_targets()
     try:
         targets = load_targets(source)
@@ -181,9 +184,12 @@ def cmd_synth(args: argparse.Namespace) -> int:
         print(f"{display_path(source)}: {error}", file=sys.stderr)
         print("nothing written", file=sys.stderr)
         return EXIT_PROBLEMS
-    shape = "" if args.sites is None else f"{args.sites} sites of {args.per_site} copied from the example "
-    print(f"example study {shape}written to {display_path(args.out)} ({plural(len(written), 'file')}), "
-          f"calibrated to {display_path(source)}")
+    if args.sites is None:
+        print(f"example study written to {display_path(args.out)} ({plural(len(written), 'file')}), "
+              f"calibrated to {display_path(source)}")
+    else:
+        print(f"a study of {args.sites} sites of {args.per_site} peer workers copied from the embedded example "
+              f"written to {display_path(args.out)} ({plural(len(written), 'file')})")
     return EXIT_OK
 
 

@@ -644,6 +644,21 @@ def scaled(frames: dict[str, pd.DataFrame], sites: int, per_site: int,
     return {name: out[name][frames[name].columns].reset_index(drop=True) for name in order}
 
 
+def example_frames() -> dict[str, pd.DataFrame]:
+    """The embedded example's data files as written (text, empty cells missing), for :func:`scaled`.
+
+    A larger study copies these rather than a freshly generated example: the calibration that
+    sets the questionnaire answers stops where the search's floating-point arithmetic leads it,
+    which differs with the BLAS build numpy and scipy use, so only the shipped files are the same
+    on every machine.
+    """
+    from .resources import example_study_dir
+
+    folder = example_study_dir()
+    return {name: pd.read_csv(folder / f"{name}.csv", dtype=str, keep_default_na=False).replace("", None)
+            for name in ("participants", "questionnaires", "service_use", "contacts", "codebook", "excerpts")}
+
+
 def out_refusal(out: str | Path) -> str | None:
     """Why the example must not be written to ``out``, or ``None``: it is written only into a new or
     an empty folder, so no study (or anything else) is ever written over."""
@@ -682,7 +697,8 @@ def size_refusal(sites: int | None, per_site: int | None) -> str | None:
 def write(out: str | Path, seed: int = DEFAULT_SEED, targets: Targets | str | Path | None = None, *,
           sites: int | None = None, per_site: int | None = None) -> list[Path]:
     """Write the example study (``study.yml`` and its CSV files) to ``out``; with ``sites`` and
-    ``per_site``, the larger study :func:`scaled` makes from it.
+    ``per_site``, the larger study :func:`scaled` makes from the embedded example's files (``seed``
+    then draws the copies, and ``targets`` is not used).
 
     Parameters
     ----------
@@ -708,9 +724,10 @@ def write(out: str | Path, seed: int = DEFAULT_SEED, targets: Targets | str | Pa
     reason = size_refusal(sites, per_site)
     if reason:
         raise ValueError(reason)
-    frames = generate(seed, targets)
     if sites is not None and per_site is not None:
-        frames = scaled(frames, sites, per_site, np.random.default_rng([seed, 4]))
+        frames = scaled(example_frames(), sites, per_site, np.random.default_rng([seed, 4]))
+    else:
+        frames = generate(seed, targets)
     out.mkdir(parents=True, exist_ok=True)
     written = []
     for name, frame in frames.items():
