@@ -21,7 +21,7 @@ from ..config import (AnalysisConfig, DisclosureRules, NormsConfig, QualitativeC
 from ..config import Targets as Published
 from ..config.targets import read_targets
 from ..config.study import Targets
-from ..config.yaml import _Loader
+from ..config.yaml import _Loader, plain_message
 from ..report.meta import AnalysisParams, InstrumentMeta, NormRow, ReportMeta, Scale
 from ..report.policies import POLICIES
 from .disclosure import load_policies, withheld_by_report
@@ -155,7 +155,7 @@ def override(found: dict, overrides: Mapping[str, str], problems: Problems) -> N
             current = found.get(stem) or SETTABLE[stem]()
             found[stem] = SETTABLE[stem].model_validate({**current.model_dump(), key: value})
         except (ValidationError, yaml.YAMLError) as exc:
-            reason = exc.errors()[0]["msg"] if isinstance(exc, ValidationError) else str(exc).splitlines()[0]
+            reason = plain_message(exc.errors()[0]) if isinstance(exc, ValidationError) else str(exc).splitlines()[0]
             problems.add("--set", column=f"{stem}.{key}", value=raw, rule="option", message=reason)
 
 

@@ -353,7 +353,7 @@ def _key_path(data: Any, loc: tuple[Any, ...], missing: bool) -> tuple[Any, ...]
     return tuple(path)
 
 
-def _message(err: Any) -> str:
+def plain_message(err: Any) -> str:
     """Pydantic's message in plain words: without its ``Value error,`` prefix or type names."""
     kind = err["type"]
     if kind == "extra_forbidden":
@@ -388,7 +388,7 @@ def validation_problems(exc: ValidationError, data: Any, node: yaml.Node | None,
         cause = err.get("ctx", {}).get("error")
         found = (cause.findings if isinstance(cause, Findings)
                  else [Finding((), err.get("input") if err["type"] not in ("missing", "extra_forbidden") else None,
-                               _message(err))])
+                               plain_message(err))])
         for finding in found:
             loc = (*keys, *finding.at)
             value = None if isinstance(finding.value, (dict, list, tuple, set)) else finding.value
