@@ -246,17 +246,11 @@ def _request(args: argparse.Namespace):
 
 
 def cmd_build(args: argparse.Namespace) -> int:
-    from .builder.folders import check_folders, study_folder
     from .builder.inputs import unchanged
     from .builder.request import summary_line, up_to_date_line
 
     _announce_example(args.study)
     request = _request(args)
-    refused = check_folders(request.out, request.work_dir, study_folder(request.study), request.roots)
-    if refused.has_errors:   # before anything is read or written
-        _report(refused)
-        print("nothing was built", file=sys.stderr)
-        return EXIT_PROBLEMS
     if not args.force and (record := unchanged(request)) is not None:   # answered before the study is loaded
         print(up_to_date_line(len(record["reports"]), request.out))
         for warning in record["warnings"]:

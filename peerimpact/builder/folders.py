@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Iterator
 
 from ..problems import Problems
+from .safefiles import Unreadable, read_regular
 
 MANIFEST = "manifest.json"
 WORK_MARKER = ".peerimpact-work.json"
@@ -54,16 +55,9 @@ def _visible(folder: Path) -> list[str]:
 def read_json(path: Path) -> dict | None:
     """A JSON object read from a regular file (never through a symlink); ``None`` if there is none."""
     try:
-        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
-    except OSError:
+        data = json.loads(read_regular(path, max_bytes=64 * 1024 * 1024))
+    except (Unreadable, OSError, ValueError):
         return None
-    with os.fdopen(fd, "rb") as handle:
-        if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
-            return None
-        try:
-            data = json.loads(handle.read(64 * 1024 * 1024))
-        except (OSError, ValueError):
-            return None
     return data if isinstance(data, dict) else None
 
 

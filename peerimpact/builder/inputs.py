@@ -22,7 +22,7 @@ import yaml
 
 from ..resources import example_study_dir, notebooks_dir, params_dir, templates_dir
 from ..version import __version__
-from .folders import write_atomic
+from .folders import read_json, write_atomic
 
 RECORD = ".inputs.json"
 PACKAGE = Path(__file__).resolve().parents[1]
@@ -120,12 +120,8 @@ def unchanged(request, key: str | None = None) -> dict | None:
     """The record of the last complete build when nothing it read has changed and every report it
     left is still in place; ``None`` otherwise (the build must look report by report)."""
     out = Path(request.out)
-    try:
-        record = json.loads((out / RECORD).read_text(encoding="utf-8"))
-        manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))["reports"]
-    except (OSError, ValueError, KeyError, TypeError):
-        return None
-    if not isinstance(record, dict) or record.get("fingerprint") != (key or fingerprint(request)):
+    record, manifest = read_json(out / RECORD), (read_json(out / "manifest.json") or {}).get("reports")
+    if record is None or record.get("fingerprint") != (key or fingerprint(request)):
         return None
     for report in record.get("reports", []):
         entry = manifest.get(report.get("id")) if isinstance(manifest, dict) else None
