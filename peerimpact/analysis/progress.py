@@ -177,9 +177,10 @@ def monthly_activity(contacts: pd.DataFrame, sites: Iterable[str], participants:
     Returns
     -------
     DataFrame
-        ``month`` (first day), ``site`` (each site, then :data:`ALL_SITES`), ``completed`` (all
-        modes), ``face_to_face``, ``telephone`` (completed contacts) and ``people_supported``
-        (people with any completed contact that month). Months without a contact are rows of zeros.
+        ``month`` (first day), ``site`` (each site, then :data:`ALL_SITES` when there are
+        several: one site's own rows are its total), ``completed`` (all modes), ``face_to_face``,
+        ``telephone`` (completed contacts) and ``people_supported`` (people with any completed
+        contact that month). Months without a contact are rows of zeros.
     """
     sites = list(sites)
     done = _completed(contacts, participants)
@@ -193,7 +194,7 @@ def monthly_activity(contacts: pd.DataFrame, sites: Iterable[str], participants:
     rows = []
     for month in months:
         in_month = done[done["month"] == month]
-        for site in [*sites, ALL_SITES]:
+        for site in [*sites, ALL_SITES] if len(sites) > 1 else sites:
             part = in_month if site == ALL_SITES else in_month[in_month["site"] == site]
             rows.append({"month": month, "site": site, **_activity(part)})
     return pd.DataFrame(rows, columns=columns)

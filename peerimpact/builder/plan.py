@@ -20,9 +20,8 @@ from ..config import (AnalysisConfig, DisclosureRules, NormsConfig, QualitativeC
                       key_line, parse_model, parse_named)
 from ..config import Targets as Published
 from ..config.targets import read_targets
-from ..config.study import Targets
 from ..config.yaml import _Loader, plain_message
-from ..report.meta import AnalysisParams, InstrumentMeta, NormRow, ReportMeta, Scale
+from ..report.meta import AnalysisParams, InstrumentMeta, NormRow, ReportMeta, ReportTargets, Scale, TargetShare
 from ..report.policies import POLICIES
 from .disclosure import load_policies, withheld_by_report
 from .formats import FORMATS
@@ -266,13 +265,26 @@ def make_extract(study: Study, report: ReportDef, rid: str, scope: Scope,
                    comparators=comparators(study.scores), codebook=codebook, excerpts=excerpts)
 
 
-def _targets_of(study: Study, sites: list[str]) -> Targets:
-    """The study's targets, with only these sites' recruitment targets (an extract names no other site)."""
+def _targets_of(study: Study, sites: list[str]) -> ReportTargets:
+    """The targets of a report of these sites: the study's own when it covers every site.
+
+    A report of fewer sites names no other site's target: its recruitment target is its sites'
+    targets added up (over the same dates), and its monthly contact target is their share of
+    the study's, in proportion to recruitment: study target × their recruitment targets / the
+    study's recruitment target. Without recruitment targets to share by, it has neither.
+    """
     targets = study.config.targets
-    if targets.recruitment is None:
-        return targets
-    own = {s: n for s, n in targets.recruitment.sites.items() if s in sites}
-    return targets.model_copy(update={"recruitment": targets.recruitment.model_copy(update={"sites": own})})
+    if set(study.sites) <= set(sites):
+        return ReportTargets(**dict(targets))
+    goal, per_month = targets.recruitment, targets.contacts_per_month
+    own = {s: n for s, n in goal.sites.items() if s in sites} if goal else {}
+    part = sum(own.values())
+    share = TargetShare(sites_recruitment=part if goal else None, study_recruitment=goal.total if goal else None,
+                        study_contacts_per_month=per_month)
+    return ReportTargets(**{
+        **dict(targets), "share": share,
+        "recruitment": goal.model_copy(update={"sites": own, "total": part}) if goal and part else None,
+        "contacts_per_month": per_month * part / goal.total if goal and part and per_month else None})
 
 
 def _differencing(study: Study, every: list[tuple[ReportDef, Path, list[Path], list[Scope]]],

@@ -3,7 +3,7 @@ the same objects, so that a section reads ``data.meta.sites``, never a raw key."
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 from ..config import AnalysisConfig, DisclosureRules, QualitativeConfig, QuantEvidence, SynthesisConfig
 from ..config import Targets as Published
@@ -56,6 +56,26 @@ class AnalysisParams(_Frozen):
             "synthesis": self.synthesis.model_copy(update={"propositions": propositions})})
 
 
+class TargetShare(_Frozen):
+    """What a report of fewer sites than the study's takes its targets from: its sites'
+    recruitment targets added up, the study's recruitment target and its monthly contact target."""
+
+    sites_recruitment: int | None = None     # None: the study sets no recruitment targets
+    study_recruitment: int | None = None
+    study_contacts_per_month: int | None = None
+
+
+class ReportTargets(Targets):
+    """The study's targets as one report holds them. A report of every site holds the study's
+    own (``share`` None). A report of fewer sites holds its sites' recruitment targets (their
+    ``total`` added up) and, as ``contacts_per_month``, their share of the study's monthly
+    contact target in proportion to their recruitment targets: a fraction, so a number here
+    where study.yml takes a whole one."""
+
+    contacts_per_month: float | None = Field(None, gt=0)
+    share: TargetShare | None = None
+
+
 class ReportMeta(_Frozen):
     """One report: what it is, what it covers, the study's vocabulary and what its kind can do."""
 
@@ -81,7 +101,7 @@ class ReportMeta(_Frozen):
     # what a progress report needs: the funder, the period reported on, targets, milestones, headline rows
     funder: Funder | None = None
     reporting_period: Period | None = None
-    targets: Targets = Targets()
+    targets: ReportTargets = ReportTargets()
     milestones: tuple[Milestone, ...] = ()
     headline: tuple[QuantEvidence, ...] = ()
     # the published figures a whole-study report is checked against (study.yml ``reproduces``)

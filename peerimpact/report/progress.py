@@ -17,7 +17,10 @@ import pandas as pd
 
 from ..analysis.progress import ALL_SITES
 from ..analysis.stats import change_over_time, compare_to_norms, summarise_scores
+from ..config.study import RecruitmentTarget
+from ..text import plural
 from .blocks import SUPPRESSED, FigureBlock, Table, is_suppressed
+from .meta import TargetShare
 from .plots import TIME_PALETTE, Figure, empty_figure, figure_style, to_figure
 from .tables import fmt_count, fmt_number, table3, table4
 
@@ -98,13 +101,14 @@ def _draw_flow(follow: pd.DataFrame, *, timepoints: list[str]) -> Figure:
 
 def recruitment_table(data: pd.DataFrame, timepoints: Iterable[str], retention: dict[str, float]) -> Table:
     """Recruitment and retention by site against targets (from
-    :func:`peerimpact.analysis.progress.recruitment`)."""
+    :func:`peerimpact.analysis.progress.recruitment`): a row per site, then a row of all sites
+    when there are several; each later timepoint's heading gives its retention target."""
     timepoints = list(timepoints)
     notes = [f"{timepoints[0]} onwards: people who returned each questionnaire; percentages of those who "
              f"returned {timepoints[0]}."]
     if retention:
-        notes.append("Retention targets: " + ", ".join(f"{tp} {fmt_number(v, 0)}%" for tp, v in retention.items())
-                     + f" of those who returned {timepoints[0]}.")
+        notes.append(f"Retention target (in a timepoint's heading): the percentage of those who returned "
+                     f"{timepoints[0]} who return that questionnaire.")
     return Table("recruitment", "Recruitment and retention by site, against targets", data,
                  partial(_recruitment_display, timepoints=timepoints, retention=retention), notes,
                  row_headers=("Site",))
@@ -117,6 +121,10 @@ def _percent(count, base) -> str:
     return f" ({fmt_number(100.0 * c / b, 0)}%)"
 
 
+def _timepoint_heading(tp: str, retention: dict[str, float]) -> str:
+    return f"{tp} (target {fmt_number(retention[tp], 0)}%)" if tp in retention else tp
+
+
 def _recruitment_display(data: pd.DataFrame, *, timepoints: list[str], retention: dict[str, float]
                          ) -> tuple[pd.DataFrame, list[str]]:
     sites = list(dict.fromkeys(data["site"]))
@@ -125,7 +133,7 @@ def _recruitment_display(data: pd.DataFrame, *, timepoints: list[str], retention
     targets = {r.site: r.target for r in data.itertuples() if r.stage == "consented"}
     target_total = sum(int(t) for t in targets.values() if not pd.isna(t)) if targets else None
     rows = []
-    for site in [*sites, ALL_SITES]:
+    for site in [*sites, ALL_SITES] if len(sites) > 1 else sites:   # one site's row is its total
         value = (lambda s: total.get(s)) if site == ALL_SITES else (lambda s: cell.get((s, site)))
         target = target_total if site == ALL_SITES else targets.get(site)
         row = {"Site": site, "Target": "–" if target is None or pd.isna(target) else str(int(target)),
@@ -133,7 +141,7 @@ def _recruitment_display(data: pd.DataFrame, *, timepoints: list[str], retention
                + (_percent(value("consented"), target) if target and not pd.isna(target) else "")}
         for tp in timepoints:
             share = _percent(value(tp), value(timepoints[0])) if tp != timepoints[0] else ""
-            row[tp] = fmt_count(value(tp)) + share
+            row[_timepoint_heading(tp, retention)] = fmt_count(value(tp)) + share
         row["Left post"], row["Withdrew"] = fmt_count(value("left_post")), fmt_count(value("withdrawn"))
         rows.append(row)
     notes = []
@@ -145,13 +153,43 @@ def _recruitment_display(data: pd.DataFrame, *, timepoints: list[str], retention
 # ------------------------------------------------------------------------------ over-time figures
 
 
-def recruitment_over_time(cumulative: pd.DataFrame) -> FigureBlock:
+def recruitment_over_time(cumulative: pd.DataFrame, goal: RecruitmentTarget | None = None,
+                          share: TargetShare | None = None, sites: Iterable[str] = ()) -> FigureBlock:
     """People consented by the end of each month, with the target line (from
-    :func:`peerimpact.analysis.progress.cumulative_recruitment`)."""
-    return FigureBlock("recruitment_over_time", cumulative, _draw_recruitment, draws_counts=True)
+    :func:`peerimpact.analysis.progress.cumulative_recruitment`), and a note saying whose target
+    the line is: the study's, or for a report of fewer sites (``share``) its ``sites``' own."""
+    sites = list(sites)
+    label = "Target" if share is None else f"{_names(sites)}'s target"
+    return FigureBlock("recruitment_over_time", cumulative, partial(_draw_recruitment, target_label=label),
+                       draws_counts=True, note=_recruitment_note(goal, share, sites))
 
 
-def _draw_recruitment(data: pd.DataFrame) -> Figure:
+def _names(sites: list[str]) -> str:
+    """``S7``, ``S1 and S2``, ``S1, S2 and S3``."""
+    if len(sites) < 2:
+        return sites[0] if sites else "these sites"
+    return ", ".join(sites[:-1]) + f" and {sites[-1]}"
+
+
+def _day(date) -> str:
+    return f"{date.day} {date:%B %Y}"
+
+
+def _recruitment_note(goal: RecruitmentTarget | None, share: TargetShare | None, sites: list[str]) -> str | None:
+    if share is None:
+        return None if goal is None else (
+            f"Dashed line: the study's recruitment target, {plural(goal.total, 'person', 'people')} "
+            f"from {_day(goal.start)} to {_day(goal.by)}.")
+    if share.study_recruitment is None:
+        return None
+    if goal is None:
+        return (f"No target line: the study's recruitment target of {share.study_recruitment} people sets no "
+                f"target for {_names(sites)}.")
+    return (f"Dashed line: {_names(sites)}'s own recruitment target, {plural(goal.total, 'person', 'people')} "
+            f"from {_day(goal.start)} to {_day(goal.by)} (the study's is {share.study_recruitment}).")
+
+
+def _draw_recruitment(data: pd.DataFrame, *, target_label: str = "Target") -> Figure:
     import matplotlib.pyplot as plt
 
     if data.empty:
@@ -163,7 +201,7 @@ def _draw_recruitment(data: pd.DataFrame) -> Figure:
         fig, ax = plt.subplots(figsize=(6.8, 2.6))
         ax.step(month, n, where="post", color=TIME_PALETTE[0], linewidth=1.6, label="Consented (cumulative)")
         if target.notna().any():
-            ax.plot(month, target, color="#888888", linestyle="--", linewidth=1.0, label="Target")
+            ax.plot(month, target, color="#888888", linestyle="--", linewidth=1.0, label=target_label)
         ax.set_ylabel("People consented")
         ax.set_ylim(bottom=0)
         ax.legend(frameon=False, fontsize=7, loc="lower right")
@@ -176,12 +214,41 @@ def _draw_recruitment(data: pd.DataFrame) -> Figure:
                                                           if target.notna().any() else "."))
 
 
-def activity_over_time(monthly: pd.DataFrame, target: int | None, period: tuple | None = None) -> FigureBlock:
+def activity_over_time(monthly: pd.DataFrame, target: float | None, period: tuple | None = None,
+                       share: TargetShare | None = None) -> FigureBlock:
     """Completed contacts per month (all modes, and face to face and telephone) and people supported,
-    a panel for all sites with the monthly target and one per site, the reporting ``period``
-    (start, end) shaded (from :func:`peerimpact.analysis.progress.monthly_activity`)."""
-    return FigureBlock("activity_over_time", monthly, partial(_draw_activity, target=target, period=period),
-                       draws_counts=True)
+    a panel for all sites with the monthly ``target`` and one per site (one panel for one site),
+    the reporting ``period`` (start, end) shaded (from
+    :func:`peerimpact.analysis.progress.monthly_activity`).
+
+    With ``share`` (a report of fewer sites than the study's), ``target`` is their share of the
+    study's target, and the note under the figure says so and how it was computed.
+    """
+    sites = [s for s in dict.fromkeys(monthly["site"]) if s != ALL_SITES]
+    label = "Target (completed)" if share is None else f"{_names(sites)}'s share of the target"
+    return FigureBlock("activity_over_time", monthly,
+                       partial(_draw_activity, target=target, period=period, target_label=label),
+                       draws_counts=True, note=_activity_note(target, share, sites))
+
+
+def _per_month(value: float) -> str:
+    """A monthly target as the figure's note prints it: whole, or to one decimal."""
+    return str(int(value)) if float(value).is_integer() else fmt_number(value, 1)
+
+
+def _activity_note(target: float | None, share: TargetShare | None, sites: list[str]) -> str | None:
+    if share is None or share.study_contacts_per_month is None:
+        return None
+    study = share.study_contacts_per_month
+    if target is None:
+        why = ("the study sets no recruitment targets to share it by" if share.sites_recruitment is None
+               else f"{_names(sites)} {'has' if len(sites) == 1 else 'have'} no recruitment target to share it by")
+        return (f"No target line: the study's target of {study} completed contacts a month is for all its sites, "
+                f"and {why}.")
+    return (f"Dashed line: {_names(sites)}'s share of the study's target of {study} completed contacts a month, "
+            f"in proportion to {'its' if len(sites) == 1 else 'their'} recruitment target: {study} × "
+            f"{share.sites_recruitment} / {share.study_recruitment} (the study's recruitment target) = "
+            f"{_per_month(target)} a month.")
 
 
 ACTIVITY_LINES = (("completed", "#1f2d3d", 1.6, "Completed contacts"),
@@ -190,16 +257,19 @@ ACTIVITY_LINES = (("completed", "#1f2d3d", 1.6, "Completed contacts"),
                   ("people_supported", TIME_PALETTE[2], 0.9, "People supported"))
 
 
-def _draw_activity(data: pd.DataFrame, *, target: int | None, period: tuple | None) -> Figure:
+def _draw_activity(data: pd.DataFrame, *, target: float | None, period: tuple | None,
+                   target_label: str = "Target (completed)") -> Figure:
     import matplotlib.pyplot as plt
 
     if data.empty:
         return empty_figure("No contacts recorded.", "activity_over_time")
-    sites = [ALL_SITES, *[s for s in dict.fromkeys(data["site"]) if s != ALL_SITES]]
+    own = [s for s in dict.fromkeys(data["site"]) if s != ALL_SITES]
+    sites = own if len(own) == 1 else [ALL_SITES, *own]   # the first panel covers every site of the report
     cols = 2 if len(sites) > 1 else 1
     rows = math.ceil(len(sites) / cols)
     with figure_style():
-        fig, axes = plt.subplots(rows, cols, figsize=(6.8, 1.7 * rows + 0.5), sharex=True, squeeze=False)
+        height = 1.7 * rows + 0.9
+        fig, axes = plt.subplots(rows, cols, figsize=(6.8, height), sharex=True, squeeze=False)
         for ax, site in zip(axes.flat, sites):
             part = data[data["site"] == site]
             month = pd.to_datetime(part["month"])
@@ -209,8 +279,8 @@ def _draw_activity(data: pd.DataFrame, *, target: int | None, period: tuple | No
             for column, colour, width, label in ACTIVITY_LINES:
                 ax.plot(month, pd.to_numeric(part[column], errors="coerce"), color=colour, linewidth=width,
                         marker="o", markersize=1.8, label=label)
-            if site == ALL_SITES and target:
-                ax.axhline(target, color="#888888", linestyle="--", linewidth=0.9, label="Target (completed)")
+            if site == sites[0] and target:
+                ax.axhline(target, color="#888888", linestyle="--", linewidth=0.9, label=target_label)
             shown = part[[c for c, *_ in ACTIVITY_LINES]].apply(pd.to_numeric, errors="coerce")
             ax.set_ylim(bottom=0)
             if not (shown.fillna(0) > 0).any().any():  # nothing above zero left to draw
@@ -230,20 +300,23 @@ def _draw_activity(data: pd.DataFrame, *, target: int | None, period: tuple | No
                                   max(pd.to_datetime(data["month"]).max(), pd.Timestamp(period[1]))
                                   + pd.Timedelta(days=15))
         fig.autofmt_xdate()
-        fig.tight_layout(rect=(0, 0.08, 1, 1))
-    total = data[data["site"] == ALL_SITES]
+        fig.tight_layout(rect=(0, 0.3 / height, 1, 1))   # the legend's two rows below the dates
+    total = data[data["site"] == sites[0]]
     done = pd.to_numeric(total["completed"], errors="coerce")
-    alt = (f"Completed contacts per month over {len(total)} months, all sites and by site; across all sites "
+    where = f"at {sites[0]}" if len(sites) == 1 else "all sites and by site; across all sites"
+    alt = (f"Completed contacts per month over {len(total)} months, {where} "
            f"from {int(done.min())} to {int(done.max())} a month"
            if done.notna().any() else "Completed contacts per month: every count withheld")
-    return to_figure(fig, "activity_over_time", alt + (f", against a target of {target} a month." if target else "."))
+    return to_figure(fig, "activity_over_time",
+                     alt + (f", against a target of {_per_month(target)} a month." if target else "."))
 
 
 # -------------------------------------------------------------------------------------- tables
 
 
 def period_activity(monthly_by_site: pd.DataFrame) -> Table:
-    """Completed contacts and people supported in the reporting period, by site, with totals.
+    """Completed contacts and people supported in the reporting period, by site, with totals
+    (shown when there are several sites).
 
     ``monthly_by_site`` holds ``site, face_to_face, telephone, people_supported`` for the
     period (people supported counted once per site over the period).
@@ -260,7 +333,7 @@ def period_activity(monthly_by_site: pd.DataFrame) -> Table:
 def _period_display(data: pd.DataFrame) -> pd.DataFrame:
     rows = [{"Site": r.site, "Face to face": fmt_count(r.face_to_face), "Telephone": fmt_count(r.telephone),
              "People supported": fmt_count(r.people_supported)} for r in data.itertuples()]
-    if len(data):
+    if len(data) > 1:   # one site's row is its total
         first = data.iloc[0]
         rows.append({"Site": ALL_SITES, "Face to face": fmt_count(first["all_face_to_face"]),
                      "Telephone": fmt_count(first["all_telephone"]),

@@ -1,0 +1,118 @@
+"""A site's report opens with the site's own programme facts: its recruitment, retention and
+withdrawals against its own targets, its activity against its share of the contact target, and
+its data completeness, with no total that merely repeats the site."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from peerimpact import load_study
+from peerimpact.analysis import progress
+from peerimpact.analysis.progress import ALL_SITES
+from peerimpact.builder.plan import plan
+from peerimpact.report import progress as blocks
+from peerimpact.report.extract import read_extract, serialise, write_extract
+from peerimpact.resources import params_dir
+
+
+@pytest.fixture(scope="module")
+def planned():
+    study = load_study()
+    reports, problems = plan(study, params_dir() / "reports", params=params_dir(), kinds=["site", "funder"])
+    assert not problems.has_errors, [p.format() for p in problems.errors]
+    return study, {r.id: r for r in reports}
+
+
+def texts(svg: str) -> list[str]:
+    """The words an SVG figure prints (its text is text, not outlines)."""
+    return re.findall(r"<text[^>]*>([^<]*)</text>", svg)
+
+
+def test_a_site_report_opens_with_its_programme_facts(planned):
+    _, reports = planned
+    sections = [path.stem for path in reports["site-S7"].sections]
+    assert sections == ["07_recruitment", "09_activity", "08_completeness", "01_sample", "02_service_use",
+                        "03_outcomes", "04_change", "05_qualitative", "06_synthesis"]
+
+
+def test_a_site_takes_its_share_of_the_contact_target_by_its_recruitment_target(planned, tmp_path):
+    study, reports = planned
+    # the example: 100 completed contacts a month study-wide; S7 is to recruit 4 of the 38, S2 8
+    assert study.config.targets.contacts_per_month == 100 and study.config.targets.recruitment.total == 38
+    s7 = reports["site-S7"].extract.meta.targets
+    assert s7.contacts_per_month == pytest.approx(10.5263158)          # 100 × 4 / 38
+    assert reports["site-S2"].extract.meta.targets.contacts_per_month == pytest.approx(21.0526316)  # 100 × 8 / 38
+    assert (s7.share.sites_recruitment, s7.share.study_recruitment, s7.share.study_contacts_per_month) == (4, 38, 100)
+    assert s7.recruitment.sites == {"S7": 4} and s7.recruitment.total == 4
+    assert (s7.recruitment.start, s7.recruitment.by) == (study.config.targets.recruitment.start,
+                                                        study.config.targets.recruitment.by)
+    funder = reports["funder"].extract.meta.targets
+    assert funder.contacts_per_month == 100 and funder.share is None and funder.recruitment.total == 38
+    # the fraction survives the extract's meta.json, which is read back with the same types
+    write_extract(serialise(reports["site-S7"].extract), tmp_path / "extract")
+    assert read_extract(tmp_path / "extract").meta.targets == s7
+
+
+def test_the_activity_figure_of_one_site_is_one_panel_against_its_share(planned):
+    _, reports = planned
+    data = reports["site-S7"].extract
+    targets = data.meta.targets
+    monthly = progress.monthly_activity(data.contacts, data.meta.sites, data.participants)
+    assert set(monthly["site"]) == {"S7"}
+    figure = blocks.activity_over_time(monthly, targets.contacts_per_month, None, targets.share)
+    words = texts(figure.svg)
+    assert words.count("S7") == 1 and ALL_SITES not in words   # one panel, titled with the site
+    assert "S7's share of the target" in words
+    assert figure.alt.endswith("against a target of 10.5 a month.")
+    assert figure.note == ("Dashed line: S7's share of the study's target of 100 completed contacts a month, in "
+                           "proportion to its recruitment target: 100 × 4 / 38 (the study's recruitment target) "
+                           "= 10.5 a month.")
+    funder = reports["funder"].extract
+    every = progress.monthly_activity(funder.contacts, funder.meta.sites, funder.participants)
+    whole = blocks.activity_over_time(every, funder.meta.targets.contacts_per_month, None, funder.meta.targets.share)
+    assert ALL_SITES in texts(whole.svg) and whole.note is None
+    assert whole.alt.endswith("against a target of 100 a month.")
+
+
+def test_the_recruitment_table_of_one_site_has_its_row_and_no_total_repeating_it(planned):
+    _, reports = planned
+    rows = {}
+    for rid in ("site-S7", "funder"):
+        data = reports[rid].extract
+        targets = data.meta.targets
+        by_site = progress.recruitment(data.participants, data.returns, data.meta.sites, data.timepoints,
+                                       targets.recruitment.sites)
+        table = blocks.recruitment_table(by_site, data.timepoints, targets.retention)
+        rows[rid] = table.display
+    s7 = rows["site-S7"]
+    assert list(s7["Site"]) == ["S7"]
+    assert list(s7.columns) == ["Site", "Target", "Consented", "T1", "T2 (target 70%)", "T3 (target 70%)",
+                                "Left post", "Withdrew"]
+    assert s7.loc[0, "Target"] == "4"
+    assert list(rows["funder"]["Site"]) == [f"S{i}" for i in range(1, 8)] + [ALL_SITES]
+
+
+def test_the_period_activity_of_one_site_has_no_total_row_repeating_it(planned):
+    _, reports = planned
+    shown = {}
+    for rid in ("site-S7", "funder"):
+        data = reports[rid].extract
+        period = data.meta.reporting_period
+        in_period = progress.period_activity(data.contacts, data.participants, data.meta.sites,
+                                             start=period.start, end=period.end)
+        shown[rid] = list(blocks.period_activity(in_period).display["Site"])
+    assert shown == {"site-S7": ["S7"], "funder": [f"S{i}" for i in range(1, 8)] + [ALL_SITES]}
+
+
+def test_the_recruitment_line_of_a_site_runs_to_its_own_target(planned):
+    _, reports = planned
+    data = reports["site-S7"].extract
+    goal, share = data.meta.targets.recruitment, data.meta.targets.share
+    cumulative = progress.cumulative_recruitment(data.participants, start=goal.start, end=data.meta.data_cut,
+                                                 total=goal.total, by=goal.by)
+    assert cumulative["target"].max() == 4
+    figure = blocks.recruitment_over_time(cumulative, goal, share, data.meta.sites)
+    assert figure.note == ("Dashed line: S7's own recruitment target, 4 people from 1 October 2018 to "
+                           "31 August 2019 (the study's is 38).")
