@@ -10,21 +10,23 @@ from __future__ import annotations
 
 import tempfile
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable, Union
 
-from .report.blocks import Block, release
-from .report.disclosure import rules_policy
+import dataclasses
+
+from .report.blocks import BLOCKS, Block, FigureBlock, Table, release
+from .report.disclosure import STUDY_WIDE, nothing_released, report_policy
 from .report.extract import Extract, read_extract
 from .report.policies import Context
 
-_state: dict[str, Any] = {"tables_dir": None, "policy": "none", "context": Context()}
+_state: dict[str, Any] = {"tables_dir": None, "policy": "none", "context": Context(), "withheld": False}
 
 
 def forget() -> None:
     """Forget the report last opened with :func:`setup`: its tables folder, policy and context.
     A build's kernel calls it before every section, so that a section that does not call
     :func:`setup` cannot show anything under the previous report's folder or policy."""
-    _state.update(tables_dir=None, policy=None, context=Context())
+    _state.update(tables_dir=None, policy=None, context=Context(), withheld=False)
 
 
 def study_extract(study: str | Path | None = None, params: str | Path | None = None) -> Extract:
@@ -74,7 +76,7 @@ def setup(extract: str | Path | None = None, tables_dir: str | Path | None = Non
     data = study_extract(study, params) if extract is None else read_extract(extract)
     meta = data.meta
     _state.update(tables_dir=Path(tables_dir) if tables_dir else _session_tables(),
-                  policy=rules_policy(meta.policy) if meta.policy is not None else meta.disclosure,
+                  policy=report_policy(meta.policy) if meta.policy is not None else meta.disclosure,
                   context=Context(withheld=frozenset(meta.withheld)))
     return data
 
@@ -92,15 +94,51 @@ def tables_folder() -> Path:
     return _state["tables_dir"] or _session_tables()
 
 
-def show(block: Block) -> None:
+def show(block: Block, *, study: Union[Block, Callable[[], Block], None] = None, caption: str | None = None) -> None:
     """Show a block (a table, figure, quotes or sentences) the one way out of a section.
 
     The report's disclosure policy is applied to the block first; its tables then go to
     ``<tables_dir>/<name>.csv`` and it is displayed, both from what the policy returned.
+    ``study`` is the same block for the whole study (from ``data.study_*``), or a function making
+    it: where the policy leaves nothing of ``block`` to show, the whole study's is shown in its
+    place, and said to be (:func:`withheld` then says so to the section).
+    ``caption`` goes under a figure, and only if the figure is drawn.
     """
     from IPython.display import display
 
     if _state["policy"] is None:
         raise RuntimeError("this section shows a block before opening its report: call pn.setup(extract, tables_dir) "
                            "first")
-    display(release(block, _state["policy"], _state["tables_dir"], _state["context"]))
+    if caption is not None and isinstance(block, FigureBlock):
+        block = dataclasses.replace(block, caption=caption)
+    released = release(block, _state["policy"], _state["tables_dir"], _state["context"])
+    _state["withheld"] = nothing_released(released)
+    if study is not None and _state["withheld"]:
+        whole = study() if callable(study) and not isinstance(study, BLOCKS) else study
+        if _has_data(whole):  # the study-wide figures are never withheld against other reports
+            display(release(_as_study(whole, caption), _state["policy"], _state["tables_dir"], Context()))
+            return
+    display(released)
+
+
+def withheld() -> bool:
+    """Whether the block last shown had nothing left to show under the report's policy (the whole
+    study's was shown in its place, if the section gave it)."""
+    return bool(_state["withheld"])
+
+
+def _has_data(block: Block) -> bool:
+    frame = getattr(block, "data", None)
+    return frame is not None and len(frame) > 0
+
+
+def _as_study(block: Block, caption: str | None) -> Block:
+    """``block`` of the whole study, shown where the report's own is withheld: named and titled so."""
+    said = "Whole study: this report's own figures rest on too few people to be shown."
+    if isinstance(block, Table):
+        return dataclasses.replace(block, name=f"{block.name}{STUDY_WIDE}", title=f"{block.title} — whole study",
+                                   notes=[said, *block.notes])
+    if isinstance(block, FigureBlock):
+        return dataclasses.replace(block, name=f"{block.name}{STUDY_WIDE}", caption=caption,
+                                   note=" ".join(filter(None, [said, block.note])))
+    return block

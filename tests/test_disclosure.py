@@ -79,7 +79,7 @@ def test_a_t_test_on_6_pairs_is_withheld():
     row = shown.display.iloc[0]
     assert row["Change (95% CI)"] == "*" and row["p"] == "*" and row["n"] == "*"
     assert shown.display.iloc[1]["Change (95% CI)"] == "-2.00 (-4.00, 0.10)"
-    assert any("nhs_digital" in n for n in shown.all_notes)
+    assert any("fewer than 8 people" in n for n in shown.all_notes)
 
 
 def test_a_row_with_one_withheld_cell_and_a_total_withholds_another():

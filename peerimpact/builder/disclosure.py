@@ -15,11 +15,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ..config import DisclosureRules, parse_named
+from ..config import DATA_KINDS, Audience, DisclosureRules, ReportDef, ReportPolicy, key_line, parse_named
 from ..ingest.study import Study
 from ..problems import Problems
-from ..report.disclosure import differencing_withheld, rules_policy
-from ..report.policies import register_policy
+from ..report.disclosure import PROTECTED, differencing_withheld, rules_policy
+from ..report.policies import POLICIES, register_policy
 from ..resources import params_dir
 
 
@@ -33,6 +33,40 @@ def load_policies(params: Path | None, problems: Problems) -> dict[str, Disclosu
         found[rules.name] = rules
         register_policy(rules_policy(rules))
     return found
+
+
+def load_audiences(params: Path | None, rules: dict[str, DisclosureRules], problems: Problems
+                   ) -> dict[str, Audience]:
+    """Every audience in ``<params>/disclosure/audiences/*.yml`` (the shipped ones where a study has
+    none), each naming rules that exist."""
+    folder = params / "disclosure" / "audiences" if params is not None and \
+        (params / "disclosure" / "audiences").is_dir() else params_dir() / "disclosure" / "audiences"
+    found: dict[str, Audience] = {}
+    for audience, path in parse_named(Audience, folder, "name", problems):
+        unknown = [(kind, name) for kind, name in audience.kinds.items() if name not in rules]
+        for kind, name in unknown:
+            problems.add(path, line=key_line(path, ("kinds", kind)), column=f"kinds.{kind}", value=name,
+                         rule="params", message=f"no such rules in params/disclosure/; rules are {', '.join(rules)}")
+        if not unknown:
+            found[audience.name] = audience
+    return found
+
+
+def report_policy(report: ReportDef, audience: str, rules: dict[str, DisclosureRules],
+                  audiences: dict[str, Audience]) -> ReportPolicy | None:
+    """The rules a report applies, kind of data by kind: its audience's, or the one policy its
+    definition names in ``disclosure:`` for every kind. ``None`` for a policy written in code
+    (registered, with no rules file)."""
+    chosen = audiences[audience]
+    if report.disclosure is not None:
+        one = rules.get(report.disclosure)
+        if one is None:
+            return None
+        return ReportPolicy(audience=chosen.name, label=chosen.label, rules={k: one for k in DATA_KINDS},
+                            quotes=one.quotes)
+    by_kind = {kind: rules[name] for kind, name in chosen.kinds.items()}
+    return ReportPolicy(audience=chosen.name, label=chosen.label, rules=by_kind,
+                        quotes=chosen.quotes or by_kind["qualitative"].quotes)
 
 
 def figures_of(study: Study) -> dict[tuple[str, ...], np.ndarray]:
@@ -70,13 +104,82 @@ def figures_of(study: Study) -> dict[tuple[str, ...], np.ndarray]:
 def withheld_by_report(study: Study, scopes: dict[str, set[str]], threshold: int,
                        comparators: bool) -> dict[str, set[tuple[str, ...]]]:
     """For each shared report (id → its participants), the figures it withholds so that no
-    combination of shared reports, and of the study-wide comparators they show when
-    ``comparators``, reveals fewer than ``threshold`` people."""
+    combination of shared reports, and of the study-wide figures they show when ``comparators``
+    (beside their own, or in their place as context), reveals fewer than ``threshold`` people.
+
+    Only figures about people (:data:`~peerimpact.report.disclosure.PROTECTED` kinds: sample
+    characteristics, services, scores and changes) are protected; a study-wide figure is never
+    withheld for this, the figure of the smaller report is."""
     ids = study.participants["participant_id"].astype(str)
-    study_wide = figures_of(study)
+    study_wide = {k: v for k, v in figures_of(study).items() if k[0] in PROTECTED}
     published = {}
     for rid, keep in scopes.items():
         inside = ids.isin(keep).to_numpy()
+        if inside.all():  # a whole-study report shows the study-wide figures: never withheld for this
+            continue
         published[rid] = {k: shown for k, v in study_wide.items() if (shown := v & inside).sum() >= threshold}
-    fixed = {k: v for k, v in study_wide.items() if k[0] == "scores"} if comparators else {}
+    fixed = {k: v for k, v in study_wide.items() if v.sum() >= threshold} if comparators else {}
     return differencing_withheld(published, fixed, threshold)
+
+
+def disclosure_words(report) -> tuple[str, str, bool]:
+    """A planned report's disclosure for its title page: the policy's name (for the notes and the
+    workbook's About sheet), what its reader sees in plain words, and whether it may be shared."""
+    meta = report.extract.meta
+    policy = meta.policy
+    if policy is None:
+        registered = POLICIES[meta.disclosure]
+        return registered.name, registered.description, registered.shared
+    if not policy.shared:
+        return policy.audience, "every figure as computed, for the study team only", False
+    words = f"Written for {policy.label}. " + _plain(policy)
+    return f"{policy.audience} ({policy.name})", words, True
+
+
+_KIND_WORDS = {"programme": "recruitment, returns, activity and milestones",
+               "characteristics": "who the peer workers are", "health": "their use of health services",
+               "outcomes": "their scores and changes", "qualitative": "their interviews"}
+
+
+def _plain(policy: ReportPolicy) -> str:
+    said = []
+    by_rules: dict[str, list[str]] = {}
+    for kind, rules in policy.rules.items():
+        by_rules.setdefault(rules.name, []).append(kind)
+    for name, kinds in by_rules.items():
+        rules = policy.rules[kinds[0]]
+        what = " and ".join(_KIND_WORDS[k] for k in kinds)
+        if rules.threshold <= 1 and rules.rounding <= 1:
+            said.append(f"Figures about {what} are shown exactly")
+        else:
+            text = f"Figures about {what} are not shown where fewer than {rules.threshold} people are behind them"
+            if rules.rounding > 1:
+                text += f", and other counts are rounded to the nearest {rules.rounding}"
+            said.append(text)
+    return "; ".join(said) + ". A * marks a figure not shown"
+
+
+def small_scope_notice(report) -> str:
+    """The first page's word, once, on what a report too small for its own figures shows instead."""
+    meta = report.extract.meta
+    policy = meta.policy
+    if policy is None or not policy.shared or meta.scope is None:
+        return ""
+    people = len(report.extract.participants)
+    protected = [r for kind, r in policy.rules.items() if kind != "programme" and r.suppress]
+    if not protected:
+        return ""
+    k = max(r.threshold for r in protected)
+    if people >= k:
+        return ""
+    exact = policy.rules["programme"].threshold <= 1 and policy.rules["programme"].rounding <= 1
+    said = [f"{meta.scope_label} has {people} peer worker{'s' if people != 1 else ''} in the study."]
+    if exact:
+        said.append("Its recruitment, questionnaire returns, activity and data completeness are shown exactly.")
+    said.append(f"Figures about who its peer workers are, their health, their scores and their interviews would "
+                f"rest on fewer than {k} people, so they are not shown for it: the whole study's figures are "
+                "shown in their place, marked \u201cwhole study\u201d.")
+    if policy.quotes.pool:
+        said.append(f"Quotes come from peer workers at other sites unless at least {policy.quotes.min_interviewees} "
+                    "of its own were interviewed.")
+    return " ".join(said)

@@ -42,6 +42,7 @@ class TitleBlock:
     disclosure_statement: str = ""   # the policy in words, on the title page
     internal: bool = True            # not for distribution: marked on every page
     facts: tuple[tuple[str, str], ...] = ()   # what the report's kind adds to the title page
+    notice: str = ""                 # what the report does not show and why, in plain words, on its first page
 
 
 @dataclass(frozen=True)

@@ -37,6 +37,7 @@ class ReportKind:
     scopes: Callable[[ReportDef, Study, Path, Problems], list[Scope]]
     compares_with_study: bool = False   # set its own figures beside the whole study's
     compares_sites: bool = False        # show figures site by site
+    audience: str = "public"            # who reads it, unless its definition says (params/disclosure/audiences/)
     default_sections: tuple[str, ...] = field(default=("01_sample", "02_service_use", "03_outcomes", "04_change",
                                                        "05_qualitative", "06_synthesis"))
     # lines the title page adds (label, value), from the study's study.yml
@@ -85,9 +86,9 @@ def _each_cohort(report: ReportDef, study: Study, source: Path, problems: Proble
     return scopes
 
 
-register_kind(ReportKind("study", _everyone, compares_sites=True))
-register_kind(ReportKind("site", _each_site, compares_with_study=True))
-register_kind(ReportKind("cohort", _each_cohort, compares_with_study=True))
+register_kind(ReportKind("study", _everyone, compares_sites=True, audience="study_team"))
+register_kind(ReportKind("site", _each_site, compares_with_study=True, audience="site_lead"))
+register_kind(ReportKind("cohort", _each_cohort, compares_with_study=True, audience="funder"))
 def _day(date) -> str:
     return f"{date.day} {date:%B %Y}"
 
@@ -107,4 +108,4 @@ def _funder_facts(config: StudyConfig) -> tuple[tuple[str, str], ...]:
 # A funder sees the whole study, site by site; there is no wider whole to set it beside.
 register_kind(ReportKind("funder", _everyone, compares_sites=True,
                          default_sections=("07_recruitment", "08_completeness", "09_activity", "10_headline",
-                                           "11_milestones"), front_matter=_funder_facts))
+                                           "11_milestones"), front_matter=_funder_facts, audience="funder"))

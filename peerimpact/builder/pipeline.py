@@ -32,7 +32,6 @@ from ..config import StudyConfig
 from ..ingest.study import InvalidStudy, load_study
 from ..problems import Problem, Problems
 from ..report.extract import serialise
-from ..report.policies import POLICIES
 from ..resources import params_dir
 from ..version import __version__
 from .cache import cache_key, code_digests, hashes_for
@@ -40,6 +39,7 @@ from .execute import declared_parameters
 from .folders import (check_folders, check_report_folders, folder_lock, mark_work, remove_stale_temporaries,
                       study_folder)
 from .executors import EXECUTORS, ExecutorOptions, ExecutorRunner, ExecutorUnavailable
+from .disclosure import disclosure_words, small_scope_notice
 from .jobs import Job, Outcome, TitleBlock, now
 from .kinds import KINDS
 from .plan import PlannedReport, plan
@@ -253,10 +253,10 @@ def _build(prep: Prepared, out: Path, work: Path, jobs: int | None, force: bool,
         if not force and is_current(entry, key, out, report.id, report.formats):
             outcomes.append(Outcome(report.id, "cached", entry.seconds, None, entry.built_at))
             continue
-        policy = POLICIES[report.definition.disclosure]
+        name, statement, shared = disclosure_words(report)
         title = TitleBlock(report.title, report.scope_label, config.name, manifest.data_cut, __version__, report.id,
-                           policy.name, policy.description, not policy.shared,
-                           KINDS[report.kind].front_matter(config))
+                           name, statement, not shared, KINDS[report.kind].front_matter(config),
+                           notice=small_scope_notice(report))
         todo.append(Job(report.id, tuple(str(s) for s in report.sections), tuple(report.formats), files, title,
                         str(out), str(work), isolated, key, hashes))
     jobs_by_id = {j.id: j for j in todo}
@@ -280,7 +280,7 @@ def _build(prep: Prepared, out: Path, work: Path, jobs: int | None, force: bool,
         entry = ManifestEntry(
             kind=report.kind, title=report.title, scope=report.scope, scope_label=report.scope_label,
             formats=tuple(report.formats), sections=tuple(s.stem for s in report.sections),
-            disclosure=report.definition.disclosure, params=report.definition.model_dump(mode="json"),
+            disclosure=report.extract.meta.disclosure, params=report.definition.model_dump(mode="json"),
             hashes=job.hashes, cache_key=None, peerimpact_version=__version__, seconds=o.seconds,
             status="replacing", built_at=previous.built_at if previous else None, overrides=prep.overrides)
         if o.status == "built" and previous is None and os.path.lexists(out / o.id):

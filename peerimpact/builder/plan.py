@@ -16,18 +16,19 @@ import pandas as pd
 import yaml
 from pydantic import ValidationError
 
-from ..config import (AnalysisConfig, DisclosureRules, NormsConfig, QualitativeConfig, ReportDef, SynthesisConfig,
-                      key_line, parse_model, parse_named)
+from ..config import (AnalysisConfig, Audience, DisclosureRules, NormsConfig, QualitativeConfig, ReportDef,
+                      ReportPolicy, SynthesisConfig, key_line, parse_model, parse_named)
 from ..config import Targets as Published
 from ..config.targets import read_targets
 from ..config.yaml import _Loader, plain_message
 from ..report.meta import AnalysisParams, InstrumentMeta, NormRow, ReportMeta, ReportTargets, Scale, TargetShare
 from ..report.policies import POLICIES
-from .disclosure import load_policies, withheld_by_report
+from .disclosure import load_audiences, load_policies, report_policy, withheld_by_report
 from .formats import FORMATS
 from .kinds import KINDS, Scope
 from ..ingest.study import Study
 from ..problems import Problems
+from ..report.context import approved_pool, study_context
 from ..report.extract import Extract, comparators
 from ..resources import notebooks_dir, params_dir
 from ..schema import CODEBOOK_COLUMNS, EXCERPT_COLUMNS
@@ -60,10 +61,11 @@ class PlannedReport:
         return self.definition.title
 
 
-def load_report_defs(folder: Path, problems: Problems) -> list[tuple[ReportDef, Path]]:
+def load_report_defs(folder: Path, problems: Problems, audiences: Mapping[str, Audience] | None = None
+                     ) -> list[tuple[ReportDef, Path]]:
     """Every ``*.yml`` in ``folder``, checked; ids must be unique and match the file name."""
     defs = [(report, path) for report, path in parse_named(ReportDef, folder, "id", problems)
-            if _registered(report, path, problems)]
+            if _registered(report, path, problems, audiences)]
     order = list(KINDS)
     defs.sort(key=lambda d: (order.index(d[0].kind), d[0].id))  # the study report first, then sites, cohorts
     if not defs and not problems.has_errors:
@@ -71,11 +73,19 @@ def load_report_defs(folder: Path, problems: Problems) -> list[tuple[ReportDef, 
     return defs
 
 
-def _registered(report: ReportDef, path: Path, problems: Problems) -> bool:
-    """A definition's kind, formats and disclosure policy must be registered ones."""
+def audience_of(report: ReportDef) -> str:
+    """Who reads a report: its definition's ``audience``, or its kind's."""
+    return report.audience or KINDS[report.kind].audience
+
+
+def _registered(report: ReportDef, path: Path, problems: Problems,
+                audiences: Mapping[str, Audience] | None = None) -> bool:
+    """A definition's kind, formats, audience and disclosure policy must be registered ones."""
     checks = [(("kind",), report.kind, KINDS, "report kind"),
               *((("formats", i), f, FORMATS, "output format") for i, f in enumerate(report.formats)),
-              (("disclosure",), report.disclosure, POLICIES, "disclosure policy")]
+              *([(("disclosure",), report.disclosure, POLICIES, "disclosure policy")] if report.disclosure else [])]
+    if audiences is not None and report.kind in KINDS:
+        checks.append((("audience",), audience_of(report), audiences, "audience"))
     ok = True
     for key, name, registry, what in checks:
         if name not in registry:
@@ -221,11 +231,12 @@ def _check_synthesis(synth: SynthesisConfig, study: Study, path: Path, problems:
 
 
 def make_extract(study: Study, report: ReportDef, rid: str, scope: Scope,
-                 params: AnalysisParams | None = None, *, rules: DisclosureRules | None = None,
-                 withheld: Iterable[tuple[str, ...]] = (), published: Published | None = None) -> Extract:
-    """The rows of the study this report may show, plus study-wide comparators; ``rules`` is the
-    report's disclosure policy and ``withheld`` the figures it withholds so that it cannot be
-    subtracted from another report of the build."""
+                 params: AnalysisParams | None = None, *, policy: ReportPolicy | None = None,
+                 withheld: Iterable[tuple[str, ...]] = (), published: Published | None = None,
+                 context: Mapping[str, pd.DataFrame] | None = None) -> Extract:
+    """The rows of the study this report may show, plus study-wide comparators; ``policy`` is the
+    report's rules for each kind of data and ``withheld`` the figures it withholds so that it cannot
+    be subtracted from another report of the build."""
     kind = KINDS[report.kind]
     keep, sites = scope.participants, list(scope.sites)
     declared = set(study.config.categories) | FIXED_LEVELS
@@ -252,7 +263,8 @@ def make_extract(study: Study, report: ReportDef, rid: str, scope: Scope,
             name=inst.name, subscales={s: sub.label for s, sub in inst.subscales.items()},
             scales={s: Scale(range=inst.score_range(s), higher=inst.direction(s)) for s in inst.subscales})
             for name, inst in study.instruments.items()},
-        disclosure=report.disclosure, policy=rules, withheld=tuple(sorted(withheld)),
+        disclosure=report.disclosure or (policy.audience if policy else "none"), policy=policy,
+        withheld=tuple(sorted(withheld)),
         comparisons=tuple(tuple(c) for c in study.config.comparisons or []),
         holm=study.config.holm, compares_with_study=kind.compares_with_study, compares_sites=kind.compares_sites,
         params=(params or AnalysisParams()).showing_only(set(excerpts["excerpt_id"])),
@@ -260,9 +272,30 @@ def make_extract(study: Study, report: ReportDef, rid: str, scope: Scope,
         targets=_targets_of(study, sites),
         milestones=tuple(study.config.milestones), headline=tuple(report.headline),
         published=published if scope.key is None else None)
+    extra: dict[str, pd.DataFrame] = {}
+    if kind.compares_with_study and context is not None:
+        extra.update(context)
+        extra["pool"] = approved_pool(study.excerpts, codebook, params or AnalysisParams(), exclude=keep)
+        table5 = extra["study_table5"]  # never a quote of the report's own people, even an approved one
+        extra["study_table5"] = table5[~((table5["evidence"] == "quote") & table5["text"].isin(set(excerpts["text"])))
+                                       ].reset_index(drop=True)
     return Extract(meta=meta, participants=rows(study.participants), scores=rows(study.scores),
                    returns=rows(study.returns), service_use=rows(study.service_use), contacts=rows(study.contacts),
-                   comparators=comparators(study.scores), codebook=codebook, excerpts=excerpts)
+                   comparators=comparators(study.scores), codebook=codebook, excerpts=excerpts, **extra)
+
+
+def whole_study_context(study: Study, params: AnalysisParams) -> dict[str, pd.DataFrame]:
+    """The whole study's figures a site or cohort report shows where its own are withheld."""
+    codebook = study.codebook if study.codebook is not None else pd.DataFrame(columns=CODEBOOK_COLUMNS)
+    excerpts = study.excerpts if study.excerpts is not None else pd.DataFrame(columns=EXCERPT_COLUMNS)
+    labels: dict = {}
+    for name, inst in study.instruments.items():
+        labels[(name, None)] = inst.name
+        labels.update({(name, s): sub.label for s, sub in inst.subscales.items()})
+    return study_context(study.participants, study.contacts, study.service_use, study.scores, excerpts, codebook,
+                         services=dict(study.config.services), timepoints=list(study.timepoints),
+                         comparisons=[tuple(c) for c in study.config.comparisons or []], holm=study.config.holm,
+                         params=params, labels=labels)
 
 
 def _targets_of(study: Study, sites: list[str]) -> ReportTargets:
@@ -288,17 +321,19 @@ def _targets_of(study: Study, sites: list[str]) -> ReportTargets:
 
 
 def _differencing(study: Study, every: list[tuple[ReportDef, Path, list[Path], list[Scope]]],
-                  rules: dict[str, DisclosureRules]) -> dict[str, set[tuple[str, ...]]]:
+                  policies: dict[str, ReportPolicy | None]) -> dict[str, set[tuple[str, ...]]]:
     """What each shared report withholds against the others of the build: every shared report
     the definitions describe counts, whether or not this build makes it, so that a report
     says the same whichever others are built beside it."""
     scopes: dict[str, set[str]] = {}
     thresholds, comparators = [], False
     for report, _, _, report_scopes in every:
-        policy = rules.get(report.disclosure)
-        if policy is None or not policy.suppress or not policy.differencing:
+        chosen = policies.get(report.id)
+        people = [r for kind, r in chosen.rules.items() if kind != "programme"] if chosen else []
+        protecting = [r for r in people if r.suppress and r.differencing]
+        if not protecting:
             continue
-        thresholds.append(policy.threshold)
+        thresholds.append(max(r.threshold for r in protecting))
         comparators = comparators or KINDS[report.kind].compares_with_study
         for scope in report_scopes:
             if scope.participants:
@@ -352,6 +387,7 @@ def plan(study: Study, reports_dir: Path, *, params: Path | None = None, kinds: 
             problems.add("--formats", value=f, rule="option",
                          message=f"unknown format; formats are {', '.join(FORMATS)}")
     rules = load_policies(params, problems)
+    audiences = load_audiences(params, rules, problems)
     targets = published_file(study, params, problems)
     published: list[Published | None] = []   # read when a section first needs it: 726 located figures
 
@@ -364,7 +400,7 @@ def plan(study: Study, reports_dir: Path, *, params: Path | None = None, kinds: 
     known: list[str] = []
     claimed: dict[str, tuple[str, Path]] = {}
     every: list[tuple[ReportDef, Path, list[Path], list[Scope]]] = []
-    for report, source in load_report_defs(reports_dir, problems):
+    for report, source in load_report_defs(reports_dir, problems, audiences):
         _check_outcomes(report.headline, ("headline",), study, source, problems)
         sections = []
         for i, name in enumerate(report.sections):
@@ -377,8 +413,17 @@ def plan(study: Study, reports_dir: Path, *, params: Path | None = None, kinds: 
                   if _claim(claimed, report_id(report, scope.key), f"{scope.label} ({report.id}.yml)", source,
                             problems)]
         every.append((report, source, sections, scopes))
-    withheld = _differencing(study, every, rules) if not problems.has_errors else {}
+    policies = {} if problems.has_errors else \
+        {report.id: report_policy(report, audience_of(report), rules, audiences) for report, *_ in every}
+    withheld = _differencing(study, every, policies) if not problems.has_errors else {}
     needs_of = {path: requires(path) for _, _, sections, _ in every for path in sections if path is not None}
+    context: list[dict[str, pd.DataFrame]] = []   # computed when a report first needs it
+
+    def study_wide() -> dict[str, pd.DataFrame]:
+        if not context:
+            context.append(whole_study_context(study, analysis))
+        return context[0]
+
     for report, source, sections, scopes in every:
         if kinds and report.kind not in kinds:
             continue
@@ -394,9 +439,10 @@ def plan(study: Study, reports_dir: Path, *, params: Path | None = None, kinds: 
                 continue  # no extract for a report that is not asked for
             chosen = [f for f in report.formats if not formats or f in formats]
             needs = {need for s in sections if s is not None for need in needs_of[s]}
-            extract = make_extract(study, report, rid, scope, analysis, rules=rules.get(report.disclosure),
+            extract = make_extract(study, report, rid, scope, analysis, policy=policies.get(report.id),
                                    withheld=withheld.get(rid, ()),
-                                   published=published_figures() if "published" in needs else None)
+                                   published=published_figures() if "published" in needs else None,
+                                   context=study_wide() if KINDS[report.kind].compares_with_study else None)
             own = [s for s in sections if s is None or all(getattr(extract.meta, need, None) for need in needs_of[s])]
             planned.append(PlannedReport(rid, report, scope.key, scope.label, own, chosen, extract, source))
     for rid in only or []:

@@ -15,7 +15,7 @@ from .analysis import (
                        QuantEvidence,
                        SynthesisConfig,
 )
-from .disclosure import DisclosureRules, QuoteRules
+from .disclosure import DATA_KINDS, Audience, DisclosureRules, QuoteRules, ReportPolicy
 from .instruments import INSTRUMENT_NAME, Instrument, MissingRule, Subscale
 from .reports import ReportDef
 from .targets import TargetCell, Targets
@@ -23,7 +23,7 @@ from .study import DEFAULT_MISSING_CODES, Cohort, StudyConfig, StudyFiles
 from .yaml import key_line, parse_model, parse_named, read_yaml
 
 __all__ = [
-    "AnalysisConfig", "Cohort", "DEFAULT_MISSING_CODES", "DisclosureRules", "INSTRUMENT_NAME", "Instrument",
+    "AnalysisConfig", "Audience", "Cohort", "DATA_KINDS", "DEFAULT_MISSING_CODES", "DisclosureRules", "ReportPolicy", "INSTRUMENT_NAME", "Instrument",
     "MissingRule", "Norm", "QuoteRules",
     "NormSource", "NormsConfig", "Proposition", "QualEvidence", "QualitativeConfig", "QuantEvidence", "ReportDef",
     "StudyConfig", "StudyFiles", "Subscale", "SynthesisConfig", "TargetCell", "Targets", "key_line", "parse_model", "parse_named", "read_yaml",

@@ -16,11 +16,18 @@ from .values import Int
 from .yaml import _Strict
 
 
+DATA_KINDS = ("programme", "characteristics", "health", "outcomes", "qualitative")
+DataKind = Literal["programme", "characteristics", "health", "outcomes", "qualitative"]
+
+
 class QuoteRules(_Strict):
     """Quotes in a shared report."""
 
     ids: bool = False                            # label a quote with its participant ID
-    min_interviewees: Int = Field(3, ge=1)      # fewer people interviewed in the scope: no quotes
+    min_interviewees: Int = Field(3, ge=1)      # fewer people interviewed in the scope: not their own quotes
+    # below the minimum, quote the study's approved pool (pinned or publishable excerpts of other
+    # sites), with no site, ID or timepoint; otherwise show no quotes
+    pool: bool = False
 
 
 class DisclosureRules(_Strict):
@@ -58,3 +65,54 @@ class DisclosureRules(_Strict):
     def shown_below(self) -> str:
         """How a withheld count is described in words: ``fewer than 8``."""
         return f"fewer than {self.threshold}"
+
+
+class Audience(_Strict):
+    """``params/disclosure/audiences/<name>.yml``: who reads a report, and the rules (by name, from
+    ``params/disclosure/``) for each kind of data it shows them.
+
+    Programme facts (recruitment, returns, activity, targets) are the programme's own record;
+    characteristics, health and outcomes describe people, and interviews are their words, so an
+    audience may see the first exactly and the others only above a threshold.
+    """
+
+    name: str = Field(pattern=r"^[a-z0-9][a-z0-9_]*$")
+    label: str                                   # in plain words: "a site lead"
+    description: str                             # what this audience sees, and why
+    kinds: dict[DataKind, str]                   # kind of data -> the name of a rules file
+    quotes: QuoteRules | None = None             # default: the quote rules of the qualitative kind's rules
+
+    @model_validator(mode="after")
+    def _every_kind(self) -> "Audience":
+        missing = [k for k in DATA_KINDS if k not in self.kinds]
+        if missing:
+            raise ValueError(f"no rules for {', '.join(missing)}: name rules for every kind of data "
+                             f"({', '.join(DATA_KINDS)})")
+        return self
+
+
+class ReportPolicy(_Strict):
+    """What one report may show: its audience, and the rules for each kind of data (resolved from the
+    audience, or one set of rules for every kind when a report definition names ``disclosure:``)."""
+
+    audience: str
+    label: str
+    rules: dict[DataKind, DisclosureRules]
+    quotes: QuoteRules
+
+    @property
+    def shared(self) -> bool:
+        """Whether the report may leave the study team (some rule withholds something)."""
+        return any(r.suppress for r in self.rules.values())
+
+    @property
+    def name(self) -> str:
+        """The rules' names, kind by kind where they differ: ``exact, threshold8``."""
+        return ", ".join(dict.fromkeys(r.name for r in self.rules.values()))
+
+    def describe(self) -> str:
+        """In plain words, kind by kind: what the report's reader sees."""
+        by_rules: dict[str, list[str]] = {}
+        for kind, rules in self.rules.items():
+            by_rules.setdefault(rules.description, []).append(kind)
+        return "; ".join(f"{', '.join(kinds)}: {text}" for text, kinds in by_rules.items())

@@ -21,8 +21,11 @@ class ReportDef(_Strict):
     title: str
     sections: list[str] = Field(min_length=1)
     formats: list[str] = ["html", "pdf", "xlsx", "docx"]   # registered output formats (peerimpact.builder.formats)
-    # a registered disclosure policy (params/disclosure/); a report that names none is suppressed
-    disclosure: str = "nhs_digital"
+    # who reads the report (params/disclosure/audiences/): study_team, funder, site_lead or public;
+    # default: the kind's (a site report is for a site lead, a cohort report for the funder)
+    audience: str | None = None
+    # one disclosure policy (params/disclosure/) for every kind of data, instead of the audience's rules
+    disclosure: str | None = None
     sites: list[Code] | None = None     # site reports: only these sites (default: every site)
     cohorts: list[Code] | None = None   # cohort reports: only these cohorts (default: every cohort)
     # outcome rows a report names as its headline (a progress report's Table 3 / Table 4 rows)

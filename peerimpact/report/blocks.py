@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import html
 import math
+import re
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -158,6 +159,8 @@ class FigureBlock:
     suppressed: tuple[Suppression, ...] = ()
     marks_withheld: bool = False   # it prints its figures (a flow diagram), a withheld one as *
     draws_counts: bool = False     # its marks are counts of people (a policy's rounding shows in them)
+    caption: str | None = None     # "**Figure 1.** What is drawn": shown under the figure, only if it is drawn
+    withheld: str | None = None    # nothing left to draw: this sentence is shown instead, with no caption
 
     @cached_property
     def figure(self):
@@ -176,18 +179,28 @@ class FigureBlock:
 
     def files(self) -> dict[str, bytes]:
         """The figure as ``figures/<name>.png`` beside the report (for Word and for slides)."""
+        if self.withheld:
+            return {}
         png = getattr(self.figure, "png", b"")
         return {f"figures/{self.name}.png": png} if png else {}
 
     def to_html(self) -> str:
+        if self.withheld:
+            return f"<p class=\"pi-withheld\">{html.escape(self.withheld)}</p>"
         note = f"<p class=\"pi-note\">{html.escape(self.note)}</p>" if self.note else ""
-        return self.figure.to_html() + note
+        caption = f"<p class=\"pi-caption\">{_strong(self.caption)}</p>" if self.caption else ""
+        return self.figure.to_html() + caption + note
 
     def _repr_html_(self) -> str:
         return self.to_html()
 
     def __repr__(self) -> str:
         return _summary("Figure", self.name, self.data, self.suppressed)
+
+
+def _strong(text: str) -> str:
+    """Escaped HTML of a caption, its ``**bold**`` parts in bold."""
+    return re.sub(r"\*\*(.+?)\*\*", r"<strong>\1</strong>", html.escape(text))
 
 
 @dataclass(frozen=True)
@@ -204,6 +217,8 @@ class Quotes:
     interviewees: int | None = None
     note: str | None = None
     suppressed: tuple[Suppression, ...] = ()
+    # the study's approved quotes (theme, text; no site, ID or timepoint) a policy may show instead
+    pool: pd.DataFrame | None = None
 
     def csv_frames(self) -> dict[str, pd.DataFrame]:
         return {self.name: self.quotes}

@@ -31,7 +31,7 @@ from typing import Any, Iterable, Mapping, Union
 import numpy as np
 import pandas as pd
 
-from ..config import DisclosureRules
+from ..config import DisclosureRules, QuoteRules, ReportPolicy
 from .blocks import SUPPRESSED, FigureBlock, Quotes, Suppression, Table, TextBlock
 from .policies import Context, DisclosurePolicy
 
@@ -41,23 +41,34 @@ class Role:
     """What a column holds: ``count`` (of people), ``percent`` (of ``base`` over ``of``),
     ``statistic`` or ``test`` (resting on the people counted in ``base``), ``extreme`` (one
     person's value), ``comparator`` (a study-wide figure), ``reference`` (a published norm or
-    a scale's range: nobody's data) or ``identifier`` (a participant ID)."""
+    a scale's range: nobody's data), ``index`` (a position, not a figure) or ``identifier``
+    (a participant ID). A count with a ``base`` is withheld with it (excerpts with the people
+    they come from).
+
+    ``data`` is the kind of data (``programme``, ``characteristics``, ``health``,
+    ``outcomes``, ``qualitative``), where it is not the table's (:data:`BLOCK_DATA`);
+    ``study`` marks a study-wide figure, which is never withheld so that a smaller report
+    cannot be subtracted from it (the smaller report's figure is)."""
 
     kind: str
     base: str | None = None
     of: str | None = None
+    data: str | None = None
+    study: bool = False
 
 
 COUNT = Role("count")
 COLUMN_ROLES: dict[str, Role] = {
-    "n": COUNT, "count": COUNT, "participants": COUNT, "study_n": COUNT, "contacts": COUNT,
+    "n": COUNT, "count": COUNT, "participants": COUNT, "study_n": Role("count", study=True), "contacts": COUNT,
     "people_supported": COUNT, "peer_workers": COUNT, "completed": COUNT, "all_contacts": COUNT,
     "percent": Role("percent", "count", "n"),
     **{c: Role("statistic", "n") for c in ("mean", "sd", "median", "change", "std_difference", "difference")},
     **{c: Role("test", "n") for c in ("ci_low", "ci_high", "p", "es", "d_z", "p_wilcoxon", "p_holm")},
     "min": Role("extreme", "n"), "max": Role("extreme", "n"),
-    "study_mean": Role("comparator", "study_n"), "study_sd": Role("comparator", "study_n"),
-    "excerpts": Role("statistic", "participants"),
+    "study_mean": Role("comparator", "study_n", study=True), "study_sd": Role("comparator", "study_n", study=True),
+    "excerpts": Role("count", "participants"), "item": Role("index"),
+    # the reproduction check (a whole-study report's appendix): published figures beside computed ones
+    "published": Role("reference"), "reproduced": Role("statistic", "n"), "row": Role("index"),
     **{c: Role("reference") for c in ("norm_mean", "norm_sd", "range_min", "range_max")},
     "label": Role("identifier"), "excerpt_id": Role("identifier"), "participant_id": Role("identifier"),
     # progress reports: people returning a questionnaire, scores computed and lost, contacts by mode
@@ -67,6 +78,59 @@ COLUMN_ROLES: dict[str, Role] = {
     "target": Role("reference"),
 }
 FIGURES = ("count", "percent", "statistic", "test", "extreme")   # what differencing withholds in a row
+PROTECTED = ("sample", "service", "scores", "change")   # row keys of figures about people (differencing)
+
+# The kind of data each block holds, by its name; a column's Role.data or COLUMN_DATA says otherwise.
+BLOCK_DATA: dict[str, str] = {
+    **dict.fromkeys(("table1", "sample_summary"), "characteristics"),
+    "table2": "health",
+    **dict.fromkeys(("table3", "table3_study", "means", "table4", "forest", "headline_table3", "headline_table4",
+                     "table5", "reproduction", "reproduction_errata"), "outcomes"),
+    **dict.fromkeys(("coding_framework", "codes_by_timepoint", "codes_by_site", "heatmap", "quotes"), "qualitative"),
+    **dict.fromkeys(("activity", "recruitment", "flow", "recruitment_over_time", "activity_over_time",
+                     "activity_by_site", "completeness", "milestones", "recruitment_summary"), "programme"),
+}
+COLUMN_DATA: dict[tuple[str, str], str] = {("table5", "excerpts"): "qualitative",
+                                           ("table5", "participants"): "qualitative"}
+
+
+STUDY_WIDE = "_study_wide"   # a block of the whole study's figures shown in a scoped report, by its name's end
+
+
+def nothing_released(block) -> bool:
+    """Whether a released block shows no figure at all: a table or figure wholly withheld."""
+    if getattr(block, "withheld", None):
+        return True
+    return isinstance(block, Table) and _all_withheld(block.data, block.roles)
+
+
+class UnknownFigure(ValueError):
+    """A shared report would show a number whose role or kind of data the engine does not know:
+    it is not shown (fail closed)."""
+
+
+def data_kind(table: str, column: str, role: "Role | None" = None) -> str | None:
+    """The kind of data a table's column holds (see :data:`BLOCK_DATA`)."""
+    table = table.removesuffix(STUDY_WIDE)
+    return (role.data if role is not None and role.data else None) or COLUMN_DATA.get((table, column)) \
+        or BLOCK_DATA.get(table)
+
+
+def _is_numeric(values: Iterable[Any]) -> bool:
+    return any(_number(v) is not None and not isinstance(v, (bool, np.bool_)) for v in values)
+
+
+def unknown_figures(name: str, frame: pd.DataFrame, roles: Mapping[str, Role] = {}) -> list[str]:
+    """The numeric columns of table ``name`` with no role or no kind of data: a shared report must
+    not show them (:class:`UnknownFigure`)."""
+    out = []
+    for column in frame.columns:
+        role = roles.get(column) or COLUMN_ROLES.get(column)
+        if role is not None and role.kind in ("identifier", "reference", "index"):
+            continue
+        if (role is None or data_kind(name, column, role) is None) and _is_numeric(frame[column].tolist()):
+            out.append(str(column))
+    return out
 
 
 @dataclass(frozen=True)
@@ -221,7 +285,7 @@ def _groups(cells: _Cells, groups: Iterable[Group]) -> None:
 def _differencing(cells: _Cells, withheld: frozenset[tuple[str, ...]]) -> None:
     if not withheld:
         return
-    figures = cells.columns(*FIGURES)
+    figures = [c for c in cells.columns(*FIGURES) if not cells.roles[c].study]
     for i, row in enumerate(cells.frame.to_dict("records")):
         if row_key(row) in withheld:
             for column in figures:
@@ -232,6 +296,11 @@ def _differencing(cells: _Cells, withheld: frozenset[tuple[str, ...]]) -> None:
 
 def _statistics(cells: _Cells) -> None:
     rules = cells.rules
+    for column, role in cells.roles.items():  # a count withheld with the count it rests on
+        if role.kind == "count" and role.base in cells.roles:
+            for i in range(len(cells.frame)):
+                if cells.hidden(i, role.base) and cells.value(i, column) is not None:
+                    cells.hide(i, column, f"its {role.base} is withheld", "secondary")
     for column, role in cells.roles.items():
         if role.kind not in ("statistic", "test", "extreme", "comparator"):
             continue
@@ -290,13 +359,18 @@ def _rounded_counts(cells: _Cells) -> dict[tuple[int, str], int]:
 
 
 def suppress_frame(frame: pd.DataFrame, rules: DisclosureRules, *, name: str, roles: Mapping[str, Role] = {},
-                   groups: Iterable[Group] = (), withheld: frozenset[tuple[str, ...]] = frozenset()
-                   ) -> tuple[pd.DataFrame, tuple[Suppression, ...], bool]:
+                   groups: Iterable[Group] = (), withheld: frozenset[tuple[str, ...]] = frozenset(),
+                   only: Iterable[str] | None = None) -> tuple[pd.DataFrame, tuple[Suppression, ...], bool]:
     """``frame`` as ``rules`` let it be shown: withheld cells are :data:`SUPPRESSED`, counts
-    rounded, percentages recomputed. Returns the frame, every withheld cell and whether any
-    shown value changed (rounding)."""
+    rounded, percentages recomputed; ``only`` limits the rules to these columns (the columns
+    of one kind of data). Returns the frame, every withheld cell and whether any shown value
+    changed (rounding)."""
     frame = frame.reset_index(drop=True)
-    cells = _Cells(frame, _roles(frame.columns, roles), rules)
+    found = _roles(frame.columns, roles)
+    if only is not None:
+        keep = set(only)
+        found = {c: r for c, r in found.items() if c in keep}
+    cells = _Cells(frame, found, rules)
     _counts(cells)
     if rules.secondary:
         _groups(cells, groups)
@@ -317,18 +391,23 @@ def suppress_frame(frame: pd.DataFrame, rules: DisclosureRules, *, name: str, ro
     return out, log, bool(changes) or bool(log)
 
 
-def policy_note(rules: DisclosureRules, kinds: Iterable[str] = FIGURES) -> str:
-    """The footnote of a table a policy changed; ``kinds`` are the roles of its columns, so that
-    it speaks of percentages or of minima only where the table has them."""
+def policy_note(rules: DisclosureRules, kinds: Iterable[str] = FIGURES, *, withheld: bool = True,
+                rounded: bool = True) -> str:
+    """The footnote of a table a policy changed, in plain words; ``kinds`` are the roles of its
+    columns, so that it speaks of percentages or of minima only where the table has them, and
+    ``withheld``/``rounded`` say whether it shows a ``*`` or a rounded count at all."""
     kinds = set(kinds)
-    parts = [f"* withheld under the {rules.name} disclosure policy ({rules.description})"]
-    if rules.rounding > 1 and "count" in kinds:
-        parts.append(f"counts shown are rounded to the nearest {rules.rounding}"
+    parts = []
+    if withheld:
+        parts.append(f"* not shown: fewer than {rules.threshold} people are behind the figure, or it would let "
+                     "one that is not shown be worked out")
+    if rounded and rules.rounding > 1 and "count" in kinds:
+        parts.append(f"counts are rounded to the nearest {rules.rounding}"
                      + (" and percentages are of the rounded counts"
                         if rules.percentages == "from_rounded" and "percent" in kinds else ""))
     if rules.extremes == "hide" and "extreme" in kinds:
-        parts.append("minimum and maximum are not shown")
-    return "; ".join(parts) + "."
+        parts.append("minimum and maximum are not shown: each is one person's value")
+    return "; ".join(parts) + "." if parts else ""
 
 
 def _all_withheld(data: pd.DataFrame, roles: Mapping[str, Role]) -> bool:
@@ -339,63 +418,113 @@ def _all_withheld(data: pd.DataFrame, roles: Mapping[str, Role]) -> bool:
     return bool(values) and all(isinstance(v, str) and v == SUPPRESSED for v in values)
 
 
-def _table(block: Table, rules: DisclosureRules, context: Context) -> Table:
-    data, log, changed = suppress_frame(block.data, rules, name=block.name, roles=block.roles,
-                                        groups=GROUPS.get(block.name, ()), withheld=context.withheld)
+Parts = list[tuple[DisclosureRules, "set[str] | None"]]   # rules, and the columns they apply to (None: all)
+
+
+def _suppress_parts(frame: pd.DataFrame, parts: Parts, *, name: str, roles: Mapping[str, Role],
+                    withheld: frozenset[tuple[str, ...]]) -> tuple[pd.DataFrame, tuple[Suppression, ...], bool]:
+    """``frame`` with each part's rules applied to its columns (a table holding two kinds of data)."""
+    if len(parts) == 1:
+        rules, only = parts[0]
+        return suppress_frame(frame, rules, name=name, roles=roles, groups=GROUPS.get(name.removesuffix(STUDY_WIDE), ()), withheld=withheld,
+                              only=only)
+    out = frame.reset_index(drop=True).astype(object)
+    log: list[Suppression] = []
+    changed = False
+    for rules, only in parts:
+        data, found, did = suppress_frame(frame, rules, name=name, roles=roles, groups=GROUPS.get(name.removesuffix(STUDY_WIDE), ()),
+                                          withheld=withheld, only=only)
+        for column in only or data.columns:
+            out[column] = data[column]
+        log += found
+        changed = changed or did
+    return out, tuple(sorted(log, key=lambda s: (s.row, s.column))), changed
+
+
+def _display_withholds(block: Table) -> bool:
+    return any(isinstance(v, str) and SUPPRESSED in v for v in block.display.to_numpy().ravel())
+
+
+def _table(block: Table, parts: Parts, context: Context) -> Table:
+    data, log, changed = _suppress_parts(block.data, parts, name=block.name, roles=block.roles,
+                                         withheld=context.withheld)
     if not changed:
         return block
     if isinstance(block.format, pd.DataFrame):
         raise TypeError(f"table {block.name!r} shows figures a policy changes but has a fixed display: "
                         "give it a format function that makes the display from its data")
     kinds = {r.kind for r in _roles(data.columns, block.roles).values()}
-    withheld = (f"Every figure of this table is withheld under the {rules.name} disclosure policy: "
-                f"tables/{block.name}.csv lists its rows and tables/_suppression.csv why."
+    rules = max((r for r, _ in parts), key=lambda r: (r.threshold, r.rounding))
+    k = rules.threshold
+    withheld = (f"Every figure of this table rests on fewer than {k} people (or would let such a figure be worked "
+                f"out), so none is shown: tables/{block.name}.csv lists its rows."
                 if block.collapse and _all_withheld(data, block.roles) else None)
-    return dataclasses.replace(block, data=data, notes=[*block.notes, policy_note(rules, kinds)], suppressed=log,
-                               withheld=withheld)
+    released = dataclasses.replace(block, data=data, suppressed=log, withheld=withheld)
+    rounded = any(r.rounding > 1 for r, _ in parts) and "count" in kinds
+    note = policy_note(rules, kinds, withheld=not withheld and _display_withholds(released), rounded=rounded)
+    return dataclasses.replace(released, notes=[*block.notes, note]) if note and not withheld else released
 
 
-def _figure(block: FigureBlock, rules: DisclosureRules, context: Context) -> FigureBlock:
-    data, log, changed = suppress_frame(block.data, rules, name=block.name, roles=block.roles,
-                                        groups=GROUPS.get(block.name, ()), withheld=context.withheld)
+def _figure(block: FigureBlock, parts: Parts, context: Context) -> FigureBlock:
+    data, log, changed = _suppress_parts(block.data, parts, name=block.name, roles=block.roles,
+                                         withheld=context.withheld)
     if not changed:
         return block
+    rules = max((r for r, _ in parts), key=lambda r: (r.threshold, r.rounding))
     drawn = data.copy()
     figures = [c for c in drawn.columns if (block.roles.get(c) or COLUMN_ROLES.get(c, Role("label"))).kind
                in (*FIGURES, "comparator")]
     for column in figures:  # a withheld value is not drawn
         drawn[column] = pd.to_numeric(drawn[column].where(drawn[column] != SUPPRESSED), errors="coerce")
     withheld = any(s.column in figures for s in log)
+    if withheld and not drawn[figures].notna().any().any():  # nothing left to draw: no empty box
+        return dataclasses.replace(block, data=drawn, suppressed=log, withheld=(
+            f"This figure is not drawn: every figure in it rests on fewer than {rules.threshold} people."))
     count_columns = [c for c, r in _roles(data.columns, block.roles).items() if r.kind == "count"]
     # rounding is worth a word only where a count is still drawn
     counts = (rules.rounding > 1 and (block.draws_counts or block.marks_withheld)
               and bool(count_columns) and drawn[count_columns].notna().any().any())
     if block.marks_withheld:  # the figure prints its counts, a withheld one as *
-        said = policy_note(rules, {"count"}) if withheld or counts else None
+        said = policy_note(rules, {"count"}, withheld=withheld, rounded=counts) or None
     else:
         said = " ".join(filter(None, [
-            f"Groups with figures withheld under the {rules.name} disclosure policy are not drawn." if withheld else "",
+            f"Groups resting on fewer than {rules.threshold} people are not drawn." if withheld else "",
             f"Counts drawn are rounded to the nearest {rules.rounding}." if counts else ""])) or None
     note = " ".join(filter(None, [block.note, said])) or None
     return dataclasses.replace(block, data=drawn, note=note, suppressed=log)
 
 
-def _quotes(block: Quotes, rules: DisclosureRules, context: Context) -> Quotes:
-    least = rules.quotes.min_interviewees
+POOL_LABEL = "Peer worker (study-wide)"
+
+
+def _quotes(block: Quotes, parts: Parts, context: Context, quotes: QuoteRules | None = None) -> Quotes:
+    rules = parts[0][0]
+    quote_rules = quotes or rules.quotes
+    least = quote_rules.min_interviewees
     if block.interviewees is not None and block.interviewees < least and len(block.quotes):
         log = tuple(Suppression(block.name, i + 1, "text", f"fewer than {least} people interviewed", "primary")
                     for i in range(len(block.quotes)))
+        pool = block.pool if quote_rules.pool and block.pool is not None else None
+        if pool is not None and len(pool):
+            shown = pd.DataFrame({"theme": pool["theme"], "excerpt_id": "", "label": POOL_LABEL, "timepoint": "",
+                                  "text": pool["text"], "pinned": True})
+            return dataclasses.replace(block, quotes=shown.reset_index(drop=True), suppressed=log, note=(
+                f"Fewer than {least} peer workers were interviewed here, so none of their words are quoted. These "
+                "quotes are from the study's approved quotes, from peer workers at other sites."))
         return dataclasses.replace(block, quotes=block.quotes.iloc[0:0], suppressed=log,
                                    note=f"Quotes are not shown: fewer than {least} peer workers were interviewed "
-                                        f"here ({rules.name} disclosure policy).")
-    data, log, changed = suppress_frame(block.quotes, rules, name=block.name)
+                                        "here.")
+    if quote_rules.ids:
+        return block
+    data, log, changed = suppress_frame(block.quotes, rules.model_copy(update={"quotes": quote_rules}),
+                                        name=block.name)
     if not changed:
         return block
-    return dataclasses.replace(block, quotes=data, suppressed=log,
-                               note=f"Quotes are labelled by timepoint only ({rules.name} disclosure policy).")
+    return dataclasses.replace(block, quotes=data, suppressed=log, note="Quotes are labelled by timepoint only.")
 
 
-def _text(block: TextBlock, rules: DisclosureRules, context: Context) -> TextBlock:
+def _text(block: TextBlock, parts: Parts, context: Context) -> TextBlock:
+    rules = parts[0][0]
     frame = pd.DataFrame([block.facts])
     cells = _Cells(frame, _roles(frame.columns, block.roles), rules)
     _counts(cells)
@@ -417,15 +546,56 @@ def _text(block: TextBlock, rules: DisclosureRules, context: Context) -> TextBlo
 _APPLY = {Table: _table, FigureBlock: _figure, Quotes: _quotes, TextBlock: _text}
 
 
+def _frame(block) -> pd.DataFrame:
+    if isinstance(block, TextBlock):
+        return pd.DataFrame([block.facts])
+    return block.quotes if isinstance(block, Quotes) else block.data
+
+
 def rules_policy(rules: DisclosureRules) -> DisclosurePolicy:
-    """The policy ``rules`` describe, for the registry and for a report's kernel."""
+    """The policy ``rules`` describe, for every kind of data alike."""
     if not rules.suppress:
         return DisclosurePolicy(rules.name, rules.description, lambda block, context: block, shared=False)
 
     def apply(block, context: Context):
-        return _APPLY[type(block)](block, rules, context)
+        return _APPLY[type(block)](block, [(rules, None)], context)
 
     return DisclosurePolicy(rules.name, rules.description, apply, shared=True)
+
+
+def report_policy(policy: ReportPolicy) -> DisclosurePolicy:
+    """The policy of a report for ``policy.audience``: each column of a block under the rules of its
+    kind of data (:func:`data_kind`). In a shared report, a number whose role or kind the engine
+    does not know raises :class:`UnknownFigure`, naming the table and the column."""
+    if not policy.shared:
+        return DisclosurePolicy(policy.name, policy.describe(), lambda block, context: block, shared=False)
+
+    def apply(block, context: Context):
+        frame = _frame(block)
+        roles = getattr(block, "roles", {})
+        unknown = [] if isinstance(block, Quotes) else unknown_figures(block.name, frame, roles)
+        if unknown:
+            raise UnknownFigure(f"table {block.name!r}: column {', '.join(map(repr, unknown))} holds numbers whose "
+                                "role or kind of data the disclosure engine does not know, so a shared report cannot "
+                                "show it; give it a role (peerimpact.report.disclosure.COLUMN_ROLES or the block's "
+                                "roles) and a kind (BLOCK_DATA)")
+        if isinstance(block, Quotes):
+            rules = policy.rules["qualitative"]
+            return block if not rules.suppress else _quotes(block, [(rules, None)], context, policy.quotes)
+        by_kind: dict[str, set[str]] = {}
+        for column in frame.columns:
+            kind = data_kind(block.name, column, roles.get(column) or COLUMN_ROLES.get(column))
+            if kind is not None:
+                by_kind.setdefault(kind, set()).add(column)
+        parts = [(policy.rules[kind], columns) for kind, columns in by_kind.items() if policy.rules[kind].suppress]
+        if not parts:
+            return block
+        if len(parts) > 1 and not isinstance(block, Table):
+            parts = [(max((r for r, _ in parts), key=lambda r: (r.threshold, r.rounding)), None)]
+        return _APPLY[type(block)](block, parts if len(by_kind) > 1 else [(parts[0][0], None)], context)
+
+    return DisclosurePolicy(policy.audience, policy.describe(), apply, shared=True)
+
 
 
 # Differencing ------------------------------------------------------------------------------------
@@ -456,7 +626,15 @@ def _atoms(sets: list[People]) -> dict[tuple[bool, ...], int]:
 
 def _disclosive(sets: list[People], threshold: int) -> list[int] | None:
     """The indexes of published sets from which a group of 1 to ``threshold − 1`` people
-    can be found by adding and subtracting their figures; ``None`` if there is none.
+    can be found by adding and subtracting their figures; ``None`` if there is none."""
+    found = _derivation(sets, threshold)
+    return None if found is None else found[1]
+
+
+def _derivation(sets: list[People], threshold: int) -> tuple[list[int], list[int]] | None:
+    """How a group of 1 to ``threshold − 1`` people can be found from the published sets: the
+    sets without any one of which it cannot be, and every set the arithmetic uses; ``None`` if
+    no such group can be found.
 
     People are split into parts by which sets hold them; a union of parts can be derived
     exactly when its indicator lies in the span of the sets' indicators.
@@ -478,10 +656,22 @@ def _disclosive(sets: list[People], threshold: int) -> list[int] | None:
     norms = (basis ** 2).sum(axis=1)
 
     def found(combo: tuple[int, ...]) -> list[int]:
+        """The sets taking part in deriving the group: those without which it cannot be derived
+        first (withholding one of them is enough), then any the arithmetic used."""
         target = np.zeros(len(keys))
         target[[small[c] for c in combo]] = 1.0
         solution = np.linalg.lstsq(matrix.T, target, rcond=None)[0]
-        return [i for i in range(len(sets)) if abs(solution[i]) > 1e-9]
+        involved = [i for i in range(len(sets)) if abs(solution[i]) > 1e-9]
+        essential = []
+        for i in involved:
+            others = np.delete(matrix, i, axis=0)
+            if not len(others):
+                essential.append(i)
+                continue
+            x = np.linalg.lstsq(others.T, target, rcond=None)[0]
+            if np.abs(others.T @ x - target).max() > 1e-6:
+                essential.append(i)
+        return essential, involved
 
     hits = np.flatnonzero(1 - norms < _IN_SPAN)
     if len(hits):
@@ -519,10 +709,12 @@ def differencing_withheld(published: Mapping[str, Mapping[tuple[str, ...], Peopl
         reports = [r for r in published if key in published[r]]
         while True:
             sets = [published[r][key] for r in reports] + ([fixed[key]] if key in fixed else [])
-            involved = _disclosive(sets, threshold)
-            if involved is None:
+            derivation = _derivation(sets, threshold)
+            if derivation is None:
                 break
-            candidates = [i for i in involved if i < len(reports)]
+            essential, involved = derivation
+            # withhold a figure without which the group cannot be found, in the smallest report
+            candidates = [i for i in essential if i < len(reports)] or [i for i in involved if i < len(reports)]
             if not candidates:
                 break  # only study-wide figures: nothing a report can withhold
             drop = min(candidates, key=lambda i: (_size(sets[i]), reports[i]))

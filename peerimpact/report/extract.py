@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from io import StringIO
 from pathlib import Path
 from typing import Any
@@ -18,9 +18,11 @@ from typing import Any
 import pandas as pd
 
 from ..config import QualitativeConfig, SynthesisConfig
+from .context import CONTEXT
 from .meta import ReportMeta
 
-FRAMES = ("participants", "scores", "returns", "service_use", "contacts", "comparators", "codebook", "excerpts")
+FRAMES = ("participants", "scores", "returns", "service_use", "contacts", "comparators", "codebook", "excerpts",
+          "pool", *CONTEXT)
 
 
 @dataclass
@@ -37,6 +39,15 @@ class Extract:
     comparators: pd.DataFrame
     codebook: pd.DataFrame
     excerpts: pd.DataFrame
+    # the study's approved quotes (theme, text), for a report too small to quote its own people
+    pool: pd.DataFrame = field(default_factory=pd.DataFrame)
+    # the whole study's figures, as context where the report's own are withheld (report.context)
+    study_table1: pd.DataFrame = field(default_factory=pd.DataFrame)
+    study_table2: pd.DataFrame = field(default_factory=pd.DataFrame)
+    study_summary: pd.DataFrame = field(default_factory=pd.DataFrame)
+    study_change: pd.DataFrame = field(default_factory=pd.DataFrame)
+    study_codes: pd.DataFrame = field(default_factory=pd.DataFrame)
+    study_table5: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     @property
     def title(self) -> str:
@@ -188,6 +199,10 @@ def read_extract(folder: str | Path) -> Extract:
     columns = json.loads((folder / "columns.json").read_text(encoding="utf-8"))
     frames = {}
     for name in FRAMES:
-        frame = pd.read_csv(folder / f"{name}.csv", dtype=str, keep_default_na=False, na_values=[""])
+        path = folder / f"{name}.csv"
+        if not path.read_bytes().strip():  # a frame with no columns (no context for this report)
+            frames[name] = pd.DataFrame()
+            continue
+        frame = pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""])
         frames[name] = _restore(frame, columns[name])
     return Extract(meta=meta, **frames)

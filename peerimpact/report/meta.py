@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from ..config import AnalysisConfig, DisclosureRules, QualitativeConfig, QuantEvidence, SynthesisConfig
+from ..config import AnalysisConfig, QualitativeConfig, QuantEvidence, ReportPolicy, SynthesisConfig
 from ..config import Targets as Published
 from ..config.study import Funder, Milestone, Period, Targets
 
@@ -90,8 +90,8 @@ class ReportMeta(_Frozen):
     timepoints: tuple[str, ...]
     services: dict[str, str] = {}
     instruments: dict[str, InstrumentMeta] = {}
-    disclosure: str = "none"
-    policy: DisclosureRules | None = None       # the policy's rules, when it is written as rules
+    disclosure: str = "none"                    # the audience, or the one policy the definition names
+    policy: ReportPolicy | None = None          # the rules for each kind of data, when written as rules
     withheld: tuple[tuple[str, ...], ...] = ()  # figures withheld against other reports of the build
     comparisons: tuple[tuple[str, str], ...] = ()
     holm: bool = False

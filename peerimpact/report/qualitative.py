@@ -36,7 +36,7 @@ def framework(codebook: pd.DataFrame) -> Table:
 def counts_table(counts: pd.DataFrame, codebook: pd.DataFrame, groups: list[str], *, name: str,
                  title: str) -> Table:
     """Counts as ``excerpts (peer workers)`` per code, theme rows first, one column per group."""
-    data = counts.rename(columns={"group": name.rsplit("_", 1)[-1]})
+    data = _theme_rows(counts).rename(columns={"group": name.rsplit("_", 1)[-1]})
     notes = ["Each cell: number of excerpts (number of peer workers they come from). An excerpt can carry "
              "several codes; a theme counts each excerpt once."]
     return Table(name, title, data, partial(_counts_display, codebook=codebook, groups=groups,
@@ -57,18 +57,29 @@ def _counts_display(data: pd.DataFrame, *, codebook: pd.DataFrame, groups: list[
     return pd.DataFrame(rows)
 
 
+def _theme_rows(counts: pd.DataFrame) -> pd.DataFrame:
+    """Counts whose theme rows have an empty ``code_id`` (as read back from a CSV, a missing one)."""
+    if "code_id" not in counts.columns or not counts["code_id"].isna().any():
+        return counts
+    return counts.assign(code_id=counts["code_id"].astype(object).where(counts["code_id"].notna(), ""))
+
+
 def quotes(excerpts: pd.DataFrame, codebook: pd.DataFrame, *, pinned: dict[str, list[str]] | None = None,
-           per_theme: int = 3) -> Quotes:
+           per_theme: int = 3, pool: pd.DataFrame | None = None) -> Quotes:
     """Illustrative quotes per theme (:func:`select_quotes`) as a block that knows how many
-    people were interviewed, so that a policy can show none where too few were."""
+    people were interviewed, so that a policy can show none where too few were, or the study's
+    approved quotes ``pool`` (``theme, text``) in their place."""
     chosen = select_quotes(excerpts, codebook, pinned=pinned, per_theme=per_theme)
-    return Quotes(chosen, interviewees=int(excerpts["participant_id"].nunique()) if len(excerpts) else 0)
+    return Quotes(chosen, interviewees=int(excerpts["participant_id"].nunique()) if len(excerpts) else 0,
+                  pool=pool if pool is not None and len(pool.columns) else None)
 
 
 def heatmap(counts: pd.DataFrame, codebook: pd.DataFrame, groups: list[str], *, title: str) -> FigureBlock:
     """Peer workers per code (rows) and group (columns) as a heatmap, drawn from ``counts``
     (as from :func:`peerimpact.analysis.qualitative.code_counts`) when shown."""
-    return FigureBlock("heatmap", counts, partial(_draw_heatmap, codebook=codebook, groups=groups, title=title),
+    codes = _theme_rows(counts)
+    codes = codes[codes["code_id"] != ""].reset_index(drop=True) if "code_id" in codes.columns else codes
+    return FigureBlock("heatmap", codes, partial(_draw_heatmap, codebook=codebook, groups=groups, title=title),
                        draws_counts=True)
 
 

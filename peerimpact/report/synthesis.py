@@ -22,7 +22,7 @@ COLUMNS = ["proposition", "fit", "item", "evidence", "instrument", "subscale", "
            "mean", "std_difference", "norm_mean", "norm_sd", "change", "ci_low", "ci_high", "p", "es", "estimable",
            "note", "name", "excerpts", "participants", "excerpt_id", "label", "text"]
 NOT_ASSESSED = "not assessed: the evidence is not available at this scope"
-WITHHELD = "withheld (disclosure policy)"
+WITHHELD = "not shown (too few people)"
 
 
 def _evidence_rows(prop, change: pd.DataFrame, outcomes: pd.DataFrame, excerpts: pd.DataFrame,
@@ -152,12 +152,18 @@ def joint_display(config: SynthesisConfig, change: pd.DataFrame, outcomes: pd.Da
     code or quote); its sentences are written from those rows when it is shown.
     """
     rows = [r for prop in config.propositions for r in _evidence_rows(prop, change, outcomes, excerpts, codebook)]
+    data = pd.DataFrame(rows, columns=COLUMNS).astype({c: "Int64" for c in ("item", "n", "excerpts", "participants")})
+    return table5_from(data, config, labels, min_n=min_n)
+
+
+def table5_from(data: pd.DataFrame, config: SynthesisConfig, labels: dict, *, min_n: int = 2) -> Table:
+    """Table 5 of evidence rows already gathered: the whole study's, in a report whose own are withheld."""
     notes = ["Quantitative evidence is computed from this report's data each time it is built; SD from the norm: "
              "(mean − norm mean) ÷ norm SD. Fit, as the study team judged it: confirmation (the two kinds of "
              "evidence agree), expansion (one extends the other), discordance (they disagree). It is shown where "
              f"this report holds the evidence: every change tested, every mean beside a norm from at least {min_n} "
              "peer workers, and coded excerpts."]
-    data = pd.DataFrame(rows, columns=COLUMNS).astype({c: "Int64" for c in ("item", "n", "excerpts", "participants")})
+    data = data.reindex(columns=COLUMNS)
     return Table("table5", "Table 5. Joint display of quantitative and qualitative findings", data,
                  partial(_joint_display, config=config, labels=labels, min_n=min_n), notes,
                  row_headers=("Proposition",), collapse=False)

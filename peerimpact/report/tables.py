@@ -86,7 +86,12 @@ def table1(participants: pd.DataFrame, contacts: pd.DataFrame) -> Table:
     variables = [v for v in TABLE1_VARIABLES if v in frame.columns]
     if "site" in variables and frame["site"].nunique() <= 1:
         variables.remove("site")
-    data = describe(frame, variables)
+    return table1_from(describe(frame, variables))
+
+
+def table1_from(data: pd.DataFrame) -> Table:
+    """Table 1 of characteristics already described (:func:`peerimpact.analysis.stats.describe`):
+    the whole study's, in a report whose own are withheld."""
     notes = [
         "n is the number of peer workers with a known value; percentages are of n.",
         "People supported and face-to-face contacts are counted from the contact log, among peer workers "
@@ -171,6 +176,7 @@ def sample_summary(participants: pd.DataFrame, contacts: pd.DataFrame) -> TextBl
 SAMPLE_FACT_ROLES = {
     **{k: COUNT for k in ("n", "bank", "contracted", "sick_known", "no_sick_leave", "with_sick_leave",
                                    "recording_contacts")},
+    "sites": Role("reference"),   # how many sites the report covers: the programme's design, nobody's data
     "sick_median_among_some": Role("statistic", "with_sick_leave"),
     "sick_min_among_some": Role("extreme", "with_sick_leave"),
     "sick_max_among_some": Role("extreme", "with_sick_leave"),
@@ -265,6 +271,13 @@ def table2(service_use: pd.DataFrame, services: dict[str, str], timepoints: list
             rows.append({"service": sid, "timepoint": tp, "n": answered["participant_id"].nunique() if len(answered)
                          else n, "count": int(answered["contact"].astype(bool).sum())})
     data = pd.DataFrame(rows, columns=["service", "timepoint", "n", "count"])
+    return table2_from(data, services, timepoints)
+
+
+def table2_from(data: pd.DataFrame, services: dict[str, str], timepoints: list[str]) -> Table:
+    """Table 2 of counts already made (``service, timepoint, n, count``): the whole study's, in a
+    report whose own are withheld."""
+    present = [t for t in timepoints if len(data) and t in set(data["timepoint"].astype(str))]
     notes = ["Number of peer workers reporting any contact with the service in the 3 months before the interview. "
              "Counts only, as numbers are small."]
     return Table("table2", "Table 2. Use of mental and physical health services", data,
