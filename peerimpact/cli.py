@@ -292,16 +292,19 @@ def cmd_list(args: argparse.Namespace) -> int:
 
 def cmd_audit(args: argparse.Namespace) -> int:
     from .builder.audit import audit_reports, could_not_audit, default_summary, summary_refusal, write_summary
-    from .builder.disclosure import load_policies
+    from .builder.disclosure import load_audiences, load_policies
     from .builder.safefiles import Refused
 
     problems = Problems()
-    policies = load_policies(Path(args.params) if args.params else None, problems)
+    params = Path(args.params) if args.params else None
+    policies = load_policies(params, problems)
+    audiences = load_audiences(params, policies, problems)
     if problems.has_errors:
         _report(problems)
         return EXIT_PROBLEMS
-    if args.policy and args.policy not in policies:
-        print(f"peerimpact audit: unknown policy {args.policy!r}; policies are {', '.join(policies)}", file=sys.stderr)
+    if args.policy and args.policy not in policies and args.policy not in audiences:
+        print(f"peerimpact audit: unknown policy {args.policy!r}; audiences are {', '.join(audiences)}, rules are "
+              f"{', '.join(policies)}", file=sys.stderr)
         return EXIT_PROBLEMS
     folders = [Path(f) for f in args.reports]
     summary = Path(args.summary) if args.summary else default_summary(folders)
@@ -311,7 +314,7 @@ def cmd_audit(args: argparse.Namespace) -> int:
     refused = summary_refusal(summary, folders)   # before anything is read, so a refusal costs nothing
     if refused:
         raise Usage(f"refusing to write the summary to {display_path(summary)}: {refused}; nothing was audited")
-    audits, found = audit_reports(folders, policies, args.policy)
+    audits, found = audit_reports(folders, policies, audiences, args.policy)
     try:
         write_summary(audits, summary, folders)
     except Refused as error:   # the path changed while the reports were audited
@@ -443,12 +446,15 @@ def build_parser() -> argparse.ArgumentParser:
                    "--set qualitative.quotes_per_theme=2; checked like the YAML and recorded in the manifest")
     p.set_defaults(func=cmd_build)
 
-    p = sub.add_parser("audit", help="check built reports' tables against their disclosure policy (exit 1 if "
-                       "anything is shown that the policy withholds or can be worked out)")
+    p = sub.add_parser("audit", help="check built reports' tables against the disclosure rules of their audience, "
+                       "each kind of data under its own rules (exit 1 if anything is shown that the rules withhold or "
+                       "can be worked out, or one figure is shown with two values)")
     p.add_argument("reports", nargs="+", metavar="REPORT_DIR", help="a built report's folder (e.g. reports/site-S1)")
-    p.add_argument("--policy", metavar="NAME", help="audit under this policy (default: the one each report was "
-                   "built under, from its build's manifest.json)")
-    p.add_argument("--params", metavar="DIR", help="where the policies are: <DIR>/disclosure/*.yml (default: params)")
+    p.add_argument("--policy", metavar="NAME", help="audit under this audience (e.g. funder, public) or these rules "
+                   "for every kind of data (e.g. nhs_digital) (default: the one each report was built under, from its "
+                   "build's manifest.json)")
+    p.add_argument("--params", metavar="DIR", help="where the rules and audiences are: <DIR>/disclosure/*.yml and "
+                   "<DIR>/disclosure/audiences/*.yml (default: params)")
     p.add_argument("--summary", metavar="FILE",
                    help="the output checker's summary, one row per table (default: audit-summary.csv beside the "
                    "report folders, in the build's output folder); never inside a report, and over an existing "
