@@ -226,24 +226,31 @@ def milestones(milestones: Iterable, *, data_cut: dt.date, participants: pd.Data
     Returns
     -------
     DataFrame
-        ``milestone, due, met_on, status, evidence``.
+        ``milestone, due, met_on, status, evidence, timepoint, target, count``: ``evidence`` says
+        what shows it met (``consented``, ``returned`` at ``timepoint``, ``completed contacts``,
+        or ``recorded as done`` / ``recorded by the study team``), ``target`` the number the
+        milestone needs and ``count`` the number the data hold at the cut, counted as the
+        recruitment table and the flow diagram count it (:func:`recruitment`, :func:`follow_up`),
+        so that one figure reads the same in all three.
     """
     cut = pd.Timestamp(data_cut)
+    consented = set(participants[ID])
     rows = []
     for m in milestones:
         met_on, how = (pd.Timestamp(m.done), "recorded as done") if m.done else (None, "recorded by the study team")
+        timepoint, need, count = None, None, None
         if m.evidence is not None:
             ev = m.evidence
             if ev.consented is not None:
-                dates, need, how = participants["consent_date"], ev.consented, f"{ev.consented} consented"
+                dates, need, how, count = participants["consent_date"], ev.consented, "consented", len(consented)
             elif ev.returned is not None:
-                tp = returns["timepoint"].astype(str) == ev.returned.timepoint
+                timepoint, need, how = ev.returned.timepoint, ev.returned.at_least, "returned"
+                tp = returns["timepoint"].astype(str) == timepoint
                 dates = returns.loc[tp].groupby(ID)["completed_date"].min()
-                need = ev.returned.at_least
-                how = f"{need} questionnaires returned at {ev.returned.timepoint}"
+                count = len(_returned(returns, timepoint) & consented)
             else:
                 done = _completed(contacts)
-                dates, need, how = done["date"], ev.contacts, f"{ev.contacts} completed contacts"
+                dates, need, how, count = done["date"], ev.contacts, "completed contacts", len(done)
             dates = pd.to_datetime(dates).dropna().sort_values()
             met_on = dates.iloc[need - 1] if len(dates) >= need else None
         if met_on is not None and met_on <= cut:
@@ -252,7 +259,9 @@ def milestones(milestones: Iterable, *, data_cut: dt.date, participants: pd.Data
             met_on = None
             status = "due" if pd.Timestamp(m.due) >= cut else "late"
         rows.append({"milestone": m.name, "due": pd.Timestamp(m.due), "met_on": met_on, "status": status,
-                     "evidence": how})
-    out = pd.DataFrame(rows, columns=["milestone", "due", "met_on", "status", "evidence"])
+                     "evidence": how, "timepoint": timepoint, "target": need, "count": count})
+    out = pd.DataFrame(rows, columns=["milestone", "due", "met_on", "status", "evidence", "timepoint", "target",
+                                      "count"])
     out["met_on"] = pd.to_datetime(out["met_on"])
+    out[["target", "count"]] = out[["target", "count"]].astype("Int64")
     return out

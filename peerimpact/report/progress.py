@@ -368,18 +368,30 @@ STATUS = {"met": "Met", "due": "Due", "late": "Late"}
 
 
 def milestones_table(data: pd.DataFrame, data_cut: str | None) -> Table:
-    """Milestones as of the data cut (from :func:`peerimpact.analysis.progress.milestones`)."""
-    display = pd.DataFrame({
+    """Milestones as of the data cut (from :func:`peerimpact.analysis.progress.milestones`): what
+    shows each met is written from its ``count`` and ``target`` as the policy returns them."""
+    out = data.assign(due=pd.to_datetime(data["due"]).dt.strftime("%Y-%m-%d"),
+                      met_on=pd.to_datetime(data["met_on"]).dt.strftime("%Y-%m-%d"))
+    note = f"Status as of the data cut ({data_cut})." if data_cut else "Status as of the build."
+    return Table("milestones", "Milestones", out, _milestones_display, [note], row_headers=("Milestone",))
+
+
+def _shown_by(row) -> str:
+    """``32 consented (38 needed)``, ``21 questionnaires returned at T3 (21 needed)``, or how it is recorded."""
+    if row.target is None or pd.isna(row.target):
+        return str(row.evidence)
+    what = f"questionnaires returned at {row.timepoint}" if row.evidence == "returned" else row.evidence
+    return f"{fmt_count(row.count)} {what} ({fmt_count(row.target)} needed)"
+
+
+def _milestones_display(data: pd.DataFrame) -> pd.DataFrame:
+    return pd.DataFrame({
         "Milestone": data["milestone"],
         "Due": [f"{d:%d %b %Y}" for d in pd.to_datetime(data["due"])],
         "Status": [STATUS[s] for s in data["status"]],
         "Met on": ["–" if pd.isna(d) else f"{d:%d %b %Y}" for d in pd.to_datetime(data["met_on"])],
-        "Shown by": data["evidence"],
+        "Shown by": [_shown_by(r) for r in data.itertuples()],
     })
-    out = data.assign(due=pd.to_datetime(data["due"]).dt.strftime("%Y-%m-%d"),
-                      met_on=pd.to_datetime(data["met_on"]).dt.strftime("%Y-%m-%d"))
-    note = f"Status as of the data cut ({data_cut})." if data_cut else "Status as of the build."
-    return Table("milestones", "Milestones", out, display, [note], row_headers=("Milestone",))
 
 
 def _named(frame: pd.DataFrame, keys: set[tuple[str, ...]], columns: tuple[str, ...]) -> pd.DataFrame:
