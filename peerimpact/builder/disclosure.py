@@ -43,11 +43,13 @@ def load_audiences(params: Path | None, rules: dict[str, DisclosureRules], probl
         (params / "disclosure" / "audiences").is_dir() else params_dir() / "disclosure" / "audiences"
     found: dict[str, Audience] = {}
     for audience, path in parse_named(Audience, folder, "name", problems):
-        unknown = [(kind, name) for kind, name in audience.kinds.items() if name not in rules]
+        # a rules file that is there but has problems of its own is not also "no such rules"
+        unknown = [(kind, name) for kind, name in audience.kinds.items()
+                   if name not in rules and not (folder.parent / f"{name}.yml").is_file()]
         for kind, name in unknown:
             problems.add(path, line=key_line(path, ("kinds", kind)), column=f"kinds.{kind}", value=name,
                          rule="params", message=f"no such rules in params/disclosure/; rules are {', '.join(rules)}")
-        if not unknown:
+        if not unknown and all(name in rules for name in audience.kinds.values()):
             found[audience.name] = audience
     return found
 

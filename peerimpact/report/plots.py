@@ -41,8 +41,11 @@ class Figure:
     svg: str
     alt: str
     png: bytes = b""   # the same figure as a picture, for documents that take no SVG (Word)
+    message: str | None = None   # nothing to draw: this sentence says why, in place of an empty box
 
     def to_html(self) -> str:
+        if self.message is not None:
+            return f"<p class=\"pi-withheld\" id=\"figure-{html.escape(self.name)}\">{html.escape(self.message)}</p>"
         return f"<div class=\"pi-figure\" id=\"figure-{html.escape(self.name)}\">{self.svg}</div>"
 
     def _repr_html_(self) -> str:
@@ -77,14 +80,8 @@ def to_figure(fig: "matplotlib.figure.Figure", name: str, alt: str) -> Figure:
 
 
 def empty_figure(message: str, name: str = "empty") -> Figure:
-    """A figure that only says why there is nothing to draw."""
-    import matplotlib.pyplot as plt
-
-    with figure_style():
-        fig, ax = plt.subplots(figsize=(6.8, 0.8))
-        ax.axis("off")
-        ax.text(0.5, 0.5, message, ha="center", va="center", fontsize=8.5)
-    return to_figure(fig, name, message)
+    """No figure, only the sentence saying why there is nothing to draw (never an empty box)."""
+    return Figure(name, "", message, message=message)
 
 
 def _limits(values: list[float], lo: float | None, hi: float | None) -> tuple[float, float]:

@@ -99,7 +99,7 @@ def _draw_heatmap(counts: pd.DataFrame, *, codebook: pd.DataFrame, groups: list[
     grid = (codes.set_index(["code_id", "group"])["participants"].reindex(every, fill_value=0.0).unstack()
             .reindex(index=codebook["code_id"], columns=groups))
     if grid.isna().any().any() and not (grid.fillna(0) > 0).any().any():  # only zeros left to draw
-        return empty_figure("Every count here is withheld under the report's disclosure policy.", "heatmap")
+        return empty_figure("Every count here is withheld: each rests on too few people.", "heatmap")
     grid.index = [f"{c} ({t})" for c, t in codebook[["code", "theme"]].itertuples(index=False, name=None)]
     with figure_style("white"):
         fig, ax = plt.subplots(figsize=(6.4, 0.24 * len(grid) + 1.2))
