@@ -17,6 +17,7 @@ import dataclasses
 from .report.blocks import BLOCKS, Block, FigureBlock, Table, release
 from .report.disclosure import STUDY_WIDE, nothing_released, report_policy
 from .report.extract import Extract, read_extract
+from .report.ledger import population
 from .report.policies import Context
 
 _state: dict[str, Any] = {"tables_dir": None, "policy": "none", "context": Context(), "withheld": False}
@@ -77,7 +78,7 @@ def setup(extract: str | Path | None = None, tables_dir: str | Path | None = Non
     meta = data.meta
     _state.update(tables_dir=Path(tables_dir) if tables_dir else _session_tables(),
                   policy=report_policy(meta.policy) if meta.policy is not None else meta.disclosure,
-                  context=Context(withheld=frozenset(meta.withheld)))
+                  context=Context(withheld=frozenset(meta.withheld), population=population(meta.kind, meta.scope)))
     return data
 
 

@@ -309,14 +309,16 @@ def release(block: Block, policy: "str | DisclosurePolicy", tables_dir: str | Pa
             context: "Context | None" = None) -> Block:
     """The one exit: ``block`` as the report's disclosure ``policy`` (a registered name or a
     policy) lets it out, its tables written to ``tables_dir`` (when given) with a record of every
-    cell the policy changed. ``context`` carries what the policy must know of the build (the
-    cells withheld so that reports cannot be subtracted from each other). Returns the block to
-    display."""
+    cell the policy changed and of every figure it shows (``_released.csv``, see
+    :mod:`peerimpact.report.ledger`). ``context`` carries what the policy must know of the build
+    (the cells withheld so that reports cannot be subtracted from each other) and whom the
+    report is about. Returns the block to display."""
     if not isinstance(block, BLOCKS):
         raise TypeError(f"a section shows blocks ({', '.join(b.__name__ for b in BLOCKS)}), not "
                         f"{type(block).__name__}: make one in peerimpact.report")
     chosen = resolve(policy)
-    released = chosen.apply(block, context or Context())
+    context = context or Context()
+    released = chosen.apply(block, context)
     if tables_dir is not None:
         folder = Path(tables_dir)
         for name, frame in released.csv_frames().items():
@@ -327,4 +329,7 @@ def release(block: Block, policy: "str | DisclosurePolicy", tables_dir: str | Pa
             path.write_bytes(content)
         if chosen.shared:  # a shared report always has the record, empty or not
             _log_suppressed(released, folder)
+        from .ledger import record   # the ledger keys blocks by what they show: it imports this module
+
+        record(released, folder, context.population, original=block)
     return released

@@ -20,9 +20,11 @@ if TYPE_CHECKING:
 class Context:
     """What a policy must know of the build beyond the block: the cells withheld so that this
     report cannot be subtracted from another one (keys such as ``("scores", "wemwbs", "total",
-    "T1")``)."""
+    "T1")``); and whom the report's figures are about, ``population`` (``study``, ``site S7``,
+    ``cohort bank``), for the record of what it released (:mod:`peerimpact.report.ledger`)."""
 
     withheld: frozenset[tuple[str, ...]] = frozenset()
+    population: str = "study"
 
 
 @dataclass(frozen=True)
