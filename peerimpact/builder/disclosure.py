@@ -134,8 +134,8 @@ def disclosure_words(report) -> tuple[str, str, bool]:
         return registered.name, registered.description, registered.shared
     if not policy.shared:
         return policy.audience, "every figure as computed, for the study team only", False
-    words = f"Written for {policy.label}. " + _plain(policy)
-    return f"{policy.audience} ({policy.name})", words, True
+    words = f"Written for {policy.label}. " + _plain(policy) + f" (rules: {policy.name})"
+    return policy.audience, words, True
 
 
 _KIND_WORDS = {"programme": "recruitment, returns, activity and milestones",
@@ -152,13 +152,14 @@ def _plain(policy: ReportPolicy) -> str:
         rules = policy.rules[kinds[0]]
         what = " and ".join(_KIND_WORDS[k] for k in kinds)
         if rules.threshold <= 1 and rules.rounding <= 1:
-            said.append(f"Figures about {what} are shown exactly")
+            said.append(f"figures about {what} are shown exactly")
         else:
-            text = f"Figures about {what} are not shown where fewer than {rules.threshold} people are behind them"
+            text = f"figures about {what} are not shown where fewer than {rules.threshold} people are behind them"
             if rules.rounding > 1:
                 text += f", and other counts are rounded to the nearest {rules.rounding}"
             said.append(text)
-    return "; ".join(said) + ". A * marks a figure not shown"
+    text = "; ".join(said)
+    return text[:1].upper() + text[1:]
 
 
 def small_scope_notice(report) -> str:

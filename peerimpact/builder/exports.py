@@ -25,6 +25,10 @@ MAX_SHEET = 31  # Excel's limit on a sheet name
 NUMBER = re.compile(r"-?(0|[1-9]\d*)(\.\d+)?([eE][-+]?\d+)?")
 
 
+# the sheets that are records of the report rather than its tables
+RECORDS = {"_suppression": "record of withheld cells",
+           "_released": "record of every figure shown, keyed by population, measure, statistic and timepoint"}
+
 def _value(text: str) -> Any:
     """A CSV cell as Excel should hold it: a number where it is written as one, else the text (so
     that a code with a leading zero, ``029``, stays text), never a formula."""
@@ -81,6 +85,8 @@ def write_workbook(html: str, folder: Path, report: Mapping[str, Any]) -> Path:
               if report.get("internal") else report.get("disclosure_statement")),
              ("Withheld cells", "* in a sheet; the sheet _suppression lists each one and why"
               if not report.get("internal") else "none")]
+    if report.get("notice"):
+        facts.insert(3, ("About this report", report.get("notice")))
     for label, value in facts:
         about.append([neutralise(label), neutralise(value)])
         about.cell(about.max_row, 1).font = Font(bold=True)
@@ -90,7 +96,7 @@ def write_workbook(html: str, folder: Path, report: Mapping[str, Any]) -> Path:
         cell.font = Font(bold=True)
     for path in csvs:
         about.append([neutralise(names[path.stem]), neutralise(titles.get(
-            path.stem, "record of withheld cells" if path.stem == "_suppression" else path.stem))])
+            path.stem, RECORDS.get(path.stem, path.stem)))])
     about.column_dimensions["A"].width = 22
     about.column_dimensions["B"].width = 90
     for path in csvs:
@@ -261,9 +267,10 @@ def write_docx(html: str, folder: Path, report: Mapping[str, Any]) -> Path:
     document.add_paragraph(report.get("scope_label") or "")
     facts = [*report.get("facts", ()), ("Data cut", report.get("data_cut") or "not stated"),
              ("Built", report.get("built_at")), ("peerimpact", report.get("version")),
-             ("Disclosure", f"{report.get('disclosure')}: " + (
-                 "every figure as computed, for the study team only" if report.get("internal")
-                 else f"{report.get('disclosure_statement')}. A * marks a figure withheld."))]
+             ("Disclosure", "every figure as computed, for the study team only" if report.get("internal")
+              else f"{report.get('disclosure_statement')}. A * marks a figure not shown.")]
+    if report.get("notice"):  # what a small site's report shows instead, said once as on the first page
+        facts.insert(0, ("About this report", report.get("notice")))
     for label, value in facts:
         paragraph = document.add_paragraph()
         paragraph.add_run(f"{label}: ").bold = True

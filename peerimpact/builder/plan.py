@@ -28,7 +28,7 @@ from .formats import FORMATS
 from .kinds import KINDS, Scope
 from ..ingest.study import Study
 from ..problems import Problems
-from ..report.context import approved_pool, study_context
+from ..report.context import CONTEXT, approved_pool, study_context
 from ..report.extract import Extract, comparators
 from ..resources import notebooks_dir, params_dir
 from ..schema import CODEBOOK_COLUMNS, EXCERPT_COLUMNS
@@ -274,14 +274,25 @@ def make_extract(study: Study, report: ReportDef, rid: str, scope: Scope,
         published=published if scope.key is None else None)
     extra: dict[str, pd.DataFrame] = {}
     if kind.compares_with_study and context is not None:
-        extra.update(context)
-        extra["pool"] = approved_pool(study.excerpts, codebook, params or AnalysisParams(), exclude=keep)
-        table5 = extra["study_table5"]  # never a quote of the report's own people, even an approved one
-        extra["study_table5"] = table5[~((table5["evidence"] == "quote") & table5["text"].isin(set(excerpts["text"])))
-                                       ].reset_index(drop=True)
+        extra.update({name: frame for name, frame in context.items() if name != "pool"})
+        if "pool" in context:
+            extra["pool"] = approved_pool(study.excerpts, codebook, params or AnalysisParams(), exclude=keep)
+        if "study_table5" in extra:  # never a quote of the report's own people, even an approved one
+            table5 = extra["study_table5"]
+            extra["study_table5"] = table5[~((table5["evidence"] == "quote")
+                                             & table5["text"].isin(set(excerpts["text"])))].reset_index(drop=True)
     return Extract(meta=meta, participants=rows(study.participants), scores=rows(study.scores),
                    returns=rows(study.returns), service_use=rows(study.service_use), contacts=rows(study.contacts),
                    comparators=comparators(study.scores), codebook=codebook, excerpts=excerpts, **extra)
+
+
+def _read_by(sections: list[Path | None], context_of: dict[Path, set[str]], study_wide) -> dict[str, pd.DataFrame]:
+    """The context frames the report's sections read (``pool`` stands for the approved quotes)."""
+    wanted = set().union(*(context_of[s] for s in sections if s is not None))
+    if not wanted:
+        return {}
+    frames = study_wide()
+    return {**{name: frames[name] for name in wanted if name in frames}, **({"pool": None} if "pool" in wanted else {})}
 
 
 def whole_study_context(study: Study, params: AnalysisParams) -> dict[str, pd.DataFrame]:
@@ -365,6 +376,15 @@ def load_published(study: Study, params: Path | None, problems: Problems) -> Pub
     return None if path is None else read_targets(path, problems)
 
 
+def context_read(section: Path) -> set[str]:
+    """The whole study's frames (``data.study_table1``, ``data.pool``, …) a section notebook reads:
+    only those go in a report's extract, so that a change elsewhere in the study rebuilds a report
+    only if it shows something of it."""
+    cells = json.loads(section.read_text(encoding="utf-8")).get("cells", [])
+    code = "\n".join("".join(c.get("source", [])) for c in cells if c.get("cell_type") == "code")
+    return {name for name in (*CONTEXT, "pool") if re.search(rf"\bdata\.{name}\b", code)}
+
+
 def requires(section: Path) -> list[str]:
     """What a section notebook needs of its report (``metadata.peerimpact.requires``): without it,
     the report leaves the section out."""
@@ -417,6 +437,7 @@ def plan(study: Study, reports_dir: Path, *, params: Path | None = None, kinds: 
         {report.id: report_policy(report, audience_of(report), rules, audiences) for report, *_ in every}
     withheld = _differencing(study, every, policies) if not problems.has_errors else {}
     needs_of = {path: requires(path) for _, _, sections, _ in every for path in sections if path is not None}
+    context_of = {path: context_read(path) for _, _, sections, _ in every for path in sections if path is not None}
     context: list[dict[str, pd.DataFrame]] = []   # computed when a report first needs it
 
     def study_wide() -> dict[str, pd.DataFrame]:
@@ -442,7 +463,8 @@ def plan(study: Study, reports_dir: Path, *, params: Path | None = None, kinds: 
             extract = make_extract(study, report, rid, scope, analysis, policy=policies.get(report.id),
                                    withheld=withheld.get(rid, ()),
                                    published=published_figures() if "published" in needs else None,
-                                   context=study_wide() if KINDS[report.kind].compares_with_study else None)
+                                   context=_read_by(sections, context_of, study_wide)
+                                   if KINDS[report.kind].compares_with_study else None)
             own = [s for s in sections if s is None or all(getattr(extract.meta, need, None) for need in needs_of[s])]
             planned.append(PlannedReport(rid, report, scope.key, scope.label, own, chosen, extract, source))
     for rid in only or []:

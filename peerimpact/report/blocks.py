@@ -182,13 +182,15 @@ class FigureBlock:
         if self.withheld:
             return {}
         png = getattr(self.figure, "png", b"")
-        return {f"figures/{self.name}.png": png} if png else {}
+        # named as the HTML names it (a whole study's figure in place of the report's own keeps its name)
+        return {f"figures/{getattr(self.figure, 'name', self.name)}.png": png} if png else {}
 
     def to_html(self) -> str:
         if self.withheld:
             return f"<p class=\"pi-withheld\">{html.escape(self.withheld)}</p>"
         note = f"<p class=\"pi-note\">{html.escape(self.note)}</p>" if self.note else ""
-        caption = f"<p class=\"pi-caption\">{_strong(self.caption)}</p>" if self.caption else ""
+        drawn = getattr(self.figure, "message", None) is None
+        caption = f"<p class=\"pi-caption\">{_strong(self.caption)}</p>" if self.caption and drawn else ""
         return self.figure.to_html() + caption + note
 
     def _repr_html_(self) -> str:
