@@ -133,3 +133,14 @@ def test_every_site_report_leads_with_its_own_recruitment_against_its_target(bui
         own = STUDY.participants[STUDY.participants["site"] == site]
         assert table.loc["consented", "count"] == fmt_count(len(own)), rid
         assert table["site"].unique().tolist() == [site]
+
+
+def test_a_theme_count_of_table5_is_withheld_where_the_code_table_withholds_one_of_its_timepoints():
+    from peerimpact.report.synthesis import ROLES
+
+    data = pd.DataFrame({"evidence": ["theme", "theme"], "name": ["Valued", "Connected"], "excerpts": [14, 20],
+                         "participants": [10, 12], "fewest_at_a_timepoint": [3, 9]})
+    shown = release(Table("table5", "t", data, lambda d: d.astype(str), roles=ROLES), policy_for("funder")).data
+    # Valued: 3 people at one timepoint, so its total less the other timepoints would give their excerpts
+    assert shown.loc[0, ["excerpts", "participants"]].tolist() == ["*", "*"]
+    assert shown.loc[1, ["excerpts", "participants"]].tolist() == [20, 12]

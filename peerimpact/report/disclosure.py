@@ -66,7 +66,7 @@ COLUMN_ROLES: dict[str, Role] = {
     **{c: Role("test", "n") for c in ("ci_low", "ci_high", "p", "es", "d_z", "p_wilcoxon", "p_holm")},
     "min": Role("extreme", "n"), "max": Role("extreme", "n"),
     "study_mean": Role("comparator", "study_n", study=True), "study_sd": Role("comparator", "study_n", study=True),
-    "excerpts": Role("count", "participants"), "item": Role("index"),
+    "excerpts": Role("count", "participants"), "item": Role("index"), "fewest_at_a_timepoint": COUNT,
     # the reproduction check (a whole-study report's appendix): published figures beside computed ones
     "published": Role("reference"), "reproduced": Role("statistic", "n"), "row": Role("index"),
     **{c: Role("reference") for c in ("norm_mean", "norm_sd", "range_min", "range_max")},
@@ -91,7 +91,8 @@ BLOCK_DATA: dict[str, str] = {
                      "activity_by_site", "completeness", "milestones", "recruitment_summary"), "programme"),
 }
 COLUMN_DATA: dict[tuple[str, str], str] = {("table5", "excerpts"): "qualitative",
-                                           ("table5", "participants"): "qualitative"}
+                                           ("table5", "participants"): "qualitative",
+                                           ("table5", "fewest_at_a_timepoint"): "qualitative"}
 
 
 STUDY_WIDE = "_study_wide"   # a block of the whole study's figures shown in a scoped report, by its name's end
@@ -296,8 +297,9 @@ def _differencing(cells: _Cells, withheld: frozenset[tuple[str, ...]]) -> None:
 
 def _statistics(cells: _Cells) -> None:
     rules = cells.rules
-    for column, role in cells.roles.items():  # a count withheld with the count it rests on
-        if role.kind == "count" and role.base in cells.roles:
+    chained = [(c, r) for c, r in cells.roles.items() if r.kind == "count" and r.base in cells.roles]
+    for _ in chained:  # a count withheld with the count it rests on, along a chain of them
+        for column, role in chained:
             for i in range(len(cells.frame)):
                 if cells.hidden(i, role.base) and cells.value(i, column) is not None:
                     cells.hide(i, column, f"its {role.base} is withheld", "secondary")

@@ -16,11 +16,15 @@ from ..analysis.qualitative import codings, quote_label
 from ..config import QualEvidence, SynthesisConfig
 from ..text import plural
 from .blocks import SUPPRESSED, Table, _missing, is_suppressed
+from .disclosure import Role
 from .tables import DASH, fmt_count, fmt_norm, fmt_number, fmt_p
 
 COLUMNS = ["proposition", "fit", "item", "evidence", "instrument", "subscale", "comparison", "timepoint", "n",
            "mean", "std_difference", "norm_mean", "norm_sd", "change", "ci_low", "ci_high", "p", "es", "estimable",
-           "note", "name", "excerpts", "participants", "excerpt_id", "label", "text"]
+           "note", "name", "excerpts", "participants", "fewest_at_a_timepoint", "excerpt_id", "label", "text"]
+# a theme's counts over every timepoint add up the code table's counts by timepoint: they are shown
+# only where every timepoint's are, so that none of those can be found by subtraction
+ROLES = {"participants": Role("count", "fewest_at_a_timepoint")}
 NOT_ASSESSED = "not assessed: the evidence is not available at this scope"
 WITHHELD = "not shown (too few people)"
 
@@ -49,8 +53,10 @@ def _evidence_rows(prop, change: pd.DataFrame, outcomes: pd.DataFrame, excerpts:
         name = codebook.loc[codebook["code_id"] == code, "code"]
         named.append(("code", name.iloc[0] if len(name) else code, coded[coded["code_id"] == code]))
     for kind, name, sub in named:
+        by_time = sub.groupby("timepoint", observed=True)["participant_id"].nunique()
         rows.append({**base, "evidence": kind, "name": name, "excerpts": sub["excerpt_id"].nunique(),
-                     "participants": sub["participant_id"].nunique()})
+                     "participants": sub["participant_id"].nunique(),
+                     "fewest_at_a_timepoint": int(by_time[by_time > 0].min()) if (by_time > 0).any() else 0})
     by_id = excerpts.set_index("excerpt_id") if len(excerpts) else None
     for quote in ev.quotes:
         if by_id is not None and quote in by_id.index:
@@ -152,7 +158,8 @@ def joint_display(config: SynthesisConfig, change: pd.DataFrame, outcomes: pd.Da
     code or quote); its sentences are written from those rows when it is shown.
     """
     rows = [r for prop in config.propositions for r in _evidence_rows(prop, change, outcomes, excerpts, codebook)]
-    data = pd.DataFrame(rows, columns=COLUMNS).astype({c: "Int64" for c in ("item", "n", "excerpts", "participants")})
+    data = pd.DataFrame(rows, columns=COLUMNS).astype({c: "Int64" for c in ("item", "n", "excerpts", "participants",
+                                                                             "fewest_at_a_timepoint")})
     return table5_from(data, config, labels, min_n=min_n)
 
 
@@ -166,4 +173,4 @@ def table5_from(data: pd.DataFrame, config: SynthesisConfig, labels: dict, *, mi
     data = data.reindex(columns=COLUMNS)
     return Table("table5", "Table 5. Joint display of quantitative and qualitative findings", data,
                  partial(_joint_display, config=config, labels=labels, min_n=min_n), notes,
-                 row_headers=("Proposition",), collapse=False)
+                 row_headers=("Proposition",), collapse=False, roles=ROLES)
