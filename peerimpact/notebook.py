@@ -14,11 +14,11 @@ from typing import Any, Callable, Union
 
 import dataclasses
 
-from .report.blocks import BLOCKS, Block, FigureBlock, Table, release
+from .report.blocks import BLOCKS, Block, FigureBlock, Table, record_withheld, release, write_released
 from .report.disclosure import STUDY_WIDE, nothing_released, report_policy
 from .report.extract import Extract, read_extract
 from .report.ledger import population
-from .report.policies import Context
+from .report.policies import Context, resolve
 
 _state: dict[str, Any] = {"tables_dir": None, "policy": "none", "context": Context(), "withheld": False}
 
@@ -112,13 +112,22 @@ def show(block: Block, *, study: Union[Block, Callable[[], Block], None] = None,
                            "first")
     if caption is not None and isinstance(block, FigureBlock):
         block = dataclasses.replace(block, caption=caption)
-    released = release(block, _state["policy"], _state["tables_dir"], _state["context"])
+    policy, tables_dir, context = resolve(_state["policy"]), _state["tables_dir"], _state["context"]
+    released = release(block, policy, None, context)
     _state["withheld"] = nothing_released(released)
     if study is not None and _state["withheld"]:
         whole = study() if callable(study) and not isinstance(study, BLOCKS) else study
-        if _has_data(whole):  # the study-wide figures are never withheld against other reports
-            display(release(_as_study(whole, caption), _state["policy"], _state["tables_dir"], Context()))
+        if _has_data(whole):
+            if tables_dir is not None:
+                record_withheld(released, policy, tables_dir)
+            # in place of the report's own, whose every cell is withheld and which is not written at all
+            # (even the rows of a table of asterisks say which codes or levels occur); the whole study's
+            # figures are never withheld against other reports
+            display(release(_as_study(whole, caption), policy, tables_dir,
+                            dataclasses.replace(context, withheld=frozenset())))
             return
+    if tables_dir is not None:
+        write_released(released, block, policy, tables_dir, context)
     display(released)
 
 

@@ -77,7 +77,9 @@ def test_a_figure_with_nothing_left_to_draw_is_not_drawn_and_keeps_no_caption():
     block = FigureBlock("means", data, lambda d: drawn.append(d), caption="**Figure 1.** The dashed line is the norm.")
     out = release(block, policy_for("site_lead"))
     assert out.withheld and "fewer than 8 people" in out.withheld
-    assert "Figure 1" not in out.to_html() and "dashed" not in out.to_html() and not out.files() and not drawn
+    html = out.to_html()  # the sentence names the figure; the caption, which describes a drawing, is gone
+    assert html.startswith('<p class="pi-withheld">Figure 1 is not drawn: every figure in it rests on fewer than 8')
+    assert "dashed" not in html and not out.files() and not drawn
 
 
 def test_a_table_note_speaks_of_a_star_only_where_the_table_shows_one():
@@ -144,3 +146,16 @@ def test_a_theme_count_of_table5_is_withheld_where_the_code_table_withholds_one_
     # Valued: 3 people at one timepoint, so its total less the other timepoints would give their excerpts
     assert shown.loc[0, ["excerpts", "participants"]].tolist() == ["*", "*"]
     assert shown.loc[1, ["excerpts", "participants"]].tolist() == [20, 12]
+
+
+def test_the_withheld_levels_of_a_characteristic_share_one_row_and_its_csv_keeps_every_level():
+    from peerimpact.report.tables import table1_from
+
+    data = pd.DataFrame({"variable": "ethnicity", "level": ["White British", "Asian", "Black"],
+                         "n": 23, "count": [14, 5, 4], "percent": [60.9, 21.7, 17.4],
+                         "mean": None, "sd": None, "min": None, "max": None})
+    shown = release(table1_from(data), policy_for("funder"))
+    display = shown.display
+    assert display["Level"].tolist() == ["White British", "Asian; Black"]
+    assert display.iloc[1, 3] == "*" and display.iloc[0, 2] == "23" and display.iloc[1, 2] == ""
+    assert shown.data["level"].tolist() == ["White British", "Asian", "Black"]  # every level in the CSV

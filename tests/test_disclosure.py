@@ -214,7 +214,8 @@ def test_hostile_text_in_site_names_labels_and_policy_params_is_escaped():
     title = TitleBlock(f"Report {evil}", f"Site {evil}", f"Study {evil}", None, "0", "site-x", f"p{evil}",
                        f"withholds {evil}", internal=False)
     html = to_html([], {**asdict(title), "built_at": "now"})
-    assert "<script>" not in html and html.count("&lt;script&gt;") == 7  # title twice, scope twice, study, policy
+    # title twice, scope twice, study, what the disclosure does (a policy's name reaches the page in those words)
+    assert "<script>" not in html and html.count("&lt;script&gt;") == 6
     rules = NHS.model_copy(update={"description": f"counts {evil}"})
     frame = pd.DataFrame({"variable": [evil], "level": [f"<b>{evil}</b>"], "n": [30], "count": [3]})
     shown = release(Table(evil, evil, frame, lambda d: d.astype(str), notes=[evil]), rules_policy(rules))

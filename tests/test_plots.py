@@ -70,7 +70,9 @@ def test_forest_leaves_out_changes_without_a_test():
                            "p": [float("nan")], "es": [float("nan")], "d_z": [float("nan")],
                            "p_wilcoxon": [float("nan")], "estimable": [False], "note": ["fewer than 6"]})
     figure = plots.forest(change, LABELS)
-    assert "No change could be tested" in figure.svg and figure.alt.startswith("No change")
+    # nothing to draw: a sentence in place of the figure, never an empty box
+    assert figure.svg == "" and figure.alt.startswith("No change")
+    assert figure.to_html().startswith('<p class="pi-withheld" id="figure-forest">No change could be tested')
 
 
 def test_labels_are_literal_text_never_math():

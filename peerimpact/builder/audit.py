@@ -267,8 +267,6 @@ class _Auditor:
             total = _number(totals.iloc[0])
             cells = part[group.cells]
             hidden = [i for i, v in cells.items() if v == SUPPRESSED]
-            if not hidden and group.complete:
-                continue
             shown = [_number(v) or 0.0 for v in cells if v != SUPPRESSED]
             estimate = total - sum(shown)
             slack = tolerance * (len(shown) + 1)  # each figure shown is rounded by up to half the base

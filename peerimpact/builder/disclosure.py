@@ -138,7 +138,7 @@ def disclosure_words(report) -> tuple[str, str, bool]:
     return policy.audience, words, True
 
 
-_KIND_WORDS = {"programme": "recruitment, returns, activity and milestones",
+_KIND_WORDS = {"programme": "recruitment, questionnaire returns and activity",
                "characteristics": "who the peer workers are", "health": "their use of health services",
                "outcomes": "their scores and changes", "qualitative": "their interviews"}
 

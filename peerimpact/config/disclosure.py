@@ -28,6 +28,8 @@ class QuoteRules(_Strict):
     # below the minimum, quote the study's approved pool (pinned or publishable excerpts of other
     # sites), with no site, ID or timepoint; otherwise show no quotes
     pool: bool = False
+    # label a quote with its timepoint: where few were interviewed at each, the timepoint narrows who said it
+    timepoints: bool = True
 
 
 class DisclosureRules(_Strict):

@@ -186,10 +186,16 @@ class FigureBlock:
         return {f"figures/{getattr(self.figure, 'name', self.name)}.png": png} if png else {}
 
     def to_html(self) -> str:
+        label = re.match(r"\*\*(.+?)\.?\*\*", self.caption or "")  # "**Figure 3.** …": "Figure 3"
         if self.withheld:
-            return f"<p class=\"pi-withheld\">{html.escape(self.withheld)}</p>"
+            said = self.withheld.replace("This figure", label.group(1), 1) if label else self.withheld
+            return f"<p class=\"pi-withheld\">{html.escape(said)}</p>"
         note = f"<p class=\"pi-note\">{html.escape(self.note)}</p>" if self.note else ""
-        drawn = getattr(self.figure, "message", None) is None
+        message = getattr(self.figure, "message", None)
+        if message is not None:  # nothing to draw: the sentence says which figure and why
+            said = f"{label.group(1)}: {message}" if label else message
+            return f"<p class=\"pi-withheld\" id=\"figure-{html.escape(self.figure.name)}\">{html.escape(said)}</p>" + note
+        drawn = True
         caption = f"<p class=\"pi-caption\">{_strong(self.caption)}</p>" if self.caption and drawn else ""
         return self.figure.to_html() + caption + note
 
@@ -322,16 +328,30 @@ def release(block: Block, policy: "str | DisclosurePolicy", tables_dir: str | Pa
     context = context or Context()
     released = chosen.apply(block, context)
     if tables_dir is not None:
-        folder = Path(tables_dir)
-        for name, frame in released.csv_frames().items():
-            _write_csv(frame, folder / f"{name}.csv")
-        for name, content in getattr(released, "files", dict)().items():  # beside tables/, never inside it
-            path = folder.parent / name
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_bytes(content)
-        if chosen.shared:  # a shared report always has the record, empty or not
-            _log_suppressed(released, folder)
-        from .ledger import record   # the ledger keys blocks by what they show: it imports this module
-
-        record(released, folder, context.population, original=block)
+        write_released(released, block, chosen, tables_dir, context)
     return released
+
+
+def record_withheld(released: Block, policy: DisclosurePolicy, tables_dir: str | Path) -> None:
+    """Only the record of what ``policy`` withheld of a block that is not shown (the whole study's
+    block is shown in its place): ``_suppression.csv`` says why its table is not there."""
+    if policy.shared:
+        _log_suppressed(released, Path(tables_dir))
+
+
+def write_released(released: Block, block: Block, policy: DisclosurePolicy, tables_dir: str | Path,
+                   context: Context) -> None:
+    """Write what :func:`release` returned for ``block``: its tables and figures, and the records of
+    what ``policy`` withheld and of what it let out. Only ever given a block a policy released."""
+    folder = Path(tables_dir)
+    for name, frame in released.csv_frames().items():
+        _write_csv(frame, folder / f"{name}.csv")
+    for name, content in getattr(released, "files", dict)().items():  # beside tables/, never inside it
+        path = folder.parent / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(content)
+    if policy.shared:  # a shared report always has the record, empty or not
+        _log_suppressed(released, folder)
+    from .ledger import record   # the ledger keys blocks by what they show: it imports this module
+
+    record(released, folder, context.population, original=block)

@@ -138,26 +138,25 @@ def unknown_figures(name: str, frame: pd.DataFrame, roles: Mapping[str, Role] = 
 class Group:
     """Rows of a table whose ``cells`` add up to the ``total`` each of them shows.
 
-    Rows are grouped ``by`` columns, only those where ``only`` is not missing. A group is
-    ``complete`` when its cells cover the total; otherwise the remainder (Table 2's
-    non-users) is a count nobody sees that must stay unseen.
+    Rows are grouped ``by`` columns, only those where ``only`` is not missing. What the cells
+    leave of the total (Table 2's non-users; the one level of a yes/no characteristic a table
+    does not list) is a count nobody sees that must stay unseen.
     """
 
     by: tuple[str, ...]
     cells: str
     total: str
-    complete: bool
     only: str | None = None
 
 
 GROUPS: dict[str, tuple[Group, ...]] = {
-    "table1": (Group(("variable",), "count", "n", complete=True, only="level"),),
-    "table2": (Group(("service", "timepoint"), "count", "n", complete=False),),
-    "activity": (Group(("scope",), "contacts", "all_contacts", complete=True),
-                 Group(("mode",), "completed", "contacts", complete=False)),
-    "recruitment": (Group(("stage",), "count", "n", complete=True),),
-    "flow": (Group(("box",), "count", "n", complete=True),),
-    "activity_by_site": tuple(Group(("scope",), c, f"all_{c}", complete=True)
+    "table1": (Group(("variable",), "count", "n", only="level"),),
+    "table2": (Group(("service", "timepoint"), "count", "n"),),
+    "activity": (Group(("scope",), "contacts", "all_contacts"),
+                 Group(("mode",), "completed", "contacts")),
+    "recruitment": (Group(("stage",), "count", "n"),),
+    "flow": (Group(("box",), "count", "n"),),
+    "activity_by_site": tuple(Group(("scope",), c, f"all_{c}")
                               for c in ("face_to_face", "telephone", "people_supported")),
 }
 
@@ -240,15 +239,15 @@ def _counts(cells: _Cells) -> None:
                 cells.hide(i, column, f"count below {k}", "primary")
 
 
-def _protect(cells: _Cells, members: list[tuple[int, str]], total: list[tuple[int, str]], true_total: float | None,
-             complete: bool) -> None:
+def _protect(cells: _Cells, members: list[tuple[int, str]], total: list[tuple[int, str]], true_total: float | None
+             ) -> None:
     """Withhold more of ``members`` (or the ``total``) until the withheld ones cannot be
     recovered from the total and the members shown, nor add up to a small number."""
     k = cells.rules.threshold
     while true_total is not None and not any(cells.hidden(*t) for t in total):
         values = {m: cells.value(*m) or 0.0 for m in members}
         hidden = [m for m in members if cells.hidden(*m)]
-        remainder = 0.0 if complete else max(true_total - sum(values.values()), 0.0)
+        remainder = max(true_total - sum(values.values()), 0.0)
         unseen = sum(values[m] for m in hidden) + remainder
         if not hidden and not (0 < remainder < k):
             return
@@ -280,7 +279,7 @@ def _groups(cells: _Cells, groups: Iterable[Group]) -> None:
         for _, part in rows.groupby(list(g.by), sort=False, dropna=False, observed=True):
             index = list(part.index)
             total = _number(frame[g.total].iat[index[0]])
-            _protect(cells, [(i, g.cells) for i in index], [(i, g.total) for i in index], total, g.complete)
+            _protect(cells, [(i, g.cells) for i in index], [(i, g.total) for i in index], total)
 
 
 def _differencing(cells: _Cells, withheld: frozenset[tuple[str, ...]]) -> None:
@@ -345,11 +344,14 @@ def _identifiers(cells: _Cells, out: pd.DataFrame) -> None:
                 continue
             if column == "label":
                 timepoint = out["timepoint"].iat[i] if "timepoint" in out.columns else None
-                replacement = f"Peer worker, {timepoint}" if isinstance(timepoint, str) and timepoint else "Peer worker"
+                labelled = cells.rules.quotes.timepoints and isinstance(timepoint, str) and timepoint
+                replacement = f"Peer worker, {timepoint}" if labelled else "Peer worker"
             else:
                 replacement = ""
             out.iat[i, out.columns.get_loc(column)] = replacement
             cells.hide(i, column, "participant IDs not shown", "primary")
+    if not cells.rules.quotes.timepoints and "timepoint" in out.columns and "label" in cells.roles:
+        out["timepoint"] = ""
 
 
 def _rounded_counts(cells: _Cells) -> dict[tuple[int, str], int]:
@@ -409,7 +411,8 @@ def policy_note(rules: DisclosureRules, kinds: Iterable[str] = FIGURES, *, withh
                         if rules.percentages == "from_rounded" and "percent" in kinds else ""))
     if rules.extremes == "hide" and "extreme" in kinds:
         parts.append("minimum and maximum are not shown: each is one person's value")
-    return "; ".join(parts) + "." if parts else ""
+    text = "; ".join(parts)
+    return text[:1].upper() + text[1:] + "." if parts else ""
 
 
 def _all_withheld(data: pd.DataFrame, roles: Mapping[str, Role]) -> bool:
@@ -522,7 +525,9 @@ def _quotes(block: Quotes, parts: Parts, context: Context, quotes: QuoteRules | 
                                         name=block.name)
     if not changed:
         return block
-    return dataclasses.replace(block, quotes=data, suppressed=log, note="Quotes are labelled by timepoint only.")
+    note = "Quotes are labelled by timepoint only." if quote_rules.timepoints else \
+        "Quotes are not labelled: with few peer workers interviewed, a name or a timepoint could tell who spoke."
+    return dataclasses.replace(block, quotes=data, suppressed=log, note=note)
 
 
 def _text(block: TextBlock, parts: Parts, context: Context) -> TextBlock:
@@ -532,7 +537,7 @@ def _text(block: TextBlock, parts: Parts, context: Context) -> TextBlock:
     _counts(cells)
     if rules.secondary:
         for members, total in block.groups:
-            _protect(cells, [(0, m) for m in members], [(0, total)], cells.value(0, total), complete=True)
+            _protect(cells, [(0, m) for m in members], [(0, total)], cells.value(0, total))
     _statistics(cells)
     facts = dict(block.facts)
     for (_, column), value in _rounded_counts(cells).items():

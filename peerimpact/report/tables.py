@@ -102,19 +102,26 @@ def table1_from(data: pd.DataFrame) -> Table:
 
 
 def _table1_display(data: pd.DataFrame) -> pd.DataFrame:
+    """Table 1 as read: the levels of a characteristic whose counts are withheld share one row
+    (their names, then ``*``), so that a small report is not a page of asterisks; its CSV keeps
+    every level."""
     rows = []
-    previous = None
-    for rec in data.itertuples(index=False):
-        first = rec.variable != previous
-        previous = rec.variable
-        label = TABLE1_VARIABLES.get(rec.variable, rec.variable) if first else ""
-        n = fmt_count(rec.n) if first else ""
-        if not is_suppressed(rec.n) and rec.n == 0:
+    for variable, part in data.groupby("variable", sort=False):
+        first = part.iloc[0]
+        label, n = TABLE1_VARIABLES.get(variable, variable), fmt_count(first["n"])
+        if not is_suppressed(first["n"]) and first["n"] == 0:
             rows.append([label, "", n, "not recorded"])
-        elif pd.isna(rec.level):
-            rows.append([label, "", n, fmt_mean_sd_range(rec.mean, rec.sd, rec.min, rec.max)])
-        else:
-            rows.append([label, rec.level, n, fmt_count_percent(rec.count, rec.percent)])
+            continue
+        if pd.isna(first["level"]):
+            rows.append([label, "", n, fmt_mean_sd_range(first["mean"], first["sd"], first["min"], first["max"])])
+            continue
+        withheld = [str(r.level) for r in part.itertuples(index=False) if is_suppressed(r.count)]
+        for r in part.itertuples(index=False):
+            if not is_suppressed(r.count):
+                rows.append([label, r.level, n, fmt_count_percent(r.count, r.percent)])
+                label = n = ""
+        if withheld:
+            rows.append([label, "; ".join(withheld), n, SUPPRESSED])
     summary = "n (%) or mean (SD)" + ("" if _extremes_withheld(data) else " min–max")
     return pd.DataFrame(rows, columns=["Characteristic", "Level", "n", summary])
 
