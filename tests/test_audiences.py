@@ -159,3 +159,23 @@ def test_the_withheld_levels_of_a_characteristic_share_one_row_and_its_csv_keeps
     assert display["Level"].tolist() == ["White British", "Asian; Black"]
     assert display.iloc[1, 3] == "*" and display.iloc[0, 2] == "23" and display.iloc[1, 2] == ""
     assert shown.data["level"].tolist() == ["White British", "Asian", "Black"]  # every level in the CSV
+
+
+def test_a_level_a_table_does_not_list_is_protected_as_the_rest_of_its_total(tmp_path):
+    from peerimpact.builder.audit import audit_reports
+
+    # a yes/no characteristic lists only "yes": 10 of 11 would give away the one "no"
+    data = pd.DataFrame({"variable": "english_first_language", "level": ["yes"], "n": [11], "count": [10],
+                         "percent": [90.9], "mean": None, "sd": None, "min": None, "max": None})
+    from peerimpact.report.tables import table1_from
+
+    shown = release(table1_from(data), policy_for("funder")).data
+    assert shown.loc[0, "count"] == "*" and shown.loc[0, "n"] == 11
+    # and the audit finds it in a table that shows it
+    folder = tmp_path / "cohort-x" / "tables"
+    folder.mkdir(parents=True)
+    (folder / "table1.csv").write_text("variable,level,n,count,percent\nenglish_first_language,yes,11,10,90.9\n")
+    rules, audiences = policies()
+    audits, problems = audit_reports([folder.parent], rules, audiences, "funder")
+    assert [a.status for a in audits] == ["fail"]
+    assert any("found by subtraction" in p.message for p in problems)

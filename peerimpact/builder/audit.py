@@ -258,7 +258,8 @@ class _Auditor:
         rules = self.rules(group.cells)
         if not {*group.by, group.cells, group.total} <= set(frame.columns):
             return
-        k, tolerance = rules.threshold, rules.rounding / 2
+        k = rules.threshold
+        tolerance = rules.rounding / 2 if rules.rounding > 1 else 0.0   # exact counts: no rounding to allow for
         rows = frame[frame[group.only] != ""] if group.only else frame
         for _, part in rows.groupby(list(group.by), sort=False):
             totals = part[group.total]
