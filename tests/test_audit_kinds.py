@@ -208,11 +208,13 @@ def test_a_tampered_copy_of_an_example_report_fails(built, tmp_path, capsys):
     shutil.copytree(built / "site-S7", build / "site-S7")
     shutil.copy(built / "manifest.json", build / "manifest.json")
     assert audit(capsys, build / "site-S7")[0] == 0
-    path = build / "site-S7" / "tables" / "table2.csv"
+    # the whole study's Table 2, shown in place of the site's own
+    path = build / "site-S7" / "tables" / "table2_study_wide.csv"
     frame = pd.read_csv(path, dtype=str, keep_default_na=False)
     assert (frame["count"] == "*").any()
+    first = int(frame.index[frame["count"] == "*"][0])
     frame.loc[frame["count"] == "*", "count"] = "3"
     frame.to_csv(path, index=False)
     code, out, summary = audit(capsys, build / "site-S7")
-    assert code == 1 and "table2.csv:2: count: error: a count below 8 is shown" in out
-    assert summary.loc[("site-S7", "table2"), "status"] == "fail"
+    assert code == 1 and f"table2_study_wide.csv:{first + 2}: count: error: a count below 8 is shown" in out
+    assert summary.loc[("site-S7", "table2_study_wide"), "status"] == "fail"

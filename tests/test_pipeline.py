@@ -57,7 +57,7 @@ def test_outputs_are_laid_out_for_sharing(built, tmp_path):
         assert (built / rid / "report.html").is_file()
         assert (built / rid / "report.pdf").is_file()
         for name, columns in TABLE_COLUMNS.items():
-            assert pd.read_csv(built / rid / "tables" / f"{name}.csv").columns.tolist() == columns, (rid, name)
+            assert pd.read_csv(shown(built / rid, name)).columns.tolist() == columns, (rid, name)
         assert (work(built) / rid / "01_sample.ipynb").is_file()  # executed notebook, kept apart
         assert (work(built) / rid / "extract" / "participants.csv").is_file()
     # nothing row-level in the folder that is shared: no extract, no notebook, no log
@@ -383,7 +383,7 @@ def test_site_codes_with_leading_zeros_survive_the_whole_build(example_copy, tmp
     meta = json.loads((tmp_path / "out-work" / "site-029" / "extract" / "meta.json").read_text())
     assert meta["sites"] == ["029"] and meta["scope"] == "029"
     assert "Site 029" in (tmp_path / "out" / "site-029" / "report.html").read_text()
-    table4 = pd.read_csv(tmp_path / "out" / "site-029" / "tables" / "table4.csv")
+    table4 = pd.read_csv(shown(tmp_path / "out" / "site-029", "table4"))
     assert "p_holm" in table4.columns
     family = table4["p"].notna()
     assert (table4.loc[family, "p_holm"] >= table4.loc[family, "p"] - 1e-15).all()
@@ -454,14 +454,15 @@ def test_site_report_sets_its_means_beside_the_whole_study(built):
 
 def test_smallest_site_tests_nothing_on_too_few_pairs_and_prints_no_absurd_number(built):
     for rid in SECTIONED:
-        table4 = pd.read_csv(built / rid / "tables" / "table4.csv", na_values=["*"])
+        table4 = pd.read_csv(shown(built / rid, "table4"), na_values=["*"])
         few = table4["n"] < 6
         assert table4.loc[few, ["p", "ci_low", "es", "d_z", "p_wilcoxon"]].isna().all().all(), rid
         assert (table4["d_z"].dropna().abs() < 100).all() and (table4["es"].dropna().abs() < 100).all(), rid
     study = pd.read_csv(built / "study" / "tables" / "table4.csv")
     assert (study["n"] >= 6).all() and (study["n"] < 30).any()
-    s7 = pd.read_csv(built / "site-S7" / "tables" / "table4.csv", dtype=str)
-    assert (s7[["n", "change"]] == "*").all().all()  # 3 peer workers: no change shown, tested or not
+    # 3 peer workers: no change of theirs shown, tested or not; the whole study's stands in its place
+    assert not (built / "site-S7" / "tables" / "table4.csv").exists()
+    assert (built / "site-S7" / "tables" / "table4_study_wide.csv").is_file()
     html = (built / "site-S7" / "report.html").read_text()
     assert "Fewer than 6 complete pairs" not in html  # no footnote to a figure that is not shown
 

@@ -82,7 +82,7 @@ def test_a_shared_report_holds_nothing_of_anyone_outside_it(built, rid):
     outside = set(STUDY.participants["participant_id"]) - inside
     excerpts = STUDY.excerpts[~STUDY.excerpts["participant_id"].isin(inside)]
     foreign_text = [t for t in excerpts["text"] if len(t) > 25 and t not in APPROVED]
-    assert len(APPROVED) == 3 and len(foreign_text) > 20
+    assert len(APPROVED) == 3 and (rid == "funder" or foreign_text)
     other_sites = set(STUDY.participants["site"].astype(str)) - set(STUDY.participants.loc[
         STUDY.participants["participant_id"].isin(inside), "site"].astype(str))
     texts = artefacts(built, rid)
@@ -138,18 +138,18 @@ def copy_report(built: Path, rid: str, tmp_path: Path) -> Path:
 
 def test_the_audit_catches_a_tampered_table_without_reading_the_record(built, tmp_path, capsys):
     folder = copy_report(built, "site-S7", tmp_path)
-    path = folder / "tables" / "table3.csv"
+    path = folder / "tables" / "table3_study_wide.csv"
     frame = pd.read_csv(path, dtype=str, keep_default_na=False)
-    assert frame.loc[4, "n"] == "*"
-    frame.loc[4, ["n", "mean"]] = ["5", "3.9"]
+    assert frame.loc[4, "n"] != "*"
+    frame.loc[4, ["n", "mean"]] = ["5", "3.9"]  # as if a site's own figure had been written in
     frame.to_csv(path, index=False)
     summary = tmp_path / "summary.csv"
-    assert main(["audit", str(folder), "--policy", "nhs_digital", "--summary", str(summary)]) == 1
+    assert main(["audit", str(folder), "--policy", "site_lead", "--summary", str(summary)]) == 1
     out = capsys.readouterr().out
-    assert "table3.csv:6: n: error: a count below 8 is shown" in out
-    assert "table3.csv:6: mean: error: rests on 5 people; the policy needs 8" in out
+    assert "table3_study_wide.csv:6: n: error: a count below 8 is shown" in out
+    assert "table3_study_wide.csv:6: mean: error: rests on 5 people; the policy needs 8" in out
     checked = pd.read_csv(summary).set_index("table")
-    assert checked.loc["table3", "status"] == "fail" and checked.loc["table1", "status"] == "pass"
+    assert checked.loc["table3_study_wide", "status"] == "fail" and checked.loc["recruitment", "status"] == "pass"
 
 
 def test_the_audit_finds_a_withheld_cell_that_the_others_give_away(tmp_path, capsys):
