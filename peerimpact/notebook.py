@@ -8,11 +8,10 @@ displays the block.
 
 from __future__ import annotations
 
+import dataclasses
 import tempfile
 from pathlib import Path
 from typing import Any, Callable, Union
-
-import dataclasses
 
 from .report.blocks import BLOCKS, Block, FigureBlock, Table, record_withheld, release, write_released
 from .report.disclosure import STUDY_WIDE, nothing_released, report_policy

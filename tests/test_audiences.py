@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from conftest import BUILT
-from peerimpact.builder.disclosure import load_audiences, load_policies, report_policy
+from peerimpact.builder.disclosure import load_audiences, load_policies, policy_of_report
 from peerimpact.config import DATA_KINDS, ReportDef
 from peerimpact.ingest.study import load_study
 from peerimpact.problems import Problems
@@ -30,7 +30,7 @@ def policies():
 def policy_for(audience: str, disclosure: str | None = None):
     rules, audiences = policies()
     report = ReportDef(id="r", kind="site", title="t", sections=["01_sample"], disclosure=disclosure)
-    return engine_policy(report_policy(report, audience, rules, audiences))
+    return engine_policy(policy_of_report(report, audience, rules, audiences))
 
 
 def counts(name: str, values: list[int]) -> Table:

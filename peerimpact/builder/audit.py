@@ -39,6 +39,7 @@ from ..report.disclosure import COLUMN_ROLES, GROUPS, PROTECTED, STUDY_WIDE, Gro
 from ..report.ledger import KEY as LEDGER_KEY
 from ..report.ledger import LEDGER_COLUMNS, LEDGER_FILE, conflicts, normal
 from ..text import neutralise_frame, restore
+from .disclosure import audience_policy, uniform_policy
 from .publish import read_manifest
 from .safefiles import Unreadable, read_csv_rows, refusal, write_owned
 
@@ -126,15 +127,9 @@ def resolve_policy(name: str, rules: dict[str, DisclosureRules], audiences: dict
     ReportPolicy or None
         ``None`` when ``name`` is neither.
     """
-    audience = audiences.get(name)
-    if audience is not None:
-        by_kind = {kind: rules[chosen] for kind, chosen in audience.kinds.items()}
-        return ReportPolicy(audience=audience.name, label=audience.label, rules=by_kind,
-                            quotes=audience.quotes or by_kind["qualitative"].quotes)
-    one = rules.get(name)
-    if one is None:
-        return None
-    return ReportPolicy(audience=name, label=name, rules=dict.fromkeys(DATA_KINDS, one), quotes=one.quotes)
+    if name in audiences:
+        return audience_policy(audiences[name], rules)
+    return uniform_policy(rules[name], name, name) if name in rules else None
 
 
 def _numeric(values: Iterable[str]) -> bool:

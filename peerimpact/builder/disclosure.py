@@ -54,21 +54,28 @@ def load_audiences(params: Path | None, rules: dict[str, DisclosureRules], probl
     return found
 
 
-def report_policy(report: ReportDef, audience: str, rules: dict[str, DisclosureRules],
-                  audiences: dict[str, Audience]) -> ReportPolicy | None:
+def audience_policy(audience: Audience, rules: dict[str, DisclosureRules]) -> ReportPolicy:
+    """What ``audience`` sees: the rules it names for each kind of data, and its quote rules."""
+    by_kind = {kind: rules[name] for kind, name in audience.kinds.items()}
+    return ReportPolicy(audience=audience.name, label=audience.label, rules=by_kind,
+                        quotes=audience.quotes or by_kind["qualitative"].quotes)
+
+
+def uniform_policy(one: DisclosureRules, audience: str, label: str) -> ReportPolicy:
+    """One rules file for every kind of data (a definition's ``disclosure:``)."""
+    return ReportPolicy(audience=audience, label=label, rules=dict.fromkeys(DATA_KINDS, one), quotes=one.quotes)
+
+
+def policy_of_report(report: ReportDef, audience: str, rules: dict[str, DisclosureRules],
+                     audiences: dict[str, Audience]) -> ReportPolicy | None:
     """The rules a report applies, kind of data by kind: its audience's, or the one policy its
     definition names in ``disclosure:`` for every kind. ``None`` for a policy written in code
     (registered, with no rules file)."""
     chosen = audiences[audience]
-    if report.disclosure is not None:
-        one = rules.get(report.disclosure)
-        if one is None:
-            return None
-        return ReportPolicy(audience=chosen.name, label=chosen.label, rules={k: one for k in DATA_KINDS},
-                            quotes=one.quotes)
-    by_kind = {kind: rules[name] for kind, name in chosen.kinds.items()}
-    return ReportPolicy(audience=chosen.name, label=chosen.label, rules=by_kind,
-                        quotes=chosen.quotes or by_kind["qualitative"].quotes)
+    if report.disclosure is None:
+        return audience_policy(chosen, rules)
+    one = rules.get(report.disclosure)
+    return None if one is None else uniform_policy(one, chosen.name, chosen.label)
 
 
 def figures_of(study: Study) -> dict[tuple[str, ...], np.ndarray]:
@@ -151,7 +158,7 @@ def _plain(policy: ReportPolicy) -> str:
     for name, kinds in by_rules.items():
         rules = policy.rules[kinds[0]]
         what = " and ".join(_KIND_WORDS[k] for k in kinds)
-        if rules.threshold <= 1 and rules.rounding <= 1:
+        if rules.exact:
             said.append(f"figures about {what} are shown exactly")
         else:
             text = f"figures about {what} are not shown where fewer than {rules.threshold} people are behind them"
@@ -175,9 +182,8 @@ def small_scope_notice(report) -> str:
     k = max(r.threshold for r in protected)
     if people >= k:
         return ""
-    exact = policy.rules["programme"].threshold <= 1 and policy.rules["programme"].rounding <= 1
     said = [f"{meta.scope_label} has {people} peer worker{'s' if people != 1 else ''} in the study."]
-    if exact:
+    if policy.rules["programme"].exact:
         said.append("Its recruitment, questionnaire returns, activity and data completeness are shown exactly.")
     said.append(f"Figures about who its peer workers are, their health, their scores and their interviews would "
                 f"rest on fewer than {k} people, so they are not shown for it: the whole study's figures are "

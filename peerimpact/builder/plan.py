@@ -23,7 +23,7 @@ from ..config.targets import read_targets
 from ..config.yaml import _Loader, plain_message
 from ..report.meta import AnalysisParams, InstrumentMeta, NormRow, ReportMeta, ReportTargets, Scale, TargetShare
 from ..report.policies import POLICIES
-from .disclosure import load_audiences, load_policies, report_policy, withheld_by_report
+from .disclosure import load_audiences, load_policies, policy_of_report, withheld_by_report
 from .formats import FORMATS
 from .kinds import KINDS, Scope
 from ..ingest.study import Study
@@ -233,10 +233,12 @@ def _check_synthesis(synth: SynthesisConfig, study: Study, path: Path, problems:
 def make_extract(study: Study, report: ReportDef, rid: str, scope: Scope,
                  params: AnalysisParams | None = None, *, policy: ReportPolicy | None = None,
                  withheld: Iterable[tuple[str, ...]] = (), published: Published | None = None,
-                 context: Mapping[str, pd.DataFrame] | None = None) -> Extract:
+                 context: Mapping[str, pd.DataFrame] | None = None, pool: bool = False) -> Extract:
     """The rows of the study this report may show, plus study-wide comparators; ``policy`` is the
     report's rules for each kind of data and ``withheld`` the figures it withholds so that it cannot
-    be subtracted from another report of the build."""
+    be subtracted from another report of the build. A report that compares with the study also gets
+    ``context`` (the whole study's figures its sections read) and, with ``pool``, the approved quotes
+    of people outside it."""
     kind = KINDS[report.kind]
     keep, sites = scope.participants, list(scope.sites)
     declared = set(study.config.categories) | FIXED_LEVELS
@@ -273,9 +275,9 @@ def make_extract(study: Study, report: ReportDef, rid: str, scope: Scope,
         milestones=tuple(study.config.milestones), headline=tuple(report.headline),
         published=published if scope.key is None else None)
     extra: dict[str, pd.DataFrame] = {}
-    if kind.compares_with_study and context is not None:
-        extra.update({name: frame for name, frame in context.items() if name != "pool"})
-        if "pool" in context:
+    if kind.compares_with_study:
+        extra.update(context or {})
+        if pool:
             extra["pool"] = approved_pool(study.excerpts, codebook, params or AnalysisParams(), exclude=keep)
         if "study_table5" in extra:  # never a quote of the report's own people, even an approved one
             table5 = extra["study_table5"]
@@ -286,27 +288,14 @@ def make_extract(study: Study, report: ReportDef, rid: str, scope: Scope,
                    comparators=comparators(study.scores), codebook=codebook, excerpts=excerpts, **extra)
 
 
-def _read_by(sections: list[Path | None], context_of: dict[Path, set[str]], study_wide) -> dict[str, pd.DataFrame]:
-    """The context frames the report's sections read (``pool`` stands for the approved quotes)."""
-    wanted = set().union(*(context_of[s] for s in sections if s is not None))
-    if not wanted:
-        return {}
-    frames = study_wide()
-    return {**{name: frames[name] for name in wanted if name in frames}, **({"pool": None} if "pool" in wanted else {})}
-
-
 def whole_study_context(study: Study, params: AnalysisParams) -> dict[str, pd.DataFrame]:
     """The whole study's figures a site or cohort report shows where its own are withheld."""
     codebook = study.codebook if study.codebook is not None else pd.DataFrame(columns=CODEBOOK_COLUMNS)
     excerpts = study.excerpts if study.excerpts is not None else pd.DataFrame(columns=EXCERPT_COLUMNS)
-    labels: dict = {}
-    for name, inst in study.instruments.items():
-        labels[(name, None)] = inst.name
-        labels.update({(name, s): sub.label for s, sub in inst.subscales.items()})
     return study_context(study.participants, study.contacts, study.service_use, study.scores, excerpts, codebook,
                          services=dict(study.config.services), timepoints=list(study.timepoints),
                          comparisons=[tuple(c) for c in study.config.comparisons or []], holm=study.config.holm,
-                         params=params, labels=labels)
+                         params=params, labels=study.labels)
 
 
 def _targets_of(study: Study, sites: list[str]) -> ReportTargets:
@@ -434,7 +423,7 @@ def plan(study: Study, reports_dir: Path, *, params: Path | None = None, kinds: 
                             problems)]
         every.append((report, source, sections, scopes))
     policies = {} if problems.has_errors else \
-        {report.id: report_policy(report, audience_of(report), rules, audiences) for report, *_ in every}
+        {report.id: policy_of_report(report, audience_of(report), rules, audiences) for report, *_ in every}
     withheld = _differencing(study, every, policies) if not problems.has_errors else {}
     needs_of = {path: requires(path) for _, _, sections, _ in every for path in sections if path is not None}
     context_of = {path: context_read(path) for _, _, sections, _ in every for path in sections if path is not None}
@@ -459,12 +448,15 @@ def plan(study: Study, reports_dir: Path, *, params: Path | None = None, kinds: 
             if only and rid not in only:
                 continue  # no extract for a report that is not asked for
             chosen = [f for f in report.formats if not formats or f in formats]
+            # the whole study's frames its sections read (computed once for the build, when first read)
+            read = set().union(*(context_of[s] for s in sections if s is not None)) \
+                if KINDS[report.kind].compares_with_study else set()
             needs = {need for s in sections if s is not None for need in needs_of[s]}
             extract = make_extract(study, report, rid, scope, analysis, policy=policies.get(report.id),
                                    withheld=withheld.get(rid, ()),
                                    published=published_figures() if "published" in needs else None,
-                                   context=_read_by(sections, context_of, study_wide)
-                                   if KINDS[report.kind].compares_with_study else None)
+                                   context={name: study_wide()[name] for name in read if name in CONTEXT},
+                                   pool="pool" in read)
             own = [s for s in sections if s is None or all(getattr(extract.meta, need, None) for need in needs_of[s])]
             planned.append(PlannedReport(rid, report, scope.key, scope.label, own, chosen, extract, source))
     for rid in only or []:

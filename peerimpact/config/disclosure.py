@@ -64,6 +64,11 @@ class DisclosureRules(_Strict):
         return self
 
     @property
+    def exact(self) -> bool:
+        """Whether every figure is shown as computed (no threshold, no rounding)."""
+        return self.threshold <= 1 and self.rounding <= 1
+
+    @property
     def shown_below(self) -> str:
         """How a withheld count is described in words: ``fewer than 8``."""
         return f"fewer than {self.threshold}"

@@ -195,8 +195,7 @@ class FigureBlock:
         if message is not None:  # nothing to draw: the sentence says which figure and why
             said = f"{label.group(1)}: {message}" if label else message
             return f"<p class=\"pi-withheld\" id=\"figure-{html.escape(self.figure.name)}\">{html.escape(said)}</p>" + note
-        drawn = True
-        caption = f"<p class=\"pi-caption\">{_strong(self.caption)}</p>" if self.caption and drawn else ""
+        caption = f"<p class=\"pi-caption\">{_strong(self.caption)}</p>" if self.caption else ""
         return self.figure.to_html() + caption + note
 
     def _repr_html_(self) -> str:

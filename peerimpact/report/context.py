@@ -16,6 +16,8 @@ import pandas as pd
 from ..analysis.qualitative import code_counts, select_quotes
 from ..analysis.stats import change_over_time, compare_to_norms, describe, summarise_scores
 from .meta import AnalysisParams
+from .synthesis import joint_display
+from .tables import TABLE1_VARIABLES, sample_frame, table2
 
 CONTEXT = ("study_table1", "study_table2", "study_summary", "study_change", "study_codes", "study_table5")
 POOL_COLUMNS = ["theme", "text"]
@@ -28,9 +30,6 @@ def study_context(participants: pd.DataFrame, contacts: pd.DataFrame, service_us
     """The data of Tables 1–5, the code counts and Figures 1–3 for the whole study, by the names of
     :data:`CONTEXT`. Quote rows of Table 5 are kept only where they are approved quotes, without
     their IDs."""
-    from .synthesis import joint_display
-    from .tables import TABLE1_VARIABLES, sample_frame, table2
-
     frame = sample_frame(participants, contacts)
     # people per site are the programme's recruitment, shown exactly in a site's own report
     table1 = describe(frame, [v for v in TABLE1_VARIABLES if v in frame.columns and v != "site"])

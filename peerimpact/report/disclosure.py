@@ -426,19 +426,21 @@ def _all_withheld(data: pd.DataFrame, roles: Mapping[str, Role]) -> bool:
 Parts = list[tuple[DisclosureRules, "set[str] | None"]]   # rules, and the columns they apply to (None: all)
 
 
+def _strictest(parts: Parts) -> DisclosureRules:
+    """The rules of a block's parts that say most about it (its notes, a figure that is not drawn)."""
+    return max((rules for rules, _ in parts), key=lambda r: (r.threshold, r.rounding))
+
+
 def _suppress_parts(frame: pd.DataFrame, parts: Parts, *, name: str, roles: Mapping[str, Role],
                     withheld: frozenset[tuple[str, ...]]) -> tuple[pd.DataFrame, tuple[Suppression, ...], bool]:
     """``frame`` with each part's rules applied to its columns (a table holding two kinds of data)."""
-    if len(parts) == 1:
-        rules, only = parts[0]
-        return suppress_frame(frame, rules, name=name, roles=roles, groups=GROUPS.get(name.removesuffix(STUDY_WIDE), ()), withheld=withheld,
-                              only=only)
+    groups = GROUPS.get(name.removesuffix(STUDY_WIDE), ())
     out = frame.reset_index(drop=True).astype(object)
     log: list[Suppression] = []
     changed = False
     for rules, only in parts:
-        data, found, did = suppress_frame(frame, rules, name=name, roles=roles, groups=GROUPS.get(name.removesuffix(STUDY_WIDE), ()),
-                                          withheld=withheld, only=only)
+        data, found, did = suppress_frame(frame, rules, name=name, roles=roles, groups=groups, withheld=withheld,
+                                          only=only)
         for column in only or data.columns:
             out[column] = data[column]
         log += found
@@ -459,7 +461,7 @@ def _table(block: Table, parts: Parts, context: Context) -> Table:
         raise TypeError(f"table {block.name!r} shows figures a policy changes but has a fixed display: "
                         "give it a format function that makes the display from its data")
     kinds = {r.kind for r in _roles(data.columns, block.roles).values()}
-    rules = max((r for r, _ in parts), key=lambda r: (r.threshold, r.rounding))
+    rules = _strictest(parts)
     k = rules.threshold
     withheld = (f"Every figure of this table rests on fewer than {k} people (or would let such a figure be worked "
                 f"out), so none is shown: tables/{block.name}.csv lists its rows."
@@ -475,7 +477,7 @@ def _figure(block: FigureBlock, parts: Parts, context: Context) -> FigureBlock:
                                          withheld=context.withheld)
     if not changed:
         return block
-    rules = max((r for r, _ in parts), key=lambda r: (r.threshold, r.rounding))
+    rules = _strictest(parts)
     drawn = data.copy()
     figures = [c for c in drawn.columns if (block.roles.get(c) or COLUMN_ROLES.get(c, Role("label"))).kind
                in (*FIGURES, "comparator")]
@@ -597,12 +599,11 @@ def report_policy(policy: ReportPolicy) -> DisclosurePolicy:
         parts = [(policy.rules[kind], columns) for kind, columns in by_kind.items() if policy.rules[kind].suppress]
         if not parts:
             return block
-        if len(parts) > 1 and not isinstance(block, Table):
-            parts = [(max((r for r, _ in parts), key=lambda r: (r.threshold, r.rounding)), None)]
-        return _APPLY[type(block)](block, parts if len(by_kind) > 1 else [(parts[0][0], None)], context)
+        if len(parts) > 1 and not isinstance(block, Table):  # only a table is suppressed column group by group
+            parts = [(_strictest(parts), None)]
+        return _APPLY[type(block)](block, parts, context)
 
     return DisclosurePolicy(policy.audience, policy.describe(), apply, shared=True)
-
 
 
 # Differencing ------------------------------------------------------------------------------------
@@ -662,9 +663,9 @@ def _derivation(sets: list[People], threshold: int) -> tuple[list[int], list[int
     count = np.array([atoms[keys[j]] for j in small])   # every part holds someone: counts are 1 or more
     norms = (basis ** 2).sum(axis=1)
 
-    def found(combo: tuple[int, ...]) -> list[int]:
-        """The sets taking part in deriving the group: those without which it cannot be derived
-        first (withholding one of them is enough), then any the arithmetic used."""
+    def found(combo: tuple[int, ...]) -> tuple[list[int], list[int]]:
+        """The sets without which the group cannot be derived (withholding one of them is enough),
+        and every set the arithmetic used."""
         target = np.zeros(len(keys))
         target[[small[c] for c in combo]] = 1.0
         solution = np.linalg.lstsq(matrix.T, target, rcond=None)[0]
