@@ -116,3 +116,34 @@ def test_the_recruitment_line_of_a_site_runs_to_its_own_target(planned):
     figure = blocks.recruitment_over_time(cumulative, goal, share, data.meta.sites)
     assert figure.note == ("Dashed line: S7's own recruitment target, 4 people from 1 October 2018 to "
                            "31 August 2019 (the study's is 38).")
+
+
+def test_a_site_report_sets_its_own_row_against_its_own_targets_with_a_status(planned):
+    _, reports = planned
+    data = reports["site-S7"].extract
+    targets, rules, period = data.meta.targets, data.meta.status, data.meta.reporting_period
+    by_site = progress.recruitment(data.participants, data.returns, data.meta.sites, data.timepoints,
+                                   targets.recruitment.sites)
+    status = progress.recruitment_status(data.participants, data.meta.sites, targets.recruitment, data.meta.data_cut,
+                                         rules.recruitment)
+    retained = progress.retention_status(data.participants, data.returns, data.meta.sites, data.timepoints,
+                                         targets.retention, rules.retention)
+    table = blocks.recruitment_table(by_site, data.timepoints, targets.retention, status, retained, rules)
+    assert set(table.data["site"]) == {"S7"}
+    shown = table.display
+    # S7's 3 of its own 4 (75%) after the target's date: behind under the default 80% rule; no total row
+    assert list(shown["Site"]) == ["S7"] and shown.loc[0, "Consented"] == "3 (75%), behind"
+    assert list(shown.columns) == ["Site", "Target", "Consented", "T1", "T2 (target 70%)", "T3 (target 70%)",
+                                   "Left post", "Withdrew"]
+    per_month = progress.activity_status(data.contacts, data.participants, data.meta.sites,
+                                         per_month=targets.contacts_per_month, goal=targets.recruitment,
+                                         start=period.start, end=period.end, cut=data.meta.data_cut,
+                                         rule=rules.activity)
+    in_period = progress.period_activity(data.contacts, data.participants, data.meta.sites, start=period.start,
+                                         end=period.end)
+    activity = blocks.period_activity(in_period, per_month, rules.activity)
+    assert list(activity.display["Site"]) == ["S7"]
+    # its share of the target is the one its figure F3 draws: 100 × 4 / 38 a month
+    assert activity.data.loc[0, "target_per_month"] == pytest.approx(targets.contacts_per_month)
+    assert activity.display.loc[0, "Target per month"] == "10.5"
+    assert activity.display.loc[0, "Status"].split(" (")[0] in ("on track", "at risk", "behind")

@@ -272,6 +272,7 @@ def make_extract(study: Study, report: ReportDef, rid: str, scope: Scope,
         params=(params or AnalysisParams()).showing_only(set(excerpts["excerpt_id"])),
         funder=study.config.funder, reporting_period=study.config.reporting_period,
         targets=_targets_of(study, sites),
+        status=study.config.status,
         milestones=tuple(study.config.milestones), headline=tuple(report.headline),
         published=published if scope.key is None else None)
     extra: dict[str, pd.DataFrame] = {}

@@ -186,6 +186,40 @@ class Targets(_Strict):
         return value
 
 
+class StatusRule(_Strict):
+    """What counts as on track, at risk and behind, as the percent of a target reached: at or above
+    ``on_track`` is on track, at or above ``at_risk`` at risk, below it behind."""
+
+    on_track: Float = Field(100, gt=0)
+    at_risk: Float = Field(80, ge=0)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> "StatusRule":
+        if self.at_risk > self.on_track:
+            raise_findings([Finding(("at_risk",), self.at_risk,
+                                    f"at_risk {self.at_risk:g} is above on_track {self.on_track:g}: a figure at "
+                                    "risk is further from its target than one on track")])
+        return self
+
+
+class RetentionRule(StatusRule):
+    """Retention's rule: at risk from 90% of the retention target (a few people lost costs a lot of power)."""
+
+    at_risk: Float = Field(90, ge=0)
+
+
+class StatusRules(_Strict):
+    """``status:`` in study.yml: the rule for each figure set against a target. Recruitment is the
+    number consented against the target due at the data cut (pro rata between the target's
+    ``start`` and ``by``); retention the percent of those who returned the first questionnaire
+    who returned a later one, against its retention target; activity the completed contacts per
+    month of the reporting period (to the data cut) against the monthly target."""
+
+    recruitment: StatusRule = StatusRule()
+    retention: RetentionRule = RetentionRule()
+    activity: StatusRule = StatusRule()
+
+
 class Returned(_Strict):
     timepoint: Code
     at_least: Int = Field(gt=0)
@@ -238,6 +272,7 @@ class StudyConfig(_Strict):
     funder: Funder | None = None
     reporting_period: Period | None = None
     targets: Targets = Targets()
+    status: StatusRules = StatusRules()   # on track, at risk or behind: the percent of each target reached
     milestones: list[Milestone] = []
     # published figures (params/targets/<name>.yml) the study report is checked against, in an appendix
     reproduces: str | None = Field(None, pattern=r"^[a-z0-9_]+$")

@@ -42,7 +42,9 @@ class Role:
     ``statistic`` or ``test`` (resting on the people counted in ``base``), ``extreme`` (one
     person's value), ``comparator`` (a study-wide figure), ``reference`` (a published norm or
     a scale's range: nobody's data), ``index`` (a position, not a figure) or ``identifier``
-    (a participant ID). A count with a ``base`` is withheld with it (excerpts with the people
+    (a participant ID), or ``derived`` (a rate or a word read from the figures of its row, such as
+    a status against a target: withheld wherever a figure of its row is withheld or rounded, since
+    it would tell them). A count with a ``base`` is withheld with it (excerpts with the people
     they come from).
 
     ``data`` is the kind of data (``programme``, ``characteristics``, ``health``,
@@ -76,6 +78,20 @@ COLUMN_ROLES: dict[str, Role] = {
                           "all_telephone", "all_people_supported")},
     "items_missing": Role("statistic", "returned"), "percent_items_missing": Role("statistic", "returned"),
     "target": Role("reference"),
+    # status against targets: what a target expects (nobody's data), the figures set against it, and
+    # the rate and the status word read from them (``derived``: withheld with the figures of their row)
+    **{c: Role("reference") for c in ("expected", "all_expected", "all_target", "target_percent", "months",
+                                      "target_per_month", "all_target_per_month", "expected_contacts",
+                                      "all_expected_contacts")},
+    "percent_of_expected": Role("percent", "count", "expected"),
+    "all_percent_of_expected": Role("percent", "n", "all_expected"),
+    **{c: COUNT for c in ("retained", "returned_first", "all_retained", "all_returned_first", "all_completed")},
+    "percent_retained": Role("percent", "retained", "returned_first"),
+    "all_percent_retained": Role("percent", "all_retained", "all_returned_first"),
+    "percent_of_target": Role("percent", "completed", "expected_contacts"),
+    "all_percent_of_target": Role("percent", "all_completed", "all_expected_contacts"),
+    **{c: Role("derived") for c in ("status", "all_status", "retention_status", "all_retention_status",
+                                    "per_month", "all_per_month")},
 }
 FIGURES = ("count", "percent", "statistic", "test", "extreme")   # what differencing withholds in a row
 PROTECTED = ("sample", "service", "scores", "change")   # row keys of figures about people (differencing)
@@ -154,10 +170,11 @@ GROUPS: dict[str, tuple[Group, ...]] = {
     "table2": (Group(("service", "timepoint"), "count", "n"),),
     "activity": (Group(("scope",), "contacts", "all_contacts"),
                  Group(("mode",), "completed", "contacts")),
-    "recruitment": (Group(("stage",), "count", "n"),),
+    "recruitment": (Group(("stage",), "count", "n"), Group(("stage",), "retained", "all_retained"),
+                    Group(("stage",), "returned_first", "all_returned_first")),
     "flow": (Group(("box",), "count", "n"),),
     "activity_by_site": tuple(Group(("scope",), c, f"all_{c}")
-                              for c in ("face_to_face", "telephone", "people_supported")),
+                              for c in ("face_to_face", "telephone", "people_supported", "completed")),
 }
 
 
@@ -334,6 +351,19 @@ def _percentages(cells: _Cells, out: pd.DataFrame) -> None:
             out.iat[i, out.columns.get_loc(column)] = 100.0 * float(count) / float(of) if float(of) else np.nan
 
 
+def _derived(cells: _Cells, rounded: dict[tuple[int, str], int]) -> None:
+    """A rate or a status read from a row's figures goes with them: withheld where any of them is
+    withheld or rounded, since it was read from the exact figures and would tell them."""
+    figures = cells.columns(*FIGURES)
+    for column in cells.columns("derived"):
+        values = cells.frame[column].tolist()
+        for i, value in enumerate(values):
+            if value is None or value is pd.NA or value == "" or (isinstance(value, float) and math.isnan(value)):
+                continue
+            if any(cells.hidden(i, c) or (i, c) in rounded for c in figures):
+                cells.hide(i, column, "read from figures that are withheld or rounded", "secondary")
+
+
 def _identifiers(cells: _Cells, out: pd.DataFrame) -> None:
     if cells.rules.quotes.ids:
         return
@@ -386,6 +416,7 @@ def suppress_frame(frame: pd.DataFrame, rules: DisclosureRules, *, name: str, ro
     for (i, column), value in changes.items():
         out.iat[i, out.columns.get_loc(column)] = value
     _percentages(cells, out)
+    _derived(cells, changes)
     _identifiers(cells, out)
     for (i, column), _ in cells.marks.items():
         if cells.roles[column].kind != "identifier":

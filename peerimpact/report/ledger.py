@@ -152,11 +152,20 @@ def _table5(row: Mapping[str, Any], column: str) -> Figure | None:
 _STAGES = {"consented": "consented", "left_post": "left post", "withdrawn": "withdrawn"}
 
 
+RETAINED, FIRST = "returned, of those who returned the first questionnaire", "returned the first questionnaire"
+# the recruitment table's figures besides its counts: each site's (``all_``: every site's of the report)
+# share of the recruitment target due at the cut, and its people back at a later timepoint
+_RECRUITMENT = {"percent_of_expected": (None, "percent of expected"), "retained": (RETAINED, "n"),
+                "percent_retained": (RETAINED, "percent"), "returned_first": (FIRST, "n")}
+
+
 def _recruitment(row: Mapping[str, Any], column: str) -> Figure | None:
     stage = _text(row, "stage")
     measure, timepoint = (_STAGES[stage], "") if stage in _STAGES else ("returned", stage)
-    # ``count`` is the row's site; ``n`` the stage over every site of the report
-    return Figure(measure, "n", timepoint, _text(row, "site") if column == "count" else None)
+    # ``count`` and the other figures are the row's site's; ``n`` and the ``all_`` ones every site's of the report
+    site = None if column == "n" or column.startswith("all_") else _text(row, "site")
+    what, statistic = _RECRUITMENT.get(column.removeprefix("all_"), (None, "n"))
+    return Figure(what or measure, statistic, "" if what == FIRST else timepoint, site)
 
 
 _FLOW_OUTCOMES = {"left_post": "left post", "withdrawn": "withdrawn", "no_reply": "no reply"}
@@ -207,6 +216,8 @@ def _activity_by_site(row: Mapping[str, Any], column: str) -> Figure | None:
     site = None if column.startswith("all_") else _text(row, "site")
     if base == "people_supported":
         return Figure("people supported", "n", PERIOD, site)
+    if base in ("completed", "percent_of_target"):   # all modes; against the target over the months counted
+        return Figure("contacts", "completed" if base == "completed" else "percent of target", PERIOD, site)
     return Figure(_contacts(base), "completed", PERIOD, site)
 
 

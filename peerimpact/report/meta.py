@@ -7,7 +7,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from ..config import AnalysisConfig, QualitativeConfig, QuantEvidence, ReportPolicy, SynthesisConfig
 from ..config import Targets as Published
-from ..config.study import Funder, Milestone, Period, Targets
+from ..config.study import Funder, Milestone, Period, StatusRules, Targets
 
 
 class _Frozen(BaseModel):
@@ -102,6 +102,7 @@ class ReportMeta(_Frozen):
     funder: Funder | None = None
     reporting_period: Period | None = None
     targets: ReportTargets = ReportTargets()
+    status: StatusRules = StatusRules()   # what counts as on track, at risk and behind (study.yml ``status``)
     milestones: tuple[Milestone, ...] = ()
     headline: tuple[QuantEvidence, ...] = ()
     # the published figures a whole-study report is checked against (study.yml ``reproduces``)

@@ -17,7 +17,7 @@ import pandas as pd
 
 from ..analysis.progress import ALL_SITES
 from ..analysis.stats import change_over_time, compare_to_norms, summarise_scores
-from ..config.study import RecruitmentTarget
+from ..config.study import RecruitmentTarget, StatusRule, StatusRules
 from ..text import plural
 from .blocks import SUPPRESSED, FigureBlock, Table, is_suppressed
 from .meta import TargetShare
@@ -99,19 +99,77 @@ def _draw_flow(follow: pd.DataFrame, *, timepoints: list[str]) -> Figure:
 # ----------------------------------------------------------------------------- recruitment table
 
 
-def recruitment_table(data: pd.DataFrame, timepoints: Iterable[str], retention: dict[str, float]) -> Table:
+def recruitment_table(data: pd.DataFrame, timepoints: Iterable[str], retention: dict[str, float],
+                      status: pd.DataFrame | None = None, retained: pd.DataFrame | None = None,
+                      rules: StatusRules | None = None) -> Table:
     """Recruitment and retention by site against targets (from
     :func:`peerimpact.analysis.progress.recruitment`): a row per site, then a row of all sites
-    when there are several; each later timepoint's heading gives its retention target."""
+    when there are several; each later timepoint's heading gives its retention target.
+
+    With ``status`` (:func:`peerimpact.analysis.progress.recruitment_status`) the consented are
+    set against the target due at the data cut, and with ``retained``
+    (:func:`peerimpact.analysis.progress.retention_status`) each later timepoint against its
+    retention target, each with its status in words beside the figure (``rules`` say what each
+    word means), and in the CSV: ``expected``, ``percent_of_expected`` and ``status`` on a site's
+    consented row; ``retained``, ``returned_first``, ``percent_retained``, ``target_percent`` and
+    ``retention_status`` on its later timepoints' rows; the same of all the report's sites in
+    ``all_`` columns (``all_target`` the whole recruitment target).
+    """
     timepoints = list(timepoints)
     notes = [f"{timepoints[0]} onwards: people who returned each questionnaire; percentages of those who "
              f"returned {timepoints[0]}."]
     if retention:
         notes.append(f"Retention target (in a timepoint's heading): the percentage of those who returned "
                      f"{timepoints[0]} who return that questionnaire.")
+    rules = rules or StatusRules()
+    if status is not None or retained is not None:
+        data = _with_status(data, status, retained)
     return Table("recruitment", "Recruitment and retention by site, against targets", data,
-                 partial(_recruitment_display, timepoints=timepoints, retention=retention), notes,
+                 partial(_recruitment_display, timepoints=timepoints, retention=retention, rules=rules), notes,
                  row_headers=("Site",))
+
+
+STATUS_OF_ROW = {"consented": ("expected", "percent_of_expected", "status"),
+                 "later": ("retained", "returned_first", "percent_retained", "target_percent", "retention_status")}
+
+
+def _with_status(data: pd.DataFrame, status: pd.DataFrame | None, retained: pd.DataFrame | None) -> pd.DataFrame:
+    """The recruitment frame with each site's and all sites' status columns on the rows they are about."""
+    out = data.copy()
+    if status is not None:
+        mine = status.set_index("site")
+        every = mine.loc[ALL_SITES]
+        consented = out["stage"] == "consented"
+        for column in ("expected", "percent_of_expected", "status"):
+            out[column] = out["site"].map(mine[column]).where(consented)
+        out["all_target"] = pd.Series(every["target"], index=out.index).where(consented).astype("Int64")
+        for column in ("expected", "percent_of_expected", "status"):
+            out[f"all_{column}"] = pd.Series(every[column], index=out.index, dtype=object).where(consented)
+    if retained is not None:
+        mine = retained.set_index(["timepoint", "site"])
+        renamed = {"returned": "retained", "returned_first": "returned_first", "percent": "percent_retained",
+                   "target_percent": "target_percent", "status": "retention_status"}
+        for source, column in renamed.items():
+            keys = list(zip(out["stage"].astype(str), out["site"].astype(str)))
+            out[column] = [mine[source].get(k) for k in keys]
+            if column != "target_percent":
+                out[f"all_{column}"] = [mine[source].get((stage, ALL_SITES)) for stage, _ in keys]
+    counts = {"retained", "returned_first", "all_retained", "all_returned_first", "all_target"}
+    numbers = {"expected", "percent_of_expected", "percent_retained", "target_percent", "all_expected",
+               "all_percent_of_expected", "all_percent_retained"}
+    for column in counts & set(out.columns):
+        out[column] = pd.to_numeric(out[column], errors="coerce").astype("Int64")
+    for column in numbers & set(out.columns):
+        out[column] = pd.to_numeric(out[column], errors="coerce").astype(float)
+    mine = [c for c in out.columns if c in data.columns or not c.startswith("all_")]
+    return out[mine + [c for c in out.columns if c not in mine]]   # each site's columns, then all sites'
+
+
+
+def _rule_words(rule: StatusRule, of: str) -> str:
+    """``on track at 100% of the target or more, at risk at 80% or more, behind below``."""
+    return (f"on track at {fmt_number(rule.on_track, 0)}% {of} or more, at risk at {fmt_number(rule.at_risk, 0)}% "
+            "or more, behind below")
 
 
 def _percent(count, base) -> str:
@@ -121,32 +179,87 @@ def _percent(count, base) -> str:
     return f" ({fmt_number(100.0 * c / b, 0)}%)"
 
 
+def _shown_percent(percent) -> str:
+    """`` (84%)`` from a percentage a policy returned; nothing where it is missing or withheld."""
+    value = pd.to_numeric(percent, errors="coerce")
+    return "" if is_suppressed(percent) or pd.isna(value) else f" ({fmt_number(float(value), 0)}%)"
+
+
+def _word(status) -> str:
+    """``, on track`` beside a figure: nothing where there is no status or a policy withheld it."""
+    return f", {status}" if isinstance(status, str) and status and not is_suppressed(status) else ""
+
+
 def _timepoint_heading(tp: str, retention: dict[str, float]) -> str:
     return f"{tp} (target {fmt_number(retention[tp], 0)}%)" if tp in retention else tp
 
 
-def _recruitment_display(data: pd.DataFrame, *, timepoints: list[str], retention: dict[str, float]
-                         ) -> tuple[pd.DataFrame, list[str]]:
+def _whole(value) -> str:
+    """A number of people due, whole where it is whole, else to one decimal."""
+    if is_suppressed(value) or pd.isna(pd.to_numeric(value, errors="coerce")):
+        return fmt_number(value)
+    return str(int(value)) if float(value).is_integer() else fmt_number(float(value), 1)
+
+
+def _recruitment_display(data: pd.DataFrame, *, timepoints: list[str], retention: dict[str, float],
+                         rules: StatusRules | None = None) -> tuple[pd.DataFrame, list[str]]:
+    rules = rules or StatusRules()
     sites = list(dict.fromkeys(data["site"]))
-    cell = {(r.stage, r.site): r.count for r in data.itertuples()}
-    total = {r.stage: r.n for r in data.itertuples()}
-    targets = {r.site: r.target for r in data.itertuples() if r.stage == "consented"}
+    rows_of = {(r["stage"], r["site"]): r for r in data.to_dict("records")}
+    total = {r["stage"]: r["n"] for r in rows_of.values()}
+    targets = {r["site"]: r["target"] for r in rows_of.values() if r["stage"] == "consented"}
     target_total = sum(int(t) for t in targets.values() if not pd.isna(t)) if targets else None
+    first_row = next(iter(r for r in rows_of.values() if r["stage"] == "consented"), {})
+    if "all_target" in data.columns and not pd.isna(first_row.get("all_target")):
+        target_total = int(first_row["all_target"])
+    has_status = "status" in data.columns
+    due = has_status and any(not pd.isna(pd.to_numeric(r.get("expected"), errors="coerce"))
+                             and pd.to_numeric(r.get("expected"), errors="coerce") != r.get("target")
+                             for r in rows_of.values() if r["stage"] == "consented")
     rows = []
     for site in [*sites, ALL_SITES] if len(sites) > 1 else sites:   # one site's row is its total
-        value = (lambda s: total.get(s)) if site == ALL_SITES else (lambda s: cell.get((s, site)))
-        target = target_total if site == ALL_SITES else targets.get(site)
-        row = {"Site": site, "Target": "–" if target is None or pd.isna(target) else str(int(target)),
-               "Consented": fmt_count(value("consented"))
-               + (_percent(value("consented"), target) if target and not pd.isna(target) else "")}
+        every = site == ALL_SITES
+
+        def get(stage: str, column: str, site=site, every=every):
+            row = rows_of.get((stage, sites[0] if every else site), {})
+            if every and column in ("count",):
+                return total.get(stage)
+            return row.get(f"all_{column}" if every else column)
+
+        target = target_total if every else targets.get(site)
+        has_target = target is not None and not pd.isna(target)
+        row = {"Site": site, "Target": str(int(target)) if has_target else "–"}
+        if due:
+            row["Due by the cut"] = _whole(get("consented", "expected"))
+        consented = get("consented", "count")
+        if has_status:
+            row["Consented"] = (fmt_count(consented) + _shown_percent(get("consented", "percent_of_expected"))
+                                + _word(get("consented", "status")))
+        else:
+            row["Consented"] = fmt_count(consented) + (_percent(consented, target) if has_target else "")
         for tp in timepoints:
-            share = _percent(value(tp), value(timepoints[0])) if tp != timepoints[0] else ""
-            row[_timepoint_heading(tp, retention)] = fmt_count(value(tp)) + share
-        row["Left post"], row["Withdrew"] = fmt_count(value("left_post")), fmt_count(value("withdrawn"))
+            shown = fmt_count(get(tp, "count"))
+            if tp != timepoints[0]:
+                if "percent_retained" in data.columns:
+                    shown += _shown_percent(get(tp, "percent_retained")) + _word(get(tp, "retention_status"))
+                else:
+                    shown += _percent(get(tp, "count"), get(timepoints[0], "count"))
+            row[_timepoint_heading(tp, retention)] = shown
+        row["Left post"], row["Withdrew"] = fmt_count(get("left_post", "count")), fmt_count(get("withdrawn", "count"))
         rows.append(row)
     notes = []
-    if target_total:
+    if has_status and target_total:
+        when = "due at the data cut" if due else "the recruitment target"
+        notes.append(f"Consented: the number (% of {when}) and its status: "
+                     f"{_rule_words(rules.recruitment, 'of the target')}.")
+        if due:
+            notes.append("Due by the cut: the recruitment target pro rata, from none at its start to all of it "
+                         "on its due date, in a straight line (Figure F2's).")
+    elif target_total:
         notes.append("Consented (% of the recruitment target).")
+    if "retention_status" in data.columns and data["retention_status"].map(lambda v: isinstance(v, str)).any():
+        notes.append(f"Beside each later timepoint, its status against the retention target: "
+                     f"{_rule_words(rules.retention, 'of the target')}.")
     return pd.DataFrame(rows), notes
 
 
@@ -304,41 +417,119 @@ def _draw_activity(data: pd.DataFrame, *, target: float | None, period: tuple | 
     total = data[data["site"] == sites[0]]
     done = pd.to_numeric(total["completed"], errors="coerce")
     where = f"at {sites[0]}" if len(sites) == 1 else "all sites and by site; across all sites"
+    logged = done.iloc[:_logged_months(done)] if _logged_months(done) else done
     alt = (f"Completed contacts per month over {len(total)} months, {where} "
-           f"from {int(done.min())} to {int(done.max())} a month"
+           f"from {int(logged.min())} to {int(logged.max())} a month"
            if done.notna().any() else "Completed contacts per month: every count withheld")
+    gaps = _log_gaps(data, sites)
     return to_figure(fig, "activity_over_time",
-                     alt + (f", against a target of {_per_month(target)} a month." if target else "."))
+                     alt + (f" ({gaps})" if gaps else "")
+                     + (f", against a target of {_per_month(target)} a month." if target else "."))
+
+
+def _logged_months(done: pd.Series) -> int:
+    """How many of a panel's months run up to its last month with a completed contact shown."""
+    above = [i for i, v in enumerate(done.tolist()) if not pd.isna(v) and v > 0]
+    return above[-1] + 1 if above else 0
+
+
+def _log_gaps(data: pd.DataFrame, sites: list[str]) -> str:
+    """Where the log ends before the figure does: ``no completed contacts logged after Dec 2020``,
+    ``at S3`` or everywhere, and a site of several that logged none at all. Only months shown as
+    zero count (a withheld month says nothing)."""
+    own = [s for s in sites if s != ALL_SITES]
+    ends: dict[str, str] = {}   # site -> its last month with a contact ("": none at all)
+    for site in sites:
+        part = data[data["site"] == site]
+        done = pd.to_numeric(part["completed"], errors="coerce")
+        last = _logged_months(done)
+        if last and len(done) > last and (done.iloc[last:] == 0).all():
+            ends[site] = f"{pd.Timestamp(part['month'].iloc[last - 1]):%b %Y}"
+        elif not last and len(own) > 1 and site in own and len(done) and (done == 0).all():
+            ends[site] = ""
+    if not ends:
+        return ""
+    if set(own) <= set(ends) and len({ends[s] for s in own}) == 1 and ends[own[0]]:
+        return f"no completed contacts logged after {ends[own[0]]}"
+    by_month: dict[str, list[str]] = {}
+    for site in own:
+        if site in ends:
+            by_month.setdefault(ends[site], []).append(site)
+    return "; ".join(f"no completed contacts logged after {month} at {_names(names)}" if month
+                     else f"no completed contacts logged at {_names(names)}" for month, names in by_month.items())
 
 
 # -------------------------------------------------------------------------------------- tables
 
 
-def period_activity(monthly_by_site: pd.DataFrame) -> Table:
+def period_activity(monthly_by_site: pd.DataFrame, status: pd.DataFrame | None = None,
+                    rule: StatusRule | None = None, span: tuple | None = None) -> Table:
     """Completed contacts and people supported in the reporting period, by site, with totals
     (shown when there are several sites).
 
     ``monthly_by_site`` holds ``site, face_to_face, telephone, people_supported`` for the
-    period (people supported counted once per site over the period).
+    period (people supported counted once per site over the period). With ``status``
+    (:func:`peerimpact.analysis.progress.activity_status`, over the months of ``span``, the
+    period to the data cut) each site's completed contacts per month are set against its share
+    of the monthly target, with its status in words (``rule`` says what each word means), and
+    the CSV carries ``completed, months, per_month, target_per_month, expected_contacts,
+    percent_of_target, status`` for each site and the same of all sites in ``all_`` columns.
     """
     data = monthly_by_site[monthly_by_site["site"] != ALL_SITES].copy()
     data.insert(0, "scope", "period")
     for column in ("face_to_face", "telephone", "people_supported"):
         data[f"all_{column}"] = data[column].sum()
+    notes = ["People supported: people with at least one completed contact in the period."]
+    if status is not None:
+        mine = status.set_index("site")
+        every = mine.loc[ALL_SITES]
+        data["months"] = every["months"]
+        columns = ("completed", "per_month", "target_per_month", "expected_contacts", "percent_of_target", "status")
+        for column in columns:
+            data[column] = data["site"].map(mine[column])
+        for column in columns:   # all sites' after each site's own
+            data[f"all_{column}"] = every[column]
+        notes.append(_activity_status_note(float(every["months"]), rule or StatusRule(), span,
+                                           several=len(data) > 1))
     return Table("activity_by_site", "Completed contacts and people supported in the reporting period, by site",
-                 data.reset_index(drop=True), _period_display, row_headers=("Site",),
-                 notes=["People supported: people with at least one completed contact in the period."])
+                 data.reset_index(drop=True), _period_display, row_headers=("Site",), notes=notes)
+
+
+def _activity_status_note(months: float, rule: StatusRule, span: tuple | None, several: bool) -> str:
+    counted = f"{_per_month(round(months, 2))} {'month' if months == 1 else 'months'}"
+    when = f"from {_day(span[0])} to {_day(span[1])}, {counted}" if span else counted
+    share = (" (a site's target is its share of the study's, in proportion to its recruitment target)"
+             if several else "")
+    return (f"Per month: completed contacts in the reporting period up to the data cut ({when}; a month partly "
+            f"in it counts in proportion to its days) against the monthly target{share}. Status: "
+            f"{_rule_words(rule, 'of the target')}.")
 
 
 def _period_display(data: pd.DataFrame) -> pd.DataFrame:
-    rows = [{"Site": r.site, "Face to face": fmt_count(r.face_to_face), "Telephone": fmt_count(r.telephone),
-             "People supported": fmt_count(r.people_supported)} for r in data.itertuples()]
+    status = "status" in data.columns
+    columns = ["Site", *(["Completed"] if status else []), "Face to face", "Telephone", "People supported",
+               *(["Per month", "Target per month", "Status"] if status else [])]
+
+    def row(r: dict, prefix: str = "") -> dict:
+        out = {"Site": r["site"] if not prefix else ALL_SITES, "Face to face": fmt_count(r[f"{prefix}face_to_face"]),
+               "Telephone": fmt_count(r[f"{prefix}telephone"]),
+               "People supported": fmt_count(r[f"{prefix}people_supported"])}
+        if status:
+            target = r[f"{prefix}target_per_month"]
+            word = r[f"{prefix}status"]
+            out.update({"Completed": fmt_count(r[f"{prefix}completed"]),
+                        "Per month": fmt_number(r[f"{prefix}per_month"], 1),
+                        "Target per month": fmt_number(target, 1),
+                        "Status": (word + _shown_percent(r[f"{prefix}percent_of_target"])
+                                   if isinstance(word, str) and word and not is_suppressed(word)
+                                   else fmt_number(word if is_suppressed(word) else None))})
+        return out
+
+    records = data.to_dict("records")
+    rows = [row(r) for r in records]
     if len(data) > 1:   # one site's row is its total
-        first = data.iloc[0]
-        rows.append({"Site": ALL_SITES, "Face to face": fmt_count(first["all_face_to_face"]),
-                     "Telephone": fmt_count(first["all_telephone"]),
-                     "People supported": fmt_count(first["all_people_supported"])})
-    return pd.DataFrame(rows, columns=["Site", "Face to face", "Telephone", "People supported"])
+        rows.append(row(records[0], "all_"))
+    return pd.DataFrame(rows, columns=columns)
 
 
 def completeness_table(data: pd.DataFrame, labels: dict[tuple[str, str | None], str]) -> Table:
@@ -388,7 +579,7 @@ def _milestones_display(data: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame({
         "Milestone": data["milestone"],
         "Due": [f"{d:%d %b %Y}" for d in pd.to_datetime(data["due"])],
-        "Status": [STATUS[s] for s in data["status"]],
+        "Status": [STATUS.get(s, s) for s in data["status"]],
         "Met on": ["–" if pd.isna(d) else f"{d:%d %b %Y}" for d in pd.to_datetime(data["met_on"])],
         "Shown by": [_shown_by(r) for r in data.itertuples()],
     })
