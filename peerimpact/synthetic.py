@@ -92,7 +92,7 @@ STUDY_YML = """\
 # The embedded example study. Synthetic data shaped like Gillard et al. (2022),
 # BMC Psychiatry, doi:10.1186/s12888-022-03999-9: made by `peerimpact synth`.
 name: Example peer worker study (synthetic)
-data_cut: 2021-03-31
+data_cut: {data_cut}
 sites: [{sites}]
 timepoints: [T1, T2, T3]
 instruments: [{instruments}]
@@ -144,6 +144,11 @@ files:
   contacts: contacts.csv
   codebook: codebook.csv
   excerpts: excerpts.csv
+windows:   # when each questionnaire is due, in days after consent (from, to: both included)
+  T1: {{from: 0, to: 60}}       # at consent
+  T2: {{from: 80, to: 164}}     # about 4 months after consent (122 days), give or take 6 weeks
+  T3: {{from: 323, to: 407}}    # about 12 months after consent (365 days), give or take 6 weeks
+alerts: {{quiet_months: 2, items_missing_percent: 10}}   # when the data-quality alerts speak
 """
 
 
@@ -490,7 +495,7 @@ def contacts(rng: np.random.Generator, people: pd.DataFrame, cal: np.random.Gene
         kinds = ([("face_to_face", "yes")] * int(f2f[i])
                  + [("face_to_face", "no")] * int(rng.integers(0, 1 + f2f[i] // 8))
                  + [("telephone", "yes")] * int(rng.integers(0, 1 + f2f[i] // 3)))
-        offsets = np.sort(rng.integers(0, 540, size=len(kinds)))
+        offsets = np.sort(rng.integers(0, CONTACT_DAYS, size=len(kinds)))
         for j, ((mode, done), day) in enumerate(zip([kinds[j] for j in rng.permutation(len(kinds))], offsets)):
             drawn = people_ids[int(rng.integers(0, len(people_ids)))] if len(people_ids) > 1 else people_ids[0]
             person = people_ids[j] if j < len(people_ids) else drawn   # everyone supported is met once
@@ -519,7 +524,12 @@ def excerpts() -> pd.DataFrame:
 
 LEAVERS = ["contract_end", "new_job", "health", "new_job", "personal", "contract_end"]
 WITHDRAWN = 2
-CONTACTS_START = dt.date(2019, 1, 7)
+CONTACTS_START = dt.date(2019, 1, 7)   # the contact log began
+CONTACT_DAYS = 540                     # a worker's contacts are drawn on days 0-539, then spread (_over_time_in_post)
+DATA_CUT = dt.date(2021, 3, 31)
+# Sites whose log stops before the data cut (the first day not logged): S7 has entered nothing
+# since December 2020, so the data-quality alerts have something to find.
+LOG_STOPS = {"S7": dt.date(2021, 1, 1)}
 
 
 def _day(d: dt.date, days: float) -> dt.date:
@@ -564,16 +574,30 @@ def dates(rng: np.random.Generator, people: pd.DataFrame, quest: pd.DataFrame) -
     return people, quest
 
 
-def _until_leaving(log: pd.DataFrame, people: pd.DataFrame) -> pd.DataFrame:
-    """A leaver's contacts squeezed into their time in post (same number, same order)."""
+def _over_time_in_post(log: pd.DataFrame, people: pd.DataFrame) -> pd.DataFrame:
+    """The contact log's dates spread over each peer worker's time in the log (same contacts, same order).
+
+    A worker logs from consent (or from :data:`CONTACTS_START`, when the log began, if later) up to
+    the data cut, or up to the day they left post; a site in :data:`LOG_STOPS` has entered nothing
+    since its date. A worker who withdrew from the study's questionnaires is still in post and keeps
+    the log. Contacts grow steadily over a worker's time in the log, from none, as referrals build
+    up a caseload: a contact drawn a share ``s`` of the way through :data:`CONTACT_DAYS` is put a
+    share ``sqrt(s)`` of the way through the worker's time (a rate rising in a straight line reaches
+    the share ``s`` of its contacts there). Only the dates change, not who was seen, how or for how
+    long, so the counts of Table 1 stay as they were.
+    """
+    consent = dict(zip(people["participant_id"], people["consent_date"]))
     left = dict(zip(people["participant_id"], people["left_post_date"]))
-    span = 540
     out = log.copy()
-    for i, (pid, day) in enumerate(zip(log["participant_id"], log["date"])):
+    dates = []
+    for pid, day in zip(log["participant_id"], log["date"]):
+        start = max(CONTACTS_START, consent[pid])
+        stop = LOG_STOPS.get(pid.split("-")[0], DATA_CUT + dt.timedelta(days=1))   # the first day not logged
         if left.get(pid) is not None:
-            available = (left[pid] - CONTACTS_START).days
-            offset = (dt.date.fromisoformat(day) - CONTACTS_START).days
-            out.iloc[i, out.columns.get_loc("date")] = _day(CONTACTS_START, offset * available / span).isoformat()
+            stop = min(stop, left[pid])
+        share = ((dt.date.fromisoformat(day) - CONTACTS_START).days + 0.5) / CONTACT_DAYS
+        dates.append(_day(start, (stop - start).days * math.sqrt(share)).isoformat())
+    out["date"] = dates
     return out
 
 
@@ -592,7 +616,7 @@ def generate(seed: int = DEFAULT_SEED, targets: Targets | str | Path | None = No
         "participants": people,
         "questionnaires": quest,
         "service_use": use,
-        "contacts": _until_leaving(log, people),
+        "contacts": _over_time_in_post(log, people),
         "codebook": codebook(),
         "excerpts": excerpts(),
     }
@@ -615,12 +639,19 @@ def scaled(frames: dict[str, pd.DataFrame], sites: int, per_site: int,
     """A larger study made from the example, for timing builds at national scale: ``sites`` sites of
     ``per_site`` peer workers, each a copy of one of the example's (drawn at random), with its
     answers, service use, contacts and interviews under its new ID and its dates moved by up to
-    two weeks. A bootstrap of the example: its figures no longer reproduce the paper's."""
+    two weeks (never past the data cut). A bootstrap of the example: its figures no longer
+    reproduce the paper's."""
     people = frames["participants"]
     templates = people["participant_id"].to_numpy()
     new_ids = [f"S{s}-PW{i:02d}" for s in range(1, sites + 1) for i in range(1, per_site + 1)]
     drawn = rng.choice(templates, size=len(new_ids))
     shifts = rng.integers(-14, 15, size=len(new_ids))
+    # a worker who logs up to the data cut keeps every date on or before it
+    latest = pd.concat([pd.to_datetime(frames[name].set_index("participant_id")[column]).dropna()
+                        for name, column in (("participants", "left_post_date"), ("participants", "withdrawn_date"),
+                                             ("questionnaires", "completed_date"), ("contacts", "date"))])
+    room = (pd.Timestamp(DATA_CUT) - latest.groupby(level=0).max()).dt.days
+    shifts = np.minimum(shifts, room.reindex(drawn).fillna(14).to_numpy().astype(int))
     copies = pd.DataFrame({"template": drawn, "participant_id": new_ids, "shift": shifts})
 
     def copied(frame: pd.DataFrame, key: str = "participant_id") -> pd.DataFrame:
@@ -748,7 +779,8 @@ def write(out: str | Path, seed: int = DEFAULT_SEED, targets: Targets | str | Pa
         scale, reproduces = len(frames["participants"]) / sum(SITES.values()), ""
     quest = frames["questionnaires"]
     yml = STUDY_YML.format(
-        sites=", ".join(site_ids), instruments=", ".join(INSTRUMENTS), services=services, categories=categories,
+        data_cut=DATA_CUT.isoformat(), sites=", ".join(site_ids), instruments=", ".join(INSTRUMENTS),
+        services=services, categories=categories,
         recruitment=", ".join(f"{site}: {n}" for site, n in recruitment.items()), recruit=sum(recruitment.values()),
         n=len(frames["participants"]), t3=int((quest["timepoint"] == "T3").sum()), contacts=round(1500 * scale),
         per_month=round(100 * scale), reproduces=reproduces)

@@ -153,3 +153,26 @@ def test_a_larger_study_is_copied_from_the_example_site_by_site(tmp_path, capsys
     assert main(["synth", "--out", str(tmp_path / "own"), "--sites", "2", "--per-site", "2", "--calibrate",
                  str(default_targets())]) == 2
     assert "--calibrate applies to the example alone" in capsys.readouterr().err and not (tmp_path / "own").exists()
+
+
+def test_the_contact_log_runs_to_the_data_cut_but_at_s7():
+    """Every site logs into the last month before the data cut but S7, whose log stops in December 2020;
+    nobody logs before consenting or after leaving post; activity builds up to about the study's target
+    of 100 completed contacts a month over the reporting period, and S7, with nothing since December,
+    is below its share of it (100 × 4 / 38 a month)."""
+    study = load_study()
+    people = study.participants[["participant_id", "site", "consent_date", "left_post_date"]]
+    log = study.contacts.merge(people, on="participant_id")
+    assert not (log["date"] < log["consent_date"]).any()
+    assert not (log["date"] >= log["left_post_date"]).any()
+    last = log.groupby(log["site"].astype(str))["date"].max()
+    cut = pd.Timestamp(study.config.data_cut)
+    assert last["S7"].strftime("%Y-%m") == "2020-12"
+    assert all(cut - last[site] < pd.Timedelta(days=31) for site in last.index if site != "S7")
+    period = study.config.reporting_period
+    done = log[log["completed"].astype(bool) & (log["date"] >= pd.Timestamp(period.start))
+               & (log["date"] <= pd.Timestamp(period.end))]
+    assert 80 <= len(done) / 12 <= 110
+    s7 = (done["site"] == "S7").sum() / 12
+    assert s7 < 0.8 * 100 * 4 / 38
+    assert not ((done["site"] == "S7") & (done["date"] > pd.Timestamp("2020-12-31"))).any()

@@ -254,6 +254,31 @@ class Milestone(_Strict):
         return self
 
 
+class Window(_Strict):
+    """When a timepoint's questionnaire is due, in whole days after consent, both ends included:
+    ``{from: 80, to: 164}``."""
+
+    model_config = ConfigDict(populate_by_name=True, extra="forbid")
+
+    start: Int = Field(alias="from", ge=0)
+    end: Int = Field(alias="to", ge=0)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> "Window":
+        if self.start > self.end:
+            raise_findings([Finding(("from",), self.start, f"starts after it ends: day {self.start} > day {self.end}")])
+        return self
+
+
+class Alerts(_Strict):
+    """When the data-quality alerts speak: a site with no record for ``quiet_months`` whole months
+    before the data cut, an instrument with more than ``items_missing_percent`` of its items
+    missing at a timepoint."""
+
+    quiet_months: Int = Field(2, ge=1)
+    items_missing_percent: Float = Field(10.0, ge=0, le=100)
+
+
 class StudyConfig(_Strict):
     """``study.yml``: what a study's files are and what they may contain."""
 
@@ -277,6 +302,9 @@ class StudyConfig(_Strict):
     # published figures (params/targets/<name>.yml) the study report is checked against, in an appendix
     reproduces: str | None = Field(None, pattern=r"^[a-z0-9_]+$")
     files: StudyFiles
+    # timepoint -> when its questionnaire is due; without windows, no overdue or out-of-window alerts
+    windows: dict[Code, Window] = {}
+    alerts: Alerts = Alerts()
 
     _sites = field_validator("sites", mode="before")(_distinct_as_list("site"))
     _timepoints = field_validator("timepoints", mode="before")(_distinct_as_list("timepoint"))
@@ -284,6 +312,18 @@ class StudyConfig(_Strict):
     _missing = field_validator("missing_codes", mode="before")(_as_str_list)
     _services = field_validator("services", mode="before")(_distinct_keys("service"))
     _cohorts = field_validator("cohorts", mode="before")(_distinct_keys("cohort"))
+    _windows = field_validator("windows", mode="before")(_distinct_keys("timepoint"))
+
+    @field_validator("windows")
+    @classmethod
+    def _window_timepoints(cls, windows: dict[str, Window], info: ValidationInfo) -> dict[str, Window]:
+        """A window is for one of the study's timepoints."""
+        timepoints = info.data.get("timepoints")
+        if timepoints is not None:
+            raise_findings([Finding((tp,), tp, f"a window for an unknown timepoint {tp!r}; the study's timepoints "
+                                               f"are {', '.join(timepoints)}")
+                            for tp in windows if tp not in timepoints])
+        return windows
 
     @field_validator("instruments")
     @classmethod
