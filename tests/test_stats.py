@@ -7,6 +7,7 @@ import pandas as pd
 import pytest
 
 from peerimpact.analysis.stats import (
+    adjust_p,
     change_over_time,
     compare_to_norms,
     describe,
@@ -184,6 +185,50 @@ def test_wilcoxon_matches_r_exact_p():
 def test_holm_matches_r_p_adjust():
     # R: p.adjust(c(0.01, 0.04, 0.03, 0.2, 0.005), "holm") -> 0.040 0.090 0.090 0.200 0.025
     assert holm([0.01, 0.04, 0.03, 0.2, 0.005]) == pytest.approx([0.04, 0.09, 0.09, 0.2, 0.025])
+
+
+def _bh_by_definition(p: list[float]) -> list[float]:
+    """Benjamini-Hochberg from its definition, by brute force: the adjusted p of a test is the least
+    m × p_j / rank_j over the tests j whose p is at least its own (rank_j: how many p are at most
+    p_j), capped at 1; a missing p is no test. Nothing shared with the library's step-up loop."""
+    tests = [v for v in p if not math.isnan(v)]
+    m = len(tests)
+    return [math.nan if math.isnan(v) else
+            min(1.0, min(m * q / sum(r <= q for r in tests) for q in tests if q >= v)) for v in p]
+
+
+def test_fdr_bh_matches_its_definition_and_r_p_adjust():
+    # worked by hand from the definition, as R's p.adjust(c(0.01, 0.04, 0.03, 0.2, 0.005, 0.04), "BH")
+    # computes it: sorted 0.005 0.01 0.03 0.04 0.04 0.2 give 6p/rank 0.03 0.03 0.06 0.06 0.048 0.2,
+    # then the running minimum from the top: 0.03 0.03 0.048 0.048 0.048 0.2
+    p = [0.01, 0.04, 0.03, 0.2, 0.005, 0.04]
+    assert adjust_p(p, "fdr_bh") == pytest.approx([0.03, 0.048, 0.048, 0.2, 0.03, 0.048])
+    assert _bh_by_definition(p) == pytest.approx([0.03, 0.048, 0.048, 0.2, 0.03, 0.048])
+    rng = np.random.default_rng(7)
+    for _ in range(20):   # ties, values near 1 and missing tests included
+        p = list(np.round(rng.uniform(0, 1, 25) ** 3, 2))
+        p[3] = p[7] = math.nan
+        assert adjust_p(p, "fdr_bh") == pytest.approx(_bh_by_definition(p), nan_ok=True)
+
+
+def test_an_unknown_adjustment_is_refused():
+    with pytest.raises(ValueError, match="adjustments are holm, fdr_bh"):
+        adjust_p([0.1], "bonferroni")
+    with pytest.raises(ValueError, match="adjustments are none, holm, fdr_bh"):
+        change_over_time(scores_frame(), [("T1", "T2")], adjust="BH")
+
+
+def test_change_over_time_adds_the_adjustment_asked_for_across_its_tests():
+    two = pd.concat([scores_frame(), scores_frame().assign(subscale="other", score=lambda f: f["score"] * 0.9 + 3)])
+    for adjust, column in (("fdr_bh", "p_fdr_bh"), ("holm", "p_holm"), (True, "p_holm")):
+        out = change_over_time(two, [("T1", "T2"), ("T1", "T3")], adjust=adjust)
+        others = {"p_holm", "p_fdr_bh"} - {column}
+        assert column in out.columns and not others & set(out.columns)
+        assert out.attrs["tests"] == 2   # T1-T3 has no pairs: no test, not in the family
+        assert out[column].tolist() == pytest.approx(adjust_p(out["p"], "holm" if adjust is True else adjust),
+                                                     nan_ok=True)
+    plain = change_over_time(two, [("T1", "T2")], adjust="none")
+    assert not {"p_holm", "p_fdr_bh"} & set(plain.columns) and "tests" not in plain.attrs
 
 
 def test_describe_continuous_and_categorical_with_missing():

@@ -285,6 +285,12 @@ def _as_recorded(diff: np.ndarray, scale: np.ndarray) -> np.ndarray:
     return cleaned
 
 
+# Conventions the tests follow (and the Methods section states): the level of a confidence interval, and
+# the number of differences below which the signed-rank p is exact (as R's wilcox.test).
+CONFIDENCE = 0.95
+WILCOXON_EXACT_BELOW = 50
+
+
 def wilcoxon_p(diff: Iterable[float]) -> float:
     """Two-sided p of the Wilcoxon signed-rank test of paired differences, by R's conventions.
 
@@ -301,13 +307,13 @@ def wilcoxon_p(diff: Iterable[float]) -> float:
     if len(d) == 0:
         return float("nan")
     ties = len(np.unique(np.abs(d))) < len(d)
-    exact = len(d) < 50 and not ties and not zeros.any()
+    exact = len(d) < WILCOXON_EXACT_BELOW and not ties and not zeros.any()
     result = scipy_stats.wilcoxon(d, zero_method="wilcox", correction=not exact,
                                   method="exact" if exact else "approx")
     return float(result.pvalue)
 
 
-def paired_ttest(x, y, *, confidence: float = 0.95) -> PairedTest:
+def paired_ttest(x, y, *, confidence: float = CONFIDENCE) -> PairedTest:
     """Paired t-test of x − y on complete pairs, with the paper's effect size and d_z.
 
     Parameters
@@ -381,20 +387,59 @@ def paired_ttest(x, y, *, confidence: float = 0.95) -> PairedTest:
     )
 
 
+# How Table 4's p values may be adjusted across its tests, and the column each adds (``none`` adds none).
+ADJUSTED_COLUMNS = {"holm": "p_holm", "fdr_bh": "p_fdr_bh"}
+
+
+def adjust_p(p: Iterable[float], method: str) -> np.ndarray:
+    """p values adjusted across a family of tests, by pingouin's ``multicomp``.
+
+    Parameters
+    ----------
+    p : array-like of float
+        One p value per test; NaN (no test made) stays NaN and is not counted in the family.
+    method : {"holm", "fdr_bh"}
+        Holm's step-down adjustment (family-wise error), or Benjamini and Hochberg's false
+        discovery rate; R's ``p.adjust(p, "holm")`` and ``p.adjust(p, "BH")``.
+
+    Returns
+    -------
+    ndarray
+        The adjusted p values, in the order given.
+
+    Examples
+    --------
+    >>> adjust_p([0.01, 0.04, 0.03, float("nan")], "fdr_bh").round(3)
+    array([0.03, 0.04, 0.04,  nan])
+    """
+    import pingouin
+
+    if method not in ADJUSTED_COLUMNS:
+        raise ValueError(f"unknown adjustment {method!r}; adjustments are {', '.join(ADJUSTED_COLUMNS)}")
+    values = np.asarray(list(p), dtype=float)
+    out = np.full(values.shape, np.nan)
+    ok = ~np.isnan(values)
+    if ok.any():
+        out[ok] = pingouin.multicomp(values[ok], method=method)[1]
+    return out
+
+
 def holm(p: Iterable[float]) -> np.ndarray:
     """Holm-adjusted p values (NaN stays NaN and does not count towards the family).
 
     >>> holm([0.01, 0.04, 0.03, float("nan")]).round(3)
     array([0.03, 0.06, 0.06,  nan])
     """
-    import pingouin
+    return adjust_p(p, "holm")
 
-    values = np.asarray(list(p), dtype=float)
-    out = np.full(values.shape, np.nan)
-    ok = ~np.isnan(values)
-    if ok.any():
-        out[ok] = pingouin.multicomp(values[ok], method="holm")[1]
-    return out
+
+def adjustment(adjust: bool | str | None) -> str:
+    """The adjustment ``adjust`` names: ``none``, ``holm`` or ``fdr_bh`` (True is ``holm``, as before
+    adjustments were named)."""
+    method = "holm" if adjust is True else "none" if adjust in (False, None) else adjust
+    if method != "none" and method not in ADJUSTED_COLUMNS:
+        raise ValueError(f"unknown adjustment {adjust!r}; adjustments are none, {', '.join(ADJUSTED_COLUMNS)}")
+    return method
 
 
 CHANGE_COLUMNS = ["instrument", "subscale", "comparison", "n", "change", "ci_low", "ci_high", "p", "es", "d_z",
@@ -407,14 +452,17 @@ def too_few_pairs(min_pairs: int) -> str:
 
 
 def change_over_time(scores: pd.DataFrame, comparisons: Iterable[tuple[str, str]], *,
-                     adjust: bool = False, min_pairs: int = 2, by: str | Iterable[str] | None = None) -> pd.DataFrame:
+                     adjust: bool | str = "none", min_pairs: int = 2, by: str | Iterable[str] | None = None
+                     ) -> pd.DataFrame:
     """Paired change of every instrument and subscale for each ``(earlier, later)`` comparison.
 
     ``change`` is earlier − later, as the paper reports it (a positive change is a
     decrease). A comparison with fewer than ``min_pairs`` complete pairs keeps its ``n``
     and mean ``change`` but no interval, test or effect size (``estimable`` is False and
-    ``note`` says why); 2 is the least a t-test needs. With ``adjust``, a ``p_holm``
-    column adjusts p across the tests of the whole table. Rows follow the order of the
+    ``note`` says why); 2 is the least a t-test needs. ``adjust`` (``none``, ``holm`` or
+    ``fdr_bh``; True is ``holm``) adds ``p_holm`` or ``p_fdr_bh``: p adjusted across the tests of
+    the whole table (:func:`adjust_p`), whose number the frame's ``attrs["tests"]`` keeps, so
+    that a table of some of its rows can say across how many. Rows follow the order of the
     ``instrument``, ``subscale`` and ``timepoint`` categories when those columns are
     categorical (as in ``Study.scores``), else the order of first appearance.
 
@@ -431,15 +479,16 @@ def change_over_time(scores: pd.DataFrame, comparisons: Iterable[tuple[str, str]
        n  change   p                                               note
     0  3     4.0 NaN  fewer than 6 complete pairs: the mean change i...
 
-    With ``by``, each group of those columns is tested on its own (Holm's adjustment, when
+    With ``by``, each group of those columns is tested on its own (an adjustment, when
     asked for, runs within each group), the group's values in front.
     """
     if min_pairs < 2:
         raise ValueError("min_pairs must be at least 2: a t-test needs two pairs")
-    return _grouped(scores, by, _change, comparisons=list(comparisons), adjust=adjust, min_pairs=min_pairs)
+    return _grouped(scores, by, _change, comparisons=list(comparisons), adjust=adjustment(adjust),
+                    min_pairs=min_pairs)
 
 
-def _change(scores: pd.DataFrame, *, comparisons: list[tuple[str, str]], adjust: bool, min_pairs: int
+def _change(scores: pd.DataFrame, *, comparisons: list[tuple[str, str]], adjust: str, min_pairs: int
             ) -> pd.DataFrame:
     if min_pairs < 2:
         raise ValueError("min_pairs must be at least 2: a t-test needs two pairs")
@@ -467,8 +516,9 @@ def _change(scores: pd.DataFrame, *, comparisons: list[tuple[str, str]], adjust:
     out = pd.DataFrame(rows, columns=CHANGE_COLUMNS)
     for column in ("instrument", "subscale"):
         out[column] = out[column].astype(str)
-    if adjust:
-        out["p_holm"] = holm(out["p"])
+    if adjust != "none":
+        out[ADJUSTED_COLUMNS[adjust]] = adjust_p(out["p"], adjust)
+        out.attrs["tests"] = int(out["p"].notna().sum())   # the family the adjustment ran across
     return out
 
 

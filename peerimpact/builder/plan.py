@@ -6,6 +6,7 @@ cohort, format or report id is reported with the file and key it came from.
 
 from __future__ import annotations
 
+import copy
 import json
 import re
 from dataclasses import dataclass
@@ -14,10 +15,10 @@ from typing import Iterable, Mapping
 
 import pandas as pd
 import yaml
-from pydantic import ValidationError
+from pydantic import TypeAdapter, ValidationError
 
-from ..config import (AnalysisConfig, Audience, DisclosureRules, NormsConfig, QualitativeConfig, ReportDef,
-                      ReportPolicy, SynthesisConfig, key_line, parse_model, parse_named)
+from ..config import (AnalysisConfig, Audience, DisclosureRules, Instrument, NormsConfig, QualitativeConfig, ReportDef,
+                      ReportPolicy, StudyConfig, SynthesisConfig, key_line, parse_model, parse_named)
 from ..config import Targets as Published
 from ..config.targets import read_targets
 from ..config.yaml import _Loader, plain_message
@@ -145,18 +146,29 @@ def load_norms(path: Path, problems: Problems) -> tuple[NormRow, ...]:
 
 
 SETTABLE = {"analysis": AnalysisConfig, "qualitative": QualitativeConfig}  # params files --set may change
+STUDY_SETTABLE = ("multiplicity",)   # study.yml's analysis settings --set may change, as study.<key> or <key>
+
+
+def _study_setting(name: str) -> str | None:
+    """The study.yml key a ``--set`` name is (``multiplicity``, ``study.multiplicity``), if it is one."""
+    stem, _, key = name.rpartition(".")
+    return key if key in STUDY_SETTABLE and stem in ("", "study") else None
 
 
 def override(found: dict, overrides: Mapping[str, str], problems: Problems) -> None:
     """Apply ``--set name=value`` to the loaded settings: ``name`` is ``<file>.<key>`` (``analysis.min_pairs``)
     or a key found in one file only (``min_pairs``); the value is read as YAML and the file's model checked
-    again, so a bad value is a problem like one in the file."""
+    again, so a bad value is a problem like one in the file. Study.yml's settings are left to
+    :func:`with_settings`."""
     fields = {key: stem for stem, model in SETTABLE.items() for key in model.model_fields}
     for name, raw in overrides.items():
+        if _study_setting(name):
+            continue
         stem, _, key = name.rpartition(".")
         stem = stem or fields.get(key, "")
         if stem not in SETTABLE or key not in SETTABLE[stem].model_fields:
-            known = ", ".join(f"{s}.{k}" for s, m in SETTABLE.items() for k in m.model_fields)
+            known = ", ".join([*(f"{s}.{k}" for s, m in SETTABLE.items() for k in m.model_fields),
+                               *(f"study.{k}" for k in STUDY_SETTABLE)])
             problems.add("--set", column=name, value=raw, rule="option", message=f"no such setting; settable: {known}")
             continue
         try:
@@ -166,6 +178,28 @@ def override(found: dict, overrides: Mapping[str, str], problems: Problems) -> N
         except (ValidationError, yaml.YAMLError) as exc:
             reason = plain_message(exc.errors()[0]) if isinstance(exc, ValidationError) else str(exc).splitlines()[0]
             problems.add("--set", column=f"{stem}.{key}", value=raw, rule="option", message=reason)
+
+
+def with_settings(study: Study, overrides: Mapping[str, str], problems: Problems) -> Study:
+    """The study with this build's ``--set`` values of study.yml's analysis settings
+    (:data:`STUDY_SETTABLE`, e.g. ``multiplicity=fdr_bh``), each checked as study.yml's own value is:
+    a bad one is a problem at ``--set``. The study itself is left as it was loaded."""
+    update = {}
+    for name, raw in overrides.items():
+        key = _study_setting(name)
+        if key is None:
+            continue
+        try:
+            value = yaml.load(raw, Loader=_Loader)
+            update[key] = TypeAdapter(StudyConfig.model_fields[key].annotation).validate_python(value)
+        except (ValidationError, yaml.YAMLError) as exc:
+            reason = plain_message(exc.errors()[0]) if isinstance(exc, ValidationError) else str(exc).splitlines()[0]
+            problems.add("--set", column=f"study.{key}", value=raw, rule="option", message=reason)
+    if not update:
+        return study
+    changed = copy.copy(study)   # a shallow copy: the frames (and those computed once) are shared
+    changed.config = study.config.model_copy(update=update)
+    return changed
 
 
 def load_analysis(params: Path, study: Study, problems: Problems,
@@ -230,6 +264,20 @@ def _check_synthesis(synth: SynthesisConfig, study: Study, path: Path, problems:
                              message="no such code")
 
 
+def instrument_meta(inst: Instrument) -> InstrumentMeta:
+    """What a report tells of an instrument: its subscales' labels, ranges and scoring (item counts
+    and IDs, never wording), its citation, whether its layout is confirmed, and its MID."""
+    scales = {}
+    for name, sub in inst.subscales.items():
+        rule = inst.rule_for(name)
+        scales[name] = Scale(range=inst.score_range(name), higher=inst.direction(name), method=sub.method,
+                             items=len(sub.items), reverse=tuple(sub.reverse), max_missing=rule.max_missing,
+                             prorate=rule.prorate)
+    return InstrumentMeta(name=inst.name, subscales={s: sub.label for s, sub in inst.subscales.items()},
+                          scales=scales, item_range=(inst.min, inst.max), source=inst.source, layout=inst.layout,
+                          mid=inst.mid)
+
+
 def make_extract(study: Study, report: ReportDef, rid: str, scope: Scope,
                  params: AnalysisParams | None = None, *, policy: ReportPolicy | None = None,
                  withheld: Iterable[tuple[str, ...]] = (), published: Published | None = None,
@@ -261,14 +309,12 @@ def make_extract(study: Study, report: ReportDef, rid: str, scope: Scope,
         study_name=study.config.name,
         data_cut=study.config.data_cut.isoformat() if study.config.data_cut else None,
         sites=tuple(sites), timepoints=tuple(study.timepoints), services=dict(study.config.services),
-        instruments={name: InstrumentMeta(
-            name=inst.name, subscales={s: sub.label for s, sub in inst.subscales.items()},
-            scales={s: Scale(range=inst.score_range(s), higher=inst.direction(s)) for s in inst.subscales})
-            for name, inst in study.instruments.items()},
+        instruments={name: instrument_meta(inst) for name, inst in study.instruments.items()},
         disclosure=report.disclosure or (policy.audience if policy else "none"), policy=policy,
         withheld=tuple(sorted(withheld)),
         comparisons=tuple(tuple(c) for c in study.config.comparisons or []),
-        holm=study.config.holm, compares_with_study=kind.compares_with_study, compares_sites=kind.compares_sites,
+        multiplicity=study.config.multiplicity, compares_with_study=kind.compares_with_study,
+        compares_sites=kind.compares_sites,
         params=(params or AnalysisParams()).showing_only(set(excerpts["excerpt_id"])),
         funder=study.config.funder, reporting_period=study.config.reporting_period,
         targets=_targets_of(study, sites),
@@ -295,7 +341,8 @@ def whole_study_context(study: Study, params: AnalysisParams) -> dict[str, pd.Da
     excerpts = study.excerpts if study.excerpts is not None else pd.DataFrame(columns=EXCERPT_COLUMNS)
     return study_context(study.participants, study.contacts, study.service_use, study.scores, excerpts, codebook,
                          services=dict(study.config.services), timepoints=list(study.timepoints),
-                         comparisons=[tuple(c) for c in study.config.comparisons or []], holm=study.config.holm,
+                         comparisons=[tuple(c) for c in study.config.comparisons or []],
+                         multiplicity=study.config.multiplicity,
                          params=params, labels=study.labels)
 
 
@@ -387,6 +434,7 @@ def plan(study: Study, reports_dir: Path, *, params: Path | None = None, kinds: 
          overrides: Mapping[str, str] | None = None) -> tuple[list[PlannedReport], Problems]:
     """Every report to build, in definition order, or the problems that prevent planning."""
     problems = Problems()
+    study = with_settings(study, overrides or {}, problems)
     analysis = load_analysis(params, study, problems, overrides) if params else AnalysisParams()
     for k in kinds or []:
         if k not in KINDS:

@@ -1,13 +1,14 @@
-"""``params/instruments/<name>.yml``: an instrument's items, range, subscales and missing-item rule."""
+"""``params/instruments/<name>.yml``: an instrument's items, range, subscales, missing-item rule, whether
+its item layout is confirmed, and its minimal important difference."""
 
 from __future__ import annotations
 
 import re
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import Field, field_validator, model_validator
 
-from .values import Int, distinct
+from .values import Finding, Float, Int, distinct, raise_findings
 from .yaml import _as_str_list, _Strict
 
 # An instrument is named, never located: its definition is <params>/instruments/<name>.yml.
@@ -19,6 +20,23 @@ class MissingRule(_Strict):
 
     max_missing: Int = Field(1, ge=0)
     prorate: bool = True
+
+
+class MinimalImportantDifference(_Strict):
+    """The smallest change in a score that matters to the people measured, in the score's own units
+    (points of a sum, or of a mean of items), and the publication it comes from."""
+
+    value: Float = Field(gt=0)
+    source: str = Field(min_length=1)
+
+
+class Layout(_Strict):
+    """Whether the item layout (which items form each subscale, which are reverse-keyed) is the
+    published instrument's (``confirmed``) or an assumption a study must check against the
+    version it used; ``note`` says why."""
+
+    confirmed: bool = True
+    note: str | None = None
 
 
 class Subscale(_Strict):
@@ -51,9 +69,24 @@ class Instrument(_Strict):
     subscales: dict[str, Subscale]
     missing: MissingRule = MissingRule()
     higher: str | None = None  # what a higher score means: "better wellbeing"
-    layout_confirmed: bool = True
+    layout: Layout = Layout()
+    mid: MinimalImportantDifference | None = None
     note: str | None = None
     source: str | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _layout_confirmed(cls, value: Any) -> Any:
+        """``layout_confirmed: false``, the older spelling, is read as ``layout: {confirmed: false}``."""
+        if not isinstance(value, dict) or "layout_confirmed" not in value:
+            return value
+        value = dict(value)
+        old = value.pop("layout_confirmed")
+        if "layout" in value:
+            raise_findings([Finding(("layout_confirmed",), old,
+                                    "give layout: {confirmed: …} only; layout_confirmed is its older spelling")])
+        value["layout"] = {"confirmed": old}
+        return value
 
     @field_validator("items", mode="before")
     @classmethod

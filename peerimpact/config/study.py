@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import posixpath
-from typing import Annotated, Any, Union
+from typing import Annotated, Any, Literal, Union
 
 from pydantic import ConfigDict, Discriminator, Field, Tag, ValidationInfo, field_validator, model_validator
 
@@ -13,6 +13,8 @@ from .values import Code, Date, Finding, Float, Int, distinct, look_alikes, rais
 from .yaml import _as_str_list, _Strict
 
 DEFAULT_MISSING_CODES = ["", "NA", "-99", "-9"]
+MULTIPLICITY = ("none", "holm", "fdr_bh")   # how Table 4's p values are adjusted across its tests
+Multiplicity = Literal["none", "holm", "fdr_bh"]
 
 
 def _distinct_as_list(what: str) -> Any:
@@ -292,7 +294,10 @@ class StudyConfig(_Strict):
     # participant column -> its levels in table order: a list of labels, or code: label pairs
     categories: dict[Code, dict[Code, str]] = {}
     comparisons: list[tuple[Code, Code]] | None = None  # paired comparisons; default first vs each later
-    holm: bool = False  # add Holm-adjusted p values across Table 4's tests
+    # p values of Table 4 adjusted across its tests: none, holm (Holm's step-down) or fdr_bh
+    # (Benjamini-Hochberg false discovery rate); ``holm: true`` is read as ``multiplicity: holm``
+    multiplicity: Multiplicity = "none"
+    holm: bool | None = Field(None, exclude=True)  # the older spelling of multiplicity: holm; read multiplicity
     cohorts: dict[Code, Cohort] = {}
     funder: Funder | None = None
     reporting_period: Period | None = None
@@ -324,6 +329,24 @@ class StudyConfig(_Strict):
                                                f"are {', '.join(timepoints)}")
                             for tp in windows if tp not in timepoints])
         return windows
+
+    @model_validator(mode="before")
+    @classmethod
+    def _holm_is_multiplicity(cls, value: Any) -> Any:
+        """``holm: true`` alone is read as ``multiplicity: holm``; beside a ``multiplicity`` of its own
+        it is left for :meth:`_holm` to check."""
+        if isinstance(value, dict) and value.get("holm") is True and "multiplicity" not in value:
+            return {**value, "multiplicity": "holm"}
+        return value
+
+    @field_validator("holm")
+    @classmethod
+    def _holm(cls, value: bool | None, info: ValidationInfo) -> bool | None:
+        """``holm: true`` beside another ``multiplicity`` is a problem, never a guess at which was meant."""
+        given = info.data.get("multiplicity")
+        if value and given not in (None, "holm"):
+            raise ValueError(f"holm: true disagrees with multiplicity: {given}; give multiplicity only")
+        return value
 
     @field_validator("instruments")
     @classmethod

@@ -26,7 +26,7 @@ POOL_COLUMNS = ["theme", "text"]
 def study_context(participants: pd.DataFrame, contacts: pd.DataFrame, service_use: pd.DataFrame,
                   scores: pd.DataFrame, excerpts: pd.DataFrame, codebook: pd.DataFrame, *,
                   services: dict[str, str], timepoints: list[str], comparisons: list[tuple[str, str]],
-                  holm: bool, params: AnalysisParams, labels: dict) -> dict[str, pd.DataFrame]:
+                  multiplicity: str, params: AnalysisParams, labels: dict) -> dict[str, pd.DataFrame]:
     """The data of Tables 1–5, the code counts and Figures 1–3 for the whole study, by the names of
     :data:`CONTEXT`. Quote rows of Table 5 are kept only where they are approved quotes, without
     their IDs."""
@@ -37,7 +37,7 @@ def study_context(participants: pd.DataFrame, contacts: pd.DataFrame, service_us
                          columns=["instrument", "subscale", "norm_mean", "norm_sd", "norm_source"])
     summary = compare_to_norms(summarise_scores(scores), norms)
     analysis = params.analysis
-    change = change_over_time(scores, comparisons, adjust=holm, min_pairs=analysis.min_pairs)
+    change = change_over_time(scores, comparisons, adjust=multiplicity, min_pairs=analysis.min_pairs)
     codes = code_counts(excerpts, codebook, "timepoint")
     table5 = joint_display(params.synthesis, change, summary, excerpts, codebook, labels,
                            min_n=analysis.min_pairs).data

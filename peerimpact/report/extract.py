@@ -66,9 +66,9 @@ class Extract:
         return [tuple(c) for c in self.meta.comparisons]
 
     @property
-    def holm(self) -> bool:
-        """Whether Table 4 adds Holm-adjusted p values."""
-        return self.meta.holm
+    def multiplicity(self) -> str:
+        """How Table 4's p values are adjusted across its tests: ``none``, ``holm`` or ``fdr_bh``."""
+        return self.meta.multiplicity
 
     @property
     def norms(self) -> pd.DataFrame:

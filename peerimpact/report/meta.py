@@ -3,11 +3,14 @@ the same objects, so that a section reads ``data.meta.sites``, never a raw key."
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import BaseModel, ConfigDict, Field
 
 from ..config import AnalysisConfig, QualitativeConfig, QuantEvidence, ReportPolicy, SynthesisConfig
 from ..config import Targets as Published
-from ..config.study import Funder, Milestone, Period, StatusRules, Targets
+from ..config.instruments import Layout, MinimalImportantDifference
+from ..config.study import Funder, Milestone, Multiplicity, Period, StatusRules, Targets
 
 
 class _Frozen(BaseModel):
@@ -15,18 +18,31 @@ class _Frozen(BaseModel):
 
 
 class Scale(_Frozen):
-    """A subscale's possible range and what a higher score means."""
+    """A subscale's possible range, what a higher score means, and how it is scored: the ``sum`` or
+    ``mean`` of how many ``items``, which of them are reverse-keyed (item IDs only, never wording), how
+    many may be missing before the score is (``max_missing``) and whether a sum is then prorated."""
 
     range: tuple[float, float]
     higher: str | None = None
+    method: Literal["sum", "mean"] | None = None
+    items: int | None = None
+    reverse: tuple[str, ...] = ()
+    max_missing: int | None = None
+    prorate: bool | None = None
 
 
 class InstrumentMeta(_Frozen):
-    """An instrument's display name, its subscales' labels (in order) and their scales."""
+    """An instrument's display name, its subscales' labels (in order) and their scales; the range of
+    its items' answers, its citation, whether its item layout is confirmed or assumed (``layout``),
+    and its minimal important difference (``mid``: value and source), where declared."""
 
     name: str
     subscales: dict[str, str]
     scales: dict[str, Scale] = {}
+    item_range: tuple[int, int] | None = None
+    source: str | None = None
+    layout: Layout = Layout()
+    mid: MinimalImportantDifference | None = None
 
 
 class NormRow(_Frozen):
@@ -94,7 +110,7 @@ class ReportMeta(_Frozen):
     policy: ReportPolicy | None = None          # the rules for each kind of data, when written as rules
     withheld: tuple[tuple[str, ...], ...] = ()  # figures withheld against other reports of the build
     comparisons: tuple[tuple[str, str], ...] = ()
-    holm: bool = False
+    multiplicity: Multiplicity = "none"  # how Table 4's p values are adjusted across its tests
     compares_with_study: bool = False   # the report sets its figures beside the whole study's
     compares_sites: bool = False        # the report shows figures site by site
     params: AnalysisParams = AnalysisParams()

@@ -601,6 +601,6 @@ def headline_norms(data: "Extract") -> Table:
 def headline_change(data: "Extract") -> Table:
     """Table 4's rows of the outcomes and comparisons a report's ``headline`` names."""
     keys = {(h.instrument, h.subscale, h.comparison) for h in data.meta.headline if h.comparison}
-    change = change_over_time(data.scores, data.comparisons, adjust=data.holm, min_pairs=data.min_pairs)
+    change = change_over_time(data.scores, data.comparisons, adjust=data.multiplicity, min_pairs=data.min_pairs)
     table = table4(_named(change, keys, ("instrument", "subscale", "comparison")), data.labels)
     return dataclasses.replace(table, name="headline_table4", title="Headline change over time (paired t-tests)")

@@ -7,7 +7,7 @@ from functools import partial
 
 import pandas as pd
 
-from ..analysis.stats import contact_summary, describe
+from ..analysis.stats import ADJUSTED_COLUMNS, contact_summary, describe
 from ..text import plural, rounded
 from .blocks import DASH, SUPPRESSED, Table, TextBlock, _missing, is_suppressed
 from .disclosure import COUNT, Role
@@ -367,7 +367,7 @@ def _table3_display(data: pd.DataFrame, *, labels: dict, timepoints: list[str], 
 FOOTNOTE_MARKS = "ᵃᵇᶜᵈᵉᶠᵍʰ"
 
 
-def _change_row(rec, cells: dict, holm: bool, marks: dict[str, str]) -> dict:
+def _change_row(rec, cells: dict, adjusted: str, marks: dict[str, str]) -> dict:
     """One displayed row of Table 4; a row with a note carries the footnote mark of its reason."""
     first, later = rec.comparison.split("-", 1)
     row = {**cells, "Comparison": f"{first} − {later}", "n": fmt_count(rec.n)}
@@ -387,8 +387,8 @@ def _change_row(rec, cells: dict, holm: bool, marks: dict[str, str]) -> dict:
     else:
         row.update({"Change (95% CI)": fmt_number(rec.change, 2) + mark, "p": DASH, "ES": DASH, "d_z": DASH,
                     "Wilcoxon p": DASH})
-    if holm:
-        row["Holm p"] = fmt_p(rec.p_holm)
+    if adjusted != "none":
+        row[ADJUSTED_HEADERS[adjusted]] = fmt_p(getattr(rec, ADJUSTED_COLUMNS[adjusted]))
     return row
 
 
@@ -400,26 +400,52 @@ CHANGE_NOTES = [
 ]
 
 
+# Table 4's column of adjusted p values, and the adjustment in words (for its note and the Methods).
+ADJUSTED_HEADERS = {"holm": "Holm p", "fdr_bh": "FDR-adjusted p (Benjamini–Hochberg)"}
+ADJUSTMENT_WORDS = {
+    "holm": "Holm's step-down method, which controls the chance of any false positive among the tests "
+            "(the family-wise error rate)",
+    "fdr_bh": "the Benjamini–Hochberg method, which controls the expected share of false positives among the "
+              "tests that reach significance (the false discovery rate)",
+}
+
+
+def adjustment_of(change: pd.DataFrame) -> str:
+    """Which adjustment a frame of :func:`~peerimpact.analysis.stats.change_over_time` carries:
+    ``none``, ``holm`` or ``fdr_bh``, from its columns."""
+    return next((method for method, column in ADJUSTED_COLUMNS.items() if column in change.columns), "none")
+
+
 def table4(change: pd.DataFrame, labels: dict[tuple[str, str | None], str]) -> Table:
     """Table 4: paired change for each comparison; change is earlier − later.
 
     A row without a test shows its n and mean change; each reason for a missing figure is
-    one footnote, whatever the number of rows it applies to.
+    one footnote, whatever the number of rows it applies to. A note says how the p values are
+    adjusted across the tests, and across how many: those the adjustment ran across (the
+    frame's ``attrs["tests"]``, which a table of some of its rows keeps), else the table's own.
     """
     return Table("table4", "Table 4. Change in outcomes over time (paired t-tests)", change.copy(),
-                 partial(_table4_display, labels=labels), list(CHANGE_NOTES), row_headers=("Measure", "Subscale"))
+                 partial(_table4_display, labels=labels, tests=change.attrs.get("tests")), list(CHANGE_NOTES),
+                 row_headers=("Measure", "Subscale"))
 
 
-def _table4_display(data: pd.DataFrame, *, labels: dict) -> tuple[pd.DataFrame, list[str]]:
+def _table4_display(data: pd.DataFrame, *, labels: dict, tests: int | None = None
+                    ) -> tuple[pd.DataFrame, list[str]]:
     rows: list[dict] = []
     marks: dict[str, str] = {}
-    holm = "p_holm" in data.columns
+    adjusted = adjustment_of(data)
     for part, cells in _by_subscale(data, labels):
         for k, rec in enumerate(part.itertuples(index=False)):
-            rows.append(_change_row(rec, {**cells, "Measure": cells["Measure"] if k == 0 else ""}, holm, marks))
+            rows.append(_change_row(rec, {**cells, "Measure": cells["Measure"] if k == 0 else ""}, adjusted, marks))
     notes = [f"{mark} {reason[0].upper()}{reason[1:]}." for reason, mark in marks.items()]
-    if holm:
-        notes.append("Holm p: adjusted across every test in this table.")
+    shown = int(sum(not _missing(p) for p in data["p"]))   # a withheld p is still a test made
+    if adjusted != "none":
+        notes.append(f"{ADJUSTED_HEADERS[adjusted]}: p adjusted by {ADJUSTMENT_WORDS[adjusted]}, across "
+                     f"{plural(shown if tests is None else tests, 'test')}: every outcome and comparison with "
+                     "enough pairs to test.")
+    elif shown > 1:
+        notes.append(f"p values are not adjusted for multiple comparisons across the {plural(shown, 'test')} in "
+                     "this table.")
     return pd.DataFrame(rows), notes
 
 
