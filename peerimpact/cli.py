@@ -242,7 +242,7 @@ def _request(args: argparse.Namespace):
     return BuildRequest(study=args.study, out=args.out, work=getattr(args, "work", None), params=args.params,
                         reports_dir=args.reports_dir, kinds=args.reports, only=args.only,
                         formats=getattr(args, "formats", None), roots=args.data_root or (),
-                        overrides=tuple(getattr(args, "set", None) or ()))
+                        overrides=tuple(getattr(args, "set", None) or ()), previous=getattr(args, "previous", None))
 
 
 def cmd_build(args: argparse.Namespace) -> int:
@@ -329,6 +329,23 @@ def cmd_audit(args: argparse.Namespace) -> int:
               file=sys.stderr)
         return EXIT_PROBLEMS
     return 1 if found.has_errors else EXIT_OK
+
+
+def cmd_facts(args: argparse.Namespace) -> int:
+    from .report.facts import read_facts
+
+    tables = Path(args.report) / "tables"
+    if not tables.is_dir():
+        raise Usage(f"{display_path(args.report)} is not a built report's folder (it has no tables/)")
+    facts = [f for f in read_facts(tables) if f.name.startswith(args.prefix or "")]
+    if not facts:
+        print(f"no facts{' under ' + args.prefix if args.prefix else ''} in {display_path(args.report)}")
+        return EXIT_OK
+    width = max(len(f.name) for f in facts)
+    for fact in facts:
+        shown = "withheld (a commentary cannot use it)" if fact.withheld else fact.text
+        print(f"facts.{fact.name:<{width}}  {shown}")
+    return EXIT_OK
 
 
 def cmd_reproduce(args: argparse.Namespace) -> int:
@@ -444,6 +461,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--set", type=_setting, action="append", metavar="NAME=VALUE",
                    help="override an analysis setting for this build (repeatable), e.g. --set min_pairs=8 or "
                    "--set qualitative.quotes_per_theme=2; checked like the YAML and recorded in the manifest")
+    p.add_argument("--previous", metavar="DIR", help="an earlier build's reports folder (e.g. a copy of last year's "
+                   "reports/): progress reports show each programme count and milestone beside its value there. Only "
+                   "its manifest and released tables are read; a build of another study or audience is refused")
     p.set_defaults(func=cmd_build)
 
     p = sub.add_parser("audit", help="check built reports' tables against the disclosure rules of their audience, "
@@ -460,6 +480,12 @@ def build_parser() -> argparse.ArgumentParser:
                    "report folders, in the build's output folder); never inside a report, and over an existing "
                    "file only if it is an earlier summary")
     p.set_defaults(func=cmd_audit)
+
+    p = sub.add_parser("facts", help="list the facts of a built report that the study team's commentary can name "
+                       "({{ facts.NAME }}), with their values")
+    p.add_argument("report", metavar="REPORT_DIR", help="a built report's folder (e.g. reports/funder)")
+    p.add_argument("--prefix", metavar="NAME", help="only facts whose names start with NAME (e.g. recruitment)")
+    p.set_defaults(func=cmd_facts)
 
     p = sub.add_parser("reproduce", help="set a built study report beside the published figures it should "
                        "reproduce (exit 1 if one falls outside its printed precision)")

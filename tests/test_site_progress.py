@@ -33,7 +33,7 @@ def texts(svg: str) -> list[str]:
 def test_a_site_report_opens_with_its_programme_facts(planned):
     _, reports = planned
     sections = [path.stem for path in reports["site-S7"].sections]
-    assert sections == ["07_recruitment", "09_activity", "08_completeness", "01_sample", "02_service_use",
+    assert sections == ["00_key_messages", "07_recruitment", "09_activity", "08_completeness", "01_sample", "02_service_use",
                         "03_outcomes", "04_change", "05_qualitative", "06_synthesis", "13_methods"]
 
 

@@ -7,6 +7,8 @@ One function per kind of alert, each a tidy frame with the columns of :data:`ALE
     ``quiet_site``, ``items_missing``;
 ``site``
     the site the alert is about, or ``None`` when it is about the whole study;
+``timepoint``
+    the questionnaire's timepoint, for the alerts about questionnaires (else ``None``);
 ``file``
     the study file to look at (``contacts.csv``, ``questionnaires.csv``, ``study.yml``);
 ``count``
@@ -33,7 +35,7 @@ import pandas as pd
 from ..config.study import Alerts, Period, Window
 from ..schema import ID
 
-ALERT_COLUMNS = ["alert", "site", "file", "count", "message", "check"]
+ALERT_COLUMNS = ["alert", "site", "timepoint", "file", "count", "message", "check"]
 DEFAULT_FILES = {"participants": "participants.csv", "questionnaires": "questionnaires.csv",
                  "contacts": "contacts.csv", "study": "study.yml"}
 
@@ -286,7 +288,7 @@ def overdue(participants: pd.DataFrame, returns: pd.DataFrame, windows: Mapping[
         for site in _site_order(participants, sites):
             n = int(counts.get(site, 0))
             if n:
-                rows.append({"alert": "overdue", "site": site, "file": file, "count": n,
+                rows.append({"alert": "overdue", "site": site, "timepoint": tp, "file": file, "count": n,
                              "message": f"{_plural(n, f'{tp} questionnaire')} at {site} "
                                         f"{'is' if n == 1 else 'are'} overdue: {'its' if n == 1 else 'their'} window "
                                         f"({_window_words(window)}) closed before the data cut ({said(cut)}) "
@@ -334,7 +336,7 @@ def outside_window(participants: pd.DataFrame, returns: pd.DataFrame, windows: M
             if early + late:
                 parts = [f"{n} {word}" for n, word in ((early, "early"), (late, "late")) if n]
                 n = early + late
-                rows.append({"alert": "outside_window", "site": site, "file": file, "count": n,
+                rows.append({"alert": "outside_window", "site": site, "timepoint": tp, "file": file, "count": n,
                              "message": f"{_plural(n, f'{tp} questionnaire')} at {site} "
                                         f"{'was' if n == 1 else 'were'} completed outside the window "
                                         f"({_window_words(window)}): {' and '.join(parts)}.",
@@ -463,7 +465,7 @@ def items_missing(returns: pd.DataFrame, *, percent: float = 10.0, names: Mappin
         if share > percent:
             shown = int(math.floor(share + 0.5))
             name = names.get(inst, inst)
-            rows.append({"alert": "items_missing", "site": None, "file": file, "count": shown,
+            rows.append({"alert": "items_missing", "site": None, "timepoint": tp, "file": file, "count": shown,
                          "message": f"{shown}% of the {name} items at {tp} were left blank: {missing} of {asked} "
                                     f"items in {_plural(int(row['people']), 'questionnaire')}.",
                          "check": f"Check the {name} answers at {tp} in {file}: blanks entered for answers given, "

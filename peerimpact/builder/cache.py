@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 from pathlib import Path
@@ -41,6 +42,7 @@ def hashes_for(report: PlannedReport, extract_files: dict[str, bytes], templates
         "params": sha(params.encode()),
         "templates": templates,
         "package": package,
+        "commentary": sha(json.dumps([dataclasses.astuple(c) for c in report.commentary]).encode()),
     }
 
 

@@ -125,6 +125,16 @@ def declared_parameters(notebook: Path) -> set[str] | None:
     return {p.name for p in translator.inspect(nb.cells[index])}
 
 
+def runs_last(section: Path) -> bool:
+    """Whether a section is written from what the others showed (``metadata.peerimpact.runs_last``,
+    the key messages): it runs after them, wherever the report places it."""
+    try:
+        meta = nbformat.read(section, as_version=4).metadata.get("peerimpact", {})
+    except (OSError, ValueError):
+        return False   # papermill reports an unreadable notebook when it runs it
+    return bool(meta.get("runs_last"))
+
+
 def with_reset_cell(path: Path) -> nbformat.NotebookNode:
     nb = nbformat.read(path, as_version=4)
     cell = nbformat.v4.new_code_cell(RESET_SOURCE, metadata={"tags": [RESET_TAG]})
@@ -278,7 +288,8 @@ def _stopped(section: str, output: Path, km: AsyncKernelManager, exc: Exception)
 
 def execute_sections(sections: list[Path], parameters: dict, build_dir: Path, *, isolated: bool = False,
                      timeout: int | None = 600, kernel: Kernel | None = None) -> Execution:
-    """Run ``sections`` in order with ``parameters``; stop at the first section that fails.
+    """Run ``sections`` in order with ``parameters`` (those that :func:`runs_last` after the rest);
+    stop at the first section that fails. The executed notebooks come back in ``sections``' order.
 
     ``kernel`` (say, :func:`warm_kernel`) runs them and lives on for the next report, unless a
     section fails, which shuts it down: a kernel that failed or ran out of time is not trusted
@@ -289,7 +300,7 @@ def execute_sections(sections: list[Path], parameters: dict, build_dir: Path, *,
     owned = kernel is None or isolated
     current = Kernel() if owned else kernel
     try:
-        for section in sections:
+        for section in sorted(sections, key=runs_last):   # stable: a summary after the rest
             output = build_dir / f"{section.stem}.ipynb"
             started = time.perf_counter()
             try:
@@ -311,6 +322,8 @@ def execute_sections(sections: list[Path], parameters: dict, build_dir: Path, *,
                 current.shutdown()
                 current = Kernel()
         current.reports += 1
+        place = {section.stem: i for i, section in enumerate(sections)}
+        result.notebooks.sort(key=lambda nb: place.get(nb.stem, len(place)))   # in the report's order
     finally:
         if owned or result.failure:
             current.shutdown()

@@ -88,7 +88,8 @@ def fingerprint(request) -> str:
     h = hashlib.sha256()
     options = {name: [str(v) for v in value] if isinstance(value, tuple) else (None if value is None else str(value))
                for name, value in ((n, getattr(request, n)) for n in
-                                   ("study", "out", "params", "reports_dir", "kinds", "only", "formats", "roots"))}
+                                   ("study", "out", "params", "reports_dir", "kinds", "only", "formats", "roots",
+                                    "previous"))}
     options["overrides"] = [list(pair) for pair in request.overrides]
     versions = {}
     for lib in LIBRARIES:
@@ -111,6 +112,9 @@ def fingerprint(request) -> str:
         h.update(str(path).encode() + b"\0" + hashlib.sha256(path.read_bytes()).digest())
     h.update(b"\0package\0")
     _tree(h, PACKAGE, skip=PACKAGE / "data")   # the example study is hashed as a study when it is one
+    previous = getattr(request, "previous", None)
+    if previous is not None and (Path(previous) / "manifest.json").is_file():   # a rebuilt earlier report changes it
+        h.update(b"\0previous\0" + hashlib.sha256((Path(previous) / "manifest.json").read_bytes()).digest())
     for path in _named_outside(study):
         h.update(str(path).encode() + b"\0" + hashlib.sha256(path.read_bytes()).digest())
     return h.hexdigest()

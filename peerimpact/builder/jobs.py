@@ -23,6 +23,8 @@ from pathlib import Path
 
 from ..ingest.readers import umask
 from ..report.extract import write_extract
+from ..report.facts import read_facts
+from .commentary import Commentary, fill_commentary
 from .execute import execute_sections, warm_kernel
 from .formats import FORMATS
 from .render import to_html
@@ -60,6 +62,7 @@ class Job:
     cache_key: str
     hashes: dict
     warm: bool = False   # run in the worker's warm kernel and leave it for the next report
+    commentary: tuple[Commentary, ...] = ()
 
 
 @dataclass
@@ -146,8 +149,14 @@ def run_job(job: Job) -> Outcome:
                 return Outcome(job.id, "failed", seconds, _disk_full(job, where))
             return Outcome(job.id, "failed", seconds, execution.failure.format())
         t = time.perf_counter()
+        words, problems = fill_commentary(job.commentary, read_facts(staging / "tables"),
+                                          execution.notebooks[0].stem if execution.notebooks else "")
+        if problems:
+            log.error("failed: %s", "; ".join(p.format() for p in problems))
+            return Outcome(job.id, "failed", seconds, "the study team's commentary names figures this report does "
+                           "not show:\n" + "\n".join(p.format() for p in problems.sorted()))
         report = {**asdict(job.title_block), "built_at": now()}
-        html = to_html(execution.notebooks, report)
+        html = to_html(execution.notebooks, report, words)
         seconds["render"] = round(time.perf_counter() - t, 3)
         for name in job.formats:
             t = time.perf_counter()

@@ -34,6 +34,8 @@ from ..problems import Problem, Problems
 from ..report.extract import serialise
 from ..resources import params_dir
 from ..version import __version__
+from .alerts import alerts_of, say_alerts, study_alerts
+from .previous import previous_reports
 from .cache import cache_key, code_digests, hashes_for
 from .execute import declared_parameters
 from .folders import (check_folders, check_report_folders, folder_lock, mark_work, remove_stale_temporaries,
@@ -103,6 +105,18 @@ def prepare(request: BuildRequest) -> Prepared:
     planned, problems = plan(loaded, request.reports_dir or params / "reports", params=params,
                              kinds=request.kinds, only=request.only, formats=request.formats,
                              overrides=dict(request.overrides))
+    if not problems.has_errors:
+        alerts = study_alerts(loaded)
+        say_alerts(alerts, loaded, problems)
+        for report in planned:
+            report.extract.meta = report.extract.meta.model_copy(
+                update={"alerts": alerts_of(alerts, report.extract.meta.sites)})
+    if request.previous is not None and not problems.has_errors:
+        earlier = previous_reports(request.previous, loaded.config.name, loaded.config.data_cut,
+                                   {r.id: r.extract.meta.disclosure for r in planned}, problems)
+        for report in planned:
+            if report.id in earlier:
+                report.extract.meta = report.extract.meta.model_copy(update={"previous": earlier[report.id]})
     for section in sorted({s for p in planned for s in p.sections if s is not None}):
         try:
             declared = declared_parameters(section)
@@ -258,7 +272,7 @@ def _build(prep: Prepared, out: Path, work: Path, jobs: int | None, force: bool,
                            name, statement, not shared, KINDS[report.kind].front_matter(config),
                            notice=small_scope_notice(report))
         todo.append(Job(report.id, tuple(str(s) for s in report.sections), tuple(report.formats), files, title,
-                        str(out), str(work), isolated, key, hashes))
+                        str(out), str(work), isolated, key, hashes, commentary=report.commentary))
     jobs_by_id = {j.id: j for j in todo}
     # Longest first, so that the last report to finish is a short one and no worker idles at the end.
     todo.sort(key=lambda job: -_expected_seconds(planned[job.id], manifest.reports.get(job.id)))

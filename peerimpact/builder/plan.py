@@ -24,6 +24,7 @@ from ..config.targets import read_targets
 from ..config.yaml import _Loader, plain_message
 from ..report.meta import AnalysisParams, InstrumentMeta, NormRow, ReportMeta, ReportTargets, Scale, TargetShare
 from ..report.policies import POLICIES
+from .commentary import Commentary, find_commentary
 from .disclosure import load_audiences, load_policies, policy_of_report, withheld_by_report
 from .formats import FORMATS
 from .kinds import KINDS, Scope
@@ -52,6 +53,7 @@ class PlannedReport:
     formats: list[str]
     extract: Extract
     source: Path
+    commentary: tuple[Commentary, ...] = ()   # the study team's words, filled in once the sections have run
 
     @property
     def kind(self) -> str:
@@ -507,7 +509,8 @@ def plan(study: Study, reports_dir: Path, *, params: Path | None = None, kinds: 
                                    context={name: study_wide()[name] for name in read if name in CONTEXT},
                                    pool="pool" in read)
             own = [s for s in sections if s is None or all(getattr(extract.meta, need, None) for need in needs_of[s])]
-            planned.append(PlannedReport(rid, report, scope.key, scope.label, own, chosen, extract, source))
+            words = find_commentary(study.path, rid, report.id, [s.stem for s in own if s is not None], problems)
+            planned.append(PlannedReport(rid, report, scope.key, scope.label, own, chosen, extract, source, words))
     for rid in only or []:
         if rid not in known:
             problems.add("--only", value=rid, rule="option",

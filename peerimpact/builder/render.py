@@ -40,8 +40,14 @@ def _clean(cell: nbformat.NotebookNode) -> nbformat.NotebookNode:
     return cell
 
 
-def merge_sections(notebooks: list[Path]) -> tuple[nbformat.NotebookNode, list[dict[str, str]]]:
-    """One notebook of all sections, each marked for the template; and the contents list."""
+def _shown(html: str) -> nbformat.NotebookNode:
+    return nbformat.v4.new_code_cell(outputs=[nbformat.v4.new_output("display_data", data={"text/html": html})])
+
+
+def merge_sections(notebooks: list[Path], under: dict[str, tuple[str, str]] | None = None
+                   ) -> tuple[nbformat.NotebookNode, list[dict[str, str]]]:
+    """One notebook of all sections, each marked for the template; and the contents list.
+    ``under`` maps a section to HTML placed under its heading and at its end (the study team's commentary)."""
     merged = nbformat.v4.new_notebook(metadata={"language_info": {"name": "python"}})
     toc = []
     for path in notebooks:
@@ -49,6 +55,9 @@ def merge_sections(notebooks: list[Path]) -> tuple[nbformat.NotebookNode, list[d
         cells = [_clean(c) for c in nb.cells if not HIDDEN_TAGS & set(c.metadata.get("tags", []))]
         if not cells:
             continue
+        top, end = (under or {}).get(path.stem, ("", ""))
+        cells[1:1] = [_shown(top)] if top else []
+        cells += [_shown(end)] if end else []
         anchor = f"section-{path.stem}"
         toc.append({"anchor": anchor, "title": _title(nb, path.stem)})
         cells[0].metadata.setdefault("peerimpact", {})["section_start"] = anchor
@@ -73,9 +82,10 @@ def _exporter() -> HTMLExporter:
     return exporter
 
 
-def to_html(notebooks: list[Path], report: dict[str, Any]) -> str:
-    """The report's HTML; ``report`` fills the title block (title, scope_label, data_cut, …)."""
-    nb, toc = merge_sections(notebooks)
+def to_html(notebooks: list[Path], report: dict[str, Any], under: dict[str, tuple[str, str]] | None = None) -> str:
+    """The report's HTML; ``report`` fills the title block (title, scope_label, data_cut, …),
+    ``under`` adds HTML under sections' headings (see :func:`merge_sections`)."""
+    nb, toc = merge_sections(notebooks, under)
     body, _ = _exporter().from_notebook_node(nb, resources={"report": {**report, "toc": toc}})
     return body
 

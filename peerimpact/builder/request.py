@@ -31,9 +31,10 @@ class BuildRequest:
     formats: tuple[str, ...] | None = None
     roots: tuple[Path, ...] = ()
     overrides: tuple[tuple[str, str], ...] = ()   # --set name=value, for this build only
+    previous: Path | None = None   # an earlier build's reports folder: its figures beside this build's
 
     def __post_init__(self) -> None:
-        for name in ("out", "work", "params", "reports_dir"):
+        for name in ("out", "work", "params", "reports_dir", "previous"):
             value = getattr(self, name)
             if value is not None:
                 object.__setattr__(self, name, Path(value))

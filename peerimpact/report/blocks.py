@@ -271,10 +271,23 @@ class TextBlock:
     roles: Mapping[str, Any] = field(default_factory=dict)
     groups: tuple[tuple[tuple[str, ...], str], ...] = ()
     suppressed: tuple[Suppression, ...] = ()
+    box: str = ""     # set apart in a box of this name (``alerts``), under ``title``
+    title: str = ""
 
     @cached_property
     def text(self) -> str:
         return self.write(self.facts)
+
+    def _repr_html_(self) -> str | None:
+        """A boxed block as a note set apart; its sentences are ``- `` lines or paragraphs."""
+        if not self.box:
+            return None
+        lines = [line for line in self.text.splitlines() if line.strip()]
+        items = [line[2:] for line in lines if line.startswith("- ")]
+        body = ("<ul>" + "".join(f"<li>{html.escape(i)}</li>" for i in items) + "</ul>") if items else \
+            "".join(f"<p>{html.escape(line)}</p>" for line in lines)
+        title = f"<p class=\"pi-box-title\"><strong>{html.escape(self.title)}</strong></p>" if self.title else ""
+        return f"<aside class=\"pi-box pi-box-{html.escape(self.box)}\" role=\"note\">{title}{body}</aside>"
 
     def csv_frames(self) -> dict[str, pd.DataFrame]:
         return {}

@@ -92,6 +92,28 @@ class ReportTargets(Targets):
     share: TargetShare | None = None
 
 
+class DataAlert(_Frozen):
+    """A data-quality alert a report shows on its first page: the site it concerns (None: the
+    whole study), what was found and what to check (:mod:`peerimpact.analysis.quality`)."""
+
+    alert: str = ""                 # its kind: contacts_stop, overdue, outside_window, …
+    site: str | None = None
+    timepoint: str | None = None
+    count: int = 0
+    file: str = ""
+    message: str
+    check: str
+
+
+class PreviousReport(_Frozen):
+    """What an earlier build's report of the same id released of its programme facts (counts,
+    milestones), by fact name (:mod:`peerimpact.report.facts`), and its data cut."""
+
+    data_cut: str
+    built_at: str | None = None
+    facts: dict[str, int | float | bool | str] = {}
+
+
 class ReportMeta(_Frozen):
     """One report: what it is, what it covers, the study's vocabulary and what its kind can do."""
 
@@ -121,5 +143,7 @@ class ReportMeta(_Frozen):
     status: StatusRules = StatusRules()   # what counts as on track, at risk and behind (study.yml ``status``)
     milestones: tuple[Milestone, ...] = ()
     headline: tuple[QuantEvidence, ...] = ()
+    previous: PreviousReport | None = None   # the same report of an earlier build (``build --previous``)
+    alerts: tuple[DataAlert, ...] = ()       # data-quality alerts about the report's sites and the whole study
     # the published figures a whole-study report is checked against (study.yml ``reproduces``)
     published: Published | None = None
