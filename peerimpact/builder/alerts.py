@@ -7,6 +7,7 @@ import pandas as pd
 
 from ..analysis.quality import data_alerts
 from ..ingest.study import Study
+from ..report.extract import Extract
 from ..problems import Problems
 from ..report.meta import DataAlert
 
@@ -38,3 +39,12 @@ def alerts_of(alerts: pd.DataFrame, sites: tuple[str, ...]) -> tuple[DataAlert, 
     return tuple(DataAlert(alert=row.alert, site=text(row.site), timepoint=text(row.timepoint), count=int(row.count),
                            file=str(row.file), message=row.message, check=row.check)
                  for row in alerts.itertuples(index=False) if text(row.site) is None or row.site in sites)
+
+
+def whole_sites(study: Study, extract: Extract) -> tuple[str, ...]:
+    """The sites all of whose peer workers a report covers: a site's alerts count them all, so a
+    report of some of them (a cohort) carries only the study-wide alerts."""
+    people = study.participants
+    mine = set(extract.participants["participant_id"].astype(str))
+    return tuple(site for site in extract.meta.sites
+                 if set(people.loc[people["site"].astype(str) == site, "participant_id"].astype(str)) <= mine)

@@ -34,7 +34,7 @@ from ..problems import Problem, Problems
 from ..report.extract import serialise
 from ..resources import params_dir
 from ..version import __version__
-from .alerts import alerts_of, say_alerts, study_alerts
+from .alerts import alerts_of, say_alerts, study_alerts, whole_sites
 from .previous import previous_reports
 from .cache import cache_key, code_digests, hashes_for
 from .execute import declared_parameters
@@ -108,9 +108,9 @@ def prepare(request: BuildRequest) -> Prepared:
     if not problems.has_errors:
         alerts = study_alerts(loaded)
         say_alerts(alerts, loaded, problems)
-        for report in planned:
+        for report in planned:   # a site's alerts count all its people: only for reports of all of them
             report.extract.meta = report.extract.meta.model_copy(
-                update={"alerts": alerts_of(alerts, report.extract.meta.sites)})
+                update={"alerts": alerts_of(alerts, whole_sites(loaded, report.extract))})
     if request.previous is not None and not problems.has_errors:
         earlier = previous_reports(request.previous, loaded.config.name, loaded.config.data_cut,
                                    {r.id: r.extract.meta.disclosure for r in planned}, problems)

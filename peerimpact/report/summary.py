@@ -158,6 +158,11 @@ def milestones(facts: Facts, meta: ReportMeta) -> list[str]:
     late = [f"{r['label']} (due {_day(r['due'])})" for r in by_status.get("late", [])]
     due = [f"{r['label']} (due {_day(r['due'])})" for r in by_status.get("due", [])]
     text = f"Milestones: {len(by_status.get('met', []))} of {len(rows)} met"
+    after = [f"{r['label']} (due {_day(r['due'])}, met {_day(r['met_on'])})" for r in by_status.get("met", [])
+             if isinstance(r.get("met_on"), str) and isinstance(r.get("due"), str) and r["met_on"] > r["due"]]
+    if after:
+        text += f", {'one' if len(after) == 1 else len(after)} after {'its' if len(after) == 1 else 'their'} due date: " \
+                f"{_and(after)}"
     if late:
         text += f"; late: {_and(late)}"
     if due:
