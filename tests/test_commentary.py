@@ -96,3 +96,22 @@ def test_the_example_funder_report_carries_its_commentary_with_the_figures_of_it
     consented, target = facts.value("recruitment.consented.total"), facts.value("recruitment.consented.total.target")
     assert "Commentary from the study team" in html
     assert f"Recruitment closed with {consented} of the {target}" in " ".join(html.split())
+
+
+def test_peerimpact_facts_lists_each_name_with_the_value_its_table_shows(built):
+    import csv
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, "-m", "peerimpact.cli", "facts", str(built / "funder"),
+                           "--prefix", "recruitment"], capture_output=True, text=True, check=True)
+    listed = dict(line.split(None, 1) for line in done.stdout.splitlines())
+    rows = list(csv.DictReader(open(built / "funder" / "tables" / "recruitment.csv")))
+    consented = [r for r in rows if r["stage"] == "consented"]
+    assert listed["facts.recruitment.consented.total"] == consented[0]["n"]
+    for row in consented:
+        assert listed[f"facts.recruitment.consented.{row['site']}"] == row["count"]
+        assert listed[f"facts.recruitment.consented.{row['site']}.status"] == row["status"]
+    missing = subprocess.run([sys.executable, "-m", "peerimpact.cli", "facts", str(built)], capture_output=True,
+                             text=True)
+    assert missing.returncode == 2 and "not a built report's folder" in missing.stderr

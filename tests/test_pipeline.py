@@ -66,7 +66,7 @@ def test_outputs_are_laid_out_for_sharing(built, tmp_path):
     manifest = json.loads((built / "manifest.json").read_text())
     entry = manifest["reports"]["site-S2"]
     assert entry["status"] == "ok" and entry["scope"] == "S2"
-    assert set(entry["hashes"]) == {"notebooks", "extract", "params", "templates", "package"}
+    assert set(entry["hashes"]) == {"notebooks", "extract", "params", "templates", "package", "commentary"}
     assert entry["seconds"]["total"] > 0
     index = (built / "index.html").read_text()
     for rid in ("study", "site-S2", "cohort-early_starters"):
@@ -334,8 +334,9 @@ def test_each_section_runs_with_its_default_parameters(tmp_path):
     for path in execution.notebooks:
         nb = nbformat.read(path, as_version=4)
         assert not [c for c in nb.cells if "injected-parameters" in c.metadata.get("tags", [])], path.name
-        shown = [o for c in nb.cells for o in c.get("outputs", []) if "text/html" in o.get("data", {})]
-        assert shown, f"{path.name} showed no table"
+        shown = [o for c in nb.cells for o in c.get("outputs", [])
+                 if {"text/html", "text/markdown"} & set(o.get("data", {}))]
+        assert shown, f"{path.name} showed nothing"
 
 
 def test_cli_build_reports_and_exit_codes(tmp_path, capsys):
