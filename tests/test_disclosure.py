@@ -184,7 +184,8 @@ def test_the_record_of_a_shared_table_lists_every_withheld_cell(tmp_path):
     release(table, rules_policy(NHS), tmp_path)
     record = pd.read_csv(tmp_path / "_suppression.csv")
     assert record[["table", "row", "column", "kind"]].values.tolist() == [
-        ["t", 1, "mean", "primary"], ["t", 1, "n", "primary"]]
+        ["t", 1, "mean", "withheld"], ["t", 1, "n", "withheld"]]
+    assert record["rule"].nunique() == 1   # one reason for all: below the threshold or protecting one is not said
     assert pd.read_csv(tmp_path / "t.csv", dtype=str).values.tolist() == [["*", "*"], ["20", "2.0"]]
 
 

@@ -242,7 +242,7 @@ def test_reports_of_one_build_cannot_be_subtracted_from_each_other(example_copy,
     most = table("cohort-most")
     assert len(s7) > 20 and all(most.loc[key, "mean"] == "*" for key in s7.index if 0 < s7[key] < 8)
     record = pd.read_csv(out / "cohort-most" / "tables" / "_suppression.csv")
-    assert (record["rule"] == "could be found by subtracting another report of this build").sum() >= len(s7)
+    assert (record["kind"] == "withheld").sum() >= len(s7)
     # two cohorts that differ by S5's 3 people: never both shown
     four, five = table("cohort-four"), table("cohort-five")
     s5 = scores[scores["participant_id"].str.startswith("S5-")].groupby(
@@ -253,3 +253,17 @@ def test_reports_of_one_build_cannot_be_subtracted_from_each_other(example_copy,
     capsys.readouterr()
     assert main(["audit", *(str(out / r) for r in ("cohort-most", "cohort-four", "cohort-five")),
                  "--summary", str(tmp_path / "s.csv")]) == 0
+
+
+@pytest.mark.parametrize("rid", SHARED)
+def test_the_record_of_withheld_cells_says_no_more_than_the_tables(built, rid):
+    """Which withheld cells fell below the threshold and which protect them would say which groups
+    are empty and which small; the rows of a table withheld whole would say which levels occur."""
+    tables = built / rid / "tables"
+    record = pd.read_csv(tables / "_suppression.csv", dtype=str, keep_default_na=False)
+    assert record.groupby("table")["rule"].nunique().le(1).all() and record["kind"].nunique() <= 1
+    for name, lines in record.groupby("table"):
+        if not (tables / f"{name}.csv").exists():   # a figure, or withheld whole: the study's shown instead
+            assert len(lines) == 1 and lines["row"].eq("").all() and lines["column"].eq("").all(), name
+    if rid == "site-S7":   # three peer workers: its own Table 1 is withheld whole
+        assert not (tables / "table1.csv").exists() and (record["table"] == "table1").sum() == 1

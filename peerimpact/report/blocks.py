@@ -314,14 +314,34 @@ def _write_csv(frame: pd.DataFrame, path: Path) -> Path:
     return path
 
 
-def _log_suppressed(block: Block, folder: Path) -> None:
+SHARED_RULE = ("not shown: too few people are behind it, or it would let a figure not shown be worked out, "
+               "or it is one person's value")
+WHOLE_RULE = "every figure withheld: the whole study's is shown in its place"
+UNDRAWN_RULE = "groups resting on too few people are not drawn"
+
+
+def _log_suppressed(block: Block, folder: Path, *, whole: bool = False) -> None:
     """Record what the policy changed in ``_suppression.csv``, replacing an earlier record of
-    the same block (a section run again)."""
+    the same block (a section run again).
+
+    The record leaves with the report, so it gives every withheld cell one reason: which cells
+    fell below the threshold and which were withheld to protect them would tell a reader which
+    groups are empty (a zero is shown) and which are small. A table withheld ``whole`` (the whole
+    study's shown instead) is one line: even its rows would say which levels occur."""
     path = folder / SUPPRESSION_FILE
-    names = set(block.csv_frames()) | {block.name}
+    names = set(block.csv_frames()) | {block.name} | {s.table for s in block.suppressed}
     old = pd.read_csv(path, dtype=str, keep_default_na=False) if path.is_file() else \
         pd.DataFrame(columns=SUPPRESSION_COLUMNS)
-    new = pd.DataFrame([vars(s) for s in block.suppressed], columns=SUPPRESSION_COLUMNS)
+    if whole:
+        rows = [{"table": name, "row": "", "column": "", "rule": WHOLE_RULE, "kind": "withheld"}
+                for name in sorted(block.csv_frames()) or [block.name]]
+    elif not block.csv_frames():   # a figure: no table of it whose rows a record could name
+        rows = [{"table": name, "row": "", "column": "", "rule": UNDRAWN_RULE, "kind": "withheld"}
+                for name in sorted({s.table for s in block.suppressed})]
+    else:
+        rows = [{"table": s.table, "row": s.row, "column": s.column, "rule": SHARED_RULE, "kind": "withheld"}
+                for s in block.suppressed]
+    new = pd.DataFrame(rows, columns=SUPPRESSION_COLUMNS).drop_duplicates()
     _write_csv(pd.concat([old[~old["table"].isin(names)], new.astype(str)], ignore_index=True), path)
 
 
@@ -348,7 +368,7 @@ def record_withheld(released: Block, policy: DisclosurePolicy, tables_dir: str |
     """Only the record of what ``policy`` withheld of a block that is not shown (the whole study's
     block is shown in its place): ``_suppression.csv`` says why its table is not there."""
     if policy.shared:
-        _log_suppressed(released, Path(tables_dir))
+        _log_suppressed(released, Path(tables_dir), whole=True)
 
 
 def write_released(released: Block, block: Block, policy: DisclosurePolicy, tables_dir: str | Path,
