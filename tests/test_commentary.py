@@ -96,6 +96,10 @@ def test_the_example_funder_report_carries_its_commentary_with_the_figures_of_it
     consented, target = facts.value("recruitment.consented.total"), facts.value("recruitment.consented.total.target")
     assert "Commentary from the study team" in html
     assert f"Recruitment closed with {consented} of the {target}" in " ".join(html.split())
+    # what its words say of the sites holds in the tables it sits beside
+    short = {s: facts.value(f"recruitment.consented.{s}.target") - facts.value(f"recruitment.consented.{s}")
+             for s in ("S1", "S2", "S3", "S4", "S5", "S6", "S7")}
+    assert short.pop("S3") == 0 and set(short.values()) == {1}
 
 
 def test_peerimpact_facts_lists_each_name_with_the_value_its_table_shows(built):

@@ -121,13 +121,19 @@ def test_a_change_says_whether_it_reaches_the_minimal_important_difference(tmp_p
     from peerimpact.config.instruments import MinimalImportantDifference as MinimalDifference
 
     with_mid = WEMWBS.model_copy(update={"mid": MinimalDifference(value=3, source="a paper")})
-    for change, words in ((3.9, "as large as the minimal important difference of 3 points"),
-                          (2.5, "smaller than the minimal important difference of 3 points")):
+    line = "the minimal important difference of 3 points"
+    # change is T1 minus T2 with its interval: the estimate and the interval each against the line
+    for (change, low, high), words in (((3.9, 0.5, 7.1), f"as large as {line}, though the interval includes smaller"),
+                                       ((4.5, 3.2, 5.8), f"at least {line} across its whole interval"),
+                                       ((2.5, 0.5, 4.5), f"smaller than {line}, though the interval includes changes "
+                                                         "as large as it"),
+                                       ((1.0, -3.5, 1.8), f"smaller than {line}, though the interval includes"),
+                                       ((1.0, 0.2, 1.8), f"smaller than {line}, as is every change")):
         write(tmp_path, "table4", "instrument,subscale,comparison,n,change,ci_low,ci_high,p\n"
-                                  f"wemwbs,total,T1-T2,20,{change},0.5,7.1,0.02\n")
+                                  f"wemwbs,total,T1-T2,20,{change},{low},{high},0.02\n")
         sentence = change_sentence(read_facts(tmp_path), meta(instruments={"wemwbs": with_mid}), "change", "wemwbs",
                                    "total", "T1-T2")
-        assert words in sentence
+        assert words in sentence, sentence
 
 
 def test_alerts_about_questionnaires_at_several_sites_are_one_line_per_timepoint():
@@ -167,3 +173,17 @@ def test_alerts_are_shown_only_to_readers_who_see_programme_figures_exactly():
 def test_a_report_showing_no_figures_says_so(tmp_path):
     tmp_path.mkdir(exist_ok=True)
     assert "No key messages" in key_messages(read_facts(tmp_path), meta()).text
+
+
+def test_a_site_whose_log_stops_early_is_named_beside_its_activity_rate(tmp_path):
+    from peerimpact.report.meta import DataAlert
+
+    write(tmp_path, "activity_by_site", "scope,site,months,completed,per_month,target_per_month,status,"
+                                        "all_completed,all_per_month,all_target_per_month,all_status\n"
+                                        "period,S1,12,120,10,10,on track,150,12.5,20,behind\n"
+                                        "period,S2,12,30,2.5,10,behind,150,12.5,20,behind\n")
+    stop = DataAlert(alert="contacts_stop", site="S2", count=3, file="contacts.csv", message="m", check="c")
+    text = key_messages(read_facts(tmp_path), meta(alerts=(stop,))).text
+    assert "S1 (10.0 of 10.0) on track; S2 (2.5 of 10.0) behind." in text
+    assert "S2's log stops 3 months early (see the alerts)" in text
+    assert "log stops" not in key_messages(read_facts(tmp_path), meta()).text

@@ -166,6 +166,9 @@ def test_a_milestone_holds_the_count_the_recruitment_table_holds_and_says_it_wit
     block = progress_blocks.milestones_table(status, "2021-03-31")
     assert block.display["Shown by"].tolist() == ["32 consented (38 needed)",
                                                   "21 questionnaires returned at T3 (21 needed)", "recorded as done"]
+    assert block.display["Status"].tolist() == ["Late", "Met", "Met"]   # the 21st T3 return came in June 2020
+    late = dataclasses.replace(block, data=block.data.assign(met_on=[None, "2020-10-02", "2020-06-26"]))
+    assert late.display["Status"].tolist() == ["Late", "Met late", "Met"]
     assert keys(released_figures(block, "study")) == [("study", "consented", "n", "", "32"),
                                                       ("study", "returned", "n", "T3", "21")]
     # its words are written from the figures as a policy returns them, never from the data before it

@@ -18,6 +18,12 @@ from .yaml import _Strict
 
 DATA_KINDS = ("programme", "characteristics", "health", "outcomes", "qualitative")
 DataKind = Literal["programme", "characteristics", "health", "outcomes", "qualitative"]
+# each kind as a reader would name it
+KIND_WORDS = {"programme": "programme figures (recruitment, returns, activity, milestones)",
+              "characteristics": "the peer workers' characteristics",
+              "health": "their sickness absence and use of services",
+              "outcomes": "questionnaire scores and their change",
+              "qualitative": "interview codes and excerpts"}
 
 
 class QuoteRules(_Strict):
@@ -122,4 +128,8 @@ class ReportPolicy(_Strict):
         by_rules: dict[str, list[str]] = {}
         for kind, rules in self.rules.items():
             by_rules.setdefault(rules.description, []).append(kind)
-        return "; ".join(f"{', '.join(kinds)}: {text}" for text, kinds in by_rules.items())
+        def listed(kinds: list[str]) -> str:
+            words = [KIND_WORDS[k] for k in kinds]
+            return words[0] if len(words) == 1 else f"{', '.join(words[:-1])} and {words[-1]}"
+
+        return "; ".join(f"{listed(kinds)}: {text}" for text, kinds in by_rules.items())

@@ -227,7 +227,11 @@ def disclosure(meta: ReportMeta) -> TextBlock:
 
 def _disclosure_text(facts: dict[str, Any]) -> str:
     who = f"This report is written for {_plain(facts['audience'])}. " if facts.get("audience") else ""
-    return f"**What this report shows.** {who}Its disclosure rules: {_plain(facts['rules'])}."
+    return f"**What this report shows.** {who}{_upper_first(_plain(facts['rules']))}."
+
+
+def _upper_first(text: str) -> str:
+    return text[:1].upper() + text[1:]
 
 
 def _version_of(package: str) -> str:
@@ -257,8 +261,7 @@ def brief(meta: ReportMeta) -> list[TextBlock]:
     facts: dict[str, Any] = {"confidence": round(CONFIDENCE * 100), "min_pairs": meta.params.analysis.min_pairs,
                              "method": meta.multiplicity, "tests": most, "assumed": " and ".join(
                                  filter(None, [", ".join(assumed[:-1]), assumed[-1]])) if assumed else "",
-                             "layouts": len(assumed),
-                             "peerimpact": __version__}
+                             "layouts": len(assumed)}
     for i, (name, (value, source)) in enumerate(mids.items()):
         facts.update({f"mid{i}": value, f"mid{i}_name": name, f"mid{i}_source": source})
     policy = disclosure(meta).facts
@@ -286,5 +289,4 @@ def _brief_text(facts: dict[str, Any]) -> str:
     important = f" The minimal important difference declared is {'; '.join(mids)}." if mids else ""
     who = f"This report is written for {_plain(facts['audience'])}: " if facts.get("audience") else \
         "What this report shows: "
-    return (f"**Methods in brief.** {scoring} {change} {adjusted}{important} {who}{_plain(facts['rules'])}. "
-            f"Made with peerimpact {facts['peerimpact']}.")
+    return f"**Methods in brief.** {scoring} {change} {adjusted}{important} {who}{_plain(facts['rules'])}."

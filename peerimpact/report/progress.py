@@ -575,11 +575,17 @@ def _shown_by(row) -> str:
     return f"{fmt_count(row.count)} {what} ({fmt_count(row.target)} needed)"
 
 
+def _status_word(row) -> str:
+    """``Met``, ``Met late`` (after its due date), ``Due`` or ``Late``."""
+    met_late = row.status == "met" and not pd.isna(row.met_on) and pd.Timestamp(row.met_on) > pd.Timestamp(row.due)
+    return "Met late" if met_late else STATUS.get(row.status, row.status)
+
+
 def _milestones_display(data: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame({
         "Milestone": data["milestone"],
         "Due": [f"{d:%d %b %Y}" for d in pd.to_datetime(data["due"])],
-        "Status": [STATUS.get(s, s) for s in data["status"]],
+        "Status": [_status_word(r) for r in data.itertuples()],
         "Met on": ["–" if pd.isna(d) else f"{d:%d %b %Y}" for d in pd.to_datetime(data["met_on"])],
         "Shown by": [_shown_by(r) for r in data.itertuples()],
     })

@@ -138,7 +138,11 @@ def activity(facts: Facts, meta: ReportMeta) -> list[str]:
             return f"{site} ({fmt_number(rate, 1)} of {fmt_number(share, 1)})" if rate is not None and share else None
         sites = _by_status(facts, meta, "activity.{site}.status", said)
         if sites:
-            out.append(f"Activity by site, a month against each site's share of the target: {sites}.")
+            stopped = [f"{a.site}'s log stops {plural(a.count, 'month')} early" for a in alerts_for(meta)
+                       if a.alert == "contacts_stop" and a.site and facts.value(f"activity.{a.site}.per_month")]
+            more = (f" The rates are over the whole period, so where a log stops they count months with no entries: "
+                    f"{_and(stopped)} (see the alerts)." if stopped else "")
+            out.append(f"Activity by site, a month against each site's share of the target: {sites}.{more}")
     return out
 
 
@@ -202,6 +206,8 @@ def change_sentence(facts: Facts, meta: ReportMeta, prefix: str, instrument: str
         return None
     info = meta.instruments.get(instrument)
     label = info.subscales.get(subscale, subscale) if info else subscale
+    if prefix.startswith("study_wide"):
+        label += ", across the whole study,"
     first, later = comparison.split("-", 1)
     # change is earlier minus later: a positive change is a fall
     rise, rise_low, rise_high = -change, -high, -low
@@ -219,16 +225,29 @@ def change_sentence(facts: Facts, meta: ReportMeta, prefix: str, instrument: str
                  f"{n} peer workers)")
     mid = info.mid if info is not None else None
     if mid is not None and mid.value:
-        points = fmt_number(mid.value, 0) if float(mid.value).is_integer() else fmt_number(mid.value, 1)
-        reaches = abs(rise) >= mid.value
-        text += (f", {'as large as' if reaches else 'smaller than'} the minimal important difference of {points} "
-                 f"points")
+        text += ", " + _against_mid(abs(rise), rise_low, rise_high, rise, float(mid.value))
     if not clear:
         text += "; the interval includes no change"
     scale = info.scales.get(subscale) if info else None
     if scale is not None and scale.higher:
         text += f"; higher scores mean {scale.higher}"
     return text + "."
+
+
+def _against_mid(size: float, low: float, high: float, rise: float, mid: float) -> str:
+    """Whether a change of ``size`` (interval ``low`` to ``high`` as a rise) reaches ``mid``, and
+    whether its interval agrees: an estimate past the line with an interval across it is not a
+    change known to matter."""
+    points = fmt_number(mid, 0) if mid.is_integer() else fmt_number(mid, 1)
+    line = f"the minimal important difference of {points} points"
+    # the part of the interval in the estimate's direction
+    near, far = (low, high) if rise >= 0 else (-high, -low)
+    if size >= mid:
+        return (f"at least {line} across its whole interval" if near >= mid else
+                f"as large as {line}, though the interval includes smaller changes")
+    beyond = far >= mid or -near >= mid   # the interval reaches the line on either side
+    return (f"smaller than {line}, though the interval includes changes as large as it" if beyond else
+            f"smaller than {line}, as is every change in the interval")
 
 
 P_COLUMNS = {"holm": "p_holm", "fdr_bh": "p_fdr_bh"}
@@ -257,12 +276,16 @@ def outcomes(facts: Facts, meta: ReportMeta) -> list[str]:
             continue
         found = sorted((r for r in tested if _significant(facts, prefix, r, column)),
                        key=lambda r: -abs(facts.value(f"{prefix}.{'.'.join(r)}.es", 0) or 0))
+        chance = 0.05 * len(tested)
+        unadjusted = (f" (not adjusted for the number of tests: about {fmt_number(chance, 0 if chance >= 1 else 1)} "
+                      f"of {len(tested)} would by chance alone if nothing changed)")
         lead = (f"{scope or 'In this report, '}{len(found)} of the {len(tested)} paired changes tested reach p < 0.05"
-                f"{adjusted or ' (not adjusted for the number of tests)'}")
+                f"{adjusted or unadjusted}")
         if not found:
             return [lead + "."]
         shown = found[:4]
-        lead += ":" if len(shown) == len(found) else f"; the {len(shown)} largest by effect size:"
+        lead += ":" if len(shown) == len(found) else \
+            f"; the {len(shown)} largest by effect size (the change over the baseline standard deviation):"
         comparisons = {part(f"{a}-{b}"): f"{a}-{b}" for a, b in meta.comparisons}
         said = [change_sentence(facts, meta, prefix, inst, sub, comparisons.get(comp, comp.replace("_", "-")))
                 for inst, sub, comp in shown]
