@@ -368,7 +368,8 @@ def recruitment_status(participants: pd.DataFrame, sites: Iterable[str], goal: R
         ``site, consented, target, expected, percent_of_expected, status``: a row per site, then
         :data:`ALL_SITES` (its target ``goal.total``). ``expected`` is the target due at the cut,
         ``percent_of_expected`` the consented as a percent of it and ``status`` (:func:`status_of`)
-        ``on track``, ``at risk`` or ``behind`` by ``rule``; a site with no target has none of them.
+        ``on track``, ``at risk`` or ``behind`` by ``rule``; after ``goal.by`` a shortfall is
+        ``behind`` (too late to be at risk); a site with no target has none of them.
 
     Examples
     --------
@@ -386,6 +387,8 @@ def recruitment_status(participants: pd.DataFrame, sites: Iterable[str], goal: R
     sites = list(sites)
     site_of = participants["site"].astype(str)
     share = share_due(cut, goal.start, goal.by) if goal is not None else None
+    # once the target's date has passed, a shortfall can no longer be made up: it is behind, not at risk
+    closed = goal is not None and cut is not None and pd.Timestamp(cut) > pd.Timestamp(goal.by)
     targets = dict(goal.sites) if goal is not None else {}
     rows = []
     for site in [*sites, ALL_SITES]:
@@ -394,12 +397,16 @@ def recruitment_status(participants: pd.DataFrame, sites: Iterable[str], goal: R
         expected = round(float(target) * share, 1) if target is not None and share is not None else None
         rows.append({"site": site, "consented": consented, "target": target, "expected": expected,
                      "percent_of_expected": percent_of(consented, expected),
-                     "status": status_of(consented, expected, rule)})
+                     "status": _closed(status_of(consented, expected, rule), closed)})
     out = pd.DataFrame(rows, columns=STATUS_COLUMNS["recruitment"])
     out["target"] = out["target"].astype("Int64")
     out["expected"] = out["expected"].astype(float)
     out["percent_of_expected"] = out["percent_of_expected"].astype(float)
     return out
+
+
+def _closed(status: str | None, closed: bool) -> str | None:
+    return BEHIND if closed and status == AT_RISK else status
 
 
 def retention_status(participants: pd.DataFrame, returns: pd.DataFrame, sites: Iterable[str],
