@@ -73,8 +73,8 @@ WEMWBS = InstrumentMeta(name="WEMWBS", subscales={"total": "Wellbeing"},
 @pytest.mark.parametrize("change, low, high, words", [
     # change is earlier minus later: a positive change is a fall
     (3.9, 0.67, 7.13, "Wellbeing was 3.90 points lower at T2 than at T1 (95% CI 0.67 to 7.13 lower; 20 peer workers)"),
-    (-2.71, -5.89, 0.46, "Wellbeing was 2.71 points higher at T2 than at T1 (95% CI from 0.46 lower to 5.89 higher; "
-                         "20 peer workers); the interval includes no change"),
+    (-2.71, -5.89, 0.46, "Wellbeing was 2.71 points higher at T2 than at T1 (95% CI from 0.46 lower to 5.89 higher, "
+                         "which includes no change; 20 peer workers)"),
     (-2.0, -3.5, -0.5, "Wellbeing was 2.00 points higher at T2 than at T1 (95% CI 0.50 to 3.50 higher"),
 ])
 def test_a_change_in_words_says_its_direction_and_its_interval_the_reader_s_way(tmp_path, change, low, high, words):
@@ -187,3 +187,14 @@ def test_a_site_whose_log_stops_early_is_named_beside_its_activity_rate(tmp_path
     assert "S1 (10.0 of 10.0) on track; S2 (2.5 of 10.0) behind." in text
     assert "S2's log stops 3 months early (see the alerts)" in text
     assert "log stops" not in key_messages(read_facts(tmp_path), meta()).text
+
+
+def test_a_site_report_gives_the_whole_study_s_programme_for_comparison(tmp_path):
+    write(tmp_path, "programme_study_wide", "measure,timepoint,people,of_people,per_month,months,percent_of_goal,target,status\n"
+                                            "consented,,32,,,,84.2,38.0,behind\n"
+                                            "retained_T2,T2,20,32,,,62.5,70.0,behind\n"
+                                            "contacts_per_month,,,,88.58,12.0,88.58,100.0,at risk\n")
+    text = key_messages(read_facts(tmp_path), meta(sites=("S7",), kind="site", scope="S7")).text
+    assert ("Across the whole study, for comparison: 32 peer workers consented, 84% of the 38 due (behind); "
+            "20 of 32 (63%) returned T2, target 70% (behind); 88.6 completed contacts a month against a target "
+            "of 100 (at risk).") in " ".join(text.split())

@@ -147,3 +147,25 @@ def test_a_site_report_sets_its_own_row_against_its_own_targets_with_a_status(pl
     assert activity.data.loc[0, "target_per_month"] == pytest.approx(targets.contacts_per_month)
     assert activity.display.loc[0, "Target per month"] == "10.5"
     assert activity.display.loc[0, "Status"].split(" (")[0] in ("on track", "at risk", "behind")
+
+
+def test_a_site_report_sets_the_whole_study_s_programme_beside_its_own(planned):
+    import pandas as pd
+
+    study, reports = planned
+    assert reports["funder"].extract.study_programme.empty   # the funder's report is the whole study
+    summary = reports["site-S7"].extract.study_programme.set_index("measure")
+    # counted here from the study's files, not by the functions that made it
+    people, returns = study.participants, study.returns
+    returned = {tp: set(returns.loc[returns["timepoint"] == tp, "participant_id"]) for tp in ("T1", "T2", "T3")}
+    assert summary.loc["consented", ["people", "target"]].tolist() == [len(people), 38]
+    for tp in ("T2", "T3"):
+        both = returned["T1"] & returned[tp] & set(people["participant_id"])
+        assert summary.loc[f"retained_{tp}", ["people", "of_people"]].tolist() == [len(both), len(returned["T1"])]
+    dates = pd.to_datetime(study.contacts["date"])
+    done = study.contacts["completed"].astype(bool) & dates.between("2020-04-01", "2021-03-31")
+    assert summary.loc["contacts_per_month", "per_month"] == pytest.approx(done.sum() / 12)
+    assert summary.loc["consented", "status"] == "behind"   # 84% after the target's date
+    table = blocks.programme_context(summary.reset_index(), "T1")
+    assert table.display["Whole study"].tolist()[0] == f"{len(people)} of 38 due (84%)"
+    assert not any("S" + str(i) in " ".join(table.display.to_numpy().ravel()) for i in range(1, 8))

@@ -561,3 +561,53 @@ def activity_status(contacts: pd.DataFrame, participants: pd.DataFrame, sites: I
     out = pd.DataFrame(rows, columns=STATUS_COLUMNS["activity"])
     return out.astype({c: float for c in ("months", "per_month", "target_per_month", "expected_contacts",
                                           "percent_of_target")})
+
+
+PROGRAMME_COLUMNS = ["measure", "timepoint", "people", "of_people", "per_month", "months", "percent_of_goal", "target",
+                     "status"]
+
+
+def programme_summary(recruited: pd.DataFrame, retained: pd.DataFrame, activity: pd.DataFrame) -> pd.DataFrame:
+    """The programme's figures for all the sites together, one row a measure, from
+    :func:`recruitment_status`, :func:`retention_status` and :func:`activity_status`: what a site's
+    report sets its own figures beside.
+
+    Returns
+    -------
+    DataFrame
+        ``measure, timepoint, people, of_people, per_month, months, percent_of_goal, target,
+        status``:
+        ``consented`` (``people``, ``percent_of_goal`` of the ``target`` due at the cut),
+        ``retained_<timepoint>`` (``people`` of the ``of_people`` who returned the first questionnaire,
+        against the ``target`` percent) and ``contacts_per_month`` (completed contacts ``per_month``
+        over the ``months`` of the reporting period counted, against the monthly ``target``).
+
+    Examples
+    --------
+    >>> recruited = pd.DataFrame({"site": [ALL_SITES], "consented": [32], "expected": [38.0],
+    ...                           "percent_of_expected": [84.2], "status": ["behind"]})
+    >>> retained = pd.DataFrame({"timepoint": ["T2"], "site": [ALL_SITES], "returned": [20], "returned_first": [32],
+    ...                          "percent": [62.5], "target_percent": [70.0], "status": ["behind"]})
+    >>> activity = pd.DataFrame({"site": [ALL_SITES], "per_month": [88.6], "months": [12.0],
+    ...                          "percent_of_target": [88.6], "target_per_month": [100.0], "status": ["at risk"]})
+    >>> programme_summary(recruited, retained, activity)[["measure", "people", "per_month", "target", "status"]]
+                  measure  people  per_month  target   status
+    0           consented      32        NaN    38.0   behind
+    1         retained_T2      20        NaN    70.0   behind
+    2  contacts_per_month    <NA>       88.6   100.0  at risk
+    """
+    rows = []
+    for r in recruited[recruited["site"] == ALL_SITES].to_dict("records"):
+        rows.append({"measure": "consented", "timepoint": "", "people": r["consented"],
+                     "percent_of_goal": r["percent_of_expected"], "target": r["expected"], "status": r["status"]})
+    for r in retained[retained["site"] == ALL_SITES].to_dict("records"):
+        rows.append({"measure": f"retained_{r['timepoint']}", "timepoint": r["timepoint"], "people": r["returned"],
+                     "of_people": r["returned_first"], "percent_of_goal": r["percent"], "target": r["target_percent"],
+                     "status": r["status"]})
+    for r in activity[activity["site"] == ALL_SITES].to_dict("records"):
+        rows.append({"measure": "contacts_per_month", "timepoint": "", "per_month": r["per_month"],
+                     "months": r["months"], "percent_of_goal": r["percent_of_target"], "target": r["target_per_month"],
+                     "status": r["status"]})
+    out = pd.DataFrame(rows, columns=PROGRAMME_COLUMNS)
+    out[["people", "of_people"]] = out[["people", "of_people"]].apply(pd.to_numeric).astype("Int64")
+    return out.astype({c: float for c in ("per_month", "months", "percent_of_goal", "target")})

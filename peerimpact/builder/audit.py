@@ -71,8 +71,8 @@ class TableAudit:
         return "fail" if self.fail else "review" if self.review else "pass"
 
 
-def _number(text: str) -> float | None:
-    if text in ("", SUPPRESSED):
+def _number(text: str | None) -> float | None:
+    if text is None or text in ("", SUPPRESSED):
         return None
     try:
         value = float(text)

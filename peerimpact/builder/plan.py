@@ -17,6 +17,7 @@ import pandas as pd
 import yaml
 from pydantic import TypeAdapter, ValidationError
 
+from ..analysis import progress
 from ..config import (AnalysisConfig, Audience, DisclosureRules, Instrument, NormsConfig, QualitativeConfig, ReportDef,
                       ReportPolicy, StudyConfig, SynthesisConfig, key_line, parse_model, parse_named)
 from ..config import Targets as Published
@@ -341,11 +342,26 @@ def whole_study_context(study: Study, params: AnalysisParams) -> dict[str, pd.Da
     """The whole study's figures a site or cohort report shows where its own are withheld."""
     codebook = study.codebook if study.codebook is not None else pd.DataFrame(columns=CODEBOOK_COLUMNS)
     excerpts = study.excerpts if study.excerpts is not None else pd.DataFrame(columns=EXCERPT_COLUMNS)
-    return study_context(study.participants, study.contacts, study.service_use, study.scores, excerpts, codebook,
-                         services=dict(study.config.services), timepoints=list(study.timepoints),
-                         comparisons=[tuple(c) for c in study.config.comparisons or []],
-                         multiplicity=study.config.multiplicity,
-                         params=params, labels=study.labels)
+    figures = study_context(study.participants, study.contacts, study.service_use, study.scores, excerpts, codebook,
+                            services=dict(study.config.services), timepoints=list(study.timepoints),
+                            comparisons=[tuple(c) for c in study.config.comparisons or []],
+                            multiplicity=study.config.multiplicity,
+                            params=params, labels=study.labels)
+    return {**figures, "study_programme": whole_study_programme(study)}
+
+
+def whole_study_programme(study: Study) -> pd.DataFrame:
+    """The whole study's recruitment, retention and activity against its targets, as the funder's
+    report has them (:func:`peerimpact.analysis.progress.programme_summary`)."""
+    config, sites = study.config, list(study.sites)
+    targets, rules, cut, period = config.targets, config.status, config.data_cut, config.reporting_period
+    recruited = progress.recruitment_status(study.participants, sites, targets.recruitment, cut, rules.recruitment)
+    retained = progress.retention_status(study.participants, study.returns, sites, list(study.timepoints),
+                                         dict(targets.retention), rules.retention)
+    activity = progress.activity_status(study.contacts, study.participants, sites, per_month=targets.contacts_per_month,
+                                        goal=targets.recruitment, start=period.start if period else None,
+                                        end=period.end if period else None, cut=cut, rule=rules.activity)
+    return progress.programme_summary(recruited, retained, activity)
 
 
 def _targets_of(study: Study, sites: list[str]) -> ReportTargets:

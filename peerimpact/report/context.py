@@ -19,7 +19,8 @@ from .meta import AnalysisParams
 from .synthesis import joint_display
 from .tables import TABLE1_VARIABLES, sample_frame, table2
 
-CONTEXT = ("study_table1", "study_table2", "study_summary", "study_change", "study_codes", "study_table5")
+CONTEXT = ("study_table1", "study_table2", "study_summary", "study_change", "study_codes", "study_table5",
+           "study_programme")
 POOL_COLUMNS = ["theme", "text"]
 
 

@@ -92,7 +92,9 @@ COLUMN_ROLES: dict[str, Role] = {
     "percent_of_target": Role("percent", "completed", "expected_contacts"),
     "all_percent_of_target": Role("percent", "all_completed", "all_expected_contacts"),
     **{c: Role("derived") for c in ("status", "all_status", "retention_status", "all_retention_status",
-                                    "per_month", "all_per_month")},
+                                    "per_month", "all_per_month", "percent_of_goal")},
+    # the whole study's programme beside a site's own (programme_study_wide): the same in every report
+    "people": Role("count", study=True), "of_people": Role("count", study=True),
 }
 FIGURES = ("count", "percent", "statistic", "test", "extreme")   # what differencing withholds in a row
 PROTECTED = ("sample", "service", "scores", "change")   # row keys of figures about people (differencing)
@@ -105,7 +107,8 @@ BLOCK_DATA: dict[str, str] = {
                      "table5", "reproduction", "reproduction_errata"), "outcomes"),
     **dict.fromkeys(("coding_framework", "codes_by_timepoint", "codes_by_site", "heatmap", "quotes"), "qualitative"),
     **dict.fromkeys(("activity", "recruitment", "flow", "recruitment_over_time", "activity_over_time",
-                     "activity_by_site", "completeness", "milestones", "recruitment_summary"), "programme"),
+                     "activity_by_site", "completeness", "milestones", "recruitment_summary", "programme"),
+                    "programme"),
 }
 COLUMN_DATA: dict[tuple[str, str], str] = {("table5", "excerpts"): "qualitative",
                                            ("table5", "participants"): "qualitative",

@@ -48,6 +48,8 @@ class Extract:
     study_change: pd.DataFrame = field(default_factory=pd.DataFrame)
     study_codes: pd.DataFrame = field(default_factory=pd.DataFrame)
     study_table5: pd.DataFrame = field(default_factory=pd.DataFrame)
+    # the whole study's recruitment, retention and activity against its targets, beside a site's own
+    study_programme: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     @property
     def title(self) -> str:

@@ -252,6 +252,7 @@ def _sum_text(values: pd.Series) -> str:
 
 register_facts("recruitment", FactTable(keys=("stage", "site"), main="count", rows=_recruitment_rows))
 register_facts("milestones", FactTable(keys=("milestone",)))
+register_facts("programme", FactTable(keys=("measure",), skip=("timepoint",)))
 register_facts("activity_by_site", FactTable(keys=("site",), prefix="activity", skip=("scope",),
                                             rows=lambda frame: _with_total(frame, None)))
 register_facts("completeness", FactTable(keys=("instrument", "timepoint")))

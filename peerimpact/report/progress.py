@@ -11,7 +11,7 @@ from __future__ import annotations
 import dataclasses
 import math
 from functools import partial
-from typing import TYPE_CHECKING, Iterable
+from typing import TYPE_CHECKING, Iterable, Mapping
 
 import pandas as pd
 
@@ -252,6 +252,12 @@ def _recruitment_display(data: pd.DataFrame, *, timepoints: list[str], retention
         when = "due at the data cut" if due else "the recruitment target"
         notes.append(f"Consented: the number (% of {when}) and its status: "
                      f"{_rule_words(rules.recruitment, 'of the target')}.")
+        consented_rows = [r for r in rows_of.values() if r["stage"] == "consented"]
+        if any(r.get(status) == "behind" and (pd.to_numeric(r.get(pct), errors="coerce") or 0) >= rules.recruitment.at_risk
+               for r in consented_rows for status, pct in (("status", "percent_of_expected"),
+                                                           ("all_status", "all_percent_of_expected"))):
+            notes.append("The recruitment target's date has passed before the data cut, so a shortfall is behind "
+                         "whatever its percentage: it can no longer be made up.")
         if due:
             notes.append("Due by the cut: the recruitment target pro rata, from none at its start to all of it "
                          "on its due date, in a straight line (Figure F2's).")
@@ -328,7 +334,8 @@ def _draw_recruitment(data: pd.DataFrame, *, target_label: str = "Target") -> Fi
 
 
 def activity_over_time(monthly: pd.DataFrame, target: float | None, period: tuple | None = None,
-                       share: TargetShare | None = None) -> FigureBlock:
+                       share: TargetShare | None = None,
+                       site_targets: Mapping[str, float] | None = None) -> FigureBlock:
     """Completed contacts per month (all modes, and face to face and telephone) and people supported,
     a panel for all sites with the monthly ``target`` and one per site (one panel for one site),
     the reporting ``period`` (start, end) shaded (from
@@ -336,11 +343,16 @@ def activity_over_time(monthly: pd.DataFrame, target: float | None, period: tupl
 
     With ``share`` (a report of fewer sites than the study's), ``target`` is their share of the
     study's target, and the note under the figure says so and how it was computed.
+    ``site_targets`` (site -> completed contacts a month, as the activity table's
+    ``target_per_month``) draws each site's share of the target in its panel. A site whose log
+    stops before the figure's last month says so in its panel's title.
     """
     sites = [s for s in dict.fromkeys(monthly["site"]) if s != ALL_SITES]
     label = "Target (completed)" if share is None else f"{_names(sites)}'s share of the target"
+    shares = {k: float(v) for k, v in (site_targets or {}).items() if k != ALL_SITES and not pd.isna(v)}
     return FigureBlock("activity_over_time", monthly,
-                       partial(_draw_activity, target=target, period=period, target_label=label),
+                       partial(_draw_activity, target=target, period=period, target_label=label,
+                               site_targets=shares),
                        draws_counts=True, note=_activity_note(target, share, sites))
 
 
@@ -371,7 +383,8 @@ ACTIVITY_LINES = (("completed", "#1f2d3d", 1.6, "Completed contacts"),
 
 
 def _draw_activity(data: pd.DataFrame, *, target: float | None, period: tuple | None,
-                   target_label: str = "Target (completed)") -> Figure:
+                   target_label: str = "Target (completed)", site_targets: Mapping[str, float] | None = None
+                   ) -> Figure:
     import matplotlib.pyplot as plt
 
     if data.empty:
@@ -380,6 +393,7 @@ def _draw_activity(data: pd.DataFrame, *, target: float | None, period: tuple | 
     sites = own if len(own) == 1 else [ALL_SITES, *own]   # the first panel covers every site of the report
     cols = 2 if len(sites) > 1 else 1
     rows = math.ceil(len(sites) / cols)
+    ends = _log_ends(data, sites)
     with figure_style():
         height = 1.7 * rows + 0.9
         fig, axes = plt.subplots(rows, cols, figsize=(6.8, height), sharex=True, squeeze=False)
@@ -392,8 +406,10 @@ def _draw_activity(data: pd.DataFrame, *, target: float | None, period: tuple | 
             for column, colour, width, label in ACTIVITY_LINES:
                 ax.plot(month, pd.to_numeric(part[column], errors="coerce"), color=colour, linewidth=width,
                         marker="o", markersize=1.8, label=label)
-            if site == sites[0] and target:
-                ax.axhline(target, color="#888888", linestyle="--", linewidth=0.9, label=target_label)
+            line = target if site == sites[0] else (site_targets or {}).get(site)
+            if line:
+                ax.axhline(line, color="#888888", linestyle="--", linewidth=0.9,
+                           label=target_label if site == sites[0] else None)
             shown = part[[c for c, *_ in ACTIVITY_LINES]].apply(pd.to_numeric, errors="coerce")
             ax.set_ylim(bottom=0)
             if not (shown.fillna(0) > 0).any().any():  # nothing above zero left to draw
@@ -402,7 +418,9 @@ def _draw_activity(data: pd.DataFrame, *, target: float | None, period: tuple | 
                 if shown.isna().any().any():
                     ax.text(0.5, 0.5, "counts withheld", transform=ax.transAxes, ha="center", va="center",
                             fontsize=7, color="#555555")
-            ax.set_title(site, fontsize=8)
+            ended = ends.get(site) if site != ALL_SITES else None
+            ax.set_title(site + (f" (none logged after {ended})" if ended else
+                                 " (none logged)" if ended == "" else ""), fontsize=8)
             ax.tick_params(labelsize=7)
         for ax in list(axes.flat)[len(sites):]:
             ax.axis("off")
@@ -438,15 +456,7 @@ def _log_gaps(data: pd.DataFrame, sites: list[str]) -> str:
     ``at S3`` or everywhere, and a site of several that logged none at all. Only months shown as
     zero count (a withheld month says nothing)."""
     own = [s for s in sites if s != ALL_SITES]
-    ends: dict[str, str] = {}   # site -> its last month with a contact ("": none at all)
-    for site in sites:
-        part = data[data["site"] == site]
-        done = pd.to_numeric(part["completed"], errors="coerce")
-        last = _logged_months(done)
-        if last and len(done) > last and (done.iloc[last:] == 0).all():
-            ends[site] = f"{pd.Timestamp(part['month'].iloc[last - 1]):%b %Y}"
-        elif not last and len(own) > 1 and site in own and len(done) and (done == 0).all():
-            ends[site] = ""
+    ends = _log_ends(data, sites)
     if not ends:
         return ""
     if set(own) <= set(ends) and len({ends[s] for s in own}) == 1 and ends[own[0]]:
@@ -457,6 +467,22 @@ def _log_gaps(data: pd.DataFrame, sites: list[str]) -> str:
             by_month.setdefault(ends[site], []).append(site)
     return "; ".join(f"no completed contacts logged after {month} at {_names(names)}" if month
                      else f"no completed contacts logged at {_names(names)}" for month, names in by_month.items())
+
+
+def _log_ends(data: pd.DataFrame, sites: list[str]) -> dict[str, str]:
+    """Each site whose panel ends in months of zero: its last month with a completed contact
+    (``Dec 2020``), or ``""`` for a site of several with none at all."""
+    own = [s for s in sites if s != ALL_SITES]
+    ends: dict[str, str] = {}
+    for site in sites:
+        part = data[data["site"] == site]
+        done = pd.to_numeric(part["completed"], errors="coerce")
+        last = _logged_months(done)
+        if last and len(done) > last and (done.iloc[last:] == 0).all():
+            ends[site] = f"{pd.Timestamp(part['month'].iloc[last - 1]):%b %Y}"
+        elif not last and len(own) > 1 and site in own and len(done) and (done == 0).all():
+            ends[site] = ""
+    return ends
 
 
 # -------------------------------------------------------------------------------------- tables
@@ -610,3 +636,37 @@ def headline_change(data: "Extract") -> Table:
     change = change_over_time(data.scores, data.comparisons, adjust=data.multiplicity, min_pairs=data.min_pairs)
     table = table4(_named(change, keys, ("instrument", "subscale", "comparison")), data.labels)
     return dataclasses.replace(table, name="headline_table4", title="Headline change over time (paired t-tests)")
+
+
+def programme_context(summary: pd.DataFrame, first: str | None = None) -> Table:
+    """The whole study's recruitment, retention and activity against its targets (from
+    :func:`peerimpact.analysis.progress.programme_summary`), for a site or cohort report to set
+    its own beside. Every figure is the whole study's, the same in every report of a build."""
+    return Table("programme_study_wide", "The whole study's recruitment, retention and activity, for comparison",
+                 summary, partial(_programme_display, first=first),
+                 ["Each figure is for all the study's sites together, against the study's own targets, with the "
+                  "status its own rules give."], row_headers=("Figure",))
+
+
+def _programme_display(data: pd.DataFrame, *, first: str | None) -> pd.DataFrame:
+    rows = []
+    for r in data.itertuples(index=False):
+        if r.measure == "consented":
+            label = "Consented"
+            shown = f"{fmt_count(r.people)} of {_whole(r.target)} due{_shown_percent(r.percent_of_goal)}"
+        elif r.measure == "contacts_per_month":
+            label = f"Completed contacts a month ({_whole(r.months)} months of the reporting period)"
+            shown = f"{_rate(r.per_month)} against {_whole(r.target)}{_shown_percent(r.percent_of_goal)}"
+        else:
+            label = f"Returned {r.timepoint}" + (f", of those who returned {first}" if first else "")
+            shown = (f"{fmt_count(r.people)} of {fmt_count(r.of_people)}{_shown_percent(r.percent_of_goal)}, "
+                     f"target {_whole(r.target)}%")
+        status = r.status if isinstance(r.status, str) and r.status else "–"
+        rows.append({"Figure": label, "Whole study": shown, "Status": status})
+    return pd.DataFrame(rows, columns=["Figure", "Whole study", "Status"])
+
+
+def _rate(value) -> str:
+    if is_suppressed(value) or pd.isna(pd.to_numeric(value, errors="coerce")):
+        return fmt_number(value)
+    return fmt_number(float(value), 1)

@@ -146,6 +146,42 @@ def activity(facts: Facts, meta: ReportMeta) -> list[str]:
     return out
 
 
+@register_message("study_context")
+def study_context(facts: Facts, meta: ReportMeta) -> list[str]:
+    """The whole study's recruitment, retention and activity, where a site's or cohort's report
+    shows them beside its own."""
+    def value(measure: str, column: str):
+        return facts.value(f"study_wide.programme.{measure}.{column}")
+
+    def status(measure: str) -> str:
+        word = value(measure, "status")
+        return f" ({word})" if isinstance(word, str) and word else ""
+
+    said = []
+    people, due = value("consented", "people"), value("consented", "target")
+    if people is not None and due is not None:
+        percent = value("consented", "percent_of_goal")
+        share = f"{fmt_number(percent, 0)}% of the {fmt_number(due, 0)} due" if percent is not None else \
+            f"against {fmt_number(due, 0)} due"
+        said.append(f"{people:,} peer workers consented, {share}{status('consented')}")
+    kept = []
+    for tp in meta.timepoints[1:]:
+        back, base, percent = value(f"retained_{tp}", "people"), value(f"retained_{tp}", "of_people"), \
+            value(f"retained_{tp}", "percent_of_goal")
+        if back is not None and base is not None:
+            target = value(f"retained_{tp}", "target")
+            aim = f", target {fmt_number(target, 0)}%" if target is not None else ""
+            kept.append(f"{back} of {base} ({fmt_number(percent, 0)}%) returned {tp}{aim}{status(f'retained_{tp}')}"
+                        if percent is not None else f"{back} of {base} returned {tp}")
+    said += kept
+    rate, target = value("contacts_per_month", "per_month"), value("contacts_per_month", "target")
+    if rate is not None:
+        said.append(f"{fmt_number(rate, 1)} completed contacts a month"
+                    + (f" against a target of {fmt_number(target, 1).removesuffix('.0')}" if target else "")
+                    + status("contacts_per_month"))
+    return [f"Across the whole study, for comparison: {'; '.join(said)}."] if said else []
+
+
 @register_message("milestones")
 def milestones(facts: Facts, meta: ReportMeta) -> list[str]:
     """How many milestones are met, and which are late or due next."""
@@ -221,13 +257,11 @@ def change_sentence(facts: Facts, meta: ReportMeta, prefix: str, instrument: str
         a, b = sorted((abs(rise_low), abs(rise_high)))
         text += f" (95% CI {fmt_number(a, 2)} to {fmt_number(b, 2)} {'higher' if rise > 0 else 'lower'}; {n} peer workers)"
     else:
-        text += (f" (95% CI from {fmt_number(abs(rise_low), 2)} lower to {fmt_number(abs(rise_high), 2)} higher; "
-                 f"{n} peer workers)")
+        text += (f" (95% CI from {fmt_number(abs(rise_low), 2)} lower to {fmt_number(abs(rise_high), 2)} higher, "
+                 f"which includes no change; {n} peer workers)")
     mid = info.mid if info is not None else None
     if mid is not None and mid.value:
         text += ", " + _against_mid(abs(rise), rise_low, rise_high, rise, float(mid.value))
-    if not clear:
-        text += "; the interval includes no change"
     scale = info.scales.get(subscale) if info else None
     if scale is not None and scale.higher:
         text += f"; higher scores mean {scale.higher}"
