@@ -43,3 +43,11 @@ def test_a_cohort_report_carries_a_sites_alerts_only_where_it_holds_all_of_the_s
         assert partial   # the example's cohorts split sites
         sites = {a.site for a in alerts(prepared, f"cohort-{cohort}")} - {None}
         assert sites <= whole and not sites & partial
+
+
+def test_the_alerts_are_on_the_first_page_of_the_reports_they_concern(built):
+    from conftest import pdf_pages
+
+    for rid in ("funder", "site-S7"):
+        first = " ".join(pdf_pages(built / rid / "report.pdf")[0].split())
+        assert "Data-quality alerts" in first and "S7's contact log stops on 21 Dec 2020" in first, rid
