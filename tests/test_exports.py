@@ -62,7 +62,14 @@ def test_the_word_document_holds_every_table_and_figure_of_the_html(built, rid):
     document = docx.Document(str(built / rid / "report.docx"))
     paragraphs = [p.text for p in document.paragraphs]
     html_tables = page.xpath("//figure[contains(@class, 'pi-table-figure')]/table")
-    assert len(document.tables) == len(html_tables) + len(page.xpath("//section//table[not(ancestor::figure)]"))
+    boxes = page.xpath("//section//aside[contains(@class, 'pi-box')]")
+    assert len(document.tables) == len(html_tables) + len(page.xpath("//section//table[not(ancestor::figure)]")) \
+        + len(boxes)
+    # a box (alerts, commentary) is a one-cell table in Word, so the text after it does not run into it
+    cells = [t.rows[0].cells[0].text for t in document.tables if len(t.rows) == 1 and len(t.columns) == 1]
+    for box in boxes:
+        title = " ".join(box.xpath("./p[contains(@class, 'pi-box-title')]")[0].text_content().split())
+        assert any(c.startswith(title) for c in cells), title
     word = {tuple(c.text for c in t.rows[0].cells): len(t.rows) for t in document.tables}
     for table in html_tables:
         head = tuple(" ".join("".join(th.itertext()).split()) for th in table.xpath("./thead/tr/th"))

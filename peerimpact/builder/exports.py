@@ -246,9 +246,42 @@ def _block(document, element, folder: Path) -> None:
             _note(document, f"— {_text(cite)}")
     elif tag == "table":
         _table(document, element)
+    elif tag == "aside" and "pi-box" in cls:
+        _box(document, element)
     else:
         for child in element:
             _block(document, child, folder)
+
+
+def _box(document, element) -> None:
+    """An aside (the data-quality alerts, the study team's commentary) as a one-cell bordered
+    table: in Word as on the page, a box that the text after it does not run into."""
+    box = document.add_table(rows=1, cols=1)
+    box.style = "Table Grid"
+    cell, used = box.cell(0, 0), False
+
+    def paragraph(style: str | None = None):
+        nonlocal used
+        if not used:
+            used = True
+            first = cell.paragraphs[0]
+            if style:
+                first.style = style
+            return first
+        return cell.add_paragraph(style=style)
+
+    def fill(node) -> None:
+        for child in node:
+            if child.tag == "p":
+                _runs(paragraph(), child)
+            elif child.tag in ("ul", "ol"):
+                for item in child.iterfind("li"):
+                    _runs(paragraph("List Bullet" if child.tag == "ul" else "List Number"), item)
+            else:
+                fill(child)
+
+    fill(element)
+    document.add_paragraph()
 
 
 def write_docx(html: str, folder: Path, report: Mapping[str, Any]) -> Path:
