@@ -103,6 +103,9 @@ def test_sample_summary_counts_and_leaves_out_what_is_missing():
     activity = tables.activity(study.contacts).data.set_index("mode")
     assert activity.loc["face_to_face", "completed"] == 1682  # the total the paper's text gives
     assert activity["contacts"].sum() == activity["all_contacts"].iloc[0] == len(study.contacts)
+    s7 = study.contacts[study.contacts["participant_id"].str.startswith("S7-")]
+    last = pd.to_datetime(s7["date"]).max()   # the log that stops early says when, beside its counts
+    assert f"to {last:%b %Y}, the whole log" in tables.activity(s7).notes[0] and last.year == 2020
     one = study.participants[study.participants["participant_id"] == "S5-PW01"].assign(sick_days=float("nan"))
     text = sample_summary(one, study.contacts.iloc[0:0]).text
     assert text.startswith("This report covers 1 peer worker at 1 site.")

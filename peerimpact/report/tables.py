@@ -250,8 +250,11 @@ def activity(contacts: pd.DataFrame) -> Table:
             for mode, part in contacts.groupby("mode", sort=True)]
     data = pd.DataFrame(rows, columns=["scope", "mode", "contacts", "completed", "people_supported"])
     data["all_contacts"] = len(contacts)
-    notes = ["From the contact log. People supported are counted once per mode; a person supported both face "
-             "to face and by telephone is in both rows."]
+    dates = pd.to_datetime(contacts["date"], errors="coerce").dropna() if "date" in contacts else pd.Series()
+    span = (f" from {dates.min():%b %Y} to {dates.max():%b %Y}, the whole log rather than a reporting period"
+            if len(dates) else "")
+    notes = [f"From the contact log{span}. People supported are counted once per mode; a person supported both "
+             "face to face and by telephone is in both rows."]
     return Table("activity", "Contact activity", data, _activity_display, notes, row_headers=("Mode",))
 
 
