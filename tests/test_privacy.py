@@ -265,5 +265,9 @@ def test_the_record_of_withheld_cells_says_no_more_than_the_tables(built, rid):
     for name, lines in record.groupby("table"):
         if not (tables / f"{name}.csv").exists():   # a figure, or withheld whole: the study's shown instead
             assert len(lines) == 1 and lines["row"].eq("").all() and lines["column"].eq("").all(), name
+        else:   # rows taken out (quotes not shown) are not numbered: their number would count people's words
+            shown = len(pd.read_csv(tables / f"{name}.csv", dtype=str))
+            numbered = pd.to_numeric(lines["row"], errors="coerce").dropna()
+            assert (numbered <= shown).all() and (len(lines) == 1 or lines["row"].ne("").all()), name
     if rid == "site-S7":   # three peer workers: its own Table 1 is withheld whole
         assert not (tables / "table1.csv").exists() and (record["table"] == "table1").sum() == 1

@@ -363,3 +363,20 @@ def test_a_wrong_window_or_alert_setting_is_a_located_problem(tmp_path, extra, l
     assert config is None
     [problem] = problems
     assert (problem.line, problem.column) == (line, column) and words in problem.message, problem.format()
+
+
+def test_an_overdue_questionnaire_whose_next_one_is_in_is_said_to_be_missed_not_to_be_chased():
+    from peerimpact.config.study import Window
+
+    windows = {"T2": Window(start=80, end=164), "T3": Window(start=323, end=407)}
+    roster = people(("A", "S1", "2019-01-01", None, None),    # no T2, but T3 in: missed
+                    ("B", "S1", "2019-01-01", None, None),    # neither: both still out
+                    ("C", "S2", "2019-01-01", None, None))    # no T2, T3 in: missed
+    returns = returned(("A", "T3", "2020-01-01"), ("C", "T3", "2020-01-10"))
+    alerts = quality.overdue(roster, returns, windows, data_cut=CUT).set_index(["site", "timepoint"])
+    assert alerts.loc[("S1", "T2"), "count"] == 2
+    assert alerts.loc[("S1", "T2"), "message"].endswith("1 of them was missed: a later questionnaire is in.")
+    assert alerts.loc[("S1", "T2"), "check"].endswith("and follow up those still out.")
+    assert alerts.loc[("S2", "T2"), "message"].endswith("It was missed: a later questionnaire is in.")
+    assert alerts.loc[("S2", "T2"), "check"].endswith("in questionnaires.csv.")
+    assert alerts.loc[("S1", "T3"), "count"] == 1 and "missed" not in alerts.loc[("S1", "T3"), "message"]

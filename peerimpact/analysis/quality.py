@@ -280,21 +280,29 @@ def overdue(participants: pd.DataFrame, returns: pd.DataFrame, windows: Mapping[
     consent = _dates(people["consent_date"])
     back = _first_returns(returns)
     rows = []
-    for tp, window in windows.items():
+    order = list(windows)
+    for i, (tp, window) in enumerate(windows.items()):
         returned = set(back.loc[back["timepoint"] == tp, ID].astype(str))
+        # someone whose later questionnaire is in has missed this one: there is nothing left to chase
+        later = set(back.loc[back["timepoint"].isin(order[i + 1:]), ID].astype(str))
         closes = consent + pd.Timedelta(days=window.end)
         late = people[(closes < cut).fillna(False) & ~people[ID].astype(str).isin(returned)]
         counts = late["site"].astype(str).value_counts()
+        missed = late[late[ID].astype(str).isin(later)]["site"].astype(str).value_counts()
         for site in _site_order(participants, sites):
-            n = int(counts.get(site, 0))
+            n, gone = int(counts.get(site, 0)), int(missed.get(site, 0))
             if n:
+                also = (f" {'It was' if n == 1 else 'All were' if gone == n else f'{gone} of them ' + ('was' if gone == 1 else 'were')}"
+                        " missed: "
+                        "a later questionnaire is in." if gone else "")
                 rows.append({"alert": "overdue", "site": site, "timepoint": tp, "file": file, "count": n,
                              "message": f"{_plural(n, f'{tp} questionnaire')} at {site} "
                                         f"{'is' if n == 1 else 'are'} overdue: {'its' if n == 1 else 'their'} window "
                                         f"({_window_words(window)}) closed before the data cut ({said(cut)}) "
-                                        "and nothing was returned.",
+                                        f"and nothing was returned.{also}",
                              "check": f"Check whether {site}'s {tp} questionnaires have been returned but not "
-                                      f"entered in {file}, and follow up those still out."})
+                                      f"entered in {file}"
+                                      + (", and follow up those still out." if gone < n else ".")})
     return _frame(rows)
 
 

@@ -19,7 +19,7 @@ from .yaml import _Strict
 DATA_KINDS = ("programme", "characteristics", "health", "outcomes", "qualitative")
 DataKind = Literal["programme", "characteristics", "health", "outcomes", "qualitative"]
 # each kind as a reader would name it
-KIND_WORDS = {"programme": "programme figures (recruitment, returns, activity, milestones)",
+KIND_WORDS = {"programme": "programme figures (recruitment, questionnaire returns, activity)",
               "characteristics": "the peer workers' characteristics",
               "health": "their sickness absence and use of services",
               "outcomes": "questionnaire scores and their change",

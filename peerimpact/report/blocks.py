@@ -339,8 +339,15 @@ def _log_suppressed(block: Block, folder: Path, *, whole: bool = False) -> None:
         rows = [{"table": name, "row": "", "column": "", "rule": UNDRAWN_RULE, "kind": "withheld"}
                 for name in sorted({s.table for s in block.suppressed})]
     else:
-        rows = [{"table": s.table, "row": s.row, "column": s.column, "rule": SHARED_RULE, "kind": "withheld"}
-                for s in block.suppressed]
+        frames, rows = block.csv_frames(), []
+        for table in dict.fromkeys(s.table for s in block.suppressed):
+            cells = [s for s in block.suppressed if s.table == table]
+            if any(s.row > len(frames.get(table, ())) for s in cells):
+                # rows taken out (quotes not shown): how many there were is itself a count of people's words
+                rows.append({"table": table, "row": "", "column": "", "rule": SHARED_RULE, "kind": "withheld"})
+            else:
+                rows += [{"table": table, "row": s.row, "column": s.column, "rule": SHARED_RULE, "kind": "withheld"}
+                         for s in cells]
     new = pd.DataFrame(rows, columns=SUPPRESSION_COLUMNS).drop_duplicates()
     _write_csv(pd.concat([old[~old["table"].isin(names)], new.astype(str)], ignore_index=True), path)
 

@@ -165,11 +165,12 @@ def joint_display(config: SynthesisConfig, change: pd.DataFrame, outcomes: pd.Da
 
 def table5_from(data: pd.DataFrame, config: SynthesisConfig, labels: dict, *, min_n: int = 2) -> Table:
     """Table 5 of evidence rows already gathered: the whole study's, in a report whose own are withheld."""
-    notes = ["Quantitative evidence is computed from this report's data each time it is built; SD from the norm: "
-             "(mean − norm mean) ÷ norm SD. Fit, as the study team judged it: confirmation (the two kinds of "
-             "evidence agree), expansion (one extends the other), discordance (they disagree). It is shown where "
-             f"this report holds the evidence: every change tested, every mean beside a norm from at least {min_n} "
-             "peer workers, and coded excerpts."]
+    notes = ["Quantitative evidence is computed each time the report is built, from the data of the peer workers "
+             "the table covers; SD from the norm: (mean − norm mean) ÷ norm SD. Fit, as the study team judged it: "
+             "confirmation (the two kinds of evidence agree), expansion (one extends the other), discordance (they "
+             f"disagree). Evidence is listed where the analysis has it: a change tested (at least {min_n} pairs), a "
+             f"mean beside a norm (at least {min_n} peer workers) and coded excerpts; a figure the report's "
+             "disclosure rules withhold is not shown."]
     data = data.reindex(columns=COLUMNS)
     return Table("table5", "Table 5. Joint display of quantitative and qualitative findings", data,
                  partial(_joint_display, config=config, labels=labels, min_n=min_n), notes,
