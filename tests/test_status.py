@@ -169,6 +169,12 @@ def test_contacts_per_month_run_to_the_cut_against_each_sites_share_of_the_targe
     assert frame.loc["S2", "percent_of_target"] == pytest.approx(31.25)
     assert frame.loc[ALL_SITES, ["completed", "per_month", "target_per_month", "status"]].tolist() == [65, 32.5, 38,
                                                                                                       "at risk"]
+    # the same 86% once the period is over (it ends by the cut): too late to be at risk
+    over = progress.activity_status(contacts, workers, ["S1", "S2"], per_month=38, goal=goal,
+                                    start=dt.date(2020, 4, 1), end=dt.date(2020, 5, 31), cut="2020-05-31",
+                                    rule=StatusRule()).set_index("site")
+    assert over.loc[ALL_SITES, ["per_month", "status"]].tolist() == [32.5, "behind"]
+    assert over.loc["S1", "status"] == "on track"
 
 
 def test_figure_f3_says_where_the_log_stops_before_the_cut():

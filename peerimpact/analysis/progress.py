@@ -546,6 +546,8 @@ def activity_status(contacts: pd.DataFrame, participants: pd.DataFrame, sites: I
     months = months_counted(first, last) if first is not None and last is not None else 0.0
     inside = done[(when >= first) & (when <= last)] if months else done.iloc[0:0]
     own = dict(goal.sites) if goal is not None else {}
+    # a reporting period that ended by the cut is over: a shortfall in it is behind, not at risk
+    over = end is not None and cut is not None and pd.Timestamp(end) <= pd.Timestamp(cut)
     rows = []
     for site in [*sites, ALL_SITES]:
         completed = len(inside) if site == ALL_SITES else int((inside["site"] == site).sum())
@@ -557,7 +559,8 @@ def activity_status(contacts: pd.DataFrame, participants: pd.DataFrame, sites: I
         rows.append({"site": site, "completed": completed, "months": months,
                      "per_month": completed / months if months else None, "target_per_month": target,
                      "expected_contacts": expected, "percent_of_target": percent_of(completed, expected),
-                     "status": status_of(completed, expected, rule) if expected is not None else None})
+                     "status": _closed(status_of(completed, expected, rule), over) if expected is not None
+                     else None})
     out = pd.DataFrame(rows, columns=STATUS_COLUMNS["activity"])
     return out.astype({c: float for c in ("months", "per_month", "target_per_month", "expected_contacts",
                                           "percent_of_target")})

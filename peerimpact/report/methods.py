@@ -176,7 +176,9 @@ def _tests_text(facts: dict[str, Any]) -> str:
         "the same differences is a sensitivity check, computed as R's wilcox.test does: differences of zero "
         f"are dropped; p is exact when fewer than {facts['exact_below']} differences are left with no ties "
         "and no zeros, and otherwise comes from the normal approximation with a continuity correction. "
-        "Differences that are equal once the rounding of item scores is undone count as ties.")
+        "One departure from R: differences that differ only by floating-point error (means of items, "
+        "prorated sums) count as ties, where R would rank them apart; R gives the same p once the "
+        "differences are rounded to 10 significant digits, those of floating-point size set to zero.")
 
 
 def minimum_pairs(meta: ReportMeta) -> TextBlock:

@@ -517,6 +517,11 @@ def period_activity(monthly_by_site: pd.DataFrame, status: pd.DataFrame | None =
             data[f"all_{column}"] = every[column]
         notes.append(_activity_status_note(float(every["months"]), rule or StatusRule(), span,
                                            several=len(data) > 1))
+        rule = rule or StatusRule()
+        if any(r["status"] == "behind" and (pd.to_numeric(r["percent_of_target"], errors="coerce") or 0) >= rule.at_risk
+               for _, r in status.iterrows()):
+            notes.append("The reporting period has ended, so a shortfall in it is behind whatever its percentage: "
+                         "it can no longer be made up.")
     return Table("activity_by_site", "Completed contacts and people supported in the reporting period, by site",
                  data.reset_index(drop=True), _period_display, row_headers=("Site",), notes=notes)
 

@@ -313,7 +313,7 @@ def outcomes(facts: Facts, meta: ReportMeta) -> list[str]:
         chance = 0.05 * len(tested)
         unadjusted = (f" (not adjusted for the number of tests: about {fmt_number(chance, 0 if chance >= 1 else 1)} "
                       f"of {len(tested)} would by chance alone if nothing changed)")
-        lead = (f"{scope or 'In this report, '}{len(found)} of the {len(tested)} paired changes tested reach p < 0.05"
+        lead = (f"{scope or 'In this report, '}{len(found)} of the {len(tested)} paired t-tests reach p < 0.05"
                 f"{adjusted or unadjusted}")
         if not found:
             return [lead + "."]
