@@ -135,7 +135,7 @@ targets:
   - {{name: Interim report to the funder, due: 2020-06-30, done: 2020-06-26}}
   - name: Follow-up (T3) questionnaires returned
     due: 2020-09-30
-    evidence: {{returned: {{timepoint: T3, at_least: {t3}}}}}
+    evidence: {{returned: {{timepoint: T3, at_least: {t3}}}}}   # 70% of the {n} who returned T1
   - {{name: Final report to the funder, due: 2021-09-30}}
 files:
   participants: participants.csv
@@ -782,7 +782,7 @@ def write(out: str | Path, seed: int = DEFAULT_SEED, targets: Targets | str | Pa
         data_cut=DATA_CUT.isoformat(), sites=", ".join(site_ids), instruments=", ".join(INSTRUMENTS),
         services=services, categories=categories,
         recruitment=", ".join(f"{site}: {n}" for site, n in recruitment.items()), recruit=sum(recruitment.values()),
-        n=len(frames["participants"]), t3=int((quest["timepoint"] == "T3").sum()), contacts=round(1500 * scale),
+        n=len(frames["participants"]), t3=math.ceil(0.7 * len(frames["participants"])), contacts=round(1500 * scale),
         per_month=round(100 * scale), reproduces=reproduces)
     _create(out / "study.yml", yml)
     return [out / "study.yml", *written]
