@@ -23,6 +23,7 @@ own with one kernel for its sections and with `--isolated` (a kernel per section
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import shutil
@@ -58,7 +59,7 @@ class Peak:
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._watch, daemon=True)
 
-    def __enter__(self) -> "Peak":
+    def __enter__(self) -> Peak:
         self._thread.start()
         return self
 
@@ -71,10 +72,8 @@ class Peak:
         while not self._stop.wait(0.5):
             total = 0
             for child in me.children(recursive=True):
-                try:
+                with contextlib.suppress(psutil.Error):  # ended between the listing and the reading
                     total += child.memory_info().rss
-                except psutil.Error:   # ended between the listing and the reading
-                    pass
             self.mib = max(self.mib, total / 2**20)
 
 
@@ -114,18 +113,47 @@ def naive_chain(study: Path, tmp: Path, jobs: int) -> float:
         executed = []
         for section in sections:
             output = folder / section.name
-            subprocess.run([str(BIN / "papermill"), str(section), str(output), "-p", "extract", str(extract),
-                            "-p", "tables_dir", str(folder / "tables"), "-k", "python3", "--no-progress-bar"],
-                           check=True, capture_output=True)
+            subprocess.run(
+                [
+                    str(BIN / "papermill"),
+                    str(section),
+                    str(output),
+                    "-p",
+                    "extract",
+                    str(extract),
+                    "-p",
+                    "tables_dir",
+                    str(folder / "tables"),
+                    "-k",
+                    "python3",
+                    "--no-progress-bar",
+                ],
+                check=True,
+                capture_output=True,
+            )
             executed.append(output)
         merged = nbformat.v4.new_notebook()
         for path in executed:
             merged.cells.extend(nbformat.read(path, as_version=4).cells)
         nbformat.write(merged, folder / "report.ipynb")
-        subprocess.run([str(BIN / "jupyter"), "nbconvert", "--to", "html", "--no-input", "--no-prompt",
-                        str(folder / "report.ipynb")], check=True, capture_output=True)
-        subprocess.run([str(BIN / "weasyprint"), str(folder / "report.html"), str(folder / "report.pdf")],
-                       check=True, capture_output=True)
+        subprocess.run(
+            [
+                str(BIN / "jupyter"),
+                "nbconvert",
+                "--to",
+                "html",
+                "--no-input",
+                "--no-prompt",
+                str(folder / "report.ipynb"),
+            ],
+            check=True,
+            capture_output=True,
+        )
+        subprocess.run(
+            [str(BIN / "weasyprint"), str(folder / "report.html"), str(folder / "report.pdf")],
+            check=True,
+            capture_output=True,
+        )
 
     started = time.perf_counter()
     with ThreadPoolExecutor(jobs) as pool:
@@ -143,11 +171,16 @@ def one_site_changed(study: Path) -> None:
 def r_markdown(study: Path, tmp: Path) -> float | None:
     rscript = shutil.which("Rscript")
     if rscript is None:
-        print("(e) skipped: Rscript is not installed (apt-get install r-base-core r-cran-rmarkdown r-cran-knitr "
-              "r-cran-ggplot2 pandoc)")
+        print(
+            "(e) skipped: Rscript is not installed (apt-get install r-base-core r-cran-rmarkdown r-cran-knitr "
+            "r-cran-ggplot2 pandoc)"
+        )
         return None
-    probe = subprocess.run([rscript, "-e", "library(rmarkdown); library(ggplot2); stopifnot(pandoc_available())"],
-                           capture_output=True, text=True)
+    probe = subprocess.run(
+        [rscript, "-e", "library(rmarkdown); library(ggplot2); stopifnot(pandoc_available())"],
+        capture_output=True,
+        text=True,
+    )
     if probe.returncode != 0:
         print(f"(e) skipped: R lacks rmarkdown, ggplot2 or pandoc: {probe.stderr.strip().splitlines()[-1]}")
         return None
@@ -174,10 +207,11 @@ def main() -> None:
         tmp = Path(name)
         study = fresh_study(tmp)
         cold, noop, changed, naive, study_seconds = [], [], [], [], []
-        for i in range(args.repeat):   # (a) and (b) in turn, so that both see the machine in the same state
+        for i in range(args.repeat):  # (a) and (b) in turn, so that both see the machine in the same state
             out = tmp / f"reports-{i}"
-            cold.append(run(peerimpact("--study", str(study), "--out", str(out), "--formats", FORMATS, "--force",
-                                       *jobs)))
+            cold.append(
+                run(peerimpact("--study", str(study), "--out", str(out), "--formats", FORMATS, "--force", *jobs))
+            )
             manifest = json.loads((out / "manifest.json").read_text())
             study_seconds.append(manifest["reports"]["study"]["seconds"])
             for _ in range(5):
@@ -192,14 +226,24 @@ def main() -> None:
             out = tmp / f"changed-{i}"
             run(peerimpact("--study", str(changing), "--out", str(out), "--formats", FORMATS, *jobs))
             one_site_changed(changing)
-            seconds, said = run_and_say(peerimpact("--study", str(changing), "--out", str(out), "--formats", FORMATS,
-                                                   *jobs))
+            seconds, said = run_and_say(
+                peerimpact("--study", str(changing), "--out", str(out), "--formats", FORMATS, *jobs)
+            )
             changed.append(seconds)
             rebuilt = said.strip().splitlines()[-1].split(";")[0]
         alone, isolated = [], []
         for i in range(args.repeat):
-            only = ("--study", str(study), "--out", str(tmp / f"alone-{i}"), "--formats", FORMATS, "--only", "study",
-                    "--force")
+            only = (
+                "--study",
+                str(study),
+                "--out",
+                str(tmp / f"alone-{i}"),
+                "--formats",
+                FORMATS,
+                "--only",
+                "study",
+                "--force",
+            )
             alone.append(run(peerimpact(*only)))
             isolated.append(run(peerimpact(*only, "--isolated")))
         parallel, serial, theirs = [], [], []
@@ -214,18 +258,22 @@ def main() -> None:
 
     print(f"{os.cpu_count()} cores, Python {sys.version.split()[0]}, --jobs {args.jobs}, median of {args.repeat}")
     print(f"{reports} reports (study, 7 sites, 4 cohorts, funder), HTML and PDF each\n")
-    rows = [("(a) naive chain: papermill per section, nbconvert + weasyprint per report", median(naive)),
-            ("(b) peerimpact build --force, cold", median(cold)),
-            ("(c) no-op peerimpact build", median(noop)),
-            (f"(d) rebuild after one site's data changed ({rebuilt})", median(changed))]
+    rows = [
+        ("(a) naive chain: papermill per section, nbconvert + weasyprint per report", median(naive)),
+        ("(b) peerimpact build --force, cold", median(cold)),
+        ("(c) no-op peerimpact build", median(noop)),
+        (f"(d) rebuild after one site's data changed ({rebuilt})", median(changed)),
+    ]
     for label, seconds in rows:
         print(f"{label:<76} {seconds:7.2f} s")
     print(f"{'(a)/(b)':<76} {median(naive) / median(cold):7.1f}")
     print(f"{'peak memory of the build and everything it started (sampled)':<76} {peak.mib:7.0f} MiB")
     pdf = [s["pdf"] for s in study_seconds]
     sections = [sum(v for k, v in s.items() if k.startswith("section:")) for s in study_seconds]
-    print(f"{'study report within (b): sections / HTML / PDF':<76} {median(sections):5.1f} / "
-          f"{median([s['render'] for s in study_seconds]):.2f} / {median(pdf):.2f} s")
+    print(
+        f"{'study report within (b): sections / HTML / PDF':<76} {median(sections):5.1f} / "
+        f"{median([s['render'] for s in study_seconds]):.2f} / {median(pdf):.2f} s"
+    )
     print(f"{'study report alone, one kernel / --isolated':<76} {median(alone):5.1f} / {median(isolated):.1f} s")
     print("\n(e) one-section report (descriptives, paired t-tests, a figure) for the study and each site, HTML")
     print(f"{'peerimpact build, --jobs ' + str(args.jobs):<76} {median(parallel):7.2f} s")

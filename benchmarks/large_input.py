@@ -44,10 +44,12 @@ def big_questionnaires(study: Path, rows: int, rng: np.random.Generator) -> None
         (study / name).write_text((study / name).read_text().splitlines()[0] + "\n")
 
 
-MEASURED = ("import resource, runpy, sys\n"
-            "sys.argv = ['peerimpact', *sys.argv[1:]]\n"
-            "try:\n    runpy.run_module('peerimpact.cli', run_name='__main__')\n"
-            "finally:\n    print('peak', resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, file=sys.stderr)\n")
+MEASURED = (
+    "import resource, runpy, sys\n"
+    "sys.argv = ['peerimpact', *sys.argv[1:]]\n"
+    "try:\n    runpy.run_module('peerimpact.cli', run_name='__main__')\n"
+    "finally:\n    print('peak', resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, file=sys.stderr)\n"
+)
 
 
 def run(label: str, *argv: str) -> None:
@@ -62,17 +64,24 @@ def run(label: str, *argv: str) -> None:
 def main() -> None:
     rng = np.random.default_rng(1)
     with tempfile.TemporaryDirectory() as tmp:
-        for name, grow, rows, file in (("contacts", big_contacts, CONTACT_ROWS, "contacts.csv"),
-                                       ("questionnaires", big_questionnaires, QUESTIONNAIRE_ROWS,
-                                        "questionnaires.csv")):
+        for name, grow, rows, file in (
+            ("contacts", big_contacts, CONTACT_ROWS, "contacts.csv"),
+            ("questionnaires", big_questionnaires, QUESTIONNAIRE_ROWS, "questionnaires.csv"),
+        ):
             study = Path(tmp) / name
             shutil.copytree(example_study_dir(), study)
             grow(study, rows, rng)
             size = (study / file).stat().st_size / 2**20
             print(f"{file}: {rows:,} rows, {size:.0f} MB")
             run("  validate", "validate", "--study", str(study))
-            run("  list (load, score, plan every extract)", "list", "--study", str(study), "--out",
-                str(Path(tmp) / f"{name}-reports"))
+            run(
+                "  list (load, score, plan every extract)",
+                "list",
+                "--study",
+                str(study),
+                "--out",
+                str(Path(tmp) / f"{name}-reports"),
+            )
 
 
 if __name__ == "__main__":

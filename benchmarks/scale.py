@@ -26,23 +26,50 @@ def main() -> None:
     parser.add_argument("--jobs", type=int, default=2)
     parser.add_argument("--formats", default="html,pdf")
     args = parser.parse_args()
-    print(f"{'sites':>5} {'people':>6} {'reports':>7} {'synth':>7} {'validate':>8} {'build':>8} {'per report':>10} "
-          f"{'peak':>8}")
+    print(
+        f"{'sites':>5} {'people':>6} {'reports':>7} {'synth':>7} {'validate':>8} {'build':>8} {'per report':>10} "
+        f"{'peak':>8}"
+    )
     with tempfile.TemporaryDirectory() as name:
         tmp = Path(name)
         for sites in (int(s) for s in args.sites.split(",")):
             study, out = tmp / f"study-{sites}", tmp / f"reports-{sites}"
-            synth = run([str(BIN / "peerimpact"), "synth", "--out", str(study), "--sites", str(sites),
-                         "--per-site", str(args.per_site)])
+            synth = run(
+                [
+                    str(BIN / "peerimpact"),
+                    "synth",
+                    "--out",
+                    str(study),
+                    "--sites",
+                    str(sites),
+                    "--per-site",
+                    str(args.per_site),
+                ]
+            )
             validate = run([str(BIN / "peerimpact"), "validate", "--study", str(study)])
             started = time.perf_counter()
             with Peak() as peak:
-                run([str(BIN / "peerimpact"), "build", "--study", str(study), "--out", str(out), "--formats",
-                     args.formats, "--jobs", str(args.jobs)])
+                run(
+                    [
+                        str(BIN / "peerimpact"),
+                        "build",
+                        "--study",
+                        str(study),
+                        "--out",
+                        str(out),
+                        "--formats",
+                        args.formats,
+                        "--jobs",
+                        str(args.jobs),
+                    ]
+                )
             seconds = time.perf_counter() - started
             reports = len(json.loads((out / "manifest.json").read_text())["reports"])
-            print(f"{sites:>5} {sites * args.per_site:>6} {reports:>7} {synth:>6.1f}s {validate:>7.1f}s "
-                  f"{seconds:>7.1f}s {seconds / reports:>9.2f}s {peak.mib:>5.0f} MiB", flush=True)
+            print(
+                f"{sites:>5} {sites * args.per_site:>6} {reports:>7} {synth:>6.1f}s {validate:>7.1f}s "
+                f"{seconds:>7.1f}s {seconds / reports:>9.2f}s {peak.mib:>5.0f} MiB",
+                flush=True,
+            )
 
 
 if __name__ == "__main__":

@@ -24,15 +24,26 @@ from .version import __version__
 # The public API by where it lives: each is imported on first use, so that ``import peerimpact``
 # (and a command with nothing to do) does not pay for pandas, pydantic and the build machinery.
 _PUBLIC = {
-    "Instrument": "config", "StudyConfig": "config", "load_instrument": "ingest.scoring", "score": "ingest.scoring",
-    "Study": "ingest.study", "load_questionnaire_file": "ingest.study", "load_study": "ingest.study",
-    "build": "builder.pipeline", "status": "builder.pipeline", "BuildRequest": "builder.request",
+    "Instrument": "config",
+    "StudyConfig": "config",
+    "load_instrument": "ingest.scoring",
+    "score": "ingest.scoring",
+    "Study": "ingest.study",
+    "load_questionnaire_file": "ingest.study",
+    "load_study": "ingest.study",
+    "build": "builder.pipeline",
+    "status": "builder.pipeline",
+    "BuildRequest": "builder.request",
 }
 
 # Short names of the layered modules; each is loaded only when first used.
 SHORT_NAMES = {
-    "stats": "analysis.stats", "tables": "report.tables", "plots": "report.plots",
-    "qualitative": "report.qualitative", "synthesis": "report.synthesis", "pipeline": "builder.pipeline",
+    "stats": "analysis.stats",
+    "tables": "report.tables",
+    "plots": "report.plots",
+    "qualitative": "report.qualitative",
+    "synthesis": "report.synthesis",
+    "pipeline": "builder.pipeline",
     "study": "ingest.study",
 }
 
@@ -53,6 +64,7 @@ def _alias(short: str, full: str) -> None:
 for _short, _full in SHORT_NAMES.items():
     _alias(_short, _full)
 
+
 def __getattr__(name: str):
     """A public name, imported from its module when first used."""
     if name in _PUBLIC:
@@ -63,7 +75,18 @@ def __getattr__(name: str):
 
 
 __all__ = [
-    "BuildRequest", "build", "status",
-    "Instrument", "InvalidStudy", "Problem", "Problems", "Study", "StudyConfig",
-    "load_instrument", "load_questionnaire_file", "load_study", "score", "__version__",
+    "BuildRequest",
+    "build",
+    "status",
+    "Instrument",
+    "InvalidStudy",
+    "Problem",
+    "Problems",
+    "Study",
+    "StudyConfig",
+    "load_instrument",
+    "load_questionnaire_file",
+    "load_study",
+    "score",
+    "__version__",
 ]

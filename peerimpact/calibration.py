@@ -39,14 +39,14 @@ class Printed:
     decimals: int
 
     @classmethod
-    def parse(cls, text: str) -> "Printed":
+    def parse(cls, text: str) -> Printed:
         exponent = Decimal(text).as_tuple().exponent
         return cls(float(text), -exponent if isinstance(exponent, int) and exponent < 0 else 0)
 
     @property
     def tolerance(self) -> float:
         """Half a unit of the last printed decimal."""
-        return 0.5 * 10.0 ** -self.decimals
+        return 0.5 * 10.0**-self.decimals
 
 
 @dataclass(frozen=True)
@@ -70,7 +70,7 @@ class ChangeTarget:
     ci_low: Printed | None = None
     ci_high: Printed | None = None
     es: Printed | None = None
-    significant: bool | None = None   # p < 0.05
+    significant: bool | None = None  # p < 0.05
 
 
 @dataclass(frozen=True)
@@ -86,7 +86,7 @@ class _Layout:
     """Where each timepoint's scores sit in the one vector the search moves, and the pairs."""
 
     segments: dict[str, slice]
-    pairs: dict[str, tuple[np.ndarray, np.ndarray]]   # later -> (baseline positions, later positions)
+    pairs: dict[str, tuple[np.ndarray, np.ndarray]]  # later -> (baseline positions, later positions)
     size: int
 
 
@@ -116,15 +116,15 @@ class _Figures:
 
     def __init__(self, target: SubscaleTarget, layout: _Layout):
         self.layout = layout
-        self.n: list[int] = []                       # count behind each pair of sums
-        self.sums: dict[tuple[str, str], int] = {}   # (what, where) -> column of the first of its two sums
+        self.n: list[int] = []  # count behind each pair of sums
+        self.sums: dict[tuple[str, str], int] = {}  # (what, where) -> column of the first of its two sums
         for tp, seg in layout.segments.items():
             self._add(("scores", tp), seg.stop - seg.start)
         for tp, (first, _) in layout.pairs.items():
             self._add(("diffs", tp), len(first))
             self._add(("baseline", tp), len(first))
         self.n_arr = np.array(self.n, dtype=float)
-        self.checks: list[tuple[str, str, float, float]] = []   # (kind, where, centre, half-unit)
+        self.checks: list[tuple[str, str, float, float]] = []  # (kind, where, centre, half-unit)
         for tp, t in target.timepoints.items():
             for kind in ("mean", "sd"):
                 printed = getattr(t, kind)
@@ -155,7 +155,7 @@ class _Figures:
         """For each score: which sums it enters, with what sign (as a score or a difference)."""
         size = self.layout.size
         k = 2 * len(self.n)
-        self.linear = np.zeros((size, k))      # d sum / d score
+        self.linear = np.zeros((size, k))  # d sum / d score
         for tp, seg in self.layout.segments.items():
             self.linear[seg, self.sums[("scores", tp)]] = 1.0
         for tp, (first, later) in self.layout.pairs.items():
@@ -224,7 +224,7 @@ class _Figures:
                 out[:, j] = mean[:, g] + half
             elif kind == "es":
                 out[:, j] = mean[:, g] / np.maximum(sd[:, b], 1e-12)
-            else:   # |t| over its critical value: above 1 is p < 0.05
+            else:  # |t| over its critical value: above 1 is p < 0.05
                 out[:, j] = np.abs(mean[:, g]) / np.maximum(half, 1e-12)
         return out
 
@@ -272,7 +272,7 @@ def _on_grid(value: float, step: float, lo: float, hi: float) -> float:
 def _extreme(printed: Printed, step: float, lo: float, hi: float) -> float:
     """The grid value nearest a published minimum or maximum (it must print as published)."""
     value = _on_grid(printed.value, step, lo, hi)
-    if abs(value - printed.value) >= printed.tolerance - 1e-9:   # half a unit away rounds away
+    if abs(value - printed.value) >= printed.tolerance - 1e-9:  # half a unit away rounds away
         raise ValueError(f"no score on a grid of {step:.4g} prints as {printed.value:g}")
     return value
 
@@ -289,13 +289,15 @@ def impossible(target: SubscaleTarget, lo: float, hi: float) -> list[str]:
         if t.sd is not None and t.n > 1:
             widest = (hi - lo) / 2 * math.sqrt(t.n / (t.n - 1))
             if t.sd.value - t.sd.tolerance > widest:
-                out.append(f"{tp} SD {t.sd.value:g} is more than {t.n} scores from {lo:g} to {hi:g} can have "
-                           f"({widest:.3g})")
+                out.append(
+                    f"{tp} SD {t.sd.value:g} is more than {t.n} scores from {lo:g} to {hi:g} can have ({widest:.3g})"
+                )
     return out
 
 
-def _least_squares(figures: _Figures, x: np.ndarray, free: np.ndarray, lower: np.ndarray,
-                   upper: np.ndarray, evaluations: int = 60) -> np.ndarray:
+def _least_squares(
+    figures: _Figures, x: np.ndarray, free: np.ndarray, lower: np.ndarray, upper: np.ndarray, evaluations: int = 60
+) -> np.ndarray:
     """Stage 1: scipy's bounded least squares on continuous scores, with the Jacobian by the chain
     rule through the sums (figures of sums by finite differences, sums of scores exactly)."""
     base = x.copy()
@@ -313,7 +315,7 @@ def _least_squares(figures: _Figures, x: np.ndarray, free: np.ndarray, lower: np
         sums = figures.sums_of(xs)
         h = 1e-6 * np.maximum(np.abs(sums), 1.0)
         shifted = sums[None, :] + np.diag(h)
-        d_res = (figures.residuals(shifted) - figures.residuals(sums)) / h[:, None]   # (sums, residuals)
+        d_res = (figures.residuals(shifted) - figures.residuals(sums)) / h[:, None]  # (sums, residuals)
         vals = figures.values(xs)
         d_sums = np.empty((len(sums), len(xs)))
         d_sums[0::2] = figures.linear[:, 0::2].T
@@ -323,15 +325,31 @@ def _least_squares(figures: _Figures, x: np.ndarray, free: np.ndarray, lower: np
     lb, ub = lower[free], upper[free]
     width = ub - lb
     start = np.clip(x[free], lb + 1e-6 * width, ub - 1e-6 * width)
-    solved = optimize.least_squares(residuals, start, jac=jacobian, bounds=(lb, np.maximum(ub, lb + 1e-12)),
-                                    method="trf", x_scale="jac", max_nfev=evaluations)
+    solved = optimize.least_squares(
+        residuals,
+        start,
+        jac=jacobian,
+        bounds=(lb, np.maximum(ub, lb + 1e-12)),
+        method="trf",
+        x_scale="jac",
+        max_nfev=evaluations,
+    )
     return full(np.clip(solved.x, lb, ub))
 
 
-def calibrate_scores(rng: np.random.Generator, target: SubscaleTarget, valid: dict[str, list[str]], *,
-                     step: float, lo: float, hi: float, prorated_step: float | None = None,
-                     prorated_share: float = 0.1, latent: dict[str, float] | None = None,
-                     max_rounds: int = 300) -> dict[str, dict[str, float]]:
+def calibrate_scores(
+    rng: np.random.Generator,
+    target: SubscaleTarget,
+    valid: dict[str, list[str]],
+    *,
+    step: float,
+    lo: float,
+    hi: float,
+    prorated_step: float | None = None,
+    prorated_share: float = 0.1,
+    latent: dict[str, float] | None = None,
+    max_rounds: int = 300,
+) -> dict[str, dict[str, float]]:
     """Scores of the ``valid`` participants at each timepoint whose figures print as ``target``'s.
 
     Parameters
@@ -413,7 +431,7 @@ def calibrate_scores(rng: np.random.Generator, target: SubscaleTarget, valid: di
     # Stage 2: on the grid (a few scores, chosen at random, on the grid of one item missing).
     steps = np.full(layout.size, float(step))
     if prorated_step is not None:
-        for tp, seg in layout.segments.items():
+        for seg in layout.segments.values():
             free = np.arange(layout.size)[seg][~fixed[seg]]
             k = min(len(free), max(1, round(prorated_share * len(free))))
             steps[rng.choice(free, size=k, replace=False)] = prorated_step
@@ -445,7 +463,7 @@ def calibrate_scores(rng: np.random.Generator, target: SubscaleTarget, valid: di
             cand = np.concatenate([np.where(signs[:, None] > 0, up[singles], down[singles]), up[pi] + down[pj]])
             new = x[where] + shift
             fits = (new >= lower[where] - 1e-9) & (new <= upper[where] + 1e-9)
-            inside = np.concatenate([fits[:k1], fits[k1:k1 + len(pi)] & fits[k1 + len(pi):]])
+            inside = np.concatenate([fits[:k1], fits[k1 : k1 + len(pi)] & fits[k1 + len(pi) :]])
             scores = np.where(inside, figures.misses(sums[None, :] + cand, GUIDE), np.inf)
             best = int(np.argmin(scores))
             if not scores[best] < current - 1e-12:

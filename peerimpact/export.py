@@ -13,9 +13,9 @@ from __future__ import annotations
 import json
 import re
 import unicodedata
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Sequence
 
 import pandas as pd
 
@@ -23,14 +23,28 @@ from .ingest.study import Study
 from .ingest.writers import Write, csv_text, excel_sheets, through_folder, write_file
 
 VARIABLE_LABELS = {
-    "participant_id": "Participant ID", "site": "Site", "timepoint": "Timepoint", "instrument": "Instrument",
-    "subscale": "Subscale", "instrument_label": "Instrument (name)", "subscale_label": "Subscale (name)",
-    "score": "Subscale score", "items_answered": "Items answered", "items_missing": "Items missing",
-    "prorated": "Score prorated for missing items", "completed_date": "Date the questionnaire was completed",
-    "age": "Age (years)", "months_in_post": "Months in post", "contracted_hours": "Contracted hours a week",
-    "sick_days": "Days of sick leave", "contract_type": "Contract type", "consent_date": "Date of consent",
-    "left_post_date": "Date left post", "left_post_reason": "Reason for leaving post",
-    "withdrawn_date": "Date withdrawn from the study", "english_first_language": "English is first language",
+    "participant_id": "Participant ID",
+    "site": "Site",
+    "timepoint": "Timepoint",
+    "instrument": "Instrument",
+    "subscale": "Subscale",
+    "instrument_label": "Instrument (name)",
+    "subscale_label": "Subscale (name)",
+    "score": "Subscale score",
+    "items_answered": "Items answered",
+    "items_missing": "Items missing",
+    "prorated": "Score prorated for missing items",
+    "completed_date": "Date the questionnaire was completed",
+    "age": "Age (years)",
+    "months_in_post": "Months in post",
+    "contracted_hours": "Contracted hours a week",
+    "sick_days": "Days of sick leave",
+    "contract_type": "Contract type",
+    "consent_date": "Date of consent",
+    "left_post_date": "Date left post",
+    "left_post_reason": "Reason for leaving post",
+    "withdrawn_date": "Date withdrawn from the study",
+    "english_first_language": "English is first language",
     "child_under_18_in_household": "Child under 18 in household",
 }
 YES_NO = {0: "no", 1: "yes"}
@@ -68,9 +82,7 @@ def coded(frame: pd.DataFrame) -> pd.DataFrame:
         if isinstance(series.dtype, pd.CategoricalDtype):
             codes = series.cat.codes.astype(float) + 1
             out[column] = codes.where(series.notna())
-        elif pd.api.types.is_bool_dtype(series):
-            out[column] = series.astype("Float64").astype(float)
-        elif pd.api.types.is_integer_dtype(series):
+        elif pd.api.types.is_bool_dtype(series) or pd.api.types.is_integer_dtype(series):
             out[column] = series.astype("Float64").astype(float)
         elif pd.api.types.is_datetime64_any_dtype(series):
             out[column] = series.astype("datetime64[ns]")
@@ -81,16 +93,38 @@ def coded(frame: pd.DataFrame) -> pd.DataFrame:
 
 # Words SPSS and Stata keep for themselves: no variable may be called by one of them.
 SPSS_RESERVED = frozenset({"all", "and", "by", "eq", "ge", "gt", "le", "lt", "ne", "not", "or", "to", "with"})
-STATA_RESERVED = frozenset({"_all", "_b", "byte", "_coef", "_cons", "double", "float", "if", "in", "int", "long",
-                            "_n", "_N", "_pi", "_pred", "_rc", "_skip", "strL", "using", "with"})
+STATA_RESERVED = frozenset(
+    {
+        "_all",
+        "_b",
+        "byte",
+        "_coef",
+        "_cons",
+        "double",
+        "float",
+        "if",
+        "in",
+        "int",
+        "long",
+        "_n",
+        "_N",
+        "_pi",
+        "_pred",
+        "_rc",
+        "_skip",
+        "strL",
+        "using",
+        "with",
+    }
+)
 
 
 @dataclass(frozen=True)
 class NameRules:
     """What a variable name may be in one statistics package."""
 
-    limit: int                  # longest name
-    in_bytes: bool              # ``limit`` counts UTF-8 bytes (SPSS), else characters (Stata)
+    limit: int  # longest name
+    in_bytes: bool  # ``limit`` counts UTF-8 bytes (SPSS), else characters (Stata)
     reserved: Callable[[str], bool]
 
 
@@ -110,8 +144,13 @@ def _cut(name: str, rules: NameRules, spare: int = 0) -> str:
 
 
 def _legal(name: str, rules: NameRules) -> bool:
-    return (bool(name) and name[0].isalpha() and all(c.isalnum() or c == "_" for c in name)
-            and _fits(name, rules) and not rules.reserved(name))
+    return (
+        bool(name)
+        and name[0].isalpha()
+        and all(c.isalnum() or c == "_" for c in name)
+        and _fits(name, rules)
+        and not rules.reserved(name)
+    )
 
 
 def legal_names(columns: Sequence[str], rules: NameRules) -> dict[str, str]:
@@ -126,7 +165,7 @@ def legal_names(columns: Sequence[str], rules: NameRules) -> dict[str, str]:
     ...     "x" * 40: "x" * 32, "x" * 41: "x" * 30 + "_2", "A-B": "A_B_2", "a_b": "a_b", "Age": "Age", "AGE": "AGE_2"}
     True
     """
-    kept: dict[str, str] = {}   # a legal name is kept, the first of those alike ignoring case
+    kept: dict[str, str] = {}  # a legal name is kept, the first of those alike ignoring case
     for column in columns:
         if _legal(column, rules):
             kept.setdefault(column.casefold(), column)
@@ -156,9 +195,12 @@ def _csv(frame: pd.DataFrame, study: Study) -> Write:
 
 def _xlsx(frame: pd.DataFrame, study: Study) -> Write:
     names, values = variable_labels(frame), value_labels(frame, study)
-    labels = pd.DataFrame([{"variable": c, "label": names[c],
-                            "values": "; ".join(f"{k} = {v}" for k, v in values.get(c, {}).items())}
-                           for c in frame.columns])
+    labels = pd.DataFrame(
+        [
+            {"variable": c, "label": names[c], "values": "; ".join(f"{k} = {v}" for k, v in values.get(c, {}).items())}
+            for c in frame.columns
+        ]
+    )
     return excel_sheets({"data": frame, "labels": labels})
 
 
@@ -176,18 +218,24 @@ def _sav(frame: pd.DataFrame, study: Study) -> Write:
     import pyreadstat
 
     data, labels, values = _for_package(frame, study, SPSS, None)
-    return through_folder(lambda path: pyreadstat.write_sav(
-        data, str(path), file_label=study.config.name[:64], column_labels=labels,
-        variable_value_labels=values), ".sav")
+    return through_folder(
+        lambda path: pyreadstat.write_sav(
+            data, str(path), file_label=study.config.name[:64], column_labels=labels, variable_value_labels=values
+        ),
+        ".sav",
+    )
 
 
 def _dta(frame: pd.DataFrame, study: Study) -> Write:
     import pyreadstat
 
     data, labels, values = _for_package(frame, study, STATA, 80)  # Stata's limit on a label
-    return through_folder(lambda path: pyreadstat.write_dta(
-        data, str(path), file_label=study.config.name[:80], column_labels=labels,
-        variable_value_labels=values), ".dta")
+    return through_folder(
+        lambda path: pyreadstat.write_dta(
+            data, str(path), file_label=study.config.name[:80], column_labels=labels, variable_value_labels=values
+        ),
+        ".dta",
+    )
 
 
 def _parquet(frame: pd.DataFrame, study: Study) -> Write:
@@ -195,15 +243,22 @@ def _parquet(frame: pd.DataFrame, study: Study) -> Write:
     import pyarrow.parquet as pq
 
     table = pa.Table.from_pandas(frame, preserve_index=False)
-    meta = {**(table.schema.metadata or {}),
-            b"peerimpact.variable_labels": json.dumps(variable_labels(frame)).encode(),
-            b"peerimpact.value_labels": json.dumps(value_labels(frame, study)).encode()}
+    meta = {
+        **(table.schema.metadata or {}),
+        b"peerimpact.variable_labels": json.dumps(variable_labels(frame)).encode(),
+        b"peerimpact.value_labels": json.dumps(value_labels(frame, study)).encode(),
+    }
     return lambda handle: pq.write_table(table.replace_schema_metadata(meta), handle)
 
 
 # Format → the writer of a study's tidy frame in it (to an open file).
 WRITERS: dict[str, Callable[[pd.DataFrame, Study], Write]] = {
-    "csv": _csv, "xlsx": _xlsx, "sav": _sav, "dta": _dta, "parquet": _parquet}
+    "csv": _csv,
+    "xlsx": _xlsx,
+    "sav": _sav,
+    "dta": _dta,
+    "parquet": _parquet,
+}
 
 
 def export_tidy(study: Study, path: str | Path, format: str | None = None) -> Path:

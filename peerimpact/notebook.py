@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import dataclasses
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable, Union
+from typing import Any
 
 from .report.blocks import BLOCKS, Block, FigureBlock, Table, record_withheld, release, write_released
 from .report.disclosure import STUDY_WIDE, nothing_released, report_policy
@@ -46,8 +47,13 @@ def study_extract(study: str | Path | None = None, params: str | Path | None = N
     if loaded.problems.has_errors:
         raise InvalidStudy(loaded.problems)
     folder = Path(params) if params else params_dir()
-    report = ReportDef(id="study", kind="study", title=f"Study report ({loaded.config.name})",
-                       sections=["interactive"], disclosure="none")
+    report = ReportDef(
+        id="study",
+        kind="study",
+        title=f"Study report ({loaded.config.name})",
+        sections=["interactive"],
+        disclosure="none",
+    )
     problems = Problems()
     analysis = load_analysis(folder, loaded, problems)
     if problems.has_errors:
@@ -59,8 +65,13 @@ def study_extract(study: str | Path | None = None, params: str | Path | None = N
     return make_extract(loaded, report, "study", scope, analysis, published=published)
 
 
-def setup(extract: str | Path | None = None, tables_dir: str | Path | None = None, *,
-          study: str | Path | None = None, params: str | Path | None = None) -> Extract:
+def setup(
+    extract: str | Path | None = None,
+    tables_dir: str | Path | None = None,
+    *,
+    study: str | Path | None = None,
+    params: str | Path | None = None,
+) -> Extract:
     """Open a report's extract and set display options.
 
     A build passes ``extract``; in JupyterLab, ``study="path/to/study"`` opens a study of your
@@ -75,9 +86,11 @@ def setup(extract: str | Path | None = None, tables_dir: str | Path | None = Non
         pass
     data = study_extract(study, params) if extract is None else read_extract(extract)
     meta = data.meta
-    _state.update(tables_dir=Path(tables_dir) if tables_dir else _session_tables(),
-                  policy=report_policy(meta.policy) if meta.policy is not None else meta.disclosure,
-                  context=Context(withheld=frozenset(meta.withheld), population=population(meta.kind, meta.scope)))
+    _state.update(
+        tables_dir=Path(tables_dir) if tables_dir else _session_tables(),
+        policy=report_policy(meta.policy) if meta.policy is not None else meta.disclosure,
+        context=Context(withheld=frozenset(meta.withheld), population=population(meta.kind, meta.scope)),
+    )
     return data
 
 
@@ -94,7 +107,7 @@ def tables_folder() -> Path:
     return _state["tables_dir"] or _session_tables()
 
 
-def show(block: Block, *, study: Union[Block, Callable[[], Block], None] = None, caption: str | None = None) -> None:
+def show(block: Block, *, study: Block | Callable[[], Block] | None = None, caption: str | None = None) -> None:
     """Show a block (a table, figure, quotes or sentences) the one way out of a section.
 
     The report's disclosure policy is applied to the block first; its tables then go to
@@ -107,8 +120,9 @@ def show(block: Block, *, study: Union[Block, Callable[[], Block], None] = None,
     from IPython.display import display
 
     if _state["policy"] is None:
-        raise RuntimeError("this section shows a block before opening its report: call pn.setup(extract, tables_dir) "
-                           "first")
+        raise RuntimeError(
+            "this section shows a block before opening its report: call pn.setup(extract, tables_dir) first"
+        )
     if caption is not None and isinstance(block, FigureBlock):
         block = dataclasses.replace(block, caption=caption)
     policy, tables_dir, context = resolve(_state["policy"]), _state["tables_dir"], _state["context"]
@@ -122,8 +136,11 @@ def show(block: Block, *, study: Union[Block, Callable[[], Block], None] = None,
             # in place of the report's own, whose every cell is withheld and which is not written at all
             # (even the rows of a table of asterisks say which codes or levels occur); the whole study's
             # figures are never withheld against other reports
-            display(release(_as_study(whole, caption), policy, tables_dir,
-                            dataclasses.replace(context, withheld=frozenset())))
+            display(
+                release(
+                    _as_study(whole, caption), policy, tables_dir, dataclasses.replace(context, withheld=frozenset())
+                )
+            )
             return
     if tables_dir is not None:
         write_released(released, block, policy, tables_dir, context)
@@ -145,9 +162,11 @@ def _as_study(block: Block, caption: str | None) -> Block:
     """``block`` of the whole study, shown where the report's own is withheld: named and titled so."""
     said = "Whole study: this report's own figures rest on too few people to be shown."
     if isinstance(block, Table):
-        return dataclasses.replace(block, name=f"{block.name}{STUDY_WIDE}", title=f"{block.title} — whole study",
-                                   notes=[said, *block.notes])
+        return dataclasses.replace(
+            block, name=f"{block.name}{STUDY_WIDE}", title=f"{block.title} — whole study", notes=[said, *block.notes]
+        )
     if isinstance(block, FigureBlock):
-        return dataclasses.replace(block, name=f"{block.name}{STUDY_WIDE}", caption=caption,
-                                   note=" ".join(filter(None, [said, block.note])))
+        return dataclasses.replace(
+            block, name=f"{block.name}{STUDY_WIDE}", caption=caption, note=" ".join(filter(None, [said, block.note]))
+        )
     return block

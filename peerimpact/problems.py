@@ -7,9 +7,10 @@ a user sees every problem of a file at once, each with file, line, column and ra
 from __future__ import annotations
 
 import os
+from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Iterable, Iterator, Literal
+from typing import TYPE_CHECKING, Literal
 
 from .text import plural
 
@@ -107,11 +108,9 @@ class Problems:
         e, w = len(self.errors), len(self.warnings)
         if not self._items:
             return "no problems found"
-        return (
-            f"{plural(e, 'error')}, {plural(w, 'warning')} in {plural(files, 'file')}"
-        )
+        return f"{plural(e, 'error')}, {plural(w, 'warning')} in {plural(files, 'file')}"
 
-    def to_frame(self) -> "pd.DataFrame":
+    def to_frame(self) -> pd.DataFrame:
         import pandas as pd
 
         columns = ["file", "line", "column", "value", "rule", "message", "severity"]

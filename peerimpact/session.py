@@ -27,7 +27,7 @@ def reset() -> None:
         hidden = shell.user_ns_hidden
         for name in [n for n in shell.user_ns if n not in hidden]:
             del shell.user_ns[name]
-        shell.history_manager.output_hist.clear()      # Out[n]: values a section's cells returned
+        shell.history_manager.output_hist.clear()  # Out[n]: values a section's cells returned
         shell.history_manager.output_hist_reprs.clear()
         shell.user_ns.update({"_": "", "__": "", "___": ""})
     pyplot = sys.modules.get("matplotlib.pyplot")

@@ -32,7 +32,7 @@ DEFAULT_SEED = 2022
 # contact log well under the 2,000,000 rows a study's table may have (peerimpact.limits).
 MAX_PEOPLE = 20_000
 SITES = {"S1": 5, "S2": 7, "S3": 6, "S4": 5, "S5": 3, "S6": 3, "S7": 3}
-RECRUITMENT_TARGETS = {"S1": 6, "S2": 8, "S3": 6, "S4": 6, "S5": 4, "S6": 4, "S7": 4}   # 38 planned
+RECRUITMENT_TARGETS = {"S1": 6, "S2": 8, "S3": 6, "S4": 6, "S5": 4, "S6": 4, "S7": 4}  # 38 planned
 TIMEPOINTS = ["T1", "T2", "T3"]
 N_T2, N_T3 = 20, 21
 INSTRUMENTS = ["wemwbs", "mjs", "itp", "mbi"]
@@ -40,19 +40,40 @@ INSTRUMENTS = ["wemwbs", "mjs", "itp", "mbi"]
 # Published Table 1 counts (code: (label, count)); participants without a count have the item missing.
 CATEGORIES = {
     "gender": {"M": ("Male", 10), "F": ("Female", 21), "X": ("Prefer not to say", 1)},
-    "sexual_orientation": {"BI": ("Bisexual", 3), "LG": ("Lesbian/Gay", 2), "HE": ("Heterosexual", 22),
-                           "X": ("Prefer not to say", 4)},
-    "ethnicity": {
-        "WB": ("White British", 20), "WI": ("White Irish", 3), "WO": ("White other", 2), "AR": ("Arab", 1),
-        "BA": ("Black/Black British African", 1), "AP": ("Asian/Asian British Pakistani", 1),
-        "MWA": ("Mixed White & Asian", 1), "MO": ("Mixed other Mixed background", 1),
+    "sexual_orientation": {
+        "BI": ("Bisexual", 3),
+        "LG": ("Lesbian/Gay", 2),
+        "HE": ("Heterosexual", 22),
+        "X": ("Prefer not to say", 4),
     },
-    "highest_education_level": {"SEC": ("Secondary school", 7), "FE": ("More than secondary school", 10),
-                                "UG": ("University graduate", 4), "PG": ("Post-graduate", 4)},
-    "marital_status": {"MA": ("Married", 3), "SI": ("Single", 16), "DI": ("Divorced", 2),
-                       "RE": ("In a relationship", 4)},
-    "religion": {"NO": ("No religion", 14), "CH": ("Christian", 8), "MU": ("Muslim", 3),
-                 "NS": ("Religion not stated", 3)},
+    "ethnicity": {
+        "WB": ("White British", 20),
+        "WI": ("White Irish", 3),
+        "WO": ("White other", 2),
+        "AR": ("Arab", 1),
+        "BA": ("Black/Black British African", 1),
+        "AP": ("Asian/Asian British Pakistani", 1),
+        "MWA": ("Mixed White & Asian", 1),
+        "MO": ("Mixed other Mixed background", 1),
+    },
+    "highest_education_level": {
+        "SEC": ("Secondary school", 7),
+        "FE": ("More than secondary school", 10),
+        "UG": ("University graduate", 4),
+        "PG": ("Post-graduate", 4),
+    },
+    "marital_status": {
+        "MA": ("Married", 3),
+        "SI": ("Single", 16),
+        "DI": ("Divorced", 2),
+        "RE": ("In a relationship", 4),
+    },
+    "religion": {
+        "NO": ("No religion", 14),
+        "CH": ("Christian", 8),
+        "MU": ("Muslim", 3),
+        "NS": ("Religion not stated", 3),
+    },
 }
 FLAGS = {"english_first_language": {"yes": 24, "no": 1}, "child_under_18_in_household": {"yes": 1, "no": 22}}
 # Days of sick leave of the 18 contracted workers with any (12 more had none): mean 7.7, SD 13.8, max 55.
@@ -63,8 +84,8 @@ TABLE1 = {
     "age": (42.9, 9.0, 26, 59, 1),
     "months_in_post": (17.7, 8.2, 6.1, 31.6, 0.1),
     "contracted_hours": (17.8, 5.6, 10, 30, 0.25),
-    "number_of_peers": (9.7, 8.0, 1, 39, 1),   # the paper's table prints a maximum of 40; its text says 39
-    "completed_face_to_face_contacts": (1682 / 30, 54.0, 2, 273, 1),   # 1,682 in all
+    "number_of_peers": (9.7, 8.0, 1, 39, 1),  # the paper's table prints a maximum of 40; its text says 39
+    "completed_face_to_face_contacts": (1682 / 30, 54.0, 2, 273, 1),  # 1,682 in all
 }
 
 # Published Table 2: (service id, label, people with any contact at T1, at T3).
@@ -83,7 +104,7 @@ SERVICES = [
     ("wellbeing_services", "Wellbeing services (community-based)", 9, 12),
 ]
 
-ITEM_NOISE = 0.6      # SD of an answer around its person's item mean, in response units
+ITEM_NOISE = 0.6  # SD of an answer around its person's item mean, in response units
 CALIBRATION_ATTEMPTS = 24
 # Burnout subscales run the other way: the same person's standing gives a low score there.
 AGAINST = {("mbi", "emotional_exhaustion"), ("mbi", "depersonalization")}
@@ -154,11 +175,19 @@ alerts: {{quiet_months: 2, items_missing_percent: 10}}   # when the data-quality
 
 def _printed(value: float, target: float, digits: int = 1) -> bool:
     """Whether ``value`` prints as ``target`` at ``digits`` decimals (with a margin for float error)."""
-    return abs(value - target) < 0.5 * 10 ** -digits - 1e-9
+    return abs(value - target) < 0.5 * 10**-digits - 1e-9
 
 
-def calibrated(rng: np.random.Generator, n: int, mean: float, sd: float, lo: float, hi: float, step: float,
-               total: int | None = None) -> np.ndarray:
+def calibrated(
+    rng: np.random.Generator,
+    n: int,
+    mean: float,
+    sd: float,
+    lo: float,
+    hi: float,
+    step: float,
+    total: int | None = None,
+) -> np.ndarray:
     """``n`` values on a grid of ``step`` from ``lo`` to ``hi`` (both taken once) whose mean and SD
     (n − 1) print as ``mean`` and ``sd`` to one decimal (and add up to ``total`` when given).
 
@@ -174,7 +203,7 @@ def calibrated(rng: np.random.Generator, n: int, mean: float, sd: float, lo: flo
     centre = inner_sum / k
     spread = math.sqrt(max(inner_squares - k * centre**2, 0.0) / (k - 1))
     inner = np.clip(np.round((centre + spread * z) / step) * step, lo, hi)
-    if total is not None:   # on the grid, the sum is off by a few steps: take them from the middle
+    if total is not None:  # on the grid, the sum is off by a few steps: take them from the middle
         middle = k // 2
         while abs(inner.sum() - inner_sum) >= step / 2:
             delta = step if inner.sum() < inner_sum else -step
@@ -195,8 +224,11 @@ def calibrated(rng: np.random.Generator, n: int, mean: float, sd: float, lo: flo
             return np.round(x / step) * step
         sum_, squares = x.sum(), (x**2).sum()
         # every single move (one value a step up or down) and every pair move (one up, another down)
-        singles = [] if total is not None else [
-            (distance(sum_ + d, squares + 2 * inner * d + d * d), d) for d in (-step, step)]
+        singles = (
+            []
+            if total is not None
+            else [(distance(sum_ + d, squares + 2 * inner * d + d * d), d) for d in (-step, step)]
+        )
         up, down = inner[:, None], inner[None, :]
         pairs = distance(np.full((k, k), sum_), squares + 2 * step * (up - down) + 2 * step**2)
         pairs[(up + step > hi + 1e-9) | (down - step < lo - 1e-9) | np.eye(k, dtype=bool)] = np.inf
@@ -317,17 +349,25 @@ def subscale_targets(targets: Targets) -> dict[tuple[str, str], SubscaleTarget]:
 
     out = {}
     for key, by_tp in levels.items():
-        timepoints = {tp: TimepointTarget(int(row["n"]), *(printed(row, c) for c in ("mean", "sd", "min", "max")))
-                      for tp in TIMEPOINTS if (row := by_tp.get(tp)) is not None and "n" in row}
+        timepoints = {
+            tp: TimepointTarget(int(row["n"]), *(printed(row, c) for c in ("mean", "sd", "min", "max")))
+            for tp in TIMEPOINTS
+            if (row := by_tp.get(tp)) is not None and "n" in row
+        }
         if TIMEPOINTS[0] not in timepoints:
             continue
         comparisons = []
         for comparison, row in changes.get(key, {}).items():
             first, _, later = comparison.partition("-")
             if first == TIMEPOINTS[0] and later in timepoints and "n" in row:
-                comparisons.append(ChangeTarget(later, int(row["n"]), *(printed(row, c) for c in
-                                                                         ("change", "ci_low", "ci_high", "es")),
-                                                significant=float(row["p"]) < 0.05 if "p" in row else None))
+                comparisons.append(
+                    ChangeTarget(
+                        later,
+                        int(row["n"]),
+                        *(printed(row, c) for c in ("change", "ci_low", "ci_high", "es")),
+                        significant=float(row["p"]) < 0.05 if "p" in row else None,
+                    )
+                )
         out[key] = SubscaleTarget(timepoints, comparisons)
     return out
 
@@ -349,7 +389,7 @@ def _valid_sets(rng: np.random.Generator, who: dict[str, list[str]], target: Sub
             groups.setdefault(tuple(pid in later[tp] for tp in later_tps), []).append(pid)
         keys = list(groups)
 
-        def fits(counts: tuple[int, ...]) -> bool:
+        def fits(counts: tuple[int, ...], keys: list[tuple[bool, ...]] = keys) -> bool:
             paired = {tp: sum(c for c, k in zip(counts, keys) if k[i]) for i, tp in enumerate(later_tps)}
             return sum(counts) == n[base] and all(paired[tp] == k for tp, k in pairs.items())
 
@@ -384,8 +424,9 @@ def _answers(rng: np.random.Generator, total: int, m: int, lo: int, hi: int) -> 
     return values
 
 
-def _subscale_answers(rng: np.random.Generator, inst: Instrument, subscale: str, score: float | None,
-                      level: float) -> dict[str, float]:
+def _subscale_answers(
+    rng: np.random.Generator, inst: Instrument, subscale: str, score: float | None, level: float
+) -> dict[str, float]:
     """A person's answers to one subscale: for a ``score``, answers the study's scoring turns back
     into it (one item missing when the score lies between complete ones); without one, answers
     around ``level`` (per item) with two or three items missing, so the subscale is not scored."""
@@ -407,8 +448,9 @@ def _subscale_answers(rng: np.random.Generator, inst: Instrument, subscale: str,
     return out
 
 
-def questionnaires(rng: np.random.Generator, people: pd.DataFrame, cal: np.random.Generator,
-                   targets: Targets | None = None) -> pd.DataFrame:
+def questionnaires(
+    rng: np.random.Generator, people: pd.DataFrame, cal: np.random.Generator, targets: Targets | None = None
+) -> pd.DataFrame:
     """Item-level answers of the respondents at each timepoint, calibrated to ``targets``.
 
     ``rng`` picks who answered at each timepoint (as it always has); ``cal`` draws the rest.
@@ -427,24 +469,46 @@ def questionnaires(rng: np.random.Generator, people: pd.DataFrame, cal: np.rando
         for subscale in inst.subscales:
             step, _, lo, hi = _grid(inst, subscale)
             target = published.get((name, subscale))
-            scores = _calibrated_subscale(cal, inst, subscale, target, who, standing) if target else {
-                tp: {pid: float(np.clip(round(((lo + hi) / 2 + (hi - lo) / 6 * standing[pid]) / step) * step, lo, hi))
-                     for pid in who[tp]} for tp in TIMEPOINTS}
+            scores = (
+                _calibrated_subscale(cal, inst, subscale, target, who, standing)
+                if target
+                else {
+                    tp: {
+                        pid: float(
+                            np.clip(round(((lo + hi) / 2 + (hi - lo) / 6 * standing[pid]) / step) * step, lo, hi)
+                        )
+                        for pid in who[tp]
+                    }
+                    for tp in TIMEPOINTS
+                }
+            )
             per_item = 1 if inst.subscales[subscale].method == "mean" else len(inst.subscales[subscale].items)
             for tp in TIMEPOINTS:
-                typical = (target.timepoints[tp].mean.value if target and tp in target.timepoints
-                           and target.timepoints[tp].mean else (lo + hi) / 2) / per_item
+                typical = (
+                    target.timepoints[tp].mean.value
+                    if target and tp in target.timepoints and target.timepoints[tp].mean
+                    else (lo + hi) / 2
+                ) / per_item
                 for pid in who[tp]:
                     score = scores.get(tp, {}).get(pid)
                     answers[(tp, pid)].update(_subscale_answers(cal, inst, subscale, score, typical))
-    rows = [{"participant_id": pid, "site": pid.split("-")[0], "timepoint": tp, **answers[(tp, pid)]}
-            for tp in TIMEPOINTS for pid in who[tp]]
+    rows = [
+        {"participant_id": pid, "site": pid.split("-")[0], "timepoint": tp, **answers[(tp, pid)]}
+        for tp in TIMEPOINTS
+        for pid in who[tp]
+    ]
     item_cols = [c for name in INSTRUMENTS for c in insts[name].columns]
     return pd.DataFrame(rows)[["participant_id", "site", "timepoint", *item_cols]]
 
 
-def _calibrated_subscale(cal: np.random.Generator, inst: Instrument, subscale: str, target: SubscaleTarget,
-                         who: dict[str, list[str]], standing: dict[str, float]) -> dict[str, dict[str, float]]:
+def _calibrated_subscale(
+    cal: np.random.Generator,
+    inst: Instrument,
+    subscale: str,
+    target: SubscaleTarget,
+    who: dict[str, list[str]],
+    standing: dict[str, float],
+) -> dict[str, dict[str, float]]:
     step, prorated_step, lo, hi = _grid(inst, subscale)
     sign = -1.0 if (inst.id, subscale) in AGAINST else 1.0
     latent = {pid: sign * z for pid, z in standing.items()}
@@ -454,8 +518,17 @@ def _calibrated_subscale(cal: np.random.Generator, inst: Instrument, subscale: s
         try:
             # BLAS threads only slow the small matrices of the search down
             with threadpool_limits(1):
-                return calibrate_scores(cal, target, valid, step=step, lo=lo, hi=hi, prorated_step=prorated_step,
-                                        latent=latent, max_rounds=25)
+                return calibrate_scores(
+                    cal,
+                    target,
+                    valid,
+                    step=step,
+                    lo=lo,
+                    hi=hi,
+                    prorated_step=prorated_step,
+                    latent=latent,
+                    max_rounds=25,
+                )
         except Impossible as error:
             raise ValueError(f"{inst.id} {subscale}: {error}") from None
         except ValueError as error:
@@ -469,8 +542,15 @@ def service_use(rng: np.random.Generator, people: pd.DataFrame, who_t3: list[str
     for tp, respondents, col in (("T1", ids, 2), ("T3", who_t3, 3)):
         for service in SERVICES:
             yes = set(rng.choice(respondents, size=service[col], replace=False).tolist())
-            rows += [{"participant_id": pid, "timepoint": tp, "service": service[0],
-                      "contact": "yes" if pid in yes else "no"} for pid in respondents]
+            rows += [
+                {
+                    "participant_id": pid,
+                    "timepoint": tp,
+                    "service": service[0],
+                    "contact": "yes" if pid in yes else "no",
+                }
+                for pid in respondents
+            ]
     return pd.DataFrame(rows).sort_values(["participant_id", "timepoint"], kind="stable").reset_index(drop=True)
 
 
@@ -492,24 +572,37 @@ def contacts(rng: np.random.Generator, people: pd.DataFrame, cal: np.random.Gene
     rows = []
     for i, pid in enumerate(recording):
         people_ids = [f"{pid}-P{j:02d}" for j in range(1, supported[i] + 1)]
-        kinds = ([("face_to_face", "yes")] * int(f2f[i])
-                 + [("face_to_face", "no")] * int(rng.integers(0, 1 + f2f[i] // 8))
-                 + [("telephone", "yes")] * int(rng.integers(0, 1 + f2f[i] // 3)))
+        kinds = (
+            [("face_to_face", "yes")] * int(f2f[i])
+            + [("face_to_face", "no")] * int(rng.integers(0, 1 + f2f[i] // 8))
+            + [("telephone", "yes")] * int(rng.integers(0, 1 + f2f[i] // 3))
+        )
         offsets = np.sort(rng.integers(0, CONTACT_DAYS, size=len(kinds)))
         for j, ((mode, done), day) in enumerate(zip([kinds[j] for j in rng.permutation(len(kinds))], offsets)):
             drawn = people_ids[int(rng.integers(0, len(people_ids)))] if len(people_ids) > 1 else people_ids[0]
-            person = people_ids[j] if j < len(people_ids) else drawn   # everyone supported is met once
+            person = people_ids[j] if j < len(people_ids) else drawn  # everyone supported is met once
             minutes = int(rng.choice([15, 30, 45, 60, 60, 90, 120])) if done == "yes" else 0
-            rows.append({"participant_id": pid, "person_id": person,
-                         "date": (start + dt.timedelta(days=int(day))).isoformat(),
-                         "mode": mode, "duration_minutes": minutes, "completed": done})
+            rows.append(
+                {
+                    "participant_id": pid,
+                    "person_id": person,
+                    "date": (start + dt.timedelta(days=int(day))).isoformat(),
+                    "mode": mode,
+                    "duration_minutes": minutes,
+                    "completed": done,
+                }
+            )
     return pd.DataFrame(rows)
 
 
 def codebook() -> pd.DataFrame:
     """The example coding framework: 18 codes under three themes."""
-    return pd.DataFrame([{"code_id": cid, "code": name, "theme": THEMES[theme], "description": description}
-                         for cid, (theme, name, description) in CODES.items()])
+    return pd.DataFrame(
+        [
+            {"code_id": cid, "code": name, "theme": THEMES[theme], "description": description}
+            for cid, (theme, name, description) in CODES.items()
+        ]
+    )
 
 
 def excerpts() -> pd.DataFrame:
@@ -517,15 +610,22 @@ def excerpts() -> pd.DataFrame:
     rows, count = [], {}
     for pid, tp, codes, text in EXCERPTS:
         count[(pid, tp)] = count.get((pid, tp), 0) + 1
-        rows.append({"excerpt_id": f"{pid}-{tp}-{count[(pid, tp)]}", "participant_id": pid, "timepoint": tp,
-                     "codes": ";".join(codes), "text": text})
+        rows.append(
+            {
+                "excerpt_id": f"{pid}-{tp}-{count[(pid, tp)]}",
+                "participant_id": pid,
+                "timepoint": tp,
+                "codes": ";".join(codes),
+                "text": text,
+            }
+        )
     return pd.DataFrame(rows).sort_values(["participant_id", "timepoint", "excerpt_id"]).reset_index(drop=True)
 
 
 LEAVERS = ["contract_end", "new_job", "health", "new_job", "personal", "contract_end"]
 WITHDRAWN = 2
-CONTACTS_START = dt.date(2019, 1, 7)   # the contact log began
-CONTACT_DAYS = 540                     # a worker's contacts are drawn on days 0-539, then spread (_over_time_in_post)
+CONTACTS_START = dt.date(2019, 1, 7)  # the contact log began
+CONTACT_DAYS = 540  # a worker's contacts are drawn on days 0-539, then spread (_over_time_in_post)
 DATA_CUT = dt.date(2021, 3, 31)
 # Sites whose log stops before the data cut (the first day not logged): S7 has entered nothing
 # since December 2020, so the data-quality alerts have something to find.
@@ -545,24 +645,32 @@ def dates(rng: np.random.Generator, people: pd.DataFrame, quest: pd.DataFrame) -
     left post after their last questionnaire, and two withdrew.
     """
     people, quest = people.copy(), quest.copy()
-    consent = [_day(dt.date(2018, 10, 1) if wave == "1" else dt.date(2019, 3, 1), rng.integers(0, 120))
-               for wave in people["wave"]]
+    consent = [
+        _day(dt.date(2018, 10, 1) if wave == "1" else dt.date(2019, 3, 1), rng.integers(0, 120))
+        for wave in people["wave"]
+    ]
     people["consent_date"] = consent
     first = dict(zip(people["participant_id"], consent))
     t1 = {pid: _day(c, rng.integers(0, 28)) for pid, c in first.items()}
     after_t1 = {"T1": (0, 1), "T2": (120, 150), "T3": (330, 380)}
-    quest.insert(3, "completed_date", [_day(t1[pid], rng.integers(*after_t1[tp]))
-                                       for pid, tp in zip(quest["participant_id"], quest["timepoint"])])
+    quest.insert(
+        3,
+        "completed_date",
+        [_day(t1[pid], rng.integers(*after_t1[tp])) for pid, tp in zip(quest["participant_id"], quest["timepoint"])],
+    )
     last = quest.groupby("participant_id")["completed_date"].max()
     # Those who leave or withdraw are among those without T3, and never interviewed after their last questionnaire.
     order = {tp: i for i, tp in enumerate(TIMEPOINTS)}
     last_tp = quest.groupby("participant_id")["timepoint"].agg(lambda tps: max(order[t] for t in tps))
     interviewed = _interviewed()
-    interviewed_last = {pid: max(order[tp] for tp, who in interviewed.items() if pid in who)
-                        for pid in people["participant_id"] if any(pid in who for who in interviewed.values())}
+    interviewed_last = {
+        pid: max(order[tp] for tp, who in interviewed.items() if pid in who)
+        for pid in people["participant_id"]
+        if any(pid in who for who in interviewed.values())
+    }
     no_t3 = sorted(set(people["participant_id"]) - set(quest.loc[quest["timepoint"] == "T3", "participant_id"]))
     free = [pid for pid in no_t3 if interviewed_last.get(pid, 0) <= last_tp[pid]]
-    chosen = [free[i] for i in rng.permutation(len(free))[:len(LEAVERS) + WITHDRAWN]]
+    chosen = [free[i] for i in rng.permutation(len(free))[: len(LEAVERS) + WITHDRAWN]]
     people["left_post_date"], people["left_post_reason"], people["withdrawn_date"] = None, None, None
     for i, pid in enumerate(chosen):
         row = people.index[people["participant_id"] == pid][0]
@@ -592,7 +700,7 @@ def _over_time_in_post(log: pd.DataFrame, people: pd.DataFrame) -> pd.DataFrame:
     dates = []
     for pid, day in zip(log["participant_id"], log["date"]):
         start = max(CONTACTS_START, consent[pid])
-        stop = LOG_STOPS.get(pid.split("-")[0], DATA_CUT + dt.timedelta(days=1))   # the first day not logged
+        stop = LOG_STOPS.get(pid.split("-")[0], DATA_CUT + dt.timedelta(days=1))  # the first day not logged
         if left.get(pid) is not None:
             stop = min(stop, left[pid])
         share = ((dt.date.fromisoformat(day) - CONTACTS_START).days + 0.5) / CONTACT_DAYS
@@ -634,8 +742,9 @@ def _csv_text(frame: pd.DataFrame) -> str:
     return text
 
 
-def scaled(frames: dict[str, pd.DataFrame], sites: int, per_site: int,
-           rng: np.random.Generator) -> dict[str, pd.DataFrame]:
+def scaled(
+    frames: dict[str, pd.DataFrame], sites: int, per_site: int, rng: np.random.Generator
+) -> dict[str, pd.DataFrame]:
     """A larger study made from the example, for timing builds at national scale: ``sites`` sites of
     ``per_site`` peer workers, each a copy of one of the example's (drawn at random), with its
     answers, service use, contacts and interviews under its new ID and its dates moved by up to
@@ -647,9 +756,17 @@ def scaled(frames: dict[str, pd.DataFrame], sites: int, per_site: int,
     drawn = rng.choice(templates, size=len(new_ids))
     shifts = rng.integers(-14, 15, size=len(new_ids))
     # a worker who logs up to the data cut keeps every date on or before it
-    latest = pd.concat([pd.to_datetime(frames[name].set_index("participant_id")[column]).dropna()
-                        for name, column in (("participants", "left_post_date"), ("participants", "withdrawn_date"),
-                                             ("questionnaires", "completed_date"), ("contacts", "date"))])
+    latest = pd.concat(
+        [
+            pd.to_datetime(frames[name].set_index("participant_id")[column]).dropna()
+            for name, column in (
+                ("participants", "left_post_date"),
+                ("participants", "withdrawn_date"),
+                ("questionnaires", "completed_date"),
+                ("contacts", "date"),
+            )
+        ]
+    )
     room = (pd.Timestamp(DATA_CUT) - latest.groupby(level=0).max()).dt.days
     shifts = np.minimum(shifts, room.reindex(drawn).fillna(14).to_numpy().astype(int))
     copies = pd.DataFrame({"template": drawn, "participant_id": new_ids, "shift": shifts})
@@ -686,8 +803,10 @@ def example_frames() -> dict[str, pd.DataFrame]:
     from .resources import example_study_dir
 
     folder = example_study_dir()
-    return {name: pd.read_csv(folder / f"{name}.csv", dtype=str, keep_default_na=False).replace("", None)
-            for name in ("participants", "questionnaires", "service_use", "contacts", "codebook", "excerpts")}
+    return {
+        name: pd.read_csv(folder / f"{name}.csv", dtype=str, keep_default_na=False).replace("", None)
+        for name in ("participants", "questionnaires", "service_use", "contacts", "codebook", "excerpts")
+    }
 
 
 def out_refusal(out: str | Path) -> str | None:
@@ -706,8 +825,10 @@ def out_refusal(out: str | Path) -> str | None:
         return f"it cannot be listed ({error.strerror or error})"
     if names:
         more = f" and {len(names) - 3} more" if len(names) > 3 else ""
-        return (f"it is not empty (it holds {', '.join(names[:3])}{more}); the example is written only into a new "
-                "or empty folder")
+        return (
+            f"it is not empty (it holds {', '.join(names[:3])}{more}); the example is written only into a new "
+            "or empty folder"
+        )
     return None
 
 
@@ -720,13 +841,21 @@ def size_refusal(sites: int | None, per_site: int | None) -> str | None:
     if sites < 1 or per_site < 1:
         return f"a study needs at least one site and one peer worker per site, not {sites} and {per_site}"
     if sites * per_site > MAX_PEOPLE:
-        return (f"{sites} sites of {per_site} is {sites * per_site:,} peer workers; at most {MAX_PEOPLE:,}, so the "
-                "study's tables stay within the row limit a study is read with")
+        return (
+            f"{sites} sites of {per_site} is {sites * per_site:,} peer workers; at most {MAX_PEOPLE:,}, so the "
+            "study's tables stay within the row limit a study is read with"
+        )
     return None
 
 
-def write(out: str | Path, seed: int = DEFAULT_SEED, targets: Targets | str | Path | None = None, *,
-          sites: int | None = None, per_site: int | None = None) -> list[Path]:
+def write(
+    out: str | Path,
+    seed: int = DEFAULT_SEED,
+    targets: Targets | str | Path | None = None,
+    *,
+    sites: int | None = None,
+    per_site: int | None = None,
+) -> list[Path]:
     """Write the example study (``study.yml`` and its CSV files) to ``out``; with ``sites`` and
     ``per_site``, the larger study :func:`scaled` makes from the embedded example's files (``seed``
     then draws the copies, and ``targets`` is not used).
@@ -768,22 +897,31 @@ def write(out: str | Path, seed: int = DEFAULT_SEED, targets: Targets | str | Pa
     services = "\n".join(f"  {sid}: {json.dumps(label)}" for sid, label, _, _ in SERVICES)
     categories = "\n".join(
         f"  {column}: {{{', '.join(f'{code}: {json.dumps(label)}' for code, (label, _) in levels.items())}}}"
-        for column, levels in CATEGORIES.items())
+        for column, levels in CATEGORIES.items()
+    )
     if sites is None:
         site_ids, recruitment, scale = list(SITES), RECRUITMENT_TARGETS, 1.0
-        reproduces = ("reproduces: gillard2022   # the study report's appendix checks it against the paper's "
-                      "Tables 1-4\n")
-    else:   # the paper's targets, per site and in proportion
+        reproduces = (
+            "reproduces: gillard2022   # the study report's appendix checks it against the paper's Tables 1-4\n"
+        )
+    else:  # the paper's targets, per site and in proportion
         site_ids = [f"S{s}" for s in range(1, sites + 1)]
         recruitment = {site: (per_site or 1) + 1 for site in site_ids}
         scale, reproduces = len(frames["participants"]) / sum(SITES.values()), ""
-    quest = frames["questionnaires"]
     yml = STUDY_YML.format(
-        data_cut=DATA_CUT.isoformat(), sites=", ".join(site_ids), instruments=", ".join(INSTRUMENTS),
-        services=services, categories=categories,
-        recruitment=", ".join(f"{site}: {n}" for site, n in recruitment.items()), recruit=sum(recruitment.values()),
-        n=len(frames["participants"]), t3=math.ceil(0.7 * len(frames["participants"])), contacts=round(1500 * scale),
-        per_month=round(100 * scale), reproduces=reproduces)
+        data_cut=DATA_CUT.isoformat(),
+        sites=", ".join(site_ids),
+        instruments=", ".join(INSTRUMENTS),
+        services=services,
+        categories=categories,
+        recruitment=", ".join(f"{site}: {n}" for site, n in recruitment.items()),
+        recruit=sum(recruitment.values()),
+        n=len(frames["participants"]),
+        t3=math.ceil(0.7 * len(frames["participants"])),
+        contacts=round(1500 * scale),
+        per_month=round(100 * scale),
+        reproduces=reproduces,
+    )
     _create(out / "study.yml", yml)
     return [out / "study.yml", *written]
 

@@ -68,7 +68,7 @@ def restore(value: Any) -> Any:
     return value
 
 
-def neutralise_frame(frame: "pd.DataFrame") -> "pd.DataFrame":
+def neutralise_frame(frame: pd.DataFrame) -> pd.DataFrame:
     """A copy of ``frame`` with :func:`neutralise` applied to its column names and to every text
     value (in text and category columns); numbers, dates and missing values are left as they are.
 

@@ -6,11 +6,10 @@ import pytest
 
 from peerimpact.resources import example_study_dir
 
-
 # every report of the example, in the order of the index: the study, each site, each cohort, the funder's
 COHORTS = ("bank", "contracted", "early_starters", "late_starters")
 BUILT = ["study", *(f"site-S{i}" for i in range(1, 8)), *(f"cohort-{c}" for c in COHORTS), "funder"]
-SECTIONED = [rid for rid in BUILT if rid != "funder"]   # the reports made of sections 01 to 06
+SECTIONED = [rid for rid in BUILT if rid != "funder"]  # the reports made of sections 01 to 06
 
 
 @pytest.fixture(scope="session")
@@ -53,7 +52,7 @@ def pdf_pages(path: Path) -> tuple[str, ...]:
     return _pdf_pages(str(path), path.stat().st_mtime_ns)
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _pdf_pages(path: str, mtime: int) -> tuple[str, ...]:
     from pypdf import PdfReader
 

@@ -46,8 +46,7 @@ def imports(path: Path, source: str | None = None) -> list[tuple[int, str]]:
                 continue
             found += [(node.lineno, t) for t in targets if t]
         elif isinstance(node, ast.Import):
-            found += [(node.lineno, a.name.partition(".")[2]) for a in node.names
-                      if a.name.startswith("peerimpact.")]
+            found += [(node.lineno, a.name.partition(".")[2]) for a in node.names if a.name.startswith("peerimpact.")]
     return found
 
 
@@ -58,17 +57,27 @@ def test_no_module_imports_from_a_layer_above_its_own():
         own = layer_of(module)
         for line, target in imports(path):
             if layer_of(target) > own:
-                wrong.append(f"peerimpact/{path.relative_to(PACKAGE)}:{line} imports {target} "
-                             f"({LAYERS[layer_of(target)][0]}) from the {LAYERS[own][0]} layer")
+                wrong.append(
+                    f"peerimpact/{path.relative_to(PACKAGE)}:{line} imports {target} "
+                    f"({LAYERS[layer_of(target)][0]}) from the {LAYERS[own][0]} layer"
+                )
     assert not wrong, "\n".join(wrong)
 
 
 def test_the_check_sees_upward_and_relative_imports():
     probe = PACKAGE / "analysis" / "probe.py"
-    found = imports(probe, "from ..builder import plan\nfrom .stats import x\nimport peerimpact.report.tables\n"
-                           "from peerimpact.config import y\nfrom . import qualitative\n")
-    assert found == [(1, "builder"), (2, "analysis.stats"), (3, "report.tables"), (4, "config"),
-                     (5, "analysis.qualitative")]
+    found = imports(
+        probe,
+        "from ..builder import plan\nfrom .stats import x\nimport peerimpact.report.tables\n"
+        "from peerimpact.config import y\nfrom . import qualitative\n",
+    )
+    assert found == [
+        (1, "builder"),
+        (2, "analysis.stats"),
+        (3, "report.tables"),
+        (4, "config"),
+        (5, "analysis.qualitative"),
+    ]
     assert [layer_of(t) > layer_of("analysis.probe") for _, t in found] == [True, False, True, False, False]
 
 

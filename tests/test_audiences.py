@@ -13,7 +13,8 @@ from peerimpact.config import DATA_KINDS, ReportDef
 from peerimpact.ingest.study import load_study
 from peerimpact.problems import Problems
 from peerimpact.report.blocks import FigureBlock, Table, release
-from peerimpact.report.disclosure import UnknownFigure, differencing_withheld, report_policy as engine_policy
+from peerimpact.report.disclosure import UnknownFigure, differencing_withheld
+from peerimpact.report.disclosure import report_policy as engine_policy
 from peerimpact.report.tables import fmt_count
 
 STUDY = load_study()
@@ -45,10 +46,13 @@ def test_every_audience_names_rules_for_every_kind_of_data():
         assert set(audience.kinds) == set(DATA_KINDS) and set(audience.kinds.values()) <= set(rules)
 
 
-@pytest.mark.parametrize("audience, programme, people", [
-    ("funder", [3, 12], ["*", 12]), ("site_lead", [3, 12], ["*", 12]), ("public", ["*", 10], ["*", 10])])
+@pytest.mark.parametrize(
+    "audience, programme, people",
+    [("funder", [3, 12], ["*", 12]), ("site_lead", [3, 12], ["*", 12]), ("public", ["*", 10], ["*", 10])],
+)
 def test_a_programme_count_is_exact_for_the_funder_and_a_site_lead_and_a_count_of_people_is_not(
-        audience, programme, people):
+    audience, programme, people
+):
     policy = policy_for(audience)
     assert release(counts("recruitment", [3, 12]), policy).data["count"].tolist() == programme
     assert release(counts("table2", [3, 12]), policy).data["count"].tolist() == people
@@ -60,8 +64,9 @@ def test_a_definition_naming_one_policy_applies_it_to_every_kind():
 
 
 def test_a_number_with_no_role_fails_closed_in_a_shared_report_naming_table_and_column():
-    block = Table("table2", "t", pd.DataFrame({"service": ["gp"], "count": [9], "secret": [4.5]}),
-                  lambda d: d.astype(str))
+    block = Table(
+        "table2", "t", pd.DataFrame({"service": ["gp"], "count": [9], "secret": [4.5]}), lambda d: d.astype(str)
+    )
     with pytest.raises(UnknownFigure, match=r"'table2'.*'secret'"):
         release(block, policy_for("funder"))
     unknown_table = Table("mystery", "t", pd.DataFrame({"count": [9]}), lambda d: d.astype(str))
@@ -71,8 +76,9 @@ def test_a_number_with_no_role_fails_closed_in_a_shared_report_naming_table_and_
 
 
 def test_a_figure_with_nothing_left_to_draw_is_not_drawn_and_keeps_no_caption():
-    data = pd.DataFrame({"instrument": ["wemwbs"], "subscale": ["total"], "timepoint": ["T1"], "n": [3],
-                         "mean": [50.0]})
+    data = pd.DataFrame(
+        {"instrument": ["wemwbs"], "subscale": ["total"], "timepoint": ["T1"], "n": [3], "mean": [50.0]}
+    )
     drawn = []
     block = FigureBlock("means", data, lambda d: drawn.append(d), caption="**Figure 1.** The dashed line is the norm.")
     out = release(block, policy_for("site_lead"))
@@ -98,8 +104,9 @@ def test_differencing_withholds_the_figure_without_which_the_small_group_cannot_
     early, late = frozenset(people[:16]), frozenset(people[16:])
     bank = frozenset({people[0], people[20]})
     contracted = frozenset(people) - bank
-    withheld = differencing_withheld({"early": {key: early}, "late": {key: late}, "contracted": {key: contracted}},
-                                     {key: frozenset(people)}, 8)
+    withheld = differencing_withheld(
+        {"early": {key: early}, "late": {key: late}, "contracted": {key: contracted}}, {key: frozenset(people)}, 8
+    )
     assert withheld == {"early": set(), "late": set(), "contracted": {key}}
 
 
@@ -140,8 +147,15 @@ def test_every_site_report_leads_with_its_own_recruitment_against_its_target(bui
 def test_a_theme_count_of_table5_is_withheld_where_the_code_table_withholds_one_of_its_timepoints():
     from peerimpact.report.synthesis import ROLES
 
-    data = pd.DataFrame({"evidence": ["theme", "theme"], "name": ["Valued", "Connected"], "excerpts": [14, 20],
-                         "participants": [10, 12], "fewest_at_a_timepoint": [3, 9]})
+    data = pd.DataFrame(
+        {
+            "evidence": ["theme", "theme"],
+            "name": ["Valued", "Connected"],
+            "excerpts": [14, 20],
+            "participants": [10, 12],
+            "fewest_at_a_timepoint": [3, 9],
+        }
+    )
     shown = release(Table("table5", "t", data, lambda d: d.astype(str), roles=ROLES), policy_for("funder")).data
     # Valued: 3 people at one timepoint, so its total less the other timepoints would give their excerpts
     assert shown.loc[0, ["excerpts", "participants"]].tolist() == ["*", "*"]
@@ -151,9 +165,19 @@ def test_a_theme_count_of_table5_is_withheld_where_the_code_table_withholds_one_
 def test_the_withheld_levels_of_a_characteristic_share_one_row_and_its_csv_keeps_every_level():
     from peerimpact.report.tables import table1_from
 
-    data = pd.DataFrame({"variable": "ethnicity", "level": ["White British", "Asian", "Black"],
-                         "n": 23, "count": [14, 5, 4], "percent": [60.9, 21.7, 17.4],
-                         "mean": None, "sd": None, "min": None, "max": None})
+    data = pd.DataFrame(
+        {
+            "variable": "ethnicity",
+            "level": ["White British", "Asian", "Black"],
+            "n": 23,
+            "count": [14, 5, 4],
+            "percent": [60.9, 21.7, 17.4],
+            "mean": None,
+            "sd": None,
+            "min": None,
+            "max": None,
+        }
+    )
     shown = release(table1_from(data), policy_for("funder"))
     display = shown.display
     assert display["Level"].tolist() == ["White British", "Asian; Black"]
@@ -165,8 +189,19 @@ def test_a_level_a_table_does_not_list_is_protected_as_the_rest_of_its_total(tmp
     from peerimpact.builder.audit import audit_reports
 
     # a yes/no characteristic lists only "yes": 10 of 11 would give away the one "no"
-    data = pd.DataFrame({"variable": "english_first_language", "level": ["yes"], "n": [11], "count": [10],
-                         "percent": [90.9], "mean": None, "sd": None, "min": None, "max": None})
+    data = pd.DataFrame(
+        {
+            "variable": "english_first_language",
+            "level": ["yes"],
+            "n": [11],
+            "count": [10],
+            "percent": [90.9],
+            "mean": None,
+            "sd": None,
+            "min": None,
+            "max": None,
+        }
+    )
     from peerimpact.report.tables import table1_from
 
     shown = release(table1_from(data), policy_for("funder")).data

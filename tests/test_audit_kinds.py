@@ -14,10 +14,9 @@ from pathlib import Path
 
 import pandas as pd
 
+from conftest import BUILT
 from peerimpact.builder.publish import Manifest, ManifestEntry, read_manifest
 from peerimpact.cli import main
-
-from conftest import BUILT
 
 SHARED = [rid for rid in BUILT if rid != "study"]
 LEDGER = "population,measure,statistic,timepoint,value,table,column,row\n"
@@ -26,14 +25,14 @@ LEDGER = "population,measure,statistic,timepoint,value,table,column,row\n"
 CLEAN = {
     "recruitment.csv": "stage,site,count,n,target\nconsented,S7,3,3,4\nreturned T1,S7,2,3,4\n",
     "table1.csv": "variable,level,n,count,percent,mean,sd,min,max\ngender,Female,20,12,60.0,,,,\n"
-                  "gender,Male,20,8,40.0,,,,\nage,,20,,,41.2,9.9,,\n",
+    "gender,Male,20,8,40.0,,,,\nage,,20,,,41.2,9.9,,\n",
     "table2.csv": "service,timepoint,n,count\ngp,T1,20,9\n",
     "table3.csv": "instrument,subscale,timepoint,n,mean,sd\nwemwbs,total,T1,12,48.5,7.1\n",
     "codes_by_timepoint.csv": "theme,code_id,code,timepoint,excerpts,participants\nValued,C1,Respect,T1,11,9\n",
     "quotes.csv": "theme,excerpt_id,label,timepoint,text,pinned\nValued,,Peer worker (study-wide),,I felt heard.,True\n",
     "_suppression.csv": "table,row,column,rule,kind\ntable2,2,count,fewer than 8,primary\n",
     "_released.csv": LEDGER + "site S7,consented,count,,3,recruitment,count,1\n"
-                              "site S7,wemwbs/total,n,T1,12,table3,n,1\n",
+    "site S7,wemwbs/total,n,T1,12,table3,n,1\n",
 }
 
 
@@ -46,9 +45,21 @@ def report(build: Path, rid: str, audience: str, tables: dict[str, str] = CLEAN)
         (folder / "tables" / name).write_text(text, encoding="utf-8")
     manifest = build / "manifest.json"
     entries = read_manifest(build).reports if manifest.exists() else {}
-    entries[rid] = ManifestEntry(kind="site", title=rid, scope=None, scope_label=rid, formats=("html",),
-                                 sections=(), disclosure=audience, params={}, hashes={}, cache_key=None,
-                                 peerimpact_version="0", seconds={}, status="ok")
+    entries[rid] = ManifestEntry(
+        kind="site",
+        title=rid,
+        scope=None,
+        scope_label=rid,
+        formats=("html",),
+        sections=(),
+        disclosure=audience,
+        params={},
+        hashes={},
+        cache_key=None,
+        peerimpact_version="0",
+        seconds={},
+        status="ok",
+    )
     manifest.write_text(Manifest(reports=entries).to_json(), encoding="utf-8")
     return folder
 
@@ -69,8 +80,14 @@ def test_a_clean_report_for_a_site_lead_passes_every_table(tmp_path, capsys):
     code, out, summary = audit(capsys, folder)
     assert code == 0, out
     # the ledger and the suppression record are records, not tables of figures
-    assert sorted(t for _, t in summary.index) == ["codes_by_timepoint", "quotes", "recruitment", "table1",
-                                                   "table2", "table3"]
+    assert sorted(t for _, t in summary.index) == [
+        "codes_by_timepoint",
+        "quotes",
+        "recruitment",
+        "table1",
+        "table2",
+        "table3",
+    ]
     assert set(summary["status"]) == {"pass"}, summary
 
 
@@ -109,7 +126,7 @@ def test_a_characteristics_count_of_5_in_a_site_lead_report_fails(tmp_path, caps
     assert code == 1, out
     assert "table1.csv:3: count: error: a count below 8 is shown [disclosure] (value '5')" in out
     assert summary.loc[("site-S1", "table1"), "status"] == "fail"
-    assert summary.loc[("site-S1", "recruitment"), "status"] == "pass"   # its 3 consented: exact
+    assert summary.loc[("site-S1", "recruitment"), "status"] == "pass"  # its 3 consented: exact
 
 
 def test_the_group_check_of_a_table_uses_the_rules_of_its_kind(tmp_path, capsys):
@@ -146,21 +163,29 @@ def test_a_column_of_numbers_with_no_role_or_kind_fails_naming_it(tmp_path, caps
 
 def test_one_figure_with_two_values_in_two_reports_of_a_build_fails(tmp_path, capsys):
     site = report(tmp_path, "site-S7", "site_lead")
-    funder = report(tmp_path, "funder", "funder", {
-        "recruitment.csv": "stage,site,count,n,target\nconsented,S7,4,4,4\n",
-        "_released.csv": LEDGER + "site S7,consented,count,,4,recruitment,count,1\n"})
+    funder = report(
+        tmp_path,
+        "funder",
+        "funder",
+        {
+            "recruitment.csv": "stage,site,count,n,target\nconsented,S7,4,4,4\n",
+            "_released.csv": LEDGER + "site S7,consented,count,,4,recruitment,count,1\n",
+        },
+    )
     code, out, summary = audit(capsys, site, funder)
     assert code == 1, out
-    assert "site-S7/tables/_released.csv:2: value: error: site S7, consented, count: one figure shown with 2 values" \
-        in out
+    assert (
+        "site-S7/tables/_released.csv:2: value: error: site S7, consented, count: one figure shown with 2 values" in out
+    )
     assert "funder/tables/_released.csv:2: value: error" in out
     assert "3 in site-S7/recruitment (count); 4 in funder/recruitment (count)" in out
     assert summary.loc[("site-S7", "recruitment"), "status"] == "fail"
     assert summary.loc[("funder", "recruitment"), "status"] == "fail"
     assert summary.loc[("site-S7", "table3"), "status"] == "pass"
     # the same value written two ways is one value
-    (funder / "tables" / "_released.csv").write_text(LEDGER + "site S7,consented,count,,3.0,recruitment,count,1\n",
-                                                    encoding="utf-8")
+    (funder / "tables" / "_released.csv").write_text(
+        LEDGER + "site S7,consented,count,,3.0,recruitment,count,1\n", encoding="utf-8"
+    )
     (funder / "tables" / "recruitment.csv").write_text("stage,site,count,n,target\nconsented,S7,3,3,4\n")
     assert audit(capsys, site, funder)[0] == 0
 
@@ -193,8 +218,9 @@ def test_an_unknown_audience_is_named_with_those_there_are(tmp_path, capsys):
 
 def test_every_shared_report_of_the_example_passes_under_its_audience(built, tmp_path, capsys):
     summary = tmp_path / "summary.csv"
-    assert main(["audit", *(str(built / rid) for rid in SHARED), "--summary", str(summary)]) == 0, \
+    assert main(["audit", *(str(built / rid) for rid in SHARED), "--summary", str(summary)]) == 0, (
         capsys.readouterr().out
+    )
     checked = pd.read_csv(summary)
     assert set(checked["report"]) == set(SHARED) and set(checked["status"]) <= {"pass", "review"}
     # a site lead's own programme facts are exact, and pass as such

@@ -37,16 +37,20 @@ def built_report(tmp_path: Path, name: str = "site-X") -> Path:
 def run(*args: str, cwd: Path, timeout: float = 60) -> subprocess.CompletedProcess:
     """The command line in a process of its own; a hang fails the test instead of stopping the run."""
     try:
-        return subprocess.run([sys.executable, "-m", "peerimpact.cli", *args], cwd=cwd, capture_output=True,
-                              text=True, timeout=timeout)
+        return subprocess.run(
+            [sys.executable, "-m", "peerimpact.cli", *args], cwd=cwd, capture_output=True, text=True, timeout=timeout
+        )
     except subprocess.TimeoutExpired:
         pytest.fail(f"peerimpact {' '.join(args)} did not finish within {timeout} s")
 
 
 def snapshot(folder: Path) -> dict[str, bytes]:
     """Every regular file under ``folder`` by its relative path, with its bytes."""
-    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*"))
-            if p.is_file() and not p.is_symlink()}
+    return {
+        str(p.relative_to(folder)): p.read_bytes()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file() and not p.is_symlink()
+    }
 
 
 # --------------------------------------------------------------------------- audit: what it reads
@@ -81,8 +85,10 @@ def test_a_tables_folder_that_is_a_link_elsewhere_is_not_audited(tmp_path):
     (report / "tables").symlink_to(elsewhere)
     result = run("audit", str(report), "--policy", "nhs_digital", cwd=tmp_path, timeout=30)
     assert result.returncode == 2, result.stdout + result.stderr
-    assert ("site-X: error: its tables/ is a symbolic link, not a folder of the report's own: not read [report]"
-            in result.stdout)
+    assert (
+        "site-X: error: its tables/ is a symbolic link, not a folder of the report's own: not read [report]"
+        in result.stdout
+    )
 
 
 def test_a_manifest_that_is_a_named_pipe_is_reported_not_waited_for(tmp_path):
@@ -119,10 +125,13 @@ def test_a_second_column_of_the_same_name_is_no_hiding_place(tmp_path, capsys, h
     assert pd.read_csv(tmp_path / "s.csv").set_index("table").loc["twice", "status"] == "fail"
 
 
-@pytest.mark.parametrize("content, line, message", [
-    (b"n,count\n10,10\n\xff\xfe,3\n", 3, "not UTF-8 text"),
-    (b"n,count\n10,10\n3,3,3\n", 3, "3 cells in a row under a header of 2"),
-])
+@pytest.mark.parametrize(
+    "content, line, message",
+    [
+        (b"n,count\n10,10\n\xff\xfe,3\n", 3, "not UTF-8 text"),
+        (b"n,count\n10,10\n3,3,3\n", 3, "3 cells in a row under a header of 2"),
+    ],
+)
 def test_a_table_the_audit_cannot_read_is_a_located_problem(tmp_path, capsys, content, line, message):
     report = built_report(tmp_path)
     (report / "tables" / "broken.csv").write_bytes(content)
@@ -155,7 +164,7 @@ def test_the_summary_goes_over_an_earlier_summary_only(tmp_path, capsys):
     earlier.write_text(f"{SUMMARY_HEADER}\nsite-X,gone,fail,\n", encoding="utf-8")
     assert main(["audit", str(report), "--policy", "nhs_digital", "--summary", str(earlier)]) == 0
     assert earlier.read_text(encoding="utf-8") == f"{SUMMARY_HEADER}\nsite-X,table1,pass,\n"
-    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []   # no temporary file left
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []  # no temporary file left
 
 
 def test_the_default_summary_goes_beside_the_reports_not_into_the_current_folder(tmp_path, capsys, monkeypatch):
@@ -179,13 +188,13 @@ def test_reproduce_writes_its_table_in_the_report_folder_by_default(tmp_path, ca
     here = tmp_path / "here"
     here.mkdir()
     monkeypatch.chdir(here)
-    assert main(["reproduce", str(report)]) == 1   # hardly any published figure is in this report
+    assert main(["reproduce", str(report)]) == 1  # hardly any published figure is in this report
     assert list(here.iterdir()) == []
     written = report / "reproduction.csv"
     assert written.read_text(encoding="utf-8").splitlines()[0] == REPRODUCTION_HEADER
     assert f"table written to {written}" in capsys.readouterr().out
     assert snapshot(report / "tables") == tables
-    assert main(["reproduce", str(report)]) == 1   # its own table again: written over
+    assert main(["reproduce", str(report)]) == 1  # its own table again: written over
 
 
 @pytest.mark.parametrize("target", ["tables/table1.csv", "tables/reproduction.csv", "report.html", "notes.csv"])
@@ -223,12 +232,15 @@ def test_synth_refuses_a_folder_that_is_not_empty_and_changes_nothing(tmp_path, 
     assert snapshot(study) == before and sorted(p.name for p in study.iterdir()) == ["participants.csv", "study.yml"]
 
 
-@pytest.mark.parametrize("sizes, option", [
-    (["--sites", "0", "--per-site", "5"], "--sites"),
-    (["--sites", "3", "--per-site", "0"], "--per-site"),
-    (["--sites", "-2", "--per-site", "5"], "--sites"),
-    (["--sites", "3", "--per-site", "-1"], "--per-site"),
-])
+@pytest.mark.parametrize(
+    "sizes, option",
+    [
+        (["--sites", "0", "--per-site", "5"], "--sites"),
+        (["--sites", "3", "--per-site", "0"], "--per-site"),
+        (["--sites", "-2", "--per-site", "5"], "--sites"),
+        (["--sites", "3", "--per-site", "-1"], "--per-site"),
+    ],
+)
 def test_synth_takes_only_positive_sizes(tmp_path, capsys, sizes, option):
     out = tmp_path / "big"
     with pytest.raises(SystemExit) as stopped:

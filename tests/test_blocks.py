@@ -46,7 +46,7 @@ def test_a_policy_reaches_the_csv_and_the_html_of_a_table(policy, tmp_path):
 def test_a_figure_is_drawn_from_the_data_the_policy_returns(policy):
     drawn = []
     figure = FigureBlock("f", pd.DataFrame({"count": [7]}), lambda data: drawn.append(data["count"].tolist()))
-    release(figure, policy).figure
+    _ = release(figure, policy).figure
     assert drawn == [[0]]
 
 
@@ -57,8 +57,9 @@ def test_sentences_are_written_from_the_facts_the_policy_returns(policy):
 
 
 def test_quotes_pass_the_policy_too(policy, tmp_path):
-    quotes = pd.DataFrame({"theme": ["T"], "excerpt_id": ["e"], "label": ["S1-PW01-T1"], "text": ["Words."],
-                           "pinned": [False]})
+    quotes = pd.DataFrame(
+        {"theme": ["T"], "excerpt_id": ["e"], "label": ["S1-PW01-T1"], "text": ["Words."], "pinned": [False]}
+    )
     shown = release(Quotes(quotes), policy, tmp_path)
     assert "Words." not in shown.to_html() and pd.read_csv(tmp_path / "quotes.csv").empty
 
@@ -72,7 +73,8 @@ def test_sections_show_blocks_only_and_never_read_raw_meta_or_kind_names():
     for path in sorted(notebooks_dir().glob("*.ipynb")):
         code = "\n".join(c.source for c in nbformat.read(path, as_version=4).cells if c.cell_type == "code")
         kind_name = r"['\"](study|site|cohort|funder)['\"]"
-        assert not re.search(rf"meta\[|meta\.get\(|\.kind\b|[=!]=\s*{kind_name}|{kind_name}\s*[=!]=|in \(\s*{kind_name}",
-                             code), path.name
+        assert not re.search(
+            rf"meta\[|meta\.get\(|\.kind\b|[=!]=\s*{kind_name}|{kind_name}\s*[=!]=|in \(\s*{kind_name}", code
+        ), path.name
         assert not re.search(r"\bdisplay\(|\bprint\(|\.to_csv\(|\bsay\(|\bMarkdown\(|\bHTML\(", code), path.name
         assert "pn.show(" in code, path.name

@@ -8,8 +8,7 @@ import pytest
 from scipy import stats as scipy_stats
 
 import peerimpact
-from peerimpact.calibration import (ChangeTarget, Impossible, Printed, SubscaleTarget, TimepointTarget,
-                                    calibrate_scores)
+from peerimpact.calibration import ChangeTarget, Impossible, Printed, SubscaleTarget, TimepointTarget, calibrate_scores
 from peerimpact.ingest.scoring import load_instrument
 from peerimpact.synthetic import _subscale_answers
 
@@ -17,10 +16,13 @@ P = Printed.parse
 PEOPLE = [f"P{i:02d}" for i in range(24)]
 # A made-up subscale (sums of 5 items scored 0-6) at two timepoints, printed as a paper would.
 TARGET = SubscaleTarget(
-    {"T1": TimepointTarget(22, P("11.4"), P("6.20"), P("0.0"), P("27.0")),
-     "T2": TimepointTarget(15, P("9.8"), P("5.85"), P("1.0"), P("24.0"))},
-    [ChangeTarget("T2", 14, P("1.9"), P("-0.36"), P("4.14"), P("0.31"), significant=False)])
-VALID = {"T1": PEOPLE[:22], "T2": PEOPLE[8:23]}   # 14 pairs: P08-P21
+    {
+        "T1": TimepointTarget(22, P("11.4"), P("6.20"), P("0.0"), P("27.0")),
+        "T2": TimepointTarget(15, P("9.8"), P("5.85"), P("1.0"), P("24.0")),
+    },
+    [ChangeTarget("T2", 14, P("1.9"), P("-0.36"), P("4.14"), P("0.31"), significant=False)],
+)
+VALID = {"T1": PEOPLE[:22], "T2": PEOPLE[8:23]}  # 14 pairs: P08-P21
 
 
 def printed(value: float, target: Printed) -> bool:
@@ -35,7 +37,7 @@ def test_scores_print_as_the_published_figures_checked_by_scipy():
         assert series.min() == t.min.value and series.max() == t.max.value
     x, y = t1.align(t2, join="inner")
     assert len(x) == 14
-    test = scipy_stats.ttest_rel(x, y)   # the reference: scipy's paired t-test and its interval
+    test = scipy_stats.ttest_rel(x, y)  # the reference: scipy's paired t-test and its interval
     low, high = test.confidence_interval(0.95)
     change = TARGET.changes[0]
     assert printed((x - y).mean(), change.change) and printed(low, change.ci_low) and printed(high, change.ci_high)
@@ -78,21 +80,29 @@ def test_figures_that_contradict_each_other_are_named_when_the_search_gives_up()
     # a change of 1.0 whose interval is centred on 3.0: no scores give both
     clash = SubscaleTarget(
         {"T1": TimepointTarget(10, P("3.0"), P("0.80")), "T2": TimepointTarget(10, P("2.0"), P("0.80"))},
-        [ChangeTarget("T2", 10, P("1.00"), P("2.50"), P("3.50"))])
+        [ChangeTarget("T2", 10, P("1.00"), P("2.50"), P("3.50"))],
+    )
     with pytest.raises(ValueError, match="no scores found that print as published: .*T2 (change|ci_low|ci_high)"):
-        calibrate_scores(np.random.default_rng(1), clash, {"T1": PEOPLE[:10], "T2": PEOPLE[:10]}, step=0.2,
-                         lo=1, hi=5, max_rounds=5)
+        calibrate_scores(
+            np.random.default_rng(1), clash, {"T1": PEOPLE[:10], "T2": PEOPLE[:10]}, step=0.2, lo=1, hi=5, max_rounds=5
+        )
 
 
-@pytest.mark.parametrize("instrument, subscale, score", [
-    ("wemwbs", "total", 49.0), ("wemwbs", "total", 14 / 13 * 45),   # complete, and prorated from 13 answers
-    ("mjs", "overall", 30 / 7), ("mjs", "overall", 4.5),             # 7 answers, and a mean of 6
-    ("itp", "conflict_management", 27 / 8),   # 8 of 9 answered; reverse-keyed items stored reversed
-    ("mbi", "personal_accomplishment", 0.0), (None, None, None),
-])
+@pytest.mark.parametrize(
+    "instrument, subscale, score",
+    [
+        ("wemwbs", "total", 49.0),
+        ("wemwbs", "total", 14 / 13 * 45),  # complete, and prorated from 13 answers
+        ("mjs", "overall", 30 / 7),
+        ("mjs", "overall", 4.5),  # 7 answers, and a mean of 6
+        ("itp", "conflict_management", 27 / 8),  # 8 of 9 answered; reverse-keyed items stored reversed
+        ("mbi", "personal_accomplishment", 0.0),
+        (None, None, None),
+    ],
+)
 def test_answers_score_back_to_their_score_with_the_study_scoring(instrument, subscale, score):
     rng = np.random.default_rng(11)
-    if instrument is None:   # no score: two or three answers missing, so the subscale is not scored
+    if instrument is None:  # no score: two or three answers missing, so the subscale is not scored
         inst = load_instrument("itp")
         answers = _subscale_answers(rng, inst, "leadership", None, 3.5)
         frame = pd.DataFrame([{"participant_id": "S1-PW01", "timepoint": "T1", **answers}])

@@ -22,9 +22,13 @@ def problems_of(text: str, facts) -> list:
 
 def test_a_placeholder_of_a_released_fact_is_filled_with_its_value(tmp_path):
     facts = facts_of(tmp_path)
-    words = Commentary("", "commentary/funder.md", "We recruited {{ facts.recruitment.consented.total }} "
-                                                    "(S1: {{ facts.recruitment.consented.S1 }} of "
-                                                    "{{ facts.recruitment.consented.S1.target }}).")
+    words = Commentary(
+        "",
+        "commentary/funder.md",
+        "We recruited {{ facts.recruitment.consented.total }} "
+        "(S1: {{ facts.recruitment.consented.S1 }} of "
+        "{{ facts.recruitment.consented.S1.target }}).",
+    )
     assert problems_of(words.text, facts) == []
     assert "We recruited 8 (S1: 5 of 6)." in render(words, facts)
 
@@ -36,8 +40,9 @@ def test_a_withheld_fact_is_an_error_at_its_line_and_column(tmp_path):
 
 
 def test_an_unknown_fact_is_an_error_that_suggests_the_names_nearby(tmp_path):
-    found = problems_of("{{ facts.recruitment.consented.S3 }}\n{{ facts.recruitment.consentd.total }}\n{{ x }}",
-                        facts_of(tmp_path))
+    found = problems_of(
+        "{{ facts.recruitment.consented.S3 }}\n{{ facts.recruitment.consentd.total }}\n{{ x }}", facts_of(tmp_path)
+    )
     assert [p.line for p in found] == [1, 2, 3]
     assert "no such fact" in found[0].message
     assert "did you mean facts.recruitment.consented.total" in found[1].message
@@ -79,15 +84,16 @@ def test_a_build_whose_commentary_names_a_withheld_figure_fails_at_its_line(exam
     from peerimpact.builder.pipeline import build
 
     words = example_copy / "commentary" / "funder.md"
-    words.write_text(words.read_text() + "\nThe lowest baseline wellbeing was "
-                     "{{ facts.headline.norms.wemwbs.total.T1.min }}.\n")
+    words.write_text(
+        words.read_text() + "\nThe lowest baseline wellbeing was {{ facts.headline.norms.wemwbs.total.T1.min }}.\n"
+    )
     out = tmp_path / "reports"
     result = build(example_copy, out=out, only=["funder"], formats=["html"], jobs=1, echo=lambda m: None)
     assert result.exit_code != 0
     [failed] = result.failed
     last = len(words.read_text().splitlines())
     assert f"funder.md:{last}" in failed.error and "withheld" in failed.error
-    assert not (out / "funder").exists()   # nothing published
+    assert not (out / "funder").exists()  # nothing published
 
 
 def test_the_example_funder_report_carries_its_commentary_with_the_figures_of_its_tables(built):
@@ -97,8 +103,10 @@ def test_the_example_funder_report_carries_its_commentary_with_the_figures_of_it
     assert "Commentary from the study team" in html
     assert f"Recruitment closed with {consented} of the {target}" in " ".join(html.split())
     # what its words say of the sites holds in the tables it sits beside
-    short = {s: facts.value(f"recruitment.consented.{s}.target") - facts.value(f"recruitment.consented.{s}")
-             for s in ("S1", "S2", "S3", "S4", "S5", "S6", "S7")}
+    short = {
+        s: facts.value(f"recruitment.consented.{s}.target") - facts.value(f"recruitment.consented.{s}")
+        for s in ("S1", "S2", "S3", "S4", "S5", "S6", "S7")
+    }
     assert short.pop("S3") == 0 and set(short.values()) == {1}
 
 
@@ -107,15 +115,20 @@ def test_peerimpact_facts_lists_each_name_with_the_value_its_table_shows(built):
     import subprocess
     import sys
 
-    done = subprocess.run([sys.executable, "-m", "peerimpact.cli", "facts", str(built / "funder"),
-                           "--prefix", "recruitment"], capture_output=True, text=True, check=True)
+    done = subprocess.run(
+        [sys.executable, "-m", "peerimpact.cli", "facts", str(built / "funder"), "--prefix", "recruitment"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     listed = dict(line.split(None, 1) for line in done.stdout.splitlines())
-    rows = list(csv.DictReader(open(built / "funder" / "tables" / "recruitment.csv")))
+    rows = list(csv.DictReader((built / "funder" / "tables" / "recruitment.csv").read_text().splitlines()))
     consented = [r for r in rows if r["stage"] == "consented"]
     assert listed["facts.recruitment.consented.total"] == consented[0]["n"]
     for row in consented:
         assert listed[f"facts.recruitment.consented.{row['site']}"] == row["count"]
         assert listed[f"facts.recruitment.consented.{row['site']}.status"] == row["status"]
-    missing = subprocess.run([sys.executable, "-m", "peerimpact.cli", "facts", str(built)], capture_output=True,
-                             text=True)
+    missing = subprocess.run(
+        [sys.executable, "-m", "peerimpact.cli", "facts", str(built)], capture_output=True, text=True
+    )
     assert missing.returncode == 2 and "not a built report's folder" in missing.stderr

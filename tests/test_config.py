@@ -55,7 +55,9 @@ def test_yaml_syntax_error_has_a_line(tmp_path):
 
 
 def test_item_ranges_expand(tmp_path):
-    inst, problems = parse(tmp_path, """\
+    inst, problems = parse(
+        tmp_path,
+        """\
 id: demo
 name: Demo
 min: 0
@@ -63,7 +65,9 @@ max: 3
 items: 1-4
 subscales:
   a: {label: A, items: "2-3", method: mean, reverse: [3]}
-""", Instrument)
+""",
+        Instrument,
+    )
     assert not problems
     assert inst.items == ["1", "2", "3", "4"]
     assert inst.subscales["a"].items == ["2", "3"] and inst.subscales["a"].reverse == ["3"]
@@ -83,7 +87,10 @@ def test_study_instrument_overrides_default(example_copy):
     default = (Path(__file__).parents[1] / "params" / "instruments" / "wemwbs.yml").read_text()
     (example_copy / "instruments" / "wemwbs.yml").write_text(default.replace("max_missing: 1", "max_missing: 0"))
     strict, default_study = load_study(example_copy), load_study()
-    n = lambda s: s.scores.query("instrument == 'wemwbs'")["score"].notna().sum()
+
+    def n(study):
+        return study.scores.query("instrument == 'wemwbs'")["score"].notna().sum()
+
     assert n(strict) < n(default_study)
 
 
@@ -101,7 +108,7 @@ def test_docstrings_point_at_things_that_exist():
         for _, obj in inspect.getmembers(module):
             ours = (inspect.isfunction(obj) or inspect.isclass(obj)) and obj.__module__ == module.__name__
             doc = inspect.getdoc(obj) if ours else None
-            for kind, target in re.findall(r":(func|meth|class|mod):`~?([\w.]+)`", doc or ""):
+            for _kind, target in re.findall(r":(func|meth|class|mod):`~?([\w.]+)`", doc or ""):
                 parts = target.split(".")
                 root = parts[0] if parts[0] == "peerimpact" else None
                 here = module if root is None else importlib.import_module("peerimpact")
@@ -109,7 +116,7 @@ def test_docstrings_point_at_things_that_exist():
                 try:
                     for i, part in enumerate(parts[1:] if root else parts):
                         if not hasattr(found, part):  # a submodule not yet imported as an attribute
-                            found = importlib.import_module(".".join(parts[:i + 2]))
+                            found = importlib.import_module(".".join(parts[: i + 2]))
                         else:
                             found = getattr(found, part)
                 except (AttributeError, ImportError, TypeError):
@@ -140,10 +147,14 @@ READS = [
     ("a: !!float 1_0.5\n", ("yaml-value", 1)),
     ("a: !!bool yes\n", ("yaml-value", 1)),
     ("a: !!null x\n", ("yaml-value", 1)),
-    ("a: 1_000\nb: 1_000.5\nc: 1:30.0\nd: .inf\ne: ٤٥\nf: ４５\ng: 0x1F\nh: 029\n",
-     {"a": "1_000", "b": "1_000.5", "c": "1:30.0", "d": ".inf", "e": "٤٥", "f": "４５", "g": "0x1F", "h": "029"}),
-    ("a: 45\nb: -4.5\nc: true\nd: ~\ne: no\nf: 2021-03-31\ng: !!str 45\nh: !!int 45\ni: !!float 1\n",
-     {"a": 45, "b": -4.5, "c": True, "d": None, "e": "no", "f": "2021-03-31", "g": "45", "h": 45, "i": 1.0}),
+    (
+        "a: 1_000\nb: 1_000.5\nc: 1:30.0\nd: .inf\ne: ٤٥\nf: ４５\ng: 0x1F\nh: 029\n",
+        {"a": "1_000", "b": "1_000.5", "c": "1:30.0", "d": ".inf", "e": "٤٥", "f": "４５", "g": "0x1F", "h": "029"},
+    ),
+    (
+        "a: 45\nb: -4.5\nc: true\nd: ~\ne: no\nf: 2021-03-31\ng: !!str 45\nh: !!int 45\ni: !!float 1\n",
+        {"a": 45, "b": -4.5, "c": True, "d": None, "e": "no", "f": "2021-03-31", "g": "45", "h": 45, "i": 1.0},
+    ),
 ]
 
 
@@ -173,8 +184,13 @@ def test_libyaml_is_used_where_pyyaml_has_it():
     assert issubclass(_Loader, getattr(yaml, "CSafeLoader", yaml.SafeLoader))
 
 
-@pytest.mark.parametrize("text", ["name: x\nsites: [" + "S, " * 100 + "'oops' x]\nz: 1\n",   # mid-line
-                                  "name: x\nsites: [" + "S, " * 100 + "\n\n"])           # the file ends in a list
+@pytest.mark.parametrize(
+    "text",
+    [
+        "name: x\nsites: [" + "S, " * 100 + "'oops' x]\nz: 1\n",  # mid-line
+        "name: x\nsites: [" + "S, " * 100 + "\n\n",
+    ],
+)  # the file ends in a list
 def test_a_syntax_error_shows_a_short_excerpt_of_its_line(tmp_path, text):
     _, problems = parse(tmp_path, text)
     [p] = problems
@@ -220,8 +236,8 @@ def test_identifiers_are_nfc(tmp_path):
     text = STUDY.replace("[029, 030, NO]", '["cafe\\u0301", S2]').replace("[T1, T2]", '["T\\uff11", T2]')
     config, problems = parse(tmp_path, text)
     assert not problems, [p.format() for p in problems]
-    assert config.sites == ["caf\u00e9", "S2"]      # composed, as the data's values will be
-    assert config.timepoints == ["T\uff11", "T2"]   # NFC keeps compatibility forms; only twins are errors
+    assert config.sites == ["caf\u00e9", "S2"]  # composed, as the data's values will be
+    assert config.timepoints == ["T\uff11", "T2"]  # NFC keeps compatibility forms; only twins are errors
 
 
 def test_a_setting_on_the_command_line_is_read_as_strictly(tmp_path):

@@ -45,8 +45,9 @@ def test_threshold10_withholds_up_to_9_and_does_not_round():
 
 
 def test_percentages_are_computed_from_the_rounded_counts():
-    out, _ = suppress({"variable": ["g", "g"], "level": ["A", "B"], "n": [40, 40], "count": [13, 27],
-                       "percent": [32.5, 67.5]})
+    out, _ = suppress(
+        {"variable": ["g", "g"], "level": ["A", "B"], "n": [40, 40], "count": [13, 27], "percent": [32.5, 67.5]}
+    )
     assert out["count"].tolist() == [15, 25] and out["n"].tolist() == [40, 40]
     assert out["percent"].tolist() == [pytest.approx(37.5), pytest.approx(62.5)]  # 15/40 and 25/40, not 13/40
 
@@ -68,10 +69,23 @@ def test_minimum_and_maximum_are_one_persons_values():
 
 
 def test_a_t_test_on_6_pairs_is_withheld():
-    change = pd.DataFrame({"instrument": "wemwbs", "subscale": "total", "comparison": ["T1-T2", "T1-T3"],
-                           "n": [6, 9], "change": [1.5, -2.0], "ci_low": [-1.0, -4.0], "ci_high": [4.0, 0.1],
-                           "p": [0.2, 0.06], "es": [0.2, -0.3], "d_z": [0.3, -0.5], "p_wilcoxon": [0.3, 0.1],
-                           "estimable": True, "note": None})
+    change = pd.DataFrame(
+        {
+            "instrument": "wemwbs",
+            "subscale": "total",
+            "comparison": ["T1-T2", "T1-T3"],
+            "n": [6, 9],
+            "change": [1.5, -2.0],
+            "ci_low": [-1.0, -4.0],
+            "ci_high": [4.0, 0.1],
+            "p": [0.2, 0.06],
+            "es": [0.2, -0.3],
+            "d_z": [0.3, -0.5],
+            "p_wilcoxon": [0.3, 0.1],
+            "estimable": True,
+            "note": None,
+        }
+    )
     shown = release(table4(change, {}), rules_policy(NHS))
     first, second = shown.data.iloc[0], shown.data.iloc[1]
     assert all(first[c] == "*" for c in ("n", "change", "ci_low", "ci_high", "p", "es", "d_z", "p_wilcoxon"))
@@ -83,8 +97,13 @@ def test_a_t_test_on_6_pairs_is_withheld():
 
 
 def test_a_row_with_one_withheld_cell_and_a_total_withholds_another():
-    table1 = {"variable": "gender", "level": ["Female", "Male", "Other"], "n": [25, 25, 25], "count": [3, 12, 10],
-              "percent": [12.0, 48.0, 40.0]}
+    table1 = {
+        "variable": "gender",
+        "level": ["Female", "Male", "Other"],
+        "n": [25, 25, 25],
+        "count": [3, 12, 10],
+        "percent": [12.0, 48.0, 40.0],
+    }
     out, log = suppress_with_groups(table1)
     # 3 is withheld; with n = 25 shown it would be 25 − 12 − 10, so the smallest other cell goes too
     assert out["count"].tolist() == ["*", 10, "*"]
@@ -101,15 +120,23 @@ def suppress_with_groups(frame):
 
 
 def test_secondary_suppression_leaves_no_small_sum_to_subtract():
-    out, log = suppress_with_groups({"variable": "v", "level": ["a", "b", "c"], "n": [30, 30, 30],
-                                     "count": [2, 3, 25], "percent": [6.7, 10.0, 83.3]})
+    out, log = suppress_with_groups(
+        {
+            "variable": "v",
+            "level": ["a", "b", "c"],
+            "n": [30, 30, 30],
+            "count": [2, 3, 25],
+            "percent": [6.7, 10.0, 83.3],
+        }
+    )
     # 2 + 3 = 5 is still below 8: the smallest cell shown (25) goes too
     assert out["count"].tolist() == ["*", "*", "*"] and log[(3, "count")][1] == "secondary"
 
 
 def test_a_withheld_total_takes_its_zeros_with_it():
-    out, _ = suppress_with_groups({"variable": "v", "level": ["a", "b"], "n": [3, 3], "count": [3, 0],
-                                   "percent": [100.0, 0.0]})
+    out, _ = suppress_with_groups(
+        {"variable": "v", "level": ["a", "b"], "n": [3, 3], "count": [3, 0], "percent": [100.0, 0.0]}
+    )
     assert out["count"].tolist() == ["*", "*"]  # a 0 beside a withheld n would say everyone is "a"
 
 
@@ -130,12 +157,15 @@ def test_differencing_two_overlapping_cohorts():
     assert withheld == {"cohort-a": {key}, "cohort-b": set()}  # one of the two goes: b − a is 3 people
     apart = frozenset(f"z{i}" for i in range(12))
     assert differencing_withheld({"cohort-a": {key: a}, "cohort-c": {key: apart}}, {}, 8) == {
-        "cohort-a": set(), "cohort-c": set()}
+        "cohort-a": set(),
+        "cohort-c": set(),
+    }
 
 
 def test_a_figure_the_build_withholds_against_another_report_is_withheld_here():
-    frame = pd.DataFrame({"instrument": "wemwbs", "subscale": "total", "timepoint": ["T1", "T2"], "n": [20, 20],
-                          "mean": [50.0, 48.0]})
+    frame = pd.DataFrame(
+        {"instrument": "wemwbs", "subscale": "total", "timepoint": ["T1", "T2"], "n": [20, 20], "mean": [50.0, 48.0]}
+    )
     context = Context(withheld=frozenset({("scores", "wemwbs", "total", "T2")}))
     shown = rules_policy(NHS).apply(Table("t", "T", frame, lambda d: d.astype(str)), context)
     assert shown.data["mean"].tolist() == [50.0, "*"] and shown.data["n"].tolist() == [20, "*"]
@@ -143,20 +173,38 @@ def test_a_figure_the_build_withholds_against_another_report_is_withheld_here():
 
 
 def test_sentences_never_give_a_withheld_figure():
-    facts = {"n": 5, "sites": 1, "bank": 1, "contracted": 4, "sick_known": 4, "no_sick_leave": 2,
-             "with_sick_leave": 2, "sick_median_among_some": 3.0, "sick_min_among_some": 2.0,
-             "sick_max_among_some": 4.0, "recording_contacts": 5}
-    block = TextBlock("s", facts, sample_sentences, roles=__import__("peerimpact.report.tables",
-                                                                     fromlist=["x"]).SAMPLE_FACT_ROLES)
+    facts = {
+        "n": 5,
+        "sites": 1,
+        "bank": 1,
+        "contracted": 4,
+        "sick_known": 4,
+        "no_sick_leave": 2,
+        "with_sick_leave": 2,
+        "sick_median_among_some": 3.0,
+        "sick_min_among_some": 2.0,
+        "sick_max_among_some": 4.0,
+        "recording_contacts": 5,
+    }
+    block = TextBlock(
+        "s", facts, sample_sentences, roles=__import__("peerimpact.report.tables", fromlist=["x"]).SAMPLE_FACT_ROLES
+    )
     text = release(block, rules_policy(NHS)).text
     assert "fewer than 8 peer workers" in text and "contact activity below" in text
     assert not any(f" {v} " in f" {text} " for v in ("5", "4", "3.0", "2"))
 
 
 def test_quotes_lose_their_ids_and_a_scope_with_too_few_interviewees_shows_none():
-    quotes = pd.DataFrame({"theme": ["T", "T"], "excerpt_id": ["S1-PW01-T1-1", "S1-PW02-T2-1"],
-                           "label": ["S1-PW01-T1", "S1-PW02-T2"], "timepoint": ["T1", "T2"],
-                           "text": ["Words.", "More words."], "pinned": False})
+    quotes = pd.DataFrame(
+        {
+            "theme": ["T", "T"],
+            "excerpt_id": ["S1-PW01-T1-1", "S1-PW02-T2-1"],
+            "label": ["S1-PW01-T1", "S1-PW02-T2"],
+            "timepoint": ["T1", "T2"],
+            "text": ["Words.", "More words."],
+            "pinned": False,
+        }
+    )
     shown = release(Quotes(quotes, interviewees=5), rules_policy(NHS))
     assert shown.quotes["label"].tolist() == ["Peer worker, T1", "Peer worker, T2"]
     assert shown.quotes["excerpt_id"].tolist() == ["", ""] and "S1-PW01" not in shown.to_html()
@@ -170,7 +218,7 @@ def test_a_withheld_group_is_not_drawn():
     frame = pd.DataFrame({"timepoint": ["T1", "T2"], "n": [5, 12], "mean": [3.0, 4.0]})
     block = FigureBlock("f", frame, lambda data: drawn.append(data["mean"].tolist()) or _Figure())
     shown = release(block, rules_policy(NHS))
-    shown.figure
+    _ = shown.figure
     assert math.isnan(drawn[0][0]) and drawn[0][1] == 4.0 and "not drawn" in shown.to_html()
 
 
@@ -184,8 +232,10 @@ def test_the_record_of_a_shared_table_lists_every_withheld_cell(tmp_path):
     release(table, rules_policy(NHS), tmp_path)
     record = pd.read_csv(tmp_path / "_suppression.csv")
     assert record[["table", "row", "column", "kind"]].values.tolist() == [
-        ["t", 1, "mean", "withheld"], ["t", 1, "n", "withheld"]]
-    assert record["rule"].nunique() == 1   # one reason for all: below the threshold or protecting one is not said
+        ["t", 1, "mean", "withheld"],
+        ["t", 1, "n", "withheld"],
+    ]
+    assert record["rule"].nunique() == 1  # one reason for all: below the threshold or protecting one is not said
     assert pd.read_csv(tmp_path / "t.csv", dtype=str).values.tolist() == [["*", "*"], ["20", "2.0"]]
 
 
@@ -212,8 +262,17 @@ def test_hostile_text_in_site_names_labels_and_policy_params_is_escaped():
     from peerimpact.builder.render import to_html
 
     evil = "<script>alert(1)</script>"
-    title = TitleBlock(f"Report {evil}", f"Site {evil}", f"Study {evil}", None, "0", "site-x", f"p{evil}",
-                       f"withholds {evil}", internal=False)
+    title = TitleBlock(
+        f"Report {evil}",
+        f"Site {evil}",
+        f"Study {evil}",
+        None,
+        "0",
+        "site-x",
+        f"p{evil}",
+        f"withholds {evil}",
+        internal=False,
+    )
     html = to_html([], {**asdict(title), "built_at": "now"})
     # title twice, scope twice, study, what the disclosure does (a policy's name reaches the page in those words)
     assert "<script>" not in html and html.count("&lt;script&gt;") == 6

@@ -10,17 +10,18 @@ from pathlib import Path
 import nbformat
 import pytest
 
+from conftest import BUILT
 from peerimpact.builder.execute import Kernel, execute_sections
 from peerimpact.builder.executors import EXECUTORS, ExecutorOptions, ExecutorUnavailable
 from peerimpact.cli import main
 
-from conftest import BUILT
-
 
 def notebook(path: Path, *sources: str) -> Path:
     nb = nbformat.v4.new_notebook()
-    nb.cells = [nbformat.v4.new_code_cell("extract = None\ntables_dir = None", metadata={"tags": ["parameters"]}),
-                *(nbformat.v4.new_code_cell(s) for s in sources)]
+    nb.cells = [
+        nbformat.v4.new_code_cell("extract = None\ntables_dir = None", metadata={"tags": ["parameters"]}),
+        *(nbformat.v4.new_code_cell(s) for s in sources),
+    ]
     nbformat.write(nb, path)
     return path
 
@@ -28,23 +29,27 @@ def notebook(path: Path, *sources: str) -> Path:
 def test_a_warm_kernel_forgets_the_previous_report(tmp_path):
     """Two reports in one kernel: the second sees none of the first's variables, values, open
     figures, plot settings or notebook state, and keeps its modules loaded."""
-    first = notebook(tmp_path / "first.ipynb",
-                     "import matplotlib\nmatplotlib.use('agg')\nimport matplotlib.pyplot as plt\n"
-                     "import peerimpact.notebook as pn\n"
-                     "pn._state.update(policy='none', tables_dir=tables_dir)\n"
-                     "secret = 'S1-PW01'\nplt.figure()\nmatplotlib.rcParams['lines.linewidth'] = 9.0",
-                     "secret")   # a value returned by a cell lands in Out
-    second = notebook(tmp_path / "second.ipynb",
-                      "import sys\nimport matplotlib\nimport matplotlib.pyplot as plt\n"
-                      "assert 'secret' not in dir(), 'a variable survived'\n"
-                      "assert not Out and _ == '', 'an output survived'\n"
-                      "assert plt.get_fignums() == [], 'a figure survived'\n"
-                      "assert matplotlib.rcParams['lines.linewidth'] == 1.5, 'a plot setting survived'\n"
-                      "assert 'peerimpact.notebook' in sys.modules   # modules stay loaded: that is the point\n"
-                      "assert sys.modules.get('debugpy') is None, 'the kernel loaded the debugger'\n"
-                      "print('clean')",
-                      "import peerimpact.notebook as pn\nfrom peerimpact.report.blocks import TextBlock\n"
-                      "pn.show(TextBlock('t', {}, lambda f: 'x'))")
+    first = notebook(
+        tmp_path / "first.ipynb",
+        "import matplotlib\nmatplotlib.use('agg')\nimport matplotlib.pyplot as plt\n"
+        "import peerimpact.notebook as pn\n"
+        "pn._state.update(policy='none', tables_dir=tables_dir)\n"
+        "secret = 'S1-PW01'\nplt.figure()\nmatplotlib.rcParams['lines.linewidth'] = 9.0",
+        "secret",
+    )  # a value returned by a cell lands in Out
+    second = notebook(
+        tmp_path / "second.ipynb",
+        "import sys\nimport matplotlib\nimport matplotlib.pyplot as plt\n"
+        "assert 'secret' not in dir(), 'a variable survived'\n"
+        "assert not Out and _ == '', 'an output survived'\n"
+        "assert plt.get_fignums() == [], 'a figure survived'\n"
+        "assert matplotlib.rcParams['lines.linewidth'] == 1.5, 'a plot setting survived'\n"
+        "assert 'peerimpact.notebook' in sys.modules   # modules stay loaded: that is the point\n"
+        "assert sys.modules.get('debugpy') is None, 'the kernel loaded the debugger'\n"
+        "print('clean')",
+        "import peerimpact.notebook as pn\nfrom peerimpact.report.blocks import TextBlock\n"
+        "pn.show(TextBlock('t', {}, lambda f: 'x'))",
+    )
     kernel = Kernel()
     try:
         (tmp_path / "a").mkdir()
@@ -57,11 +62,11 @@ def test_a_warm_kernel_forgets_the_previous_report(tmp_path):
         kernel.shutdown()
     assert two.failure is not None
     out = nbformat.read(tmp_path / "b" / "second.ipynb", as_version=4)
-    assert "clean" in json.dumps([c.get("outputs") for c in out.cells])   # the first cell's checks passed
+    assert "clean" in json.dumps([c.get("outputs") for c in out.cells])  # the first cell's checks passed
     # showing a block without opening the report is refused, instead of using the first report's folder
     assert two.failure.ename == "RuntimeError" and "pn.setup" in two.failure.evalue
     assert two.failure.cell_index == 3
-    assert not kernel.alive   # a kernel that failed a report is not kept for the next
+    assert not kernel.alive  # a kernel that failed a report is not kept for the next
 
 
 def test_each_worker_keeps_its_kernel_across_reports(built):
@@ -73,7 +78,8 @@ def test_each_worker_keeps_its_kernel_across_reports(built):
         kernels.setdefault(pid, []).append(int(count))
     assert len(kernels) == 2
     assert sorted(n for counts in kernels.values() for n in counts) == sorted(
-        n for counts in kernels.values() for n in range(1, len(counts) + 1))
+        n for counts in kernels.values() for n in range(1, len(counts) + 1)
+    )
 
 
 def test_an_unknown_executor_is_refused_with_the_choices(capsys):
@@ -84,9 +90,8 @@ def test_an_unknown_executor_is_refused_with_the_choices(capsys):
 
 
 def test_dask_without_a_scheduler_says_what_it_needs(tmp_path):
-    with pytest.raises(ExecutorUnavailable, match="--scheduler"):
-        with EXECUTORS["dask"].open(ExecutorOptions(2, tmp_path)):
-            pass
+    with pytest.raises(ExecutorUnavailable, match="--scheduler"), EXECUTORS["dask"].open(ExecutorOptions(2, tmp_path)):
+        pass
 
 
 def test_a_dask_cluster_builds_what_a_local_build_builds(built, tmp_path):
@@ -96,8 +101,14 @@ def test_a_dask_cluster_builds_what_a_local_build_builds(built, tmp_path):
     import peerimpact
 
     with LocalCluster(n_workers=1, threads_per_worker=2, processes=True, dashboard_address=None) as cluster:
-        result = peerimpact.build(out=tmp_path / "out", only=["site-S7"], formats=["html"], executor="dask",
-                                  scheduler=cluster.scheduler_address, echo=lambda m: None)
+        result = peerimpact.build(
+            out=tmp_path / "out",
+            only=["site-S7"],
+            formats=["html"],
+            executor="dask",
+            scheduler=cluster.scheduler_address,
+            echo=lambda m: None,
+        )
     assert result.exit_code == 0, [o.error for o in result.failed] + [p.format() for p in result.problems]
     mine, theirs = tmp_path / "out" / "site-S7", built / "site-S7"
     names = sorted(p.name for p in (theirs / "tables").glob("*.csv"))
@@ -105,7 +116,7 @@ def test_a_dask_cluster_builds_what_a_local_build_builds(built, tmp_path):
     for name in names:
         assert (mine / "tables" / name).read_bytes() == (theirs / "tables" / name).read_bytes(), name
 
-    def body(path: Path) -> str:   # the report less the moment it was built
+    def body(path: Path) -> str:  # the report less the moment it was built
         return re.sub(r"<dt>Built</dt><dd>[^<]*</dd>", "", (path / "report.html").read_text())
 
     assert body(mine) == body(theirs)
@@ -117,8 +128,9 @@ def test_the_build_does_not_compile_the_iri_grammar_jupyterlab_brings(tmp_path):
     """Where JupyterLab is installed, jsonschema imports rfc3987-syntax, which compiles a grammar
     (seconds per process); a build's processes read notebooks without it."""
     marker = tmp_path / "imported"
-    (tmp_path / "rfc3987_syntax.py").write_text(f"open({str(marker)!r}, 'w').close()\n"
-                                                "def is_valid_syntax(rule, value):\n    return True\n")
+    (tmp_path / "rfc3987_syntax.py").write_text(
+        f"open({str(marker)!r}, 'w').close()\ndef is_valid_syntax(rule, value):\n    return True\n"
+    )
     code = "import peerimpact.builder.execute, jsonschema, nbformat; nbformat.v4.new_notebook()"
     env = {**os.environ, "PYTHONPATH": str(tmp_path)}
     subprocess.run([sys.executable, "-c", code], check=True, env=env)

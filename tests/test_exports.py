@@ -20,7 +20,6 @@ from peerimpact.builder.pipeline import build
 from peerimpact.cli import main
 from peerimpact.export import export_tidy
 from peerimpact.ingest.study import InvalidStudy
-
 from test_pipeline import reports_dir
 
 STUDY = load_study()
@@ -63,8 +62,9 @@ def test_the_word_document_holds_every_table_and_figure_of_the_html(built, rid):
     paragraphs = [p.text for p in document.paragraphs]
     html_tables = page.xpath("//figure[contains(@class, 'pi-table-figure')]/table")
     boxes = page.xpath("//section//aside[contains(@class, 'pi-box')]")
-    assert len(document.tables) == len(html_tables) + len(page.xpath("//section//table[not(ancestor::figure)]")) \
-        + len(boxes)
+    assert len(document.tables) == len(html_tables) + len(page.xpath("//section//table[not(ancestor::figure)]")) + len(
+        boxes
+    )
     # a box (alerts, commentary) is a one-cell table in Word, so the text after it does not run into it
     cells = [t.rows[0].cells[0].text for t in document.tables if len(t.rows) == 1 and len(t.columns) == 1]
     for box in boxes:
@@ -80,18 +80,29 @@ def test_the_word_document_holds_every_table_and_figure_of_the_html(built, rid):
         assert " ".join(note.text_content().split()) in paragraphs
     figures = page.xpath("//div[contains(@class, 'pi-figure')]")
     assert len(document.inline_shapes) == len(figures) > 0
-    assert {f.get("id").removeprefix("figure-") + ".png" for f in figures} == \
-        {p.name for p in (built / rid / "figures").glob("*.png")}
+    assert {f.get("id").removeprefix("figure-") + ".png" for f in figures} == {
+        p.name for p in (built / rid / "figures").glob("*.png")
+    }
 
 
 def test_the_funder_report_has_its_front_matter_and_sections(built):
     text = (built / "funder" / "report.html").read_text(encoding="utf-8")
-    for fact in ("Example research funder (programme grant)", "EX-2018-0001", "1 April 2020 to 31 March 2021",
-                 "2021-03-31"):
+    for fact in (
+        "Example research funder (programme grant)",
+        "EX-2018-0001",
+        "1 April 2020 to 31 March 2021",
+        "2021-03-31",
+    ):
         assert fact in text
     tables = {p.stem for p in (built / "funder" / "tables").glob("*.csv")}
-    assert {"recruitment", "completeness", "activity_by_site", "headline_table3", "headline_table4",
-            "milestones"} <= tables
+    assert {
+        "recruitment",
+        "completeness",
+        "activity_by_site",
+        "headline_table3",
+        "headline_table4",
+        "milestones",
+    } <= tables
     milestones = pd.read_csv(built / "funder" / "tables" / "milestones.csv")
     assert set(milestones["status"]) == {"met", "due", "late"}
     index = (built / "index.html").read_text(encoding="utf-8")

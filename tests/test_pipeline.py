@@ -18,10 +18,36 @@ REPORTS = params_dir() / "reports"
 TABLE_COLUMNS = {
     "table1": ["variable", "level", "n", "count", "percent", "mean", "sd", "min", "max"],
     "table2": ["service", "timepoint", "n", "count"],
-    "table3": ["instrument", "subscale", "timepoint", "n", "mean", "sd", "min", "max", "norm_mean", "norm_sd",
-               "range_min", "range_max", "higher"],
-    "table4": ["instrument", "subscale", "comparison", "n", "change", "ci_low", "ci_high", "p", "es", "d_z",
-               "p_wilcoxon", "estimable", "note"],
+    "table3": [
+        "instrument",
+        "subscale",
+        "timepoint",
+        "n",
+        "mean",
+        "sd",
+        "min",
+        "max",
+        "norm_mean",
+        "norm_sd",
+        "range_min",
+        "range_max",
+        "higher",
+    ],
+    "table4": [
+        "instrument",
+        "subscale",
+        "comparison",
+        "n",
+        "change",
+        "ci_low",
+        "ci_high",
+        "p",
+        "es",
+        "d_z",
+        "p_wilcoxon",
+        "estimable",
+        "note",
+    ],
 }
 
 
@@ -30,9 +56,11 @@ def work(out: Path) -> Path:
 
 
 def notebook(path: Path, *code: str) -> Path:
-    cells = [nbformat.v4.new_markdown_cell(f"# {path.stem}"),
-             nbformat.v4.new_code_cell("extract = None\ntables_dir = None", metadata={"tags": ["parameters"]}),
-             *[nbformat.v4.new_code_cell(c) for c in code]]
+    cells = [
+        nbformat.v4.new_markdown_cell(f"# {path.stem}"),
+        nbformat.v4.new_code_cell("extract = None\ntables_dir = None", metadata={"tags": ["parameters"]}),
+        *[nbformat.v4.new_code_cell(c) for c in code],
+    ]
     nbformat.write(nbformat.v4.new_notebook(cells=cells), path)
     return path
 
@@ -42,7 +70,8 @@ def reports_dir(tmp_path: Path, **sections: list[str]) -> Path:
     folder.mkdir(exist_ok=True)
     for kind, names in sections.items():
         (folder / f"{kind}.yml").write_text(
-            f"id: {kind}\nkind: {kind}\ntitle: {kind} report\nsections: {json.dumps(names)}\nformats: [html]\n")
+            f"id: {kind}\nkind: {kind}\ntitle: {kind} report\nsections: {json.dumps(names)}\nformats: [html]\n"
+        )
     return folder
 
 
@@ -74,6 +103,7 @@ def test_outputs_are_laid_out_for_sharing(built, tmp_path):
         for csv in (built / rid / "tables").glob("*.csv"):  # each file, not a folder listing
             assert f'href="{rid}/tables/{csv.name}"' in index
     assert 'tables/"' not in index
+
     # study first, then sites, then cohorts, whatever order the last build went in
     def listed() -> list[str]:
         index = (built / "index.html").read_text()
@@ -99,8 +129,17 @@ def test_outputs_are_laid_out_for_sharing(built, tmp_path):
 
 def test_html_shows_no_code_and_no_parameters(built):
     html = (built / "site-S2" / "report.html").read_text()
-    for leaked in ("import ", "injected-parameters", "papermill", "peerimpact-reset", "%reset", "tables_dir",
-                   "pn.setup", "In&nbsp;[", "jp-InputArea"):
+    for leaked in (
+        "import ",
+        "injected-parameters",
+        "papermill",
+        "peerimpact-reset",
+        "%reset",
+        "tables_dir",
+        "pn.setup",
+        "In&nbsp;[",
+        "jp-InputArea",
+    ):
         assert leaked not in html, leaked
     assert "Table 1. Sample characteristics" in html
     assert "Site S2" in html and "Data cut" in html and "2021-03-31" in html
@@ -131,7 +170,8 @@ def test_study_tables_agree_with_the_study_data(built):
     html = (built / "study" / "report.html").read_text()
     labels = list(study.config.services.values())
     assert [html.index(label.replace("&", "&amp;")) for label in labels] == sorted(
-        html.index(label.replace("&", "&amp;")) for label in labels)
+        html.index(label.replace("&", "&amp;")) for label in labels
+    )
     gp = table2[table2["service"] == "gp"].set_index("timepoint")
     assert (gp.loc["T1", "n"], gp.loc["T1", "count"], gp.loc["T3", "n"], gp.loc["T3", "count"]) == (32, 13, 21, 10)
 
@@ -179,8 +219,15 @@ def test_isolated_and_shared_kernels_give_identical_tables(built, tmp_path):
     defs = reports_dir(tmp_path, study=["03_outcomes", "04_change", "06_synthesis"])
     study_yml = defs / "study.yml"
     study_yml.write_text(study_yml.read_text() + "disclosure: none\n")  # as params/reports/study.yml
-    result = build(out=tmp_path / "out", reports_dir=defs, only=["study"], isolated=True, formats=["html"], jobs=1,
-                   echo=lambda m: None)
+    result = build(
+        out=tmp_path / "out",
+        reports_dir=defs,
+        only=["study"],
+        isolated=True,
+        formats=["html"],
+        jobs=1,
+        echo=lambda m: None,
+    )
     assert result.exit_code == 0
     # the ledger of three sections is not the whole report's: the tables are compared
     isolated = sorted(p for p in (tmp_path / "out" / "study" / "tables").iterdir() if p.name != "_released.csv")
@@ -205,10 +252,14 @@ def test_changed_data_of_one_site_rebuilds_only_reports_that_include_it(tmp_path
     people.to_csv(example_copy / "participants.csv", index=False)
     second = build(example_copy, out=out, reports_dir=defs, only=only, jobs=2, echo=lambda m: None)
     status = {o.id: o.status for o in second.outcomes}
-    assert status == {"study": "built", "site-S1": "built", "site-S2": "cached",
-                      f"cohort-{starters[0]}_starters": "built", f"cohort-{starters[1]}_starters": "cached"}
-    forced = build(example_copy, out=out, reports_dir=defs, only=["site-S2"], force=True, jobs=1,
-                   echo=lambda m: None)
+    assert status == {
+        "study": "built",
+        "site-S1": "built",
+        "site-S2": "cached",
+        f"cohort-{starters[0]}_starters": "built",
+        f"cohort-{starters[1]}_starters": "cached",
+    }
+    forced = build(example_copy, out=out, reports_dir=defs, only=["site-S2"], force=True, jobs=1, echo=lambda m: None)
     assert [o.status for o in forced.outcomes] == ["built"]
 
 
@@ -240,8 +291,10 @@ def test_failing_section_keeps_previous_report_and_other_reports_build(tmp_path)
 
 def test_sections_share_a_kernel_but_not_variables(tmp_path):
     notebook(tmp_path / "first.ipynb", "leak = 'from the first section'", "import json as imported_module")
-    notebook(tmp_path / "second.ipynb", "assert 'leak' not in dir(), 'variable leaked between sections'\n"
-                                        "assert 'imported_module' not in dir()")
+    notebook(
+        tmp_path / "second.ipynb",
+        "assert 'leak' not in dir(), 'variable leaked between sections'\nassert 'imported_module' not in dir()",
+    )
     defs = reports_dir(tmp_path, study=["../first.ipynb", "../second.ipynb"])
     result = build(out=tmp_path / "out", reports_dir=defs, jobs=1, echo=lambda m: None)
     assert result.exit_code == 0, [o.error for o in result.failed]
@@ -249,15 +302,18 @@ def test_sections_share_a_kernel_but_not_variables(tmp_path):
     assert html.index('id="section-first"') < html.index('id="section-second"')
 
 
-@pytest.mark.parametrize("text, key", [
-    ("id: study\nkind: study\ntitle: T\nsections: [no_such_section]\n", "sections.0"),
-    ("id: study\nkind: planet\ntitle: T\nsections: [01_sample]\n", "kind"),
-    ("id: study\nkind: study\ntitle: T\nsections: [01_sample]\ncolour: red\n", "colour"),
-    ("id: site\nkind: site\ntitle: T\nsections: [01_sample]\nsites: [S1, S9]\n", "sites.1"),
-    ("id: study\nkind: study\ntitle: T\nsections: [01_sample]\nformats: [rtf]\n", "formats.0"),
-    ("id: study\nkind: study\ntitle: T\nsections: [01_sample]\ndisclosure: secret\n", "disclosure"),
-    ("id: other\nkind: study\ntitle: T\nsections: [01_sample]\n", "id"),  # not its file name
-])
+@pytest.mark.parametrize(
+    "text, key",
+    [
+        ("id: study\nkind: study\ntitle: T\nsections: [no_such_section]\n", "sections.0"),
+        ("id: study\nkind: planet\ntitle: T\nsections: [01_sample]\n", "kind"),
+        ("id: study\nkind: study\ntitle: T\nsections: [01_sample]\ncolour: red\n", "colour"),
+        ("id: site\nkind: site\ntitle: T\nsections: [01_sample]\nsites: [S1, S9]\n", "sites.1"),
+        ("id: study\nkind: study\ntitle: T\nsections: [01_sample]\nformats: [rtf]\n", "formats.0"),
+        ("id: study\nkind: study\ntitle: T\nsections: [01_sample]\ndisclosure: secret\n", "disclosure"),
+        ("id: other\nkind: study\ntitle: T\nsections: [01_sample]\n", "id"),  # not its file name
+    ],
+)
 def test_params_problems_stop_the_build_before_any_kernel(tmp_path, text, key):
     defs = tmp_path / "defs"
     defs.mkdir()
@@ -286,8 +342,9 @@ def test_notebook_must_declare_the_injected_parameters(tmp_path):
 
 
 def test_site_codes_in_report_definitions_stay_strings():
-    report = ReportDef.model_validate({"id": "site", "kind": "site", "title": "T", "sections": ["01_sample"],
-                                       "sites": ["029", 7]})
+    report = ReportDef.model_validate(
+        {"id": "site", "kind": "site", "title": "T", "sections": ["01_sample"], "sites": ["029", 7]}
+    )
     assert report.sites == ["029", "7"]
 
 
@@ -302,9 +359,11 @@ def test_committed_notebooks_are_stripped_and_declare_parameters():
 
 
 def test_figures_are_inline_svg_and_vector_in_the_pdf(tmp_path):
-    notebook(tmp_path / "figure.ipynb",
-             "from peerimpact import notebook as pn\npn.setup(extract, tables_dir)\nimport matplotlib.pyplot as plt",
-             "fig, ax = plt.subplots(figsize=(4, 2))\nax.plot([1, 2, 3], [2, 1, 3])\nax.set_title('Vector check')")
+    notebook(
+        tmp_path / "figure.ipynb",
+        "from peerimpact import notebook as pn\npn.setup(extract, tables_dir)\nimport matplotlib.pyplot as plt",
+        "fig, ax = plt.subplots(figsize=(4, 2))\nax.plot([1, 2, 3], [2, 1, 3])\nax.set_title('Vector check')",
+    )
     defs = tmp_path / "defs"
     defs.mkdir()
     (defs / "study.yml").write_text("id: study\nkind: study\ntitle: Figures\nsections: [../figure.ipynb]\n")
@@ -334,8 +393,9 @@ def test_each_section_runs_with_its_default_parameters(tmp_path):
     for path in execution.notebooks:
         nb = nbformat.read(path, as_version=4)
         assert not [c for c in nb.cells if "injected-parameters" in c.metadata.get("tags", [])], path.name
-        shown = [o for c in nb.cells for o in c.get("outputs", [])
-                 if {"text/html", "text/markdown"} & set(o.get("data", {}))]
+        shown = [
+            o for c in nb.cells for o in c.get("outputs", []) if {"text/html", "text/markdown"} & set(o.get("data", {}))
+        ]
         assert shown, f"{path.name} showed nothing"
 
 
@@ -359,8 +419,9 @@ def test_cli_build_reports_and_exit_codes(tmp_path, capsys):
     assert main(["list", "--reports-dir", str(defs), "--only", "site-S6", "--out", str(out)]) == 0
     assert capsys.readouterr().out.splitlines()[-1] == "1 report, 1 up to date"
     example = Path(__file__).resolve().parents[1] / "peerimpact" / "data" / "example"
-    assert main(["list", "--study", str(example), "--reports-dir", str(defs), "--only", "site-S6",
-                 "--out", str(out)]) == 0
+    assert (
+        main(["list", "--study", str(example), "--reports-dir", str(defs), "--only", "site-S6", "--out", str(out)]) == 0
+    )
     assert "embedded example" not in capsys.readouterr().out  # a named study is not announced
     assert main(["build", "--reports-dir", str(defs), "--only", "site-S66", "--out", str(out)]) == 2
     captured = capsys.readouterr()
@@ -375,11 +436,11 @@ def test_site_codes_with_leading_zeros_survive_the_whole_build(example_copy, tmp
         path = example_copy / name
         path.write_text(path.read_text().replace("S1-PW", "029-PW"))
     yml = example_copy / "study.yml"
-    yml.write_text(yml.read_text().replace("sites: [S1,", 'sites: ["029",').replace("{S1: 6,", '{"029": 6,')
-                   + "holm: true\n")
+    yml.write_text(
+        yml.read_text().replace("sites: [S1,", 'sites: ["029",').replace("{S1: 6,", '{"029": 6,') + "holm: true\n"
+    )
     defs = reports_dir(tmp_path, site=["01_sample", "04_change"])
-    result = build(example_copy, out=tmp_path / "out", reports_dir=defs, only=["site-029"], jobs=1,
-                   echo=lambda m: None)
+    result = build(example_copy, out=tmp_path / "out", reports_dir=defs, only=["site-029"], jobs=1, echo=lambda m: None)
     assert result.exit_code == 0, [o.error for o in result.failed] + [p.format() for p in result.problems]
     meta = json.loads((tmp_path / "out-work" / "site-029" / "extract" / "meta.json").read_text())
     assert meta["sites"] == ["029"] and meta["scope"] == "029"
@@ -407,12 +468,19 @@ def test_a_second_build_into_the_same_folder_waits_its_turn(tmp_path):
 
 def test_a_report_of_one_peer_worker_still_builds_every_section(example_copy, tmp_path):
     yml = example_copy / "study.yml"
-    yml.write_text(yml.read_text().replace("cohorts:\n", "cohorts:\n  single:\n    label: One peer worker\n"
-                                                        "    where: {participant_id: S5-PW03}\n"
-                                                        "  nobody:\n    label: Nobody\n"
-                                                        "    where: {participant_id: X9-PW99}\n", 1))
-    result = build(example_copy, out=tmp_path / "out", only=["cohort-single"], formats=["html"], jobs=1,
-                   echo=lambda m: None)
+    yml.write_text(
+        yml.read_text().replace(
+            "cohorts:\n",
+            "cohorts:\n  single:\n    label: One peer worker\n"
+            "    where: {participant_id: S5-PW03}\n"
+            "  nobody:\n    label: Nobody\n"
+            "    where: {participant_id: X9-PW99}\n",
+            1,
+        )
+    )
+    result = build(
+        example_copy, out=tmp_path / "out", only=["cohort-single"], formats=["html"], jobs=1, echo=lambda m: None
+    )
     assert result.exit_code == 0, [o.error for o in result.failed]
     table4 = pd.read_csv(tmp_path / "out" / "cohort-single" / "tables" / "table4.csv", dtype=str)
     assert not (table4["estimable"] == "True").any() and table4["n"].isin(["*", "0"]).all()
@@ -430,7 +498,7 @@ def test_site_report_sets_its_means_beside_the_whole_study(built):
     study = pd.read_csv(built / "study" / "tables" / "table3.csv")
     keys = ["instrument", "subscale", "timepoint"]
     shown = 0
-    for name in ("early_starters", "late_starters"):   # 16 peer workers each: their means beside the study's
+    for name in ("early_starters", "late_starters"):  # 16 peer workers each: their means beside the study's
         beside = pd.read_csv(built / f"cohort-{name}" / "tables" / "table3_study.csv", dtype=str)
         cohort = pd.read_csv(built / f"cohort-{name}" / "tables" / "table3.csv", dtype=str)
         assert (beside["mean"] == cohort["mean"]).all()
@@ -438,7 +506,8 @@ def test_site_report_sets_its_means_beside_the_whole_study(built):
         assert len(merged) == len(beside) == len(cohort)
         # the study-wide figures are exact and the same as the study report's (one value per figure)
         assert pd.to_numeric(merged["study_mean"]).to_numpy() == pytest.approx(
-            merged["mean_study_table"].to_numpy(), abs=1e-12)
+            merged["mean_study_table"].to_numpy(), abs=1e-12
+        )
         assert (pd.to_numeric(merged["study_n"]) == merged["n_study_table"]).all()
         shown += (beside["mean"] != "*").sum()
     assert shown > 10
@@ -446,11 +515,14 @@ def test_site_report_sets_its_means_beside_the_whole_study(built):
     # (its own table, every cell withheld, is not written: even its rows would say what occurs there)
     assert not (built / "site-S2" / "tables" / "table3.csv").exists()
     assert not (built / "site-S2" / "tables" / "table3_study.csv").exists()
-    whole = pd.read_csv(built / "site-S2" / "tables" / "table3_study_wide.csv").merge(study, on=keys,
-                                                                                      suffixes=("", "_study"))
+    whole = pd.read_csv(built / "site-S2" / "tables" / "table3_study_wide.csv").merge(
+        study, on=keys, suffixes=("", "_study")
+    )
     assert len(whole) == len(study) and (whole["n"] == whole["n_study"]).all()
-    assert "Table 3. Outcomes over time and population norms — whole study" in (
-        built / "site-S2" / "report.html").read_text()
+    assert (
+        "Table 3. Outcomes over time and population norms — whole study"
+        in (built / "site-S2" / "report.html").read_text()
+    )
 
 
 def test_smallest_site_tests_nothing_on_too_few_pairs_and_prints_no_absurd_number(built):
@@ -484,8 +556,8 @@ def test_every_report_lists_subscales_in_the_instruments_order(built):
 def test_joint_display_reads_as_text_in_html_and_pdf(built):
     for rid in SECTIONED:
         html = (built / rid / "report.html").read_text()
-        table5 = html[html.index('id="table-table5'):]
-        table5 = table5[:table5.index("</figure>")]
+        table5 = html[html.index('id="table-table5') :]
+        table5 = table5[: table5.index("</figure>")]
         assert "\\n" not in table5 and ("<br>" in table5 or "<br/>" in table5), rid
         assert " 1 excerpts" not in table5 and " 1 peer workers" not in table5
     site = (built / "site-S7" / "report.html").read_text()
@@ -528,8 +600,9 @@ def test_pages_are_neither_near_empty_nor_wider_than_their_margins(built):
 def test_figures_carry_text_and_alternative_text(built):
     html = (built / "cohort-early_starters" / "report.html").read_text()
     figures = [f for f in html.split("<svg")[1:]]
-    assert len(figures) >= 2 and all('role="img"' in f[:f.index(">")] and 'aria-label="' in f[:f.index(">")]
-                                     for f in figures)
+    assert len(figures) >= 2 and all(
+        'role="img"' in f[: f.index(">")] and 'aria-label="' in f[: f.index(">")] for f in figures
+    )
     text = " ".join(pdf_pages(built / "cohort-early_starters" / "report.pdf"))
     assert "Mean with 95% CI at each timepoint" in text  # figure title as text, not outlines
     study = " ".join(pdf_pages(built / "study" / "report.pdf"))
@@ -577,13 +650,16 @@ def test_a_thread_executor_builds_the_same_tables(built, tmp_path):
     import peerimpact
 
     with ThreadPoolExecutor(2) as executor:
-        result = peerimpact.build(out=tmp_path / "out", only=["site-S6", "site-S7"], formats=["html"],
-                                  executor=executor, echo=lambda m: None)
+        result = peerimpact.build(
+            out=tmp_path / "out", only=["site-S6", "site-S7"], formats=["html"], executor=executor, echo=lambda m: None
+        )
     assert result.exit_code == 0, [o.error for o in result.failed]
     for rid in ("site-S6", "site-S7"):
         names = sorted(p.name for p in (built / rid / "tables").glob("*.csv"))
         assert names == sorted(p.name for p in (tmp_path / "out" / rid / "tables").glob("*.csv"))
         for name in names:
-            assert (tmp_path / "out" / rid / "tables" / name).read_bytes() == (built / rid / "tables" / name).read_bytes()
+            assert (tmp_path / "out" / rid / "tables" / name).read_bytes() == (
+                built / rid / "tables" / name
+            ).read_bytes()
     log = (tmp_path / "out-work" / "site-S6" / "build.log").read_text()
     assert "building site-S6" in log and "site-S7" not in log  # each job logs to its own file

@@ -8,14 +8,30 @@ import pandas as pd
 from peerimpact.report import plots
 
 LABELS = {("itp", None): "Team survey", ("itp", "leadership"): "Leadership", ("wemwbs", "total"): "Wellbeing"}
-SCALES = pd.DataFrame({"instrument": ["itp", "wemwbs"], "subscale": ["leadership", "total"],
-                       "range_min": [1.0, 14.0], "range_max": [5.0, 70.0], "higher": ["better", "better"]})
+SCALES = pd.DataFrame(
+    {
+        "instrument": ["itp", "wemwbs"],
+        "subscale": ["leadership", "total"],
+        "range_min": [1.0, 14.0],
+        "range_max": [5.0, 70.0],
+        "higher": ["better", "better"],
+    }
+)
 
 
 def summary(n: int) -> pd.DataFrame:
     # two people whose scores differ by 1.2 points: a 95% CI of about ±10 on a 1-5 scale
-    return pd.DataFrame({"instrument": "itp", "subscale": "leadership", "timepoint": ["T1", "T2"],
-                         "n": [n, n], "mean": [4.2, 3.6], "sd": [0.85, 0.85], "norm_mean": [3.8, 3.8]})
+    return pd.DataFrame(
+        {
+            "instrument": "itp",
+            "subscale": "leadership",
+            "timepoint": ["T1", "T2"],
+            "n": [n, n],
+            "mean": [4.2, 3.6],
+            "sd": [0.85, 0.85],
+            "norm_mean": [3.8, 3.8],
+        }
+    )
 
 
 def drawn(monkeypatch, function, *args, **kwargs):
@@ -30,7 +46,7 @@ def drawn(monkeypatch, function, *args, **kwargs):
 
     monkeypatch.setattr(plots, "to_figure", keep)
     figure = function(*args, **kwargs)
-    figure.svg  # a figure block is drawn when it is shown
+    _ = figure.svg  # a figure block is drawn when it is shown
     return figure, captured
 
 
@@ -56,7 +72,7 @@ def test_figures_are_text_with_alternative_text_and_leave_the_global_style_alone
     before = dict(mpl.rcParams)
     figure = plots.means_with_ci(summary(5), LABELS, ["T1", "T2"], scales=SCALES)
     assert dict(mpl.rcParams) == before
-    assert figure.svg.startswith("<svg role=\"img\" aria-label=\"Small charts")
+    assert figure.svg.startswith('<svg role="img" aria-label="Small charts')
     assert "<title>Small charts" in figure.svg
     texts = re.findall(r"<text[^>]*>([^<]*)</text>", figure.svg)
     assert "Leadership" in texts and "T1" in texts
@@ -65,10 +81,23 @@ def test_figures_are_text_with_alternative_text_and_leave_the_global_style_alone
 
 
 def test_forest_leaves_out_changes_without_a_test():
-    change = pd.DataFrame({"instrument": "itp", "subscale": "leadership", "comparison": ["T1-T2"], "n": [3],
-                           "change": [0.4], "ci_low": [float("nan")], "ci_high": [float("nan")],
-                           "p": [float("nan")], "es": [float("nan")], "d_z": [float("nan")],
-                           "p_wilcoxon": [float("nan")], "estimable": [False], "note": ["fewer than 6"]})
+    change = pd.DataFrame(
+        {
+            "instrument": "itp",
+            "subscale": "leadership",
+            "comparison": ["T1-T2"],
+            "n": [3],
+            "change": [0.4],
+            "ci_low": [float("nan")],
+            "ci_high": [float("nan")],
+            "p": [float("nan")],
+            "es": [float("nan")],
+            "d_z": [float("nan")],
+            "p_wilcoxon": [float("nan")],
+            "estimable": [False],
+            "note": ["fewer than 6"],
+        }
+    )
     figure = plots.forest(change, LABELS)
     # nothing to draw: a sentence in place of the figure, never an empty box
     assert figure.svg == "" and figure.alt.startswith("No change")
@@ -78,8 +107,9 @@ def test_forest_leaves_out_changes_without_a_test():
 def test_labels_are_literal_text_never_math():
     from peerimpact.report.qualitative import heatmap
 
-    codebook = pd.DataFrame({"code_id": ["cost"], "code": ["Costs $$ and $x^2$"], "theme": ["Money $5"],
-                             "description": [""]})
+    codebook = pd.DataFrame(
+        {"code_id": ["cost"], "code": ["Costs $$ and $x^2$"], "theme": ["Money $5"], "description": [""]}
+    )
     counts = pd.DataFrame({"code_id": ["cost"], "group": ["T1"], "participants": [2]})
     figure = heatmap(counts, codebook, ["T1"], title="Codes of $$ talk")
     assert "Costs $$ and $x^2$ (Money $5)" in figure.svg.replace("&#36;", "$")

@@ -40,8 +40,9 @@ def earlier_study(study: Path, cut: str) -> Path:
         frame = frame[[(p, t) in returned for p, t in zip(frame["participant_id"], frame["timepoint"])]]
         frame.to_csv(study / name, index=False)
     contacts = read("contacts.csv")
-    contacts[contacts["participant_id"].isin(kept) & (contacts["date"] <= cut)].to_csv(study / "contacts.csv",
-                                                                                       index=False)
+    contacts[contacts["participant_id"].isin(kept) & (contacts["date"] <= cut)].to_csv(
+        study / "contacts.csv", index=False
+    )
     yml = study / "study.yml"
     text = yml.read_text()
     yml.write_text(text.replace("data_cut: 2021-03-31", f"data_cut: {cut}"))
@@ -74,7 +75,7 @@ def test_the_funder_report_shows_each_count_and_milestone_beside_the_earlier_bui
     row = table.set_index("figure").loc["Consented"]
     assert (row["previous"], row["now"], row["change"]) == (then, now, now - then)
     earlier_facts = read_facts(before / "funder" / "tables")
-    assert earlier_facts.value("recruitment.consented.total") == then   # read from what the earlier build released
+    assert earlier_facts.value("recruitment.consented.total") == then  # read from what the earlier build released
     html = " ".join((out / "funder" / "report.html").read_text().split())
     assert f"Since the last report (data cut 31 Mar 2019): consented {then} → {now} (+{now - then})" in html
     milestones = table[table["figure"].str.startswith("Milestone: ")]

@@ -14,15 +14,19 @@ from pypdf import PdfReader
 
 from conftest import BUILT, pdf_text
 from peerimpact.cli import main
-from peerimpact.report.disclosure import COLUMN_ROLES, data_kind
 from peerimpact.ingest.study import load_study
+from peerimpact.report.disclosure import COLUMN_ROLES, data_kind
 from peerimpact.resources import params_dir
 
 SHARED = [rid for rid in BUILT if rid != "study"]
 STUDY = load_study()
 # the study's approved quotes (params/qualitative.yml, pinned): a small site's report may quote them
-PINNED = {e for line in (params_dir() / "qualitative.yml").read_text().splitlines() if ": [" in line
-          for e in line.split("[", 1)[1].rstrip("]").split(", ")}
+PINNED = {
+    e
+    for line in (params_dir() / "qualitative.yml").read_text().splitlines()
+    if ": [" in line
+    for e in line.split("[", 1)[1].rstrip("]").split(", ")
+}
 APPROVED = set(STUDY.excerpts.loc[STUDY.excerpts["excerpt_id"].isin(PINNED), "text"])
 
 
@@ -36,8 +40,9 @@ def office_text(path: Path) -> str:
         import openpyxl
 
         book = openpyxl.load_workbook(path, read_only=True)
-        return "\n".join(str(v) for sheet in book for row in sheet.iter_rows(values_only=True) for v in row
-                         if v is not None)
+        return "\n".join(
+            str(v) for sheet in book for row in sheet.iter_rows(values_only=True) for v in row if v is not None
+        )
     import docx
 
     document = docx.Document(str(path))
@@ -83,8 +88,9 @@ def test_a_shared_report_holds_nothing_of_anyone_outside_it(built, rid):
     excerpts = STUDY.excerpts[~STUDY.excerpts["participant_id"].isin(inside)]
     foreign_text = [t for t in excerpts["text"] if len(t) > 25 and t not in APPROVED]
     assert len(APPROVED) == 3 and (rid == "funder" or foreign_text)
-    other_sites = set(STUDY.participants["site"].astype(str)) - set(STUDY.participants.loc[
-        STUDY.participants["participant_id"].isin(inside), "site"].astype(str))
+    other_sites = set(STUDY.participants["site"].astype(str)) - set(
+        STUDY.participants.loc[STUDY.participants["participant_id"].isin(inside), "site"].astype(str)
+    )
     texts = artefacts(built, rid)
     assert any(p.endswith(".ipynb") for p in texts) and any("/extract/" in p for p in texts)
     assert all(any(p.endswith(s) for p in texts) for s in (".pdf", ".csv", ".xlsx", ".docx"))
@@ -155,21 +161,42 @@ def test_the_audit_catches_a_tampered_table_without_reading_the_record(built, tm
 def test_the_audit_finds_a_withheld_cell_that_the_others_give_away(tmp_path, capsys):
     tables = tmp_path / "site-X" / "tables"
     tables.mkdir(parents=True)
-    pd.DataFrame({"variable": "gender", "level": ["Female", "Male", "Other"], "n": ["30", "30", "30"],
-                  "count": ["15", "10", "*"], "percent": ["50.0", "33.33", "*"], "mean": "", "sd": "", "min": "",
-                  "max": ""}).to_csv(tables / "table1.csv", index=False)
-    pd.DataFrame({"instrument": "wemwbs", "subscale": "total", "timepoint": ["T1"], "n": ["25"], "mean": ["50.1"],
-                  "study_n": ["30"], "study_mean": ["49.2"], "study_sd": ["10.3"]}).to_csv(
-        tables / "table3_study.csv", index=False)
+    pd.DataFrame(
+        {
+            "variable": "gender",
+            "level": ["Female", "Male", "Other"],
+            "n": ["30", "30", "30"],
+            "count": ["15", "10", "*"],
+            "percent": ["50.0", "33.33", "*"],
+            "mean": "",
+            "sd": "",
+            "min": "",
+            "max": "",
+        }
+    ).to_csv(tables / "table1.csv", index=False)
+    pd.DataFrame(
+        {
+            "instrument": "wemwbs",
+            "subscale": "total",
+            "timepoint": ["T1"],
+            "n": ["25"],
+            "mean": ["50.1"],
+            "study_n": ["30"],
+            "study_mean": ["49.2"],
+            "study_sd": ["10.3"],
+        }
+    ).to_csv(tables / "table3_study.csv", index=False)
     # counts not rounded (threshold10): the withheld cell is exactly 30 − 15 − 10
-    assert main(["audit", str(tmp_path / "site-X"), "--policy", "threshold10",
-                 "--summary", str(tmp_path / "s.csv")]) == 1
+    assert (
+        main(["audit", str(tmp_path / "site-X"), "--policy", "threshold10", "--summary", str(tmp_path / "s.csv")]) == 1
+    )
     out = capsys.readouterr().out
     assert "table1.csv:4: count: error: the withheld cells can be found from the n shown: about 5" in out
     assert "table3_study.csv:2: mean: error: the study's other 5 people can be found" in out
     # rounded to 5 (nhs_digital), the same figures leave the cell anywhere from 0 to 12: for review
-    assert main(["audit", str(tmp_path / "site-X"), "--policy", "nhs_digital",
-                 "--summary", str(tmp_path / "s.csv")]) == 0
+    assert (
+        main(["audit", str(tmp_path / "site-X"), "--policy", "nhs_digital", "--summary", str(tmp_path / "s.csv")]) == 0
+    )
     assert set(pd.read_csv(tmp_path / "s.csv")["status"]) == {"review"}
 
 
@@ -216,14 +243,21 @@ def test_reports_of_one_build_cannot_be_subtracted_from_each_other(example_copy,
     from peerimpact.builder.pipeline import build
 
     yml = example_copy / "study.yml"
-    yml.write_text(yml.read_text().replace("cohorts:\n", "cohorts:\n"
-                                           "  most: {label: All but S7, where: {site: [S1, S2, S3, S4, S5, S6]}}\n"
-                                           "  four: {label: S1 to S4, where: {site: [S1, S2, S3, S4]}}\n"
-                                           "  five: {label: S1 to S5, where: {site: [S1, S2, S3, S4, S5]}}\n", 1))
+    yml.write_text(
+        yml.read_text().replace(
+            "cohorts:\n",
+            "cohorts:\n"
+            "  most: {label: All but S7, where: {site: [S1, S2, S3, S4, S5, S6]}}\n"
+            "  four: {label: S1 to S4, where: {site: [S1, S2, S3, S4]}}\n"
+            "  five: {label: S1 to S5, where: {site: [S1, S2, S3, S4, S5]}}\n",
+            1,
+        )
+    )
     defs = tmp_path / "defs"
     defs.mkdir()
-    (defs / "cohort.yml").write_text("id: cohort\nkind: cohort\ntitle: T\nsections: [03_outcomes]\n"
-                                     "formats: [html]\ncohorts: [most, four, five]\n")
+    (defs / "cohort.yml").write_text(
+        "id: cohort\nkind: cohort\ntitle: T\nsections: [03_outcomes]\nformats: [html]\ncohorts: [most, four, five]\n"
+    )
     out = tmp_path / "out"
     result = build(example_copy, out=out, reports_dir=defs, jobs=2, echo=lambda m: None)
     assert result.exit_code == 0, [o.error for o in result.failed] + [p.format() for p in result.problems]
@@ -237,22 +271,38 @@ def test_reports_of_one_build_cannot_be_subtracted_from_each_other(example_copy,
 
     # all but S7 beside the whole study: the study's mean less theirs would be S7's 3 people
     scores = STUDY.scores.dropna(subset=["score"])
-    s7 = scores[scores["participant_id"].str.startswith("S7-")].groupby(
-        ["instrument", "subscale", "timepoint"], observed=True).size()
+    s7 = (
+        scores[scores["participant_id"].str.startswith("S7-")]
+        .groupby(["instrument", "subscale", "timepoint"], observed=True)
+        .size()
+    )
     most = table("cohort-most")
     assert len(s7) > 20 and all(most.loc[key, "mean"] == "*" for key in s7.index if 0 < s7[key] < 8)
     record = pd.read_csv(out / "cohort-most" / "tables" / "_suppression.csv")
     assert (record["kind"] == "withheld").sum() >= len(s7)
     # two cohorts that differ by S5's 3 people: never both shown
     four, five = table("cohort-four"), table("cohort-five")
-    s5 = scores[scores["participant_id"].str.startswith("S5-")].groupby(
-        ["instrument", "subscale", "timepoint"], observed=True).size()
-    both = [key for key in s5.index if 0 < s5[key] < 8 and four.loc[key, "mean"] != "*" and
-            five.loc[key, "mean"] != "*"]
+    s5 = (
+        scores[scores["participant_id"].str.startswith("S5-")]
+        .groupby(["instrument", "subscale", "timepoint"], observed=True)
+        .size()
+    )
+    both = [
+        key for key in s5.index if 0 < s5[key] < 8 and four.loc[key, "mean"] != "*" and five.loc[key, "mean"] != "*"
+    ]
     assert len(s5) > 20 and not both
     capsys.readouterr()
-    assert main(["audit", *(str(out / r) for r in ("cohort-most", "cohort-four", "cohort-five")),
-                 "--summary", str(tmp_path / "s.csv")]) == 0
+    assert (
+        main(
+            [
+                "audit",
+                *(str(out / r) for r in ("cohort-most", "cohort-four", "cohort-five")),
+                "--summary",
+                str(tmp_path / "s.csv"),
+            ]
+        )
+        == 0
+    )
 
 
 @pytest.mark.parametrize("rid", SHARED)
@@ -263,11 +313,11 @@ def test_the_record_of_withheld_cells_says_no_more_than_the_tables(built, rid):
     record = pd.read_csv(tables / "_suppression.csv", dtype=str, keep_default_na=False)
     assert record.groupby("table")["rule"].nunique().le(1).all() and record["kind"].nunique() <= 1
     for name, lines in record.groupby("table"):
-        if not (tables / f"{name}.csv").exists():   # a figure, or withheld whole: the study's shown instead
+        if not (tables / f"{name}.csv").exists():  # a figure, or withheld whole: the study's shown instead
             assert len(lines) == 1 and lines["row"].eq("").all() and lines["column"].eq("").all(), name
-        else:   # rows taken out (quotes not shown) are not numbered: their number would count people's words
+        else:  # rows taken out (quotes not shown) are not numbered: their number would count people's words
             shown = len(pd.read_csv(tables / f"{name}.csv", dtype=str))
             numbered = pd.to_numeric(lines["row"], errors="coerce").dropna()
             assert (numbered <= shown).all() and (len(lines) == 1 or lines["row"].ne("").all()), name
-    if rid == "site-S7":   # three peer workers: its own Table 1 is withheld whole
+    if rid == "site-S7":  # three peer workers: its own Table 1 is withheld whole
         assert not (tables / "table1.csv").exists() and (record["table"] == "table1").sum() == 1

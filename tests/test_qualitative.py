@@ -22,14 +22,17 @@ from peerimpact.synthetic import excerpts as example_excerpts
 def project(tmp_path) -> Path:
     """A .qdpx fixture built from the example's own codebook and excerpts."""
     ex = example_excerpts()
-    return write_qdpx(example_codebook(), ex, tmp_path / "example.qdpx",
-                      sites={p: p.split("-")[0] for p in ex["participant_id"]})
+    return write_qdpx(
+        example_codebook(), ex, tmp_path / "example.qdpx", sites={p: p.split("-")[0] for p in ex["participant_id"]}
+    )
 
 
 def by_names(codebook: pd.DataFrame, excerpts: pd.DataFrame) -> set:
     names = dict(zip(codebook["code_id"], codebook["code"]))
-    return {(r.excerpt_id, r.participant_id, r.timepoint, r.text, frozenset(names[c] for c in r.codes.split(";")))
-            for r in excerpts.itertuples(index=False)}
+    return {
+        (r.excerpt_id, r.participant_id, r.timepoint, r.text, frozenset(names[c] for c in r.codes.split(";")))
+        for r in excerpts.itertuples(index=False)
+    }
 
 
 def test_importer_round_trip(project):
@@ -71,6 +74,7 @@ def test_selection_past_the_end_of_its_source_is_reported(project):
         head, tail = xml.split('endPosition="', 1)
         number, rest = tail.split('"', 1)
         return head + 'endPosition="' + str(int(number) + 5000) + '"' + rest
+
     problems = Problems()
     _, excerpts = read_qdpx(rewrite_qde(project, stretch), problems)
     [p] = problems.errors
@@ -91,15 +95,23 @@ def test_entities_are_refused():
 def test_cli_qual_import(project, tmp_path, capsys):
     assert main(["qual", "import", str(project), "--out", str(tmp_path / "qual")]) == 0
     assert "60 excerpts" in capsys.readouterr().out
-    assert pd.read_csv(tmp_path / "qual" / "excerpts.csv").columns.tolist() == \
-        ["excerpt_id", "participant_id", "timepoint", "codes", "text"]
+    assert pd.read_csv(tmp_path / "qual" / "excerpts.csv").columns.tolist() == [
+        "excerpt_id",
+        "participant_id",
+        "timepoint",
+        "codes",
+        "text",
+    ]
 
 
 def test_study_can_point_at_a_project(project, example_copy):
     (example_copy / "interviews.qdpx").write_bytes(project.read_bytes())
     yml = example_copy / "study.yml"
-    yml.write_text(yml.read_text().replace("  codebook: codebook.csv\n", "")
-                   .replace("excerpts: excerpts.csv", "excerpts: interviews.qdpx"))
+    yml.write_text(
+        yml.read_text()
+        .replace("  codebook: codebook.csv\n", "")
+        .replace("excerpts: excerpts.csv", "excerpts: interviews.qdpx")
+    )
     study = load_study(example_copy)
     assert not study.problems.has_errors, [p.format() for p in study.problems]
     assert len(study.excerpts) == 60 and len(study.codebook) == 18
@@ -122,10 +134,12 @@ def test_a_code_without_an_id_line_takes_its_id_from_its_name(project):
 def test_excerpt_validation_rules(example_copy):
     path = example_copy / "excerpts.csv"
     lines = path.read_text().splitlines(keepends=True)
-    lines += ["X-1,S1-PW01,T1,no_such_code,Some words.\n",
-              "X-2,S9-PW01,T1,purpose,Some words.\n",
-              "X-3,S1-PW01,T1,purpose,   \n",
-              "X-1,S1-PW02,T9,purpose,More words.\n"]
+    lines += [
+        "X-1,S1-PW01,T1,no_such_code,Some words.\n",
+        "X-2,S9-PW01,T1,purpose,Some words.\n",
+        "X-3,S1-PW01,T1,purpose,   \n",
+        "X-1,S1-PW02,T9,purpose,More words.\n",
+    ]
     path.write_text("".join(lines))
     study = load_study(example_copy)
     got = {(p.line, p.column, p.rule) for p in study.problems.errors}
@@ -157,11 +171,14 @@ def test_counts_and_deterministic_quotes():
 def test_hostile_excerpt_text_is_escaped_in_the_report(example_copy, tmp_path):
     path = example_copy / "excerpts.csv"
     with path.open("a") as handle:
-        handle.write('S1-PW02-T1-9,S1-PW02,T1,purpose,"<script>alert(1)</script> and ""><img src=x onerror=alert(1)>"\n')
+        handle.write(
+            'S1-PW02-T1-9,S1-PW02,T1,purpose,"<script>alert(1)</script> and ""><img src=x onerror=alert(1)>"\n'
+        )
     defs = tmp_path / "defs"
     defs.mkdir()
-    (defs / "study.yml").write_text("id: study\nkind: study\ntitle: T\nsections: [05_qualitative, 06_synthesis]\n"
-                                    "formats: [html]\n")
+    (defs / "study.yml").write_text(
+        "id: study\nkind: study\ntitle: T\nsections: [05_qualitative, 06_synthesis]\nformats: [html]\n"
+    )
     qual = tmp_path / "params"
     qual.mkdir()
     (qual / "qualitative.yml").write_text("quotes_per_theme: 60\n")  # show every excerpt as a quote
@@ -180,8 +197,9 @@ def test_joint_display_numbers_equal_table4(tmp_path):
 
     defs = tmp_path / "defs"
     defs.mkdir()
-    (defs / "study.yml").write_text("id: study\nkind: study\ntitle: T\nsections: [04_change, 06_synthesis]\n"
-                                    "formats: [html]\ndisclosure: none\n")
+    (defs / "study.yml").write_text(
+        "id: study\nkind: study\ntitle: T\nsections: [04_change, 06_synthesis]\nformats: [html]\ndisclosure: none\n"
+    )
     result = build(out=tmp_path / "out", reports_dir=defs, jobs=1, echo=lambda m: None)
     assert result.exit_code == 0, [o.error for o in result.failed]
     tables = tmp_path / "out" / "study" / "tables"
@@ -208,8 +226,11 @@ def test_synthesis_params_are_checked(tmp_path):
     params = tmp_path / "params"
     shutil.copytree(params_dir(), params)
     text = (params / "synthesis.yml").read_text()
-    (params / "synthesis.yml").write_text(text.replace("comparison: T1-T3}", "comparison: T2-T9}", 1)
-                                          .replace("codes: [emotional_toll]", "codes: [no_such_code]"))
+    (params / "synthesis.yml").write_text(
+        text.replace("comparison: T1-T3}", "comparison: T2-T9}", 1).replace(
+            "codes: [emotional_toll]", "codes: [no_such_code]"
+        )
+    )
     result = build(out=tmp_path / "out", params=params, echo=lambda m: None)
     assert result.exit_code == 2
     keys = {(p.column, p.value) for p in result.problems.errors}
@@ -227,9 +248,10 @@ def test_qdc_codebook(tmp_path):
         '  <Code guid="a" name="Feeling valued" isCodable="false">\n'
         '    <Code guid="b" name="Thanks received" isCodable="true"><Description>Gratitude.</Description></Code>\n'
         '    <Code guid="c" name="Thanks received" isCodable="true"/>\n'
-        '  </Code>\n'
+        "  </Code>\n"
         '  <Code guid="d" name="Loose code" isCodable="true"/>\n'
-        '</Codes></CodeBook>\n')
+        "</Codes></CodeBook>\n"
+    )
     problems = Problems()
     codebook = read_qdc(path, problems)
     assert not problems
@@ -257,10 +279,11 @@ def test_a_study_without_interviews_still_builds_its_report(example_copy, tmp_pa
     yml.write_text(yml.read_text().replace("  codebook: codebook.csv\n", "").replace("  excerpts: excerpts.csv\n", ""))
     defs = tmp_path / "defs"
     defs.mkdir()
-    (defs / "study.yml").write_text("id: study\nkind: study\ntitle: T\nsections: [05_qualitative, 06_synthesis]\n"
-                                    "formats: [html]\ndisclosure: none\n")
-    result = build(example_copy, out=tmp_path / "out", reports_dir=defs, only=["study"], jobs=1,
-                   echo=lambda m: None)
+    (defs / "study.yml").write_text(
+        "id: study\nkind: study\ntitle: T\nsections: [05_qualitative, 06_synthesis]\n"
+        "formats: [html]\ndisclosure: none\n"
+    )
+    result = build(example_copy, out=tmp_path / "out", reports_dir=defs, only=["study"], jobs=1, echo=lambda m: None)
     assert result.exit_code == 0, [o.error for o in result.failed] + [p.format() for p in result.problems]
     html = (tmp_path / "out" / "study" / "report.html").read_text()
     assert "This study has no coding framework." in html and "No coded excerpts in this report." in html
@@ -268,10 +291,18 @@ def test_a_study_without_interviews_still_builds_its_report(example_copy, tmp_pa
 
 
 def test_an_excerpt_coded_under_two_themes_is_quoted_once():
-    codebook = pd.DataFrame({"code_id": ["a", "b"], "code": ["A", "B"], "theme": ["One", "Two"],
-                             "description": ["", ""]})
-    excerpts = pd.DataFrame({"excerpt_id": ["x1", "x2"], "participant_id": ["S1-PW01", "S1-PW02"],
-                             "timepoint": ["T1", "T1"], "codes": ["a;b", "b"], "text": ["both", "two only"]})
+    codebook = pd.DataFrame(
+        {"code_id": ["a", "b"], "code": ["A", "B"], "theme": ["One", "Two"], "description": ["", ""]}
+    )
+    excerpts = pd.DataFrame(
+        {
+            "excerpt_id": ["x1", "x2"],
+            "participant_id": ["S1-PW01", "S1-PW02"],
+            "timepoint": ["T1", "T1"],
+            "codes": ["a;b", "b"],
+            "text": ["both", "two only"],
+        }
+    )
     quotes = select_quotes(excerpts, codebook, per_theme=3)
     assert quotes["excerpt_id"].tolist() == ["x1", "x2"]
     assert quotes.set_index("excerpt_id")["theme"].to_dict() == {"x1": "One", "x2": "Two"}
@@ -284,11 +315,22 @@ def joint(change_rows, outcome_rows, excerpts, min_n=2):
     from peerimpact.config import SynthesisConfig
     from peerimpact.report.synthesis import joint_display
 
-    config = SynthesisConfig.model_validate({"propositions": [{
-        "id": "p", "text": "A proposition.", "fit": "confirmation",
-        "quantitative": [{"instrument": "itp", "subscale": "team_cohesion", "norm": True},
-                         {"instrument": "itp", "subscale": "team_cohesion", "comparison": "T1-T2"}],
-        "qualitative": {"codes": ["a"], "quotes": []}}]})
+    config = SynthesisConfig.model_validate(
+        {
+            "propositions": [
+                {
+                    "id": "p",
+                    "text": "A proposition.",
+                    "fit": "confirmation",
+                    "quantitative": [
+                        {"instrument": "itp", "subscale": "team_cohesion", "norm": True},
+                        {"instrument": "itp", "subscale": "team_cohesion", "comparison": "T1-T2"},
+                    ],
+                    "qualitative": {"codes": ["a"], "quotes": []},
+                }
+            ]
+        }
+    )
     codebook = pd.DataFrame({"code_id": ["a"], "code": ["Code A"], "theme": ["One"], "description": [""]})
     change = pd.DataFrame(change_rows)
     outcomes = pd.DataFrame(outcome_rows)
@@ -296,20 +338,40 @@ def joint(change_rows, outcome_rows, excerpts, min_n=2):
     return joint_display(config, change, outcomes, excerpts, codebook, labels, min_n=min_n)
 
 
-CHANGE = {"instrument": ["itp"], "subscale": ["team_cohesion"], "comparison": ["T1-T2"], "n": [20],
-          "change": [0.1], "ci_low": [-0.2], "ci_high": [0.4], "p": [0.5], "es": [0.1], "estimable": [True],
-          "note": [None]}
-OUTCOMES = {"instrument": "itp", "subscale": "team_cohesion", "timepoint": ["T1", "T2"], "n": [20, 20],
-            "mean": [4.2, 4.1], "norm_mean": [4.0, 4.0], "norm_sd": [0.73, 0.73], "std_difference": [0.27, 0.14]}
-ONE = pd.DataFrame({"excerpt_id": ["x"], "participant_id": ["S1-PW01"], "timepoint": ["T1"], "codes": ["a"],
-                    "text": ["words"]})
+CHANGE = {
+    "instrument": ["itp"],
+    "subscale": ["team_cohesion"],
+    "comparison": ["T1-T2"],
+    "n": [20],
+    "change": [0.1],
+    "ci_low": [-0.2],
+    "ci_high": [0.4],
+    "p": [0.5],
+    "es": [0.1],
+    "estimable": [True],
+    "note": [None],
+}
+OUTCOMES = {
+    "instrument": "itp",
+    "subscale": "team_cohesion",
+    "timepoint": ["T1", "T2"],
+    "n": [20, 20],
+    "mean": [4.2, 4.1],
+    "norm_mean": [4.0, 4.0],
+    "norm_sd": [0.73, 0.73],
+    "std_difference": [0.27, 0.14],
+}
+ONE = pd.DataFrame(
+    {"excerpt_id": ["x"], "participant_id": ["S1-PW01"], "timepoint": ["T1"], "codes": ["a"], "text": ["words"]}
+)
 
 
 def test_joint_display_words_and_precision():
     table = joint(CHANGE, OUTCOMES, ONE)
     row = table.display.iloc[0]
     assert row["Quantitative evidence"].split("\n")[0] == (
-        "Team cohesion: norm 4.0 (0.73); mean 4.2 at T1 (0.27 SD), 4.1 at T2 (0.14 SD)")
+        "Team cohesion: norm 4.0 (0.73); mean 4.2 at T1 (0.27 SD), 4.1 at T2 (0.14 SD)"
+    )
     assert row["Qualitative evidence"] == "Code A: 1 excerpt from 1 peer worker"
     assert row["Fit"] == "confirmation"
     html = table.to_html()
@@ -317,8 +379,14 @@ def test_joint_display_words_and_precision():
 
 
 def test_joint_display_withholds_the_fit_where_this_report_lacks_the_evidence():
-    few = {**CHANGE, "n": [3], "ci_low": [float("nan")], "p": [float("nan")], "estimable": [False],
-           "note": ["fewer than 6 complete pairs: the mean change is shown without a test"]}
+    few = {
+        **CHANGE,
+        "n": [3],
+        "ci_low": [float("nan")],
+        "p": [float("nan")],
+        "estimable": [False],
+        "note": ["fewer than 6 complete pairs: the mean change is shown without a test"],
+    }
     table = joint(few, OUTCOMES, ONE)
     row = table.display.iloc[0]
     assert row["Fit"].startswith("not assessed")

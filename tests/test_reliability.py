@@ -12,13 +12,13 @@ import time
 from pathlib import Path
 
 import pandas as pd
-from test_pipeline import notebook, reports_dir, work
 
 from peerimpact.builder.pipeline import build
 from peerimpact.builder.plan import plan
 from peerimpact.ingest.study import load_study
 from peerimpact.report.extract import serialise
 from peerimpact.resources import params_dir
+from test_pipeline import notebook, reports_dir, work
 
 
 def rename_sites(study: Path, names: dict[str, str]) -> None:
@@ -42,8 +42,7 @@ def test_sites_that_differ_only_in_punctuation_get_reports_of_their_own(example_
     own = {site: set(people.loc[people["site"] == site, "participant_id"]) for site in ("A-B", "A_B")}
     defs = reports_dir(tmp_path, site=["01_sample", "05_qualitative"])
     out = tmp_path / "out"
-    result = build(example_copy, out=out, reports_dir=defs, only=["site-A-B", "site-A_B"], jobs=2,
-                   echo=lambda m: None)
+    result = build(example_copy, out=out, reports_dir=defs, only=["site-A-B", "site-A_B"], jobs=2, echo=lambda m: None)
     assert result.exit_code == 0, [o.error for o in result.failed] + [p.format() for p in result.problems]
     for site, rid in (("A-B", "site-A-B"), ("A_B", "site-A_B")):
         other = own["A_B" if site == "A-B" else "A-B"]
@@ -98,8 +97,22 @@ def test_pool_workers_shut_their_kernels_down_when_the_build_ends(tmp_path):
     temp = tmp_path / "tmp"
     temp.mkdir()
     out = tmp_path / "out"
-    command = [sys.executable, "-m", "peerimpact.cli", "build", "--out", str(out), "--reports-dir", str(defs),
-               "--only", "study,site-S1,site-S2", "--jobs", "2", "--formats", "html"]
+    command = [
+        sys.executable,
+        "-m",
+        "peerimpact.cli",
+        "build",
+        "--out",
+        str(out),
+        "--reports-dir",
+        str(defs),
+        "--only",
+        "study,site-S1,site-S2",
+        "--jobs",
+        "2",
+        "--formats",
+        "html",
+    ]
     done = subprocess.run(command, capture_output=True, text=True, env={**os.environ, "TMPDIR": str(temp)})
     assert done.returncode == 0, done.stderr
     logs = [(work(out) / rid / "build.log").read_text() for rid in ("study", "site-S1", "site-S2")]
@@ -137,8 +150,20 @@ def test_a_killed_parallel_build_leaves_no_process_and_no_staging_behind(tmp_pat
     notebook(tmp_path / "slow.ipynb", "import time\ntime.sleep(120)")
     defs = reports_dir(tmp_path, study=["../slow.ipynb"], site=["../slow.ipynb"])
     out = tmp_path / "out"
-    command = [sys.executable, "-m", "peerimpact.cli", "build", "--out", str(out), "--reports-dir", str(defs),
-               "--only", "study,site-S1", "--jobs", "2"]
+    command = [
+        sys.executable,
+        "-m",
+        "peerimpact.cli",
+        "build",
+        "--out",
+        str(out),
+        "--reports-dir",
+        str(defs),
+        "--only",
+        "study,site-S1",
+        "--jobs",
+        "2",
+    ]
     build_process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + 120
     kernels: set[int] = set()
@@ -186,9 +211,18 @@ def test_a_new_build_waits_until_no_process_of_an_earlier_one_holds_the_folder(t
 
     out = tmp_path / "out"
     out.mkdir()
-    holder = subprocess.Popen([sys.executable, "-c", "import sys, time\nfrom peerimpact.builder.processes import "
-                               "hold_workers_lock\nhold_workers_lock(sys.argv[1])\nprint('held', flush=True)\n"
-                               "time.sleep(120)", str(out)], stdout=subprocess.PIPE, text=True)
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import sys, time\nfrom peerimpact.builder.processes import "
+            "hold_workers_lock\nhold_workers_lock(sys.argv[1])\nprint('held', flush=True)\n"
+            "time.sleep(120)",
+            str(out),
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     try:
         assert holder.stdout.readline().strip() == "held"
         assert not wait_for_workers(out, timeout=0.5)  # a worker or kernel of a killed build still runs

@@ -22,10 +22,13 @@ def alerts(prepared, rid):
 def test_the_site_whose_log_stops_early_is_named_in_its_own_report_the_funders_and_the_build_output(prepared):
     contacts = pd.read_csv("peerimpact/data/example/contacts.csv", parse_dates=["date"])
     people = pd.read_csv("peerimpact/data/example/participants.csv")
-    last = contacts.assign(site=contacts["participant_id"].map(dict(zip(people["participant_id"], people["site"])))
-                           ).groupby("site")["date"].max()
+    last = (
+        contacts.assign(site=contacts["participant_id"].map(dict(zip(people["participant_id"], people["site"]))))
+        .groupby("site")["date"]
+        .max()
+    )
     early = last[last < pd.Timestamp("2021-01-01")].index.tolist()
-    assert early == ["S7"]   # the example's story: one site stops three months before the 31 Mar 2021 cut
+    assert early == ["S7"]  # the example's story: one site stops three months before the 31 Mar 2021 cut
     for rid in ("funder", "study", "site-S7"):
         [stop] = [a for a in alerts(prepared, rid) if a.alert == "contacts_stop"]
         assert stop.site == "S7" and stop.count == 3 and "contacts.csv" in stop.check
@@ -38,9 +41,11 @@ def test_a_cohort_report_carries_a_sites_alerts_only_where_it_holds_all_of_the_s
     people = pd.read_csv("peerimpact/data/example/participants.csv")
     for cohort in ("contracted", "bank"):
         mine = people[people["contract_type"] == cohort]
-        whole = {site for site, part in people.groupby("site") if set(part["participant_id"]) <= set(mine["participant_id"])}
+        whole = {
+            site for site, part in people.groupby("site") if set(part["participant_id"]) <= set(mine["participant_id"])
+        }
         partial = set(mine["site"]) - whole
-        assert partial   # the example's cohorts split sites
+        assert partial  # the example's cohorts split sites
         sites = {a.site for a in alerts(prepared, f"cohort-{cohort}")} - {None}
         assert sites <= whole and not sites & partial
 

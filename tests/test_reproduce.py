@@ -2,24 +2,21 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pandas as pd
 import pytest
 
-import shutil
-
+from conftest import BUILT
 from peerimpact import notebook as pn
 from peerimpact.analysis import stats
-from peerimpact.report import tables
-from peerimpact.report.reproduction import failures, reproduction, within
-from peerimpact.resources import example_study_dir
 from peerimpact.cli import main
 from peerimpact.config import Targets, parse_model
 from peerimpact.problems import Problems
-from peerimpact.resources import params_dir
-
-from conftest import BUILT
+from peerimpact.report import tables
+from peerimpact.report.reproduction import failures, reproduction, within
+from peerimpact.resources import example_study_dir, params_dir
 
 TARGETS = parse_model(Targets, params_dir() / "targets" / "gillard2022.yml", Problems())
 
@@ -30,18 +27,35 @@ def test_the_targets_hold_every_published_cell_of_tables_1_to_4():
     assert tables == {"table3": 300, "table4": 240, "table1": 138, "table2": 48}
     errata = [c for c in TARGETS.cells if c.erratum]
     assert len(errata) == 23 and all(c.aim is not None for c in errata)
-    sd = next(c for c in TARGETS.cells if c.table == "table3" and c.row == {
-        "instrument": "wemwbs", "subscale": "total", "timepoint": "T2"} and c.column == "sd")
+    sd = next(
+        c
+        for c in TARGETS.cells
+        if c.table == "table3"
+        and c.row == {"instrument": "wemwbs", "subscale": "total", "timepoint": "T2"}
+        and c.column == "sd"
+    )
     assert (sd.published, sd.target) == ("9017", "9.17")
 
 
-@pytest.mark.parametrize("column, printed, value, expected", [
-    ("mean", "49.8", 49.849, True), ("mean", "49.8", 49.851, False), ("sd", "9.07", 9.0749, True),
-    ("sd", "9.07", 9.076, False), ("min", "28.0", 28.0, True), ("percent", "15.6", 15.625, True),
-    ("count", "5", 5.0, True), ("n", "32", 31.0, False), ("p", "0.020", 0.049, True), ("p", "0.052", 0.049, False),
-    ("es", "-0.27", -0.274, True), ("change", "3.9", 3.96, False), ("max", "4.7", 4.75, False),
-    ("min", "1.2", 1.25, False),
-])
+@pytest.mark.parametrize(
+    "column, printed, value, expected",
+    [
+        ("mean", "49.8", 49.849, True),
+        ("mean", "49.8", 49.851, False),
+        ("sd", "9.07", 9.0749, True),
+        ("sd", "9.07", 9.076, False),
+        ("min", "28.0", 28.0, True),
+        ("percent", "15.6", 15.625, True),
+        ("count", "5", 5.0, True),
+        ("n", "32", 31.0, False),
+        ("p", "0.020", 0.049, True),
+        ("p", "0.052", 0.049, False),
+        ("es", "-0.27", -0.274, True),
+        ("change", "3.9", 3.96, False),
+        ("max", "4.7", 4.75, False),
+        ("min", "1.2", 1.25, False),
+    ],
+)
 def test_a_figure_is_reproduced_at_the_precision_it_was_printed_with(column, printed, value, expected):
     assert within(column, printed, value) is expected
 
@@ -75,8 +89,9 @@ def test_a_report_that_holds_the_targets_passes_and_a_perturbed_one_fails_naming
     capsys.readouterr()
     assert main(["reproduce", str(report), "--csv", str(tmp_path / "r.csv"), "--failures"]) == 1
     out = capsys.readouterr().out.splitlines()
-    assert any(line.split()[:7] == ["table3", "wemwbs", "/", "total", "/", "T1", "mean"] and " no " in line
-               for line in out)
+    assert any(
+        line.split()[:7] == ["table3", "wemwbs", "/", "total", "/", "T1", "mean"] and " no " in line for line in out
+    )
     assert out[-1].startswith("726 published figures: 725 reproduced within printed precision, 1 not (0 missing)")
 
 
@@ -84,9 +99,14 @@ def test_the_example_study_report_reproduces_every_published_figure(built, tmp_p
     assert main(["reproduce", str(built / "study"), "--csv", str(tmp_path / "r.csv")]) == 0
     checked = pd.read_csv(tmp_path / "r.csv", dtype=str, keep_default_na=False)
     assert len(checked) == 726 and set(checked["within"]) == {"yes"}, checked[checked["within"] != "yes"].head()
-    assert capsys.readouterr().out.splitlines()[-1].startswith(
-        "726 published figures: 726 reproduced within printed precision, 0 not (0 missing), "
-        "23 errata (23 at their aim)")
+    assert (
+        capsys.readouterr()
+        .out.splitlines()[-1]
+        .startswith(
+            "726 published figures: 726 reproduced within printed precision, 0 not (0 missing), "
+            "23 errata (23 at their aim)"
+        )
+    )
 
 
 def test_the_study_report_has_the_reproduction_appendix_and_no_other_report_has(built):
@@ -117,7 +137,7 @@ def test_a_perturbed_dataset_fails_the_check_and_names_the_cells(tmp_path):
     failed = failures(checked[checked["table"] == "table3"])
     named = set(zip(failed["row"], failed["column"]))
     assert ("wemwbs / total / T1", "mean") in named or ("wemwbs / total / T1", "sd") in named, named
-    assert {row for row, _ in named} == {"wemwbs / total / T1"}   # the other subscales still reproduce
+    assert {row for row, _ in named} == {"wemwbs / total / T1"}  # the other subscales still reproduce
 
 
 def test_a_study_that_names_unknown_published_figures_is_told_where(example_copy, tmp_path, capsys):

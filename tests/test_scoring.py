@@ -65,7 +65,7 @@ def test_mean_subscale_with_one_missing_is_mean_of_answered():
     row = [3.0] * 53
     row[0] = NAN  # personal satisfaction items 1-6: five answered
     row[1] = 5.0
-    row[46], row[47], row[48] = NAN, NAN, 4.0   # overall satisfaction items 47-53: two missing, not scored
+    row[46], row[47], row[48] = NAN, NAN, 4.0  # overall satisfaction items 47-53: two missing, not scored
     out = score(frame("mjs", [row]), mjs).set_index("subscale")
     assert out.loc["personal_satisfaction", "score"] == pytest.approx((5 + 3 * 4) / 5)
     assert out.loc["personal_satisfaction", "prorated"]
@@ -85,12 +85,20 @@ def test_reverse_keyed_items():
 
 
 def custom(**missing) -> Instrument:
-    return Instrument.model_validate({
-        "id": "demo", "name": "Demo", "min": 0, "max": 3, "items": [1, 2, 3, 4],
-        "missing": missing or {"max_missing": 1, "prorate": True},
-        "subscales": {"total": {"label": "Total", "items": "1-4", "method": "sum"},
-                      "strict": {"label": "Strict", "items": [1, 2], "method": "sum", "max_missing": 0}},
-    })
+    return Instrument.model_validate(
+        {
+            "id": "demo",
+            "name": "Demo",
+            "min": 0,
+            "max": 3,
+            "items": [1, 2, 3, 4],
+            "missing": missing or {"max_missing": 1, "prorate": True},
+            "subscales": {
+                "total": {"label": "Total", "items": "1-4", "method": "sum"},
+                "strict": {"label": "Strict", "items": [1, 2], "method": "sum", "max_missing": 0},
+            },
+        }
+    )
 
 
 def test_max_missing_is_configurable_per_instrument_and_subscale():
@@ -109,17 +117,32 @@ def test_without_prorating_a_sum_is_the_sum_of_answered_items():
 
 def test_instrument_definition_errors_are_reported():
     with pytest.raises(ValueError, match="not listed"):
-        Instrument.model_validate({
-            "id": "bad", "name": "Bad", "min": 1, "max": 5, "items": [1, 2],
-            "subscales": {"x": {"label": "X", "items": [1, 3], "method": "sum"}},
-        })
+        Instrument.model_validate(
+            {
+                "id": "bad",
+                "name": "Bad",
+                "min": 1,
+                "max": 5,
+                "items": [1, 2],
+                "subscales": {"x": {"label": "X", "items": [1, 3], "method": "sum"}},
+            }
+        )
 
 
 def test_scores_are_ordered_and_carry_ids():
     f = frame("wemwbs", [[3] * 14, [4] * 14])
     f["site"] = ["S1", "S2"]
     out = score(f, "wemwbs")
-    assert out.columns.tolist() == ["participant_id", "site", "timepoint", "instrument", "subscale",
-                                    "score", "items_answered", "items_missing", "prorated"]
+    assert out.columns.tolist() == [
+        "participant_id",
+        "site",
+        "timepoint",
+        "instrument",
+        "subscale",
+        "score",
+        "items_answered",
+        "items_missing",
+        "prorated",
+    ]
     assert out["site"].tolist() == ["S1", "S2"]
     assert np.allclose(out["score"], [42, 56])

@@ -154,7 +154,11 @@ def test_tables_follow_the_category_order_not_the_row_order():
     both["subscale"] = pd.Categorical(both["subscale"], categories=["total", "b_first"])
     summary = summarise_scores(both)
     assert summary[["subscale", "timepoint"]].values.tolist() == [
-        ["total", "T1"], ["total", "T2"], ["b_first", "T1"], ["b_first", "T2"]]
+        ["total", "T1"],
+        ["total", "T2"],
+        ["b_first", "T1"],
+        ["b_first", "T2"],
+    ]
     change = change_over_time(both, [("T1", "T2")])
     assert change["subscale"].tolist() == ["total", "b_first"]
 
@@ -193,8 +197,10 @@ def _bh_by_definition(p: list[float]) -> list[float]:
     p_j), capped at 1; a missing p is no test. Nothing shared with the library's step-up loop."""
     tests = [v for v in p if not math.isnan(v)]
     m = len(tests)
-    return [math.nan if math.isnan(v) else
-            min(1.0, min(m * q / sum(r <= q for r in tests) for q in tests if q >= v)) for v in p]
+    return [
+        math.nan if math.isnan(v) else min(1.0, min(m * q / sum(r <= q for r in tests) for q in tests if q >= v))
+        for v in p
+    ]
 
 
 def test_fdr_bh_matches_its_definition_and_r_p_adjust():
@@ -205,7 +211,7 @@ def test_fdr_bh_matches_its_definition_and_r_p_adjust():
     assert adjust_p(p, "fdr_bh") == pytest.approx([0.03, 0.048, 0.048, 0.2, 0.03, 0.048])
     assert _bh_by_definition(p) == pytest.approx([0.03, 0.048, 0.048, 0.2, 0.03, 0.048])
     rng = np.random.default_rng(7)
-    for _ in range(20):   # ties, values near 1 and missing tests included
+    for _ in range(20):  # ties, values near 1 and missing tests included
         p = list(np.round(rng.uniform(0, 1, 25) ** 3, 2))
         p[3] = p[7] = math.nan
         assert adjust_p(p, "fdr_bh") == pytest.approx(_bh_by_definition(p), nan_ok=True)
@@ -224,19 +230,22 @@ def test_change_over_time_adds_the_adjustment_asked_for_across_its_tests():
         out = change_over_time(two, [("T1", "T2"), ("T1", "T3")], adjust=adjust)
         others = {"p_holm", "p_fdr_bh"} - {column}
         assert column in out.columns and not others & set(out.columns)
-        assert out.attrs["tests"] == 2   # T1-T3 has no pairs: no test, not in the family
-        assert out[column].tolist() == pytest.approx(adjust_p(out["p"], "holm" if adjust is True else adjust),
-                                                     nan_ok=True)
+        assert out.attrs["tests"] == 2  # T1-T3 has no pairs: no test, not in the family
+        assert out[column].tolist() == pytest.approx(
+            adjust_p(out["p"], "holm" if adjust is True else adjust), nan_ok=True
+        )
     plain = change_over_time(two, [("T1", "T2")], adjust="none")
     assert not {"p_holm", "p_fdr_bh"} & set(plain.columns) and "tests" not in plain.attrs
 
 
 def test_describe_continuous_and_categorical_with_missing():
-    frame = pd.DataFrame({
-        "age": [30.0, 41.0, np.nan, 55.0],
-        "gender": pd.Categorical(["F", None, "M", "F"], categories=["M", "F", "X"]),
-        "yes_no": pd.array([True, False, None, True], dtype="boolean"),
-    })
+    frame = pd.DataFrame(
+        {
+            "age": [30.0, 41.0, np.nan, 55.0],
+            "gender": pd.Categorical(["F", None, "M", "F"], categories=["M", "F", "X"]),
+            "yes_no": pd.array([True, False, None, True], dtype="boolean"),
+        }
+    )
     out = describe(frame)
     age = out[out["variable"] == "age"].iloc[0]
     assert age["n"] == 3 and age["mean"] == pytest.approx(42.0)
@@ -256,10 +265,26 @@ def scores_frame():
     t2 = {"a": 45, "b": 43, "c": 55, "e": 47, "f": 60}
     for tp, values in (("T1", t1), ("T2", t2)):
         for pid, v in values.items():
-            rows.append({"participant_id": pid, "site": "S1", "timepoint": tp, "instrument": "wemwbs",
-                         "subscale": "total", "score": float(v)})
-    rows.append({"participant_id": "g", "site": "S1", "timepoint": "T1", "instrument": "wemwbs",
-                 "subscale": "total", "score": np.nan})
+            rows.append(
+                {
+                    "participant_id": pid,
+                    "site": "S1",
+                    "timepoint": tp,
+                    "instrument": "wemwbs",
+                    "subscale": "total",
+                    "score": float(v),
+                }
+            )
+    rows.append(
+        {
+            "participant_id": "g",
+            "site": "S1",
+            "timepoint": "T1",
+            "instrument": "wemwbs",
+            "subscale": "total",
+            "score": np.nan,
+        }
+    )
     return pd.DataFrame(rows)
 
 
@@ -270,8 +295,21 @@ def test_change_over_time_uses_complete_pairs_and_states_direction():
     assert row["change"] == pytest.approx(np.mean([5, 1, 6, 5]))
     manual = paired_ttest([50, 44, 61, 52], [45, 43, 55, 47])
     assert row["p"] == pytest.approx(manual.p) and row["es"] == pytest.approx(manual.es_baseline_sd)
-    assert out.columns.tolist() == ["instrument", "subscale", "comparison", "n", "change", "ci_low", "ci_high",
-                                    "p", "es", "d_z", "p_wilcoxon", "estimable", "note"]
+    assert out.columns.tolist() == [
+        "instrument",
+        "subscale",
+        "comparison",
+        "n",
+        "change",
+        "ci_low",
+        "ci_high",
+        "p",
+        "es",
+        "d_z",
+        "p_wilcoxon",
+        "estimable",
+        "note",
+    ]
 
 
 def test_change_over_time_with_a_timepoint_missing_is_not_estimable():
@@ -282,9 +320,10 @@ def test_change_over_time_with_a_timepoint_missing_is_not_estimable():
 
 
 def test_summary_and_norms():
-    summary = compare_to_norms(summarise_scores(scores_frame()),
-                               pd.DataFrame({"instrument": ["wemwbs"], "subscale": ["total"],
-                                             "norm_mean": [51.6], "norm_sd": [8.71]}))
+    summary = compare_to_norms(
+        summarise_scores(scores_frame()),
+        pd.DataFrame({"instrument": ["wemwbs"], "subscale": ["total"], "norm_mean": [51.6], "norm_sd": [8.71]}),
+    )
     t1 = summary[summary["timepoint"] == "T1"].iloc[0]
     assert t1["n"] == 5 and t1["mean"] == pytest.approx(49.2)
     assert t1["sd"] == pytest.approx(np.std([50, 44, 61, 39, 52], ddof=1))

@@ -4,25 +4,24 @@ import filecmp
 import subprocess
 import sys
 
-import pandas as pd
-
-from peerimpact import load_study
-from peerimpact.resources import example_study_dir
 import numpy as np
+import pandas as pd
 import pytest
-
 import yaml
 
+from peerimpact import load_study
 from peerimpact.cli import main
 from peerimpact.config.targets import default_targets, load_targets
+from peerimpact.resources import example_study_dir
 from peerimpact.synthetic import SERVICES, SITES, calibrated, generate, write
 
 
 def test_same_seed_same_files_in_another_process(tmp_path):
     """Deterministic on one machine: another process writes, byte for byte, what this one wrote."""
     mine = write(tmp_path / "a")
-    subprocess.run([sys.executable, "-m", "peerimpact.cli", "synth", "--out", str(tmp_path / "b")], check=True,
-                   capture_output=True)
+    subprocess.run(
+        [sys.executable, "-m", "peerimpact.cli", "synth", "--out", str(tmp_path / "b")], check=True, capture_output=True
+    )
     assert sorted(p.name for p in (tmp_path / "b").iterdir()) == sorted(p.name for p in mine)
     for x in mine:
         assert filecmp.cmp(x, tmp_path / "b" / x.name, shallow=False), f"{x.name} differs between two processes"
@@ -35,9 +34,13 @@ def test_the_shipped_example_is_what_the_generator_writes(tmp_path):
     the people, timepoints and dates, may not."""
     for x in write(tmp_path / "a"):
         if x.name != "questionnaires.csv":
-            assert filecmp.cmp(x, example_study_dir() / x.name, shallow=False), f"{x.name} differs: run peerimpact synth"
-    fresh, shipped = (pd.read_csv(folder / "questionnaires.csv", dtype=str, keep_default_na=False)
-                      for folder in (tmp_path / "a", example_study_dir()))
+            assert filecmp.cmp(x, example_study_dir() / x.name, shallow=False), (
+                f"{x.name} differs: run peerimpact synth"
+            )
+    fresh, shipped = (
+        pd.read_csv(folder / "questionnaires.csv", dtype=str, keep_default_na=False)
+        for folder in (tmp_path / "a", example_study_dir())
+    )
     assert list(fresh.columns) == list(shipped.columns)
     frame = ["participant_id", "site", "timepoint", "completed_date"]
     assert fresh[frame].equals(shipped[frame])
@@ -55,14 +58,24 @@ def test_synth_calibrates_to_the_figures_it_is_given(tmp_path, capsys):
     """A targets file of one's own: the example's wellbeing scores then print as its figures."""
     targets = load_targets(default_targets())
     wanted = {("T1", "mean"): "52.0", ("T1", "sd"): "8.50", ("T3", "mean"): "50.5"}
-    cells = [c.model_copy(update={"published": wanted.get((c.timepoint, c.column), c.published), "erratum": None,
-                                  "aim": None})
-             for c in targets.cells if c.table in ("table3", "table4") and c.instrument == "wemwbs"]
+    cells = [
+        c.model_copy(
+            update={"published": wanted.get((c.timepoint, c.column), c.published), "erratum": None, "aim": None}
+        )
+        for c in targets.cells
+        if c.table in ("table3", "table4") and c.instrument == "wemwbs"
+    ]
     own = tmp_path / "mine.yml"
-    own.write_text(yaml.safe_dump({"source": "my own figures", "cells": [
-        {k: v for k, v in c.model_dump().items() if v is not None} for c in cells]}))
+    own.write_text(
+        yaml.safe_dump(
+            {
+                "source": "my own figures",
+                "cells": [{k: v for k, v in c.model_dump().items() if v is not None} for c in cells],
+            }
+        )
+    )
     own_t2_sd = next(c for c in cells if c.timepoint == "T2" and c.column == "sd")
-    assert own_t2_sd.published == "9017"   # as printed: an impossible SD, which the search must report
+    assert own_t2_sd.published == "9017"  # as printed: an impossible SD, which the search must report
     assert main(["synth", "--out", str(tmp_path / "bad"), "--calibrate", str(own)]) == 2
     assert "wemwbs total" in capsys.readouterr().err and not (tmp_path / "bad").exists()
     own.write_text(own.read_text().replace("'9017'", "'9.17'"))
@@ -111,16 +124,19 @@ def test_items_in_range_with_some_missing():
     assert isinstance(study.scores, pd.DataFrame) and study.scores["prorated"].any()
 
 
-@pytest.mark.parametrize("n, mean, sd, lo, hi, step, total", [
-    (27, 42.9, 9.0, 26, 59, 1, None),
-    (32, 17.7, 8.2, 6.1, 31.6, 0.1, None),
-    (30, 1682 / 30, 54.0, 2, 273, 1, 1682),
-])
+@pytest.mark.parametrize(
+    "n, mean, sd, lo, hi, step, total",
+    [
+        (27, 42.9, 9.0, 26, 59, 1, None),
+        (32, 17.7, 8.2, 6.1, 31.6, 0.1, None),
+        (30, 1682 / 30, 54.0, 2, 273, 1, 1682),
+    ],
+)
 def test_calibrated_values_print_as_the_published_figures(n, mean, sd, lo, hi, step, total):
     x = calibrated(np.random.default_rng(7), n, mean, sd, lo, hi, step, total=total)
     assert len(x) == n and x.min() == pytest.approx(lo) and x.max() == pytest.approx(hi)
     assert f"{x.mean():.1f}" == f"{mean:.1f}" and f"{x.std(ddof=1):.1f}" == f"{sd:.1f}"
-    assert np.allclose(x / step, np.round(x / step))   # on the grid
+    assert np.allclose(x / step, np.round(x / step))  # on the grid
     assert total is None or x.sum() == total
     again = calibrated(np.random.default_rng(7), n, mean, sd, lo, hi, step, total=total)
     assert np.array_equal(x, again)
@@ -128,7 +144,7 @@ def test_calibrated_values_print_as_the_published_figures(n, mean, sd, lo, hi, s
 
 def test_calibration_says_so_when_no_values_can_meet_the_targets():
     with pytest.raises(ValueError, match="no values on a grid of 1 between 0 and 10"):
-        calibrated(np.random.default_rng(1), 10, 5.0, 9.0, 0, 10, 1)   # an SD of 9 does not fit in 0 to 10
+        calibrated(np.random.default_rng(1), 10, 5.0, 9.0, 0, 10, 1)  # an SD of 9 does not fit in 0 to 10
 
 
 def test_a_larger_study_is_copied_from_the_example_site_by_site(tmp_path, capsys):
@@ -150,8 +166,22 @@ def test_a_larger_study_is_copied_from_the_example_site_by_site(tmp_path, capsys
     assert all(e.startswith(f"{p}-") for e, p in zip(excerpts["excerpt_id"], excerpts["participant_id"]))
     assert main(["synth", "--out", str(tmp_path / "half"), "--sites", "4"]) == 2
     assert "--sites and --per-site go together" in capsys.readouterr().err
-    assert main(["synth", "--out", str(tmp_path / "own"), "--sites", "2", "--per-site", "2", "--calibrate",
-                 str(default_targets())]) == 2
+    assert (
+        main(
+            [
+                "synth",
+                "--out",
+                str(tmp_path / "own"),
+                "--sites",
+                "2",
+                "--per-site",
+                "2",
+                "--calibrate",
+                str(default_targets()),
+            ]
+        )
+        == 2
+    )
     assert "--calibrate applies to the example alone" in capsys.readouterr().err and not (tmp_path / "own").exists()
 
 
@@ -170,8 +200,11 @@ def test_the_contact_log_runs_to_the_data_cut_but_at_s7():
     assert last["S7"].strftime("%Y-%m") == "2020-12"
     assert all(cut - last[site] < pd.Timedelta(days=31) for site in last.index if site != "S7")
     period = study.config.reporting_period
-    done = log[log["completed"].astype(bool) & (log["date"] >= pd.Timestamp(period.start))
-               & (log["date"] <= pd.Timestamp(period.end))]
+    done = log[
+        log["completed"].astype(bool)
+        & (log["date"] >= pd.Timestamp(period.start))
+        & (log["date"] <= pd.Timestamp(period.end))
+    ]
     assert 80 <= len(done) / 12 <= 110
     s7 = (done["site"] == "S7").sum() / 12
     assert s7 < 0.8 * 100 * 4 / 38

@@ -8,8 +8,13 @@ from peerimpact.analysis.stats import change_over_time
 from peerimpact.report import tables
 from peerimpact.report.tables import Table, fmt_mean_sd_range, fmt_norm, fmt_number, fmt_p, table1, table3, table4
 
-LABELS = {("wemwbs", None): "Wellbeing scale", ("wemwbs", "total"): "Wellbeing",
-          ("mbi", None): "Burnout", ("mbi", "ee"): "Exhaustion", ("mbi", "dp"): "Depersonalisation"}
+LABELS = {
+    ("wemwbs", None): "Wellbeing scale",
+    ("wemwbs", "total"): "Wellbeing",
+    ("mbi", None): "Burnout",
+    ("mbi", "ee"): "Exhaustion",
+    ("mbi", "dp"): "Depersonalisation",
+}
 NO_CONTACTS = pd.DataFrame(columns=["participant_id", "person_id", "mode", "completed"])
 
 
@@ -25,9 +30,10 @@ def test_too_few_pairs_show_n_and_change_with_one_footnote_per_reason():
     rows = []
     for subscale in ("ee", "dp"):
         for pid, t1, t2 in (("a", 10.0, 12.0), ("b", 20.0, 15.0), ("c", 5.0, 9.0)):
-            rows += [{"participant_id": pid, "timepoint": "T1", "instrument": "mbi", "subscale": subscale,
-                      "score": t1}, {"participant_id": pid, "timepoint": "T2", "instrument": "mbi",
-                                     "subscale": subscale, "score": t2}]
+            rows += [
+                {"participant_id": pid, "timepoint": "T1", "instrument": "mbi", "subscale": subscale, "score": t1},
+                {"participant_id": pid, "timepoint": "T2", "instrument": "mbi", "subscale": subscale, "score": t2},
+            ]
     change = change_over_time(pd.DataFrame(rows), [("T1", "T2")], min_pairs=6)
     table = table4(change, LABELS)
     assert table.display["Change (95% CI)"].tolist() == ["-0.33ᵃ", "-0.33ᵃ"]
@@ -39,9 +45,15 @@ def test_too_few_pairs_show_n_and_change_with_one_footnote_per_reason():
 
 def test_an_es_dash_has_its_footnote_too():
     # baseline identical for everyone: t is fine, the ES is not defined
-    scores = pd.DataFrame({"participant_id": list("abcabc"), "timepoint": ["T1"] * 3 + ["T2"] * 3,
-                           "instrument": "wemwbs", "subscale": "total",
-                           "score": [40.0, 40.0, 40.0, 42.0, 45.0, 41.0]})
+    scores = pd.DataFrame(
+        {
+            "participant_id": list("abcabc"),
+            "timepoint": ["T1"] * 3 + ["T2"] * 3,
+            "instrument": "wemwbs",
+            "subscale": "total",
+            "score": [40.0, 40.0, 40.0, 42.0, 45.0, 41.0],
+        }
+    )
     table = table4(change_over_time(scores, [("T1", "T2")]), LABELS)
     row = table.display.iloc[0]
     assert row["ES"] == "–ᵃ" and row["p"] != "–"
@@ -58,9 +70,14 @@ def test_cells_break_lines_and_headers_have_scopes():
 
 
 def test_table1_of_one_site_does_not_tabulate_site_and_says_once_what_nobody_answered():
-    people = pd.DataFrame({"participant_id": ["a", "b"], "site": ["S7", "S7"],
-                           "marital_status": pd.Categorical([None, None], categories=["Married", "Single"]),
-                           "age": [30.0, 40.0]})
+    people = pd.DataFrame(
+        {
+            "participant_id": ["a", "b"],
+            "site": ["S7", "S7"],
+            "marital_status": pd.Categorical([None, None], categories=["Married", "Single"]),
+            "age": [30.0, 40.0],
+        }
+    )
     table = table1(people, NO_CONTACTS)
     assert "site" not in set(table.data["variable"])
     marital = table.display[table.display["Characteristic"] == "Marital status"]
@@ -72,20 +89,45 @@ def test_table1_of_one_site_does_not_tabulate_site_and_says_once_what_nobody_ans
 
 
 def test_table3_states_each_scales_range_and_direction():
-    summary = pd.DataFrame({"instrument": ["wemwbs", "mbi"], "subscale": ["total", "ee"], "timepoint": ["T1", "T1"],
-                            "n": [10, 10], "mean": [50.0, 12.0], "sd": [8.0, 5.0], "min": [30.0, 2.0],
-                            "max": [66.0, 30.0], "norm_mean": [51.6, 19.7], "norm_sd": [8.71, 9.6]})
-    scales = pd.DataFrame({"instrument": ["wemwbs", "mbi"], "subscale": ["total", "ee"], "range_min": [14.0, 0.0],
-                           "range_max": [70.0, 54.0], "higher": ["better mental wellbeing", "more exhausted"]})
+    summary = pd.DataFrame(
+        {
+            "instrument": ["wemwbs", "mbi"],
+            "subscale": ["total", "ee"],
+            "timepoint": ["T1", "T1"],
+            "n": [10, 10],
+            "mean": [50.0, 12.0],
+            "sd": [8.0, 5.0],
+            "min": [30.0, 2.0],
+            "max": [66.0, 30.0],
+            "norm_mean": [51.6, 19.7],
+            "norm_sd": [8.71, 9.6],
+        }
+    )
+    scales = pd.DataFrame(
+        {
+            "instrument": ["wemwbs", "mbi"],
+            "subscale": ["total", "ee"],
+            "range_min": [14.0, 0.0],
+            "range_max": [70.0, 54.0],
+            "higher": ["better mental wellbeing", "more exhausted"],
+        }
+    )
     table = table3(summary, LABELS, ["T1"], scales)
-    assert table.display["Subscale"].tolist() == ["Wellbeing\n(14–70; higher: better mental wellbeing)",
-                                                  "Exhaustion\n(0–54; higher: more exhausted)"]
+    assert table.display["Subscale"].tolist() == [
+        "Wellbeing\n(14–70; higher: better mental wellbeing)",
+        "Exhaustion\n(0–54; higher: more exhausted)",
+    ]
     assert table.data[["range_min", "range_max"]].values.tolist() == [[14.0, 70.0], [0.0, 54.0]]
 
 
 def test_table1_escapes_text_from_the_data():
-    people = pd.DataFrame({"participant_id": ["a", "b"], "site": ["S1", "S1"],
-                           "gender": pd.Categorical(["<script>alert(1)</script>", "F"])})
+    people = pd.DataFrame(
+        {
+            "participant_id": ["a", "b"],
+            "site": ["S1", "S1"],
+            "gender": pd.Categorical(["<script>alert(1)</script>", "F"]),
+        }
+    )
     html = table1(people, NO_CONTACTS).to_html()
     assert "<script>" not in html and "&lt;script&gt;" in html
 
@@ -104,7 +146,7 @@ def test_sample_summary_counts_and_leaves_out_what_is_missing():
     assert activity.loc["face_to_face", "completed"] == 1682  # the total the paper's text gives
     assert activity["contacts"].sum() == activity["all_contacts"].iloc[0] == len(study.contacts)
     s7 = study.contacts[study.contacts["participant_id"].str.startswith("S7-")]
-    last = pd.to_datetime(s7["date"]).max()   # the log that stops early says when, beside its counts
+    last = pd.to_datetime(s7["date"]).max()  # the log that stops early says when, beside its counts
     assert f"to {last:%b %Y}, the whole log" in tables.activity(s7).notes[0] and last.year == 2020
     one = study.participants[study.participants["participant_id"] == "S5-PW01"].assign(sick_days=float("nan"))
     text = sample_summary(one, study.contacts.iloc[0:0]).text

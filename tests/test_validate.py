@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from conftest import move_contacts_outside, write_bytes
 
+from conftest import move_contacts_outside, write_bytes
 from peerimpact import load_questionnaire_file, load_study
 from peerimpact.cli import main
 from peerimpact.ingest.readers import read_table
@@ -25,23 +25,27 @@ def wide_row(pid: str, site: str, t1: list[str], t2: list[str]) -> str:
 def messy_wemwbs(tmp_path: Path) -> Path:
     """The wide WEMWBS export of the acceptance check: BOM, CRLF, every kind of mess."""
     t1 = ["4"] * 14
-    t1[2] = ""                                  # blank item 3
+    t1[2] = ""  # blank item 3
     t2 = ["3"] * 14
-    t2[4] = "-99"                               # item 5 coded -99
+    t2[4] = "-99"  # item 5 coded -99
     b1 = ["1", "2", "3", "4", "5"] * 2 + ["1", "2", "3", "4"]
     c1 = ["5"] * 14
-    c1[5] = "7"                                 # out of range
+    c1[5] = "7"  # out of range
     c2 = ["2"] * 14
-    c2[1], c2[8] = "NA", " "                    # two missing items: T2 total is missing
+    c2[1], c2[8] = "NA", " "  # two missing items: T2 total is missing
     e1 = ["3"] * 14
-    e1[0], e1[13] = "NA", "-99"                 # two missing items: T1 total is missing
+    e1[0], e1[13] = "NA", "-99"  # two missing items: T1 total is missing
     e2 = ["4"] * 7 + ["3"] * 7
-    text = ("participant_id,site," + ",".join(T1 + T2) + "\n"
-            + wide_row("S1-PW01", "S1", t1, t2)          # line 2
-            + wide_row("S1-PW02", "s1", b1, [""] * 14)   # line 3: lower-case site, no T2 data
-            + wide_row("S1-PW03 ", "S1", c1, c2)         # line 4: trailing space, value 7
-            + wide_row("S1-PW01", "S1", t1, t2)          # line 5: identical to line 2
-            + wide_row("S2-PW01", "S2", e1, e2))         # line 6
+    text = (
+        "participant_id,site,"
+        + ",".join(T1 + T2)
+        + "\n"
+        + wide_row("S1-PW01", "S1", t1, t2)  # line 2
+        + wide_row("S1-PW02", "s1", b1, [""] * 14)  # line 3: lower-case site, no T2 data
+        + wide_row("S1-PW03 ", "S1", c1, c2)  # line 4: trailing space, value 7
+        + wide_row("S1-PW01", "S1", t1, t2)  # line 5: identical to line 2
+        + wide_row("S2-PW01", "S2", e1, e2)
+    )  # line 6
     return write_bytes(tmp_path / "wemwbs_export.csv", text, bom=True, crlf=True)
 
 
@@ -68,8 +72,15 @@ def test_messy_export_scores_as_a_statistician_would_by_hand(tmp_path):
     _, scores, problems = load_questionnaire_file(path, instruments=["wemwbs"], out_of_range="missing")
     assert not problems.has_errors
     got = {(r.participant_id, r.timepoint): r for r in scores.itertuples()}
-    assert set(got) == {("S1-PW01", "T1"), ("S1-PW01", "T2"), ("S1-PW02", "T1"),
-                        ("S1-PW03", "T1"), ("S1-PW03", "T2"), ("S2-PW01", "T1"), ("S2-PW01", "T2")}
+    assert set(got) == {
+        ("S1-PW01", "T1"),
+        ("S1-PW01", "T2"),
+        ("S1-PW02", "T1"),
+        ("S1-PW03", "T1"),
+        ("S1-PW03", "T2"),
+        ("S2-PW01", "T1"),
+        ("S2-PW01", "T2"),
+    }
     # S1-PW01 T1: 13 answered 4s -> 4 x 14 = 56; T2: 13 answered 3s -> 42
     assert got[("S1-PW01", "T1")].score == 56.0 and got[("S1-PW01", "T1")].prorated
     assert got[("S1-PW01", "T2")].score == 42.0
@@ -89,9 +100,10 @@ def test_cli_validate_prints_one_line_per_problem_and_exits_2(tmp_path, capsys):
     assert main(["validate", str(path), "--instrument", "wemwbs"]) == 2
     out = capsys.readouterr().out.splitlines()
     assert out[-1] == "1 error, 4 warnings in 1 file"
-    [error_line] = [l for l in out if ": error:" in l]
-    assert error_line.endswith("wemwbs_export.csv:4: wemwbs_6_t1: error: outside wemwbs's range 1 to 5 "
-                               "[out-of-range] (value '7')")
+    [error_line] = [line for line in out if ": error:" in line]
+    assert error_line.endswith(
+        "wemwbs_export.csv:4: wemwbs_6_t1: error: outside wemwbs's range 1 to 5 [out-of-range] (value '7')"
+    )
 
 
 def test_cli_score_error_mode_writes_nothing(tmp_path, capsys):
@@ -107,8 +119,17 @@ def test_cli_score_missing_mode_writes_scores(tmp_path):
     out = tmp_path / "scores.csv"
     assert main(["score", str(path), "--instrument", "wemwbs", "--out-of-range", "missing", "--out", str(out)]) == 0
     written = pd.read_csv(out)
-    assert written.columns.tolist() == ["participant_id", "site", "timepoint", "instrument", "subscale",
-                                        "score", "items_answered", "items_missing", "prorated"]
+    assert written.columns.tolist() == [
+        "participant_id",
+        "site",
+        "timepoint",
+        "instrument",
+        "subscale",
+        "score",
+        "items_answered",
+        "items_missing",
+        "prorated",
+    ]
     assert len(written) == 7
     assert written.loc[written["participant_id"] == "S1-PW03", "score"].iloc[0] == 70.0
 
@@ -133,14 +154,17 @@ def long_file(tmp_path: Path, rows: list[str], extra_header: str = "") -> Path:
 OK = ",".join(["3"] * 14)
 
 
-@pytest.mark.parametrize("row, rule, column, value", [
-    ("A,S1,T1," + OK.replace("3", "x", 1), "not-a-number", "wemwbs_1", "x"),
-    ("A,S1,T1," + OK.replace("3", "2.5", 1), "not-whole", "wemwbs_1", "2.5"),
-    ("A,S1,T1," + OK.replace("3", "0", 1), "out-of-range", "wemwbs_1", "0"),
-    ("A,S9,T1," + OK, "unknown-site", "site", "S9"),
-    ("A,S1,T4," + OK, "unknown-timepoint", "timepoint", "T4"),
-    (",S1,T1," + OK, "id-missing", "participant_id", None),
-])
+@pytest.mark.parametrize(
+    "row, rule, column, value",
+    [
+        ("A,S1,T1," + OK.replace("3", "x", 1), "not-a-number", "wemwbs_1", "x"),
+        ("A,S1,T1," + OK.replace("3", "2.5", 1), "not-whole", "wemwbs_1", "2.5"),
+        ("A,S1,T1," + OK.replace("3", "0", 1), "out-of-range", "wemwbs_1", "0"),
+        ("A,S9,T1," + OK, "unknown-site", "site", "S9"),
+        ("A,S1,T4," + OK, "unknown-timepoint", "timepoint", "T4"),
+        (",S1,T1," + OK, "id-missing", "participant_id", None),
+    ],
+)
 def test_each_error_rule_with_its_line(tmp_path, example_copy, row, rule, column, value):
     path = long_file(tmp_path, ["B,S1,T1," + OK, row])
     _, _, problems = load_questionnaire_file(path, instruments=["wemwbs"], study=example_copy)
@@ -180,7 +204,7 @@ def test_unknown_column_is_a_warning(tmp_path):
 def test_study_cross_file_checks(example_copy):
     q = example_copy / "questionnaires.csv"
     lines = q.read_text().splitlines(keepends=True)
-    lines.append(lines[1].replace("S1-PW01,S1,T1", "S9-PW99,S1,T2"))   # not a participant
+    lines.append(lines[1].replace("S1-PW01,S1,T1", "S9-PW99,S1,T2"))  # not a participant
     lines.append(lines[2].replace("S1-PW02,S1,T1", "S1-PW02,S2,T2").replace(",T2,", ",T2,", 1))
     q.write_text("".join(lines))
     study = load_study(example_copy)
@@ -191,9 +215,17 @@ def test_study_cross_file_checks(example_copy):
 
 
 def test_example_study_validates_cleanly_from_the_command_line():
-    done = subprocess.run([sys.executable, "-m", "peerimpact.cli", "validate",
-                           str(Path(__file__).parents[1] / "peerimpact" / "data" / "example")],
-                          capture_output=True, text=True)
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "peerimpact.cli",
+            "validate",
+            str(Path(__file__).parents[1] / "peerimpact" / "data" / "example"),
+        ],
+        capture_output=True,
+        text=True,
+    )
     assert done.returncode == 0, done.stdout + done.stderr
     assert done.stdout.strip().endswith("no problems found")
     assert "Traceback" not in done.stderr
@@ -201,8 +233,11 @@ def test_example_study_validates_cleanly_from_the_command_line():
 
 def test_bad_study_yml_is_reported_with_file_line_and_key(example_copy, capsys):
     yml = example_copy / "study.yml"
-    yml.write_text(yml.read_text().replace("timepoints: [T1, T2, T3]", "timepoints: [T1, T2, T3]\ncolour: blue")
-                   .replace("participants: participants.csv", "participant: participants.csv"))
+    yml.write_text(
+        yml.read_text()
+        .replace("timepoints: [T1, T2, T3]", "timepoints: [T1, T2, T3]\ncolour: blue")
+        .replace("participants: participants.csv", "participant: participants.csv")
+    )
     assert main(["validate", str(example_copy)]) == 2
     out = capsys.readouterr().out
     assert "study.yml:7: colour: error: unknown key [params]" in out
@@ -287,7 +322,11 @@ def test_data_root_named_on_the_command_line_lets_a_study_use_files_outside_its_
     with pytest.raises(InvalidStudy) as refused:
         load_study(example_copy)
     [problem] = refused.value.problems.errors
-    assert (problem.column, problem.rule, problem.value) == ("files.contacts", "outside-study", "../shared/contacts.csv")
+    assert (problem.column, problem.rule, problem.value) == (
+        "files.contacts",
+        "outside-study",
+        "../shared/contacts.csv",
+    )
     assert problem.line == yml.read_text().splitlines().index("  contacts: ../shared/contacts.csv") + 1
     study = load_study(example_copy, roots=[shared])
     assert not study.problems.has_errors and len(study.contacts) > 1000

@@ -5,7 +5,7 @@ returned and the contact log."""
 from __future__ import annotations
 
 import datetime as dt
-from typing import Iterable
+from collections.abc import Iterable
 
 import numpy as np
 import pandas as pd
@@ -14,7 +14,7 @@ from ..config.study import RecruitmentTarget, StatusRule
 from ..schema import ID
 
 ALL_SITES = "All sites"
-STAGES = ("consented", "left_post", "withdrawn")   # besides one stage per timepoint
+STAGES = ("consented", "left_post", "withdrawn")  # besides one stage per timepoint
 OUTCOMES = ("returned", "left_post", "withdrawn", "no_reply")
 
 
@@ -22,8 +22,13 @@ def _returned(returns: pd.DataFrame, timepoint: str) -> set[str]:
     return set(returns.loc[returns["timepoint"].astype(str) == timepoint, ID])
 
 
-def recruitment(participants: pd.DataFrame, returns: pd.DataFrame, sites: Iterable[str],
-                timepoints: Iterable[str], targets: dict[str, int] | None = None) -> pd.DataFrame:
+def recruitment(
+    participants: pd.DataFrame,
+    returns: pd.DataFrame,
+    sites: Iterable[str],
+    timepoints: Iterable[str],
+    targets: dict[str, int] | None = None,
+) -> pd.DataFrame:
     """People at each stage, by site: consented, returned each timepoint, left post, withdrew.
 
     Returns
@@ -56,10 +61,15 @@ def recruitment(participants: pd.DataFrame, returns: pd.DataFrame, sites: Iterab
     rows = []
     for stage in ("consented", *timepoints, "left_post", "withdrawn"):
         for site in sites:
-            rows.append({"stage": stage, "site": site,
-                         "count": sum(site_of.get(p) == site for p in members[stage]),
-                         "n": len(members[stage]),
-                         "target": targets.get(site) if stage == "consented" else None})
+            rows.append(
+                {
+                    "stage": stage,
+                    "site": site,
+                    "count": sum(site_of.get(p) == site for p in members[stage]),
+                    "n": len(members[stage]),
+                    "target": targets.get(site) if stage == "consented" else None,
+                }
+            )
     out = pd.DataFrame(rows, columns=["stage", "site", "count", "n", "target"])
     out["target"] = out["target"].astype("Int64")
     return out
@@ -82,22 +92,31 @@ def follow_up(participants: pd.DataFrame, returns: pd.DataFrame, timepoints: Ite
     first = _returned(returns, timepoints[0]) & consented
     left = set(participants.loc[participants["left_post_date"].notna(), ID])
     withdrawn = set(participants.loc[participants["withdrawn_date"].notna(), ID])
-    rows = [{"box": "consented", "outcome": "returned", "count": len(first), "n": len(consented)},
-            {"box": "consented", "outcome": "no_reply", "count": len(consented - first), "n": len(consented)}]
+    rows = [
+        {"box": "consented", "outcome": "returned", "count": len(first), "n": len(consented)},
+        {"box": "consented", "outcome": "no_reply", "count": len(consented - first), "n": len(consented)},
+    ]
     for tp in timepoints[1:]:
         back = _returned(returns, tp) & first
         gone = (first - back) & left
         out = (first - back - left) & withdrawn
-        rows += [{"box": tp, "outcome": "returned", "count": len(back), "n": len(first)},
-                 {"box": tp, "outcome": "left_post", "count": len(gone), "n": len(first)},
-                 {"box": tp, "outcome": "withdrawn", "count": len(out), "n": len(first)},
-                 {"box": tp, "outcome": "no_reply", "count": len(first - back - gone - out), "n": len(first)}]
+        rows += [
+            {"box": tp, "outcome": "returned", "count": len(back), "n": len(first)},
+            {"box": tp, "outcome": "left_post", "count": len(gone), "n": len(first)},
+            {"box": tp, "outcome": "withdrawn", "count": len(out), "n": len(first)},
+            {"box": tp, "outcome": "no_reply", "count": len(first - back - gone - out), "n": len(first)},
+        ]
     return pd.DataFrame(rows, columns=["box", "outcome", "count", "n"])
 
 
-def cumulative_recruitment(participants: pd.DataFrame, *, start: dt.date | None = None,
-                           end: dt.date | None = None, total: int | None = None,
-                           by: dt.date | None = None) -> pd.DataFrame:
+def cumulative_recruitment(
+    participants: pd.DataFrame,
+    *,
+    start: dt.date | None = None,
+    end: dt.date | None = None,
+    total: int | None = None,
+    by: dt.date | None = None,
+) -> pd.DataFrame:
     """People consented by the end of each month, beside a straight target line.
 
     Returns
@@ -111,10 +130,14 @@ def cumulative_recruitment(participants: pd.DataFrame, *, start: dt.date | None 
     last = pd.Timestamp(end) if end else (dates.max() if len(dates) else None)
     if first is None or last is None:
         return pd.DataFrame(columns=["month", "n", "target"])
-    months = pd.date_range(first.to_period("M").to_timestamp(how="end").normalize(),
-                           last.to_period("M").to_timestamp(how="end").normalize(), freq="ME")
-    n = np.searchsorted(dates.to_numpy(), months.to_numpy() + np.timedelta64(1, "D") - np.timedelta64(1, "s"),
-                        side="right")
+    months = pd.date_range(
+        first.to_period("M").to_timestamp(how="end").normalize(),
+        last.to_period("M").to_timestamp(how="end").normalize(),
+        freq="ME",
+    )
+    n = np.searchsorted(
+        dates.to_numpy(), months.to_numpy() + np.timedelta64(1, "D") - np.timedelta64(1, "s"), side="right"
+    )
     out = pd.DataFrame({"month": months, "n": n.astype(int)})
     if total and by and start:
         span = (pd.Timestamp(by) - pd.Timestamp(start)).days
@@ -125,8 +148,9 @@ def cumulative_recruitment(participants: pd.DataFrame, *, start: dt.date | None 
     return out
 
 
-def completeness(returns: pd.DataFrame, scores: pd.DataFrame, instruments: Iterable[str],
-                 timepoints: Iterable[str]) -> pd.DataFrame:
+def completeness(
+    returns: pd.DataFrame, scores: pd.DataFrame, instruments: Iterable[str], timepoints: Iterable[str]
+) -> pd.DataFrame:
     """Per instrument and timepoint: questionnaires returned, items missing and scores lost.
 
     Returns
@@ -139,8 +163,7 @@ def completeness(returns: pd.DataFrame, scores: pd.DataFrame, instruments: Itera
     """
     rows = []
     scores = scores.assign(instrument=scores["instrument"].astype(str), timepoint=scores["timepoint"].astype(str))
-    returns = returns.assign(instrument=returns["instrument"].astype(str),
-                             timepoint=returns["timepoint"].astype(str))
+    returns = returns.assign(instrument=returns["instrument"].astype(str), timepoint=returns["timepoint"].astype(str))
     for inst in instruments:
         for tp in timepoints:
             mine = returns[(returns["instrument"] == inst) & (returns["timepoint"] == tp)]
@@ -148,12 +171,29 @@ def completeness(returns: pd.DataFrame, scores: pd.DataFrame, instruments: Itera
             scored = scores[(scores["instrument"] == inst) & (scores["timepoint"] == tp) & scores[ID].isin(people)]
             asked = int(mine["items"].sum())
             missing = int(mine["items_missing"].sum())
-            rows.append({"instrument": inst, "timepoint": tp, "returned": len(people), "items_missing": missing,
-                         "percent_items_missing": 100.0 * missing / asked if asked else np.nan,
-                         "scores": int(scored["score"].notna().sum()),
-                         "scores_lost": int(scored["score"].isna().sum())})
-    return pd.DataFrame(rows, columns=["instrument", "timepoint", "returned", "items_missing",
-                                       "percent_items_missing", "scores", "scores_lost"])
+            rows.append(
+                {
+                    "instrument": inst,
+                    "timepoint": tp,
+                    "returned": len(people),
+                    "items_missing": missing,
+                    "percent_items_missing": 100.0 * missing / asked if asked else np.nan,
+                    "scores": int(scored["score"].notna().sum()),
+                    "scores_lost": int(scored["score"].isna().sum()),
+                }
+            )
+    return pd.DataFrame(
+        rows,
+        columns=[
+            "instrument",
+            "timepoint",
+            "returned",
+            "items_missing",
+            "percent_items_missing",
+            "scores",
+            "scores_lost",
+        ],
+    )
 
 
 def _completed(contacts: pd.DataFrame, participants: pd.DataFrame | None = None) -> pd.DataFrame:
@@ -167,12 +207,22 @@ def _completed(contacts: pd.DataFrame, participants: pd.DataFrame | None = None)
 def _activity(part: pd.DataFrame) -> dict:
     """Completed contacts in all, face to face and by telephone, and people supported (each once)."""
     mode = part["mode"].astype(str)
-    return {"completed": len(part), "face_to_face": int((mode == "face_to_face").sum()),
-            "telephone": int((mode == "telephone").sum()), "people_supported": part["person_id"].nunique()}
+    return {
+        "completed": len(part),
+        "face_to_face": int((mode == "face_to_face").sum()),
+        "telephone": int((mode == "telephone").sum()),
+        "people_supported": part["person_id"].nunique(),
+    }
 
 
-def monthly_activity(contacts: pd.DataFrame, sites: Iterable[str], participants: pd.DataFrame,
-                     *, start: dt.date | None = None, end: dt.date | None = None) -> pd.DataFrame:
+def monthly_activity(
+    contacts: pd.DataFrame,
+    sites: Iterable[str],
+    participants: pd.DataFrame,
+    *,
+    start: dt.date | None = None,
+    end: dt.date | None = None,
+) -> pd.DataFrame:
     """Completed contacts by mode and people supported, per calendar month and site.
 
     Returns
@@ -201,8 +251,14 @@ def monthly_activity(contacts: pd.DataFrame, sites: Iterable[str], participants:
     return pd.DataFrame(rows, columns=columns)
 
 
-def period_activity(contacts: pd.DataFrame, participants: pd.DataFrame, sites: Iterable[str], *,
-                    start: dt.date | None = None, end: dt.date | None = None) -> pd.DataFrame:
+def period_activity(
+    contacts: pd.DataFrame,
+    participants: pd.DataFrame,
+    sites: Iterable[str],
+    *,
+    start: dt.date | None = None,
+    end: dt.date | None = None,
+) -> pd.DataFrame:
     """Completed contacts by mode and people supported (each once) per site between ``start`` and
     ``end`` (both included; default: the whole log): ``site, face_to_face, telephone, people_supported``."""
     done = _completed(contacts, participants)
@@ -215,8 +271,14 @@ def period_activity(contacts: pd.DataFrame, participants: pd.DataFrame, sites: I
     return pd.DataFrame([{"site": site, **_activity(done[done["site"] == site])} for site in sites])[columns]
 
 
-def milestones(milestones: Iterable, *, data_cut: dt.date, participants: pd.DataFrame, returns: pd.DataFrame,
-               contacts: pd.DataFrame) -> pd.DataFrame:
+def milestones(
+    milestones: Iterable,
+    *,
+    data_cut: dt.date,
+    participants: pd.DataFrame,
+    returns: pd.DataFrame,
+    contacts: pd.DataFrame,
+) -> pd.DataFrame:
     """Each milestone's status as of the data cut: ``met`` (with the date the data show it met,
     or the date recorded as done), ``due`` (not met, due date still ahead) or ``late``.
 
@@ -259,10 +321,21 @@ def milestones(milestones: Iterable, *, data_cut: dt.date, participants: pd.Data
         else:
             met_on = None
             status = "due" if pd.Timestamp(m.due) >= cut else "late"
-        rows.append({"milestone": m.name, "due": pd.Timestamp(m.due), "met_on": met_on, "status": status,
-                     "evidence": how, "timepoint": timepoint, "target": need, "count": count})
-    out = pd.DataFrame(rows, columns=["milestone", "due", "met_on", "status", "evidence", "timepoint", "target",
-                                      "count"])
+        rows.append(
+            {
+                "milestone": m.name,
+                "due": pd.Timestamp(m.due),
+                "met_on": met_on,
+                "status": status,
+                "evidence": how,
+                "timepoint": timepoint,
+                "target": need,
+                "count": count,
+            }
+        )
+    out = pd.DataFrame(
+        rows, columns=["milestone", "due", "met_on", "status", "evidence", "timepoint", "target", "count"]
+    )
     out["met_on"] = pd.to_datetime(out["met_on"])
     out[["target", "count"]] = out[["target", "count"]].astype("Int64")
     return out
@@ -274,8 +347,16 @@ ON_TRACK, AT_RISK, BEHIND = "on track", "at risk", "behind"
 STATUS_COLUMNS = {
     "recruitment": ["site", "consented", "target", "expected", "percent_of_expected", "status"],
     "retention": ["timepoint", "site", "returned", "returned_first", "percent", "target_percent", "status"],
-    "activity": ["site", "completed", "months", "per_month", "target_per_month", "expected_contacts",
-                 "percent_of_target", "status"],
+    "activity": [
+        "site",
+        "completed",
+        "months",
+        "per_month",
+        "target_per_month",
+        "expected_contacts",
+        "percent_of_target",
+        "status",
+    ],
 }
 
 
@@ -353,8 +434,13 @@ def expected_by(cut: dt.date | str | None, target: float, start: dt.date, by: dt
     return round(float(target) * share_due(cut, start, by), 1)
 
 
-def recruitment_status(participants: pd.DataFrame, sites: Iterable[str], goal: RecruitmentTarget | None,
-                       cut: dt.date | str | None, rule: StatusRule) -> pd.DataFrame:
+def recruitment_status(
+    participants: pd.DataFrame,
+    sites: Iterable[str],
+    goal: RecruitmentTarget | None,
+    cut: dt.date | str | None,
+    rule: StatusRule,
+) -> pd.DataFrame:
     """People consented at each site and at all the report's sites against the recruitment
     target due at the data cut.
 
@@ -395,9 +481,16 @@ def recruitment_status(participants: pd.DataFrame, sites: Iterable[str], goal: R
         consented = int(len(participants)) if site == ALL_SITES else int((site_of == site).sum())
         target = (goal.total if goal is not None else None) if site == ALL_SITES else targets.get(site)
         expected = round(float(target) * share, 1) if target is not None and share is not None else None
-        rows.append({"site": site, "consented": consented, "target": target, "expected": expected,
-                     "percent_of_expected": percent_of(consented, expected),
-                     "status": _closed(status_of(consented, expected, rule), closed)})
+        rows.append(
+            {
+                "site": site,
+                "consented": consented,
+                "target": target,
+                "expected": expected,
+                "percent_of_expected": percent_of(consented, expected),
+                "status": _closed(status_of(consented, expected, rule), closed),
+            }
+        )
     out = pd.DataFrame(rows, columns=STATUS_COLUMNS["recruitment"])
     out["target"] = out["target"].astype("Int64")
     out["expected"] = out["expected"].astype(float)
@@ -409,8 +502,14 @@ def _closed(status: str | None, closed: bool) -> str | None:
     return BEHIND if closed and status == AT_RISK else status
 
 
-def retention_status(participants: pd.DataFrame, returns: pd.DataFrame, sites: Iterable[str],
-                     timepoints: Iterable[str], targets: dict[str, float], rule: StatusRule) -> pd.DataFrame:
+def retention_status(
+    participants: pd.DataFrame,
+    returns: pd.DataFrame,
+    sites: Iterable[str],
+    timepoints: Iterable[str],
+    targets: dict[str, float],
+    rule: StatusRule,
+) -> pd.DataFrame:
     """Of the people who returned the first questionnaire, those who returned each later one, at
     each site and at all the report's sites, against the retention target.
 
@@ -445,13 +544,24 @@ def retention_status(participants: pd.DataFrame, returns: pd.DataFrame, sites: I
         back = _returned(returns, tp) & first
         target = targets.get(tp)
         for site in [*sites, ALL_SITES]:
-            mine = (lambda people: people) if site == ALL_SITES else \
-                (lambda people, site=site: {p for p in people if site_of.get(p) == site})
+            mine = (
+                (lambda people: people)
+                if site == ALL_SITES
+                else (lambda people, site=site: {p for p in people if site_of.get(p) == site})
+            )
             returned, base = len(mine(back)), len(mine(first))
             percent = percent_of(returned, base)
-            rows.append({"timepoint": tp, "site": site, "returned": returned, "returned_first": base,
-                         "percent": percent, "target_percent": target,
-                         "status": status_of(percent, target, rule) if percent is not None else None})
+            rows.append(
+                {
+                    "timepoint": tp,
+                    "site": site,
+                    "returned": returned,
+                    "returned_first": base,
+                    "percent": percent,
+                    "target_percent": target,
+                    "status": status_of(percent, target, rule) if percent is not None else None,
+                }
+            )
     out = pd.DataFrame(rows, columns=STATUS_COLUMNS["retention"])
     return out.astype({"percent": float, "target_percent": float})
 
@@ -493,10 +603,18 @@ def counted_span(start: dt.date | str, end: dt.date | str, cut: dt.date | str | 
     return pd.Timestamp(start).date(), last.date()
 
 
-def activity_status(contacts: pd.DataFrame, participants: pd.DataFrame, sites: Iterable[str], *,
-                    per_month: float | None, goal: RecruitmentTarget | None = None,
-                    start: dt.date | None = None, end: dt.date | None = None, cut: dt.date | str | None = None,
-                    rule: StatusRule) -> pd.DataFrame:
+def activity_status(
+    contacts: pd.DataFrame,
+    participants: pd.DataFrame,
+    sites: Iterable[str],
+    *,
+    per_month: float | None,
+    goal: RecruitmentTarget | None = None,
+    start: dt.date | None = None,
+    end: dt.date | None = None,
+    cut: dt.date | str | None = None,
+    rule: StatusRule,
+) -> pd.DataFrame:
     """Completed contacts per month in the reporting period, up to the data cut, at each site and
     at all the report's sites, against the monthly target.
 
@@ -541,7 +659,7 @@ def activity_status(contacts: pd.DataFrame, participants: pd.DataFrame, sites: I
     done = _completed(contacts, participants)
     when = pd.to_datetime(done["date"])
     first = pd.Timestamp(start) if start else (when.min().to_period("M").start_time if len(when) else None)
-    ends = [pd.Timestamp(d) for d in (end, cut) if d]   # the earlier of the period's end and the cut
+    ends = [pd.Timestamp(d) for d in (end, cut) if d]  # the earlier of the period's end and the cut
     last = min(ends) if ends else (when.max() if len(when) else None)
     months = months_counted(first, last) if first is not None and last is not None else 0.0
     inside = done[(when >= first) & (when <= last)] if months else done.iloc[0:0]
@@ -556,18 +674,35 @@ def activity_status(contacts: pd.DataFrame, participants: pd.DataFrame, sites: I
         else:
             target = per_month * own[site] / goal.total if per_month and goal is not None and site in own else None
         expected = target * months if target is not None and months else None
-        rows.append({"site": site, "completed": completed, "months": months,
-                     "per_month": completed / months if months else None, "target_per_month": target,
-                     "expected_contacts": expected, "percent_of_target": percent_of(completed, expected),
-                     "status": _closed(status_of(completed, expected, rule), over) if expected is not None
-                     else None})
+        rows.append(
+            {
+                "site": site,
+                "completed": completed,
+                "months": months,
+                "per_month": completed / months if months else None,
+                "target_per_month": target,
+                "expected_contacts": expected,
+                "percent_of_target": percent_of(completed, expected),
+                "status": _closed(status_of(completed, expected, rule), over) if expected is not None else None,
+            }
+        )
     out = pd.DataFrame(rows, columns=STATUS_COLUMNS["activity"])
-    return out.astype({c: float for c in ("months", "per_month", "target_per_month", "expected_contacts",
-                                          "percent_of_target")})
+    return out.astype(
+        {c: float for c in ("months", "per_month", "target_per_month", "expected_contacts", "percent_of_target")}
+    )
 
 
-PROGRAMME_COLUMNS = ["measure", "timepoint", "people", "of_people", "per_month", "months", "percent_of_goal", "target",
-                     "status"]
+PROGRAMME_COLUMNS = [
+    "measure",
+    "timepoint",
+    "people",
+    "of_people",
+    "per_month",
+    "months",
+    "percent_of_goal",
+    "target",
+    "status",
+]
 
 
 def programme_summary(recruited: pd.DataFrame, retained: pd.DataFrame, activity: pd.DataFrame) -> pd.DataFrame:
@@ -601,16 +736,40 @@ def programme_summary(recruited: pd.DataFrame, retained: pd.DataFrame, activity:
     """
     rows = []
     for r in recruited[recruited["site"] == ALL_SITES].to_dict("records"):
-        rows.append({"measure": "consented", "timepoint": "", "people": r["consented"],
-                     "percent_of_goal": r["percent_of_expected"], "target": r["expected"], "status": r["status"]})
+        rows.append(
+            {
+                "measure": "consented",
+                "timepoint": "",
+                "people": r["consented"],
+                "percent_of_goal": r["percent_of_expected"],
+                "target": r["expected"],
+                "status": r["status"],
+            }
+        )
     for r in retained[retained["site"] == ALL_SITES].to_dict("records"):
-        rows.append({"measure": f"retained_{r['timepoint']}", "timepoint": r["timepoint"], "people": r["returned"],
-                     "of_people": r["returned_first"], "percent_of_goal": r["percent"], "target": r["target_percent"],
-                     "status": r["status"]})
+        rows.append(
+            {
+                "measure": f"retained_{r['timepoint']}",
+                "timepoint": r["timepoint"],
+                "people": r["returned"],
+                "of_people": r["returned_first"],
+                "percent_of_goal": r["percent"],
+                "target": r["target_percent"],
+                "status": r["status"],
+            }
+        )
     for r in activity[activity["site"] == ALL_SITES].to_dict("records"):
-        rows.append({"measure": "contacts_per_month", "timepoint": "", "per_month": r["per_month"],
-                     "months": r["months"], "percent_of_goal": r["percent_of_target"], "target": r["target_per_month"],
-                     "status": r["status"]})
+        rows.append(
+            {
+                "measure": "contacts_per_month",
+                "timepoint": "",
+                "per_month": r["per_month"],
+                "months": r["months"],
+                "percent_of_goal": r["percent_of_target"],
+                "target": r["target_per_month"],
+                "status": r["status"],
+            }
+        )
     out = pd.DataFrame(rows, columns=PROGRAMME_COLUMNS)
     out[["people", "of_people"]] = out[["people", "of_people"]].apply(pd.to_numeric).astype("Int64")
     return out.astype({c: float for c in ("per_month", "months", "percent_of_goal", "target")})

@@ -32,10 +32,16 @@ def code_counts(excerpts: pd.DataFrame, codebook: pd.DataFrame, by: pd.Series | 
         coded["group"] = coded[by]
     else:
         coded["group"] = coded["participant_id"].map(by)
-    per_code = (coded.groupby(["theme", "code_id", "code", "group"], sort=False)
-                .agg(excerpts=("excerpt_id", "nunique"), participants=("participant_id", "nunique")).reset_index())
-    per_theme = (coded.groupby(["theme", "group"], sort=False)
-                 .agg(excerpts=("excerpt_id", "nunique"), participants=("participant_id", "nunique")).reset_index())
+    per_code = (
+        coded.groupby(["theme", "code_id", "code", "group"], sort=False)
+        .agg(excerpts=("excerpt_id", "nunique"), participants=("participant_id", "nunique"))
+        .reset_index()
+    )
+    per_theme = (
+        coded.groupby(["theme", "group"], sort=False)
+        .agg(excerpts=("excerpt_id", "nunique"), participants=("participant_id", "nunique"))
+        .reset_index()
+    )
     per_theme["code_id"], per_theme["code"] = "", ""
     columns = ["theme", "code_id", "code", "group", "excerpts", "participants"]
     return pd.concat([per_theme[columns], per_code[columns]], ignore_index=True)
@@ -45,8 +51,9 @@ def _order(excerpt_id: str) -> str:
     return hashlib.sha256(excerpt_id.encode()).hexdigest()
 
 
-def select_quotes(excerpts: pd.DataFrame, codebook: pd.DataFrame, *, pinned: dict[str, list[str]] | None = None,
-                  per_theme: int = 3) -> pd.DataFrame:
+def select_quotes(
+    excerpts: pd.DataFrame, codebook: pd.DataFrame, *, pinned: dict[str, list[str]] | None = None, per_theme: int = 3
+) -> pd.DataFrame:
     """Illustrative quotes per theme: the team's pinned excerpts first, then a deterministic choice.
 
     The choice orders a theme's excerpts by a hash of their ID (stable whatever the row
@@ -78,8 +85,14 @@ def select_quotes(excerpts: pd.DataFrame, codebook: pd.DataFrame, *, pinned: dic
                 times.add(tp)
         shown.update(chosen)
         for e in chosen:
-            rows.append({"theme": theme, "excerpt_id": e, "label": quote_label(by_id.loc[e, "participant_id"],
-                                                                               by_id.loc[e, "timepoint"]),
-                         "timepoint": by_id.loc[e, "timepoint"], "text": by_id.loc[e, "text"],
-                         "pinned": e in pinned.get(theme, [])})
+            rows.append(
+                {
+                    "theme": theme,
+                    "excerpt_id": e,
+                    "label": quote_label(by_id.loc[e, "participant_id"], by_id.loc[e, "timepoint"]),
+                    "timepoint": by_id.loc[e, "timepoint"],
+                    "text": by_id.loc[e, "text"],
+                    "pinned": e in pinned.get(theme, []),
+                }
+            )
     return pd.DataFrame(rows, columns=["theme", "excerpt_id", "label", "timepoint", "text", "pinned"])

@@ -36,8 +36,12 @@ from ..config.study import Alerts, Period, Window
 from ..schema import ID
 
 ALERT_COLUMNS = ["alert", "site", "timepoint", "file", "count", "message", "check"]
-DEFAULT_FILES = {"participants": "participants.csv", "questionnaires": "questionnaires.csv",
-                 "contacts": "contacts.csv", "study": "study.yml"}
+DEFAULT_FILES = {
+    "participants": "participants.csv",
+    "questionnaires": "questionnaires.csv",
+    "contacts": "contacts.csv",
+    "study": "study.yml",
+}
 
 Day = dt.date | pd.Timestamp | str
 
@@ -143,9 +147,15 @@ def _first_returns(returns: pd.DataFrame) -> pd.DataFrame:
 # ----------------------------------------------------------------------------------------------- alerts
 
 
-def contacts_stop(contacts: pd.DataFrame, participants: pd.DataFrame, *, data_cut: Day | None = None,
-                  period: Period | None = None, sites: Iterable[str] | None = None,
-                  file: str = DEFAULT_FILES["contacts"]) -> pd.DataFrame:
+def contacts_stop(
+    contacts: pd.DataFrame,
+    participants: pd.DataFrame,
+    *,
+    data_cut: Day | None = None,
+    period: Period | None = None,
+    sites: Iterable[str] | None = None,
+    file: str = DEFAULT_FILES["contacts"],
+) -> pd.DataFrame:
     """Sites whose contact log stops a whole month or more before the data cut, or before the
     reporting period's end when that comes first.
 
@@ -174,8 +184,11 @@ def contacts_stop(contacts: pd.DataFrame, participants: pd.DataFrame, *, data_cu
     if contacts.empty or participants.empty:
         return _frame([])
     when = _dates(contacts["date"])
-    ends = [(day, what) for day, what in ((cut, "the data cut"), (period_end, "the reporting period's end"))
-            if day is not None]
+    ends = [
+        (day, what)
+        for day, what in ((cut, "the data cut"), (period_end, "the reporting period's end"))
+        if day is not None
+    ]
     end, what = min(ends, key=lambda e: e[0]) if ends else (when.max(), "the log's last date")
     if pd.isna(end):
         return _frame([])
@@ -189,16 +202,29 @@ def contacts_stop(contacts: pd.DataFrame, participants: pd.DataFrame, *, data_cu
             continue
         months = whole_months(stop, end)
         if months >= 1:
-            rows.append({"alert": "contacts_stop", "site": site, "file": file, "count": months,
-                         "message": f"{site}'s contact log stops on {said(stop)}, {_plural(months, 'month')} "
-                                    f"before {what} ({said(end)}).",
-                         "check": f"Check that {site}'s contacts after {said(stop)} have been entered in {file}."})
+            rows.append(
+                {
+                    "alert": "contacts_stop",
+                    "site": site,
+                    "file": file,
+                    "count": months,
+                    "message": f"{site}'s contact log stops on {said(stop)}, {_plural(months, 'month')} "
+                    f"before {what} ({said(end)}).",
+                    "check": f"Check that {site}'s contacts after {said(stop)} have been entered in {file}.",
+                }
+            )
     return _frame(rows)
 
 
-def period_outside_data(period: Period | None, *, data_cut: Day | None, participants: pd.DataFrame,
-                        returns: pd.DataFrame, contacts: pd.DataFrame,
-                        file: str = DEFAULT_FILES["study"]) -> pd.DataFrame:
+def period_outside_data(
+    period: Period | None,
+    *,
+    data_cut: Day | None,
+    participants: pd.DataFrame,
+    returns: pd.DataFrame,
+    contacts: pd.DataFrame,
+    file: str = DEFAULT_FILES["study"],
+) -> pd.DataFrame:
     """A reporting period the data do not cover: one that starts after the data cut, ends after
     it, or lies wholly before the first record (a consent, a questionnaire or a contact).
 
@@ -224,35 +250,61 @@ def period_outside_data(period: Period | None, *, data_cut: Day | None, particip
     row = None
     if cut is not None and start > cut:
         months = _months_touched(start, end)
-        row = (months, f"{span} starts after the data cut ({said(cut)}): none of its "
-                       f"{_plural(months, 'month')} has data.")
+        row = (
+            months,
+            f"{span} starts after the data cut ({said(cut)}): none of its {_plural(months, 'month')} has data.",
+        )
     elif cut is not None and end > cut:
         months = _months_touched(cut + pd.Timedelta(days=1), end)
         last = "its last month has" if months == 1 else f"its last {months} months have"
-        row = (months, f"{span} ends {_plural((end - cut).days, 'day')} after the data cut ({said(cut)}): {last} "
-                       "no data, so its figures per month are too low.")
+        row = (
+            months,
+            f"{span} ends {_plural((end - cut).days, 'day')} after the data cut ({said(cut)}): {last} "
+            "no data, so its figures per month are too low.",
+        )
     else:
-        dates = [_dates(frame[column]).min() for frame, column in
-                 ((participants, "consent_date"), (returns, "completed_date"), (contacts, "date"))
-                 if column in frame and not frame.empty]
+        dates = [
+            _dates(frame[column]).min()
+            for frame, column in ((participants, "consent_date"), (returns, "completed_date"), (contacts, "date"))
+            if column in frame and not frame.empty
+        ]
         first = min((d for d in dates if not pd.isna(d)), default=None)
         if first is not None and end < first:
             months = _months_touched(start, end)
-            row = (months, f"{span} ends before the first record ({said(first)}): none of its "
-                           f"{_plural(months, 'month')} has data.")
+            row = (
+                months,
+                f"{span} ends before the first record ({said(first)}): none of its "
+                f"{_plural(months, 'month')} has data.",
+            )
     if row is None:
         return _frame([])
-    return _frame([{"alert": "period_outside_data", "site": None, "file": file, "count": row[0], "message": row[1],
-                    "check": f"Check reporting_period and data_cut in {file}."}])
+    return _frame(
+        [
+            {
+                "alert": "period_outside_data",
+                "site": None,
+                "file": file,
+                "count": row[0],
+                "message": row[1],
+                "check": f"Check reporting_period and data_cut in {file}.",
+            }
+        ]
+    )
 
 
 def _window_words(window: Window) -> str:
     return f"{window.start} to {window.end} days after consent"
 
 
-def overdue(participants: pd.DataFrame, returns: pd.DataFrame, windows: Mapping[str, Window] | None, *,
-            data_cut: Day | None, sites: Iterable[str] | None = None,
-            file: str = DEFAULT_FILES["questionnaires"]) -> pd.DataFrame:
+def overdue(
+    participants: pd.DataFrame,
+    returns: pd.DataFrame,
+    windows: Mapping[str, Window] | None,
+    *,
+    data_cut: Day | None,
+    sites: Iterable[str] | None = None,
+    file: str = DEFAULT_FILES["questionnaires"],
+) -> pd.DataFrame:
     """Follow-up questionnaires overdue at the data cut, per site and timepoint: people in post and
     taking part at the cut whose window for the timepoint closed before it (its last day before
     the cut) and who returned nothing for that timepoint.
@@ -284,7 +336,7 @@ def overdue(participants: pd.DataFrame, returns: pd.DataFrame, windows: Mapping[
     for i, (tp, window) in enumerate(windows.items()):
         returned = set(back.loc[back["timepoint"] == tp, ID].astype(str))
         # someone whose later questionnaire is in has missed this one: there is nothing left to chase
-        later = set(back.loc[back["timepoint"].isin(order[i + 1:]), ID].astype(str))
+        later = set(back.loc[back["timepoint"].isin(order[i + 1 :]), ID].astype(str))
         closes = consent + pd.Timedelta(days=window.end)
         late = people[(closes < cut).fillna(False) & ~people[ID].astype(str).isin(returned)]
         counts = late["site"].astype(str).value_counts()
@@ -292,22 +344,39 @@ def overdue(participants: pd.DataFrame, returns: pd.DataFrame, windows: Mapping[
         for site in _site_order(participants, sites):
             n, gone = int(counts.get(site, 0)), int(missed.get(site, 0))
             if n:
-                also = (f" {'It was' if n == 1 else 'All were' if gone == n else f'{gone} of them ' + ('was' if gone == 1 else 'were')}"
-                        " missed: "
-                        "a later questionnaire is in." if gone else "")
-                rows.append({"alert": "overdue", "site": site, "timepoint": tp, "file": file, "count": n,
-                             "message": f"{_plural(n, f'{tp} questionnaire')} at {site} "
-                                        f"{'is' if n == 1 else 'are'} overdue: {'its' if n == 1 else 'their'} window "
-                                        f"({_window_words(window)}) closed before the data cut ({said(cut)}) "
-                                        f"and nothing was returned.{also}",
-                             "check": f"Check whether {site}'s {tp} questionnaires have been returned but not "
-                                      f"entered in {file}"
-                                      + (", and follow up those still out." if gone < n else ".")})
+                also = (
+                    f" {'It was' if n == 1 else 'All were' if gone == n else f'{gone} of them ' + ('was' if gone == 1 else 'were')}"
+                    " missed: "
+                    "a later questionnaire is in."
+                    if gone
+                    else ""
+                )
+                rows.append(
+                    {
+                        "alert": "overdue",
+                        "site": site,
+                        "timepoint": tp,
+                        "file": file,
+                        "count": n,
+                        "message": f"{_plural(n, f'{tp} questionnaire')} at {site} "
+                        f"{'is' if n == 1 else 'are'} overdue: {'its' if n == 1 else 'their'} window "
+                        f"({_window_words(window)}) closed before the data cut ({said(cut)}) "
+                        f"and nothing was returned.{also}",
+                        "check": f"Check whether {site}'s {tp} questionnaires have been returned but not "
+                        f"entered in {file}" + (", and follow up those still out." if gone < n else "."),
+                    }
+                )
     return _frame(rows)
 
 
-def outside_window(participants: pd.DataFrame, returns: pd.DataFrame, windows: Mapping[str, Window] | None, *,
-                   sites: Iterable[str] | None = None, file: str = DEFAULT_FILES["questionnaires"]) -> pd.DataFrame:
+def outside_window(
+    participants: pd.DataFrame,
+    returns: pd.DataFrame,
+    windows: Mapping[str, Window] | None,
+    *,
+    sites: Iterable[str] | None = None,
+    file: str = DEFAULT_FILES["questionnaires"],
+) -> pd.DataFrame:
     """Questionnaires completed outside their timepoint's window, per site and timepoint. A
     questionnaire completed on either edge of its window is inside it.
 
@@ -333,8 +402,10 @@ def outside_window(participants: pd.DataFrame, returns: pd.DataFrame, windows: M
     back = _first_returns(returns)
     consent = dict(zip(participants[ID].astype(str), _dates(participants["consent_date"])))
     site_of = _site_of(participants)
-    back = back.assign(site=back[ID].astype(str).map(site_of),
-                       days=(back["completed_date"] - back[ID].astype(str).map(consent)).dt.days)
+    back = back.assign(
+        site=back[ID].astype(str).map(site_of),
+        days=(back["completed_date"] - back[ID].astype(str).map(consent)).dt.days,
+    )
     rows = []
     for tp, window in windows.items():
         mine = back[(back["timepoint"] == tp) & back["days"].notna()]
@@ -344,20 +415,36 @@ def outside_window(participants: pd.DataFrame, returns: pd.DataFrame, windows: M
             if early + late:
                 parts = [f"{n} {word}" for n, word in ((early, "early"), (late, "late")) if n]
                 n = early + late
-                rows.append({"alert": "outside_window", "site": site, "timepoint": tp, "file": file, "count": n,
-                             "message": f"{_plural(n, f'{tp} questionnaire')} at {site} "
-                                        f"{'was' if n == 1 else 'were'} completed outside the window "
-                                        f"({_window_words(window)}): {' and '.join(parts)}.",
-                             "check": f"Check the completed_date of {site}'s {tp} questionnaires in {file} and "
-                                      "the consent_date of the people who returned them."})
+                rows.append(
+                    {
+                        "alert": "outside_window",
+                        "site": site,
+                        "timepoint": tp,
+                        "file": file,
+                        "count": n,
+                        "message": f"{_plural(n, f'{tp} questionnaire')} at {site} "
+                        f"{'was' if n == 1 else 'were'} completed outside the window "
+                        f"({_window_words(window)}): {' and '.join(parts)}.",
+                        "check": f"Check the completed_date of {site}'s {tp} questionnaires in {file} and "
+                        "the consent_date of the people who returned them.",
+                    }
+                )
     return _frame(rows)
 
 
-def quiet_sites(participants: pd.DataFrame, returns: pd.DataFrame, contacts: pd.DataFrame, *,
-                data_cut: Day | None, months: int = 2, log_stopped: Iterable[str] = (),
-                windows: Mapping[str, Window] | None = None, sites: Iterable[str] | None = None,
-                file: str = DEFAULT_FILES["contacts"], questionnaires_file: str = DEFAULT_FILES["questionnaires"]
-                ) -> pd.DataFrame:
+def quiet_sites(
+    participants: pd.DataFrame,
+    returns: pd.DataFrame,
+    contacts: pd.DataFrame,
+    *,
+    data_cut: Day | None,
+    months: int = 2,
+    log_stopped: Iterable[str] = (),
+    windows: Mapping[str, Window] | None = None,
+    sites: Iterable[str] | None = None,
+    file: str = DEFAULT_FILES["contacts"],
+    questionnaires_file: str = DEFAULT_FILES["questionnaires"],
+) -> pd.DataFrame:
     """Sites with no record, neither a contact nor a questionnaire, for ``months`` whole months or
     more before the data cut. Only a site with someone in post and taking part at the cut is
     expected to keep recording; a site with no record at all counts from its first consent.
@@ -408,24 +495,42 @@ def quiet_sites(participants: pd.DataFrame, returns: pd.DataFrame, contacts: pd.
         quiet = whole_months(start, cut)
         if quiet < months:
             continue
-        if site in stopped and not _questionnaires_missed(active[active["site"].astype(str) == site], back, windows,
-                                                          after=start, cut=cut):
+        if site in stopped and not _questionnaires_missed(
+            active[active["site"].astype(str) == site], back, windows, after=start, cut=cut
+        ):
             continue
         if nothing:
-            message = (f"{site} has no contact or questionnaire on record, {_plural(quiet, 'month')} after its first "
-                       f"consent ({said(start)}), at the data cut ({said(cut)}).")
+            message = (
+                f"{site} has no contact or questionnaire on record, {_plural(quiet, 'month')} after its first "
+                f"consent ({said(start)}), at the data cut ({said(cut)})."
+            )
         else:
-            message = (f"{site} has no contact or questionnaire on record since {said(start)}, "
-                       f"{_plural(quiet, 'month')} before the data cut ({said(cut)}).")
-        rows.append({"alert": "quiet_site", "site": site, "file": f"{file} and {questionnaires_file}",
-                     "count": quiet, "message": message,
-                     "check": f"Check that {site}'s contacts and questionnaires since {said(start)} have been entered "
-                              f"in {file} and {questionnaires_file}."})
+            message = (
+                f"{site} has no contact or questionnaire on record since {said(start)}, "
+                f"{_plural(quiet, 'month')} before the data cut ({said(cut)})."
+            )
+        rows.append(
+            {
+                "alert": "quiet_site",
+                "site": site,
+                "file": f"{file} and {questionnaires_file}",
+                "count": quiet,
+                "message": message,
+                "check": f"Check that {site}'s contacts and questionnaires since {said(start)} have been entered "
+                f"in {file} and {questionnaires_file}.",
+            }
+        )
     return _frame(rows)
 
 
-def _questionnaires_missed(people: pd.DataFrame, back: pd.DataFrame, windows: Mapping[str, Window] | None, *,
-                           after: pd.Timestamp, cut: pd.Timestamp) -> bool:
+def _questionnaires_missed(
+    people: pd.DataFrame,
+    back: pd.DataFrame,
+    windows: Mapping[str, Window] | None,
+    *,
+    after: pd.Timestamp,
+    cut: pd.Timestamp,
+) -> bool:
     """Whether any of ``people`` had a window open after ``after`` and by ``cut`` and returned nothing for it."""
     if not windows:
         return False
@@ -439,9 +544,14 @@ def _questionnaires_missed(people: pd.DataFrame, back: pd.DataFrame, windows: Ma
     return False
 
 
-def items_missing(returns: pd.DataFrame, *, percent: float = 10.0, names: Mapping[str, str] | None = None,
-                  timepoints: Iterable[str] | None = None,
-                  file: str = DEFAULT_FILES["questionnaires"]) -> pd.DataFrame:
+def items_missing(
+    returns: pd.DataFrame,
+    *,
+    percent: float = 10.0,
+    names: Mapping[str, str] | None = None,
+    timepoints: Iterable[str] | None = None,
+    file: str = DEFAULT_FILES["questionnaires"],
+) -> pd.DataFrame:
     """Instruments with more than ``percent`` of their items left blank at a timepoint, study-wide,
     among the questionnaires that returned the instrument (as the completeness table counts them).
 
@@ -464,7 +574,8 @@ def items_missing(returns: pd.DataFrame, *, percent: float = 10.0, names: Mappin
     names = names or {}
     frame = returns.assign(instrument=returns["instrument"].astype(str), timepoint=returns["timepoint"].astype(str))
     totals = frame.groupby(["instrument", "timepoint"], sort=False).agg(
-        asked=("items", "sum"), missing=("items_missing", "sum"), people=(ID, "nunique"))
+        asked=("items", "sum"), missing=("items_missing", "sum"), people=(ID, "nunique")
+    )
     order = {tp: i for i, tp in enumerate(timepoints or [])}
     rows = []
     for (inst, tp), row in sorted(totals.iterrows(), key=lambda r: order.get(r[0][1], len(order))):
@@ -473,19 +584,36 @@ def items_missing(returns: pd.DataFrame, *, percent: float = 10.0, names: Mappin
         if share > percent:
             shown = int(math.floor(share + 0.5))
             name = names.get(inst, inst)
-            rows.append({"alert": "items_missing", "site": None, "timepoint": tp, "file": file, "count": shown,
-                         "message": f"{shown}% of the {name} items at {tp} were left blank: {missing} of {asked} "
-                                    f"items in {_plural(int(row['people']), 'questionnaire')}.",
-                         "check": f"Check the {name} answers at {tp} in {file}: blanks entered for answers given, "
-                                  "or a page of the questionnaire not entered."})
+            rows.append(
+                {
+                    "alert": "items_missing",
+                    "site": None,
+                    "timepoint": tp,
+                    "file": file,
+                    "count": shown,
+                    "message": f"{shown}% of the {name} items at {tp} were left blank: {missing} of {asked} "
+                    f"items in {_plural(int(row['people']), 'questionnaire')}.",
+                    "check": f"Check the {name} answers at {tp} in {file}: blanks entered for answers given, "
+                    "or a page of the questionnaire not entered.",
+                }
+            )
     return _frame(rows)
 
 
-def data_alerts(participants: pd.DataFrame, returns: pd.DataFrame, contacts: pd.DataFrame, *,
-                data_cut: Day | None, period: Period | None = None, windows: Mapping[str, Window] | None = None,
-                settings: Alerts | None = None, sites: Iterable[str] | None = None,
-                files: Mapping[str, str] | None = None, names: Mapping[str, str] | None = None,
-                timepoints: Iterable[str] | None = None) -> pd.DataFrame:
+def data_alerts(
+    participants: pd.DataFrame,
+    returns: pd.DataFrame,
+    contacts: pd.DataFrame,
+    *,
+    data_cut: Day | None,
+    period: Period | None = None,
+    windows: Mapping[str, Window] | None = None,
+    settings: Alerts | None = None,
+    sites: Iterable[str] | None = None,
+    files: Mapping[str, str] | None = None,
+    names: Mapping[str, str] | None = None,
+    timepoints: Iterable[str] | None = None,
+) -> pd.DataFrame:
     """Every data-quality alert of a study's (or a report's) data, in one frame.
 
     Parameters
@@ -527,18 +655,37 @@ def data_alerts(participants: pd.DataFrame, returns: pd.DataFrame, contacts: pd.
     """
     settings = settings or Alerts()
     files = {**DEFAULT_FILES, **(files or {})}
-    stop = contacts_stop(contacts, participants, data_cut=data_cut, period=period, sites=sites,
-                         file=files["contacts"])
+    stop = contacts_stop(contacts, participants, data_cut=data_cut, period=period, sites=sites, file=files["contacts"])
     parts = [
-        period_outside_data(period, data_cut=data_cut, participants=participants, returns=returns, contacts=contacts,
-                            file=files["study"]),
+        period_outside_data(
+            period,
+            data_cut=data_cut,
+            participants=participants,
+            returns=returns,
+            contacts=contacts,
+            file=files["study"],
+        ),
         stop,
-        quiet_sites(participants, returns, contacts, data_cut=data_cut, months=settings.quiet_months,
-                    log_stopped=stop["site"], windows=windows, sites=sites, file=files["contacts"],
-                    questionnaires_file=files["questionnaires"]),
+        quiet_sites(
+            participants,
+            returns,
+            contacts,
+            data_cut=data_cut,
+            months=settings.quiet_months,
+            log_stopped=stop["site"],
+            windows=windows,
+            sites=sites,
+            file=files["contacts"],
+            questionnaires_file=files["questionnaires"],
+        ),
         overdue(participants, returns, windows, data_cut=data_cut, sites=sites, file=files["questionnaires"]),
         outside_window(participants, returns, windows, sites=sites, file=files["questionnaires"]),
-        items_missing(returns, percent=settings.items_missing_percent, names=names, timepoints=timepoints,
-                      file=files["questionnaires"]),
+        items_missing(
+            returns,
+            percent=settings.items_missing_percent,
+            names=names,
+            timepoints=timepoints,
+            file=files["questionnaires"],
+        ),
     ]
     return _frame([row for part in parts for row in part.to_dict("records")])

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, fields
-from typing import Iterable
 
 import numpy as np
 import pandas as pd
@@ -18,8 +18,9 @@ def _is_categorical(series: pd.Series) -> bool:
     return not pd.api.types.is_numeric_dtype(series) or pd.api.types.is_bool_dtype(series)
 
 
-def describe(frame: pd.DataFrame, columns: Iterable[str] | None = None, *,
-             categorical: Iterable[str] = ()) -> pd.DataFrame:
+def describe(
+    frame: pd.DataFrame, columns: Iterable[str] | None = None, *, categorical: Iterable[str] = ()
+) -> pd.DataFrame:
     """Summarise columns the way a paper's sample table does.
 
     Parameters
@@ -63,13 +64,19 @@ def describe(frame: pd.DataFrame, columns: Iterable[str] | None = None, *,
         else:
             values = pd.to_numeric(series, errors="coerce").dropna().astype(float)
             n = len(values)
-            rows.append({
-                "variable": column, "level": pd.NA, "n": n, "count": pd.NA, "percent": np.nan,
-                "mean": values.mean() if n else np.nan,
-                "sd": values.std(ddof=1) if n > 1 else np.nan,
-                "min": values.min() if n else np.nan,
-                "max": values.max() if n else np.nan,
-            })
+            rows.append(
+                {
+                    "variable": column,
+                    "level": pd.NA,
+                    "n": n,
+                    "count": pd.NA,
+                    "percent": np.nan,
+                    "mean": values.mean() if n else np.nan,
+                    "sd": values.std(ddof=1) if n > 1 else np.nan,
+                    "min": values.min() if n else np.nan,
+                    "max": values.max() if n else np.nan,
+                }
+            )
     out = pd.DataFrame(rows, columns=DESCRIBE_COLUMNS)
     out["n"] = out["n"].astype("Int64")
     out["count"] = out["count"].astype("Int64")
@@ -82,18 +89,39 @@ def _describe_levels(column: str, series: pd.Series) -> list[dict]:
     present = series.dropna()
     n = len(present)
     if n == 0:  # nothing known: one row, not a zero for every level
-        return [{"variable": column, "level": pd.NA, "n": 0, "count": pd.NA, "percent": np.nan,
-                 "mean": np.nan, "sd": np.nan, "min": np.nan, "max": np.nan}]
+        return [
+            {
+                "variable": column,
+                "level": pd.NA,
+                "n": 0,
+                "count": pd.NA,
+                "percent": np.nan,
+                "mean": np.nan,
+                "sd": np.nan,
+                "min": np.nan,
+                "max": np.nan,
+            }
+        ]
     if pd.api.types.is_bool_dtype(series):
         counts = {"yes": int(present.astype(bool).sum())}
     elif isinstance(series.dtype, pd.CategoricalDtype):
         counts = present.value_counts(sort=False).reindex(series.cat.categories, fill_value=0).to_dict()
     else:
         counts = present.astype(str).value_counts(sort=False).to_dict()
-    return [{"variable": column, "level": str(level), "n": n, "count": int(count),
-             "percent": 100.0 * count / n if n else np.nan,
-             "mean": np.nan, "sd": np.nan, "min": np.nan, "max": np.nan}
-            for level, count in counts.items()]
+    return [
+        {
+            "variable": column,
+            "level": str(level),
+            "n": n,
+            "count": int(count),
+            "percent": 100.0 * count / n if n else np.nan,
+            "mean": np.nan,
+            "sd": np.nan,
+            "min": np.nan,
+            "max": np.nan,
+        }
+        for level, count in counts.items()
+    ]
 
 
 def contact_summary(contacts: pd.DataFrame) -> pd.DataFrame:
@@ -112,10 +140,12 @@ def contact_summary(contacts: pd.DataFrame) -> pd.DataFrame:
         return pd.DataFrame(columns=columns)
     f2f = (contacts["mode"].astype(str) == "face_to_face") & contacts["completed"].fillna(False).astype(bool)
     grouped = contacts.assign(_f2f=f2f).groupby("participant_id", sort=True)
-    out = pd.DataFrame({
-        "number_of_peers": grouped["person_id"].nunique(),
-        "completed_face_to_face_contacts": grouped["_f2f"].sum().astype(int),
-    }).reset_index()
+    out = pd.DataFrame(
+        {
+            "number_of_peers": grouped["person_id"].nunique(),
+            "completed_face_to_face_contacts": grouped["_f2f"].sum().astype(int),
+        }
+    ).reset_index()
     return out[columns]
 
 
@@ -130,8 +160,9 @@ def _grouped(scores: pd.DataFrame, by: str | Iterable[str] | None, compute, **kw
     keys = [by] if isinstance(by, str) else list(by)
     missing = [k for k in keys if k not in scores.columns]
     if missing:
-        raise KeyError(f"by= names columns the scores do not have: {missing} (Study.tidy() joins the "
-                       "participants' attributes)")
+        raise KeyError(
+            f"by= names columns the scores do not have: {missing} (Study.tidy() joins the participants' attributes)"
+        )
     parts = []
     for values, part in scores.groupby(keys, observed=True, sort=True, dropna=True):
         out = compute(part, **kwargs)
@@ -207,8 +238,9 @@ def compare_to_norms(summary: pd.DataFrame, norms: pd.DataFrame) -> pd.DataFrame
        difference  std_difference
     0        -1.8          -0.207
     """
-    out = summary.merge(norms[["instrument", "subscale", "norm_mean", "norm_sd"]], on=["instrument", "subscale"],
-                        how="left")
+    out = summary.merge(
+        norms[["instrument", "subscale", "norm_mean", "norm_sd"]], on=["instrument", "subscale"], how="left"
+    )
     out["difference"] = out["mean"] - out["norm_mean"]
     out["std_difference"] = out["difference"] / out["norm_sd"]
     return out
@@ -253,8 +285,10 @@ def _complete_pairs(x, y) -> tuple[np.ndarray, np.ndarray]:
     x = np.asarray(pd.to_numeric(pd.Series(np.asarray(x, dtype=object)), errors="coerce"), dtype=float)
     y = np.asarray(pd.to_numeric(pd.Series(np.asarray(y, dtype=object)), errors="coerce"), dtype=float)
     if x.shape != y.shape:
-        raise ValueError(f"x and y differ in length ({len(x)} and {len(y)}): pass Series indexed by participant, "
-                         "or arrays of equal length with NaN where a value is missing")
+        raise ValueError(
+            f"x and y differ in length ({len(x)} and {len(y)}): pass Series indexed by participant, "
+            "or arrays of equal length with NaN where a value is missing"
+        )
     keep = ~np.isnan(x) & ~np.isnan(y)
     return x[keep], y[keep]
 
@@ -308,8 +342,7 @@ def wilcoxon_p(diff: Iterable[float]) -> float:
         return float("nan")
     ties = len(np.unique(np.abs(d))) < len(d)
     exact = len(d) < WILCOXON_EXACT_BELOW and not ties and not zeros.any()
-    result = scipy_stats.wilcoxon(d, zero_method="wilcox", correction=not exact,
-                                  method="exact" if exact else "approx")
+    result = scipy_stats.wilcoxon(d, zero_method="wilcox", correction=not exact, method="exact" if exact else "approx")
     return float(result.pvalue)
 
 
@@ -363,26 +396,69 @@ def paired_ttest(x, y, *, confidence: float = CONFIDENCE) -> PairedTest:
     mean_y = float(b.mean()) if n else nan
     mean_diff = float(diff.mean()) if n else nan
     if n < 2:
-        return PairedTest(n, mean_x, mean_y, mean_diff, nan, nan, nan, nan, nan, nan, nan, nan, nan, nan, False,
-                          f"{plural(n, 'complete pair')}: at least 2 are needed")
+        return PairedTest(
+            n,
+            mean_x,
+            mean_y,
+            mean_diff,
+            nan,
+            nan,
+            nan,
+            nan,
+            nan,
+            nan,
+            nan,
+            nan,
+            nan,
+            nan,
+            False,
+            f"{plural(n, 'complete pair')}: at least 2 are needed",
+        )
     sd_diff = float(diff.std(ddof=1))
     se = sd_diff / np.sqrt(n)
     sd_x = float(a.std(ddof=1))
     baseline_varies = not _essentially_constant(sd_x, mean_x)
     es = mean_diff / sd_x if baseline_varies else nan
     if _essentially_constant(se, mean_diff):
-        return PairedTest(n, mean_x, mean_y, mean_diff, sd_diff, float(se), nan, float(n - 1), nan, nan, nan, es, nan,
-                          nan, False, "the differences are essentially constant, so t is undefined")
+        return PairedTest(
+            n,
+            mean_x,
+            mean_y,
+            mean_diff,
+            sd_diff,
+            float(se),
+            nan,
+            float(n - 1),
+            nan,
+            nan,
+            nan,
+            es,
+            nan,
+            nan,
+            False,
+            "the differences are essentially constant, so t is undefined",
+        )
     # R's t.test, step for step: stderr <- sqrt(v/n); t <- mean/stderr; p <- 2 * pt(-abs(t), n - 1).
     t = mean_diff / np.sqrt(float(diff.var(ddof=1)) / n)
     p = float(2 * scipy_stats.t.cdf(-abs(t), n - 1))
     crit = scipy_stats.t.ppf(0.5 + confidence / 2, n - 1)
     p_w = wilcoxon_p(_as_recorded(diff, np.maximum(np.abs(a), np.abs(b))))
     return PairedTest(
-        n=n, mean_x=mean_x, mean_y=mean_y, mean_diff=mean_diff, sd_diff=sd_diff, se_diff=float(se),
-        t=float(t), df=float(n - 1), p=p,
-        ci_low=float(mean_diff - crit * se), ci_high=float(mean_diff + crit * se),
-        es_baseline_sd=es, d_z=mean_diff / sd_diff, p_wilcoxon=p_w, estimable=True,
+        n=n,
+        mean_x=mean_x,
+        mean_y=mean_y,
+        mean_diff=mean_diff,
+        sd_diff=sd_diff,
+        se_diff=float(se),
+        t=float(t),
+        df=float(n - 1),
+        p=p,
+        ci_low=float(mean_diff - crit * se),
+        ci_high=float(mean_diff + crit * se),
+        es_baseline_sd=es,
+        d_z=mean_diff / sd_diff,
+        p_wilcoxon=p_w,
+        estimable=True,
         reason=None if baseline_varies else "no variation at baseline, so the ES is undefined",
     )
 
@@ -442,8 +518,21 @@ def adjustment(adjust: bool | str | None) -> str:
     return method
 
 
-CHANGE_COLUMNS = ["instrument", "subscale", "comparison", "n", "change", "ci_low", "ci_high", "p", "es", "d_z",
-                  "p_wilcoxon", "estimable", "note"]
+CHANGE_COLUMNS = [
+    "instrument",
+    "subscale",
+    "comparison",
+    "n",
+    "change",
+    "ci_low",
+    "ci_high",
+    "p",
+    "es",
+    "d_z",
+    "p_wilcoxon",
+    "estimable",
+    "note",
+]
 
 
 def too_few_pairs(min_pairs: int) -> str:
@@ -451,9 +540,14 @@ def too_few_pairs(min_pairs: int) -> str:
     return f"fewer than {min_pairs} complete pairs: the mean change is shown without a test"
 
 
-def change_over_time(scores: pd.DataFrame, comparisons: Iterable[tuple[str, str]], *,
-                     adjust: bool | str = "none", min_pairs: int = 2, by: str | Iterable[str] | None = None
-                     ) -> pd.DataFrame:
+def change_over_time(
+    scores: pd.DataFrame,
+    comparisons: Iterable[tuple[str, str]],
+    *,
+    adjust: bool | str = "none",
+    min_pairs: int = 2,
+    by: str | Iterable[str] | None = None,
+) -> pd.DataFrame:
     """Paired change of every instrument and subscale for each ``(earlier, later)`` comparison.
 
     ``change`` is earlier − later, as the paper reports it (a positive change is a
@@ -484,12 +578,10 @@ def change_over_time(scores: pd.DataFrame, comparisons: Iterable[tuple[str, str]
     """
     if min_pairs < 2:
         raise ValueError("min_pairs must be at least 2: a t-test needs two pairs")
-    return _grouped(scores, by, _change, comparisons=list(comparisons), adjust=adjustment(adjust),
-                    min_pairs=min_pairs)
+    return _grouped(scores, by, _change, comparisons=list(comparisons), adjust=adjustment(adjust), min_pairs=min_pairs)
 
 
-def _change(scores: pd.DataFrame, *, comparisons: list[tuple[str, str]], adjust: str, min_pairs: int
-            ) -> pd.DataFrame:
+def _change(scores: pd.DataFrame, *, comparisons: list[tuple[str, str]], adjust: str, min_pairs: int) -> pd.DataFrame:
     if min_pairs < 2:
         raise ValueError("min_pairs must be at least 2: a t-test needs two pairs")
     nan = float("nan")
@@ -497,33 +589,52 @@ def _change(scores: pd.DataFrame, *, comparisons: list[tuple[str, str]], adjust:
     valid = in_study_order(scores.dropna(subset=["score"]))
     keys = valid[["instrument", "subscale"]].drop_duplicates().itertuples(index=False)
     # One pivot for every instrument and subscale: a pivot each cost more than their tests.
-    pivot = valid.pivot_table(index=["instrument", "subscale", "participant_id"], columns="timepoint",
-                              values="score", observed=True)
+    pivot = valid.pivot_table(
+        index=["instrument", "subscale", "participant_id"], columns="timepoint", values="score", observed=True
+    )
     for instrument, subscale in keys:
         wide = pivot.loc[(instrument, subscale)].dropna(axis=1, how="all")
         for first, later in comparisons:
             x = wide[first] if first in wide else pd.Series(dtype=float)
             y = wide[later] if later in wide else pd.Series(dtype=float)
             r = paired_ttest(x, y)
-            row = {"instrument": instrument, "subscale": subscale, "comparison": f"{first}-{later}",
-                   "n": r.n, "change": r.mean_diff, "ci_low": r.ci_low, "ci_high": r.ci_high, "p": r.p,
-                   "es": r.es_baseline_sd, "d_z": r.d_z, "p_wilcoxon": r.p_wilcoxon,
-                   "estimable": r.estimable, "note": r.reason}
+            row = {
+                "instrument": instrument,
+                "subscale": subscale,
+                "comparison": f"{first}-{later}",
+                "n": r.n,
+                "change": r.mean_diff,
+                "ci_low": r.ci_low,
+                "ci_high": r.ci_high,
+                "p": r.p,
+                "es": r.es_baseline_sd,
+                "d_z": r.d_z,
+                "p_wilcoxon": r.p_wilcoxon,
+                "estimable": r.estimable,
+                "note": r.reason,
+            }
             if r.n < min_pairs:
-                row.update(ci_low=nan, ci_high=nan, p=nan, es=nan, d_z=nan, p_wilcoxon=nan, estimable=False,
-                           note=too_few_pairs(min_pairs) if r.n else "no complete pairs")
+                row.update(
+                    ci_low=nan,
+                    ci_high=nan,
+                    p=nan,
+                    es=nan,
+                    d_z=nan,
+                    p_wilcoxon=nan,
+                    estimable=False,
+                    note=too_few_pairs(min_pairs) if r.n else "no complete pairs",
+                )
             rows.append(row)
     out = pd.DataFrame(rows, columns=CHANGE_COLUMNS)
     for column in ("instrument", "subscale"):
         out[column] = out[column].astype(str)
     if adjust != "none":
         out[ADJUSTED_COLUMNS[adjust]] = adjust_p(out["p"], adjust)
-        out.attrs["tests"] = int(out["p"].notna().sum())   # the family the adjustment ran across
+        out.attrs["tests"] = int(out["p"].notna().sum())  # the family the adjustment ran across
     return out
 
 
-def in_study_order(frame: pd.DataFrame, keys: Iterable[str] = ("instrument", "subscale", "timepoint")
-                   ) -> pd.DataFrame:
+def in_study_order(frame: pd.DataFrame, keys: Iterable[str] = ("instrument", "subscale", "timepoint")) -> pd.DataFrame:
     """Rows sorted by those of ``keys`` that are categorical, in category order (a stable sort).
 
     ``Study.scores`` and an extract's scores carry the study's order of instruments,

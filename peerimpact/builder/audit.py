@@ -26,9 +26,9 @@ import math
 import os
 import re
 import stat
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable
 
 import pandas as pd
 
@@ -51,7 +51,7 @@ SUMMARY_FILE = "audit-summary.csv"
 INPUT_RULES = ("report", "table")
 # A quote's label with no participant ID: by timepoint, or from the study's approved pool
 ANONYMOUS_LABEL = re.compile(r"^Peer worker(, \S+| \(study-wide\))?$")
-NOT_FIGURES = (SUPPRESSION_FILE, LEDGER_FILE)   # files of tables/ that are records, not tables of figures
+NOT_FIGURES = (SUPPRESSION_FILE, LEDGER_FILE)  # files of tables/ that are records, not tables of figures
 # Kinds of data about people: a figure of these rests on people who must not be singled out by
 # setting two reports side by side; programme facts are the programme's own record.
 PEOPLE = tuple(k for k in DATA_KINDS if k != "programme")
@@ -103,15 +103,13 @@ def read_table(path: Path) -> tuple[pd.DataFrame, dict[str, str], list[int]]:
     for raw in header:
         name = _column(raw)
         if name in names:
-            raise Unreadable(f"two columns named {name!r} ({names[name]!r} and {raw!r}): not a table a build "
-                             "writes", 1)
+            raise Unreadable(f"two columns named {name!r} ({names[name]!r} and {raw!r}): not a table a build writes", 1)
         names[name] = raw
     frame = pd.DataFrame([cells for _, cells in rows], columns=list(names), dtype=str)
     return frame, names, [line for line, _ in rows]
 
 
-def resolve_policy(name: str, rules: dict[str, DisclosureRules], audiences: dict[str, Audience]
-                   ) -> ReportPolicy | None:
+def resolve_policy(name: str, rules: dict[str, DisclosureRules], audiences: dict[str, Audience]) -> ReportPolicy | None:
     """The rules a report was built under, kind of data by kind, from the name its manifest gives.
 
     Parameters
@@ -169,15 +167,32 @@ class _Auditor:
             return self.policy.rules[kind]
         return max(self.policy.rules.values(), key=lambda r: (r.suppress, r.threshold, r.rounding))
 
-    def finding(self, audit: TableAudit, path: Path, row: int | None, column: str | None, value: str | None,
-                message: str, review: bool = False, line: int | None = None) -> None:
+    def finding(
+        self,
+        audit: TableAudit,
+        path: Path,
+        row: int | None,
+        column: str | None,
+        value: str | None,
+        message: str,
+        review: bool = False,
+        line: int | None = None,
+    ) -> None:
         column = self.names.get(column, column) if column else column
         (audit.review if review else audit.fail).append(
-            f"row {row}, {column}: {message}" if row is not None else message)
+            f"row {row}, {column}: {message}" if row is not None else message
+        )
         if row is not None:
             line = self.lines[row - 1] if 0 < row <= len(self.lines) else row + 1
-        self.problems.add(path, line=line, column=column, value=value, rule="disclosure",
-                          message=message, severity="warning" if review else "error")
+        self.problems.add(
+            path,
+            line=line,
+            column=column,
+            value=value,
+            rule="disclosure",
+            message=message,
+            severity="warning" if review else "error",
+        )
 
     def table(self, path: Path) -> tuple[TableAudit, pd.DataFrame]:
         """Audit one table; an unreadable one fails, with a problem that stops the audit's pass."""
@@ -191,9 +206,16 @@ class _Auditor:
             return audit, pd.DataFrame()
         self.name = name = path.stem.casefold()
         for column in unknown_columns(name, frame):
-            self.finding(audit, path, None, column, None,
-                         f"column {self.names[column]!r} of table {name} holds numbers whose role or kind of data "
-                         "the audit does not know, so it cannot tell which rules they fall under", line=1)
+            self.finding(
+                audit,
+                path,
+                None,
+                column,
+                None,
+                f"column {self.names[column]!r} of table {name} holds numbers whose role or kind of data "
+                "the audit does not know, so it cannot tell which rules they fall under",
+                line=1,
+            )
         roles = {c: COLUMN_ROLES[c] for c in frame.columns if c in COLUMN_ROLES}
         for i, record in enumerate(frame.to_dict("records"), start=1):
             self.cells(audit, path, i, record, roles)
@@ -226,12 +248,11 @@ class _Auditor:
                     self.finding(audit, path, i, column, text, "a zero is shown; the policy withholds zeros")
             elif role.kind in ("statistic", "test", "extreme", "comparator"):
                 need = {"test": r.tests_min_n, "extreme": k}.get(role.kind, r.statistics_min_n)
-                base = record.get(role.base or "", None)
+                base = record.get(role.base or "")
                 if role.kind == "extreme" and r.extremes == "hide":
                     self.finding(audit, path, i, column, text, "a minimum or maximum (one person's value) is shown")
                 elif base is None:
-                    self.finding(audit, path, i, column, text, "a figure shown without the n it rests on",
-                                 review=True)
+                    self.finding(audit, path, i, column, text, "a figure shown without the n it rests on", review=True)
                 elif base == SUPPRESSED:
                     self.finding(audit, path, i, column, text, f"shown although its {role.base} is withheld")
                 elif _number(base) is not None and _number(base) < need:
@@ -245,8 +266,9 @@ class _Auditor:
                 elif _number(count) is not None and _number(of):
                     expected = 100.0 * _number(count) / _number(of)
                     if abs(expected - value) > 0.05:
-                        self.finding(audit, path, i, column, text,
-                                     f"not the percentage of the counts shown ({expected:.1f})")
+                        self.finding(
+                            audit, path, i, column, text, f"not the percentage of the counts shown ({expected:.1f})"
+                        )
 
     def group(self, audit: TableAudit, path: Path, frame: pd.DataFrame, group: Group) -> None:
         """Withheld parts of a total must not be recoverable from the total and the parts shown."""
@@ -254,7 +276,7 @@ class _Auditor:
         if not {*group.by, group.cells, group.total} <= set(frame.columns):
             return
         k = rules.threshold
-        tolerance = rules.rounding / 2 if rules.rounding > 1 else 0.0   # exact counts: no rounding to allow for
+        tolerance = rules.rounding / 2 if rules.rounding > 1 else 0.0  # exact counts: no rounding to allow for
         rows = frame[frame[group.only] != ""] if group.only else frame
         for _, part in rows.groupby(list(group.by), sort=False):
             totals = part[group.total]
@@ -269,16 +291,34 @@ class _Auditor:
             low, high = estimate - slack, estimate + slack
             row = int(hidden[0]) + 1 if hidden else int(part.index[0]) + 1
             if hidden and high < k:
-                self.finding(audit, path, row, group.cells, SUPPRESSED,
-                             f"the withheld cells can be found from the {group.total} shown: "
-                             f"about {max(estimate, 0):g}")
+                self.finding(
+                    audit,
+                    path,
+                    row,
+                    group.cells,
+                    SUPPRESSED,
+                    f"the withheld cells can be found from the {group.total} shown: about {max(estimate, 0):g}",
+                )
             elif hidden and low < k:
-                self.finding(audit, path, row, group.cells, SUPPRESSED,
-                             f"the withheld cells come to about {estimate:g} by subtraction from the {group.total}: "
-                             "near the threshold", review=True)
+                self.finding(
+                    audit,
+                    path,
+                    row,
+                    group.cells,
+                    SUPPRESSED,
+                    f"the withheld cells come to about {estimate:g} by subtraction from the {group.total}: "
+                    "near the threshold",
+                    review=True,
+                )
             elif not hidden and low >= 1 and high < k:
-                self.finding(audit, path, row, group.total, totals.iloc[0],
-                             f"the rest of the {group.total} ({estimate:g} people) is found by subtraction")
+                self.finding(
+                    audit,
+                    path,
+                    row,
+                    group.total,
+                    totals.iloc[0],
+                    f"the rest of the {group.total} ({estimate:g} people) is found by subtraction",
+                )
 
     def rest_of_study(self, audit: TableAudit, path: Path, frame: pd.DataFrame) -> None:
         """A report's mean beside the study's: the rest of the study must not be a few people."""
@@ -290,12 +330,25 @@ class _Auditor:
                 continue
             rest = study_n - n
             if rest - slack >= 1 and rest + slack < k:
-                self.finding(audit, path, i, "mean", record["mean"],
-                             f"the study's other {rest:g} people can be found from this mean and the study's")
+                self.finding(
+                    audit,
+                    path,
+                    i,
+                    "mean",
+                    record["mean"],
+                    f"the study's other {rest:g} people can be found from this mean and the study's",
+                )
             elif rest - slack < k and rest + slack >= 1:
-                self.finding(audit, path, i, "mean", record["mean"],
-                             f"the study's other people (about {rest:g}) may be found from this mean and the "
-                             "study's: check the two groups", review=True)
+                self.finding(
+                    audit,
+                    path,
+                    i,
+                    "mean",
+                    record["mean"],
+                    f"the study's other people (about {rest:g}) may be found from this mean and the "
+                    "study's: check the two groups",
+                    review=True,
+                )
 
 
 def _shown_n(frame: pd.DataFrame, auditor: _Auditor) -> dict[tuple[str, ...], tuple[float, int]]:
@@ -333,8 +386,9 @@ def _tables(folder: Path, problems: Problems) -> list[Path] | None:
     tables = folder / "tables"
     if tables.is_symlink():
         # named by its folder: a problem's path is shown resolved, which would name the link's target
-        problems.add(folder, rule="report", message="its tables/ is a symbolic link, not a folder of the report's "
-                     "own: not read")
+        problems.add(
+            folder, rule="report", message="its tables/ is a symbolic link, not a folder of the report's own: not read"
+        )
         return None
     if not tables.is_dir():
         problems.add(folder, rule="report", message="no tables/ folder: not a built report")
@@ -364,7 +418,7 @@ def _ledger(folder: Path, problems: Problems, audits: list[TableAudit]) -> _Ledg
         missing = [c for c in LEDGER_COLUMNS if c not in frame.columns]
         if missing:
             raise Unreadable(f"no column {', '.join(missing)}: not a release ledger a build writes", 1)
-        frame = frame[LEDGER_COLUMNS].map(restore)   # text a build wrote with a leading ' reads as written
+        frame = frame[LEDGER_COLUMNS].map(restore)  # text a build wrote with a leading ' reads as written
     except (Unreadable, OSError) as error:
         message = error.message if isinstance(error, Unreadable) else f"cannot be read: {error.strerror or error}"
         audits.append(TableAudit(folder.name, path.stem, fail=[f"not audited: {message}"]))
@@ -373,8 +427,9 @@ def _ledger(folder: Path, problems: Problems, audits: list[TableAudit]) -> _Ledg
     return _Ledger(path, frame, lines)
 
 
-def audit_reports(folders: list[Path], rules: dict[str, DisclosureRules], audiences: dict[str, Audience],
-                  policy: str | None = None) -> tuple[list[TableAudit], Problems]:
+def audit_reports(
+    folders: list[Path], rules: dict[str, DisclosureRules], audiences: dict[str, Audience], policy: str | None = None
+) -> tuple[list[TableAudit], Problems]:
     """Audit each report folder under the rules of its audience (default: the one its build's
     manifest names), each column under the rules of its kind of data.
 
@@ -407,23 +462,34 @@ def audit_reports(folders: list[Path], rules: dict[str, DisclosureRules], audien
             continue
         name = policy if policy is not None else _manifest_policy(folder, problems)
         if name is None:
-            problems.add(folder, rule="report", message="no policy: name an audience or rules with --policy (the "
-                         "folder is not in a build's manifest)")
+            problems.add(
+                folder,
+                rule="report",
+                message="no policy: name an audience or rules with --policy (the folder is not in a build's manifest)",
+            )
             continue
         paths = _tables(folder, problems)
         if paths is None:
             continue
         resolved = resolve_policy(name, rules, audiences)
         if resolved is None:
-            problems.add(folder, value=name, rule="report",
-                         message=f"unknown disclosure policy; audiences are {', '.join(audiences) or 'none'}, "
-                         f"rules are {', '.join(rules)}")
+            problems.add(
+                folder,
+                value=name,
+                rule="report",
+                message=f"unknown disclosure policy; audiences are {', '.join(audiences) or 'none'}, "
+                f"rules are {', '.join(rules)}",
+            )
             continue
         if not resolved.shared:
             audit = TableAudit(folder.name, "*")
             audit.fail.append(f"an internal report ({name}): not for distribution")
-            problems.add(folder, value=name, rule="disclosure",
-                         message=f"an internal report ({name} withholds nothing): not for distribution")
+            problems.add(
+                folder,
+                value=name,
+                rule="disclosure",
+                message=f"an internal report ({name} withholds nothing): not for distribution",
+            )
             audits.append(audit)
             continue
         auditor = _Auditor(folder, resolved, problems)
@@ -446,24 +512,33 @@ def could_not_audit(problems: Problems) -> bool:
     return any(p.severity == "error" and p.rule in INPUT_RULES for p in problems)
 
 
-def _across_reports(audits: list[TableAudit], shown: dict, files: dict[tuple[str, str], Path],
-                    problems: Problems) -> None:
+def _across_reports(
+    audits: list[TableAudit], shown: dict, files: dict[tuple[str, str], Path], problems: Problems
+) -> None:
     """Figures about people of the same build whose n differ by fewer than their threshold: for review."""
     by_id = {(a.report, a.table): a for a in audits}
     items = list(shown.items())
     for i, ((build, name), figures) in enumerate(items):
-        for (other_build, other), other_figures in items[i + 1:]:
+        for (other_build, other), other_figures in items[i + 1 :]:
             if build != other_build or name.split("/")[0] == other.split("/")[0]:
                 continue
             for key in figures.keys() & other_figures.keys():
                 (n, k), (m, j) = figures[key], other_figures[key]
                 if 0 < abs(n - m) < max(k, j):
                     report, table = name.split("/")
-                    message = (f"{'/'.join(key)}: n {n:g} here and {m:g} in {other}; if one group holds the other, "
-                               f"the {abs(n - m):g} people between them can be found by subtraction")
+                    message = (
+                        f"{'/'.join(key)}: n {n:g} here and {m:g} in {other}; if one group holds the other, "
+                        f"the {abs(n - m):g} people between them can be found by subtraction"
+                    )
                     by_id[(report, table)].review.append(message)
-                    problems.add(files[(report, table)], column="n", value=f"{n:g}",
-                                 rule="disclosure", message=message, severity="warning")
+                    problems.add(
+                        files[(report, table)],
+                        column="n",
+                        value=f"{n:g}",
+                        rule="disclosure",
+                        message=message,
+                        severity="warning",
+                    )
 
 
 def _ledger_conflicts(audits: list[TableAudit], ledgers: dict[str, _Ledger], problems: Problems) -> None:
@@ -483,7 +558,9 @@ def _ledger_conflicts(audits: list[TableAudit], ledgers: dict[str, _Ledger], pro
         what = ", ".join(filter(None, key[:3])) + (f" at {key[3]}" if key[3] else "")
         by_value: dict[str, list[str]] = {}
         for report, _, _, record in places:
-            by_value.setdefault(normal(record["value"]) or record["value"], []).append(f"{report}/{record['table']} ({record['column']})")
+            by_value.setdefault(normal(record["value"]) or record["value"], []).append(
+                f"{report}/{record['table']} ({record['column']})"
+            )
         told = "; ".join(f"{value} in {', '.join(shown)}" for value, shown in by_value.items())
         for report, ledger, i, record in places:
             message = f"{what}: one figure shown with {len(by_value)} values ({told})"
@@ -492,8 +569,14 @@ def _ledger_conflicts(audits: list[TableAudit], ledgers: dict[str, _Ledger], pro
                 audit = by_id[(report, record["table"])] = TableAudit(report, record["table"])
                 audits.append(audit)
             audit.fail.append(f"row {record['row']}, {record['column']}: {message}")
-            problems.add(ledger.path, line=ledger.lines[i], column="value", value=record["value"],
-                         rule="disclosure", message=message)
+            problems.add(
+                ledger.path,
+                line=ledger.lines[i],
+                column="value",
+                value=record["value"],
+                rule="disclosure",
+                message=message,
+            )
 
 
 def _text(value: object) -> str:
@@ -528,7 +611,9 @@ def write_summary(audits: list[TableAudit], path: Path, folders: Iterable[Path] 
     peerimpact.builder.safefiles.Refused
         ``path`` is not a file the audit may write; nothing is written.
     """
-    rows = [{"report": a.report, "table": a.table, "status": a.status, "reasons": "; ".join(a.fail + a.review)}
-            for a in audits]
+    rows = [
+        {"report": a.report, "table": a.table, "status": a.status, "reasons": "; ".join(a.fail + a.review)}
+        for a in audits
+    ]
     text = neutralise_frame(pd.DataFrame(rows, columns=SUMMARY_COLUMNS)).to_csv(index=False, lineterminator="\n")
     return write_owned(path, text, SUMMARY_HEADER, folders)

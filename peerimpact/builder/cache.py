@@ -34,8 +34,10 @@ def code_digests() -> tuple[str, str]:
 
 
 def hashes_for(report: PlannedReport, extract_files: dict[str, bytes], templates: str, package: str) -> dict:
-    params = json.dumps({"report": report.definition.model_dump(mode="json"), "formats": report.formats,
-                         "scope": report.scope}, sort_keys=True)
+    params = json.dumps(
+        {"report": report.definition.model_dump(mode="json"), "formats": report.formats, "scope": report.scope},
+        sort_keys=True,
+    )
     return {
         "notebooks": {p.stem: sha(p.read_bytes()) for p in report.sections},
         "extract": digest(extract_files),

@@ -14,9 +14,10 @@ from __future__ import annotations
 
 import difflib
 import html
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 from jinja2 import StrictUndefined, TemplateSyntaxError, nodes
 from jinja2.sandbox import SandboxedEnvironment
@@ -25,7 +26,7 @@ from ..problems import Problems
 from ..report.facts import Fact, Facts
 
 FOLDER = "commentary"
-MAX_BYTES = 200_000   # a commentary is a few paragraphs; a larger file is a mistake
+MAX_BYTES = 200_000  # a commentary is a few paragraphs; a larger file is a mistake
 TITLE = "Commentary from the study team"
 
 
@@ -43,8 +44,9 @@ def _environment() -> SandboxedEnvironment:
     return SandboxedEnvironment(undefined=StrictUndefined, autoescape=False, keep_trailing_newline=True)
 
 
-def find_commentary(study_dir: Path, report_id: str, definition: str, sections: list[str],
-                    problems: Problems) -> tuple[Commentary, ...]:
+def find_commentary(
+    study_dir: Path, report_id: str, definition: str, sections: list[str], problems: Problems
+) -> tuple[Commentary, ...]:
     """The commentary files of one report, read and checked for Jinja2 syntax (each problem at its line)."""
     folder = study_dir / FOLDER
     if not folder.is_dir():
@@ -63,16 +65,22 @@ def find_commentary(study_dir: Path, report_id: str, definition: str, sections: 
 
 def _read(path: Path, problems: Problems) -> str | None:
     if path.stat().st_size > MAX_BYTES:
-        problems.add(path, rule="commentary", message=f"larger than {MAX_BYTES:,} bytes; a commentary is a few "
-                                                      "paragraphs")
+        problems.add(
+            path, rule="commentary", message=f"larger than {MAX_BYTES:,} bytes; a commentary is a few paragraphs"
+        )
         return None
     raw = path.read_bytes()
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        line = raw[:exc.start].count(b"\n") + 1
-        problems.add(path, line=line, rule="encoding", value=raw[exc.start:exc.start + 4].hex(" "),
-                     message="not UTF-8 text; save the file as UTF-8")
+        line = raw[: exc.start].count(b"\n") + 1
+        problems.add(
+            path,
+            line=line,
+            rule="encoding",
+            value=raw[exc.start : exc.start + 4].hex(" "),
+            message="not UTF-8 text; save the file as UTF-8",
+        )
         return None
     try:
         _environment().parse(text)
@@ -130,8 +138,13 @@ def check(commentary: Commentary, facts: Facts, problems: Problems) -> None:
     for node, dotted in _outermost(tree):
         if dotted is None:
             if node.name not in assigned:
-                problems.add(commentary.path, line=node.lineno, value=node.name, rule="commentary",
-                             message="a placeholder names facts only: {{ facts.NAME }}")
+                problems.add(
+                    commentary.path,
+                    line=node.lineno,
+                    value=node.name,
+                    rule="commentary",
+                    message="a placeholder names facts only: {{ facts.NAME }}",
+                )
             continue
         fact = facts.get(dotted)
         shown = f"facts.{dotted}" if dotted else "facts"
@@ -139,13 +152,20 @@ def check(commentary: Commentary, facts: Facts, problems: Problems) -> None:
         where = {"line": node.lineno, "column": f"column {column}" if column else None, "value": shown}
         if fact is None and not any(n.startswith(dotted + ".") for n in names):
             near = difflib.get_close_matches(dotted, names, n=2)
-            hint = f"; did you mean {' or '.join('facts.' + n for n in near)}?" if near else \
-                "; `peerimpact facts REPORT_DIR` lists them"
+            hint = (
+                f"; did you mean {' or '.join('facts.' + n for n in near)}?"
+                if near
+                else "; `peerimpact facts REPORT_DIR` lists them"
+            )
             problems.add(commentary.path, rule="commentary", message=f"this report has no such fact{hint}", **where)
         elif fact is not None and fact.withheld:
-            problems.add(commentary.path, rule="commentary",
-                         message=f"this figure is withheld in this report by its disclosure rules ({fact.table}, "
-                                 f"column {fact.column}), so commentary cannot show it", **where)
+            problems.add(
+                commentary.path,
+                rule="commentary",
+                message=f"this figure is withheld in this report by its disclosure rules ({fact.table}, "
+                f"column {fact.column}), so commentary cannot show it",
+                **where,
+            )
         elif fact is None and not dotted:
             problems.add(commentary.path, rule="commentary", message="name one fact: {{ facts.NAME }}", **where)
 
@@ -184,12 +204,15 @@ def render(commentary: Commentary, facts: Facts) -> str:
 
     text = _environment().from_string(commentary.text).render(facts=_tree(facts.tree()))
     body = mistune.create_markdown(escape=True)(text)
-    return (f'<aside class="pi-box pi-box-commentary" role="note"><p class="pi-box-title"><strong>'
-            f'{html.escape(TITLE)}</strong></p>{body}</aside>')
+    return (
+        f'<aside class="pi-box pi-box-commentary" role="note"><p class="pi-box-title"><strong>'
+        f"{html.escape(TITLE)}</strong></p>{body}</aside>"
+    )
 
 
-def fill_commentary(commentary: tuple[Commentary, ...], facts: Facts, first: str
-                    ) -> tuple[dict[str, tuple[str, str]], Problems]:
+def fill_commentary(
+    commentary: tuple[Commentary, ...], facts: Facts, first: str
+) -> tuple[dict[str, tuple[str, str]], Problems]:
     """Each section's commentary as HTML, ``(under its heading, at its end)``: a section's own file
     under its heading, a report-wide one at the end of the report's first section (``first``, the
     key messages), after what the figures say; or the problems of its placeholders, all of them."""

@@ -26,8 +26,11 @@ from ..resources import params_dir
 def load_policies(params: Path | None, problems: Problems) -> dict[str, DisclosureRules]:
     """Every policy in ``<params>/disclosure/*.yml`` (the shipped ones where a study has none),
     registered so that report definitions can name them."""
-    folder = params / "disclosure" if params is not None and (params / "disclosure").is_dir() else \
-        params_dir() / "disclosure"
+    folder = (
+        params / "disclosure"
+        if params is not None and (params / "disclosure").is_dir()
+        else params_dir() / "disclosure"
+    )
     found: dict[str, DisclosureRules] = {}
     for rules, _ in parse_named(DisclosureRules, folder, "name", problems):
         found[rules.name] = rules
@@ -35,20 +38,31 @@ def load_policies(params: Path | None, problems: Problems) -> dict[str, Disclosu
     return found
 
 
-def load_audiences(params: Path | None, rules: dict[str, DisclosureRules], problems: Problems
-                   ) -> dict[str, Audience]:
+def load_audiences(params: Path | None, rules: dict[str, DisclosureRules], problems: Problems) -> dict[str, Audience]:
     """Every audience in ``<params>/disclosure/audiences/*.yml`` (the shipped ones where a study has
     none), each naming rules that exist."""
-    folder = params / "disclosure" / "audiences" if params is not None and \
-        (params / "disclosure" / "audiences").is_dir() else params_dir() / "disclosure" / "audiences"
+    folder = (
+        params / "disclosure" / "audiences"
+        if params is not None and (params / "disclosure" / "audiences").is_dir()
+        else params_dir() / "disclosure" / "audiences"
+    )
     found: dict[str, Audience] = {}
     for audience, path in parse_named(Audience, folder, "name", problems):
         # a rules file that is there but has problems of its own is not also "no such rules"
-        unknown = [(kind, name) for kind, name in audience.kinds.items()
-                   if name not in rules and not (folder.parent / f"{name}.yml").is_file()]
+        unknown = [
+            (kind, name)
+            for kind, name in audience.kinds.items()
+            if name not in rules and not (folder.parent / f"{name}.yml").is_file()
+        ]
         for kind, name in unknown:
-            problems.add(path, line=key_line(path, ("kinds", kind)), column=f"kinds.{kind}", value=name,
-                         rule="params", message=f"no such rules in params/disclosure/; rules are {', '.join(rules)}")
+            problems.add(
+                path,
+                line=key_line(path, ("kinds", kind)),
+                column=f"kinds.{kind}",
+                value=name,
+                rule="params",
+                message=f"no such rules in params/disclosure/; rules are {', '.join(rules)}",
+            )
         if not unknown and all(name in rules for name in audience.kinds.values()):
             found[audience.name] = audience
     return found
@@ -57,8 +71,12 @@ def load_audiences(params: Path | None, rules: dict[str, DisclosureRules], probl
 def audience_policy(audience: Audience, rules: dict[str, DisclosureRules]) -> ReportPolicy:
     """What ``audience`` sees: the rules it names for each kind of data, and its quote rules."""
     by_kind = {kind: rules[name] for kind, name in audience.kinds.items()}
-    return ReportPolicy(audience=audience.name, label=audience.label, rules=by_kind,
-                        quotes=audience.quotes or by_kind["qualitative"].quotes)
+    return ReportPolicy(
+        audience=audience.name,
+        label=audience.label,
+        rules=by_kind,
+        quotes=audience.quotes or by_kind["qualitative"].quotes,
+    )
 
 
 def uniform_policy(one: DisclosureRules, audience: str, label: str) -> ReportPolicy:
@@ -66,8 +84,9 @@ def uniform_policy(one: DisclosureRules, audience: str, label: str) -> ReportPol
     return ReportPolicy(audience=audience, label=label, rules=dict.fromkeys(DATA_KINDS, one), quotes=one.quotes)
 
 
-def policy_of_report(report: ReportDef, audience: str, rules: dict[str, DisclosureRules],
-                     audiences: dict[str, Audience]) -> ReportPolicy | None:
+def policy_of_report(
+    report: ReportDef, audience: str, rules: dict[str, DisclosureRules], audiences: dict[str, Audience]
+) -> ReportPolicy | None:
     """The rules a report applies, kind of data by kind: its audience's, or the one policy its
     definition names in ``disclosure:`` for every kind. ``None`` for a policy written in code
     (registered, with no rules file)."""
@@ -110,8 +129,9 @@ def figures_of(study: Study) -> dict[tuple[str, ...], np.ndarray]:
     return {key: m for key, m in out.items() if m.any()}
 
 
-def withheld_by_report(study: Study, scopes: dict[str, set[str]], threshold: int,
-                       comparators: bool) -> dict[str, set[tuple[str, ...]]]:
+def withheld_by_report(
+    study: Study, scopes: dict[str, set[str]], threshold: int, comparators: bool
+) -> dict[str, set[tuple[str, ...]]]:
     """For each shared report (id → its participants), the figures it withholds so that no
     combination of shared reports, and of the study-wide figures they show when ``comparators``
     (beside their own, or in their place as context), reveals fewer than ``threshold`` people.
@@ -145,9 +165,13 @@ def disclosure_words(report) -> tuple[str, str, bool]:
     return policy.audience, words, True
 
 
-_KIND_WORDS = {"programme": "recruitment, questionnaire returns and activity",
-               "characteristics": "who the peer workers are", "health": "their use of health services",
-               "outcomes": "their scores and changes", "qualitative": "their interviews"}
+_KIND_WORDS = {
+    "programme": "recruitment, questionnaire returns and activity",
+    "characteristics": "who the peer workers are",
+    "health": "their use of health services",
+    "outcomes": "their scores and changes",
+    "qualitative": "their interviews",
+}
 
 
 def _plain(policy: ReportPolicy) -> str:
@@ -155,7 +179,7 @@ def _plain(policy: ReportPolicy) -> str:
     by_rules: dict[str, list[str]] = {}
     for kind, rules in policy.rules.items():
         by_rules.setdefault(rules.name, []).append(kind)
-    for name, kinds in by_rules.items():
+    for kinds in by_rules.values():
         rules = policy.rules[kinds[0]]
         what = " and ".join(_KIND_WORDS[k] for k in kinds)
         if rules.exact:
@@ -185,10 +209,14 @@ def small_scope_notice(report) -> str:
     said = [f"{meta.scope_label} has {people} peer worker{'s' if people != 1 else ''} in the study."]
     if policy.rules["programme"].exact:
         said.append("Its recruitment, questionnaire returns, activity and data completeness are shown exactly.")
-    said.append(f"Figures about who its peer workers are, their health, their scores and their interviews would "
-                f"rest on fewer than {k} people, so they are not shown for it: the whole study's figures are "
-                "shown in their place, marked \u201cwhole study\u201d.")
+    said.append(
+        f"Figures about who its peer workers are, their health, their scores and their interviews would "
+        f"rest on fewer than {k} people, so they are not shown for it: the whole study's figures are "
+        "shown in their place, marked \u201cwhole study\u201d."
+    )
     if policy.quotes.pool:
-        said.append(f"Quotes come from peer workers at other sites unless at least {policy.quotes.min_interviewees} "
-                    "of its own were interviewed.")
+        said.append(
+            f"Quotes come from peer workers at other sites unless at least {policy.quotes.min_interviewees} "
+            "of its own were interviewed."
+        )
     return " ".join(said)

@@ -87,10 +87,12 @@ class SharedKernelEngine(NBClientEngine):
     """papermill's nbclient engine, run against a kernel manager the caller owns."""
 
     @classmethod
-    def execute_notebook(cls, nb, kernel_name, output_path=None, progress_bar=True, log_output=False,
-                         autosave_cell_every=30, **kwargs):
-        nb_man = _SavedAtEnd(nb, output_path=output_path, progress_bar=progress_bar, log_output=log_output,
-                             autosave_cell_every=0)
+    def execute_notebook(
+        cls, nb, kernel_name, output_path=None, progress_bar=True, log_output=False, autosave_cell_every=30, **kwargs
+    ):
+        nb_man = _SavedAtEnd(
+            nb, output_path=output_path, progress_bar=progress_bar, log_output=log_output, autosave_cell_every=0
+        )
         nb_man.notebook_start()
         try:
             cls.execute_managed_notebook(nb_man, kernel_name, log_output=log_output, **kwargs)
@@ -100,11 +102,30 @@ class SharedKernelEngine(NBClientEngine):
         return nb_man.nb
 
     @classmethod
-    def execute_managed_notebook(cls, nb_man, kernel_name, log_output=False, stdout_file=None, stderr_file=None,
-                                 start_timeout=60, execution_timeout=None, km=None, kc=None, **kwargs):
-        client = PapermillNotebookClient(nb_man, km=km, kernel_name=kernel_name, timeout=execution_timeout,
-                                         startup_timeout=start_timeout, log=logging.getLogger("papermill"),
-                                         log_output=log_output, stdout_file=stdout_file, stderr_file=stderr_file)
+    def execute_managed_notebook(
+        cls,
+        nb_man,
+        kernel_name,
+        log_output=False,
+        stdout_file=None,
+        stderr_file=None,
+        start_timeout=60,
+        execution_timeout=None,
+        km=None,
+        kc=None,
+        **kwargs,
+    ):
+        client = PapermillNotebookClient(
+            nb_man,
+            km=km,
+            kernel_name=kernel_name,
+            timeout=execution_timeout,
+            startup_timeout=start_timeout,
+            log=logging.getLogger("papermill"),
+            log_output=log_output,
+            stdout_file=stdout_file,
+            stderr_file=stderr_file,
+        )
         # The kernel's own client, connected once: a new one per section waits 0.2 s for the
         # kernel's output channel to fall silent before its first cell. Replies left over from
         # an earlier section carry another request's id and are ignored.
@@ -131,7 +152,7 @@ def runs_last(section: Path) -> bool:
     try:
         meta = nbformat.read(section, as_version=4).metadata.get("peerimpact", {})
     except (OSError, ValueError):
-        return False   # papermill reports an unreadable notebook when it runs it
+        return False  # papermill reports an unreadable notebook when it runs it
     return bool(meta.get("runs_last"))
 
 
@@ -149,14 +170,15 @@ def _failure(section: str, output: Path, exc: PapermillExecutionError) -> Sectio
     before = nb.cells[: exc.cell_index]
     inserted = sum(bool(added & set(c.get("metadata", {}).get("tags", []))) for c in before)
     number = exc.cell_index - inserted + 1  # the cell's place in the user's notebook, counting from 1
-    return SectionFailure(section, number, exc.source, exc.ename, exc.evalue,
-                          ANSI.sub("", "\n".join(exc.traceback)))
+    return SectionFailure(section, number, exc.source, exc.ename, exc.evalue, ANSI.sub("", "\n".join(exc.traceback)))
 
 
 # The kernel's own command with the debugger left out: a build never attaches one, and
 # ipykernel otherwise loads debugpy at start (140 modules, a quarter of a second a kernel).
-LAUNCH = ("import sys; sys.modules['debugpy'] = None; "
-          "from ipykernel.kernelapp import launch_new_instance; launch_new_instance()")
+LAUNCH = (
+    "import sys; sys.modules['debugpy'] = None; "
+    "from ipykernel.kernelapp import launch_new_instance; launch_new_instance()"
+)
 
 
 class _BatchKernelSpecs(KernelSpecManager):
@@ -178,13 +200,17 @@ class Kernel:
     def __init__(self) -> None:
         # A short private folder for the sockets (a socket path may not exceed ~100 bytes).
         self._sockets = tempfile.TemporaryDirectory(prefix="pi-")
-        self.km = AsyncKernelManager(kernel_name=KERNEL, transport="ipc", ip=str(Path(self._sockets.name) / "kernel"),
-                                     kernel_spec_manager=_BatchKernelSpecs())
-        self.reports = 0   # how many reports this kernel has run
+        self.km = AsyncKernelManager(
+            kernel_name=KERNEL,
+            transport="ipc",
+            ip=str(Path(self._sockets.name) / "kernel"),
+            kernel_spec_manager=_BatchKernelSpecs(),
+        )
+        self.reports = 0  # how many reports this kernel has run
         self.kc = None
         try:
             run_sync(self.km.start_kernel)(preexec_fn=die_with_parent, pass_fds=held_fds())
-            self.kc = self.km.client()   # made after the start: it takes the kernel's connection info
+            self.kc = self.km.client()  # made after the start: it takes the kernel's connection info
             self.kc.allow_stdin = False
             self.kc.start_channels()
             run_sync(self.kc.wait_for_ready)(timeout=60)
@@ -206,7 +232,7 @@ class Kernel:
         pid = self.pid
         if pid is not None:
             with contextlib.suppress(OSError):
-                os.killpg(pid, signal.SIGKILL)   # jupyter_client starts a kernel in a session of its own
+                os.killpg(pid, signal.SIGKILL)  # jupyter_client starts a kernel in a session of its own
         self._sockets.cleanup()
 
     def shutdown(self) -> None:
@@ -219,7 +245,7 @@ class Kernel:
             self._sockets.cleanup()
 
 
-_warm = threading.local()   # each thread's warm kernel: a kernel is driven from the thread that started it
+_warm = threading.local()  # each thread's warm kernel: a kernel is driven from the thread that started it
 
 
 def warm_kernel() -> Kernel:
@@ -280,14 +306,26 @@ def _stopped(section: str, output: Path, km: AsyncKernelManager, exc: Exception)
     else:
         ename, cause = "DeadKernelError", _exit_cause(km)
     nb = nbformat.read(output, as_version=4) if output.exists() else None
-    inserted = 0 if nb is None else sum(
-        bool({RESET_TAG, "injected-parameters"} & set(c.get("metadata", {}).get("tags", [])))
-        for c in nb.cells[:index])
+    inserted = (
+        0
+        if nb is None
+        else sum(
+            bool({RESET_TAG, "injected-parameters"} & set(c.get("metadata", {}).get("tags", [])))
+            for c in nb.cells[:index]
+        )
+    )
     return SectionFailure(section, index - inserted + 1, source, ename, cause, "")
 
 
-def execute_sections(sections: list[Path], parameters: dict, build_dir: Path, *, isolated: bool = False,
-                     timeout: int | None = 600, kernel: Kernel | None = None) -> Execution:
+def execute_sections(
+    sections: list[Path],
+    parameters: dict,
+    build_dir: Path,
+    *,
+    isolated: bool = False,
+    timeout: int | None = 600,
+    kernel: Kernel | None = None,
+) -> Execution:
     """Run ``sections`` in order with ``parameters`` (those that :func:`runs_last` after the rest);
     stop at the first section that fails. The executed notebooks come back in ``sections``' order.
 
@@ -300,14 +338,23 @@ def execute_sections(sections: list[Path], parameters: dict, build_dir: Path, *,
     owned = kernel is None or isolated
     current = Kernel() if owned else kernel
     try:
-        for section in sorted(sections, key=runs_last):   # stable: a summary after the rest
+        for section in sorted(sections, key=runs_last):  # stable: a summary after the rest
             output = build_dir / f"{section.stem}.ipynb"
             started = time.perf_counter()
             try:
                 papermill.execute_notebook(
-                    with_reset_cell(section), str(output), parameters=parameters,
-                    engine_name="peerimpact-shared", kernel_name=KERNEL, language="python", progress_bar=False,
-                    log_output=False, execution_timeout=timeout, km=current.km, kc=current.kc)
+                    with_reset_cell(section),
+                    str(output),
+                    parameters=parameters,
+                    engine_name="peerimpact-shared",
+                    kernel_name=KERNEL,
+                    language="python",
+                    progress_bar=False,
+                    log_output=False,
+                    execution_timeout=timeout,
+                    km=current.km,
+                    kc=current.kc,
+                )
             except PapermillExecutionError as exc:
                 result.failure = _failure(section.stem, output, exc)
             except (DeadKernelError, CellTimeoutError) as exc:
@@ -323,7 +370,7 @@ def execute_sections(sections: list[Path], parameters: dict, build_dir: Path, *,
                 current = Kernel()
         current.reports += 1
         place = {section.stem: i for i, section in enumerate(sections)}
-        result.notebooks.sort(key=lambda nb: place.get(nb.stem, len(place)))   # in the report's order
+        result.notebooks.sort(key=lambda nb: place.get(nb.stem, len(place)))  # in the report's order
     finally:
         if owned or result.failure:
             current.shutdown()

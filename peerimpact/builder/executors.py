@@ -28,10 +28,12 @@ import multiprocessing.util
 import os
 import signal
 import time
+from collections.abc import Callable, Iterator
 from concurrent.futures import Executor, ProcessPoolExecutor, as_completed
+from contextlib import AbstractContextManager as ContextManager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, ContextManager, Iterator, Protocol
+from typing import Protocol
 
 from .execute import kill_warm_kernel, release_warm_kernel
 from .jobs import Job, Outcome, run_job
@@ -133,7 +135,7 @@ class ExecutorRunner:
 
     def run(self, jobs: list[Job]) -> Iterator[Outcome]:
         size = max(1, math.ceil(len(jobs) / (2 * self.parallelism)))
-        batches = [jobs[i:i + size] for i in range(0, len(jobs), size)]
+        batches = [jobs[i : i + size] for i in range(0, len(jobs), size)]
         with workers_lock(self.out):
             for future in as_completed([self.executor.submit(run_batch, batch) for batch in batches]):
                 yield from future.result()
@@ -161,8 +163,13 @@ def _stop_now(signum: int, frame) -> None:
 # What a local worker imports before its first report. Workers fork from a server that has
 # imported these once, started while the build plans; spawned afresh after planning, two
 # workers took 1.2 s to be ready, and each imported nbconvert and WeasyPrint again.
-PRELOAD = ["peerimpact.builder.executors", "peerimpact.builder.render", "peerimpact.builder.formats",
-           "nbconvert.exporters.html", "weasyprint"]
+PRELOAD = [
+    "peerimpact.builder.executors",
+    "peerimpact.builder.render",
+    "peerimpact.builder.formats",
+    "nbconvert.exporters.html",
+    "weasyprint",
+]
 
 
 def _pool_context() -> multiprocessing.context.BaseContext:
@@ -188,12 +195,16 @@ def _local(options: ExecutorOptions) -> Iterator[Runner]:
     if options.jobs <= 1:
         yield SerialRunner(options.out)
         return
-    pool = ProcessPoolExecutor(max_workers=options.jobs, mp_context=_pool_context(), initializer=_pool_worker,
-                               initargs=(str(options.out), os.getpid()))
+    pool = ProcessPoolExecutor(
+        max_workers=options.jobs,
+        mp_context=_pool_context(),
+        initializer=_pool_worker,
+        initargs=(str(options.out), os.getpid()),
+    )
     try:
         yield PoolRunner(pool)
-    except BaseException:   # interrupted or failed: stop the workers now rather than wait for their reports
-        _stop(list(pool._processes.values()))   # the pool keeps its processes here; it offers no other way
+    except BaseException:  # interrupted or failed: stop the workers now rather than wait for their reports
+        _stop(list(pool._processes.values()))  # the pool keeps its processes here; it offers no other way
         pool.shutdown(wait=False, cancel_futures=True)
         raise
     pool.shutdown(wait=True)
@@ -230,6 +241,7 @@ def _dask(options: ExecutorOptions) -> Iterator[Runner]:
         yield ExecutorRunner(client.get_executor(pure=False), options.out, threads)
 
 
-register_executor(ExecutorKind("local", "this machine: worker processes that die with the build", _local,
-                               _warm_up_local))
+register_executor(
+    ExecutorKind("local", "this machine: worker processes that die with the build", _local, _warm_up_local)
+)
 register_executor(ExecutorKind("dask", "an existing Dask distributed cluster (--scheduler ADDRESS)", _dask))

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import io
 import re
+from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import Any, Iterable, Mapping
+from typing import Any
 
 import pandas as pd
 
@@ -26,8 +27,11 @@ NUMBER = re.compile(r"-?(0|[1-9]\d*)(\.\d+)?([eE][-+]?\d+)?")
 
 
 # the sheets that are records of the report rather than its tables
-RECORDS = {"_suppression": "record of withheld cells",
-           "_released": "record of every figure shown, keyed by population, measure, statistic and timepoint"}
+RECORDS = {
+    "_suppression": "record of withheld cells",
+    "_released": "record of every figure shown, keyed by population, measure, statistic and timepoint",
+}
+
 
 def _value(text: str) -> Any:
     """A CSV cell as Excel should hold it: a number where it is written as one, else the text (so
@@ -44,8 +48,11 @@ def table_titles(html: str) -> dict[str, str]:
     from lxml import html as lhtml
 
     tree = lhtml.fromstring(html)
-    return {fig.get("id").removeprefix("table-"): " ".join(fig.findtext("figcaption", "").split())
-            for fig in tree.iter("figure") if (fig.get("id") or "").startswith("table-")}
+    return {
+        fig.get("id").removeprefix("table-"): " ".join(fig.findtext("figcaption", "").split())
+        for fig in tree.iter("figure")
+        if (fig.get("id") or "").startswith("table-")
+    }
 
 
 def sheet_names(tables: Iterable[str]) -> dict[str, str]:
@@ -57,7 +64,7 @@ def sheet_names(tables: Iterable[str]) -> dict[str, str]:
         name, i = base, 1
         while name.casefold() in taken:
             i += 1
-            name = f"{base[:MAX_SHEET - len(str(i)) - 1]}~{i}"
+            name = f"{base[: MAX_SHEET - len(str(i)) - 1]}~{i}"
         taken.add(name.casefold())
         names[table] = name
     return names
@@ -76,15 +83,26 @@ def write_workbook(html: str, folder: Path, report: Mapping[str, Any]) -> Path:
     book = Workbook()
     about = book.active
     about.title = ABOUT
-    facts = [("Report", report.get("title")), ("Scope", report.get("scope_label")),
-             ("Study", report.get("study_name")), *report.get("facts", ()),
-             ("Data cut", report.get("data_cut") or "not stated"), ("Built", report.get("built_at")),
-             ("peerimpact", report.get("version")),
-             ("Disclosure policy", report.get("disclosure")),
-             ("What the policy does", "none: every figure as computed, for the study team only"
-              if report.get("internal") else report.get("disclosure_statement")),
-             ("Withheld cells", "* in a sheet; the sheet _suppression lists each one and why"
-              if not report.get("internal") else "none")]
+    facts = [
+        ("Report", report.get("title")),
+        ("Scope", report.get("scope_label")),
+        ("Study", report.get("study_name")),
+        *report.get("facts", ()),
+        ("Data cut", report.get("data_cut") or "not stated"),
+        ("Built", report.get("built_at")),
+        ("peerimpact", report.get("version")),
+        ("Disclosure policy", report.get("disclosure")),
+        (
+            "What the policy does",
+            "none: every figure as computed, for the study team only"
+            if report.get("internal")
+            else report.get("disclosure_statement"),
+        ),
+        (
+            "Withheld cells",
+            "* in a sheet; the sheet _suppression lists each one and why" if not report.get("internal") else "none",
+        ),
+    ]
     if report.get("notice"):
         facts.insert(3, ("About this report", report.get("notice")))
     for label, value in facts:
@@ -95,8 +113,9 @@ def write_workbook(html: str, folder: Path, report: Mapping[str, Any]) -> Path:
     for cell in about[about.max_row]:
         cell.font = Font(bold=True)
     for path in csvs:
-        about.append([neutralise(names[path.stem]), neutralise(titles.get(
-            path.stem, RECORDS.get(path.stem, path.stem)))])
+        about.append(
+            [neutralise(names[path.stem]), neutralise(titles.get(path.stem, RECORDS.get(path.stem, path.stem)))]
+        )
     about.column_dimensions["A"].width = 22
     about.column_dimensions["B"].width = 90
     for path in csvs:
@@ -131,6 +150,7 @@ def _cell_text(element) -> str:
 
 def _runs(paragraph, element) -> None:
     """The element's text into ``paragraph``, bold and italic kept."""
+
     def walk(node, bold: bool, italic: bool) -> None:
         if node.text:
             run = paragraph.add_run(" ".join(node.text.split("\n")))
@@ -157,8 +177,8 @@ def _note(document, text: str) -> None:
 
 
 PAGE_WIDTH = 6.3  # inches between the margins of an A4 or Letter page in Word's default layout
-CHAR = 0.095      # inches a character of 8-point text takes, about, bold headers included
-PAD = 0.22        # inches of a cell's left and right margins
+CHAR = 0.095  # inches a character of 8-point text takes, about, bold headers included
+PAD = 0.22  # inches of a cell's left and right margins
 
 
 def column_widths(rows: list[list[str]], width: int) -> list[float]:
@@ -298,10 +318,18 @@ def write_docx(html: str, folder: Path, report: Mapping[str, Any]) -> Path:
     document.add_paragraph(report.get("study_name") or "")
     document.add_heading(report.get("title") or "", level=0)
     document.add_paragraph(report.get("scope_label") or "")
-    facts = [*report.get("facts", ()), ("Data cut", report.get("data_cut") or "not stated"),
-             ("Built", report.get("built_at")), ("peerimpact", report.get("version")),
-             ("Disclosure", "every figure as computed, for the study team only" if report.get("internal")
-              else f"{report.get('disclosure_statement')}. A * marks a figure not shown.")]
+    facts = [
+        *report.get("facts", ()),
+        ("Data cut", report.get("data_cut") or "not stated"),
+        ("Built", report.get("built_at")),
+        ("peerimpact", report.get("version")),
+        (
+            "Disclosure",
+            "every figure as computed, for the study team only"
+            if report.get("internal")
+            else f"{report.get('disclosure_statement')}. A * marks a figure not shown.",
+        ),
+    ]
     if report.get("notice"):  # what a small site's report shows instead, said once as on the first page
         facts.insert(0, ("About this report", report.get("notice")))
     for label, value in facts:

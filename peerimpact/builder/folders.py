@@ -21,8 +21,8 @@ import fcntl
 import json
 import os
 import stat
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 from ..problems import Problems
 from .safefiles import Unreadable, read_regular
@@ -77,17 +77,30 @@ def check_folders(out: Path, work: Path, study: Path, roots: tuple[Path, ...] = 
     for option, folder in (("--out", out_r), ("--work", work_r)):
         for what, guarded in protected:
             if folder == guarded or folder.is_relative_to(guarded) or guarded.is_relative_to(folder):
-                relation = ("is" if folder == guarded else "is inside" if folder.is_relative_to(guarded)
-                            else "contains")
-                problems.add(option, value=str(folder), rule="folder",
-                             message=f"{relation} {what} ({guarded}), whose files a build never writes; "
-                             "choose a folder outside it")
+                relation = "is" if folder == guarded else "is inside" if folder.is_relative_to(guarded) else "contains"
+                problems.add(
+                    option,
+                    value=str(folder),
+                    rule="folder",
+                    message=f"{relation} {what} ({guarded}), whose files a build never writes; "
+                    "choose a folder outside it",
+                )
     if work_r.is_relative_to(out_r):
-        problems.add("--work", value=str(work_r), rule="folder", message="the work folder holds row-level data and "
-                     f"must not be inside the folder of shared reports ({out_r})")
+        problems.add(
+            "--work",
+            value=str(work_r),
+            rule="folder",
+            message="the work folder holds row-level data and "
+            f"must not be inside the folder of shared reports ({out_r})",
+        )
     elif out_r.is_relative_to(work_r):
-        problems.add("--out", value=str(out_r), rule="folder", message=f"is inside the work folder ({work_r}), "
-                     "whose report folders a build replaces; choose folders side by side")
+        problems.add(
+            "--out",
+            value=str(out_r),
+            rule="folder",
+            message=f"is inside the work folder ({work_r}), "
+            "whose report folders a build replaces; choose folders side by side",
+        )
     if problems.has_errors:
         return problems
     _check_out(out, study, problems)
@@ -109,20 +122,31 @@ def _check_out(out: Path, study: Path, problems: Problems) -> None:
     names = _visible(out)
     for name in sorted(OWN_NAMES & set(names)):
         if (out / name).is_symlink():
-            problems.add(out / name, rule="folder", message="is a symbolic link where a build keeps a file of its "
-                         "own; remove it or choose another folder")
+            problems.add(
+                out / name,
+                rule="folder",
+                message="is a symbolic link where a build keeps a file of its own; remove it or choose another folder",
+            )
     if set(names) <= (OWN_NAMES | PLACEHOLDERS) - {MANIFEST}:
         return
     manifest = read_json(out / MANIFEST)
     if manifest is None or not isinstance(manifest.get("reports"), dict):
-        problems.add("--out", value=str(out), rule="folder",
-                     message=f"is not empty and holds no peerimpact build (it has {_names(names)}); a build writes "
-                     "only into a new or empty folder, or one it built before: choose another")
+        problems.add(
+            "--out",
+            value=str(out),
+            rule="folder",
+            message=f"is not empty and holds no peerimpact build (it has {_names(names)}); a build writes "
+            "only into a new or empty folder, or one it built before: choose another",
+        )
         return
     built_from = manifest.get("study_path")
     if built_from and Path(built_from) != study:
-        problems.add("--out", value=str(out), rule="folder",
-                     message=f"holds the reports of another study ({built_from}); choose another folder")
+        problems.add(
+            "--out",
+            value=str(out),
+            rule="folder",
+            message=f"holds the reports of another study ({built_from}); choose another folder",
+        )
 
 
 def _check_work(work: Path, study: Path, problems: Problems) -> None:
@@ -130,22 +154,36 @@ def _check_work(work: Path, study: Path, problems: Problems) -> None:
         return
     names = [n for n in _visible(work) if n not in {".lock", WORK_MARKER} | PLACEHOLDERS]
     if (work / ".lock").is_symlink() or (work / WORK_MARKER).is_symlink():
-        problems.add("--work", value=str(work), rule="folder", message="holds a symbolic link where a build keeps a "
-                     "file of its own (.lock or .peerimpact-work.json); remove it or choose another folder")
+        problems.add(
+            "--work",
+            value=str(work),
+            rule="folder",
+            message="holds a symbolic link where a build keeps a "
+            "file of its own (.lock or .peerimpact-work.json); remove it or choose another folder",
+        )
         return
     marker = read_json(work / WORK_MARKER)
     if marker is not None:
         if Path(str(marker.get("study"))) != study:
-            problems.add("--work", value=str(work), rule="folder",
-                         message=f"holds the work of another study ({marker.get('study')}); each study needs a work "
-                         "folder of its own: choose another --work")
+            problems.add(
+                "--work",
+                value=str(work),
+                rule="folder",
+                message=f"holds the work of another study ({marker.get('study')}); each study needs a work "
+                "folder of its own: choose another --work",
+            )
         return
     # a work folder of a build made before the marker existed: only report folders with a build log
-    if names and not all((work / n).is_dir() and not (work / n).is_symlink() and (work / n / "build.log").is_file()
-                         for n in names):
-        problems.add("--work", value=str(work), rule="folder",
-                     message=f"is not empty and holds no peerimpact work (it has {_names(names)}); a build writes "
-                     "only into a new or empty work folder, or its own: choose another")
+    if names and not all(
+        (work / n).is_dir() and not (work / n).is_symlink() and (work / n / "build.log").is_file() for n in names
+    ):
+        problems.add(
+            "--work",
+            value=str(work),
+            rule="folder",
+            message=f"is not empty and holds no peerimpact work (it has {_names(names)}); a build writes "
+            "only into a new or empty work folder, or its own: choose another",
+        )
 
 
 def check_report_folders(out: Path, listed: set[str], planned: list[str]) -> Problems:
@@ -155,11 +193,19 @@ def check_report_folders(out: Path, listed: set[str], planned: list[str]) -> Pro
     for rid in planned:
         path = out / rid
         if path.is_symlink():
-            problems.add(path, rule="folder", message="is a symbolic link where the report would go; a build "
-                         "replaces only folders it wrote: remove it or choose another --out")
+            problems.add(
+                path,
+                rule="folder",
+                message="is a symbolic link where the report would go; a build "
+                "replaces only folders it wrote: remove it or choose another --out",
+            )
         elif path.exists() and rid not in listed:
-            problems.add(path, rule="folder", message="is in the way of the report of that name, and this tool did "
-                         "not write it (the manifest does not list it); move it or choose another --out")
+            problems.add(
+                path,
+                rule="folder",
+                message="is in the way of the report of that name, and this tool did "
+                "not write it (the manifest does not list it); move it or choose another --out",
+            )
     return problems
 
 

@@ -9,9 +9,10 @@ filled (``tables/``, ``figures/``): ``report.html``, ``report.pdf``, ``tables.xl
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Mapping
+from typing import Any
 
 from .exports import write_docx, write_workbook
 from .render import to_pdf

@@ -27,14 +27,30 @@ from .folders import read_json, write_atomic
 RECORD = ".inputs.json"
 PACKAGE = Path(__file__).resolve().parents[1]
 # what computes and renders a report: a new version of any may change what it shows
-LIBRARIES = ("pandas", "numpy", "scipy", "pingouin", "matplotlib", "seaborn", "nbconvert", "nbclient", "weasyprint",
-             "openpyxl", "python-docx", "pydantic", "jinja2")
+LIBRARIES = (
+    "pandas",
+    "numpy",
+    "scipy",
+    "pingouin",
+    "matplotlib",
+    "seaborn",
+    "nbconvert",
+    "nbclient",
+    "weasyprint",
+    "openpyxl",
+    "python-docx",
+    "pydantic",
+    "jinja2",
+)
 
 
-def _tree(h: "hashlib._Hash", root: Path, skip: Path | None = None) -> None:
+def _tree(h: hashlib._Hash, root: Path, skip: Path | None = None) -> None:
     for dirpath, dirnames, filenames in os.walk(root):
-        dirnames[:] = sorted(d for d in dirnames if not d.startswith(".") and d != "__pycache__"
-                             and (skip is None or Path(dirpath, d) != skip))
+        dirnames[:] = sorted(
+            d
+            for d in dirnames
+            if not d.startswith(".") and d != "__pycache__" and (skip is None or Path(dirpath, d) != skip)
+        )
         for name in sorted(filenames):
             if name.startswith(".") or name.endswith(".pyc"):
                 continue
@@ -86,10 +102,13 @@ def fingerprint(request) -> str:
     """One hash of everything a build of ``request`` (a :class:`~peerimpact.builder.request.BuildRequest`)
     reads."""
     h = hashlib.sha256()
-    options = {name: [str(v) for v in value] if isinstance(value, tuple) else (None if value is None else str(value))
-               for name, value in ((n, getattr(request, n)) for n in
-                                   ("study", "out", "params", "reports_dir", "kinds", "only", "formats", "roots",
-                                    "previous"))}
+    options = {
+        name: [str(v) for v in value] if isinstance(value, tuple) else (None if value is None else str(value))
+        for name, value in (
+            (n, getattr(request, n))
+            for n in ("study", "out", "params", "reports_dir", "kinds", "only", "formats", "roots", "previous")
+        )
+    }
     options["overrides"] = [list(pair) for pair in request.overrides]
     versions = {}
     for lib in LIBRARIES:
@@ -97,12 +116,19 @@ def fingerprint(request) -> str:
             versions[lib] = metadata.version(lib)
         except metadata.PackageNotFoundError:
             versions[lib] = None
-    h.update(json.dumps({"options": options, "versions": versions, "python": sys.version, "peerimpact": __version__},
-                        sort_keys=True).encode())
+    h.update(
+        json.dumps(
+            {"options": options, "versions": versions, "python": sys.version, "peerimpact": __version__}, sort_keys=True
+        ).encode()
+    )
     study = _study_dir(request.study)
     params = Path(request.params) if request.params else params_dir()
-    for label, root in (("study", study), ("params", params), ("notebooks", notebooks_dir()),
-                        ("templates", templates_dir())):
+    for label, root in (
+        ("study", study),
+        ("params", params),
+        ("notebooks", notebooks_dir()),
+        ("templates", templates_dir()),
+    ):
         h.update(f"\0{label}\0".encode())
         _tree(h, root)
     if request.reports_dir is not None:
@@ -111,9 +137,9 @@ def fingerprint(request) -> str:
     for path in _notebooks_named(Path(request.reports_dir) if request.reports_dir else params / "reports"):
         h.update(str(path).encode() + b"\0" + hashlib.sha256(path.read_bytes()).digest())
     h.update(b"\0package\0")
-    _tree(h, PACKAGE, skip=PACKAGE / "data")   # the example study is hashed as a study when it is one
+    _tree(h, PACKAGE, skip=PACKAGE / "data")  # the example study is hashed as a study when it is one
     previous = getattr(request, "previous", None)
-    if previous is not None and (Path(previous) / "manifest.json").is_file():   # a rebuilt earlier report changes it
+    if previous is not None and (Path(previous) / "manifest.json").is_file():  # a rebuilt earlier report changes it
         h.update(b"\0previous\0" + hashlib.sha256((Path(previous) / "manifest.json").read_bytes()).digest())
     for path in _named_outside(study):
         h.update(str(path).encode() + b"\0" + hashlib.sha256(path.read_bytes()).digest())
@@ -136,8 +162,9 @@ def unchanged(request, key: str | None = None) -> dict | None:
 
 def remember(out: Path, key: str, reports: list[dict], warnings: list[str]) -> None:
     """Record a build that left every planned report up to date (written last, replaced whole)."""
-    write_atomic(Path(out) / RECORD, json.dumps({"fingerprint": key, "reports": reports, "warnings": warnings},
-                                                indent=1))
+    write_atomic(
+        Path(out) / RECORD, json.dumps({"fingerprint": key, "reports": reports, "warnings": warnings}, indent=1)
+    )
 
 
 def forget(out: Path) -> None:

@@ -41,10 +41,10 @@ class TitleBlock:
     version: str
     report_id: str
     disclosure: str = "none"
-    disclosure_statement: str = ""   # the policy in words, on the title page
-    internal: bool = True            # not for distribution: marked on every page
-    facts: tuple[tuple[str, str], ...] = ()   # what the report's kind adds to the title page
-    notice: str = ""                 # what the report does not show and why, in plain words, on its first page
+    disclosure_statement: str = ""  # the policy in words, on the title page
+    internal: bool = True  # not for distribution: marked on every page
+    facts: tuple[tuple[str, str], ...] = ()  # what the report's kind adds to the title page
+    notice: str = ""  # what the report does not show and why, in plain words, on its first page
 
 
 @dataclass(frozen=True)
@@ -61,7 +61,7 @@ class Job:
     isolated: bool
     cache_key: str
     hashes: dict
-    warm: bool = False   # run in the worker's warm kernel and leave it for the next report
+    warm: bool = False  # run in the worker's warm kernel and leave it for the next report
     commentary: tuple[Commentary, ...] = ()
 
 
@@ -75,7 +75,7 @@ class Outcome:
     staged: str | None = None  # the finished report, for the build to publish
 
 
-FULL = (errno.ENOSPC, errno.EDQUOT)   # no space left, or the user's quota reached
+FULL = (errno.ENOSPC, errno.EDQUOT)  # no space left, or the user's quota reached
 
 
 def _disk_was_full(evalue: str) -> bool:
@@ -96,12 +96,14 @@ def _final(path: Path, staging: Path, final: Path) -> Path:
 
 
 def _disk_full(job: Job, where: Path) -> str:
-    return (f"{where}: the disk is full. This report was not published; the last published {job.id}, if any, is "
-            "kept as it was. Free some space and build again")
+    return (
+        f"{where}: the disk is full. This report was not published; the last published {job.id}, if any, is "
+        "kept as it was. Free some space and build again"
+    )
 
 
 def now() -> str:
-    return dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+    return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
 
 
 def _job_log(job: Job, path: Path) -> logging.Logger:
@@ -138,8 +140,9 @@ def run_job(job: Job) -> Outcome:
         kernel = warm_kernel() if job.warm and not job.isolated else None
         if kernel is not None:
             log.info("kernel %s: report %d of this kernel", kernel.pid, kernel.reports + 1)
-        execution = execute_sections([Path(s) for s in job.sections], parameters, build_dir, isolated=job.isolated,
-                                     kernel=kernel)
+        execution = execute_sections(
+            [Path(s) for s in job.sections], parameters, build_dir, isolated=job.isolated, kernel=kernel
+        )
         seconds.update({f"section:{k}": round(v, 3) for k, v in execution.seconds.items()})
         if execution.failure:
             log.error("failed: %s", execution.failure.format())
@@ -149,12 +152,18 @@ def run_job(job: Job) -> Outcome:
                 return Outcome(job.id, "failed", seconds, _disk_full(job, where))
             return Outcome(job.id, "failed", seconds, execution.failure.format())
         t = time.perf_counter()
-        words, problems = fill_commentary(job.commentary, read_facts(staging / "tables"),
-                                          execution.notebooks[0].stem if execution.notebooks else "")
+        words, problems = fill_commentary(
+            job.commentary, read_facts(staging / "tables"), execution.notebooks[0].stem if execution.notebooks else ""
+        )
         if problems:
             log.error("failed: %s", "; ".join(p.format() for p in problems))
-            return Outcome(job.id, "failed", seconds, "the study team's commentary names figures this report does "
-                           "not show:\n" + "\n".join(p.format() for p in problems.sorted()))
+            return Outcome(
+                job.id,
+                "failed",
+                seconds,
+                "the study team's commentary names figures this report does "
+                "not show:\n" + "\n".join(p.format() for p in problems.sorted()),
+            )
         report = {**asdict(job.title_block), "built_at": now()}
         html = to_html(execution.notebooks, report, words)
         seconds["render"] = round(time.perf_counter() - t, 3)

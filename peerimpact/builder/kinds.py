@@ -9,9 +9,9 @@ change to any notebook. Register one with :func:`register_kind`.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
 
 from ..config import ReportDef, StudyConfig
 from ..ingest.study import Study
@@ -35,11 +35,12 @@ class ReportKind:
 
     name: str
     scopes: Callable[[ReportDef, Study, Path, Problems], list[Scope]]
-    compares_with_study: bool = False   # set its own figures beside the whole study's
-    compares_sites: bool = False        # show figures site by site
-    audience: str = "public"            # who reads it, unless its definition says (params/disclosure/audiences/)
-    default_sections: tuple[str, ...] = field(default=("01_sample", "02_service_use", "03_outcomes", "04_change",
-                                                       "05_qualitative", "06_synthesis"))
+    compares_with_study: bool = False  # set its own figures beside the whole study's
+    compares_sites: bool = False  # show figures site by site
+    audience: str = "public"  # who reads it, unless its definition says (params/disclosure/audiences/)
+    default_sections: tuple[str, ...] = field(
+        default=("01_sample", "02_service_use", "03_outcomes", "04_change", "05_qualitative", "06_synthesis")
+    )
     # lines the title page adds (label, value), from the study's study.yml
     front_matter: Callable[[StudyConfig], tuple[tuple[str, str], ...]] = lambda config: ()
 
@@ -62,12 +63,21 @@ def _each_site(report: ReportDef, study: Study, source: Path, problems: Problems
     wanted = report.sites if report.sites is not None else study.sites
     for i, site in enumerate(report.sites or []):
         if site not in study.sites:
-            problems.add(source, column=f"sites.{i}", value=site, rule="params",
-                         message=f"unknown site; the study's sites are {', '.join(study.sites)}")
+            problems.add(
+                source,
+                column=f"sites.{i}",
+                value=site,
+                rule="params",
+                message=f"unknown site; the study's sites are {', '.join(study.sites)}",
+            )
     people = study.participants
-    return [Scope(site, f"Site {site}", frozenset(people.loc[people["site"].astype(str) == site, "participant_id"]),
-                  (site,))
-            for site in wanted if site in study.sites]
+    return [
+        Scope(
+            site, f"Site {site}", frozenset(people.loc[people["site"].astype(str) == site, "participant_id"]), (site,)
+        )
+        for site in wanted
+        if site in study.sites
+    ]
 
 
 def _each_cohort(report: ReportDef, study: Study, source: Path, problems: Problems) -> list[Scope]:
@@ -75,8 +85,13 @@ def _each_cohort(report: ReportDef, study: Study, source: Path, problems: Proble
     wanted = report.cohorts if report.cohorts is not None else list(cohorts)
     for i, cohort in enumerate(report.cohorts or []):
         if cohort not in cohorts:
-            problems.add(source, column=f"cohorts.{i}", value=cohort, rule="params",
-                         message="unknown cohort; cohorts are defined in study.yml")
+            problems.add(
+                source,
+                column=f"cohorts.{i}",
+                value=cohort,
+                rule="params",
+                message="unknown cohort; cohorts are defined in study.yml",
+            )
     people = study.participants
     scopes = []
     for cohort in (c for c in wanted if c in cohorts):
@@ -89,6 +104,8 @@ def _each_cohort(report: ReportDef, study: Study, source: Path, problems: Proble
 register_kind(ReportKind("study", _everyone, compares_sites=True, audience="study_team"))
 register_kind(ReportKind("site", _each_site, compares_with_study=True, audience="site_lead"))
 register_kind(ReportKind("cohort", _each_cohort, compares_with_study=True, audience="funder"))
+
+
 def _day(date) -> str:
     return f"{date.day} {date:%B %Y}"
 
@@ -106,6 +123,13 @@ def _funder_facts(config: StudyConfig) -> tuple[tuple[str, str], ...]:
 
 
 # A funder sees the whole study, site by site; there is no wider whole to set it beside.
-register_kind(ReportKind("funder", _everyone, compares_sites=True,
-                         default_sections=("07_recruitment", "08_completeness", "09_activity", "10_headline",
-                                           "11_milestones"), front_matter=_funder_facts, audience="funder"))
+register_kind(
+    ReportKind(
+        "funder",
+        _everyone,
+        compares_sites=True,
+        default_sections=("07_recruitment", "08_completeness", "09_activity", "10_headline", "11_milestones"),
+        front_matter=_funder_facts,
+        audience="funder",
+    )
+)

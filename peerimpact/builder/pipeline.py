@@ -23,10 +23,10 @@ import shutil
 import signal
 import sys
 import threading
+from collections.abc import Callable, Iterator
 from concurrent.futures import Executor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Callable, Iterator
 
 from ..config import StudyConfig
 from ..ingest.study import InvalidStudy, load_study
@@ -35,20 +35,19 @@ from ..report.extract import serialise
 from ..resources import params_dir
 from ..version import __version__
 from .alerts import alerts_of, say_alerts, study_alerts, whole_sites
-from .previous import previous_reports
 from .cache import cache_key, code_digests, hashes_for
-from .execute import declared_parameters
-from .folders import (check_folders, check_report_folders, folder_lock, mark_work, remove_stale_temporaries,
-                      study_folder)
-from .executors import EXECUTORS, ExecutorOptions, ExecutorRunner, ExecutorUnavailable
 from .disclosure import disclosure_words, small_scope_notice
+from .execute import declared_parameters
+from .executors import EXECUTORS, ExecutorOptions, ExecutorRunner, ExecutorUnavailable
+from .folders import check_folders, check_report_folders, folder_lock, mark_work, remove_stale_temporaries, study_folder
+from .inputs import fingerprint, forget, remember, unchanged
 from .jobs import Job, Outcome, TitleBlock, now
 from .kinds import KINDS
 from .plan import PlannedReport, plan
+from .previous import previous_reports
 from .processes import wait_for_workers
 from .publish import Manifest, ManifestEntry, is_current, publish, read_manifest, write_manifest_and_index
 from .request import BuildRequest, summary_line, up_to_date_line
-from .inputs import fingerprint, forget, remember, unchanged
 
 PARAMETERS = ("extract", "tables_dir")
 
@@ -102,18 +101,30 @@ def prepare(request: BuildRequest) -> Prepared:
     if loaded.problems.has_errors:
         return Prepared(None, [], problems=loaded.problems)
     params = request.params or params_dir()
-    planned, problems = plan(loaded, request.reports_dir or params / "reports", params=params,
-                             kinds=request.kinds, only=request.only, formats=request.formats,
-                             overrides=dict(request.overrides))
+    planned, problems = plan(
+        loaded,
+        request.reports_dir or params / "reports",
+        params=params,
+        kinds=request.kinds,
+        only=request.only,
+        formats=request.formats,
+        overrides=dict(request.overrides),
+    )
     if not problems.has_errors:
         alerts = study_alerts(loaded)
         say_alerts(alerts, loaded, problems)
-        for report in planned:   # a site's alerts count all its people: only for reports of all of them
+        for report in planned:  # a site's alerts count all its people: only for reports of all of them
             report.extract.meta = report.extract.meta.model_copy(
-                update={"alerts": alerts_of(alerts, whole_sites(loaded, report.extract))})
+                update={"alerts": alerts_of(alerts, whole_sites(loaded, report.extract))}
+            )
     if request.previous is not None and not problems.has_errors:
-        earlier = previous_reports(request.previous, loaded.config.name, loaded.config.data_cut,
-                                   {r.id: r.extract.meta.disclosure for r in planned}, problems)
+        earlier = previous_reports(
+            request.previous,
+            loaded.config.name,
+            loaded.config.data_cut,
+            {r.id: r.extract.meta.disclosure for r in planned},
+            problems,
+        )
         for report in planned:
             if report.id in earlier:
                 report.extract.meta = report.extract.meta.model_copy(update={"previous": earlier[report.id]})
@@ -128,8 +139,13 @@ def prepare(request: BuildRequest) -> Prepared:
             continue
         for name in PARAMETERS:
             if name not in declared:
-                problems.add(section, column="parameters", value=name, rule="notebook",
-                             message=f"the notebook's parameters cell does not declare {name!r}")
+                problems.add(
+                    section,
+                    column="parameters",
+                    value=name,
+                    rule="notebook",
+                    message=f"the notebook's parameters cell does not declare {name!r}",
+                )
     if problems.has_errors:
         return Prepared(loaded.config, [], problems=problems)
     templates, package = code_digests()
@@ -141,8 +157,9 @@ def prepare(request: BuildRequest) -> Prepared:
     return Prepared(loaded.config, reports, read_manifest(request.out), problems, dict(request.overrides))
 
 
-def status(study: str | Path | None = None, *, request: BuildRequest | None = None,
-           **fields) -> tuple[list[StatusRow], Problems]:
+def status(
+    study: str | Path | None = None, *, request: BuildRequest | None = None, **fields
+) -> tuple[list[StatusRow], Problems]:
     """Every planned report and whether a build would skip it (``up to date``), build it, or retry it.
 
     Give a :class:`BuildRequest`, or its fields as keywords (``out=``, ``only=``, …).
@@ -158,14 +175,22 @@ def status(study: str | Path | None = None, *, request: BuildRequest | None = No
             state = "failed last time"
         else:
             state = "to build" if entry is None else "out of date"
-        rows.append(StatusRow(report.id, report.kind, report.scope_label, state,
-                              entry.built_at if entry else None))
+        rows.append(StatusRow(report.id, report.kind, report.scope_label, state, entry.built_at if entry else None))
     return rows, prep.problems
 
 
-def build(study: str | Path | None = None, *, request: BuildRequest | None = None, jobs: int | None = None,
-          force: bool = False, isolated: bool = False, executor: Executor | str | None = None,
-          scheduler: str | None = None, echo: Callable[[str], None] = print, **fields) -> BuildResult:
+def build(
+    study: str | Path | None = None,
+    *,
+    request: BuildRequest | None = None,
+    jobs: int | None = None,
+    force: bool = False,
+    isolated: bool = False,
+    executor: Executor | str | None = None,
+    scheduler: str | None = None,
+    echo: Callable[[str], None] = print,
+    **fields,
+) -> BuildResult:
     """Build every planned report that is not up to date.
 
     Give a :class:`BuildRequest`, or its fields as keywords (``out=``, ``only=``, …). Reports
@@ -188,22 +213,26 @@ def build(study: str | Path | None = None, *, request: BuildRequest | None = Non
     request = request or BuildRequest(study=study, **fields)
     out, work = request.out, request.work_dir
     study_dir = study_folder(request.study)
-    problems = check_folders(out, work, study_dir, request.roots)   # before anything is read or written
+    problems = check_folders(out, work, study_dir, request.roots)  # before anything is read or written
     if problems.has_errors:
         return BuildResult([], problems, out, work)
     if isinstance(executor, str) and executor not in EXECUTORS:
         problems = Problems()
-        problems.add("--executor", value=executor, rule="option",
-                     message=f"no such executor; choose one of {', '.join(sorted(EXECUTORS))}")
+        problems.add(
+            "--executor",
+            value=executor,
+            rule="option",
+            message=f"no such executor; choose one of {', '.join(sorted(EXECUTORS))}",
+        )
         return BuildResult([], problems, out, work)
-    key = fingerprint(request)   # before anything is read, so that an edit during the build counts
+    key = fingerprint(request)  # before anything is read, so that an edit during the build counts
     if not force and (record := unchanged(request, key)) is not None:
-        echo(up_to_date_line(len(record['reports']), out))
+        echo(up_to_date_line(len(record["reports"]), out))
         outcomes = [Outcome(r["id"], "cached", r["seconds"], None, r["built_at"]) for r in record["reports"]]
         return BuildResult(outcomes, Problems(Problem(**w) for w in record["warnings"]), out, work)
     kind = None if isinstance(executor, Executor) else EXECUTORS[executor or "local"]
     if kind is not None and kind.warm_up is not None and (jobs or os.cpu_count() or 1) > 1:
-        kind.warm_up()   # workers get ready while the study is read and planned
+        kind.warm_up()  # workers get ready while the study is read and planned
     prep = prepare(request)
     if not prep.problems.has_errors:
         prep.problems.extend(_ownership(prep, out))
@@ -215,15 +244,19 @@ def build(study: str | Path | None = None, *, request: BuildRequest | None = Non
         if not (locked and work_locked):
             problems = Problems()
             busy = out if not locked else work
-            problems.add(busy, rule="busy", message="another build is writing to this folder; try again when it "
-                         "has finished")
+            problems.add(
+                busy, rule="busy", message="another build is writing to this folder; try again when it has finished"
+            )
             return BuildResult([], problems, out, work)
         if not wait_for_workers(out):
             problems = Problems()
-            problems.add(out, rule="busy", message="processes of an earlier build still hold this folder; try "
-                         "again when they have ended")
+            problems.add(
+                out,
+                rule="busy",
+                message="processes of an earlier build still hold this folder; try again when they have ended",
+            )
             return BuildResult([], problems, out, work)
-        problems = check_folders(out, work, study_dir, request.roots)   # again, now that no other build can write
+        problems = check_folders(out, work, study_dir, request.roots)  # again, now that no other build can write
         if problems.has_errors:
             return BuildResult([], problems, out, work)
         mark_work(work, study_dir)
@@ -233,12 +266,16 @@ def build(study: str | Path | None = None, *, request: BuildRequest | None = Non
         prep.manifest.study_path = str(study_dir)
         try:
             result = _build(prep, out, work, jobs, force, isolated, executor, scheduler, echo)
-        except BaseException:   # interrupted: what was staged but not published goes; published reports stay
+        except BaseException:  # interrupted: what was staged but not published goes; published reports stay
             shutil.rmtree(out / ".staging", ignore_errors=True)
             raise
-        if result.exit_code == 0:   # every planned report up to date: the next build may skip the study
-            remember(out, key, [{"id": o.id, "seconds": o.seconds, "built_at": o.built_at} for o in result.outcomes],
-                     [asdict(p) for p in result.problems])
+        if result.exit_code == 0:  # every planned report up to date: the next build may skip the study
+            remember(
+                out,
+                key,
+                [{"id": o.id, "seconds": o.seconds, "built_at": o.built_at} for o in result.outcomes],
+                [asdict(p) for p in result.problems],
+            )
         return result
 
 
@@ -247,13 +284,26 @@ def _ownership(prep: Prepared, out: Path) -> Problems:
     problems = check_report_folders(out, set(prep.manifest.reports), [r.id for r, _, _, _ in prep.reports])
     built_for = prep.manifest.study_name
     if not prep.manifest.study_path and built_for and prep.config is not None and built_for != prep.config.name:
-        problems.add("--out", value=str(out), rule="folder", message=f"holds the reports of another study "
-                     f"({built_for!r}); choose another folder")
+        problems.add(
+            "--out",
+            value=str(out),
+            rule="folder",
+            message=f"holds the reports of another study ({built_for!r}); choose another folder",
+        )
     return problems
 
 
-def _build(prep: Prepared, out: Path, work: Path, jobs: int | None, force: bool, isolated: bool,
-           executor: Executor | str | None, scheduler: str | None, echo: Callable[[str], None]) -> BuildResult:
+def _build(
+    prep: Prepared,
+    out: Path,
+    work: Path,
+    jobs: int | None,
+    force: bool,
+    isolated: bool,
+    executor: Executor | str | None,
+    scheduler: str | None,
+    echo: Callable[[str], None],
+) -> BuildResult:
     config = prep.config
     manifest = prep.manifest
     manifest.study_name = config.name
@@ -268,11 +318,34 @@ def _build(prep: Prepared, out: Path, work: Path, jobs: int | None, force: bool,
             outcomes.append(Outcome(report.id, "cached", entry.seconds, None, entry.built_at))
             continue
         name, statement, shared = disclosure_words(report)
-        title = TitleBlock(report.title, report.scope_label, config.name, manifest.data_cut, __version__, report.id,
-                           name, statement, not shared, KINDS[report.kind].front_matter(config),
-                           notice=small_scope_notice(report))
-        todo.append(Job(report.id, tuple(str(s) for s in report.sections), tuple(report.formats), files, title,
-                        str(out), str(work), isolated, key, hashes, commentary=report.commentary))
+        title = TitleBlock(
+            report.title,
+            report.scope_label,
+            config.name,
+            manifest.data_cut,
+            __version__,
+            report.id,
+            name,
+            statement,
+            not shared,
+            KINDS[report.kind].front_matter(config),
+            notice=small_scope_notice(report),
+        )
+        todo.append(
+            Job(
+                report.id,
+                tuple(str(s) for s in report.sections),
+                tuple(report.formats),
+                files,
+                title,
+                str(out),
+                str(work),
+                isolated,
+                key,
+                hashes,
+                commentary=report.commentary,
+            )
+        )
     jobs_by_id = {j.id: j for j in todo}
     # Longest first, so that the last report to finish is a short one and no worker idles at the end.
     todo.sort(key=lambda job: -_expected_seconds(planned[job.id], manifest.reports.get(job.id)))
@@ -292,23 +365,37 @@ def _build(prep: Prepared, out: Path, work: Path, jobs: int | None, force: bool,
         report, job = planned[o.id], jobs_by_id[o.id]
         previous = manifest.reports.get(o.id)
         entry = ManifestEntry(
-            kind=report.kind, title=report.title, scope=report.scope, scope_label=report.scope_label,
-            formats=tuple(report.formats), sections=tuple(s.stem for s in report.sections),
-            disclosure=report.extract.meta.disclosure, params=report.definition.model_dump(mode="json"),
-            hashes=job.hashes, cache_key=None, peerimpact_version=__version__, seconds=o.seconds,
-            status="replacing", built_at=previous.built_at if previous else None, overrides=prep.overrides)
+            kind=report.kind,
+            title=report.title,
+            scope=report.scope,
+            scope_label=report.scope_label,
+            formats=tuple(report.formats),
+            sections=tuple(s.stem for s in report.sections),
+            disclosure=report.extract.meta.disclosure,
+            params=report.definition.model_dump(mode="json"),
+            hashes=job.hashes,
+            cache_key=None,
+            peerimpact_version=__version__,
+            seconds=o.seconds,
+            status="replacing",
+            built_at=previous.built_at if previous else None,
+            overrides=prep.overrides,
+        )
         if o.status == "built" and previous is None and os.path.lexists(out / o.id):
             # checked before the build, but a folder may have appeared since: never replace what is not ours
             shutil.rmtree(o.staged, ignore_errors=True)
-            o.status, o.error = "failed", (f"{out / o.id} appeared during the build and this tool did not write it; "
-                                           "it was left as it is")
+            o.status, o.error = (
+                "failed",
+                (f"{out / o.id} appeared during the build and this tool did not write it; it was left as it is"),
+            )
         if o.status == "built":
             manifest.reports[o.id] = entry
             save()
             try:
                 publish(Path(o.staged), out / o.id)
-                manifest.reports[o.id] = dataclasses.replace(entry, status="ok", cache_key=job.cache_key,
-                                                             built_at=o.built_at)
+                manifest.reports[o.id] = dataclasses.replace(
+                    entry, status="ok", cache_key=job.cache_key, built_at=o.built_at
+                )
             except OSError as exc:
                 o.status, o.error = "failed", f"could not publish the report: {exc}"
         if o.status != "built":
@@ -350,8 +437,15 @@ def _expected_seconds(report: PlannedReport, entry: ManifestEntry | None) -> flo
     return len(report.sections) * (1 + rows / 20)
 
 
-def _run_all(todo: list[Job], jobs: int, out: Path, executor: Executor | str | None, scheduler: str | None,
-             echo: Callable[[str], None], record: Callable[[Outcome], None]) -> list[Outcome]:
+def _run_all(
+    todo: list[Job],
+    jobs: int,
+    out: Path,
+    executor: Executor | str | None,
+    scheduler: str | None,
+    echo: Callable[[str], None],
+    record: Callable[[Outcome], None],
+) -> list[Outcome]:
     """Run the jobs with the executor (a registered name, or any ``concurrent.futures.Executor``)
     and ``record`` each outcome as it arrives."""
     from tqdm import tqdm

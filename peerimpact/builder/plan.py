@@ -9,37 +9,48 @@ from __future__ import annotations
 import copy
 import json
 import re
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable, Mapping
 
 import pandas as pd
 import yaml
 from pydantic import TypeAdapter, ValidationError
 
 from ..analysis import progress
-from ..config import (AnalysisConfig, Audience, DisclosureRules, Instrument, NormsConfig, QualitativeConfig, ReportDef,
-                      ReportPolicy, StudyConfig, SynthesisConfig, key_line, parse_model, parse_named)
+from ..config import (
+    AnalysisConfig,
+    Audience,
+    Instrument,
+    NormsConfig,
+    QualitativeConfig,
+    ReportDef,
+    ReportPolicy,
+    StudyConfig,
+    SynthesisConfig,
+    key_line,
+    parse_model,
+    parse_named,
+)
 from ..config import Targets as Published
 from ..config.targets import read_targets
 from ..config.yaml import _Loader, plain_message
-from ..report.meta import AnalysisParams, InstrumentMeta, NormRow, ReportMeta, ReportTargets, Scale, TargetShare
-from ..report.policies import POLICIES
-from .commentary import Commentary, find_commentary
-from .disclosure import load_audiences, load_policies, policy_of_report, withheld_by_report
-from .formats import FORMATS
-from .kinds import KINDS, Scope
 from ..ingest.study import Study
 from ..problems import Problems
 from ..report.context import CONTEXT, approved_pool, study_context
 from ..report.extract import Extract, comparators
+from ..report.meta import AnalysisParams, InstrumentMeta, NormRow, ReportMeta, ReportTargets, Scale, TargetShare
+from ..report.policies import POLICIES
 from ..resources import notebooks_dir, params_dir
 from ..schema import CODEBOOK_COLUMNS, EXCERPT_COLUMNS
+from .commentary import Commentary, find_commentary
+from .disclosure import load_audiences, load_policies, policy_of_report, withheld_by_report
+from .formats import FORMATS
+from .kinds import KINDS, Scope
 
 # Categorical columns whose levels come from the study's definition, not from its data:
 # they may be listed with a count of 0 in any report. Every other level must be the report's own.
 FIXED_LEVELS = {"contract_type", "timepoint", "instrument", "subscale", "mode"}
-
 
 
 @dataclass
@@ -54,7 +65,7 @@ class PlannedReport:
     formats: list[str]
     extract: Extract
     source: Path
-    commentary: tuple[Commentary, ...] = ()   # the study team's words, filled in once the sections have run
+    commentary: tuple[Commentary, ...] = ()  # the study team's words, filled in once the sections have run
 
     @property
     def kind(self) -> str:
@@ -65,11 +76,15 @@ class PlannedReport:
         return self.definition.title
 
 
-def load_report_defs(folder: Path, problems: Problems, audiences: Mapping[str, Audience] | None = None
-                     ) -> list[tuple[ReportDef, Path]]:
+def load_report_defs(
+    folder: Path, problems: Problems, audiences: Mapping[str, Audience] | None = None
+) -> list[tuple[ReportDef, Path]]:
     """Every ``*.yml`` in ``folder``, checked; ids must be unique and match the file name."""
-    defs = [(report, path) for report, path in parse_named(ReportDef, folder, "id", problems)
-            if _registered(report, path, problems, audiences)]
+    defs = [
+        (report, path)
+        for report, path in parse_named(ReportDef, folder, "id", problems)
+        if _registered(report, path, problems, audiences)
+    ]
     order = list(KINDS)
     defs.sort(key=lambda d: (order.index(d[0].kind), d[0].id))  # the study report first, then sites, cohorts
     if not defs and not problems.has_errors:
@@ -82,19 +97,28 @@ def audience_of(report: ReportDef) -> str:
     return report.audience or KINDS[report.kind].audience
 
 
-def _registered(report: ReportDef, path: Path, problems: Problems,
-                audiences: Mapping[str, Audience] | None = None) -> bool:
+def _registered(
+    report: ReportDef, path: Path, problems: Problems, audiences: Mapping[str, Audience] | None = None
+) -> bool:
     """A definition's kind, formats, audience and disclosure policy must be registered ones."""
-    checks = [(("kind",), report.kind, KINDS, "report kind"),
-              *((("formats", i), f, FORMATS, "output format") for i, f in enumerate(report.formats)),
-              *([(("disclosure",), report.disclosure, POLICIES, "disclosure policy")] if report.disclosure else [])]
+    checks = [
+        (("kind",), report.kind, KINDS, "report kind"),
+        *((("formats", i), f, FORMATS, "output format") for i, f in enumerate(report.formats)),
+        *([(("disclosure",), report.disclosure, POLICIES, "disclosure policy")] if report.disclosure else []),
+    ]
     if audiences is not None and report.kind in KINDS:
         checks.append((("audience",), audience_of(report), audiences, "audience"))
     ok = True
     for key, name, registry, what in checks:
         if name not in registry:
-            problems.add(path, line=key_line(path, key), column=".".join(map(str, key)), value=name, rule="params",
-                         message=f"unknown {what}; {what}s are {', '.join(registry)}")
+            problems.add(
+                path,
+                line=key_line(path, key),
+                column=".".join(map(str, key)),
+                value=name,
+                rule="params",
+                message=f"unknown {what}; {what}s are {', '.join(registry)}",
+            )
             ok = False
     return ok
 
@@ -122,15 +146,22 @@ def report_id(report: ReportDef, scope: str | None) -> str:
 def _claim(ids: dict[str, tuple[str, Path]], rid: str, label: str, source: Path, problems: Problems) -> bool:
     """Record a report id; an id too long, or taken by another report (ignoring case), is a problem."""
     if len(rid) > MAX_ID:
-        problems.add(source, value=rid, rule="report-id",
-                     message=f"{label}: the report id is longer than {MAX_ID} "
-                     "characters; use a shorter code")
+        problems.add(
+            source,
+            value=rid,
+            rule="report-id",
+            message=f"{label}: the report id is longer than {MAX_ID} characters; use a shorter code",
+        )
         return False
     other = ids.get(rid.casefold())
     if other is not None:
-        problems.add(source, value=rid, rule="report-id",
-                     message=f"{other[0]} and {label} would both be report {rid!r} (ids keep only letters, digits, "
-                     "'_' and '-', and ignore case): give one of them a code that differs in a letter or digit")
+        problems.add(
+            source,
+            value=rid,
+            rule="report-id",
+            message=f"{other[0]} and {label} would both be report {rid!r} (ids keep only letters, digits, "
+            "'_' and '-', and ignore case): give one of them a code that differs in a letter or digit",
+        )
         return False
     ids[rid.casefold()] = (label, source)
     return True
@@ -143,13 +174,21 @@ def load_norms(path: Path, problems: Problems) -> tuple[NormRow, ...]:
     norms = parse_model(NormsConfig, path, problems)
     if norms is None:
         return ()
-    return tuple(NormRow(instrument=inst, subscale=sub, norm_mean=norm.mean, norm_sd=norm.sd,
-                         norm_source=norms.sources[inst].label if inst in norms.sources else None)
-                 for inst, subs in norms.norms.items() for sub, norm in subs.items())
+    return tuple(
+        NormRow(
+            instrument=inst,
+            subscale=sub,
+            norm_mean=norm.mean,
+            norm_sd=norm.sd,
+            norm_source=norms.sources[inst].label if inst in norms.sources else None,
+        )
+        for inst, subs in norms.norms.items()
+        for sub, norm in subs.items()
+    )
 
 
 SETTABLE = {"analysis": AnalysisConfig, "qualitative": QualitativeConfig}  # params files --set may change
-STUDY_SETTABLE = ("multiplicity",)   # study.yml's analysis settings --set may change, as study.<key> or <key>
+STUDY_SETTABLE = ("multiplicity",)  # study.yml's analysis settings --set may change, as study.<key> or <key>
 
 
 def _study_setting(name: str) -> str | None:
@@ -170,8 +209,12 @@ def override(found: dict, overrides: Mapping[str, str], problems: Problems) -> N
         stem, _, key = name.rpartition(".")
         stem = stem or fields.get(key, "")
         if stem not in SETTABLE or key not in SETTABLE[stem].model_fields:
-            known = ", ".join([*(f"{s}.{k}" for s, m in SETTABLE.items() for k in m.model_fields),
-                               *(f"study.{k}" for k in STUDY_SETTABLE)])
+            known = ", ".join(
+                [
+                    *(f"{s}.{k}" for s, m in SETTABLE.items() for k in m.model_fields),
+                    *(f"study.{k}" for k in STUDY_SETTABLE),
+                ]
+            )
             problems.add("--set", column=name, value=raw, rule="option", message=f"no such setting; settable: {known}")
             continue
         try:
@@ -200,13 +243,14 @@ def with_settings(study: Study, overrides: Mapping[str, str], problems: Problems
             problems.add("--set", column=f"study.{key}", value=raw, rule="option", message=reason)
     if not update:
         return study
-    changed = copy.copy(study)   # a shallow copy: the frames (and those computed once) are shared
+    changed = copy.copy(study)  # a shallow copy: the frames (and those computed once) are shared
     changed.config = study.config.model_copy(update=update)
     return changed
 
 
-def load_analysis(params: Path, study: Study, problems: Problems,
-                  overrides: Mapping[str, str] | None = None) -> AnalysisParams:
+def load_analysis(
+    params: Path, study: Study, problems: Problems, overrides: Mapping[str, str] | None = None
+) -> AnalysisParams:
     """Analysis settings, norms, quote choices and joint-display propositions, checked against the study;
     ``overrides`` are ``--set`` values for this build (see :func:`override`)."""
     found: dict = {"norms": load_norms(params / "norms.yml", problems)}
@@ -222,8 +266,13 @@ def load_analysis(params: Path, study: Study, problems: Problems,
             themes = set(study.codebook["theme"]) if study.codebook is not None else set(qual.pinned)
             for theme in qual.pinned:
                 if theme not in themes:
-                    problems.add(path, column=f"pinned.{theme}", value=theme, rule="params",
-                                 message="no such theme in the codebook")
+                    problems.add(
+                        path,
+                        column=f"pinned.{theme}",
+                        value=theme,
+                        rule="params",
+                        message="no such theme in the codebook",
+                    )
             found["qualitative"] = qual
     path = params / "synthesis.yml"
     if path.is_file():
@@ -243,12 +292,24 @@ def _check_outcomes(evidence: list, key: tuple, study: Study, path: Path, proble
         column = ".".join(map(str, where))
         inst = study.instruments.get(ev.instrument)
         if inst is None or ev.subscale not in inst.subscales:
-            problems.add(path, line=key_line(path, where), column=column, value=f"{ev.instrument}/{ev.subscale}",
-                         rule="params", message="no such instrument and subscale in the study")
+            problems.add(
+                path,
+                line=key_line(path, where),
+                column=column,
+                value=f"{ev.instrument}/{ev.subscale}",
+                rule="params",
+                message="no such instrument and subscale in the study",
+            )
         if ev.comparison and ev.comparison not in comparisons:
             known = ", ".join(sorted(comparisons))
-            problems.add(path, line=key_line(path, where), column=f"{column}.comparison", value=ev.comparison,
-                         rule="params", message=f"not one of the study's comparisons ({known})")
+            problems.add(
+                path,
+                line=key_line(path, where),
+                column=f"{column}.comparison",
+                value=ev.comparison,
+                rule="params",
+                message=f"not one of the study's comparisons ({known})",
+            )
 
 
 def _check_synthesis(synth: SynthesisConfig, study: Study, path: Path, problems: Problems) -> None:
@@ -259,12 +320,22 @@ def _check_synthesis(synth: SynthesisConfig, study: Study, path: Path, problems:
             continue
         for theme in prop.qualitative.themes:
             if theme not in set(codebook["theme"]):
-                problems.add(path, column=f"propositions.{i}.qualitative.themes", value=theme, rule="params",
-                             message="no such theme")
+                problems.add(
+                    path,
+                    column=f"propositions.{i}.qualitative.themes",
+                    value=theme,
+                    rule="params",
+                    message="no such theme",
+                )
         for code in prop.qualitative.codes:
             if code not in set(codebook["code_id"]):
-                problems.add(path, column=f"propositions.{i}.qualitative.codes", value=code, rule="params",
-                             message="no such code")
+                problems.add(
+                    path,
+                    column=f"propositions.{i}.qualitative.codes",
+                    value=code,
+                    rule="params",
+                    message="no such code",
+                )
 
 
 def instrument_meta(inst: Instrument) -> InstrumentMeta:
@@ -273,18 +344,39 @@ def instrument_meta(inst: Instrument) -> InstrumentMeta:
     scales = {}
     for name, sub in inst.subscales.items():
         rule = inst.rule_for(name)
-        scales[name] = Scale(range=inst.score_range(name), higher=inst.direction(name), method=sub.method,
-                             items=len(sub.items), reverse=tuple(sub.reverse), max_missing=rule.max_missing,
-                             prorate=rule.prorate)
-    return InstrumentMeta(name=inst.name, subscales={s: sub.label for s, sub in inst.subscales.items()},
-                          scales=scales, item_range=(inst.min, inst.max), source=inst.source, layout=inst.layout,
-                          mid=inst.mid)
+        scales[name] = Scale(
+            range=inst.score_range(name),
+            higher=inst.direction(name),
+            method=sub.method,
+            items=len(sub.items),
+            reverse=tuple(sub.reverse),
+            max_missing=rule.max_missing,
+            prorate=rule.prorate,
+        )
+    return InstrumentMeta(
+        name=inst.name,
+        subscales={s: sub.label for s, sub in inst.subscales.items()},
+        scales=scales,
+        item_range=(inst.min, inst.max),
+        source=inst.source,
+        layout=inst.layout,
+        mid=inst.mid,
+    )
 
 
-def make_extract(study: Study, report: ReportDef, rid: str, scope: Scope,
-                 params: AnalysisParams | None = None, *, policy: ReportPolicy | None = None,
-                 withheld: Iterable[tuple[str, ...]] = (), published: Published | None = None,
-                 context: Mapping[str, pd.DataFrame] | None = None, pool: bool = False) -> Extract:
+def make_extract(
+    study: Study,
+    report: ReportDef,
+    rid: str,
+    scope: Scope,
+    params: AnalysisParams | None = None,
+    *,
+    policy: ReportPolicy | None = None,
+    withheld: Iterable[tuple[str, ...]] = (),
+    published: Published | None = None,
+    context: Mapping[str, pd.DataFrame] | None = None,
+    pool: bool = False,
+) -> Extract:
     """The rows of the study this report may show, plus study-wide comparators; ``policy`` is the
     report's rules for each kind of data and ``withheld`` the figures it withholds so that it cannot
     be subtracted from another report of the build. A report that compares with the study also gets
@@ -308,22 +400,33 @@ def make_extract(study: Study, report: ReportDef, rid: str, scope: Scope,
     codebook = study.codebook if study.codebook is not None else pd.DataFrame(columns=CODEBOOK_COLUMNS)
     excerpts = rows(study.excerpts if study.excerpts is not None else pd.DataFrame(columns=EXCERPT_COLUMNS))
     meta = ReportMeta(
-        report_id=rid, kind=report.kind, title=report.title, scope=scope.key, scope_label=scope.label,
+        report_id=rid,
+        kind=report.kind,
+        title=report.title,
+        scope=scope.key,
+        scope_label=scope.label,
         study_name=study.config.name,
         data_cut=study.config.data_cut.isoformat() if study.config.data_cut else None,
-        sites=tuple(sites), timepoints=tuple(study.timepoints), services=dict(study.config.services),
+        sites=tuple(sites),
+        timepoints=tuple(study.timepoints),
+        services=dict(study.config.services),
         instruments={name: instrument_meta(inst) for name, inst in study.instruments.items()},
-        disclosure=report.disclosure or (policy.audience if policy else "none"), policy=policy,
+        disclosure=report.disclosure or (policy.audience if policy else "none"),
+        policy=policy,
         withheld=tuple(sorted(withheld)),
         comparisons=tuple(tuple(c) for c in study.config.comparisons or []),
-        multiplicity=study.config.multiplicity, compares_with_study=kind.compares_with_study,
+        multiplicity=study.config.multiplicity,
+        compares_with_study=kind.compares_with_study,
         compares_sites=kind.compares_sites,
         params=(params or AnalysisParams()).showing_only(set(excerpts["excerpt_id"])),
-        funder=study.config.funder, reporting_period=study.config.reporting_period,
+        funder=study.config.funder,
+        reporting_period=study.config.reporting_period,
         targets=_targets_of(study, sites),
         status=study.config.status,
-        milestones=tuple(study.config.milestones), headline=tuple(report.headline),
-        published=published if scope.key is None else None)
+        milestones=tuple(study.config.milestones),
+        headline=tuple(report.headline),
+        published=published if scope.key is None else None,
+    )
     extra: dict[str, pd.DataFrame] = {}
     if kind.compares_with_study:
         extra.update(context or {})
@@ -331,22 +434,41 @@ def make_extract(study: Study, report: ReportDef, rid: str, scope: Scope,
             extra["pool"] = approved_pool(study.excerpts, codebook, params or AnalysisParams(), exclude=keep)
         if "study_table5" in extra:  # never a quote of the report's own people, even an approved one
             table5 = extra["study_table5"]
-            extra["study_table5"] = table5[~((table5["evidence"] == "quote")
-                                             & table5["text"].isin(set(excerpts["text"])))].reset_index(drop=True)
-    return Extract(meta=meta, participants=rows(study.participants), scores=rows(study.scores),
-                   returns=rows(study.returns), service_use=rows(study.service_use), contacts=rows(study.contacts),
-                   comparators=comparators(study.scores), codebook=codebook, excerpts=excerpts, **extra)
+            extra["study_table5"] = table5[
+                ~((table5["evidence"] == "quote") & table5["text"].isin(set(excerpts["text"])))
+            ].reset_index(drop=True)
+    return Extract(
+        meta=meta,
+        participants=rows(study.participants),
+        scores=rows(study.scores),
+        returns=rows(study.returns),
+        service_use=rows(study.service_use),
+        contacts=rows(study.contacts),
+        comparators=comparators(study.scores),
+        codebook=codebook,
+        excerpts=excerpts,
+        **extra,
+    )
 
 
 def whole_study_context(study: Study, params: AnalysisParams) -> dict[str, pd.DataFrame]:
     """The whole study's figures a site or cohort report shows where its own are withheld."""
     codebook = study.codebook if study.codebook is not None else pd.DataFrame(columns=CODEBOOK_COLUMNS)
     excerpts = study.excerpts if study.excerpts is not None else pd.DataFrame(columns=EXCERPT_COLUMNS)
-    figures = study_context(study.participants, study.contacts, study.service_use, study.scores, excerpts, codebook,
-                            services=dict(study.config.services), timepoints=list(study.timepoints),
-                            comparisons=[tuple(c) for c in study.config.comparisons or []],
-                            multiplicity=study.config.multiplicity,
-                            params=params, labels=study.labels)
+    figures = study_context(
+        study.participants,
+        study.contacts,
+        study.service_use,
+        study.scores,
+        excerpts,
+        codebook,
+        services=dict(study.config.services),
+        timepoints=list(study.timepoints),
+        comparisons=[tuple(c) for c in study.config.comparisons or []],
+        multiplicity=study.config.multiplicity,
+        params=params,
+        labels=study.labels,
+    )
     return {**figures, "study_programme": whole_study_programme(study)}
 
 
@@ -356,11 +478,20 @@ def whole_study_programme(study: Study) -> pd.DataFrame:
     config, sites = study.config, list(study.sites)
     targets, rules, cut, period = config.targets, config.status, config.data_cut, config.reporting_period
     recruited = progress.recruitment_status(study.participants, sites, targets.recruitment, cut, rules.recruitment)
-    retained = progress.retention_status(study.participants, study.returns, sites, list(study.timepoints),
-                                         dict(targets.retention), rules.retention)
-    activity = progress.activity_status(study.contacts, study.participants, sites, per_month=targets.contacts_per_month,
-                                        goal=targets.recruitment, start=period.start if period else None,
-                                        end=period.end if period else None, cut=cut, rule=rules.activity)
+    retained = progress.retention_status(
+        study.participants, study.returns, sites, list(study.timepoints), dict(targets.retention), rules.retention
+    )
+    activity = progress.activity_status(
+        study.contacts,
+        study.participants,
+        sites,
+        per_month=targets.contacts_per_month,
+        goal=targets.recruitment,
+        start=period.start if period else None,
+        end=period.end if period else None,
+        cut=cut,
+        rule=rules.activity,
+    )
     return progress.programme_summary(recruited, retained, activity)
 
 
@@ -378,16 +509,24 @@ def _targets_of(study: Study, sites: list[str]) -> ReportTargets:
     goal, per_month = targets.recruitment, targets.contacts_per_month
     own = {s: n for s, n in goal.sites.items() if s in sites} if goal else {}
     part = sum(own.values())
-    share = TargetShare(sites_recruitment=part if goal else None, study_recruitment=goal.total if goal else None,
-                        study_contacts_per_month=per_month)
-    return ReportTargets(**{
-        **dict(targets), "share": share,
-        "recruitment": goal.model_copy(update={"sites": own, "total": part}) if goal and part else None,
-        "contacts_per_month": per_month * part / goal.total if goal and part and per_month else None})
+    share = TargetShare(
+        sites_recruitment=part if goal else None,
+        study_recruitment=goal.total if goal else None,
+        study_contacts_per_month=per_month,
+    )
+    return ReportTargets(
+        **{
+            **dict(targets),
+            "share": share,
+            "recruitment": goal.model_copy(update={"sites": own, "total": part}) if goal and part else None,
+            "contacts_per_month": per_month * part / goal.total if goal and part and per_month else None,
+        }
+    )
 
 
-def _differencing(study: Study, every: list[tuple[ReportDef, Path, list[Path], list[Scope]]],
-                  policies: dict[str, ReportPolicy | None]) -> dict[str, set[tuple[str, ...]]]:
+def _differencing(
+    study: Study, every: list[tuple[ReportDef, Path, list[Path], list[Scope]]], policies: dict[str, ReportPolicy | None]
+) -> dict[str, set[tuple[str, ...]]]:
     """What each shared report withholds against the others of the build: every shared report
     the definitions describe counts, whether or not this build makes it, so that a report
     says the same whichever others are built beside it."""
@@ -420,8 +559,14 @@ def published_file(study: Study, params: Path | None, problems: Problems) -> Pat
         path = Path(folder) / "targets" / f"{name}.yml"
         if path.is_file():
             return path
-    problems.add(yml, line=key_line(yml, ("reproduces",)), column="reproduces", value=name, rule="params",
-                 message=f"no published figures targets/{name}.yml in the study's params or {params_dir()}")
+    problems.add(
+        yml,
+        line=key_line(yml, ("reproduces",)),
+        column="reproduces",
+        value=name,
+        rule="params",
+        message=f"no published figures targets/{name}.yml in the study's params or {params_dir()}",
+    )
     return None
 
 
@@ -447,25 +592,34 @@ def requires(section: Path) -> list[str]:
     return list(meta.get("requires", []))
 
 
-def plan(study: Study, reports_dir: Path, *, params: Path | None = None, kinds: list[str] | None = None,
-         only: list[str] | None = None, formats: list[str] | None = None,
-         overrides: Mapping[str, str] | None = None) -> tuple[list[PlannedReport], Problems]:
+def plan(
+    study: Study,
+    reports_dir: Path,
+    *,
+    params: Path | None = None,
+    kinds: list[str] | None = None,
+    only: list[str] | None = None,
+    formats: list[str] | None = None,
+    overrides: Mapping[str, str] | None = None,
+) -> tuple[list[PlannedReport], Problems]:
     """Every report to build, in definition order, or the problems that prevent planning."""
     problems = Problems()
     study = with_settings(study, overrides or {}, problems)
     analysis = load_analysis(params, study, problems, overrides) if params else AnalysisParams()
     for k in kinds or []:
         if k not in KINDS:
-            problems.add("--reports", value=k, rule="option",
-                         message=f"unknown report kind; kinds are {', '.join(KINDS)}")
+            problems.add(
+                "--reports", value=k, rule="option", message=f"unknown report kind; kinds are {', '.join(KINDS)}"
+            )
     for f in formats or []:
         if f not in FORMATS:
-            problems.add("--formats", value=f, rule="option",
-                         message=f"unknown format; formats are {', '.join(FORMATS)}")
+            problems.add(
+                "--formats", value=f, rule="option", message=f"unknown format; formats are {', '.join(FORMATS)}"
+            )
     rules = load_policies(params, problems)
     audiences = load_audiences(params, rules, problems)
     targets = published_file(study, params, problems)
-    published: list[Published | None] = []   # read when a section first needs it: 726 located figures
+    published: list[Published | None] = []  # read when a section first needs it: 726 located figures
 
     def published_figures() -> Published | None:
         if not published:
@@ -482,19 +636,29 @@ def plan(study: Study, reports_dir: Path, *, params: Path | None = None, kinds: 
         for i, name in enumerate(report.sections):
             path = resolve_section(name, source)
             if path is None:
-                problems.add(source, column=f"sections.{i}", value=name, rule="params",
-                             message=f"no notebook {name!r} (looked in {notebooks_dir()})")
+                problems.add(
+                    source,
+                    column=f"sections.{i}",
+                    value=name,
+                    rule="params",
+                    message=f"no notebook {name!r} (looked in {notebooks_dir()})",
+                )
             sections.append(path)
-        scopes = [scope for scope in KINDS[report.kind].scopes(report, study, source, problems)
-                  if _claim(claimed, report_id(report, scope.key), f"{scope.label} ({report.id}.yml)", source,
-                            problems)]
+        scopes = [
+            scope
+            for scope in KINDS[report.kind].scopes(report, study, source, problems)
+            if _claim(claimed, report_id(report, scope.key), f"{scope.label} ({report.id}.yml)", source, problems)
+        ]
         every.append((report, source, sections, scopes))
-    policies = {} if problems.has_errors else \
-        {report.id: policy_of_report(report, audience_of(report), rules, audiences) for report, *_ in every}
+    policies = (
+        {}
+        if problems.has_errors
+        else {report.id: policy_of_report(report, audience_of(report), rules, audiences) for report, *_ in every}
+    )
     withheld = _differencing(study, every, policies) if not problems.has_errors else {}
     needs_of = {path: requires(path) for _, _, sections, _ in every for path in sections if path is not None}
     context_of = {path: context_read(path) for _, _, sections, _ in every for path in sections if path is not None}
-    context: list[dict[str, pd.DataFrame]] = []   # computed when a report first needs it
+    context: list[dict[str, pd.DataFrame]] = []  # computed when a report first needs it
 
     def study_wide() -> dict[str, pd.DataFrame]:
         if not context:
@@ -507,29 +671,46 @@ def plan(study: Study, reports_dir: Path, *, params: Path | None = None, kinds: 
         for scope in scopes:
             rid = report_id(report, scope.key)
             if not scope.participants:
-                problems.add(source, value=scope.key, rule="empty-scope",
-                             message=f"{scope.label} has no participants, so there is no {rid} report",
-                             severity="warning")
+                problems.add(
+                    source,
+                    value=scope.key,
+                    rule="empty-scope",
+                    message=f"{scope.label} has no participants, so there is no {rid} report",
+                    severity="warning",
+                )
                 continue
             known.append(rid)
             if only and rid not in only:
                 continue  # no extract for a report that is not asked for
             chosen = [f for f in report.formats if not formats or f in formats]
             # the whole study's frames its sections read (computed once for the build, when first read)
-            read = set().union(*(context_of[s] for s in sections if s is not None)) \
-                if KINDS[report.kind].compares_with_study else set()
+            read = (
+                set().union(*(context_of[s] for s in sections if s is not None))
+                if KINDS[report.kind].compares_with_study
+                else set()
+            )
             needs = {need for s in sections if s is not None for need in needs_of[s]}
-            extract = make_extract(study, report, rid, scope, analysis, policy=policies.get(report.id),
-                                   withheld=withheld.get(rid, ()),
-                                   published=published_figures() if "published" in needs else None,
-                                   context={name: study_wide()[name] for name in read if name in CONTEXT},
-                                   pool="pool" in read)
+            extract = make_extract(
+                study,
+                report,
+                rid,
+                scope,
+                analysis,
+                policy=policies.get(report.id),
+                withheld=withheld.get(rid, ()),
+                published=published_figures() if "published" in needs else None,
+                context={name: study_wide()[name] for name in read if name in CONTEXT},
+                pool="pool" in read,
+            )
             own = [s for s in sections if s is None or all(getattr(extract.meta, need, None) for need in needs_of[s])]
             words = find_commentary(study.path, rid, report.id, [s.stem for s in own if s is not None], problems)
             planned.append(PlannedReport(rid, report, scope.key, scope.label, own, chosen, extract, source, words))
     for rid in only or []:
         if rid not in known:
-            problems.add("--only", value=rid, rule="option",
-                         message=f"no such report; planned: {', '.join(sorted(known)) or 'none'}")
+            problems.add(
+                "--only",
+                value=rid,
+                rule="option",
+                message=f"no such report; planned: {', '.join(sorted(known)) or 'none'}",
+            )
     return planned, problems
-

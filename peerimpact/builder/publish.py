@@ -43,10 +43,10 @@ class ManifestEntry:
     status: str  # ok | replacing | failed
     built_at: str | None = None
     error: str | None = None
-    overrides: dict = field(default_factory=dict)   # --set values this report was built with
+    overrides: dict = field(default_factory=dict)  # --set values this report was built with
 
     @classmethod
-    def from_json(cls, data: dict) -> "ManifestEntry | None":
+    def from_json(cls, data: dict) -> ManifestEntry | None:
         """An entry as read back; ``None`` for one this version cannot read (it is then rebuilt)."""
         try:
             known = {f.name for f in dataclasses.fields(cls)}
@@ -60,7 +60,7 @@ class ManifestEntry:
 class Manifest:
     study_name: str = ""
     data_cut: str | None = None
-    study_path: str = ""   # the study folder it was built from: another study's build refuses this folder
+    study_path: str = ""  # the study folder it was built from: another study's build refuses this folder
     peerimpact_version: str = __version__
     updated: str | None = None
     reports: dict[str, ManifestEntry] = field(default_factory=dict)
@@ -79,9 +79,14 @@ def read_manifest(out: Path) -> Manifest:
     if not isinstance(data, dict) or not isinstance(data.get("reports"), dict):
         return Manifest()
     entries = {rid: ManifestEntry.from_json(e) for rid, e in data["reports"].items() if isinstance(e, dict)}
-    return Manifest(data.get("study_name", ""), data.get("data_cut"), str(data.get("study_path") or ""),
-                    data.get("peerimpact_version", ""), data.get("updated"),
-                    {rid: e for rid, e in entries.items() if e is not None})
+    return Manifest(
+        data.get("study_name", ""),
+        data.get("data_cut"),
+        str(data.get("study_path") or ""),
+        data.get("peerimpact_version", ""),
+        data.get("updated"),
+        {rid: e for rid, e in entries.items() if e is not None},
+    )
 
 
 def write_manifest_and_index(out: Path, manifest: Manifest) -> None:
@@ -111,11 +116,16 @@ def write_index(out: Path, manifest: Manifest) -> None:
     for rid, entry in sorted(manifest.reports.items(), key=lambda item: report_order(item[0], item[1].kind)):
         files = [FORMATS[f].file for f in entry.formats if f in FORMATS and (out / rid / FORMATS[f].file).is_file()]
         tables = [t.name for t in sorted((out / rid / "tables").glob("*.csv"))]
-        rows.append({**dataclasses.asdict(entry), "id": rid, "files": files, "tables": tables,
-                     "has_previous": bool(files)})
+        rows.append(
+            {**dataclasses.asdict(entry), "id": rid, "files": files, "tables": tables, "has_previous": bool(files)}
+        )
     html = env.get_template("index.html.j2").render(
-        reports=rows, study_name=manifest.study_name, data_cut=manifest.data_cut, version=__version__,
-        updated=manifest.updated)
+        reports=rows,
+        study_name=manifest.study_name,
+        data_cut=manifest.data_cut,
+        version=__version__,
+        updated=manifest.updated,
+    )
     write_atomic(out / "index.html", html)
 
 

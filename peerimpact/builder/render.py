@@ -44,8 +44,9 @@ def _shown(html: str) -> nbformat.NotebookNode:
     return nbformat.v4.new_code_cell(outputs=[nbformat.v4.new_output("display_data", data={"text/html": html})])
 
 
-def merge_sections(notebooks: list[Path], under: dict[str, tuple[str, str]] | None = None
-                   ) -> tuple[nbformat.NotebookNode, list[dict[str, str]]]:
+def merge_sections(
+    notebooks: list[Path], under: dict[str, tuple[str, str]] | None = None
+) -> tuple[nbformat.NotebookNode, list[dict[str, str]]]:
     """One notebook of all sections, each marked for the template; and the contents list.
     ``under`` maps a section to HTML placed under its heading and at its end (the study team's commentary)."""
     merged = nbformat.v4.new_notebook(metadata={"language_info": {"name": "python"}})
@@ -77,8 +78,9 @@ def _exporter() -> HTMLExporter:
         config.HTMLExporter.exclude_input = True
         config.HTMLExporter.exclude_input_prompt = True
         config.HTMLExporter.exclude_output_prompt = True
-        exporter = _exporters.html = HTMLExporter(config=config, template_name="report",
-                                                  extra_template_basedirs=[str(templates_dir())])
+        exporter = _exporters.html = HTMLExporter(
+            config=config, template_name="report", extra_template_basedirs=[str(templates_dir())]
+        )
     return exporter
 
 
@@ -112,7 +114,7 @@ def to_pdf(html: str, target: Path, base_url: Path) -> list[PageLayout]:
     return page_layout(document)
 
 
-def page_layout(document: "weasyprint.document.Document") -> list[PageLayout]:
+def page_layout(document: weasyprint.document.Document) -> list[PageLayout]:
     """How each page of a rendered WeasyPrint document is filled, and whether anything overflows.
 
     Measured on the boxes with no children (a line of text, an image, a figure), so margin

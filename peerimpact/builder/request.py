@@ -30,8 +30,8 @@ class BuildRequest:
     only: tuple[str, ...] | None = None
     formats: tuple[str, ...] | None = None
     roots: tuple[Path, ...] = ()
-    overrides: tuple[tuple[str, str], ...] = ()   # --set name=value, for this build only
-    previous: Path | None = None   # an earlier build's reports folder: its figures beside this build's
+    overrides: tuple[tuple[str, str], ...] = ()  # --set name=value, for this build only
+    previous: Path | None = None  # an earlier build's reports folder: its figures beside this build's
 
     def __post_init__(self) -> None:
         for name in ("out", "work", "params", "reports_dir", "previous"):

@@ -14,8 +14,8 @@ import csv
 import io
 import os
 import stat
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Iterable
 
 from ..ingest.writers import write_file
 from ..limits import MB, current
@@ -53,7 +53,7 @@ def _kind(mode: int) -> str:
 
 def _open_regular(path: Path) -> tuple[int, os.stat_result]:
     """An open descriptor of ``path`` and its status, if it is a regular file; see :func:`read_regular`."""
-    before = os.lstat(path)   # lstat first: a device or pipe is never opened, a link never followed
+    before = os.lstat(path)  # lstat first: a device or pipe is never opened, a link never followed
     if not stat.S_ISREG(before.st_mode):
         raise Unreadable(f"{_kind(before.st_mode)}, not a regular file: not read")
     flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0)
@@ -92,7 +92,7 @@ def read_regular(path: Path, max_bytes: int | None = None) -> bytes:
         chunks, size = [], 0
         while chunk := os.read(fd, MB):
             size += len(chunk)
-            if size > limit:   # grown since it was opened
+            if size > limit:  # grown since it was opened
                 raise Unreadable(too_large)
             chunks.append(chunk)
     finally:
@@ -125,9 +125,9 @@ def read_csv_rows(path: Path) -> tuple[list[str], list[tuple[int, list[str]]]]:
     """
     data = read_regular(path)
     try:
-        text = data.decode("utf-8-sig")   # a byte-order mark must not hide the first column's name
+        text = data.decode("utf-8-sig")  # a byte-order mark must not hide the first column's name
     except UnicodeDecodeError as error:
-        raise Unreadable("not UTF-8 text: not read as a table", data[:error.start].count(b"\n") + 1) from None
+        raise Unreadable("not UTF-8 text: not read as a table", data[: error.start].count(b"\n") + 1) from None
     reader = csv.reader(io.StringIO(text, newline=""))
     header: list[str] | None = None
     rows: list[tuple[int, list[str]]] = []
@@ -139,14 +139,16 @@ def read_csv_rows(path: Path) -> tuple[list[str], list[tuple[int, list[str]]]]:
             if header is None:
                 header = record
                 continue
-            line = reader.line_num - sum(cell.count("\n") for cell in record)   # where the row starts
+            line = reader.line_num - sum(cell.count("\n") for cell in record)  # where the row starts
             if len(record) != len(header):
-                raise Unreadable(f"{len(record)} cells in a row under a header of {len(header)}: not a table "
-                                 "a build writes", line)
+                raise Unreadable(
+                    f"{len(record)} cells in a row under a header of {len(header)}: not a table a build writes", line
+                )
             rows.append((line, record))
             if len(rows) > limit:
-                raise Unreadable(f"more than {limit:,} rows: not read (PEERIMPACT_MAX_ROWS raises the limit)",
-                                 reader.line_num)
+                raise Unreadable(
+                    f"more than {limit:,} rows: not read (PEERIMPACT_MAX_ROWS raises the limit)", reader.line_num
+                )
     except csv.Error as error:
         raise Unreadable(f"not a CSV table ({error})", reader.line_num) from None
     if header is None:

@@ -5,26 +5,51 @@ once, before any data are read (:func:`parse_model`).
 """
 
 from .analysis import (
-                       AnalysisConfig,
-                       Norm,
-                       NormsConfig,
-                       NormSource,
-                       Proposition,
-                       QualEvidence,
-                       QualitativeConfig,
-                       QuantEvidence,
-                       SynthesisConfig,
+    AnalysisConfig,
+    Norm,
+    NormsConfig,
+    NormSource,
+    Proposition,
+    QualEvidence,
+    QualitativeConfig,
+    QuantEvidence,
+    SynthesisConfig,
 )
 from .disclosure import DATA_KINDS, Audience, DisclosureRules, QuoteRules, ReportPolicy
 from .instruments import INSTRUMENT_NAME, Instrument, MissingRule, Subscale
 from .reports import ReportDef
-from .targets import TargetCell, Targets
 from .study import DEFAULT_MISSING_CODES, Cohort, StudyConfig, StudyFiles
+from .targets import TargetCell, Targets
 from .yaml import key_line, parse_model, parse_named, read_yaml
 
 __all__ = [
-    "AnalysisConfig", "Audience", "Cohort", "DATA_KINDS", "DEFAULT_MISSING_CODES", "DisclosureRules", "ReportPolicy", "INSTRUMENT_NAME", "Instrument",
-    "MissingRule", "Norm", "QuoteRules",
-    "NormSource", "NormsConfig", "Proposition", "QualEvidence", "QualitativeConfig", "QuantEvidence", "ReportDef",
-    "StudyConfig", "StudyFiles", "Subscale", "SynthesisConfig", "TargetCell", "Targets", "key_line", "parse_model", "parse_named", "read_yaml",
+    "AnalysisConfig",
+    "Audience",
+    "Cohort",
+    "DATA_KINDS",
+    "DEFAULT_MISSING_CODES",
+    "DisclosureRules",
+    "ReportPolicy",
+    "INSTRUMENT_NAME",
+    "Instrument",
+    "MissingRule",
+    "Norm",
+    "QuoteRules",
+    "NormSource",
+    "NormsConfig",
+    "Proposition",
+    "QualEvidence",
+    "QualitativeConfig",
+    "QuantEvidence",
+    "ReportDef",
+    "StudyConfig",
+    "StudyFiles",
+    "Subscale",
+    "SynthesisConfig",
+    "TargetCell",
+    "Targets",
+    "key_line",
+    "parse_model",
+    "parse_named",
+    "read_yaml",
 ]

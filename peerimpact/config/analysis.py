@@ -38,12 +38,20 @@ class NormsConfig(_Strict):
     sources: dict[str, NormSource] = {}
     norms: dict[str, dict[str, Norm]]
 
-    def to_frame(self) -> "pd.DataFrame":
+    def to_frame(self) -> pd.DataFrame:
         import pandas as pd
 
-        rows = [{"instrument": inst, "subscale": sub, "norm_mean": norm.mean, "norm_sd": norm.sd,
-                 "norm_source": self.sources[inst].label if inst in self.sources else None}
-                for inst, subs in self.norms.items() for sub, norm in subs.items()]
+        rows = [
+            {
+                "instrument": inst,
+                "subscale": sub,
+                "norm_mean": norm.mean,
+                "norm_sd": norm.sd,
+                "norm_source": self.sources[inst].label if inst in self.sources else None,
+            }
+            for inst, subs in self.norms.items()
+            for sub, norm in subs.items()
+        ]
         return pd.DataFrame(rows, columns=["instrument", "subscale", "norm_mean", "norm_sd", "norm_source"])
 
 
@@ -56,7 +64,7 @@ class QuantEvidence(_Strict):
     norm: bool = False
 
     @model_validator(mode="after")
-    def _one(self) -> "QuantEvidence":
+    def _one(self) -> QuantEvidence:
         if (self.comparison is None) == (not self.norm):
             raise ValueError("give either comparison (e.g. T1-T2) or norm: true")
         return self

@@ -15,22 +15,23 @@ from pydantic import Field, model_validator
 from .values import Int
 from .yaml import _Strict
 
-
 DATA_KINDS = ("programme", "characteristics", "health", "outcomes", "qualitative")
 DataKind = Literal["programme", "characteristics", "health", "outcomes", "qualitative"]
 # each kind as a reader would name it
-KIND_WORDS = {"programme": "programme figures (recruitment, questionnaire returns, activity)",
-              "characteristics": "the peer workers' characteristics",
-              "health": "their sickness absence and use of services",
-              "outcomes": "questionnaire scores and their change",
-              "qualitative": "interview codes and excerpts"}
+KIND_WORDS = {
+    "programme": "programme figures (recruitment, questionnaire returns, activity)",
+    "characteristics": "the peer workers' characteristics",
+    "health": "their sickness absence and use of services",
+    "outcomes": "questionnaire scores and their change",
+    "qualitative": "interview codes and excerpts",
+}
 
 
 class QuoteRules(_Strict):
     """Quotes in a shared report."""
 
-    ids: bool = False                            # label a quote with its participant ID
-    min_interviewees: Int = Field(3, ge=1)      # fewer people interviewed in the scope: not their own quotes
+    ids: bool = False  # label a quote with its participant ID
+    min_interviewees: Int = Field(3, ge=1)  # fewer people interviewed in the scope: not their own quotes
     # below the minimum, quote the study's approved pool (pinned or publishable excerpts of other
     # sites), with no site, ID or timepoint; otherwise show no quotes
     pool: bool = False
@@ -48,21 +49,21 @@ class DisclosureRules(_Strict):
 
     name: str = Field(pattern=r"^[a-z0-9][a-z0-9_]*$")
     description: str
-    source: str | None = None                   # the guidance the policy follows
-    suppress: bool = True                       # false: an internal report, everything shown
+    source: str | None = None  # the guidance the policy follows
+    suppress: bool = True  # false: an internal report, everything shown
     threshold: Int = Field(8, ge=1)
     rounding: Int = Field(5, ge=1)
     percentages: Literal["from_rounded", "hide"] = "from_rounded"
-    statistics_min_n: Int | None = Field(None, ge=1)   # default: the threshold
-    tests_min_n: Int | None = Field(None, ge=1)        # default: the threshold
-    extremes: Literal["hide", "threshold"] = "hide"    # min and max are one person's value
+    statistics_min_n: Int | None = Field(None, ge=1)  # default: the threshold
+    tests_min_n: Int | None = Field(None, ge=1)  # default: the threshold
+    extremes: Literal["hide", "threshold"] = "hide"  # min and max are one person's value
     zeros: Literal["show", "review", "suppress"] = "show"
-    secondary: bool = True                      # protect withheld cells from totals and margins
-    differencing: bool = True                   # protect them from other reports of the same build
+    secondary: bool = True  # protect withheld cells from totals and margins
+    differencing: bool = True  # protect them from other reports of the same build
     quotes: QuoteRules = QuoteRules()
 
     @model_validator(mode="after")
-    def _defaults(self) -> "DisclosureRules":
+    def _defaults(self) -> DisclosureRules:
         if self.statistics_min_n is None:
             object.__setattr__(self, "statistics_min_n", self.threshold)
         if self.tests_min_n is None:
@@ -90,17 +91,18 @@ class Audience(_Strict):
     """
 
     name: str = Field(pattern=r"^[a-z0-9][a-z0-9_]*$")
-    label: str                                   # in plain words: "a site lead"
-    description: str                             # what this audience sees, and why
-    kinds: dict[DataKind, str]                   # kind of data -> the name of a rules file
-    quotes: QuoteRules | None = None             # default: the quote rules of the qualitative kind's rules
+    label: str  # in plain words: "a site lead"
+    description: str  # what this audience sees, and why
+    kinds: dict[DataKind, str]  # kind of data -> the name of a rules file
+    quotes: QuoteRules | None = None  # default: the quote rules of the qualitative kind's rules
 
     @model_validator(mode="after")
-    def _every_kind(self) -> "Audience":
+    def _every_kind(self) -> Audience:
         missing = [k for k in DATA_KINDS if k not in self.kinds]
         if missing:
-            raise ValueError(f"no rules for {', '.join(missing)}: name rules for every kind of data "
-                             f"({', '.join(DATA_KINDS)})")
+            raise ValueError(
+                f"no rules for {', '.join(missing)}: name rules for every kind of data ({', '.join(DATA_KINDS)})"
+            )
         return self
 
 
@@ -128,6 +130,7 @@ class ReportPolicy(_Strict):
         by_rules: dict[str, list[str]] = {}
         for kind, rules in self.rules.items():
             by_rules.setdefault(rules.description, []).append(kind)
+
         def listed(kinds: list[str]) -> str:
             words = [KIND_WORDS[k] for k in kinds]
             return words[0] if len(words) == 1 else f"{', '.join(words[:-1])} and {words[-1]}"

@@ -51,7 +51,7 @@ class Subscale(_Strict):
     _lists = field_validator("items", "reverse", mode="before")(_as_str_list)
 
     @model_validator(mode="after")
-    def _reverse_within_items(self) -> "Subscale":
+    def _reverse_within_items(self) -> Subscale:
         stray = [i for i in self.reverse if i not in self.items]
         if stray:
             raise ValueError(f"reverse-keyed items {stray} are not items of this subscale")
@@ -83,8 +83,15 @@ class Instrument(_Strict):
         value = dict(value)
         old = value.pop("layout_confirmed")
         if "layout" in value:
-            raise_findings([Finding(("layout_confirmed",), old,
-                                    "give layout: {confirmed: …} only; layout_confirmed is its older spelling")])
+            raise_findings(
+                [
+                    Finding(
+                        ("layout_confirmed",),
+                        old,
+                        "give layout: {confirmed: …} only; layout_confirmed is its older spelling",
+                    )
+                ]
+            )
         value["layout"] = {"confirmed": old}
         return value
 
@@ -95,7 +102,7 @@ class Instrument(_Strict):
         return distinct(_as_str_list(value), "item")
 
     @model_validator(mode="after")
-    def _check(self) -> "Instrument":
+    def _check(self) -> Instrument:
         if self.min >= self.max:
             raise ValueError("min must be below max")
         for name, sub in self.subscales.items():
@@ -128,5 +135,3 @@ class Instrument(_Strict):
             max_missing=self.missing.max_missing if sub.max_missing is None else sub.max_missing,
             prorate=self.missing.prorate if sub.prorate is None else sub.prorate,
         )
-
-

@@ -17,17 +17,17 @@ class ReportDef(_Strict):
     """``params/reports/<id>.yml``: one kind of report and the sections it is made of."""
 
     id: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]*$")
-    kind: str              # a registered report kind (peerimpact.builder.kinds)
+    kind: str  # a registered report kind (peerimpact.builder.kinds)
     title: str
     sections: list[str] = Field(min_length=1)
-    formats: list[str] = ["html", "pdf", "xlsx", "docx"]   # registered output formats (peerimpact.builder.formats)
+    formats: list[str] = ["html", "pdf", "xlsx", "docx"]  # registered output formats (peerimpact.builder.formats)
     # who reads the report (params/disclosure/audiences/): study_team, funder, site_lead or public;
     # default: the kind's (a site report is for a site lead, a cohort report for the funder)
     audience: str | None = None
     # one disclosure policy (params/disclosure/) for every kind of data, instead of the audience's rules
     disclosure: str | None = None
-    sites: list[Code] | None = None     # site reports: only these sites (default: every site)
-    cohorts: list[Code] | None = None   # cohort reports: only these cohorts (default: every cohort)
+    sites: list[Code] | None = None  # site reports: only these sites (default: every site)
+    cohorts: list[Code] | None = None  # cohort reports: only these cohorts (default: every cohort)
     # outcome rows a report names as its headline (a progress report's Table 3 / Table 4 rows)
     headline: list[QuantEvidence] = []
 

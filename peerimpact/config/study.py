@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import posixpath
-from typing import Annotated, Any, Literal, Union
+from typing import Annotated, Any, Literal
 
 from pydantic import ConfigDict, Discriminator, Field, Tag, ValidationInfo, field_validator, model_validator
 
@@ -13,21 +13,25 @@ from .values import Code, Date, Finding, Float, Int, distinct, look_alikes, rais
 from .yaml import _as_str_list, _Strict
 
 DEFAULT_MISSING_CODES = ["", "NA", "-99", "-9"]
-MULTIPLICITY = ("none", "holm", "fdr_bh")   # how Table 4's p values are adjusted across its tests
+MULTIPLICITY = ("none", "holm", "fdr_bh")  # how Table 4's p values are adjusted across its tests
 Multiplicity = Literal["none", "holm", "fdr_bh"]
 
 
 def _distinct_as_list(what: str) -> Any:
     """A before-validator: a scalar or list read as a list (:func:`_as_str_list`) with no two items alike."""
+
     def check(value: Any) -> Any:
         return distinct(_as_str_list(value), what)
+
     return check
 
 
 def _distinct_keys(what: str) -> Any:
     """A before-validator: no two keys of a mapping alike (see :func:`look_alikes`)."""
+
     def check(value: Any) -> Any:
         return distinct(value, what)
+
     return check
 
 
@@ -42,12 +46,16 @@ class StudyFiles(_Strict):
     _lists = field_validator("questionnaires", mode="before")(_as_str_list)
 
     @model_validator(mode="after")
-    def _each_file_once(self) -> "StudyFiles":
+    def _each_file_once(self) -> StudyFiles:
         """A file named twice would be read twice: its rows counted twice, or read as two kinds of data."""
-        named = [(("participants",), self.participants),
-                 *((("questionnaires", i), q) for i, q in enumerate(self.questionnaires)),
-                 (("service_use",), self.service_use), (("contacts",), self.contacts),
-                 (("codebook",), self.codebook), (("excerpts",), self.excerpts)]
+        named = [
+            (("participants",), self.participants),
+            *((("questionnaires", i), q) for i, q in enumerate(self.questionnaires)),
+            (("service_use",), self.service_use),
+            (("contacts",), self.contacts),
+            (("codebook",), self.codebook),
+            (("excerpts",), self.excerpts),
+        ]
         first: dict[str, tuple[Any, ...]] = {}
         found = []
         for at, name in named:
@@ -55,9 +63,15 @@ class StudyFiles(_Strict):
                 continue
             same = posixpath.normpath(name.replace("\\", "/"))
             if same in first:
-                found.append(Finding(at, name, f"{name!r} is named twice: also as files."
-                                               f"{'.'.join(map(str, first[same]))}; a file is one kind of data, "
-                                               "read once"))
+                found.append(
+                    Finding(
+                        at,
+                        name,
+                        f"{name!r} is named twice: also as files."
+                        f"{'.'.join(map(str, first[same]))}; a file is one kind of data, "
+                        "read once",
+                    )
+                )
             else:
                 first[same] = at
         raise_findings(found)
@@ -85,7 +99,7 @@ class Between(_Strict):
     max: Float | None = None
 
     @model_validator(mode="after")
-    def _ordered(self) -> "Between":
+    def _ordered(self) -> Between:
         _range(self.min, self.max, ("min", "max"))
         return self
 
@@ -99,7 +113,7 @@ class During(_Strict):
     end: Date | None = Field(None, alias="to")
 
     @model_validator(mode="after")
-    def _ordered(self) -> "During":
+    def _ordered(self) -> During:
         if self.start is None and self.end is None:
             raise ValueError("give from, to or both")
         _starts_before_end(self.start, self.end, "from")
@@ -115,9 +129,12 @@ def _condition_kind(value: Any) -> str | None:
 
 
 Condition = Annotated[
-    Union[Annotated[list[Code], Tag("values")], Annotated[During, Tag("dates")], Annotated[Between, Tag("numbers")]],
-    Discriminator(_condition_kind, custom_error_type="condition",
-                  custom_error_message="a range is {min: …, max: …} for numbers or {from: …, to: …} for dates"),
+    Annotated[list[Code], Tag("values")] | Annotated[During, Tag("dates")] | Annotated[Between, Tag("numbers")],
+    Discriminator(
+        _condition_kind,
+        custom_error_type="condition",
+        custom_error_message="a range is {min: …, max: …} for numbers or {from: …, to: …} for dates",
+    ),
 ]
 
 
@@ -133,14 +150,13 @@ class Cohort(_Strict):
     @classmethod
     def _values_as_lists(cls, value: Any) -> Any:
         if isinstance(value, dict):
-            return {k: v if isinstance(v, dict) else distinct(_as_str_list(v), "value")
-                    for k, v in value.items()}
+            return {k: v if isinstance(v, dict) else distinct(_as_str_list(v), "value") for k, v in value.items()}
         return value
 
 
 class Funder(_Strict):
     name: str
-    grant: str | None = None   # the grant reference
+    grant: str | None = None  # the grant reference
 
 
 class Period(_Strict):
@@ -148,7 +164,7 @@ class Period(_Strict):
     end: Date
 
     @model_validator(mode="after")
-    def _ordered(self) -> "Period":
+    def _ordered(self) -> Period:
         _starts_before_end(self.start, self.end, "start")
         return self
 
@@ -164,7 +180,7 @@ class RecruitmentTarget(_Strict):
     _distinct = field_validator("sites", mode="before")(_distinct_keys("site"))
 
     @model_validator(mode="after")
-    def _ordered(self) -> "RecruitmentTarget":
+    def _ordered(self) -> RecruitmentTarget:
         _starts_before_end(self.start, self.by, "start")
         return self
 
@@ -196,11 +212,18 @@ class StatusRule(_Strict):
     at_risk: Float = Field(80, ge=0)
 
     @model_validator(mode="after")
-    def _ordered(self) -> "StatusRule":
+    def _ordered(self) -> StatusRule:
         if self.at_risk > self.on_track:
-            raise_findings([Finding(("at_risk",), self.at_risk,
-                                    f"at_risk {self.at_risk:g} is above on_track {self.on_track:g}: a figure at "
-                                    "risk is further from its target than one on track")])
+            raise_findings(
+                [
+                    Finding(
+                        ("at_risk",),
+                        self.at_risk,
+                        f"at_risk {self.at_risk:g} is above on_track {self.on_track:g}: a figure at "
+                        "risk is further from its target than one on track",
+                    )
+                ]
+            )
         return self
 
 
@@ -236,7 +259,7 @@ class Evidence(_Strict):
     contacts: Int | None = Field(None, gt=0)
 
     @model_validator(mode="after")
-    def _one(self) -> "Evidence":
+    def _one(self) -> Evidence:
         given = [k for k in ("consented", "returned", "contacts") if getattr(self, k) is not None]
         if len(given) != 1:
             raise ValueError(f"give exactly one of consented, returned, contacts (given: {given or 'none'})")
@@ -246,11 +269,11 @@ class Evidence(_Strict):
 class Milestone(_Strict):
     name: str
     due: Date
-    done: Date | None = None      # the date it was met, when the data cannot show it
+    done: Date | None = None  # the date it was met, when the data cannot show it
     evidence: Evidence | None = None
 
     @model_validator(mode="after")
-    def _how(self) -> "Milestone":
+    def _how(self) -> Milestone:
         if self.done is not None and self.evidence is not None:
             raise ValueError("give done or evidence, not both")
         return self
@@ -266,7 +289,7 @@ class Window(_Strict):
     end: Int = Field(alias="to", ge=0)
 
     @model_validator(mode="after")
-    def _ordered(self) -> "Window":
+    def _ordered(self) -> Window:
         if self.start > self.end:
             raise_findings([Finding(("from",), self.start, f"starts after it ends: day {self.start} > day {self.end}")])
         return self
@@ -302,7 +325,7 @@ class StudyConfig(_Strict):
     funder: Funder | None = None
     reporting_period: Period | None = None
     targets: Targets = Targets()
-    status: StatusRules = StatusRules()   # on track, at risk or behind: the percent of each target reached
+    status: StatusRules = StatusRules()  # on track, at risk or behind: the percent of each target reached
     milestones: list[Milestone] = []
     # published figures (params/targets/<name>.yml) the study report is checked against, in an appendix
     reproduces: str | None = Field(None, pattern=r"^[a-z0-9_]+$")
@@ -325,9 +348,17 @@ class StudyConfig(_Strict):
         """A window is for one of the study's timepoints."""
         timepoints = info.data.get("timepoints")
         if timepoints is not None:
-            raise_findings([Finding((tp,), tp, f"a window for an unknown timepoint {tp!r}; the study's timepoints "
-                                               f"are {', '.join(timepoints)}")
-                            for tp in windows if tp not in timepoints])
+            raise_findings(
+                [
+                    Finding(
+                        (tp,),
+                        tp,
+                        f"a window for an unknown timepoint {tp!r}; the study's timepoints are {', '.join(timepoints)}",
+                    )
+                    for tp in windows
+                    if tp not in timepoints
+                ]
+            )
         return windows
 
     @model_validator(mode="before")
@@ -351,8 +382,13 @@ class StudyConfig(_Strict):
     @field_validator("instruments")
     @classmethod
     def _names(cls, values: list[str]) -> list[str]:
-        raise_findings([Finding((i,), v, "instrument names are lower-case letters and digits, not paths")
-                        for i, v in enumerate(values) if not INSTRUMENT_NAME.fullmatch(v)])
+        raise_findings(
+            [
+                Finding((i,), v, "instrument names are lower-case letters and digits, not paths")
+                for i, v in enumerate(values)
+                if not INSTRUMENT_NAME.fullmatch(v)
+            ]
+        )
         return values
 
     @field_validator("comparisons")
@@ -366,23 +402,36 @@ class StudyConfig(_Strict):
         first: dict[frozenset[str], int] = {}
         for i, pair in enumerate(pairs):
             if timepoints is not None:
-                found += [Finding((i, j), t, f"comparison {list(pair)} names an unknown timepoint {t!r}; "
-                                             f"the study's timepoints are {', '.join(timepoints)}")
-                          for j, t in enumerate(pair) if t not in timepoints]
+                found += [
+                    Finding(
+                        (i, j),
+                        t,
+                        f"comparison {list(pair)} names an unknown timepoint {t!r}; "
+                        f"the study's timepoints are {', '.join(timepoints)}",
+                    )
+                    for j, t in enumerate(pair)
+                    if t not in timepoints
+                ]
             if pair[0] == pair[1]:
-                found.append(Finding((i,), f"{pair[0]}-{pair[1]}",
-                                     f"comparison {list(pair)} compares {pair[0]} with itself"))
+                found.append(
+                    Finding((i,), f"{pair[0]}-{pair[1]}", f"comparison {list(pair)} compares {pair[0]} with itself")
+                )
             elif frozenset(pair) in first:
-                found.append(Finding((i,), f"{pair[0]}-{pair[1]}",
-                                     f"comparison {list(pair)} is listed twice (also as item "
-                                     f"{first[frozenset(pair)] + 1} of comparisons)"))
+                found.append(
+                    Finding(
+                        (i,),
+                        f"{pair[0]}-{pair[1]}",
+                        f"comparison {list(pair)} is listed twice (also as item "
+                        f"{first[frozenset(pair)] + 1} of comparisons)",
+                    )
+                )
             else:
                 first[frozenset(pair)] = i
         raise_findings(found)
         return pairs
 
     @model_validator(mode="after")
-    def _comparisons(self) -> "StudyConfig":
+    def _comparisons(self) -> StudyConfig:
         if self.comparisons is None:
             self.comparisons = [(self.timepoints[0], later) for later in self.timepoints[1:]]
         return self
@@ -398,12 +447,15 @@ class StudyConfig(_Strict):
         for col, levels in value.items():
             if isinstance(levels, list):
                 levels = _as_str_list(levels)
-                found += [Finding((col, *f.at), f.value, f.message)
-                          for f in look_alikes((((i,), v) for i, v in enumerate(levels)), "level")]
+                found += [
+                    Finding((col, *f.at), f.value, f.message)
+                    for f in look_alikes((((i,), v) for i, v in enumerate(levels)), "level")
+                ]
                 levels = {v: v for v in levels} if all(isinstance(v, str) for v in levels) else levels
             elif isinstance(levels, dict):
-                found += [Finding((col, *f.at), f.value, f.message)
-                          for f in look_alikes((((k,), k) for k in levels), "level")]
+                found += [
+                    Finding((col, *f.at), f.value, f.message) for f in look_alikes((((k,), k) for k in levels), "level")
+                ]
             out[col] = levels
         raise_findings(found)
         return out

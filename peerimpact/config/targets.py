@@ -9,7 +9,6 @@ the figure aimed at instead.
 from __future__ import annotations
 
 import re
-
 from pathlib import Path
 
 from pydantic import field_validator
@@ -45,8 +44,9 @@ class TargetCell(_Strict):
     def _printed_number(cls, value: str | None) -> str | None:
         if value is not None and not NUMBER.fullmatch(value):
             digit = non_ascii_digit(value)
-            raise ValueError("a number as printed, such as 49.8 or -0.27"
-                             + (f": {digit} is not an ASCII digit" if digit else ""))
+            raise ValueError(
+                "a number as printed, such as 49.8 or -0.27" + (f": {digit} is not an ASCII digit" if digit else "")
+            )
         return value
 
     @property

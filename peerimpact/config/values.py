@@ -16,8 +16,9 @@ from __future__ import annotations
 import datetime as dt
 import re
 import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Annotated, Any, Iterable
+from typing import Annotated, Any
 
 from pydantic import AfterValidator, BeforeValidator
 from pydantic_core import PydanticCustomError
@@ -82,6 +83,7 @@ def _number(pattern: re.Pattern[str], kind: str) -> Any:
         if isinstance(value, str) and not pattern.fullmatch(value.strip()):
             raise _not(kind, value, "write it with the digits 0-9")
         return value
+
     return check
 
 
@@ -139,8 +141,14 @@ def look_alikes(values: Iterable[tuple[Any, Any]], what: str) -> list[Finding]:
             found.append(Finding(at, value, f"{what} {value!r} is listed twice"))
         else:
             shown = _shown_apart(value, first[key])
-            found.append(Finding(at, value, f"{what} {shown[0]} and {shown[1]} differ only in "
-                                            f"{_difference(value, first[key])}: a reader takes them for one"))
+            found.append(
+                Finding(
+                    at,
+                    value,
+                    f"{what} {shown[0]} and {shown[1]} differ only in "
+                    f"{_difference(value, first[key])}: a reader takes them for one",
+                )
+            )
     return found
 
 

@@ -34,7 +34,7 @@ TAG = "tag:yaml.org,2002:"
 # The tags plain YAML gives without being asked: anything else (!!set, !!binary, !!timestamp,
 # !!python/..., a local !tag) is refused, so what a file means never depends on a tag.
 PLAIN_TAGS = frozenset(TAG + t for t in ("str", "int", "float", "bool", "null", "seq", "map", "merge"))
-_REPLACED = {TAG + "int", TAG + "float", TAG + "bool", TAG + "timestamp"}   # PyYAML's resolvers we do not use
+_REPLACED = {TAG + "int", TAG + "float", TAG + "bool", TAG + "timestamp"}  # PyYAML's resolvers we do not use
 _INT = re.compile(r"[-+]?(?:0|[1-9][0-9]*)")
 _FLOAT = re.compile(r"[-+]?(?:[0-9]+\.[0-9]*|\.[0-9]+)(?:[eE][-+]?[0-9]+)?")
 _BOOL = re.compile(r"true|True|TRUE|false|False|FALSE")
@@ -46,15 +46,21 @@ def _strict(kind: str, pattern: re.Pattern[str], construct: Any, how: str) -> An
 
     PyYAML's own constructors read ``!!int 1_000`` as 1000, ``!!int ٤٥`` as 45 (through
     Python's ``int``) and ``!!bool yes`` as true; an explicit tag gets no more than an implicit one would."""
+
     def constructor(loader: yaml.constructor.SafeConstructor, node: yaml.ScalarNode) -> Any:
         text = loader.construct_scalar(node)
         if not pattern.fullmatch(text):
             digit = non_ascii_digit(text)
-            why = (f"{digit} is not an ASCII digit" if digit is not None
-                   else "write it without _ between digits" if "_" in text and kind != "null" else how)
-            raise yaml.constructor.ConstructorError(None, None, f"not {kind}: {_shown(text)}; {why}",
-                                                    node.start_mark)
+            why = (
+                f"{digit} is not an ASCII digit"
+                if digit is not None
+                else "write it without _ between digits"
+                if "_" in text and kind != "null"
+                else how
+            )
+            raise yaml.constructor.ConstructorError(None, None, f"not {kind}: {_shown(text)}; {why}", node.start_mark)
         return construct(loader, node)
+
     return constructor
 
 
@@ -76,14 +82,25 @@ def _make_loader(base: type) -> type:
     Loader.add_implicit_resolver(TAG + "float", re.compile(rf"^{_FLOAT.pattern}$"), list("-+.0123456789"))
     Loader.add_implicit_resolver(TAG + "bool", re.compile(rf"^(?:{_BOOL.pattern})$"), list("tTfF"))
     plain = yaml.constructor.SafeConstructor
-    Loader.add_constructor(TAG + "int", _strict("a whole number", _INT, plain.construct_yaml_int,
-                                                "write whole numbers with the digits 0-9, no leading zeros"))
-    Loader.add_constructor(TAG + "float", _strict("a number", FLOAT, plain.construct_yaml_float,
-                                                  "write numbers with the digits 0-9 and a point"))
-    Loader.add_constructor(TAG + "bool", _strict("true or false", _BOOL, plain.construct_yaml_bool,
-                                                 "write true or false"))
-    Loader.add_constructor(TAG + "null", _strict("empty", _NULL, plain.construct_yaml_null,
-                                                 "an empty value is written null, ~ or nothing"))
+    Loader.add_constructor(
+        TAG + "int",
+        _strict(
+            "a whole number",
+            _INT,
+            plain.construct_yaml_int,
+            "write whole numbers with the digits 0-9, no leading zeros",
+        ),
+    )
+    Loader.add_constructor(
+        TAG + "float",
+        _strict("a number", FLOAT, plain.construct_yaml_float, "write numbers with the digits 0-9 and a point"),
+    )
+    Loader.add_constructor(
+        TAG + "bool", _strict("true or false", _BOOL, plain.construct_yaml_bool, "write true or false")
+    )
+    Loader.add_constructor(
+        TAG + "null", _strict("empty", _NULL, plain.construct_yaml_null, "an empty value is written null, ~ or nothing")
+    )
     return Loader
 
 
@@ -97,7 +114,7 @@ class YamlTooLarge(ValueError):
     """A YAML file that would cost far more to read than any study needs."""
 
 
-def _check_size(node: yaml.Node, limits: "Limits") -> None:
+def _check_size(node: yaml.Node, limits: Limits) -> None:
     """Refuse YAML whose aliases expand past ``limits.yaml_nodes`` values, or that nests too deep.
 
     Aliases let a few lines stand for billions of values; counting each node once per
@@ -115,8 +132,13 @@ def _check_size(node: yaml.Node, limits: "Limits") -> None:
         if key in active:
             raise YamlTooLarge("an alias refers to a collection that contains it")
         active.add(key)
-        children = ([c for pair in n.value for c in pair] if isinstance(n, yaml.MappingNode)
-                    else n.value if isinstance(n, yaml.SequenceNode) else [])
+        children = (
+            [c for pair in n.value for c in pair]
+            if isinstance(n, yaml.MappingNode)
+            else n.value
+            if isinstance(n, yaml.SequenceNode)
+            else []
+        )
         total = 1
         for child in children:
             total += size(child, depth + 1)
@@ -130,7 +152,7 @@ def _check_size(node: yaml.Node, limits: "Limits") -> None:
 
 
 def _short_tag(tag: str) -> str:
-    return "!!" + tag[len(TAG):] if tag.startswith(TAG) else tag
+    return "!!" + tag[len(TAG) :] if tag.startswith(TAG) else tag
 
 
 def _key_identity(key: yaml.ScalarNode) -> Any:
@@ -160,19 +182,30 @@ def _check_nodes(node: yaml.Node, path: Path, problems: Problems) -> bool:
             return
         seen.add(id(n))
         if n.tag not in PLAIN_TAGS:
-            problems.add(path, line=n.start_mark.line + 1, column=where(keys), value=_short_tag(n.tag),
-                         rule="yaml-tag", message=f"the tag {_short_tag(n.tag)} is not allowed: a settings file "
-                         "holds plain values, lists and mappings")
+            problems.add(
+                path,
+                line=n.start_mark.line + 1,
+                column=where(keys),
+                value=_short_tag(n.tag),
+                rule="yaml-tag",
+                message=f"the tag {_short_tag(n.tag)} is not allowed: a settings file "
+                "holds plain values, lists and mappings",
+            )
         if isinstance(n, yaml.MappingNode):
             first: dict[Any, yaml.Node] = {}
             for k, v in n.value:
                 if isinstance(k, yaml.ScalarNode) and k.tag != TAG + "merge":
                     same = _key_identity(k)
                     if same in first:
-                        problems.add(path, line=k.start_mark.line + 1, column=where((*keys, k.value)),
-                                     value=k.value, rule="duplicate-key",
-                                     message=f"duplicate key {k.value!r} (first at line "
-                                     f"{first[same].start_mark.line + 1}): YAML would keep only the last")
+                        problems.add(
+                            path,
+                            line=k.start_mark.line + 1,
+                            column=where((*keys, k.value)),
+                            value=k.value,
+                            rule="duplicate-key",
+                            message=f"duplicate key {k.value!r} (first at line "
+                            f"{first[same].start_mark.line + 1}): YAML would keep only the last",
+                        )
                     else:
                         first[same] = k
                 walk(k, keys)
@@ -199,7 +232,7 @@ def _excerpt(text: str, line: int, column: int, width: int = 80) -> str | None:
     if len(whole) <= width:
         return whole
     start = max(0, min(column - width // 2, len(whole) - width + 1))
-    cut = whole[start:start + width - 2]
+    cut = whole[start : start + width - 2]
     return ("…" if start else "") + cut + ("…" if start + len(cut) < len(whole) else "")
 
 
@@ -240,8 +273,11 @@ def read_yaml(path: Path, problems: Problems) -> tuple[Any, yaml.Node | None]:
         problems.add(path, rule="not-a-file", message="not a regular file (a folder, FIFO or device)")
         return None, None
     except _TooLarge:
-        problems.add(path, rule="too-large",
-                     message=f"file is larger than {limits.yaml_mb} MB; a settings file is a few kilobytes")
+        problems.add(
+            path,
+            rule="too-large",
+            message=f"file is larger than {limits.yaml_mb} MB; a settings file is a few kilobytes",
+        )
         return None, None
     except FileNotFoundError:
         problems.add(path, rule="file-missing", message="file not found")
@@ -250,18 +286,27 @@ def read_yaml(path: Path, problems: Problems) -> tuple[Any, yaml.Node | None]:
         problems.add(path, rule="not-a-file", message="not a regular file (a folder, FIFO or device)")
         return None, None
     except UnicodeDecodeError as exc:
-        problems.add(path, rule="unreadable", message=f"not UTF-8 text: byte {exc.object[exc.start]:#04x} "
-                     f"at offset {exc.start} cannot be read")
+        problems.add(
+            path,
+            rule="unreadable",
+            message=f"not UTF-8 text: byte {exc.object[exc.start]:#04x} at offset {exc.start} cannot be read",
+        )
         return None, None
     except (OSError, ValueError) as exc:
-        problems.add(path, rule="unreadable", message=f"cannot read file: {exc.strerror or exc}"
-                     if isinstance(exc, OSError) else f"cannot read file: {exc}")
+        problems.add(
+            path,
+            rule="unreadable",
+            message=f"cannot read file: {exc.strerror or exc}"
+            if isinstance(exc, OSError)
+            else f"cannot read file: {exc}",
+        )
         return None, None
     return _parse(text, path, problems, limits)
 
 
-def _parse(text: str, path: Path, problems: Problems, limits: "Limits",
-           loader_class: type | None = None) -> tuple[Any, yaml.Node | None]:
+def _parse(
+    text: str, path: Path, problems: Problems, limits: Limits, loader_class: type | None = None
+) -> tuple[Any, yaml.Node | None]:
     """``text`` (the contents of ``path``) parsed by ``loader_class`` (default: libyaml's where there is one)."""
     loader = (loader_class or _Loader)(text)
     try:
@@ -275,8 +320,9 @@ def _parse(text: str, path: Path, problems: Problems, limits: "Limits",
         data = loader.construct_document(node)
     except yaml.constructor.ConstructorError as exc:
         mark = exc.problem_mark
-        problems.add(path, line=mark.line + 1 if mark else None, rule="yaml-value",
-                     message=f"not a valid value: {exc.problem}")
+        problems.add(
+            path, line=mark.line + 1 if mark else None, rule="yaml-value", message=f"not a valid value: {exc.problem}"
+        )
         return None, None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
@@ -289,9 +335,14 @@ def _parse(text: str, path: Path, problems: Problems, limits: "Limits",
                 line, column = written[-1], len(lines[written[-1]])
         shown = _excerpt(text, line, column) if line is not None else None
         context = f" ({exc.context})" if getattr(exc, "context", None) else ""
-        problems.add(path, line=None if line is None else line + 1, value=shown, rule="yaml-syntax",
-                     message=f"not valid YAML{'' if line is None else f' at column {column + 1}'}: "
-                     f"{getattr(exc, 'problem', None) or 'cannot be parsed'}{context}")
+        problems.add(
+            path,
+            line=None if line is None else line + 1,
+            value=shown,
+            rule="yaml-syntax",
+            message=f"not valid YAML{'' if line is None else f' at column {column + 1}'}: "
+            f"{getattr(exc, 'problem', None) or 'cannot be parsed'}{context}",
+        )
         return None, None
     except RecursionError:
         problems.add(path, rule="too-large", message=f"nested more than {limits.depth} levels deep")
@@ -341,9 +392,13 @@ def _key_path(data: Any, loc: tuple[Any, ...], missing: bool) -> tuple[Any, ...]
     required key the file lacks."""
     path: list[Any] = []
     for i, key in enumerate(loc):
-        if isinstance(data, dict) and key in data:
-            data = data[key]
-        elif isinstance(data, list) and isinstance(key, int) and 0 <= key < len(data):
+        if (
+            isinstance(data, dict)
+            and key in data
+            or isinstance(data, list)
+            and isinstance(key, int)
+            and 0 <= key < len(data)
+        ):
             data = data[key]
         elif missing and i == len(loc) - 1:
             pass
@@ -365,8 +420,9 @@ def plain_message(err: Any) -> str:
     return err["msg"]
 
 
-def validation_problems(exc: ValidationError, data: Any, node: yaml.Node | None, path: Path,
-                        problems: Problems) -> None:
+def validation_problems(
+    exc: ValidationError, data: Any, node: yaml.Node | None, path: Path, problems: Problems
+) -> None:
     """Every error of ``exc`` (from validating ``data``, read from ``path`` as ``node``) as a problem
     at its line, with the key path as the user wrote it; a :class:`~peerimpact.config.values.Findings`
     error is one problem per finding, at the finding's own item.
@@ -386,17 +442,31 @@ def validation_problems(exc: ValidationError, data: Any, node: yaml.Node | None,
     for err in exc.errors():
         keys = _key_path(data, tuple(err["loc"]), err["type"] == "missing")
         cause = err.get("ctx", {}).get("error")
-        found = (cause.findings if isinstance(cause, Findings)
-                 else [Finding((), err.get("input") if err["type"] not in ("missing", "extra_forbidden") else None,
-                               plain_message(err))])
+        found = (
+            cause.findings
+            if isinstance(cause, Findings)
+            else [
+                Finding(
+                    (),
+                    err.get("input") if err["type"] not in ("missing", "extra_forbidden") else None,
+                    plain_message(err),
+                )
+            ]
+        )
         for finding in found:
             loc = (*keys, *finding.at)
             value = None if isinstance(finding.value, (dict, list, tuple, set)) else finding.value
             if (loc, finding.message) in seen:  # a union's branches may each report the same thing
                 continue
             seen.add((loc, finding.message))
-            problems.add(path, line=_line_of(node, loc), column=".".join(map(str, loc)) or None,
-                         value=None if value is None else _cut(str(value)), rule="params", message=finding.message)
+            problems.add(
+                path,
+                line=_line_of(node, loc),
+                column=".".join(map(str, loc)) or None,
+                value=None if value is None else _cut(str(value)),
+                rule="params",
+                message=finding.message,
+            )
 
 
 def _cut(text: str, width: int = 200) -> str:
@@ -428,8 +498,13 @@ def parse_named(model: type[M], folder: Path, key: str, problems: Problems) -> l
         if parsed is None:
             continue
         if getattr(parsed, key) != path.stem:
-            problems.add(path, column=key, value=getattr(parsed, key), rule="params",
-                         message=f"{key} must match the file name {path.stem!r}")
+            problems.add(
+                path,
+                column=key,
+                value=getattr(parsed, key),
+                rule="params",
+                message=f"{key} must match the file name {path.stem!r}",
+            )
             continue
         found.append((parsed, path))
     return found
@@ -459,5 +534,3 @@ def _as_str_list(value: Any) -> Any:
 
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
-
-

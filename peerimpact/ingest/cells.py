@@ -10,9 +10,10 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterable, Literal
+from typing import Literal
 
 from ..config import DEFAULT_MISSING_CODES, Instrument
 from ..problems import Problems
@@ -60,7 +61,6 @@ def parse_number(text: str) -> float | str:
         return "expected a number"
     value = float(text)
     return value if math.isfinite(value) else "number is too large"
-
 
 
 @dataclass
@@ -123,8 +123,10 @@ class Roster:
         message = "participant is not in the participants file"
         other = lookalike(pid, self.known)
         if other is not None:
-            message += (f"; it looks like {other!r} (line {self.lines[other]} of {self.path.name}), but "
-                        f"{difference(pid, other)}")
+            message += (
+                f"; it looks like {other!r} (line {self.lines[other]} of {self.path.name}), but "
+                f"{difference(pid, other)}"
+            )
         return message + "; its other rows in this file are not reported again"
 
 
@@ -140,22 +142,31 @@ class _Cells:
         self._timepoint_shapes = {skeleton(t): t for t in vocab.timepoints}
         self._twins: dict[str, Twins] = {}
         self._twinned: set[tuple[str, str]] = set()  # (column, value) reported as a look-alike
-        self.unknown_ids: set[str] = set()           # participants reported as unknown in this file
+        self.unknown_ids: set[str] = set()  # participants reported as unknown in this file
 
-    def add(self, line: int | None, column: str | None, value: object, rule: str, message: str,
-            severity: Literal["error", "warning"] = "error") -> None:
+    def add(
+        self,
+        line: int | None,
+        column: str | None,
+        value: object,
+        rule: str,
+        message: str,
+        severity: Literal["error", "warning"] = "error",
+    ) -> None:
         """Record a problem of this table; a long value (a cell that swallowed lines) is shortened."""
         shown = None if value is None else shorten(str(value))
-        self.problems.add(self.table.path, line=line, column=column, value=shown, rule=rule, message=message,
-                          severity=severity)
+        self.problems.add(
+            self.table.path, line=line, column=column, value=shown, rule=rule, message=message, severity=severity
+        )
 
     def unknown_columns(self, known: Iterable[str]) -> None:
         """One warning naming the header's columns outside ``known`` (they are ignored), if any."""
         known = set(known)
         extra = [self.table.columns[i] for key, i in self.column.items() if key not in known]
         if extra:
-            self.add(1, extra[0], None, "unknown-column", f"{columns_named(extra, 'unknown column')}; ignored",
-                     "warning")
+            self.add(
+                1, extra[0], None, "unknown-column", f"{columns_named(extra, 'unknown column')}; ignored", "warning"
+            )
 
     def distinct(self, line: int, name: str, value: str, raw: object = None) -> bool:
         """Whether ``value`` of column ``name`` is no look-alike of an earlier, different value of
@@ -167,10 +178,15 @@ class _Cells:
         if (name, value) not in self._twinned:
             self._twinned.add((name, value))
             what = DISTINCT.get(name, name)
-            self.add(line, self.header(name), value if raw is None else raw, "look-alike",
-                     f"{what} {value!r} looks like {other[0]!r} at line {other[1]}, but {difference(value, other[0])}: "
-                     f"they would be read as two different {what}s; write both the same way (this value's other "
-                     "rows are not reported again)")
+            self.add(
+                line,
+                self.header(name),
+                value if raw is None else raw,
+                "look-alike",
+                f"{what} {value!r} looks like {other[0]!r} at line {other[1]}, but {difference(value, other[0])}: "
+                f"they would be read as two different {what}s; write both the same way (this value's other "
+                "rows are not reported again)",
+            )
         return False
 
     def twinned(self, name: str = ID) -> set[str]:
@@ -211,17 +227,28 @@ class _Cells:
             return None
         value = raw.strip()
         if not value.isprintable():
-            if not CONTROL.search(raw):   # the others were reported as the file was read
-                self.add(line, self.header(name), raw, "id-control",
-                         "identifier holds a control character (a tab, escape or other invisible character)")
+            if not CONTROL.search(raw):  # the others were reported as the file was read
+                self.add(
+                    line,
+                    self.header(name),
+                    raw,
+                    "id-control",
+                    "identifier holds a control character (a tab, escape or other invisible character)",
+                )
             return None
         value, raw = nfc(value), nfc(raw)  # a decomposed "é" is the same ID as a composed one
         # The raw value, spaces kept: "S1-PW01 " beside "S1-PW01" is a look-alike.
         if name in DISTINCT and not self.distinct(line, name, raw):
             return None
         if value != raw:
-            self.add(line, self.header(name), raw, "id-whitespace",
-                     f"surrounding whitespace removed: read as {value!r}", "warning")
+            self.add(
+                line,
+                self.header(name),
+                raw,
+                "id-whitespace",
+                f"surrounding whitespace removed: read as {value!r}",
+                "warning",
+            )
         return value
 
     def site(self, row: list[str | None], line: int, name: str = "site") -> str | None:
@@ -237,13 +264,23 @@ class _Cells:
         elif text.casefold() in self._sites:
             canonical = self._sites[text.casefold()]
         elif (declared := lookalike(text, self._site_shapes)) is not None:
-            self.add(line, self.header(name), raw, "look-alike",
-                     f"site {text!r} looks like the site {declared!r} of study.yml, but "
-                     f"{difference(text, declared)}; write it as {declared!r}")
+            self.add(
+                line,
+                self.header(name),
+                raw,
+                "look-alike",
+                f"site {text!r} looks like the site {declared!r} of study.yml, but "
+                f"{difference(text, declared)}; write it as {declared!r}",
+            )
             return None
         else:
-            self.add(line, self.header(name), raw, "unknown-site",
-                     f"unknown site; the study's sites are {', '.join(self.vocab.sites or [])}")
+            self.add(
+                line,
+                self.header(name),
+                raw,
+                "unknown-site",
+                f"unknown site; the study's sites are {', '.join(self.vocab.sites or [])}",
+            )
             return None
         if canonical != raw:
             what = "surrounding whitespace removed" if canonical == raw.strip() else "site code normalised"
@@ -258,20 +295,29 @@ class _Cells:
             return None
         canonical = self._timepoints.get(text.casefold())
         if canonical is None and (declared := lookalike(text, self._timepoint_shapes)) is not None:
-            self.add(line, self.header(name), raw, "look-alike",
-                     f"timepoint {text!r} looks like the timepoint {declared!r} of study.yml, but "
-                     f"{difference(text, declared)}; write it as {declared!r}")
+            self.add(
+                line,
+                self.header(name),
+                raw,
+                "look-alike",
+                f"timepoint {text!r} looks like the timepoint {declared!r} of study.yml, but "
+                f"{difference(text, declared)}; write it as {declared!r}",
+            )
             return None
         if canonical is None:
-            self.add(line, self.header(name), raw, "unknown-timepoint",
-                     f"unknown timepoint; the study's timepoints are {', '.join(self.vocab.timepoints)}")
+            self.add(
+                line,
+                self.header(name),
+                raw,
+                "unknown-timepoint",
+                f"unknown timepoint; the study's timepoints are {', '.join(self.vocab.timepoints)}",
+            )
             return None
         if canonical != raw:
             self.add(line, self.header(name), raw, "timepoint-normalised", f"read as {canonical!r}", "warning")
         return canonical
 
-    def number(self, row: list[str | None], line: int, name: str,
-               bounds: tuple[float, float] | None = None) -> float:
+    def number(self, row: list[str | None], line: int, name: str, bounds: tuple[float, float] | None = None) -> float:
         raw = self.raw(row, name)
         if self.vocab.is_missing(raw):
             return math.nan
@@ -280,8 +326,13 @@ class _Cells:
             self.add(line, self.header(name), raw, "not-a-number", value)
             return math.nan
         if bounds and not bounds[0] <= value <= bounds[1]:
-            self.add(line, self.header(name), raw, "out-of-range",
-                     f"outside the plausible range {bounds[0]:g} to {bounds[1]:g}")
+            self.add(
+                line,
+                self.header(name),
+                raw,
+                "out-of-range",
+                f"outside the plausible range {bounds[0]:g} to {bounds[1]:g}",
+            )
             return math.nan
         return value
 
@@ -347,17 +398,28 @@ class _Cells:
         value = self.date(row, line, name)
         cut = self.vocab.data_cut
         if value is not None and cut is not None and value > cut:
-            self.add(line, self.header(name), self.raw(row, name), "after-data-cut",
-                     f"date is after the data cut ({cut.isoformat()})")
+            self.add(
+                line,
+                self.header(name),
+                self.raw(row, name),
+                "after-data-cut",
+                f"date is after the data cut ({cut.isoformat()})",
+            )
             return None
         return value
 
-    def not_before(self, row: list[str | None], line: int, name: str, value: dt.date | None,
-                   start: dt.date | None, start_name: str) -> dt.date | None:
+    def not_before(
+        self, row: list[str | None], line: int, name: str, value: dt.date | None, start: dt.date | None, start_name: str
+    ) -> dt.date | None:
         """``value`` unless it is before ``start`` (an error: a date before consent, say)."""
         if value is not None and start is not None and value < start:
-            self.add(line, self.header(name), self.raw(row, name), "date-order",
-                     f"date is before {start_name} ({start.isoformat()})")
+            self.add(
+                line,
+                self.header(name),
+                self.raw(row, name),
+                "date-order",
+                f"date is before {start_name} ({start.isoformat()})",
+            )
             return None
         return value
 
@@ -372,8 +434,9 @@ def _same(a: dict, b: dict) -> bool:
     return True
 
 
-def _dedupe(cells: _Cells, records: list[tuple[tuple, dict, int, list]], describe: Callable[[tuple], str]
-            ) -> dict[tuple, tuple[dict, int]]:
+def _dedupe(
+    cells: _Cells, records: list[tuple[tuple, dict, int, list]], describe: Callable[[tuple], str]
+) -> dict[tuple, tuple[dict, int]]:
     """Keep one record per key: identical repeats are dropped (warning), conflicting ones are errors."""
     kept: dict[tuple, tuple[dict, int, list]] = {}
     conflicted: set[tuple] = set()
@@ -386,14 +449,25 @@ def _dedupe(cells: _Cells, records: list[tuple[tuple, dict, int, list]], describ
         if _same(values, first_values):
             if line not in warned:
                 how = "identical to" if raw == first_raw else "same values as"
-                cells.add(line, cells.header(ID), key[0], "duplicate-row",
-                          f"row is {how} line {first_line}; dropped", "warning")
+                cells.add(
+                    line,
+                    cells.header(ID),
+                    key[0],
+                    "duplicate-row",
+                    f"row is {how} line {first_line}; dropped",
+                    "warning",
+                )
                 warned.add(line)
         else:
             differing = sorted(k for k in values if not _same({k: values.get(k)}, {k: first_values.get(k)}))
-            cells.add(line, cells.header(ID), key[0], "duplicate-conflict",
-                      f"{describe(key)} appears again (first at line {first_line}) with different values "
-                      f"in {', '.join(differing[:5])}{' …' if len(differing) > 5 else ''}")
+            cells.add(
+                line,
+                cells.header(ID),
+                key[0],
+                "duplicate-conflict",
+                f"{describe(key)} appears again (first at line {first_line}) with different values "
+                f"in {', '.join(differing[:5])}{' …' if len(differing) > 5 else ''}",
+            )
             conflicted.add(key)
     return {k: (v, line) for k, (v, line, _) in kept.items() if k not in conflicted}
 

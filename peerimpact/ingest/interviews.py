@@ -23,8 +23,11 @@ def codebook(table: RawTable, vocab: Vocabulary, problems: Problems) -> pd.DataF
     rows, seen = [], {}
     for row, line in zip(table.rows, table.lines):
         code_id = cells.ident(row, line, "code_id")
-        values = {"code": cells.text(row, "code"), "theme": cells.text(row, "theme"),
-                  "description": cells.text(row, "description") or ""}
+        values = {
+            "code": cells.text(row, "code"),
+            "theme": cells.text(row, "theme"),
+            "description": cells.text(row, "description") or "",
+        }
         distinct = True
         for name in ("code", "theme"):
             if not values[name]:
@@ -35,16 +38,22 @@ def codebook(table: RawTable, vocab: Vocabulary, problems: Problems) -> pd.DataF
         if code_id is None or not values["code"] or not values["theme"] or not distinct:
             continue
         if code_id in seen:
-            cells.add(line, cells.header("code_id"), code_id, "duplicate-code", f"code listed twice (first at line "
-                      f"{seen[code_id]})")
+            cells.add(
+                line,
+                cells.header("code_id"),
+                code_id,
+                "duplicate-code",
+                f"code listed twice (first at line {seen[code_id]})",
+            )
             continue
         seen[code_id] = line
         rows.append({"code_id": code_id, **values})
     return pd.DataFrame(rows, columns=CODEBOOK_COLUMNS)
 
 
-def excerpts(table: RawTable, vocab: Vocabulary, problems: Problems, codes: set[str],
-             roster: Roster | None) -> pd.DataFrame:
+def excerpts(
+    table: RawTable, vocab: Vocabulary, problems: Problems, codes: set[str], roster: Roster | None
+) -> pd.DataFrame:
     """Coded excerpts: ``codes`` holds one or more code ids separated by ``;``.
 
     Participants are checked against ``roster`` (see
@@ -74,14 +83,26 @@ def excerpts(table: RawTable, vocab: Vocabulary, problems: Problems, codes: set[
             cells.add(line, cells.header("text"), text, "empty-text", "excerpt text is empty")
         known = _check_participant(cells, pid, line, roster)
         if excerpt_id in seen:
-            cells.add(line, cells.header("excerpt_id"), excerpt_id, "duplicate-excerpt",
-                      f"excerpt id used twice (first at line {seen[excerpt_id]})")
+            cells.add(
+                line,
+                cells.header("excerpt_id"),
+                excerpt_id,
+                "duplicate-excerpt",
+                f"excerpt id used twice (first at line {seen[excerpt_id]})",
+            )
             continue
         if excerpt_id is None or not known or tp is None or not listed or not (text or "").strip():
             continue
         if any(code not in codes for code in listed):
             continue
         seen[excerpt_id] = line
-        rows.append({"excerpt_id": excerpt_id, ID: pid, "timepoint": tp, "codes": ";".join(dict.fromkeys(listed)),
-                     "text": text.strip()})
+        rows.append(
+            {
+                "excerpt_id": excerpt_id,
+                ID: pid,
+                "timepoint": tp,
+                "codes": ";".join(dict.fromkeys(listed)),
+                "text": text.strip(),
+            }
+        )
     return pd.DataFrame(rows, columns=EXCERPT_COLUMNS)

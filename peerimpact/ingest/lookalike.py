@@ -70,7 +70,7 @@ class Twins:
     """
 
     def __init__(self) -> None:
-        self._first: dict[str, tuple[str, int]] = {}   # skeleton -> first value and its line
+        self._first: dict[str, tuple[str, int]] = {}  # skeleton -> first value and its line
         self._seen: dict[str, tuple[str, int] | None] = {}  # value -> the other value it looks like
 
     def check(self, value: str, line: int) -> tuple[str, int] | None:

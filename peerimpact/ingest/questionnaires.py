@@ -28,8 +28,9 @@ class _ItemColumn:
         return self.instrument.column(self.item)
 
 
-def _item_columns(cells: _Cells, instruments: dict[str, Instrument], not_checked: frozenset[str] = frozenset()
-                  ) -> tuple[list[_ItemColumn], str | None]:
+def _item_columns(
+    cells: _Cells, instruments: dict[str, Instrument], not_checked: frozenset[str] = frozenset()
+) -> tuple[list[_ItemColumn], str | None]:
     """Find item columns and the layout (``long``/``wide``) from the header alone.
 
     Columns of instruments in ``not_checked`` (known, but left out of this check) are
@@ -63,8 +64,11 @@ def _item_columns(cells: _Cells, instruments: dict[str, Instrument], not_checked
             ignored.setdefault(parts[0] if parts[0] in instruments else None, []).append(header)
     for inst_id, headers in ignored.items():  # one warning per kind, however wide the header
         if len(headers) == 1:
-            message = (f"not an item of {inst_id} at a known timepoint; column ignored" if inst_id else
-                       "column not recognised; ignored")
+            message = (
+                f"not an item of {inst_id} at a known timepoint; column ignored"
+                if inst_id
+                else "column not recognised; ignored"
+            )
         elif inst_id is None:
             message = f"{columns_named(headers, 'column')} not recognised; ignored"
         else:
@@ -77,12 +81,23 @@ def _item_columns(cells: _Cells, instruments: dict[str, Instrument], not_checked
         absent = [i for i in instruments[inst_id].items if i not in seen]
         if absent:
             where = f" at {tp}" if tp else ""
-            cells.add(1, None, None, "items-absent",
-                      f"{inst_id}{where}: no column for {'item' if len(absent) == 1 else 'items'} {', '.join(absent)}; "
-                      "scored as missing", "warning")
+            cells.add(
+                1,
+                None,
+                None,
+                "items-absent",
+                f"{inst_id}{where}: no column for {'item' if len(absent) == 1 else 'items'} {', '.join(absent)}; "
+                "scored as missing",
+                "warning",
+            )
     if wide and long:
-        cells.add(1, None, None, "mixed-layout",
-                  "header mixes long (instrument_item) and wide (instrument_item_timepoint) item columns")
+        cells.add(
+            1,
+            None,
+            None,
+            "mixed-layout",
+            "header mixes long (instrument_item) and wide (instrument_item_timepoint) item columns",
+        )
         return [], None
     return found, ("wide" if wide else "long" if long else None)
 
@@ -91,7 +106,7 @@ DATE = "completed_date"  # when a questionnaire was completed: completed_date (l
 
 
 def _date_column(key: str, timepoints: dict[str, str]) -> bool:
-    return key.startswith(DATE + "_") and key[len(DATE) + 1:] in timepoints
+    return key.startswith(DATE + "_") and key[len(DATE) + 1 :] in timepoints
 
 
 Finding = tuple[float, tuple[str, str, str] | None]  # value, and (rule, message, severity) of a problem
@@ -113,13 +128,16 @@ def _classify(raw: str | None, inst: Instrument, vocab: Vocabulary, out_of_range
         return math.nan, ("not-whole", expected, "error")
     if not inst.min <= value <= inst.max:
         if out_of_range == "missing":
-            return math.nan, ("out-of-range", f"outside {inst.id}'s range {inst.min} to {inst.max}; scored as "
-                              "missing", "warning")
+            return math.nan, (
+                "out-of-range",
+                f"outside {inst.id}'s range {inst.min} to {inst.max}; scored as missing",
+                "warning",
+            )
         return math.nan, ("out-of-range", f"outside {inst.id}'s range {inst.min} to {inst.max}", "error")
     return value, None
 
 
-def _item_values(cells: _Cells, items: list["_ItemColumn"], out_of_range: OutOfRange) -> np.ndarray:
+def _item_values(cells: _Cells, items: list[_ItemColumn], out_of_range: OutOfRange) -> np.ndarray:
     """Every item cell of a table as a float (rows × items), problems recorded cell by cell.
 
     A questionnaire column holds a handful of distinct strings ("1" … "5", "", "NA"), so each
@@ -140,8 +158,9 @@ def _item_values(cells: _Cells, items: list["_ItemColumn"], out_of_range: OutOfR
     return values
 
 
-def questionnaire_records(table: RawTable, vocab: Vocabulary, problems: Problems,
-                          out_of_range: OutOfRange = "error") -> pd.DataFrame:
+def questionnaire_records(
+    table: RawTable, vocab: Vocabulary, problems: Problems, out_of_range: OutOfRange = "error"
+) -> pd.DataFrame:
     """One questionnaire file (long or wide layout) → one row per participant and timepoint.
 
     Columns: ``participant_id, site, timepoint, <instrument>_<item>…, _file, _line``.
@@ -154,9 +173,14 @@ def questionnaire_records(table: RawTable, vocab: Vocabulary, problems: Problems
         ok = cells.require("timepoint") and ok
     if layout is None:
         names = ", ".join(sorted(vocab.instruments)) or "none configured"
-        cells.add(1, None, None, "no-items",
-                  f"no item columns found: expected instrument_item (long) or instrument_item_timepoint "
-                  f"(wide) columns of {names}")
+        cells.add(
+            1,
+            None,
+            None,
+            "no-items",
+            f"no item columns found: expected instrument_item (long) or instrument_item_timepoint "
+            f"(wide) columns of {names}",
+        )
         ok = False
     if not ok:
         return pd.DataFrame()
@@ -176,7 +200,7 @@ def questionnaire_records(table: RawTable, vocab: Vocabulary, problems: Problems
         tp_of_row = cells.timepoint(row, line) if layout == "long" else None
         if pid is None or (has_site and site is None):
             continue
-        for group, idx in groups.items():
+        for group in groups:
             tp = tp_of_row if layout == "long" else group
             if tp is None or not answered[group][r]:
                 continue
@@ -233,9 +257,15 @@ def merge_questionnaires(parts: list[pd.DataFrame], problems: Problems) -> pd.Da
                 if pd.isna(old):
                     base[col] = value
                 elif not pd.isna(value) and value != old:
-                    problems.add(rec["_file"], line=rec["_line"], column=col, value=value, rule="duplicate-conflict",
-                                 message=f"participant {key[0]} at {key[1]}: differs from {base['_file']} "
-                                 f"line {base['_line']} (value {old!r})")
+                    problems.add(
+                        rec["_file"],
+                        line=rec["_line"],
+                        column=col,
+                        value=value,
+                        rule="duplicate-conflict",
+                        message=f"participant {key[0]} at {key[1]}: differs from {base['_file']} "
+                        f"line {base['_line']} (value {old!r})",
+                    )
     return _ordered(pd.DataFrame(list(merged.values())))
 
 
@@ -251,8 +281,9 @@ def _item_sort_key(column: str) -> tuple:
     return (inst, int(item) if item.isdigit() else math.inf, item)
 
 
-def attach_sites(questionnaires: pd.DataFrame, participants: pd.DataFrame, problems: Problems,
-                 roster: Roster | None) -> pd.DataFrame:
+def attach_sites(
+    questionnaires: pd.DataFrame, participants: pd.DataFrame, problems: Problems, roster: Roster | None
+) -> pd.DataFrame:
     """Site comes from the participants file; a questionnaire naming another site is an error.
 
     With a ``roster``, a participant the participants file names but left out (for an error
@@ -272,13 +303,25 @@ def attach_sites(questionnaires: pd.DataFrame, participants: pd.DataFrame, probl
         if pid not in known:
             if pid not in roster.withheld and (rec["_file"], pid) not in reported:
                 reported.add((rec["_file"], pid))
-                problems.add(rec["_file"], line=rec["_line"], column=ID, value=pid, rule="unknown-participant",
-                             message=roster.unknown(pid))
+                problems.add(
+                    rec["_file"],
+                    line=rec["_line"],
+                    column=ID,
+                    value=pid,
+                    rule="unknown-participant",
+                    message=roster.unknown(pid),
+                )
             continue
         site = rec.get("site")
         if isinstance(site, str) and site != known[pid]:
-            problems.add(rec["_file"], line=rec["_line"], column="site", value=site, rule="site-conflict",
-                         message=f"participants file puts {pid} at site {known[pid]}")
+            problems.add(
+                rec["_file"],
+                line=rec["_line"],
+                column="site",
+                value=site,
+                rule="site-conflict",
+                message=f"participants file puts {pid} at site {known[pid]}",
+            )
             continue
         keep.append(i)
     out = questionnaires.loc[keep].copy()

@@ -17,7 +17,6 @@ from dataclasses import dataclass, field
 from io import StringIO
 from pathlib import Path
 
-
 from ..limits import MB, current
 from ..problems import Problems
 from ..text import plural, restore
@@ -72,14 +71,20 @@ def readable_file(path: Path, problems: Problems, *, sized: bool = True) -> bool
     """Whether ``path`` is a regular file (and, when ``sized``, within the file-size limit);
     a problem says why not. FIFOs, devices and folders are refused before anything is opened."""
     if not path.is_file():
-        problems.add(path, rule="file-missing",
-                     message="not a regular file (a folder, FIFO or device)" if path.exists() else "file not found")
+        problems.add(
+            path,
+            rule="file-missing",
+            message="not a regular file (a folder, FIFO or device)" if path.exists() else "file not found",
+        )
         return False
     limit = current().table_mb
     size = path.stat().st_size
     if sized and size > limit * MB:
-        problems.add(path, rule="too-large", message=f"file is {size / MB:,.0f} MB; the limit is {limit:,} MB "
-                     "(raise it with PEERIMPACT_MAX_FILE_MB)")
+        problems.add(
+            path,
+            rule="too-large",
+            message=f"file is {size / MB:,.0f} MB; the limit is {limit:,} MB (raise it with PEERIMPACT_MAX_FILE_MB)",
+        )
         return False
     return True
 
@@ -105,12 +110,18 @@ def check_shape(columns: int, rows: int, *, rows_exact: bool = True) -> None:
     """
     limits = current()
     if columns > limits.columns:
-        raise TooLarge(f"the header has {columns:,} columns; the limit is {limits.columns:,} "
-                       "(raise it with PEERIMPACT_MAX_COLUMNS)", 1)
+        raise TooLarge(
+            f"the header has {columns:,} columns; the limit is {limits.columns:,} "
+            "(raise it with PEERIMPACT_MAX_COLUMNS)",
+            1,
+        )
     if columns * rows > limits.cells:
         counted = f"{rows:,} rows" if rows_exact else f"up to {rows:,} rows (lines after the header)"
-        raise TooLarge(f"{counted} × {columns:,} columns = {columns * rows:,} cells; the limit is "
-                       f"{limits.cells:,} cells (raise it with PEERIMPACT_MAX_CELLS)", 1)
+        raise TooLarge(
+            f"{counted} × {columns:,} columns = {columns * rows:,} cells; the limit is "
+            f"{limits.cells:,} cells (raise it with PEERIMPACT_MAX_CELLS)",
+            1,
+        )
 
 
 def shorten(text: str, limit: int = 80) -> str:
@@ -132,9 +143,15 @@ def _unique_columns(table: RawTable, problems: Problems) -> bool:
         if not key:
             continue
         if key in seen:
-            problems.add(table.path, line=1, column=name, value=name, rule="duplicate-column",
-                         message=f"column {name!r} repeats column {seen[key]!r} (headers are compared ignoring case); "
-                         "rename or remove one of them")
+            problems.add(
+                table.path,
+                line=1,
+                column=name,
+                value=name,
+                rule="duplicate-column",
+                message=f"column {name!r} repeats column {seen[key]!r} (headers are compared ignoring case); "
+                "rename or remove one of them",
+            )
             ok = False
         else:
             seen[key] = name
@@ -152,9 +169,13 @@ def _decode(path: Path, problems: Problems) -> str:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
-        problems.add(path, line=line, rule="encoding",
-                     message="file is not UTF-8; read as Windows-1252 (save as 'CSV UTF-8' to avoid this)",
-                     severity="warning")
+        problems.add(
+            path,
+            line=line,
+            rule="encoding",
+            message="file is not UTF-8; read as Windows-1252 (save as 'CSV UTF-8' to avoid this)",
+            severity="warning",
+        )
         return data.decode("cp1252", errors="replace")
 
 
@@ -164,12 +185,19 @@ def read_csv(path: Path, problems: Problems) -> RawTable | None:
     if "\0" in text:  # no text file holds NUL bytes: this one is binary, or damaged
         nul_lines = [number for number, line in enumerate(text.split("\n"), start=1) if "\0" in line]
         for number in nul_lines[:20]:
-            problems.add(path, line=number, rule="binary",
-                         message="line holds NUL bytes: the file is not a text (CSV) "
-                         "file, or is damaged")
+            problems.add(
+                path,
+                line=number,
+                rule="binary",
+                message="line holds NUL bytes: the file is not a text (CSV) file, or is damaged",
+            )
         if len(nul_lines) > 20:
-            problems.add(path, line=nul_lines[20], rule="binary",
-                         message=f"and {plural(len(nul_lines) - 20, 'more line')} with NUL bytes")
+            problems.add(
+                path,
+                line=nul_lines[20],
+                rule="binary",
+                message=f"and {plural(len(nul_lines) - 20, 'more line')} with NUL bytes",
+            )
         return None
     sample = text[:4096]
     delimiter = ";" if sample.count(";") > sample.count(",") and sample.count(";") > sample.count("\t") else ","
@@ -191,25 +219,39 @@ def read_csv(path: Path, problems: Problems) -> RawTable | None:
                 continue
             if not record or all(not c.strip() for c in record):
                 continue  # blank line or a row of empty cells: nothing to read
-            if len(record) > len(columns) and any(c.strip() for c in record[len(columns):]):
-                problems.add(path, line=start, rule="ragged-row",
-                             message=f"row has {plural(len(record), 'cell')} but the header has {len(columns)}")
+            if len(record) > len(columns) and any(c.strip() for c in record[len(columns) :]):
+                problems.add(
+                    path,
+                    line=start,
+                    rule="ragged-row",
+                    message=f"row has {plural(len(record), 'cell')} but the header has {len(columns)}",
+                )
             record = (record + [""] * len(columns))[: len(columns)]
             rows.append([restore(c) if c != "" else None for c in record])
             lines.append(start)
             if len(rows) > limit:
                 _row_limit(start)
     except csv.Error as exc:
-        problems.add(path, line=end + 1, value=shorten(_line_of(text, end + 1)), rule="csv-syntax",
-                     message=f"cannot parse CSV: {exc}")
+        problems.add(
+            path,
+            line=end + 1,
+            value=shorten(_line_of(text, end + 1)),
+            rule="csv-syntax",
+            message=f"cannot parse CSV: {exc}",
+        )
     else:
         # The last row's lines hold an odd number of quotes, none of them kept in a cell as a
         # literal character: a quote opened there was never closed, and swallowed the rest of the file.
-        tail = "".join(text.splitlines(keepends=True)[lines[-1] - 1:]) if rows else ""
+        tail = "".join(text.splitlines(keepends=True)[lines[-1] - 1 :]) if rows else ""
         if tail.count(quotechar) % 2 and not any(quotechar in (c or "") for c in rows[-1]):
-            problems.add(path, line=lines[-1], value=shorten(_line_of(text, lines[-1])), rule="csv-syntax",
-                         message="a quoted cell that starts on this line is never closed: every line after it was read "
-                         "into that one cell")
+            problems.add(
+                path,
+                line=lines[-1],
+                value=shorten(_line_of(text, lines[-1])),
+                rule="csv-syntax",
+                message="a quoted cell that starts on this line is never closed: every line after it was read "
+                "into that one cell",
+            )
             del rows[-1], lines[-1]  # its cells hold the rest of the file: checking them says nothing more
     if columns is None:
         problems.add(path, line=1, rule="empty-file", message="file is empty: expected a header line")
@@ -234,12 +276,21 @@ def _control_characters(table: RawTable, problems: Problems) -> None:
                 continue
             found += 1
             if found <= 20:
-                problems.add(table.path, line=line, column=column, value=shorten(cell),
-                             rule="control-character", message=f"holds a control character (U+{ord(match.group()):04X}),"
-                             " which no report can show; remove it")
+                problems.add(
+                    table.path,
+                    line=line,
+                    column=column,
+                    value=shorten(cell),
+                    rule="control-character",
+                    message=f"holds a control character (U+{ord(match.group()):04X}),"
+                    " which no report can show; remove it",
+                )
     if found > 20:
-        problems.add(table.path, rule="control-character", message=f"and {plural(found - 20, 'more cell')} with control "
-                     "characters")
+        problems.add(
+            table.path,
+            rule="control-character",
+            message=f"and {plural(found - 20, 'more cell')} with control characters",
+        )
 
 
 def _line_of(text: str, number: int) -> str:
@@ -288,7 +339,7 @@ def _cell_text(value: object) -> str | None:
     return text if text != "" else None
 
 
-def check_archive(archive: "zipfile.ZipFile", path: Path, problems: Problems) -> bool:
+def check_archive(archive: zipfile.ZipFile, path: Path, problems: Problems) -> bool:
     """Refuse a zip (an .xlsx or .qdpx) whose members would unpack to more than the limits allow.
 
     Sizes are read from the archive's directory before anything is unpacked; readers then
@@ -298,20 +349,27 @@ def check_archive(archive: "zipfile.ZipFile", path: Path, problems: Problems) ->
     members = archive.infolist()
     total = sum(m.file_size for m in members)
     if total > limits.archive_mb * MB:
-        problems.add(path, rule="too-large",
-                     message=f"archive unpacks to {total / MB:,.0f} MB; the limit is "
-                     f"{limits.archive_mb:,} MB (raise it with PEERIMPACT_MAX_FILE_MB)")
+        problems.add(
+            path,
+            rule="too-large",
+            message=f"archive unpacks to {total / MB:,.0f} MB; the limit is "
+            f"{limits.archive_mb:,} MB (raise it with PEERIMPACT_MAX_FILE_MB)",
+        )
         return False
     for m in members:
         if m.file_size > MB and m.file_size > limits.zip_ratio * max(m.compress_size, 1):
-            problems.add(path, value=m.filename, rule="too-large",
-                         message=f"archive member unpacks to {m.file_size / MB:,.0f} MB from {m.compress_size:,} bytes "
-                         f"(more than {limits.zip_ratio}:1): not a file any program writes")
+            problems.add(
+                path,
+                value=m.filename,
+                rule="too-large",
+                message=f"archive member unpacks to {m.file_size / MB:,.0f} MB from {m.compress_size:,} bytes "
+                f"(more than {limits.zip_ratio}:1): not a file any program writes",
+            )
             return False
     return True
 
 
-def read_member(archive: "zipfile.ZipFile", name: str) -> bytes:
+def read_member(archive: zipfile.ZipFile, name: str) -> bytes:
     """An archive member's bytes, never more than its declared size (a forged size cannot bloat it)."""
     info = archive.getinfo(name)
     with archive.open(info) as handle:
@@ -352,15 +410,22 @@ def read_xlsx(path: Path, problems: Problems, *, sheet: str | None = None) -> Ra
         rows: list[list[str | None]] = []
         lines: list[int] = []
         unsaved: list[tuple[int, int, str]] = []
-        for number, (values, written) in enumerate(zip(ws.iter_rows(values_only=True),
-                                                       fs.iter_rows(values_only=True)), start=1):
+        for number, (values, written) in enumerate(
+            zip(ws.iter_rows(values_only=True), fs.iter_rows(values_only=True)), start=1
+        ):
             read += max(len(values), len(columns or ()))
             if read > cells_limit:
-                raise TooLarge(f"more than {cells_limit:,} cells by row {number:,} (this row reaches column "
-                               f"{len(values):,}); the limit is {cells_limit:,} cells (raise it with "
-                               "PEERIMPACT_MAX_CELLS)", number)
-            unsaved += [(number, i, w) for i, (v, w) in enumerate(zip(values, written))
-                        if v is None and isinstance(w, str) and w.startswith("=")]
+                raise TooLarge(
+                    f"more than {cells_limit:,} cells by row {number:,} (this row reaches column "
+                    f"{len(values):,}); the limit is {cells_limit:,} cells (raise it with "
+                    "PEERIMPACT_MAX_CELLS)",
+                    number,
+                )
+            unsaved += [
+                (number, i, w)
+                for i, (v, w) in enumerate(zip(values, written))
+                if v is None and isinstance(w, str) and w.startswith("=")
+            ]
             cells = [_cell_text(v) for v in values]
             if columns is None:
                 if all(c is None for c in cells):
@@ -381,10 +446,16 @@ def read_xlsx(path: Path, problems: Problems, *, sheet: str | None = None) -> Ra
         formulas.close()
     for number, i, formula in unsaved:
         header = columns[i] if columns and i < len(columns) and number > 1 else None
-        problems.add(path, line=number, column=header or _column_letter(i), value=formula, rule="formula-not-saved",
-                     message=f"cell {_column_letter(i)}{number} holds a formula whose value was never saved, so it "
-                     "reads as empty (open the file in Excel or LibreOffice and save it)",
-                     severity="warning")
+        problems.add(
+            path,
+            line=number,
+            column=header or _column_letter(i),
+            value=formula,
+            rule="formula-not-saved",
+            message=f"cell {_column_letter(i)}{number} holds a formula whose value was never saved, so it "
+            "reads as empty (open the file in Excel or LibreOffice and save it)",
+            severity="warning",
+        )
     if columns is None:
         problems.add(path, line=1, rule="empty-file", message="worksheet is empty: expected a header row")
         return None

@@ -5,8 +5,15 @@ from __future__ import annotations
 import pandas as pd
 
 from ..problems import Problems
-from ..schema import (CONTACT_COLUMNS, CONTACT_MODES, CONTRACT_TYPES, ID, LEFT_POST_REASONS, PARTICIPANT_DATES,
-                      SERVICE_USE_COLUMNS)
+from ..schema import (
+    CONTACT_COLUMNS,
+    CONTACT_MODES,
+    CONTRACT_TYPES,
+    ID,
+    LEFT_POST_REASONS,
+    PARTICIPANT_DATES,
+    SERVICE_USE_COLUMNS,
+)
 from .cells import Roster, Vocabulary, _Cells, _check_participant, _dedupe
 from .lookalike import skeleton
 from .readers import RawTable
@@ -19,7 +26,12 @@ PARTICIPANT_NUMBERS = {
     "sick_days": (0, 366),
 }
 PARTICIPANT_CATEGORIES = [
-    "gender", "sexual_orientation", "ethnicity", "highest_education_level", "marital_status", "religion",
+    "gender",
+    "sexual_orientation",
+    "ethnicity",
+    "highest_education_level",
+    "marital_status",
+    "religion",
 ]
 PARTICIPANT_FLAGS = ["english_first_language", "child_under_18_in_household"]
 
@@ -29,8 +41,7 @@ def participants(table: RawTable, vocab: Vocabulary, problems: Problems) -> pd.D
     return read_participants(table, vocab, problems)[0]
 
 
-def read_participants(table: RawTable, vocab: Vocabulary, problems: Problems
-                      ) -> tuple[pd.DataFrame, Roster | None]:
+def read_participants(table: RawTable, vocab: Vocabulary, problems: Problems) -> tuple[pd.DataFrame, Roster | None]:
     """Participants file → (one row per valid peer worker, the roster the other files are checked against).
 
     Parameters
@@ -53,12 +64,25 @@ def read_participants(table: RawTable, vocab: Vocabulary, problems: Problems
     if not cells.require(ID, "site"):
         return empty_participants(), None
     if not table.rows:
-        cells.add(1, None, None, "no-rows", "the participants file has no rows: it needs one row per peer "
-                  "worker under its header")
+        cells.add(
+            1,
+            None,
+            None,
+            "no-rows",
+            "the participants file has no rows: it needs one row per peer worker under its header",
+        )
         return empty_participants(), None
     roster = Roster(table.path)
-    known = {ID, "site", "contract_type", "left_post_reason", *PARTICIPANT_NUMBERS, *PARTICIPANT_CATEGORIES,
-             *PARTICIPANT_FLAGS, *PARTICIPANT_DATES}
+    known = {
+        ID,
+        "site",
+        "contract_type",
+        "left_post_reason",
+        *PARTICIPANT_NUMBERS,
+        *PARTICIPANT_CATEGORIES,
+        *PARTICIPANT_FLAGS,
+        *PARTICIPANT_DATES,
+    }
     reasons = vocab.categories.get("left_post_reason", LEFT_POST_REASONS)
     extra = [c for c in cells.column if c not in known]
     records = []
@@ -81,8 +105,13 @@ def read_participants(table: RawTable, vocab: Vocabulary, problems: Problems
         values.update(_dates(cells, row, line))
         values["left_post_reason"] = cells.level(row, line, "left_post_reason", reasons)
         if values["left_post_reason"] is not None and cells.vocab.is_missing(cells.raw(row, "left_post_date")):
-            cells.add(line, cells.header("left_post_reason"), cells.raw(row, "left_post_reason"), "date-missing",
-                      "a reason for leaving post is given, but no left_post_date")
+            cells.add(
+                line,
+                cells.header("left_post_reason"),
+                cells.raw(row, "left_post_reason"),
+                "date-missing",
+                "a reason for leaving post is given, but no left_post_date",
+            )
         if pid is not None and site is not None:
             records.append(((pid,), values, line, row))
     kept = _dedupe(cells, records, lambda k: f"participant {k[0]}")
@@ -94,10 +123,14 @@ def read_participants(table: RawTable, vocab: Vocabulary, problems: Problems
     frame = pd.DataFrame([{ID: k[0], **v} for k, (v, _) in kept.items()])
     if frame.empty:
         return empty_participants(), roster
-    levels = {**{c: list(codes.values()) for c, codes in vocab.categories.items()}, "contract_type": CONTRACT_TYPES,
-              "left_post_reason": list(reasons.values())}
-    for name in PARTICIPANT_CATEGORIES + [c for c in extra if c in vocab.categories] + ["contract_type",
-                                                                                          "left_post_reason"]:
+    levels = {
+        **{c: list(codes.values()) for c, codes in vocab.categories.items()},
+        "contract_type": CONTRACT_TYPES,
+        "left_post_reason": list(reasons.values()),
+    }
+    for name in (
+        PARTICIPANT_CATEGORIES + [c for c in extra if c in vocab.categories] + ["contract_type", "left_post_reason"]
+    ):
         if name in levels:
             frame[name] = pd.Categorical(frame[name], categories=levels[name])
         else:
@@ -142,14 +175,20 @@ def service_use(table: RawTable, vocab: Vocabulary, problems: Problems, roster: 
         raw_service = cells.raw(row, "service")
         service = names.get((raw_service or "").strip().casefold()) if names else (raw_service or "").strip()
         if not service:
-            cells.add(line, cells.header("service"), raw_service, "unknown-service",
-                      "unknown service; the study's services are listed in study.yml")
+            cells.add(
+                line,
+                cells.header("service"),
+                raw_service,
+                "unknown-service",
+                "unknown service; the study's services are listed in study.yml",
+            )
         contact = cells.flag(row, line, "contact")
         if _check_participant(cells, pid, line, roster) and tp and service:
             records.append(((pid, tp, service), {"contact": contact}, line, row))
     kept = _dedupe(cells, records, lambda k: f"participant {k[0]} at {k[1]}, service {k[2]}")
-    frame = pd.DataFrame([{ID: k[0], "timepoint": k[1], "service": k[2], **v} for k, (v, _) in kept.items()],
-                         columns=SERVICE_USE_COLUMNS)
+    frame = pd.DataFrame(
+        [{ID: k[0], "timepoint": k[1], "service": k[2], **v} for k, (v, _) in kept.items()], columns=SERVICE_USE_COLUMNS
+    )
     frame["contact"] = frame["contact"].astype("boolean")
     return frame
 

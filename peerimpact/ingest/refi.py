@@ -46,13 +46,13 @@ class Node:
     tag: str
     attrib: dict[str, str]
     line: int
-    children: list["Node"] = field(default_factory=list)
+    children: list[Node] = field(default_factory=list)
     text: str = ""
 
-    def find(self, tag: str) -> "Node | None":
+    def find(self, tag: str) -> Node | None:
         return next((c for c in self.children if c.tag == tag), None)
 
-    def findall(self, tag: str) -> list["Node"]:
+    def findall(self, tag: str) -> list[Node]:
         return [c for c in self.children if c.tag == tag]
 
     def iter(self, tag: str):
@@ -85,8 +85,9 @@ def parse_xml(data: bytes, depth: int | None = None) -> Node:
     def start(name: str, attrs: dict[str, str]) -> None:
         if len(stack) >= depth:
             raise UnsafeXML(f"elements nested more than {depth} deep", parser.CurrentLineNumber)
-        node = Node(name.rsplit("}", 1)[-1], {k.rsplit("}", 1)[-1]: v for k, v in attrs.items()},
-                    parser.CurrentLineNumber)
+        node = Node(
+            name.rsplit("}", 1)[-1], {k.rsplit("}", 1)[-1]: v for k, v in attrs.items()}, parser.CurrentLineNumber
+        )
         (stack[-1].children if stack else root).append(node)
         stack.append(node)
 
@@ -133,8 +134,15 @@ def _codes(codes_node: Node | None) -> list[dict]:
         children = list(top.iter("Code"))[1:]
         for node in children or [top]:  # a code without children is a theme of its own
             code_id, description = _description(node)
-            rows.append({"guid": node.attrib.get("guid"), "code": node.attrib.get("name", ""),
-                         "theme": top.attrib.get("name", ""), "description": description, "code_id": code_id})
+            rows.append(
+                {
+                    "guid": node.attrib.get("guid"),
+                    "code": node.attrib.get("name", ""),
+                    "theme": top.attrib.get("name", ""),
+                    "description": description,
+                    "code_id": code_id,
+                }
+            )
     return rows
 
 
@@ -156,8 +164,13 @@ def _code_ids(rows: list[dict]) -> dict[str, str]:
 
 
 def _codebook_frame(rows: list[dict], ids: dict[str, str]) -> pd.DataFrame:
-    return pd.DataFrame([{"code_id": ids[r["guid"]], "code": r["code"], "theme": r["theme"],
-                          "description": r["description"]} for r in rows], columns=CODEBOOK_COLUMNS)
+    return pd.DataFrame(
+        [
+            {"code_id": ids[r["guid"]], "code": r["code"], "theme": r["theme"], "description": r["description"]}
+            for r in rows
+        ],
+        columns=CODEBOOK_COLUMNS,
+    )
 
 
 def _variables(node: Node, names: dict[str, str]) -> dict[str, str]:
@@ -226,14 +239,14 @@ def _read_project(archive: zipfile.ZipFile, path: Path, problems: Problems) -> t
         problems.add(where, line=getattr(exc, "lineno", None), rule="qda-xml", message=f"cannot read project: {exc}")
         return empty
     if root.tag != "Project":
-        problems.add(where, line=root.line, value=root.tag, rule="qdpx",
-                     message="the root element is not a REFI-QDA Project")
+        problems.add(
+            where, line=root.line, value=root.tag, rule="qdpx", message="the root element is not a REFI-QDA Project"
+        )
         return empty
     codebook_node = root.find("CodeBook")
     code_rows = _codes(codebook_node.find("Codes") if codebook_node is not None else None)
     ids = _code_ids(code_rows)
-    variable_names = {v.attrib.get("guid", ""): v.attrib.get("name", "")
-                      for v in root.iter("Variable")}
+    variable_names = {v.attrib.get("guid", ""): v.attrib.get("name", "") for v in root.iter("Variable")}
     case_of_source: dict[str, tuple[str, dict]] = {}
     for case in root.iter("Case"):
         info = _variables(case, variable_names)
@@ -257,34 +270,64 @@ def _read_project(archive: zipfile.ZipFile, path: Path, problems: Problems) -> t
             lo, hi = _offset(start), _offset(end)
             if lo is None or hi is None:
                 odd = next((ascii_problem(v) for v in (start, end) if v and ascii_problem(v)), None)
-                problems.add(where, line=sel.line, column="PlainTextSelection", value=f"{start}-{end}",
-                             rule="qdpx-offsets", message="selection offsets are not whole numbers"
-                             + (f": {odd}" if odd else ""))
+                problems.add(
+                    where,
+                    line=sel.line,
+                    column="PlainTextSelection",
+                    value=f"{start}-{end}",
+                    rule="qdpx-offsets",
+                    message="selection offsets are not whole numbers" + (f": {odd}" if odd else ""),
+                )
                 continue
             if not 0 <= lo < hi <= len(text):
-                problems.add(where, line=sel.line, column="PlainTextSelection", value=f"{lo}-{hi}", rule="qdpx-offsets",
-                             message=f"selection {sel.attrib.get('name') or sel.attrib.get('guid')!r} lies outside its "
-                             f"source {name!r} ({plural(len(text), 'character')})")
+                problems.add(
+                    where,
+                    line=sel.line,
+                    column="PlainTextSelection",
+                    value=f"{lo}-{hi}",
+                    rule="qdpx-offsets",
+                    message=f"selection {sel.attrib.get('name') or sel.attrib.get('guid')!r} lies outside its "
+                    f"source {name!r} ({plural(len(text), 'character')})",
+                )
                 continue
-            codes = [ids.get(c.find("CodeRef").attrib.get("targetGUID", ""))
-                     for c in sel.findall("Coding") if c.find("CodeRef") is not None]
+            codes = [
+                ids.get(c.find("CodeRef").attrib.get("targetGUID", ""))
+                for c in sel.findall("Coding")
+                if c.find("CodeRef") is not None
+            ]
             unknown = [c for c in codes if c is None]
             if unknown:
-                problems.add(where, line=sel.line, column="CodeRef", rule="unknown-code",
-                             message="selection is coded with a code that is not in the codebook")
+                problems.add(
+                    where,
+                    line=sel.line,
+                    column="CodeRef",
+                    rule="unknown-code",
+                    message="selection is coded with a code that is not in the codebook",
+                )
             codes = [c for c in codes if c]
             if not codes:
                 continue
             selected += hi - lo
             if selected > budget:
-                problems.add(where, line=sel.line, column="PlainTextSelection", rule="too-large",
-                             message=f"selections add up to more than {current().table_mb:,} MB of text "
-                             "(raise the limit with PEERIMPACT_MAX_FILE_MB)")
+                problems.add(
+                    where,
+                    line=sel.line,
+                    column="PlainTextSelection",
+                    rule="too-large",
+                    message=f"selections add up to more than {current().table_mb:,} MB of text "
+                    "(raise the limit with PEERIMPACT_MAX_FILE_MB)",
+                )
                 return empty
-            excerpts.append({"excerpt_id": sel.attrib.get("name") or f"{name}-{k}",
-                             "participant_id": participant, "timepoint": timepoint,
-                             "codes": ";".join(dict.fromkeys(codes)), "text": text[lo:hi].strip(),
-                             "_line": sel.line})
+            excerpts.append(
+                {
+                    "excerpt_id": sel.attrib.get("name") or f"{name}-{k}",
+                    "participant_id": participant,
+                    "timepoint": timepoint,
+                    "codes": ";".join(dict.fromkeys(codes)),
+                    "text": text[lo:hi].strip(),
+                    "_line": sel.line,
+                }
+            )
     return _codebook_frame(code_rows, ids), pd.DataFrame(excerpts, columns=EXCERPT_COLUMNS + ["_line"])
 
 
@@ -294,7 +337,7 @@ def _offset(value: str | None) -> int | None:
     return int(text) if text.isascii() and text.isdigit() else None
 
 
-def as_table(frame: pd.DataFrame, source: str) -> "RawTable":
+def as_table(frame: pd.DataFrame, source: str) -> RawTable:
     """Excerpts read from a project, as a raw table whose line numbers point into project.qde."""
     from .readers import RawTable
 
@@ -302,39 +345,58 @@ def as_table(frame: pd.DataFrame, source: str) -> "RawTable":
     return RawTable(Path(source), list(EXCERPT_COLUMNS), rows, frame["_line"].astype(int).tolist())
 
 
-def _source_text(source: Node, archive: zipfile.ZipFile, names: dict[str, str], where: str,
-                 problems: Problems) -> str | None:
+def _source_text(
+    source: Node, archive: zipfile.ZipFile, names: dict[str, str], where: str, problems: Problems
+) -> str | None:
     inline = source.find("PlainTextContent")
     if inline is not None:
         return inline.text
     ref = source.attrib.get("plainTextPath", "")
     if ref.startswith("internal://"):
-        found = names.get(f"Sources/{ref[len('internal://'):]}".lower())
+        found = names.get(f"Sources/{ref[len('internal://') :]}".lower())
         if found is not None:
             data = read_member(archive, found)
             try:
                 return data.decode("utf-8-sig")
             except UnicodeDecodeError as exc:
-                problems.add(where, line=source.line, column="plainTextPath", value=ref, rule="encoding",
-                             message=f"text of source {source.attrib.get('name')!r} is not UTF-8 (byte {exc.start}), as "
-                             "REFI-QDA requires; its selections are skipped")
+                problems.add(
+                    where,
+                    line=source.line,
+                    column="plainTextPath",
+                    value=ref,
+                    rule="encoding",
+                    message=f"text of source {source.attrib.get('name')!r} is not UTF-8 (byte {exc.start}), as "
+                    "REFI-QDA requires; its selections are skipped",
+                )
                 return None
-    problems.add(where, line=source.line, column="plainTextPath", value=ref or None, rule="qdpx-source",
-                 message=f"text of source {source.attrib.get('name')!r} is not in the archive; its selections are skipped",
-                 severity="warning")
+    problems.add(
+        where,
+        line=source.line,
+        column="plainTextPath",
+        value=ref or None,
+        rule="qdpx-source",
+        message=f"text of source {source.attrib.get('name')!r} is not in the archive; its selections are skipped",
+        severity="warning",
+    )
     return None
 
 
-def write_qdpx(codebook: pd.DataFrame, excerpts: pd.DataFrame, path: str | Path,
-               sites: dict[str, str] | None = None) -> Path:
+def write_qdpx(
+    codebook: pd.DataFrame, excerpts: pd.DataFrame, path: str | Path, sites: dict[str, str] | None = None
+) -> Path:
     """Write codebook and excerpts as a REFI-QDA project, one text source per interview.
 
     Each interview's text is its excerpts joined by blank lines; every excerpt is a coded
     selection of it. ``sites`` (participant → site) adds a ``site`` case variable.
     """
     ET.register_namespace("", PROJECT_NS)
-    q = lambda tag: f"{{{PROJECT_NS}}}{tag}"
-    guid = lambda *parts: str(uuid.uuid5(uuid.NAMESPACE_URL, "peerimpact:" + ":".join(parts)))
+
+    def q(tag: str) -> str:
+        return f"{{{PROJECT_NS}}}{tag}"
+
+    def guid(*parts: str) -> str:
+        return str(uuid.uuid5(uuid.NAMESPACE_URL, "peerimpact:" + ":".join(parts)))
+
     project = ET.Element(q("Project"), {"name": "peerimpact export", "origin": "peerimpact"})
     codes = ET.SubElement(ET.SubElement(project, q("CodeBook")), q("Codes"))
     code_guid = {}
@@ -342,8 +404,9 @@ def write_qdpx(codebook: pd.DataFrame, excerpts: pd.DataFrame, path: str | Path,
         parent = ET.SubElement(codes, q("Code"), {"guid": guid("theme", theme), "name": theme, "isCodable": "false"})
         for row in part.itertuples(index=False):
             code_guid[row.code_id] = guid("code", row.code_id)
-            node = ET.SubElement(parent, q("Code"), {"guid": code_guid[row.code_id], "name": row.code,
-                                                     "isCodable": "true"})
+            node = ET.SubElement(
+                parent, q("Code"), {"guid": code_guid[row.code_id], "name": row.code, "isCodable": "true"}
+            )
             description = f"code_id: {row.code_id}"
             if isinstance(row.description, str) and row.description.strip():
                 description += f"\n{row.description}"
@@ -360,14 +423,24 @@ def write_qdpx(codebook: pd.DataFrame, excerpts: pd.DataFrame, path: str | Path,
     for (pid, tp), part in excerpts.groupby(["participant_id", "timepoint"], sort=True):
         name = f"{pid}-{tp}"
         source_guid = guid("source", name)
-        source = ET.SubElement(sources, q("TextSource"), {"guid": source_guid, "name": name,
-                                                          "plainTextPath": f"internal://{source_guid}.txt"})
+        source = ET.SubElement(
+            sources,
+            q("TextSource"),
+            {"guid": source_guid, "name": name, "plainTextPath": f"internal://{source_guid}.txt"},
+        )
         chunks, offset = [], 0
         for row in part.itertuples(index=False):
             start, end = offset, offset + len(row.text)
-            sel = ET.SubElement(source, q("PlainTextSelection"), {
-                "guid": guid("selection", row.excerpt_id), "name": row.excerpt_id,
-                "startPosition": str(start), "endPosition": str(end)})
+            sel = ET.SubElement(
+                source,
+                q("PlainTextSelection"),
+                {
+                    "guid": guid("selection", row.excerpt_id),
+                    "name": row.excerpt_id,
+                    "startPosition": str(start),
+                    "endPosition": str(end),
+                },
+            )
             for code in str(row.codes).split(";"):
                 coding = ET.SubElement(sel, q("Coding"), {"guid": guid("coding", row.excerpt_id, code)})
                 ET.SubElement(coding, q("CodeRef"), {"targetGUID": code_guid[code]})
@@ -389,6 +462,7 @@ def write_qdpx(codebook: pd.DataFrame, excerpts: pd.DataFrame, path: str | Path,
     members.update({f"Sources/{g}.txt": text.encode("utf-8") for g, text in texts.items()})
     with zipfile.ZipFile(path, "w") as archive:
         for name, data in members.items():  # a fixed date: the same data give the same bytes
-            archive.writestr(zipfile.ZipInfo(name, date_time=(2020, 1, 1, 0, 0, 0)), data,
-                             compress_type=zipfile.ZIP_DEFLATED)
+            archive.writestr(
+                zipfile.ZipInfo(name, date_time=(2020, 1, 1, 0, 0, 0)), data, compress_type=zipfile.ZIP_DEFLATED
+            )
     return path

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Iterable
 
 import numpy as np
 import pandas as pd
@@ -23,8 +23,9 @@ def instrument_path(name: str, search: Iterable[Path] = ()) -> Path | None:
     return None
 
 
-def load_instrument(name_or_path: str | Path, *, search: Iterable[Path] = (),
-                    problems: Problems | None = None) -> Instrument:
+def load_instrument(
+    name_or_path: str | Path, *, search: Iterable[Path] = (), problems: Problems | None = None
+) -> Instrument:
     """Load one instrument by name (``"wemwbs"``) or from a YAML path.
 
     Raises ``ValueError`` listing every problem when the definition is invalid; pass
@@ -35,24 +36,33 @@ def load_instrument(name_or_path: str | Path, *, search: Iterable[Path] = (),
     collect = problems if problems is not None else Problems()
     path = Path(name_or_path)
     if path.suffix not in (".yml", ".yaml") and not INSTRUMENT_NAME.fullmatch(str(name_or_path)):
-        collect.add("--instrument", value=str(name_or_path), rule="unknown-instrument",
-                    message="an instrument name is lower-case letters and digits (the name of its definition), not a path")
+        collect.add(
+            "--instrument",
+            value=str(name_or_path),
+            rule="unknown-instrument",
+            message="an instrument name is lower-case letters and digits (the name of its definition), not a path",
+        )
         if problems is None:
             raise ValueError("\n".join(p.format() for p in collect))
         return None  # type: ignore[return-value]
     if path.suffix not in (".yml", ".yaml"):
         found = instrument_path(str(name_or_path), search)
         if found is None:
-            collect.add(f"instruments/{name_or_path}.yml", value=str(name_or_path), rule="unknown-instrument",
-                        message="no definition for this instrument in the study's or the default params")
+            collect.add(
+                f"instruments/{name_or_path}.yml",
+                value=str(name_or_path),
+                rule="unknown-instrument",
+                message="no definition for this instrument in the study's or the default params",
+            )
             if problems is None:
                 raise ValueError("\n".join(p.format() for p in collect))
             return None  # type: ignore[return-value]
         path = found
     instrument = parse_model(Instrument, path, collect)
     if instrument is not None and instrument.id != path.stem:
-        collect.add(path, column="id", value=instrument.id, rule="params",
-                    message=f"id must match the file name {path.stem!r}")
+        collect.add(
+            path, column="id", value=instrument.id, rule="params", message=f"id must match the file name {path.stem!r}"
+        )
         instrument = None
     if instrument is None and problems is None:
         raise ValueError("\n".join(p.format() for p in collect))

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import Iterable
 
 import numpy as np
 import pandas as pd
@@ -83,17 +83,22 @@ class Study:
 
         problems = Problems()
         norms = parse_model(NormsConfig, params_dir() / "norms.yml", problems)
-        frame = norms.to_frame() if norms is not None else pd.DataFrame(
-            columns=["instrument", "subscale", "norm_mean", "norm_sd", "norm_source"])
+        frame = (
+            norms.to_frame()
+            if norms is not None
+            else pd.DataFrame(columns=["instrument", "subscale", "norm_mean", "norm_sd", "norm_source"])
+        )
         return frame[frame["instrument"].isin(list(self.instruments))].reset_index(drop=True)
 
     def __repr__(self) -> str:
-        return (f"<Study {self.config.name!r}: {plural(len(self.participants), 'participant')} at "
-                f"{plural(len(self.sites), 'site')}, {plural(len(self.questionnaires), 'questionnaire record')}; "
-                f"{self.problems.summary()}>")
+        return (
+            f"<Study {self.config.name!r}: {plural(len(self.participants), 'participant')} at "
+            f"{plural(len(self.sites), 'site')}, {plural(len(self.questionnaires), 'questionnaire record')}; "
+            f"{self.problems.summary()}>"
+        )
 
 
-def tidy_scores(study: "Study") -> pd.DataFrame:
+def tidy_scores(study: Study) -> pd.DataFrame:
     """One row per participant, timepoint and subscale, with the participant's attributes joined.
 
     Columns: ``participant_id, site, timepoint, instrument, subscale, instrument_label,
@@ -114,8 +119,9 @@ def tidy_scores(study: "Study") -> pd.DataFrame:
     scores["site"] = pd.Categorical(scores["site"].astype(str), categories=study.sites)
     labels = study.labels
     scores.insert(5, "instrument_label", [labels.get((i, None), i) for i in scores["instrument"]])
-    scores.insert(6, "subscale_label", [labels.get((i, s), s) for i, s in zip(scores["instrument"],
-                                                                               scores["subscale"])])
+    scores.insert(
+        6, "subscale_label", [labels.get((i, s), s) for i, s in zip(scores["instrument"], scores["subscale"])]
+    )
     scores["score"] = scores["score"].astype(float)
     for column in ("items_answered", "items_missing"):
         scores[column] = scores[column].astype("Int64")
@@ -167,8 +173,9 @@ def _check_cohorts(yml: Path, config: StudyConfig, people: pd.DataFrame, problem
             else:
                 continue
             key = ("cohorts", name, "where", column)
-            problems.add(yml, line=key_line(yml, key), column=".".join(key), value=column, rule="params",
-                         message=message)
+            problems.add(
+                yml, line=key_line(yml, key), column=".".join(key), value=column, rule="params", message=message
+            )
 
 
 def _check_progress(yml: Path, config: StudyConfig, problems: Problems) -> None:
@@ -176,19 +183,26 @@ def _check_progress(yml: Path, config: StudyConfig, problems: Problems) -> None:
     from ..config import key_line
 
     def bad(key: tuple, value: str, message: str) -> None:
-        problems.add(yml, line=key_line(yml, key), column=".".join(map(str, key)), value=value, rule="params",
-                     message=message)
+        problems.add(
+            yml, line=key_line(yml, key), column=".".join(map(str, key)), value=value, rule="params", message=message
+        )
 
     recruitment = config.targets.recruitment
     for site in recruitment.sites if recruitment else {}:
         if site not in config.sites:
-            bad(("targets", "recruitment", "sites", site), site,
-                f"unknown site; the study's sites are {', '.join(config.sites)}")
+            bad(
+                ("targets", "recruitment", "sites", site),
+                site,
+                f"unknown site; the study's sites are {', '.join(config.sites)}",
+            )
     for tp in config.targets.retention:
         if tp not in config.timepoints[1:]:
-            bad(("targets", "retention", tp), tp,
+            bad(
+                ("targets", "retention", tp),
+                tp,
                 f"retention is a share of {config.timepoints[0]} at a later timepoint "
-                f"({', '.join(config.timepoints[1:])})")
+                f"({', '.join(config.timepoints[1:])})",
+            )
     for i, milestone in enumerate(config.milestones):
         returned = milestone.evidence.returned if milestone.evidence else None
         if returned and returned.timepoint not in config.timepoints:
@@ -233,8 +247,10 @@ def confine(root: Path, name: str, roots: Iterable[Path] = ()) -> tuple[Path | N
     if any(resolved.is_relative_to(s) for s in SYSTEM_FOLDERS):
         return None, f"{resolved} is a system file, not data"
     if not any(resolved.is_relative_to(a) for a in allowed):
-        return None, (f"{resolved} is outside the study folder; files of a study live in its folder, "
-                      "or under a folder named with --data-root")
+        return None, (
+            f"{resolved} is outside the study folder; files of a study live in its folder, "
+            "or under a folder named with --data-root"
+        )
     if resolved.exists() and not resolved.is_file():
         return None, f"{resolved} is not a regular file (a folder, FIFO or device)"
     return resolved, None
@@ -244,22 +260,37 @@ def _confined_files(yml: Path, config: StudyConfig, roots: Iterable[Path], probl
     from ..config import key_line
 
     files = config.files
-    named = [(("participants",), files.participants),
-             *((("questionnaires", i), q) for i, q in enumerate(files.questionnaires)),
-             (("service_use",), files.service_use), (("contacts",), files.contacts),
-             (("codebook",), files.codebook), (("excerpts",), files.excerpts)]
+    named = [
+        (("participants",), files.participants),
+        *((("questionnaires", i), q) for i, q in enumerate(files.questionnaires)),
+        (("service_use",), files.service_use),
+        (("contacts",), files.contacts),
+        (("codebook",), files.codebook),
+        (("excerpts",), files.excerpts),
+    ]
     for key, name in named:
         if name is None:
             continue
         _, reason = confine(yml.parent, name, roots)
         if reason:
-            problems.add(yml, line=key_line(yml, ("files", *key)), column=".".join(map(str, ("files", *key))),
-                         value=name, rule="outside-study", message=reason)
+            problems.add(
+                yml,
+                line=key_line(yml, ("files", *key)),
+                column=".".join(map(str, ("files", *key))),
+                value=name,
+                rule="outside-study",
+                message=reason,
+            )
 
 
-def load_study(path: str | Path | None = None, *, out_of_range: OutOfRange = "error",
-               params: str | Path | None = None, instruments: Iterable[str] | None = None,
-               roots: Iterable[str | Path] = ()) -> Study:
+def load_study(
+    path: str | Path | None = None,
+    *,
+    out_of_range: OutOfRange = "error",
+    params: str | Path | None = None,
+    instruments: Iterable[str] | None = None,
+    roots: Iterable[str | Path] = (),
+) -> Study:
     """Read, validate and score a study.
 
     Parameters
@@ -313,17 +344,28 @@ def load_study(path: str | Path | None = None, *, out_of_range: OutOfRange = "er
     names = config.instruments if instruments is None else list(instruments)
     for name in names:
         if name not in config.instruments:
-            problems.add(yml, column="instruments", value=name, rule="unknown-instrument",
-                         message=f"not an instrument of this study ({', '.join(config.instruments)})")
+            problems.add(
+                yml,
+                column="instruments",
+                value=name,
+                rule="unknown-instrument",
+                message=f"not an instrument of this study ({', '.join(config.instruments)})",
+            )
     if problems.has_errors:
         raise InvalidStudy(problems)
     loaded = load_instruments(names, search, problems)
     if problems.has_errors:
         raise InvalidStudy(problems)
-    vocab = Vocabulary(timepoints=config.timepoints, sites=config.sites, instruments=loaded,
-                       missing_codes=config.missing_codes, services=config.services,
-                       categories=config.categories, not_checked=frozenset(config.instruments) - set(names),
-                       data_cut=config.data_cut)
+    vocab = Vocabulary(
+        timepoints=config.timepoints,
+        sites=config.sites,
+        instruments=loaded,
+        missing_codes=config.missing_codes,
+        services=config.services,
+        categories=config.categories,
+        not_checked=frozenset(config.instruments) - set(names),
+        data_cut=config.data_cut,
+    )
     files = config.files
 
     def table(name: str | None) -> io.RawTable | None:
@@ -335,8 +377,11 @@ def load_study(path: str | Path | None = None, *, out_of_range: OutOfRange = "er
     people, roster = records.read_participants(raw, vocab, problems) if raw else (records.empty_participants(), None)
     if roster is not None and not people.empty:
         _check_cohorts(yml, config, people, problems)
-    parts = [items.questionnaire_records(t, vocab, problems, out_of_range)
-             for t in map(table, files.questionnaires) if t is not None]
+    parts = [
+        items.questionnaire_records(t, vocab, problems, out_of_range)
+        for t in map(table, files.questionnaires)
+        if t is not None
+    ]
     questionnaires = items.merge_questionnaires(parts, problems)
     questionnaires = items.attach_sites(questionnaires, people, problems, roster)
     questionnaires = _in_timepoint_order(questionnaires, config.timepoints)
@@ -347,8 +392,19 @@ def load_study(path: str | Path | None = None, *, out_of_range: OutOfRange = "er
     contacts = records.contacts(raw, vocab, problems, roster) if raw else pd.DataFrame(columns=CONTACT_COLUMNS)
     codebook, excerpts = _qualitative(root, files, vocab, problems, roster)
     scores = score_all(questionnaires, loaded, config.timepoints)
-    return Study(yml.parent, config, loaded, people, questionnaires.drop(columns=["_file", "_line", "_date_column"],
-                 errors="ignore"), services, contacts, scores, problems, codebook, excerpts)
+    return Study(
+        yml.parent,
+        config,
+        loaded,
+        people,
+        questionnaires.drop(columns=["_file", "_line", "_date_column"], errors="ignore"),
+        services,
+        contacts,
+        scores,
+        problems,
+        codebook,
+        excerpts,
+    )
 
 
 def _dates_in_order(questionnaires: pd.DataFrame, people: pd.DataFrame, problems: Problems) -> pd.DataFrame:
@@ -363,12 +419,18 @@ def _dates_in_order(questionnaires: pd.DataFrame, people: pd.DataFrame, problems
     late = (when > joined["withdrawn_date"]).fillna(False).to_numpy()
     for i in np.flatnonzero(early | late):
         rec = questionnaires.iloc[i]
-        bound, what = (joined["consent_date"][i], "consent") if early[i] else (joined["withdrawn_date"][i],
-                                                                               "withdrawal")
-        problems.add(rec["_file"], line=rec["_line"], column=rec["_date_column"],
-                     value=rec["completed_date"].date().isoformat(), rule="date-order",
-                     message=f"{rec[ID]} completed {rec['timepoint']} {'before' if early[i] else 'after'} {what} "
-                     f"({bound.date().isoformat()})")
+        bound, what = (
+            (joined["consent_date"][i], "consent") if early[i] else (joined["withdrawn_date"][i], "withdrawal")
+        )
+        problems.add(
+            rec["_file"],
+            line=rec["_line"],
+            column=rec["_date_column"],
+            value=rec["completed_date"].date().isoformat(),
+            rule="date-order",
+            message=f"{rec[ID]} completed {rec['timepoint']} {'before' if early[i] else 'after'} {what} "
+            f"({bound.date().isoformat()})",
+        )
     out = questionnaires.copy()
     out.loc[early | late, "completed_date"] = pd.NaT
     return out
@@ -384,8 +446,11 @@ def questionnaire_returns(questionnaires: pd.DataFrame, instruments: dict[str, I
             continue
         answered = questionnaires[columns].notna().sum(axis=1)
         part = questionnaires[[ID, "site", "timepoint", "completed_date"]].assign(
-            instrument=name, items=len(inst.columns), items_answered=answered,
-            items_missing=len(inst.columns) - answered)
+            instrument=name,
+            items=len(inst.columns),
+            items_answered=answered,
+            items_missing=len(inst.columns) - answered,
+        )
         rows.append(part[answered > 0])
     if not rows:
         return pd.DataFrame(columns=RETURN_COLUMNS)
@@ -394,8 +459,9 @@ def questionnaire_returns(questionnaires: pd.DataFrame, instruments: dict[str, I
     return out
 
 
-def _qualitative(root: Path, files, vocab: Vocabulary, problems: Problems, roster: Roster | None
-                 ) -> tuple[pd.DataFrame | None, pd.DataFrame | None]:
+def _qualitative(
+    root: Path, files, vocab: Vocabulary, problems: Problems, roster: Roster | None
+) -> tuple[pd.DataFrame | None, pd.DataFrame | None]:
     """Codebook and excerpts from CSV/XLSX files, a ``.qdc`` codebook or a ``.qdpx`` project."""
     from . import refi
 
@@ -423,12 +489,15 @@ def _in_timepoint_order(frame: pd.DataFrame, timepoints: list[str]) -> pd.DataFr
     if frame.empty:
         return frame
     order = frame["timepoint"].map({t: i for i, t in enumerate(timepoints)})
-    return frame.assign(_o=order).sort_values(["participant_id", "_o"], kind="stable").drop(
-        columns="_o").reset_index(drop=True)
+    return (
+        frame.assign(_o=order)
+        .sort_values(["participant_id", "_o"], kind="stable")
+        .drop(columns="_o")
+        .reset_index(drop=True)
+    )
 
 
-def score_all(questionnaires: pd.DataFrame, instruments: dict[str, Instrument],
-              timepoints: list[str]) -> pd.DataFrame:
+def score_all(questionnaires: pd.DataFrame, instruments: dict[str, Instrument], timepoints: list[str]) -> pd.DataFrame:
     """Scores of every instrument, in participant, timepoint and subscale order."""
     parts = [score(questionnaires, inst) for inst in instruments.values()]
     parts = [p for p in parts if not p.empty]
@@ -444,9 +513,13 @@ def score_all(questionnaires: pd.DataFrame, instruments: dict[str, Instrument],
     return out
 
 
-def load_questionnaire_file(path: str | Path, *, instruments: Iterable[str] | None = None,
-                            out_of_range: OutOfRange = "error", study: str | Path | None = None
-                            ) -> tuple[pd.DataFrame, pd.DataFrame, Problems]:
+def load_questionnaire_file(
+    path: str | Path,
+    *,
+    instruments: Iterable[str] | None = None,
+    out_of_range: OutOfRange = "error",
+    study: str | Path | None = None,
+) -> tuple[pd.DataFrame, pd.DataFrame, Problems]:
     """Validate and score one questionnaire file on its own.
 
     Sites, timepoints and missing codes come from ``study`` (a study folder) when given;

@@ -18,8 +18,9 @@ import re
 import secrets
 import sys
 import tempfile
+from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Callable, Mapping
+from typing import IO, TYPE_CHECKING
 
 from ..problems import display_path
 from ..text import neutralise_frame
@@ -40,10 +41,10 @@ class NotWritten(OSError):
     def __init__(self, path: str | os.PathLike[str], reason: str, code: int | None = None) -> None:
         super().__init__(f"not written: {display_path(path)}: {reason}")
         self.path, self.reason = Path(path), reason
-        self.errno, self.filename = code, str(path)   # a full disk stays recognisable as one
+        self.errno, self.filename = code, str(path)  # a full disk stays recognisable as one
         self.message = f"not written: {display_path(path)}: {reason}"
 
-    def __str__(self) -> str:   # OSError would print errno and file name once they are set
+    def __str__(self) -> str:  # OSError would print errno and file name once they are set
         return self.message
 
 
@@ -58,8 +59,7 @@ def _why(error: BaseException) -> str:
 def _refuse(path: Path) -> None:
     """Paths a write must not go to: through a symbolic link, or over a folder."""
     if path.is_symlink():
-        raise NotWritten(path, "it is a symbolic link; name the file itself (a link is neither followed nor "
-                         "replaced)")
+        raise NotWritten(path, "it is a symbolic link; name the file itself (a link is neither followed nor replaced)")
     if path.is_dir():
         raise NotWritten(path, "it is a folder; name a file")
 
@@ -144,6 +144,7 @@ def write_file(path: str | os.PathLike[str], write: Write) -> Path:
 def through_folder(write: Callable[[Path], None], suffix: str) -> Write:
     """A writer to an open file, from one (SPSS's and Stata's) that only writes to a path: it writes
     into a private folder of its own, and the bytes are copied over."""
+
     def copy(handle: IO[bytes]) -> None:
         with tempfile.TemporaryDirectory(prefix="peerimpact-") as private:
             path = Path(private) / f"file{suffix}"
@@ -155,7 +156,7 @@ def through_folder(write: Callable[[Path], None], suffix: str) -> Write:
     return copy
 
 
-def check_excel_text(frame: "pd.DataFrame") -> None:
+def check_excel_text(frame: pd.DataFrame) -> None:
     """Refuse text Excel cannot hold (control characters other than tab, line feed and carriage
     return), naming the column and the row of the sheet, before anything is written."""
     import pandas as pd
@@ -171,11 +172,13 @@ def check_excel_text(frame: "pd.DataFrame") -> None:
             continue
         for row, value in enumerate(series, start=2):
             if isinstance(value, str) and (found := ILLEGAL_CHARACTERS_RE.search(value)):
-                raise ValueError(f"column {column!r}, row {row}: a control character (U+{ord(found.group()):04X}) "
-                                 "that Excel cannot hold")
+                raise ValueError(
+                    f"column {column!r}, row {row}: a control character (U+{ord(found.group()):04X}) "
+                    "that Excel cannot hold"
+                )
 
 
-def string_cells(book: "Workbook") -> None:
+def string_cells(book: Workbook) -> None:
     """Make every text cell of an openpyxl workbook a text cell: openpyxl reads a string starting
     with ``=`` as a formula and ``#N/A`` as an error value."""
     for sheet in book.worksheets:
@@ -185,7 +188,7 @@ def string_cells(book: "Workbook") -> None:
                     cell.data_type = "s"
 
 
-def _workbook(sheets: Mapping[str, "pd.DataFrame"]) -> bytes:
+def _workbook(sheets: Mapping[str, pd.DataFrame]) -> bytes:
     """The workbook's bytes, zipped in memory (a failing disk then fails one plain write, not the zip)."""
     import pandas as pd
 
@@ -197,7 +200,7 @@ def _workbook(sheets: Mapping[str, "pd.DataFrame"]) -> bytes:
     return book.getvalue()
 
 
-def excel_sheets(sheets: Mapping[str, "pd.DataFrame"]) -> Write:
+def excel_sheets(sheets: Mapping[str, pd.DataFrame]) -> Write:
     """A writer of a workbook with one sheet per frame (header row, no index), text neutralised."""
     import pandas as pd
 
@@ -230,13 +233,13 @@ def excel_sheets(sheets: Mapping[str, "pd.DataFrame"]) -> Write:
     return write
 
 
-def _holds_carriage_return(frame: "pd.DataFrame") -> bool:
+def _holds_carriage_return(frame: pd.DataFrame) -> bool:
     if any("\r" in str(c) for c in frame.columns):
         return True
     return any(isinstance(v, str) and "\r" in v for v in frame.select_dtypes(exclude="number").to_numpy().ravel())
 
 
-def to_csv(frame: "pd.DataFrame", target: "str | os.PathLike[str] | IO[bytes]", **options) -> None:
+def to_csv(frame: pd.DataFrame, target: str | os.PathLike[str] | IO[bytes], **options) -> None:
     """``frame`` as UTF-8 CSV (no index, ``\\n`` line ends) that a spreadsheet shows and never runs:
     text starting like a formula gets a leading ``'``. A frame with a carriage return in a value
     has every field quoted, since a writer ending lines with ``\\n`` would leave a lone ``\\r``
@@ -246,17 +249,19 @@ def to_csv(frame: "pd.DataFrame", target: "str | os.PathLike[str] | IO[bytes]", 
     out.to_csv(target, index=False, lineterminator="\n", encoding="utf-8", quoting=quoting, **options)
 
 
-def csv_text(frame: "pd.DataFrame", **options) -> Write:
+def csv_text(frame: pd.DataFrame, **options) -> Write:
     """A writer of ``frame`` as :func:`to_csv` writes it."""
     return lambda handle: to_csv(frame, handle, **options)
 
 
 # File suffix → writer of a table; ``write_table`` refuses any other suffix.
-WRITERS: dict[str, Callable[["pd.DataFrame"], Write]] = {
-    ".csv": csv_text, ".xlsx": lambda frame: excel_sheets({"Sheet1": frame})}
+WRITERS: dict[str, Callable[[pd.DataFrame], Write]] = {
+    ".csv": csv_text,
+    ".xlsx": lambda frame: excel_sheets({"Sheet1": frame}),
+}
 
 
-def write_tables(tables: Mapping[str | os.PathLike[str], "pd.DataFrame"]) -> list[Path]:
+def write_tables(tables: Mapping[str | os.PathLike[str], pd.DataFrame]) -> list[Path]:
     """Write each table in the format its suffix names (``.csv`` UTF-8, ``.xlsx`` Excel), all or
     none, as :func:`write_files` does. Raises ``ValueError`` for a suffix with no writer."""
     writes: dict[Path, Write] = {}
@@ -269,7 +274,6 @@ def write_tables(tables: Mapping[str | os.PathLike[str], "pd.DataFrame"]) -> lis
     return write_files(writes)
 
 
-def write_table(frame: "pd.DataFrame", path: str | os.PathLike[str]) -> Path:
+def write_table(frame: pd.DataFrame, path: str | os.PathLike[str]) -> Path:
     """Write one table as :func:`write_tables` does."""
     return write_tables({path: frame})[0]
-

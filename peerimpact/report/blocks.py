@@ -12,16 +12,16 @@ from __future__ import annotations
 import html
 import math
 import re
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import Any, Callable, Mapping, Sequence, Union
+from typing import Any
 
 import pandas as pd
 
 from ..ingest.writers import to_csv
 from .policies import Context, DisclosurePolicy, resolve
-
 
 DASH = "–"  # what a table shows for a missing value
 SUPPRESSED = "*"  # what it shows for a value a disclosure policy withholds
@@ -43,7 +43,7 @@ def _cell_html(value) -> str:
     return "<br>".join(html.escape(line) for line in str(value).split("\n"))
 
 
-Formatter = Callable[[pd.DataFrame], Union[pd.DataFrame, tuple[pd.DataFrame, list[str]]]]
+Formatter = Callable[[pd.DataFrame], pd.DataFrame | tuple[pd.DataFrame, list[str]]]
 
 
 @dataclass(frozen=True)
@@ -52,10 +52,10 @@ class Suppression:
     (``primary``) or to protect another (``secondary``)."""
 
     table: str
-    row: int        # 1-based data row of the table's CSV
+    row: int  # 1-based data row of the table's CSV
     column: str
     rule: str
-    kind: str       # primary | secondary
+    kind: str  # primary | secondary
 
 
 def _summary(kind: str, name: str, frame: pd.DataFrame, suppressed: Sequence[Suppression]) -> str:
@@ -83,13 +83,13 @@ class Table:
     name: str
     title: str
     data: pd.DataFrame
-    format: Union[Formatter, pd.DataFrame]
+    format: Formatter | pd.DataFrame
     notes: Sequence[str] = ()
     row_headers: tuple[str, ...] = ()
     roles: Mapping[str, Any] = field(default_factory=dict)
     suppressed: tuple[Suppression, ...] = ()
-    withheld: str | None = None   # every figure withheld: this sentence is shown in place of the rows
-    collapse: bool = True         # a table of text (Table 5) keeps its rows even when its figures go
+    withheld: str | None = None  # every figure withheld: this sentence is shown in place of the rows
+    collapse: bool = True  # a table of text (Table 5) keeps its rows even when its figures go
 
     @cached_property
     def _formatted(self) -> tuple[pd.DataFrame, list[str]]:
@@ -115,25 +115,29 @@ class Table:
         return _write_csv(self.data, Path(folder) / f"{self.name}.csv")
 
     def to_html(self) -> str:
-        notes = "".join(f"<p class=\"pi-note\">{html.escape(n)}</p>" for n in self.all_notes)
+        notes = "".join(f'<p class="pi-note">{html.escape(n)}</p>' for n in self.all_notes)
         name = html.escape(self.name)
         if self.withheld:
-            return (f"<figure class=\"pi-table-figure\" id=\"table-{name}\">"
-                    f"<figcaption>{html.escape(self.title)}</figcaption>"
-                    f"<p class=\"pi-withheld\">{html.escape(self.withheld)}</p>{notes}</figure>")
-        head = "".join(f"<th scope=\"col\">{_cell_html(c)}</th>" for c in self.display.columns)
+            return (
+                f'<figure class="pi-table-figure" id="table-{name}">'
+                f"<figcaption>{html.escape(self.title)}</figcaption>"
+                f'<p class="pi-withheld">{html.escape(self.withheld)}</p>{notes}</figure>'
+            )
+        head = "".join(f'<th scope="col">{_cell_html(c)}</th>' for c in self.display.columns)
         body = []
         for values in self.display.itertuples(index=False, name=None):
             cells = []
             for column, value in zip(self.display.columns, values):
                 text = _cell_html(value)
                 header = column in self.row_headers and text
-                cells.append(f"<th scope=\"row\">{text}</th>" if header else f"<td>{text}</td>")
+                cells.append(f'<th scope="row">{text}</th>' if header else f"<td>{text}</td>")
             body.append(f"<tr>{''.join(cells)}</tr>")
-        return (f"<figure class=\"pi-table-figure\" id=\"table-{name}\">"
-                f"<figcaption>{html.escape(self.title)}</figcaption>"
-                f"<table class=\"pi-table pi-{name}\"><thead><tr>{head}</tr></thead>"
-                f"<tbody>{''.join(body)}</tbody></table>{notes}</figure>")
+        return (
+            f'<figure class="pi-table-figure" id="table-{name}">'
+            f"<figcaption>{html.escape(self.title)}</figcaption>"
+            f'<table class="pi-table pi-{name}"><thead><tr>{head}</tr></thead>'
+            f"<tbody>{''.join(body)}</tbody></table>{notes}</figure>"
+        )
 
     def _repr_html_(self) -> str:
         return self.to_html()
@@ -157,10 +161,10 @@ class FigureBlock:
     roles: Mapping[str, Any] = field(default_factory=dict)
     note: str | None = None
     suppressed: tuple[Suppression, ...] = ()
-    marks_withheld: bool = False   # it prints its figures (a flow diagram), a withheld one as *
-    draws_counts: bool = False     # its marks are counts of people (a policy's rounding shows in them)
-    caption: str | None = None     # "**Figure 1.** What is drawn": shown under the figure, only if it is drawn
-    withheld: str | None = None    # nothing left to draw: this sentence is shown instead, with no caption
+    marks_withheld: bool = False  # it prints its figures (a flow diagram), a withheld one as *
+    draws_counts: bool = False  # its marks are counts of people (a policy's rounding shows in them)
+    caption: str | None = None  # "**Figure 1.** What is drawn": shown under the figure, only if it is drawn
+    withheld: str | None = None  # nothing left to draw: this sentence is shown instead, with no caption
 
     @cached_property
     def figure(self):
@@ -189,13 +193,13 @@ class FigureBlock:
         label = re.match(r"\*\*(.+?)\.?\*\*", self.caption or "")  # "**Figure 3.** …": "Figure 3"
         if self.withheld:
             said = self.withheld.replace("This figure", label.group(1), 1) if label else self.withheld
-            return f"<p class=\"pi-withheld\">{html.escape(said)}</p>"
-        note = f"<p class=\"pi-note\">{html.escape(self.note)}</p>" if self.note else ""
+            return f'<p class="pi-withheld">{html.escape(said)}</p>'
+        note = f'<p class="pi-note">{html.escape(self.note)}</p>' if self.note else ""
         message = getattr(self.figure, "message", None)
         if message is not None:  # nothing to draw: the sentence says which figure and why
             said = f"{label.group(1)}: {message}" if label else message
-            return f"<p class=\"pi-withheld\" id=\"figure-{html.escape(self.figure.name)}\">{html.escape(said)}</p>" + note
-        caption = f"<p class=\"pi-caption\">{_strong(self.caption)}</p>" if self.caption else ""
+            return f'<p class="pi-withheld" id="figure-{html.escape(self.figure.name)}">{html.escape(said)}</p>' + note
+        caption = f'<p class="pi-caption">{_strong(self.caption)}</p>' if self.caption else ""
         return self.figure.to_html() + caption + note
 
     def _repr_html_(self) -> str:
@@ -234,17 +238,18 @@ class Quotes:
         return _write_csv(self.quotes, Path(folder) / f"{self.name}.csv")
 
     def to_html(self) -> str:
-        parts = [f"<div class=\"pi-quotes\"><p class=\"pi-quotes-title\"><strong>{html.escape(self.title)}"
-                 "</strong></p>"]
+        parts = [f'<div class="pi-quotes"><p class="pi-quotes-title"><strong>{html.escape(self.title)}</strong></p>']
         for theme, part in self.quotes.groupby("theme", sort=False):
             parts.append(f"<h3>{html.escape(theme)}</h3>")
             for rec in part.itertuples(index=False):
-                parts.append(f"<blockquote class=\"pi-quote\"><p>“{html.escape(rec.text)}”</p>"
-                             f"<cite>{html.escape(rec.label)}</cite></blockquote>")
+                parts.append(
+                    f'<blockquote class="pi-quote"><p>“{html.escape(rec.text)}”</p>'
+                    f"<cite>{html.escape(rec.label)}</cite></blockquote>"
+                )
         if self.quotes.empty and not self.note:
             parts.append("<p>No excerpts in this report.</p>")
         if self.note:
-            parts.append(f"<p class=\"pi-note\">{html.escape(self.note)}</p>")
+            parts.append(f'<p class="pi-note">{html.escape(self.note)}</p>')
         parts.append("</div>")
         return "".join(parts)
 
@@ -271,7 +276,7 @@ class TextBlock:
     roles: Mapping[str, Any] = field(default_factory=dict)
     groups: tuple[tuple[tuple[str, ...], str], ...] = ()
     suppressed: tuple[Suppression, ...] = ()
-    box: str = ""     # set apart in a box of this name (``alerts``), under ``title``
+    box: str = ""  # set apart in a box of this name (``alerts``), under ``title``
     title: str = ""
 
     @cached_property
@@ -284,10 +289,13 @@ class TextBlock:
             return None
         lines = [line for line in self.text.splitlines() if line.strip()]
         items = [line[2:] for line in lines if line.startswith("- ")]
-        body = ("<ul>" + "".join(f"<li>{html.escape(i)}</li>" for i in items) + "</ul>") if items else \
-            "".join(f"<p>{html.escape(line)}</p>" for line in lines)
-        title = f"<p class=\"pi-box-title\"><strong>{html.escape(self.title)}</strong></p>" if self.title else ""
-        return f"<aside class=\"pi-box pi-box-{html.escape(self.box)}\" role=\"note\">{title}{body}</aside>"
+        body = (
+            ("<ul>" + "".join(f"<li>{html.escape(i)}</li>" for i in items) + "</ul>")
+            if items
+            else "".join(f"<p>{html.escape(line)}</p>" for line in lines)
+        )
+        title = f'<p class="pi-box-title"><strong>{html.escape(self.title)}</strong></p>' if self.title else ""
+        return f'<aside class="pi-box pi-box-{html.escape(self.box)}" role="note">{title}{body}</aside>'
 
     def csv_frames(self) -> dict[str, pd.DataFrame]:
         return {}
@@ -299,7 +307,7 @@ class TextBlock:
         return self.text
 
 
-Block = Union[Table, FigureBlock, Quotes, TextBlock]
+Block = Table | FigureBlock | Quotes | TextBlock
 BLOCKS = (Table, FigureBlock, Quotes, TextBlock)
 SUPPRESSION_FILE = "_suppression.csv"
 SUPPRESSION_COLUMNS = ["table", "row", "column", "rule", "kind"]
@@ -314,8 +322,10 @@ def _write_csv(frame: pd.DataFrame, path: Path) -> Path:
     return path
 
 
-SHARED_RULE = ("not shown: too few people are behind it, or it would let a figure not shown be worked out, "
-               "or it is one person's value")
+SHARED_RULE = (
+    "not shown: too few people are behind it, or it would let a figure not shown be worked out, "
+    "or it is one person's value"
+)
 WHOLE_RULE = "every figure withheld: the whole study's is shown in its place"
 UNDRAWN_RULE = "groups resting on too few people are not drawn"
 
@@ -330,14 +340,21 @@ def _log_suppressed(block: Block, folder: Path, *, whole: bool = False) -> None:
     study's shown instead) is one line: even its rows would say which levels occur."""
     path = folder / SUPPRESSION_FILE
     names = set(block.csv_frames()) | {block.name} | {s.table for s in block.suppressed}
-    old = pd.read_csv(path, dtype=str, keep_default_na=False) if path.is_file() else \
-        pd.DataFrame(columns=SUPPRESSION_COLUMNS)
+    old = (
+        pd.read_csv(path, dtype=str, keep_default_na=False)
+        if path.is_file()
+        else pd.DataFrame(columns=SUPPRESSION_COLUMNS)
+    )
     if whole:
-        rows = [{"table": name, "row": "", "column": "", "rule": WHOLE_RULE, "kind": "withheld"}
-                for name in sorted(block.csv_frames()) or [block.name]]
-    elif not block.csv_frames():   # a figure: no table of it whose rows a record could name
-        rows = [{"table": name, "row": "", "column": "", "rule": UNDRAWN_RULE, "kind": "withheld"}
-                for name in sorted({s.table for s in block.suppressed})]
+        rows = [
+            {"table": name, "row": "", "column": "", "rule": WHOLE_RULE, "kind": "withheld"}
+            for name in sorted(block.csv_frames()) or [block.name]
+        ]
+    elif not block.csv_frames():  # a figure: no table of it whose rows a record could name
+        rows = [
+            {"table": name, "row": "", "column": "", "rule": UNDRAWN_RULE, "kind": "withheld"}
+            for name in sorted({s.table for s in block.suppressed})
+        ]
     else:
         frames, rows = block.csv_frames(), []
         for table in dict.fromkeys(s.table for s in block.suppressed):
@@ -346,14 +363,17 @@ def _log_suppressed(block: Block, folder: Path, *, whole: bool = False) -> None:
                 # rows taken out (quotes not shown): how many there were is itself a count of people's words
                 rows.append({"table": table, "row": "", "column": "", "rule": SHARED_RULE, "kind": "withheld"})
             else:
-                rows += [{"table": table, "row": s.row, "column": s.column, "rule": SHARED_RULE, "kind": "withheld"}
-                         for s in cells]
+                rows += [
+                    {"table": table, "row": s.row, "column": s.column, "rule": SHARED_RULE, "kind": "withheld"}
+                    for s in cells
+                ]
     new = pd.DataFrame(rows, columns=SUPPRESSION_COLUMNS).drop_duplicates()
     _write_csv(pd.concat([old[~old["table"].isin(names)], new.astype(str)], ignore_index=True), path)
 
 
-def release(block: Block, policy: "str | DisclosurePolicy", tables_dir: str | Path | None = None,
-            context: "Context | None" = None) -> Block:
+def release(
+    block: Block, policy: str | DisclosurePolicy, tables_dir: str | Path | None = None, context: Context | None = None
+) -> Block:
     """The one exit: ``block`` as the report's disclosure ``policy`` (a registered name or a
     policy) lets it out, its tables written to ``tables_dir`` (when given) with a record of every
     cell the policy changed and of every figure it shows (``_released.csv``, see
@@ -361,8 +381,10 @@ def release(block: Block, policy: "str | DisclosurePolicy", tables_dir: str | Pa
     (the cells withheld so that reports cannot be subtracted from each other) and whom the
     report is about. Returns the block to display."""
     if not isinstance(block, BLOCKS):
-        raise TypeError(f"a section shows blocks ({', '.join(b.__name__ for b in BLOCKS)}), not "
-                        f"{type(block).__name__}: make one in peerimpact.report")
+        raise TypeError(
+            f"a section shows blocks ({', '.join(b.__name__ for b in BLOCKS)}), not "
+            f"{type(block).__name__}: make one in peerimpact.report"
+        )
     chosen = resolve(policy)
     context = context or Context()
     released = chosen.apply(block, context)
@@ -378,8 +400,9 @@ def record_withheld(released: Block, policy: DisclosurePolicy, tables_dir: str |
         _log_suppressed(released, Path(tables_dir), whole=True)
 
 
-def write_released(released: Block, block: Block, policy: DisclosurePolicy, tables_dir: str | Path,
-                   context: Context) -> None:
+def write_released(
+    released: Block, block: Block, policy: DisclosurePolicy, tables_dir: str | Path, context: Context
+) -> None:
     """Write what :func:`release` returned for ``block``: its tables and figures, and the records of
     what ``policy`` withheld and of what it let out. Only ever given a block a policy released."""
     folder = Path(tables_dir)
@@ -391,6 +414,6 @@ def write_released(released: Block, block: Block, policy: DisclosurePolicy, tabl
         path.write_bytes(content)
     if policy.shared:  # a shared report always has the record, empty or not
         _log_suppressed(released, folder)
-    from .ledger import record   # the ledger keys blocks by what they show: it imports this module
+    from .ledger import record  # the ledger keys blocks by what they show: it imports this module
 
     record(released, folder, context.population, original=block)

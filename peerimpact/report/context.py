@@ -9,7 +9,7 @@ with no site, ID or timepoint, and never a report's own.
 
 from __future__ import annotations
 
-from typing import Iterable
+from collections.abc import Iterable
 
 import pandas as pd
 
@@ -19,52 +19,78 @@ from .meta import AnalysisParams
 from .synthesis import joint_display
 from .tables import TABLE1_VARIABLES, sample_frame, table2
 
-CONTEXT = ("study_table1", "study_table2", "study_summary", "study_change", "study_codes", "study_table5",
-           "study_programme")
+CONTEXT = (
+    "study_table1",
+    "study_table2",
+    "study_summary",
+    "study_change",
+    "study_codes",
+    "study_table5",
+    "study_programme",
+)
 POOL_COLUMNS = ["theme", "text"]
 
 
-def study_context(participants: pd.DataFrame, contacts: pd.DataFrame, service_use: pd.DataFrame,
-                  scores: pd.DataFrame, excerpts: pd.DataFrame, codebook: pd.DataFrame, *,
-                  services: dict[str, str], timepoints: list[str], comparisons: list[tuple[str, str]],
-                  multiplicity: str, params: AnalysisParams, labels: dict) -> dict[str, pd.DataFrame]:
+def study_context(
+    participants: pd.DataFrame,
+    contacts: pd.DataFrame,
+    service_use: pd.DataFrame,
+    scores: pd.DataFrame,
+    excerpts: pd.DataFrame,
+    codebook: pd.DataFrame,
+    *,
+    services: dict[str, str],
+    timepoints: list[str],
+    comparisons: list[tuple[str, str]],
+    multiplicity: str,
+    params: AnalysisParams,
+    labels: dict,
+) -> dict[str, pd.DataFrame]:
     """The data of Tables 1–5, the code counts and Figures 1–3 for the whole study, by the names of
     :data:`CONTEXT`. Quote rows of Table 5 are kept only where they are approved quotes, without
     their IDs."""
     frame = sample_frame(participants, contacts)
     # people per site are the programme's recruitment, shown exactly in a site's own report
     table1 = describe(frame, [v for v in TABLE1_VARIABLES if v in frame.columns and v != "site"])
-    norms = pd.DataFrame([n.model_dump() for n in params.norms],
-                         columns=["instrument", "subscale", "norm_mean", "norm_sd", "norm_source"])
+    norms = pd.DataFrame(
+        [n.model_dump() for n in params.norms],
+        columns=["instrument", "subscale", "norm_mean", "norm_sd", "norm_source"],
+    )
     summary = compare_to_norms(summarise_scores(scores), norms)
     analysis = params.analysis
     change = change_over_time(scores, comparisons, adjust=multiplicity, min_pairs=analysis.min_pairs)
     codes = code_counts(excerpts, codebook, "timepoint")
-    table5 = joint_display(params.synthesis, change, summary, excerpts, codebook, labels,
-                           min_n=analysis.min_pairs).data
+    table5 = joint_display(params.synthesis, change, summary, excerpts, codebook, labels, min_n=analysis.min_pairs).data
     approved = _approved_ids(params)
     quotes = table5["evidence"] == "quote"
     table5 = table5[~quotes | table5["excerpt_id"].isin(approved)].copy()
     table5.loc[table5["evidence"] == "quote", ["excerpt_id", "label", "timepoint"]] = ["", "Peer worker", None]
-    return {"study_table1": table1, "study_table2": table2(service_use, services, timepoints).data,
-            "study_summary": summary, "study_change": change, "study_codes": codes,
-            "study_table5": table5.reset_index(drop=True)}
+    return {
+        "study_table1": table1,
+        "study_table2": table2(service_use, services, timepoints).data,
+        "study_summary": summary,
+        "study_change": change,
+        "study_codes": codes,
+        "study_table5": table5.reset_index(drop=True),
+    }
 
 
 def _approved_ids(params: AnalysisParams) -> set[str]:
     return {e for ids in params.qualitative.pinned.values() for e in ids}
 
 
-def approved_pool(excerpts: pd.DataFrame, codebook: pd.DataFrame, params: AnalysisParams,
-                  exclude: Iterable[str] = ()) -> pd.DataFrame:
+def approved_pool(
+    excerpts: pd.DataFrame, codebook: pd.DataFrame, params: AnalysisParams, exclude: Iterable[str] = ()
+) -> pd.DataFrame:
     """The study's approved quotes (pinned in ``params/qualitative.yml``) as ``theme, text`` only,
     leaving out those of the people in ``exclude`` (a report's own)."""
     if excerpts is None or excerpts.empty or codebook is None or codebook.empty:
         return pd.DataFrame(columns=POOL_COLUMNS)
     own = set(map(str, exclude))
     others = excerpts[~excerpts["participant_id"].astype(str).isin(own)]
-    pinned = {theme: [e for e in ids if e in set(others["excerpt_id"])]
-              for theme, ids in params.qualitative.pinned.items()}
+    pinned = {
+        theme: [e for e in ids if e in set(others["excerpt_id"])] for theme, ids in params.qualitative.pinned.items()
+    }
     chosen = select_quotes(others, codebook, pinned=pinned, per_theme=params.qualitative.quotes_per_theme)
     chosen = chosen[chosen["pinned"]]
     return chosen[POOL_COLUMNS].reset_index(drop=True)

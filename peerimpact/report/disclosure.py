@@ -25,8 +25,9 @@ from __future__ import annotations
 import dataclasses
 import itertools
 import math
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any, Iterable, Mapping, Union
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -61,29 +62,66 @@ class Role:
 
 COUNT = Role("count")
 COLUMN_ROLES: dict[str, Role] = {
-    "n": COUNT, "count": COUNT, "participants": COUNT, "study_n": Role("count", study=True), "contacts": COUNT,
-    "people_supported": COUNT, "peer_workers": COUNT, "completed": COUNT, "all_contacts": COUNT,
+    "n": COUNT,
+    "count": COUNT,
+    "participants": COUNT,
+    "study_n": Role("count", study=True),
+    "contacts": COUNT,
+    "people_supported": COUNT,
+    "peer_workers": COUNT,
+    "completed": COUNT,
+    "all_contacts": COUNT,
     "percent": Role("percent", "count", "n"),
     **{c: Role("statistic", "n") for c in ("mean", "sd", "median", "change", "std_difference", "difference")},
-    **{c: Role("test", "n") for c in ("ci_low", "ci_high", "p", "es", "d_z", "p_wilcoxon", "p_holm",
-                                              "p_fdr_bh")},
-    "min": Role("extreme", "n"), "max": Role("extreme", "n"),
-    "study_mean": Role("comparator", "study_n", study=True), "study_sd": Role("comparator", "study_n", study=True),
-    "excerpts": Role("count", "participants"), "item": Role("index"), "fewest_at_a_timepoint": COUNT,
+    **{c: Role("test", "n") for c in ("ci_low", "ci_high", "p", "es", "d_z", "p_wilcoxon", "p_holm", "p_fdr_bh")},
+    "min": Role("extreme", "n"),
+    "max": Role("extreme", "n"),
+    "study_mean": Role("comparator", "study_n", study=True),
+    "study_sd": Role("comparator", "study_n", study=True),
+    "excerpts": Role("count", "participants"),
+    "item": Role("index"),
+    "fewest_at_a_timepoint": COUNT,
     # the reproduction check (a whole-study report's appendix): published figures beside computed ones
-    "published": Role("reference"), "reproduced": Role("statistic", "n"), "row": Role("index"),
+    "published": Role("reference"),
+    "reproduced": Role("statistic", "n"),
+    "row": Role("index"),
     **{c: Role("reference") for c in ("norm_mean", "norm_sd", "range_min", "range_max")},
-    "label": Role("identifier"), "excerpt_id": Role("identifier"), "participant_id": Role("identifier"),
+    "label": Role("identifier"),
+    "excerpt_id": Role("identifier"),
+    "participant_id": Role("identifier"),
     # progress reports: people returning a questionnaire, scores computed and lost, contacts by mode
-    **{c: COUNT for c in ("returned", "scores", "scores_lost", "face_to_face", "telephone", "all_face_to_face",
-                          "all_telephone", "all_people_supported")},
-    "items_missing": Role("statistic", "returned"), "percent_items_missing": Role("statistic", "returned"),
+    **{
+        c: COUNT
+        for c in (
+            "returned",
+            "scores",
+            "scores_lost",
+            "face_to_face",
+            "telephone",
+            "all_face_to_face",
+            "all_telephone",
+            "all_people_supported",
+        )
+    },
+    "items_missing": Role("statistic", "returned"),
+    "percent_items_missing": Role("statistic", "returned"),
     "target": Role("reference"),
     # status against targets: what a target expects (nobody's data), the figures set against it, and
     # the rate and the status word read from them (``derived``: withheld with the figures of their row)
-    **{c: Role("reference") for c in ("expected", "all_expected", "all_target", "target_percent", "months",
-                                      "target_per_month", "all_target_per_month", "expected_contacts",
-                                      "all_expected_contacts")},
+    **{
+        c: Role("reference")
+        for c in (
+            "expected",
+            "all_expected",
+            "all_target",
+            "target_percent",
+            "months",
+            "target_per_month",
+            "all_target_per_month",
+            "expected_contacts",
+            "all_expected_contacts",
+        )
+    },
     "percent_of_expected": Role("percent", "count", "expected"),
     "all_percent_of_expected": Role("percent", "n", "all_expected"),
     **{c: COUNT for c in ("retained", "returned_first", "all_retained", "all_returned_first", "all_completed")},
@@ -91,31 +129,69 @@ COLUMN_ROLES: dict[str, Role] = {
     "all_percent_retained": Role("percent", "all_retained", "all_returned_first"),
     "percent_of_target": Role("percent", "completed", "expected_contacts"),
     "all_percent_of_target": Role("percent", "all_completed", "all_expected_contacts"),
-    **{c: Role("derived") for c in ("status", "all_status", "retention_status", "all_retention_status",
-                                    "per_month", "all_per_month", "percent_of_goal")},
+    **{
+        c: Role("derived")
+        for c in (
+            "status",
+            "all_status",
+            "retention_status",
+            "all_retention_status",
+            "per_month",
+            "all_per_month",
+            "percent_of_goal",
+        )
+    },
     # the whole study's programme beside a site's own (programme_study_wide): the same in every report
-    "people": Role("count", study=True), "of_people": Role("count", study=True),
+    "people": Role("count", study=True),
+    "of_people": Role("count", study=True),
 }
-FIGURES = ("count", "percent", "statistic", "test", "extreme")   # what differencing withholds in a row
-PROTECTED = ("sample", "service", "scores", "change")   # row keys of figures about people (differencing)
+FIGURES = ("count", "percent", "statistic", "test", "extreme")  # what differencing withholds in a row
+PROTECTED = ("sample", "service", "scores", "change")  # row keys of figures about people (differencing)
 
 # The kind of data each block holds, by its name; a column's Role.data or COLUMN_DATA says otherwise.
 BLOCK_DATA: dict[str, str] = {
     **dict.fromkeys(("table1", "sample_summary"), "characteristics"),
     "table2": "health",
-    **dict.fromkeys(("table3", "table3_study", "means", "table4", "forest", "headline_table3", "headline_table4",
-                     "table5", "reproduction", "reproduction_errata"), "outcomes"),
+    **dict.fromkeys(
+        (
+            "table3",
+            "table3_study",
+            "means",
+            "table4",
+            "forest",
+            "headline_table3",
+            "headline_table4",
+            "table5",
+            "reproduction",
+            "reproduction_errata",
+        ),
+        "outcomes",
+    ),
     **dict.fromkeys(("coding_framework", "codes_by_timepoint", "codes_by_site", "heatmap", "quotes"), "qualitative"),
-    **dict.fromkeys(("activity", "recruitment", "flow", "recruitment_over_time", "activity_over_time",
-                     "activity_by_site", "completeness", "milestones", "recruitment_summary", "programme"),
-                    "programme"),
+    **dict.fromkeys(
+        (
+            "activity",
+            "recruitment",
+            "flow",
+            "recruitment_over_time",
+            "activity_over_time",
+            "activity_by_site",
+            "completeness",
+            "milestones",
+            "recruitment_summary",
+            "programme",
+        ),
+        "programme",
+    ),
 }
-COLUMN_DATA: dict[tuple[str, str], str] = {("table5", "excerpts"): "qualitative",
-                                           ("table5", "participants"): "qualitative",
-                                           ("table5", "fewest_at_a_timepoint"): "qualitative"}
+COLUMN_DATA: dict[tuple[str, str], str] = {
+    ("table5", "excerpts"): "qualitative",
+    ("table5", "participants"): "qualitative",
+    ("table5", "fewest_at_a_timepoint"): "qualitative",
+}
 
 
-STUDY_WIDE = "_study_wide"   # a block of the whole study's figures shown in a scoped report, by its name's end
+STUDY_WIDE = "_study_wide"  # a block of the whole study's figures shown in a scoped report, by its name's end
 
 
 def nothing_released(block) -> bool:
@@ -130,11 +206,14 @@ class UnknownFigure(ValueError):
     it is not shown (fail closed)."""
 
 
-def data_kind(table: str, column: str, role: "Role | None" = None) -> str | None:
+def data_kind(table: str, column: str, role: Role | None = None) -> str | None:
     """The kind of data a table's column holds (see :data:`BLOCK_DATA`)."""
     table = table.removesuffix(STUDY_WIDE)
-    return (role.data if role is not None and role.data else None) or COLUMN_DATA.get((table, column)) \
+    return (
+        (role.data if role is not None and role.data else None)
+        or COLUMN_DATA.get((table, column))
         or BLOCK_DATA.get(table)
+    )
 
 
 def _is_numeric(values: Iterable[Any]) -> bool:
@@ -172,13 +251,16 @@ class Group:
 GROUPS: dict[str, tuple[Group, ...]] = {
     "table1": (Group(("variable",), "count", "n", only="level"),),
     "table2": (Group(("service", "timepoint"), "count", "n"),),
-    "activity": (Group(("scope",), "contacts", "all_contacts"),
-                 Group(("mode",), "completed", "contacts")),
-    "recruitment": (Group(("stage",), "count", "n"), Group(("stage",), "retained", "all_retained"),
-                    Group(("stage",), "returned_first", "all_returned_first")),
+    "activity": (Group(("scope",), "contacts", "all_contacts"), Group(("mode",), "completed", "contacts")),
+    "recruitment": (
+        Group(("stage",), "count", "n"),
+        Group(("stage",), "retained", "all_retained"),
+        Group(("stage",), "returned_first", "all_returned_first"),
+    ),
     "flow": (Group(("box",), "count", "n"),),
-    "activity_by_site": tuple(Group(("scope",), c, f"all_{c}")
-                              for c in ("face_to_face", "telephone", "people_supported", "completed")),
+    "activity_by_site": tuple(
+        Group(("scope",), c, f"all_{c}") for c in ("face_to_face", "telephone", "people_supported", "completed")
+    ),
 }
 
 
@@ -200,6 +282,7 @@ def rounded(value: float, base: int) -> int:
 def row_key(row: Mapping[str, Any]) -> tuple[str, ...] | None:
     """The figure a row reports, as the planner names it for differencing: a sample
     characteristic, a service at a timepoint, a subscale at a timepoint, or a change."""
+
     def text(name: str) -> str | None:
         value = row.get(name)
         return None if value is None or (isinstance(value, float) and math.isnan(value)) else str(value)
@@ -260,8 +343,9 @@ def _counts(cells: _Cells) -> None:
                 cells.hide(i, column, f"count below {k}", "primary")
 
 
-def _protect(cells: _Cells, members: list[tuple[int, str]], total: list[tuple[int, str]], true_total: float | None
-             ) -> None:
+def _protect(
+    cells: _Cells, members: list[tuple[int, str]], total: list[tuple[int, str]], true_total: float | None
+) -> None:
     """Withhold more of ``members`` (or the ``total``) until the withheld ones cannot be
     recovered from the total and the members shown, nor add up to a small number."""
     k = cells.rules.threshold
@@ -311,8 +395,7 @@ def _differencing(cells: _Cells, withheld: frozenset[tuple[str, ...]]) -> None:
         if row_key(row) in withheld:
             for column in figures:
                 if cells.value(i, column) is not None:
-                    cells.hide(i, column, "could be found by subtracting another report of this build",
-                               "secondary")
+                    cells.hide(i, column, "could be found by subtracting another report of this build", "secondary")
 
 
 def _statistics(cells: _Cells) -> None:
@@ -391,14 +474,27 @@ def _identifiers(cells: _Cells, out: pd.DataFrame) -> None:
 def _rounded_counts(cells: _Cells) -> dict[tuple[int, str], int]:
     """The counts shown that rounding changes, with their rounded values."""
     base = cells.rules.rounding
-    return {(i, column): rounded(v, base) for column in cells.columns("count") for i in range(len(cells.frame))
-            if base > 1 and (v := cells.value(i, column)) is not None and not cells.hidden(i, column)
-            and rounded(v, base) != v}
+    return {
+        (i, column): rounded(v, base)
+        for column in cells.columns("count")
+        for i in range(len(cells.frame))
+        if base > 1
+        and (v := cells.value(i, column)) is not None
+        and not cells.hidden(i, column)
+        and rounded(v, base) != v
+    }
 
 
-def suppress_frame(frame: pd.DataFrame, rules: DisclosureRules, *, name: str, roles: Mapping[str, Role] = {},
-                   groups: Iterable[Group] = (), withheld: frozenset[tuple[str, ...]] = frozenset(),
-                   only: Iterable[str] | None = None) -> tuple[pd.DataFrame, tuple[Suppression, ...], bool]:
+def suppress_frame(
+    frame: pd.DataFrame,
+    rules: DisclosureRules,
+    *,
+    name: str,
+    roles: Mapping[str, Role] = {},
+    groups: Iterable[Group] = (),
+    withheld: frozenset[tuple[str, ...]] = frozenset(),
+    only: Iterable[str] | None = None,
+) -> tuple[pd.DataFrame, tuple[Suppression, ...], bool]:
     """``frame`` as ``rules`` let it be shown: withheld cells are :data:`SUPPRESSED`, counts
     rounded, percentages recomputed; ``only`` limits the rules to these columns (the columns
     of one kind of data). Returns the frame, every withheld cell and whether any shown value
@@ -425,25 +521,35 @@ def suppress_frame(frame: pd.DataFrame, rules: DisclosureRules, *, name: str, ro
     for (i, column), _ in cells.marks.items():
         if cells.roles[column].kind != "identifier":
             out.iat[i, out.columns.get_loc(column)] = SUPPRESSED
-    log = tuple(Suppression(name, i + 1, column, rule, kind)
-                for (i, column), (rule, kind) in sorted(cells.marks.items(), key=lambda m: (m[0][0], str(m[0][1]))))
+    log = tuple(
+        Suppression(name, i + 1, column, rule, kind)
+        for (i, column), (rule, kind) in sorted(cells.marks.items(), key=lambda m: (m[0][0], str(m[0][1])))
+    )
     return out, log, bool(changes) or bool(log)
 
 
-def policy_note(rules: DisclosureRules, kinds: Iterable[str] = FIGURES, *, withheld: bool = True,
-                rounded: bool = True) -> str:
+def policy_note(
+    rules: DisclosureRules, kinds: Iterable[str] = FIGURES, *, withheld: bool = True, rounded: bool = True
+) -> str:
     """The footnote of a table a policy changed, in plain words; ``kinds`` are the roles of its
     columns, so that it speaks of percentages or of minima only where the table has them, and
     ``withheld``/``rounded`` say whether it shows a ``*`` or a rounded count at all."""
     kinds = set(kinds)
     parts = []
     if withheld:
-        parts.append(f"* not shown: fewer than {rules.threshold} people are behind the figure, or it would let "
-                     "one that is not shown be worked out")
+        parts.append(
+            f"* not shown: fewer than {rules.threshold} people are behind the figure, or it would let "
+            "one that is not shown be worked out"
+        )
     if rounded and rules.rounding > 1 and "count" in kinds:
-        parts.append(f"counts are rounded to the nearest {rules.rounding}"
-                     + (" and percentages are of the rounded counts"
-                        if rules.percentages == "from_rounded" and "percent" in kinds else ""))
+        parts.append(
+            f"counts are rounded to the nearest {rules.rounding}"
+            + (
+                " and percentages are of the rounded counts"
+                if rules.percentages == "from_rounded" and "percent" in kinds
+                else ""
+            )
+        )
     if rules.extremes == "hide" and "extreme" in kinds:
         parts.append("minimum and maximum are not shown: each is one person's value")
     text = "; ".join(parts)
@@ -458,7 +564,7 @@ def _all_withheld(data: pd.DataFrame, roles: Mapping[str, Role]) -> bool:
     return bool(values) and all(isinstance(v, str) and v == SUPPRESSED for v in values)
 
 
-Parts = list[tuple[DisclosureRules, "set[str] | None"]]   # rules, and the columns they apply to (None: all)
+Parts = list[tuple[DisclosureRules, "set[str] | None"]]  # rules, and the columns they apply to (None: all)
 
 
 def _strictest(parts: Parts) -> DisclosureRules:
@@ -466,16 +572,18 @@ def _strictest(parts: Parts) -> DisclosureRules:
     return max((rules for rules, _ in parts), key=lambda r: (r.threshold, r.rounding))
 
 
-def _suppress_parts(frame: pd.DataFrame, parts: Parts, *, name: str, roles: Mapping[str, Role],
-                    withheld: frozenset[tuple[str, ...]]) -> tuple[pd.DataFrame, tuple[Suppression, ...], bool]:
+def _suppress_parts(
+    frame: pd.DataFrame, parts: Parts, *, name: str, roles: Mapping[str, Role], withheld: frozenset[tuple[str, ...]]
+) -> tuple[pd.DataFrame, tuple[Suppression, ...], bool]:
     """``frame`` with each part's rules applied to its columns (a table holding two kinds of data)."""
     groups = GROUPS.get(name.removesuffix(STUDY_WIDE), ())
     out = frame.reset_index(drop=True).astype(object)
     log: list[Suppression] = []
     changed = False
     for rules, only in parts:
-        data, found, did = suppress_frame(frame, rules, name=name, roles=roles, groups=groups, withheld=withheld,
-                                          only=only)
+        data, found, did = suppress_frame(
+            frame, rules, name=name, roles=roles, groups=groups, withheld=withheld, only=only
+        )
         for column in only or data.columns:
             out[column] = data[column]
         log += found
@@ -488,19 +596,25 @@ def _display_withholds(block: Table) -> bool:
 
 
 def _table(block: Table, parts: Parts, context: Context) -> Table:
-    data, log, changed = _suppress_parts(block.data, parts, name=block.name, roles=block.roles,
-                                         withheld=context.withheld)
+    data, log, changed = _suppress_parts(
+        block.data, parts, name=block.name, roles=block.roles, withheld=context.withheld
+    )
     if not changed:
         return block
     if isinstance(block.format, pd.DataFrame):
-        raise TypeError(f"table {block.name!r} shows figures a policy changes but has a fixed display: "
-                        "give it a format function that makes the display from its data")
+        raise TypeError(
+            f"table {block.name!r} shows figures a policy changes but has a fixed display: "
+            "give it a format function that makes the display from its data"
+        )
     kinds = {r.kind for r in _roles(data.columns, block.roles).values()}
     rules = _strictest(parts)
     k = rules.threshold
-    withheld = (f"Every figure of this table rests on fewer than {k} people (or would let such a figure be worked "
-                f"out), so none is shown: tables/{block.name}.csv lists its rows."
-                if block.collapse and _all_withheld(data, block.roles) else None)
+    withheld = (
+        f"Every figure of this table rests on fewer than {k} people (or would let such a figure be worked "
+        f"out), so none is shown: tables/{block.name}.csv lists its rows."
+        if block.collapse and _all_withheld(data, block.roles)
+        else None
+    )
     released = dataclasses.replace(block, data=data, suppressed=log, withheld=withheld)
     rounded = any(r.rounding > 1 for r, _ in parts) and "count" in kinds
     note = policy_note(rules, kinds, withheld=not withheld and _display_withholds(released), rounded=rounded)
@@ -508,30 +622,51 @@ def _table(block: Table, parts: Parts, context: Context) -> Table:
 
 
 def _figure(block: FigureBlock, parts: Parts, context: Context) -> FigureBlock:
-    data, log, changed = _suppress_parts(block.data, parts, name=block.name, roles=block.roles,
-                                         withheld=context.withheld)
+    data, log, changed = _suppress_parts(
+        block.data, parts, name=block.name, roles=block.roles, withheld=context.withheld
+    )
     if not changed:
         return block
     rules = _strictest(parts)
     drawn = data.copy()
-    figures = [c for c in drawn.columns if (block.roles.get(c) or COLUMN_ROLES.get(c, Role("label"))).kind
-               in (*FIGURES, "comparator")]
+    figures = [
+        c
+        for c in drawn.columns
+        if (block.roles.get(c) or COLUMN_ROLES.get(c, Role("label"))).kind in (*FIGURES, "comparator")
+    ]
     for column in figures:  # a withheld value is not drawn
         drawn[column] = pd.to_numeric(drawn[column].where(drawn[column] != SUPPRESSED), errors="coerce")
     withheld = any(s.column in figures for s in log)
     if withheld and not drawn[figures].notna().any().any():  # nothing left to draw: no empty box
-        return dataclasses.replace(block, data=drawn, suppressed=log, withheld=(
-            f"This figure is not drawn: every figure in it rests on fewer than {rules.threshold} people."))
+        return dataclasses.replace(
+            block,
+            data=drawn,
+            suppressed=log,
+            withheld=(f"This figure is not drawn: every figure in it rests on fewer than {rules.threshold} people."),
+        )
     count_columns = [c for c, r in _roles(data.columns, block.roles).items() if r.kind == "count"]
     # rounding is worth a word only where a count is still drawn
-    counts = (rules.rounding > 1 and (block.draws_counts or block.marks_withheld)
-              and bool(count_columns) and drawn[count_columns].notna().any().any())
+    counts = (
+        rules.rounding > 1
+        and (block.draws_counts or block.marks_withheld)
+        and bool(count_columns)
+        and drawn[count_columns].notna().any().any()
+    )
     if block.marks_withheld:  # the figure prints its counts, a withheld one as *
         said = policy_note(rules, {"count"}, withheld=withheld, rounded=counts) or None
     else:
-        said = " ".join(filter(None, [
-            f"Groups resting on fewer than {rules.threshold} people are not drawn." if withheld else "",
-            f"Counts drawn are rounded to the nearest {rules.rounding}." if counts else ""])) or None
+        said = (
+            " ".join(
+                filter(
+                    None,
+                    [
+                        f"Groups resting on fewer than {rules.threshold} people are not drawn." if withheld else "",
+                        f"Counts drawn are rounded to the nearest {rules.rounding}." if counts else "",
+                    ],
+                )
+            )
+            or None
+        )
     note = " ".join(filter(None, [block.note, said])) or None
     return dataclasses.replace(block, data=drawn, note=note, suppressed=log)
 
@@ -544,26 +679,47 @@ def _quotes(block: Quotes, parts: Parts, context: Context, quotes: QuoteRules | 
     quote_rules = quotes or rules.quotes
     least = quote_rules.min_interviewees
     if block.interviewees is not None and block.interviewees < least and len(block.quotes):
-        log = tuple(Suppression(block.name, i + 1, "text", f"fewer than {least} people interviewed", "primary")
-                    for i in range(len(block.quotes)))
+        log = tuple(
+            Suppression(block.name, i + 1, "text", f"fewer than {least} people interviewed", "primary")
+            for i in range(len(block.quotes))
+        )
         pool = block.pool if quote_rules.pool and block.pool is not None else None
         if pool is not None and len(pool):
-            shown = pd.DataFrame({"theme": pool["theme"], "excerpt_id": "", "label": POOL_LABEL, "timepoint": "",
-                                  "text": pool["text"], "pinned": True})
-            return dataclasses.replace(block, quotes=shown.reset_index(drop=True), suppressed=log, note=(
-                f"Fewer than {least} peer workers were interviewed here, so none of their words are quoted. These "
-                "quotes are from the study's approved quotes, from peer workers at other sites."))
-        return dataclasses.replace(block, quotes=block.quotes.iloc[0:0], suppressed=log,
-                                   note=f"Quotes are not shown: fewer than {least} peer workers were interviewed "
-                                        "here.")
+            shown = pd.DataFrame(
+                {
+                    "theme": pool["theme"],
+                    "excerpt_id": "",
+                    "label": POOL_LABEL,
+                    "timepoint": "",
+                    "text": pool["text"],
+                    "pinned": True,
+                }
+            )
+            return dataclasses.replace(
+                block,
+                quotes=shown.reset_index(drop=True),
+                suppressed=log,
+                note=(
+                    f"Fewer than {least} peer workers were interviewed here, so none of their words are quoted. These "
+                    "quotes are from the study's approved quotes, from peer workers at other sites."
+                ),
+            )
+        return dataclasses.replace(
+            block,
+            quotes=block.quotes.iloc[0:0],
+            suppressed=log,
+            note=f"Quotes are not shown: fewer than {least} peer workers were interviewed here.",
+        )
     if quote_rules.ids:
         return block
-    data, log, changed = suppress_frame(block.quotes, rules.model_copy(update={"quotes": quote_rules}),
-                                        name=block.name)
+    data, log, changed = suppress_frame(block.quotes, rules.model_copy(update={"quotes": quote_rules}), name=block.name)
     if not changed:
         return block
-    note = "Quotes are labelled by timepoint only." if quote_rules.timepoints else \
-        "Quotes are not labelled: with few peer workers interviewed, a name or a timepoint could tell who spoke."
+    note = (
+        "Quotes are labelled by timepoint only."
+        if quote_rules.timepoints
+        else "Quotes are not labelled: with few peer workers interviewed, a name or a timepoint could tell who spoke."
+    )
     return dataclasses.replace(block, quotes=data, suppressed=log, note=note)
 
 
@@ -579,7 +735,7 @@ def _text(block: TextBlock, parts: Parts, context: Context) -> TextBlock:
     facts = dict(block.facts)
     for (_, column), value in _rounded_counts(cells).items():
         facts[column] = value
-    for (_, column) in cells.marks:
+    for _, column in cells.marks:
         facts[column] = SUPPRESSED
     facts["withheld_below"] = rules.threshold
     facts["rounded_to"] = rules.rounding
@@ -619,10 +775,12 @@ def report_policy(policy: ReportPolicy) -> DisclosurePolicy:
         roles = getattr(block, "roles", {})
         unknown = [] if isinstance(block, Quotes) else unknown_figures(block.name, frame, roles)
         if unknown:
-            raise UnknownFigure(f"table {block.name!r}: column {', '.join(map(repr, unknown))} holds numbers whose "
-                                "role or kind of data the disclosure engine does not know, so a shared report cannot "
-                                "show it; give it a role (peerimpact.report.disclosure.COLUMN_ROLES or the block's "
-                                "roles) and a kind (BLOCK_DATA)")
+            raise UnknownFigure(
+                f"table {block.name!r}: column {', '.join(map(repr, unknown))} holds numbers whose "
+                "role or kind of data the disclosure engine does not know, so a shared report cannot "
+                "show it; give it a role (peerimpact.report.disclosure.COLUMN_ROLES or the block's "
+                "roles) and a kind (BLOCK_DATA)"
+            )
         if isinstance(block, Quotes):
             rules = policy.rules["qualitative"]
             return block if not rules.suppress else _quotes(block, [(rules, None)], context, policy.quotes)
@@ -643,11 +801,11 @@ def report_policy(policy: ReportPolicy) -> DisclosurePolicy:
 
 # Differencing ------------------------------------------------------------------------------------
 
-MAX_SMALL_ATOMS = 10   # beyond this many small parts, only single parts and pairs are tried
-_IN_SPAN = 1e-9        # squared distance from the span below which an indicator lies in it
+MAX_SMALL_ATOMS = 10  # beyond this many small parts, only single parts and pairs are tried
+_IN_SPAN = 1e-9  # squared distance from the span below which an indicator lies in it
 
 
-People = Union[frozenset, np.ndarray]   # who is behind a figure: IDs, or a mask over a study's people
+People = frozenset | np.ndarray  # who is behind a figure: IDs, or a mask over a study's people
 
 
 def _size(people: People) -> int:
@@ -695,8 +853,8 @@ def _derivation(sets: list[People], threshold: int) -> tuple[list[int], list[int
     # and Bᵀt is the sum of the basis rows of its parts, so no decomposition per candidate.
     _, values, vt = np.linalg.svd(matrix, full_matrices=False)
     basis = vt[values > values.max() * max(matrix.shape) * np.finfo(float).eps].T[small]
-    count = np.array([atoms[keys[j]] for j in small])   # every part holds someone: counts are 1 or more
-    norms = (basis ** 2).sum(axis=1)
+    count = np.array([atoms[keys[j]] for j in small])  # every part holds someone: counts are 1 or more
+    norms = (basis**2).sum(axis=1)
 
     def found(combo: tuple[int, ...]) -> tuple[list[int], list[int]]:
         """The sets without which the group cannot be derived (withholding one of them is enough),
@@ -734,9 +892,9 @@ def _derivation(sets: list[People], threshold: int) -> tuple[list[int], list[int
     return None
 
 
-def differencing_withheld(published: Mapping[str, Mapping[tuple[str, ...], People]],
-                          fixed: Mapping[tuple[str, ...], People], threshold: int
-                          ) -> dict[str, set[tuple[str, ...]]]:
+def differencing_withheld(
+    published: Mapping[str, Mapping[tuple[str, ...], People]], fixed: Mapping[tuple[str, ...], People], threshold: int
+) -> dict[str, set[tuple[str, ...]]]:
     """Which figures each shared report must withhold so that no two reports can be subtracted.
 
     ``published`` maps a report to the people behind each figure it would show (only figures

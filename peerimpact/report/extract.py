@@ -21,8 +21,18 @@ from ..config import QualitativeConfig, SynthesisConfig
 from .context import CONTEXT
 from .meta import ReportMeta
 
-FRAMES = ("participants", "scores", "returns", "service_use", "contacts", "comparators", "codebook", "excerpts",
-          "pool", *CONTEXT)
+FRAMES = (
+    "participants",
+    "scores",
+    "returns",
+    "service_use",
+    "contacts",
+    "comparators",
+    "codebook",
+    "excerpts",
+    "pool",
+    *CONTEXT,
+)
 
 
 @dataclass
@@ -74,8 +84,10 @@ class Extract:
 
     @property
     def norms(self) -> pd.DataFrame:
-        return pd.DataFrame([n.model_dump() for n in self.meta.params.norms],
-                            columns=["instrument", "subscale", "norm_mean", "norm_sd", "norm_source"])
+        return pd.DataFrame(
+            [n.model_dump() for n in self.meta.params.norms],
+            columns=["instrument", "subscale", "norm_mean", "norm_sd", "norm_source"],
+        )
 
     @property
     def labels(self) -> dict[tuple[str, str | None], str]:
@@ -90,9 +102,17 @@ class Extract:
     def scales(self) -> pd.DataFrame:
         """Each subscale's possible range and what a higher score means, in the study's order:
         ``instrument, subscale, range_min, range_max, higher``."""
-        rows = [{"instrument": inst, "subscale": sub, "range_min": scale.range[0], "range_max": scale.range[1],
-                 "higher": scale.higher}
-                for inst, info in self.meta.instruments.items() for sub, scale in info.scales.items()]
+        rows = [
+            {
+                "instrument": inst,
+                "subscale": sub,
+                "range_min": scale.range[0],
+                "range_max": scale.range[1],
+                "higher": scale.higher,
+            }
+            for inst, info in self.meta.instruments.items()
+            for sub, scale in info.scales.items()
+        ]
         return pd.DataFrame(rows, columns=["instrument", "subscale", "range_min", "range_max", "higher"])
 
     @property
@@ -117,8 +137,9 @@ def comparators(scores: pd.DataFrame) -> pd.DataFrame:
     columns = ["instrument", "subscale", "timepoint", "n", "mean", "sd"]
     if scores.empty:
         return pd.DataFrame(columns=columns)
-    grouped = scores.dropna(subset=["score"]).groupby(["instrument", "subscale", "timepoint"], observed=True,
-                                                      sort=False)["score"]
+    grouped = scores.dropna(subset=["score"]).groupby(
+        ["instrument", "subscale", "timepoint"], observed=True, sort=False
+    )["score"]
     out = grouped.agg(n="count", mean="mean", sd="std").reset_index()
     return out[columns]
 

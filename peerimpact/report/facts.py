@@ -15,9 +15,10 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterable, Iterator, Mapping
+from typing import Any
 
 import pandas as pd
 
@@ -26,7 +27,7 @@ from .blocks import SUPPRESSED
 from .disclosure import STUDY_WIDE
 
 NAME_PART = re.compile(r"[^0-9A-Za-z_]+")
-ALL = "total"   # the name part of a row that counts every site (``All sites``) or a table's sum
+ALL = "total"  # the name part of a row that counts every site (``All sites``) or a table's sum
 
 
 @dataclass(frozen=True)
@@ -177,7 +178,7 @@ class Facts:
     def under(self, prefix: str) -> dict[str, Fact]:
         """The facts whose names start with ``prefix.``, by the rest of their name."""
         start = prefix + "."
-        return {n[len(start):]: f for n, f in self.by_name.items() if n.startswith(start)}
+        return {n[len(start) :]: f for n, f in self.by_name.items() if n.startswith(start)}
 
     def tree(self) -> dict[str, Any]:
         """The facts as nested dictionaries, ``tree["recruitment"]["consented"]["total"]``: a name
@@ -235,7 +236,7 @@ def _recruitment_rows(frame: pd.DataFrame) -> pd.DataFrame:
     """Each stage's site rows, then one ``All sites`` row per stage holding the stage's total (``n``),
     its target and status for the report's sites together."""
     out = _with_total(frame, "stage", ("count", "n")).drop(columns=["n"])
-    if "target" in frame and "all_target" not in frame:   # a table from before targets had totals
+    if "target" in frame and "all_target" not in frame:  # a table from before targets had totals
         sums = frame.groupby("stage", sort=False)["target"].apply(_sum_text)
         last = out["site"] == "All sites"
         out.loc[last, "target"] = out.loc[last, "stage"].map(sums)
@@ -253,8 +254,10 @@ def _sum_text(values: pd.Series) -> str:
 register_facts("recruitment", FactTable(keys=("stage", "site"), main="count", rows=_recruitment_rows))
 register_facts("milestones", FactTable(keys=("milestone",)))
 register_facts("programme", FactTable(keys=("measure",), skip=("timepoint",)))
-register_facts("activity_by_site", FactTable(keys=("site",), prefix="activity", skip=("scope",),
-                                            rows=lambda frame: _with_total(frame, None)))
+register_facts(
+    "activity_by_site",
+    FactTable(keys=("site",), prefix="activity", skip=("scope",), rows=lambda frame: _with_total(frame, None)),
+)
 register_facts("completeness", FactTable(keys=("instrument", "timepoint")))
 register_facts("headline_table3", FactTable(keys=("instrument", "subscale", "timepoint"), prefix="headline.norms"))
 register_facts("headline_table4", FactTable(keys=("instrument", "subscale", "comparison"), prefix="headline.change"))

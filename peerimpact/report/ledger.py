@@ -17,8 +17,9 @@ list in a report's ``tables/_released.csv`` (``blocks.release`` calls it for eve
 from __future__ import annotations
 
 import math
+from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import IO, Any, Callable, Mapping, NamedTuple
+from typing import IO, Any, NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -32,10 +33,10 @@ from .disclosure import COLUMN_ROLES, STUDY_WIDE, Role
 LEDGER_FILE = "_released.csv"
 KEY = ["population", "measure", "statistic", "timepoint"]
 LEDGER_COLUMNS = [*KEY, "value", "table", "column", "row"]
-STUDY = "study"   # the population of a whole-study figure
+STUDY = "study"  # the population of a whole-study figure
 # the roles of a figure shown about people or the programme; references, identifiers and positions are not
 FIGURE_KINDS = ("count", "percent", "statistic", "test", "extreme", "comparator")
-ROUNDED = ", rounded"   # after a statistic a policy rounded: the same figure shown exactly is another key
+ROUNDED = ", rounded"  # after a statistic a policy rounded: the same figure shown exactly is another key
 
 
 def population(kind: str, scope: str | None) -> str:
@@ -120,8 +121,7 @@ def _table1(row: Mapping[str, Any], column: str) -> Figure | None:
 
 
 def _table2(row: Mapping[str, Any], column: str) -> Figure | None:
-    return Figure(f"service {_text(row, 'service')}", "users" if column == "count" else column,
-                  _text(row, "timepoint"))
+    return Figure(f"service {_text(row, 'service')}", "users" if column == "count" else column, _text(row, "timepoint"))
 
 
 def _code(theme: str, code: str) -> str:
@@ -132,8 +132,12 @@ def _code(theme: str, code: str) -> str:
 def _codes(row: Mapping[str, Any], column: str) -> Figure | None:
     """A code's (or its theme's) excerpts and peer workers at a timepoint or at a site; the
     heatmap's ``group`` is a timepoint (``05_qualitative`` draws it by timepoint)."""
-    return Figure(_code(_text(row, "theme"), _text(row, "code")), column,
-                  _text(row, "timepoint") or _text(row, "group"), _text(row, "site") or None)
+    return Figure(
+        _code(_text(row, "theme"), _text(row, "code")),
+        column,
+        _text(row, "timepoint") or _text(row, "group"),
+        _text(row, "site") or None,
+    )
 
 
 def _table5(row: Mapping[str, Any], column: str) -> Figure | None:
@@ -155,8 +159,12 @@ _STAGES = {"consented": "consented", "left_post": "left post", "withdrawn": "wit
 RETAINED, FIRST = "returned, of those who returned the first questionnaire", "returned the first questionnaire"
 # the recruitment table's figures besides its counts: each site's (``all_``: every site's of the report)
 # share of the recruitment target due at the cut, and its people back at a later timepoint
-_RECRUITMENT = {"percent_of_expected": (None, "percent of expected"), "retained": (RETAINED, "n"),
-                "percent_retained": (RETAINED, "percent"), "returned_first": (FIRST, "n")}
+_RECRUITMENT = {
+    "percent_of_expected": (None, "percent of expected"),
+    "retained": (RETAINED, "n"),
+    "percent_retained": (RETAINED, "percent"),
+    "returned_first": (FIRST, "n"),
+}
 
 
 def _recruitment(row: Mapping[str, Any], column: str) -> Figure | None:
@@ -181,8 +189,9 @@ def _flow(row: Mapping[str, Any], column: str, first: str) -> Figure | None:
         return Figure("returned" if outcome == "returned" else "no reply", "n", first)
     if column == "n":
         return Figure("returned", "n", first)
-    among = f"of those who returned {first}" if outcome == "returned" else \
-        f"of those who returned {first} and not {box}"
+    among = (
+        f"of those who returned {first}" if outcome == "returned" else f"of those who returned {first} and not {box}"
+    )
     return Figure(f"{_FLOW_OUTCOMES.get(outcome, outcome)} ({among})", "n", box)
 
 
@@ -216,7 +225,7 @@ def _activity_by_site(row: Mapping[str, Any], column: str) -> Figure | None:
     site = None if column.startswith("all_") else _text(row, "site")
     if base == "people_supported":
         return Figure("people supported", "n", PERIOD, site)
-    if base in ("completed", "percent_of_target"):   # all modes; against the target over the months counted
+    if base in ("completed", "percent_of_target"):  # all modes; against the target over the months counted
         return Figure("contacts", "completed" if base == "completed" else "percent of target", PERIOD, site)
     return Figure(_contacts(base), "completed", PERIOD, site)
 
@@ -235,8 +244,11 @@ def _recruitment_over_time(row: Mapping[str, Any], column: str) -> Figure | None
     return Figure("consented", column, f"by {_text(row, 'month')}")
 
 
-_COMPLETENESS = {"items_missing": "items missing", "percent_items_missing": "percent items missing",
-                 "scores_lost": "scores lost"}
+_COMPLETENESS = {
+    "items_missing": "items missing",
+    "percent_items_missing": "percent items missing",
+    "scores_lost": "scores lost",
+}
 
 
 def _completeness(row: Mapping[str, Any], column: str) -> Figure | None:
@@ -244,8 +256,11 @@ def _completeness(row: Mapping[str, Any], column: str) -> Figure | None:
 
 
 # what a milestone's count counts (peerimpact.analysis.progress.milestones' ``evidence``)
-_MILESTONES = {"consented": ("consented", "n"), "returned": ("returned", "n"),
-               "completed contacts": ("contacts", "completed")}
+_MILESTONES = {
+    "consented": ("consented", "n"),
+    "returned": ("returned", "n"),
+    "completed contacts": ("contacts", "completed"),
+}
 
 
 def _milestones(row: Mapping[str, Any], column: str) -> Figure | None:
@@ -254,12 +269,18 @@ def _milestones(row: Mapping[str, Any], column: str) -> Figure | None:
 
 
 # the sample's sentences (peerimpact.report.tables.sample_facts): their facts as Table 1 would key them
-_SAMPLE = {"n": ("consented", "n"), "bank": ("contract_type=bank", "n"),
-           "contracted": ("contract_type=contracted", "n"), "sick_known": ("sick_days", "n"),
-           "no_sick_leave": ("sick_days=0", "n"), "with_sick_leave": ("sick_days>0", "n"),
-           "sick_median_among_some": ("sick_days>0", "median"), "sick_min_among_some": ("sick_days>0", "min"),
-           "sick_max_among_some": ("sick_days>0", "max"),
-           "recording_contacts": ("peer workers recording contacts", "n")}
+_SAMPLE = {
+    "n": ("consented", "n"),
+    "bank": ("contract_type=bank", "n"),
+    "contracted": ("contract_type=contracted", "n"),
+    "sick_known": ("sick_days", "n"),
+    "no_sick_leave": ("sick_days=0", "n"),
+    "with_sick_leave": ("sick_days>0", "n"),
+    "sick_median_among_some": ("sick_days>0", "median"),
+    "sick_min_among_some": ("sick_days>0", "min"),
+    "sick_max_among_some": ("sick_days>0", "max"),
+    "recording_contacts": ("peer workers recording contacts", "n"),
+}
 
 
 def _sample_summary(row: Mapping[str, Any], column: str) -> Figure | None:
@@ -276,11 +297,18 @@ def _nothing(row: Mapping[str, Any], column: str) -> Figure | None:
 KEYERS: dict[str, Keyer] = {
     **dict.fromkeys(("table3", "headline_table3", "table3_study", "means"), _outcome),
     **dict.fromkeys(("table4", "headline_table4", "forest"), _change),
-    "table1": _table1, "table2": _table2, "table5": _table5, "sample_summary": _sample_summary,
+    "table1": _table1,
+    "table2": _table2,
+    "table5": _table5,
+    "sample_summary": _sample_summary,
     **dict.fromkeys(("codes_by_timepoint", "codes_by_site", "heatmap"), _codes),
-    "recruitment": _recruitment, "activity": _activity, "activity_by_site": _activity_by_site,
-    "activity_over_time": _activity_over_time, "recruitment_over_time": _recruitment_over_time,
-    "completeness": _completeness, "milestones": _milestones,
+    "recruitment": _recruitment,
+    "activity": _activity,
+    "activity_by_site": _activity_by_site,
+    "activity_over_time": _activity_over_time,
+    "recruitment_over_time": _recruitment_over_time,
+    "completeness": _completeness,
+    "milestones": _milestones,
     # the reproduction check sets computed figures beside published ones: the figures are released
     # in Tables 1-4, whose keys they would only repeat
     **dict.fromkeys(("reproduction", "reproduction_errata"), _nothing),
@@ -289,10 +317,11 @@ KEYERS: dict[str, Keyer] = {
 
 def _generic(name: str, figures: list[str]) -> Keyer:
     """A block the ledger has no entry for: each figure keyed by the block, its row's labels and its column."""
+
     def key(row: Mapping[str, Any], column: str) -> Figure:
-        labels = [f"{c}={_text(row, c)}" for c in row
-                  if c not in figures and _text(row, c) and normal(row[c]) is None]
+        labels = [f"{c}={_text(row, c)}" for c in row if c not in figures and _text(row, c) and normal(row[c]) is None]
         return Figure(" ".join([name, *labels]), column, _text(row, "timepoint"))
+
     return key
 
 
@@ -304,7 +333,7 @@ def _frame(block: Any) -> pd.DataFrame | None:
         return pd.DataFrame([block.facts])
     if isinstance(block, (Table, FigureBlock)):
         return block.data
-    return None   # quotes are words, not figures
+    return None  # quotes are words, not figures
 
 
 def _narrow(population: str, site: str | None) -> str:
@@ -323,8 +352,11 @@ def _cells(block: Any, population: str) -> list[tuple[tuple[str, str, str, str],
     if block.name.endswith(STUDY_WIDE):
         population = STUDY
     roles: Mapping[str, Role] = getattr(block, "roles", {}) or {}
-    figures = [c for c in frame.columns
-               if (role := roles.get(c) or COLUMN_ROLES.get(c)) is not None and role.kind in FIGURE_KINDS]
+    figures = [
+        c
+        for c in frame.columns
+        if (role := roles.get(c) or COLUMN_ROLES.get(c)) is not None and role.kind in FIGURE_KINDS
+    ]
     keyer = _flow_of(block) if name == "flow" else KEYERS.get(name) or _generic(name, figures)
     out = []
     for i, row in enumerate(frame.to_dict("records"), start=1):
@@ -385,7 +417,7 @@ def record(released: Any, folder: str | Path, population: str = STUDY, original:
 # ------------------------------------------------------------------------------ across reports
 
 
-def read_ledger(source: "str | Path | IO[bytes]") -> pd.DataFrame:
+def read_ledger(source: str | Path | IO[bytes]) -> pd.DataFrame:
     """A report's ``_released.csv`` (a path or an open binary file) as text, as it was written.
     Raises ``ValueError`` naming the columns it lacks if it is not a release ledger."""
     frame = pd.read_csv(source, dtype=str, keep_default_na=False)

@@ -61,22 +61,32 @@ class AnalysisParams(_Frozen):
     qualitative: QualitativeConfig = QualitativeConfig()
     synthesis: SynthesisConfig = SynthesisConfig(propositions=[])
 
-    def showing_only(self, excerpt_ids: set[str]) -> "AnalysisParams":
+    def showing_only(self, excerpt_ids: set[str]) -> AnalysisParams:
         """These params without pinned quotes outside ``excerpt_ids`` (their IDs name other sites' workers)."""
         pinned = {theme: [i for i in ids if i in excerpt_ids] for theme, ids in self.qualitative.pinned.items()}
-        propositions = [p.model_copy(update={"qualitative": p.qualitative.model_copy(
-            update={"quotes": [q for q in p.qualitative.quotes if q in excerpt_ids]})})
-            for p in self.synthesis.propositions]
-        return self.model_copy(update={
-            "qualitative": self.qualitative.model_copy(update={"pinned": pinned}),
-            "synthesis": self.synthesis.model_copy(update={"propositions": propositions})})
+        propositions = [
+            p.model_copy(
+                update={
+                    "qualitative": p.qualitative.model_copy(
+                        update={"quotes": [q for q in p.qualitative.quotes if q in excerpt_ids]}
+                    )
+                }
+            )
+            for p in self.synthesis.propositions
+        ]
+        return self.model_copy(
+            update={
+                "qualitative": self.qualitative.model_copy(update={"pinned": pinned}),
+                "synthesis": self.synthesis.model_copy(update={"propositions": propositions}),
+            }
+        )
 
 
 class TargetShare(_Frozen):
     """What a report of fewer sites than the study's takes its targets from: its sites'
     recruitment targets added up, the study's recruitment target and its monthly contact target."""
 
-    sites_recruitment: int | None = None     # None: the study sets no recruitment targets
+    sites_recruitment: int | None = None  # None: the study sets no recruitment targets
     study_recruitment: int | None = None
     study_contacts_per_month: int | None = None
 
@@ -96,7 +106,7 @@ class DataAlert(_Frozen):
     """A data-quality alert a report shows on its first page: the site it concerns (None: the
     whole study), what was found and what to check (:mod:`peerimpact.analysis.quality`)."""
 
-    alert: str = ""                 # its kind: contacts_stop, overdue, outside_window, …
+    alert: str = ""  # its kind: contacts_stop, overdue, outside_window, …
     site: str | None = None
     timepoint: str | None = None
     count: int = 0
@@ -128,22 +138,22 @@ class ReportMeta(_Frozen):
     timepoints: tuple[str, ...]
     services: dict[str, str] = {}
     instruments: dict[str, InstrumentMeta] = {}
-    disclosure: str = "none"                    # the audience, or the one policy the definition names
-    policy: ReportPolicy | None = None          # the rules for each kind of data, when written as rules
+    disclosure: str = "none"  # the audience, or the one policy the definition names
+    policy: ReportPolicy | None = None  # the rules for each kind of data, when written as rules
     withheld: tuple[tuple[str, ...], ...] = ()  # figures withheld against other reports of the build
     comparisons: tuple[tuple[str, str], ...] = ()
     multiplicity: Multiplicity = "none"  # how Table 4's p values are adjusted across its tests
-    compares_with_study: bool = False   # the report sets its figures beside the whole study's
-    compares_sites: bool = False        # the report shows figures site by site
+    compares_with_study: bool = False  # the report sets its figures beside the whole study's
+    compares_sites: bool = False  # the report shows figures site by site
     params: AnalysisParams = AnalysisParams()
     # what a progress report needs: the funder, the period reported on, targets, milestones, headline rows
     funder: Funder | None = None
     reporting_period: Period | None = None
     targets: ReportTargets = ReportTargets()
-    status: StatusRules = StatusRules()   # what counts as on track, at risk and behind (study.yml ``status``)
+    status: StatusRules = StatusRules()  # what counts as on track, at risk and behind (study.yml ``status``)
     milestones: tuple[Milestone, ...] = ()
     headline: tuple[QuantEvidence, ...] = ()
-    previous: PreviousReport | None = None   # the same report of an earlier build (``build --previous``)
-    alerts: tuple[DataAlert, ...] = ()       # data-quality alerts about the report's sites and the whole study
+    previous: PreviousReport | None = None  # the same report of an earlier build (``build --previous``)
+    alerts: tuple[DataAlert, ...] = ()  # data-quality alerts about the report's sites and the whole study
     # the published figures a whole-study report is checked against (study.yml ``reproduces``)
     published: Published | None = None

@@ -25,7 +25,7 @@ from .meta import InstrumentMeta, ReportMeta, Scale
 from .policies import POLICIES
 from .tables import ADJUSTED_HEADERS, ADJUSTMENT_WORDS
 
-REFERENCE = Role("reference")   # a setting or a convention: nobody's data, never withheld
+REFERENCE = Role("reference")  # a setting or a convention: nobody's data, never withheld
 # the libraries whose versions the section names, beside peerimpact and Python
 LIBRARIES = ("pandas", "numpy", "scipy", "pingouin", "statsmodels")
 
@@ -41,14 +41,20 @@ def shared(meta: ReportMeta) -> bool:
     if meta.policy is not None:
         return meta.policy.shared
     policy = POLICIES.get(meta.disclosure)
-    return policy is None or policy.shared   # a policy the kernel does not know: say less, not more
+    return policy is None or policy.shared  # a policy the kernel does not know: say less, not more
 
 
 def full(meta: ReportMeta) -> list[TextBlock]:
     """Every block of the full section: instruments, tests, minimum pairs, multiplicity,
     disclosure and versions."""
-    return [*(instrument(name, info) for name, info in meta.instruments.items()), tests(meta),
-            minimum_pairs(meta), multiplicity(meta), disclosure(meta), versions()]
+    return [
+        *(instrument(name, info) for name, info in meta.instruments.items()),
+        tests(meta),
+        minimum_pairs(meta),
+        multiplicity(meta),
+        disclosure(meta),
+        versions(),
+    ]
 
 
 # ------------------------------------------------------------------------------ pieces
@@ -93,15 +99,25 @@ def _missing_rule(method: str | None, max_missing: int, prorate: bool) -> str:
 def instrument(name: str, info: InstrumentMeta) -> TextBlock:
     """One instrument: items and answers, each subscale's scoring and missing-item rule, whether
     its item layout is confirmed or assumed, and its minimal important difference where declared."""
-    facts: dict[str, Any] = {"name": info.name, "source": info.source, "confirmed": info.layout.confirmed,
-                             "layout_note": info.layout.note,
-                             "mid": info.mid.value if info.mid else None,
-                             "mid_source": info.mid.source if info.mid else None}
+    facts: dict[str, Any] = {
+        "name": info.name,
+        "source": info.source,
+        "confirmed": info.layout.confirmed,
+        "layout_note": info.layout.note,
+        "mid": info.mid.value if info.mid else None,
+        "mid_source": info.mid.source if info.mid else None,
+    }
     if info.item_range is not None:
         facts.update(item_min=info.item_range[0], item_max=info.item_range[1])
     for sub, scale in info.scales.items():
-        facts.update({f"{sub}.low": scale.range[0], f"{sub}.high": scale.range[1], f"{sub}.items": scale.items,
-                      f"{sub}.max_missing": scale.max_missing})
+        facts.update(
+            {
+                f"{sub}.low": scale.range[0],
+                f"{sub}.high": scale.range[1],
+                f"{sub}.items": scale.items,
+                f"{sub}.max_missing": scale.max_missing,
+            }
+        )
     return _block(f"methods_{name}", facts, partial(_instrument_text, info=info))
 
 
@@ -109,8 +125,11 @@ def _instrument_text(facts: dict[str, Any], *, info: InstrumentMeta) -> str:
     scales = info.scales
     higher = {scale.higher for scale in scales.values()}
     one_direction = len(higher) == 1 and None not in higher
-    rules = {(scale.method, facts[f"{sub}.max_missing"], bool(scale.prorate)) for sub, scale in scales.items()
-             if scale.max_missing is not None}
+    rules = {
+        (scale.method, facts[f"{sub}.max_missing"], bool(scale.prorate))
+        for sub, scale in scales.items()
+        if scale.max_missing is not None
+    }
     one_rule = len(rules) == 1 and all(scale.max_missing is not None for scale in scales.values())
     head = f"**{_plain(facts['name'])}**"
     if facts.get("source"):
@@ -122,8 +141,9 @@ def _instrument_text(facts: dict[str, Any], *, info: InstrumentMeta) -> str:
         said.append(f"a higher score means {_plain(next(iter(higher)))}")
     lines = [head + (": " + "; ".join(said) if said else "") + "."]
     for sub, scale in scales.items():
-        text = _subscale_text(info.subscales.get(sub, sub), sub, scale, facts, direction=not one_direction,
-                              rule=not one_rule)
+        text = _subscale_text(
+            info.subscales.get(sub, sub), sub, scale, facts, direction=not one_direction, rule=not one_rule
+        )
         lines.append(f"- {text}")
     if one_rule:
         method, max_missing, prorate = next(iter(rules))
@@ -132,18 +152,18 @@ def _instrument_text(facts: dict[str, Any], *, info: InstrumentMeta) -> str:
     if facts["confirmed"]:
         layout = "Item layout: as published"
     else:
-        layout = ("Item layout: **assumed, not confirmed** from the published instrument; a study must check "
-                  "it against the version it administered")
+        layout = (
+            "Item layout: **assumed, not confirmed** from the published instrument; a study must check "
+            "it against the version it administered"
+        )
     note = f" ({_plain(facts['layout_note'])})" if facts.get("layout_note") else ""
     lines.append(f"- {layout}{note}.")
     if facts.get("mid") is not None:
-        lines.append(f"- Minimal important difference: {_num(facts['mid'])} points "
-                     f"({_plain(facts['mid_source'])}).")
+        lines.append(f"- Minimal important difference: {_num(facts['mid'])} points ({_plain(facts['mid_source'])}).")
     return "\n".join(lines)
 
 
-def _subscale_text(label: str, sub: str, scale: Scale, facts: dict[str, Any], *, direction: bool,
-                   rule: bool) -> str:
+def _subscale_text(label: str, sub: str, scale: Scale, facts: dict[str, Any], *, direction: bool, rule: bool) -> str:
     what = "the sum" if scale.method == "sum" else "the mean" if scale.method == "mean" else "the score"
     items = facts.get(f"{sub}.items")
     text = f"{_plain(label)}: {what} of {plural(items, 'item')}" if items else f"{_plain(label)}: {what} of its items"
@@ -159,8 +179,11 @@ def _subscale_text(label: str, sub: str, scale: Scale, facts: dict[str, Any], *,
 
 def tests(meta: ReportMeta) -> TextBlock:
     """The tests and their conventions: paired t-test, effect sizes, the signed-rank check."""
-    facts = {"confidence": round(CONFIDENCE * 100), "exact_below": WILCOXON_EXACT_BELOW,
-             "comparisons": ", ".join(f"{a} − {b}" for a, b in meta.comparisons)}
+    facts = {
+        "confidence": round(CONFIDENCE * 100),
+        "exact_below": WILCOXON_EXACT_BELOW,
+        "comparisons": ", ".join(f"{a} − {b}" for a, b in meta.comparisons),
+    }
     return _block("methods_tests", facts, _tests_text)
 
 
@@ -178,7 +201,8 @@ def _tests_text(facts: dict[str, Any]) -> str:
         "and no zeros, and otherwise comes from the normal approximation with a continuity correction. "
         "One departure from R: differences that differ only by floating-point error (means of items, "
         "prorated sums) count as ties, where R would rank them apart; R gives the same p once the "
-        "differences are rounded to 10 significant digits, those of floating-point size set to zero.")
+        "differences are rounded to 10 significant digits, those of floating-point size set to zero."
+    )
 
 
 def minimum_pairs(meta: ReportMeta) -> TextBlock:
@@ -187,8 +211,10 @@ def minimum_pairs(meta: ReportMeta) -> TextBlock:
 
 
 def _min_pairs_text(facts: dict[str, Any]) -> str:
-    return (f"**Fewest pairs tested.** A comparison with fewer than {facts['min_pairs']} complete pairs shows "
-            "its number of pairs and mean change only: no confidence interval, p value or effect size.")
+    return (
+        f"**Fewest pairs tested.** A comparison with fewer than {facts['min_pairs']} complete pairs shows "
+        "its number of pairs and mean change only: no confidence interval, p value or effect size."
+    )
 
 
 def tests_in_table4(meta: ReportMeta) -> tuple[int, int, int]:
@@ -206,15 +232,21 @@ def multiplicity(meta: ReportMeta) -> TextBlock:
 
 
 def _multiplicity_text(facts: dict[str, Any]) -> str:
-    family = (f"up to {plural(facts['tests'], 'test')} ({plural(facts['comparisons'], 'comparison')} of "
-              f"{plural(facts['subscales'], 'subscale')}; a comparison with too few pairs is not tested)")
+    family = (
+        f"up to {plural(facts['tests'], 'test')} ({plural(facts['comparisons'], 'comparison')} of "
+        f"{plural(facts['subscales'], 'subscale')}; a comparison with too few pairs is not tested)"
+    )
     if facts["method"] == "none":
-        return (f"**Multiple comparisons.** Table 4 reports {family}. Their p values are not adjusted for "
-                "multiple comparisons, so some small p values are to be expected by chance alone: read them "
-                "as a guide, beside the size of each change.")
-    return (f"**Multiple comparisons.** Table 4 reports {family}. Their p values are adjusted across every "
-            f"test of the table by {ADJUSTMENT_WORDS[facts['method']]}; the table shows them as "
-            f"“{ADJUSTED_HEADERS[facts['method']]}” beside the unadjusted p.")
+        return (
+            f"**Multiple comparisons.** Table 4 reports {family}. Their p values are not adjusted for "
+            "multiple comparisons, so some small p values are to be expected by chance alone: read them "
+            "as a guide, beside the size of each change."
+        )
+    return (
+        f"**Multiple comparisons.** Table 4 reports {family}. Their p values are adjusted across every "
+        f"test of the table by {ADJUSTMENT_WORDS[facts['method']]}; the table shows them as "
+        f"“{ADJUSTED_HEADERS[facts['method']]}” beside the unadjusted p."
+    )
 
 
 def disclosure(meta: ReportMeta) -> TextBlock:
@@ -245,8 +277,11 @@ def _version_of(package: str) -> str:
 
 def versions() -> TextBlock:
     """The versions of peerimpact, Python and the libraries that computed the figures."""
-    facts = {"peerimpact": __version__, "Python": platform.python_version(),
-             **{name: _version_of(name) for name in LIBRARIES}}
+    facts = {
+        "peerimpact": __version__,
+        "Python": platform.python_version(),
+        **{name: _version_of(name) for name in LIBRARIES},
+    }
     return TextBlock("methods_versions", facts, _versions_text)
 
 
@@ -260,10 +295,14 @@ def brief(meta: ReportMeta) -> list[TextBlock]:
     most, comparisons, subscales = tests_in_table4(meta)
     assumed = [info.name for info in meta.instruments.values() if not info.layout.confirmed]
     mids = {info.name: (info.mid.value, info.mid.source) for info in meta.instruments.values() if info.mid}
-    facts: dict[str, Any] = {"confidence": round(CONFIDENCE * 100), "min_pairs": meta.params.analysis.min_pairs,
-                             "method": meta.multiplicity, "tests": most, "assumed": " and ".join(
-                                 filter(None, [", ".join(assumed[:-1]), assumed[-1]])) if assumed else "",
-                             "layouts": len(assumed)}
+    facts: dict[str, Any] = {
+        "confidence": round(CONFIDENCE * 100),
+        "min_pairs": meta.params.analysis.min_pairs,
+        "method": meta.multiplicity,
+        "tests": most,
+        "assumed": " and ".join(filter(None, [", ".join(assumed[:-1]), assumed[-1]])) if assumed else "",
+        "layouts": len(assumed),
+    }
     for i, (name, (value, source)) in enumerate(mids.items()):
         facts.update({f"mid{i}": value, f"mid{i}_name": name, f"mid{i}_source": source})
     policy = disclosure(meta).facts
@@ -275,20 +314,30 @@ def _brief_text(facts: dict[str, Any]) -> str:
     scoring = "Scores follow each instrument's published scoring, with its missing-item rule."
     if facts["assumed"]:
         layout, be = ("item layout", "is") if facts["layouts"] == 1 else ("item layouts", "are")
-        scoring += (f" The {layout} of {_plain(facts['assumed'])} {be} assumed, not confirmed from the "
-                    "published instruments.")
-    change = ("Change between timepoints (earlier minus later, so a positive change is a fall) is tested with "
-              f"paired t-tests on complete pairs, with {facts['confidence']}% confidence intervals, two effect "
-              "sizes and a Wilcoxon signed-rank check; a comparison with fewer than "
-              f"{facts['min_pairs']} pairs shows its mean change without a test.")
+        scoring += (
+            f" The {layout} of {_plain(facts['assumed'])} {be} assumed, not confirmed from the published instruments."
+        )
+    change = (
+        "Change between timepoints (earlier minus later, so a positive change is a fall) is tested with "
+        f"paired t-tests on complete pairs, with {facts['confidence']}% confidence intervals, two effect "
+        "sizes and a Wilcoxon signed-rank check; a comparison with fewer than "
+        f"{facts['min_pairs']} pairs shows its mean change without a test."
+    )
     if facts["method"] == "none":
         adjusted = f"p values are not adjusted for the number of tests (up to {facts['tests']})."
     else:
-        adjusted = (f"p values are adjusted across the tests (up to {facts['tests']}) by "
-                    f"{ADJUSTMENT_WORDS[facts['method']]}.")
-    mids = [f"{_num(facts[f'mid{i}'])} points for the {_plain(facts[f'mid{i}_name'])} "
-            f"({_plain(facts[f'mid{i}_source'])})" for i in range(len(facts)) if f"mid{i}" in facts]
+        adjusted = (
+            f"p values are adjusted across the tests (up to {facts['tests']}) by {ADJUSTMENT_WORDS[facts['method']]}."
+        )
+    mids = [
+        f"{_num(facts[f'mid{i}'])} points for the {_plain(facts[f'mid{i}_name'])} ({_plain(facts[f'mid{i}_source'])})"
+        for i in range(len(facts))
+        if f"mid{i}" in facts
+    ]
     important = f" The minimal important difference declared is {'; '.join(mids)}." if mids else ""
-    who = f"This report is written for {_plain(facts['audience'])}: " if facts.get("audience") else \
-        "What this report shows: "
+    who = (
+        f"This report is written for {_plain(facts['audience'])}: "
+        if facts.get("audience")
+        else "What this report shows: "
+    )
     return f"**Methods in brief.** {scoring} {change} {adjusted}{important} {who}{_plain(facts['rules'])}."

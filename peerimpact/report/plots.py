@@ -13,9 +13,10 @@ import io
 import math
 import re
 import textwrap
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import partial
-from typing import TYPE_CHECKING, Iterator
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -40,13 +41,13 @@ class Figure:
     name: str
     svg: str
     alt: str
-    png: bytes = b""   # the same figure as a picture, for documents that take no SVG (Word)
-    message: str | None = None   # nothing to draw: this sentence says why, in place of an empty box
+    png: bytes = b""  # the same figure as a picture, for documents that take no SVG (Word)
+    message: str | None = None  # nothing to draw: this sentence says why, in place of an empty box
 
     def to_html(self) -> str:
         if self.message is not None:
-            return f"<p class=\"pi-withheld\" id=\"figure-{html.escape(self.name)}\">{html.escape(self.message)}</p>"
-        return f"<div class=\"pi-figure\" id=\"figure-{html.escape(self.name)}\">{self.svg}</div>"
+            return f'<p class="pi-withheld" id="figure-{html.escape(self.name)}">{html.escape(self.message)}</p>'
+        return f'<div class="pi-figure" id="figure-{html.escape(self.name)}">{self.svg}</div>'
 
     def _repr_html_(self) -> str:
         return self.to_html()
@@ -62,7 +63,7 @@ def figure_style(style: str = "whitegrid") -> Iterator[None]:
         yield
 
 
-def to_figure(fig: "matplotlib.figure.Figure", name: str, alt: str) -> Figure:
+def to_figure(fig: matplotlib.figure.Figure, name: str, alt: str) -> Figure:
     """Render a matplotlib figure to accessible SVG and close it."""
     import matplotlib.pyplot as plt
 
@@ -72,9 +73,9 @@ def to_figure(fig: "matplotlib.figure.Figure", name: str, alt: str) -> Figure:
         fig.savefig(picture, format="png", dpi=150, metadata={"Software": None})
     plt.close(fig)
     svg = buffer.getvalue()
-    svg = svg[svg.index("<svg"):]  # inline in HTML: no XML prolog or DOCTYPE
+    svg = svg[svg.index("<svg") :]  # inline in HTML: no XML prolog or DOCTYPE
     label = html.escape(alt, quote=True)
-    svg = re.sub(r"<svg\b", f"<svg role=\"img\" aria-label=\"{label}\"", svg, count=1)
+    svg = re.sub(r"<svg\b", f'<svg role="img" aria-label="{label}"', svg, count=1)
     svg = re.sub(r"(<svg\b[^>]*>)", lambda m: m.group(1) + f"<title>{label}</title>", svg, count=1)
     return Figure(name, svg, alt, picture.getvalue())
 
@@ -97,8 +98,14 @@ def _limits(values: list[float], lo: float | None, hi: float | None) -> tuple[fl
     return bottom, top
 
 
-def means_with_ci(summary: pd.DataFrame, labels: dict, timepoints: list[str], *, scales: pd.DataFrame | None = None,
-                  confidence: float = 0.95) -> FigureBlock:
+def means_with_ci(
+    summary: pd.DataFrame,
+    labels: dict,
+    timepoints: list[str],
+    *,
+    scales: pd.DataFrame | None = None,
+    confidence: float = 0.95,
+) -> FigureBlock:
     """Mean of every subscale at every timepoint with its t-based CI; the norm as a dashed line.
 
     ``summary`` holds ``instrument, subscale, timepoint, n, mean, sd, norm_mean`` (as from
@@ -116,22 +123,31 @@ def means_with_ci(summary: pd.DataFrame, labels: dict, timepoints: list[str], *,
         data["ci_low"], data["ci_high"] = data["mean"] - half, data["mean"] + half
     else:
         data["ci_low"], data["ci_high"] = [], []
-    return FigureBlock("means", data, partial(_draw_means, labels=labels, timepoints=timepoints, scales=scales,
-                                                 confidence=confidence))
+    return FigureBlock(
+        "means", data, partial(_draw_means, labels=labels, timepoints=timepoints, scales=scales, confidence=confidence)
+    )
 
 
-def _draw_means(summary: pd.DataFrame, *, labels: dict, timepoints: list[str], scales: pd.DataFrame | None,
-                confidence: float) -> Figure:
+def _draw_means(
+    summary: pd.DataFrame, *, labels: dict, timepoints: list[str], scales: pd.DataFrame | None, confidence: float
+) -> Figure:
     import matplotlib.pyplot as plt
 
     data = summary[pd.to_numeric(summary["mean"], errors="coerce").notna()].copy() if len(summary) else summary
     if data.empty:
-        return empty_figure("No outcome data in this report." if summary.empty else
-                            "Every mean here is withheld under the report's disclosure policy.", "means")
+        return empty_figure(
+            "No outcome data in this report."
+            if summary.empty
+            else "Every mean here is withheld under the report's disclosure policy.",
+            "means",
+        )
     data["low"], data["high"] = data["ci_low"].astype(float), data["ci_high"].astype(float)
     data["mean"] = data["mean"].astype(float)
-    ranges = {} if scales is None else {
-        (r.instrument, r.subscale): (r.range_min, r.range_max) for r in scales.itertuples(index=False)}
+    ranges = (
+        {}
+        if scales is None
+        else {(r.instrument, r.subscale): (r.range_min, r.range_max) for r in scales.itertuples(index=False)}
+    )
     keys = list(data[["instrument", "subscale"]].drop_duplicates().itertuples(index=False, name=None))
     cols = 4
     rows = max(1, math.ceil(len(keys) / cols))
@@ -146,8 +162,17 @@ def _draw_means(summary: pd.DataFrame, *, labels: dict, timepoints: list[str], s
             bottom, top = _limits([*part["low"], *part["high"], *part["mean"], *norm[:1]], lo, hi)
             low, high = part["low"].clip(lower=bottom), part["high"].clip(upper=top)
             xs = part["timepoint"].astype(str).map(x)
-            ax.errorbar(xs, part["mean"], yerr=[part["mean"] - low, high - part["mean"]], fmt="o-",
-                        color=TIME_PALETTE[0], ecolor="#7a8ba0", capsize=2.5, markersize=3.5, linewidth=1)
+            ax.errorbar(
+                xs,
+                part["mean"],
+                yerr=[part["mean"] - low, high - part["mean"]],
+                fmt="o-",
+                color=TIME_PALETTE[0],
+                ecolor="#7a8ba0",
+                capsize=2.5,
+                markersize=3.5,
+                linewidth=1,
+            )
             cut_low, cut_high = part["low"] < bottom, part["high"] > top
             for cut, edge, marker in ((cut_high, top, "^"), (cut_low, bottom, "v")):
                 if cut.any():  # an empty unclipped line would stretch the layout to the figure's corner
@@ -160,7 +185,7 @@ def _draw_means(summary: pd.DataFrame, *, labels: dict, timepoints: list[str], s
             ax.set_xlim(-0.4, len(timepoints) - 0.6)
             ax.set_title(textwrap.fill(labels.get(key, key[1]), 24), fontsize=7.5)
             ax.tick_params(labelsize=7)
-        for ax in list(axes.flat)[len(keys):]:
+        for ax in list(axes.flat)[len(keys) :]:
             ax.set_visible(False)
         title = "Mean with 95% CI at each timepoint; dashed line: population norm"
         if truncated:
@@ -170,10 +195,13 @@ def _draw_means(summary: pd.DataFrame, *, labels: dict, timepoints: list[str], s
         # figure's title: tight_layout measured every tick label of every panel, a third of the time.
         height, top, bottom, gap = fig.get_figheight(), 0.68, 0.3, 0.62
         axes_height = (height - top - bottom - gap * (rows - 1)) / rows
-        fig.subplots_adjust(left=0.065, right=0.975, top=1 - top / height, bottom=bottom / height, wspace=0.34,
-                            hspace=gap / axes_height)
-    alt = (f"Small charts, one per subscale, of the mean score at {', '.join(timepoints)} with 95% confidence "
-           "intervals and the population norm as a dashed line. The numbers are in Table 3.")
+        fig.subplots_adjust(
+            left=0.065, right=0.975, top=1 - top / height, bottom=bottom / height, wspace=0.34, hspace=gap / axes_height
+        )
+    alt = (
+        f"Small charts, one per subscale, of the mean score at {', '.join(timepoints)} with 95% confidence "
+        "intervals and the population norm as a dashed line. The numbers are in Table 3."
+    )
     return to_figure(fig, "means", alt)
 
 
@@ -201,16 +229,28 @@ def _draw_forest(change: pd.DataFrame, *, labels: dict) -> Figure:
         for colour, offset, comparison in zip(TIME_PALETTE, offsets, comparisons):
             part = data[data["comparison"] == comparison]
             y = [keys.index(k) + offset for k in part[["instrument", "subscale"]].itertuples(index=False, name=None)]
-            ax.errorbar(part["es"], y, xerr=[part["es"] - part["low"], part["high"] - part["es"]], fmt="o",
-                        color=colour, markersize=3.5, capsize=2, linewidth=1, label=comparison.replace("-", " − "))
+            ax.errorbar(
+                part["es"],
+                y,
+                xerr=[part["es"] - part["low"], part["high"] - part["es"]],
+                fmt="o",
+                color=colour,
+                markersize=3.5,
+                capsize=2,
+                linewidth=1,
+                label=comparison.replace("-", " − "),
+            )
         ax.axvline(0, color="#1d2430", linewidth=0.8)
         ax.set_yticks(range(len(keys)), [labels.get(k, k[1]) for k in keys], fontsize=7)
         ax.invert_yaxis()
-        ax.set_xlabel("Effect size (positive: the score fell); bars: 95% CI of the change in baseline-SD units",
-                      fontsize=7.5)
+        ax.set_xlabel(
+            "Effect size (positive: the score fell); bars: 95% CI of the change in baseline-SD units", fontsize=7.5
+        )
         ax.tick_params(axis="x", labelsize=7)
         ax.legend(fontsize=7, loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=len(comparisons), frameon=False)
         fig.tight_layout()
-    alt = ("Forest plot of the effect size of each tested change, one row per subscale and one marker per "
-           "comparison, with 95% confidence intervals. The numbers are in Table 4.")
+    alt = (
+        "Forest plot of the effect size of each tested change, one row per subscale and one marker per "
+        "comparison, with 95% confidence intervals. The numbers are in Table 4."
+    )
     return to_figure(fig, "forest", alt)

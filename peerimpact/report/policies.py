@@ -9,8 +9,9 @@ registered with :func:`register_policy`. A report definition names one in ``disc
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Callable
+from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from .blocks import Block
@@ -37,7 +38,7 @@ class DisclosurePolicy:
 
     name: str
     description: str
-    apply: Callable[["Block", Context], "Block"]
+    apply: Callable[[Block, Context], Block]
     shared: bool = True
 
 
@@ -50,15 +51,16 @@ def register_policy(policy: DisclosurePolicy) -> DisclosurePolicy:
     return policy
 
 
-def resolve(policy: "str | DisclosurePolicy") -> DisclosurePolicy:
+def resolve(policy: str | DisclosurePolicy) -> DisclosurePolicy:
     """A registered policy by name, or the policy given."""
     return POLICIES[policy] if isinstance(policy, str) else policy
 
 
-def apply(policy: "str | DisclosurePolicy", block: "Block", context: Context | None = None) -> "Block":
+def apply(policy: str | DisclosurePolicy, block: Block, context: Context | None = None) -> Block:
     """``block`` as ``policy`` (a registered name or a policy) lets it leave the report."""
     return resolve(policy).apply(block, context or Context())
 
 
-register_policy(DisclosurePolicy("none", "every figure as computed: for the study team",
-                                 lambda block, context: block, shared=False))
+register_policy(
+    DisclosurePolicy("none", "every figure as computed: for the study team", lambda block, context: block, shared=False)
+)

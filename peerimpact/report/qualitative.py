@@ -16,43 +16,62 @@ from .blocks import FigureBlock, Quotes, Table
 from .tables import fmt_count
 
 # The analysis steps are re-exported: a section (and ``peerimpact.qualitative``) needs one module.
-__all__ = ["Quotes", "code_counts", "codings", "counts_table", "framework", "heatmap", "quote_label", "quotes",
-           "select_quotes"]
+__all__ = [
+    "Quotes",
+    "code_counts",
+    "codings",
+    "counts_table",
+    "framework",
+    "heatmap",
+    "quote_label",
+    "quotes",
+    "select_quotes",
+]
 
 
 def framework(codebook: pd.DataFrame) -> Table:
     """The coding framework: themes (in codebook order) and their codes with descriptions."""
     rows, previous = [], None
     for rec in codebook.itertuples(index=False):
-        rows.append({"Theme": rec.theme if rec.theme != previous else "", "Code": rec.code,
-                     "Description": rec.description})
+        rows.append(
+            {"Theme": rec.theme if rec.theme != previous else "", "Code": rec.code, "Description": rec.description}
+        )
         previous = rec.theme
     data = codebook[["theme", "code_id", "code", "description"]]
-    notes = [f"{plural(codebook['code_id'].nunique(), 'code')} under {plural(codebook['theme'].nunique(), 'theme')}."
-             if len(codebook) else "This study has no coding framework."]
+    notes = [
+        f"{plural(codebook['code_id'].nunique(), 'code')} under {plural(codebook['theme'].nunique(), 'theme')}."
+        if len(codebook)
+        else "This study has no coding framework."
+    ]
     return Table("coding_framework", "Coding framework", data, pd.DataFrame(rows), notes)
 
 
-def counts_table(counts: pd.DataFrame, codebook: pd.DataFrame, groups: list[str], *, name: str,
-                 title: str) -> Table:
+def counts_table(counts: pd.DataFrame, codebook: pd.DataFrame, groups: list[str], *, name: str, title: str) -> Table:
     """Counts as ``excerpts (peer workers)`` per code, theme rows first, one column per group."""
     data = _theme_rows(counts).rename(columns={"group": name.rsplit("_", 1)[-1]})
-    notes = ["Each cell: number of excerpts (number of peer workers they come from). An excerpt can carry "
-             "several codes; a theme counts each excerpt once."]
-    return Table(name, title, data, partial(_counts_display, codebook=codebook, groups=groups,
-                                            by=name.rsplit("_", 1)[-1]), notes)
+    notes = [
+        "Each cell: number of excerpts (number of peer workers they come from). An excerpt can carry "
+        "several codes; a theme counts each excerpt once."
+    ]
+    return Table(
+        name, title, data, partial(_counts_display, codebook=codebook, groups=groups, by=name.rsplit("_", 1)[-1]), notes
+    )
 
 
 def _counts_display(data: pd.DataFrame, *, codebook: pd.DataFrame, groups: list[str], by: str) -> pd.DataFrame:
     rows = []
     for theme in dict.fromkeys(codebook["theme"]):
-        for code_id, code in [("", "")] + list(codebook.loc[codebook["theme"] == theme, ["code_id", "code"]]
-                                                .itertuples(index=False, name=None)):
+        for code_id, code in [("", "")] + list(
+            codebook.loc[codebook["theme"] == theme, ["code_id", "code"]].itertuples(index=False, name=None)
+        ):
             part = data[(data["theme"] == theme) & (data["code_id"] == code_id)].set_index(by)
             row = {"Theme": "" if code_id else theme, "Code": code or "(any code of the theme)"}
             for g in groups:
-                row[g] = (f"{fmt_count(part.loc[g, 'excerpts'])} ({fmt_count(part.loc[g, 'participants'])})"
-                          if g in part.index else "0 (0)")
+                row[g] = (
+                    f"{fmt_count(part.loc[g, 'excerpts'])} ({fmt_count(part.loc[g, 'participants'])})"
+                    if g in part.index
+                    else "0 (0)"
+                )
             rows.append(row)
     return pd.DataFrame(rows)
 
@@ -64,14 +83,23 @@ def _theme_rows(counts: pd.DataFrame) -> pd.DataFrame:
     return counts.assign(code_id=counts["code_id"].astype(object).where(counts["code_id"].notna(), ""))
 
 
-def quotes(excerpts: pd.DataFrame, codebook: pd.DataFrame, *, pinned: dict[str, list[str]] | None = None,
-           per_theme: int = 3, pool: pd.DataFrame | None = None) -> Quotes:
+def quotes(
+    excerpts: pd.DataFrame,
+    codebook: pd.DataFrame,
+    *,
+    pinned: dict[str, list[str]] | None = None,
+    per_theme: int = 3,
+    pool: pd.DataFrame | None = None,
+) -> Quotes:
     """Illustrative quotes per theme (:func:`select_quotes`) as a block that knows how many
     people were interviewed, so that a policy can show none where too few were, or the study's
     approved quotes ``pool`` (``theme, text``) in their place."""
     chosen = select_quotes(excerpts, codebook, pinned=pinned, per_theme=per_theme)
-    return Quotes(chosen, interviewees=int(excerpts["participant_id"].nunique()) if len(excerpts) else 0,
-                  pool=pool if pool is not None and len(pool.columns) else None)
+    return Quotes(
+        chosen,
+        interviewees=int(excerpts["participant_id"].nunique()) if len(excerpts) else 0,
+        pool=pool if pool is not None and len(pool.columns) else None,
+    )
 
 
 def heatmap(counts: pd.DataFrame, codebook: pd.DataFrame, groups: list[str], *, title: str) -> FigureBlock:
@@ -79,8 +107,9 @@ def heatmap(counts: pd.DataFrame, codebook: pd.DataFrame, groups: list[str], *, 
     (as from :func:`peerimpact.analysis.qualitative.code_counts`) when shown."""
     codes = _theme_rows(counts)
     codes = codes[codes["code_id"] != ""].reset_index(drop=True) if "code_id" in codes.columns else codes
-    return FigureBlock("heatmap", codes, partial(_draw_heatmap, codebook=codebook, groups=groups, title=title),
-                       draws_counts=True)
+    return FigureBlock(
+        "heatmap", codes, partial(_draw_heatmap, codebook=codebook, groups=groups, title=title), draws_counts=True
+    )
 
 
 def _draw_heatmap(counts: pd.DataFrame, *, codebook: pd.DataFrame, groups: list[str], title: str):
@@ -96,20 +125,27 @@ def _draw_heatmap(counts: pd.DataFrame, *, codebook: pd.DataFrame, groups: list[
         return empty_figure("No coded excerpts in this report.", "heatmap")
     every = pd.MultiIndex.from_product([codebook["code_id"], groups], names=["code_id", "group"])
     # no excerpt: 0; withheld: stays blank
-    grid = (codes.set_index(["code_id", "group"])["participants"].reindex(every, fill_value=0.0).unstack()
-            .reindex(index=codebook["code_id"], columns=groups))
+    grid = (
+        codes.set_index(["code_id", "group"])["participants"]
+        .reindex(every, fill_value=0.0)
+        .unstack()
+        .reindex(index=codebook["code_id"], columns=groups)
+    )
     if grid.isna().any().any() and not (grid.fillna(0) > 0).any().any():  # only zeros left to draw
         return empty_figure("Every count here is withheld: each rests on too few people.", "heatmap")
     grid.index = [f"{c} ({t})" for c, t in codebook[["code", "theme"]].itertuples(index=False, name=None)]
     with figure_style("white"):
         fig, ax = plt.subplots(figsize=(6.4, 0.24 * len(grid) + 1.2))
-        sns.heatmap(grid, annot=True, fmt=".0f", cmap="Blues", cbar=False, linewidths=0.5, ax=ax,
-                    annot_kws={"fontsize": 7})
+        sns.heatmap(
+            grid, annot=True, fmt=".0f", cmap="Blues", cbar=False, linewidths=0.5, ax=ax, annot_kws={"fontsize": 7}
+        )
         ax.set_xlabel("")
         ax.set_ylabel("")
         ax.tick_params(labelsize=7)
         ax.set_title(title, fontsize=8.5)
         fig.tight_layout()
-    alt = (f"Heatmap: {title.lower()}, one row per code and one column per group "
-           f"({', '.join(map(str, groups))}); the counts are in the table of codes above.")
+    alt = (
+        f"Heatmap: {title.lower()}, one row per code and one column per group "
+        f"({', '.join(map(str, groups))}); the counts are in the table of codes above."
+    )
     return to_figure(fig, "heatmap", alt)

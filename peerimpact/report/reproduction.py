@@ -11,9 +11,9 @@ the study report's appendix (``notebooks/12_reproduction.ipynb``).
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from decimal import Decimal
 from pathlib import Path
-from typing import Mapping
 
 import pandas as pd
 
@@ -100,14 +100,19 @@ def check(targets: Targets | None, tables_dir: str | Path) -> pd.DataFrame:
     for cell in targets.cells:
         value = _value(tables, cell, cache)
         target = cell.target
-        rows.append({
-            "table": cell.table, "row": " / ".join(cell.row.values()), "column": cell.column,
-            "published": cell.published, "target": target,
-            "reproduced": "" if value is None else f"{value:.6g}",
-            "difference": "" if value is None else f"{value - float(target):+.4g}",
-            "within": "missing" if value is None else "yes" if within(cell.column, target, value) else "no",
-            "erratum": cell.erratum or "",
-        })
+        rows.append(
+            {
+                "table": cell.table,
+                "row": " / ".join(cell.row.values()),
+                "column": cell.column,
+                "published": cell.published,
+                "target": target,
+                "reproduced": "" if value is None else f"{value:.6g}",
+                "difference": "" if value is None else f"{value - float(target):+.4g}",
+                "within": "missing" if value is None else "yes" if within(cell.column, target, value) else "no",
+                "erratum": cell.erratum or "",
+            }
+        )
     return pd.DataFrame(rows, columns=COLUMNS)
 
 
@@ -123,13 +128,15 @@ def _summary_display(data: pd.DataFrame) -> pd.DataFrame:
     rows = []
     for table, part in data.groupby("table", sort=False):
         errata = part["erratum"] != ""
-        rows.append({
-            "Published table": TABLE_NAMES.get(table, table),
-            "Figures": str(len(part)),
-            "Reproduced": str(int((part["within"] == "yes").sum())),
-            "Not reproduced": str(int(((part["within"] != "yes") & ~errata).sum())),
-            "Errata (at their aim)": f"{int(errata.sum())} ({int((errata & (part['within'] == 'yes')).sum())})",
-        })
+        rows.append(
+            {
+                "Published table": TABLE_NAMES.get(table, table),
+                "Figures": str(len(part)),
+                "Reproduced": str(int((part["within"] == "yes").sum())),
+                "Not reproduced": str(int(((part["within"] != "yes") & ~errata).sum())),
+                "Errata (at their aim)": f"{int(errata.sum())} ({int((errata & (part['within'] == 'yes')).sum())})",
+            }
+        )
     return pd.DataFrame(rows)
 
 
@@ -137,20 +144,44 @@ def check_table(checked: pd.DataFrame, source: str) -> Table:
     """The reproduction check as a report table: a line per published table on the page, every
     figure in ``tables/reproduction.csv`` (published, aimed at, reproduced, difference, within)."""
     failed = failures(checked)
-    notes = [f"Published figures: {source}.",
-             "A figure is reproduced when it rounds to the printed one, a half away from zero as SPSS rounds "
-             "(n and counts exactly; p on the same side of 0.05). Every figure, with its reproduced value and "
-             "the difference, is in tables/reproduction.csv."]
+    notes = [
+        f"Published figures: {source}.",
+        "A figure is reproduced when it rounds to the printed one, a half away from zero as SPSS rounds "
+        "(n and counts exactly; p on the same side of 0.05). Every figure, with its reproduced value and "
+        "the difference, is in tables/reproduction.csv.",
+    ]
     if len(failed):
-        notes.append("Not reproduced: " + "; ".join(f"{TABLE_NAMES.get(t, t)} {r} {c}" for t, r, c in
-                                                     failed[["table", "row", "column"]].itertuples(index=False)))
-    return Table(name="reproduction", title="Reproduction check: the published tables beside this report's",
-                 data=checked, format=_summary_display, notes=notes, collapse=False)
+        notes.append(
+            "Not reproduced: "
+            + "; ".join(
+                f"{TABLE_NAMES.get(t, t)} {r} {c}"
+                for t, r, c in failed[["table", "row", "column"]].itertuples(index=False)
+            )
+        )
+    return Table(
+        name="reproduction",
+        title="Reproduction check: the published tables beside this report's",
+        data=checked,
+        format=_summary_display,
+        notes=notes,
+        collapse=False,
+    )
 
 
-COLUMN_NAMES = {"n": "n", "count": "count", "percent": "%", "mean": "mean", "sd": "SD", "min": "minimum",
-                "max": "maximum", "change": "change", "ci_low": "CI lower bound", "ci_high": "CI upper bound",
-                "es": "ES", "p": "p"}
+COLUMN_NAMES = {
+    "n": "n",
+    "count": "count",
+    "percent": "%",
+    "mean": "mean",
+    "sd": "SD",
+    "min": "minimum",
+    "max": "maximum",
+    "change": "change",
+    "ci_low": "CI lower bound",
+    "ci_high": "CI upper bound",
+    "es": "ES",
+    "p": "p",
+}
 
 
 def _figure_name(cell: dict, labels: Mapping[tuple[str, str | None], str]) -> str:
@@ -160,19 +191,31 @@ def _figure_name(cell: dict, labels: Mapping[tuple[str, str | None], str]) -> st
         parts = [labels.get((parts[0], parts[1]), parts[1]), *parts[2:]]
     else:
         parts = [p.replace("_", " ") for p in parts]
-    return f"{TABLE_NAMES.get(cell['table'], cell['table'])}: {', '.join(parts)}, " \
-           f"{COLUMN_NAMES.get(cell['column'], cell['column'])}"
+    return (
+        f"{TABLE_NAMES.get(cell['table'], cell['table'])}: {', '.join(parts)}, "
+        f"{COLUMN_NAMES.get(cell['column'], cell['column'])}"
+    )
 
 
 def errata_table(checked: pd.DataFrame, labels: Mapping[tuple[str, str | None], str] | None = None) -> Table:
     """The published figures no data can give as printed, what was aimed at instead, and why."""
     errata = checked[checked["erratum"] != ""].reset_index(drop=True)
-    display = pd.DataFrame({
-        "Figure": [_figure_name(cell, labels or {}) for cell in errata.to_dict("records")],
-        "Printed": errata["published"], "Aimed at": errata["target"],
-        "This report": [f"{float(v):.{_decimals(t)}f}" if v != "" else "" for v, t in
-                        zip(errata["reproduced"], errata["target"])],
-        "Why": errata["erratum"],
-    })
-    return Table(name="reproduction_errata", title="Errata: published figures that cannot be reproduced as printed",
-                 data=errata, format=display, collapse=False)
+    display = pd.DataFrame(
+        {
+            "Figure": [_figure_name(cell, labels or {}) for cell in errata.to_dict("records")],
+            "Printed": errata["published"],
+            "Aimed at": errata["target"],
+            "This report": [
+                f"{float(v):.{_decimals(t)}f}" if v != "" else ""
+                for v, t in zip(errata["reproduced"], errata["target"])
+            ],
+            "Why": errata["erratum"],
+        }
+    )
+    return Table(
+        name="reproduction_errata",
+        title="Errata: published figures that cannot be reproduced as printed",
+        data=errata,
+        format=display,
+        collapse=False,
+    )

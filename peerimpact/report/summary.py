@@ -10,7 +10,7 @@ report's meta and returning its sentences (none when the report does not show th
 from __future__ import annotations
 
 import datetime as dt
-from typing import Callable
+from collections.abc import Callable
 
 import pandas as pd
 
@@ -27,9 +27,11 @@ MESSAGES: dict[str, Writer] = {}
 
 def register_message(area: str) -> Callable[[Writer], Writer]:
     """Add an area of key messages; areas speak in the order they were registered."""
+
     def add(writer: Writer) -> Writer:
         MESSAGES[area] = writer
         return writer
+
     return add
 
 
@@ -60,8 +62,13 @@ def _by_status(facts: Facts, meta: ReportMeta, name: str, shown: Callable[[str],
         if isinstance(status, str) and said:
             groups.setdefault(status, []).append(said)
     order = ["on track", "at risk", "behind"]
-    return "; ".join(f"{_and(groups[status])} {status}" for status in sorted(groups, key=lambda s: (
-        order.index(s) if s in order else len(order), s))) or None
+    return (
+        "; ".join(
+            f"{_and(groups[status])} {status}"
+            for status in sorted(groups, key=lambda s: (order.index(s) if s in order else len(order), s))
+        )
+        or None
+    )
 
 
 @register_message("recruitment")
@@ -77,15 +84,19 @@ def recruitment(facts: Facts, meta: ReportMeta) -> list[str]:
     goal = meta.targets.recruitment
     due = facts.value(f"recruitment.consented.{ALL}.expected")
     when = f" due by {_day(goal.by)}" if goal is not None and goal.by else ""
-    text = (f"Recruitment: {consented} peer workers consented {whom}, {_percent(consented, target)} of the target "
-            f"of {target}{when}")
+    text = (
+        f"Recruitment: {consented} peer workers consented {whom}, {_percent(consented, target)} of the target "
+        f"of {target}{when}"
+    )
     if due is not None and due < target:
         text += f" ({fmt_number(due, 1)} due by the data cut, pro rata)"
     out = [text + _status(facts, f"recruitment.consented.{ALL}.status") + "."]
     if len(meta.sites) > 1:
+
         def said(site: str) -> str | None:
             n, t = facts.value(f"recruitment.consented.{site}"), facts.value(f"recruitment.consented.{site}.target")
             return f"{site} ({n} of {t})" if n is not None and t else None
+
         sites = _by_status(facts, meta, "recruitment.consented.{site}.status", said)
         if sites:
             out.append(f"Recruitment by site: {sites}.")
@@ -105,7 +116,10 @@ def retention(facts: Facts, meta: ReportMeta) -> list[str]:
             continue
         target = facts.value(f"{key}.target_percent")
         status = facts.value(f"{key}.retention_status")
-        aim = [f"target {fmt_number(target, 0)}%" if target is not None else "", status if isinstance(status, str) else ""]
+        aim = [
+            f"target {fmt_number(target, 0)}%" if target is not None else "",
+            status if isinstance(status, str) else "",
+        ]
         aim = ": ".join(a for a in aim if a)
         parts.append(f"{back} ({_percent(back, base)}) returned {tp}" + (f" ({aim})" if aim else ""))
     if not parts:
@@ -133,15 +147,24 @@ def activity(facts: Facts, meta: ReportMeta) -> list[str]:
             text += f" against a target of {fmt_number(target, 1).removesuffix('.0')} a month"
     out = [text + _status(facts, f"activity.{ALL}.status") + "."]
     if len(meta.sites) > 1:
+
         def said(site: str) -> str | None:
             rate, share = facts.value(f"activity.{site}.per_month"), facts.value(f"activity.{site}.target_per_month")
             return f"{site} ({fmt_number(rate, 1)} of {fmt_number(share, 1)})" if rate is not None and share else None
+
         sites = _by_status(facts, meta, "activity.{site}.status", said)
         if sites:
-            stopped = [f"{a.site}'s log stops {plural(a.count, 'month')} early" for a in alerts_for(meta)
-                       if a.alert == "contacts_stop" and a.site and facts.value(f"activity.{a.site}.per_month")]
-            more = (f" The rates are over the whole period, so where a log stops they count months with no entries: "
-                    f"{_and(stopped)} (see the alerts)." if stopped else "")
+            stopped = [
+                f"{a.site}'s log stops {plural(a.count, 'month')} early"
+                for a in alerts_for(meta)
+                if a.alert == "contacts_stop" and a.site and facts.value(f"activity.{a.site}.per_month")
+            ]
+            more = (
+                f" The rates are over the whole period, so where a log stops they count months with no entries: "
+                f"{_and(stopped)} (see the alerts)."
+                if stopped
+                else ""
+            )
             out.append(f"Activity by site, a month against each site's share of the target: {sites}.{more}")
     return out
 
@@ -150,6 +173,7 @@ def activity(facts: Facts, meta: ReportMeta) -> list[str]:
 def study_context(facts: Facts, meta: ReportMeta) -> list[str]:
     """The whole study's recruitment, retention and activity, where a site's or cohort's report
     shows them beside its own."""
+
     def value(measure: str, column: str):
         return facts.value(f"study_wide.programme.{measure}.{column}")
 
@@ -161,24 +185,35 @@ def study_context(facts: Facts, meta: ReportMeta) -> list[str]:
     people, due = value("consented", "people"), value("consented", "target")
     if people is not None and due is not None:
         percent = value("consented", "percent_of_goal")
-        share = f"{fmt_number(percent, 0)}% of the {fmt_number(due, 0)} due" if percent is not None else \
-            f"against {fmt_number(due, 0)} due"
+        share = (
+            f"{fmt_number(percent, 0)}% of the {fmt_number(due, 0)} due"
+            if percent is not None
+            else f"against {fmt_number(due, 0)} due"
+        )
         said.append(f"{people:,} peer workers consented, {share}{status('consented')}")
     kept = []
     for tp in meta.timepoints[1:]:
-        back, base, percent = value(f"retained_{tp}", "people"), value(f"retained_{tp}", "of_people"), \
-            value(f"retained_{tp}", "percent_of_goal")
+        back, base, percent = (
+            value(f"retained_{tp}", "people"),
+            value(f"retained_{tp}", "of_people"),
+            value(f"retained_{tp}", "percent_of_goal"),
+        )
         if back is not None and base is not None:
             target = value(f"retained_{tp}", "target")
             aim = f", target {fmt_number(target, 0)}%" if target is not None else ""
-            kept.append(f"{back} of {base} ({fmt_number(percent, 0)}%) returned {tp}{aim}{status(f'retained_{tp}')}"
-                        if percent is not None else f"{back} of {base} returned {tp}")
+            kept.append(
+                f"{back} of {base} ({fmt_number(percent, 0)}%) returned {tp}{aim}{status(f'retained_{tp}')}"
+                if percent is not None
+                else f"{back} of {base} returned {tp}"
+            )
     said += kept
     rate, target = value("contacts_per_month", "per_month"), value("contacts_per_month", "target")
     if rate is not None:
-        said.append(f"{fmt_number(rate, 1)} completed contacts a month"
-                    + (f" against a target of {fmt_number(target, 1).removesuffix('.0')}" if target else "")
-                    + status("contacts_per_month"))
+        said.append(
+            f"{fmt_number(rate, 1)} completed contacts a month"
+            + (f" against a target of {fmt_number(target, 1).removesuffix('.0')}" if target else "")
+            + status("contacts_per_month")
+        )
     return [f"Across the whole study, for comparison: {'; '.join(said)}."] if said else []
 
 
@@ -198,11 +233,16 @@ def milestones(facts: Facts, meta: ReportMeta) -> list[str]:
     late = [f"{r['label']} (due {_day(r['due'])})" for r in by_status.get("late", [])]
     due = [f"{r['label']} (due {_day(r['due'])})" for r in by_status.get("due", [])]
     text = f"Milestones: {len(by_status.get('met', []))} of {len(rows)} met"
-    after = [f"{r['label']} (due {_day(r['due'])}, met {_day(r['met_on'])})" for r in by_status.get("met", [])
-             if isinstance(r.get("met_on"), str) and isinstance(r.get("due"), str) and r["met_on"] > r["due"]]
+    after = [
+        f"{r['label']} (due {_day(r['due'])}, met {_day(r['met_on'])})"
+        for r in by_status.get("met", [])
+        if isinstance(r.get("met_on"), str) and isinstance(r.get("due"), str) and r["met_on"] > r["due"]
+    ]
     if after:
-        text += f", {'one' if len(after) == 1 else len(after)} after {'its' if len(after) == 1 else 'their'} due date: " \
-                f"{_and(after)}"
+        text += (
+            f", {'one' if len(after) == 1 else len(after)} after {'its' if len(after) == 1 else 'their'} due date: "
+            f"{_and(after)}"
+        )
     if late:
         text += f"; late: {_and(late)}"
     if due:
@@ -216,23 +256,33 @@ def completeness(facts: Facts, meta: ReportMeta) -> list[str]:
     worst, where, lost = None, None, 0
     for name, fact in facts.under("completeness").items():
         inst, tp, column = name.split(".", 2)
-        if column == "percent_items_missing" and not fact.withheld and fact.value is not None:
-            if worst is None or fact.value > worst:
-                worst, where = fact.value, (inst, tp)
+        if (
+            column == "percent_items_missing"
+            and not fact.withheld
+            and fact.value is not None
+            and (worst is None or fact.value > worst)
+        ):
+            worst, where = fact.value, (inst, tp)
         if column == "scores_lost" and not fact.withheld and fact.value:
             lost += fact.value
     if worst is None:
         return []
     name = meta.instruments[where[0]].name if where[0] in meta.instruments else where[0]
-    text = (f"Data completeness: at most {fmt_number(worst, 1)}% of questionnaire items were left blank "
-            f"(the {name} at {where[1]})")
-    text += f"; {plural(lost, 'subscale score')} could not be computed under the missing-item rules." if lost \
+    text = (
+        f"Data completeness: at most {fmt_number(worst, 1)}% of questionnaire items were left blank "
+        f"(the {name} at {where[1]})"
+    )
+    text += (
+        f"; {plural(lost, 'subscale score')} could not be computed under the missing-item rules."
+        if lost
         else "; every subscale score could be computed."
+    )
     return [text]
 
 
-def change_sentence(facts: Facts, meta: ReportMeta, prefix: str, instrument: str, subscale: str,
-                    comparison: str) -> str | None:
+def change_sentence(
+    facts: Facts, meta: ReportMeta, prefix: str, instrument: str, subscale: str, comparison: str
+) -> str | None:
     """One paired change in words: direction, size, 95% CI and n; whether it reaches the instrument's
     minimal important difference where one is declared; what a higher score means."""
     key = f"{prefix}.{instrument}.{subscale}.{part(comparison)}"
@@ -255,10 +305,14 @@ def change_sentence(facts: Facts, meta: ReportMeta, prefix: str, instrument: str
     clear = rise_low > 0 or rise_high < 0
     if clear:
         a, b = sorted((abs(rise_low), abs(rise_high)))
-        text += f" (95% CI {fmt_number(a, 2)} to {fmt_number(b, 2)} {'higher' if rise > 0 else 'lower'}; {n} peer workers)"
+        text += (
+            f" (95% CI {fmt_number(a, 2)} to {fmt_number(b, 2)} {'higher' if rise > 0 else 'lower'}; {n} peer workers)"
+        )
     else:
-        text += (f" (95% CI from {fmt_number(abs(rise_low), 2)} lower to {fmt_number(abs(rise_high), 2)} higher, "
-                 f"which includes no change; {n} peer workers)")
+        text += (
+            f" (95% CI from {fmt_number(abs(rise_low), 2)} lower to {fmt_number(abs(rise_high), 2)} higher, "
+            f"which includes no change; {n} peer workers)"
+        )
     mid = info.mid if info is not None else None
     if mid is not None and mid.value:
         text += ", " + _against_mid(abs(rise), rise_low, rise_high, rise, float(mid.value))
@@ -277,11 +331,17 @@ def _against_mid(size: float, low: float, high: float, rise: float, mid: float) 
     # the part of the interval in the estimate's direction
     near, far = (low, high) if rise >= 0 else (-high, -low)
     if size >= mid:
-        return (f"at least {line} across its whole interval" if near >= mid else
-                f"as large as {line}, though the interval includes smaller changes")
-    beyond = far >= mid or -near >= mid   # the interval reaches the line on either side
-    return (f"smaller than {line}, though the interval includes changes as large as it" if beyond else
-            f"smaller than {line}, as is every change in the interval")
+        return (
+            f"at least {line} across its whole interval"
+            if near >= mid
+            else f"as large as {line}, though the interval includes smaller changes"
+        )
+    beyond = far >= mid or -near >= mid  # the interval reaches the line on either side
+    return (
+        f"smaller than {line}, though the interval includes changes as large as it"
+        if beyond
+        else f"smaller than {line}, as is every change in the interval"
+    )
 
 
 P_COLUMNS = {"holm": "p_holm", "fdr_bh": "p_fdr_bh"}
@@ -298,8 +358,11 @@ def outcomes(facts: Facts, meta: ReportMeta) -> list[str]:
     reach p < 0.05 (adjusted as Table 4 is), the largest effects first, of the report's own Table 4
     or, where that is withheld, the whole study's."""
     if meta.headline and facts.under("headline.change"):
-        said = [change_sentence(facts, meta, "headline.change", h.instrument, h.subscale, h.comparison)
-                for h in meta.headline if h.comparison]
+        said = [
+            change_sentence(facts, meta, "headline.change", h.instrument, h.subscale, h.comparison)
+            for h in meta.headline
+            if h.comparison
+        ]
         return [s for s in said if s]
     column = P_COLUMNS.get(getattr(meta, "multiplicity", "none"), "p")
     adjusted = "" if column == "p" else f", {'Holm' if column == 'p_holm' else 'false discovery rate'}-adjusted"
@@ -308,21 +371,32 @@ def outcomes(facts: Facts, meta: ReportMeta) -> list[str]:
         tested = [r for r in rows if facts.value(f"{prefix}.{'.'.join(r)}.p") is not None]
         if not tested:
             continue
-        found = sorted((r for r in tested if _significant(facts, prefix, r, column)),
-                       key=lambda r: -abs(facts.value(f"{prefix}.{'.'.join(r)}.es", 0) or 0))
+        found = sorted(
+            (r for r in tested if _significant(facts, prefix, r, column)),
+            key=lambda r: -abs(facts.value(f"{prefix}.{'.'.join(r)}.es", 0) or 0),
+        )
         chance = 0.05 * len(tested)
-        unadjusted = (f" (not adjusted for the number of tests: about {fmt_number(chance, 0 if chance >= 1 else 1)} "
-                      f"of {len(tested)} would by chance alone if nothing changed)")
-        lead = (f"{scope or 'In this report, '}{len(found)} of the {len(tested)} paired t-tests reach p < 0.05"
-                f"{adjusted or unadjusted}")
+        unadjusted = (
+            f" (not adjusted for the number of tests: about {fmt_number(chance, 0 if chance >= 1 else 1)} "
+            f"of {len(tested)} would by chance alone if nothing changed)"
+        )
+        lead = (
+            f"{scope or 'In this report, '}{len(found)} of the {len(tested)} paired t-tests reach p < 0.05"
+            f"{adjusted or unadjusted}"
+        )
         if not found:
             return [lead + "."]
         shown = found[:4]
-        lead += ":" if len(shown) == len(found) else \
-            f"; the {len(shown)} largest by effect size (the change over the baseline standard deviation):"
+        lead += (
+            ":"
+            if len(shown) == len(found)
+            else f"; the {len(shown)} largest by effect size (the change over the baseline standard deviation):"
+        )
         comparisons = {part(f"{a}-{b}"): f"{a}-{b}" for a, b in meta.comparisons}
-        said = [change_sentence(facts, meta, prefix, inst, sub, comparisons.get(comp, comp.replace("_", "-")))
-                for inst, sub, comp in shown]
+        said = [
+            change_sentence(facts, meta, prefix, inst, sub, comparisons.get(comp, comp.replace("_", "-")))
+            for inst, sub, comp in shown
+        ]
         return [lead, *[s for s in said if s]]
     return []
 
@@ -335,14 +409,22 @@ def key_messages(facts: Facts, meta: ReportMeta) -> TextBlock:
 
 def _bullets(facts: dict) -> str:
     said = [v for k, v in facts.items() if k.startswith("message_") and isinstance(v, str)]
-    return "\n".join(f"- {s}" for s in said) if said else "No key messages: this report shows none of the figures they are written from."
+    return (
+        "\n".join(f"- {s}" for s in said)
+        if said
+        else "No key messages: this report shows none of the figures they are written from."
+    )
 
 
 def _changes(facts: Facts, meta: ReportMeta) -> list[dict]:
     """Each programme count and milestone of the report beside its value in the earlier build."""
     earlier = meta.previous.facts if meta.previous else {}
-    stages = {"consented": "Consented", "left_post": "Left post", "withdrawn": "Withdrew",
-              **{tp: f"Returned the {tp} questionnaire" for tp in meta.timepoints}}
+    stages = {
+        "consented": "Consented",
+        "left_post": "Left post",
+        "withdrawn": "Withdrew",
+        **{tp: f"Returned the {tp} questionnaire" for tp in meta.timepoints},
+    }
     places = [ALL, *meta.sites] if len(meta.sites) > 1 else [ALL]
     rows = []
     for stage, label in stages.items():
@@ -369,10 +451,11 @@ def since_last_report(facts: Facts, meta: ReportMeta) -> list[str]:
     said = []
     for row in _changes(facts, meta):
         if "change" in row and row["change"]:
-            said.append(f"{row['figure'][0].lower()}{row['figure'][1:]} {row['previous']} → {row['now']} "
-                        f"({row['change']:+d})")
+            said.append(
+                f"{row['figure'][0].lower()}{row['figure'][1:]} {row['previous']} → {row['now']} ({row['change']:+d})"
+            )
         elif "status" in row and row["status"] != row["previous_status"]:
-            said.append(f"{row['figure'][len('Milestone: '):]}: {row['previous_status']} → {row['status']}")
+            said.append(f"{row['figure'][len('Milestone: ') :]}: {row['previous_status']} → {row['status']}")
     if not said:
         return [f"Since the last report (data cut {when}), no programme count or milestone has changed."]
     return [f"Since the last report (data cut {when}): " + "; ".join(said) + "."]
@@ -389,21 +472,34 @@ def changes_table(facts: Facts, meta: ReportMeta) -> Table:
     def display(frame: pd.DataFrame) -> pd.DataFrame:
         def cell(row, column, status):
             value = row[status] if isinstance(row[status], str) else row[column]
-            return "–" if value is None or value is pd.NA or (isinstance(value, float) and value != value) else str(value)
-        return pd.DataFrame({
-            "": frame["figure"],
-            f"At {when}": [cell(r, "previous", "previous_status") for _, r in frame.iterrows()],
-            "Now": [cell(r, "now", "status") for _, r in frame.iterrows()],
-            "Change": [("–" if pd.isna(r["change"]) else f"{int(r['change']):+d}" if r["change"] else "0")
-                       if not isinstance(r["status"], str)
-                       else ("unchanged" if r["status"] == r["previous_status"] else "changed")
-                       for _, r in frame.iterrows()]})
+            return (
+                "–" if value is None or value is pd.NA or (isinstance(value, float) and value != value) else str(value)
+            )
 
-    return Table("since_last_report", f"Change since the last report (data cut {when})", data, display,
-                 ["The last report is the earlier build named to this one; its figures are read from the tables "
-                  "it released."], row_headers=("",), roles={"previous": count, "now": count, "change": count},
-                 withheld=None if rows else "The earlier build's report holds none of this report's counts or "
-                                            "milestones.")
+        return pd.DataFrame(
+            {
+                "": frame["figure"],
+                f"At {when}": [cell(r, "previous", "previous_status") for _, r in frame.iterrows()],
+                "Now": [cell(r, "now", "status") for _, r in frame.iterrows()],
+                "Change": [
+                    ("–" if pd.isna(r["change"]) else f"{int(r['change']):+d}" if r["change"] else "0")
+                    if not isinstance(r["status"], str)
+                    else ("unchanged" if r["status"] == r["previous_status"] else "changed")
+                    for _, r in frame.iterrows()
+                ],
+            }
+        )
+
+    return Table(
+        "since_last_report",
+        f"Change since the last report (data cut {when})",
+        data,
+        display,
+        ["The last report is the earlier build named to this one; its figures are read from the tables it released."],
+        row_headers=("",),
+        roles={"previous": count, "now": count, "change": count},
+        withheld=None if rows else "The earlier build's report holds none of this report's counts or milestones.",
+    )
 
 
 def alerts_for(meta: ReportMeta) -> tuple[DataAlert, ...]:
@@ -416,12 +512,16 @@ def alerts_for(meta: ReportMeta) -> tuple[DataAlert, ...]:
     return meta.alerts
 
 
-SUMMED = {"overdue": ("{tp} questionnaires overdue (their window closed before the data cut and nothing was "
-                       "returned)", "Check whether they were returned but not entered in {file}, and follow up "
-                       "those still out."),
-          "outside_window": ("{tp} questionnaires completed outside their window",
-                             "Check their completed_date and the consent_date of the people who returned them "
-                             "in {file}.")}
+SUMMED = {
+    "overdue": (
+        "{tp} questionnaires overdue (their window closed before the data cut and nothing was returned)",
+        "Check whether they were returned but not entered in {file}, and follow up those still out.",
+    ),
+    "outside_window": (
+        "{tp} questionnaires completed outside their window",
+        "Check their completed_date and the consent_date of the people who returned them in {file}.",
+    ),
+}
 
 
 def alerts_box(alerts: tuple[DataAlert, ...]) -> TextBlock:
@@ -435,8 +535,9 @@ def alerts_box(alerts: tuple[DataAlert, ...]) -> TextBlock:
         if kind in SUMMED and len(group) > 1:
             found, check = SUMMED[kind]
             sites = ", ".join(f"{a.site} {a.count}" for a in group)
-            said.append(f"{sum(a.count for a in group)} {found.format(tp=tp)}: {sites}. "
-                        + check.format(file=group[0].file))
+            said.append(
+                f"{sum(a.count for a in group)} {found.format(tp=tp)}: {sites}. " + check.format(file=group[0].file)
+            )
         else:
             said += [f"{a.message} {a.check}" for a in group]
     facts = {f"message_{i}": text for i, text in enumerate(said, start=1)}

@@ -12,7 +12,6 @@ from ..text import plural, rounded
 from .blocks import DASH, SUPPRESSED, Table, TextBlock, _missing, is_suppressed
 from .disclosure import COUNT, Role
 
-
 TABLE1_VARIABLES = {
     "site": "Site",
     "gender": "Gender",
@@ -38,12 +37,13 @@ def fmt_number(value: float, digits: int = 1) -> str:
         return DASH
     if is_suppressed(value):
         return SUPPRESSED
-    text = rounded(value, digits)   # a half away from zero, as SPSS and the paper print
+    text = rounded(value, digits)  # a half away from zero, as SPSS and the paper print
     return text[1:] if text.startswith("-") and float(text) == 0 else text  # no "-0.00"
 
 
-def fmt_mean_sd_range(mean: float, sd: float, lo: float, hi: float, digits: int = 1, sd_digits: int | None = None
-                      ) -> str:
+def fmt_mean_sd_range(
+    mean: float, sd: float, lo: float, hi: float, digits: int = 1, sd_digits: int | None = None
+) -> str:
     """``49.8 (9.07) 28.0–70.0``, as the paper prints a continuous summary; without the range
     where a disclosure policy withholds the minimum and maximum (one person's values)."""
     if _missing(mean) or is_suppressed(mean):
@@ -97,8 +97,9 @@ def table1_from(data: pd.DataFrame) -> Table:
         "People supported and face-to-face contacts are counted from the contact log, among peer workers "
         "who recorded any contact.",
     ]
-    return Table("table1", "Table 1. Sample characteristics", data, _table1_display, notes,
-                 row_headers=("Characteristic",))
+    return Table(
+        "table1", "Table 1. Sample characteristics", data, _table1_display, notes, row_headers=("Characteristic",)
+    )
 
 
 def _table1_display(data: pd.DataFrame) -> pd.DataFrame:
@@ -176,14 +177,21 @@ def sample_summary(participants: pd.DataFrame, contacts: pd.DataFrame) -> TextBl
     """The facts the paper gives beside Table 1, as a block of sentences; parts without data are left out."""
     facts = sample_facts(participants, contacts)
     facts["sites"] = participants["site"].nunique() if "site" in participants else 0
-    return TextBlock("sample_summary", facts, sample_sentences, roles=SAMPLE_FACT_ROLES,
-                     groups=((("contracted", "bank"), "n"), (("no_sick_leave", "with_sick_leave"), "sick_known")))
+    return TextBlock(
+        "sample_summary",
+        facts,
+        sample_sentences,
+        roles=SAMPLE_FACT_ROLES,
+        groups=((("contracted", "bank"), "n"), (("no_sick_leave", "with_sick_leave"), "sick_known")),
+    )
 
 
 SAMPLE_FACT_ROLES = {
-    **{k: COUNT for k in ("n", "bank", "contracted", "sick_known", "no_sick_leave", "with_sick_leave",
-                                   "recording_contacts")},
-    "sites": Role("reference"),   # how many sites the report covers: the programme's design, nobody's data
+    **{
+        k: COUNT
+        for k in ("n", "bank", "contracted", "sick_known", "no_sick_leave", "with_sick_leave", "recording_contacts")
+    },
+    "sites": Role("reference"),  # how many sites the report covers: the programme's design, nobody's data
     "sick_median_among_some": Role("statistic", "with_sick_leave"),
     "sick_min_among_some": Role("extreme", "with_sick_leave"),
     "sick_max_among_some": Role("extreme", "with_sick_leave"),
@@ -193,8 +201,10 @@ SAMPLE_FACT_ROLES = {
 def _withheld_sentences(f: dict) -> str:
     """What a report says of its sample when a disclosure policy withholds its size."""
     below = f.get("withheld_below", "")
-    text = [f"This report covers fewer than {below} peer workers at {plural(f['sites'], 'site')}, so figures "
-            "describing them are withheld; the study-wide results give the context."]
+    text = [
+        f"This report covers fewer than {below} peer workers at {plural(f['sites'], 'site')}, so figures "
+        "describing them are withheld; the study-wide results give the context."
+    ]
     text.append("What they did is counted under contact activity below.")
     return " ".join(text)
 
@@ -209,15 +219,28 @@ def sample_sentences(f: dict) -> str:
     text = [f"This report covers {about}{plural(f['n'], 'peer worker')} at {plural(f['sites'], 'site')}."]
     if shown["contracted"] and shown["bank"] and (f["contracted"] or f["bank"]):
         if not f["bank"]:
-            text.append("The peer worker was on a contract." if f["contracted"] == 1 else
-                        f"All {plural(f['contracted'], 'peer worker')} were on contracts.")
+            text.append(
+                "The peer worker was on a contract."
+                if f["contracted"] == 1
+                else f"All {plural(f['contracted'], 'peer worker')} were on contracts."
+            )
         else:
-            text.append(f"{f['contracted']} {'was' if f['contracted'] == 1 else 'were'} on contracts and "
-                        f"{f['bank']} {'was' if f['bank'] == 1 else 'were'} bank staff, who have no contracted "
-                        "hours or recorded sick leave.")
-    if f["sick_known"] and all(shown[k] for k in ("sick_known", "no_sick_leave", "with_sick_leave",
-                                                  "sick_median_among_some", "sick_min_among_some",
-                                                  "sick_max_among_some")):
+            text.append(
+                f"{f['contracted']} {'was' if f['contracted'] == 1 else 'were'} on contracts and "
+                f"{f['bank']} {'was' if f['bank'] == 1 else 'were'} bank staff, who have no contracted "
+                "hours or recorded sick leave."
+            )
+    if f["sick_known"] and all(
+        shown[k]
+        for k in (
+            "sick_known",
+            "no_sick_leave",
+            "with_sick_leave",
+            "sick_median_among_some",
+            "sick_min_among_some",
+            "sick_max_among_some",
+        )
+    ):
         days = f["sick_median_among_some"]
         one = f"{days:g} day{'' if days == 1 else 's'}"
         if f["sick_known"] == 1:
@@ -227,14 +250,18 @@ def sample_sentences(f: dict) -> str:
             if f["with_sick_leave"] == 1:
                 sentence += f"; the other showed {one}"
             elif f["with_sick_leave"]:
-                sentence += (f"; the other {f['with_sick_leave']} had a median of {days:g} days "
-                             f"(range {f['sick_min_among_some']:g} to {f['sick_max_among_some']:g})")
+                sentence += (
+                    f"; the other {f['with_sick_leave']} had a median of {days:g} days "
+                    f"(range {f['sick_min_among_some']:g} to {f['sick_max_among_some']:g})"
+                )
         text.append(sentence + ".")
     if shown["recording_contacts"] and f["recording_contacts"]:
         # the contacts themselves are counted once, in the activity table, where the policy sees them
-        text.append(f"{about.capitalize()}{plural(f['recording_contacts'], 'peer worker')} recorded contacts; "
-                    "contact activity below "
-                    "counts them by mode.")
+        text.append(
+            f"{about.capitalize()}{plural(f['recording_contacts'], 'peer worker')} recorded contacts; "
+            "contact activity below "
+            "counts them by mode."
+        )
     return " ".join(text)
 
 
@@ -245,26 +272,40 @@ def activity(contacts: pd.DataFrame) -> Table:
     so a report too small to describe its peer workers can still show what they did.
     """
     contacts = contacts.assign(mode=contacts["mode"].astype(str), completed=contacts["completed"].astype(bool))
-    rows = [{"scope": "all", "mode": mode, "contacts": len(part), "completed": int(part["completed"].sum()),
-             "people_supported": part["person_id"].nunique()}
-            for mode, part in contacts.groupby("mode", sort=True)]
+    rows = [
+        {
+            "scope": "all",
+            "mode": mode,
+            "contacts": len(part),
+            "completed": int(part["completed"].sum()),
+            "people_supported": part["person_id"].nunique(),
+        }
+        for mode, part in contacts.groupby("mode", sort=True)
+    ]
     data = pd.DataFrame(rows, columns=["scope", "mode", "contacts", "completed", "people_supported"])
     data["all_contacts"] = len(contacts)
     dates = pd.to_datetime(contacts["date"], errors="coerce").dropna() if "date" in contacts else pd.Series()
-    span = (f" from {dates.min():%b %Y} to {dates.max():%b %Y}, the whole log rather than a reporting period"
-            if len(dates) else "")
-    notes = [f"From the contact log{span}. People supported are counted once per mode; a person supported both "
-             "face to face and by telephone is in both rows."]
+    span = (
+        f" from {dates.min():%b %Y} to {dates.max():%b %Y}, the whole log rather than a reporting period"
+        if len(dates)
+        else ""
+    )
+    notes = [
+        f"From the contact log{span}. People supported are counted once per mode; a person supported both "
+        "face to face and by telephone is in both rows."
+    ]
     return Table("activity", "Contact activity", data, _activity_display, notes, row_headers=("Mode",))
 
 
 def _activity_display(data: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
-    display = pd.DataFrame({
-        "Mode": [str(m).replace("_", " ").capitalize() for m in data["mode"]],
-        "Contacts": [fmt_count(v) for v in data["contacts"]],
-        "Completed": [fmt_count(v) for v in data["completed"]],
-        "People supported": [fmt_count(v) for v in data["people_supported"]],
-    })
+    display = pd.DataFrame(
+        {
+            "Mode": [str(m).replace("_", " ").capitalize() for m in data["mode"]],
+            "Contacts": [fmt_count(v) for v in data["contacts"]],
+            "Completed": [fmt_count(v) for v in data["completed"]],
+            "People supported": [fmt_count(v) for v in data["people_supported"]],
+        }
+    )
     total = [fmt_count(data["all_contacts"].iloc[0])] if len(data) else []
     return display, [f"All modes: {t} contacts recorded." for t in total]
 
@@ -278,8 +319,14 @@ def table2(service_use: pd.DataFrame, services: dict[str, str], timepoints: list
         n = at["participant_id"].nunique()
         for sid in services:
             answered = at[(at["service"] == sid) & at["contact"].notna()]
-            rows.append({"service": sid, "timepoint": tp, "n": answered["participant_id"].nunique() if len(answered)
-                         else n, "count": int(answered["contact"].astype(bool).sum())})
+            rows.append(
+                {
+                    "service": sid,
+                    "timepoint": tp,
+                    "n": answered["participant_id"].nunique() if len(answered) else n,
+                    "count": int(answered["contact"].astype(bool).sum()),
+                }
+            )
     data = pd.DataFrame(rows, columns=["service", "timepoint", "n", "count"])
     return table2_from(data, services, timepoints)
 
@@ -288,10 +335,18 @@ def table2_from(data: pd.DataFrame, services: dict[str, str], timepoints: list[s
     """Table 2 of counts already made (``service, timepoint, n, count``): the whole study's, in a
     report whose own are withheld."""
     present = [t for t in timepoints if len(data) and t in set(data["timepoint"].astype(str))]
-    notes = ["Number of peer workers reporting any contact with the service in the 3 months before the interview. "
-             "Counts only, as numbers are small."]
-    return Table("table2", "Table 2. Use of mental and physical health services", data,
-                 partial(_table2_display, services=services, timepoints=present), notes, row_headers=("Service",))
+    notes = [
+        "Number of peer workers reporting any contact with the service in the 3 months before the interview. "
+        "Counts only, as numbers are small."
+    ]
+    return Table(
+        "table2",
+        "Table 2. Use of mental and physical health services",
+        data,
+        partial(_table2_display, services=services, timepoints=present),
+        notes,
+        row_headers=("Service",),
+    )
 
 
 def _table2_display(data: pd.DataFrame, *, services: dict[str, str], timepoints: list[str]) -> pd.DataFrame:
@@ -310,8 +365,10 @@ def _by_subscale(frame: pd.DataFrame, labels: dict[tuple[str, str | None], str])
     previous = None
     for instrument, subscale in frame[["instrument", "subscale"]].drop_duplicates().itertuples(index=False):
         part = frame[(frame["instrument"] == instrument) & (frame["subscale"] == subscale)]
-        cells = {"Measure": labels.get((instrument, None), instrument) if instrument != previous else "",
-                 "Subscale": labels.get((instrument, subscale), subscale)}
+        cells = {
+            "Measure": labels.get((instrument, None), instrument) if instrument != previous else "",
+            "Subscale": labels.get((instrument, subscale), subscale),
+        }
         previous = instrument
         yield part, cells
 
@@ -321,8 +378,12 @@ def fmt_range(lo: float, hi: float) -> str:
     return f"{lo:g}–{hi:g}"
 
 
-def table3(summary: pd.DataFrame, labels: dict[tuple[str, str | None], str], timepoints: list[str],
-           scales: pd.DataFrame | None = None) -> Table:
+def table3(
+    summary: pd.DataFrame,
+    labels: dict[tuple[str, str | None], str],
+    timepoints: list[str],
+    scales: pd.DataFrame | None = None,
+) -> Table:
     """Table 3: n and mean (SD) min–max of every outcome at every timepoint, beside its norm.
 
     ``summary`` comes from :func:`peerimpact.analysis.stats.compare_to_norms`; ``scales`` (as
@@ -333,15 +394,22 @@ def table3(summary: pd.DataFrame, labels: dict[tuple[str, str | None], str], tim
     data = summary[columns].copy()
     if scales is not None:
         data = data.merge(scales, on=["instrument", "subscale"], how="left")
-    notes = ["Under each subscale: the range of possible scores and what a higher score means. "
-             "SD uses n − 1. Norms are compared by inspection, not tested. A dash: no data, or no published norm."]
+    notes = [
+        "Under each subscale: the range of possible scores and what a higher score means. "
+        "SD uses n − 1. Norms are compared by inspection, not tested. A dash: no data, or no published norm."
+    ]
     if "norm_source" in summary.columns:
         for instrument, source in summary[["instrument", "norm_source"]].drop_duplicates().itertuples(index=False):
             if isinstance(source, str):
                 notes.append(f"{labels.get((instrument, None), instrument)} norm: {source}.")
-    return Table("table3", "Table 3. Outcomes over time and population norms", data,
-                 partial(_table3_display, labels=labels, timepoints=timepoints, scaled=scales is not None), notes,
-                 row_headers=("Measure", "Subscale"))
+    return Table(
+        "table3",
+        "Table 3. Outcomes over time and population norms",
+        data,
+        partial(_table3_display, labels=labels, timepoints=timepoints, scaled=scales is not None),
+        notes,
+        row_headers=("Measure", "Subscale"),
+    )
 
 
 def _table3_display(data: pd.DataFrame, *, labels: dict, timepoints: list[str], scaled: bool) -> pd.DataFrame:
@@ -378,8 +446,11 @@ def _change_row(rec, cells: dict, adjusted: str, marks: dict[str, str]) -> dict:
     if isinstance(rec.note, str) and rec.note and not is_suppressed(rec.change):
         mark = marks.setdefault(rec.note, FOOTNOTE_MARKS[len(marks) % len(FOOTNOTE_MARKS)])
     if rec.estimable and not is_suppressed(rec.change):
-        ci = ("" if is_suppressed(rec.ci_low) or is_suppressed(rec.ci_high) else
-              f" ({fmt_number(rec.ci_low, 2)}, {fmt_number(rec.ci_high, 2)})")
+        ci = (
+            ""
+            if is_suppressed(rec.ci_low) or is_suppressed(rec.ci_high)
+            else f" ({fmt_number(rec.ci_low, 2)}, {fmt_number(rec.ci_high, 2)})"
+        )
         row["Change (95% CI)"] = fmt_number(rec.change, 2) + ci
         row["p"] = fmt_p(rec.p)
         row["ES"] = fmt_number(rec.es, 2) + (mark if _missing(rec.es) else "")
@@ -388,8 +459,15 @@ def _change_row(rec, cells: dict, adjusted: str, marks: dict[str, str]) -> dict:
     elif is_suppressed(rec.change):
         row.update({c: SUPPRESSED for c in ("Change (95% CI)", "p", "ES", "d_z", "Wilcoxon p")})
     else:
-        row.update({"Change (95% CI)": fmt_number(rec.change, 2) + mark, "p": DASH, "ES": DASH, "d_z": DASH,
-                    "Wilcoxon p": DASH})
+        row.update(
+            {
+                "Change (95% CI)": fmt_number(rec.change, 2) + mark,
+                "p": DASH,
+                "ES": DASH,
+                "d_z": DASH,
+                "Wilcoxon p": DASH,
+            }
+        )
     if adjusted != "none":
         row[ADJUSTED_HEADERS[adjusted]] = fmt_p(getattr(rec, ADJUSTED_COLUMNS[adjusted]))
     return row
@@ -407,9 +485,9 @@ CHANGE_NOTES = [
 ADJUSTED_HEADERS = {"holm": "Holm p", "fdr_bh": "FDR-adjusted p (Benjamini–Hochberg)"}
 ADJUSTMENT_WORDS = {
     "holm": "Holm's step-down method, which controls the chance of any false positive among the tests "
-            "(the family-wise error rate)",
+    "(the family-wise error rate)",
     "fdr_bh": "the Benjamini–Hochberg method, which controls the expected share of false positives among the "
-              "tests that reach significance (the false discovery rate)",
+    "tests that reach significance (the false discovery rate)",
 }
 
 
@@ -427,13 +505,17 @@ def table4(change: pd.DataFrame, labels: dict[tuple[str, str | None], str]) -> T
     adjusted across the tests, and across how many: those the adjustment ran across (the
     frame's ``attrs["tests"]``, which a table of some of its rows keeps), else the table's own.
     """
-    return Table("table4", "Table 4. Change in outcomes over time (paired t-tests)", change.copy(),
-                 partial(_table4_display, labels=labels, tests=change.attrs.get("tests")), list(CHANGE_NOTES),
-                 row_headers=("Measure", "Subscale"))
+    return Table(
+        "table4",
+        "Table 4. Change in outcomes over time (paired t-tests)",
+        change.copy(),
+        partial(_table4_display, labels=labels, tests=change.attrs.get("tests")),
+        list(CHANGE_NOTES),
+        row_headers=("Measure", "Subscale"),
+    )
 
 
-def _table4_display(data: pd.DataFrame, *, labels: dict, tests: int | None = None
-                    ) -> tuple[pd.DataFrame, list[str]]:
+def _table4_display(data: pd.DataFrame, *, labels: dict, tests: int | None = None) -> tuple[pd.DataFrame, list[str]]:
     rows: list[dict] = []
     marks: dict[str, str] = {}
     adjusted = adjustment_of(data)
@@ -441,19 +523,23 @@ def _table4_display(data: pd.DataFrame, *, labels: dict, tests: int | None = Non
         for k, rec in enumerate(part.itertuples(index=False)):
             rows.append(_change_row(rec, {**cells, "Measure": cells["Measure"] if k == 0 else ""}, adjusted, marks))
     notes = [f"{mark} {reason[0].upper()}{reason[1:]}." for reason, mark in marks.items()]
-    shown = int(sum(not _missing(p) for p in data["p"]))   # a withheld p is still a test made
+    shown = int(sum(not _missing(p) for p in data["p"]))  # a withheld p is still a test made
     if adjusted != "none":
-        notes.append(f"{ADJUSTED_HEADERS[adjusted]}: p adjusted by {ADJUSTMENT_WORDS[adjusted]}, across "
-                     f"{plural(shown if tests is None else tests, 'test')}: every outcome and comparison with "
-                     "enough pairs to test.")
+        notes.append(
+            f"{ADJUSTED_HEADERS[adjusted]}: p adjusted by {ADJUSTMENT_WORDS[adjusted]}, across "
+            f"{plural(shown if tests is None else tests, 'test')}: every outcome and comparison with "
+            "enough pairs to test."
+        )
     elif shown > 1:
-        notes.append(f"p values are not adjusted for multiple comparisons across the {plural(shown, 'test')} in "
-                     "this table.")
+        notes.append(
+            f"p values are not adjusted for multiple comparisons across the {plural(shown, 'test')} in this table."
+        )
     return pd.DataFrame(rows), notes
 
 
-def against_study(summary: pd.DataFrame, comparators: pd.DataFrame, labels: dict[tuple[str, str | None], str],
-                  timepoints: list[str]) -> Table:
+def against_study(
+    summary: pd.DataFrame, comparators: pd.DataFrame, labels: dict[tuple[str, str | None], str], timepoints: list[str]
+) -> Table:
     """This report's mean of every outcome beside the whole study's, for site and cohort reports.
 
     ``comparators`` holds the study-wide ``n, mean, sd`` per instrument, subscale and
@@ -462,11 +548,18 @@ def against_study(summary: pd.DataFrame, comparators: pd.DataFrame, labels: dict
     keys = ["instrument", "subscale", "timepoint"]
     study = comparators.rename(columns={"n": "study_n", "mean": "study_mean", "sd": "study_sd"})
     data = summary[keys + ["n", "mean"]].merge(study, on=keys, how="left")
-    notes = ["Mean score in this report's peer workers ('here') and in the whole study ('study', every site "
-             "included). Compare by inspection: the groups overlap, so no test is made."]
-    return Table("table3_study", "Table 3a. Outcomes beside the whole study", data,
-                 partial(_against_study_display, labels=labels, timepoints=timepoints), notes,
-                 row_headers=("Measure", "Subscale"))
+    notes = [
+        "Mean score in this report's peer workers ('here') and in the whole study ('study', every site "
+        "included). Compare by inspection: the groups overlap, so no test is made."
+    ]
+    return Table(
+        "table3_study",
+        "Table 3a. Outcomes beside the whole study",
+        data,
+        partial(_against_study_display, labels=labels, timepoints=timepoints),
+        notes,
+        row_headers=("Measure", "Subscale"),
+    )
 
 
 def _against_study_display(data: pd.DataFrame, *, labels: dict, timepoints: list[str]) -> pd.DataFrame:
