@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Set up and run peerimpact from a clone: `bash tasks.sh report [build options]` or `bash tasks.sh test`.
+# Set up and run peerimpact from a clone: `bash tasks.sh report [build options]` or `bash tasks.sh test`
+# (lint, then every test; `unit`: the tests that start no kernel; `lint`: ruff alone).
 # Installs what a fresh Debian machine lacks (venv support, Pango for PDFs), creates .venv
 # on first use and reinstalls the package only when pyproject.toml changes.
 set -euo pipefail
@@ -38,7 +39,7 @@ setup() {
     [ -x "$VENV/bin/python" ] || "$PY" -m venv "$VENV"
     if [ ! -f "$VENV/.installed" ] || [ pyproject.toml -nt "$VENV/.installed" ]; then
         "$VENV/bin/python" -m pip install -q --upgrade pip
-        "$VENV/bin/python" -m pip install -q -e '.[test]'
+        "$VENV/bin/python" -m pip install -q -e '.[test,dev]'
         touch "$VENV/.installed"
     fi
 }
@@ -49,14 +50,27 @@ report() {
     echo "Reports: $(pwd)/reports/index.html (one folder per report: report.html, report.pdf, tables/)"
 }
 
+lint() {
+    "$VENV/bin/ruff" check peerimpact tests benchmarks
+    "$VENV/bin/ruff" format --check -q peerimpact tests benchmarks
+}
+
 test() {
     setup
+    lint
     "$VENV/bin/python" -m pytest -q "$@"
+}
+
+unit() {   # the tests that start no Jupyter kernel: under a minute
+    setup
+    "$VENV/bin/python" -m pytest -q -m "not kernel and not slow" "$@"
 }
 
 case "${1:-}" in
     report) shift; report "$@" ;;
     test) shift; test "$@" ;;
+    unit) shift; unit "$@" ;;
+    lint) setup; lint ;;
     setup) setup ;;
-    *) echo "usage: bash tasks.sh report|test|setup" >&2; exit 2 ;;
+    *) echo "usage: bash tasks.sh report|test|unit|lint|setup" >&2; exit 2 ;;
 esac

@@ -61,3 +61,14 @@ def _pdf_pages(path: str, mtime: int) -> tuple[str, ...]:
 
 def pdf_text(path: Path) -> str:
     return "\n".join(pdf_pages(path))
+
+
+# Fixtures that build reports: a test that asks for one runs notebooks in a kernel
+# (``earlier``: test_previous.py's funder report at an earlier cut).
+KERNEL_FIXTURES = {"built", "earlier"}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if KERNEL_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.kernel)

@@ -113,6 +113,7 @@ def test_differencing_withholds_the_figure_without_which_the_small_group_cannot_
 # ------------------------------------------------------------------------------ the example's build
 
 
+@pytest.mark.kernel
 def test_the_funder_sees_recruitment_and_returns_exactly_site_by_site(built):
     folder = built / "funder"
     people, returns = STUDY.participants, STUDY.returns

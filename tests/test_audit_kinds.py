@@ -13,6 +13,7 @@ import shutil
 from pathlib import Path
 
 import pandas as pd
+import pytest
 
 from conftest import BUILT
 from peerimpact.builder.publish import Manifest, ManifestEntry, read_manifest
@@ -216,6 +217,7 @@ def test_an_unknown_audience_is_named_with_those_there_are(tmp_path, capsys):
 # --------------------------------------------------------------------------- the example's own build
 
 
+@pytest.mark.kernel
 def test_every_shared_report_of_the_example_passes_under_its_audience(built, tmp_path, capsys):
     summary = tmp_path / "summary.csv"
     assert main(["audit", *(str(built / rid) for rid in SHARED), "--summary", str(summary)]) == 0, (

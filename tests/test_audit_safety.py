@@ -56,6 +56,7 @@ def snapshot(folder: Path) -> dict[str, bytes]:
 # --------------------------------------------------------------------------- audit: what it reads
 
 
+@pytest.mark.kernel
 def test_a_named_pipe_among_the_tables_is_reported_not_waited_for(tmp_path):
     report = built_report(tmp_path)
     os.mkfifo(report / "tables" / "stuck.csv")
@@ -67,6 +68,7 @@ def test_a_named_pipe_among_the_tables_is_reported_not_waited_for(tmp_path):
     assert summary.loc["stuck", "status"] == "fail" and summary.loc["table1", "status"] == "pass"
 
 
+@pytest.mark.kernel
 def test_a_symbolic_link_among_the_tables_is_not_followed(tmp_path):
     report = built_report(tmp_path)
     (report / "tables" / "users.csv").symlink_to("/etc/passwd")
@@ -78,6 +80,7 @@ def test_a_symbolic_link_among_the_tables_is_not_followed(tmp_path):
     assert "users,fail" in summary and "root" not in summary and "/bin/" not in summary
 
 
+@pytest.mark.kernel
 def test_a_tables_folder_that_is_a_link_elsewhere_is_not_audited(tmp_path):
     report = built_report(tmp_path)
     elsewhere = tmp_path / "elsewhere"
@@ -91,6 +94,7 @@ def test_a_tables_folder_that_is_a_link_elsewhere_is_not_audited(tmp_path):
     )
 
 
+@pytest.mark.kernel
 def test_a_manifest_that_is_a_named_pipe_is_reported_not_waited_for(tmp_path):
     report = built_report(tmp_path)
     os.mkfifo(tmp_path / "build" / "manifest.json")
@@ -182,6 +186,7 @@ def test_the_default_summary_goes_beside_the_reports_not_into_the_current_folder
 # --------------------------------------------------------------------------- reproduce
 
 
+@pytest.mark.kernel
 def test_reproduce_writes_its_table_in_the_report_folder_by_default(tmp_path, capsys, monkeypatch):
     report = built_report(tmp_path, "study")
     tables = snapshot(report / "tables")
@@ -197,6 +202,7 @@ def test_reproduce_writes_its_table_in_the_report_folder_by_default(tmp_path, ca
     assert main(["reproduce", str(report)]) == 1  # its own table again: written over
 
 
+@pytest.mark.kernel
 @pytest.mark.parametrize("target", ["tables/table1.csv", "tables/reproduction.csv", "report.html", "notes.csv"])
 def test_reproduce_never_writes_over_a_report_file_or_a_file_it_did_not_write(tmp_path, capsys, target):
     report = built_report(tmp_path, "study")

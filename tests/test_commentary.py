@@ -2,6 +2,8 @@
 
 from pathlib import Path
 
+import pytest
+
 from peerimpact.builder.commentary import Commentary, check, fill_commentary, find_commentary, render
 from peerimpact.problems import Problems
 from peerimpact.report.facts import read_facts
@@ -80,6 +82,7 @@ def test_commentary_files_are_found_for_the_report_or_its_definition_and_bad_syn
     assert [c.text for c in found] == ["every site"] and not problems
 
 
+@pytest.mark.kernel
 def test_a_build_whose_commentary_names_a_withheld_figure_fails_at_its_line(example_copy, tmp_path):
     from peerimpact.builder.pipeline import build
 
@@ -110,6 +113,7 @@ def test_the_example_funder_report_carries_its_commentary_with_the_figures_of_it
     assert short.pop("S3") == 0 and set(short.values()) == {1}
 
 
+@pytest.mark.kernel
 def test_peerimpact_facts_lists_each_name_with_the_value_its_table_shows(built):
     import csv
     import subprocess

@@ -26,6 +26,7 @@ def notebook(path: Path, *sources: str) -> Path:
     return path
 
 
+@pytest.mark.kernel
 def test_a_warm_kernel_forgets_the_previous_report(tmp_path):
     """Two reports in one kernel: the second sees none of the first's variables, values, open
     figures, plot settings or notebook state, and keeps its modules loaded."""
@@ -94,6 +95,7 @@ def test_dask_without_a_scheduler_says_what_it_needs(tmp_path):
         pass
 
 
+@pytest.mark.kernel
 def test_a_dask_cluster_builds_what_a_local_build_builds(built, tmp_path):
     """A report built by a Dask worker process equals the local build's, table for table and in its HTML."""
     from distributed import LocalCluster

@@ -26,6 +26,7 @@ STUDY = load_study()
 SOME = ["study", "site-S7", "cohort-bank", "funder"]
 
 
+@pytest.mark.kernel
 @pytest.mark.parametrize("rid", SOME)
 def test_the_workbook_holds_every_csv_as_a_sheet_after_a_sheet_about_the_report(built, rid):
     book = openpyxl.load_workbook(built / rid / "tables.xlsx")
@@ -55,6 +56,7 @@ def same_cell(got, want: str) -> bool:
     return float(got) == pytest.approx(float(want), rel=1e-14, abs=0)
 
 
+@pytest.mark.kernel
 @pytest.mark.parametrize("rid", SOME)
 def test_the_word_document_holds_every_table_and_figure_of_the_html(built, rid):
     page = lhtml.fromstring((built / rid / "report.html").read_text(encoding="utf-8"))
@@ -181,6 +183,7 @@ def test_a_notebook_opens_any_study(example_copy):
         pn.setup(study=example_copy)
 
 
+@pytest.mark.kernel
 def test_set_overrides_a_setting_for_one_build_and_the_manifest_records_it(tmp_path, capsys):
     defs = reports_dir(tmp_path, study=["04_change"])
     out = tmp_path / "out"

@@ -112,6 +112,7 @@ def test_a_work_folder_holding_other_files_is_refused(example_copy, defs, tmp_pa
     assert tree(work) == before and not (tmp_path / "out").exists()
 
 
+@pytest.mark.kernel
 def test_a_report_folder_the_manifest_does_not_list_is_never_replaced(example_copy, defs, tmp_path):
     out = tmp_path / "out"
     assert build_cli(example_copy, out, defs, "--only", "study")[0] == 0  # the last --only counts
@@ -123,6 +124,7 @@ def test_a_report_folder_the_manifest_does_not_list_is_never_replaced(example_co
     assert tree(out) == before  # the study report was not rebuilt either: refused before any work
 
 
+@pytest.mark.kernel
 def test_the_reports_of_another_study_are_not_replaced(example_copy, defs, tmp_path):
     other = tmp_path / "other"
     shutil.copytree(example_copy, other)
@@ -134,6 +136,7 @@ def test_the_reports_of_another_study_are_not_replaced(example_copy, defs, tmp_p
     assert tree(out) == before
 
 
+@pytest.mark.kernel
 def test_a_rebuild_of_the_same_study_into_its_own_folders_works(example_copy, defs, tmp_path):
     out = tmp_path / "out"
     assert build_cli(example_copy, out, defs)[0] == 0
@@ -174,6 +177,7 @@ def test_lock_files_are_opened_without_following_links(tmp_path):
     assert victim.read_text() == "keep me\n"
 
 
+@pytest.mark.kernel
 def test_a_stale_temporary_file_of_a_failed_build_is_cleaned_by_the_next(example_copy, defs, tmp_path):
     out = tmp_path / "out"
     assert build_cli(example_copy, out, defs)[0] == 0
@@ -185,6 +189,7 @@ def test_a_stale_temporary_file_of_a_failed_build_is_cleaned_by_the_next(example
     assert (out / ".notes.txt").read_text() == "the user's own hidden file\n"
 
 
+@pytest.mark.kernel
 def test_two_studies_never_share_one_work_folder(example_copy, defs, tmp_path):
     other = tmp_path / "other"
     shutil.copytree(example_copy, other)
@@ -244,6 +249,7 @@ def _descendants(pid: int) -> set[int]:
     return found
 
 
+@pytest.mark.kernel
 @pytest.mark.parametrize("jobs", ["1", "2"])
 def test_ctrl_c_stops_a_build_at_once_with_one_line_and_keeps_the_published_report(example_copy, tmp_path, jobs):
     notebook(tmp_path / "step.ipynb", QUICK)
@@ -322,6 +328,7 @@ def _in_a_small_disk(script: str, disk: Path, size: str) -> subprocess.Completed
     return subprocess.run(["unshare", "-rm", "sh", "-c", full], capture_output=True, text=True, timeout=300)
 
 
+@pytest.mark.kernel
 def test_a_full_disk_fails_the_report_in_one_line_and_keeps_the_published_one(example_copy, tmp_path):
     notebook(
         tmp_path / "fill.ipynb",

@@ -434,7 +434,8 @@ def test_a_header_of_a_million_names_is_refused_before_it_costs_memory(tmp_path:
     assert done.returncode == 2, done.stdout[-2000:] + done.stderr[-2000:]
     assert "contacts.csv:1: error: the header has 1,000,006 columns; the limit is 2,000" in done.stdout
     peak_mb = int(re.search(r"peak KB (\d+)", done.stdout).group(1)) / 1024
-    assert peak_mb < 500, f"peak {peak_mb:.0f} MB"
+    # the unbounded read took 5.3 GB; the import of the package alone varies by a few hundred MB
+    assert peak_mb < 1024, f"peak {peak_mb:.0f} MB"
 
 
 def test_a_decomposed_id_is_the_participant_of_its_composed_twin(example_copy: Path) -> None:

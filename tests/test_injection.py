@@ -113,6 +113,7 @@ def _dangerous_start(text: str) -> bool:
     return text.startswith(FORMULA_START) and not NUMBER.fullmatch(text)
 
 
+@pytest.mark.kernel
 def test_no_input_text_becomes_a_formula_in_a_reports_csvs_or_workbook(example_copy, tmp_path):
     _poison(example_copy, tmp_path / "params")
     out = tmp_path / "reports"

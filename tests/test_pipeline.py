@@ -193,6 +193,7 @@ def test_site_extract_holds_only_that_site(built):
     assert len(pd.read_csv(folder / "participants.csv")) == 7
 
 
+@pytest.mark.kernel
 def test_pdf_is_a4_with_page_numbers_and_the_table(built):
     reader = PdfReader(built / "study" / "report.pdf")
     box = reader.pages[0].mediabox
@@ -205,6 +206,7 @@ def test_pdf_is_a4_with_page_numbers_and_the_table(built):
     assert "Wilcoxon" in text and "Table 4. Change in outcomes over time" in text
 
 
+@pytest.mark.kernel
 def test_second_run_executes_nothing(built):
     before = (built / "study" / "report.html").read_bytes()
     messages = []
@@ -214,6 +216,7 @@ def test_second_run_executes_nothing(built):
     assert (built / "study" / "report.html").read_bytes() == before
 
 
+@pytest.mark.kernel
 def test_isolated_and_shared_kernels_give_identical_tables(built, tmp_path):
     # the sections after the first are where a shared kernel could leak state from one to the next
     defs = reports_dir(tmp_path, study=["03_outcomes", "04_change", "06_synthesis"])
@@ -236,6 +239,7 @@ def test_isolated_and_shared_kernels_give_identical_tables(built, tmp_path):
         assert path.read_bytes() == (built / "study" / "tables" / path.name).read_bytes()
 
 
+@pytest.mark.kernel
 def test_changed_data_of_one_site_rebuilds_only_reports_that_include_it(tmp_path, example_copy):
     out = tmp_path / "out"
     only = ["study", "site-S1", "site-S2", "cohort-early_starters", "cohort-late_starters"]
@@ -263,6 +267,7 @@ def test_changed_data_of_one_site_rebuilds_only_reports_that_include_it(tmp_path
     assert [o.status for o in forced.outcomes] == ["built"]
 
 
+@pytest.mark.kernel
 def test_failing_section_keeps_previous_report_and_other_reports_build(tmp_path):
     out = tmp_path / "out"
     defs = reports_dir(tmp_path, study=["01_sample"], site=["01_sample"])
@@ -289,6 +294,7 @@ def test_failing_section_keeps_previous_report_and_other_reports_build(tmp_path)
     assert not (out / ".staging").exists()
 
 
+@pytest.mark.kernel
 def test_sections_share_a_kernel_but_not_variables(tmp_path):
     notebook(tmp_path / "first.ipynb", "leak = 'from the first section'", "import json as imported_module")
     notebook(
@@ -314,6 +320,7 @@ def test_sections_share_a_kernel_but_not_variables(tmp_path):
         ("id: other\nkind: study\ntitle: T\nsections: [01_sample]\n", "id"),  # not its file name
     ],
 )
+@pytest.mark.kernel
 def test_params_problems_stop_the_build_before_any_kernel(tmp_path, text, key):
     defs = tmp_path / "defs"
     defs.mkdir()
@@ -358,6 +365,7 @@ def test_committed_notebooks_are_stripped_and_declare_parameters():
         assert len(tagged) == 1 and "extract = None" in tagged[0].source
 
 
+@pytest.mark.kernel
 def test_figures_are_inline_svg_and_vector_in_the_pdf(tmp_path):
     notebook(
         tmp_path / "figure.ipynb",
@@ -380,6 +388,7 @@ def test_figures_are_inline_svg_and_vector_in_the_pdf(tmp_path):
         assert not images
 
 
+@pytest.mark.kernel
 def test_each_section_runs_with_its_default_parameters(tmp_path):
     """As a statistician opening it in JupyterLab would: no injected parameters (one kernel, its
     namespace reset before each section, as a build runs them)."""
@@ -399,6 +408,7 @@ def test_each_section_runs_with_its_default_parameters(tmp_path):
         assert shown, f"{path.name} showed nothing"
 
 
+@pytest.mark.kernel
 def test_cli_build_reports_and_exit_codes(tmp_path, capsys):
     from peerimpact.cli import main
 
@@ -428,6 +438,7 @@ def test_cli_build_reports_and_exit_codes(tmp_path, capsys):
     assert "--only: error: no such report" in captured.out and "nothing was built" in captured.err
 
 
+@pytest.mark.kernel
 def test_site_codes_with_leading_zeros_survive_the_whole_build(example_copy, tmp_path):
     for name in ("participants.csv", "questionnaires.csv"):
         path = example_copy / name
@@ -452,6 +463,7 @@ def test_site_codes_with_leading_zeros_survive_the_whole_build(example_copy, tmp
     assert "Holm p" in (tmp_path / "out" / "site-029" / "report.html").read_text()
 
 
+@pytest.mark.kernel
 def test_a_second_build_into_the_same_folder_waits_its_turn(tmp_path):
     import fcntl
 
@@ -466,6 +478,7 @@ def test_a_second_build_into_the_same_folder_waits_its_turn(tmp_path):
     assert build(out=out, reports_dir=defs, echo=lambda m: None).exit_code == 0
 
 
+@pytest.mark.kernel
 def test_a_report_of_one_peer_worker_still_builds_every_section(example_copy, tmp_path):
     yml = example_copy / "study.yml"
     yml.write_text(
@@ -553,6 +566,7 @@ def test_every_report_lists_subscales_in_the_instruments_order(built):
             assert part["timepoint"].tolist() == sorted(part["timepoint"]), rid
 
 
+@pytest.mark.kernel
 def test_joint_display_reads_as_text_in_html_and_pdf(built):
     for rid in SECTIONED:
         html = (built / rid / "report.html").read_text()
@@ -576,6 +590,7 @@ def test_a_quote_is_shown_under_one_theme_only(built):
         assert (len(quotes) > 0) != withheld and not quotes["text"].duplicated().any(), rid
 
 
+@pytest.mark.kernel
 def test_pages_are_neither_near_empty_nor_wider_than_their_margins(built):
     # the build measures every page it prints (render.page_layout) and logs it
     for rid in ("study", "site-S2", "site-S7", "funder"):
@@ -644,6 +659,7 @@ def test_study_tables_equal_the_golden_tables(built):
     assert not differ, differ[:20]
 
 
+@pytest.mark.kernel
 def test_a_thread_executor_builds_the_same_tables(built, tmp_path):
     from concurrent.futures import ThreadPoolExecutor
 

@@ -81,6 +81,7 @@ def people_of(rid: str) -> set[str]:
     return set(STUDY.cohort_ids(rid.removeprefix("cohort-")))
 
 
+@pytest.mark.kernel
 @pytest.mark.parametrize("rid", SHARED)
 def test_a_shared_report_holds_nothing_of_anyone_outside_it(built, rid):
     inside = people_of(rid)
@@ -103,6 +104,7 @@ def test_a_shared_report_holds_nothing_of_anyone_outside_it(built, rid):
     assert not found, found[:5]
 
 
+@pytest.mark.kernel
 @pytest.mark.parametrize("rid", SHARED)
 def test_a_shared_report_shows_no_participant_id_and_no_count_about_people_below_8(built, rid):
     shared = [p for p in (built / rid).rglob("*") if p.is_file()]
@@ -125,6 +127,7 @@ def test_a_shared_report_shows_no_participant_id_and_no_count_about_people_below
     assert about_people > 5  # every shared report shows counts about people (its own or the study's)
 
 
+@pytest.mark.kernel
 def test_every_shared_report_passes_the_audit_and_the_study_report_does_not(built, tmp_path, capsys):
     summary = tmp_path / "summary.csv"
     assert main(["audit", *(str(built / rid) for rid in SHARED), "--summary", str(summary)]) == 0
@@ -200,6 +203,7 @@ def test_the_audit_finds_a_withheld_cell_that_the_others_give_away(tmp_path, cap
     assert set(pd.read_csv(tmp_path / "s.csv")["status"]) == {"review"}
 
 
+@pytest.mark.kernel
 def test_unsuppressed_reports_say_so_on_every_page(built):
     pages = PdfReader(built / "study" / "report.pdf").pages
     assert len(pages) > 5 and all("Internal — not for distribution" in p.extract_text() for p in pages)
@@ -209,6 +213,7 @@ def test_unsuppressed_reports_say_so_on_every_page(built):
     assert "Written for a site lead" in first and "fewer than 8 people" in first
 
 
+@pytest.mark.kernel
 def test_the_smallest_site_gets_its_own_programme_facts_the_study_as_context_and_no_quote_of_its_own(built):
     folder = built / "site-S7"
     html = (folder / "report.html").read_text()
@@ -239,6 +244,7 @@ def test_the_smallest_site_gets_its_own_programme_facts_the_study_as_context_and
     assert set(quotes["label"]) == {"Peer worker (study-wide)"} and set(quotes["timepoint"]) == {""}
 
 
+@pytest.mark.kernel
 def test_reports_of_one_build_cannot_be_subtracted_from_each_other(example_copy, tmp_path, capsys):
     from peerimpact.builder.pipeline import build
 

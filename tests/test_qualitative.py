@@ -168,6 +168,7 @@ def test_counts_and_deterministic_quotes():
     assert first.groupby("theme").size().tolist() == [3, 3, 3]
 
 
+@pytest.mark.kernel
 def test_hostile_excerpt_text_is_escaped_in_the_report(example_copy, tmp_path):
     path = example_copy / "excerpts.csv"
     with path.open("a") as handle:
@@ -192,6 +193,7 @@ def test_hostile_excerpt_text_is_escaped_in_the_report(example_copy, tmp_path):
     assert "&lt;img src=x onerror=alert(1)&gt;" in html
 
 
+@pytest.mark.kernel
 def test_joint_display_numbers_equal_table4(tmp_path):
     from peerimpact.builder.pipeline import build
 
@@ -217,6 +219,7 @@ def test_joint_display_numbers_equal_table4(tmp_path):
     assert "Table 5. Joint display" in html and "confirmation" in html
 
 
+@pytest.mark.kernel
 def test_synthesis_params_are_checked(tmp_path):
     import shutil
 
@@ -272,6 +275,7 @@ def test_broken_project_is_a_problem_not_a_traceback(tmp_path):
     assert not (tmp_path / "x").exists()
 
 
+@pytest.mark.kernel
 def test_a_study_without_interviews_still_builds_its_report(example_copy, tmp_path):
     from peerimpact.builder.pipeline import build
 

@@ -12,6 +12,7 @@ import time
 from pathlib import Path
 
 import pandas as pd
+import pytest
 
 from peerimpact.builder.pipeline import build
 from peerimpact.builder.plan import plan
@@ -36,6 +37,7 @@ def rename_sites(study: Path, names: dict[str, str]) -> None:
         frame.to_csv(path, index=False)
 
 
+@pytest.mark.kernel
 def test_sites_that_differ_only_in_punctuation_get_reports_of_their_own(example_copy, tmp_path):
     rename_sites(example_copy, {"S1": "A-B", "S2": "A_B"})
     people = pd.read_csv(example_copy / "participants.csv", dtype=str)
@@ -57,6 +59,7 @@ def test_sites_that_differ_only_in_punctuation_get_reports_of_their_own(example_
         assert quoted and quoted <= set(excerpts.loc[excerpts["participant_id"].isin(own[site]), "text"])
 
 
+@pytest.mark.kernel
 def test_sites_that_would_share_a_report_id_are_an_error_naming_both(example_copy, tmp_path):
     rename_sites(example_copy, {"S1": "A B", "S2": "A/B"})
     result = build(example_copy, out=tmp_path / "out", echo=lambda m: None)
@@ -89,6 +92,7 @@ def test_a_site_report_shows_only_levels_of_its_own_participants(example_copy):
     assert checked >= 6 * 7
 
 
+@pytest.mark.kernel
 def test_pool_workers_shut_their_kernels_down_when_the_build_ends(tmp_path):
     # A worker's warm kernel is shut down, not killed with it: a killed kernel leaves its
     # socket folder (pi-*) in the temporary folder, one per worker and build.
@@ -146,6 +150,7 @@ def alive(pid: int) -> bool:
     return state != "Z"
 
 
+@pytest.mark.kernel
 def test_a_killed_parallel_build_leaves_no_process_and_no_staging_behind(tmp_path):
     notebook(tmp_path / "slow.ipynb", "import time\ntime.sleep(120)")
     defs = reports_dir(tmp_path, study=["../slow.ipynb"], site=["../slow.ipynb"])
@@ -192,6 +197,7 @@ def test_a_killed_parallel_build_leaves_no_process_and_no_staging_behind(tmp_pat
     assert all(e["status"] == "ok" and (out / rid / "report.html").is_file() for rid, e in manifest.items())
 
 
+@pytest.mark.kernel
 def test_a_dying_kernel_is_reported_with_its_section_cell_and_cause(tmp_path):
     notebook(tmp_path / "dies.ipynb", "x = 1", "import os, signal\nos.kill(os.getpid(), signal.SIGKILL)")
     defs = reports_dir(tmp_path, study=["01_sample", "../dies.ipynb"])

@@ -95,6 +95,7 @@ def test_a_report_that_holds_the_targets_passes_and_a_perturbed_one_fails_naming
     assert out[-1].startswith("726 published figures: 725 reproduced within printed precision, 1 not (0 missing)")
 
 
+@pytest.mark.kernel
 def test_the_example_study_report_reproduces_every_published_figure(built, tmp_path, capsys):
     assert main(["reproduce", str(built / "study"), "--csv", str(tmp_path / "r.csv")]) == 0
     checked = pd.read_csv(tmp_path / "r.csv", dtype=str, keep_default_na=False)
@@ -140,6 +141,7 @@ def test_a_perturbed_dataset_fails_the_check_and_names_the_cells(tmp_path):
     assert {row for row, _ in named} == {"wemwbs / total / T1"}  # the other subscales still reproduce
 
 
+@pytest.mark.kernel
 def test_a_study_that_names_unknown_published_figures_is_told_where(example_copy, tmp_path, capsys):
     yml = example_copy / "study.yml"
     yml.write_text(yml.read_text().replace("reproduces: gillard2022", "reproduces: smith2030"))
