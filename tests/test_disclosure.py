@@ -12,6 +12,7 @@ from peerimpact.config import DisclosureRules
 from peerimpact.problems import Problems
 from peerimpact.report.blocks import FigureBlock, Quotes, Table, TextBlock, release
 from peerimpact.report.disclosure import differencing_withheld, rounded, rules_policy, suppress_frame
+from peerimpact.report.plots import Figure
 from peerimpact.report.policies import Context
 from peerimpact.report.tables import sample_sentences, table4
 
@@ -216,15 +217,12 @@ def test_quotes_lose_their_ids_and_a_scope_with_too_few_interviewees_shows_none(
 def test_a_withheld_group_is_not_drawn():
     drawn = []
     frame = pd.DataFrame({"timepoint": ["T1", "T2"], "n": [5, 12], "mean": [3.0, 4.0]})
-    block = FigureBlock("f", frame, lambda data: drawn.append(data["mean"].tolist()) or _Figure())
+    block = FigureBlock(
+        "f", frame, lambda data: drawn.append(data["mean"].tolist()) or Figure("f", "<svg></svg>", "means by timepoint")
+    )
     shown = release(block, rules_policy(NHS))
     _ = shown.figure
     assert math.isnan(drawn[0][0]) and drawn[0][1] == 4.0 and "not drawn" in shown.to_html()
-
-
-class _Figure:
-    def to_html(self) -> str:
-        return "<svg></svg>"
 
 
 def test_the_record_of_a_shared_table_lists_every_withheld_cell(tmp_path):

@@ -13,7 +13,6 @@ report is not built. The text is escaped like every other input: raw HTML shows 
 from __future__ import annotations
 
 import difflib
-import html
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,10 +23,11 @@ from jinja2.sandbox import SandboxedEnvironment
 
 from ..problems import Problems
 from ..report.facts import Fact, Facts
+from ..report.html import commentary_html
+from ..report.records import ProseRecord
 
 FOLDER = "commentary"
 MAX_BYTES = 200_000  # a commentary is a few paragraphs; a larger file is a mistake
-TITLE = "Commentary from the study team"
 
 
 @dataclass(frozen=True)
@@ -197,25 +197,29 @@ def _tree(node: Any) -> Any:
     return node
 
 
-def render(commentary: Commentary, facts: Facts) -> str:
-    """The commentary as HTML, its placeholders filled (call :func:`check` first): Markdown with any
-    raw HTML escaped, in a box headed as the team's own words."""
-    import mistune
+def fill(commentary: Commentary, facts: Facts) -> str:
+    """The commentary's Markdown with its placeholders filled (call :func:`check` first)."""
+    return _environment().from_string(commentary.text).render(facts=_tree(facts.tree()))
 
-    text = _environment().from_string(commentary.text).render(facts=_tree(facts.tree()))
-    body = mistune.create_markdown(escape=True)(text)
-    return (
-        f'<aside class="pi-box pi-box-commentary" role="note"><p class="pi-box-title"><strong>'
-        f"{html.escape(TITLE)}</strong></p>{body}</aside>"
-    )
+
+def box_html(markdown: str) -> str:
+    """Filled commentary as the HTML report shows it, raw HTML escaped
+    (:func:`peerimpact.report.html.commentary_html`)."""
+    return commentary_html(ProseRecord(markdown, role="commentary"))
+
+
+def render(commentary: Commentary, facts: Facts) -> str:
+    """The commentary as the HTML report shows it (see :func:`fill` and :func:`box_html`)."""
+    return box_html(fill(commentary, facts))
 
 
 def fill_commentary(
     commentary: tuple[Commentary, ...], facts: Facts, first: str
 ) -> tuple[dict[str, tuple[str, str]], Problems]:
-    """Each section's commentary as HTML, ``(under its heading, at its end)``: a section's own file
-    under its heading, a report-wide one at the end of the report's first section (``first``, the
-    key messages), after what the figures say; or the problems of its placeholders, all of them."""
+    """Each section's commentary as filled Markdown, ``(under its heading, at its end)``: a
+    section's own file under its heading, a report-wide one at the end of the report's first
+    section (``first``, the key messages), after what the figures say; or the problems of its
+    placeholders, all of them."""
     problems = Problems()
     for words in commentary:
         check(words, facts, problems)
@@ -224,6 +228,9 @@ def fill_commentary(
     out: dict[str, tuple[str, str]] = {}
     for words in commentary:
         top, end = out.get(words.section or first, ("", ""))
-        shown = render(words, facts)
-        out[words.section or first] = (top + shown, end) if words.section else (top, end + shown)
+        shown = fill(words, facts)
+        joined = "\n\n".join
+        out[words.section or first] = (
+            (joined(filter(None, [top, shown])), end) if words.section else (top, joined(filter(None, [end, shown])))
+        )
     return out, problems

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import errno
+import json
 import logging
 import os
 import re
@@ -25,6 +26,7 @@ from ..ingest.readers import umask
 from ..report.extract import write_extract
 from ..report.facts import read_facts
 from .commentary import Commentary, fill_commentary
+from .document import read_document
 from .execute import execute_sections, warm_kernel
 from .formats import FORMATS
 from .render import to_html
@@ -165,6 +167,8 @@ def run_job(job: Job) -> Outcome:
                 "not show:\n" + "\n".join(p.format() for p in problems.sorted()),
             )
         report = {**asdict(job.title_block), "built_at": now()}
+        document = read_document(execution.notebooks, report, words)
+        (build_dir / "document.json").write_text(json.dumps(document.to_json(), ensure_ascii=False), encoding="utf-8")
         html = to_html(execution.notebooks, report, words)
         seconds["render"] = round(time.perf_counter() - t, 3)
         for name in job.formats:

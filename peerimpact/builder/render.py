@@ -1,8 +1,12 @@
-"""Render executed section notebooks into one report: HTML with nbconvert, then PDF with WeasyPrint."""
+"""Render executed section notebooks into one report: HTML with nbconvert, then PDF with WeasyPrint.
+
+The HTML is made from records: every output a section showed is rendered from the record its
+released block left (:mod:`peerimpact.report.records`, through :mod:`peerimpact.report.html`),
+never from the HTML the kernel displayed; a section's Markdown is rendered as Markdown.
+"""
 
 from __future__ import annotations
 
-import re
 import threading
 from dataclasses import dataclass
 from pathlib import Path
@@ -12,23 +16,13 @@ import nbformat
 from nbconvert import HTMLExporter
 from traitlets.config import Config
 
+from ..report.html import markdown_of, record_html
+from ..report.records import RECORD_MIME, ProseRecord, from_json, to_json
 from ..resources import templates_dir
-from .execute import RESET_TAG
+from .document import HIDDEN_TAGS, section_title
 
 if TYPE_CHECKING:
     import weasyprint.document
-
-HIDDEN_TAGS = {RESET_TAG, "parameters", "injected-parameters", "remove-cell"}
-HEADING = re.compile(r"^\s*#{1,6}\s+(.+?)\s*#*\s*$", re.MULTILINE)
-
-
-def _title(nb: nbformat.NotebookNode, fallback: str) -> str:
-    for cell in nb.cells:
-        if cell.cell_type == "markdown":
-            match = HEADING.search(cell.source)
-            if match:
-                return match.group(1)
-    return fallback
 
 
 def _clean(cell: nbformat.NotebookNode) -> nbformat.NotebookNode:
@@ -40,15 +34,18 @@ def _clean(cell: nbformat.NotebookNode) -> nbformat.NotebookNode:
     return cell
 
 
-def _shown(html: str) -> nbformat.NotebookNode:
-    return nbformat.v4.new_code_cell(outputs=[nbformat.v4.new_output("display_data", data={"text/html": html})])
+def _shown(markdown: str) -> nbformat.NotebookNode:
+    """The study team's filled commentary, as a cell showing its record."""
+    record = to_json(ProseRecord(markdown, role="commentary"))
+    return nbformat.v4.new_code_cell(outputs=[nbformat.v4.new_output("display_data", data={RECORD_MIME: record})])
 
 
 def merge_sections(
     notebooks: list[Path], under: dict[str, tuple[str, str]] | None = None
 ) -> tuple[nbformat.NotebookNode, list[dict[str, str]]]:
     """One notebook of all sections, each marked for the template; and the contents list.
-    ``under`` maps a section to HTML placed under its heading and at its end (the study team's commentary)."""
+    ``under`` maps a section to the study team's filled commentary (Markdown) placed under its
+    heading and at its end."""
     merged = nbformat.v4.new_notebook(metadata={"language_info": {"name": "python"}})
     toc = []
     for path in notebooks:
@@ -60,7 +57,7 @@ def merge_sections(
         cells[1:1] = [_shown(top)] if top else []
         cells += [_shown(end)] if end else []
         anchor = f"section-{path.stem}"
-        toc.append({"anchor": anchor, "title": _title(nb, path.stem)})
+        toc.append({"anchor": anchor, "title": section_title(nb, path.stem)})
         cells[0].metadata.setdefault("peerimpact", {})["section_start"] = anchor
         cells[-1].metadata.setdefault("peerimpact", {})["section_end"] = True
         merged.cells.extend(cells)
@@ -81,12 +78,27 @@ def _exporter() -> HTMLExporter:
         exporter = _exporters.html = HTMLExporter(
             config=config, template_name="report", extra_template_basedirs=[str(templates_dir())]
         )
+        exporter.register_filter("released", lambda data: _released(exporter, data))
     return exporter
+
+
+def _released(exporter: HTMLExporter, data: dict[str, Any]) -> str:
+    """The HTML of an output's record (``""`` for an output that carries none): Markdown (a
+    section's text, sentences) as the exporter renders a Markdown cell, every other record by
+    :func:`peerimpact.report.html.record_html`."""
+    found = data.get(RECORD_MIME)
+    if found is None:
+        return ""
+    record = from_json(found)
+    markdown = markdown_of(record)
+    if markdown is not None:
+        return f'<div class="pi-text">{exporter.markdown2html({}, markdown)}</div>'
+    return f'<div class="pi-output">{record_html(record)}</div>'
 
 
 def to_html(notebooks: list[Path], report: dict[str, Any], under: dict[str, tuple[str, str]] | None = None) -> str:
     """The report's HTML; ``report`` fills the title block (title, scope_label, data_cut, …),
-    ``under`` adds HTML under sections' headings (see :func:`merge_sections`)."""
+    ``under`` adds the team's commentary under sections' headings (see :func:`merge_sections`)."""
     nb, toc = merge_sections(notebooks, under)
     body, _ = _exporter().from_notebook_node(nb, resources={"report": {**report, "toc": toc}})
     return body

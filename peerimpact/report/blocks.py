@@ -9,9 +9,7 @@ the policy returned, so whatever a policy changes, it changes everywhere.
 
 from __future__ import annotations
 
-import html
 import math
-import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -21,9 +19,10 @@ from typing import Any
 import pandas as pd
 
 from ..ingest.writers import to_csv
+from .html import box_html, figure_html, quotes_html, table_html
 from .policies import Context, DisclosurePolicy, resolve
+from .records import RECORD_MIME, FigureRecord, Quote, QuotesRecord, TableRecord, TextRecord, plain, to_json
 
-DASH = "–"  # what a table shows for a missing value
 SUPPRESSED = "*"  # what it shows for a value a disclosure policy withholds
 
 
@@ -34,13 +33,6 @@ def _missing(value) -> bool:
 def is_suppressed(value) -> bool:
     """Whether ``value`` is a cell a disclosure policy withheld."""
     return isinstance(value, str) and value == SUPPRESSED
-
-
-def _cell_html(value) -> str:
-    """A display cell as escaped HTML: missing is a dash, each line break a ``<br>``."""
-    if _missing(value):
-        return DASH
-    return "<br>".join(html.escape(line) for line in str(value).split("\n"))
 
 
 Formatter = Callable[[pd.DataFrame], pd.DataFrame | tuple[pd.DataFrame, list[str]]]
@@ -56,6 +48,15 @@ class Suppression:
     column: str
     rule: str
     kind: str  # primary | secondary
+
+
+def _bundle(block: Any, html_or_markdown: tuple[str, str] | None) -> dict[str, Any]:
+    """What a kernel displays for a released block: its record (which the report's formats render
+    from) and, for whoever runs the section in JupyterLab, its HTML or Markdown."""
+    bundle: dict[str, Any] = {RECORD_MIME: to_json(block.to_record())}
+    if html_or_markdown is not None:
+        bundle[html_or_markdown[0]] = html_or_markdown[1]
+    return bundle
 
 
 def _summary(kind: str, name: str, frame: pd.DataFrame, suppressed: Sequence[Suppression]) -> str:
@@ -115,32 +116,35 @@ class Table:
         return _write_csv(self.data, Path(folder) / f"{self.name}.csv")
 
     def to_html(self) -> str:
-        notes = "".join(f'<p class="pi-note">{html.escape(n)}</p>' for n in self.all_notes)
-        name = html.escape(self.name)
-        if self.withheld:
-            return (
-                f'<figure class="pi-table-figure" id="table-{name}">'
-                f"<figcaption>{html.escape(self.title)}</figcaption>"
-                f'<p class="pi-withheld">{html.escape(self.withheld)}</p>{notes}</figure>'
+        return table_html(self.to_record())
+
+    def to_record(self) -> TableRecord:
+        """The table as released, for the report's formats (see :mod:`peerimpact.report.records`)."""
+        rows = (
+            ()
+            if self.withheld
+            else tuple(
+                tuple(None if _missing(v) else str(v) for v in values)
+                for values in self.display.itertuples(index=False, name=None)
             )
-        head = "".join(f'<th scope="col">{_cell_html(c)}</th>' for c in self.display.columns)
-        body = []
-        for values in self.display.itertuples(index=False, name=None):
-            cells = []
-            for column, value in zip(self.display.columns, values):
-                text = _cell_html(value)
-                header = column in self.row_headers and text
-                cells.append(f'<th scope="row">{text}</th>' if header else f"<td>{text}</td>")
-            body.append(f"<tr>{''.join(cells)}</tr>")
-        return (
-            f'<figure class="pi-table-figure" id="table-{name}">'
-            f"<figcaption>{html.escape(self.title)}</figcaption>"
-            f'<table class="pi-table pi-{name}"><thead><tr>{head}</tr></thead>'
-            f"<tbody>{''.join(body)}</tbody></table>{notes}</figure>"
+        )
+        return TableRecord(
+            name=self.name,
+            caption=self.title,
+            columns=() if self.withheld else tuple(str(c) for c in self.display.columns),
+            rows=rows,
+            row_headers=tuple(self.row_headers),
+            notes=tuple(self.all_notes),
+            withheld=self.withheld,
+            withheld_cells=tuple((s.row, s.column) for s in self.suppressed if s.table == self.name),
+            csv=f"tables/{self.name}.csv",
         )
 
     def _repr_html_(self) -> str:
         return self.to_html()
+
+    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, Any]:
+        return _bundle(self, ("text/html", self.to_html()))
 
     def __repr__(self) -> str:
         return _summary("Table", self.name, self.data, self.suppressed)
@@ -190,28 +194,35 @@ class FigureBlock:
         return {f"figures/{getattr(self.figure, 'name', self.name)}.png": png} if png else {}
 
     def to_html(self) -> str:
-        label = re.match(r"\*\*(.+?)\.?\*\*", self.caption or "")  # "**Figure 3.** …": "Figure 3"
+        return figure_html(self.to_record())
+
+    def to_record(self) -> FigureRecord:
+        """The figure as released, for the report's formats: its data, drawing, SVG and words."""
+        drawing = f"{getattr(self.draw, '__module__', '')}.{getattr(self.draw, '__qualname__', '')}".strip(".")
+        common = {
+            "drawing": drawing,
+            "columns": tuple(str(c) for c in self.data.columns),
+            "rows": tuple(tuple(plain(v) for v in row) for row in self.data.itertuples(index=False, name=None)),
+            "note": self.note,
+        }
         if self.withheld:
-            said = self.withheld.replace("This figure", label.group(1), 1) if label else self.withheld
-            return f'<p class="pi-withheld">{html.escape(said)}</p>'
-        note = f'<p class="pi-note">{html.escape(self.note)}</p>' if self.note else ""
-        message = getattr(self.figure, "message", None)
-        if message is not None:  # nothing to draw: the sentence says which figure and why
-            said = f"{label.group(1)}: {message}" if label else message
-            return f'<p class="pi-withheld" id="figure-{html.escape(self.figure.name)}">{html.escape(said)}</p>' + note
-        caption = f'<p class="pi-caption">{_strong(self.caption)}</p>' if self.caption else ""
-        return self.figure.to_html() + caption + note
+            return FigureRecord(name=self.name, withheld=self.withheld, caption=self.caption, **common)
+        figure = self.figure
+        name = getattr(figure, "name", self.name)
+        message = getattr(figure, "message", None)
+        if message is not None:
+            return FigureRecord(name=name, message=message, caption=self.caption, **common)
+        png = f"figures/{name}.png" if getattr(figure, "png", b"") else None
+        return FigureRecord(name=name, svg=figure.svg, alt=figure.alt, caption=self.caption, png=png, **common)
 
     def _repr_html_(self) -> str:
         return self.to_html()
 
+    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, Any]:
+        return _bundle(self, ("text/html", self.to_html()))
+
     def __repr__(self) -> str:
         return _summary("Figure", self.name, self.data, self.suppressed)
-
-
-def _strong(text: str) -> str:
-    """Escaped HTML of a caption, its ``**bold**`` parts in bold."""
-    return re.sub(r"\*\*(.+?)\*\*", r"<strong>\1</strong>", html.escape(text))
 
 
 @dataclass(frozen=True)
@@ -238,23 +249,21 @@ class Quotes:
         return _write_csv(self.quotes, Path(folder) / f"{self.name}.csv")
 
     def to_html(self) -> str:
-        parts = [f'<div class="pi-quotes"><p class="pi-quotes-title"><strong>{html.escape(self.title)}</strong></p>']
-        for theme, part in self.quotes.groupby("theme", sort=False):
-            parts.append(f"<h3>{html.escape(theme)}</h3>")
-            for rec in part.itertuples(index=False):
-                parts.append(
-                    f'<blockquote class="pi-quote"><p>“{html.escape(rec.text)}”</p>'
-                    f"<cite>{html.escape(rec.label)}</cite></blockquote>"
-                )
-        if self.quotes.empty and not self.note:
-            parts.append("<p>No excerpts in this report.</p>")
-        if self.note:
-            parts.append(f'<p class="pi-note">{html.escape(self.note)}</p>')
-        parts.append("</div>")
-        return "".join(parts)
+        return quotes_html(self.to_record())
+
+    def to_record(self) -> QuotesRecord:
+        """The quotes as released, theme by theme in the order shown."""
+        themes = tuple(
+            (str(theme), tuple(Quote(str(q.text), str(q.label)) for q in part.itertuples(index=False)))
+            for theme, part in self.quotes.groupby("theme", sort=False)
+        )
+        return QuotesRecord(name=self.name, title=self.title, themes=themes, note=self.note)
 
     def _repr_html_(self) -> str:
         return self.to_html()
+
+    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, Any]:
+        return _bundle(self, ("text/html", self.to_html()))
 
     def __repr__(self) -> str:
         return _summary("Quotes", self.name, self.quotes, self.suppressed)
@@ -285,17 +294,7 @@ class TextBlock:
 
     def _repr_html_(self) -> str | None:
         """A boxed block as a note set apart; its sentences are ``- `` lines or paragraphs."""
-        if not self.box:
-            return None
-        lines = [line for line in self.text.splitlines() if line.strip()]
-        items = [line[2:] for line in lines if line.startswith("- ")]
-        body = (
-            ("<ul>" + "".join(f"<li>{html.escape(i)}</li>" for i in items) + "</ul>")
-            if items
-            else "".join(f"<p>{html.escape(line)}</p>" for line in lines)
-        )
-        title = f'<p class="pi-box-title"><strong>{html.escape(self.title)}</strong></p>' if self.title else ""
-        return f'<aside class="pi-box pi-box-{html.escape(self.box)}" role="note">{title}{body}</aside>'
+        return box_html(self.to_record()) if self.box else None
 
     def csv_frames(self) -> dict[str, pd.DataFrame]:
         return {}
@@ -305,6 +304,14 @@ class TextBlock:
 
     def _repr_markdown_(self) -> str:
         return self.text
+
+    def to_record(self) -> TextRecord:
+        """The sentences as written from the released facts, with those facts."""
+        return TextRecord(name=self.name, text=self.text, facts=plain(self.facts), box=self.box, title=self.title)
+
+    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, Any]:
+        boxed = self._repr_html_()
+        return _bundle(self, ("text/html", boxed) if boxed is not None else ("text/markdown", self.text))
 
 
 Block = Table | FigureBlock | Quotes | TextBlock

@@ -9,8 +9,9 @@ import pandas as pd
 
 from ..analysis.stats import ADJUSTED_COLUMNS, contact_summary, describe
 from ..text import plural, rounded
-from .blocks import DASH, SUPPRESSED, Table, TextBlock, _missing, is_suppressed
+from .blocks import SUPPRESSED, Table, TextBlock, _missing, is_suppressed
 from .disclosure import COUNT, Role
+from .html import DASH
 
 TABLE1_VARIABLES = {
     "site": "Site",
