@@ -1,0 +1,77 @@
+"""The PDF from the report's records, laid out by Typst (the ``typst`` package ships its compiler).
+
+The template (``templates/report/report.typ``) reads the records as JSON data, so a study's text
+reaches the page as text and never as markup. Markdown (a section's prose, the key messages,
+the team's commentary) is handed over as the tokens mistune parses it into; the section's own
+first heading is dropped from them, because the template sets the section's title itself.
+The PDF is tagged (PDF/UA-1), so a screen reader gets headings, tables, lists and figures' text.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ..report.records import ProseRecord, TextRecord
+from ..resources import templates_dir
+from .document import ReportDocument
+
+TEMPLATE = "report/report.typ"
+
+
+def _tokens(markdown: str) -> list[dict[str, Any]]:
+    import mistune
+
+    parse = mistune.create_markdown(renderer=None)
+    return [t for t in parse(markdown) if t.get("type") != "blank_line"]
+
+
+def _without_title(tokens: list[dict[str, Any]], title: str) -> list[dict[str, Any]]:
+    for i, token in enumerate(tokens):
+        if token.get("type") == "heading":
+            text = "".join(c.get("raw", "") for c in token.get("children", ()))
+            return tokens[:i] + tokens[i + 1 :] if text.strip() == title.strip() else tokens
+    return tokens
+
+
+def typst_data(document: ReportDocument) -> dict[str, Any]:
+    """The document as the template reads it: its JSON, with Markdown records given as tokens."""
+    data = document.to_json()
+    for section, raw in zip(document.sections, data["sections"]):
+        titled = False
+        for record, out in zip(section.records, raw["records"]):
+            if isinstance(record, ProseRecord):
+                tokens = _tokens(record.source)
+                if record.role == "section" and not titled:
+                    tokens, titled = _without_title(tokens, section.title), True
+                out["ast"] = tokens
+            elif isinstance(record, TextRecord) and not record.box:
+                out["ast"] = _tokens(record.text)
+    return data
+
+
+@dataclass(frozen=True)
+class TypstLayout:
+    """What the layout came to: the pages, and how far down its last page the report ends (0 to 1)."""
+
+    pages: int
+    last_page: float
+
+
+def to_typst_pdf(document: ReportDocument, target: Path) -> TypstLayout:
+    """Write ``target``, a tagged A4 PDF (PDF/UA-1) of ``document``."""
+    import typst
+
+    with tempfile.TemporaryDirectory(prefix="peerimpact-typst-") as tmp:
+        root = Path(tmp)
+        shutil.copy(templates_dir() / TEMPLATE, root / "report.typ")
+        (root / "report.json").write_text(json.dumps(typst_data(document), ensure_ascii=False), encoding="utf-8")
+        compiler = typst.Compiler(str(root / "report.typ"), root=str(root))
+        pdf = compiler.compile(pdf_standards=["ua-1"])
+        end = json.loads(compiler.query("<pi-end>", field="value", one=True))
+    target.write_bytes(pdf)
+    return TypstLayout(int(end["pages"]), float(end["end"]))
