@@ -88,6 +88,25 @@ def _records(cell: nbformat.NotebookNode) -> list[Record]:
     return found
 
 
+def markdown_tokens(markdown: str) -> list[dict[str, Any]]:
+    """Markdown as the tokens mistune parses it into (headings, paragraphs, lists, runs), for the
+    formats that lay text out themselves."""
+    import mistune
+
+    parse = mistune.create_markdown(renderer=None)
+    return [t for t in parse(markdown) if t.get("type") != "blank_line"]
+
+
+def without_title(tokens: list[dict[str, Any]], title: str) -> list[dict[str, Any]]:
+    """``tokens`` without their first heading, if it is ``title`` (a format that sets a section's
+    title itself drops the one its prose opens with)."""
+    for i, token in enumerate(tokens):
+        if token.get("type") == "heading":
+            text = "".join(c.get("raw", "") for c in token.get("children", ()))
+            return tokens[:i] + tokens[i + 1 :] if text.strip() == title.strip() else tokens
+    return tokens
+
+
 def read_document(
     notebooks: list[Path], title: Mapping[str, Any], commentary: Mapping[str, tuple[str, str]] | None = None
 ) -> ReportDocument:

@@ -18,24 +18,9 @@ from typing import Any
 
 from ..report.records import ProseRecord, TextRecord
 from ..resources import templates_dir
-from .document import ReportDocument
+from .document import ReportDocument, markdown_tokens, without_title
 
 TEMPLATE = "report/report.typ"
-
-
-def _tokens(markdown: str) -> list[dict[str, Any]]:
-    import mistune
-
-    parse = mistune.create_markdown(renderer=None)
-    return [t for t in parse(markdown) if t.get("type") != "blank_line"]
-
-
-def _without_title(tokens: list[dict[str, Any]], title: str) -> list[dict[str, Any]]:
-    for i, token in enumerate(tokens):
-        if token.get("type") == "heading":
-            text = "".join(c.get("raw", "") for c in token.get("children", ()))
-            return tokens[:i] + tokens[i + 1 :] if text.strip() == title.strip() else tokens
-    return tokens
 
 
 def typst_data(document: ReportDocument) -> dict[str, Any]:
@@ -45,12 +30,12 @@ def typst_data(document: ReportDocument) -> dict[str, Any]:
         titled = False
         for record, out in zip(section.records, raw["records"]):
             if isinstance(record, ProseRecord):
-                tokens = _tokens(record.source)
+                tokens = markdown_tokens(record.source)
                 if record.role == "section" and not titled:
-                    tokens, titled = _without_title(tokens, section.title), True
+                    tokens, titled = without_title(tokens, section.title), True
                 out["ast"] = tokens
             elif isinstance(record, TextRecord) and not record.box:
-                out["ast"] = _tokens(record.text)
+                out["ast"] = markdown_tokens(record.text)
     return data
 
 
