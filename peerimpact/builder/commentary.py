@@ -106,7 +106,7 @@ def _dotted(node: nodes.Node) -> str | None:
     return None
 
 
-def _outermost(tree: nodes.Template) -> Iterator[tuple[nodes.Node, str | None]]:
+def _outermost(tree: nodes.Template) -> Iterator[tuple[Any, str | None]]:
     """Each name a template reads: a whole ``facts.…`` chain once (not its inner links), any other name."""
     inner: set[int] = set()
     for node in tree.find_all((nodes.Getattr, nodes.Getitem, nodes.Name)):
@@ -118,7 +118,7 @@ def _outermost(tree: nodes.Template) -> Iterator[tuple[nodes.Node, str | None]]:
             inner.add(id(child))
         if isinstance(node, nodes.Name) and node.name != "facts" and node.ctx == "load":
             yield node, None
-        elif isinstance(node, (nodes.Getattr, nodes.Getitem)) or node.name == "facts":
+        elif isinstance(node, (nodes.Getattr, nodes.Getitem)) or getattr(node, "name", None) == "facts":
             yield node, _dotted(node)
 
 
@@ -149,7 +149,7 @@ def check(commentary: Commentary, facts: Facts, problems: Problems) -> None:
         fact = facts.get(dotted)
         shown = f"facts.{dotted}" if dotted else "facts"
         column = _column(commentary.text, node.lineno, shown)
-        where = {"line": node.lineno, "column": f"column {column}" if column else None, "value": shown}
+        where: dict[str, Any] = {"line": node.lineno, "column": f"column {column}" if column else None, "value": shown}
         if fact is None and not any(n.startswith(dotted + ".") for n in names):
             near = difflib.get_close_matches(dotted, names, n=2)
             hint = (

@@ -94,7 +94,8 @@ def markdown_tokens(markdown: str) -> list[dict[str, Any]]:
     import mistune
 
     parse = mistune.create_markdown(renderer=None)
-    return [t for t in parse(markdown) if t.get("type") != "blank_line"]
+    tokens: list[dict[str, Any]] = parse(markdown)  # type: ignore[assignment]  # a list without a renderer
+    return [t for t in tokens if t.get("type") != "blank_line"]
 
 
 def without_title(tokens: list[dict[str, Any]], title: str) -> list[dict[str, Any]]:

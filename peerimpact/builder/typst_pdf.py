@@ -57,6 +57,7 @@ def to_typst_pdf(document: ReportDocument, target: Path) -> TypstLayout:
         (root / "report.json").write_text(json.dumps(typst_data(document), ensure_ascii=False), encoding="utf-8")
         compiler = typst.Compiler(str(root / "report.typ"), root=str(root))
         pdf = compiler.compile(pdf_standards=["ua-1"])
+        assert isinstance(pdf, bytes)  # one PDF: a list comes only of an image format's pages
         end = json.loads(compiler.query("<pi-end>", field="value", one=True))
     target.write_bytes(pdf)
     return TypstLayout(int(end["pages"]), float(end["end"]))

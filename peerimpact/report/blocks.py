@@ -199,7 +199,7 @@ class FigureBlock:
     def to_record(self) -> FigureRecord:
         """The figure as released, for the report's formats: its data, drawing, SVG and words."""
         drawing = f"{getattr(self.draw, '__module__', '')}.{getattr(self.draw, '__qualname__', '')}".strip(".")
-        common = {
+        common: dict[str, Any] = {
             "drawing": drawing,
             "columns": tuple(str(c) for c in self.data.columns),
             "rows": tuple(tuple(plain(v) for v in row) for row in self.data.itertuples(index=False, name=None)),
@@ -352,6 +352,7 @@ def _log_suppressed(block: Block, folder: Path, *, whole: bool = False) -> None:
         if path.is_file()
         else pd.DataFrame(columns=SUPPRESSION_COLUMNS)
     )
+    rows: list[dict[str, Any]]
     if whole:
         rows = [
             {"table": name, "row": "", "column": "", "rule": WHOLE_RULE, "kind": "withheld"}
