@@ -130,7 +130,7 @@ class Roster:
         return message + "; its other rows in this file are not reported again"
 
 
-class _Cells:
+class CellReader:
     """Reads typed values out of one raw table, recording a problem for every bad cell."""
 
     def __init__(self, table: RawTable, vocab: Vocabulary, problems: Problems) -> None:
@@ -434,8 +434,8 @@ def _same(a: dict, b: dict) -> bool:
     return True
 
 
-def _dedupe(
-    cells: _Cells, records: list[tuple[tuple, dict, int, list]], describe: Callable[[tuple], str]
+def dedupe_records(
+    cells: CellReader, records: list[tuple[tuple, dict, int, list]], describe: Callable[[tuple], str]
 ) -> dict[tuple, tuple[dict, int]]:
     """Keep one record per key: identical repeats are dropped (warning), conflicting ones are errors."""
     kept: dict[tuple, tuple[dict, int, list]] = {}
@@ -472,7 +472,7 @@ def _dedupe(
     return {k: (v, line) for k, (v, line, _) in kept.items() if k not in conflicted}
 
 
-def _check_participant(cells: _Cells, pid: str | None, line: int, roster: Roster | None) -> bool:
+def check_known_participant(cells: CellReader, pid: str | None, line: int, roster: Roster | None) -> bool:
     """Whether the row of ``pid`` belongs to a valid participant (always, without a roster).
 
     An ID the participants file does not name is an error at its first row in this file;

@@ -11,7 +11,7 @@ import pandas as pd
 from ..config import Instrument
 from ..problems import Problems
 from ..schema import ID
-from .cells import OutOfRange, Roster, Vocabulary, _Cells, _dedupe, columns_named, parse_number
+from .cells import CellReader, OutOfRange, Roster, Vocabulary, columns_named, dedupe_records, parse_number
 from .readers import RawTable
 
 
@@ -29,7 +29,7 @@ class _ItemColumn:
 
 
 def _item_columns(
-    cells: _Cells, instruments: dict[str, Instrument], not_checked: frozenset[str] = frozenset()
+    cells: CellReader, instruments: dict[str, Instrument], not_checked: frozenset[str] = frozenset()
 ) -> tuple[list[_ItemColumn], str | None]:
     """Find item columns and the layout (``long``/``wide``) from the header alone.
 
@@ -137,7 +137,7 @@ def _classify(raw: str | None, inst: Instrument, vocab: Vocabulary, out_of_range
     return value, None
 
 
-def _item_values(cells: _Cells, items: list[_ItemColumn], out_of_range: OutOfRange) -> np.ndarray:
+def _item_values(cells: CellReader, items: list[_ItemColumn], out_of_range: OutOfRange) -> np.ndarray:
     """Every item cell of a table as a float (rows × items), problems recorded cell by cell.
 
     A questionnaire column holds a handful of distinct strings ("1" … "5", "", "NA"), so each
@@ -166,7 +166,7 @@ def questionnaire_records(
     Columns: ``participant_id, site, timepoint, <instrument>_<item>…, _file, _line``.
     A timepoint whose items are all missing is no record at all.
     """
-    cells = _Cells(table, vocab, problems)
+    cells = CellReader(table, vocab, problems)
     items, layout = _item_columns(cells, vocab.instruments, vocab.not_checked)
     ok = cells.require(ID)
     if layout == "long" or (layout is None and "timepoint" in cells.column):
@@ -215,7 +215,7 @@ def questionnaire_records(
         return {**dict(zip(names[group], values[r, groups[group]].tolist())), "site": site}
 
     repeated = [(key, as_dict(r, g, site), line, raw) for key, r, g, site, line, raw in records if counts[key] > 1]
-    kept_repeats = _dedupe(cells, repeated, lambda k: f"participant {k[0]} at {k[1]}")
+    kept_repeats = dedupe_records(cells, repeated, lambda k: f"participant {k[0]} at {k[1]}")
     parts = []
     for group in groups:
         mine = [rec for rec in records if rec[2] == group and (counts[rec[0]] == 1 or rec[0] in kept_repeats)]
