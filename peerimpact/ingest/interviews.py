@@ -6,9 +6,11 @@ import pandas as pd
 
 from ..problems import Problems
 from ..schema import CODEBOOK_COLUMNS, EXCERPT_COLUMNS, ID
-from .cells import CellReader, Roster, Vocabulary, check_known_participant
+from .cells import CellReader
 from .lookalike import difference, lookalike, nfc, skeleton
 from .readers import RawTable
+from .row_checks import check_known_participant
+from .vocabulary import Roster, Vocabulary
 
 
 def codebook(table: RawTable, vocab: Vocabulary, problems: Problems) -> pd.DataFrame:

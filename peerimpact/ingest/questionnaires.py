@@ -11,8 +11,10 @@ import pandas as pd
 from ..config import Instrument
 from ..problems import Problems
 from ..schema import ID
-from .cells import CellReader, OutOfRange, Roster, Vocabulary, columns_named, dedupe_records, parse_number
+from .cells import CellReader, columns_named
 from .readers import RawTable
+from .row_checks import dedupe_records
+from .vocabulary import OutOfRange, Roster, Vocabulary, parse_number
 
 
 @dataclass

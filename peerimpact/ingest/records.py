@@ -14,9 +14,11 @@ from ..schema import (
     PARTICIPANT_DATES,
     SERVICE_USE_COLUMNS,
 )
-from .cells import CellReader, Roster, Vocabulary, check_known_participant, dedupe_records
+from .cells import CellReader
 from .lookalike import skeleton
 from .readers import RawTable
+from .row_checks import check_known_participant, dedupe_records
+from .vocabulary import Roster, Vocabulary
 
 # Participant columns with a known meaning; any other column is kept as text (e.g. for cohorts).
 PARTICIPANT_NUMBERS = {

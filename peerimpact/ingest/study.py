@@ -19,8 +19,8 @@ from ..text import plural
 from . import interviews, records
 from . import questionnaires as items
 from . import readers as io
-from .cells import OutOfRange, Roster, Vocabulary
 from .scoring import Instrument, load_instrument, score
+from .vocabulary import OutOfRange, Roster, Vocabulary
 
 
 @dataclass
