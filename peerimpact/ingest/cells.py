@@ -15,7 +15,8 @@ from typing import Literal
 from ..problems import Problems
 from ..schema import ID
 from .lookalike import Twins, ascii_problem, difference, lookalike, nfc, skeleton
-from .readers import CONTROL, RawTable, shorten
+from .rawtable import RawTable, shorten
+from .readers import CONTROL
 from .vocabulary import Vocabulary, parse_number
 
 YES = {"yes", "y", "true", "1"}

@@ -8,7 +8,7 @@ from ..problems import Problems
 from ..schema import CODEBOOK_COLUMNS, EXCERPT_COLUMNS, ID
 from .cells import CellReader
 from .lookalike import difference, lookalike, nfc, skeleton
-from .readers import RawTable
+from .rawtable import RawTable
 from .row_checks import check_known_participant
 from .vocabulary import Roster, Vocabulary
 

@@ -12,7 +12,7 @@ from ..config import Instrument
 from ..problems import Problems
 from ..schema import ID
 from .cells import CellReader, columns_named
-from .readers import RawTable
+from .rawtable import RawTable
 from .row_checks import dedupe_records
 from .vocabulary import OutOfRange, Roster, Vocabulary, parse_number
 

@@ -16,7 +16,7 @@ from ..schema import (
 )
 from .cells import CellReader
 from .lookalike import skeleton
-from .readers import RawTable
+from .rawtable import RawTable
 from .row_checks import check_known_participant, dedupe_records
 from .vocabulary import Roster, Vocabulary
 

@@ -28,11 +28,12 @@ from ..limits import MB, current
 from ..problems import Problems
 from ..schema import CODEBOOK_COLUMNS, EXCERPT_COLUMNS
 from ..text import plural
+from .archives import check_archive, read_member
 from .lookalike import ascii_problem
-from .readers import check_archive, read_member, readable_file
+from .rawtable import readable_file
 
 if TYPE_CHECKING:
-    from .readers import RawTable
+    from .rawtable import RawTable
 
 PROJECT_NS = "urn:QDA-XML:project:1.0"
 CODEBOOK_NS = "urn:QDA-XML:codebook:1.0"
@@ -339,7 +340,7 @@ def _offset(value: str | None) -> int | None:
 
 def as_table(frame: pd.DataFrame, source: str) -> RawTable:
     """Excerpts read from a project, as a raw table whose line numbers point into project.qde."""
-    from .readers import RawTable
+    from .rawtable import RawTable
 
     rows = [[None if pd.isna(v) else str(v) for v in rec] for rec in frame[EXCERPT_COLUMNS].itertuples(index=False)]
     return RawTable(Path(source), list(EXCERPT_COLUMNS), rows, frame["_line"].astype(int).tolist())

@@ -19,6 +19,7 @@ from ..text import plural
 from . import interviews, records
 from . import questionnaires as items
 from . import readers as io
+from .rawtable import RawTable
 from .scoring import Instrument, load_instrument, score
 from .vocabulary import OutOfRange, Roster, Vocabulary
 
@@ -368,7 +369,7 @@ def load_study(
     )
     files = config.files
 
-    def table(name: str | None) -> io.RawTable | None:
+    def table(name: str | None) -> RawTable | None:
         return io.read_table(root / name, problems) if name else None
 
     raw = table(files.participants)
