@@ -1,4 +1,6 @@
-"""Questionnaire files (long or wide) → one record per participant and timepoint, item by item."""
+"""Questionnaire files (long or wide) → one record per participant and timepoint, item by item;
+the records checked against the participants file (site, consent and withdrawal dates) and put
+in timepoint order."""
 
 from __future__ import annotations
 
@@ -328,4 +330,46 @@ def attach_sites(
         keep.append(i)
     out = questionnaires.loc[keep].copy()
     out["site"] = out[ID].map(known)
+    return out
+
+
+def in_timepoint_order(frame: pd.DataFrame, timepoints: list[str]) -> pd.DataFrame:
+    """Records by participant, then in the study's timepoint order."""
+    if frame.empty:
+        return frame
+    order = frame["timepoint"].map({t: i for i, t in enumerate(timepoints)})
+    return (
+        frame.assign(_o=order)
+        .sort_values(["participant_id", "_o"], kind="stable")
+        .drop(columns="_o")
+        .reset_index(drop=True)
+    )
+
+
+def check_completion_dates(questionnaires: pd.DataFrame, people: pd.DataFrame, problems: Problems) -> pd.DataFrame:
+    """A questionnaire completed before its participant consented, or after they withdrew, is an
+    error at its line (and its date is read as missing)."""
+    if questionnaires.empty or "completed_date" not in questionnaires or "consent_date" not in people:
+        return questionnaires
+    bounds = people.set_index(ID)[["consent_date", "withdrawn_date"]]
+    joined = bounds.reindex(questionnaires[ID]).reset_index(drop=True)
+    when = questionnaires["completed_date"]
+    early = (when < joined["consent_date"]).fillna(False).to_numpy()
+    late = (when > joined["withdrawn_date"]).fillna(False).to_numpy()
+    for i in np.flatnonzero(early | late):
+        rec = questionnaires.iloc[i]
+        bound, what = (
+            (joined["consent_date"][i], "consent") if early[i] else (joined["withdrawn_date"][i], "withdrawal")
+        )
+        problems.add(
+            rec["_file"],
+            line=rec["_line"],
+            column=rec["_date_column"],
+            value=rec["completed_date"].date().isoformat(),
+            rule="date-order",
+            message=f"{rec[ID]} completed {rec['timepoint']} {'before' if early[i] else 'after'} {what} "
+            f"({bound.date().isoformat()})",
+        )
+    out = questionnaires.copy()
+    out.loc[early | late, "completed_date"] = pd.NaT
     return out
