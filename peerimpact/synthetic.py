@@ -3,7 +3,7 @@
 Sample sizes, site sizes, attrition, Table 1 category counts and Table 2 service-use
 counts follow the paper's published figures (Gillard et al. 2022, BMC Psychiatry,
 doi:10.1186/s12888-022-03999-9, CC BY 4.0). Item responses are calibrated so that the
-study's own scoring reproduces the paper's Tables 3 and 4 (see :mod:`peerimpact.calibration`);
+study's own scoring reproduces the paper's Tables 3 and 4 (see :mod:`peerimpact.example.calibration`);
 no real participant's data is involved.
 """
 
@@ -21,10 +21,11 @@ import numpy as np
 import pandas as pd
 from threadpoolctl import threadpool_limits
 
-from .calibration import ChangeTarget, Impossible, Printed, SubscaleTarget, TimepointTarget, calibrate_scores
 from .config import Instrument, Targets
 from .config.targets import default_targets, load_targets
-from .example_interviews import CODES, EXCERPTS, THEMES
+from .example.calibration import calibrate_scores
+from .example.calibration_targets import ChangeTarget, Impossible, Printed, SubscaleTarget, TimepointTarget
+from .example.interviews import CODES, EXCERPTS, THEMES
 from .ingest.scoring import load_instrument
 
 DEFAULT_SEED = 2022
@@ -455,7 +456,7 @@ def questionnaires(
 
     ``rng`` picks who answered at each timepoint (as it always has); ``cal`` draws the rest.
     For each subscale, who has a score follows the published n's and pairs, the scores are found
-    by :func:`peerimpact.calibration.calibrate_scores`, and the answers are made from the scores.
+    by :func:`peerimpact.example.calibration.calibrate_scores`, and the answers are made from the scores.
     A subscale without targets gets scores around the middle of its range.
     """
     ids = people["participant_id"].tolist()

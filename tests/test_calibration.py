@@ -8,7 +8,8 @@ import pytest
 from scipy import stats as scipy_stats
 
 import peerimpact
-from peerimpact.calibration import ChangeTarget, Impossible, Printed, SubscaleTarget, TimepointTarget, calibrate_scores
+from peerimpact.example.calibration import calibrate_scores
+from peerimpact.example.calibration_targets import ChangeTarget, Impossible, Printed, SubscaleTarget, TimepointTarget
 from peerimpact.ingest.scoring import load_instrument
 from peerimpact.synthetic import _subscale_answers
 
