@@ -177,7 +177,8 @@ def _positive(text: str) -> int:
 
 def cmd_synth(args: argparse.Namespace) -> int:
     from .config.targets import default_targets, load_targets
-    from .synthetic import DEFAULT_SEED, out_refusal, size_refusal, write
+    from .example.generator import DEFAULT_SEED, out_refusal, write
+    from .example.scaled import size_refusal
 
     # refused before the ten seconds of generating, and before anything is written
     refused = out_refusal(args.out)

@@ -29,5 +29,5 @@ def templates_dir() -> Path:
 
 
 def example_study_dir() -> Path:
-    """The embedded example study (synthetic; see :mod:`peerimpact.synthetic`)."""
+    """The embedded example study (synthetic; see :mod:`peerimpact.example.generator`)."""
     return _HERE / "data" / "example"

@@ -8,9 +8,10 @@ import pytest
 from scipy import stats as scipy_stats
 
 import peerimpact
-from peerimpact.calibration import ChangeTarget, Impossible, Printed, SubscaleTarget, TimepointTarget, calibrate_scores
+from peerimpact.example.calibration import calibrate_scores
+from peerimpact.example.calibration_targets import ChangeTarget, Impossible, Printed, SubscaleTarget, TimepointTarget
+from peerimpact.example.questionnaires import subscale_answers
 from peerimpact.ingest.scoring import load_instrument
-from peerimpact.synthetic import _subscale_answers
 
 P = Printed.parse
 PEOPLE = [f"P{i:02d}" for i in range(24)]
@@ -104,14 +105,14 @@ def test_answers_score_back_to_their_score_with_the_study_scoring(instrument, su
     rng = np.random.default_rng(11)
     if instrument is None:  # no score: two or three answers missing, so the subscale is not scored
         inst = load_instrument("itp")
-        answers = _subscale_answers(rng, inst, "leadership", None, 3.5)
+        answers = subscale_answers(rng, inst, "leadership", None, 3.5)
         frame = pd.DataFrame([{"participant_id": "S1-PW01", "timepoint": "T1", **answers}])
         scored = peerimpact.score(frame, inst)
         row = scored[scored["subscale"] == "leadership"].iloc[0]
         assert np.isnan(row["score"]) and row["items_missing"] in (2, 3)
         return
     inst = load_instrument(instrument)
-    answers = _subscale_answers(rng, inst, subscale, score, 3.0)
+    answers = subscale_answers(rng, inst, subscale, score, 3.0)
     values = np.array([v for v in answers.values() if v == v])
     assert ((values >= inst.min) & (values <= inst.max) & (values == np.round(values))).all()
     frame = pd.DataFrame([{"participant_id": "S1-PW01", "timepoint": "T1", **answers}])

@@ -24,7 +24,7 @@ from pathlib import Path
 import pytest
 
 from peerimpact.cli import main
-from peerimpact.ingest.refi import write_qdpx
+from peerimpact.ingest.refi_writer import write_qdpx
 from peerimpact.resources import example_study_dir, params_dir
 
 SECONDS = 60

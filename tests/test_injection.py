@@ -357,7 +357,7 @@ def test_score_writes_ids_that_start_like_formulas_as_text(example_copy, tmp_pat
 
 def _project(study: Path, tmp_path: Path) -> Path:
     """A REFI-QDA project of the study's codes and excerpts, every text starting like a formula."""
-    from peerimpact.ingest.refi import write_qdpx
+    from peerimpact.ingest.refi_writer import write_qdpx
 
     _poison(study)
     return write_qdpx(

@@ -5,8 +5,8 @@ import pytest
 
 from conftest import write_bytes
 from peerimpact import load_questionnaire_file
-from peerimpact.ingest.cells import Vocabulary
 from peerimpact.ingest.readers import read_table
+from peerimpact.ingest.vocabulary import Vocabulary
 from peerimpact.problems import Problems
 
 HEADER = "participant_id,timepoint," + ",".join(f"wemwbs_{i}" for i in range(1, 15)) + "\n"

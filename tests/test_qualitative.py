@@ -10,12 +10,14 @@ import pytest
 from peerimpact import load_study
 from peerimpact.builder.plan import load_analysis
 from peerimpact.cli import main
-from peerimpact.ingest.refi import UnsafeXML, parse_xml, read_qdpx, write_qdpx
+from peerimpact.example.qualitative import codebook as example_codebook
+from peerimpact.example.qualitative import excerpts as example_excerpts
+from peerimpact.ingest.refi import read_qdpx
+from peerimpact.ingest.refi_writer import write_qdpx
+from peerimpact.ingest.safe_xml import UnsafeXML, parse_xml
 from peerimpact.problems import Problems
 from peerimpact.report.qualitative import code_counts, select_quotes
 from peerimpact.resources import params_dir
-from peerimpact.synthetic import codebook as example_codebook
-from peerimpact.synthetic import excerpts as example_excerpts
 
 
 @pytest.fixture

@@ -12,8 +12,10 @@ import yaml
 from peerimpact import load_study
 from peerimpact.cli import main
 from peerimpact.config.targets import default_targets, load_targets
+from peerimpact.example.design import SERVICES, SITES
+from peerimpact.example.generator import generate, write
+from peerimpact.example.people import calibrated
 from peerimpact.resources import example_study_dir
-from peerimpact.synthetic import SERVICES, SITES, calibrated, generate, write
 
 
 def test_same_seed_same_files_in_another_process(tmp_path):

@@ -1,4 +1,4 @@
-"""Reading typed values out of raw cells, recording a problem for every bad one.
+"""Reading typed values out of one table's raw cells (:class:`CellReader`), recording a problem for every bad one.
 
 Nothing here stops at the first problem. Each check records the file, the physical
 line, the column, the raw value and the rule, then carries on, so that a user fixes a
@@ -9,24 +9,18 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-import re
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
-from pathlib import Path
+from collections.abc import Iterable
 from typing import Literal
 
-from ..config import DEFAULT_MISSING_CODES, Instrument
 from ..problems import Problems
 from ..schema import ID
 from .lookalike import Twins, ascii_problem, difference, lookalike, nfc, skeleton
-from .readers import CONTROL, RawTable, shorten
+from .rawtable import RawTable, shorten
+from .readers import CONTROL
+from .vocabulary import Vocabulary, parse_number
 
-OutOfRange = Literal["error", "missing"]
 YES = {"yes", "y", "true", "1"}
 NO = {"no", "n", "false", "0"}
-# A number as a data file may write it: ASCII digits, one point, an exponent. Python's float()
-# would also take "nan", "inf", "1_000" and digits of any script ("٤٥").
-NUMBER = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
 # Columns whose values name one thing each (a participant, a code): a look-alike of another
 # value in the same column is an error, not a second participant or code.
 DISTINCT = {ID: "participant ID", "code_id": "code", "code": "code name", "theme": "theme", "site": "site"}
@@ -42,95 +36,7 @@ def columns_named(headers: list[str], noun: str) -> str:
     return f"{len(headers):,} {noun}{'' if len(headers) == 1 else 's'}: {listed}"
 
 
-def parse_number(text: str) -> float | str:
-    """``text`` (stripped) as a finite number, or why it is not one, in words.
-
-    >>> parse_number("45"), parse_number("-9.5e1")
-    (45.0, -95.0)
-    >>> parse_number("\u0664\u0665")
-    'U+0664 ARABIC-INDIC DIGIT FOUR is not an ASCII digit'
-    >>> parse_number("1_000"), parse_number("nan")
-    ("'_' is not allowed in a number (write 1000, not 1_000)", 'expected a number')
-    """
-    why = ascii_problem(text)
-    if why is not None:
-        return why
-    if "_" in text and NUMBER.fullmatch(text.replace("_", "")):
-        return "'_' is not allowed in a number (write 1000, not 1_000)"
-    if not NUMBER.fullmatch(text):
-        return "expected a number"
-    value = float(text)
-    return value if math.isfinite(value) else "number is too large"
-
-
-@dataclass
-class Vocabulary:
-    """What values a study's files may hold (from ``study.yml`` and the instruments)."""
-
-    timepoints: list[str] = field(default_factory=lambda: ["T1", "T2", "T3"])
-    sites: list[str] | None = None
-    instruments: dict[str, Instrument] = field(default_factory=dict)
-    missing_codes: list[str] = field(default_factory=lambda: list(DEFAULT_MISSING_CODES))
-    services: dict[str, str] = field(default_factory=dict)
-    categories: dict[str, dict[str, str]] = field(default_factory=dict)  # column -> {code: label}
-    not_checked: frozenset[str] = frozenset()  # instruments left out on purpose: their columns pass unremarked
-    data_cut: dt.date | None = None  # no date in any file may be later
-
-    def __post_init__(self) -> None:
-        numeric, text = set(), set()
-        for code in self.missing_codes:
-            code = code.strip()
-            if not code:
-                continue
-            value = parse_number(code)
-            if isinstance(value, float):
-                numeric.add(value)
-            else:
-                text.add(code.casefold())
-        self._missing_numbers, self._missing_text = numeric, text
-
-    def is_missing(self, raw: str | None) -> bool:
-        """Blank, whitespace-only or one of the missing codes (``-99`` also matches ``-99.0``)."""
-        if raw is None or not raw.strip():
-            return True
-        text = raw.strip()
-        if text.casefold() in self._missing_text:
-            return True
-        if not self._missing_numbers:
-            return False
-        value = parse_number(text)
-        return isinstance(value, float) and value in self._missing_numbers
-
-
-@dataclass
-class Roster:
-    """Who the participants file names, for the files that refer to its participants.
-
-    ``kept`` are the IDs of valid rows; ``withheld`` are named in the file but left out for an
-    error reported there, so a row of another file that names one is left out without a
-    second message; ``known`` maps each ID's :func:`~peerimpact.ingest.lookalike.skeleton`
-    to the ID, and ``lines`` each ID to its line, so an unknown ID can be told what it looks like.
-    """
-
-    path: Path
-    kept: set[str] = field(default_factory=set)
-    withheld: set[str] = field(default_factory=set)
-    known: dict[str, str] = field(default_factory=dict)
-    lines: dict[str, int] = field(default_factory=dict)
-
-    def unknown(self, pid: str) -> str:
-        """The message for an ID this file does not name, with the ID it looks like if there is one."""
-        message = "participant is not in the participants file"
-        other = lookalike(pid, self.known)
-        if other is not None:
-            message += (
-                f"; it looks like {other!r} (line {self.lines[other]} of {self.path.name}), but "
-                f"{difference(pid, other)}"
-            )
-        return message + "; its other rows in this file are not reported again"
-
-
-class _Cells:
+class CellReader:
     """Reads typed values out of one raw table, recording a problem for every bad cell."""
 
     def __init__(self, table: RawTable, vocab: Vocabulary, problems: Problems) -> None:
@@ -422,68 +328,3 @@ class _Cells:
             )
             return None
         return value
-
-
-def _same(a: dict, b: dict) -> bool:
-    for k in a.keys() | b.keys():
-        x, y = a.get(k), b.get(k)
-        if isinstance(x, float) and isinstance(y, float) and math.isnan(x) and math.isnan(y):
-            continue
-        if x != y:
-            return False
-    return True
-
-
-def _dedupe(
-    cells: _Cells, records: list[tuple[tuple, dict, int, list]], describe: Callable[[tuple], str]
-) -> dict[tuple, tuple[dict, int]]:
-    """Keep one record per key: identical repeats are dropped (warning), conflicting ones are errors."""
-    kept: dict[tuple, tuple[dict, int, list]] = {}
-    conflicted: set[tuple] = set()
-    warned: set[int] = set()  # a wide row holds several records: one warning per line is enough
-    for key, values, line, raw in records:
-        if key not in kept:
-            kept[key] = (values, line, raw)
-            continue
-        first_values, first_line, first_raw = kept[key]
-        if _same(values, first_values):
-            if line not in warned:
-                how = "identical to" if raw == first_raw else "same values as"
-                cells.add(
-                    line,
-                    cells.header(ID),
-                    key[0],
-                    "duplicate-row",
-                    f"row is {how} line {first_line}; dropped",
-                    "warning",
-                )
-                warned.add(line)
-        else:
-            differing = sorted(k for k in values if not _same({k: values.get(k)}, {k: first_values.get(k)}))
-            cells.add(
-                line,
-                cells.header(ID),
-                key[0],
-                "duplicate-conflict",
-                f"{describe(key)} appears again (first at line {first_line}) with different values "
-                f"in {', '.join(differing[:5])}{' …' if len(differing) > 5 else ''}",
-            )
-            conflicted.add(key)
-    return {k: (v, line) for k, (v, line, _) in kept.items() if k not in conflicted}
-
-
-def _check_participant(cells: _Cells, pid: str | None, line: int, roster: Roster | None) -> bool:
-    """Whether the row of ``pid`` belongs to a valid participant (always, without a roster).
-
-    An ID the participants file does not name is an error at its first row in this file;
-    one it names but left out (for an error reported there) leaves the row out silently,
-    so one bad participants row is one error, not one per row of every other file.
-    """
-    if pid is None:
-        return False
-    if roster is None or pid in roster.kept:
-        return True
-    if pid not in roster.withheld and pid not in cells.unknown_ids:
-        cells.unknown_ids.add(pid)
-        cells.add(line, cells.header(ID), pid, "unknown-participant", roster.unknown(pid))
-    return False

@@ -6,9 +6,11 @@ import pandas as pd
 
 from ..problems import Problems
 from ..schema import CODEBOOK_COLUMNS, EXCERPT_COLUMNS, ID
-from .cells import Roster, Vocabulary, _Cells, _check_participant
+from .cells import CellReader
 from .lookalike import difference, lookalike, nfc, skeleton
-from .readers import RawTable
+from .rawtable import RawTable
+from .row_checks import check_known_participant
+from .vocabulary import Roster, Vocabulary
 
 
 def codebook(table: RawTable, vocab: Vocabulary, problems: Problems) -> pd.DataFrame:
@@ -16,7 +18,7 @@ def codebook(table: RawTable, vocab: Vocabulary, problems: Problems) -> pd.DataF
 
     Code ids, names and themes are read in composed form (NFC); one that looks like another
     of its column (in case, spaces or Unicode form) but is other text is an error."""
-    cells = _Cells(table, vocab, problems)
+    cells = CellReader(table, vocab, problems)
     if not cells.require("code_id", "code", "theme"):
         return pd.DataFrame(columns=CODEBOOK_COLUMNS)
     cells.unknown_columns(CODEBOOK_COLUMNS)
@@ -59,7 +61,7 @@ def excerpts(
     Participants are checked against ``roster`` (see
     :func:`~peerimpact.ingest.records.read_participants`); a code that is not in the codebook
     is an error, which names the code it looks like, if one does."""
-    cells = _Cells(table, vocab, problems)
+    cells = CellReader(table, vocab, problems)
     if not cells.require(*EXCERPT_COLUMNS):
         return pd.DataFrame(columns=EXCERPT_COLUMNS)
     cells.unknown_columns(EXCERPT_COLUMNS)
@@ -81,7 +83,7 @@ def excerpts(
         text = cells.raw(row, "text")
         if text is None or not text.strip():
             cells.add(line, cells.header("text"), text, "empty-text", "excerpt text is empty")
-        known = _check_participant(cells, pid, line, roster)
+        known = check_known_participant(cells, pid, line, roster)
         if excerpt_id in seen:
             cells.add(
                 line,

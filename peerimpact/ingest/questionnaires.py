@@ -1,4 +1,6 @@
-"""Questionnaire files (long or wide) → one record per participant and timepoint, item by item."""
+"""Questionnaire files (long or wide) → one record per participant and timepoint, item by item;
+the records checked against the participants file (site, consent and withdrawal dates) and put
+in timepoint order."""
 
 from __future__ import annotations
 
@@ -11,8 +13,10 @@ import pandas as pd
 from ..config import Instrument
 from ..problems import Problems
 from ..schema import ID
-from .cells import OutOfRange, Roster, Vocabulary, _Cells, _dedupe, columns_named, parse_number
-from .readers import RawTable
+from .cells import CellReader, columns_named
+from .rawtable import RawTable
+from .row_checks import dedupe_records
+from .vocabulary import OutOfRange, Roster, Vocabulary, parse_number
 
 
 @dataclass
@@ -29,7 +33,7 @@ class _ItemColumn:
 
 
 def _item_columns(
-    cells: _Cells, instruments: dict[str, Instrument], not_checked: frozenset[str] = frozenset()
+    cells: CellReader, instruments: dict[str, Instrument], not_checked: frozenset[str] = frozenset()
 ) -> tuple[list[_ItemColumn], str | None]:
     """Find item columns and the layout (``long``/``wide``) from the header alone.
 
@@ -137,7 +141,7 @@ def _classify(raw: str | None, inst: Instrument, vocab: Vocabulary, out_of_range
     return value, None
 
 
-def _item_values(cells: _Cells, items: list[_ItemColumn], out_of_range: OutOfRange) -> np.ndarray:
+def _item_values(cells: CellReader, items: list[_ItemColumn], out_of_range: OutOfRange) -> np.ndarray:
     """Every item cell of a table as a float (rows × items), problems recorded cell by cell.
 
     A questionnaire column holds a handful of distinct strings ("1" … "5", "", "NA"), so each
@@ -166,7 +170,7 @@ def questionnaire_records(
     Columns: ``participant_id, site, timepoint, <instrument>_<item>…, _file, _line``.
     A timepoint whose items are all missing is no record at all.
     """
-    cells = _Cells(table, vocab, problems)
+    cells = CellReader(table, vocab, problems)
     items, layout = _item_columns(cells, vocab.instruments, vocab.not_checked)
     ok = cells.require(ID)
     if layout == "long" or (layout is None and "timepoint" in cells.column):
@@ -215,7 +219,7 @@ def questionnaire_records(
         return {**dict(zip(names[group], values[r, groups[group]].tolist())), "site": site}
 
     repeated = [(key, as_dict(r, g, site), line, raw) for key, r, g, site, line, raw in records if counts[key] > 1]
-    kept_repeats = _dedupe(cells, repeated, lambda k: f"participant {k[0]} at {k[1]}")
+    kept_repeats = dedupe_records(cells, repeated, lambda k: f"participant {k[0]} at {k[1]}")
     parts = []
     for group in groups:
         mine = [rec for rec in records if rec[2] == group and (counts[rec[0]] == 1 or rec[0] in kept_repeats)]
@@ -326,4 +330,46 @@ def attach_sites(
         keep.append(i)
     out = questionnaires.loc[keep].copy()
     out["site"] = out[ID].map(known)
+    return out
+
+
+def in_timepoint_order(frame: pd.DataFrame, timepoints: list[str]) -> pd.DataFrame:
+    """Records by participant, then in the study's timepoint order."""
+    if frame.empty:
+        return frame
+    order = frame["timepoint"].map({t: i for i, t in enumerate(timepoints)})
+    return (
+        frame.assign(_o=order)
+        .sort_values(["participant_id", "_o"], kind="stable")
+        .drop(columns="_o")
+        .reset_index(drop=True)
+    )
+
+
+def check_completion_dates(questionnaires: pd.DataFrame, people: pd.DataFrame, problems: Problems) -> pd.DataFrame:
+    """A questionnaire completed before its participant consented, or after they withdrew, is an
+    error at its line (and its date is read as missing)."""
+    if questionnaires.empty or "completed_date" not in questionnaires or "consent_date" not in people:
+        return questionnaires
+    bounds = people.set_index(ID)[["consent_date", "withdrawn_date"]]
+    joined = bounds.reindex(questionnaires[ID]).reset_index(drop=True)
+    when = questionnaires["completed_date"]
+    early = (when < joined["consent_date"]).fillna(False).to_numpy()
+    late = (when > joined["withdrawn_date"]).fillna(False).to_numpy()
+    for i in np.flatnonzero(early | late):
+        rec = questionnaires.iloc[i]
+        bound, what = (
+            (joined["consent_date"][i], "consent") if early[i] else (joined["withdrawn_date"][i], "withdrawal")
+        )
+        problems.add(
+            rec["_file"],
+            line=rec["_line"],
+            column=rec["_date_column"],
+            value=rec["completed_date"].date().isoformat(),
+            rule="date-order",
+            message=f"{rec[ID]} completed {rec['timepoint']} {'before' if early[i] else 'after'} {what} "
+            f"({bound.date().isoformat()})",
+        )
+    out = questionnaires.copy()
+    out.loc[early | late, "completed_date"] = pd.NaT
     return out

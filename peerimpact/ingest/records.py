@@ -14,9 +14,11 @@ from ..schema import (
     PARTICIPANT_DATES,
     SERVICE_USE_COLUMNS,
 )
-from .cells import Roster, Vocabulary, _Cells, _check_participant, _dedupe
+from .cells import CellReader
 from .lookalike import skeleton
-from .readers import RawTable
+from .rawtable import RawTable
+from .row_checks import check_known_participant, dedupe_records
+from .vocabulary import Roster, Vocabulary
 
 # Participant columns with a known meaning; any other column is kept as text (e.g. for cohorts).
 PARTICIPANT_NUMBERS = {
@@ -60,7 +62,7 @@ def read_participants(table: RawTable, vocab: Vocabulary, problems: Problems) ->
         missing, or nothing is under the header): then no other file is checked against it,
         since every one of their rows would be an error with the same cause.
     """
-    cells = _Cells(table, vocab, problems)
+    cells = CellReader(table, vocab, problems)
     if not cells.require(ID, "site"):
         return empty_participants(), None
     if not table.rows:
@@ -114,7 +116,7 @@ def read_participants(table: RawTable, vocab: Vocabulary, problems: Problems) ->
             )
         if pid is not None and site is not None:
             records.append(((pid,), values, line, row))
-    kept = _dedupe(cells, records, lambda k: f"participant {k[0]}")
+    kept = dedupe_records(cells, records, lambda k: f"participant {k[0]}")
     # Both of two look-alike IDs are left out: which one is right is for the user to say.
     twins = cells.twinned()
     kept = {k: v for k, v in kept.items() if k[0] not in twins}
@@ -145,7 +147,7 @@ def read_participants(table: RawTable, vocab: Vocabulary, problems: Problems) ->
     return frame.sort_values(ID, kind="stable").reset_index(drop=True), roster
 
 
-def _dates(cells: _Cells, row: list[str | None], line: int) -> dict:
+def _dates(cells: CellReader, row: list[str | None], line: int) -> dict:
     """Consent, leaving post and withdrawal: none after the data cut, none before consent."""
     consent = cells.dated(row, line, "consent_date")
     out = {"consent_date": consent}
@@ -163,7 +165,7 @@ def service_use(table: RawTable, vocab: Vocabulary, problems: Problems, roster: 
 
     Rows are checked against ``roster`` (see :func:`read_participants`); other columns are
     ignored, with one warning naming them."""
-    cells = _Cells(table, vocab, problems)
+    cells = CellReader(table, vocab, problems)
     if not cells.require(*SERVICE_USE_COLUMNS):
         return pd.DataFrame(columns=SERVICE_USE_COLUMNS)
     cells.unknown_columns(SERVICE_USE_COLUMNS)
@@ -183,9 +185,9 @@ def service_use(table: RawTable, vocab: Vocabulary, problems: Problems, roster: 
                 "unknown service; the study's services are listed in study.yml",
             )
         contact = cells.flag(row, line, "contact")
-        if _check_participant(cells, pid, line, roster) and tp and service:
+        if check_known_participant(cells, pid, line, roster) and tp and service:
             records.append(((pid, tp, service), {"contact": contact}, line, row))
-    kept = _dedupe(cells, records, lambda k: f"participant {k[0]} at {k[1]}, service {k[2]}")
+    kept = dedupe_records(cells, records, lambda k: f"participant {k[0]} at {k[1]}, service {k[2]}")
     frame = pd.DataFrame(
         [{ID: k[0], "timepoint": k[1], "service": k[2], **v} for k, (v, _) in kept.items()], columns=SERVICE_USE_COLUMNS
     )
@@ -198,7 +200,7 @@ def contacts(table: RawTable, vocab: Vocabulary, problems: Problems, roster: Ros
 
     Rows are checked against ``roster`` (see :func:`read_participants`); other columns are
     ignored, with one warning naming them."""
-    cells = _Cells(table, vocab, problems)
+    cells = CellReader(table, vocab, problems)
     if not cells.require(*CONTACT_COLUMNS):
         return pd.DataFrame(columns=CONTACT_COLUMNS)
     cells.unknown_columns(CONTACT_COLUMNS)
@@ -210,7 +212,7 @@ def contacts(table: RawTable, vocab: Vocabulary, problems: Problems, roster: Ros
         mode = cells.choice(row, line, "mode", CONTACT_MODES)
         minutes = cells.number(row, line, "duration_minutes", (0, 24 * 60))
         completed = cells.flag(row, line, "completed")
-        if _check_participant(cells, pid, line, roster) and person is not None:
+        if check_known_participant(cells, pid, line, roster) and person is not None:
             rows.append([pid, person, date, mode, minutes, completed])
     frame = pd.DataFrame(rows, columns=CONTACT_COLUMNS)
     frame["date"] = pd.to_datetime(frame["date"])

@@ -1,4 +1,5 @@
-"""REFI-QDA exchange files: ``.qdpx`` projects and ``.qdc`` codebooks (read and write).
+"""REFI-QDA exchange files read: ``.qdpx`` projects and ``.qdc`` codebooks
+(:mod:`peerimpact.ingest.refi_writer` writes projects).
 
 NVivo, ATLAS.ti, MAXQDA, QualCoder and others export coded interviews in this format: a
 zip holding ``project.qde`` (XML in namespace ``urn:QDA-XML:project:1.0``) and the source
@@ -6,18 +7,15 @@ documents under ``Sources/``. Codes nested under a top-level code become codes o
 coded plain-text selections become excerpts; cases give the participant, and case or
 source variables (or a source named like ``S4-PW02-T2``) give site and timepoint.
 
-XML is read with expat and every document type declaration is refused, so no entity is
-ever expanded or fetched.
+XML is read with :func:`peerimpact.ingest.safe_xml.parse_xml`, which refuses every document
+type declaration, so no entity is ever expanded or fetched.
 """
 
 from __future__ import annotations
 
 import re
-import uuid
-import xml.etree.ElementTree as ET
 import zipfile
 import zlib
-from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING
 from xml.parsers import expat
@@ -28,87 +26,17 @@ from ..limits import MB, current
 from ..problems import Problems
 from ..schema import CODEBOOK_COLUMNS, EXCERPT_COLUMNS
 from ..text import plural
+from .archives import check_archive, read_member
 from .lookalike import ascii_problem
-from .readers import check_archive, read_member, readable_file
+from .rawtable import readable_file
+from .safe_xml import Node, UnsafeXML, parse_xml
 
 if TYPE_CHECKING:
-    from .readers import RawTable
+    from .rawtable import RawTable
 
 PROJECT_NS = "urn:QDA-XML:project:1.0"
 CODEBOOK_NS = "urn:QDA-XML:codebook:1.0"
 SOURCE_NAME = re.compile(r"^(?P<participant>.+)-(?P<timepoint>T\d+)$", re.IGNORECASE)
-
-
-@dataclass
-class Node:
-    """An XML element with the line it starts on (namespace stripped from the tag)."""
-
-    tag: str
-    attrib: dict[str, str]
-    line: int
-    children: list[Node] = field(default_factory=list)
-    text: str = ""
-
-    def find(self, tag: str) -> Node | None:
-        return next((c for c in self.children if c.tag == tag), None)
-
-    def findall(self, tag: str) -> list[Node]:
-        return [c for c in self.children if c.tag == tag]
-
-    def iter(self, tag: str):
-        if self.tag == tag:
-            yield self
-        for child in self.children:
-            yield from child.iter(tag)
-
-
-class UnsafeXML(ValueError):
-    """XML refused before it could cost anything: a DTD or entity, or nesting too deep."""
-
-    def __init__(self, message: str, lineno: int | None = None) -> None:
-        super().__init__(message)
-        self.lineno = lineno
-
-
-def parse_xml(data: bytes, depth: int | None = None) -> Node:
-    """Parse XML into :class:`Node` trees with line numbers; DTDs and entities are refused,
-    and so is nesting deeper than ``depth`` elements (default: the limits' depth)."""
-    depth = current().depth if depth is None else depth
-    parser = expat.ParserCreate(namespace_separator="}")
-    parser.SetParamEntityParsing(expat.XML_PARAM_ENTITY_PARSING_NEVER)
-    stack: list[Node] = []
-    root: list[Node] = []
-
-    def refuse(*_args) -> None:
-        raise UnsafeXML("document type declarations and entities are not accepted", parser.CurrentLineNumber)
-
-    def start(name: str, attrs: dict[str, str]) -> None:
-        if len(stack) >= depth:
-            raise UnsafeXML(f"elements nested more than {depth} deep", parser.CurrentLineNumber)
-        node = Node(
-            name.rsplit("}", 1)[-1], {k.rsplit("}", 1)[-1]: v for k, v in attrs.items()}, parser.CurrentLineNumber
-        )
-        (stack[-1].children if stack else root).append(node)
-        stack.append(node)
-
-    def end(_name: str) -> None:
-        stack.pop()
-
-    def text(data: str) -> None:
-        if stack:
-            stack[-1].text += data
-
-    parser.StartDoctypeDeclHandler = refuse
-    parser.EntityDeclHandler = refuse
-    parser.ExternalEntityRefHandler = refuse
-    parser.StartElementHandler = start
-    parser.EndElementHandler = end
-    parser.CharacterDataHandler = text
-    parser.buffer_text = True  # one call per run of text, not one per line
-    parser.Parse(data, True)
-    if not root:
-        raise UnsafeXML("no element found", 1)
-    return root[0]
 
 
 # A code's id travels in the first line of its description, which coding programs keep:
@@ -339,7 +267,7 @@ def _offset(value: str | None) -> int | None:
 
 def as_table(frame: pd.DataFrame, source: str) -> RawTable:
     """Excerpts read from a project, as a raw table whose line numbers point into project.qde."""
-    from .readers import RawTable
+    from .rawtable import RawTable
 
     rows = [[None if pd.isna(v) else str(v) for v in rec] for rec in frame[EXCERPT_COLUMNS].itertuples(index=False)]
     return RawTable(Path(source), list(EXCERPT_COLUMNS), rows, frame["_line"].astype(int).tolist())
@@ -379,90 +307,3 @@ def _source_text(
         severity="warning",
     )
     return None
-
-
-def write_qdpx(
-    codebook: pd.DataFrame, excerpts: pd.DataFrame, path: str | Path, sites: dict[str, str] | None = None
-) -> Path:
-    """Write codebook and excerpts as a REFI-QDA project, one text source per interview.
-
-    Each interview's text is its excerpts joined by blank lines; every excerpt is a coded
-    selection of it. ``sites`` (participant → site) adds a ``site`` case variable.
-    """
-    ET.register_namespace("", PROJECT_NS)
-
-    def q(tag: str) -> str:
-        return f"{{{PROJECT_NS}}}{tag}"
-
-    def guid(*parts: str) -> str:
-        return str(uuid.uuid5(uuid.NAMESPACE_URL, "peerimpact:" + ":".join(parts)))
-
-    project = ET.Element(q("Project"), {"name": "peerimpact export", "origin": "peerimpact"})
-    codes = ET.SubElement(ET.SubElement(project, q("CodeBook")), q("Codes"))
-    code_guid = {}
-    for theme, part in codebook.groupby("theme", sort=False):
-        parent = ET.SubElement(codes, q("Code"), {"guid": guid("theme", theme), "name": theme, "isCodable": "false"})
-        for row in part.itertuples(index=False):
-            code_guid[row.code_id] = guid("code", row.code_id)
-            node = ET.SubElement(
-                parent, q("Code"), {"guid": code_guid[row.code_id], "name": row.code, "isCodable": "true"}
-            )
-            description = f"code_id: {row.code_id}"
-            if isinstance(row.description, str) and row.description.strip():
-                description += f"\n{row.description}"
-            ET.SubElement(node, q("Description")).text = description
-    variables = ET.SubElement(project, q("Variables"))
-    site_var = guid("variable", "site")
-    tp_var = guid("variable", "timepoint")
-    ET.SubElement(variables, q("Variable"), {"guid": site_var, "name": "site", "typeOfVariable": "Text"})
-    ET.SubElement(variables, q("Variable"), {"guid": tp_var, "name": "timepoint", "typeOfVariable": "Text"})
-    cases = ET.SubElement(project, q("Cases"))
-    sources = ET.SubElement(project, q("Sources"))
-    texts: dict[str, str] = {}
-    case_nodes: dict[str, ET.Element] = {}
-    for (pid, tp), part in excerpts.groupby(["participant_id", "timepoint"], sort=True):
-        name = f"{pid}-{tp}"
-        source_guid = guid("source", name)
-        source = ET.SubElement(
-            sources,
-            q("TextSource"),
-            {"guid": source_guid, "name": name, "plainTextPath": f"internal://{source_guid}.txt"},
-        )
-        chunks, offset = [], 0
-        for row in part.itertuples(index=False):
-            start, end = offset, offset + len(row.text)
-            sel = ET.SubElement(
-                source,
-                q("PlainTextSelection"),
-                {
-                    "guid": guid("selection", row.excerpt_id),
-                    "name": row.excerpt_id,
-                    "startPosition": str(start),
-                    "endPosition": str(end),
-                },
-            )
-            for code in str(row.codes).split(";"):
-                coding = ET.SubElement(sel, q("Coding"), {"guid": guid("coding", row.excerpt_id, code)})
-                ET.SubElement(coding, q("CodeRef"), {"targetGUID": code_guid[code]})
-            chunks.append(row.text)
-            offset = end + 2
-        value = ET.SubElement(source, q("VariableValue"))
-        ET.SubElement(value, q("VariableRef"), {"targetGUID": tp_var})
-        ET.SubElement(value, q("TextValue")).text = tp
-        texts[source_guid] = "\n\n".join(chunks)
-        if pid not in case_nodes:
-            case_nodes[pid] = ET.SubElement(cases, q("Case"), {"guid": guid("case", pid), "name": pid})
-            if sites and pid in sites:
-                value = ET.SubElement(case_nodes[pid], q("VariableValue"))
-                ET.SubElement(value, q("VariableRef"), {"targetGUID": site_var})
-                ET.SubElement(value, q("TextValue")).text = sites[pid]
-        ET.SubElement(case_nodes[pid], q("SourceRef"), {"targetGUID": source_guid})
-    path = Path(path)
-    members = {"project.qde": ET.tostring(project, encoding="utf-8", xml_declaration=True)}
-    members.update({f"Sources/{g}.txt": text.encode("utf-8") for g, text in texts.items()})
-    with zipfile.ZipFile(path, "w") as archive:
-        for name, data in members.items():  # a fixed date: the same data give the same bytes
-            archive.writestr(
-                zipfile.ZipInfo(name, date_time=(2020, 1, 1, 0, 0, 0)), data, compress_type=zipfile.ZIP_DEFLATED
-            )
-    return path

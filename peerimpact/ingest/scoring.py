@@ -1,4 +1,5 @@
-"""Instrument definitions (``params/instruments/*.yml``) and scoring of item-level data."""
+"""Instrument definitions (``params/instruments/*.yml``) and scoring of item-level data: one
+instrument or all of a study's."""
 
 from __future__ import annotations
 
@@ -67,6 +68,24 @@ def load_instrument(
     if instrument is None and problems is None:
         raise ValueError("\n".join(p.format() for p in collect))
     return instrument  # type: ignore[return-value]
+
+
+def load_instruments(names: Iterable[str], search: Iterable[Path], problems: Problems) -> dict[str, Instrument]:
+    """The instruments of ``names`` that load; the others' problems go to ``problems``."""
+    found = {}
+    for name in names:
+        inst = load_instrument(name, search=search, problems=problems)
+        if inst is not None:
+            found[name] = inst
+    return found
+
+
+def all_instrument_names(search: Iterable[Path] = ()) -> list[str]:
+    """Names of every instrument defined in ``search`` or the default params."""
+    names = set()
+    for folder in [*search, params_dir()]:
+        names.update(p.stem for p in (Path(folder) / "instruments").glob("*.yml"))
+    return sorted(names)
 
 
 def score(frame: pd.DataFrame, instrument: Instrument | str) -> pd.DataFrame:
@@ -145,3 +164,19 @@ def score(frame: pd.DataFrame, instrument: Instrument | str) -> pd.DataFrame:
     sort = [c for c in ("participant_id", "timepoint") if out[c].notna().any()] + ["_order"]
     out = out.sort_values(sort, kind="stable").drop(columns="_order").reset_index(drop=True)
     return out[SCORE_COLUMNS]
+
+
+def score_all(questionnaires: pd.DataFrame, instruments: dict[str, Instrument], timepoints: list[str]) -> pd.DataFrame:
+    """Scores of every instrument, in participant, timepoint and subscale order."""
+    parts = [score(questionnaires, inst) for inst in instruments.values()]
+    parts = [p for p in parts if not p.empty]
+    if not parts:
+        return pd.DataFrame(columns=SCORE_COLUMNS)
+    out = pd.concat(parts, ignore_index=True)
+    # Categories carry the study's order into every table: instruments as listed in study.yml,
+    # subscales as their definitions list them, timepoints as the study names them.
+    subscales = list(dict.fromkeys(s for inst in instruments.values() for s in inst.subscales))
+    out["instrument"] = pd.Categorical(out["instrument"], categories=list(instruments))
+    out["subscale"] = pd.Categorical(out["subscale"], categories=subscales)
+    out["timepoint"] = pd.Categorical(out["timepoint"], categories=timepoints)
+    return out

@@ -7,20 +7,22 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
 from ..config import StudyConfig, parse_model
 from ..config.study import Between, Cohort, During
 from ..problems import InvalidStudy, Problems
 from ..resources import params_dir
-from ..schema import CONTACT_COLUMNS, ID, RETURN_COLUMNS, SCORE_COLUMNS, SERVICE_USE_COLUMNS
+from ..schema import CONTACT_COLUMNS, ID, RETURN_COLUMNS, SERVICE_USE_COLUMNS
 from ..text import plural
 from . import interviews, records
 from . import questionnaires as items
 from . import readers as io
-from .cells import OutOfRange, Roster, Vocabulary
-from .scoring import Instrument, load_instrument, score
+from .paths import check_files_confined, study_yml_path
+from .rawtable import RawTable
+from .scoring import Instrument, all_instrument_names, load_instruments, score_all
+from .study_checks import check_cohort_rules, check_progress_targets
+from .vocabulary import OutOfRange, Roster, Vocabulary
 
 
 @dataclass
@@ -158,131 +160,6 @@ def cohort_members(participants: pd.DataFrame, cohort: Cohort) -> pd.Series:
     return participants.loc[mask, ID].reset_index(drop=True)
 
 
-def _check_cohorts(yml: Path, config: StudyConfig, people: pd.DataFrame, problems: Problems) -> None:
-    """A cohort rule must name a participants column of the kind it compares (numbers, dates)."""
-    from ..config import key_line
-
-    for name, cohort in config.cohorts.items():
-        for column, rule in cohort.where.items():
-            if column not in people.columns:
-                message = "cohort rule names a column the participants file lacks"
-            elif isinstance(rule, Between) and not pd.api.types.is_numeric_dtype(people[column]):
-                message = "a min/max range needs a numeric column"
-            elif isinstance(rule, During) and not pd.api.types.is_datetime64_any_dtype(people[column]):
-                message = "a from/to range needs a date column (consent_date, left_post_date, withdrawn_date)"
-            else:
-                continue
-            key = ("cohorts", name, "where", column)
-            problems.add(
-                yml, line=key_line(yml, key), column=".".join(key), value=column, rule="params", message=message
-            )
-
-
-def _check_progress(yml: Path, config: StudyConfig, problems: Problems) -> None:
-    """Targets and milestones must name the study's own sites and timepoints."""
-    from ..config import key_line
-
-    def bad(key: tuple, value: str, message: str) -> None:
-        problems.add(
-            yml, line=key_line(yml, key), column=".".join(map(str, key)), value=value, rule="params", message=message
-        )
-
-    recruitment = config.targets.recruitment
-    for site in recruitment.sites if recruitment else {}:
-        if site not in config.sites:
-            bad(
-                ("targets", "recruitment", "sites", site),
-                site,
-                f"unknown site; the study's sites are {', '.join(config.sites)}",
-            )
-    for tp in config.targets.retention:
-        if tp not in config.timepoints[1:]:
-            bad(
-                ("targets", "retention", tp),
-                tp,
-                f"retention is a share of {config.timepoints[0]} at a later timepoint "
-                f"({', '.join(config.timepoints[1:])})",
-            )
-    for i, milestone in enumerate(config.milestones):
-        returned = milestone.evidence.returned if milestone.evidence else None
-        if returned and returned.timepoint not in config.timepoints:
-            bad(("milestones", i, "evidence", "returned", "timepoint"), returned.timepoint, "unknown timepoint")
-
-
-def _study_yml(path: Path) -> Path:
-    return path / "study.yml" if path.is_dir() else path
-
-
-def load_instruments(names: Iterable[str], search: Iterable[Path], problems: Problems) -> dict[str, Instrument]:
-    found = {}
-    for name in names:
-        inst = load_instrument(name, search=search, problems=problems)
-        if inst is not None:
-            found[name] = inst
-    return found
-
-
-def all_instrument_names(search: Iterable[Path] = ()) -> list[str]:
-    names = set()
-    for folder in [*search, params_dir()]:
-        names.update(p.stem for p in (Path(folder) / "instruments").glob("*.yml"))
-    return sorted(names)
-
-
-# Never data, wherever a study.yml points: the kernel's and the machine's own files.
-SYSTEM_FOLDERS = (Path("/proc"), Path("/sys"), Path("/dev"))
-
-
-def confine(root: Path, name: str, roots: Iterable[Path] = ()) -> tuple[Path | None, str | None]:
-    """Where a file named in ``study.yml`` is, or why it may not be read.
-
-    The path, after symbolic links are followed, must lie inside the study folder or under
-    one of ``roots`` (folders the user named on the command line), and be a regular file.
-    Returns ``(path, None)`` or ``(None, reason)``.
-    """
-    if not name.strip() or not name.isprintable():
-        return None, "a file name must be visible text without control characters"
-    resolved = (root / name).resolve()
-    allowed = [root.resolve(), *(Path(r).resolve() for r in roots)]
-    if any(resolved.is_relative_to(s) for s in SYSTEM_FOLDERS):
-        return None, f"{resolved} is a system file, not data"
-    if not any(resolved.is_relative_to(a) for a in allowed):
-        return None, (
-            f"{resolved} is outside the study folder; files of a study live in its folder, "
-            "or under a folder named with --data-root"
-        )
-    if resolved.exists() and not resolved.is_file():
-        return None, f"{resolved} is not a regular file (a folder, FIFO or device)"
-    return resolved, None
-
-
-def _confined_files(yml: Path, config: StudyConfig, roots: Iterable[Path], problems: Problems) -> None:
-    from ..config import key_line
-
-    files = config.files
-    named = [
-        (("participants",), files.participants),
-        *((("questionnaires", i), q) for i, q in enumerate(files.questionnaires)),
-        (("service_use",), files.service_use),
-        (("contacts",), files.contacts),
-        (("codebook",), files.codebook),
-        (("excerpts",), files.excerpts),
-    ]
-    for key, name in named:
-        if name is None:
-            continue
-        _, reason = confine(yml.parent, name, roots)
-        if reason:
-            problems.add(
-                yml,
-                line=key_line(yml, ("files", *key)),
-                column=".".join(map(str, ("files", *key))),
-                value=name,
-                rule="outside-study",
-                message=reason,
-            )
-
-
 def load_study(
     path: str | Path | None = None,
     *,
@@ -329,7 +206,7 @@ def load_study(
     """
     from ..resources import example_study_dir
 
-    yml = _study_yml(Path(path) if path is not None else example_study_dir())
+    yml = study_yml_path(Path(path) if path is not None else example_study_dir())
     problems = Problems()
     if not yml.exists():  # a FIFO or folder is there, not missing: reading it says so
         problems.add(yml, rule="file-missing", message="study.yml not found")
@@ -338,8 +215,8 @@ def load_study(
     if config is None:
         raise InvalidStudy(problems)
     root = yml.parent
-    _confined_files(yml, config, [Path(r) for r in roots], problems)
-    _check_progress(yml, config, problems)
+    check_files_confined(yml, config, [Path(r) for r in roots], problems)
+    check_progress_targets(yml, config, problems)
     search = [root] + ([Path(params)] if params else [])
     names = config.instruments if instruments is None else list(instruments)
     for name in names:
@@ -368,7 +245,7 @@ def load_study(
     )
     files = config.files
 
-    def table(name: str | None) -> io.RawTable | None:
+    def table(name: str | None) -> RawTable | None:
         return io.read_table(root / name, problems) if name else None
 
     raw = table(files.participants)
@@ -376,7 +253,7 @@ def load_study(
     # checked against it: each of their rows would be one more error with the same cause.
     people, roster = records.read_participants(raw, vocab, problems) if raw else (records.empty_participants(), None)
     if roster is not None and not people.empty:
-        _check_cohorts(yml, config, people, problems)
+        check_cohort_rules(yml, config, people, problems)
     parts = [
         items.questionnaire_records(t, vocab, problems, out_of_range)
         for t in map(table, files.questionnaires)
@@ -384,8 +261,8 @@ def load_study(
     ]
     questionnaires = items.merge_questionnaires(parts, problems)
     questionnaires = items.attach_sites(questionnaires, people, problems, roster)
-    questionnaires = _in_timepoint_order(questionnaires, config.timepoints)
-    questionnaires = _dates_in_order(questionnaires, people, problems)
+    questionnaires = items.in_timepoint_order(questionnaires, config.timepoints)
+    questionnaires = items.check_completion_dates(questionnaires, people, problems)
     raw = table(files.service_use)
     services = records.service_use(raw, vocab, problems, roster) if raw else pd.DataFrame(columns=SERVICE_USE_COLUMNS)
     raw = table(files.contacts)
@@ -405,35 +282,6 @@ def load_study(
         codebook,
         excerpts,
     )
-
-
-def _dates_in_order(questionnaires: pd.DataFrame, people: pd.DataFrame, problems: Problems) -> pd.DataFrame:
-    """A questionnaire completed before its participant consented, or after they withdrew, is an
-    error at its line (and its date is read as missing)."""
-    if questionnaires.empty or "completed_date" not in questionnaires or "consent_date" not in people:
-        return questionnaires
-    bounds = people.set_index(ID)[["consent_date", "withdrawn_date"]]
-    joined = bounds.reindex(questionnaires[ID]).reset_index(drop=True)
-    when = questionnaires["completed_date"]
-    early = (when < joined["consent_date"]).fillna(False).to_numpy()
-    late = (when > joined["withdrawn_date"]).fillna(False).to_numpy()
-    for i in np.flatnonzero(early | late):
-        rec = questionnaires.iloc[i]
-        bound, what = (
-            (joined["consent_date"][i], "consent") if early[i] else (joined["withdrawn_date"][i], "withdrawal")
-        )
-        problems.add(
-            rec["_file"],
-            line=rec["_line"],
-            column=rec["_date_column"],
-            value=rec["completed_date"].date().isoformat(),
-            rule="date-order",
-            message=f"{rec[ID]} completed {rec['timepoint']} {'before' if early[i] else 'after'} {what} "
-            f"({bound.date().isoformat()})",
-        )
-    out = questionnaires.copy()
-    out.loc[early | late, "completed_date"] = pd.NaT
-    return out
 
 
 def questionnaire_returns(questionnaires: pd.DataFrame, instruments: dict[str, Instrument]) -> pd.DataFrame:
@@ -485,34 +333,6 @@ def _qualitative(
     return codebook, interviews.excerpts(raw, vocab, problems, codes, roster) if raw else None
 
 
-def _in_timepoint_order(frame: pd.DataFrame, timepoints: list[str]) -> pd.DataFrame:
-    if frame.empty:
-        return frame
-    order = frame["timepoint"].map({t: i for i, t in enumerate(timepoints)})
-    return (
-        frame.assign(_o=order)
-        .sort_values(["participant_id", "_o"], kind="stable")
-        .drop(columns="_o")
-        .reset_index(drop=True)
-    )
-
-
-def score_all(questionnaires: pd.DataFrame, instruments: dict[str, Instrument], timepoints: list[str]) -> pd.DataFrame:
-    """Scores of every instrument, in participant, timepoint and subscale order."""
-    parts = [score(questionnaires, inst) for inst in instruments.values()]
-    parts = [p for p in parts if not p.empty]
-    if not parts:
-        return pd.DataFrame(columns=SCORE_COLUMNS)
-    out = pd.concat(parts, ignore_index=True)
-    # Categories carry the study's order into every table: instruments as listed in study.yml,
-    # subscales as their definitions list them, timepoints as the study names them.
-    subscales = list(dict.fromkeys(s for inst in instruments.values() for s in inst.subscales))
-    out["instrument"] = pd.Categorical(out["instrument"], categories=list(instruments))
-    out["subscale"] = pd.Categorical(out["subscale"], categories=subscales)
-    out["timepoint"] = pd.Categorical(out["timepoint"], categories=timepoints)
-    return out
-
-
 def load_questionnaire_file(
     path: str | Path,
     *,
@@ -530,7 +350,7 @@ def load_questionnaire_file(
     vocab_args: dict = {}
     search: list[Path] = []
     if study is not None:
-        yml = _study_yml(Path(study))
+        yml = study_yml_path(Path(study))
         config = parse_model(StudyConfig, yml, problems)
         if config is None:
             raise InvalidStudy(problems)
@@ -546,6 +366,6 @@ def load_questionnaire_file(
     raw = io.read_table(path, problems)
     records = items.questionnaire_records(raw, vocab, problems, out_of_range) if raw else pd.DataFrame()
     records = items.merge_questionnaires([records], problems)
-    records = _in_timepoint_order(records, vocab.timepoints)
+    records = items.in_timepoint_order(records, vocab.timepoints)
     scores = score_all(records, insts, vocab.timepoints)
     return records.drop(columns=["_file", "_line"], errors="ignore"), scores, problems
