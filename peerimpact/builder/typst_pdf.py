@@ -39,16 +39,33 @@ def typst_data(document: ReportDocument) -> dict[str, Any]:
     return data
 
 
+TOP, BOTTOM = 18 / 25.4 * 72, 20 / 25.4 * 72  # the template's page margins, in points
+
+
 @dataclass(frozen=True)
-class TypstLayout:
-    """What the layout came to: the pages, and how far down its last page the report ends (0 to 1)."""
+class PageFill:
+    """How far down its text area each page's content reaches (0 to 1), page by page."""
 
-    pages: int
-    last_page: float
+    fills: tuple[float, ...]
+
+    @property
+    def pages(self) -> int:
+        return len(self.fills)
 
 
-def to_typst_pdf(document: ReportDocument, target: Path) -> TypstLayout:
-    """Write ``target``, a tagged A4 PDF (PDF/UA-1) of ``document``."""
+def _fills(marks: list[dict[str, Any]], pages: int, height: float) -> PageFill:
+    lowest = [0.0] * pages
+    for mark in marks:
+        page, y = int(mark["page"]) - 1, float(mark["y"])
+        if y > TOP + 1:  # a mark at a page's very top ends what filled the page before
+            lowest[page] = max(lowest[page], y)
+    area = height - TOP - BOTTOM
+    # a page no record ends on is filled by one that runs over it
+    return PageFill(tuple(1.0 if y == 0 else min(1.0, max(0.0, (y - TOP) / area)) for y in lowest))
+
+
+def to_typst_pdf(document: ReportDocument, target: Path) -> PageFill:
+    """Write ``target``, a tagged A4 PDF (PDF/UA-1) of ``document``; returns how full each page is."""
     import typst
 
     with tempfile.TemporaryDirectory(prefix="peerimpact-typst-") as tmp:
@@ -58,6 +75,7 @@ def to_typst_pdf(document: ReportDocument, target: Path) -> TypstLayout:
         compiler = typst.Compiler(str(root / "report.typ"), root=str(root))
         pdf = compiler.compile(pdf_standards=["ua-1"])
         assert isinstance(pdf, bytes)  # one PDF: a list comes only of an image format's pages
-        end = json.loads(compiler.query("<pi-end>", field="value", one=True))
+        size = json.loads(compiler.query("<pi-pages>", field="value", one=True))
+        marks = json.loads(compiler.query("<pi-mark>", field="value"))
     target.write_bytes(pdf)
-    return TypstLayout(int(end["pages"]), float(end["end"]))
+    return _fills(marks, int(size["pages"]), float(size["height"]))
