@@ -34,7 +34,7 @@ from ..config import (
 )
 from ..config import Targets as Published
 from ..config.targets import read_targets
-from ..config.yaml import _Loader, plain_message
+from ..config.yaml import PlainLoader, plain_message
 from ..ingest.study import Study
 from ..problems import Problems
 from ..report.context import CONTEXT, approved_pool, study_context
@@ -218,7 +218,7 @@ def override(found: dict, overrides: Mapping[str, str], problems: Problems) -> N
             problems.add("--set", column=name, value=raw, rule="option", message=f"no such setting; settable: {known}")
             continue
         try:
-            value = yaml.load(raw, Loader=_Loader)
+            value = yaml.load(raw, Loader=PlainLoader)
             current = found.get(stem) or SETTABLE[stem]()
             found[stem] = SETTABLE[stem].model_validate({**current.model_dump(), key: value})
         except (ValidationError, yaml.YAMLError) as exc:
@@ -236,7 +236,7 @@ def with_settings(study: Study, overrides: Mapping[str, str], problems: Problems
         if key is None:
             continue
         try:
-            value = yaml.load(raw, Loader=_Loader)
+            value = yaml.load(raw, Loader=PlainLoader)
             update[key] = TypeAdapter(StudyConfig.model_fields[key].annotation).validate_python(value)
         except (ValidationError, yaml.YAMLError) as exc:
             reason = plain_message(exc.errors()[0]) if isinstance(exc, ValidationError) else str(exc).splitlines()[0]

@@ -10,7 +10,7 @@ from pydantic import ConfigDict, Discriminator, Field, Tag, ValidationInfo, fiel
 
 from .instruments import INSTRUMENT_NAME
 from .values import Code, Date, Finding, Float, Int, distinct, look_alikes, raise_findings
-from .yaml import _as_str_list, _Strict
+from .yaml import StrictModel, as_str_list
 
 DEFAULT_MISSING_CODES = ["", "NA", "-99", "-9"]
 MULTIPLICITY = ("none", "holm", "fdr_bh")  # how Table 4's p values are adjusted across its tests
@@ -18,10 +18,10 @@ Multiplicity = Literal["none", "holm", "fdr_bh"]
 
 
 def _distinct_as_list(what: str) -> Any:
-    """A before-validator: a scalar or list read as a list (:func:`_as_str_list`) with no two items alike."""
+    """A before-validator: a scalar or list read as a list (:func:`as_str_list`) with no two items alike."""
 
     def check(value: Any) -> Any:
-        return distinct(_as_str_list(value), what)
+        return distinct(as_str_list(value), what)
 
     return check
 
@@ -35,7 +35,7 @@ def _distinct_keys(what: str) -> Any:
     return check
 
 
-class StudyFiles(_Strict):
+class StudyFiles(StrictModel):
     participants: str
     questionnaires: list[str]
     service_use: str | None = None
@@ -43,7 +43,7 @@ class StudyFiles(_Strict):
     codebook: str | None = None
     excerpts: str | None = None
 
-    _lists = field_validator("questionnaires", mode="before")(_as_str_list)
+    _lists = field_validator("questionnaires", mode="before")(as_str_list)
 
     @model_validator(mode="after")
     def _each_file_once(self) -> StudyFiles:
@@ -92,7 +92,7 @@ def _starts_before_end(start: dt.date | None, end: dt.date | None, key: str) -> 
         raise_findings([Finding((key,), start, f"starts after it ends: {start} > {end}")])
 
 
-class Between(_Strict):
+class Between(StrictModel):
     """A numeric range on a participant column, both ends included: ``{min: 12, max: 24}``."""
 
     min: Float | None = None
@@ -104,7 +104,7 @@ class Between(_Strict):
         return self
 
 
-class During(_Strict):
+class During(StrictModel):
     """A date range on a participant date column, both ends included: ``{from: 2019-01-01, to: 2019-06-30}``."""
 
     model_config = ConfigDict(populate_by_name=True, extra="forbid")
@@ -138,7 +138,7 @@ Condition = Annotated[
 ]
 
 
-class Cohort(_Strict):
+class Cohort(StrictModel):
     """A cohort is the participants whose columns match every ``where`` entry: a value
     (``contract_type: bank``), a set (``site: [S1, S2]``), a numeric range
     (``months_in_post: {min: 12}``) or a date range (``consent_date: {from: 2019-03-01}``)."""
@@ -150,16 +150,16 @@ class Cohort(_Strict):
     @classmethod
     def _values_as_lists(cls, value: Any) -> Any:
         if isinstance(value, dict):
-            return {k: v if isinstance(v, dict) else distinct(_as_str_list(v), "value") for k, v in value.items()}
+            return {k: v if isinstance(v, dict) else distinct(as_str_list(v), "value") for k, v in value.items()}
         return value
 
 
-class Funder(_Strict):
+class Funder(StrictModel):
     name: str
     grant: str | None = None  # the grant reference
 
 
-class Period(_Strict):
+class Period(StrictModel):
     start: Date
     end: Date
 
@@ -169,7 +169,7 @@ class Period(_Strict):
         return self
 
 
-class RecruitmentTarget(_Strict):
+class RecruitmentTarget(StrictModel):
     """People to consent, per site and in total, by a date (the target line runs from ``start``)."""
 
     sites: dict[Code, Int] = {}
@@ -185,7 +185,7 @@ class RecruitmentTarget(_Strict):
         return self
 
 
-class Targets(_Strict):
+class Targets(StrictModel):
     """What the funder was promised: recruitment, retention (percent of T1 at each later
     timepoint) and completed contacts per month (study-wide)."""
 
@@ -204,7 +204,7 @@ class Targets(_Strict):
         return value
 
 
-class StatusRule(_Strict):
+class StatusRule(StrictModel):
     """What counts as on track, at risk and behind, as the percent of a target reached: at or above
     ``on_track`` is on track, at or above ``at_risk`` at risk, below it behind."""
 
@@ -233,7 +233,7 @@ class RetentionRule(StatusRule):
     at_risk: Float = Field(90, ge=0)
 
 
-class StatusRules(_Strict):
+class StatusRules(StrictModel):
     """``status:`` in study.yml: the rule for each figure set against a target. Recruitment is the
     number consented against the target due at the data cut (pro rata between the target's
     ``start`` and ``by``); retention the percent of those who returned the first questionnaire
@@ -245,12 +245,12 @@ class StatusRules(_Strict):
     activity: StatusRule = StatusRule()
 
 
-class Returned(_Strict):
+class Returned(StrictModel):
     timepoint: Code
     at_least: Int = Field(gt=0)
 
 
-class Evidence(_Strict):
+class Evidence(StrictModel):
     """What in the data shows a milestone met: so many consented, so many questionnaires
     returned at a timepoint, or so many completed contacts. Exactly one."""
 
@@ -266,7 +266,7 @@ class Evidence(_Strict):
         return self
 
 
-class Milestone(_Strict):
+class Milestone(StrictModel):
     name: str
     due: Date
     done: Date | None = None  # the date it was met, when the data cannot show it
@@ -279,7 +279,7 @@ class Milestone(_Strict):
         return self
 
 
-class Window(_Strict):
+class Window(StrictModel):
     """When a timepoint's questionnaire is due, in whole days after consent, both ends included:
     ``{from: 80, to: 164}``."""
 
@@ -295,7 +295,7 @@ class Window(_Strict):
         return self
 
 
-class Alerts(_Strict):
+class Alerts(StrictModel):
     """When the data-quality alerts speak: a site with no record for ``quiet_months`` whole months
     before the data cut, an instrument with more than ``items_missing_percent`` of its items
     missing at a timepoint."""
@@ -304,7 +304,7 @@ class Alerts(_Strict):
     items_missing_percent: Float = Field(10.0, ge=0, le=100)
 
 
-class StudyConfig(_Strict):
+class StudyConfig(StrictModel):
     """``study.yml``: what a study's files are and what they may contain."""
 
     name: str
@@ -337,7 +337,7 @@ class StudyConfig(_Strict):
     _sites = field_validator("sites", mode="before")(_distinct_as_list("site"))
     _timepoints = field_validator("timepoints", mode="before")(_distinct_as_list("timepoint"))
     _instruments = field_validator("instruments", mode="before")(_distinct_as_list("instrument"))
-    _missing = field_validator("missing_codes", mode="before")(_as_str_list)
+    _missing = field_validator("missing_codes", mode="before")(as_str_list)
     _services = field_validator("services", mode="before")(_distinct_keys("service"))
     _cohorts = field_validator("cohorts", mode="before")(_distinct_keys("cohort"))
     _windows = field_validator("windows", mode="before")(_distinct_keys("timepoint"))
@@ -446,7 +446,7 @@ class StudyConfig(_Strict):
         out = {}
         for col, levels in value.items():
             if isinstance(levels, list):
-                levels = _as_str_list(levels)
+                levels = as_str_list(levels)
                 found += [
                     Finding((col, *f.at), f.value, f.message)
                     for f in look_alikes((((i,), v) for i, v in enumerate(levels)), "level")

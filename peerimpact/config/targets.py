@@ -16,14 +16,14 @@ from pydantic import field_validator
 from ..problems import Problems
 from ..resources import params_dir
 from .values import non_ascii_digit
-from .yaml import _Strict, parse_model
+from .yaml import StrictModel, parse_model
 
 ROW_KEYS = ("variable", "level", "service", "instrument", "subscale", "timepoint", "comparison")
 DEFAULT_TARGETS = "gillard2022.yml"
 NUMBER = re.compile(r"-?[0-9]+(\.[0-9]+)?")
 
 
-class TargetCell(_Strict):
+class TargetCell(StrictModel):
     """One published figure and where the report holds it."""
 
     table: str
@@ -60,7 +60,7 @@ class TargetCell(_Strict):
         return self.aim if self.erratum and self.aim is not None else self.published
 
 
-class Targets(_Strict):
+class Targets(StrictModel):
     """A publication's figures: where they come from, and each cell."""
 
     source: str

@@ -106,8 +106,9 @@ def _make_loader(base: type) -> type:
 
 # Parsed by libyaml where PyYAML has it (ten times faster: the published figures are ten
 # thousand lines); its marks give the same lines and columns, and its problems are the same.
+# PlainLoader is public: a ``--set`` value on the command line is read as the files are.
 _PyLoader = _make_loader(yaml.SafeLoader)
-_Loader = _make_loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+PlainLoader = _make_loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader))
 
 
 class YamlTooLarge(ValueError):
@@ -308,7 +309,7 @@ def _parse(
     text: str, path: Path, problems: Problems, limits: Limits, loader_class: type | None = None
 ) -> tuple[Any, yaml.Node | None]:
     """``text`` (the contents of ``path``) parsed by ``loader_class`` (default: libyaml's where there is one)."""
-    loader = (loader_class or _Loader)(text)
+    loader = (loader_class or PlainLoader)(text)
     try:
         node = loader.get_single_node()
         if node is None:
@@ -510,7 +511,7 @@ def parse_named(model: type[M], folder: Path, key: str, problems: Problems) -> l
     return found
 
 
-def _as_str_list(value: Any) -> Any:
+def as_str_list(value: Any) -> Any:
     """Accept a scalar or a list of scalars; numbers become strings; ``"1-14"`` expands."""
     if value is None:
         return []
@@ -532,5 +533,8 @@ def _as_str_list(value: Any) -> Any:
     return out
 
 
-class _Strict(BaseModel):
+class StrictModel(BaseModel):
+    """The base of every model a YAML file is read into: a key the model does not declare is a
+    problem ("unknown key"), never silently ignored."""
+
     model_config = ConfigDict(extra="forbid")
