@@ -33,8 +33,9 @@ from ..config import (
     parse_named,
 )
 from ..config import Targets as Published
+from ..config.parse import plain_message
 from ..config.targets import read_targets
-from ..config.yaml import PlainLoader, plain_message
+from ..config.yaml import PlainLoader
 from ..ingest.study import Study
 from ..problems import Problems
 from ..report.context import CONTEXT, approved_pool, study_context

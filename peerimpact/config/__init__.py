@@ -17,10 +17,11 @@ from .analysis import (
 )
 from .disclosure import DATA_KINDS, Audience, DisclosureRules, QuoteRules, ReportPolicy
 from .instruments import INSTRUMENT_NAME, Instrument, MissingRule, Subscale
+from .parse import key_line, parse_model, parse_named
 from .reports import ReportDef
 from .study import DEFAULT_MISSING_CODES, Cohort, StudyConfig, StudyFiles
 from .targets import TargetCell, Targets
-from .yaml import key_line, parse_model, parse_named, read_yaml
+from .yaml import read_yaml
 
 __all__ = [
     "AnalysisConfig",

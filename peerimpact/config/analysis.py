@@ -7,8 +7,8 @@ from typing import TYPE_CHECKING, Literal
 
 from pydantic import Field, model_validator
 
+from .parse import StrictModel
 from .values import Float, Int
-from .yaml import StrictModel
 
 if TYPE_CHECKING:
     import pandas as pd

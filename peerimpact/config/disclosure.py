@@ -12,8 +12,8 @@ from typing import Literal
 
 from pydantic import Field, model_validator
 
+from .parse import StrictModel
 from .values import Int
-from .yaml import StrictModel
 
 DATA_KINDS = ("programme", "characteristics", "health", "outcomes", "qualitative")
 DataKind = Literal["programme", "characteristics", "health", "outcomes", "qualitative"]

@@ -8,8 +8,8 @@ from typing import Any, Literal
 
 from pydantic import Field, field_validator, model_validator
 
+from .parse import StrictModel, as_str_list
 from .values import Finding, Float, Int, distinct, raise_findings
-from .yaml import StrictModel, as_str_list
 
 # An instrument is named, never located: its definition is <params>/instruments/<name>.yml.
 INSTRUMENT_NAME = re.compile(r"[a-z][a-z0-9_]*")

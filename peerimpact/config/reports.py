@@ -9,8 +9,8 @@ from __future__ import annotations
 from pydantic import Field, ValidationInfo, field_validator
 
 from .analysis import QuantEvidence
+from .parse import StrictModel, as_str_list
 from .values import Code, distinct
-from .yaml import StrictModel, as_str_list
 
 
 class ReportDef(StrictModel):

@@ -9,8 +9,8 @@ from typing import Annotated, Any, Literal
 from pydantic import ConfigDict, Discriminator, Field, Tag, ValidationInfo, field_validator, model_validator
 
 from .instruments import INSTRUMENT_NAME
+from .parse import StrictModel, as_str_list
 from .values import Code, Date, Finding, Float, Int, distinct, look_alikes, raise_findings
-from .yaml import StrictModel, as_str_list
 
 DEFAULT_MISSING_CODES = ["", "NA", "-99", "-9"]
 MULTIPLICITY = ("none", "holm", "fdr_bh")  # how Table 4's p values are adjusted across its tests

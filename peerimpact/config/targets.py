@@ -15,8 +15,8 @@ from pydantic import field_validator
 
 from ..problems import Problems
 from ..resources import params_dir
+from .parse import StrictModel, parse_model
 from .values import non_ascii_digit
-from .yaml import StrictModel, parse_model
 
 ROW_KEYS = ("variable", "level", "service", "instrument", "subscale", "timepoint", "comparison")
 DEFAULT_TARGETS = "gillard2022.yml"

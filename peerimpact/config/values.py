@@ -7,7 +7,7 @@ two that a reader would take for one: the same but for case, spaces at the ends 
 compatibility form (:func:`look_alikes`).
 
 A check that finds problems inside a list or mapping raises :class:`Findings`, which
-:func:`peerimpact.config.yaml.parse_model` turns into one problem per finding, each at its own
+:func:`peerimpact.config.parse.parse_model` turns into one problem per finding, each at its own
 line.
 """
 
