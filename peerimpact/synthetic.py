@@ -22,7 +22,8 @@ import pandas as pd
 from threadpoolctl import threadpool_limits
 
 from .calibration import ChangeTarget, Impossible, Printed, SubscaleTarget, TimepointTarget, calibrate_scores
-from .config import Instrument, Targets
+from .config import Instrument
+from .config import PublishedFigures as Targets
 from .config.targets import default_targets, load_targets
 from .example_interviews import CODES, EXCERPTS, THEMES
 from .ingest.scoring import load_instrument
@@ -711,7 +712,7 @@ def _over_time_in_post(log: pd.DataFrame, people: pd.DataFrame) -> pd.DataFrame:
 
 def generate(seed: int = DEFAULT_SEED, targets: Targets | str | Path | None = None) -> dict[str, pd.DataFrame]:
     """All frames of the example study, as they are written to CSV, with questionnaires calibrated to
-    ``targets`` (a :class:`~peerimpact.config.Targets` or its file; default: the paper's)."""
+    ``targets`` (a :class:`~peerimpact.config.PublishedFigures` or its file; default: the paper's)."""
     if not isinstance(targets, Targets):
         targets = load_targets(Path(targets) if targets is not None else default_targets())
     rng, cal = np.random.default_rng(seed), np.random.default_rng([seed, 2])

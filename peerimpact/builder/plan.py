@@ -23,6 +23,7 @@ from ..config import (
     Audience,
     Instrument,
     NormsConfig,
+    PublishedFigures,
     QualitativeConfig,
     ReportDef,
     ReportPolicy,
@@ -32,7 +33,6 @@ from ..config import (
     parse_model,
     parse_named,
 )
-from ..config import Targets as Published
 from ..config.parse import plain_message
 from ..config.targets import read_targets
 from ..config.yaml import PlainLoader
@@ -374,7 +374,7 @@ def make_extract(
     *,
     policy: ReportPolicy | None = None,
     withheld: Iterable[tuple[str, ...]] = (),
-    published: Published | None = None,
+    published: PublishedFigures | None = None,
     context: Mapping[str, pd.DataFrame] | None = None,
     pool: bool = False,
 ) -> Extract:
@@ -571,7 +571,7 @@ def published_file(study: Study, params: Path | None, problems: Problems) -> Pat
     return None
 
 
-def load_published(study: Study, params: Path | None, problems: Problems) -> Published | None:
+def load_published(study: Study, params: Path | None, problems: Problems) -> PublishedFigures | None:
     """The published figures study.yml's ``reproduces`` names, read (see :func:`published_file`)."""
     path = published_file(study, params, problems)
     return None if path is None else read_targets(path, problems)
@@ -620,9 +620,9 @@ def plan(
     rules = load_policies(params, problems)
     audiences = load_audiences(params, rules, problems)
     targets = published_file(study, params, problems)
-    published: list[Published | None] = []  # read when a section first needs it: 726 located figures
+    published: list[PublishedFigures | None] = []  # read when a section first needs it: 726 located figures
 
-    def published_figures() -> Published | None:
+    def published_figures() -> PublishedFigures | None:
         if not published:
             published.append(None if targets is None else read_targets(targets, problems))
         return published[0]

@@ -20,7 +20,7 @@ from .instruments import INSTRUMENT_NAME, Instrument, MissingRule, Subscale
 from .parse import key_line, parse_model, parse_named
 from .reports import ReportDef
 from .study import DEFAULT_MISSING_CODES, Cohort, StudyConfig, StudyFiles
-from .targets import TargetCell, Targets
+from .targets import PublishedFigures, TargetCell
 from .yaml import read_yaml
 
 __all__ = [
@@ -48,7 +48,7 @@ __all__ = [
     "Subscale",
     "SynthesisConfig",
     "TargetCell",
-    "Targets",
+    "PublishedFigures",
     "key_line",
     "parse_model",
     "parse_named",

@@ -185,7 +185,7 @@ class RecruitmentTarget(StrictModel):
         return self
 
 
-class Targets(StrictModel):
+class ProgrammeTargets(StrictModel):
     """What the funder was promised: recruitment, retention (percent of T1 at each later
     timepoint) and completed contacts per month (study-wide)."""
 
@@ -324,7 +324,7 @@ class StudyConfig(StrictModel):
     cohorts: dict[Code, Cohort] = {}
     funder: Funder | None = None
     reporting_period: Period | None = None
-    targets: Targets = Targets()
+    targets: ProgrammeTargets = ProgrammeTargets()
     status: StatusRules = StatusRules()  # on track, at risk or behind: the percent of each target reached
     milestones: list[Milestone] = []
     # published figures (params/targets/<name>.yml) the study report is checked against, in an appendix

@@ -8,9 +8,10 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from ..config import AnalysisConfig, QualitativeConfig, QuantEvidence, ReportPolicy, SynthesisConfig
-from ..config import Targets as Published
+from ..config import PublishedFigures as Published
 from ..config.instruments import Layout, MinimalImportantDifference
-from ..config.study import Funder, Milestone, Multiplicity, Period, StatusRules, Targets
+from ..config.study import Funder, Milestone, Multiplicity, Period, StatusRules
+from ..config.study import ProgrammeTargets as Targets
 
 
 class _Frozen(BaseModel):

@@ -17,7 +17,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..config import TargetCell, Targets
+from ..config import PublishedFigures as Targets
+from ..config import TargetCell
 from ..text import rounded
 from .blocks import Table
 
