@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import posixpath
-from typing import Annotated, Any, Literal
+from typing import Any, Literal
 
-from pydantic import ConfigDict, Discriminator, Field, Tag, ValidationInfo, field_validator, model_validator
+from pydantic import ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
+from .cohorts import Cohort
 from .instruments import INSTRUMENT_NAME
 from .parse import StrictModel, as_str_list
-from .values import Code, Date, Finding, Float, Int, distinct, look_alikes, raise_findings
+from .values import Code, Date, Finding, Float, Int, distinct, look_alikes, raise_findings, starts_before_end
 
 DEFAULT_MISSING_CODES = ["", "NA", "-99", "-9"]
 MULTIPLICITY = ("none", "holm", "fdr_bh")  # how Table 4's p values are adjusted across its tests
@@ -78,82 +78,6 @@ class StudyFiles(StrictModel):
         return self
 
 
-def _range(low, high, names: tuple[str, str]) -> None:
-    """A range names at least one end, and its low end is not above its high end."""
-    if low is None and high is None:
-        raise ValueError(f"give {names[0]}, {names[1]} or both")
-    if low is not None and high is not None and low > high:
-        raise ValueError(f"{names[0]} {low} is above {names[1]} {high}")
-
-
-def _starts_before_end(start: dt.date | None, end: dt.date | None, key: str) -> None:
-    """A date range's one problem, at its start (``key``) and in plain words, when it is reversed."""
-    if start is not None and end is not None and start > end:
-        raise_findings([Finding((key,), start, f"starts after it ends: {start} > {end}")])
-
-
-class Between(StrictModel):
-    """A numeric range on a participant column, both ends included: ``{min: 12, max: 24}``."""
-
-    min: Float | None = None
-    max: Float | None = None
-
-    @model_validator(mode="after")
-    def _ordered(self) -> Between:
-        _range(self.min, self.max, ("min", "max"))
-        return self
-
-
-class During(StrictModel):
-    """A date range on a participant date column, both ends included: ``{from: 2019-01-01, to: 2019-06-30}``."""
-
-    model_config = ConfigDict(populate_by_name=True, extra="forbid")
-
-    start: Date | None = Field(None, alias="from")
-    end: Date | None = Field(None, alias="to")
-
-    @model_validator(mode="after")
-    def _ordered(self) -> During:
-        if self.start is None and self.end is None:
-            raise ValueError("give from, to or both")
-        _starts_before_end(self.start, self.end, "from")
-        return self
-
-
-def _condition_kind(value: Any) -> str | None:
-    """Which kind of rule a ``where`` value is, from its keys: one error for what was meant,
-    not one per kind it might have been."""
-    if isinstance(value, dict):
-        return "dates" if {"from", "to"} & set(value) else "numbers" if {"min", "max"} & set(value) else None
-    return "dates" if isinstance(value, During) else "numbers" if isinstance(value, Between) else "values"
-
-
-Condition = Annotated[
-    Annotated[list[Code], Tag("values")] | Annotated[During, Tag("dates")] | Annotated[Between, Tag("numbers")],
-    Discriminator(
-        _condition_kind,
-        custom_error_type="condition",
-        custom_error_message="a range is {min: …, max: …} for numbers or {from: …, to: …} for dates",
-    ),
-]
-
-
-class Cohort(StrictModel):
-    """A cohort is the participants whose columns match every ``where`` entry: a value
-    (``contract_type: bank``), a set (``site: [S1, S2]``), a numeric range
-    (``months_in_post: {min: 12}``) or a date range (``consent_date: {from: 2019-03-01}``)."""
-
-    label: str
-    where: dict[str, Condition]
-
-    @field_validator("where", mode="before")
-    @classmethod
-    def _values_as_lists(cls, value: Any) -> Any:
-        if isinstance(value, dict):
-            return {k: v if isinstance(v, dict) else distinct(as_str_list(v), "value") for k, v in value.items()}
-        return value
-
-
 class Funder(StrictModel):
     name: str
     grant: str | None = None  # the grant reference
@@ -165,7 +89,7 @@ class Period(StrictModel):
 
     @model_validator(mode="after")
     def _ordered(self) -> Period:
-        _starts_before_end(self.start, self.end, "start")
+        starts_before_end(self.start, self.end, "start")
         return self
 
 
@@ -181,7 +105,7 @@ class RecruitmentTarget(StrictModel):
 
     @model_validator(mode="after")
     def _ordered(self) -> RecruitmentTarget:
-        _starts_before_end(self.start, self.by, "start")
+        starts_before_end(self.start, self.by, "start")
         return self
 
 

@@ -51,6 +51,12 @@ def raise_findings(findings: list[Finding]) -> None:
         raise Findings(findings)
 
 
+def starts_before_end(start: dt.date | None, end: dt.date | None, key: str) -> None:
+    """A date range's one problem, at its start (``key``) and in plain words, when it is reversed."""
+    if start is not None and end is not None and start > end:
+        raise_findings([Finding((key,), start, f"starts after it ends: {start} > {end}")])
+
+
 def non_ascii_digit(text: str) -> str | None:
     """The first digit of ``text`` that is not one of 0-9, named: ``U+0664 ARABIC-INDIC DIGIT FOUR``.
 
