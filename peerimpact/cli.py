@@ -341,8 +341,8 @@ def cmd_list(args: argparse.Namespace) -> int:
 
 
 def cmd_audit(args: argparse.Namespace) -> int:
+    from .builder.audiences import load_audiences, load_policies
     from .builder.audit import audit_reports, could_not_audit, default_summary, summary_refusal, write_summary
-    from .builder.disclosure import load_audiences, load_policies
     from .builder.safefiles import Refused
 
     problems = Problems()

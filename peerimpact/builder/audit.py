@@ -39,7 +39,7 @@ from ..report.disclosure import COLUMN_ROLES, GROUPS, PROTECTED, STUDY_WIDE, Gro
 from ..report.ledger import KEY as LEDGER_KEY
 from ..report.ledger import LEDGER_COLUMNS, LEDGER_FILE, conflicts, normal
 from ..text import neutralise_frame, restore
-from .disclosure import audience_policy, uniform_policy
+from .audiences import audience_policy, uniform_policy
 from .publish import read_manifest
 from .safefiles import Unreadable, read_csv_rows, refusal, write_owned
 

@@ -35,8 +35,8 @@ from ..report.extract import serialise
 from ..resources import params_dir
 from ..version import __version__
 from .alerts import alerts_of, say_alerts, study_alerts, whole_sites
+from .audiences import disclosure_words, small_scope_notice
 from .cache import cache_key, code_digests, hashes_for
-from .disclosure import disclosure_words, small_scope_notice
 from .execute import declared_parameters
 from .executors import EXECUTORS, ExecutorOptions, ExecutorRunner, ExecutorUnavailable
 from .folders import check_folders, check_report_folders, folder_lock, mark_work, remove_stale_temporaries, study_folder

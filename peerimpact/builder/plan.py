@@ -44,8 +44,9 @@ from ..report.meta import AnalysisParams, InstrumentMeta, NormRow, ReportMeta, R
 from ..report.policies import POLICIES
 from ..resources import notebooks_dir, params_dir
 from ..schema import CODEBOOK_COLUMNS, EXCERPT_COLUMNS
+from .audiences import load_audiences, load_policies, policy_of_report
 from .commentary import Commentary, find_commentary
-from .disclosure import load_audiences, load_policies, policy_of_report, withheld_by_report
+from .differencing import withheld_by_report
 from .formats import FORMATS
 from .kinds import KINDS, Scope
 
