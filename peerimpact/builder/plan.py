@@ -9,7 +9,7 @@ from __future__ import annotations
 import copy
 import json
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,7 +21,6 @@ from ..analysis import progress
 from ..config import (
     AnalysisConfig,
     Audience,
-    Instrument,
     NormsConfig,
     PublishedFigures,
     QualitativeConfig,
@@ -38,9 +37,9 @@ from ..config.targets import read_targets
 from ..config.yaml import PlainLoader
 from ..ingest.study import Study
 from ..problems import Problems
-from ..report.context import CONTEXT, approved_pool, study_context
-from ..report.extract import Extract, comparators
-from ..report.meta import AnalysisParams, InstrumentMeta, NormRow, ReportMeta, ReportTargets, Scale, TargetShare
+from ..report.context import CONTEXT, study_context
+from ..report.extract import Extract, Scope, make_extract
+from ..report.meta import AnalysisParams, NormRow
 from ..report.policies import POLICIES
 from ..resources import notebooks_dir, params_dir
 from ..schema import CODEBOOK_COLUMNS, EXCERPT_COLUMNS
@@ -48,11 +47,7 @@ from .audiences import load_audiences, load_policies, policy_of_report
 from .commentary import Commentary, find_commentary
 from .differencing import withheld_by_report
 from .formats import FORMATS
-from .kinds import KINDS, Scope
-
-# Categorical columns whose levels come from the study's definition, not from its data:
-# they may be listed with a count of 0 in any report. Every other level must be the report's own.
-FIXED_LEVELS = {"contract_type", "timepoint", "instrument", "subscale", "mode"}
+from .kinds import KINDS
 
 
 @dataclass
@@ -340,119 +335,6 @@ def _check_synthesis(synth: SynthesisConfig, study: Study, path: Path, problems:
                 )
 
 
-def instrument_meta(inst: Instrument) -> InstrumentMeta:
-    """What a report tells of an instrument: its subscales' labels, ranges and scoring (item counts
-    and IDs, never wording), its citation, whether its layout is confirmed, and its MID."""
-    scales = {}
-    for name, sub in inst.subscales.items():
-        rule = inst.rule_for(name)
-        scales[name] = Scale(
-            range=inst.score_range(name),
-            higher=inst.direction(name),
-            method=sub.method,
-            items=len(sub.items),
-            reverse=tuple(sub.reverse),
-            max_missing=rule.max_missing,
-            prorate=rule.prorate,
-        )
-    return InstrumentMeta(
-        name=inst.name,
-        subscales={s: sub.label for s, sub in inst.subscales.items()},
-        scales=scales,
-        item_range=(inst.min, inst.max),
-        source=inst.source,
-        layout=inst.layout,
-        mid=inst.mid,
-    )
-
-
-def make_extract(
-    study: Study,
-    report: ReportDef,
-    rid: str,
-    scope: Scope,
-    params: AnalysisParams | None = None,
-    *,
-    policy: ReportPolicy | None = None,
-    withheld: Iterable[tuple[str, ...]] = (),
-    published: PublishedFigures | None = None,
-    context: Mapping[str, pd.DataFrame] | None = None,
-    pool: bool = False,
-) -> Extract:
-    """The rows of the study this report may show, plus study-wide comparators; ``policy`` is the
-    report's rules for each kind of data and ``withheld`` the figures it withholds so that it cannot
-    be subtracted from another report of the build. A report that compares with the study also gets
-    ``context`` (the whole study's figures its sections read) and, with ``pool``, the approved quotes
-    of people outside it."""
-    kind = KINDS[report.kind]
-    keep, sites = scope.participants, list(scope.sites)
-    declared = set(study.config.categories) | FIXED_LEVELS
-
-    def rows(frame: pd.DataFrame) -> pd.DataFrame:
-        out = frame[frame["participant_id"].isin(keep)].reset_index(drop=True)
-        for column in out.columns:
-            if not isinstance(out[column].dtype, pd.CategoricalDtype):
-                continue
-            if column == "site":
-                out["site"] = out["site"].cat.set_categories(sites)
-            elif column not in declared:  # levels seen in the data: only this report's own
-                out[column] = out[column].cat.remove_unused_categories()
-        return out
-
-    codebook = study.codebook if study.codebook is not None else pd.DataFrame(columns=CODEBOOK_COLUMNS)
-    excerpts = rows(study.excerpts if study.excerpts is not None else pd.DataFrame(columns=EXCERPT_COLUMNS))
-    meta = ReportMeta(
-        report_id=rid,
-        kind=report.kind,
-        title=report.title,
-        scope=scope.key,
-        scope_label=scope.label,
-        study_name=study.config.name,
-        data_cut=study.config.data_cut.isoformat() if study.config.data_cut else None,
-        sites=tuple(sites),
-        timepoints=tuple(study.timepoints),
-        services=dict(study.config.services),
-        instruments={name: instrument_meta(inst) for name, inst in study.instruments.items()},
-        disclosure=report.disclosure or (policy.audience if policy else "none"),
-        policy=policy,
-        withheld=tuple(sorted(withheld)),
-        comparisons=tuple(tuple(c) for c in study.config.comparisons or []),
-        multiplicity=study.config.multiplicity,
-        compares_with_study=kind.compares_with_study,
-        compares_sites=kind.compares_sites,
-        params=(params or AnalysisParams()).showing_only(set(excerpts["excerpt_id"])),
-        funder=study.config.funder,
-        reporting_period=study.config.reporting_period,
-        targets=_targets_of(study, sites),
-        status=study.config.status,
-        milestones=tuple(study.config.milestones),
-        headline=tuple(report.headline),
-        published=published if scope.key is None else None,
-    )
-    extra: dict[str, pd.DataFrame] = {}
-    if kind.compares_with_study:
-        extra.update(context or {})
-        if pool:
-            extra["pool"] = approved_pool(study.excerpts, codebook, params or AnalysisParams(), exclude=keep)
-        if "study_table5" in extra:  # never a quote of the report's own people, even an approved one
-            table5 = extra["study_table5"]
-            extra["study_table5"] = table5[
-                ~((table5["evidence"] == "quote") & table5["text"].isin(set(excerpts["text"])))
-            ].reset_index(drop=True)
-    return Extract(
-        meta=meta,
-        participants=rows(study.participants),
-        scores=rows(study.scores),
-        returns=rows(study.returns),
-        service_use=rows(study.service_use),
-        contacts=rows(study.contacts),
-        comparators=comparators(study.scores),
-        codebook=codebook,
-        excerpts=excerpts,
-        **extra,
-    )
-
-
 def whole_study_context(study: Study, params: AnalysisParams) -> dict[str, pd.DataFrame]:
     """The whole study's figures a site or cohort report shows where its own are withheld."""
     codebook = study.codebook if study.codebook is not None else pd.DataFrame(columns=CODEBOOK_COLUMNS)
@@ -495,35 +377,6 @@ def whole_study_programme(study: Study) -> pd.DataFrame:
         rule=rules.activity,
     )
     return progress.programme_summary(recruited, retained, activity)
-
-
-def _targets_of(study: Study, sites: list[str]) -> ReportTargets:
-    """The targets of a report of these sites: the study's own when it covers every site.
-
-    A report of fewer sites names no other site's target: its recruitment target is its sites'
-    targets added up (over the same dates), and its monthly contact target is their share of
-    the study's, in proportion to recruitment: study target × their recruitment targets / the
-    study's recruitment target. Without recruitment targets to share by, it has neither.
-    """
-    targets = study.config.targets
-    if set(study.sites) <= set(sites):
-        return ReportTargets(**dict(targets))
-    goal, per_month = targets.recruitment, targets.contacts_per_month
-    own = {s: n for s, n in goal.sites.items() if s in sites} if goal else {}
-    part = sum(own.values())
-    share = TargetShare(
-        sites_recruitment=part if goal else None,
-        study_recruitment=goal.total if goal else None,
-        study_contacts_per_month=per_month,
-    )
-    return ReportTargets(
-        **{
-            **dict(targets),
-            "share": share,
-            "recruitment": goal.model_copy(update={"sites": own, "total": part}) if goal and part else None,
-            "contacts_per_month": per_month * part / goal.total if goal and part and per_month else None,
-        }
-    )
 
 
 def _differencing(
@@ -703,6 +556,8 @@ def plan(
                 published=published_figures() if "published" in needs else None,
                 context={name: study_wide()[name] for name in read if name in CONTEXT},
                 pool="pool" in read,
+                compares_with_study=KINDS[report.kind].compares_with_study,
+                compares_sites=KINDS[report.kind].compares_sites,
             )
             own = [s for s in sections if s is None or all(getattr(extract.meta, need, None) for need in needs_of[s])]
             words = find_commentary(study.path, rid, report.id, [s.stem for s in own if s is not None], problems)
