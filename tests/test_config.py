@@ -241,7 +241,7 @@ def test_identifiers_are_nfc(tmp_path):
 
 
 def test_a_setting_on_the_command_line_is_read_as_strictly(tmp_path):
-    from peerimpact.builder.plan import override
+    from peerimpact.config.overrides import override
 
     problems = Problems()
     found: dict = {}
