@@ -37,7 +37,7 @@ def study_extract(study: str | Path | None = None, params: str | Path | None = N
     :class:`~peerimpact.ingest.study.InvalidStudy`
     listing every problem."""
     from .builder.kinds import KINDS
-    from .builder.plan import load_analysis, load_published
+    from .builder.params import load_analysis, load_published
     from .config import ReportDef
     from .ingest.study import InvalidStudy, load_study
     from .problems import Problems

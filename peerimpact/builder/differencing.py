@@ -10,11 +10,17 @@ planner knows who is behind it in every shared report, and asks
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 
+from ..config import ReportDef, ReportPolicy
 from ..ingest.study import Study
 from ..report.disclosure import PROTECTED, differencing_withheld
+from ..report.extract import Scope
+from .definitions import report_id
+from .kinds import KINDS
 
 
 def figures_of(study: Study) -> dict[tuple[str, ...], np.ndarray]:
@@ -69,3 +75,27 @@ def withheld_by_report(
         published[rid] = {k: shown for k, v in study_wide.items() if (shown := v & inside).sum() >= threshold}
     fixed = {k: v for k, v in study_wide.items() if v.sum() >= threshold} if comparators else {}
     return differencing_withheld(published, fixed, threshold)
+
+
+def withheld_in_build(
+    study: Study, every: list[tuple[ReportDef, Path, list[Path], list[Scope]]], policies: dict[str, ReportPolicy | None]
+) -> dict[str, set[tuple[str, ...]]]:
+    """What each shared report withholds against the others of the build: every shared report
+    the definitions describe counts, whether or not this build makes it, so that a report
+    says the same whichever others are built beside it."""
+    scopes: dict[str, set[str]] = {}
+    thresholds, comparators = [], False
+    for report, _, _, report_scopes in every:
+        chosen = policies.get(report.id)
+        people = [r for kind, r in chosen.rules.items() if kind != "programme"] if chosen else []
+        protecting = [r for r in people if r.suppress and r.differencing]
+        if not protecting:
+            continue
+        thresholds.append(max(r.threshold for r in protecting))
+        comparators = comparators or KINDS[report.kind].compares_with_study
+        for scope in report_scopes:
+            if scope.participants:
+                scopes[report_id(report, scope.key)] = set(map(str, scope.participants))
+    if not scopes:
+        return {}
+    return withheld_by_report(study, scopes, max(thresholds), comparators)
