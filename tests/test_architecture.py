@@ -16,7 +16,20 @@ LAYERS = [
     ("analysis", {"analysis"}),
     ("report", {"report"}),
     ("builder", {"builder"}),
-    ("app", {"cli", "notebook", "session", "synthetic", "calibration", "example_interviews", "export", "__init__"}),
+    (
+        "app",
+        {
+            "cli",
+            "commands",
+            "notebook",
+            "session",
+            "synthetic",
+            "calibration",
+            "example_interviews",
+            "export",
+            "__init__",
+        },
+    ),
 ]
 RANK = {name: rank for rank, (_, names) in enumerate(LAYERS) for name in names}
 
