@@ -40,7 +40,7 @@ import nbformat
 import pandas as pd
 import psutil
 
-from peerimpact.builder.pipeline import prepare
+from peerimpact.builder.prepare import prepare
 from peerimpact.builder.request import BuildRequest
 from peerimpact.report.extract import write_extract
 from peerimpact.resources import example_study_dir

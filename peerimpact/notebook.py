@@ -37,10 +37,11 @@ def study_extract(study: str | Path | None = None, params: str | Path | None = N
     :class:`~peerimpact.ingest.study.InvalidStudy`
     listing every problem."""
     from .builder.kinds import KINDS
-    from .builder.plan import load_analysis, load_published, make_extract
+    from .builder.params import load_analysis, load_published
     from .config import ReportDef
     from .ingest.study import InvalidStudy, load_study
     from .problems import Problems
+    from .report.extract import make_extract
     from .resources import params_dir
 
     loaded = load_study(study)
@@ -61,8 +62,18 @@ def study_extract(study: str | Path | None = None, params: str | Path | None = N
     published = load_published(loaded, folder, problems)
     if problems.has_errors:
         raise InvalidStudy(problems)
-    [scope] = KINDS["study"].scopes(report, loaded, folder, Problems())
-    return make_extract(loaded, report, "study", scope, analysis, published=published)
+    kind = KINDS["study"]
+    [scope] = kind.scopes(report, loaded, folder, Problems())
+    return make_extract(
+        loaded,
+        report,
+        "study",
+        scope,
+        analysis,
+        published=published,
+        compares_with_study=kind.compares_with_study,
+        compares_sites=kind.compares_sites,
+    )
 
 
 def setup(

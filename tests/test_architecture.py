@@ -16,7 +16,7 @@ LAYERS = [
     ("analysis", {"analysis"}),
     ("report", {"report"}),
     ("builder", {"builder"}),
-    ("app", {"cli", "notebook", "session", "example", "export", "__init__"}),
+    ("app", {"cli", "commands", "notebook", "session", "example", "export", "__init__"}),
 ]
 RANK = {name: rank for rank, (_, names) in enumerate(LAYERS) for name in names}
 

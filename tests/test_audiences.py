@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from conftest import BUILT
-from peerimpact.builder.disclosure import load_audiences, load_policies, policy_of_report
+from peerimpact.builder.audiences import load_audiences, load_policies, policy_of_report
 from peerimpact.config import DATA_KINDS, ReportDef
 from peerimpact.ingest.study import load_study
 from peerimpact.problems import Problems

@@ -161,11 +161,11 @@ READS = [
 @pytest.mark.parametrize("loader", ["libyaml", "python"])
 @pytest.mark.parametrize("text, expected", READS, ids=[f"read{i}" for i in range(len(READS))])
 def test_yaml_reads_only_plain_values_with_either_parser(tmp_path, loader, text, expected):
-    from peerimpact.config.yaml import _Loader, _parse, _PyLoader
+    from peerimpact.config.yaml import PlainLoader, _parse, _PyLoader
     from peerimpact.limits import current
 
     problems = Problems()
-    data, _ = _parse(text, tmp_path / "x.yml", problems, current(), _Loader if loader == "libyaml" else _PyLoader)
+    data, _ = _parse(text, tmp_path / "x.yml", problems, current(), PlainLoader if loader == "libyaml" else _PyLoader)
     if isinstance(expected, dict):
         assert not problems, [p.format() for p in problems]
         assert data == expected
@@ -178,10 +178,10 @@ def test_yaml_reads_only_plain_values_with_either_parser(tmp_path, loader, text,
 def test_libyaml_is_used_where_pyyaml_has_it():
     import yaml
 
-    from peerimpact.config.yaml import _Loader, _PyLoader
+    from peerimpact.config.yaml import PlainLoader, _PyLoader
 
     assert issubclass(_PyLoader, yaml.SafeLoader)
-    assert issubclass(_Loader, getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+    assert issubclass(PlainLoader, getattr(yaml, "CSafeLoader", yaml.SafeLoader))
 
 
 @pytest.mark.parametrize(
@@ -241,7 +241,7 @@ def test_identifiers_are_nfc(tmp_path):
 
 
 def test_a_setting_on_the_command_line_is_read_as_strictly(tmp_path):
-    from peerimpact.builder.plan import override
+    from peerimpact.config.overrides import override
 
     problems = Problems()
     found: dict = {}

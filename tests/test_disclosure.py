@@ -7,7 +7,7 @@ import math
 import pandas as pd
 import pytest
 
-from peerimpact.builder.disclosure import load_policies
+from peerimpact.builder.audiences import load_policies
 from peerimpact.config import DisclosureRules
 from peerimpact.problems import Problems
 from peerimpact.report.blocks import FigureBlock, Quotes, Table, TextBlock, release

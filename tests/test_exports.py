@@ -15,7 +15,7 @@ from lxml import html as lhtml
 from peerimpact import load_study
 from peerimpact import notebook as pn
 from peerimpact.analysis.stats import change_over_time, summarise_scores
-from peerimpact.builder.exports import sheet_names
+from peerimpact.builder.office_files import sheet_names
 from peerimpact.builder.pipeline import build
 from peerimpact.cli import main
 from peerimpact.export import export_tidy

@@ -76,7 +76,8 @@ def test_meta_is_read_back_as_the_same_typed_object(planned, tmp_path):
 
 
 def test_a_registered_kind_is_planned_with_its_scopes_and_capabilities(tmp_path):
-    from peerimpact.builder.kinds import KINDS, ReportKind, Scope, register_kind
+    from peerimpact.builder.kinds import KINDS, ReportKind, register_kind
+    from peerimpact.report.extract import Scope
 
     def north(report, study, source, problems):
         people = study.participants

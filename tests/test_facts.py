@@ -204,7 +204,7 @@ def test_alerts_about_questionnaires_at_several_sites_are_one_line_per_timepoint
 
 
 def test_alerts_are_shown_only_to_readers_who_see_programme_figures_exactly():
-    from peerimpact.builder.disclosure import audience_policy, load_audiences, load_policies
+    from peerimpact.builder.audiences import audience_policy, load_audiences, load_policies
     from peerimpact.problems import Problems
     from peerimpact.report.meta import DataAlert
     from peerimpact.report.summary import alerts_for

@@ -399,7 +399,8 @@ def test_qual_import_writes_both_files_or_neither(example_copy, tmp_path, capsys
 
 
 def test_the_audit_summary_writes_no_formula(tmp_path):
-    from peerimpact.builder.audit import TableAudit, write_summary
+    from peerimpact.builder.audit import write_summary
+    from peerimpact.builder.table_audit import TableAudit
 
     audits = [
         TableAudit("cohort-bank", "codes_by_site", fail=['=HYPERLINK("http://evil.example/") Bank/S1: n 3']),

@@ -12,7 +12,7 @@ import pytest
 
 from conftest import BUILT
 from peerimpact.analysis import progress
-from peerimpact.builder.disclosure import load_policies
+from peerimpact.builder.audiences import load_policies
 from peerimpact.config.study import Milestone
 from peerimpact.ingest.study import load_study
 from peerimpact.problems import Problems

@@ -13,7 +13,7 @@ import pytest
 
 from peerimpact import load_study
 from peerimpact.analysis.stats import CHANGE_COLUMNS, CONFIDENCE, WILCOXON_EXACT_BELOW, change_over_time
-from peerimpact.builder.plan import instrument_meta, override, plan, with_settings
+from peerimpact.builder.plan import plan
 from peerimpact.config import (
     DATA_KINDS,
     AnalysisConfig,
@@ -24,11 +24,13 @@ from peerimpact.config import (
     StudyConfig,
     parse_model,
 )
+from peerimpact.config.overrides import override, with_settings
 from peerimpact.ingest.scoring import load_instrument
 from peerimpact.problems import Problems
 from peerimpact.report import methods
 from peerimpact.report.blocks import release
 from peerimpact.report.disclosure import report_policy
+from peerimpact.report.extract import instrument_meta
 from peerimpact.report.meta import AnalysisParams, ReportMeta
 from peerimpact.report.tables import fmt_p, table4
 from peerimpact.resources import params_dir

@@ -7,7 +7,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from peerimpact.builder.pipeline import build, prepare
+from peerimpact.builder.pipeline import build
+from peerimpact.builder.prepare import prepare
 from peerimpact.builder.request import BuildRequest
 from peerimpact.report.facts import read_facts
 

@@ -12,7 +12,8 @@ import pytest
 from peerimpact import load_study
 from peerimpact.analysis import progress
 from peerimpact.builder.plan import plan
-from peerimpact.config.study import Cohort, Milestone
+from peerimpact.config.cohorts import Cohort
+from peerimpact.config.study import Milestone
 from peerimpact.ingest.study import cohort_members
 from peerimpact.resources import params_dir
 

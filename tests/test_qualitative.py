@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from peerimpact import load_study
-from peerimpact.builder.plan import load_analysis
+from peerimpact.builder.params import load_analysis
 from peerimpact.cli import main
 from peerimpact.example.qualitative import codebook as example_codebook
 from peerimpact.example.qualitative import excerpts as example_excerpts

@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 from IPython.core.formatters import DisplayFormatter
 
-from peerimpact.builder.disclosure import load_policies
+from peerimpact.builder.audiences import load_policies
 from peerimpact.builder.document import ReportDocument, read_document
 from peerimpact.problems import Problems
 from peerimpact.report.blocks import FigureBlock, Quotes, Table, TextBlock, release

@@ -3,7 +3,7 @@
 import pandas as pd
 import pytest
 
-from peerimpact.builder.pipeline import prepare
+from peerimpact.builder.prepare import prepare
 from peerimpact.builder.request import BuildRequest
 
 

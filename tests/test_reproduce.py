@@ -12,13 +12,13 @@ from conftest import BUILT
 from peerimpact import notebook as pn
 from peerimpact.analysis import stats
 from peerimpact.cli import main
-from peerimpact.config import Targets, parse_model
+from peerimpact.config import PublishedFigures, parse_model
 from peerimpact.problems import Problems
 from peerimpact.report import tables
 from peerimpact.report.reproduction import failures, reproduction, within
 from peerimpact.resources import example_study_dir, params_dir
 
-TARGETS = parse_model(Targets, params_dir() / "targets" / "gillard2022.yml", Problems())
+TARGETS = parse_model(PublishedFigures, params_dir() / "targets" / "gillard2022.yml", Problems())
 
 
 def test_the_targets_hold_every_published_cell_of_tables_1_to_4():

@@ -13,7 +13,7 @@ import pytest
 from peerimpact import load_study
 from peerimpact.analysis import progress
 from peerimpact.analysis.progress import ALL_SITES
-from peerimpact.builder.disclosure import audience_policy, load_audiences, load_policies
+from peerimpact.builder.audiences import audience_policy, load_audiences, load_policies
 from peerimpact.builder.plan import plan
 from peerimpact.config.study import RecruitmentTarget, RetentionRule, StatusRule, StatusRules
 from peerimpact.problems import Problems

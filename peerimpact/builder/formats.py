@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .exports import write_docx, write_workbook
+from .office_files import write_docx, write_workbook
 from .render import to_pdf
 
 

@@ -16,17 +16,8 @@ from pathlib import Path
 from ..config import ReportDef, StudyConfig
 from ..ingest.study import Study
 from ..problems import Problems
+from ..report.extract import Scope
 from ..text import plural
-
-
-@dataclass(frozen=True)
-class Scope:
-    """What one report covers: a scope key (``None`` for the whole study), its label and its people."""
-
-    key: str | None
-    label: str
-    participants: frozenset[str]
-    sites: tuple[str, ...]
 
 
 @dataclass(frozen=True)

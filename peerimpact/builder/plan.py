@@ -6,51 +6,38 @@ cohort, format or report id is reported with the file and key it came from.
 
 from __future__ import annotations
 
-import copy
-import json
-import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
-import yaml
-from pydantic import TypeAdapter, ValidationError
 
 from ..analysis import progress
-from ..config import (
-    AnalysisConfig,
-    Audience,
-    Instrument,
-    NormsConfig,
-    QualitativeConfig,
-    ReportDef,
-    ReportPolicy,
-    StudyConfig,
-    SynthesisConfig,
-    key_line,
-    parse_model,
-    parse_named,
-)
-from ..config import Targets as Published
+from ..config import PublishedFigures, ReportDef
+from ..config.overrides import with_settings
 from ..config.targets import read_targets
-from ..config.yaml import _Loader, plain_message
 from ..ingest.study import Study
 from ..problems import Problems
-from ..report.context import CONTEXT, approved_pool, study_context
-from ..report.extract import Extract, comparators
-from ..report.meta import AnalysisParams, InstrumentMeta, NormRow, ReportMeta, ReportTargets, Scale, TargetShare
-from ..report.policies import POLICIES
-from ..resources import notebooks_dir, params_dir
+from ..report.context import CONTEXT, study_context
+from ..report.extract import Extract, Scope, make_extract
+from ..report.meta import AnalysisParams
+from ..resources import notebooks_dir
 from ..schema import CODEBOOK_COLUMNS, EXCERPT_COLUMNS
+from .audiences import load_audiences, load_policies, policy_of_report
 from .commentary import Commentary, find_commentary
-from .disclosure import load_audiences, load_policies, policy_of_report, withheld_by_report
+from .definitions import (
+    audience_of,
+    claim_report_id,
+    context_read,
+    load_report_defs,
+    report_id,
+    requires,
+    resolve_section,
+)
+from .differencing import withheld_in_build
 from .formats import FORMATS
-from .kinds import KINDS, Scope
-
-# Categorical columns whose levels come from the study's definition, not from its data:
-# they may be listed with a count of 0 in any report. Every other level must be the report's own.
-FIXED_LEVELS = {"contract_type", "timepoint", "instrument", "subscale", "mode"}
+from .kinds import KINDS
+from .params import check_outcomes, load_analysis, published_file
 
 
 @dataclass
@@ -74,381 +61,6 @@ class PlannedReport:
     @property
     def title(self) -> str:
         return self.definition.title
-
-
-def load_report_defs(
-    folder: Path, problems: Problems, audiences: Mapping[str, Audience] | None = None
-) -> list[tuple[ReportDef, Path]]:
-    """Every ``*.yml`` in ``folder``, checked; ids must be unique and match the file name."""
-    defs = [
-        (report, path)
-        for report, path in parse_named(ReportDef, folder, "id", problems)
-        if _registered(report, path, problems, audiences)
-    ]
-    order = list(KINDS)
-    defs.sort(key=lambda d: (order.index(d[0].kind), d[0].id))  # the study report first, then sites, cohorts
-    if not defs and not problems.has_errors:
-        problems.add(folder, rule="params", message="no report definitions (*.yml) found")
-    return defs
-
-
-def audience_of(report: ReportDef) -> str:
-    """Who reads a report: its definition's ``audience``, or its kind's."""
-    return report.audience or KINDS[report.kind].audience
-
-
-def _registered(
-    report: ReportDef, path: Path, problems: Problems, audiences: Mapping[str, Audience] | None = None
-) -> bool:
-    """A definition's kind, formats, audience and disclosure policy must be registered ones."""
-    checks = [
-        (("kind",), report.kind, KINDS, "report kind"),
-        *((("formats", i), f, FORMATS, "output format") for i, f in enumerate(report.formats)),
-        *([(("disclosure",), report.disclosure, POLICIES, "disclosure policy")] if report.disclosure else []),
-    ]
-    if audiences is not None and report.kind in KINDS:
-        checks.append((("audience",), audience_of(report), audiences, "audience"))
-    ok = True
-    for key, name, registry, what in checks:
-        if name not in registry:
-            problems.add(
-                path,
-                line=key_line(path, key),
-                column=".".join(map(str, key)),
-                value=name,
-                rule="params",
-                message=f"unknown {what}; {what}s are {', '.join(registry)}",
-            )
-            ok = False
-    return ok
-
-
-def resolve_section(name: str, source: Path) -> Path | None:
-    """A section is a notebook name in ``notebooks/`` or a path relative to its YAML file."""
-    if name.endswith(".ipynb"):
-        path = (source.parent / name).resolve()
-    else:
-        path = notebooks_dir() / f"{name}.ipynb"
-    return path if path.is_file() else None
-
-
-MAX_ID = 100  # a report id names a folder; keep it well inside every file system's limit
-
-
-def report_id(report: ReportDef, scope: str | None) -> str:
-    """``<definition id>-<scope>``, the scope's characters other than letters, digits, ``_`` and ``-``
-    replaced by ``_``. Two scopes can meet in one id (``A B`` and ``A/B``): :func:`plan` refuses that."""
-    if scope is None:
-        return report.id
-    return f"{report.id}-{re.sub(r'[^A-Za-z0-9_-]+', '_', scope)}"
-
-
-def _claim(ids: dict[str, tuple[str, Path]], rid: str, label: str, source: Path, problems: Problems) -> bool:
-    """Record a report id; an id too long, or taken by another report (ignoring case), is a problem."""
-    if len(rid) > MAX_ID:
-        problems.add(
-            source,
-            value=rid,
-            rule="report-id",
-            message=f"{label}: the report id is longer than {MAX_ID} characters; use a shorter code",
-        )
-        return False
-    other = ids.get(rid.casefold())
-    if other is not None:
-        problems.add(
-            source,
-            value=rid,
-            rule="report-id",
-            message=f"{other[0]} and {label} would both be report {rid!r} (ids keep only letters, digits, "
-            "'_' and '-', and ignore case): give one of them a code that differs in a letter or digit",
-        )
-        return False
-    ids[rid.casefold()] = (label, source)
-    return True
-
-
-def load_norms(path: Path, problems: Problems) -> tuple[NormRow, ...]:
-    """Norm rows (instrument, subscale, norm_mean, norm_sd, norm_source) from ``norms.yml``."""
-    if not path.is_file():
-        return ()
-    norms = parse_model(NormsConfig, path, problems)
-    if norms is None:
-        return ()
-    return tuple(
-        NormRow(
-            instrument=inst,
-            subscale=sub,
-            norm_mean=norm.mean,
-            norm_sd=norm.sd,
-            norm_source=norms.sources[inst].label if inst in norms.sources else None,
-        )
-        for inst, subs in norms.norms.items()
-        for sub, norm in subs.items()
-    )
-
-
-SETTABLE = {"analysis": AnalysisConfig, "qualitative": QualitativeConfig}  # params files --set may change
-STUDY_SETTABLE = ("multiplicity",)  # study.yml's analysis settings --set may change, as study.<key> or <key>
-
-
-def _study_setting(name: str) -> str | None:
-    """The study.yml key a ``--set`` name is (``multiplicity``, ``study.multiplicity``), if it is one."""
-    stem, _, key = name.rpartition(".")
-    return key if key in STUDY_SETTABLE and stem in ("", "study") else None
-
-
-def override(found: dict, overrides: Mapping[str, str], problems: Problems) -> None:
-    """Apply ``--set name=value`` to the loaded settings: ``name`` is ``<file>.<key>`` (``analysis.min_pairs``)
-    or a key found in one file only (``min_pairs``); the value is read as YAML and the file's model checked
-    again, so a bad value is a problem like one in the file. Study.yml's settings are left to
-    :func:`with_settings`."""
-    fields = {key: stem for stem, model in SETTABLE.items() for key in model.model_fields}
-    for name, raw in overrides.items():
-        if _study_setting(name):
-            continue
-        stem, _, key = name.rpartition(".")
-        stem = stem or fields.get(key, "")
-        if stem not in SETTABLE or key not in SETTABLE[stem].model_fields:
-            known = ", ".join(
-                [
-                    *(f"{s}.{k}" for s, m in SETTABLE.items() for k in m.model_fields),
-                    *(f"study.{k}" for k in STUDY_SETTABLE),
-                ]
-            )
-            problems.add("--set", column=name, value=raw, rule="option", message=f"no such setting; settable: {known}")
-            continue
-        try:
-            value = yaml.load(raw, Loader=_Loader)
-            current = found.get(stem) or SETTABLE[stem]()
-            found[stem] = SETTABLE[stem].model_validate({**current.model_dump(), key: value})
-        except (ValidationError, yaml.YAMLError) as exc:
-            reason = plain_message(exc.errors()[0]) if isinstance(exc, ValidationError) else str(exc).splitlines()[0]
-            problems.add("--set", column=f"{stem}.{key}", value=raw, rule="option", message=reason)
-
-
-def with_settings(study: Study, overrides: Mapping[str, str], problems: Problems) -> Study:
-    """The study with this build's ``--set`` values of study.yml's analysis settings
-    (:data:`STUDY_SETTABLE`, e.g. ``multiplicity=fdr_bh``), each checked as study.yml's own value is:
-    a bad one is a problem at ``--set``. The study itself is left as it was loaded."""
-    update = {}
-    for name, raw in overrides.items():
-        key = _study_setting(name)
-        if key is None:
-            continue
-        try:
-            value = yaml.load(raw, Loader=_Loader)
-            update[key] = TypeAdapter(StudyConfig.model_fields[key].annotation).validate_python(value)
-        except (ValidationError, yaml.YAMLError) as exc:
-            reason = plain_message(exc.errors()[0]) if isinstance(exc, ValidationError) else str(exc).splitlines()[0]
-            problems.add("--set", column=f"study.{key}", value=raw, rule="option", message=reason)
-    if not update:
-        return study
-    changed = copy.copy(study)  # a shallow copy: the frames (and those computed once) are shared
-    changed.config = study.config.model_copy(update=update)
-    return changed
-
-
-def load_analysis(
-    params: Path, study: Study, problems: Problems, overrides: Mapping[str, str] | None = None
-) -> AnalysisParams:
-    """Analysis settings, norms, quote choices and joint-display propositions, checked against the study;
-    ``overrides`` are ``--set`` values for this build (see :func:`override`)."""
-    found: dict = {"norms": load_norms(params / "norms.yml", problems)}
-    path = params / "analysis.yml"
-    if path.is_file():
-        settings = parse_model(AnalysisConfig, path, problems)
-        if settings is not None:
-            found["analysis"] = settings
-    path = params / "qualitative.yml"
-    if path.is_file():
-        qual = parse_model(QualitativeConfig, path, problems)
-        if qual is not None:
-            themes = set(study.codebook["theme"]) if study.codebook is not None else set(qual.pinned)
-            for theme in qual.pinned:
-                if theme not in themes:
-                    problems.add(
-                        path,
-                        column=f"pinned.{theme}",
-                        value=theme,
-                        rule="params",
-                        message="no such theme in the codebook",
-                    )
-            found["qualitative"] = qual
-    path = params / "synthesis.yml"
-    if path.is_file():
-        synth = parse_model(SynthesisConfig, path, problems)
-        if synth is not None:
-            _check_synthesis(synth, study, path, problems)
-            found["synthesis"] = synth
-    override(found, overrides or {}, problems)
-    return AnalysisParams(**found)
-
-
-def _check_outcomes(evidence: list, key: tuple, study: Study, path: Path, problems: Problems) -> None:
-    """Outcome rows named by a proposition or a report's headline must be the study's."""
-    comparisons = {f"{a}-{b}" for a, b in study.config.comparisons or []}
-    for j, ev in enumerate(evidence):
-        where = (*key, j)
-        column = ".".join(map(str, where))
-        inst = study.instruments.get(ev.instrument)
-        if inst is None or ev.subscale not in inst.subscales:
-            problems.add(
-                path,
-                line=key_line(path, where),
-                column=column,
-                value=f"{ev.instrument}/{ev.subscale}",
-                rule="params",
-                message="no such instrument and subscale in the study",
-            )
-        if ev.comparison and ev.comparison not in comparisons:
-            known = ", ".join(sorted(comparisons))
-            problems.add(
-                path,
-                line=key_line(path, where),
-                column=f"{column}.comparison",
-                value=ev.comparison,
-                rule="params",
-                message=f"not one of the study's comparisons ({known})",
-            )
-
-
-def _check_synthesis(synth: SynthesisConfig, study: Study, path: Path, problems: Problems) -> None:
-    codebook = study.codebook  # None: the study has no interviews, and the display says so
-    for i, prop in enumerate(synth.propositions):
-        _check_outcomes(prop.quantitative, ("propositions", i, "quantitative"), study, path, problems)
-        if codebook is None:
-            continue
-        for theme in prop.qualitative.themes:
-            if theme not in set(codebook["theme"]):
-                problems.add(
-                    path,
-                    column=f"propositions.{i}.qualitative.themes",
-                    value=theme,
-                    rule="params",
-                    message="no such theme",
-                )
-        for code in prop.qualitative.codes:
-            if code not in set(codebook["code_id"]):
-                problems.add(
-                    path,
-                    column=f"propositions.{i}.qualitative.codes",
-                    value=code,
-                    rule="params",
-                    message="no such code",
-                )
-
-
-def instrument_meta(inst: Instrument) -> InstrumentMeta:
-    """What a report tells of an instrument: its subscales' labels, ranges and scoring (item counts
-    and IDs, never wording), its citation, whether its layout is confirmed, and its MID."""
-    scales = {}
-    for name, sub in inst.subscales.items():
-        rule = inst.rule_for(name)
-        scales[name] = Scale(
-            range=inst.score_range(name),
-            higher=inst.direction(name),
-            method=sub.method,
-            items=len(sub.items),
-            reverse=tuple(sub.reverse),
-            max_missing=rule.max_missing,
-            prorate=rule.prorate,
-        )
-    return InstrumentMeta(
-        name=inst.name,
-        subscales={s: sub.label for s, sub in inst.subscales.items()},
-        scales=scales,
-        item_range=(inst.min, inst.max),
-        source=inst.source,
-        layout=inst.layout,
-        mid=inst.mid,
-    )
-
-
-def make_extract(
-    study: Study,
-    report: ReportDef,
-    rid: str,
-    scope: Scope,
-    params: AnalysisParams | None = None,
-    *,
-    policy: ReportPolicy | None = None,
-    withheld: Iterable[tuple[str, ...]] = (),
-    published: Published | None = None,
-    context: Mapping[str, pd.DataFrame] | None = None,
-    pool: bool = False,
-) -> Extract:
-    """The rows of the study this report may show, plus study-wide comparators; ``policy`` is the
-    report's rules for each kind of data and ``withheld`` the figures it withholds so that it cannot
-    be subtracted from another report of the build. A report that compares with the study also gets
-    ``context`` (the whole study's figures its sections read) and, with ``pool``, the approved quotes
-    of people outside it."""
-    kind = KINDS[report.kind]
-    keep, sites = scope.participants, list(scope.sites)
-    declared = set(study.config.categories) | FIXED_LEVELS
-
-    def rows(frame: pd.DataFrame) -> pd.DataFrame:
-        out = frame[frame["participant_id"].isin(keep)].reset_index(drop=True)
-        for column in out.columns:
-            if not isinstance(out[column].dtype, pd.CategoricalDtype):
-                continue
-            if column == "site":
-                out["site"] = out["site"].cat.set_categories(sites)
-            elif column not in declared:  # levels seen in the data: only this report's own
-                out[column] = out[column].cat.remove_unused_categories()
-        return out
-
-    codebook = study.codebook if study.codebook is not None else pd.DataFrame(columns=CODEBOOK_COLUMNS)
-    excerpts = rows(study.excerpts if study.excerpts is not None else pd.DataFrame(columns=EXCERPT_COLUMNS))
-    meta = ReportMeta(
-        report_id=rid,
-        kind=report.kind,
-        title=report.title,
-        scope=scope.key,
-        scope_label=scope.label,
-        study_name=study.config.name,
-        data_cut=study.config.data_cut.isoformat() if study.config.data_cut else None,
-        sites=tuple(sites),
-        timepoints=tuple(study.timepoints),
-        services=dict(study.config.services),
-        instruments={name: instrument_meta(inst) for name, inst in study.instruments.items()},
-        disclosure=report.disclosure or (policy.audience if policy else "none"),
-        policy=policy,
-        withheld=tuple(sorted(withheld)),
-        comparisons=tuple(tuple(c) for c in study.config.comparisons or []),
-        multiplicity=study.config.multiplicity,
-        compares_with_study=kind.compares_with_study,
-        compares_sites=kind.compares_sites,
-        params=(params or AnalysisParams()).showing_only(set(excerpts["excerpt_id"])),
-        funder=study.config.funder,
-        reporting_period=study.config.reporting_period,
-        targets=_targets_of(study, sites),
-        status=study.config.status,
-        milestones=tuple(study.config.milestones),
-        headline=tuple(report.headline),
-        published=published if scope.key is None else None,
-    )
-    extra: dict[str, pd.DataFrame] = {}
-    if kind.compares_with_study:
-        extra.update(context or {})
-        if pool:
-            extra["pool"] = approved_pool(study.excerpts, codebook, params or AnalysisParams(), exclude=keep)
-        if "study_table5" in extra:  # never a quote of the report's own people, even an approved one
-            table5 = extra["study_table5"]
-            extra["study_table5"] = table5[
-                ~((table5["evidence"] == "quote") & table5["text"].isin(set(excerpts["text"])))
-            ].reset_index(drop=True)
-    return Extract(
-        meta=meta,
-        participants=rows(study.participants),
-        scores=rows(study.scores),
-        returns=rows(study.returns),
-        service_use=rows(study.service_use),
-        contacts=rows(study.contacts),
-        comparators=comparators(study.scores),
-        codebook=codebook,
-        excerpts=excerpts,
-        **extra,
-    )
 
 
 def whole_study_context(study: Study, params: AnalysisParams) -> dict[str, pd.DataFrame]:
@@ -495,103 +107,6 @@ def whole_study_programme(study: Study) -> pd.DataFrame:
     return progress.programme_summary(recruited, retained, activity)
 
 
-def _targets_of(study: Study, sites: list[str]) -> ReportTargets:
-    """The targets of a report of these sites: the study's own when it covers every site.
-
-    A report of fewer sites names no other site's target: its recruitment target is its sites'
-    targets added up (over the same dates), and its monthly contact target is their share of
-    the study's, in proportion to recruitment: study target × their recruitment targets / the
-    study's recruitment target. Without recruitment targets to share by, it has neither.
-    """
-    targets = study.config.targets
-    if set(study.sites) <= set(sites):
-        return ReportTargets(**dict(targets))
-    goal, per_month = targets.recruitment, targets.contacts_per_month
-    own = {s: n for s, n in goal.sites.items() if s in sites} if goal else {}
-    part = sum(own.values())
-    share = TargetShare(
-        sites_recruitment=part if goal else None,
-        study_recruitment=goal.total if goal else None,
-        study_contacts_per_month=per_month,
-    )
-    return ReportTargets(
-        **{
-            **dict(targets),
-            "share": share,
-            "recruitment": goal.model_copy(update={"sites": own, "total": part}) if goal and part else None,
-            "contacts_per_month": per_month * part / goal.total if goal and part and per_month else None,
-        }
-    )
-
-
-def _differencing(
-    study: Study, every: list[tuple[ReportDef, Path, list[Path], list[Scope]]], policies: dict[str, ReportPolicy | None]
-) -> dict[str, set[tuple[str, ...]]]:
-    """What each shared report withholds against the others of the build: every shared report
-    the definitions describe counts, whether or not this build makes it, so that a report
-    says the same whichever others are built beside it."""
-    scopes: dict[str, set[str]] = {}
-    thresholds, comparators = [], False
-    for report, _, _, report_scopes in every:
-        chosen = policies.get(report.id)
-        people = [r for kind, r in chosen.rules.items() if kind != "programme"] if chosen else []
-        protecting = [r for r in people if r.suppress and r.differencing]
-        if not protecting:
-            continue
-        thresholds.append(max(r.threshold for r in protecting))
-        comparators = comparators or KINDS[report.kind].compares_with_study
-        for scope in report_scopes:
-            if scope.participants:
-                scopes[report_id(report, scope.key)] = set(map(str, scope.participants))
-    if not scopes:
-        return {}
-    return withheld_by_report(study, scopes, max(thresholds), comparators)
-
-
-def published_file(study: Study, params: Path | None, problems: Problems) -> Path | None:
-    """The file of published figures study.yml's ``reproduces`` names (``targets/<name>.yml`` in
-    the study's params, then the default params), or a problem at that key."""
-    name = study.config.reproduces
-    if name is None:
-        return None
-    yml = study.path / "study.yml" if study.path.is_dir() else study.path
-    for folder in [p for p in (params, params_dir()) if p is not None]:
-        path = Path(folder) / "targets" / f"{name}.yml"
-        if path.is_file():
-            return path
-    problems.add(
-        yml,
-        line=key_line(yml, ("reproduces",)),
-        column="reproduces",
-        value=name,
-        rule="params",
-        message=f"no published figures targets/{name}.yml in the study's params or {params_dir()}",
-    )
-    return None
-
-
-def load_published(study: Study, params: Path | None, problems: Problems) -> Published | None:
-    """The published figures study.yml's ``reproduces`` names, read (see :func:`published_file`)."""
-    path = published_file(study, params, problems)
-    return None if path is None else read_targets(path, problems)
-
-
-def context_read(section: Path) -> set[str]:
-    """The whole study's frames (``data.study_table1``, ``data.pool``, …) a section notebook reads:
-    only those go in a report's extract, so that a change elsewhere in the study rebuilds a report
-    only if it shows something of it."""
-    cells = json.loads(section.read_text(encoding="utf-8")).get("cells", [])
-    code = "\n".join("".join(c.get("source", [])) for c in cells if c.get("cell_type") == "code")
-    return {name for name in (*CONTEXT, "pool") if re.search(rf"\bdata\.{name}\b", code)}
-
-
-def requires(section: Path) -> list[str]:
-    """What a section notebook needs of its report (``metadata.peerimpact.requires``): without it,
-    the report leaves the section out."""
-    meta = json.loads(section.read_text(encoding="utf-8")).get("metadata", {}).get("peerimpact", {})
-    return list(meta.get("requires", []))
-
-
 def plan(
     study: Study,
     reports_dir: Path,
@@ -619,9 +134,9 @@ def plan(
     rules = load_policies(params, problems)
     audiences = load_audiences(params, rules, problems)
     targets = published_file(study, params, problems)
-    published: list[Published | None] = []  # read when a section first needs it: 726 located figures
+    published: list[PublishedFigures | None] = []  # read when a section first needs it: 726 located figures
 
-    def published_figures() -> Published | None:
+    def published_figures() -> PublishedFigures | None:
         if not published:
             published.append(None if targets is None else read_targets(targets, problems))
         return published[0]
@@ -631,7 +146,7 @@ def plan(
     claimed: dict[str, tuple[str, Path]] = {}
     every: list[tuple[ReportDef, Path, list[Path], list[Scope]]] = []
     for report, source in load_report_defs(reports_dir, problems, audiences):
-        _check_outcomes(report.headline, ("headline",), study, source, problems)
+        check_outcomes(report.headline, ("headline",), study, source, problems)
         sections = []
         for i, name in enumerate(report.sections):
             path = resolve_section(name, source)
@@ -647,7 +162,9 @@ def plan(
         scopes = [
             scope
             for scope in KINDS[report.kind].scopes(report, study, source, problems)
-            if _claim(claimed, report_id(report, scope.key), f"{scope.label} ({report.id}.yml)", source, problems)
+            if claim_report_id(
+                claimed, report_id(report, scope.key), f"{scope.label} ({report.id}.yml)", source, problems
+            )
         ]
         every.append((report, source, sections, scopes))
     policies = (
@@ -655,7 +172,7 @@ def plan(
         if problems.has_errors
         else {report.id: policy_of_report(report, audience_of(report), rules, audiences) for report, *_ in every}
     )
-    withheld = _differencing(study, every, policies) if not problems.has_errors else {}
+    withheld = withheld_in_build(study, every, policies) if not problems.has_errors else {}
     needs_of = {path: requires(path) for _, _, sections, _ in every for path in sections if path is not None}
     context_of = {path: context_read(path) for _, _, sections, _ in every for path in sections if path is not None}
     context: list[dict[str, pd.DataFrame]] = []  # computed when a report first needs it
@@ -701,6 +218,8 @@ def plan(
                 published=published_figures() if "published" in needs else None,
                 context={name: study_wide()[name] for name in read if name in CONTEXT},
                 pool="pool" in read,
+                compares_with_study=KINDS[report.kind].compares_with_study,
+                compares_sites=KINDS[report.kind].compares_sites,
             )
             own = [s for s in sections if s is None or all(getattr(extract.meta, need, None) for need in needs_of[s])]
             words = find_commentary(study.path, rid, report.id, [s.stem for s in own if s is not None], problems)

@@ -15,12 +15,14 @@ from .analysis import (
     QuantEvidence,
     SynthesisConfig,
 )
+from .cohorts import Cohort
 from .disclosure import DATA_KINDS, Audience, DisclosureRules, QuoteRules, ReportPolicy
 from .instruments import INSTRUMENT_NAME, Instrument, MissingRule, Subscale
+from .parse import key_line, parse_model, parse_named
 from .reports import ReportDef
-from .study import DEFAULT_MISSING_CODES, Cohort, StudyConfig, StudyFiles
-from .targets import TargetCell, Targets
-from .yaml import key_line, parse_model, parse_named, read_yaml
+from .study import DEFAULT_MISSING_CODES, StudyConfig, StudyFiles
+from .targets import PublishedFigures, TargetCell
+from .yaml import read_yaml
 
 __all__ = [
     "AnalysisConfig",
@@ -47,7 +49,7 @@ __all__ = [
     "Subscale",
     "SynthesisConfig",
     "TargetCell",
-    "Targets",
+    "PublishedFigures",
     "key_line",
     "parse_model",
     "parse_named",

@@ -7,32 +7,32 @@ from typing import TYPE_CHECKING, Literal
 
 from pydantic import Field, model_validator
 
+from .parse import StrictModel
 from .values import Float, Int
-from .yaml import _Strict
 
 if TYPE_CHECKING:
     import pandas as pd
 
 
-class Norm(_Strict):
+class Norm(StrictModel):
     mean: Float | None = None
     sd: Float | None = Field(None, gt=0)
 
 
-class NormSource(_Strict):
+class NormSource(StrictModel):
     label: str
     n: Int | None = None
     note: str | None = None
 
 
-class AnalysisConfig(_Strict):
+class AnalysisConfig(StrictModel):
     """``params/analysis.yml``: settings of the analyses that every report shares."""
 
     # Below this many complete pairs, Table 4 shows n and the mean change without a test.
     min_pairs: Int = Field(6, ge=2)
 
 
-class NormsConfig(_Strict):
+class NormsConfig(StrictModel):
     """``params/norms.yml``: the population norm of each instrument's subscales."""
 
     sources: dict[str, NormSource] = {}
@@ -55,7 +55,7 @@ class NormsConfig(_Strict):
         return pd.DataFrame(rows, columns=["instrument", "subscale", "norm_mean", "norm_sd", "norm_source"])
 
 
-class QuantEvidence(_Strict):
+class QuantEvidence(StrictModel):
     """One outcome: its paired change for a ``comparison`` (``T1-T2``), or its standing against the norm."""
 
     instrument: str
@@ -70,13 +70,13 @@ class QuantEvidence(_Strict):
         return self
 
 
-class QualEvidence(_Strict):
+class QualEvidence(StrictModel):
     themes: list[str] = []
     codes: list[str] = []
     quotes: list[str] = []
 
 
-class Proposition(_Strict):
+class Proposition(StrictModel):
     id: str = Field(pattern=r"^[a-z0-9_]+$")
     text: str
     fit: Literal["confirmation", "expansion", "discordance"]
@@ -84,13 +84,13 @@ class Proposition(_Strict):
     qualitative: QualEvidence = QualEvidence()
 
 
-class SynthesisConfig(_Strict):
+class SynthesisConfig(StrictModel):
     """``params/synthesis.yml``: the propositions of the joint display."""
 
     propositions: list[Proposition]
 
 
-class QualitativeConfig(_Strict):
+class QualitativeConfig(StrictModel):
     """``params/qualitative.yml``: quotes the team chose per theme, and how many to show."""
 
     quotes_per_theme: Int = Field(3, ge=0)

@@ -12,8 +12,8 @@ from typing import Literal
 
 from pydantic import Field, model_validator
 
+from .parse import StrictModel
 from .values import Int
-from .yaml import _Strict
 
 DATA_KINDS = ("programme", "characteristics", "health", "outcomes", "qualitative")
 DataKind = Literal["programme", "characteristics", "health", "outcomes", "qualitative"]
@@ -27,7 +27,7 @@ KIND_WORDS = {
 }
 
 
-class QuoteRules(_Strict):
+class QuoteRules(StrictModel):
     """Quotes in a shared report."""
 
     ids: bool = False  # label a quote with its participant ID
@@ -39,7 +39,7 @@ class QuoteRules(_Strict):
     timepoints: bool = True
 
 
-class DisclosureRules(_Strict):
+class DisclosureRules(StrictModel):
     """One disclosure policy.
 
     Counts of people from 1 to ``threshold - 1`` are withheld (shown ``*``); counts at or above
@@ -81,7 +81,7 @@ class DisclosureRules(_Strict):
         return f"fewer than {self.threshold}"
 
 
-class Audience(_Strict):
+class Audience(StrictModel):
     """``params/disclosure/audiences/<name>.yml``: who reads a report, and the rules (by name, from
     ``params/disclosure/``) for each kind of data it shows them.
 
@@ -106,7 +106,7 @@ class Audience(_Strict):
         return self
 
 
-class ReportPolicy(_Strict):
+class ReportPolicy(StrictModel):
     """What one report may show: its audience, and the rules for each kind of data (resolved from the
     audience, or one set of rules for every kind when a report definition names ``disclosure:``)."""
 

@@ -8,21 +8,21 @@ from typing import Any, Literal
 
 from pydantic import Field, field_validator, model_validator
 
+from .parse import StrictModel, as_str_list
 from .values import Finding, Float, Int, distinct, raise_findings
-from .yaml import _as_str_list, _Strict
 
 # An instrument is named, never located: its definition is <params>/instruments/<name>.yml.
 INSTRUMENT_NAME = re.compile(r"[a-z][a-z0-9_]*")
 
 
-class MissingRule(_Strict):
+class MissingRule(StrictModel):
     """How many items of a subscale may be missing, and whether the score is then prorated."""
 
     max_missing: Int = Field(1, ge=0)
     prorate: bool = True
 
 
-class MinimalImportantDifference(_Strict):
+class MinimalImportantDifference(StrictModel):
     """The smallest change in a score that matters to the people measured, in the score's own units
     (points of a sum, or of a mean of items), and the publication it comes from."""
 
@@ -30,7 +30,7 @@ class MinimalImportantDifference(_Strict):
     source: str = Field(min_length=1)
 
 
-class Layout(_Strict):
+class Layout(StrictModel):
     """Whether the item layout (which items form each subscale, which are reverse-keyed) is the
     published instrument's (``confirmed``) or an assumption a study must check against the
     version it used; ``note`` says why."""
@@ -39,7 +39,7 @@ class Layout(_Strict):
     note: str | None = None
 
 
-class Subscale(_Strict):
+class Subscale(StrictModel):
     label: str
     items: list[str]
     method: Literal["sum", "mean"]
@@ -48,7 +48,7 @@ class Subscale(_Strict):
     max_missing: Int | None = Field(None, ge=0)
     prorate: bool | None = None
 
-    _lists = field_validator("items", "reverse", mode="before")(_as_str_list)
+    _lists = field_validator("items", "reverse", mode="before")(as_str_list)
 
     @model_validator(mode="after")
     def _reverse_within_items(self) -> Subscale:
@@ -58,7 +58,7 @@ class Subscale(_Strict):
         return self
 
 
-class Instrument(_Strict):
+class Instrument(StrictModel):
     """An instrument's items, response range and subscales (see ``params/instruments``)."""
 
     id: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
@@ -99,7 +99,7 @@ class Instrument(_Strict):
     @classmethod
     def _items(cls, value: object) -> object:
         """Items as a list (``1-14`` expands), none named twice: its answers would be read twice."""
-        return distinct(_as_str_list(value), "item")
+        return distinct(as_str_list(value), "item")
 
     @model_validator(mode="after")
     def _check(self) -> Instrument:

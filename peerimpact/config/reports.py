@@ -9,11 +9,11 @@ from __future__ import annotations
 from pydantic import Field, ValidationInfo, field_validator
 
 from .analysis import QuantEvidence
+from .parse import StrictModel, as_str_list
 from .values import Code, distinct
-from .yaml import _as_str_list, _Strict
 
 
-class ReportDef(_Strict):
+class ReportDef(StrictModel):
     """``params/reports/<id>.yml``: one kind of report and the sections it is made of."""
 
     id: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]*$")
@@ -35,4 +35,4 @@ class ReportDef(_Strict):
     @classmethod
     def _lists(cls, value: object, info: ValidationInfo) -> object:
         """A scalar or a list, with no two items alike (a site named twice would be reported twice)."""
-        return distinct(_as_str_list(value), "site" if info.field_name == "sites" else "cohort")
+        return distinct(as_str_list(value), "site" if info.field_name == "sites" else "cohort")

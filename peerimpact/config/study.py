@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import posixpath
-from typing import Annotated, Any, Literal
+from typing import Any, Literal
 
-from pydantic import ConfigDict, Discriminator, Field, Tag, ValidationInfo, field_validator, model_validator
+from pydantic import ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
+from .cohorts import Cohort
 from .instruments import INSTRUMENT_NAME
-from .values import Code, Date, Finding, Float, Int, distinct, look_alikes, raise_findings
-from .yaml import _as_str_list, _Strict
+from .parse import StrictModel, as_str_list
+from .values import Code, Date, Finding, Float, Int, distinct, look_alikes, raise_findings, starts_before_end
 
 DEFAULT_MISSING_CODES = ["", "NA", "-99", "-9"]
 MULTIPLICITY = ("none", "holm", "fdr_bh")  # how Table 4's p values are adjusted across its tests
@@ -18,10 +18,10 @@ Multiplicity = Literal["none", "holm", "fdr_bh"]
 
 
 def _distinct_as_list(what: str) -> Any:
-    """A before-validator: a scalar or list read as a list (:func:`_as_str_list`) with no two items alike."""
+    """A before-validator: a scalar or list read as a list (:func:`as_str_list`) with no two items alike."""
 
     def check(value: Any) -> Any:
-        return distinct(_as_str_list(value), what)
+        return distinct(as_str_list(value), what)
 
     return check
 
@@ -35,7 +35,7 @@ def _distinct_keys(what: str) -> Any:
     return check
 
 
-class StudyFiles(_Strict):
+class StudyFiles(StrictModel):
     participants: str
     questionnaires: list[str]
     service_use: str | None = None
@@ -43,7 +43,7 @@ class StudyFiles(_Strict):
     codebook: str | None = None
     excerpts: str | None = None
 
-    _lists = field_validator("questionnaires", mode="before")(_as_str_list)
+    _lists = field_validator("questionnaires", mode="before")(as_str_list)
 
     @model_validator(mode="after")
     def _each_file_once(self) -> StudyFiles:
@@ -78,98 +78,22 @@ class StudyFiles(_Strict):
         return self
 
 
-def _range(low, high, names: tuple[str, str]) -> None:
-    """A range names at least one end, and its low end is not above its high end."""
-    if low is None and high is None:
-        raise ValueError(f"give {names[0]}, {names[1]} or both")
-    if low is not None and high is not None and low > high:
-        raise ValueError(f"{names[0]} {low} is above {names[1]} {high}")
-
-
-def _starts_before_end(start: dt.date | None, end: dt.date | None, key: str) -> None:
-    """A date range's one problem, at its start (``key``) and in plain words, when it is reversed."""
-    if start is not None and end is not None and start > end:
-        raise_findings([Finding((key,), start, f"starts after it ends: {start} > {end}")])
-
-
-class Between(_Strict):
-    """A numeric range on a participant column, both ends included: ``{min: 12, max: 24}``."""
-
-    min: Float | None = None
-    max: Float | None = None
-
-    @model_validator(mode="after")
-    def _ordered(self) -> Between:
-        _range(self.min, self.max, ("min", "max"))
-        return self
-
-
-class During(_Strict):
-    """A date range on a participant date column, both ends included: ``{from: 2019-01-01, to: 2019-06-30}``."""
-
-    model_config = ConfigDict(populate_by_name=True, extra="forbid")
-
-    start: Date | None = Field(None, alias="from")
-    end: Date | None = Field(None, alias="to")
-
-    @model_validator(mode="after")
-    def _ordered(self) -> During:
-        if self.start is None and self.end is None:
-            raise ValueError("give from, to or both")
-        _starts_before_end(self.start, self.end, "from")
-        return self
-
-
-def _condition_kind(value: Any) -> str | None:
-    """Which kind of rule a ``where`` value is, from its keys: one error for what was meant,
-    not one per kind it might have been."""
-    if isinstance(value, dict):
-        return "dates" if {"from", "to"} & set(value) else "numbers" if {"min", "max"} & set(value) else None
-    return "dates" if isinstance(value, During) else "numbers" if isinstance(value, Between) else "values"
-
-
-Condition = Annotated[
-    Annotated[list[Code], Tag("values")] | Annotated[During, Tag("dates")] | Annotated[Between, Tag("numbers")],
-    Discriminator(
-        _condition_kind,
-        custom_error_type="condition",
-        custom_error_message="a range is {min: …, max: …} for numbers or {from: …, to: …} for dates",
-    ),
-]
-
-
-class Cohort(_Strict):
-    """A cohort is the participants whose columns match every ``where`` entry: a value
-    (``contract_type: bank``), a set (``site: [S1, S2]``), a numeric range
-    (``months_in_post: {min: 12}``) or a date range (``consent_date: {from: 2019-03-01}``)."""
-
-    label: str
-    where: dict[str, Condition]
-
-    @field_validator("where", mode="before")
-    @classmethod
-    def _values_as_lists(cls, value: Any) -> Any:
-        if isinstance(value, dict):
-            return {k: v if isinstance(v, dict) else distinct(_as_str_list(v), "value") for k, v in value.items()}
-        return value
-
-
-class Funder(_Strict):
+class Funder(StrictModel):
     name: str
     grant: str | None = None  # the grant reference
 
 
-class Period(_Strict):
+class Period(StrictModel):
     start: Date
     end: Date
 
     @model_validator(mode="after")
     def _ordered(self) -> Period:
-        _starts_before_end(self.start, self.end, "start")
+        starts_before_end(self.start, self.end, "start")
         return self
 
 
-class RecruitmentTarget(_Strict):
+class RecruitmentTarget(StrictModel):
     """People to consent, per site and in total, by a date (the target line runs from ``start``)."""
 
     sites: dict[Code, Int] = {}
@@ -181,11 +105,11 @@ class RecruitmentTarget(_Strict):
 
     @model_validator(mode="after")
     def _ordered(self) -> RecruitmentTarget:
-        _starts_before_end(self.start, self.by, "start")
+        starts_before_end(self.start, self.by, "start")
         return self
 
 
-class Targets(_Strict):
+class ProgrammeTargets(StrictModel):
     """What the funder was promised: recruitment, retention (percent of T1 at each later
     timepoint) and completed contacts per month (study-wide)."""
 
@@ -204,7 +128,7 @@ class Targets(_Strict):
         return value
 
 
-class StatusRule(_Strict):
+class StatusRule(StrictModel):
     """What counts as on track, at risk and behind, as the percent of a target reached: at or above
     ``on_track`` is on track, at or above ``at_risk`` at risk, below it behind."""
 
@@ -233,7 +157,7 @@ class RetentionRule(StatusRule):
     at_risk: Float = Field(90, ge=0)
 
 
-class StatusRules(_Strict):
+class StatusRules(StrictModel):
     """``status:`` in study.yml: the rule for each figure set against a target. Recruitment is the
     number consented against the target due at the data cut (pro rata between the target's
     ``start`` and ``by``); retention the percent of those who returned the first questionnaire
@@ -245,12 +169,12 @@ class StatusRules(_Strict):
     activity: StatusRule = StatusRule()
 
 
-class Returned(_Strict):
+class Returned(StrictModel):
     timepoint: Code
     at_least: Int = Field(gt=0)
 
 
-class Evidence(_Strict):
+class Evidence(StrictModel):
     """What in the data shows a milestone met: so many consented, so many questionnaires
     returned at a timepoint, or so many completed contacts. Exactly one."""
 
@@ -266,7 +190,7 @@ class Evidence(_Strict):
         return self
 
 
-class Milestone(_Strict):
+class Milestone(StrictModel):
     name: str
     due: Date
     done: Date | None = None  # the date it was met, when the data cannot show it
@@ -279,7 +203,7 @@ class Milestone(_Strict):
         return self
 
 
-class Window(_Strict):
+class Window(StrictModel):
     """When a timepoint's questionnaire is due, in whole days after consent, both ends included:
     ``{from: 80, to: 164}``."""
 
@@ -295,7 +219,7 @@ class Window(_Strict):
         return self
 
 
-class Alerts(_Strict):
+class Alerts(StrictModel):
     """When the data-quality alerts speak: a site with no record for ``quiet_months`` whole months
     before the data cut, an instrument with more than ``items_missing_percent`` of its items
     missing at a timepoint."""
@@ -304,7 +228,7 @@ class Alerts(_Strict):
     items_missing_percent: Float = Field(10.0, ge=0, le=100)
 
 
-class StudyConfig(_Strict):
+class StudyConfig(StrictModel):
     """``study.yml``: what a study's files are and what they may contain."""
 
     name: str
@@ -324,7 +248,7 @@ class StudyConfig(_Strict):
     cohorts: dict[Code, Cohort] = {}
     funder: Funder | None = None
     reporting_period: Period | None = None
-    targets: Targets = Targets()
+    targets: ProgrammeTargets = ProgrammeTargets()
     status: StatusRules = StatusRules()  # on track, at risk or behind: the percent of each target reached
     milestones: list[Milestone] = []
     # published figures (params/targets/<name>.yml) the study report is checked against, in an appendix
@@ -337,7 +261,7 @@ class StudyConfig(_Strict):
     _sites = field_validator("sites", mode="before")(_distinct_as_list("site"))
     _timepoints = field_validator("timepoints", mode="before")(_distinct_as_list("timepoint"))
     _instruments = field_validator("instruments", mode="before")(_distinct_as_list("instrument"))
-    _missing = field_validator("missing_codes", mode="before")(_as_str_list)
+    _missing = field_validator("missing_codes", mode="before")(as_str_list)
     _services = field_validator("services", mode="before")(_distinct_keys("service"))
     _cohorts = field_validator("cohorts", mode="before")(_distinct_keys("cohort"))
     _windows = field_validator("windows", mode="before")(_distinct_keys("timepoint"))
@@ -446,7 +370,7 @@ class StudyConfig(_Strict):
         out = {}
         for col, levels in value.items():
             if isinstance(levels, list):
-                levels = _as_str_list(levels)
+                levels = as_str_list(levels)
                 found += [
                     Finding((col, *f.at), f.value, f.message)
                     for f in look_alikes((((i,), v) for i, v in enumerate(levels)), "level")

@@ -15,15 +15,15 @@ from pydantic import field_validator
 
 from ..problems import Problems
 from ..resources import params_dir
+from .parse import StrictModel, parse_model
 from .values import non_ascii_digit
-from .yaml import _Strict, parse_model
 
 ROW_KEYS = ("variable", "level", "service", "instrument", "subscale", "timepoint", "comparison")
 DEFAULT_TARGETS = "gillard2022.yml"
 NUMBER = re.compile(r"-?[0-9]+(\.[0-9]+)?")
 
 
-class TargetCell(_Strict):
+class TargetCell(StrictModel):
     """One published figure and where the report holds it."""
 
     table: str
@@ -60,7 +60,7 @@ class TargetCell(_Strict):
         return self.aim if self.erratum and self.aim is not None else self.published
 
 
-class Targets(_Strict):
+class PublishedFigures(StrictModel):
     """A publication's figures: where they come from, and each cell."""
 
     source: str
@@ -72,15 +72,15 @@ def default_targets() -> Path:
     return params_dir() / "targets" / DEFAULT_TARGETS
 
 
-def read_targets(path: Path, problems: Problems) -> Targets | None:
+def read_targets(path: Path, problems: Problems) -> PublishedFigures | None:
     """A targets file, every problem in it (or its absence) added to ``problems``."""
-    targets = parse_model(Targets, path, problems) if path.is_file() else None
+    targets = parse_model(PublishedFigures, path, problems) if path.is_file() else None
     if targets is None and not problems.has_errors:
         problems.add(path, rule="targets", message="no such targets file")
     return targets
 
 
-def load_targets(path: Path) -> Targets:
+def load_targets(path: Path) -> PublishedFigures:
     """A targets file, or ``ValueError`` listing every problem in it with its line."""
     problems = Problems()
     targets = read_targets(path, problems)

@@ -7,7 +7,7 @@ two that a reader would take for one: the same but for case, spaces at the ends 
 compatibility form (:func:`look_alikes`).
 
 A check that finds problems inside a list or mapping raises :class:`Findings`, which
-:func:`peerimpact.config.yaml.parse_model` turns into one problem per finding, each at its own
+:func:`peerimpact.config.parse.parse_model` turns into one problem per finding, each at its own
 line.
 """
 
@@ -49,6 +49,12 @@ def raise_findings(findings: list[Finding]) -> None:
     """Raise :class:`Findings` when there are any."""
     if findings:
         raise Findings(findings)
+
+
+def starts_before_end(start: dt.date | None, end: dt.date | None, key: str) -> None:
+    """A date range's one problem, at its start (``key``) and in plain words, when it is reversed."""
+    if start is not None and end is not None and start > end:
+        raise_findings([Finding((key,), start, f"starts after it ends: {start} > {end}")])
 
 
 def non_ascii_digit(text: str) -> str | None:

@@ -25,7 +25,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ..config import Targets
+from ..config import PublishedFigures
 from ..config.targets import default_targets, load_targets
 from .design import CATEGORIES, DATA_CUT, INSTRUMENTS, RECRUITMENT_TARGETS, SERVICES, SITES
 from .people import contacts, participants, service_use
@@ -100,10 +100,10 @@ alerts: {{quiet_months: 2, items_missing_percent: 10}}   # when the data-quality
 """
 
 
-def generate(seed: int = DEFAULT_SEED, targets: Targets | str | Path | None = None) -> dict[str, pd.DataFrame]:
+def generate(seed: int = DEFAULT_SEED, targets: PublishedFigures | str | Path | None = None) -> dict[str, pd.DataFrame]:
     """All frames of the example study, as they are written to CSV, with questionnaires calibrated to
-    ``targets`` (a :class:`~peerimpact.config.Targets` or its file; default: the paper's)."""
-    if not isinstance(targets, Targets):
+    ``targets`` (a :class:`~peerimpact.config.PublishedFigures` or its file; default: the paper's)."""
+    if not isinstance(targets, PublishedFigures):
         targets = load_targets(Path(targets) if targets is not None else default_targets())
     rng, cal = np.random.default_rng(seed), np.random.default_rng([seed, 2])
     people = participants(rng, cal)
@@ -159,7 +159,7 @@ def out_refusal(out: str | Path) -> str | None:
 def write(
     out: str | Path,
     seed: int = DEFAULT_SEED,
-    targets: Targets | str | Path | None = None,
+    targets: PublishedFigures | str | Path | None = None,
     *,
     sites: int | None = None,
     per_site: int | None = None,

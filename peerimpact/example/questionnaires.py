@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 from threadpoolctl import threadpool_limits
 
-from ..config import Instrument, Targets
+from ..config import Instrument, PublishedFigures
 from ..ingest.scoring import load_instrument
 from .calibration import calibrate_scores
 from .calibration_targets import ChangeTarget, Impossible, Printed, SubscaleTarget, TimepointTarget
@@ -36,7 +36,7 @@ def _respondents(rng: np.random.Generator, ids: list[str]) -> dict[str, list[str
     return {"T1": list(ids), "T2": sorted(t2), "T3": sorted(t3)}
 
 
-def subscale_targets(targets: Targets) -> dict[tuple[str, str], SubscaleTarget]:
+def subscale_targets(targets: PublishedFigures) -> dict[tuple[str, str], SubscaleTarget]:
     """Table 3 and Table 4 cells of ``targets`` by instrument and subscale (an erratum by its aim)."""
     levels: dict[tuple[str, str], dict[str, dict[str, str]]] = {}
     changes: dict[tuple[str, str], dict[str, dict[str, str]]] = {}
@@ -152,7 +152,7 @@ def subscale_answers(
 
 
 def questionnaires(
-    rng: np.random.Generator, people: pd.DataFrame, cal: np.random.Generator, targets: Targets | None = None
+    rng: np.random.Generator, people: pd.DataFrame, cal: np.random.Generator, targets: PublishedFigures | None = None
 ) -> pd.DataFrame:
     """Item-level answers of the respondents at each timepoint, calibrated to ``targets``.
 

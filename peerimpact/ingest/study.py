@@ -10,7 +10,7 @@ from pathlib import Path
 import pandas as pd
 
 from ..config import StudyConfig, parse_model
-from ..config.study import Between, Cohort, During
+from ..config.cohorts import Between, Cohort, During
 from ..problems import InvalidStudy, Problems
 from ..resources import params_dir
 from ..schema import CONTACT_COLUMNS, ID, RETURN_COLUMNS, SERVICE_USE_COLUMNS

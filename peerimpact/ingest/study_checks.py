@@ -9,7 +9,7 @@ from pathlib import Path
 import pandas as pd
 
 from ..config import StudyConfig
-from ..config.study import Between, During
+from ..config.cohorts import Between, During
 from ..problems import Problems
 
 

@@ -1,8 +1,9 @@
 """A report's data extract: only the rows that report may show, as plain CSV files.
 
-The planner writes one extract per report and passes its folder to the report's kernel,
-so a site report's kernel never holds another site's rows. Study-wide figures a report
-may compare against are pre-aggregated (``comparators.csv``). An extract is plain CSV
+:func:`make_extract` cuts a report's extract from the study for its :class:`Scope`; the
+planner writes one extract per report and passes its folder to the report's kernel, so a
+site report's kernel never holds another site's rows. Study-wide figures a report may
+compare against are pre-aggregated (``comparators.csv``). An extract is plain CSV
 plus ``meta.json`` so that a study team can audit exactly what a report was given.
 """
 
@@ -10,16 +11,21 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from io import StringIO
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from ..config import QualitativeConfig, SynthesisConfig
-from .context import CONTEXT
-from .meta import ReportMeta
+from ..config import Instrument, PublishedFigures, QualitativeConfig, ReportDef, ReportPolicy, SynthesisConfig
+from ..schema import CODEBOOK_COLUMNS, EXCERPT_COLUMNS
+from .context import CONTEXT, approved_pool
+from .meta import AnalysisParams, InstrumentMeta, ReportMeta, ReportTargets, Scale, TargetShare
+
+if TYPE_CHECKING:  # only named in annotations: a report's kernel need not import the study loader
+    from ..ingest.study import Study
 
 FRAMES = (
     "participants",
@@ -33,6 +39,20 @@ FRAMES = (
     "pool",
     *CONTEXT,
 )
+
+# Categorical columns whose levels come from the study's definition, not from its data:
+# they may be listed with a count of 0 in any report. Every other level must be the report's own.
+FIXED_LEVELS = {"contract_type", "timepoint", "instrument", "subscale", "mode"}
+
+
+@dataclass(frozen=True)
+class Scope:
+    """What one report covers: a scope key (``None`` for the whole study), its label and its people."""
+
+    key: str | None
+    label: str
+    participants: frozenset[str]
+    sites: tuple[str, ...]
 
 
 @dataclass
@@ -142,6 +162,150 @@ def comparators(scores: pd.DataFrame) -> pd.DataFrame:
     )["score"]
     out = grouped.agg(n="count", mean="mean", sd="std").reset_index()
     return out[columns]
+
+
+def instrument_meta(inst: Instrument) -> InstrumentMeta:
+    """What a report tells of an instrument: its subscales' labels, ranges and scoring (item counts
+    and IDs, never wording), its citation, whether its layout is confirmed, and its MID."""
+    scales = {}
+    for name, sub in inst.subscales.items():
+        rule = inst.rule_for(name)
+        scales[name] = Scale(
+            range=inst.score_range(name),
+            higher=inst.direction(name),
+            method=sub.method,
+            items=len(sub.items),
+            reverse=tuple(sub.reverse),
+            max_missing=rule.max_missing,
+            prorate=rule.prorate,
+        )
+    return InstrumentMeta(
+        name=inst.name,
+        subscales={s: sub.label for s, sub in inst.subscales.items()},
+        scales=scales,
+        item_range=(inst.min, inst.max),
+        source=inst.source,
+        layout=inst.layout,
+        mid=inst.mid,
+    )
+
+
+def _targets_of(study: Study, sites: list[str]) -> ReportTargets:
+    """The targets of a report of these sites: the study's own when it covers every site.
+
+    A report of fewer sites names no other site's target: its recruitment target is its sites'
+    targets added up (over the same dates), and its monthly contact target is their share of
+    the study's, in proportion to recruitment: study target × their recruitment targets / the
+    study's recruitment target. Without recruitment targets to share by, it has neither.
+    """
+    targets = study.config.targets
+    if set(study.sites) <= set(sites):
+        return ReportTargets(**dict(targets))
+    goal, per_month = targets.recruitment, targets.contacts_per_month
+    own = {s: n for s, n in goal.sites.items() if s in sites} if goal else {}
+    part = sum(own.values())
+    share = TargetShare(
+        sites_recruitment=part if goal else None,
+        study_recruitment=goal.total if goal else None,
+        study_contacts_per_month=per_month,
+    )
+    return ReportTargets(
+        **{
+            **dict(targets),
+            "share": share,
+            "recruitment": goal.model_copy(update={"sites": own, "total": part}) if goal and part else None,
+            "contacts_per_month": per_month * part / goal.total if goal and part and per_month else None,
+        }
+    )
+
+
+def make_extract(
+    study: Study,
+    report: ReportDef,
+    rid: str,
+    scope: Scope,
+    params: AnalysisParams | None = None,
+    *,
+    policy: ReportPolicy | None = None,
+    withheld: Iterable[tuple[str, ...]] = (),
+    published: PublishedFigures | None = None,
+    context: Mapping[str, pd.DataFrame] | None = None,
+    pool: bool = False,
+    compares_with_study: bool,
+    compares_sites: bool,
+) -> Extract:
+    """The rows of the study this report may show, plus study-wide comparators; ``policy`` is the
+    report's rules for each kind of data and ``withheld`` the figures it withholds so that it cannot
+    be subtracted from another report of the build. A report that compares with the study also gets
+    ``context`` (the whole study's figures its sections read) and, with ``pool``, the approved quotes
+    of people outside it. ``compares_with_study`` and ``compares_sites`` are the capabilities of the
+    report's kind (:class:`peerimpact.builder.kinds.ReportKind`)."""
+    keep, sites = scope.participants, list(scope.sites)
+    declared = set(study.config.categories) | FIXED_LEVELS
+
+    def rows(frame: pd.DataFrame) -> pd.DataFrame:
+        out = frame[frame["participant_id"].isin(keep)].reset_index(drop=True)
+        for column in out.columns:
+            if not isinstance(out[column].dtype, pd.CategoricalDtype):
+                continue
+            if column == "site":
+                out["site"] = out["site"].cat.set_categories(sites)
+            elif column not in declared:  # levels seen in the data: only this report's own
+                out[column] = out[column].cat.remove_unused_categories()
+        return out
+
+    codebook = study.codebook if study.codebook is not None else pd.DataFrame(columns=CODEBOOK_COLUMNS)
+    excerpts = rows(study.excerpts if study.excerpts is not None else pd.DataFrame(columns=EXCERPT_COLUMNS))
+    meta = ReportMeta(
+        report_id=rid,
+        kind=report.kind,
+        title=report.title,
+        scope=scope.key,
+        scope_label=scope.label,
+        study_name=study.config.name,
+        data_cut=study.config.data_cut.isoformat() if study.config.data_cut else None,
+        sites=tuple(sites),
+        timepoints=tuple(study.timepoints),
+        services=dict(study.config.services),
+        instruments={name: instrument_meta(inst) for name, inst in study.instruments.items()},
+        disclosure=report.disclosure or (policy.audience if policy else "none"),
+        policy=policy,
+        withheld=tuple(sorted(withheld)),
+        comparisons=tuple(tuple(c) for c in study.config.comparisons or []),
+        multiplicity=study.config.multiplicity,
+        compares_with_study=compares_with_study,
+        compares_sites=compares_sites,
+        params=(params or AnalysisParams()).showing_only(set(excerpts["excerpt_id"])),
+        funder=study.config.funder,
+        reporting_period=study.config.reporting_period,
+        targets=_targets_of(study, sites),
+        status=study.config.status,
+        milestones=tuple(study.config.milestones),
+        headline=tuple(report.headline),
+        published=published if scope.key is None else None,
+    )
+    extra: dict[str, pd.DataFrame] = {}
+    if compares_with_study:
+        extra.update(context or {})
+        if pool:
+            extra["pool"] = approved_pool(study.excerpts, codebook, params or AnalysisParams(), exclude=keep)
+        if "study_table5" in extra:  # never a quote of the report's own people, even an approved one
+            table5 = extra["study_table5"]
+            extra["study_table5"] = table5[
+                ~((table5["evidence"] == "quote") & table5["text"].isin(set(excerpts["text"])))
+            ].reset_index(drop=True)
+    return Extract(
+        meta=meta,
+        participants=rows(study.participants),
+        scores=rows(study.scores),
+        returns=rows(study.returns),
+        service_use=rows(study.service_use),
+        contacts=rows(study.contacts),
+        comparators=comparators(study.scores),
+        codebook=codebook,
+        excerpts=excerpts,
+        **extra,
+    )
 
 
 def _kind(series: pd.Series) -> dict[str, Any]:

@@ -8,9 +8,9 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from ..config import AnalysisConfig, QualitativeConfig, QuantEvidence, ReportPolicy, SynthesisConfig
-from ..config import Targets as Published
+from ..config import PublishedFigures as Published
 from ..config.instruments import Layout, MinimalImportantDifference
-from ..config.study import Funder, Milestone, Multiplicity, Period, StatusRules, Targets
+from ..config.study import Funder, Milestone, Multiplicity, Period, ProgrammeTargets, StatusRules
 
 
 class _Frozen(BaseModel):
@@ -91,7 +91,7 @@ class TargetShare(_Frozen):
     study_contacts_per_month: int | None = None
 
 
-class ReportTargets(Targets):
+class ReportTargets(ProgrammeTargets):
     """The study's targets as one report holds them. A report of every site holds the study's
     own (``share`` None). A report of fewer sites holds its sites' recruitment targets (their
     ``total`` added up) and, as ``contacts_per_month``, their share of the study's monthly

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..config import TargetCell, Targets
+from ..config import PublishedFigures, TargetCell
 from ..text import rounded
 from .blocks import Table
 
@@ -83,13 +83,13 @@ def _value(tables: Path, cell: TargetCell, cache: dict[str, _Table]) -> float | 
     return None if math.isnan(value) else value
 
 
-def reproduction(report: Path, targets: Targets) -> pd.DataFrame:
+def reproduction(report: Path, targets: PublishedFigures) -> pd.DataFrame:
     """One row per target cell: published, aimed at, reproduced, the difference and whether it is
     within the printed precision (``within``: yes, no, or missing when the report lacks the cell)."""
     return check(targets, Path(report) / "tables")
 
 
-def check(targets: Targets | None, tables_dir: str | Path) -> pd.DataFrame:
+def check(targets: PublishedFigures | None, tables_dir: str | Path) -> pd.DataFrame:
     """:func:`reproduction` of the tables written so far to ``tables_dir`` (a report's appendix
     section, run after the sections whose tables it checks)."""
     if targets is None:

@@ -1,24 +1,15 @@
-"""Disclosure across a build: the policies of ``params/disclosure/``, and the figures each shared
-report withholds so that no two reports of the same build can be subtracted from each other.
-
-A site report shows its mean beside the study-wide one (Table 3a); two cohorts can overlap;
-a cohort and the study differ by a few people. For every figure a report would show (a
-sample characteristic, a service at a timepoint, a subscale at a timepoint, a change), the
-planner knows who is behind it in every shared report, and asks
-:func:`peerimpact.report.disclosure.differencing_withheld` which reports must withhold it.
+"""The disclosure policy each report of a build applies: the rules files and audiences of
+``params/disclosure/``, loaded and checked; a report's policy, resolved from its audience or its
+definition's ``disclosure:``; and that policy in plain words for the report's title page.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
-import numpy as np
-import pandas as pd
-
 from ..config import DATA_KINDS, Audience, DisclosureRules, ReportDef, ReportPolicy, key_line, parse_named
-from ..ingest.study import Study
 from ..problems import Problems
-from ..report.disclosure import PROTECTED, differencing_withheld, rules_policy
+from ..report.disclosure import rules_policy
 from ..report.policies import POLICIES, register_policy
 from ..resources import params_dir
 
@@ -95,60 +86,6 @@ def policy_of_report(
         return audience_policy(chosen, rules)
     one = rules.get(report.disclosure)
     return None if one is None else uniform_policy(one, chosen.name, chosen.label)
-
-
-def figures_of(study: Study) -> dict[tuple[str, ...], np.ndarray]:
-    """Who is behind every figure a report could show, as a mask over ``study.participants``,
-    keyed as :func:`peerimpact.report.disclosure.row_key` keys a row: a sample characteristic,
-    a service at a timepoint, a subscale at a timepoint, a change."""
-    ids = study.participants["participant_id"].astype(str).to_numpy()
-    position = pd.Index(ids)
-
-    def mask(people) -> np.ndarray:
-        out = np.zeros(len(ids), dtype=bool)
-        found = position.get_indexer(pd.unique(np.asarray(people, dtype=object)))
-        out[found[found >= 0]] = True
-        return out
-
-    out: dict[tuple[str, ...], np.ndarray] = {}
-    people = study.participants
-    for column in people.columns:
-        if column != "participant_id":
-            out[("sample", column)] = people[column].notna().to_numpy()
-    use = study.service_use.dropna(subset=["contact"])
-    for (service, tp), part in use.groupby(["service", "timepoint"], observed=True):
-        out[("service", str(service), str(tp))] = mask(part["participant_id"].astype(str))
-    scores = study.scores.dropna(subset=["score"])
-    for (inst, sub, tp), part in scores.groupby(["instrument", "subscale", "timepoint"], observed=True):
-        out[("scores", str(inst), str(sub), str(tp))] = mask(part["participant_id"].astype(str))
-    for first, later in study.config.comparisons or []:
-        for key in [k for k in out if k[0] == "scores" and k[3] == first]:
-            then = ("scores", key[1], key[2], later)
-            if then in out:
-                out[("change", key[1], key[2], f"{first}-{later}")] = out[key] & out[then]
-    return {key: m for key, m in out.items() if m.any()}
-
-
-def withheld_by_report(
-    study: Study, scopes: dict[str, set[str]], threshold: int, comparators: bool
-) -> dict[str, set[tuple[str, ...]]]:
-    """For each shared report (id → its participants), the figures it withholds so that no
-    combination of shared reports, and of the study-wide figures they show when ``comparators``
-    (beside their own, or in their place as context), reveals fewer than ``threshold`` people.
-
-    Only figures about people (:data:`~peerimpact.report.disclosure.PROTECTED` kinds: sample
-    characteristics, services, scores and changes) are protected; a study-wide figure is never
-    withheld for this, the figure of the smaller report is."""
-    ids = study.participants["participant_id"].astype(str)
-    study_wide = {k: v for k, v in figures_of(study).items() if k[0] in PROTECTED}
-    published = {}
-    for rid, keep in scopes.items():
-        inside = ids.isin(keep).to_numpy()
-        if inside.all():  # a whole-study report shows the study-wide figures: never withheld for this
-            continue
-        published[rid] = {k: shown for k, v in study_wide.items() if (shown := v & inside).sum() >= threshold}
-    fixed = {k: v for k, v in study_wide.items() if v.sum() >= threshold} if comparators else {}
-    return differencing_withheld(published, fixed, threshold)
 
 
 def disclosure_words(report) -> tuple[str, str, bool]:
