@@ -16,7 +16,8 @@ system_packages() {
     "$PY" -c 'import sys; sys.exit(sys.version_info < (3, 11))' || {
         echo "peerimpact needs Python 3.11 or newer; $PY is $("$PY" --version 2>&1)" >&2; exit 1; }
     "$PY" -c 'import ensurepip, venv' 2>/dev/null || missing+=("python3-venv")
-    # WeasyPrint (PDF output) loads Pango and HarfBuzz's subsetter at run time.
+    # WeasyPrint (benchmarks/pdf_engines.py compares it with the Typst PDFs) loads Pango and
+    # HarfBuzz's subsetter at run time.
     local ldconfig
     ldconfig=$(command -v ldconfig || echo /sbin/ldconfig)  # /sbin is not on a normal user's PATH
     if [ -x "$ldconfig" ]; then
@@ -25,7 +26,7 @@ system_packages() {
         grep -q 'libpangoft2-1.0.so.0' <<<"$libs" || missing+=("libpango-1.0-0" "libpangoft2-1.0-0")
         grep -q 'libharfbuzz-subset.so.0' <<<"$libs" || missing+=("libharfbuzz-subset0")
     fi
-    # The report stylesheet asks for DejaVu Sans; without any font a PDF has no text.
+    # The reports' stylesheet and their Typst template set DejaVu Sans.
     [ -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || missing+=("fonts-dejavu-core")
     if [ ${#missing[@]} -gt 0 ]; then
         echo "installing system packages: ${missing[*]}"

@@ -22,8 +22,14 @@ from pypdf import PdfReader
 
 from peerimpact.builder.document import ReportDocument
 from peerimpact.builder.pipeline import build
-from peerimpact.builder.render import to_pdf
 from peerimpact.builder.typst_pdf import to_typst_pdf
+
+
+def weasyprint_pdf(html: str, target: Path, folder: Path) -> None:
+    """The PDF as the HTML's print stylesheet lays it out (WeasyPrint, in the ``dev`` extra)."""
+    from weasyprint import HTML
+
+    HTML(string=html, base_url=str(folder)).write_pdf(target)
 
 
 def tagged(path: Path) -> bool:
@@ -49,7 +55,7 @@ def main() -> int:
             html = (folder / "report.html").read_text(encoding="utf-8")
             document = ReportDocument.from_json(json.loads((root / "work" / rid / "document.json").read_text()))
             engines = {
-                "weasyprint": lambda target, html=html, folder=folder: to_pdf(html, target, base_url=folder),
+                "weasyprint": lambda target, html=html, folder=folder: weasyprint_pdf(html, target, folder),
                 "typst": lambda target, document=document: to_typst_pdf(document, target),
             }
             for name, run in engines.items():

@@ -15,8 +15,8 @@ from lxml import html as lhtml
 from peerimpact import load_study
 from peerimpact import notebook as pn
 from peerimpact.analysis.stats import change_over_time, summarise_scores
-from peerimpact.builder.office_files import sheet_names
 from peerimpact.builder.pipeline import build
+from peerimpact.builder.workbook import sheet_names
 from peerimpact.cli import main
 from peerimpact.export import export_tidy
 from peerimpact.ingest.study import InvalidStudy

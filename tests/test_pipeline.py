@@ -370,7 +370,9 @@ def test_figures_are_inline_svg_and_vector_in_the_pdf(tmp_path):
     notebook(
         tmp_path / "figure.ipynb",
         "from peerimpact import notebook as pn\npn.setup(extract, tables_dir)\nimport matplotlib.pyplot as plt",
-        "fig, ax = plt.subplots(figsize=(4, 2))\nax.plot([1, 2, 3], [2, 1, 3])\nax.set_title('Vector check')",
+        "fig, ax = plt.subplots(figsize=(4, 2))\nax.plot([1, 2, 3], [2, 1, 3])\nax.set_title('Vector check')\n"
+        "import pandas as pd\nfrom peerimpact.report.blocks import FigureBlock\nfrom peerimpact.report.plots import to_figure\n"
+        "pn.show(FigureBlock('vector', pd.DataFrame({'x': [1]}), lambda d: to_figure(fig, 'vector', 'A line')))",
     )
     defs = tmp_path / "defs"
     defs.mkdir()

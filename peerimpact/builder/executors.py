@@ -162,13 +162,13 @@ def _stop_now(signum: int, frame) -> None:
 
 # What a local worker imports before its first report. Workers fork from a server that has
 # imported these once, started while the build plans; spawned afresh after planning, two
-# workers took 1.2 s to be ready, and each imported nbconvert and WeasyPrint again.
+# workers took 1.2 s to be ready, and each imported nbconvert and the PDF renderer again.
 PRELOAD = [
     "peerimpact.builder.executors",
     "peerimpact.builder.render",
     "peerimpact.builder.formats",
     "nbconvert.exporters.html",
-    "weasyprint",
+    "typst",
 ]
 
 

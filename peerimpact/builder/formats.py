@@ -1,31 +1,44 @@
-"""Output formats: a registry of what a report's rendered HTML becomes in its folder.
+"""Output formats: a registry of the files a report's records become in its folder.
 
-Each format writes one file of a report from the report's HTML and the folder its sections
-filled (``tables/``, ``figures/``): ``report.html``, ``report.pdf``, ``tables.xlsx``,
-``report.docx``. Register another with :func:`register_format`; report definitions and
-``--formats`` may then name it.
+Each format renders one file from the report's :class:`ReportSources`, never from another
+format's output: ``report.html`` (nbconvert, every output rendered from its record),
+``report.pdf`` (Typst, from the records), ``tables.xlsx`` (the released CSVs, titled from the
+records) and ``report.docx`` (python-docx, from the records). Register another with
+:func:`register_format`; report definitions and ``--formats`` may then name it.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
-from .office_files import write_docx, write_workbook
-from .render import to_pdf
+from .document import ReportDocument
+from .render import to_html
+from .typst_pdf import to_typst_pdf
+from .word import write_docx
+from .workbook import write_workbook
+
+
+@dataclass(frozen=True)
+class ReportSources:
+    """What a report's formats render from: its records (``document``, title block included) and,
+    for the HTML's nbconvert template, the executed section notebooks that carry those records and
+    the team's filled commentary by section."""
+
+    document: ReportDocument
+    notebooks: tuple[Path, ...] = ()
+    commentary: Mapping[str, tuple[str, str]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
 class OutputFormat:
-    """A format: the file it writes in a report's folder, and how: ``write(html, folder, log, report)``,
-    where ``report`` is the title block (title, scope, study, data cut, disclosure policy…)."""
+    """A format: the file it writes in a report's folder, and how: ``write(sources, folder, log)``."""
 
     name: str
     file: str
-    write: Callable[[str, Path, logging.Logger, Mapping[str, Any]], None]
+    write: Callable[[ReportSources, Path, logging.Logger], None]
 
 
 FORMATS: dict[str, OutputFormat] = {}
@@ -36,24 +49,28 @@ def register_format(fmt: OutputFormat) -> OutputFormat:
     return fmt
 
 
-def _html(html: str, folder: Path, log: logging.Logger, report: Mapping[str, Any]) -> None:
+def _html(sources: ReportSources, folder: Path, log: logging.Logger) -> None:
+    html = to_html(list(sources.notebooks), dict(sources.document.title), dict(sources.commentary))
     (folder / "report.html").write_text(html, encoding="utf-8")
 
 
-def _pdf(html: str, folder: Path, log: logging.Logger, report: Mapping[str, Any]) -> None:
-    pages = to_pdf(html, folder / "report.pdf", base_url=folder)
-    log.info("pdf: %d pages, filled %s", len(pages), " ".join(f"{p.fill:.0%}" for p in pages))
-    for number, page in enumerate(pages, start=1):
-        if page.overflow > 1:
-            log.warning("pdf: page %d runs %.0f px past its right margin", number, page.overflow)
+NEAR_EMPTY = 0.25  # a page, not the last, filled less than this is worth a look
 
 
-def _xlsx(html: str, folder: Path, log: logging.Logger, report: Mapping[str, Any]) -> None:
-    write_workbook(html, folder, report)
+def _pdf(sources: ReportSources, folder: Path, log: logging.Logger) -> None:
+    layout = to_typst_pdf(sources.document, folder / "report.pdf")
+    log.info("pdf: %d pages, filled %s", layout.pages, " ".join(f"{f:.0%}" for f in layout.fills))
+    for number, fill in enumerate(layout.fills[:-1], start=1):
+        if fill < NEAR_EMPTY:
+            log.warning("pdf: page %d is %.0f%% full before the next page starts", number, 100 * fill)
 
 
-def _docx(html: str, folder: Path, log: logging.Logger, report: Mapping[str, Any]) -> None:
-    write_docx(html, folder, report)
+def _xlsx(sources: ReportSources, folder: Path, log: logging.Logger) -> None:
+    write_workbook(sources.document, folder)
+
+
+def _docx(sources: ReportSources, folder: Path, log: logging.Logger) -> None:
+    write_docx(sources.document, folder)
 
 
 register_format(OutputFormat("html", "report.html", _html))

@@ -28,8 +28,7 @@ from ..report.facts import read_facts
 from .commentary import Commentary, fill_commentary
 from .document import read_document
 from .execute import execute_sections, warm_kernel
-from .formats import FORMATS
-from .render import to_html
+from .formats import FORMATS, ReportSources
 
 
 @dataclass(frozen=True)
@@ -169,12 +168,12 @@ def run_job(job: Job) -> Outcome:
         report = {**asdict(job.title_block), "built_at": now()}
         document = read_document(execution.notebooks, report, words)
         (build_dir / "document.json").write_text(json.dumps(document.to_json(), ensure_ascii=False), encoding="utf-8")
-        html = to_html(execution.notebooks, report, words)
-        seconds["render"] = round(time.perf_counter() - t, 3)
+        sources = ReportSources(document, tuple(execution.notebooks), words)
+        seconds["records"] = round(time.perf_counter() - t, 3)
         for name in job.formats:
             t = time.perf_counter()
             try:
-                FORMATS[name].write(html, staging, log, report)
+                FORMATS[name].write(sources, staging, log)
             except OSError as exc:
                 if exc.errno not in FULL:
                     raise

@@ -1,4 +1,4 @@
-"""Render executed section notebooks into one report: HTML with nbconvert, then PDF with WeasyPrint.
+"""Render executed section notebooks into one report's HTML with nbconvert.
 
 The HTML is made from records: every output a section showed is rendered from the record its
 released block left (:mod:`peerimpact.report.records`, through :mod:`peerimpact.report.html`),
@@ -8,7 +8,6 @@ never from the HTML the kernel displayed; a section's Markdown is rendered as Ma
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -22,7 +21,7 @@ from ..resources import templates_dir
 from .document import HIDDEN_TAGS, section_title
 
 if TYPE_CHECKING:
-    import weasyprint.document
+    pass
 
 
 def _clean(cell: nbformat.NotebookNode) -> nbformat.NotebookNode:
@@ -102,50 +101,3 @@ def to_html(notebooks: list[Path], report: dict[str, Any], under: dict[str, tupl
     nb, toc = merge_sections(notebooks, under)
     body, _ = _exporter().from_notebook_node(nb, resources={"report": {**report, "toc": toc}})
     return body
-
-
-@dataclass(frozen=True)
-class PageLayout:
-    """How one printed page is used: ``fill`` is how far down its text area the content
-    reaches (0 to 1); ``overflow`` is how far, in CSS pixels, content runs past its right
-    margin (0 when everything fits)."""
-
-    fill: float
-    overflow: float
-
-
-def to_pdf(html: str, target: Path, base_url: Path) -> list[PageLayout]:
-    """Print the HTML to an A4 PDF (the template's print stylesheet sets pages and numbers).
-
-    Returns how each page is used (see :func:`page_layout`), for the build log.
-    """
-    from weasyprint import HTML
-
-    document = HTML(string=html, base_url=str(base_url)).render()
-    document.write_pdf(target)
-    return page_layout(document)
-
-
-def page_layout(document: weasyprint.document.Document) -> list[PageLayout]:
-    """How each page of a rendered WeasyPrint document is filled, and whether anything overflows.
-
-    Measured on the boxes with no children (a line of text, an image, a figure), so margin
-    boxes such as page numbers and the outer blocks that span pages do not count.
-    """
-    from weasyprint.formatting_structure.boxes import MarginBox
-
-    pages = []
-    for page in document.pages:
-        box = page._page_box
-        top, height = box.content_box_y(), box.height
-        right = box.content_box_x() + box.width
-        bottom, widest = top, right
-        for child in box.children:
-            if isinstance(child, MarginBox):
-                continue
-            for leaf in child.descendants():
-                if not getattr(leaf, "children", None):
-                    bottom = max(bottom, leaf.position_y + leaf.margin_height())
-                    widest = max(widest, leaf.position_x + leaf.margin_width())
-        pages.append(PageLayout(min(1.0, (bottom - top) / height) if height else 0.0, max(0.0, widest - right)))
-    return pages

@@ -54,14 +54,23 @@ class PageFill:
 
 
 def _fills(marks: list[dict[str, Any]], pages: int, height: float) -> PageFill:
+    """Each page's fill from where records start and end: a record that runs on to a later page
+    fills every page before the one it ends on; one that ends at a page's very top filled the
+    page before."""
     lowest = [0.0] * pages
+    started = None
     for mark in marks:
         page, y = int(mark["page"]) - 1, float(mark["y"])
-        if y > TOP + 1:  # a mark at a page's very top ends what filled the page before
-            lowest[page] = max(lowest[page], y)
+        if mark["at"] == "start":
+            started = page
+            continue
+        if y <= TOP + 1 and page > 0:
+            page, y = page - 1, height
+        for full in range(started if started is not None else page, page):
+            lowest[full] = height
+        lowest[page] = max(lowest[page], y)
     area = height - TOP - BOTTOM
-    # a page no record ends on is filled by one that runs over it
-    return PageFill(tuple(1.0 if y == 0 else min(1.0, max(0.0, (y - TOP) / area)) for y in lowest))
+    return PageFill(tuple(min(1.0, max(0.0, (y - TOP) / area)) for y in lowest))
 
 
 def to_typst_pdf(document: ReportDocument, target: Path) -> PageFill:

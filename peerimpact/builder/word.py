@@ -16,7 +16,7 @@ from typing import Any
 
 from ..report.records import FigureRecord, ProseRecord, QuotesRecord, TableRecord, TextRecord
 from .document import ReportDocument, markdown_tokens, without_title
-from .office_files import PAGE_WIDTH, column_widths
+from .table_widths import PAGE_WIDTH, column_widths
 
 DASH = "–"
 COMMENTARY_TITLE = "Commentary from the study team"
