@@ -272,7 +272,7 @@ def main() -> None:
     sections = [sum(v for k, v in s.items() if k.startswith("section:")) for s in study_seconds]
     print(
         f"{'study report within (b): sections / HTML / PDF':<76} {median(sections):5.1f} / "
-        f"{median([s['render'] for s in study_seconds]):.2f} / {median(pdf):.2f} s"
+        f"{median([s['html'] for s in study_seconds]):.2f} / {median(pdf):.2f} s"
     )
     print(f"{'study report alone, one kernel / --isolated':<76} {median(alone):5.1f} / {median(isolated):.1f} s")
     print("\n(e) one-section report (descriptives, paired t-tests, a figure) for the study and each site, HTML")
