@@ -27,7 +27,8 @@ DASH = "–"  # what a table shows for a missing value
 SUPPRESSED = "*"  # what it shows for a value a disclosure policy withholds
 
 
-def _missing(value) -> bool:
+def is_missing(value: object) -> bool:
+    """Whether ``value`` is missing (None, NA or NaN): a table shows it as a dash."""
     return value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value))
 
 
@@ -38,7 +39,7 @@ def is_suppressed(value) -> bool:
 
 def _cell_html(value) -> str:
     """A display cell as escaped HTML: missing is a dash, each line break a ``<br>``."""
-    if _missing(value):
+    if is_missing(value):
         return DASH
     return "<br>".join(html.escape(line) for line in str(value).split("\n"))
 

@@ -15,7 +15,7 @@ import pandas as pd
 from ..analysis.qualitative import codings, quote_label
 from ..config import QualEvidence, SynthesisConfig
 from ..text import plural
-from .blocks import SUPPRESSED, Table, _missing, is_suppressed
+from .blocks import SUPPRESSED, Table, is_missing, is_suppressed
 from .disclosure import Role
 from .tables import DASH, fmt_count, fmt_norm, fmt_number, fmt_p
 
@@ -126,7 +126,7 @@ def _evidence_rows(
 
 def _change_sentence(r: dict, label: str) -> tuple[str, bool]:
     first, later = r["comparison"].split("-", 1)
-    if _missing(r.get("n")):
+    if is_missing(r.get("n")):
         return f"{label}, {first} − {later}: no data in this report", False
     if is_suppressed(r["change"]) or is_suppressed(r["n"]):
         return f"{label}, {first} − {later}: {WITHHELD}", False
@@ -145,10 +145,10 @@ def _change_sentence(r: dict, label: str) -> tuple[str, bool]:
 
 
 def _norm_sentence(rows: list[dict], label: str, min_n: int) -> tuple[str, bool]:
-    if _missing(rows[0].get("timepoint")):
+    if is_missing(rows[0].get("timepoint")):
         return f"{label}: no data in this report", False
     norm_mean, norm_sd = rows[0]["norm_mean"], rows[0]["norm_sd"]
-    if _missing(norm_mean):
+    if is_missing(norm_mean):
         means = ", ".join(f"{fmt_number(r['mean'], 1)} at {r['timepoint']}" for r in rows)
         return f"{label}: mean {means}; no published norm", False
     if all(is_suppressed(r["mean"]) for r in rows):

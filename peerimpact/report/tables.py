@@ -9,7 +9,7 @@ import pandas as pd
 
 from ..analysis.stats import ADJUSTED_COLUMNS, contact_summary, describe
 from ..text import plural, rounded
-from .blocks import DASH, SUPPRESSED, Table, TextBlock, _missing, is_suppressed
+from .blocks import DASH, SUPPRESSED, Table, TextBlock, is_missing, is_suppressed
 from .disclosure import COUNT, Role
 
 TABLE1_VARIABLES = {
@@ -33,7 +33,7 @@ TABLE1_VARIABLES = {
 
 def fmt_number(value: float, digits: int = 1) -> str:
     """A number to ``digits`` decimals; missing is a dash, withheld a ``*``."""
-    if _missing(value):
+    if is_missing(value):
         return DASH
     if is_suppressed(value):
         return SUPPRESSED
@@ -46,7 +46,7 @@ def fmt_mean_sd_range(
 ) -> str:
     """``49.8 (9.07) 28.0–70.0``, as the paper prints a continuous summary; without the range
     where a disclosure policy withholds the minimum and maximum (one person's values)."""
-    if _missing(mean) or is_suppressed(mean):
+    if is_missing(mean) or is_suppressed(mean):
         return fmt_number(mean)
     sd_text = fmt_number(sd, digits if sd_digits is None else sd_digits)
     if is_suppressed(lo) or is_suppressed(hi):
@@ -56,16 +56,16 @@ def fmt_mean_sd_range(
 
 def fmt_count(count) -> str:
     """A count of people: a whole number, ``*`` when withheld, a dash when missing."""
-    if _missing(count) or is_suppressed(count):
+    if is_missing(count) or is_suppressed(count):
         return fmt_number(count)
     return str(int(count))
 
 
 def fmt_count_percent(count: int, percent: float) -> str:
     """``10 (31.3%)``; the count alone when the percentage is withheld."""
-    if is_suppressed(count) or _missing(count):
+    if is_suppressed(count) or is_missing(count):
         return fmt_count(count)
-    if is_suppressed(percent) or _missing(percent):
+    if is_suppressed(percent) or is_missing(percent):
         return fmt_count(count)
     return f"{fmt_count(count)} ({fmt_number(percent, 1)}%)"
 
@@ -129,13 +129,13 @@ def _table1_display(data: pd.DataFrame) -> pd.DataFrame:
 
 def _extremes_withheld(data: pd.DataFrame) -> bool:
     """Whether a policy withheld every minimum shown (the column header then drops min–max)."""
-    values = [v for v in data.get("min", []) if not _missing(v)]
+    values = [v for v in data.get("min", []) if not is_missing(v)]
     return bool(values) and all(is_suppressed(v) for v in values)
 
 
 def fmt_p(p: float) -> str:
     """p to three decimals, ``<0.001`` below that; a dash when there is none, ``*`` when withheld."""
-    if _missing(p) or is_suppressed(p):
+    if is_missing(p) or is_suppressed(p):
         return fmt_number(p)
     return "<0.001" if p < 0.001 else f"{p:.3f}"
 
@@ -148,7 +148,7 @@ def _short(value: float) -> str:
 
 def fmt_norm(mean: float, sd: float) -> str:
     """``51.6 (8.71)``: a norm as its source prints it."""
-    if _missing(mean):
+    if is_missing(mean):
         return DASH
     return f"{_short(mean)} ({_short(sd)})"
 
@@ -453,7 +453,7 @@ def _change_row(rec, cells: dict, adjusted: str, marks: dict[str, str]) -> dict:
         )
         row["Change (95% CI)"] = fmt_number(rec.change, 2) + ci
         row["p"] = fmt_p(rec.p)
-        row["ES"] = fmt_number(rec.es, 2) + (mark if _missing(rec.es) else "")
+        row["ES"] = fmt_number(rec.es, 2) + (mark if is_missing(rec.es) else "")
         row["d_z"] = fmt_number(rec.d_z, 2)
         row["Wilcoxon p"] = fmt_p(rec.p_wilcoxon)
     elif is_suppressed(rec.change):
@@ -523,7 +523,7 @@ def _table4_display(data: pd.DataFrame, *, labels: dict, tests: int | None = Non
         for k, rec in enumerate(part.itertuples(index=False)):
             rows.append(_change_row(rec, {**cells, "Measure": cells["Measure"] if k == 0 else ""}, adjusted, marks))
     notes = [f"{mark} {reason[0].upper()}{reason[1:]}." for reason, mark in marks.items()]
-    shown = int(sum(not _missing(p) for p in data["p"]))  # a withheld p is still a test made
+    shown = int(sum(not is_missing(p) for p in data["p"]))  # a withheld p is still a test made
     if adjusted != "none":
         notes.append(
             f"{ADJUSTED_HEADERS[adjusted]}: p adjusted by {ADJUSTMENT_WORDS[adjusted]}, across "
