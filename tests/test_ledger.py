@@ -18,7 +18,6 @@ from peerimpact.ingest.study import load_study
 from peerimpact.problems import Problems
 from peerimpact.report import progress as progress_blocks
 from peerimpact.report.blocks import FigureBlock, Table, TextBlock, release
-from peerimpact.report.disclosure import Role, rules_policy
 from peerimpact.report.ledger import (
     LEDGER_COLUMNS,
     LEDGER_FILE,
@@ -29,6 +28,8 @@ from peerimpact.report.ledger import (
     released_figures,
 )
 from peerimpact.report.policies import Context
+from peerimpact.report.roles import Role
+from peerimpact.report.rule_policies import rules_policy
 from peerimpact.report.tables import SAMPLE_FACT_ROLES, sample_sentences
 
 NHS = load_policies(None, Problems())["nhs_digital"]

@@ -19,9 +19,9 @@ from peerimpact.config.study import RecruitmentTarget, RetentionRule, StatusRule
 from peerimpact.problems import Problems
 from peerimpact.report import progress as blocks
 from peerimpact.report.blocks import release
-from peerimpact.report.disclosure import report_policy
 from peerimpact.report.extract import read_extract, serialise, write_extract
 from peerimpact.report.ledger import released_figures
+from peerimpact.report.rule_policies import report_policy
 from peerimpact.resources import params_dir
 
 START, BY = dt.date(2018, 10, 1), dt.date(2019, 8, 31)  # 334 days apart

@@ -35,9 +35,10 @@ import pandas as pd
 from ..config import DATA_KINDS, Audience, DisclosureRules, ReportPolicy
 from ..problems import Problems
 from ..report.blocks import SUPPRESSED, SUPPRESSION_FILE
-from ..report.disclosure import COLUMN_ROLES, GROUPS, PROTECTED, STUDY_WIDE, Group, Role, data_kind, row_key
+from ..report.disclosure import GROUPS, PROTECTED, Group, row_key
 from ..report.ledger import KEY as LEDGER_KEY
 from ..report.ledger import LEDGER_COLUMNS, LEDGER_FILE, conflicts, normal
+from ..report.roles import COLUMN_ROLES, STUDY_WIDE, Role, data_kind
 from ..text import neutralise_frame, restore
 from .disclosure import audience_policy, uniform_policy
 from .publish import read_manifest

@@ -18,8 +18,10 @@ import pandas as pd
 from ..config import DATA_KINDS, Audience, DisclosureRules, ReportDef, ReportPolicy, key_line, parse_named
 from ..ingest.study import Study
 from ..problems import Problems
-from ..report.disclosure import PROTECTED, differencing_withheld, rules_policy
+from ..report.differencing import differencing_withheld
+from ..report.disclosure import PROTECTED
 from ..report.policies import POLICIES, register_policy
+from ..report.rule_policies import rules_policy
 from ..resources import params_dir
 
 

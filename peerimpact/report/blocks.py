@@ -78,7 +78,7 @@ class Table:
     cell is a real line break; ``notes`` are footnotes under the table; ``row_headers`` names
     the display columns that label their row (for screen readers, as ``<th scope="row">``).
     ``roles`` says what a data column is, where its name does not (see
-    :data:`peerimpact.report.disclosure.COLUMN_ROLES`); ``suppressed`` lists what a policy changed.
+    :data:`peerimpact.report.roles.COLUMN_ROLES`); ``suppressed`` lists what a policy changed.
     """
 
     name: str

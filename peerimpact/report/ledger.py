@@ -28,7 +28,7 @@ from ..analysis.progress import ALL_SITES
 from ..ingest.writers import to_csv
 from ..text import restore
 from .blocks import SUPPRESSED, FigureBlock, Table, TextBlock
-from .disclosure import COLUMN_ROLES, STUDY_WIDE, Role
+from .roles import COLUMN_ROLES, STUDY_WIDE, Role
 
 LEDGER_FILE = "_released.csv"
 KEY = ["population", "measure", "statistic", "timepoint"]

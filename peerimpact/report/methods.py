@@ -20,9 +20,9 @@ from ..analysis.stats import CONFIDENCE, WILCOXON_EXACT_BELOW
 from ..text import plural
 from ..version import __version__
 from .blocks import TextBlock
-from .disclosure import Role
 from .meta import InstrumentMeta, ReportMeta, Scale
 from .policies import POLICIES
+from .roles import Role
 from .tables import ADJUSTED_HEADERS, ADJUSTMENT_WORDS
 
 REFERENCE = Role("reference")  # a setting or a convention: nobody's data, never withheld

@@ -16,9 +16,9 @@ import pandas as pd
 
 from ..text import plural
 from .blocks import Table, TextBlock
-from .disclosure import Role
 from .facts import ALL, Facts, part
 from .meta import DataAlert, ReportMeta
+from .roles import Role
 from .tables import fmt_number
 
 Writer = Callable[[Facts, ReportMeta], list[str]]

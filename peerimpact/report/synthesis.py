@@ -16,7 +16,7 @@ from ..analysis.qualitative import codings, quote_label
 from ..config import QualEvidence, SynthesisConfig
 from ..text import plural
 from .blocks import SUPPRESSED, Table, is_missing, is_suppressed
-from .disclosure import Role
+from .roles import Role
 from .tables import DASH, fmt_count, fmt_norm, fmt_number, fmt_p
 
 COLUMNS = [

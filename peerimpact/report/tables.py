@@ -10,7 +10,7 @@ import pandas as pd
 from ..analysis.stats import ADJUSTED_COLUMNS, contact_summary, describe
 from ..text import plural, rounded
 from .blocks import DASH, SUPPRESSED, Table, TextBlock, is_missing, is_suppressed
-from .disclosure import COUNT, Role
+from .roles import COUNT, Role
 
 TABLE1_VARIABLES = {
     "site": "Site",
