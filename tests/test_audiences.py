@@ -14,9 +14,9 @@ from peerimpact.ingest.study import load_study
 from peerimpact.problems import Problems
 from peerimpact.report.blocks import FigureBlock, Table, release
 from peerimpact.report.differencing import differencing_withheld
+from peerimpact.report.formats import fmt_count
 from peerimpact.report.roles import UnknownFigure
 from peerimpact.report.rule_policies import report_policy as engine_policy
-from peerimpact.report.tables import fmt_count
 
 STUDY = load_study()
 

@@ -13,9 +13,10 @@ from peerimpact.problems import Problems
 from peerimpact.report.blocks import FigureBlock, Quotes, Table, TextBlock, release
 from peerimpact.report.differencing import differencing_withheld
 from peerimpact.report.disclosure import rounded, suppress_frame
+from peerimpact.report.outcome_tables import table4
 from peerimpact.report.policies import Context
 from peerimpact.report.rule_policies import rules_policy
-from peerimpact.report.tables import sample_sentences, table4
+from peerimpact.report.tables import sample_sentences
 
 POLICIES = load_policies(None, Problems())
 NHS = POLICIES["nhs_digital"]

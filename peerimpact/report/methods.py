@@ -21,9 +21,9 @@ from ..text import plural
 from ..version import __version__
 from .blocks import TextBlock
 from .meta import InstrumentMeta, ReportMeta, Scale
+from .outcome_tables import ADJUSTED_HEADERS, ADJUSTMENT_WORDS
 from .policies import POLICIES
 from .roles import Role
-from .tables import ADJUSTED_HEADERS, ADJUSTMENT_WORDS
 
 REFERENCE = Role("reference")  # a setting or a convention: nobody's data, never withheld
 # the libraries whose versions the section names, beside peerimpact and Python

@@ -21,9 +21,10 @@ from ..analysis.stats import change_over_time, compare_to_norms, summarise_score
 from ..config.study import RecruitmentTarget, StatusRule, StatusRules
 from ..text import plural
 from .blocks import SUPPRESSED, FigureBlock, Table, is_suppressed
+from .formats import fmt_count, fmt_number
 from .meta import TargetShare
+from .outcome_tables import table3, table4
 from .plots import TIME_PALETTE, Figure, empty_figure, figure_style, to_figure
-from .tables import fmt_count, fmt_number, table3, table4
 
 if TYPE_CHECKING:
     from .extract import Extract

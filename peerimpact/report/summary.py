@@ -17,9 +17,9 @@ import pandas as pd
 from ..text import plural
 from .blocks import Table, TextBlock
 from .facts import ALL, Facts, part
+from .formats import fmt_number
 from .meta import DataAlert, ReportMeta
 from .roles import Role
-from .tables import fmt_number
 
 Writer = Callable[[Facts, ReportMeta], list[str]]
 MESSAGES: dict[str, Writer] = {}

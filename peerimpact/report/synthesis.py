@@ -15,9 +15,9 @@ import pandas as pd
 from ..analysis.qualitative import codings, quote_label
 from ..config import QualEvidence, SynthesisConfig
 from ..text import plural
-from .blocks import SUPPRESSED, Table, is_missing, is_suppressed
+from .blocks import DASH, SUPPRESSED, Table, is_missing, is_suppressed
+from .formats import fmt_count, fmt_norm, fmt_number, fmt_p
 from .roles import Role
-from .tables import DASH, fmt_count, fmt_norm, fmt_number, fmt_p
 
 COLUMNS = [
     "proposition",
