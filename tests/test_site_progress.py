@@ -127,7 +127,7 @@ def test_the_period_activity_of_one_site_has_no_total_row_repeating_it(planned):
         in_period = progress.period_activity(
             data.contacts, data.participants, data.meta.sites, start=period.start, end=period.end
         )
-        shown[rid] = list(blocks.period_activity(in_period).display["Site"])
+        shown[rid] = list(blocks.period_activity_table(in_period).display["Site"])
     assert shown == {"site-S7": ["S7"], "funder": [f"S{i}" for i in range(1, 8)] + [ALL_SITES]}
 
 
@@ -187,7 +187,7 @@ def test_a_site_report_sets_its_own_row_against_its_own_targets_with_a_status(pl
     in_period = progress.period_activity(
         data.contacts, data.participants, data.meta.sites, start=period.start, end=period.end
     )
-    activity = blocks.period_activity(in_period, per_month, rules.activity)
+    activity = blocks.period_activity_table(in_period, per_month, rules.activity)
     assert list(activity.display["Site"]) == ["S7"]
     # its share of the target is the one its figure F3 draws: 100 × 4 / 38 a month
     assert activity.data.loc[0, "target_per_month"] == pytest.approx(targets.contacts_per_month)

@@ -295,7 +295,7 @@ def tables(data) -> tuple:
         cut=data.meta.data_cut,
         rule=rules.activity,
     )
-    activity = blocks.period_activity(
+    activity = blocks.period_activity_table(
         in_period, per_month, rules.activity, progress.counted_span(period.start, period.end, data.meta.data_cut)
     )
     return recruitment, activity

@@ -641,7 +641,7 @@ def _log_ends(data: pd.DataFrame, sites: list[str]) -> dict[str, str]:
 # -------------------------------------------------------------------------------------- tables
 
 
-def period_activity(
+def period_activity_table(
     monthly_by_site: pd.DataFrame,
     status: pd.DataFrame | None = None,
     rule: StatusRule | None = None,
