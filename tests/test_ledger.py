@@ -16,7 +16,7 @@ from peerimpact.builder.disclosure import load_policies
 from peerimpact.config.study import Milestone
 from peerimpact.ingest.study import load_study
 from peerimpact.problems import Problems
-from peerimpact.report import progress as progress_blocks
+from peerimpact.report import conduct
 from peerimpact.report.blocks import FigureBlock, Table, TextBlock, release
 from peerimpact.report.ledger import (
     LEDGER_COLUMNS,
@@ -138,7 +138,7 @@ def test_the_flow_keys_its_first_boxes_as_the_recruitment_table_does_and_later_o
             "n": [32, 32, 30, 30, 30, 30],
         }
     )
-    found = set(keys(released_figures(progress_blocks.flow(follow, ["T1", "T2"]), "study")))
+    found = set(keys(released_figures(conduct.flow(follow, ["T1", "T2"]), "study")))
     assert found == {
         ("study", "consented", "n", "", "32"),
         ("study", "returned", "n", "T1", "30"),
@@ -269,7 +269,7 @@ def test_a_milestone_holds_the_count_the_recruitment_table_holds_and_says_it_wit
     total = {stage: int(n) for stage, n in zip(by_site["stage"], by_site["n"])}
     assert status["count"].tolist()[:2] == [total["consented"], total["T3"]] == [32, 21]
     assert status["target"].tolist()[:2] == [38, 21] and pd.isna(status["count"].iloc[2])
-    block = progress_blocks.milestones_table(status, "2021-03-31")
+    block = conduct.milestones_table(status, "2021-03-31")
     assert block.display["Shown by"].tolist() == [
         "32 consented (38 needed)",
         "21 questionnaires returned at T3 (21 needed)",

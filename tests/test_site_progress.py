@@ -13,6 +13,7 @@ from peerimpact.analysis import progress
 from peerimpact.analysis.progress import ALL_SITES
 from peerimpact.builder.plan import plan
 from peerimpact.report import progress as blocks
+from peerimpact.report import progress_figures
 from peerimpact.report.extract import read_extract, serialise, write_extract
 from peerimpact.resources import params_dir
 
@@ -74,7 +75,7 @@ def test_the_activity_figure_of_one_site_is_one_panel_against_its_share(planned)
     targets = data.meta.targets
     monthly = progress.monthly_activity(data.contacts, data.meta.sites, data.participants)
     assert set(monthly["site"]) == {"S7"}
-    figure = blocks.activity_over_time(monthly, targets.contacts_per_month, None, targets.share)
+    figure = progress_figures.activity_over_time(monthly, targets.contacts_per_month, None, targets.share)
     words = texts(figure.svg)
     assert words.count("S7") == 1 and ALL_SITES not in words  # one panel, titled with the site
     assert "S7's share of the target" in words
@@ -86,7 +87,9 @@ def test_the_activity_figure_of_one_site_is_one_panel_against_its_share(planned)
     )
     funder = reports["funder"].extract
     every = progress.monthly_activity(funder.contacts, funder.meta.sites, funder.participants)
-    whole = blocks.activity_over_time(every, funder.meta.targets.contacts_per_month, None, funder.meta.targets.share)
+    whole = progress_figures.activity_over_time(
+        every, funder.meta.targets.contacts_per_month, None, funder.meta.targets.share
+    )
     assert ALL_SITES in texts(whole.svg) and whole.note is None
     assert whole.alt.endswith("against a target of 100 a month.")
 
@@ -139,7 +142,7 @@ def test_the_recruitment_line_of_a_site_runs_to_its_own_target(planned):
         data.participants, start=goal.start, end=data.meta.data_cut, total=goal.total, by=goal.by
     )
     assert cumulative["target"].max() == 4
-    figure = blocks.recruitment_over_time(cumulative, goal, share, data.meta.sites)
+    figure = progress_figures.recruitment_over_time(cumulative, goal, share, data.meta.sites)
     assert figure.note == (
         "Dashed line: S7's own recruitment target, 4 people from 1 October 2018 to 31 August 2019 (the study's is 38)."
     )

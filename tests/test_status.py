@@ -18,6 +18,7 @@ from peerimpact.builder.plan import plan
 from peerimpact.config.study import RecruitmentTarget, RetentionRule, StatusRule, StatusRules
 from peerimpact.problems import Problems
 from peerimpact.report import progress as blocks
+from peerimpact.report import progress_figures
 from peerimpact.report.blocks import release
 from peerimpact.report.extract import read_extract, serialise, write_extract
 from peerimpact.report.ledger import released_figures
@@ -241,21 +242,21 @@ def test_figure_f3_says_where_the_log_stops_before_the_cut():
         + [("b", f"2020-{m:02d}-10") for m in range(1, 10) for _ in range(2)]
     )
     monthly = progress.monthly_activity(contacts, ["S1", "S2"], workers, end=dt.date(2021, 3, 31))
-    alt = blocks.activity_over_time(monthly, 10, None).alt
+    alt = progress_figures.activity_over_time(monthly, 10, None).alt
     assert "no completed contacts logged after Dec 2020 at S1; no completed contacts logged after Sep 2020 at S2" in alt
     assert "from 3 to 5 a month" in alt and alt.endswith("against a target of 10 a month.")
     one = progress.monthly_activity(
         contacts[contacts["participant_id"] == "a"], ["S1"], workers.iloc[:1], end=dt.date(2021, 3, 31)
     )
-    assert "(no completed contacts logged after Dec 2020)" in blocks.activity_over_time(one, None, None).alt
-    to_december = blocks.activity_over_time(
+    assert "(no completed contacts logged after Dec 2020)" in progress_figures.activity_over_time(one, None, None).alt
+    to_december = progress_figures.activity_over_time(
         progress.monthly_activity(contacts, ["S1", "S2"], workers, end=dt.date(2020, 12, 31)), 10, None
     ).alt
     assert "(no completed contacts logged after Sep 2020 at S2)" in to_december and "at S1" not in to_december
     every = progress.monthly_activity(
         contacts[contacts["participant_id"] == "a"], ["S1", "S2"], workers, end=dt.date(2020, 12, 31)
     )  # S2 logs nothing at all
-    assert "(no completed contacts logged at S2)" in blocks.activity_over_time(every, 10, None).alt
+    assert "(no completed contacts logged at S2)" in progress_figures.activity_over_time(every, 10, None).alt
 
 
 # ------------------------------------------------------------------------- the funder's tables

@@ -1,8 +1,10 @@
-"""How a figure prints in a report's tables and sentences: a number to its decimals, a count, a
-count with its percentage, a p value, a mean (SD) with its range, a norm, a scale's range. A missing
-value is a dash, a value a disclosure policy withheld a ``*``."""
+"""How a figure prints in a report's tables, notes and sentences: a number to its decimals, a count,
+a count with its percentage, a p value, a mean (SD) with its range, a norm, a scale's range, a date,
+a monthly rate. A missing value is a dash, a value a disclosure policy withheld a ``*``."""
 
 from __future__ import annotations
+
+import datetime as dt
 
 import pandas as pd
 
@@ -78,3 +80,13 @@ def fmt_norm(mean: float, sd: float) -> str:
 def fmt_range(lo: float, hi: float) -> str:
     """``14–70``: a scale's possible range."""
     return f"{lo:g}–{hi:g}"
+
+
+def fmt_date(date: dt.date) -> str:
+    """``1 March 2021``: a date as a note under a figure or a table prints it."""
+    return f"{date.day} {date:%B %Y}"
+
+
+def fmt_per_month(value: float) -> str:
+    """A monthly target as the figure's note prints it: whole, or to one decimal."""
+    return str(int(value)) if float(value).is_integer() else fmt_number(value, 1)

@@ -197,7 +197,7 @@ def _flow(row: Mapping[str, Any], column: str, first: str) -> Figure | None:
 
 def _flow_of(block: Any) -> Keyer:
     """The flow diagram's keys: its boxes name the later timepoints, and the first is the one it
-    is drawn with (:func:`peerimpact.report.progress.flow`)."""
+    is drawn with (:func:`peerimpact.report.conduct.flow`)."""
     timepoints = getattr(getattr(block, "draw", None), "keywords", {}).get("timepoints") or ["first"]
     return lambda row, column: _flow(row, column, timepoints[0])
 

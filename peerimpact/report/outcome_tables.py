@@ -1,17 +1,23 @@
 """Paper-style tables of outcomes: Table 3 (every outcome at every timepoint beside its norm),
-Table 3a (beside the whole study) and Table 4 (paired change over time); each an unrounded
-DataFrame for CSV and a formatted one for reading."""
+Table 3a (beside the whole study) and Table 4 (paired change over time), and the rows of Tables 3
+and 4 a report's headline names; each an unrounded DataFrame for CSV and a formatted one for
+reading."""
 
 from __future__ import annotations
 
+import dataclasses
 from functools import partial
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from ..analysis.stats import ADJUSTED_COLUMNS
+from ..analysis.stats import ADJUSTED_COLUMNS, change_over_time, compare_to_norms, summarise_scores
 from ..text import plural
 from .blocks import DASH, SUPPRESSED, Table, is_missing, is_suppressed
 from .formats import extremes_withheld, fmt_count, fmt_mean_sd_range, fmt_norm, fmt_number, fmt_p, fmt_range
+
+if TYPE_CHECKING:
+    from .extract import Extract
 
 
 def _by_subscale(frame: pd.DataFrame, labels: dict[tuple[str, str | None], str]):
@@ -225,3 +231,24 @@ def _against_study_display(data: pd.DataFrame, *, labels: dict, timepoints: list
                 row[f"{tp} here"], row[f"{tp} study"] = DASH, DASH
         rows.append(row)
     return pd.DataFrame(rows)
+
+
+def _named(frame: pd.DataFrame, keys: set[tuple[str, ...]], columns: tuple[str, ...]) -> pd.DataFrame:
+    wanted = [tuple(str(v) for v in row) in keys for row in frame[list(columns)].itertuples(index=False)]
+    return frame[wanted].reset_index(drop=True)
+
+
+def headline_norms(data: Extract) -> Table:
+    """Table 3's rows (every timepoint) of the outcomes a report's ``headline`` compares with norms."""
+    keys = {(h.instrument, h.subscale) for h in data.meta.headline if h.norm}
+    summary = compare_to_norms(summarise_scores(data.scores), data.norms)
+    table = table3(_named(summary, keys, ("instrument", "subscale")), data.labels, data.timepoints, data.scales)
+    return dataclasses.replace(table, name="headline_table3", title="Headline outcomes against population norms")
+
+
+def headline_change(data: Extract) -> Table:
+    """Table 4's rows of the outcomes and comparisons a report's ``headline`` names."""
+    keys = {(h.instrument, h.subscale, h.comparison) for h in data.meta.headline if h.comparison}
+    change = change_over_time(data.scores, data.comparisons, adjust=data.multiplicity, min_pairs=data.min_pairs)
+    table = table4(_named(change, keys, ("instrument", "subscale", "comparison")), data.labels)
+    return dataclasses.replace(table, name="headline_table4", title="Headline change over time (paired t-tests)")
