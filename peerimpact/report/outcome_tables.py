@@ -11,7 +11,8 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from ..analysis.stats import ADJUSTED_COLUMNS, change_over_time, compare_to_norms, summarise_scores
+from ..analysis.descriptive import compare_to_norms, summarise_scores
+from ..analysis.stats import ADJUSTED_COLUMNS, change_over_time
 from ..text import plural
 from .blocks import DASH, SUPPRESSED, Table, is_missing, is_suppressed
 from .formats import extremes_withheld, fmt_count, fmt_mean_sd_range, fmt_norm, fmt_number, fmt_p, fmt_range
@@ -42,7 +43,7 @@ def table3(
 ) -> Table:
     """Table 3: n and mean (SD) min–max of every outcome at every timepoint, beside its norm.
 
-    ``summary`` comes from :func:`peerimpact.analysis.stats.compare_to_norms`; ``scales`` (as
+    ``summary`` comes from :func:`peerimpact.analysis.descriptive.compare_to_norms`; ``scales`` (as
     ``Extract.scales``) adds each subscale's possible range and what a higher score means,
     under its name and as ``range_min, range_max, higher`` in the data.
     """

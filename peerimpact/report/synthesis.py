@@ -220,7 +220,7 @@ def joint_display(
     """Table 5: each proposition beside its quantitative and qualitative evidence and their fit.
 
     ``change`` is the Table 4 frame (:func:`peerimpact.analysis.stats.change_over_time`) and
-    ``outcomes`` the Table 3 frame (:func:`peerimpact.analysis.stats.compare_to_norms`). The fit
+    ``outcomes`` the Table 3 frame (:func:`peerimpact.analysis.descriptive.compare_to_norms`). The fit
     the study team judged is shown only where this report holds every piece of the
     quantitative evidence and some of the qualitative; otherwise the cell says so. A
     comparison with a norm counts as evidence when every timepoint has ``min_n`` peer

@@ -9,7 +9,7 @@ from functools import partial
 
 import pandas as pd
 
-from ..analysis.stats import contact_summary, describe
+from ..analysis.descriptive import contact_summary, describe
 from ..text import plural
 from .blocks import SUPPRESSED, Table, TextBlock, is_suppressed
 from .formats import extremes_withheld, fmt_count, fmt_count_percent, fmt_mean_sd_range
@@ -54,7 +54,7 @@ def table1(participants: pd.DataFrame, contacts: pd.DataFrame) -> Table:
 
 
 def table1_from(data: pd.DataFrame) -> Table:
-    """Table 1 of characteristics already described (:func:`peerimpact.analysis.stats.describe`):
+    """Table 1 of characteristics already described (:func:`peerimpact.analysis.descriptive.describe`):
     the whole study's, in a report whose own are withheld."""
     notes = [
         "n is the number of peer workers with a known value; percentages are of n.",
