@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 
 from conftest import BUILT
-from peerimpact.analysis import progress
+from peerimpact.analysis import programme
 from peerimpact.builder.disclosure import load_policies
 from peerimpact.config.study import Milestone
 from peerimpact.ingest.study import load_study
@@ -258,14 +258,14 @@ def test_a_milestone_holds_the_count_the_recruitment_table_holds_and_says_it_wit
         Milestone(name="T3 back", due=dt.date(2020, 9, 30), evidence={"returned": {"timepoint": "T3", "at_least": 21}}),
         Milestone(name="Report", due=dt.date(2020, 6, 30), done=dt.date(2020, 6, 26)),
     ]
-    status = progress.milestones(
+    status = programme.milestones(
         marks,
         data_cut=dt.date(2021, 3, 31),
         participants=study.participants,
         returns=study.returns,
         contacts=study.contacts,
     )
-    by_site = progress.recruitment(study.participants, study.returns, study.config.sites, study.config.timepoints)
+    by_site = programme.recruitment(study.participants, study.returns, study.config.sites, study.config.timepoints)
     total = {stage: int(n) for stage, n in zip(by_site["stage"], by_site["n"])}
     assert status["count"].tolist()[:2] == [total["consented"], total["T3"]] == [32, 21]
     assert status["target"].tolist()[:2] == [38, 21] and pd.isna(status["count"].iloc[2])

@@ -29,7 +29,7 @@ def _shown(value) -> str:
 
 
 def flow(follow: pd.DataFrame, timepoints: Iterable[str]) -> FigureBlock:
-    """CONSORT-style flow of participants (from :func:`peerimpact.analysis.progress.follow_up`)."""
+    """CONSORT-style flow of participants (from :func:`peerimpact.analysis.programme.follow_up`)."""
     return FigureBlock(
         "flow",
         follow,
@@ -110,7 +110,7 @@ def _draw_flow(follow: pd.DataFrame, *, timepoints: list[str]) -> Figure:
 
 def completeness_table(data: pd.DataFrame, labels: dict[tuple[str, str | None], str]) -> Table:
     """Questionnaires returned, items missing and scores lost, per instrument and timepoint (from
-    :func:`peerimpact.analysis.progress.completeness`)."""
+    :func:`peerimpact.analysis.programme.completeness`)."""
     notes = [
         "Items missing: items left blank on the questionnaires returned, and their share of the items asked. "
         "Scores lost: subscale scores not computed because too many of their items were missing."
@@ -149,7 +149,7 @@ STATUS = {"met": "Met", "due": "Due", "late": "Late"}
 
 
 def milestones_table(data: pd.DataFrame, data_cut: str | None) -> Table:
-    """Milestones as of the data cut (from :func:`peerimpact.analysis.progress.milestones`): what
+    """Milestones as of the data cut (from :func:`peerimpact.analysis.programme.milestones`): what
     shows each met is written from its ``count`` and ``target`` as the policy returns them."""
     out = data.assign(
         due=pd.to_datetime(data["due"]).dt.strftime("%Y-%m-%d"),

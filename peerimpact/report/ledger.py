@@ -24,7 +24,7 @@ from typing import IO, Any, NamedTuple
 import numpy as np
 import pandas as pd
 
-from ..analysis.progress import ALL_SITES
+from ..analysis.programme import ALL_SITES
 from ..ingest.writers import to_csv
 from ..text import restore
 from .blocks import SUPPRESSED, FigureBlock, Table, TextBlock
@@ -255,7 +255,7 @@ def _completeness(row: Mapping[str, Any], column: str) -> Figure | None:
     return Figure(_text(row, "instrument"), _COMPLETENESS.get(column, column), _text(row, "timepoint"))
 
 
-# what a milestone's count counts (peerimpact.analysis.progress.milestones' ``evidence``)
+# what a milestone's count counts (peerimpact.analysis.programme.milestones' ``evidence``)
 _MILESTONES = {
     "consented": ("consented", "n"),
     "returned": ("returned", "n"),

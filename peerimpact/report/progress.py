@@ -13,7 +13,7 @@ from functools import partial
 
 import pandas as pd
 
-from ..analysis.progress import ALL_SITES
+from ..analysis.programme import ALL_SITES
 from ..config.study import StatusRule, StatusRules
 from .blocks import Table, is_suppressed
 from .formats import fmt_count, fmt_date, fmt_number, fmt_per_month
@@ -30,7 +30,7 @@ def recruitment_table(
     rules: StatusRules | None = None,
 ) -> Table:
     """Recruitment and retention by site against targets (from
-    :func:`peerimpact.analysis.progress.recruitment`): a row per site, then a row of all sites
+    :func:`peerimpact.analysis.programme.recruitment`): a row per site, then a row of all sites
     when there are several; each later timepoint's heading gives its retention target.
 
     With ``status`` (:func:`peerimpact.analysis.progress.recruitment_status`) the consented are

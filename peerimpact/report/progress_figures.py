@@ -13,7 +13,7 @@ from functools import partial
 
 import pandas as pd
 
-from ..analysis.progress import ALL_SITES
+from ..analysis.programme import ALL_SITES
 from ..config.study import RecruitmentTarget
 from ..text import plural
 from .blocks import FigureBlock
@@ -29,7 +29,7 @@ def recruitment_over_time(
     sites: Iterable[str] = (),
 ) -> FigureBlock:
     """People consented by the end of each month, with the target line (from
-    :func:`peerimpact.analysis.progress.cumulative_recruitment`), and a note saying whose target
+    :func:`peerimpact.analysis.programme.cumulative_recruitment`), and a note saying whose target
     the line is: the study's, or for a report of fewer sites (``share``) its ``sites``' own."""
     sites = list(sites)
     label = "Target" if share is None else f"{_names(sites)}'s target"
@@ -113,7 +113,7 @@ def activity_over_time(
     """Completed contacts per month (all modes, and face to face and telephone) and people supported,
     a panel for all sites with the monthly ``target`` and one per site (one panel for one site),
     the reporting ``period`` (start, end) shaded (from
-    :func:`peerimpact.analysis.progress.monthly_activity`).
+    :func:`peerimpact.analysis.programme.monthly_activity`).
 
     With ``share`` (a report of fewer sites than the study's), ``target`` is their share of the
     study's target, and the note under the figure says so and how it was computed.
