@@ -15,10 +15,11 @@ from pathlib import Path
 from typing import Any
 
 from .report.blocks import BLOCKS, Block, FigureBlock, Table, record_withheld, release, write_released
-from .report.disclosure import STUDY_WIDE, nothing_released, report_policy
 from .report.extract import Extract, read_extract
 from .report.ledger import population
 from .report.policies import Context, resolve
+from .report.roles import STUDY_WIDE
+from .report.rule_policies import nothing_released, report_policy
 
 _state: dict[str, Any] = {"tables_dir": None, "policy": "none", "context": Context(), "withheld": False}
 

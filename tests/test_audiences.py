@@ -13,9 +13,10 @@ from peerimpact.config import DATA_KINDS, ReportDef
 from peerimpact.ingest.study import load_study
 from peerimpact.problems import Problems
 from peerimpact.report.blocks import FigureBlock, Table, release
-from peerimpact.report.disclosure import UnknownFigure, differencing_withheld
-from peerimpact.report.disclosure import report_policy as engine_policy
-from peerimpact.report.tables import fmt_count
+from peerimpact.report.differencing import differencing_withheld
+from peerimpact.report.formats import fmt_count
+from peerimpact.report.roles import UnknownFigure
+from peerimpact.report.rule_policies import report_policy as engine_policy
 
 STUDY = load_study()
 

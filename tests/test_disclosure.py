@@ -11,10 +11,13 @@ from peerimpact.builder.audiences import load_policies
 from peerimpact.config import DisclosureRules
 from peerimpact.problems import Problems
 from peerimpact.report.blocks import FigureBlock, Quotes, Table, TextBlock, release
-from peerimpact.report.disclosure import differencing_withheld, rounded, rules_policy, suppress_frame
+from peerimpact.report.differencing import differencing_withheld
+from peerimpact.report.disclosure import rounded, suppress_frame
+from peerimpact.report.outcome_tables import table4
 from peerimpact.report.plots import Figure
 from peerimpact.report.policies import Context
-from peerimpact.report.tables import sample_sentences, table4
+from peerimpact.report.rule_policies import rules_policy
+from peerimpact.report.tables import sample_sentences
 
 POLICIES = load_policies(None, Problems())
 NHS = POLICIES["nhs_digital"]
@@ -303,7 +306,7 @@ def _derivable_by_rank(sets, threshold):
 
     import numpy as np
 
-    from peerimpact.report.disclosure import MAX_SMALL_ATOMS, _atoms
+    from peerimpact.report.differencing import MAX_SMALL_ATOMS, _atoms
 
     atoms = _atoms(sets)
     keys = sorted(atoms, reverse=True)
@@ -325,7 +328,7 @@ def _derivable_by_rank(sets, threshold):
 def test_the_differencing_search_finds_what_a_rank_test_of_every_candidate_finds():
     import numpy as np
 
-    from peerimpact.report.disclosure import _disclosive
+    from peerimpact.report.differencing import _disclosive
 
     rng = np.random.default_rng(2022)
     found = 0

@@ -14,7 +14,8 @@ from lxml import html as lhtml
 
 from peerimpact import load_study
 from peerimpact import notebook as pn
-from peerimpact.analysis.stats import change_over_time, summarise_scores
+from peerimpact.analysis.descriptive import summarise_scores
+from peerimpact.analysis.stats import change_over_time
 from peerimpact.builder.pipeline import build
 from peerimpact.builder.workbook import sheet_names
 from peerimpact.cli import main

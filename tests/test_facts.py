@@ -185,7 +185,7 @@ def test_a_change_says_whether_it_reaches_the_minimal_important_difference(tmp_p
 
 def test_alerts_about_questionnaires_at_several_sites_are_one_line_per_timepoint():
     from peerimpact.report.meta import DataAlert
-    from peerimpact.report.summary import alerts_box
+    from peerimpact.report.quality_alerts import alerts_box
 
     alerts = (
         DataAlert(
@@ -207,7 +207,7 @@ def test_alerts_are_shown_only_to_readers_who_see_programme_figures_exactly():
     from peerimpact.builder.audiences import audience_policy, load_audiences, load_policies
     from peerimpact.problems import Problems
     from peerimpact.report.meta import DataAlert
-    from peerimpact.report.summary import alerts_for
+    from peerimpact.report.quality_alerts import alerts_for
 
     problems = Problems()
     rules = load_policies(None, problems)

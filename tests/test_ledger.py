@@ -11,14 +11,13 @@ import pandas as pd
 import pytest
 
 from conftest import BUILT
-from peerimpact.analysis import progress
+from peerimpact.analysis import programme
 from peerimpact.builder.audiences import load_policies
 from peerimpact.config.study import Milestone
 from peerimpact.ingest.study import load_study
 from peerimpact.problems import Problems
-from peerimpact.report import progress as progress_blocks
+from peerimpact.report import conduct
 from peerimpact.report.blocks import FigureBlock, Table, TextBlock, release
-from peerimpact.report.disclosure import Role, rules_policy
 from peerimpact.report.ledger import (
     LEDGER_COLUMNS,
     LEDGER_FILE,
@@ -29,6 +28,8 @@ from peerimpact.report.ledger import (
     released_figures,
 )
 from peerimpact.report.policies import Context
+from peerimpact.report.roles import Role
+from peerimpact.report.rule_policies import rules_policy
 from peerimpact.report.tables import SAMPLE_FACT_ROLES, sample_sentences
 
 NHS = load_policies(None, Problems())["nhs_digital"]
@@ -137,7 +138,7 @@ def test_the_flow_keys_its_first_boxes_as_the_recruitment_table_does_and_later_o
             "n": [32, 32, 30, 30, 30, 30],
         }
     )
-    found = set(keys(released_figures(progress_blocks.flow(follow, ["T1", "T2"]), "study")))
+    found = set(keys(released_figures(conduct.flow(follow, ["T1", "T2"]), "study")))
     assert found == {
         ("study", "consented", "n", "", "32"),
         ("study", "returned", "n", "T1", "30"),
@@ -257,18 +258,18 @@ def test_a_milestone_holds_the_count_the_recruitment_table_holds_and_says_it_wit
         Milestone(name="T3 back", due=dt.date(2020, 9, 30), evidence={"returned": {"timepoint": "T3", "at_least": 21}}),
         Milestone(name="Report", due=dt.date(2020, 6, 30), done=dt.date(2020, 6, 26)),
     ]
-    status = progress.milestones(
+    status = programme.milestones(
         marks,
         data_cut=dt.date(2021, 3, 31),
         participants=study.participants,
         returns=study.returns,
         contacts=study.contacts,
     )
-    by_site = progress.recruitment(study.participants, study.returns, study.config.sites, study.config.timepoints)
+    by_site = programme.recruitment(study.participants, study.returns, study.config.sites, study.config.timepoints)
     total = {stage: int(n) for stage, n in zip(by_site["stage"], by_site["n"])}
     assert status["count"].tolist()[:2] == [total["consented"], total["T3"]] == [32, 21]
     assert status["target"].tolist()[:2] == [38, 21] and pd.isna(status["count"].iloc[2])
-    block = progress_blocks.milestones_table(status, "2021-03-31")
+    block = conduct.milestones_table(status, "2021-03-31")
     assert block.display["Shown by"].tolist() == [
         "32 consented (38 needed)",
         "21 questionnaires returned at T3 (21 needed)",

@@ -29,10 +29,11 @@ from peerimpact.ingest.scoring import load_instrument
 from peerimpact.problems import Problems
 from peerimpact.report import methods
 from peerimpact.report.blocks import release
-from peerimpact.report.disclosure import report_policy
 from peerimpact.report.extract import instrument_meta
+from peerimpact.report.formats import fmt_p
 from peerimpact.report.meta import AnalysisParams, ReportMeta
-from peerimpact.report.tables import fmt_p, table4
+from peerimpact.report.outcome_tables import table4
+from peerimpact.report.rule_policies import report_policy
 from peerimpact.resources import params_dir
 
 NUMBER = re.compile(r"(?<![\w.])\d+(?:\.\d+)?(?![\w])")

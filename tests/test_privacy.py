@@ -15,7 +15,7 @@ from pypdf import PdfReader
 from conftest import BUILT, pdf_text
 from peerimpact.cli import main
 from peerimpact.ingest.study import load_study
-from peerimpact.report.disclosure import COLUMN_ROLES, data_kind
+from peerimpact.report.roles import COLUMN_ROLES, data_kind
 from peerimpact.resources import params_dir
 
 SHARED = [rid for rid in BUILT if rid != "study"]

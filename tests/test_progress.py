@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 from peerimpact import load_study
-from peerimpact.analysis import progress
+from peerimpact.analysis import programme
 from peerimpact.builder.plan import plan
 from peerimpact.config.cohorts import Cohort
 from peerimpact.config.study import Milestone
@@ -79,7 +79,7 @@ def test_a_questionnaire_after_withdrawal_is_an_error(example_copy):
 
 
 def test_flow_numbers_add_up_by_site_and_in_total():
-    by_site = progress.recruitment(STUDY.participants, STUDY.returns, STUDY.sites, STUDY.timepoints)
+    by_site = programme.recruitment(STUDY.participants, STUDY.returns, STUDY.sites, STUDY.timepoints)
     wide = by_site.pivot(index="site", columns="stage", values="count")
     totals = by_site.groupby("stage")["n"].first()
     for frame in (wide, totals.to_frame().T):
@@ -89,7 +89,7 @@ def test_flow_numbers_add_up_by_site_and_in_total():
             assert (frame[tp] <= frame[STUDY.timepoints[0]]).all()
     assert (wide.sum() == totals).all()
     assert dict(totals) == {"consented": 32, "T1": 32, "T2": 20, "T3": 21, "left_post": 6, "withdrawn": 2}
-    follow = progress.follow_up(STUDY.participants, STUDY.returns, STUDY.timepoints)
+    follow = programme.follow_up(STUDY.participants, STUDY.returns, STUDY.timepoints)
     sums = follow.groupby("box", sort=False).agg(parts=("count", "sum"), n=("n", "first"))
     assert (sums["parts"] == sums["n"]).all()
     assert follow.set_index(["box", "outcome"]).loc[("T3", "returned"), "count"] == 21
@@ -105,13 +105,13 @@ def test_follow_up_puts_leaving_post_before_withdrawal_and_counts_no_reply():
         }
     )
     returns = pd.DataFrame({"participant_id": list("abcde") + ["a"], "timepoint": ["T1"] * 5 + ["T2"]})
-    follow = progress.follow_up(people, returns, ["T1", "T2"]).set_index(["box", "outcome"])["count"]
+    follow = programme.follow_up(people, returns, ["T1", "T2"]).set_index(["box", "outcome"])["count"]
     assert follow[("T2", "returned")] == 1 and follow[("T2", "left_post")] == 2
     assert follow[("T2", "withdrawn")] == 1 and follow[("T2", "no_reply")] == 1
 
 
 def test_completeness_agrees_with_the_scores():
-    table = progress.completeness(STUDY.returns, STUDY.scores, STUDY.instruments, STUDY.timepoints)
+    table = programme.completeness(STUDY.returns, STUDY.scores, STUDY.instruments, STUDY.timepoints)
     scores = STUDY.scores.assign(
         instrument=STUDY.scores["instrument"].astype(str), timepoint=STUDY.scores["timepoint"].astype(str)
     )
@@ -135,7 +135,7 @@ def test_milestones_are_met_on_the_date_the_data_show_due_or_late():
         Milestone(name="T3", due=dt.date(2021, 1, 1), evidence={"returned": {"timepoint": "T3", "at_least": 5}}),
         Milestone(name="recorded", due=dt.date(2020, 1, 1), done=dt.date(2020, 2, 1)),
     ]
-    status = progress.milestones(
+    status = programme.milestones(
         marks,
         data_cut=dt.date(2021, 3, 31),
         participants=STUDY.participants,

@@ -7,8 +7,9 @@ import pandas as pd
 import pytest
 
 from peerimpact import load_study
-from peerimpact.analysis import quality
-from peerimpact.analysis.quality import ALERT_COLUMNS, data_alerts
+from peerimpact.analysis import alert_frames, gap_alerts, questionnaire_alerts
+from peerimpact.analysis.alert_frames import ALERT_COLUMNS
+from peerimpact.analysis.quality import data_alerts
 from peerimpact.config import StudyConfig, parse_model
 from peerimpact.config.study import Alerts, Period, Window
 from peerimpact.problems import Problems
@@ -63,7 +64,7 @@ NO_RETURNS = returned()
     ],
 )
 def test_whole_months_are_counted_as_a_calendar_counts_them(earlier, later, months):
-    assert quality.whole_months(earlier, later) == months
+    assert alert_frames.whole_months(earlier, later) == months
 
 
 # ---------------------------------------------------------------------------------------- contacts_stop
@@ -87,7 +88,7 @@ def test_a_site_whose_log_stops_months_before_the_cut_is_named_with_how_many():
         ("E", "2020-06-01"),
         ("F", "2020-04-20"),
     )
-    alerts = quality.contacts_stop(contacts, roster, data_cut=CUT)
+    alerts = gap_alerts.contacts_stop(contacts, roster, data_cut=CUT)
     # S2: 15 Dec to 31 Mar is 3 months and 16 days; S3: 28 Feb to 31 Mar is 1 month and 3 days.
     # S4 (30 days) is less than a month short; S5's one worker left post, S6's withdrew: nobody to log.
     assert list(alerts.columns) == ALERT_COLUMNS
@@ -108,13 +109,13 @@ def test_a_log_is_measured_against_the_reporting_periods_end_when_it_comes_first
     roster = people(("A", "S1", "2019-01-01", None, None))
     contacts = log(("A", "2020-12-15"))
     ends_in_january = Period(start="2020-02-01", end="2021-01-31")
-    [row] = quality.contacts_stop(contacts, roster, data_cut=CUT, period=ends_in_january).to_dict("records")
+    [row] = gap_alerts.contacts_stop(contacts, roster, data_cut=CUT, period=ends_in_january).to_dict("records")
     assert row["count"] == 1  # 15 Dec to 31 Jan: 1 month and 16 days
     assert row["message"] == (
         "S1's contact log stops on 15 Dec 2020, 1 month before the reporting period's end (31 Jan 2021)."
     )
     ends_in_december = Period(start="2020-01-01", end="2020-12-31")
-    assert quality.contacts_stop(contacts, roster, data_cut=CUT, period=ends_in_december).empty
+    assert gap_alerts.contacts_stop(contacts, roster, data_cut=CUT, period=ends_in_december).empty
 
 
 # ---------------------------------------------------------------------------------- period_outside_data
@@ -122,7 +123,7 @@ def test_a_log_is_measured_against_the_reporting_periods_end_when_it_comes_first
 
 def _period_alert(start: str, end: str, cut: str | None = CUT) -> list[dict]:
     roster = people(("A", "S1", "2018-10-01", None, None))
-    return quality.period_outside_data(
+    return gap_alerts.period_outside_data(
         Period(start=start, end=end),
         data_cut=cut,
         participants=roster,
@@ -181,7 +182,7 @@ def test_a_questionnaire_is_overdue_once_its_window_closed_before_the_cut_with_n
         ("G", "S2", "2019-01-01", None, None),
     )  # returned only T1: overdue at T2
     returns = returned(("C", "T2", "2019-05-01"), ("G", "T1", "2019-01-10"))
-    alerts = quality.overdue(roster, returns, T2, data_cut=CUT)
+    alerts = questionnaire_alerts.overdue(roster, returns, T2, data_cut=CUT)
     assert alerts[["alert", "site", "file", "count"]].values.tolist() == [
         ["overdue", "S1", "questionnaires.csv", 1],
         ["overdue", "S2", "questionnaires.csv", 2],
@@ -195,9 +196,9 @@ def test_a_questionnaire_is_overdue_once_its_window_closed_before_the_cut_with_n
 
 def test_without_windows_or_a_cut_nothing_is_overdue():
     roster = people(("A", "S1", "2019-01-01", None, None))
-    assert quality.overdue(roster, NO_RETURNS, {}, data_cut=CUT).empty
-    assert quality.overdue(roster, NO_RETURNS, T2, data_cut=None).empty
-    assert len(quality.overdue(roster, NO_RETURNS, T2, data_cut=CUT)) == 1
+    assert questionnaire_alerts.overdue(roster, NO_RETURNS, {}, data_cut=CUT).empty
+    assert questionnaire_alerts.overdue(roster, NO_RETURNS, T2, data_cut=None).empty
+    assert len(questionnaire_alerts.overdue(roster, NO_RETURNS, T2, data_cut=CUT)) == 1
 
 
 # ----------------------------------------------------------------------------------------- outside_window
@@ -214,7 +215,7 @@ def test_a_questionnaire_on_its_windows_edge_is_inside_it():
         ("D", "T1", "2019-12-31"),
         ("E", "T1", "2020-02-15"),
     )
-    [row] = quality.outside_window(roster, returns, {"T1": Window(start=0, end=60)}).to_dict("records")
+    [row] = questionnaire_alerts.outside_window(roster, returns, {"T1": Window(start=0, end=60)}).to_dict("records")
     assert (row["alert"], row["site"], row["file"], row["count"]) == ("outside_window", "S1", "questionnaires.csv", 2)
     assert row["message"] == (
         "2 T1 questionnaires at S1 were completed outside the window (0 to 60 days after consent): 1 early and 1 late."
@@ -225,7 +226,7 @@ def test_a_questionnaire_with_several_instruments_is_counted_once():
     roster = people(("A", "S1", "2020-01-01", None, None))
     one = returned(("A", "T1", "2020-04-01"))
     late = pd.concat([one, one.assign(instrument="mjs")])
-    [row] = quality.outside_window(roster, late, {"T1": Window(start=0, end=60)}).to_dict("records")
+    [row] = questionnaire_alerts.outside_window(roster, late, {"T1": Window(start=0, end=60)}).to_dict("records")
     assert row["count"] == 1
 
 
@@ -242,7 +243,7 @@ def test_a_site_with_no_record_for_the_set_months_is_quiet():
     )
     contacts = log(("A", "2021-03-20"), ("B", "2020-10-01"), ("C", "2021-02-01"), ("D", "2019-12-01"))
     returns = returned(("B", "T1", "2021-01-15"))  # S2's latest record is a questionnaire
-    alerts = quality.quiet_sites(roster, returns, contacts, data_cut=CUT, months=2)
+    alerts = gap_alerts.quiet_sites(roster, returns, contacts, data_cut=CUT, months=2)
     # S2: 15 Jan to 31 Mar is 2 months; S3: 1 Feb to 31 Mar is 1; S4's only worker left post;
     # S5 has no record at all since its first consent, 1 Jun 2020: 9 months
     assert alerts[["alert", "site", "count"]].values.tolist() == [["quiet_site", "S2", 2], ["quiet_site", "S5", 9]]
@@ -251,7 +252,7 @@ def test_a_site_with_no_record_for_the_set_months_is_quiet():
     )
     assert alerts.loc[0, "file"] == "contacts.csv and questionnaires.csv"
     assert alerts.loc[1, "message"].startswith("S5 has no contact or questionnaire on record, 9 months after")
-    assert list(quality.quiet_sites(roster, returns, contacts, data_cut=CUT, months=3)["site"]) == ["S5"]
+    assert list(gap_alerts.quiet_sites(roster, returns, contacts, data_cut=CUT, months=3)["site"]) == ["S5"]
 
 
 def test_a_site_whose_log_stopped_is_quiet_only_when_its_questionnaires_stopped_too():
@@ -260,18 +261,18 @@ def test_a_site_whose_log_stopped_is_quiet_only_when_its_questionnaires_stopped_
     returns = returned(("A", "T1", "2020-08-05"))
     stopped = ["S1"]
     # no windows: the contact log's own alert says it
-    assert quality.quiet_sites(roster, returns, contacts, data_cut=CUT, log_stopped=stopped).empty
+    assert gap_alerts.quiet_sites(roster, returns, contacts, data_cut=CUT, log_stopped=stopped).empty
     # T2 was due from day 80 to 164 after 1 Aug 2020 (20 Oct 2020 to 12 Jan 2021), open after the last
     # record (15 Dec 2020), and nothing came: the questionnaires stopped too
-    [row] = quality.quiet_sites(roster, returns, contacts, data_cut=CUT, log_stopped=stopped, windows=T2).to_dict(
+    [row] = gap_alerts.quiet_sites(roster, returns, contacts, data_cut=CUT, log_stopped=stopped, windows=T2).to_dict(
         "records"
     )
     assert (row["site"], row["count"]) == ("S1", 3)
     # with T2 returned, only the log stopped
     back = pd.concat([returns, returned(("A", "T2", "2020-11-20"))])
-    assert quality.quiet_sites(roster, back, contacts, data_cut=CUT, log_stopped=stopped, windows=T2).empty
+    assert gap_alerts.quiet_sites(roster, back, contacts, data_cut=CUT, log_stopped=stopped, windows=T2).empty
     # not alerted for its log: quiet whatever the questionnaires did
-    assert len(quality.quiet_sites(roster, back, contacts, data_cut=CUT, windows=T2)) == 1
+    assert len(gap_alerts.quiet_sites(roster, back, contacts, data_cut=CUT, windows=T2)) == 1
 
 
 # ---------------------------------------------------------------------------------------------- items_missing
@@ -279,13 +280,15 @@ def test_a_site_whose_log_stopped_is_quiet_only_when_its_questionnaires_stopped_
 
 def test_an_instrument_with_more_than_the_set_share_of_items_missing_is_named():
     five = [(pid, "T1", "2020-01-01", missing) for pid, missing in zip("ABCDE", [3, 2, 1, 1, 0])]  # 7 of 70: 10%
-    assert quality.items_missing(returned(*five), percent=10).empty  # exactly 10% is not more than 10%
+    assert questionnaire_alerts.items_missing(returned(*five), percent=10).empty  # exactly 10% is not more than 10%
     five[-1] = ("E", "T1", "2020-01-01", 1)  # 8 of 70: 11.4%
-    [row] = quality.items_missing(returned(*five), percent=10, names={"wemwbs": "WEMWBS"}).to_dict("records")
+    [row] = questionnaire_alerts.items_missing(returned(*five), percent=10, names={"wemwbs": "WEMWBS"}).to_dict(
+        "records"
+    )
     assert (row["alert"], row["site"], row["file"], row["count"]) == ("items_missing", None, "questionnaires.csv", 11)
     assert row["message"] == "11% of the WEMWBS items at T1 were left blank: 8 of 70 items in 5 questionnaires."
-    assert len(quality.items_missing(returned(*five), percent=5)) == 1
-    assert quality.items_missing(returned(*five), percent=12).empty
+    assert len(questionnaire_alerts.items_missing(returned(*five), percent=5)) == 1
+    assert questionnaire_alerts.items_missing(returned(*five), percent=12).empty
 
 
 # ------------------------------------------------------------------------------------------------ all together
@@ -463,7 +466,7 @@ def test_an_overdue_questionnaire_whose_next_one_is_in_is_said_to_be_missed_not_
         ("C", "S2", "2019-01-01", None, None),
     )  # no T2, T3 in: missed
     returns = returned(("A", "T3", "2020-01-01"), ("C", "T3", "2020-01-10"))
-    alerts = quality.overdue(roster, returns, windows, data_cut=CUT).set_index(["site", "timepoint"])
+    alerts = questionnaire_alerts.overdue(roster, returns, windows, data_cut=CUT).set_index(["site", "timepoint"])
     assert alerts.loc[("S1", "T2"), "count"] == 2
     assert alerts.loc[("S1", "T2"), "message"].endswith("1 of them was missed: a later questionnaire is in.")
     assert alerts.loc[("S1", "T2"), "check"].endswith("and follow up those still out.")

@@ -14,7 +14,6 @@ from peerimpact.builder.audiences import load_policies
 from peerimpact.builder.document import ReportDocument, read_document
 from peerimpact.problems import Problems
 from peerimpact.report.blocks import FigureBlock, Quotes, Table, TextBlock, release
-from peerimpact.report.disclosure import rules_policy
 from peerimpact.report.html import record_html
 from peerimpact.report.plots import Figure
 from peerimpact.report.records import (
@@ -27,6 +26,7 @@ from peerimpact.report.records import (
     from_json,
     to_json,
 )
+from peerimpact.report.rule_policies import rules_policy
 
 NHS = load_policies(None, Problems())["nhs_digital"]
 

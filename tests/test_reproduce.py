@@ -10,11 +10,11 @@ import pytest
 
 from conftest import BUILT
 from peerimpact import notebook as pn
-from peerimpact.analysis import stats
+from peerimpact.analysis import descriptive
 from peerimpact.cli import main
 from peerimpact.config import PublishedFigures, parse_model
 from peerimpact.problems import Problems
-from peerimpact.report import tables
+from peerimpact.report import outcome_tables
 from peerimpact.report.reproduction import failures, reproduction, within
 from peerimpact.resources import example_study_dir, params_dir
 
@@ -131,9 +131,9 @@ def test_a_perturbed_dataset_fails_the_check_and_names_the_cells(tmp_path):
         quest.loc[row, item] = "1" if quest.loc[row, item] != "1" else "5"
     quest.to_csv(study / "questionnaires.csv", index=False)
     data = pn.setup(study=study)
-    summary = stats.compare_to_norms(stats.summarise_scores(data.scores), data.norms)
+    summary = descriptive.compare_to_norms(descriptive.summarise_scores(data.scores), data.norms)
     (tmp_path / "report" / "tables").mkdir(parents=True)
-    tables.table3(summary, data.labels, data.timepoints, data.scales).to_csv(tmp_path / "report" / "tables")
+    outcome_tables.table3(summary, data.labels, data.timepoints, data.scales).to_csv(tmp_path / "report" / "tables")
     checked = reproduction(tmp_path / "report", TARGETS)
     failed = failures(checked[checked["table"] == "table3"])
     named = set(zip(failed["row"], failed["column"]))

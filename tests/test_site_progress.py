@@ -9,10 +9,11 @@ import re
 import pytest
 
 from peerimpact import load_study
-from peerimpact.analysis import progress
-from peerimpact.analysis.progress import ALL_SITES
+from peerimpact.analysis import programme, progress
+from peerimpact.analysis.programme import ALL_SITES
 from peerimpact.builder.plan import plan
 from peerimpact.report import progress as blocks
+from peerimpact.report import progress_figures
 from peerimpact.report.extract import read_extract, serialise, write_extract
 from peerimpact.resources import params_dir
 
@@ -72,9 +73,9 @@ def test_the_activity_figure_of_one_site_is_one_panel_against_its_share(planned)
     _, reports = planned
     data = reports["site-S7"].extract
     targets = data.meta.targets
-    monthly = progress.monthly_activity(data.contacts, data.meta.sites, data.participants)
+    monthly = programme.monthly_activity(data.contacts, data.meta.sites, data.participants)
     assert set(monthly["site"]) == {"S7"}
-    figure = blocks.activity_over_time(monthly, targets.contacts_per_month, None, targets.share)
+    figure = progress_figures.activity_over_time(monthly, targets.contacts_per_month, None, targets.share)
     words = texts(figure.svg)
     assert words.count("S7") == 1 and ALL_SITES not in words  # one panel, titled with the site
     assert "S7's share of the target" in words
@@ -85,8 +86,10 @@ def test_the_activity_figure_of_one_site_is_one_panel_against_its_share(planned)
         "= 10.5 a month."
     )
     funder = reports["funder"].extract
-    every = progress.monthly_activity(funder.contacts, funder.meta.sites, funder.participants)
-    whole = blocks.activity_over_time(every, funder.meta.targets.contacts_per_month, None, funder.meta.targets.share)
+    every = programme.monthly_activity(funder.contacts, funder.meta.sites, funder.participants)
+    whole = progress_figures.activity_over_time(
+        every, funder.meta.targets.contacts_per_month, None, funder.meta.targets.share
+    )
     assert ALL_SITES in texts(whole.svg) and whole.note is None
     assert whole.alt.endswith("against a target of 100 a month.")
 
@@ -97,7 +100,7 @@ def test_the_recruitment_table_of_one_site_has_its_row_and_no_total_repeating_it
     for rid in ("site-S7", "funder"):
         data = reports[rid].extract
         targets = data.meta.targets
-        by_site = progress.recruitment(
+        by_site = programme.recruitment(
             data.participants, data.returns, data.meta.sites, data.timepoints, targets.recruitment.sites
         )
         table = blocks.recruitment_table(by_site, data.timepoints, targets.retention)
@@ -124,10 +127,10 @@ def test_the_period_activity_of_one_site_has_no_total_row_repeating_it(planned):
     for rid in ("site-S7", "funder"):
         data = reports[rid].extract
         period = data.meta.reporting_period
-        in_period = progress.period_activity(
+        in_period = programme.period_activity(
             data.contacts, data.participants, data.meta.sites, start=period.start, end=period.end
         )
-        shown[rid] = list(blocks.period_activity(in_period).display["Site"])
+        shown[rid] = list(blocks.period_activity_table(in_period).display["Site"])
     assert shown == {"site-S7": ["S7"], "funder": [f"S{i}" for i in range(1, 8)] + [ALL_SITES]}
 
 
@@ -135,11 +138,11 @@ def test_the_recruitment_line_of_a_site_runs_to_its_own_target(planned):
     _, reports = planned
     data = reports["site-S7"].extract
     goal, share = data.meta.targets.recruitment, data.meta.targets.share
-    cumulative = progress.cumulative_recruitment(
+    cumulative = programme.cumulative_recruitment(
         data.participants, start=goal.start, end=data.meta.data_cut, total=goal.total, by=goal.by
     )
     assert cumulative["target"].max() == 4
-    figure = blocks.recruitment_over_time(cumulative, goal, share, data.meta.sites)
+    figure = progress_figures.recruitment_over_time(cumulative, goal, share, data.meta.sites)
     assert figure.note == (
         "Dashed line: S7's own recruitment target, 4 people from 1 October 2018 to 31 August 2019 (the study's is 38)."
     )
@@ -149,7 +152,7 @@ def test_a_site_report_sets_its_own_row_against_its_own_targets_with_a_status(pl
     _, reports = planned
     data = reports["site-S7"].extract
     targets, rules, period = data.meta.targets, data.meta.status, data.meta.reporting_period
-    by_site = progress.recruitment(
+    by_site = programme.recruitment(
         data.participants, data.returns, data.meta.sites, data.timepoints, targets.recruitment.sites
     )
     status = progress.recruitment_status(
@@ -184,10 +187,10 @@ def test_a_site_report_sets_its_own_row_against_its_own_targets_with_a_status(pl
         cut=data.meta.data_cut,
         rule=rules.activity,
     )
-    in_period = progress.period_activity(
+    in_period = programme.period_activity(
         data.contacts, data.participants, data.meta.sites, start=period.start, end=period.end
     )
-    activity = blocks.period_activity(in_period, per_month, rules.activity)
+    activity = blocks.period_activity_table(in_period, per_month, rules.activity)
     assert list(activity.display["Site"]) == ["S7"]
     # its share of the target is the one its figure F3 draws: 100 × 4 / 38 a month
     assert activity.data.loc[0, "target_per_month"] == pytest.approx(targets.contacts_per_month)

@@ -6,16 +6,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from peerimpact.analysis.stats import (
-    adjust_p,
-    change_over_time,
-    compare_to_norms,
-    describe,
-    holm,
-    paired_ttest,
-    summarise_scores,
-    wilcoxon_p,
-)
+from peerimpact.analysis.descriptive import compare_to_norms, describe, summarise_scores
+from peerimpact.analysis.stats import adjust_p, change_over_time, holm, paired_ttest, wilcoxon_p
 
 DRUG1 = [0.7, -1.6, -0.2, -1.2, -0.1, 3.4, 3.7, 0.8, 0.0, 2.0]
 DRUG2 = [1.9, 0.8, 1.1, 0.1, -0.1, 4.4, 5.5, 1.6, 4.6, 3.4]

@@ -11,17 +11,18 @@ import pandas as pd
 import pytest
 
 from peerimpact import load_study
-from peerimpact.analysis import progress
-from peerimpact.analysis.progress import ALL_SITES
+from peerimpact.analysis import programme, progress
+from peerimpact.analysis.programme import ALL_SITES
 from peerimpact.builder.audiences import audience_policy, load_audiences, load_policies
 from peerimpact.builder.plan import plan
 from peerimpact.config.study import RecruitmentTarget, RetentionRule, StatusRule, StatusRules
 from peerimpact.problems import Problems
 from peerimpact.report import progress as blocks
+from peerimpact.report import progress_figures
 from peerimpact.report.blocks import release
-from peerimpact.report.disclosure import report_policy
 from peerimpact.report.extract import read_extract, serialise, write_extract
 from peerimpact.report.ledger import released_figures
+from peerimpact.report.rule_policies import report_policy
 from peerimpact.resources import params_dir
 
 START, BY = dt.date(2018, 10, 1), dt.date(2019, 8, 31)  # 334 days apart
@@ -96,7 +97,7 @@ def test_the_recruitment_target_at_the_cut_is_pro_rata_on_hand_worked_dates():
     assert progress.expected_by(BY, 38, START, BY) == 38
     assert progress.expected_by(dt.date(2021, 3, 31), 38, START, BY) == 38  # after it: the whole target
     # the same line as Figure F2's at a month's end (31 March 2019: 181 days, 20.6 people)
-    line = progress.cumulative_recruitment(
+    line = programme.cumulative_recruitment(
         pd.DataFrame({"consent_date": pd.to_datetime(["2018-11-02"])}),
         start=START,
         end=dt.date(2019, 3, 31),
@@ -155,7 +156,7 @@ def test_retention_is_of_those_who_returned_the_first_questionnaire_against_70_p
     assert frame.loc[("T2", ALL_SITES), "target_percent"] == 70
     # the flow diagram counts the same people
     dates = who.assign(left_post_date=pd.NaT, withdrawn_date=pd.NaT)
-    follow = progress.follow_up(dates, pd.concat([returns, late]), ["T1", "T2", "T3"]).set_index(["box", "outcome"])
+    follow = programme.follow_up(dates, pd.concat([returns, late]), ["T1", "T2", "T3"]).set_index(["box", "outcome"])
     assert follow.loc[("T2", "returned"), "count"] == 9 and follow.loc[("T2", "returned"), "n"] == 13
 
 
@@ -240,22 +241,22 @@ def test_figure_f3_says_where_the_log_stops_before_the_cut():
         [("a", f"2020-{m:02d}-10") for m in range(1, 13) for _ in range(3)]
         + [("b", f"2020-{m:02d}-10") for m in range(1, 10) for _ in range(2)]
     )
-    monthly = progress.monthly_activity(contacts, ["S1", "S2"], workers, end=dt.date(2021, 3, 31))
-    alt = blocks.activity_over_time(monthly, 10, None).alt
+    monthly = programme.monthly_activity(contacts, ["S1", "S2"], workers, end=dt.date(2021, 3, 31))
+    alt = progress_figures.activity_over_time(monthly, 10, None).alt
     assert "no completed contacts logged after Dec 2020 at S1; no completed contacts logged after Sep 2020 at S2" in alt
     assert "from 3 to 5 a month" in alt and alt.endswith("against a target of 10 a month.")
-    one = progress.monthly_activity(
+    one = programme.monthly_activity(
         contacts[contacts["participant_id"] == "a"], ["S1"], workers.iloc[:1], end=dt.date(2021, 3, 31)
     )
-    assert "(no completed contacts logged after Dec 2020)" in blocks.activity_over_time(one, None, None).alt
-    to_december = blocks.activity_over_time(
-        progress.monthly_activity(contacts, ["S1", "S2"], workers, end=dt.date(2020, 12, 31)), 10, None
+    assert "(no completed contacts logged after Dec 2020)" in progress_figures.activity_over_time(one, None, None).alt
+    to_december = progress_figures.activity_over_time(
+        programme.monthly_activity(contacts, ["S1", "S2"], workers, end=dt.date(2020, 12, 31)), 10, None
     ).alt
     assert "(no completed contacts logged after Sep 2020 at S2)" in to_december and "at S1" not in to_december
-    every = progress.monthly_activity(
+    every = programme.monthly_activity(
         contacts[contacts["participant_id"] == "a"], ["S1", "S2"], workers, end=dt.date(2020, 12, 31)
     )  # S2 logs nothing at all
-    assert "(no completed contacts logged at S2)" in blocks.activity_over_time(every, 10, None).alt
+    assert "(no completed contacts logged at S2)" in progress_figures.activity_over_time(every, 10, None).alt
 
 
 # ------------------------------------------------------------------------- the funder's tables
@@ -271,7 +272,7 @@ def funder():
 
 def tables(data) -> tuple:
     targets, rules, period = data.meta.targets, data.meta.status, data.meta.reporting_period
-    by_site = progress.recruitment(
+    by_site = programme.recruitment(
         data.participants, data.returns, data.meta.sites, data.timepoints, targets.recruitment.sites
     )
     status = progress.recruitment_status(
@@ -281,7 +282,7 @@ def tables(data) -> tuple:
         data.participants, data.returns, data.meta.sites, data.timepoints, targets.retention, rules.retention
     )
     recruitment = blocks.recruitment_table(by_site, data.timepoints, targets.retention, status, retained, rules)
-    in_period = progress.period_activity(
+    in_period = programme.period_activity(
         data.contacts, data.participants, data.meta.sites, start=period.start, end=period.end
     )
     per_month = progress.activity_status(
@@ -295,7 +296,7 @@ def tables(data) -> tuple:
         cut=data.meta.data_cut,
         rule=rules.activity,
     )
-    activity = blocks.period_activity(
+    activity = blocks.period_activity_table(
         in_period, per_month, rules.activity, progress.counted_span(period.start, period.end, data.meta.data_cut)
     )
     return recruitment, activity

@@ -6,7 +6,10 @@ import pandas as pd
 
 from peerimpact.analysis.stats import change_over_time
 from peerimpact.report import tables
-from peerimpact.report.tables import Table, fmt_mean_sd_range, fmt_norm, fmt_number, fmt_p, table1, table3, table4
+from peerimpact.report.blocks import Table
+from peerimpact.report.formats import fmt_mean_sd_range, fmt_norm, fmt_number, fmt_p
+from peerimpact.report.outcome_tables import table3, table4
+from peerimpact.report.tables import table1
 
 LABELS = {
     ("wemwbs", None): "Wellbeing scale",

@@ -9,8 +9,8 @@ from pathlib import Path
 
 from ..config import DATA_KINDS, Audience, DisclosureRules, ReportDef, ReportPolicy, key_line, parse_named
 from ..problems import Problems
-from ..report.disclosure import rules_policy
 from ..report.policies import POLICIES, register_policy
+from ..report.rule_policies import rules_policy
 from ..resources import params_dir
 
 

@@ -17,7 +17,8 @@ import pandas as pd
 
 from ..config import ReportDef, ReportPolicy
 from ..ingest.study import Study
-from ..report.disclosure import PROTECTED, differencing_withheld
+from ..report.differencing import differencing_withheld
+from ..report.disclosure import PROTECTED
 from ..report.extract import Scope
 from .definitions import report_id
 from .kinds import KINDS

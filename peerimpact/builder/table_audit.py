@@ -20,7 +20,8 @@ import pandas as pd
 from ..config import DATA_KINDS, DisclosureRules, ReportPolicy
 from ..problems import Problems
 from ..report.blocks import SUPPRESSED
-from ..report.disclosure import COLUMN_ROLES, GROUPS, PROTECTED, STUDY_WIDE, Group, Role, data_kind, row_key
+from ..report.disclosure import GROUPS, PROTECTED, Group, row_key
+from ..report.roles import COLUMN_ROLES, STUDY_WIDE, Role, data_kind
 from .safefiles import Unreadable, read_csv_rows
 
 # A quote's label with no participant ID: by timepoint, or from the study's approved pool

@@ -26,7 +26,8 @@ from .records import RECORD_MIME, FigureRecord, Quote, QuotesRecord, TableRecord
 SUPPRESSED = "*"  # what it shows for a value a disclosure policy withholds
 
 
-def _missing(value) -> bool:
+def is_missing(value: object) -> bool:
+    """Whether ``value`` is missing (None, NA or NaN): a table shows it as a dash."""
     return value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value))
 
 
@@ -78,7 +79,7 @@ class Table:
     cell is a real line break; ``notes`` are footnotes under the table; ``row_headers`` names
     the display columns that label their row (for screen readers, as ``<th scope="row">``).
     ``roles`` says what a data column is, where its name does not (see
-    :data:`peerimpact.report.disclosure.COLUMN_ROLES`); ``suppressed`` lists what a policy changed.
+    :data:`peerimpact.report.roles.COLUMN_ROLES`); ``suppressed`` lists what a policy changed.
     """
 
     name: str
@@ -124,7 +125,7 @@ class Table:
             ()
             if self.withheld
             else tuple(
-                tuple(None if _missing(v) else str(v) for v in values)
+                tuple(None if is_missing(v) else str(v) for v in values)
                 for values in self.display.itertuples(index=False, name=None)
             )
         )

@@ -13,8 +13,9 @@ from collections.abc import Iterable
 
 import pandas as pd
 
+from ..analysis.descriptive import compare_to_norms, describe, summarise_scores
 from ..analysis.qualitative import code_counts, select_quotes
-from ..analysis.stats import change_over_time, compare_to_norms, describe, summarise_scores
+from ..analysis.stats import change_over_time
 from .meta import AnalysisParams
 from .synthesis import joint_display
 from .tables import TABLE1_VARIABLES, sample_frame, table2

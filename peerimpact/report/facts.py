@@ -24,7 +24,7 @@ import pandas as pd
 
 from ..text import restore
 from .blocks import SUPPRESSED
-from .disclosure import STUDY_WIDE
+from .roles import STUDY_WIDE
 
 NAME_PART = re.compile(r"[^0-9A-Za-z_]+")
 ALL = "total"  # the name part of a row that counts every site (``All sites``) or a table's sum

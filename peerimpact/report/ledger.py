@@ -24,11 +24,11 @@ from typing import IO, Any, NamedTuple
 import numpy as np
 import pandas as pd
 
-from ..analysis.progress import ALL_SITES
+from ..analysis.programme import ALL_SITES
 from ..ingest.writers import to_csv
 from ..text import restore
 from .blocks import SUPPRESSED, FigureBlock, Table, TextBlock
-from .disclosure import COLUMN_ROLES, STUDY_WIDE, Role
+from .roles import COLUMN_ROLES, STUDY_WIDE, Role
 
 LEDGER_FILE = "_released.csv"
 KEY = ["population", "measure", "statistic", "timepoint"]
@@ -197,7 +197,7 @@ def _flow(row: Mapping[str, Any], column: str, first: str) -> Figure | None:
 
 def _flow_of(block: Any) -> Keyer:
     """The flow diagram's keys: its boxes name the later timepoints, and the first is the one it
-    is drawn with (:func:`peerimpact.report.progress.flow`)."""
+    is drawn with (:func:`peerimpact.report.conduct.flow`)."""
     timepoints = getattr(getattr(block, "draw", None), "keywords", {}).get("timepoints") or ["first"]
     return lambda row, column: _flow(row, column, timepoints[0])
 
@@ -255,7 +255,7 @@ def _completeness(row: Mapping[str, Any], column: str) -> Figure | None:
     return Figure(_text(row, "instrument"), _COMPLETENESS.get(column, column), _text(row, "timepoint"))
 
 
-# what a milestone's count counts (peerimpact.analysis.progress.milestones' ``evidence``)
+# what a milestone's count counts (peerimpact.analysis.programme.milestones' ``evidence``)
 _MILESTONES = {
     "consented": ("consented", "n"),
     "returned": ("returned", "n"),

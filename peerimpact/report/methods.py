@@ -20,10 +20,10 @@ from ..analysis.stats import CONFIDENCE, WILCOXON_EXACT_BELOW
 from ..text import plural
 from ..version import __version__
 from .blocks import TextBlock
-from .disclosure import Role
 from .meta import InstrumentMeta, ReportMeta, Scale
+from .outcome_tables import ADJUSTED_HEADERS, ADJUSTMENT_WORDS
 from .policies import POLICIES
-from .tables import ADJUSTED_HEADERS, ADJUSTMENT_WORDS
+from .roles import Role
 
 REFERENCE = Role("reference")  # a setting or a convention: nobody's data, never withheld
 # the libraries whose versions the section names, beside peerimpact and Python

@@ -109,7 +109,7 @@ def means_with_ci(
     """Mean of every subscale at every timepoint with its t-based CI; the norm as a dashed line.
 
     ``summary`` holds ``instrument, subscale, timepoint, n, mean, sd, norm_mean`` (as from
-    :func:`peerimpact.analysis.stats.compare_to_norms`); one small panel per subscale. With
+    :func:`peerimpact.analysis.descriptive.compare_to_norms`); one small panel per subscale. With
     ``scales`` (as ``Extract.scales``) each panel stays within its scale's possible range,
     and an interval that runs beyond it is cut at the edge and marked with an arrowhead.
     The intervals are computed here, so that the figure is drawn from figures a disclosure

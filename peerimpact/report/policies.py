@@ -3,7 +3,7 @@
 Every block a section shows passes :func:`apply` with the report's policy on its way out
 (see :mod:`peerimpact.report.blocks`), so a policy reaches the CSV, the HTML table, the
 figure and the sentence alike. Policies written as rules in ``params/disclosure/*.yml``
-are applied by :mod:`peerimpact.report.disclosure`; a policy written in Python is
+are applied by :mod:`peerimpact.report.rule_policies`; a policy written in Python is
 registered with :func:`register_policy`. A report definition names one in ``disclosure:``.
 """
 

@@ -13,7 +13,7 @@ import pandas as pd
 from ..analysis.qualitative import code_counts, codings, quote_label, select_quotes
 from ..text import plural
 from .blocks import FigureBlock, Quotes, Table
-from .tables import fmt_count
+from .formats import fmt_count
 
 # The analysis steps are re-exported: a section (and ``peerimpact.qualitative``) needs one module.
 __all__ = [

@@ -15,9 +15,10 @@ import pandas as pd
 from ..analysis.qualitative import codings, quote_label
 from ..config import QualEvidence, SynthesisConfig
 from ..text import plural
-from .blocks import SUPPRESSED, Table, _missing, is_suppressed
-from .disclosure import Role
-from .tables import DASH, fmt_count, fmt_norm, fmt_number, fmt_p
+from .blocks import SUPPRESSED, Table, is_missing, is_suppressed
+from .formats import fmt_count, fmt_norm, fmt_number, fmt_p
+from .html import DASH
+from .roles import Role
 
 COLUMNS = [
     "proposition",
@@ -126,7 +127,7 @@ def _evidence_rows(
 
 def _change_sentence(r: dict, label: str) -> tuple[str, bool]:
     first, later = r["comparison"].split("-", 1)
-    if _missing(r.get("n")):
+    if is_missing(r.get("n")):
         return f"{label}, {first} − {later}: no data in this report", False
     if is_suppressed(r["change"]) or is_suppressed(r["n"]):
         return f"{label}, {first} − {later}: {WITHHELD}", False
@@ -145,10 +146,10 @@ def _change_sentence(r: dict, label: str) -> tuple[str, bool]:
 
 
 def _norm_sentence(rows: list[dict], label: str, min_n: int) -> tuple[str, bool]:
-    if _missing(rows[0].get("timepoint")):
+    if is_missing(rows[0].get("timepoint")):
         return f"{label}: no data in this report", False
     norm_mean, norm_sd = rows[0]["norm_mean"], rows[0]["norm_sd"]
-    if _missing(norm_mean):
+    if is_missing(norm_mean):
         means = ", ".join(f"{fmt_number(r['mean'], 1)} at {r['timepoint']}" for r in rows)
         return f"{label}: mean {means}; no published norm", False
     if all(is_suppressed(r["mean"]) for r in rows):
@@ -220,7 +221,7 @@ def joint_display(
     """Table 5: each proposition beside its quantitative and qualitative evidence and their fit.
 
     ``change`` is the Table 4 frame (:func:`peerimpact.analysis.stats.change_over_time`) and
-    ``outcomes`` the Table 3 frame (:func:`peerimpact.analysis.stats.compare_to_norms`). The fit
+    ``outcomes`` the Table 3 frame (:func:`peerimpact.analysis.descriptive.compare_to_norms`). The fit
     the study team judged is shown only where this report holds every piece of the
     quantitative evidence and some of the qualitative; otherwise the cell says so. A
     comparison with a norm counts as evidence when every timepoint has ``min_n`` peer

@@ -1,4 +1,6 @@
-"""Paper-style tables: an unrounded DataFrame for CSV and a formatted one for reading."""
+"""Paper-style tables of the sample: Table 1 (its characteristics) and the sentences beside it,
+contact activity and Table 2 (use of health services); each an unrounded DataFrame for CSV and a
+formatted one for reading."""
 
 from __future__ import annotations
 
@@ -7,11 +9,11 @@ from functools import partial
 
 import pandas as pd
 
-from ..analysis.stats import ADJUSTED_COLUMNS, contact_summary, describe
-from ..text import plural, rounded
-from .blocks import SUPPRESSED, Table, TextBlock, _missing, is_suppressed
-from .disclosure import COUNT, Role
-from .html import DASH
+from ..analysis.descriptive import contact_summary, describe
+from ..text import plural
+from .blocks import SUPPRESSED, Table, TextBlock, is_suppressed
+from .formats import extremes_withheld, fmt_count, fmt_count_percent, fmt_mean_sd_range
+from .roles import COUNT, Role
 
 TABLE1_VARIABLES = {
     "site": "Site",
@@ -30,45 +32,6 @@ TABLE1_VARIABLES = {
     "number_of_peers": "People supported",
     "completed_face_to_face_contacts": "Completed face-to-face contacts",
 }
-
-
-def fmt_number(value: float, digits: int = 1) -> str:
-    """A number to ``digits`` decimals; missing is a dash, withheld a ``*``."""
-    if _missing(value):
-        return DASH
-    if is_suppressed(value):
-        return SUPPRESSED
-    text = rounded(value, digits)  # a half away from zero, as SPSS and the paper print
-    return text[1:] if text.startswith("-") and float(text) == 0 else text  # no "-0.00"
-
-
-def fmt_mean_sd_range(
-    mean: float, sd: float, lo: float, hi: float, digits: int = 1, sd_digits: int | None = None
-) -> str:
-    """``49.8 (9.07) 28.0–70.0``, as the paper prints a continuous summary; without the range
-    where a disclosure policy withholds the minimum and maximum (one person's values)."""
-    if _missing(mean) or is_suppressed(mean):
-        return fmt_number(mean)
-    sd_text = fmt_number(sd, digits if sd_digits is None else sd_digits)
-    if is_suppressed(lo) or is_suppressed(hi):
-        return f"{fmt_number(mean, digits)} ({sd_text})"
-    return f"{fmt_number(mean, digits)} ({sd_text}) {fmt_number(lo, digits)}–{fmt_number(hi, digits)}"
-
-
-def fmt_count(count) -> str:
-    """A count of people: a whole number, ``*`` when withheld, a dash when missing."""
-    if _missing(count) or is_suppressed(count):
-        return fmt_number(count)
-    return str(int(count))
-
-
-def fmt_count_percent(count: int, percent: float) -> str:
-    """``10 (31.3%)``; the count alone when the percentage is withheld."""
-    if is_suppressed(count) or _missing(count):
-        return fmt_count(count)
-    if is_suppressed(percent) or _missing(percent):
-        return fmt_count(count)
-    return f"{fmt_count(count)} ({fmt_number(percent, 1)}%)"
 
 
 def sample_frame(participants: pd.DataFrame, contacts: pd.DataFrame) -> pd.DataFrame:
@@ -91,7 +54,7 @@ def table1(participants: pd.DataFrame, contacts: pd.DataFrame) -> Table:
 
 
 def table1_from(data: pd.DataFrame) -> Table:
-    """Table 1 of characteristics already described (:func:`peerimpact.analysis.stats.describe`):
+    """Table 1 of characteristics already described (:func:`peerimpact.analysis.descriptive.describe`):
     the whole study's, in a report whose own are withheld."""
     notes = [
         "n is the number of peer workers with a known value; percentages are of n.",
@@ -124,34 +87,8 @@ def _table1_display(data: pd.DataFrame) -> pd.DataFrame:
                 label = n = ""
         if withheld:
             rows.append([label, "; ".join(withheld), n, SUPPRESSED])
-    summary = "n (%) or mean (SD)" + ("" if _extremes_withheld(data) else " min–max")
+    summary = "n (%) or mean (SD)" + ("" if extremes_withheld(data) else " min–max")
     return pd.DataFrame(rows, columns=["Characteristic", "Level", "n", summary])
-
-
-def _extremes_withheld(data: pd.DataFrame) -> bool:
-    """Whether a policy withheld every minimum shown (the column header then drops min–max)."""
-    values = [v for v in data.get("min", []) if not _missing(v)]
-    return bool(values) and all(is_suppressed(v) for v in values)
-
-
-def fmt_p(p: float) -> str:
-    """p to three decimals, ``<0.001`` below that; a dash when there is none, ``*`` when withheld."""
-    if _missing(p) or is_suppressed(p):
-        return fmt_number(p)
-    return "<0.001" if p < 0.001 else f"{p:.3f}"
-
-
-def _short(value: float) -> str:
-    """A published figure at its own precision, with at least one decimal: 4.0, 3.44, 51.6."""
-    text = f"{value:.2f}".rstrip("0")
-    return text + "0" if text.endswith(".") else text
-
-
-def fmt_norm(mean: float, sd: float) -> str:
-    """``51.6 (8.71)``: a norm as its source prints it."""
-    if _missing(mean):
-        return DASH
-    return f"{_short(mean)} ({_short(sd)})"
 
 
 def sample_facts(participants: pd.DataFrame, contacts: pd.DataFrame) -> dict:
@@ -358,221 +295,3 @@ def _table2_display(data: pd.DataFrame, *, services: dict[str, str], timepoints:
         n = fmt_count(max(shown)) if len(shown) == len(part) and shown else SUPPRESSED
         display[f"{tp} (n = {n})"] = [fmt_count(part.loc[s, "count"]) for s in services]
     return display
-
-
-def _by_subscale(frame: pd.DataFrame, labels: dict[tuple[str, str | None], str]):
-    """Each instrument and subscale in order, with its rows and the first display cells of its
-    first row (the measure is named once, on its first subscale)."""
-    previous = None
-    for instrument, subscale in frame[["instrument", "subscale"]].drop_duplicates().itertuples(index=False):
-        part = frame[(frame["instrument"] == instrument) & (frame["subscale"] == subscale)]
-        cells = {
-            "Measure": labels.get((instrument, None), instrument) if instrument != previous else "",
-            "Subscale": labels.get((instrument, subscale), subscale),
-        }
-        previous = instrument
-        yield part, cells
-
-
-def fmt_range(lo: float, hi: float) -> str:
-    """``14–70``: a scale's possible range."""
-    return f"{lo:g}–{hi:g}"
-
-
-def table3(
-    summary: pd.DataFrame,
-    labels: dict[tuple[str, str | None], str],
-    timepoints: list[str],
-    scales: pd.DataFrame | None = None,
-) -> Table:
-    """Table 3: n and mean (SD) min–max of every outcome at every timepoint, beside its norm.
-
-    ``summary`` comes from :func:`peerimpact.analysis.stats.compare_to_norms`; ``scales`` (as
-    ``Extract.scales``) adds each subscale's possible range and what a higher score means,
-    under its name and as ``range_min, range_max, higher`` in the data.
-    """
-    columns = ["instrument", "subscale", "timepoint", "n", "mean", "sd", "min", "max", "norm_mean", "norm_sd"]
-    data = summary[columns].copy()
-    if scales is not None:
-        data = data.merge(scales, on=["instrument", "subscale"], how="left")
-    notes = [
-        "Under each subscale: the range of possible scores and what a higher score means. "
-        "SD uses n − 1. Norms are compared by inspection, not tested. A dash: no data, or no published norm."
-    ]
-    if "norm_source" in summary.columns:
-        for instrument, source in summary[["instrument", "norm_source"]].drop_duplicates().itertuples(index=False):
-            if isinstance(source, str):
-                notes.append(f"{labels.get((instrument, None), instrument)} norm: {source}.")
-    return Table(
-        "table3",
-        "Table 3. Outcomes over time and population norms",
-        data,
-        partial(_table3_display, labels=labels, timepoints=timepoints, scaled=scales is not None),
-        notes,
-        row_headers=("Measure", "Subscale"),
-    )
-
-
-def _table3_display(data: pd.DataFrame, *, labels: dict, timepoints: list[str], scaled: bool) -> pd.DataFrame:
-    summary = "mean (SD)" + ("" if _extremes_withheld(data) else " min–max")
-    rows = []
-    for part, row in _by_subscale(data, labels):
-        first = part.iloc[0]
-        if scaled and pd.notna(first["range_min"]):
-            scale = fmt_range(first["range_min"], first["range_max"])
-            if isinstance(first["higher"], str):
-                scale += f"; higher: {first['higher']}"
-            row["Subscale"] += f"\n({scale})"
-        by_tp = part.set_index("timepoint")
-        for tp in timepoints:
-            if tp in by_tp.index:
-                r = by_tp.loc[tp]
-                row[f"{tp} n"] = fmt_count(r["n"])
-                row[f"{tp} {summary}"] = fmt_mean_sd_range(r["mean"], r["sd"], r["min"], r["max"], 1, 2)
-            else:
-                row[f"{tp} n"], row[f"{tp} {summary}"] = "0", DASH
-        row["Norm mean (SD)"] = fmt_norm(first["norm_mean"], first["norm_sd"])
-        rows.append(row)
-    return pd.DataFrame(rows)
-
-
-FOOTNOTE_MARKS = "ᵃᵇᶜᵈᵉᶠᵍʰ"
-
-
-def _change_row(rec, cells: dict, adjusted: str, marks: dict[str, str]) -> dict:
-    """One displayed row of Table 4; a row with a note carries the footnote mark of its reason."""
-    first, later = rec.comparison.split("-", 1)
-    row = {**cells, "Comparison": f"{first} − {later}", "n": fmt_count(rec.n)}
-    mark = ""
-    if isinstance(rec.note, str) and rec.note and not is_suppressed(rec.change):
-        mark = marks.setdefault(rec.note, FOOTNOTE_MARKS[len(marks) % len(FOOTNOTE_MARKS)])
-    if rec.estimable and not is_suppressed(rec.change):
-        ci = (
-            ""
-            if is_suppressed(rec.ci_low) or is_suppressed(rec.ci_high)
-            else f" ({fmt_number(rec.ci_low, 2)}, {fmt_number(rec.ci_high, 2)})"
-        )
-        row["Change (95% CI)"] = fmt_number(rec.change, 2) + ci
-        row["p"] = fmt_p(rec.p)
-        row["ES"] = fmt_number(rec.es, 2) + (mark if _missing(rec.es) else "")
-        row["d_z"] = fmt_number(rec.d_z, 2)
-        row["Wilcoxon p"] = fmt_p(rec.p_wilcoxon)
-    elif is_suppressed(rec.change):
-        row.update({c: SUPPRESSED for c in ("Change (95% CI)", "p", "ES", "d_z", "Wilcoxon p")})
-    else:
-        row.update(
-            {
-                "Change (95% CI)": fmt_number(rec.change, 2) + mark,
-                "p": DASH,
-                "ES": DASH,
-                "d_z": DASH,
-                "Wilcoxon p": DASH,
-            }
-        )
-    if adjusted != "none":
-        row[ADJUSTED_HEADERS[adjusted]] = fmt_p(getattr(rec, ADJUSTED_COLUMNS[adjusted]))
-    return row
-
-
-CHANGE_NOTES = [
-    "Change is the earlier score minus the later one, as in the paper: a positive change is a decrease. "
-    "Complete pairs only; n is the number of pairs.",
-    "ES: change ÷ SD of the earlier score among the pairs (the paper's effect size). "
-    "d_z: change ÷ SD of the differences. Wilcoxon p: signed-rank test, a small-sample sensitivity check.",
-]
-
-
-# Table 4's column of adjusted p values, and the adjustment in words (for its note and the Methods).
-ADJUSTED_HEADERS = {"holm": "Holm p", "fdr_bh": "FDR-adjusted p (Benjamini–Hochberg)"}
-ADJUSTMENT_WORDS = {
-    "holm": "Holm's step-down method, which controls the chance of any false positive among the tests "
-    "(the family-wise error rate)",
-    "fdr_bh": "the Benjamini–Hochberg method, which controls the expected share of false positives among the "
-    "tests that reach significance (the false discovery rate)",
-}
-
-
-def adjustment_of(change: pd.DataFrame) -> str:
-    """Which adjustment a frame of :func:`~peerimpact.analysis.stats.change_over_time` carries:
-    ``none``, ``holm`` or ``fdr_bh``, from its columns."""
-    return next((method for method, column in ADJUSTED_COLUMNS.items() if column in change.columns), "none")
-
-
-def table4(change: pd.DataFrame, labels: dict[tuple[str, str | None], str]) -> Table:
-    """Table 4: paired change for each comparison; change is earlier − later.
-
-    A row without a test shows its n and mean change; each reason for a missing figure is
-    one footnote, whatever the number of rows it applies to. A note says how the p values are
-    adjusted across the tests, and across how many: those the adjustment ran across (the
-    frame's ``attrs["tests"]``, which a table of some of its rows keeps), else the table's own.
-    """
-    return Table(
-        "table4",
-        "Table 4. Change in outcomes over time (paired t-tests)",
-        change.copy(),
-        partial(_table4_display, labels=labels, tests=change.attrs.get("tests")),
-        list(CHANGE_NOTES),
-        row_headers=("Measure", "Subscale"),
-    )
-
-
-def _table4_display(data: pd.DataFrame, *, labels: dict, tests: int | None = None) -> tuple[pd.DataFrame, list[str]]:
-    rows: list[dict] = []
-    marks: dict[str, str] = {}
-    adjusted = adjustment_of(data)
-    for part, cells in _by_subscale(data, labels):
-        for k, rec in enumerate(part.itertuples(index=False)):
-            rows.append(_change_row(rec, {**cells, "Measure": cells["Measure"] if k == 0 else ""}, adjusted, marks))
-    notes = [f"{mark} {reason[0].upper()}{reason[1:]}." for reason, mark in marks.items()]
-    shown = int(sum(not _missing(p) for p in data["p"]))  # a withheld p is still a test made
-    if adjusted != "none":
-        notes.append(
-            f"{ADJUSTED_HEADERS[adjusted]}: p adjusted by {ADJUSTMENT_WORDS[adjusted]}, across "
-            f"{plural(shown if tests is None else tests, 'test')}: every outcome and comparison with "
-            "enough pairs to test."
-        )
-    elif shown > 1:
-        notes.append(
-            f"p values are not adjusted for multiple comparisons across the {plural(shown, 'test')} in this table."
-        )
-    return pd.DataFrame(rows), notes
-
-
-def against_study(
-    summary: pd.DataFrame, comparators: pd.DataFrame, labels: dict[tuple[str, str | None], str], timepoints: list[str]
-) -> Table:
-    """This report's mean of every outcome beside the whole study's, for site and cohort reports.
-
-    ``comparators`` holds the study-wide ``n, mean, sd`` per instrument, subscale and
-    timepoint that the planner puts in every extract (aggregates only, never rows).
-    """
-    keys = ["instrument", "subscale", "timepoint"]
-    study = comparators.rename(columns={"n": "study_n", "mean": "study_mean", "sd": "study_sd"})
-    data = summary[keys + ["n", "mean"]].merge(study, on=keys, how="left")
-    notes = [
-        "Mean score in this report's peer workers ('here') and in the whole study ('study', every site "
-        "included). Compare by inspection: the groups overlap, so no test is made."
-    ]
-    return Table(
-        "table3_study",
-        "Table 3a. Outcomes beside the whole study",
-        data,
-        partial(_against_study_display, labels=labels, timepoints=timepoints),
-        notes,
-        row_headers=("Measure", "Subscale"),
-    )
-
-
-def _against_study_display(data: pd.DataFrame, *, labels: dict, timepoints: list[str]) -> pd.DataFrame:
-    rows = []
-    for part, row in _by_subscale(data, labels):
-        part = part.set_index("timepoint")
-        for tp in timepoints:
-            if tp in part.index:
-                r = part.loc[tp]
-                row[f"{tp} here"] = fmt_number(r["mean"], 1)
-                row[f"{tp} study"] = fmt_number(r["study_mean"], 1)
-            else:
-                row[f"{tp} here"], row[f"{tp} study"] = DASH, DASH
-        rows.append(row)
-    return pd.DataFrame(rows)

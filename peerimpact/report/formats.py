@@ -1,0 +1,93 @@
+"""How a figure prints in a report's tables, notes and sentences: a number to its decimals, a count,
+a count with its percentage, a p value, a mean (SD) with its range, a norm, a scale's range, a date,
+a monthly rate. A missing value is a dash, a value a disclosure policy withheld a ``*``."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+
+from ..text import rounded
+from .blocks import SUPPRESSED, is_missing, is_suppressed
+from .html import DASH
+
+
+def fmt_number(value: float, digits: int = 1) -> str:
+    """A number to ``digits`` decimals; missing is a dash, withheld a ``*``."""
+    if is_missing(value):
+        return DASH
+    if is_suppressed(value):
+        return SUPPRESSED
+    text = rounded(value, digits)  # a half away from zero, as SPSS and the paper print
+    return text[1:] if text.startswith("-") and float(text) == 0 else text  # no "-0.00"
+
+
+def fmt_mean_sd_range(
+    mean: float, sd: float, lo: float, hi: float, digits: int = 1, sd_digits: int | None = None
+) -> str:
+    """``49.8 (9.07) 28.0–70.0``, as the paper prints a continuous summary; without the range
+    where a disclosure policy withholds the minimum and maximum (one person's values)."""
+    if is_missing(mean) or is_suppressed(mean):
+        return fmt_number(mean)
+    sd_text = fmt_number(sd, digits if sd_digits is None else sd_digits)
+    if is_suppressed(lo) or is_suppressed(hi):
+        return f"{fmt_number(mean, digits)} ({sd_text})"
+    return f"{fmt_number(mean, digits)} ({sd_text}) {fmt_number(lo, digits)}–{fmt_number(hi, digits)}"
+
+
+def fmt_count(count) -> str:
+    """A count of people: a whole number, ``*`` when withheld, a dash when missing."""
+    if is_missing(count) or is_suppressed(count):
+        return fmt_number(count)
+    return str(int(count))
+
+
+def fmt_count_percent(count: int, percent: float) -> str:
+    """``10 (31.3%)``; the count alone when the percentage is withheld."""
+    if is_suppressed(count) or is_missing(count):
+        return fmt_count(count)
+    if is_suppressed(percent) or is_missing(percent):
+        return fmt_count(count)
+    return f"{fmt_count(count)} ({fmt_number(percent, 1)}%)"
+
+
+def extremes_withheld(data: pd.DataFrame) -> bool:
+    """Whether a policy withheld every minimum shown (the column header then drops min–max)."""
+    values = [v for v in data.get("min", []) if not is_missing(v)]
+    return bool(values) and all(is_suppressed(v) for v in values)
+
+
+def fmt_p(p: float) -> str:
+    """p to three decimals, ``<0.001`` below that; a dash when there is none, ``*`` when withheld."""
+    if is_missing(p) or is_suppressed(p):
+        return fmt_number(p)
+    return "<0.001" if p < 0.001 else f"{p:.3f}"
+
+
+def _short(value: float) -> str:
+    """A published figure at its own precision, with at least one decimal: 4.0, 3.44, 51.6."""
+    text = f"{value:.2f}".rstrip("0")
+    return text + "0" if text.endswith(".") else text
+
+
+def fmt_norm(mean: float, sd: float) -> str:
+    """``51.6 (8.71)``: a norm as its source prints it."""
+    if is_missing(mean):
+        return DASH
+    return f"{_short(mean)} ({_short(sd)})"
+
+
+def fmt_range(lo: float, hi: float) -> str:
+    """``14–70``: a scale's possible range."""
+    return f"{lo:g}–{hi:g}"
+
+
+def fmt_date(date: dt.date) -> str:
+    """``1 March 2021``: a date as a note under a figure or a table prints it."""
+    return f"{date.day} {date:%B %Y}"
+
+
+def fmt_per_month(value: float) -> str:
+    """A monthly target as the figure's note prints it: whole, or to one decimal."""
+    return str(int(value)) if float(value).is_integer() else fmt_number(value, 1)

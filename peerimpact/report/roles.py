@@ -1,0 +1,222 @@
+"""The roles of a table's columns and the kinds of data they hold, as the disclosure rules read them.
+
+A column's :class:`Role` (by its name, :data:`COLUMN_ROLES`, or from its block's ``roles``) says
+what its figures are: counts of people, percentages of them, statistics resting on a count, and so
+on. Its kind of data (:func:`data_kind`: ``programme``, ``characteristics``, ``health``,
+``outcomes`` or ``qualitative``) says which of an audience's rules apply to it. A number with no
+role or no kind is one a shared report does not show (:func:`unknown_figures`).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+
+@dataclass(frozen=True)
+class Role:
+    """What a column holds: ``count`` (of people), ``percent`` (of ``base`` over ``of``),
+    ``statistic`` or ``test`` (resting on the people counted in ``base``), ``extreme`` (one
+    person's value), ``comparator`` (a study-wide figure), ``reference`` (a published norm or
+    a scale's range: nobody's data), ``index`` (a position, not a figure) or ``identifier``
+    (a participant ID), or ``derived`` (a rate or a word read from the figures of its row, such as
+    a status against a target: withheld wherever a figure of its row is withheld or rounded, since
+    it would tell them). A count with a ``base`` is withheld with it (excerpts with the people
+    they come from).
+
+    ``data`` is the kind of data (``programme``, ``characteristics``, ``health``,
+    ``outcomes``, ``qualitative``), where it is not the table's (:data:`BLOCK_DATA`);
+    ``study`` marks a study-wide figure, which is never withheld so that a smaller report
+    cannot be subtracted from it (the smaller report's figure is)."""
+
+    kind: str
+    base: str | None = None
+    of: str | None = None
+    data: str | None = None
+    study: bool = False
+
+
+COUNT = Role("count")
+COLUMN_ROLES: dict[str, Role] = {
+    "n": COUNT,
+    "count": COUNT,
+    "participants": COUNT,
+    "study_n": Role("count", study=True),
+    "contacts": COUNT,
+    "people_supported": COUNT,
+    "peer_workers": COUNT,
+    "completed": COUNT,
+    "all_contacts": COUNT,
+    "percent": Role("percent", "count", "n"),
+    **{c: Role("statistic", "n") for c in ("mean", "sd", "median", "change", "std_difference", "difference")},
+    **{c: Role("test", "n") for c in ("ci_low", "ci_high", "p", "es", "d_z", "p_wilcoxon", "p_holm", "p_fdr_bh")},
+    "min": Role("extreme", "n"),
+    "max": Role("extreme", "n"),
+    "study_mean": Role("comparator", "study_n", study=True),
+    "study_sd": Role("comparator", "study_n", study=True),
+    "excerpts": Role("count", "participants"),
+    "item": Role("index"),
+    "fewest_at_a_timepoint": COUNT,
+    # the reproduction check (a whole-study report's appendix): published figures beside computed ones
+    "published": Role("reference"),
+    "reproduced": Role("statistic", "n"),
+    "row": Role("index"),
+    **{c: Role("reference") for c in ("norm_mean", "norm_sd", "range_min", "range_max")},
+    "label": Role("identifier"),
+    "excerpt_id": Role("identifier"),
+    "participant_id": Role("identifier"),
+    # progress reports: people returning a questionnaire, scores computed and lost, contacts by mode
+    **{
+        c: COUNT
+        for c in (
+            "returned",
+            "scores",
+            "scores_lost",
+            "face_to_face",
+            "telephone",
+            "all_face_to_face",
+            "all_telephone",
+            "all_people_supported",
+        )
+    },
+    "items_missing": Role("statistic", "returned"),
+    "percent_items_missing": Role("statistic", "returned"),
+    "target": Role("reference"),
+    # status against targets: what a target expects (nobody's data), the figures set against it, and
+    # the rate and the status word read from them (``derived``: withheld with the figures of their row)
+    **{
+        c: Role("reference")
+        for c in (
+            "expected",
+            "all_expected",
+            "all_target",
+            "target_percent",
+            "months",
+            "target_per_month",
+            "all_target_per_month",
+            "expected_contacts",
+            "all_expected_contacts",
+        )
+    },
+    "percent_of_expected": Role("percent", "count", "expected"),
+    "all_percent_of_expected": Role("percent", "n", "all_expected"),
+    **{c: COUNT for c in ("retained", "returned_first", "all_retained", "all_returned_first", "all_completed")},
+    "percent_retained": Role("percent", "retained", "returned_first"),
+    "all_percent_retained": Role("percent", "all_retained", "all_returned_first"),
+    "percent_of_target": Role("percent", "completed", "expected_contacts"),
+    "all_percent_of_target": Role("percent", "all_completed", "all_expected_contacts"),
+    **{
+        c: Role("derived")
+        for c in (
+            "status",
+            "all_status",
+            "retention_status",
+            "all_retention_status",
+            "per_month",
+            "all_per_month",
+            "percent_of_goal",
+        )
+    },
+    # the whole study's programme beside a site's own (programme_study_wide): the same in every report
+    "people": Role("count", study=True),
+    "of_people": Role("count", study=True),
+}
+FIGURES = ("count", "percent", "statistic", "test", "extreme")  # what differencing withholds in a row
+
+# The kind of data each block holds, by its name; a column's Role.data or COLUMN_DATA says otherwise.
+BLOCK_DATA: dict[str, str] = {
+    **dict.fromkeys(("table1", "sample_summary"), "characteristics"),
+    "table2": "health",
+    **dict.fromkeys(
+        (
+            "table3",
+            "table3_study",
+            "means",
+            "table4",
+            "forest",
+            "headline_table3",
+            "headline_table4",
+            "table5",
+            "reproduction",
+            "reproduction_errata",
+        ),
+        "outcomes",
+    ),
+    **dict.fromkeys(("coding_framework", "codes_by_timepoint", "codes_by_site", "heatmap", "quotes"), "qualitative"),
+    **dict.fromkeys(
+        (
+            "activity",
+            "recruitment",
+            "flow",
+            "recruitment_over_time",
+            "activity_over_time",
+            "activity_by_site",
+            "completeness",
+            "milestones",
+            "recruitment_summary",
+            "programme",
+        ),
+        "programme",
+    ),
+}
+COLUMN_DATA: dict[tuple[str, str], str] = {
+    ("table5", "excerpts"): "qualitative",
+    ("table5", "participants"): "qualitative",
+    ("table5", "fewest_at_a_timepoint"): "qualitative",
+}
+
+
+STUDY_WIDE = "_study_wide"  # a block of the whole study's figures shown in a scoped report, by its name's end
+
+
+class UnknownFigure(ValueError):
+    """A shared report would show a number whose role or kind of data the engine does not know:
+    it is not shown (fail closed)."""
+
+
+def data_kind(table: str, column: str, role: Role | None = None) -> str | None:
+    """The kind of data a table's column holds (see :data:`BLOCK_DATA`)."""
+    table = table.removesuffix(STUDY_WIDE)
+    return (
+        (role.data if role is not None and role.data else None)
+        or COLUMN_DATA.get((table, column))
+        or BLOCK_DATA.get(table)
+    )
+
+
+def _is_numeric(values: Iterable[Any]) -> bool:
+    return any(number_or_none(v) is not None and not isinstance(v, (bool, np.bool_)) for v in values)
+
+
+def unknown_figures(name: str, frame: pd.DataFrame, roles: Mapping[str, Role] = {}) -> list[str]:
+    """The numeric columns of table ``name`` with no role or no kind of data: a shared report must
+    not show them (:class:`UnknownFigure`)."""
+    out = []
+    for column in frame.columns:
+        role = roles.get(column) or COLUMN_ROLES.get(column)
+        if role is not None and role.kind in ("identifier", "reference", "index"):
+            continue
+        if (role is None or data_kind(name, column, role) is None) and _is_numeric(frame[column].tolist()):
+            out.append(str(column))
+    return out
+
+
+def number_or_none(value: Any) -> float | None:
+    """A cell's value as a number; None where it is missing, NaN or text."""
+    if value is None or value is pd.NA or isinstance(value, str):
+        return None
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return None
+    return None if math.isnan(number) else number
+
+
+def roles_of(columns: Iterable[str], extra: Mapping[str, Role]) -> dict[str, Role]:
+    """The role of each of ``columns`` that has one: from ``extra`` (a block's ``roles``), else by its name."""
+    return {c: r for c in columns if (r := extra.get(c) or COLUMN_ROLES.get(c)) is not None}
