@@ -62,9 +62,9 @@ test() {
     "$VENV/bin/python" -m pytest -q "$@"
 }
 
-unit() {   # the tests that start no Jupyter kernel: under a minute
+unit() {   # the tests that start no Jupyter kernel, on two processes: under a minute
     setup
-    "$VENV/bin/python" -m pytest -q -m "not kernel and not slow" "$@"
+    "$VENV/bin/python" -m pytest -q -m "not kernel and not slow" -n 2 "$@"
 }
 
 case "${1:-}" in

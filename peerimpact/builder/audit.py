@@ -6,7 +6,7 @@ A report's policy is named by its build's manifest (or ``--policy``): an audienc
 (``params/disclosure/*.yml``) for every kind. Every CSV under a report's ``tables/`` is read again as
 text (``_suppression.csv`` and the release ledger ``_released.csv`` are not tables of figures), and
 each column is checked under the rules of its kind of data
-(:func:`peerimpact.report.disclosure.data_kind`): a programme count under ``exact`` passes at any
+(:func:`peerimpact.report.roles.data_kind`): a programme count under ``exact`` passes at any
 size, a count about people below its kind's threshold fails. Only regular files are read: a link, a
 named pipe or a folder among the tables is a problem of its own, as is a table that is not UTF-8 CSV,
 and column names are compared without regard to case. A check fails when a table shows what its

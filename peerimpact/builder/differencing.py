@@ -5,7 +5,7 @@ A site report shows its mean beside the study-wide one (Table 3a); two cohorts c
 a cohort and the study differ by a few people. For every figure a report would show (a
 sample characteristic, a service at a timepoint, a subscale at a timepoint, a change), the
 planner knows who is behind it in every shared report, and asks
-:func:`peerimpact.report.disclosure.differencing_withheld` which reports must withhold it.
+:func:`peerimpact.report.differencing.differencing_withheld` which reports must withhold it.
 """
 
 from __future__ import annotations

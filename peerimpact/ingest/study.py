@@ -71,7 +71,7 @@ class Study:
     @property
     def labels(self) -> dict[tuple[str, str | None], str]:
         """Display names: ``(instrument, None)`` → instrument, ``(instrument, subscale)`` → subscale,
-        as :func:`peerimpact.tables.table3` and ``table4`` take them."""
+        as :func:`peerimpact.report.outcome_tables.table3` and ``table4`` take them."""
         out: dict[tuple[str, str | None], str] = {}
         for name, inst in self.instruments.items():
             out[(name, None)] = inst.name
