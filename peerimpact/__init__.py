@@ -53,6 +53,7 @@ def _alias(short: str, full: str) -> None:
     module = sys.modules.get(name)
     if module is None:
         spec = importlib.util.find_spec(name)
+        assert spec is not None and spec.loader is not None  # one of this package's own modules, from a file
         spec.loader = importlib.util.LazyLoader(spec.loader)
         module = importlib.util.module_from_spec(spec)
         sys.modules[name] = module

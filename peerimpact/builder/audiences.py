@@ -8,6 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from ..config import DATA_KINDS, Audience, DisclosureRules, ReportDef, ReportPolicy, key_line, parse_named
+from ..config.disclosure import DataKind
 from ..problems import Problems
 from ..report.policies import POLICIES, register_policy
 from ..report.rule_policies import rules_policy
@@ -113,7 +114,7 @@ _KIND_WORDS = {
 
 def _plain(policy: ReportPolicy) -> str:
     said = []
-    by_rules: dict[str, list[str]] = {}
+    by_rules: dict[str, list[DataKind]] = {}
     for kind, rules in policy.rules.items():
         by_rules.setdefault(rules.name, []).append(kind)
     for kinds in by_rules.values():

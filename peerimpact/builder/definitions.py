@@ -44,7 +44,8 @@ def _registered(
     report: ReportDef, path: Path, problems: Problems, audiences: Mapping[str, Audience] | None = None
 ) -> bool:
     """A definition's kind, formats, audience and disclosure policy must be registered ones."""
-    checks = [
+    # (key path, name, the registry it must be in, what it names)
+    checks: list[tuple[tuple[str | int, ...], str | None, Mapping[str, object], str]] = [
         (("kind",), report.kind, KINDS, "report kind"),
         *((("formats", i), f, FORMATS, "output format") for i, f in enumerate(report.formats)),
         *([(("disclosure",), report.disclosure, POLICIES, "disclosure policy")] if report.disclosure else []),

@@ -79,7 +79,9 @@ def withheld_by_report(
 
 
 def withheld_in_build(
-    study: Study, every: list[tuple[ReportDef, Path, list[Path], list[Scope]]], policies: dict[str, ReportPolicy | None]
+    study: Study,
+    every: list[tuple[ReportDef, Path, list[Path | None], list[Scope]]],
+    policies: dict[str, ReportPolicy | None],
 ) -> dict[str, set[tuple[str, ...]]]:
     """What each shared report withholds against the others of the build: every shared report
     the definitions describe counts, whether or not this build makes it, so that a report

@@ -20,7 +20,7 @@ from pathlib import Path
 from ..problems import Problems
 from ..version import __version__
 from .audiences import disclosure_words, small_scope_notice
-from .executors import EXECUTORS, ExecutorOptions, ExecutorRunner, ExecutorUnavailable
+from .executors import EXECUTORS, ExecutorOptions, ExecutorRunner, ExecutorUnavailable, Runner
 from .jobs import Job, Outcome, TitleBlock, now
 from .kinds import KINDS
 from .plan import PlannedReport
@@ -63,6 +63,7 @@ def dispatch(
     """Run the reports of ``prep`` that are not up to date, longest first, and publish each as it
     finishes; the folders are the build's own and locked (see :func:`~peerimpact.builder.pipeline.build`)."""
     config = prep.config
+    assert config is not None  # a build is dispatched only when prepared without errors: its study loaded
     manifest = prep.manifest
     manifest.study_name = config.name
     manifest.data_cut = config.data_cut.isoformat() if config.data_cut else None
@@ -73,6 +74,7 @@ def dispatch(
     for report, files, hashes, key in prep.reports:
         entry = manifest.reports.get(report.id)
         if not force and is_current(entry, key, out, report.id, report.formats):
+            assert entry is not None  # a current report has its entry
             outcomes.append(Outcome(report.id, "cached", entry.seconds, None, entry.built_at))
             continue
         name, statement, shared = disclosure_words(report)
@@ -141,12 +143,14 @@ def dispatch(
         )
         if o.status == "built" and previous is None and os.path.lexists(out / o.id):
             # checked before the build, but a folder may have appeared since: never replace what is not ours
+            assert o.staged is not None  # a built report is staged
             shutil.rmtree(o.staged, ignore_errors=True)
             o.status, o.error = (
                 "failed",
                 (f"{out / o.id} appeared during the build and this tool did not write it; it was left as it is"),
             )
         if o.status == "built":
+            assert o.staged is not None  # a built report is staged
             manifest.reports[o.id] = entry
             save()
             try:
@@ -223,6 +227,7 @@ def _run_all(
         else:
             bar.write(message)
 
+    opened: contextlib.AbstractContextManager[Runner]
     if isinstance(executor, Executor):
         opened = contextlib.nullcontext(ExecutorRunner(executor, out))
     else:

@@ -336,7 +336,7 @@ def execute_sections(
     """
     result = Execution()
     owned = kernel is None or isolated
-    current = Kernel() if owned else kernel
+    current = Kernel() if owned or kernel is None else kernel  # not owned: a kernel was given
     try:
         for section in sorted(sections, key=runs_last):  # stable: a summary after the rest
             output = build_dir / f"{section.stem}.ipynb"

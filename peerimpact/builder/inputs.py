@@ -103,7 +103,7 @@ def fingerprint(request) -> str:
     """One hash of everything a build of ``request`` (a :class:`~peerimpact.builder.request.BuildRequest`)
     reads."""
     h = hashlib.sha256()
-    options = {
+    options: dict[str, object] = {
         name: [str(v) for v in value] if isinstance(value, tuple) else (None if value is None else str(value))
         for name, value in (
             (n, getattr(request, n))
@@ -111,7 +111,7 @@ def fingerprint(request) -> str:
         )
     }
     options["overrides"] = [list(pair) for pair in request.overrides]
-    versions = {}
+    versions: dict[str, str | None] = {}
     for lib in LIBRARIES:
         try:
             versions[lib] = metadata.version(lib)
@@ -161,7 +161,7 @@ def unchanged(request, key: str | None = None) -> dict | None:
     return record
 
 
-def remember(out: Path, key: str, reports: list[dict], warnings: list[str]) -> None:
+def remember(out: Path, key: str, reports: list[dict], warnings: list[dict]) -> None:
     """Record a build that left every planned report up to date (written last, replaced whole)."""
     write_atomic(
         Path(out) / RECORD, json.dumps({"fingerprint": key, "reports": reports, "warnings": warnings}, indent=1)

@@ -6,7 +6,7 @@ cohort, format or report id is reported with the file and key it came from.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -76,7 +76,7 @@ def whole_study_context(study: Study, params: AnalysisParams) -> dict[str, pd.Da
         codebook,
         services=dict(study.config.services),
         timepoints=list(study.timepoints),
-        comparisons=[tuple(c) for c in study.config.comparisons or []],
+        comparisons=[(first, later) for first, later in study.config.comparisons or []],
         multiplicity=study.config.multiplicity,
         params=params,
         labels=study.labels,
@@ -112,9 +112,9 @@ def plan(
     reports_dir: Path,
     *,
     params: Path | None = None,
-    kinds: list[str] | None = None,
-    only: list[str] | None = None,
-    formats: list[str] | None = None,
+    kinds: Sequence[str] | None = None,
+    only: Sequence[str] | None = None,
+    formats: Sequence[str] | None = None,
     overrides: Mapping[str, str] | None = None,
 ) -> tuple[list[PlannedReport], Problems]:
     """Every report to build, in definition order, or the problems that prevent planning."""
@@ -144,10 +144,10 @@ def plan(
     planned: list[PlannedReport] = []
     known: list[str] = []
     claimed: dict[str, tuple[str, Path]] = {}
-    every: list[tuple[ReportDef, Path, list[Path], list[Scope]]] = []
+    every: list[tuple[ReportDef, Path, list[Path | None], list[Scope]]] = []  # None: a section not found
     for report, source in load_report_defs(reports_dir, problems, audiences):
         check_outcomes(report.headline, ("headline",), study, source, problems)
-        sections = []
+        sections: list[Path | None] = []
         for i, name in enumerate(report.sections):
             path = resolve_section(name, source)
             if path is None:
@@ -223,7 +223,8 @@ def plan(
             )
             own = [s for s in sections if s is None or all(getattr(extract.meta, need, None) for need in needs_of[s])]
             words = find_commentary(study.path, rid, report.id, [s.stem for s in own if s is not None], problems)
-            planned.append(PlannedReport(rid, report, scope.key, scope.label, own, chosen, extract, source, words))
+            # a section not found (None) is already an error, and a plan with errors is never built
+            planned.append(PlannedReport(rid, report, scope.key, scope.label, own, chosen, extract, source, words))  # type: ignore[arg-type]
     for rid in only or []:
         if rid not in known:
             problems.add(

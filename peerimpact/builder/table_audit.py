@@ -14,10 +14,12 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import cast
 
 import pandas as pd
 
 from ..config import DATA_KINDS, DisclosureRules, ReportPolicy
+from ..config.disclosure import DataKind
 from ..problems import Problems
 from ..report.blocks import SUPPRESSED
 from ..report.disclosure import GROUPS, PROTECTED, Group, row_key
@@ -119,7 +121,7 @@ class TableAuditor:
         strictest of the policy where it has none (the column fails as unknown besides)."""
         kind = data_kind(self.name, column, role if role is not None else COLUMN_ROLES.get(column))
         if kind is not None:
-            return self.policy.rules[kind]
+            return self.policy.rules[cast(DataKind, kind)]  # data_kind names a kind of data, typed as str
         return max(self.policy.rules.values(), key=lambda r: (r.suppress, r.threshold, r.rounding))
 
     def finding(
@@ -203,6 +205,7 @@ class TableAuditor:
                     self.finding(audit, path, i, column, text, "a zero is shown; the policy withholds zeros")
             elif role.kind in ("statistic", "test", "extreme", "comparator"):
                 need = {"test": r.tests_min_n, "extreme": k}.get(role.kind, r.statistics_min_n)
+                assert need is not None  # DisclosureRules fills both minimums in from the threshold
                 base = record.get(role.base or "")
                 if role.kind == "extreme" and r.extremes == "hide":
                     self.finding(audit, path, i, column, text, "a minimum or maximum (one person's value) is shown")
@@ -210,7 +213,7 @@ class TableAuditor:
                     self.finding(audit, path, i, column, text, "a figure shown without the n it rests on", review=True)
                 elif base == SUPPRESSED:
                     self.finding(audit, path, i, column, text, f"shown although its {role.base} is withheld")
-                elif _number(base) is not None and _number(base) < need:
+                elif (people := _number(base)) is not None and people < need:
                     self.finding(audit, path, i, column, text, f"rests on {base} people; the policy needs {need}")
             elif role.kind == "percent":
                 count, of = record.get(role.base or ""), record.get(role.of or "")
@@ -218,8 +221,8 @@ class TableAuditor:
                     self.finding(audit, path, i, column, text, "a percentage shown beside a withheld count")
                 elif r.percentages == "hide":
                     self.finding(audit, path, i, column, text, "percentages are not shown under this policy")
-                elif _number(count) is not None and _number(of):
-                    expected = 100.0 * _number(count) / _number(of)
+                elif (counted := _number(count)) is not None and (whole := _number(of)):
+                    expected = 100.0 * counted / whole
                     if abs(expected - value) > 0.05:
                         self.finding(
                             audit, path, i, column, text, f"not the percentage of the counts shown ({expected:.1f})"
@@ -235,9 +238,11 @@ class TableAuditor:
         rows = frame[frame[group.only] != ""] if group.only else frame
         for _, part in rows.groupby(list(group.by), sort=False):
             totals = part[group.total]
-            if (totals == SUPPRESSED).any() or _number(totals.iloc[0]) is None:
+            if (totals == SUPPRESSED).any():
                 continue
             total = _number(totals.iloc[0])
+            if total is None:
+                continue
             cells = part[group.cells]
             hidden = [i for i, v in cells.items() if v == SUPPRESSED]
             shown = [_number(v) or 0.0 for v in cells if v != SUPPRESSED]
@@ -281,7 +286,7 @@ class TableAuditor:
         k, slack = rules.threshold, rules.rounding
         for i, record in enumerate(frame.to_dict("records"), start=1):
             n, mean, study_n, study_mean = (_number(record.get(c, "")) for c in ("n", "mean", "study_n", "study_mean"))
-            if None in (n, mean, study_n, study_mean):
+            if n is None or mean is None or study_n is None or study_mean is None:
                 continue
             rest = study_n - n
             if rest - slack >= 1 and rest + slack < k:

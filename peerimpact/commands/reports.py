@@ -113,6 +113,7 @@ def cmd_reproduce(args: argparse.Namespace) -> int:
     if problems.has_errors:
         print_problems(problems)
         return EXIT_PROBLEMS
+    assert targets is not None  # read_targets records an error whenever it returns none
     checked = reproduction(report, targets)
     try:
         write_owned(out, neutralise_frame(checked).to_csv(index=False, lineterminator="\n"), header, [report])

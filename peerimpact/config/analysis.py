@@ -16,7 +16,7 @@ if TYPE_CHECKING:
 
 class Norm(StrictModel):
     mean: Float | None = None
-    sd: Float | None = Field(None, gt=0)
+    sd: Float | None = Field(default=None, gt=0)
 
 
 class NormSource(StrictModel):
@@ -29,7 +29,7 @@ class AnalysisConfig(StrictModel):
     """``params/analysis.yml``: settings of the analyses that every report shares."""
 
     # Below this many complete pairs, Table 4 shows n and the mean change without a test.
-    min_pairs: Int = Field(6, ge=2)
+    min_pairs: Int = Field(default=6, ge=2)
 
 
 class NormsConfig(StrictModel):
@@ -93,5 +93,5 @@ class SynthesisConfig(StrictModel):
 class QualitativeConfig(StrictModel):
     """``params/qualitative.yml``: quotes the team chose per theme, and how many to show."""
 
-    quotes_per_theme: Int = Field(3, ge=0)
+    quotes_per_theme: Int = Field(default=3, ge=0)
     pinned: dict[str, list[str]] = {}

@@ -41,8 +41,8 @@ class During(StrictModel):
 
     model_config = ConfigDict(populate_by_name=True, extra="forbid")
 
-    start: Date | None = Field(None, alias="from")
-    end: Date | None = Field(None, alias="to")
+    start: Date | None = Field(default=None, alias="from")
+    end: Date | None = Field(default=None, alias="to")
 
     @model_validator(mode="after")
     def _ordered(self) -> During:

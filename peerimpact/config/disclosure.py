@@ -15,8 +15,8 @@ from pydantic import Field, model_validator
 from .parse import StrictModel
 from .values import Int
 
-DATA_KINDS = ("programme", "characteristics", "health", "outcomes", "qualitative")
 DataKind = Literal["programme", "characteristics", "health", "outcomes", "qualitative"]
+DATA_KINDS: tuple[DataKind, ...] = ("programme", "characteristics", "health", "outcomes", "qualitative")
 # each kind as a reader would name it
 KIND_WORDS = {
     "programme": "programme figures (recruitment, questionnaire returns, activity)",
@@ -31,7 +31,7 @@ class QuoteRules(StrictModel):
     """Quotes in a shared report."""
 
     ids: bool = False  # label a quote with its participant ID
-    min_interviewees: Int = Field(3, ge=1)  # fewer people interviewed in the scope: not their own quotes
+    min_interviewees: Int = Field(default=3, ge=1)  # fewer people interviewed in the scope: not their own quotes
     # below the minimum, quote the study's approved pool (pinned or publishable excerpts of other
     # sites), with no site, ID or timepoint; otherwise show no quotes
     pool: bool = False
@@ -51,11 +51,11 @@ class DisclosureRules(StrictModel):
     description: str
     source: str | None = None  # the guidance the policy follows
     suppress: bool = True  # false: an internal report, everything shown
-    threshold: Int = Field(8, ge=1)
-    rounding: Int = Field(5, ge=1)
+    threshold: Int = Field(default=8, ge=1)
+    rounding: Int = Field(default=5, ge=1)
     percentages: Literal["from_rounded", "hide"] = "from_rounded"
-    statistics_min_n: Int | None = Field(None, ge=1)  # default: the threshold
-    tests_min_n: Int | None = Field(None, ge=1)  # default: the threshold
+    statistics_min_n: Int | None = Field(default=None, ge=1)  # default: the threshold
+    tests_min_n: Int | None = Field(default=None, ge=1)  # default: the threshold
     extremes: Literal["hide", "threshold"] = "hide"  # min and max are one person's value
     zeros: Literal["show", "review", "suppress"] = "show"
     secondary: bool = True  # protect withheld cells from totals and margins

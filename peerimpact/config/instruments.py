@@ -18,7 +18,7 @@ INSTRUMENT_NAME = re.compile(r"[a-z][a-z0-9_]*")
 class MissingRule(StrictModel):
     """How many items of a subscale may be missing, and whether the score is then prorated."""
 
-    max_missing: Int = Field(1, ge=0)
+    max_missing: Int = Field(default=1, ge=0)
     prorate: bool = True
 
 
@@ -45,7 +45,7 @@ class Subscale(StrictModel):
     method: Literal["sum", "mean"]
     higher: str | None = None  # what a higher score means, if not the instrument's ``higher``
     reverse: list[str] = []
-    max_missing: Int | None = Field(None, ge=0)
+    max_missing: Int | None = Field(default=None, ge=0)
     prorate: bool | None = None
 
     _lists = field_validator("items", "reverse", mode="before")(as_str_list)

@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from typing import Protocol, TypeVar
 
 import yaml
-from pydantic import TypeAdapter, ValidationError
+from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from ..problems import Problems
 from .analysis import AnalysisConfig, QualitativeConfig
@@ -29,7 +29,10 @@ class HasStudyConfig(Protocol):
 StudyT = TypeVar("StudyT", bound=HasStudyConfig)
 
 
-SETTABLE = {"analysis": AnalysisConfig, "qualitative": QualitativeConfig}  # params files --set may change
+SETTABLE: dict[str, type[BaseModel]] = {
+    "analysis": AnalysisConfig,
+    "qualitative": QualitativeConfig,
+}  # params files --set may change
 STUDY_SETTABLE = ("multiplicity",)  # study.yml's analysis settings --set may change, as study.<key> or <key>
 
 
@@ -79,7 +82,9 @@ def with_settings(study: StudyT, overrides: Mapping[str, str], problems: Problem
             continue
         try:
             value = yaml.load(raw, Loader=PlainLoader)
-            update[key] = TypeAdapter(StudyConfig.model_fields[key].annotation).validate_python(value)
+            annotation = StudyConfig.model_fields[key].annotation
+            assert annotation is not None  # every field of StudyConfig is declared with a type
+            update[key] = TypeAdapter(annotation).validate_python(value)
         except (ValidationError, yaml.YAMLError) as exc:
             reason = plain_message(exc.errors()[0]) if isinstance(exc, ValidationError) else str(exc).splitlines()[0]
             problems.add("--set", column=f"study.{key}", value=raw, rule="option", message=reason)

@@ -115,7 +115,7 @@ class ProgrammeTargets(StrictModel):
 
     recruitment: RecruitmentTarget | None = None
     retention: dict[Code, Float] = {}
-    contacts_per_month: Int | None = Field(None, gt=0)
+    contacts_per_month: Int | None = Field(default=None, gt=0)
 
     _distinct = field_validator("retention", mode="before")(_distinct_keys("timepoint"))
 
@@ -132,8 +132,8 @@ class StatusRule(StrictModel):
     """What counts as on track, at risk and behind, as the percent of a target reached: at or above
     ``on_track`` is on track, at or above ``at_risk`` at risk, below it behind."""
 
-    on_track: Float = Field(100, gt=0)
-    at_risk: Float = Field(80, ge=0)
+    on_track: Float = Field(default=100, gt=0)
+    at_risk: Float = Field(default=80, ge=0)
 
     @model_validator(mode="after")
     def _ordered(self) -> StatusRule:
@@ -154,7 +154,7 @@ class StatusRule(StrictModel):
 class RetentionRule(StatusRule):
     """Retention's rule: at risk from 90% of the retention target (a few people lost costs a lot of power)."""
 
-    at_risk: Float = Field(90, ge=0)
+    at_risk: Float = Field(default=90, ge=0)
 
 
 class StatusRules(StrictModel):
@@ -178,9 +178,9 @@ class Evidence(StrictModel):
     """What in the data shows a milestone met: so many consented, so many questionnaires
     returned at a timepoint, or so many completed contacts. Exactly one."""
 
-    consented: Int | None = Field(None, gt=0)
+    consented: Int | None = Field(default=None, gt=0)
     returned: Returned | None = None
-    contacts: Int | None = Field(None, gt=0)
+    contacts: Int | None = Field(default=None, gt=0)
 
     @model_validator(mode="after")
     def _one(self) -> Evidence:
@@ -224,8 +224,8 @@ class Alerts(StrictModel):
     before the data cut, an instrument with more than ``items_missing_percent`` of its items
     missing at a timepoint."""
 
-    quiet_months: Int = Field(2, ge=1)
-    items_missing_percent: Float = Field(10.0, ge=0, le=100)
+    quiet_months: Int = Field(default=2, ge=1)
+    items_missing_percent: Float = Field(default=10.0, ge=0, le=100)
 
 
 class StudyConfig(StrictModel):
@@ -244,7 +244,7 @@ class StudyConfig(StrictModel):
     # p values of Table 4 adjusted across its tests: none, holm (Holm's step-down) or fdr_bh
     # (Benjamini-Hochberg false discovery rate); ``holm: true`` is read as ``multiplicity: holm``
     multiplicity: Multiplicity = "none"
-    holm: bool | None = Field(None, exclude=True)  # the older spelling of multiplicity: holm; read multiplicity
+    holm: bool | None = Field(default=None, exclude=True)  # the older spelling of multiplicity: holm; read multiplicity
     cohorts: dict[Code, Cohort] = {}
     funder: Funder | None = None
     reporting_period: Period | None = None
@@ -252,7 +252,7 @@ class StudyConfig(StrictModel):
     status: StatusRules = StatusRules()  # on track, at risk or behind: the percent of each target reached
     milestones: list[Milestone] = []
     # published figures (params/targets/<name>.yml) the study report is checked against, in an appendix
-    reproduces: str | None = Field(None, pattern=r"^[a-z0-9_]+$")
+    reproduces: str | None = Field(default=None, pattern=r"^[a-z0-9_]+$")
     files: StudyFiles
     # timepoint -> when its questionnaire is due; without windows, no overdue or out-of-window alerts
     windows: dict[Code, Window] = {}

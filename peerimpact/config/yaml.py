@@ -66,7 +66,7 @@ def _make_loader(base: type) -> type:
     (no ``1_000``, no sexagesimal ``1:30.0``, no ``.inf``), and dates stay text: the models
     parse them, so 2021-02-30 is a problem with a line, not an exception."""
 
-    class Loader(base):  # type: ignore[misc, valid-type]
+    class Loader(base):
         pass
 
     Loader.yaml_implicit_resolvers = {
@@ -330,7 +330,8 @@ def _parse(
             if written:
                 line, column = written[-1], len(lines[written[-1]])
         shown = _excerpt(text, line, column) if line is not None else None
-        context = f" ({exc.context})" if getattr(exc, "context", None) else ""
+        during = getattr(exc, "context", None)  # only a MarkedYAMLError has one
+        context = f" ({during})" if during else ""
         problems.add(
             path,
             line=None if line is None else line + 1,

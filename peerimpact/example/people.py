@@ -80,7 +80,7 @@ def calibrated(
                 move = inner.copy()
                 move[i] += delta
         if pairs.min() < best:
-            i, j = np.unravel_index(int(pairs.argmin()), pairs.shape)
+            i, j = map(int, np.unravel_index(int(pairs.argmin()), pairs.shape))
             move = inner.copy()
             move[i] += step
             move[j] -= step
@@ -158,7 +158,7 @@ def service_use(rng: np.random.Generator, people: pd.DataFrame, who_t3: list[str
     rows = []
     for tp, respondents, col in (("T1", ids, 2), ("T3", who_t3, 3)):
         for service in SERVICES:
-            yes = set(rng.choice(respondents, size=service[col], replace=False).tolist())
+            yes = set(rng.choice(respondents, size=int(service[col]), replace=False).tolist())
             rows += [
                 {
                     "participant_id": pid,

@@ -29,7 +29,8 @@ def codebook() -> pd.DataFrame:
 
 def excerpts() -> pd.DataFrame:
     """The example excerpts, numbered within each interview: ``S4-PW02-T2-1``."""
-    rows, count = [], {}
+    rows = []
+    count: dict[tuple[str, str], int] = {}  # excerpts so far of each interview
     for pid, tp, codes, text in EXCERPTS:
         count[(pid, tp)] = count.get((pid, tp), 0) + 1
         rows.append(

@@ -67,7 +67,10 @@ def subscale_targets(targets: PublishedFigures) -> dict[tuple[str, str], Subscal
                     ChangeTarget(
                         later,
                         int(row["n"]),
-                        *(printed(row, c) for c in ("change", "ci_low", "ci_high", "es")),
+                        change=printed(row, "change"),
+                        ci_low=printed(row, "ci_low"),
+                        ci_high=printed(row, "ci_high"),
+                        es=printed(row, "es"),
                         significant=float(row["p"]) < 0.05 if "p" in row else None,
                     )
                 )
@@ -102,7 +105,8 @@ def _valid_sets(rng: np.random.Generator, who: dict[str, list[str]], target: Sub
         counts = splits[int(rng.integers(len(splits)))]
         first = {pid for k, c in zip(keys, counts) for pid in rng.choice(groups[k], size=c, replace=False).tolist()}
         chosen = {base: first, **later}
-        return {tp: sorted(chosen[tp], key=order.get) for tp in n}
+        # everyone answered at the first timepoint, so everyone chosen has a place in its order
+        return {tp: sorted(chosen[tp], key=order.__getitem__) for tp in n}
     raise ValueError(f"no participants can give the published n's {n} and pairs {pairs}")
 
 
@@ -187,11 +191,8 @@ def questionnaires(
             )
             per_item = 1 if inst.subscales[subscale].method == "mean" else len(inst.subscales[subscale].items)
             for tp in TIMEPOINTS:
-                typical = (
-                    target.timepoints[tp].mean.value
-                    if target and tp in target.timepoints and target.timepoints[tp].mean
-                    else (lo + hi) / 2
-                ) / per_item
+                mean = target.timepoints[tp].mean if target and tp in target.timepoints else None
+                typical = (mean.value if mean else (lo + hi) / 2) / per_item
                 for pid in who[tp]:
                     score = scores.get(tp, {}).get(pid)
                     answers[(tp, pid)].update(subscale_answers(cal, inst, subscale, score, typical))

@@ -13,7 +13,7 @@ from .design import CONTACT_DAYS, CONTACTS_START, DATA_CUT, LEAVERS, LOG_STOPS, 
 from .qualitative import interviewees
 
 
-def _day(d: dt.date, days: float) -> dt.date:
+def _day(d: dt.date, days: float | np.integer) -> dt.date:
     return d + dt.timedelta(days=int(days))
 
 

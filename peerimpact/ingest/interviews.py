@@ -22,7 +22,8 @@ def codebook(table: RawTable, vocab: Vocabulary, problems: Problems) -> pd.DataF
     if not cells.require("code_id", "code", "theme"):
         return pd.DataFrame(columns=CODEBOOK_COLUMNS)
     cells.unknown_columns(CODEBOOK_COLUMNS)
-    rows, seen = [], {}
+    rows: list[dict[str, str | None]] = []
+    seen: dict[str, int] = {}  # id -> the line it is first listed at
     for row, line in zip(table.rows, table.lines):
         code_id = cells.ident(row, line, "code_id")
         values = {
@@ -32,11 +33,12 @@ def codebook(table: RawTable, vocab: Vocabulary, problems: Problems) -> pd.DataF
         }
         distinct = True
         for name in ("code", "theme"):
-            if not values[name]:
+            value = values[name]
+            if not value:
                 cells.add(line, cells.header(name), cells.raw(row, name), "empty", f"{name} is empty")
             else:
-                values[name] = nfc(values[name])
-                distinct = cells.distinct(line, name, values[name], cells.raw(row, name)) and distinct
+                values[name] = value = nfc(value)
+                distinct = cells.distinct(line, name, value, cells.raw(row, name)) and distinct
         if code_id is None or not values["code"] or not values["theme"] or not distinct:
             continue
         if code_id in seen:
@@ -66,7 +68,8 @@ def excerpts(
         return pd.DataFrame(columns=EXCERPT_COLUMNS)
     cells.unknown_columns(EXCERPT_COLUMNS)
     shapes = {skeleton(c): c for c in codes}
-    rows, seen = [], {}
+    rows: list[dict[str, str | None]] = []
+    seen: dict[str, int] = {}  # id -> the line it is first listed at
     for row, line in zip(table.rows, table.lines):
         excerpt_id = cells.ident(row, line, "excerpt_id")
         pid = cells.ident(row, line)
@@ -93,7 +96,7 @@ def excerpts(
                 f"excerpt id used twice (first at line {seen[excerpt_id]})",
             )
             continue
-        if excerpt_id is None or not known or tp is None or not listed or not (text or "").strip():
+        if excerpt_id is None or not known or tp is None or not listed or text is None or not text.strip():
             continue
         if any(code not in codes for code in listed):
             continue

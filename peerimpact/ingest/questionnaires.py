@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 
 from ..config import Instrument
-from ..problems import Problems
+from ..problems import Problems, Severity
 from ..schema import ID
 from .cells import CellReader, columns_named
 from .rawtable import RawTable
@@ -113,7 +113,7 @@ def _date_column(key: str, timepoints: dict[str, str]) -> bool:
     return key.startswith(DATE + "_") and key[len(DATE) + 1 :] in timepoints
 
 
-Finding = tuple[float, tuple[str, str, str] | None]  # value, and (rule, message, severity) of a problem
+Finding = tuple[float, tuple[str, str, Severity] | None]  # value, and (rule, message, severity) of a problem
 
 
 def _classify(raw: str | None, inst: Instrument, vocab: Vocabulary, out_of_range: OutOfRange) -> Finding:
@@ -156,9 +156,10 @@ def _item_values(cells: CellReader, items: list[_ItemColumn], out_of_range: OutO
         flagged = {raw for raw, (_, problem) in found.items() if problem}
         if flagged:
             for raw, line in zip(column, lines):
-                if raw in flagged:
-                    rule, message, severity = found[raw][1]
-                    cells.add(line, col.header, raw, rule, message, severity)  # type: ignore[arg-type]
+                problem = found[raw][1] if raw in flagged else None
+                if problem is not None:
+                    rule, message, severity = problem
+                    cells.add(line, col.header, raw, rule, message, severity)
     return values
 
 
@@ -176,14 +177,14 @@ def questionnaire_records(
     if layout == "long" or (layout is None and "timepoint" in cells.column):
         ok = cells.require("timepoint") and ok
     if layout is None:
-        names = ", ".join(sorted(vocab.instruments)) or "none configured"
+        configured = ", ".join(sorted(vocab.instruments)) or "none configured"
         cells.add(
             1,
             None,
             None,
             "no-items",
             f"no item columns found: expected instrument_item (long) or instrument_item_timepoint "
-            f"(wide) columns of {names}",
+            f"(wide) columns of {configured}",
         )
         ok = False
     if not ok:
@@ -196,7 +197,8 @@ def questionnaire_records(
         groups.setdefault(col.timepoint, []).append(j)
     names = {tp: [items[j].name for j in idx] for tp, idx in groups.items()}
     answered = {tp: ~np.isnan(values[:, idx]).all(axis=1) for tp, idx in groups.items()}
-    records: list[tuple[tuple, int, list, str | None, int, list]] = []  # key, row, tp group, site, line, raw
+    # key (participant, timepoint), row, timepoint group, site, line, raw cells
+    records: list[tuple[tuple[str, str], int, str | None, str | None, int, list[str | None]]] = []
     dates: dict[tuple[int, str], tuple] = {}  # (row, timepoint) -> completion date and its column
     for r, (row, line) in enumerate(zip(table.rows, table.lines)):
         pid = cells.ident(row, line)
@@ -223,8 +225,10 @@ def questionnaire_records(
     parts = []
     for group in groups:
         mine = [rec for rec in records if rec[2] == group and (counts[rec[0]] == 1 or rec[0] in kept_repeats)]
-        seen: set[tuple] = set()
-        mine = [rec for rec in mine if not (rec[0] in seen or seen.add(rec[0]))]  # first of identical repeats
+        first: dict[tuple[str, str], tuple] = {}
+        for rec in mine:
+            first.setdefault(rec[0], rec)  # first of identical repeats
+        mine = list(first.values())
         if not mine:
             continue
         part = pd.DataFrame(values[[rec[1] for rec in mine]][:, groups[group]], columns=names[group])

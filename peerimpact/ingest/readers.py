@@ -88,7 +88,7 @@ def _control_characters(table: RawTable, problems: Problems) -> None:
             continue
         for column, cell in zip(table.columns, row):
             match = CONTROL.search(cell or "")
-            if match is None:
+            if cell is None or match is None:
                 continue
             found += 1
             if found <= 20:

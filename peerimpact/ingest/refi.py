@@ -232,8 +232,8 @@ def _read_project(archive: zipfile.ZipFile, path: Path, problems: Problems) -> t
                     rule="unknown-code",
                     message="selection is coded with a code that is not in the codebook",
                 )
-            codes = [c for c in codes if c]
-            if not codes:
+            known = [c for c in codes if c]
+            if not known:
                 continue
             selected += hi - lo
             if selected > budget:
@@ -251,7 +251,7 @@ def _read_project(archive: zipfile.ZipFile, path: Path, problems: Problems) -> t
                     "excerpt_id": sel.attrib.get("name") or f"{name}-{k}",
                     "participant_id": participant,
                     "timepoint": timepoint,
-                    "codes": ";".join(dict.fromkeys(codes)),
+                    "codes": ";".join(dict.fromkeys(known)),
                     "text": text[lo:hi].strip(),
                     "_line": sel.line,
                 }

@@ -5,6 +5,7 @@ deeper than the limits allow is refused too."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import NoReturn
 from xml.parsers import expat
 
 from ..limits import current
@@ -50,7 +51,7 @@ def parse_xml(data: bytes, depth: int | None = None) -> Node:
     stack: list[Node] = []
     root: list[Node] = []
 
-    def refuse(*_args) -> None:
+    def refuse(*_args: object) -> NoReturn:
         raise UnsafeXML("document type declarations and entities are not accepted", parser.CurrentLineNumber)
 
     def start(name: str, attrs: dict[str, str]) -> None:

@@ -82,7 +82,7 @@ def load_instruments(names: Iterable[str], search: Iterable[Path], problems: Pro
 
 def all_instrument_names(search: Iterable[Path] = ()) -> list[str]:
     """Names of every instrument defined in ``search`` or the default params."""
-    names = set()
+    names: set[str] = set()
     for folder in [*search, params_dir()]:
         names.update(p.stem for p in (Path(folder) / "instruments").glob("*.yml"))
     return sorted(names)

@@ -20,7 +20,7 @@ import sys
 import tempfile
 from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import IO, TYPE_CHECKING
+from typing import IO, TYPE_CHECKING, TypeVar
 
 from ..problems import display_path
 from ..text import neutralise_frame
@@ -29,7 +29,9 @@ if TYPE_CHECKING:
     import pandas as pd
     from openpyxl import Workbook
 
-Write = Callable[[IO[bytes]], None]
+Write = Callable[[IO[bytes]], object]  # what it returns (``handle.write``'s count) is not used
+# a table's path, as text or a path: one type per call, for a mapping's keys cannot vary
+TablePath = TypeVar("TablePath", bound="str | os.PathLike[str]")
 
 
 class NotWritten(OSError):
@@ -261,7 +263,7 @@ WRITERS: dict[str, Callable[[pd.DataFrame], Write]] = {
 }
 
 
-def write_tables(tables: Mapping[str | os.PathLike[str], pd.DataFrame]) -> list[Path]:
+def write_tables(tables: Mapping[TablePath, pd.DataFrame]) -> list[Path]:
     """Write each table in the format its suffix names (``.csv`` UTF-8, ``.xlsx`` Excel), all or
     none, as :func:`write_files` does. Raises ``ValueError`` for a suffix with no writer."""
     writes: dict[Path, Write] = {}
