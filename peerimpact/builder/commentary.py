@@ -202,15 +202,9 @@ def fill(commentary: Commentary, facts: Facts) -> str:
     return _environment().from_string(commentary.text).render(facts=_tree(facts.tree()))
 
 
-def box_html(markdown: str) -> str:
-    """Filled commentary as the HTML report shows it, raw HTML escaped
-    (:func:`peerimpact.report.html.commentary_html`)."""
-    return commentary_html(ProseRecord(markdown, role="commentary"))
-
-
 def render(commentary: Commentary, facts: Facts) -> str:
-    """The commentary as the HTML report shows it (see :func:`fill` and :func:`box_html`)."""
-    return box_html(fill(commentary, facts))
+    """The commentary as the HTML report shows it (see :func:`fill`): raw HTML escaped, in a box."""
+    return commentary_html(ProseRecord(fill(commentary, facts), role="commentary"))
 
 
 def fill_commentary(

@@ -39,9 +39,6 @@ def typst_data(document: ReportDocument) -> dict[str, Any]:
     return data
 
 
-TOP, BOTTOM = 18 / 25.4 * 72, 20 / 25.4 * 72  # the template's page margins, in points
-
-
 @dataclass(frozen=True)
 class PageFill:
     """How far down its text area each page's content reaches (0 to 1), page by page."""
@@ -53,24 +50,27 @@ class PageFill:
         return len(self.fills)
 
 
-def _fills(marks: list[dict[str, Any]], pages: int, height: float) -> PageFill:
+def _fills(marks: list[dict[str, Any]], page: dict[str, Any]) -> PageFill:
     """Each page's fill from where records start and end: a record that runs on to a later page
     fills every page before the one it ends on; one that ends at a page's very top filled the
     page before."""
-    lowest = [0.0] * pages
+    height, top, bottom = float(page["height"]), float(page["top"]), float(page["bottom"])
+    lowest = [0.0] * int(page["pages"])
     started = None
     for mark in marks:
-        page, y = int(mark["page"]) - 1, float(mark["y"])
+        at, y = int(mark["page"]) - 1, float(mark["y"])
         if mark["at"] == "start":
-            started = page
+            started = at
             continue
-        if y <= TOP + 1 and page > 0:
-            page, y = page - 1, height
-        for full in range(started if started is not None else page, page):
+        if y <= top + 1 and at > 0:
+            at, y = at - 1, height
+        # a record with no start mark (a figure's sentence in place of a drawing) spans no page
+        for full in range(started if started is not None else at, at):
             lowest[full] = height
-        lowest[page] = max(lowest[page], y)
-    area = height - TOP - BOTTOM
-    return PageFill(tuple(min(1.0, max(0.0, (y - TOP) / area)) for y in lowest))
+        lowest[at] = max(lowest[at], y)
+        started = None
+    area = height - top - bottom
+    return PageFill(tuple(min(1.0, max(0.0, (y - top) / area)) for y in lowest))
 
 
 def to_typst_pdf(document: ReportDocument, target: Path) -> PageFill:
@@ -84,7 +84,7 @@ def to_typst_pdf(document: ReportDocument, target: Path) -> PageFill:
         compiler = typst.Compiler(str(root / "report.typ"), root=str(root))
         pdf = compiler.compile(pdf_standards=["ua-1"])
         assert isinstance(pdf, bytes)  # one PDF: a list comes only of an image format's pages
-        size = json.loads(compiler.query("<pi-pages>", field="value", one=True))
+        page = json.loads(compiler.query("<pi-pages>", field="value", one=True))
         marks = json.loads(compiler.query("<pi-mark>", field="value"))
     target.write_bytes(pdf)
-    return _fills(marks, int(size["pages"]), float(size["height"]))
+    return _fills(marks, page)

@@ -14,12 +14,10 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
+from ..report.html import COMMENTARY_TITLE, DASH
 from ..report.records import FigureRecord, ProseRecord, QuotesRecord, TableRecord, TextRecord
 from .document import ReportDocument, markdown_tokens, without_title
 from .table_widths import PAGE_WIDTH, column_widths
-
-DASH = "–"
-COMMENTARY_TITLE = "Commentary from the study team"
 
 
 def _runs(paragraph, tokens: list[dict[str, Any]], bold: bool = False, italic: bool = False) -> None:

@@ -19,9 +19,9 @@ from typing import Any
 import pandas as pd
 
 from ..ingest.writers import to_csv
-from .html import box_html, figure_html, quotes_html, table_html
+from .html import box_html, figure_html, quotes_html, record_html, table_html
 from .policies import Context, DisclosurePolicy, resolve
-from .records import RECORD_MIME, FigureRecord, Quote, QuotesRecord, TableRecord, TextRecord, plain, to_json
+from .records import RECORD_MIME, FigureRecord, Quote, QuotesRecord, Record, TableRecord, TextRecord, plain, to_json
 
 SUPPRESSED = "*"  # what it shows for a value a disclosure policy withholds
 
@@ -51,12 +51,12 @@ class Suppression:
     kind: str  # primary | secondary
 
 
-def _bundle(block: Any, html_or_markdown: tuple[str, str] | None) -> dict[str, Any]:
+def _bundle(record: Record, shown: tuple[str, str] | None) -> dict[str, Any]:
     """What a kernel displays for a released block: its record (which the report's formats render
     from) and, for whoever runs the section in JupyterLab, its HTML or Markdown."""
-    bundle: dict[str, Any] = {RECORD_MIME: to_json(block.to_record())}
-    if html_or_markdown is not None:
-        bundle[html_or_markdown[0]] = html_or_markdown[1]
+    bundle: dict[str, Any] = {RECORD_MIME: to_json(record)}
+    if shown is not None:
+        bundle[shown[0]] = shown[1]
     return bundle
 
 
@@ -145,7 +145,8 @@ class Table:
         return self.to_html()
 
     def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, Any]:
-        return _bundle(self, ("text/html", self.to_html()))
+        record = self.to_record()
+        return _bundle(record, ("text/html", record_html(record)))
 
     def __repr__(self) -> str:
         return _summary("Table", self.name, self.data, self.suppressed)
@@ -220,7 +221,8 @@ class FigureBlock:
         return self.to_html()
 
     def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, Any]:
-        return _bundle(self, ("text/html", self.to_html()))
+        record = self.to_record()
+        return _bundle(record, ("text/html", record_html(record)))
 
     def __repr__(self) -> str:
         return _summary("Figure", self.name, self.data, self.suppressed)
@@ -264,7 +266,8 @@ class Quotes:
         return self.to_html()
 
     def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, Any]:
-        return _bundle(self, ("text/html", self.to_html()))
+        record = self.to_record()
+        return _bundle(record, ("text/html", record_html(record)))
 
     def __repr__(self) -> str:
         return _summary("Quotes", self.name, self.quotes, self.suppressed)
@@ -311,8 +314,8 @@ class TextBlock:
         return TextRecord(name=self.name, text=self.text, facts=plain(self.facts), box=self.box, title=self.title)
 
     def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, Any]:
-        boxed = self._repr_html_()
-        return _bundle(self, ("text/html", boxed) if boxed is not None else ("text/markdown", self.text))
+        record = self.to_record()
+        return _bundle(record, ("text/html", box_html(record)) if self.box else ("text/markdown", self.text))
 
 
 Block = Table | FigureBlock | Quotes | TextBlock
