@@ -16,9 +16,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ..report.records import ProseRecord, TextRecord
+from ..report.html import DASH
+from ..report.records import ProseRecord, TableRecord, TextRecord
 from ..resources import templates_dir
 from .document import ReportDocument, markdown_tokens, without_title
+from .table_widths import column_widths
 
 TEMPLATE = "report/report.typ"
 
@@ -36,6 +38,10 @@ def typst_data(document: ReportDocument) -> dict[str, Any]:
                 out["ast"] = tokens
             elif isinstance(record, TextRecord) and not record.box:
                 out["ast"] = markdown_tokens(record.text)
+            elif isinstance(record, TableRecord) and record.columns:
+                # as Word shares out its width: each column its longest word, the rest to those with more to say
+                cells = [list(record.columns), *[[DASH if v is None else v for v in row] for row in record.rows]]
+                out["widths"] = column_widths(cells, len(record.columns))
     return data
 
 
