@@ -259,6 +259,7 @@ def test_rules_are_checked():
 def test_hostile_text_in_site_names_labels_and_policy_params_is_escaped():
     from dataclasses import asdict
 
+    from peerimpact.builder.document import ReportDocument
     from peerimpact.builder.jobs import TitleBlock
     from peerimpact.builder.render import to_html
 
@@ -274,7 +275,7 @@ def test_hostile_text_in_site_names_labels_and_policy_params_is_escaped():
         f"withholds {evil}",
         internal=False,
     )
-    html = to_html([], {**asdict(title), "built_at": "now"})
+    html = to_html(ReportDocument({**asdict(title), "built_at": "now"}))
     # title twice, scope twice, study, what the disclosure does (a policy's name reaches the page in those words)
     assert "<script>" not in html and html.count("&lt;script&gt;") == 6
     rules = NHS.model_copy(update={"description": f"counts {evil}"})

@@ -142,3 +142,32 @@ def test_a_document_is_each_sections_prose_and_records_in_order_with_commentary(
 def test_text_from_a_record_is_escaped_in_html(record):
     shown = record_html(record)
     assert "<b>" not in shown
+
+
+def test_the_html_is_made_from_the_document_alone_and_shows_only_records(tmp_path):
+    from peerimpact.builder.render import _exporter, document_notebook, to_html
+
+    table = _table().to_record()
+    section = _notebook(
+        tmp_path / "01_sample.ipynb",
+        nbformat.v4.new_markdown_cell("# Sample\n\nWho took part."),
+        _shown(table),
+        nbformat.v4.new_code_cell(
+            "print(x)",
+            outputs=[
+                nbformat.v4.new_output("stream", name="stdout", text="row-level: S1-PW01 49"),
+                nbformat.v4.new_output("display_data", data={"text/html": "<p>kernel's own HTML</p>"}),
+            ],
+        ),
+    )
+    document = read_document([section], {"title": "Report", "scope_label": "Whole study"}, {"01_sample": ("Ours.", "")})
+    html = to_html(document)
+    assert record_html(table) in html and "Who took part." in html and "Ours." in html
+    assert "S1-PW01" not in html and "kernel's own HTML" not in html
+    assert html.index("Who took part.") < html.index("Ours.") < html.index(record_html(table))
+    # the template itself drops any output that carries no record, should one reach it
+    nb, toc = document_notebook(document)
+    nb.cells.append(nbformat.read(section, as_version=4).cells[-1])
+    body, _ = _exporter().from_notebook_node(nb, resources={"report": {**document.title, "toc": toc}})
+    assert "S1-PW01" not in body and "kernel's own HTML" not in body
+    assert toc == [{"anchor": "section-01_sample", "title": "Sample"}]

@@ -10,8 +10,8 @@ records) and ``report.docx`` (python-docx, from the records). Register another w
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 from .document import ReportDocument
@@ -23,13 +23,10 @@ from .workbook import write_workbook
 
 @dataclass(frozen=True)
 class ReportSources:
-    """What a report's formats render from: its records (``document``, title block included) and,
-    for the HTML's nbconvert template, the executed section notebooks that carry those records and
-    the team's filled commentary by section."""
+    """What a report's formats render from: its records (``document``: the title block, then each
+    section's records with the team's commentary in place)."""
 
     document: ReportDocument
-    notebooks: tuple[Path, ...] = ()
-    commentary: Mapping[str, tuple[str, str]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -50,7 +47,7 @@ def register_format(fmt: OutputFormat) -> OutputFormat:
 
 
 def _html(sources: ReportSources, folder: Path, log: logging.Logger) -> None:
-    html = to_html(list(sources.notebooks), dict(sources.document.title), dict(sources.commentary))
+    html = to_html(sources.document)
     (folder / "report.html").write_text(html, encoding="utf-8")
 
 

@@ -168,7 +168,7 @@ def run_job(job: Job) -> Outcome:
         report = {**asdict(job.title_block), "built_at": now()}
         document = read_document(execution.notebooks, report, words)
         (build_dir / "document.json").write_text(json.dumps(document.to_json(), ensure_ascii=False), encoding="utf-8")
-        sources = ReportSources(document, tuple(execution.notebooks), words)
+        sources = ReportSources(document)
         seconds["records"] = round(time.perf_counter() - t, 3)
         for name in job.formats:
             t = time.perf_counter()

@@ -1,63 +1,43 @@
-"""Render executed section notebooks into one report's HTML with nbconvert.
+"""Render a report's records into its HTML with nbconvert.
 
-The HTML is made from records: every output a section showed is rendered from the record its
-released block left (:mod:`peerimpact.report.records`, through :mod:`peerimpact.report.html`),
-never from the HTML the kernel displayed; a section's Markdown is rendered as Markdown.
+The HTML is made from the report's :class:`~peerimpact.builder.document.ReportDocument` alone,
+as the PDF, the workbook and the Word document are: each record becomes one output of a
+notebook made for the template, and the template shows nothing but records (through
+:mod:`peerimpact.report.html`); a section's prose and unboxed sentences are rendered as Markdown.
+No code, parameter, printed text or HTML a kernel displayed reaches the page.
 """
 
 from __future__ import annotations
 
 import threading
-from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import nbformat
 from nbconvert import HTMLExporter
 from traitlets.config import Config
 
 from ..report.html import markdown_of, record_html
-from ..report.records import RECORD_MIME, ProseRecord, from_json, to_json
+from ..report.records import RECORD_MIME, from_json, to_json
 from ..resources import templates_dir
-from .document import HIDDEN_TAGS, section_title
-
-if TYPE_CHECKING:
-    pass
+from .document import ReportDocument
 
 
-def _clean(cell: nbformat.NotebookNode) -> nbformat.NotebookNode:
-    """A cell as the report shows it: no execution metadata, no warnings printed to stderr."""
-    cell.metadata = {k: v for k, v in cell.metadata.items() if k not in ("papermill", "execution", "tags")}
-    if cell.cell_type == "code":
-        cell.outputs = [o for o in cell.outputs if not (o.output_type == "stream" and o.name == "stderr")]
-        cell.execution_count = None
-    return cell
-
-
-def _shown(markdown: str) -> nbformat.NotebookNode:
-    """The study team's filled commentary, as a cell showing its record."""
-    record = to_json(ProseRecord(markdown, role="commentary"))
-    return nbformat.v4.new_code_cell(outputs=[nbformat.v4.new_output("display_data", data={RECORD_MIME: record})])
-
-
-def merge_sections(
-    notebooks: list[Path], under: dict[str, tuple[str, str]] | None = None
-) -> tuple[nbformat.NotebookNode, list[dict[str, str]]]:
-    """One notebook of all sections, each marked for the template; and the contents list.
-    ``under`` maps a section to the study team's filled commentary (Markdown) placed under its
-    heading and at its end."""
+def document_notebook(document: ReportDocument) -> tuple[nbformat.NotebookNode, list[dict[str, str]]]:
+    """A notebook for the template: one cell a record, each section's first and last cells
+    marked; and the contents list."""
     merged = nbformat.v4.new_notebook(metadata={"language_info": {"name": "python"}})
     toc = []
-    for path in notebooks:
-        nb = nbformat.read(path, as_version=4)
-        cells = [_clean(c) for c in nb.cells if not HIDDEN_TAGS & set(c.metadata.get("tags", []))]
+    for section in document.sections:
+        cells = [
+            nbformat.v4.new_code_cell(
+                outputs=[nbformat.v4.new_output("display_data", data={RECORD_MIME: to_json(record)})]
+            )
+            for record in section.records
+        ]
         if not cells:
             continue
-        top, end = (under or {}).get(path.stem, ("", ""))
-        cells[1:1] = [_shown(top)] if top else []
-        cells += [_shown(end)] if end else []
-        anchor = f"section-{path.stem}"
-        toc.append({"anchor": anchor, "title": section_title(nb, path.stem)})
-        cells[0].metadata.setdefault("peerimpact", {})["section_start"] = anchor
+        toc.append({"anchor": section.anchor, "title": section.title})
+        cells[0].metadata["peerimpact"] = {"section_start": section.anchor}
         cells[-1].metadata.setdefault("peerimpact", {})["section_end"] = True
         merged.cells.extend(cells)
     return merged, toc
@@ -83,7 +63,7 @@ def _exporter() -> HTMLExporter:
 
 def _released(exporter: HTMLExporter, data: dict[str, Any]) -> str:
     """The HTML of an output's record (``""`` for an output that carries none): Markdown (a
-    section's text, sentences) as the exporter renders a Markdown cell, every other record by
+    section's text, sentences) as the exporter renders Markdown, every other record by
     :func:`peerimpact.report.html.record_html`."""
     found = data.get(RECORD_MIME)
     if found is None:
@@ -95,9 +75,9 @@ def _released(exporter: HTMLExporter, data: dict[str, Any]) -> str:
     return f'<div class="pi-output">{record_html(record)}</div>'
 
 
-def to_html(notebooks: list[Path], report: dict[str, Any], under: dict[str, tuple[str, str]] | None = None) -> str:
-    """The report's HTML; ``report`` fills the title block (title, scope_label, data_cut, …),
-    ``under`` adds the team's commentary under sections' headings (see :func:`merge_sections`)."""
-    nb, toc = merge_sections(notebooks, under)
-    body, _ = _exporter().from_notebook_node(nb, resources={"report": {**report, "toc": toc}})
+def to_html(document: ReportDocument) -> str:
+    """The report's HTML: the title block from ``document.title`` (title, scope_label, data_cut,
+    …), then every section's records."""
+    nb, toc = document_notebook(document)
+    body, _ = _exporter().from_notebook_node(nb, resources={"report": {**document.title, "toc": toc}})
     return body
