@@ -592,6 +592,40 @@ def test_a_quote_is_shown_under_one_theme_only(built):
         assert (len(quotes) > 0) != withheld and not quotes["text"].duplicated().any(), rid
 
 
+def _text_fills(path: Path) -> list[float]:
+    """How far down each page's text reaches, read from the PDF itself: the lowest baseline above
+    the footer, as a share of the text area between A4's 18 mm top and 20 mm bottom margins."""
+    from pypdf import PdfReader
+
+    top, bottom = 18 / 25.4 * 72, 20 / 25.4 * 72
+    fills = []
+    for page in PdfReader(path).pages:
+        height, ys = float(page.mediabox.height), []
+
+        def baseline(text, cm, tm, *_, ys=ys):
+            if text.strip():
+                ys.append(cm[1] * tm[4] + cm[3] * tm[5] + cm[5])
+
+        page.extract_text(visitor_text=baseline)
+        body = [height - y for y in ys if y > bottom]
+        fills.append((max(body) - top) / (height - top - bottom) if body else 0.0)
+    return fills
+
+
+@pytest.mark.kernel
+def test_the_logged_page_fill_is_where_each_pages_text_ends(built):
+    # a figure too tall for what is left of a page moves on, leaving the page part empty: the log
+    # says so, as the printed page shows it (the last page's closing line carries no mark)
+    for rid in ("study", "site-S7", "funder"):
+        log = (work(built) / rid / "build.log").read_text()
+        [line] = re.findall(r"pdf: \d+ pages, filled ([\d% ]+)", log)
+        logged = [int(f.rstrip("%")) / 100 for f in line.split()]
+        printed = _text_fills(built / rid / "report.pdf")
+        assert len(logged) == len(printed)
+        for number, (said, seen) in enumerate(zip(logged[:-1], printed[:-1]), start=1):
+            assert abs(said - seen) < 0.08, (rid, number, said, seen)
+
+
 @pytest.mark.kernel
 def test_pages_are_neither_near_empty_nor_wider_than_their_margins(built):
     # the build measures every page it prints (render.page_layout) and logs it

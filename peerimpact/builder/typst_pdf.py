@@ -58,20 +58,22 @@ class PageFill:
 
 def _fills(marks: list[dict[str, Any]], page: dict[str, Any]) -> PageFill:
     """Each page's fill from where records start and end: a record that runs on to a later page
-    fills every page before the one it ends on; one that ends at a page's very top filled the
-    page before."""
+    fills every page before the one it ends on. An end mark at a page's very top moved there with
+    what follows it: the record ended on the page before, where it started plus its height, if
+    it fits there, or at that page's foot."""
     height, top, bottom = float(page["height"]), float(page["top"]), float(page["bottom"])
     lowest = [0.0] * int(page["pages"])
-    started = None
+    started: tuple[int, float] | None = None
     for mark in marks:
         at, y = int(mark["page"]) - 1, float(mark["y"])
         if mark["at"] == "start":
-            started = at
+            started = (at, y)
             continue
         if y <= top + 1 and at > 0:
-            at, y = at - 1, height
+            ended = started[1] + float(mark.get("height", height)) if started and started[0] == at - 1 else height
+            at, y = at - 1, ended if ended <= height - bottom + 1 else height
         # a record with no start mark (a figure's sentence in place of a drawing) spans no page
-        for full in range(started if started is not None else at, at):
+        for full in range(started[0] if started is not None else at, at):
             lowest[full] = height
         lowest[at] = max(lowest[at], y)
         started = None
