@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
+from typing import TypeGuard
 
 import numpy as np
 import pandas as pd
@@ -32,7 +33,8 @@ STATUS_COLUMNS = {
 }
 
 
-def _given(value) -> bool:
+def _given(value: object) -> TypeGuard[float]:
+    """Whether ``value`` is a number: not None, NA or NaN."""
     return value is not None and value is not pd.NA and not (isinstance(value, float) and np.isnan(value))
 
 
