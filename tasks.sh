@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Set up and run peerimpact from a clone: `bash tasks.sh report [build options]` or `bash tasks.sh test`
-# (lint, then every test; `unit`: the tests that start no kernel; `lint`: ruff alone).
+# (lint, then every test; `unit`: the tests that start no kernel; `lint`: ruff and mypy).
 # Installs what a fresh Debian machine lacks (venv support, Pango for PDFs), creates .venv
 # on first use and reinstalls the package only when pyproject.toml changes.
 set -euo pipefail
@@ -54,6 +54,7 @@ report() {
 lint() {
     "$VENV/bin/ruff" check peerimpact tests benchmarks
     "$VENV/bin/ruff" format --check -q peerimpact tests benchmarks
+    "$VENV/bin/mypy" peerimpact
 }
 
 test() {

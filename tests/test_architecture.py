@@ -1,4 +1,8 @@
-"""The package's layers: each module imports only from its own layer or those below it."""
+"""The package's layers: each module imports only from its own layer or the layers it may use.
+
+The layers form a diamond, not a chain: ``config`` and ``ingest`` read a study's files, ``analysis``
+computes on tidy frames and plain values, and neither side knows the other; ``report`` and above
+bring them together."""
 
 from __future__ import annotations
 
@@ -8,24 +12,33 @@ from pathlib import Path
 import peerimpact
 
 PACKAGE = Path(peerimpact.__file__).parent
-# Bottom to top. A module of a layer may import from its own layer and every layer before it.
-LAYERS = [
-    ("core", {"problems", "text", "limits", "resources", "schema", "version"}),
-    ("config", {"config"}),
-    ("ingest", {"ingest"}),
-    ("analysis", {"analysis"}),
-    ("report", {"report"}),
-    ("builder", {"builder"}),
-    ("app", {"cli", "commands", "notebook", "session", "example", "export", "__init__"}),
-]
-RANK = {name: rank for rank, (_, names) in enumerate(LAYERS) for name in names}
+# Each layer: its modules and the other layers a module of it may import from (always its own too).
+LAYERS = {
+    "core": ({"problems", "text", "limits", "resources", "schema", "version"}, set()),
+    "config": ({"config"}, {"core"}),
+    "ingest": ({"ingest"}, {"core", "config"}),
+    "analysis": ({"analysis"}, {"core"}),  # tidy frames in, tidy frames out: no study.yml, no files
+    "report": ({"report"}, {"core", "config", "ingest", "analysis"}),
+    "builder": ({"builder"}, {"core", "config", "ingest", "analysis", "report"}),
+    "app": (
+        {"cli", "commands", "notebook", "session", "example", "export", "__init__"},
+        {"core", "config", "ingest", "analysis", "report", "builder"},
+    ),
+}
+LAYER = {module: layer for layer, (modules, _) in LAYERS.items() for module in modules}
 
 
-def layer_of(module: str) -> int:
-    """Rank of a dotted module name under the package (``builder.plan`` → builder)."""
+def layer_of(module: str) -> str:
+    """Layer of a dotted module name under the package (``builder.plan`` → builder)."""
     first = module.split(".")[0]
-    assert first in RANK, f"peerimpact.{module} belongs to no layer: add it to LAYERS"
-    return RANK[first]
+    assert first in LAYER, f"peerimpact.{module} belongs to no layer: add it to LAYERS"
+    return LAYER[first]
+
+
+def may_import(module: str, target: str) -> bool:
+    """Whether ``module`` may import ``target`` (both dotted names under the package)."""
+    own, theirs = layer_of(module), layer_of(target)
+    return theirs == own or theirs in LAYERS[own][1]
 
 
 def imports(path: Path, source: str | None = None) -> list[tuple[int, str]]:
@@ -50,18 +63,27 @@ def imports(path: Path, source: str | None = None) -> list[tuple[int, str]]:
     return found
 
 
-def test_no_module_imports_from_a_layer_above_its_own():
+def test_no_module_imports_from_a_layer_it_may_not_use():
     wrong = []
     for path in sorted(PACKAGE.rglob("*.py")):
         module = ".".join(path.relative_to(PACKAGE).with_suffix("").parts)
-        own = layer_of(module)
         for line, target in imports(path):
-            if layer_of(target) > own:
+            if not may_import(module, target):
                 wrong.append(
                     f"peerimpact/{path.relative_to(PACKAGE)}:{line} imports {target} "
-                    f"({LAYERS[layer_of(target)][0]}) from the {LAYERS[own][0]} layer"
+                    f"({layer_of(target)}) from the {layer_of(module)} layer"
                 )
     assert not wrong, "\n".join(wrong)
+
+
+def test_the_layers_use_what_the_layers_they_use_use():
+    """The table is closed and has no cycle: a layer that may use another may use what that one
+    uses, and no layer may use itself through another."""
+    for layer, (_, uses) in LAYERS.items():
+        assert uses <= set(LAYERS), f"{layer} names a layer that does not exist: {uses - set(LAYERS)}"
+        for used in uses:
+            assert LAYERS[used][1] <= uses, f"{layer} uses {used} but not all it uses: {LAYERS[used][1] - uses}"
+            assert layer not in LAYERS[used][1], f"{layer} and {used} use each other"
 
 
 def test_the_check_sees_upward_and_relative_imports():
@@ -78,7 +100,22 @@ def test_the_check_sees_upward_and_relative_imports():
         (4, "config"),
         (5, "analysis.qualitative"),
     ]
-    assert [layer_of(t) > layer_of("analysis.probe") for _, t in found] == [True, False, True, False, False]
+    assert [not may_import("analysis.probe", t) for _, t in found] == [True, False, True, True, False]
+
+
+def test_the_check_sees_the_diamond():
+    """analysis and config/ingest are two sides of a diamond: neither imports the other; report,
+    above both, imports both; ingest reads study.yml's models, config never imports ingest."""
+    source = (
+        "from ..config.study import Window\nfrom ..ingest import study\nimport peerimpact.schema\n"
+        "from ..analysis import stats\n"
+    )
+    analysis = imports(PACKAGE / "analysis" / "probe.py", source)
+    assert analysis == [(1, "config.study"), (2, "ingest"), (3, "schema"), (4, "analysis")]
+    assert [not may_import("analysis.probe", t) for _, t in analysis] == [True, True, False, False]
+    assert [not may_import("report.probe", t) for _, t in analysis] == [False, False, False, False]
+    assert [not may_import("config.probe", t) for _, t in analysis] == [False, True, False, True]
+    assert [not may_import("ingest.probe", t) for _, t in analysis] == [False, False, False, True]
 
 
 def test_short_names_of_layered_modules_still_work():

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, TypeAlias
 
 import pandas as pd
 
@@ -20,7 +20,7 @@ DEFAULT_FILES = {
     "study": "study.yml",
 }
 
-Day = dt.date | pd.Timestamp | str
+Day: TypeAlias = dt.date | pd.Timestamp | str
 
 
 def alert_frame(rows: list[dict[str, Any]]) -> pd.DataFrame:

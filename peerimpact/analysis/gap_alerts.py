@@ -7,7 +7,6 @@ from collections.abc import Iterable, Mapping
 
 import pandas as pd
 
-from ..config.study import Period, Window
 from ..schema import ID
 from ..text import plural
 from .alert_frames import (
@@ -24,6 +23,7 @@ from .alert_frames import (
     taking_part,
     whole_months,
 )
+from .terms import DueWindow, Span
 
 
 def contacts_stop(
@@ -31,7 +31,7 @@ def contacts_stop(
     participants: pd.DataFrame,
     *,
     data_cut: Day | None = None,
-    period: Period | None = None,
+    period: Span | None = None,
     sites: Iterable[str] | None = None,
     file: str = DEFAULT_FILES["contacts"],
 ) -> pd.DataFrame:
@@ -96,7 +96,7 @@ def contacts_stop(
 
 
 def period_outside_data(
-    period: Period | None,
+    period: Span | None,
     *,
     data_cut: Day | None,
     participants: pd.DataFrame,
@@ -115,7 +115,7 @@ def period_outside_data(
 
     Examples
     --------
-    >>> from peerimpact.config.study import Period
+    >>> from peerimpact.analysis.terms import Period
     >>> none = pd.DataFrame(columns=["participant_id", "consent_date", "completed_date", "date"])
     >>> period = Period(start="2020-07-01", end="2021-06-30")
     >>> period_outside_data(period, data_cut="2021-03-31", participants=none, returns=none,
@@ -178,7 +178,7 @@ def quiet_sites(
     data_cut: Day | None,
     months: int = 2,
     log_stopped: Iterable[str] = (),
-    windows: Mapping[str, Window] | None = None,
+    windows: Mapping[str, DueWindow] | None = None,
     sites: Iterable[str] | None = None,
     file: str = DEFAULT_FILES["contacts"],
     questionnaires_file: str = DEFAULT_FILES["questionnaires"],
@@ -264,7 +264,7 @@ def quiet_sites(
 def _questionnaires_missed(
     people: pd.DataFrame,
     back: pd.DataFrame,
-    windows: Mapping[str, Window] | None,
+    windows: Mapping[str, DueWindow] | None,
     *,
     after: pd.Timestamp,
     cut: pd.Timestamp,

@@ -7,13 +7,14 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
+from typing import TypeGuard
 
 import numpy as np
 import pandas as pd
 
-from ..config.study import RecruitmentTarget, StatusRule
 from ..schema import ID
 from .programme import ALL_SITES, completed_contacts, returned_at
+from .terms import Goal, Rule
 
 ON_TRACK, AT_RISK, BEHIND = "on track", "at risk", "behind"
 STATUS_COLUMNS = {
@@ -32,7 +33,8 @@ STATUS_COLUMNS = {
 }
 
 
-def _given(value) -> bool:
+def _given(value: object) -> TypeGuard[float]:
+    """Whether ``value`` is a number: not None, NA or NaN."""
     return value is not None and value is not pd.NA and not (isinstance(value, float) and np.isnan(value))
 
 
@@ -49,7 +51,7 @@ def percent_of(value: float | None, target: float | None) -> float | None:
     return 100.0 * float(value) / float(target)
 
 
-def status_of(value: float | None, target: float | None, rule: StatusRule) -> str | None:
+def status_of(value: float | None, target: float | None, rule: Rule) -> str | None:
     """``on track``, ``at risk`` or ``behind``: ``value`` as a percent of ``target`` at or above
     ``rule.on_track`` is on track, at or above ``rule.at_risk`` at risk, below it behind.
 
@@ -59,7 +61,7 @@ def status_of(value: float | None, target: float | None, rule: StatusRule) -> st
 
     Examples
     --------
-    >>> from peerimpact.config.study import StatusRule
+    >>> from peerimpact.analysis.terms import StatusRule
     >>> rule = StatusRule(on_track=100, at_risk=80)
     >>> status_of(38, 38, rule), status_of(31, 38, rule), status_of(30, 38, rule), status_of(0, 0, rule)
     ('on track', 'at risk', 'behind', 'on track')
@@ -109,9 +111,9 @@ def expected_by(cut: dt.date | str | None, target: float, start: dt.date, by: dt
 def recruitment_status(
     participants: pd.DataFrame,
     sites: Iterable[str],
-    goal: RecruitmentTarget | None,
+    goal: Goal | None,
     cut: dt.date | str | None,
-    rule: StatusRule,
+    rule: Rule,
 ) -> pd.DataFrame:
     """People consented at each site and at all the report's sites against the recruitment
     target due at the data cut.
@@ -132,7 +134,7 @@ def recruitment_status(
     Examples
     --------
     >>> import datetime as dt
-    >>> from peerimpact.config.study import RecruitmentTarget, StatusRule
+    >>> from peerimpact.analysis.terms import RecruitmentTarget, StatusRule
     >>> people = pd.DataFrame({"participant_id": list("abcde"), "site": ["S1", "S1", "S1", "S2", "S2"]})
     >>> goal = RecruitmentTarget(sites={"S1": 4, "S2": 6}, total=10, start=dt.date(2020, 1, 1),
     ...                          by=dt.date(2020, 12, 31))
@@ -180,7 +182,7 @@ def retention_status(
     sites: Iterable[str],
     timepoints: Iterable[str],
     targets: dict[str, float],
-    rule: StatusRule,
+    rule: Rule,
 ) -> pd.DataFrame:
     """Of the people who returned the first questionnaire, those who returned each later one, at
     each site and at all the report's sites, against the retention target.
@@ -200,7 +202,7 @@ def retention_status(
 
     Examples
     --------
-    >>> from peerimpact.config.study import RetentionRule
+    >>> from peerimpact.analysis.terms import RetentionRule
     >>> people = pd.DataFrame({"participant_id": list("abcde"), "site": "S1"})
     >>> returns = pd.DataFrame({"participant_id": list("abcde") + list("abc"), "timepoint": ["T1"] * 5 + ["T2"] * 3})
     >>> found = retention_status(people, returns, ["S1"], ["T1", "T2"], {"T2": 70}, RetentionRule())
@@ -282,11 +284,11 @@ def activity_status(
     sites: Iterable[str],
     *,
     per_month: float | None,
-    goal: RecruitmentTarget | None = None,
+    goal: Goal | None = None,
     start: dt.date | None = None,
     end: dt.date | None = None,
     cut: dt.date | str | None = None,
-    rule: StatusRule,
+    rule: Rule,
 ) -> pd.DataFrame:
     """Completed contacts per month in the reporting period, up to the data cut, at each site and
     at all the report's sites, against the monthly target.
@@ -313,7 +315,7 @@ def activity_status(
     Examples
     --------
     >>> import datetime as dt
-    >>> from peerimpact.config.study import RecruitmentTarget, StatusRule
+    >>> from peerimpact.analysis.terms import RecruitmentTarget, StatusRule
     >>> people = pd.DataFrame({"participant_id": ["a", "b"], "site": ["S1", "S2"]})
     >>> log = pd.DataFrame({"participant_id": ["a"] * 4 + ["b"], "person_id": list("pqrst"),
     ...                     "date": pd.to_datetime(["2020-04-02", "2020-05-02", "2020-06-02", "2020-07-02",

@@ -31,10 +31,10 @@ from collections.abc import Iterable, Mapping
 
 import pandas as pd
 
-from ..config.study import Alerts, Period, Window
 from .alert_frames import DEFAULT_FILES, Day, alert_frame
 from .gap_alerts import contacts_stop, period_outside_data, quiet_sites
 from .questionnaire_alerts import items_missing, outside_window, overdue
+from .terms import Alerts, AlertSettings, DueWindow, Span
 
 
 def data_alerts(
@@ -43,9 +43,9 @@ def data_alerts(
     contacts: pd.DataFrame,
     *,
     data_cut: Day | None,
-    period: Period | None = None,
-    windows: Mapping[str, Window] | None = None,
-    settings: Alerts | None = None,
+    period: Span | None = None,
+    windows: Mapping[str, DueWindow] | None = None,
+    settings: AlertSettings | None = None,
     sites: Iterable[str] | None = None,
     files: Mapping[str, str] | None = None,
     names: Mapping[str, str] | None = None,
@@ -66,7 +66,7 @@ def data_alerts(
         ``study.yml``'s ``windows``; without them the overdue and out-of-window alerts are not
         computed.
     settings
-        ``study.yml``'s ``alerts`` (default :class:`peerimpact.config.study.Alerts`).
+        ``study.yml``'s ``alerts`` (default :class:`~peerimpact.analysis.terms.Alerts`: study.yml's defaults).
     sites, timepoints
         The order of the rows (default: the participants' sites, the returns' timepoints).
     files

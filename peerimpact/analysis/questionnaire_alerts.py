@@ -8,7 +8,6 @@ from collections.abc import Iterable, Mapping
 
 import pandas as pd
 
-from ..config.study import Window
 from ..schema import ID
 from ..text import plural
 from .alert_frames import (
@@ -23,16 +22,17 @@ from .alert_frames import (
     site_order,
     taking_part,
 )
+from .terms import DueWindow
 
 
-def _window_words(window: Window) -> str:
+def _window_words(window: DueWindow) -> str:
     return f"{window.start} to {window.end} days after consent"
 
 
 def overdue(
     participants: pd.DataFrame,
     returns: pd.DataFrame,
-    windows: Mapping[str, Window] | None,
+    windows: Mapping[str, DueWindow] | None,
     *,
     data_cut: Day | None,
     sites: Iterable[str] | None = None,
@@ -50,7 +50,7 @@ def overdue(
 
     Examples
     --------
-    >>> from peerimpact.config.study import Window
+    >>> from peerimpact.analysis.terms import Window
     >>> people = pd.DataFrame({"participant_id": ["a", "b"], "site": ["S1", "S1"],
     ...                        "consent_date": ["2020-01-01", "2020-01-01"]})
     >>> returns = pd.DataFrame({"participant_id": ["a"], "timepoint": ["T2"], "completed_date": ["2020-05-01"]})
@@ -105,7 +105,7 @@ def overdue(
 def outside_window(
     participants: pd.DataFrame,
     returns: pd.DataFrame,
-    windows: Mapping[str, Window] | None,
+    windows: Mapping[str, DueWindow] | None,
     *,
     sites: Iterable[str] | None = None,
     file: str = DEFAULT_FILES["questionnaires"],
@@ -121,7 +121,7 @@ def outside_window(
 
     Examples
     --------
-    >>> from peerimpact.config.study import Window
+    >>> from peerimpact.analysis.terms import Window
     >>> people = pd.DataFrame({"participant_id": ["a", "b"], "site": ["S1", "S1"],
     ...                        "consent_date": ["2020-01-01", "2020-01-01"]})
     >>> returns = pd.DataFrame({"participant_id": ["a", "b"], "timepoint": ["T1", "T1"],

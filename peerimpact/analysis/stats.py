@@ -72,7 +72,7 @@ def _essentially_constant(spread: float, centre: float) -> bool:
 
     An exact zero spread counts too (R would go on to divide zero by zero).
     """
-    return spread == 0 or spread < _R_CONSTANT * abs(centre)
+    return bool(spread == 0 or spread < _R_CONSTANT * abs(centre))
 
 
 def _as_recorded(diff: np.ndarray, scale: np.ndarray) -> np.ndarray:

@@ -14,12 +14,10 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import cast
 
 import pandas as pd
 
 from ..config import DATA_KINDS, DisclosureRules, ReportPolicy
-from ..config.disclosure import DataKind
 from ..problems import Problems
 from ..report.blocks import SUPPRESSED
 from ..report.disclosure import GROUPS, PROTECTED, Group, row_key
@@ -121,7 +119,7 @@ class TableAuditor:
         strictest of the policy where it has none (the column fails as unknown besides)."""
         kind = data_kind(self.name, column, role if role is not None else COLUMN_ROLES.get(column))
         if kind is not None:
-            return self.policy.rules[cast(DataKind, kind)]  # data_kind names a kind of data, typed as str
+            return self.policy.rules[kind]
         return max(self.policy.rules.values(), key=lambda r: (r.suppress, r.threshold, r.rounding))
 
     def finding(

@@ -109,13 +109,13 @@ class RecruitmentTarget(StrictModel):
         return self
 
 
-class ProgrammeTargets(StrictModel):
-    """What the funder was promised: recruitment, retention (percent of T1 at each later
-    timepoint) and completed contacts per month (study-wide)."""
+class PeopleTargets(StrictModel):
+    """The targets about people: recruitment, and retention (percent of T1 at each later
+    timepoint). What study.yml's targets (:class:`ProgrammeTargets`) and a report's share; their
+    monthly contact targets differ in type (a report's may be a fraction of the study's)."""
 
     recruitment: RecruitmentTarget | None = None
     retention: dict[Code, Float] = {}
-    contacts_per_month: Int | None = Field(default=None, gt=0)
 
     _distinct = field_validator("retention", mode="before")(_distinct_keys("timepoint"))
 
@@ -126,6 +126,13 @@ class ProgrammeTargets(StrictModel):
         if bad:
             raise ValueError(f"retention is a percentage of T1, above 0 and at most 100: {bad}")
         return value
+
+
+class ProgrammeTargets(PeopleTargets):
+    """What the funder was promised: recruitment, retention (percent of T1 at each later
+    timepoint) and completed contacts per month (study-wide), a whole number."""
+
+    contacts_per_month: Int | None = Field(default=None, gt=0)
 
 
 class StatusRule(StrictModel):

@@ -28,8 +28,11 @@ def _size(people: People) -> int:
 
 def _atoms(sets: list[People]) -> dict[tuple[bool, ...], int]:
     """People split into parts by which of ``sets`` hold them: each part's pattern and size."""
-    if sets and all(isinstance(s, np.ndarray) for s in sets):  # masks: one pass of numpy
-        codes = sum(s.astype(np.int64) << i for i, s in enumerate(sets))
+    masks = [s for s in sets if isinstance(s, np.ndarray)]
+    if sets and len(masks) == len(sets):  # masks: one pass of numpy
+        codes = np.zeros(masks[0].shape, dtype=np.int64)
+        for i, mask in enumerate(masks):  # bit i set where sets[i] holds the person
+            codes |= mask.astype(np.int64) << i
         found, counts = np.unique(codes[codes > 0], return_counts=True)
         return {tuple(bool(code >> i & 1) for i in range(len(sets))): int(n) for code, n in zip(found, counts)}
     everyone = frozenset().union(*sets) if sets else frozenset()

@@ -82,16 +82,17 @@ def row_key(row: Mapping[str, Any]) -> tuple[str, ...] | None:
         value = row.get(name)
         return None if value is None or (isinstance(value, float) and math.isnan(value)) else str(value)
 
-    if text("variable"):
-        return ("sample", text("variable"))
-    if text("service"):
-        return ("service", text("service"), text("timepoint") or "")
-    if text("instrument") and text("subscale"):
-        comparison = text("comparison")
+    variable, service, timepoint = text("variable"), text("service"), text("timepoint")
+    instrument, subscale, comparison = text("instrument"), text("subscale"), text("comparison")
+    if variable:
+        return ("sample", variable)
+    if service:
+        return ("service", service, timepoint or "")
+    if instrument and subscale:
         if comparison and comparison != "norm":
-            return ("change", text("instrument"), text("subscale"), comparison)
-        if text("timepoint"):
-            return ("scores", text("instrument"), text("subscale"), text("timepoint"))
+            return ("change", instrument, subscale, comparison)
+        if timepoint:
+            return ("scores", instrument, subscale, timepoint)
     return None
 
 
@@ -194,25 +195,31 @@ def withhold_statistics(cells: WithheldCells) -> None:
     """Withhold a count whose base is withheld, and a statistic, test or extreme resting on too few
     people or on a withheld count."""
     rules = cells.rules
-    chained = [(c, r) for c, r in cells.roles.items() if r.kind == "count" and r.base in cells.roles]
+    chained = [
+        (c, r.base)
+        for c, r in cells.roles.items()
+        if r.kind == "count" and r.base is not None and r.base in cells.roles
+    ]
     for _ in chained:  # a count withheld with the count it rests on, along a chain of them
-        for column, role in chained:
+        for column, base in chained:
             for i in range(len(cells.frame)):
-                if cells.hidden(i, role.base) and cells.value(i, column) is not None:
-                    cells.hide(i, column, f"its {role.base} is withheld", "secondary")
+                if cells.hidden(i, base) and cells.value(i, column) is not None:
+                    cells.hide(i, column, f"its {base} is withheld", "secondary")
     for column, role in cells.roles.items():
         if role.kind not in ("statistic", "test", "extreme", "comparator"):
             continue
         need = {"test": rules.tests_min_n, "extreme": rules.threshold}.get(role.kind, rules.statistics_min_n)
+        assert need is not None  # DisclosureRules sets both minimums to the threshold where not given
+        counted = role.base if role.base is not None and role.base in cells.frame.columns else None
         for i in range(len(cells.frame)):
             if cells.value(i, column) is None or cells.hidden(i, column):
                 continue
-            n = cells.value(i, role.base) if role.base in cells.frame.columns else None
+            n = cells.value(i, counted) if counted is not None else None
             if role.kind == "extreme" and rules.extremes == "hide":
                 cells.hide(i, column, "one person's value: not shown in a shared report", "primary")
-            elif n is None or n < need:
+            elif counted is None or n is None or n < need:
                 cells.hide(i, column, f"based on fewer than {need} people", "primary")
-            elif cells.hidden(i, role.base):
+            elif cells.hidden(i, counted):
                 cells.hide(i, column, "its n is withheld", "secondary")
 
 
@@ -225,10 +232,15 @@ def _percentages(cells: WithheldCells, out: pd.DataFrame) -> None:
             if cells.rules.percentages == "hide":
                 cells.hide(i, column, "percentages not shown", "primary")
                 continue
-            if any(c not in cells.frame.columns or cells.hidden(i, c) for c in (role.base, role.of)):
+            base, whole = role.base, role.of
+            if (
+                base is None
+                or whole is None
+                or any(c not in cells.frame.columns or cells.hidden(i, c) for c in (base, whole))
+            ):
                 cells.hide(i, column, "its count is withheld", "secondary")
                 continue
-            count, of = out[role.base].iat[i], out[role.of].iat[i]
+            count, of = out[base].iat[i], out[whole].iat[i]
             out.iat[i, out.columns.get_loc(column)] = 100.0 * float(count) / float(of) if float(of) else np.nan
 
 

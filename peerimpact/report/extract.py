@@ -95,7 +95,7 @@ class Extract:
 
     @property
     def comparisons(self) -> list[tuple[str, str]]:
-        return [tuple(c) for c in self.meta.comparisons]
+        return [(first, later) for first, later in self.meta.comparisons]
 
     @property
     def multiplicity(self) -> str:
@@ -271,7 +271,7 @@ def make_extract(
         disclosure=report.disclosure or (policy.audience if policy else "none"),
         policy=policy,
         withheld=tuple(sorted(withheld)),
-        comparisons=tuple(tuple(c) for c in study.config.comparisons or []),
+        comparisons=tuple((first, later) for first, later in study.config.comparisons or []),
         multiplicity=study.config.multiplicity,
         compares_with_study=compares_with_study,
         compares_sites=compares_sites,

@@ -13,9 +13,9 @@ from .blocks import SUPPRESSED, is_missing, is_suppressed
 from .html import DASH
 
 
-def fmt_number(value: float, digits: int = 1) -> str:
-    """A number to ``digits`` decimals; missing is a dash, withheld a ``*``."""
-    if is_missing(value):
+def fmt_number(value: float | None, digits: int = 1) -> str:
+    """A number to ``digits`` decimals; missing (None, NA, NaN) is a dash, withheld a ``*``."""
+    if value is None or is_missing(value):
         return DASH
     if is_suppressed(value):
         return SUPPRESSED

@@ -10,7 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from ..config import AnalysisConfig, QualitativeConfig, QuantEvidence, ReportPolicy, SynthesisConfig
 from ..config import PublishedFigures as Published
 from ..config.instruments import Layout, MinimalImportantDifference
-from ..config.study import Funder, Milestone, Multiplicity, Period, ProgrammeTargets, StatusRules
+from ..config.study import Funder, Milestone, Multiplicity, PeopleTargets, Period, StatusRules
 
 
 class _Frozen(BaseModel):
@@ -91,14 +91,14 @@ class TargetShare(_Frozen):
     study_contacts_per_month: int | None = None
 
 
-class ReportTargets(ProgrammeTargets):
+class ReportTargets(PeopleTargets):
     """The study's targets as one report holds them. A report of every site holds the study's
     own (``share`` None). A report of fewer sites holds its sites' recruitment targets (their
     ``total`` added up) and, as ``contacts_per_month``, their share of the study's monthly
     contact target in proportion to their recruitment targets: a fraction, so a number here
     where study.yml takes a whole one."""
 
-    contacts_per_month: float | None = Field(None, gt=0)
+    contacts_per_month: float | None = Field(default=None, gt=0)
     share: TargetShare | None = None
 
 

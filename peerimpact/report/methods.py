@@ -124,7 +124,8 @@ def instrument(name: str, info: InstrumentMeta) -> TextBlock:
 def _instrument_text(facts: dict[str, Any], *, info: InstrumentMeta) -> str:
     scales = info.scales
     higher = {scale.higher for scale in scales.values()}
-    one_direction = len(higher) == 1 and None not in higher
+    direction = next(iter(higher)) if len(higher) == 1 else None  # what a higher score means on every scale
+    one_direction = direction is not None
     rules = {
         (scale.method, facts[f"{sub}.max_missing"], bool(scale.prorate))
         for sub, scale in scales.items()
@@ -137,8 +138,8 @@ def _instrument_text(facts: dict[str, Any], *, info: InstrumentMeta) -> str:
     said = []
     if "item_min" in facts:
         said.append(f"each item is answered from {_num(facts['item_min'])} to {_num(facts['item_max'])}")
-    if one_direction:
-        said.append(f"a higher score means {_plain(next(iter(higher)))}")
+    if direction is not None:
+        said.append(f"a higher score means {_plain(direction)}")
     lines = [head + (": " + "; ".join(said) if said else "") + "."]
     for sub, scale in scales.items():
         text = _subscale_text(
@@ -251,6 +252,7 @@ def _multiplicity_text(facts: dict[str, Any]) -> str:
 
 def disclosure(meta: ReportMeta) -> TextBlock:
     """What the report's audience may see, in the words of its disclosure rules."""
+    facts: dict[str, str | None]
     if meta.policy is not None:
         facts = {"audience": meta.policy.label, "rules": meta.policy.describe()}
     else:

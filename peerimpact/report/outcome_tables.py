@@ -6,6 +6,7 @@ reading."""
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Set as AbstractSet
 from functools import partial
 from typing import TYPE_CHECKING
 
@@ -235,7 +236,7 @@ def _against_study_display(data: pd.DataFrame, *, labels: dict, timepoints: list
     return pd.DataFrame(rows)
 
 
-def _named(frame: pd.DataFrame, keys: set[tuple[str, ...]], columns: tuple[str, ...]) -> pd.DataFrame:
+def _named(frame: pd.DataFrame, keys: AbstractSet[tuple[str, ...]], columns: tuple[str, ...]) -> pd.DataFrame:
     wanted = [tuple(str(v) for v in row) in keys for row in frame[list(columns)].itertuples(index=False)]
     return frame[wanted].reset_index(drop=True)
 

@@ -26,12 +26,18 @@ from .blocks import FigureBlock
 
 if TYPE_CHECKING:
     import matplotlib.figure
+    from matplotlib.typing import RcKeyType
 
 TIME_PALETTE = ["#2f5d8a", "#c0504d", "#5b8c3a", "#8064a2"]
 FONT = "DejaVu Sans"
 # Text stays text; ids and metadata are fixed so the same figure gives the same bytes.
 # Labels are literal text: a code named "cost $$" must not be read as math.
-RC = {"svg.fonttype": "none", "svg.hashsalt": "peerimpact", "font.family": FONT, "text.parse_math": False}
+RC: dict[RcKeyType, object] = {
+    "svg.fonttype": "none",
+    "svg.hashsalt": "peerimpact",
+    "font.family": FONT,
+    "text.parse_math": False,
+}
 
 
 @dataclass(frozen=True)

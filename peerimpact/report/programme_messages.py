@@ -93,11 +93,11 @@ def retention(facts: Facts, meta: ReportMeta) -> list[str]:
             continue
         target = facts.value(f"{key}.target_percent")
         status = facts.value(f"{key}.retention_status")
-        aim = [
+        aims = [
             f"target {fmt_number(target, 0)}%" if target is not None else "",
             status if isinstance(status, str) else "",
         ]
-        aim = ": ".join(a for a in aim if a)
+        aim = ": ".join(a for a in aims if a)
         parts.append(f"{back} ({_percent(back, base)}) returned {tp}" + (f" ({aim})" if aim else ""))
     if not parts:
         return []
@@ -242,7 +242,7 @@ def completeness(facts: Facts, meta: ReportMeta) -> list[str]:
             worst, where = fact.value, (inst, tp)
         if column == "scores_lost" and not fact.withheld and fact.value:
             lost += fact.value
-    if worst is None:
+    if worst is None or where is None:  # set together
         return []
     name = meta.instruments[where[0]].name if where[0] in meta.instruments else where[0]
     text = (

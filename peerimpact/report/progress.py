@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from functools import partial
+from typing import Any
 
 import pandas as pd
 
@@ -161,7 +162,7 @@ def _recruitment_display(
     total = {r["stage"]: r["n"] for r in rows_of.values()}
     targets = {r["site"]: r["target"] for r in rows_of.values() if r["stage"] == "consented"}
     target_total = sum(int(t) for t in targets.values() if not pd.isna(t)) if targets else None
-    first_row = next(iter(r for r in rows_of.values() if r["stage"] == "consented"), {})
+    first_row: dict[str, Any] = next(iter(r for r in rows_of.values() if r["stage"] == "consented"), {})
     if "all_target" in data.columns and not pd.isna(first_row.get("all_target")):
         target_total = int(first_row["all_target"])
     has_status = "status" in data.columns
@@ -183,7 +184,7 @@ def _recruitment_display(
 
         target = target_total if every else targets.get(site)
         has_target = target is not None and not pd.isna(target)
-        row = {"Site": site, "Target": str(int(target)) if has_target else "–"}
+        row = {"Site": site, "Target": str(int(target)) if target is not None and has_target else "–"}
         if due:
             row["Due by the cut"] = _whole(get("consented", "expected"))
         consented = get("consented", "count")

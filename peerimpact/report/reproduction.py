@@ -57,8 +57,10 @@ class _Table:
     def rows(self, row: dict[str, str]) -> list[int]:
         keys = tuple(row)
         if keys not in self._index:
+            frame = self.frame
+            assert frame is not None, "rows asked of a table that was not written"  # _value checks first
             index: dict[tuple[str, ...], list[int]] = {}
-            for i, values in enumerate(zip(*(self.frame[k] for k in keys))):
+            for i, values in enumerate(zip(*(frame[k] for k in keys))):
                 index.setdefault(tuple(values), []).append(i)
             self._index[keys] = index
         return self._index[keys].get(tuple(row.values()), [])

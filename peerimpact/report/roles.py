@@ -17,6 +17,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ..config.disclosure import DataKind
+
 
 @dataclass(frozen=True)
 class Role:
@@ -37,7 +39,7 @@ class Role:
     kind: str
     base: str | None = None
     of: str | None = None
-    data: str | None = None
+    data: DataKind | None = None
     study: bool = False
 
 
@@ -129,7 +131,7 @@ COLUMN_ROLES: dict[str, Role] = {
 FIGURES = ("count", "percent", "statistic", "test", "extreme")  # what differencing withholds in a row
 
 # The kind of data each block holds, by its name; a column's Role.data or COLUMN_DATA says otherwise.
-BLOCK_DATA: dict[str, str] = {
+BLOCK_DATA: dict[str, DataKind] = {
     **dict.fromkeys(("table1", "sample_summary"), "characteristics"),
     "table2": "health",
     **dict.fromkeys(
@@ -164,7 +166,7 @@ BLOCK_DATA: dict[str, str] = {
         "programme",
     ),
 }
-COLUMN_DATA: dict[tuple[str, str], str] = {
+COLUMN_DATA: dict[tuple[str, str], DataKind] = {
     ("table5", "excerpts"): "qualitative",
     ("table5", "participants"): "qualitative",
     ("table5", "fewest_at_a_timepoint"): "qualitative",
@@ -179,7 +181,7 @@ class UnknownFigure(ValueError):
     it is not shown (fail closed)."""
 
 
-def data_kind(table: str, column: str, role: Role | None = None) -> str | None:
+def data_kind(table: str, column: str, role: Role | None = None) -> DataKind | None:
     """The kind of data a table's column holds (see :data:`BLOCK_DATA`)."""
     table = table.removesuffix(STUDY_WIDE)
     return (

@@ -11,11 +11,13 @@ scope with too few interviewees shows none of its quotes.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from typing import Any
 
 import pandas as pd
 
 from ..config import DisclosureRules, QuoteRules, ReportPolicy
+from ..config.disclosure import DataKind
 from .blocks import SUPPRESSED, FigureBlock, Quotes, Suppression, Table, TextBlock
 from .disclosure import (
     GROUPS,
@@ -218,7 +220,13 @@ def _text(block: TextBlock, parts: Parts, context: Context) -> TextBlock:
     return dataclasses.replace(block, facts=facts, suppressed=log)
 
 
-_APPLY = {Table: _table, FigureBlock: _figure, Quotes: _quotes, TextBlock: _text}
+# each block's type to how its parts' rules are applied to it; a block of any other type cannot be released
+_APPLY: dict[type, Callable[[Any, Parts, Context], Any]] = {
+    Table: _table,
+    FigureBlock: _figure,
+    Quotes: _quotes,
+    TextBlock: _text,
+}
 
 
 def _frame(block) -> pd.DataFrame:
@@ -259,12 +267,14 @@ def report_policy(policy: ReportPolicy) -> DisclosurePolicy:
         if isinstance(block, Quotes):
             rules = policy.rules["qualitative"]
             return block if not rules.suppress else _quotes(block, [(rules, None)], context, policy.quotes)
-        by_kind: dict[str, set[str]] = {}
+        by_kind: dict[DataKind, set[str]] = {}
         for column in frame.columns:
             kind = data_kind(block.name, column, roles.get(column) or COLUMN_ROLES.get(column))
             if kind is not None:
                 by_kind.setdefault(kind, set()).add(column)
-        parts = [(policy.rules[kind], columns) for kind, columns in by_kind.items() if policy.rules[kind].suppress]
+        parts: Parts = [
+            (policy.rules[kind], columns) for kind, columns in by_kind.items() if policy.rules[kind].suppress
+        ]
         if not parts:
             return block
         if len(parts) > 1 and not isinstance(block, Table):  # only a table is suppressed column group by group

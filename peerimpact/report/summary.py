@@ -196,6 +196,7 @@ def since_last_report(facts: Facts, meta: ReportMeta) -> list[str]:
 
 def changes_table(facts: Facts, meta: ReportMeta) -> Table:
     """Every programme count and milestone beside its value at the earlier build's data cut (``meta.previous``)."""
+    assert meta.previous is not None, "a report built without --previous has no earlier figures"
     rows = _changes(facts, meta)
     when = short_date(meta.previous.data_cut)
     data = pd.DataFrame(rows, columns=["figure", "previous", "now", "change", "previous_status", "status"])
