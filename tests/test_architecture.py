@@ -10,7 +10,7 @@ import peerimpact
 PACKAGE = Path(peerimpact.__file__).parent
 # Bottom to top. A module of a layer may import from its own layer and every layer before it.
 LAYERS = [
-    ("core", {"problems", "text", "limits", "resources", "schema", "version"}),
+    ("core", {"problems", "text", "limits", "resources", "schema", "version", "registry"}),
     ("config", {"config"}),
     ("ingest", {"ingest"}),
     ("analysis", {"analysis"}),
