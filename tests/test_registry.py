@@ -90,3 +90,48 @@ def test_iterating_while_registering_sees_the_names_as_they_were():
     for name in numbers:
         numbers.register(name + "!", 0)
     assert len(numbers) == 6
+
+
+def test_every_extension_point_is_a_registry_of_its_own_items():
+    from peerimpact.builder.executors import EXECUTORS, ExecutorKind
+    from peerimpact.builder.formats import FORMATS, OutputFormat
+    from peerimpact.builder.kinds import KINDS, ReportKind
+    from peerimpact.builder.word import WRITERS
+    from peerimpact.export import WRITERS as EXPORTS
+    from peerimpact.ingest.writers import WRITERS as TABLES
+    from peerimpact.report.facts import FACT_TABLES, FactTable
+    from peerimpact.report.html import RENDERERS
+    from peerimpact.report.policies import POLICIES, DisclosurePolicy
+    from peerimpact.report.summary import MESSAGES  # the writers register as summary is imported
+
+    named = [(KINDS, ReportKind), (FORMATS, OutputFormat), (EXECUTORS, ExecutorKind), (POLICIES, DisclosurePolicy)]
+    for found, kind in named:
+        assert isinstance(found, Registry) and len(found)
+        assert all(isinstance(item, kind) and item.name == name for name, item in found.items())
+    assert KINDS.names()[:3] == ("study", "site", "cohort")  # definitions sort by this order
+    assert FORMATS.names() == ("html", "pdf", "xlsx", "docx")
+    assert all(isinstance(spec, FactTable) for spec in FACT_TABLES.values()) and "recruitment" in FACT_TABLES
+    # the areas speak in this order: the programme's first, the outcomes last
+    assert MESSAGES.names()[0] == "recruitment" and MESSAGES.names()[-1] == "outcomes"
+    assert all(callable(writer) for writer in MESSAGES.values())
+    record_kinds = {"table", "figure", "quotes", "text", "prose"}
+    assert set(RENDERERS) == record_kinds == set(WRITERS)
+    assert isinstance(EXPORTS, Registry) and EXPORTS.names() == ("csv", "xlsx", "sav", "dta", "parquet")
+    assert isinstance(TABLES, Registry) and TABLES.names() == (".csv", ".xlsx")
+    with pytest.raises(UnknownName, match="^unknown output format 'pfd'; output formats are html, pdf, xlsx, docx$"):
+        FORMATS.get("pfd")
+
+
+def test_a_definition_naming_what_is_not_registered_is_told_where_and_what_there_is(tmp_path):
+    from peerimpact.builder.definitions import load_report_defs
+    from peerimpact.problems import Problems
+
+    (tmp_path / "x.yml").write_text(
+        "id: x\ntitle: X\nkind: regio\nsections: [01_sample]\nformats: [html, pfd]\ndisclosure: secret\n"
+    )
+    problems = Problems()
+    assert load_report_defs(tmp_path, problems) == []
+    said = {(p.line, p.column, p.value): p.message for p in problems.errors}
+    assert said[(3, "kind", "regio")] == "unknown report kind; report kinds are study, site, cohort, funder"
+    assert said[(5, "formats.1", "pfd")] == "unknown output format; output formats are html, pdf, xlsx, docx"
+    assert said[(6, "disclosure", "secret")].startswith("unknown disclosure policy; disclosure policies are none")
