@@ -21,6 +21,7 @@ import pandas as pd
 
 from .ingest.study import Study
 from .ingest.writers import Write, csv_text, excel_sheets, through_folder, write_file
+from .registry import Registry
 
 VARIABLE_LABELS = {
     "participant_id": "Participant ID",
@@ -252,13 +253,12 @@ def _parquet(frame: pd.DataFrame, study: Study) -> Write:
 
 
 # Format → the writer of a study's tidy frame in it (to an open file).
-WRITERS: dict[str, Callable[[pd.DataFrame, Study], Write]] = {
-    "csv": _csv,
-    "xlsx": _xlsx,
-    "sav": _sav,
-    "dta": _dta,
-    "parquet": _parquet,
-}
+WRITERS: Registry[Callable[[pd.DataFrame, Study], Write]] = Registry("format")
+WRITERS.register("csv", _csv)
+WRITERS.register("xlsx", _xlsx)
+WRITERS.register("sav", _sav)
+WRITERS.register("dta", _dta)
+WRITERS.register("parquet", _parquet)
 
 
 def export_tidy(study: Study, path: str | Path, format: str | None = None) -> Path:
@@ -280,5 +280,5 @@ def export_tidy(study: Study, path: str | Path, format: str | None = None) -> Pa
     path = Path(path)
     format = format or path.suffix.lstrip(".").lower()
     if format not in WRITERS:
-        raise ValueError(f"unknown format {format!r}; formats are {', '.join(WRITERS)}")
+        raise ValueError(WRITERS.unknown(format))
     return write_file(path, WRITERS[format](study.tidy(), study))

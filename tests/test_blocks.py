@@ -31,7 +31,7 @@ def hide_counts(block, context):
 def policy():
     register_policy(DisclosurePolicy("hide-counts", "every count is 0", hide_counts))
     yield "hide-counts"
-    POLICIES.pop("hide-counts")
+    POLICIES.unregister("hide-counts")
 
 
 def test_a_policy_reaches_the_csv_and_the_html_of_a_table(policy, tmp_path):

@@ -92,7 +92,7 @@ def test_a_registered_kind_is_planned_with_its_scopes_and_capabilities(tmp_path)
         study = load_study()
         [report], problems = plan(study, defs, params=params_dir())
     finally:
-        KINDS.pop("region")
+        KINDS.unregister("region")
     assert not problems.has_errors and report.id == "region-north"
     meta = report.extract.meta
     assert meta.sites == ("S1", "S2") and meta.compares_with_study and not meta.compares_sites

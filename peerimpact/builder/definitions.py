@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from pathlib import Path
 
 from ..config import Audience, ReportDef, key_line, parse_named
@@ -44,24 +44,26 @@ def _registered(
     report: ReportDef, path: Path, problems: Problems, audiences: Mapping[str, Audience] | None = None
 ) -> bool:
     """A definition's kind, formats, audience and disclosure policy must be registered ones."""
-    # (key path, name, the registry it must be in, what it names)
-    checks: list[tuple[tuple[str | int, ...], str | None, Mapping[str, object], str]] = [
-        (("kind",), report.kind, KINDS, "report kind"),
-        *((("formats", i), f, FORMATS, "output format") for i, f in enumerate(report.formats)),
-        *([(("disclosure",), report.disclosure, POLICIES, "disclosure policy")] if report.disclosure else []),
+    # (key path, name, the names it must be one of, what to say if it is not)
+    checks: list[tuple[tuple[str | int, ...], str | None, Collection[str], str]] = [
+        (("kind",), report.kind, KINDS, KINDS.unknown()),
+        *((("formats", i), f, FORMATS, FORMATS.unknown()) for i, f in enumerate(report.formats)),
+        *([(("disclosure",), report.disclosure, POLICIES, POLICIES.unknown())] if report.disclosure else []),
     ]
     if audiences is not None and report.kind in KINDS:
-        checks.append((("audience",), audience_of(report), audiences, "audience"))
+        checks.append(
+            (("audience",), audience_of(report), audiences, f"unknown audience; audiences are {', '.join(audiences)}")
+        )
     ok = True
-    for key, name, registry, what in checks:
-        if name not in registry:
+    for key, name, known, message in checks:
+        if name not in known:
             problems.add(
                 path,
                 line=key_line(path, key),
                 column=".".join(map(str, key)),
                 value=name,
                 rule="params",
-                message=f"unknown {what}; {what}s are {', '.join(registry)}",
+                message=message,
             )
             ok = False
     return ok

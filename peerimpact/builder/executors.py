@@ -35,6 +35,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
+from ..registry import Registry
 from .execute import kill_warm_kernel, release_warm_kernel
 from .jobs import Job, Outcome, run_job
 from .processes import worker_init, workers_lock
@@ -66,7 +67,7 @@ class ExecutorKind:
     warm_up: Callable[[], None] | None = None
 
 
-EXECUTORS: dict[str, ExecutorKind] = {}
+EXECUTORS: Registry[ExecutorKind] = Registry("executor")
 
 
 class ExecutorUnavailable(Exception):
@@ -74,8 +75,8 @@ class ExecutorUnavailable(Exception):
 
 
 def register_executor(kind: ExecutorKind) -> ExecutorKind:
-    EXECUTORS[kind.name] = kind
-    return kind
+    """Add (or replace) an executor under its name; ``--executor`` may then name it."""
+    return EXECUTORS.register(kind.name, kind)
 
 
 def run_warm(job: Job) -> Outcome:

@@ -14,6 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..registry import Registry
 from .document import ReportDocument
 from .render import to_html
 from .typst_pdf import to_typst_pdf
@@ -38,12 +39,12 @@ class OutputFormat:
     write: Callable[[ReportSources, Path, logging.Logger], None]
 
 
-FORMATS: dict[str, OutputFormat] = {}
+FORMATS: Registry[OutputFormat] = Registry("output format")
 
 
 def register_format(fmt: OutputFormat) -> OutputFormat:
-    FORMATS[fmt.name] = fmt
-    return fmt
+    """Add (or replace) a format under its name; report definitions and ``--formats`` may then name it."""
+    return FORMATS.register(fmt.name, fmt)
 
 
 def _html(sources: ReportSources, folder: Path, log: logging.Logger) -> None:

@@ -16,6 +16,7 @@ from pathlib import Path
 from ..config import ReportDef, StudyConfig
 from ..ingest.study import Study
 from ..problems import Problems
+from ..registry import Registry
 from ..report.extract import Scope
 from ..text import plural
 
@@ -36,13 +37,12 @@ class ReportKind:
     front_matter: Callable[[StudyConfig], tuple[tuple[str, str], ...]] = lambda config: ()
 
 
-KINDS: dict[str, ReportKind] = {}
+KINDS: Registry[ReportKind] = Registry("report kind")
 
 
 def register_kind(kind: ReportKind) -> ReportKind:
-    """Add (or replace) a report kind; report definitions may then name it."""
-    KINDS[kind.name] = kind
-    return kind
+    """Add (or replace) a report kind under its name; report definitions may then name it."""
+    return KINDS.register(kind.name, kind)
 
 
 def _everyone(report: ReportDef, study: Study, source: Path, problems: Problems) -> list[Scope]:

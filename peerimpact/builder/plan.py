@@ -123,14 +123,10 @@ def plan(
     analysis = load_analysis(params, study, problems, overrides) if params else AnalysisParams()
     for k in kinds or []:
         if k not in KINDS:
-            problems.add(
-                "--reports", value=k, rule="option", message=f"unknown report kind; kinds are {', '.join(KINDS)}"
-            )
+            problems.add("--reports", value=k, rule="option", message=KINDS.unknown())
     for f in formats or []:
         if f not in FORMATS:
-            problems.add(
-                "--formats", value=f, rule="option", message=f"unknown format; formats are {', '.join(FORMATS)}"
-            )
+            problems.add("--formats", value=f, rule="option", message=FORMATS.unknown())
     rules = load_policies(params, problems)
     audiences = load_audiences(params, rules, problems)
     targets = published_file(study, params, problems)

@@ -14,6 +14,7 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
+from ..registry import Registry
 from ..report.html import COMMENTARY_TITLE, DASH
 from ..report.records import FigureRecord, ProseRecord, QuotesRecord, TableRecord, TextRecord
 from .document import ReportDocument, markdown_tokens, without_title
@@ -195,13 +196,12 @@ def _title_block(document, report: Mapping[str, Any]) -> None:
 
 #: record kind → how it goes into the document: ``(document, record, folder, section title)``; the
 #: title is given with a section's first prose, whose own heading it replaces
-WRITERS: dict[str, Callable[[Any, Any, Path, str | None], None]] = {
-    "table": _table,
-    "figure": _figure,
-    "quotes": _quotes,
-    "text": _text,
-    "prose": _prose,
-}
+WRITERS: Registry[Callable[[Any, Any, Path, str | None], None]] = Registry("Word writer")
+WRITERS.register("table", _table)
+WRITERS.register("figure", _figure)
+WRITERS.register("quotes", _quotes)
+WRITERS.register("text", _text)
+WRITERS.register("prose", _prose)
 
 
 def write_docx(document: ReportDocument, folder: Path) -> Path:

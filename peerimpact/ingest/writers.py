@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import IO, TYPE_CHECKING, TypeVar
 
 from ..problems import display_path
+from ..registry import Registry
 from ..text import neutralise_frame
 
 if TYPE_CHECKING:
@@ -257,10 +258,9 @@ def csv_text(frame: pd.DataFrame, **options) -> Write:
 
 
 # File suffix → writer of a table; ``write_table`` refuses any other suffix.
-WRITERS: dict[str, Callable[[pd.DataFrame], Write]] = {
-    ".csv": csv_text,
-    ".xlsx": lambda frame: excel_sheets({"Sheet1": frame}),
-}
+WRITERS: Registry[Callable[[pd.DataFrame], Write]] = Registry("table file suffix")
+WRITERS.register(".csv", csv_text)
+WRITERS.register(".xlsx", lambda frame: excel_sheets({"Sheet1": frame}))
 
 
 def write_tables(tables: Mapping[TablePath, pd.DataFrame]) -> list[Path]:
@@ -269,7 +269,7 @@ def write_tables(tables: Mapping[TablePath, pd.DataFrame]) -> list[Path]:
     writes: dict[Path, Write] = {}
     for name, frame in tables.items():
         path = Path(name)
-        make = WRITERS.get(path.suffix.lower())
+        make = WRITERS.get(path.suffix.lower(), None)
         if make is None:
             raise ValueError(f"cannot write {path.name}: the name must end in {' or '.join(sorted(WRITERS))}")
         writes[path] = make(frame)

@@ -22,6 +22,7 @@ from typing import Any
 
 import pandas as pd
 
+from ..registry import Registry
 from ..text import restore
 from .blocks import SUPPRESSED
 from .roles import STUDY_WIDE
@@ -88,12 +89,12 @@ class FactTable:
     skip: tuple[str, ...] = ()
 
 
-FACT_TABLES: dict[str, FactTable] = {}
+FACT_TABLES: Registry[FactTable] = Registry("fact table")
 
 
 def register_facts(table: str, spec: FactTable) -> None:
     """Let ``table``'s CSV give facts (and its ``_study_wide`` version, as ``study_wide.<name>``)."""
-    FACT_TABLES[table] = spec
+    FACT_TABLES.register(table, spec)
 
 
 def _value(raw: str) -> tuple[Any, bool]:
@@ -206,7 +207,7 @@ def read_facts(tables: str | Path) -> Facts:
     for path in sorted(folder.glob("*.csv")):
         name = path.stem
         own = name.removesuffix(STUDY_WIDE)
-        spec = FACT_TABLES.get(own)
+        spec = FACT_TABLES.get(own, None)
         if spec is None or name.startswith("_"):
             continue
         frame = pd.read_csv(path, dtype=str, keep_default_na=False)

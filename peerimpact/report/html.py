@@ -11,6 +11,7 @@ import html
 import re
 from collections.abc import Callable
 
+from ..registry import Registry
 from .records import Cell, FigureRecord, ProseRecord, QuotesRecord, Record, TableRecord, TextRecord
 
 DASH = "–"  # what a table shows for a missing value
@@ -117,13 +118,12 @@ def commentary_html(record: ProseRecord) -> str:
 
 #: record kind → its HTML; a section's prose and unboxed sentences are Markdown, which the
 #: report's template renders (:func:`markdown_of` says which)
-RENDERERS: dict[str, Callable] = {
-    "table": table_html,
-    "figure": figure_html,
-    "quotes": quotes_html,
-    "text": box_html,
-    "prose": commentary_html,
-}
+RENDERERS: Registry[Callable[..., str]] = Registry("HTML renderer")
+RENDERERS.register("table", table_html)
+RENDERERS.register("figure", figure_html)
+RENDERERS.register("quotes", quotes_html)
+RENDERERS.register("text", box_html)
+RENDERERS.register("prose", commentary_html)
 
 
 def markdown_of(record: Record) -> str | None:

@@ -8,21 +8,17 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 
+from ..registry import Registry
 from .facts import Facts
 from .meta import ReportMeta
 
 Writer = Callable[[Facts, ReportMeta], list[str]]
-MESSAGES: dict[str, Writer] = {}
+MESSAGES: Registry[Writer] = Registry("key-message area")
 
 
 def register_message(area: str) -> Callable[[Writer], Writer]:
-    """Add an area of key messages; areas speak in the order they were registered."""
-
-    def add(writer: Writer) -> Writer:
-        MESSAGES[area] = writer
-        return writer
-
-    return add
+    """Add an area of key messages (a decorator); areas speak in the order they were registered."""
+    return MESSAGES.register(area)
 
 
 def short_date(value: dt.date | str) -> str:

@@ -40,7 +40,7 @@ def shared(meta: ReportMeta) -> bool:
     """Whether the report may leave the study team: its rules withhold something."""
     if meta.policy is not None:
         return meta.policy.shared
-    policy = POLICIES.get(meta.disclosure)
+    policy = POLICIES.get(meta.disclosure, None)
     return policy is None or policy.shared  # a policy the kernel does not know: say less, not more
 
 
@@ -256,7 +256,7 @@ def disclosure(meta: ReportMeta) -> TextBlock:
     if meta.policy is not None:
         facts = {"audience": meta.policy.label, "rules": meta.policy.describe()}
     else:
-        policy = POLICIES.get(meta.disclosure)
+        policy = POLICIES.get(meta.disclosure, None)
         facts = {"audience": None, "rules": policy.description if policy else meta.disclosure}
     return _block("methods_disclosure", facts, _disclosure_text)
 

@@ -13,6 +13,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from ..registry import Registry
+
 if TYPE_CHECKING:
     from .blocks import Block
 
@@ -42,13 +44,12 @@ class DisclosurePolicy:
     shared: bool = True
 
 
-POLICIES: dict[str, DisclosurePolicy] = {}
+POLICIES: Registry[DisclosurePolicy] = Registry("disclosure policy", plural="disclosure policies")
 
 
 def register_policy(policy: DisclosurePolicy) -> DisclosurePolicy:
-    """Add (or replace) a policy; report definitions may then name it."""
-    POLICIES[policy.name] = policy
-    return policy
+    """Add (or replace) a policy under its name; report definitions may then name it."""
+    return POLICIES.register(policy.name, policy)
 
 
 def resolve(policy: str | DisclosurePolicy) -> DisclosurePolicy:
