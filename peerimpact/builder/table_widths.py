@@ -1,23 +1,74 @@
-"""How wide a table's columns should be: each at least its longest word, the rest of the line
-shared out to the columns with more to say. Word and the PDF lay their tables out from it."""
+"""How wide a table's columns should be: each at least its longest word; columns of figures on
+one line; labels sharing the rest. Word and the PDF lay their tables out from it."""
 
 from __future__ import annotations
+
+import re
+from collections.abc import Callable
 
 PAGE_WIDTH = 6.3  # inches between the margins of an A4 or Letter page in Word's default layout
 CHAR = 0.095  # inches a character of 8-point text takes, about, bold headers included
 PAD = 0.22  # inches of a cell's left and right margins
+LONGEST = 45  # characters: a label longer than this wraps, however much room is left
+FIGURE = re.compile(r"^[^A-Za-z]*\d[^A-Za-z]*$|^[–*]?$")  # a number, an interval, a dash, a withheld mark
 
 
-def column_widths(rows: list[list[str]], width: int) -> list[float]:
-    """Column widths in inches: each at least its longest word (so ``(10.26)`` is not broken), the
-    page's remaining width shared out to the columns with more to say (labels before numbers)."""
+def _fill(least: list[float], wants: list[float], room: float) -> list[float]:
+    """Widths between ``least`` and ``wants`` that take ``room``, shared max-min fairly: every
+    column grows to the same width until it reaches what it wants."""
+    if sum(wants) <= room:
+        return list(wants)
+    low, high = 0.0, max(wants)
+    for _ in range(60):  # bisection for the common width
+        level = (low + high) / 2
+        if sum(min(max(level, m), w) for m, w in zip(least, wants)) > room:
+            high = level
+        else:
+            low = level
+    return [min(max(low, m), w) for m, w in zip(least, wants)]
+
+
+def by_characters(text: str) -> float:
+    """Inches a line takes at :data:`CHAR` a character."""
+    return len(text) * CHAR
+
+
+def column_widths(
+    rows: list[list[str]],
+    width: int,
+    *,
+    page: float = PAGE_WIDTH,
+    measure: Callable[[str], float] = by_characters,
+    pad: float = PAD,
+) -> list[float]:
+    """Column widths in inches that fill ``page`` inches, for ``rows`` (the header row first),
+    where ``measure`` gives the inches a line of text takes and ``pad`` a cell's margins.
+
+    Each column gets at least its longest word (so ``(10.26)`` is not broken). A column of
+    figures (numbers, intervals such as ``0.40 (-0.30, 1.10)``, dashes) then gets its longest
+    line, so figures never wrap while there is room; the label columns share what is left,
+    each growing to the same width until it holds its longest line. Where even the figures do
+    not fit, every column shares the page that way.
+    """
     cells = [[r[j] if j < len(r) else "" for r in rows] for j in range(width)]
-    least = [max(len(w) for c in col for w in (c.split() or [""])) * CHAR + PAD for col in cells]
-    wants = [min(max(len(line) for c in col for line in c.split("\n")), 45) * CHAR + PAD for col in cells]
-    spare = PAGE_WIDTH - sum(least)
-    if spare <= 0:
-        return [PAGE_WIDTH * w / sum(least) for w in least]
-    extra = [max(w - m, 0.0) for w, m in zip(wants, least)]
-    share = min(1.0, spare / sum(extra)) if sum(extra) else 0.0
-    widths = [m + e * share for m, e in zip(least, extra)]
-    return [w * PAGE_WIDTH / sum(widths) for w in widths]
+    least = [max(measure(w) for c in col for w in (c.split() or [""])) + pad for col in cells]
+    # a header may wrap at its words; a body line is wanted whole, up to LONGEST characters
+    wants = [
+        max(m, max((measure(line[:LONGEST]) for c in col[1:] for line in c.split("\n")), default=0.0) + pad)
+        for col, m in zip(cells, least)
+    ]
+    if sum(least) >= page:
+        return [page * w / sum(least) for w in least]
+    figures = [all(FIGURE.match(c.strip()) for c in col[1:]) and len(col) > 1 for col in cells]
+    fixed = sum(w for w, f in zip(wants, figures) if f) + sum(m for m, f in zip(least, figures) if not f)
+    if fixed <= page:
+        labels = [j for j in range(width) if not figures[j]]
+        shared = _fill(
+            [least[j] for j in labels], [wants[j] for j in labels], page - (fixed - sum(least[j] for j in labels))
+        )
+        widths = [wants[j] if figures[j] else 0.0 for j in range(width)]
+        for j, w in zip(labels, shared):
+            widths[j] = w
+    else:
+        widths = _fill(least, wants, page)
+    return [w * page / sum(widths) for w in widths]
