@@ -114,3 +114,9 @@ def test_labels_are_literal_text_never_math():
     figure = heatmap(counts, codebook, ["T1"], title="Codes of $$ talk")
     assert "Costs $$ and $x^2$ (Money $5)" in figure.svg.replace("&#36;", "$")
     assert "Codes of $$ talk" in figure.svg
+
+
+def test_every_panel_of_figure_1_says_what_its_y_axis_is(monkeypatch):
+    two = pd.concat([summary(5), summary(5).assign(instrument="wemwbs", subscale="total", mean=[49.0, 48.0])])
+    _, seen = drawn(monkeypatch, plots.means_with_ci, two, LABELS, ["T1", "T2"], scales=SCALES)
+    assert len(seen["axes"]) == 2 and [ax.get_ylabel() for ax in seen["axes"]] == ["Mean score", "Mean score"]

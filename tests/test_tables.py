@@ -3,11 +3,12 @@
 import math
 
 import pandas as pd
+import pytest
 
 from peerimpact.analysis.stats import change_over_time
 from peerimpact.report import tables
 from peerimpact.report.blocks import Table
-from peerimpact.report.formats import fmt_mean_sd_range, fmt_norm, fmt_number, fmt_p
+from peerimpact.report.formats import fmt_count, fmt_mean_sd_range, fmt_norm, fmt_number, fmt_p
 from peerimpact.report.outcome_tables import table3, table4
 from peerimpact.report.tables import table1
 
@@ -162,3 +163,19 @@ def test_sample_summary_counts_and_leaves_out_what_is_missing():
     text = sample_summary(few.iloc[:1], study.contacts.iloc[0:0]).text
     assert "The peer worker was on a contract." in text and "The one sick-leave record showed" in text
     assert "Of the 1 " not in text and "The 1 " not in text
+
+
+@pytest.mark.parametrize(
+    ("value", "digits", "printed"),
+    [
+        (1769, 0, "1,769"),
+        (999, 0, "999"),
+        (-12345.675, 2, "-12,345.68"),
+        (1234567.25, 1, "1,234,567.3"),
+        (-0.001, 2, "0.00"),
+    ],
+)
+def test_numbers_print_with_their_thousands_grouped(value, digits, printed):
+    assert fmt_number(value, digits) == printed
+    if digits == 0 and value >= 0:
+        assert fmt_count(value) == printed

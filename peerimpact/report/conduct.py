@@ -22,7 +22,7 @@ OUTCOME_LABELS = {"returned": "Returned", "left_post": "Left post", "withdrawn":
 def _shown(value) -> str:
     """A count as the flow diagram prints it: withheld (NaN once drawn) as *."""
     number = pd.to_numeric(value, errors="coerce")
-    return SUPPRESSED if pd.isna(number) else str(int(number))
+    return SUPPRESSED if pd.isna(number) else f"{int(number):,}"
 
 
 # ------------------------------------------------------------------------------------------ flow

@@ -59,12 +59,12 @@ def _printed(value: Any, column: str) -> str:
     if isinstance(value, bool) or value is None:
         return "" if value is None else ("yes" if value else "no")
     if isinstance(value, int):
-        return f"{value:,}" if abs(value) >= 10_000 else str(value)
+        return f"{value:,}"
     if isinstance(value, float):
         if math.isnan(value):
             return ""
         if float(value).is_integer() and not column.startswith(("p", "ci_", "change", "es", "d_z", "mean", "sd")):
-            return str(int(value))
+            return f"{int(value):,}"
         return f"{value:.1f}" if "percent" in column or column.endswith("per_month") else f"{value:.2f}"
     return str(value)
 

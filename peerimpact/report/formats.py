@@ -20,7 +20,17 @@ def fmt_number(value: float | None, digits: int = 1) -> str:
     if is_suppressed(value):
         return SUPPRESSED
     text = rounded(value, digits)  # a half away from zero, as SPSS and the paper print
-    return text[1:] if text.startswith("-") and float(text) == 0 else text  # no "-0.00"
+    if text.startswith("-") and float(text) == 0:  # no "-0.00"
+        text = text[1:]
+    return grouped(text)
+
+
+def grouped(text: str) -> str:
+    """A printed number with its thousands grouped by commas: ``1769`` → ``1,769``, ``-12345.67``
+    → ``-12,345.67``; anything else as it is."""
+    sign, rest = ("-", text[1:]) if text.startswith("-") else ("", text)
+    whole, point, decimals = rest.partition(".")
+    return f"{sign}{int(whole):,}{point}{decimals}" if whole.isdigit() else text
 
 
 def fmt_mean_sd_range(
@@ -40,7 +50,7 @@ def fmt_count(count) -> str:
     """A count of people: a whole number, ``*`` when withheld, a dash when missing."""
     if is_missing(count) or is_suppressed(count):
         return fmt_number(count)
-    return str(int(count))
+    return f"{int(count):,}"
 
 
 def fmt_count_percent(count: int, percent: float) -> str:
@@ -90,4 +100,4 @@ def fmt_date(date: dt.date) -> str:
 
 def fmt_per_month(value: float) -> str:
     """A monthly target as the figure's note prints it: whole, or to one decimal."""
-    return str(int(value)) if float(value).is_integer() else fmt_number(value, 1)
+    return f"{int(value):,}" if float(value).is_integer() else fmt_number(value, 1)

@@ -190,6 +190,7 @@ def _draw_means(
             ax.set_xticks(range(len(timepoints)), timepoints)
             ax.set_xlim(-0.4, len(timepoints) - 0.6)
             ax.set_title(textwrap.fill(labels.get(key, key[1]), 24), fontsize=7.5)
+            ax.set_ylabel("Mean score", fontsize=7, labelpad=2)
             ax.tick_params(labelsize=7)
         for ax in list(axes.flat)[len(keys) :]:
             ax.set_visible(False)
@@ -202,7 +203,7 @@ def _draw_means(
         height, top, bottom, gap = fig.get_figheight(), 0.68, 0.3, 0.62
         axes_height = (height - top - bottom - gap * (rows - 1)) / rows
         fig.subplots_adjust(
-            left=0.065, right=0.975, top=1 - top / height, bottom=bottom / height, wspace=0.34, hspace=gap / axes_height
+            left=0.085, right=0.98, top=1 - top / height, bottom=bottom / height, wspace=0.5, hspace=gap / axes_height
         )
     alt = (
         f"Small charts, one per subscale, of the mean score at {', '.join(timepoints)} with 95% confidence "

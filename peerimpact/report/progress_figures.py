@@ -92,14 +92,14 @@ def _draw_recruitment(data: pd.DataFrame, *, target_label: str = "Target") -> Fi
         fig.tight_layout()
     last = n.dropna()
     alt = (
-        f"Cumulative recruitment by month: {int(last.iloc[-1])} consented by {month.iloc[-1]:%B %Y}"
+        f"Cumulative recruitment by month: {int(last.iloc[-1]):,} consented by {month.iloc[-1]:%B %Y}"
         if len(last)
         else "Cumulative recruitment by month: every count withheld"
     )
     return to_figure(
         fig,
         "recruitment_over_time",
-        alt + (f", against a target of {int(target.max())}." if target.notna().any() else "."),
+        alt + (f", against a target of {int(target.max()):,}." if target.notna().any() else "."),
     )
 
 
@@ -234,6 +234,7 @@ def _draw_activity(
                 fontsize=8,
             )
             ax.tick_params(labelsize=7)
+            ax.set_ylabel("Per month", fontsize=7)
         for ax in list(axes.flat)[len(sites) :]:
             ax.axis("off")
         handles, labels = axes.flat[0].get_legend_handles_labels()
@@ -251,7 +252,7 @@ def _draw_activity(
     logged = done.iloc[: _logged_months(done)] if _logged_months(done) else done
     alt = (
         f"Completed contacts per month over {len(total)} months, {where} "
-        f"from {int(logged.min())} to {int(logged.max())} a month"
+        f"from {int(logged.min()):,} to {int(logged.max()):,} a month"
         if done.notna().any()
         else "Completed contacts per month: every count withheld"
     )

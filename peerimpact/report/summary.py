@@ -216,7 +216,7 @@ def changes_table(facts: Facts, meta: ReportMeta) -> Table:
                 f"At {when}": [cell(r, "previous", "previous_status") for _, r in frame.iterrows()],
                 "Now": [cell(r, "now", "status") for _, r in frame.iterrows()],
                 "Change": [
-                    ("–" if pd.isna(r["change"]) else f"{int(r['change']):+d}" if r["change"] else "0")
+                    ("–" if pd.isna(r["change"]) else f"{int(r['change']):+,d}" if r["change"] else "0")
                     if not isinstance(r["status"], str)
                     else ("unchanged" if r["status"] == r["previous_status"] else "changed")
                     for _, r in frame.iterrows()
