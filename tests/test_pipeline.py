@@ -715,3 +715,42 @@ def test_a_thread_executor_builds_the_same_tables(built, tmp_path):
             ).read_bytes()
     log = (tmp_path / "out-work" / "site-S6" / "build.log").read_text()
     assert "building site-S6" in log and "site-S7" not in log  # each job logs to its own file
+
+
+def _structure(path: Path) -> tuple[dict, list]:
+    """A PDF's catalogue and every element of its structure tree as (type, alternative text)."""
+    from pypdf import PdfReader
+
+    catalogue = PdfReader(path).trailer["/Root"]
+    found: list[tuple[str, str | None]] = []
+    stack = [catalogue["/StructTreeRoot"]]
+    while stack:
+        node = stack.pop().get_object()
+        if not isinstance(node, dict):
+            continue
+        if "/S" in node:
+            found.append((str(node["/S"]), str(node["/Alt"]) if "/Alt" in node else None))
+        kids = node.get("/K")
+        stack.extend(kids if isinstance(kids, list) else [] if kids is None else [kids])
+    return catalogue, found
+
+
+@pytest.mark.kernel
+def test_every_pdf_is_tagged_with_its_title_language_and_each_figures_alternative_text(built):
+    from pypdf import PdfReader
+
+    for rid in ("study", "site-S7", "funder"):
+        path = built / rid / "report.pdf"
+        document = json.loads((work(built) / rid / "document.json").read_text())
+        catalogue, elements = _structure(path)
+        assert catalogue["/Lang"] == "en-GB" and catalogue["/MarkInfo"]["/Marked"] is True, rid
+        assert catalogue["/ViewerPreferences"]["/DisplayDocTitle"] is True, rid
+        title = document["title"]
+        assert PdfReader(path).metadata.title == f"{title['title']} — {title['scope_label']}", rid
+        records = [r for s in document["sections"] for r in s["records"]]
+        drawn = [r["alt"] for r in records if r["kind"] == "figure" and r.get("svg") and not r.get("withheld")]
+        shown = [r for r in records if r["kind"] == "table" and not r.get("withheld")]
+        kinds = [kind for kind, _ in elements]
+        assert kinds.count("/H1") == len(document["sections"]) + 1, rid  # and the contents' heading
+        assert kinds.count("/Table") == len(shown) and kinds.count("/Figure") == len(drawn) > 0, rid
+        assert sorted(alt for kind, alt in elements if kind == "/Figure") == sorted(drawn), rid
