@@ -336,13 +336,17 @@ def serialise(extract: Extract) -> dict[str, bytes]:
     """File name → content; the same extract always gives the same bytes.
 
     ``meta.json`` is the report's :class:`ReportMeta`; ``columns.json`` the type of every
-    column, so that categories keep their levels and their order.
+    column, so that categories keep their levels and their order; ``attrs.json`` what a frame
+    says of itself (Table 4's ``attrs["tests"]``: how many tests its p values were adjusted across).
     """
-    columns = {name: {col: _kind(frame[col]) for col in frame.columns} for name, frame in extract.frames().items()}
-    files = {f"{name}.csv": _csv(frame).encode("utf-8") for name, frame in extract.frames().items()}
+    frames = extract.frames()
+    columns = {name: {col: _kind(frame[col]) for col in frame.columns} for name, frame in frames.items()}
+    files = {f"{name}.csv": _csv(frame).encode("utf-8") for name, frame in frames.items()}
     # Key order is kept: it is the order of services, instruments and subscales in the tables.
     files["meta.json"] = extract.meta.model_dump_json(indent=2).encode("utf-8")
     files["columns.json"] = json.dumps(columns, indent=2).encode("utf-8")
+    attrs = {name: frame.attrs for name, frame in frames.items() if frame.attrs}
+    files["attrs.json"] = json.dumps(attrs, indent=2, sort_keys=True).encode("utf-8")
     return files
 
 
@@ -384,6 +388,7 @@ def read_extract(folder: str | Path) -> Extract:
     folder = Path(folder)
     meta = ReportMeta.model_validate_json((folder / "meta.json").read_text(encoding="utf-8"))
     columns = json.loads((folder / "columns.json").read_text(encoding="utf-8"))
+    attrs = json.loads((folder / "attrs.json").read_text(encoding="utf-8"))
     frames = {}
     for name in FRAMES:
         path = folder / f"{name}.csv"
@@ -392,4 +397,5 @@ def read_extract(folder: str | Path) -> Extract:
             continue
         frame = pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""])
         frames[name] = _restore(frame, columns[name])
+        frames[name].attrs.update(attrs.get(name, {}))
     return Extract(meta=meta, **frames)
