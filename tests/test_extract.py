@@ -1,14 +1,22 @@
 """What a report's extract may hold, checked without a kernel: its own participants, aggregates of
-the rest, and no pinned quote of anyone else."""
+the rest, no pinned quote of anyone else, and its Tables 3 and 4, computed once for its sections."""
 
 from __future__ import annotations
 
+import dataclasses
+import re
+
+import nbformat
+import pandas as pd
 import pytest
 
 from peerimpact import load_study
+from peerimpact.analysis.descriptive import compare_to_norms, summarise_scores
+from peerimpact.analysis.stats import change_over_time
 from peerimpact.builder.plan import plan
+from peerimpact.report import outcome_tables
 from peerimpact.report.extract import read_extract, serialise, write_extract
-from peerimpact.resources import params_dir
+from peerimpact.resources import notebooks_dir, params_dir
 
 FRAMES_WITH_PEOPLE = ("participants", "scores", "service_use", "contacts", "excerpts")
 
@@ -97,3 +105,58 @@ def test_a_registered_kind_is_planned_with_its_scopes_and_capabilities(tmp_path)
     meta = report.extract.meta
     assert meta.sites == ("S1", "S2") and meta.compares_with_study and not meta.compares_sites
     assert set(report.extract.participants["site"].astype(str)) == {"S1", "S2"}
+
+
+def _same(computed, expected):
+    """Frames equal cell for cell (a frame read back from CSV has nullable dtypes, and NaN for None)."""
+
+    def text(frame):
+        return frame.astype({"note": "str"}) if "note" in frame else frame
+
+    pd.testing.assert_frame_equal(text(computed), text(expected), check_dtype=False, check_exact=True)
+    assert computed.attrs == expected.attrs
+
+
+@pytest.mark.parametrize("multiplicity", ["none", "holm"])
+def test_a_reports_tables_3_and_4_are_computed_once_as_its_extract_is_made(multiplicity, tmp_path):
+    study = load_study()
+    reports, problems = plan(
+        study,
+        params_dir() / "reports",
+        params=params_dir(),
+        only=["study", "funder", "site-S1", "cohort-bank"],
+        overrides={"study.multiplicity": multiplicity},
+    )
+    assert not problems.has_errors and len(reports) == 4
+    for report in reports:
+        made = report.extract
+        again = read_extract(write_extract(serialise(made), tmp_path / report.id))
+        for extract in (made, again):  # as planned, and as the report's kernel reads it
+            summary = compare_to_norms(summarise_scores(extract.scores), extract.norms)
+            change = change_over_time(
+                extract.scores, extract.comparisons, adjust=extract.multiplicity, min_pairs=extract.min_pairs
+            )
+            _same(extract.summary, summary)
+            _same(extract.change, change)
+        assert ("tests" in again.change.attrs) == (multiplicity == "holm")  # Table 4's note counts every test
+    by_id = {r.id: r.extract for r in reports}
+    # the whole study's figures and a whole-study report's own are made by one method
+    _same(by_id["site-S1"].study_summary, by_id["study"].summary)
+    _same(by_id["site-S1"].study_change, by_id["study"].change)
+
+
+def test_sections_and_the_headline_read_the_reports_results(planned):
+    """Tables 3 and 4 are computed where the extract is made: no section computes them again, and
+    the headline's rows are the report's own Table 3 and 4 rows."""
+    computing = re.compile(r"\b(summarise_scores|compare_to_norms|change_over_time)\b")
+    readers = {"03_outcomes": "data.summary", "04_change": "data.change", "06_synthesis": "data.change"}
+    for path in sorted(notebooks_dir().glob("*.ipynb")):
+        code = "\n".join(c.source for c in nbformat.read(path, as_version=4).cells if c.cell_type == "code")
+        assert not computing.search(code), path.name
+        assert readers.get(path.stem, "") in code, path.name
+    _, reports = planned
+    data = reports["funder"].extract
+    marked = dataclasses.replace(data, summary=data.summary.assign(mean=-1.0), change=data.change.assign(change=-1.0))
+    assert (outcome_tables.headline_norms(marked).data["mean"] == -1.0).all()
+    assert (outcome_tables.headline_change(marked).data["change"] == -1.0).all()
+    assert len(outcome_tables.headline_change(data).data) == sum(h.comparison is not None for h in data.meta.headline)

@@ -4,7 +4,8 @@ A site or cohort report whose own figures rest on too few people shows the whole
 their place (:func:`peerimpact.notebook.show`'s ``study=``). The planner computes them here
 once per build, from the whole study, and puts them in each such report's extract, beside the
 study's approved quotes: excerpts the study team pinned in ``params/qualitative.yml``, shown
-with no site, ID or timepoint, and never a report's own.
+with no site, ID or timepoint, and never a report's own. Tables 3 and 4 are computed by
+:func:`peerimpact.report.results.outcome_results`, which also computes each report's own.
 """
 
 from __future__ import annotations
@@ -13,10 +14,10 @@ from collections.abc import Iterable
 
 import pandas as pd
 
-from ..analysis.descriptive import compare_to_norms, describe, summarise_scores
+from ..analysis.descriptive import describe
 from ..analysis.qualitative import code_counts, select_quotes
-from ..analysis.stats import change_over_time
 from .meta import AnalysisParams
+from .results import outcome_results
 from .synthesis import joint_display
 from .tables import TABLE1_VARIABLES, sample_frame, table2
 
@@ -53,13 +54,9 @@ def study_context(
     frame = sample_frame(participants, contacts)
     # people per site are the programme's recruitment, shown exactly in a site's own report
     table1 = describe(frame, [v for v in TABLE1_VARIABLES if v in frame.columns and v != "site"])
-    norms = pd.DataFrame(
-        [n.model_dump() for n in params.norms],
-        columns=["instrument", "subscale", "norm_mean", "norm_sd", "norm_source"],
-    )
-    summary = compare_to_norms(summarise_scores(scores), norms)
+    results = outcome_results(scores, params, comparisons=comparisons, multiplicity=multiplicity)
+    summary, change = results["summary"], results["change"]
     analysis = params.analysis
-    change = change_over_time(scores, comparisons, adjust=multiplicity, min_pairs=analysis.min_pairs)
     codes = code_counts(excerpts, codebook, "timepoint")
     table5 = joint_display(params.synthesis, change, summary, excerpts, codebook, labels, min_n=analysis.min_pairs).data
     approved = _approved_ids(params)

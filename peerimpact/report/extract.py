@@ -3,8 +3,10 @@
 :func:`make_extract` cuts a report's extract from the study for its :class:`Scope`; the
 planner writes one extract per report and passes its folder to the report's kernel, so a
 site report's kernel never holds another site's rows. Study-wide figures a report may
-compare against are pre-aggregated (``comparators.csv``). An extract is plain CSV
-plus ``meta.json`` so that a study team can audit exactly what a report was given.
+compare against are pre-aggregated (``comparators.csv``). The report's Tables 3 and 4 are
+computed here, once (``summary.csv``, ``change.csv``; :mod:`peerimpact.report.results`), and
+its sections read them. An extract is plain CSV plus ``meta.json`` so that a study team can
+audit exactly what a report was given.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from ..config import Instrument, PublishedFigures, QualitativeConfig, ReportDef,
 from ..schema import CODEBOOK_COLUMNS, EXCERPT_COLUMNS
 from .context import CONTEXT, approved_pool
 from .meta import AnalysisParams, InstrumentMeta, ReportMeta, ReportTargets, Scale, TargetShare
+from .results import RESULTS, norms_frame, outcome_results
 
 if TYPE_CHECKING:  # only named in annotations: a report's kernel need not import the study loader
     from ..ingest.study import Study
@@ -37,6 +40,7 @@ FRAMES = (
     "codebook",
     "excerpts",
     "pool",
+    *RESULTS,
     *CONTEXT,
 )
 
@@ -71,6 +75,10 @@ class Extract:
     excerpts: pd.DataFrame
     # the study's approved quotes (theme, text), for a report too small to quote its own people
     pool: pd.DataFrame = field(default_factory=pd.DataFrame)
+    # the report's own Table 3 (outcomes beside their norms) and Table 4 (change over time), computed
+    # once as the extract is made (report.results); its sections, synthesis and headline read them
+    summary: pd.DataFrame = field(default_factory=pd.DataFrame)
+    change: pd.DataFrame = field(default_factory=pd.DataFrame)
     # the whole study's figures, as context where the report's own are withheld (report.context)
     study_table1: pd.DataFrame = field(default_factory=pd.DataFrame)
     study_table2: pd.DataFrame = field(default_factory=pd.DataFrame)
@@ -104,10 +112,7 @@ class Extract:
 
     @property
     def norms(self) -> pd.DataFrame:
-        return pd.DataFrame(
-            [n.model_dump() for n in self.meta.params.norms],
-            columns=["instrument", "subscale", "norm_mean", "norm_sd", "norm_source"],
-        )
+        return norms_frame(self.meta.params)
 
     @property
     def labels(self) -> dict[tuple[str, str | None], str]:
@@ -239,7 +244,9 @@ def make_extract(
     be subtracted from another report of the build. A report that compares with the study also gets
     ``context`` (the whole study's figures its sections read) and, with ``pool``, the approved quotes
     of people outside it. ``compares_with_study`` and ``compares_sites`` are the capabilities of the
-    report's kind (:class:`peerimpact.builder.kinds.ReportKind`)."""
+    report's kind (:class:`peerimpact.builder.kinds.ReportKind`). The report's own Tables 3 and 4 are
+    computed here from its scores, by the function that computes the whole study's
+    (:func:`peerimpact.report.results.outcome_results`)."""
     keep, sites = scope.participants, list(scope.sites)
     declared = set(study.config.categories) | FIXED_LEVELS
 
@@ -294,16 +301,19 @@ def make_extract(
             extra["study_table5"] = table5[
                 ~((table5["evidence"] == "quote") & table5["text"].isin(set(excerpts["text"])))
             ].reset_index(drop=True)
+    scores = rows(study.scores)
+    own = outcome_results(scores, meta.params, comparisons=meta.comparisons, multiplicity=meta.multiplicity)
     return Extract(
         meta=meta,
         participants=rows(study.participants),
-        scores=rows(study.scores),
+        scores=scores,
         returns=rows(study.returns),
         service_use=rows(study.service_use),
         contacts=rows(study.contacts),
         comparators=comparators(study.scores),
         codebook=codebook,
         excerpts=excerpts,
+        **own,
         **extra,
     )
 
@@ -336,13 +346,17 @@ def serialise(extract: Extract) -> dict[str, bytes]:
     """File name → content; the same extract always gives the same bytes.
 
     ``meta.json`` is the report's :class:`ReportMeta`; ``columns.json`` the type of every
-    column, so that categories keep their levels and their order.
+    column, so that categories keep their levels and their order; ``attrs.json`` what a frame
+    says of itself (Table 4's ``attrs["tests"]``: how many tests its p values were adjusted across).
     """
-    columns = {name: {col: _kind(frame[col]) for col in frame.columns} for name, frame in extract.frames().items()}
-    files = {f"{name}.csv": _csv(frame).encode("utf-8") for name, frame in extract.frames().items()}
+    frames = extract.frames()
+    columns = {name: {col: _kind(frame[col]) for col in frame.columns} for name, frame in frames.items()}
+    files = {f"{name}.csv": _csv(frame).encode("utf-8") for name, frame in frames.items()}
     # Key order is kept: it is the order of services, instruments and subscales in the tables.
     files["meta.json"] = extract.meta.model_dump_json(indent=2).encode("utf-8")
     files["columns.json"] = json.dumps(columns, indent=2).encode("utf-8")
+    attrs = {name: frame.attrs for name, frame in frames.items() if frame.attrs}
+    files["attrs.json"] = json.dumps(attrs, indent=2, sort_keys=True).encode("utf-8")
     return files
 
 
@@ -384,6 +398,7 @@ def read_extract(folder: str | Path) -> Extract:
     folder = Path(folder)
     meta = ReportMeta.model_validate_json((folder / "meta.json").read_text(encoding="utf-8"))
     columns = json.loads((folder / "columns.json").read_text(encoding="utf-8"))
+    attrs = json.loads((folder / "attrs.json").read_text(encoding="utf-8"))
     frames = {}
     for name in FRAMES:
         path = folder / f"{name}.csv"
@@ -392,4 +407,5 @@ def read_extract(folder: str | Path) -> Extract:
             continue
         frame = pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""])
         frames[name] = _restore(frame, columns[name])
+        frames[name].attrs.update(attrs.get(name, {}))
     return Extract(meta=meta, **frames)

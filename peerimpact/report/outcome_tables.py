@@ -12,8 +12,7 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from ..analysis.descriptive import compare_to_norms, summarise_scores
-from ..analysis.stats import ADJUSTED_COLUMNS, change_over_time
+from ..analysis.stats import ADJUSTED_COLUMNS
 from ..text import plural
 from .blocks import SUPPRESSED, Table, is_missing, is_suppressed
 from .formats import extremes_withheld, fmt_count, fmt_mean_sd_range, fmt_norm, fmt_number, fmt_p, fmt_range
@@ -242,16 +241,16 @@ def _named(frame: pd.DataFrame, keys: AbstractSet[tuple[str, ...]], columns: tup
 
 
 def headline_norms(data: Extract) -> Table:
-    """Table 3's rows (every timepoint) of the outcomes a report's ``headline`` compares with norms."""
+    """Table 3's rows (every timepoint) of the outcomes a report's ``headline`` compares with norms, from
+    the report's Table 3 (``data.summary``)."""
     keys = {(h.instrument, h.subscale) for h in data.meta.headline if h.norm}
-    summary = compare_to_norms(summarise_scores(data.scores), data.norms)
-    table = table3(_named(summary, keys, ("instrument", "subscale")), data.labels, data.timepoints, data.scales)
+    table = table3(_named(data.summary, keys, ("instrument", "subscale")), data.labels, data.timepoints, data.scales)
     return dataclasses.replace(table, name="headline_table3", title="Headline outcomes against population norms")
 
 
 def headline_change(data: Extract) -> Table:
-    """Table 4's rows of the outcomes and comparisons a report's ``headline`` names."""
+    """Table 4's rows of the outcomes and comparisons a report's ``headline`` names, from the report's
+    Table 4 (``data.change``)."""
     keys = {(h.instrument, h.subscale, h.comparison) for h in data.meta.headline if h.comparison}
-    change = change_over_time(data.scores, data.comparisons, adjust=data.multiplicity, min_pairs=data.min_pairs)
-    table = table4(_named(change, keys, ("instrument", "subscale", "comparison")), data.labels)
+    table = table4(_named(data.change, keys, ("instrument", "subscale", "comparison")), data.labels)
     return dataclasses.replace(table, name="headline_table4", title="Headline change over time (paired t-tests)")
