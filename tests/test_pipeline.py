@@ -629,7 +629,7 @@ def test_the_logged_page_fill_is_where_each_pages_text_ends(built):
 @pytest.mark.kernel
 def test_pages_are_neither_near_empty_nor_wider_than_their_margins(built):
     # the build measures every page it prints (render.page_layout) and logs it
-    for rid in ("study", "site-S2", "site-S7", "funder"):
+    for rid in BUILT:
         log = (work(built) / rid / "build.log").read_text()
         [line] = re.findall(r"pdf: (\d+) pages, filled ([\d% ]+)", log)
         fills = [int(f.rstrip("%")) / 100 for f in line[1].split()]
