@@ -8,16 +8,17 @@ CHAR = 0.095  # inches a character of 8-point text takes, about, bold headers in
 PAD = 0.22  # inches of a cell's left and right margins
 
 
-def column_widths(rows: list[list[str]], width: int) -> list[float]:
-    """Column widths in inches: each at least its longest word (so ``(10.26)`` is not broken), the
-    page's remaining width shared out to the columns with more to say (labels before numbers)."""
+def column_widths(rows: list[list[str]], width: int, page: float = PAGE_WIDTH) -> list[float]:
+    """Column widths in inches, adding up to ``page`` (the width between the margins): each at least
+    its longest word (so ``(10.26)`` is not broken), the page's remaining width shared out to the
+    columns with more to say (labels before numbers)."""
     cells = [[r[j] if j < len(r) else "" for r in rows] for j in range(width)]
     least = [max(len(w) for c in col for w in (c.split() or [""])) * CHAR + PAD for col in cells]
     wants = [min(max(len(line) for c in col for line in c.split("\n")), 45) * CHAR + PAD for col in cells]
-    spare = PAGE_WIDTH - sum(least)
+    spare = page - sum(least)
     if spare <= 0:
-        return [PAGE_WIDTH * w / sum(least) for w in least]
+        return [page * w / sum(least) for w in least]
     extra = [max(w - m, 0.0) for w, m in zip(wants, least)]
     share = min(1.0, spare / sum(extra)) if sum(extra) else 0.0
     widths = [m + e * share for m, e in zip(least, extra)]
-    return [w * PAGE_WIDTH / sum(widths) for w in widths]
+    return [w * page / sum(widths) for w in widths]
