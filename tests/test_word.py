@@ -9,6 +9,7 @@ import importlib.util
 import io
 import zipfile
 from pathlib import Path
+from types import SimpleNamespace
 
 import docx
 import pytest
@@ -16,8 +17,14 @@ from docx.enum.style import WD_STYLE_TYPE
 from docx.shared import Mm, RGBColor
 from PIL import Image
 
+from peerimpact import load_study
+from peerimpact.builder.cache import cache_key, hashes_for
 from peerimpact.builder.document import ReportDocument, Section
+from peerimpact.builder.inputs import _named_outside
+from peerimpact.builder.params import word_template
 from peerimpact.builder.word import INTERNAL, STYLES, reference_path, template_problem, write_docx
+from peerimpact.ingest.study import InvalidStudy
+from peerimpact.problems import Problems
 from peerimpact.report.records import FigureRecord, ProseRecord, Quote, QuotesRecord, TableRecord, TextRecord
 
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
@@ -243,6 +250,63 @@ def test_a_file_word_cannot_use_as_a_template_says_why():
     )
 
 
+def test_a_word_template_study_yml_names_is_checked_where_it_is_named(example_copy, tmp_path):
+    yml = example_copy / "study.yml"
+    text = yml.read_text()
+    yml.write_text(text + "word_template: ../elsewhere/ours.docx\n")
+    line = len(text.splitlines()) + 1
+    (tmp_path / "elsewhere").mkdir()
+    (tmp_path / "elsewhere" / "ours.docx").write_bytes(own_template(tmp_path))
+    with pytest.raises(InvalidStudy) as refused:
+        load_study(example_copy)
+    [problem] = refused.value.problems.errors
+    assert (problem.line, problem.column, problem.value, problem.rule) == (
+        line,
+        "word_template",
+        "../elsewhere/ours.docx",
+        "outside-study",
+    )
+    assert _named_outside(example_copy) == [(tmp_path / "elsewhere" / "ours.docx").resolve()]  # in the fingerprint
+
+    yml.write_text(text + "word_template: templates/ours.docx\n")
+    study = load_study(example_copy)  # a file not there yet is the builder's to report
+    problems = Problems()
+    assert word_template(study, problems) is None
+    [problem] = problems.errors
+    assert (Path(problem.file), problem.line, problem.column, problem.value) == (
+        yml,
+        line,
+        "word_template",
+        "templates/ours.docx",
+    )
+    assert "no such file" in problem.message and "Traceback" not in problem.format()
+    (example_copy / "templates").mkdir()
+    (example_copy / "templates" / "ours.docx").write_text("not a document")
+    problems = Problems()
+    assert word_template(study, problems) is None
+    [problem] = problems.errors
+    assert problem.line == line and "not a Word document" in problem.message
+    ours = own_template(tmp_path)
+    (example_copy / "templates" / "ours.docx").write_bytes(ours)
+    problems = Problems()
+    assert word_template(study, problems) == ours and not problems
+
+
+def test_a_change_of_word_template_changes_the_reports_cache_key(tmp_path):
+    def key(template: bytes | None) -> str:
+        planned = SimpleNamespace(
+            sections=[],
+            definition=SimpleNamespace(model_dump=lambda mode: {"id": "site"}),
+            formats=["docx"],
+            scope="S7",
+            commentary=(),
+            word_template=template,
+        )
+        return cache_key(hashes_for(planned, {}, "templates", "package"))  # type: ignore[arg-type]
+
+    assert len({key(None), key(b"one"), key(b"two")}) == 3 and key(b"one") == key(b"one")
+
+
 def test_the_reference_document_is_what_its_script_makes():
     spec = importlib.util.spec_from_file_location("word_reference", ROOT / "benchmarks" / "word_reference.py")
     module = importlib.util.module_from_spec(spec)
@@ -252,3 +316,47 @@ def test_the_reference_document_is_what_its_script_makes():
     assert made.namelist() == committed.namelist()
     for name in made.namelist():
         assert made.read(name) == committed.read(name), name
+
+
+def test_build_reports_a_template_it_cannot_use_at_its_line_before_any_kernel_starts(example_copy, tmp_path, capsys):
+    from peerimpact.cli import main
+
+    yml = example_copy / "study.yml"
+    yml.write_text(yml.read_text() + "word_template: participants.csv\n")
+    code = main(["build", "--study", str(example_copy), "--out", str(tmp_path / "reports"), "--only", "funder"])
+    captured = capsys.readouterr()
+    line = len(yml.read_text().splitlines())
+    assert code == 2 and "Traceback" not in captured.out + captured.err
+    assert f"study.yml:{line}: word_template: error: cannot be the reports' Word template: not a Word document" in (
+        captured.out + captured.err
+    )
+    assert not (tmp_path / "reports" / "funder").exists()
+
+
+@pytest.mark.kernel
+def test_a_build_writes_the_docx_in_the_studys_template_and_rebuilds_it_when_the_template_changes(
+    example_copy, tmp_path
+):
+    from peerimpact.builder.pipeline import build
+
+    yml = example_copy / "study.yml"
+    yml.write_text(yml.read_text() + "word_template: ours.docx\n")
+    (example_copy / "ours.docx").write_bytes(own_template(tmp_path))
+    out = tmp_path / "reports"
+
+    def built() -> list[str]:
+        result = build(example_copy, out=out, only=["funder"], formats=["docx"], jobs=1, echo=lambda m: None)
+        assert result.exit_code == 0, [o.error for o in result.failed] + [p.format() for p in result.problems]
+        return [o.status for o in result.outcomes]
+
+    assert built() == ["built"]
+    word = docx.Document(str(out / "funder" / "report.docx"))
+    assert word.styles["Heading 1"].font.color.rgb == RGBColor(0xC0, 0x00, 0x00)
+    assert word.sections[0].page_width == 12240 * 635
+    assert built() == ["cached"]
+    other = docx.Document(io.BytesIO((example_copy / "ours.docx").read_bytes()))
+    other.styles["Heading 1"].font.color.rgb = RGBColor(0x00, 0x60, 0x00)
+    other.save(str(example_copy / "ours.docx"))
+    assert built() == ["built"]
+    word = docx.Document(str(out / "funder" / "report.docx"))
+    assert word.styles["Heading 1"].font.color.rgb == RGBColor(0x00, 0x60, 0x00)
