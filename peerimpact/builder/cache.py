@@ -45,6 +45,7 @@ def hashes_for(report: PlannedReport, extract_files: dict[str, bytes], templates
         "templates": templates,
         "package": package,
         "commentary": sha(json.dumps([dataclasses.astuple(c) for c in report.commentary]).encode()),
+        "word_template": sha(report.word_template) if report.word_template is not None else None,
     }
 
 

@@ -104,6 +104,7 @@ def dispatch(
                 key,
                 hashes,
                 commentary=report.commentary,
+                word_template=report.word_template,
             )
         )
     jobs_by_id = {j.id: j for j in todo}

@@ -28,6 +28,7 @@ class ReportSources:
     section's records with the team's commentary in place)."""
 
     document: ReportDocument
+    word_template: bytes | None = None  # the study's own Word document, whose styles report.docx takes
 
 
 @dataclass(frozen=True)
@@ -68,7 +69,7 @@ def _xlsx(sources: ReportSources, folder: Path, log: logging.Logger) -> None:
 
 
 def _docx(sources: ReportSources, folder: Path, log: logging.Logger) -> None:
-    write_docx(sources.document, folder)
+    write_docx(sources.document, folder, sources.word_template)
 
 
 register_format(OutputFormat("html", "report.html", _html))

@@ -73,11 +73,14 @@ def _named_outside(folder: Path) -> list[Path]:
     if not (folder / "study.yml").is_file():
         return []
     try:
-        files = (yaml.safe_load((folder / "study.yml").read_text(encoding="utf-8")) or {}).get("files") or {}
+        config = yaml.safe_load((folder / "study.yml").read_text(encoding="utf-8")) or {}
+        files = config.get("files") or {}
+        template = config.get("word_template")
     except (OSError, yaml.YAMLError, AttributeError):
         return []
     out = []
-    for value in files.values() if isinstance(files, dict) else []:
+    named = [*(files.values() if isinstance(files, dict) else []), *([template] if template else [])]
+    for value in named:
         path = (folder / str(value)).resolve()
         if path.is_file() and not path.is_relative_to(folder.resolve()):
             out.append(path)

@@ -64,6 +64,7 @@ class Job:
     hashes: dict
     warm: bool = False  # run in the worker's warm kernel and leave it for the next report
     commentary: tuple[Commentary, ...] = ()
+    word_template: bytes | None = None  # the study's Word document report.docx takes its styles from
 
 
 @dataclass
@@ -168,7 +169,7 @@ def run_job(job: Job) -> Outcome:
         report = {**asdict(job.title_block), "built_at": now()}
         document = read_document(execution.notebooks, report, words)
         (build_dir / "document.json").write_text(json.dumps(document.to_json(), ensure_ascii=False), encoding="utf-8")
-        sources = ReportSources(document)
+        sources = ReportSources(document, word_template=job.word_template)
         seconds["records"] = round(time.perf_counter() - t, 3)
         for name in job.formats:
             t = time.perf_counter()

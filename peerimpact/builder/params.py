@@ -1,7 +1,8 @@
 """A study's analysis params and the published figures it reproduces, read and checked against
 the study: ``params/analysis.yml``, ``norms.yml``, ``qualitative.yml`` and ``synthesis.yml`` (with
-this build's ``--set`` values), and ``targets/<name>.yml``. A theme, code, instrument, subscale or
-comparison they name that the study does not have is a problem at its file and key.
+this build's ``--set`` values), ``targets/<name>.yml`` and study.yml's ``word_template``. A theme,
+code, instrument, subscale or comparison they name that the study does not have, or a template
+Word cannot use, is a problem at its file and key.
 """
 
 from __future__ import annotations
@@ -154,6 +155,37 @@ def published_file(study: Study, params: Path | None, problems: Problems) -> Pat
         value=name,
         rule="params",
         message=f"no published figures targets/{name}.yml in the study's params or {params_dir()}",
+    )
+    return None
+
+
+def word_template(study: Study, problems: Problems) -> bytes | None:
+    """The Word document study.yml's ``word_template`` names (kept inside the study folder when the
+    study was loaded), read and checked (:func:`~peerimpact.builder.word.template_problem`), or a
+    problem at that key."""
+    from .word import MB, TEMPLATE_MAX_BYTES, template_problem
+
+    name = study.config.word_template
+    if name is None:
+        return None
+    yml = study.path / "study.yml" if study.path.is_dir() else study.path
+    path = (yml.parent / name).resolve()
+    if not path.is_file():
+        reason: str | None = f"no such file: {path}"
+    elif path.stat().st_size > TEMPLATE_MAX_BYTES:
+        reason = f"larger than {TEMPLATE_MAX_BYTES // MB} MB; a Word template is styles and a page setup"
+    else:
+        data = path.read_bytes()
+        reason = template_problem(data)
+        if reason is None:
+            return data
+    problems.add(
+        yml,
+        line=key_line(yml, ("word_template",)),
+        column="word_template",
+        value=name,
+        rule="word-template",
+        message=f"cannot be the reports' Word template: {reason}",
     )
     return None
 

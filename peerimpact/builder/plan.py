@@ -37,7 +37,7 @@ from .definitions import (
 from .differencing import withheld_in_build
 from .formats import FORMATS
 from .kinds import KINDS
-from .params import check_outcomes, load_analysis, published_file
+from .params import check_outcomes, load_analysis, published_file, word_template
 
 
 @dataclass
@@ -53,6 +53,7 @@ class PlannedReport:
     extract: Extract
     source: Path
     commentary: tuple[Commentary, ...] = ()  # the study team's words, filled in once the sections have run
+    word_template: bytes | None = None  # study.yml's word_template, for a report with a Word document
 
     @property
     def kind(self) -> str:
@@ -130,6 +131,7 @@ def plan(
     rules = load_policies(params, problems)
     audiences = load_audiences(params, rules, problems)
     targets = published_file(study, params, problems)
+    template = word_template(study, problems)
     published: list[PublishedFigures | None] = []  # read when a section first needs it: 726 located figures
 
     def published_figures() -> PublishedFigures | None:
@@ -219,8 +221,12 @@ def plan(
             )
             own = [s for s in sections if s is None or all(getattr(extract.meta, need, None) for need in needs_of[s])]
             words = find_commentary(study.path, rid, report.id, [s.stem for s in own if s is not None], problems)
+            docx = template if "docx" in chosen else None  # a report without a Word document is not rebuilt for it
             # a section not found (None) is already an error, and a plan with errors is never built
-            planned.append(PlannedReport(rid, report, scope.key, scope.label, own, chosen, extract, source, words))  # type: ignore[arg-type]
+            found: list[Path] = own  # type: ignore[assignment]
+            planned.append(
+                PlannedReport(rid, report, scope.key, scope.label, found, chosen, extract, source, words, docx)
+            )
     for rid in only or []:
         if rid not in known:
             problems.add(

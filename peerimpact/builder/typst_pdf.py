@@ -20,23 +20,14 @@ from ..report.html import DASH
 from ..report.records import ProseRecord, TableRecord, TextRecord
 from ..resources import templates_dir
 from .document import ReportDocument, markdown_tokens, without_title
-from .table_widths import column_widths
+from .table_widths import column_widths, sans_inches
 
 TEMPLATE = "report/report.typ"
 
 
 # the template's A4 text width (210 mm less 16 mm a side) and a cell's 4-point insets either
 # side, in inches; its table text is 8-point DejaVu Sans
-TEXT_WIDTH, PAD, TABLE_TEXT = (210 - 2 * 16) / 25.4, 8 / 72, 8 / 72
-# DejaVu Sans's advance widths in em, by kind of character (bold is a little wider: allowed for)
-_NARROW = dict.fromkeys(" .,:;'|!il", 0.32) | dict.fromkeys("()[]-*", 0.39)
-_WIDE = dict.fromkeys("−–—%mwMW@", 0.84)
-
-
-def text_inches(text: str) -> float:
-    """Inches a line of the PDF's table text takes, about."""
-    ems = sum(_NARROW.get(c) or _WIDE.get(c) or (0.64 if c.isdigit() else 0.72 if c.isupper() else 0.6) for c in text)
-    return ems * TABLE_TEXT
+TEXT_WIDTH, PAD = (210 - 2 * 16) / 25.4, 8 / 72
 
 
 def typst_data(document: ReportDocument) -> dict[str, Any]:
@@ -55,7 +46,7 @@ def typst_data(document: ReportDocument) -> dict[str, Any]:
             elif isinstance(record, TableRecord) and record.columns:
                 # as Word shares out its width: each column its longest word, the rest to those with more to say
                 cells = [list(record.columns), *[[DASH if v is None else v for v in row] for row in record.rows]]
-                out["widths"] = column_widths(cells, len(record.columns), page=TEXT_WIDTH, measure=text_inches, pad=PAD)
+                out["widths"] = column_widths(cells, len(record.columns), page=TEXT_WIDTH, measure=sans_inches, pad=PAD)
     return data
 
 

@@ -264,6 +264,8 @@ class StudyConfig(StrictModel):
     # timepoint -> when its questionnaire is due; without windows, no overdue or out-of-window alerts
     windows: dict[Code, Window] = {}
     alerts: Alerts = Alerts()
+    # a Word document whose styles and page setup report.docx takes, in the study folder
+    word_template: str | None = None
 
     _sites = field_validator("sites", mode="before")(_distinct_as_list("site"))
     _timepoints = field_validator("timepoints", mode="before")(_distinct_as_list("timepoint"))

@@ -48,13 +48,14 @@ def check_files_confined(yml: Path, config: StudyConfig, roots: Iterable[Path], 
     from ..config import key_line
 
     files = config.files
-    named = [
-        (("participants",), files.participants),
-        *((("questionnaires", i), q) for i, q in enumerate(files.questionnaires)),
-        (("service_use",), files.service_use),
-        (("contacts",), files.contacts),
-        (("codebook",), files.codebook),
-        (("excerpts",), files.excerpts),
+    named: list[tuple[tuple[str | int, ...], str | None]] = [
+        (("files", "participants"), files.participants),
+        *((("files", "questionnaires", i), q) for i, q in enumerate(files.questionnaires)),
+        (("files", "service_use"), files.service_use),
+        (("files", "contacts"), files.contacts),
+        (("files", "codebook"), files.codebook),
+        (("files", "excerpts"), files.excerpts),
+        (("word_template",), config.word_template),
     ]
     for key, name in named:
         if name is None:
@@ -63,8 +64,8 @@ def check_files_confined(yml: Path, config: StudyConfig, roots: Iterable[Path], 
         if reason:
             problems.add(
                 yml,
-                line=key_line(yml, ("files", *key)),
-                column=".".join(map(str, ("files", *key))),
+                line=key_line(yml, key),
+                column=".".join(map(str, key)),
                 value=name,
                 rule="outside-study",
                 message=reason,
