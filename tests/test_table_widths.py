@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from peerimpact.builder.table_widths import CHAR, PAD, PAGE_WIDTH, column_widths
+from peerimpact.builder.table_widths import BOLD, CHAR, PAD, PAGE_WIDTH, column_widths
 
 LABEL = "Satisfaction with professional support (1–5; higher: more satisfied)"
 
@@ -31,7 +31,12 @@ def test_no_column_is_narrower_than_its_longest_word():
 
 
 def test_words_wider_than_the_page_share_it_by_their_length():
-    rows = [["w" * 40, "v" * 40, "u" * 20]]
+    rows = [["a", "b", "c"], ["w" * 40, "v" * 40, "u" * 20]]
     widths = column_widths(rows, 3)
     longest = [40 * CHAR + PAD, 40 * CHAR + PAD, 20 * CHAR + PAD]
     assert widths == pytest.approx([PAGE_WIDTH * w / sum(longest) for w in longest])
+
+
+def test_a_bold_header_word_gets_room_for_its_bold_width():
+    rows = [["Measure", "Wilcoxon p"], [LABEL, "0.091"]]
+    assert column_widths(rows, 2)[1] >= BOLD * len("Wilcoxon") * CHAR + PAD - 1e-9

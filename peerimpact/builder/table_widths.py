@@ -9,6 +9,7 @@ from collections.abc import Callable
 PAGE_WIDTH = 6.3  # inches between the margins of an A4 or Letter page in Word's default layout
 CHAR = 0.095  # inches a character of 8-point text takes, about, bold headers included
 PAD = 0.22  # inches of a cell's left and right margins
+BOLD = 1.2  # how much wider a bold header's words are than the body's, with room to spare
 LONGEST = 45  # characters: a label longer than this wraps, however much room is left
 FIGURE = re.compile(r"^[^A-Za-z]*\d[^A-Za-z]*$|^[–*]?$")  # a number, an interval, a dash, a withheld mark
 
@@ -35,8 +36,7 @@ TABLE_POINTS = 8  # the size of the PDF's and the Word document's table text
 
 
 def sans_inches(text: str) -> float:
-    """Inches a line of 8-point table text takes in DejaVu Sans or Verdana, about (bold a
-    little wider: allowed for)."""
+    """Inches a line of 8-point table text takes in DejaVu Sans or Verdana, about."""
     ems = sum(_NARROW.get(c) or _WIDE.get(c) or (0.64 if c.isdigit() else 0.72 if c.isupper() else 0.6) for c in text)
     return ems * TABLE_POINTS / 72
 
@@ -64,7 +64,12 @@ def column_widths(
     not fit, every column shares the page that way.
     """
     cells = [[r[j] if j < len(r) else "" for r in rows] for j in range(width)]
-    least = [max(measure(w) for c in col for w in (c.split() or [""])) + pad for col in cells]
+    # the header row is bold, a tenth or so wider
+    least = [
+        max([BOLD * measure(w) for w in col[0].split()] + [measure(w) for c in col[1:] for w in c.split()] + [0.0])
+        + pad
+        for col in cells
+    ]
     # a header may wrap at its words; a body line is wanted whole, up to LONGEST characters
     wants = [
         max(m, max((measure(line[:LONGEST]) for c in col[1:] for line in c.split("\n")), default=0.0) + pad)

@@ -38,6 +38,7 @@ INTERNAL = "Internal — not for distribution"
 MB = 1024 * 1024
 TEMPLATE_MAX_BYTES = 20 * MB  # a template with its logos; larger is not a template
 FIGURE_HEIGHT = 0.7  # the most of the text's height a figure may take, so its caption fits beneath it
+CELL_PAD = 2 * 80 / 1440  # inches: the Report Table style's 80-twip cell margins either side
 SMALL_TABLE = 12  # rows of a table kept on one page (a longer one breaks between rows, its header repeated)
 
 #: every style the document is written in, by its name in Word, and its type
@@ -447,7 +448,7 @@ def _table(w: _Writer, record: TableRecord, title: str | None) -> None:
         width = len(record.columns)
         table = document.add_table(rows=len(rows), cols=width)
         table.style = "Report Table"
-        inches = column_widths(rows, width, page=w.width, measure=sans_inches)
+        inches = column_widths(rows, width, page=w.width, measure=sans_inches, pad=CELL_PAD)
         table.autofit = False
         for column, wide in zip(table.columns, inches):  # the grid, which Word and LibreOffice lay out from
             column.width = Inches(wide)
