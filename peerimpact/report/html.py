@@ -74,7 +74,7 @@ def figure_html(record: FigureRecord) -> str:
 
 
 def quotes_html(record: QuotesRecord) -> str:
-    parts = [f'<div class="pi-quotes"><p class="pi-quotes-title"><strong>{html.escape(record.title)}</strong></p>']
+    parts = [f'<div class="pi-quotes"><h2 class="pi-quotes-title">{html.escape(record.title)}</h2>']
     for theme, quotes in record.themes:
         parts.append(f"<h3>{html.escape(theme)}</h3>")
         for quote in quotes:
