@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Set up and run peerimpact from a clone: `bash tasks.sh report [build options]` or `bash tasks.sh test`
 # (lint, then every test; `unit`: the tests that start no kernel; `lint`: ruff and mypy).
-# Installs what a fresh Debian machine lacks (venv support, Pango for PDFs), creates .venv
+# Installs what a fresh Debian machine lacks (venv support, Pango for PDFs; for the tests, Chromium
+# and Node.js to check the HTML in a browser), creates .venv
 # on first use and reinstalls the package only when pyproject.toml changes.
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -28,11 +29,31 @@ system_packages() {
     fi
     # The reports' stylesheet and their Typst template set DejaVu Sans.
     [ -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || missing+=("fonts-dejavu-core")
-    if [ ${#missing[@]} -gt 0 ]; then
-        echo "installing system packages: ${missing[*]}"
+    install_packages "${missing[@]}"
+}
+
+install_packages() {
+    if [ $# -gt 0 ]; then
+        echo "installing system packages: $*"
         as_root apt-get update -qq
-        as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+        as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null
     fi
+}
+
+# The tests check the HTML reports in headless Chromium with axe-core (tests/test_accessibility.py):
+# Debian's Chromium, Node.js, and the check's npm packages (tests/browser/package-lock.json)
+# installed into tests/browser/node_modules. Under this script a missing browser fails the test.
+browser_check() {
+    local missing=()
+    [ -x /usr/bin/chromium ] || missing+=("chromium")
+    command -v node >/dev/null || missing+=("nodejs")
+    command -v npm >/dev/null || missing+=("npm")
+    install_packages "${missing[@]}"
+    local lock=tests/browser/node_modules/.package-lock.json
+    if [ ! -f "$lock" ] || [ tests/browser/package-lock.json -nt "$lock" ]; then
+        (cd tests/browser && npm ci --no-audit --no-fund --loglevel=error)
+    fi
+    export PEERIMPACT_BROWSER_CHECK=required
 }
 
 setup() {
@@ -59,12 +80,14 @@ lint() {
 
 test() {
     setup
+    browser_check
     lint
     "$VENV/bin/python" -m pytest -q "$@"
 }
 
 unit() {   # the tests that start no Jupyter kernel, on two processes: under a minute
     setup
+    browser_check
     "$VENV/bin/python" -m pytest -q -m "not kernel and not slow" -n 2 "$@"
 }
 
@@ -73,6 +96,6 @@ case "${1:-}" in
     test) shift; test "$@" ;;
     unit) shift; unit "$@" ;;
     lint) setup; lint ;;
-    setup) setup ;;
+    setup) setup; browser_check ;;
     *) echo "usage: bash tasks.sh report|test|unit|lint|setup" >&2; exit 2 ;;
 esac

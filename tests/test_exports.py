@@ -63,7 +63,7 @@ def test_the_word_document_holds_every_table_and_figure_of_the_html(built, rid):
     page = lhtml.fromstring((built / rid / "report.html").read_text(encoding="utf-8"))
     document = docx.Document(str(built / rid / "report.docx"))
     paragraphs = [p.text for p in document.paragraphs]
-    html_tables = page.xpath("//figure[contains(@class, 'pi-table-figure')]/table")
+    html_tables = page.xpath("//figure[contains(@class, 'pi-table-figure')]//table")
     boxes = page.xpath("//section//aside[contains(@class, 'pi-box')]")
     assert len(document.tables) == len(html_tables) + len(page.xpath("//section//table[not(ancestor::figure)]")) + len(
         boxes

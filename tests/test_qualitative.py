@@ -399,3 +399,22 @@ def test_joint_display_withholds_the_fit_where_this_report_lacks_the_evidence():
     assert "Team cohesion, T1 − T2: not tested (fewer than 6 complete pairs; n = 3)" in row["Quantitative evidence"]
     assert joint(CHANGE, OUTCOMES, ONE.iloc[0:0]).display.iloc[0]["Fit"].startswith("not assessed")  # no excerpts
     assert joint(CHANGE, OUTCOMES, ONE, min_n=21).display.iloc[0]["Fit"].startswith("not assessed")  # means of 20
+
+
+def test_every_count_on_the_heatmap_contrasts_with_its_cell():
+    """WCAG 1.4.3: 4.5:1 for small text, on every shade of the heatmap's blues (seaborn's own
+    white on mid-blue gives under 3:1)."""
+    import matplotlib
+    from matplotlib.colors import to_rgb
+    from seaborn.utils import relative_luminance
+
+    from peerimpact.report.qualitative import _ink_on
+
+    def contrast(a, b) -> float:
+        hi, lo = sorted((relative_luminance(a), relative_luminance(b)), reverse=True)
+        return (hi + 0.05) / (lo + 0.05)
+
+    blues = matplotlib.colormaps["Blues"]
+    shades = [blues(i / 255) for i in range(256)]
+    assert min(contrast(shade, to_rgb(_ink_on(shade))) for shade in shades) >= 4.5
+    assert _ink_on(shades[0]) == ".15" and _ink_on(shades[-1]) == "white"  # the look is kept at either end

@@ -35,7 +35,7 @@ def _notes(notes: tuple[str, ...] | list[str]) -> str:
 
 def table_html(record: TableRecord) -> str:
     name = html.escape(record.name)
-    caption = f"<figcaption>{html.escape(record.caption)}</figcaption>"
+    caption = f'<figcaption id="table-{name}-caption">{html.escape(record.caption)}</figcaption>'
     if record.withheld:
         return (
             f'<figure class="pi-table-figure" id="table-{name}">{caption}'
@@ -50,10 +50,13 @@ def table_html(record: TableRecord) -> str:
             header = column in record.row_headers and text
             cells.append(f'<th scope="row">{text}</th>' if header else f"<td>{text}</td>")
         body.append(f"<tr>{''.join(cells)}</tr>")
+    # A narrow window scrolls a wide table inside its own region, not the page (WCAG 1.4.10 exempts
+    # data tables from reflow): the region takes the keyboard's focus and is named by the caption.
     return (
         f'<figure class="pi-table-figure" id="table-{name}">{caption}'
+        f'<div aria-labelledby="table-{name}-caption" class="pi-table-scroll" role="region" tabindex="0">'
         f'<table class="pi-table pi-{name}"><thead><tr>{head}</tr></thead>'
-        f"<tbody>{''.join(body)}</tbody></table>{_notes(record.notes)}</figure>"
+        f"<tbody>{''.join(body)}</tbody></table></div>{_notes(record.notes)}</figure>"
     )
 
 
@@ -72,7 +75,7 @@ def figure_html(record: FigureRecord) -> str:
 
 
 def quotes_html(record: QuotesRecord) -> str:
-    parts = [f'<div class="pi-quotes"><p class="pi-quotes-title"><strong>{html.escape(record.title)}</strong></p>']
+    parts = [f'<div class="pi-quotes"><h2 class="pi-quotes-title">{html.escape(record.title)}</h2>']
     for theme, quotes in record.themes:
         parts.append(f"<h3>{html.escape(theme)}</h3>")
         for quote in quotes:
