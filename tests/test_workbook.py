@@ -202,6 +202,7 @@ def test_withheld_cells_are_c_and_a_numeric_column_holds_nothing_but_numbers_and
     head, rows = table_of(book["table3"])
     for name in ("Minimum", "Maximum"):
         assert {row[head.index(name)].value for row in rows} == {"[c]"}
+        assert {row[head.index(name)].alignment.horizontal for row in rows} == {"right"}  # a column of figures
     # no published norm: the report shows a dash, so not available
     assert [row[head.index("Norm mean")].value for row in rows[4:]] == ["[x]", "[x]"]
     for j, name in enumerate(head):

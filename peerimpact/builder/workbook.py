@@ -728,6 +728,13 @@ def write_workbook(document: ReportDocument, folder: Path) -> Path:
                 title=_link_free(title),
                 additional_formatting=[
                     {"column": {"columns": list(range(len(sheet.headings))), "format": {"valign": "top"}}},
+                    # a column of figures to the right, its heading too, even if it holds only shorthand
+                    {
+                        "column": {
+                            "columns": [j for j, n in enumerate(sheet.numeric) if n],
+                            "format": {"align": "right"},
+                        }
+                    },
                     *(
                         {"cell": {"cells": (r + 1, c), "format": {"num_format": fmt}}}
                         for r, formats in enumerate(sheet.formats)
