@@ -41,6 +41,9 @@ CHAR, DIGIT = 0.9, 1.3  # a character of Arial 12 (gptables' font) in Excel's un
 LINE = 16.0  # points: a line of Arial 12
 COVER_WIDTH = 75  # the cover's column, in Excel's width units (a portrait page)
 
+DATE_FORMAT = "d mmm yyyy"  # 31 Aug 2019, as the report prints a date
+BOOLEAN_FORMAT = '"TRUE";"TRUE";"FALSE"'  # Excel shows a boolean so whatever its format; LibreOffice needs telling
+
 WITHHELD, NOT_AVAILABLE, NOT_APPLICABLE = "[c]", "[x]", "[z]"
 SHORTHAND = {
     WITHHELD: (
@@ -477,7 +480,9 @@ def _cells(
                 cells.append(dt.date.fromisoformat(text))
             else:
                 cells.append(_text(text))
-        return cells, ["d mmm yyyy" if kind == "date" and isinstance(c, dt.date) else None for c in cells]
+        return cells, [
+            DATE_FORMAT if isinstance(c, dt.date) else BOOLEAN_FORMAT if isinstance(c, bool) else None for c in cells
+        ]
     values = [_number(t) if t not in ("", "*") else None for t in texts]
     digits, where = display.decimals([None if v is None else float(v) for v in values], texts, rows, columns)
     found = Counter(d for d in digits if d is not None)
@@ -728,11 +733,18 @@ def write_workbook(document: ReportDocument, folder: Path) -> Path:
                 title=_link_free(title),
                 additional_formatting=[
                     {"column": {"columns": list(range(len(sheet.headings))), "format": {"valign": "top"}}},
-                    # a column of figures to the right, its heading too, even if it holds only shorthand
+                    # a column of figures to the right, its heading too, even if it holds only shorthand;
+                    # text after the first column a little in from its left, clear of a figure before it
                     {
                         "column": {
                             "columns": [j for j, n in enumerate(sheet.numeric) if n],
                             "format": {"align": "right"},
+                        }
+                    },
+                    {
+                        "column": {
+                            "columns": [j for j, n in enumerate(sheet.numeric) if j and not n],
+                            "format": {"indent": 1},
                         }
                     },
                     *(
