@@ -272,3 +272,25 @@ def test_a_wholly_withheld_table_says_so_and_shows_c_in_every_figure(tmp_path):
 @pytest.mark.parametrize("name, words", [("norm_sd", "Norm SD"), ("all_status", "All sites: status"), ("", "Column")])
 def test_a_csv_columns_heading_is_its_name_in_words(name, words):
     assert heading(name) == words
+
+
+def test_a_studys_words_of_any_characters_are_written_as_they_are_and_never_as_a_link(tmp_path):
+    """gptables reads [words](address) in a cell as a link, $$name$$ as a note and refuses a cell of
+    symbols only; a study's codes, labels and excerpts are none of these."""
+    words = ["?", "[click](http://evil.example/)", "男性", "$$x$$ and $$y$$", "–"]
+    (tmp_path / "tables").mkdir()
+    (tmp_path / "tables" / "codes.csv").write_text(
+        "code,n\n" + "".join(f'"{w}",{i + 10}\n' for i, w in enumerate(words))
+    )
+    record = TableRecord(
+        "codes",
+        "Codes [see](http://evil.example/)",
+        ("Code", "n"),
+        tuple((w, str(i + 10)) for i, w in enumerate(words)),
+    )
+    book = openpyxl.load_workbook(write_workbook(ReportDocument(TITLE, (Section("s", "S", (record,)),)), tmp_path))
+    head, rows = table_of(book["codes"])
+    assert [row[0].value for row in rows] == ["?", "[click](http://evil.example/)", "男性", "$ $x$ $ and $ $y$ $", "–"]
+    links = [c.hyperlink for sheet in book.worksheets for row in sheet.iter_rows() for c in row if c.hyperlink]
+    assert links and all(link.location and not link.target for link in links)  # the contents' own, to its sheets
+    assert book["codes"]["A1"].value.startswith("Codes [see] (http://evil.example/)")
