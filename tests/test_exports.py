@@ -1,9 +1,11 @@
-"""Exports: every report's workbook and Word document hold what its CSVs and HTML hold; the tidy
-frame for statisticians, with its labels through SPSS and Stata; --set for one build."""
+"""Exports: every report's workbook holds its tables as its CSVs and records do, and its Word document
+what its HTML holds; the tidy frame for statisticians, with its labels through SPSS and Stata; --set
+for one build."""
 
 from __future__ import annotations
 
 import json
+import re
 
 import docx
 import openpyxl
@@ -22,6 +24,7 @@ from peerimpact.cli import main
 from peerimpact.export import export_tidy
 from peerimpact.ingest.study import InvalidStudy
 from test_pipeline import reports_dir
+from test_workbook import document_of, same_cell, table_of
 
 STUDY = load_study()
 SOME = ["study", "site-S7", "cohort-bank", "funder"]
@@ -29,32 +32,54 @@ SOME = ["study", "site-S7", "cohort-bank", "funder"]
 
 @pytest.mark.kernel
 @pytest.mark.parametrize("rid", SOME)
-def test_the_workbook_holds_every_csv_as_a_sheet_after_a_sheet_about_the_report(built, rid):
+def test_the_workbook_holds_every_table_in_the_reports_order_after_a_cover_contents_and_notes(built, rid):
     book = openpyxl.load_workbook(built / rid / "tables.xlsx")
-    csvs = sorted((built / rid / "tables").glob("*.csv"))
-    names = sheet_names(p.stem for p in csvs)
-    assert book.sheetnames[0] == "About" and sorted(book.sheetnames[1:]) == sorted(names.values())
-    about = {row[0]: row[1] for row in book["About"].iter_rows(values_only=True) if row[0]}
+    records = document_of(built, rid).tables()
+    names = sheet_names(r.name for r in records)
+    assert book.sheetnames == ["Cover", "Contents", "Notes", *(names[r.name] for r in records)]
+    cover = [row[0] for row in book["Cover"].iter_rows(values_only=True) if row[0]]
     manifest = json.loads((built / "manifest.json").read_text())["reports"][rid]
-    assert about["Scope"] == manifest["scope_label"] and about["Disclosure policy"] == manifest["disclosure"]
-    for path in csvs:
-        csv = pd.read_csv(path, dtype=str, keep_default_na=False)
-        rows = list(book[names[path.stem]].iter_rows(values_only=True))
-        assert list(rows[0]) == list(csv.columns), path.name
-        assert len(rows) - 1 == len(csv), path.name
-        for i, (sheet_row, csv_row) in enumerate(zip(rows[1:], csv.itertuples(index=False, name=None))):
-            for column, got, want in zip(csv.columns, sheet_row, csv_row):
-                assert same_cell(got, want), (path.name, i + 2, column, got, want)
+    assert f"Scope: {manifest['scope_label']}" in cover
+    for record in records:
+        csv = pd.read_csv(built / rid / record.csv, dtype=str, keep_default_na=False)
+        head, rows = table_of(book[names[record.name]])
+        assert len(rows) == len(csv), record.name
+        # the labels the report shows come first, then the CSV's columns, its rows one for one
+        first = len(head) - len(csv.columns)
+        shown = {(cell or "").split("\n")[0] for row in record.rows for cell in row}
+        for row in rows:
+            assert all(c.value in shown | {"[z]"} for c in row[:first]), (record.name, [c.value for c in row])
+        for j, column in enumerate(csv.columns, start=first):
+            for r, want in enumerate(csv[column]):
+                assert same_cell(rows[r][j].value, want), (record.name, column, r + 1, rows[r][j].value, want)
+        # a column of numbers holds nothing else but shorthand
+        for j, name in enumerate(head):
+            kinds = {type(row[j].value) for row in rows if row[j].value not in ("[c]", "[x]", "[z]")}
+            assert kinds <= {int, float} or not kinds & {int, float}, (record.name, name, kinds)
 
 
-def same_cell(got, want: str) -> bool:
-    """A sheet's cell equals the CSV's: text as text (an ID like 029 too), a number as the same number
-    to the 15 significant digits Excel keeps."""
-    if got is None:
-        return want == ""
-    if isinstance(got, str):
-        return got == want
-    return float(got) == pytest.approx(float(want), rel=1e-14, abs=0)
+@pytest.mark.kernel
+@pytest.mark.parametrize("rid", SOME)
+def test_the_workbooks_outcome_tables_print_each_figure_to_the_reports_decimals(built, rid):
+    book = openpyxl.load_workbook(built / rid / "tables.xlsx")
+    decimals = {"n": "#,##0", "Mean": "#,##0.0", "SD": "#,##0.00", "Change": "#,##0.00", "ES": "#,##0.00"}
+    checked = 0
+    for name in book.sheetnames:
+        if not re.fullmatch(r"(headline_)?table[34](_study_wide)?", name):
+            continue
+        head, rows = table_of(book[name])
+        assert head[:2] == ["Measure", "Subscale"], name
+        for heading, fmt in decimals.items():
+            if heading in head:
+                j = head.index(heading)
+                assert {row[j].number_format for row in rows if isinstance(row[j].value, (int, float))} <= {fmt}
+                checked += 1
+        if "p" in head:
+            formats = {
+                row[head.index("p")].number_format for row in rows if isinstance(row[head.index("p")].value, float)
+            }
+            assert formats <= {"#,##0.000", '[<0.001]"<0.001";#,##0.000'}, formats
+    assert checked >= 4
 
 
 @pytest.mark.kernel

@@ -155,12 +155,11 @@ def test_no_input_text_becomes_a_formula_in_a_reports_csvs_or_workbook(example_c
         "Final report to the funder",
     ):
         assert any(v.endswith(words) and v[1:].startswith(tuple(DANGEROUS)) for v in shown), words
-    about = {
-        r[0]: r[1]
-        for r in openpyxl.load_workbook(out / "cohort-bank" / "tables.xlsx")["About"].iter_rows(values_only=True)
-        if r[0]
-    }
-    assert about["Scope"].startswith("'=") and about["Scope"].endswith("Bank staff")
+    cover = [
+        r[0] for r in openpyxl.load_workbook(out / "cohort-bank" / "tables.xlsx")["Cover"].iter_rows(values_only=True)
+    ]
+    scope = next(line for line in cover if line and line.startswith("Scope: "))
+    assert scope.startswith("Scope: '=") and scope.endswith("Bank staff")
     quotes = pd.read_csv(out / "study" / "tables" / "quotes.csv", dtype=str, keep_default_na=False)
     assert len(quotes) and quotes["text"].str.startswith("'").all()
 

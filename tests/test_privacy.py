@@ -13,10 +13,12 @@ import pytest
 from pypdf import PdfReader
 
 from conftest import BUILT, pdf_text
+from peerimpact.builder.workbook import sheet_names
 from peerimpact.cli import main
 from peerimpact.ingest.study import load_study
 from peerimpact.report.roles import COLUMN_ROLES, data_kind
 from peerimpact.resources import params_dir
+from test_workbook import document_of, table_of
 
 SHARED = [rid for rid in BUILT if rid != "study"]
 STUDY = load_study()
@@ -125,6 +127,31 @@ def test_a_shared_report_shows_no_participant_id_and_no_count_about_people_below
             about_people += len(numbers)
             assert not ((numbers > 0) & (numbers < 8)).any(), (csv.name, column)
     assert about_people > 5  # every shared report shows counts about people (its own or the study's)
+
+
+@pytest.mark.kernel
+@pytest.mark.parametrize("rid", SHARED)
+def test_a_shared_reports_workbook_shows_every_figure_the_report_withheld_as_c(built, rid):
+    """The workbook lays its tables out anew (labels, types, formats): none of that brings back a
+    figure the policy withheld. Every cell the records withheld, and every ``*`` of the CSVs, is a
+    ``[c]`` (or the identifier's replacement the CSV holds), on every table's sheet."""
+    import openpyxl
+
+    book = openpyxl.load_workbook(built / rid / "tables.xlsx")
+    records = document_of(built, rid).tables()
+    names = sheet_names(r.name for r in records)
+    withheld = 0
+    for record in records:
+        csv = pd.read_csv(built / rid / record.csv, dtype=str, keep_default_na=False)
+        head, rows = table_of(book[names[record.name]])
+        first = len(head) - len(csv.columns)
+        stars = {(r + 1, c) for c in csv.columns for r in range(len(csv)) if csv[c].iat[r] == "*"}
+        for row, column in {*record.withheld_cells, *stars}:
+            cell = rows[row - 1][first + list(csv.columns).index(column)].value
+            want = csv[column].iat[row - 1]
+            assert cell == "[c]" if want == "*" else (cell == want or cell == "[z]"), (record.name, row, column, cell)
+            withheld += 1
+    assert withheld > 0  # every shared report of the example withholds something
 
 
 @pytest.mark.kernel
