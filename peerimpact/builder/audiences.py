@@ -99,7 +99,7 @@ def disclosure_words(report) -> tuple[str, str, bool]:
         return registered.name, registered.description, registered.shared
     if not policy.shared:
         return policy.audience, "every figure as computed, for the study team only", False
-    words = f"Written for {policy.label}. " + _plain(policy) + f" (rules: {policy.name})"
+    words = f"Written for {policy.label}. " + _plain(policy)
     return policy.audience, words, True
 
 
