@@ -95,7 +95,15 @@ def test_outputs_are_laid_out_for_sharing(built, tmp_path):
     manifest = json.loads((built / "manifest.json").read_text())
     entry = manifest["reports"]["site-S2"]
     assert entry["status"] == "ok" and entry["scope"] == "S2"
-    assert set(entry["hashes"]) == {"notebooks", "extract", "params", "templates", "package", "commentary"}
+    assert set(entry["hashes"]) == {
+        "notebooks",
+        "extract",
+        "params",
+        "templates",
+        "package",
+        "commentary",
+        "word_template",
+    }
     assert entry["seconds"]["total"] > 0
     index = (built / "index.html").read_text()
     for rid in ("study", "site-S2", "cohort-early_starters"):
@@ -743,8 +751,8 @@ def test_every_pdf_is_tagged_with_its_title_language_and_each_figures_alternativ
         path = built / rid / "report.pdf"
         document = json.loads((work(built) / rid / "document.json").read_text())
         catalogue, elements = _structure(path)
-        assert catalogue["/Lang"] == "en-GB" and catalogue["/MarkInfo"]["/Marked"] is True, rid
-        assert catalogue["/ViewerPreferences"]["/DisplayDocTitle"] is True, rid
+        assert catalogue["/Lang"] == "en-GB" and bool(catalogue["/MarkInfo"]["/Marked"]), rid
+        assert bool(catalogue["/ViewerPreferences"]["/DisplayDocTitle"]), rid
         title = document["title"]
         assert PdfReader(path).metadata.title == f"{title['title']} — {title['scope_label']}", rid
         records = [r for s in document["sections"] for r in s["records"]]
