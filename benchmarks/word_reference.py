@@ -28,7 +28,7 @@ from docx.shared import Mm
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from peerimpact.builder.word import _list_item, _Lists  # noqa: E402
+from peerimpact.builder.word_markup import Lists, list_item  # noqa: E402
 from peerimpact.builder.word_template import STYLES  # noqa: E402
 
 OUT = ROOT / "templates" / "report" / "reference.docx"
@@ -243,7 +243,7 @@ def page(word) -> None:
 
 def sample(word) -> None:
     """A paragraph in each style, so that a template made from this file shows what it changes."""
-    lists = _Lists(word)
+    lists = Lists(word)
     word.add_paragraph("Study name (Title Block)", style="Title Block")
     word.add_paragraph("Report title (Title)", style="Title")
     word.add_paragraph("Scope (Subtitle)", style="Subtitle")
@@ -258,10 +258,10 @@ def sample(word) -> None:
     )
     number = lists.new(False)
     for item in ("A list (List Bullet)", "Its second item"):
-        _list_item(word, "List Bullet", number).add_run(item)
+        list_item(word, "List Bullet", number).add_run(item)
     number = lists.new(True)
     for item in ("A numbered list (List Number)", "Its second item"):
-        _list_item(word, "List Number", number).add_run(item)
+        list_item(word, "List Number", number).add_run(item)
     word.add_paragraph("Below a section (Heading 2)", style="Heading 2")
     word.add_paragraph("Below that (Heading 3)", style="Heading 3")
     word.add_paragraph("And below that (Heading 4)", style="Heading 4")

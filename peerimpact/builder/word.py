@@ -24,130 +24,13 @@ from ..report.html import COMMENTARY_TITLE, DASH
 from ..report.records import FigureRecord, ProseRecord, QuotesRecord, TableRecord, TextRecord
 from .document import ReportDocument, markdown_tokens, without_title
 from .table_widths import column_widths, sans_inches
+from .word_markup import Lists, bookmark, element, field, field_end, field_start, list_item, text_run
 from .word_template import open_word, text_height, text_width
 
 INTERNAL = "Internal — not for distribution"
 FIGURE_HEIGHT = 0.7  # the most of the text's height a figure may take, so its caption fits beneath it
 CELL_PAD = 2 * 80 / 1440  # inches: the Report Table style's 80-twip cell margins either side
 SMALL_TABLE = 12  # rows of a table kept on one page (a longer one breaks between rows, its header repeated)
-
-
-# ---- fields, bookmarks, lists --------------------------------------------------------------------
-
-
-def _element(tag: str, **attrs: str):
-    from docx.oxml import OxmlElement
-    from docx.oxml.ns import qn
-
-    return OxmlElement(tag, attrs={qn(f"w:{k}"): v for k, v in attrs.items()})
-
-
-def _run(*children):
-    run = _element("w:r")
-    for child in children:
-        run.append(child)
-    return run
-
-
-def _text_run(text: str):
-    from docx.oxml.ns import qn
-
-    t = _element("w:t")
-    t.set(qn("xml:space"), "preserve")
-    t.text = text
-    return _run(t)
-
-
-def _field_start(parent, instruction: str) -> None:
-    """The start of a Word field (``PAGE``, ``NUMPAGES``, ``TOC …``) at the end of ``parent`` (a
-    paragraph's or hyperlink's element); what follows, up to :func:`_field_end`, is what it shows
-    until Word or LibreOffice computes it."""
-    from docx.oxml.ns import qn
-
-    instr = _element("w:instrText")
-    instr.set(qn("xml:space"), "preserve")
-    instr.text = f" {instruction} "
-    parent.append(_run(_element("w:fldChar", fldCharType="begin")))
-    parent.append(_run(instr))
-    parent.append(_run(_element("w:fldChar", fldCharType="separate")))
-
-
-def _field_end(parent) -> None:
-    parent.append(_run(_element("w:fldChar", fldCharType="end")))
-
-
-def _field(parent, instruction: str, shown: str) -> None:
-    """A whole field at the end of ``parent``, showing ``shown`` until it is computed."""
-    _field_start(parent, instruction)
-    if shown:
-        parent.append(_text_run(shown))
-    _field_end(parent)
-
-
-def _bookmark(paragraph, name: str, number: int) -> None:
-    """Bookmark the whole of ``paragraph`` as ``name`` (what a contents entry points at)."""
-    p = paragraph._p
-    start = _element("w:bookmarkStart", id=str(number), name=name)
-    ppr = p.pPr
-    p.insert(0 if ppr is None else list(p).index(ppr) + 1, start)
-    p.append(_element("w:bookmarkEnd", id=str(number)))
-
-
-class _Lists:
-    """Numbering for the report's lists: one bullet and one numbered definition, and a numbering
-    instance per numbered list so that each starts at 1 (Word's List Number style alone runs on
-    from one list to the next)."""
-
-    def __init__(self, word) -> None:
-        self.word = word
-        self.abstract: dict[bool, str] = {}
-
-    def _definition(self, ordered: bool) -> str:
-        from docx.oxml import parse_xml
-        from docx.oxml.ns import nsdecls, qn
-
-        if ordered not in self.abstract:
-            numbering = self.word.part.numbering_part.element
-            used = [int(a) for a in numbering.xpath("./w:abstractNum/@w:abstractNumId")]
-            number = str(max(used, default=-1) + 1)
-            fmt, text = ("decimal", "%{n}.") if ordered else ("bullet", "•")
-            levels = "".join(
-                f'<w:lvl w:ilvl="{i}"><w:start w:val="1"/><w:numFmt w:val="{fmt}"/>'
-                f'<w:lvlText w:val="{text.format(n=i + 1)}"/><w:lvlJc w:val="left"/>'
-                f'<w:pPr><w:ind w:left="{360 * (i + 1)}" w:hanging="280"/></w:pPr></w:lvl>'
-                for i in range(3)
-            )
-            definition = parse_xml(
-                f'<w:abstractNum {nsdecls("w")} w:abstractNumId="{number}">'
-                f'<w:multiLevelType w:val="hybridMultilevel"/>{levels}</w:abstractNum>'
-            )
-            nums = numbering.findall(qn("w:num"))
-            if nums:
-                nums[0].addprevious(definition)
-            else:
-                numbering.append(definition)
-            self.abstract[ordered] = number
-        return self.abstract[ordered]
-
-    def new(self, ordered: bool) -> int:
-        """The numbering instance of a new list."""
-        from docx.oxml.ns import qn
-
-        numbering = self.word.part.numbering_part.element
-        num = numbering.add_num(int(self._definition(ordered)))
-        if ordered:
-            override = _element("w:lvlOverride", ilvl="0")
-            override.append(_element("w:startOverride", val="1"))
-            num.append(override)
-        return int(num.get(qn("w:numId")))
-
-
-def _list_item(container, style: str, number: int):
-    paragraph = container.add_paragraph(style=style)
-    numbered = paragraph._p.get_or_add_pPr().get_or_add_numPr()
-    numbered.get_or_add_ilvl().val = 0
-    numbered.get_or_add_numId().val = number
-    return paragraph
 
 
 # ---- text ----------------------------------------------------------------------------------------
@@ -174,7 +57,7 @@ class _Writer:
     def __init__(self, word, folder: Path) -> None:
         self.word = word
         self.folder = folder
-        self.lists = _Lists(word)
+        self.lists = Lists(word)
         self.width = text_width(word)
         self.height = text_height(word)
 
@@ -192,7 +75,7 @@ def _markdown(w: _Writer, container, tokens: list[dict[str, Any]], *, heading_of
             ordered = bool(token["attrs"].get("ordered"))
             number = w.lists.new(ordered)
             for item in token.get("children", []):
-                paragraph = _list_item(container, "List Number" if ordered else "List Bullet", number)
+                paragraph = list_item(container, "List Number" if ordered else "List Bullet", number)
                 for part in item.get("children", []):
                     _runs(paragraph, part.get("children", []))
         elif kind == "block_quote":
@@ -214,9 +97,9 @@ def _keep_with_next(paragraph) -> None:
 def _row_properties(row, *, header: bool) -> None:
     """A row that does not break across pages; the header row repeats at the top of every page."""
     tr_pr = row._tr.get_or_add_trPr()
-    tr_pr.append(_element("w:cantSplit"))
+    tr_pr.append(element("w:cantSplit"))
     if header:
-        tr_pr.append(_element("w:tblHeader"))
+        tr_pr.append(element("w:tblHeader"))
 
 
 def _table(w: _Writer, record: TableRecord, title: str | None) -> None:
@@ -327,7 +210,7 @@ def _text(w: _Writer, record: TextRecord, title: str | None) -> None:
         if items:
             number = w.lists.new(False)
             for item in items:
-                _list_item(cell, "List Bullet", number).add_run(item)
+                list_item(cell, "List Bullet", number).add_run(item)
         else:
             for line in filter(str.strip, record.text.splitlines()):
                 cell.add_paragraph(line)
@@ -383,12 +266,12 @@ def _contents(word, titles: list[str]) -> list[str]:
     for i, (title, mark) in enumerate(zip(titles, marks)):
         p = word.add_paragraph(style="toc 1")._p
         if i == 0:  # the one field holds every entry
-            _field_start(p, 'TOC \\o "1-1" \\h \\z \\u')
-        link = _element("w:hyperlink", anchor=mark, history="1")
-        link.append(_text_run(title))
+            field_start(p, 'TOC \\o "1-1" \\h \\z \\u')
+        link = element("w:hyperlink", anchor=mark, history="1")
+        link.append(text_run(title))
         p.append(link)
         if i == len(titles) - 1:
-            _field_end(p)
+            field_end(p)
     return marks
 
 
@@ -433,9 +316,9 @@ def _running_heads(word, report: Mapping[str, Any]) -> None:
     page.style = "Footer"
     _tabs(page, (width / 2, WD_TAB_ALIGNMENT.CENTER))
     page.add_run("\tPage ")
-    _field(page._p, "PAGE", "1")
+    field(page._p, "PAGE", "1")
     page.add_run(" of ")
-    _field(page._p, "NUMPAGES", "1")
+    field(page._p, "NUMPAGES", "1")
 
 
 def _properties(word, report: Mapping[str, Any]) -> None:
@@ -479,7 +362,7 @@ def write_docx(document: ReportDocument, folder: Path, template: bytes | None = 
     marks = _contents(word, [s.title for s in document.sections])
     for number, (section, mark) in enumerate(zip(document.sections, marks), start=1):
         heading = word.add_paragraph(section.title, style="Heading 1")
-        _bookmark(heading, mark, number)
+        bookmark(heading, mark, number)
         titled = False
         for record in section.records:
             first_prose = isinstance(record, ProseRecord) and record.role == "section" and not titled
