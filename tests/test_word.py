@@ -22,7 +22,8 @@ from peerimpact.builder.cache import cache_key, hashes_for
 from peerimpact.builder.document import ReportDocument, Section
 from peerimpact.builder.inputs import _named_outside
 from peerimpact.builder.params import word_template
-from peerimpact.builder.word import INTERNAL, write_docx
+from peerimpact.builder.word import write_docx
+from peerimpact.builder.word_page import INTERNAL
 from peerimpact.builder.word_template import STYLES, reference_path, template_problem
 from peerimpact.ingest.study import InvalidStudy
 from peerimpact.problems import Problems

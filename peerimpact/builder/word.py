@@ -1,21 +1,20 @@
 """``report.docx``: the report as a Word document, written from its records.
 
 The document is opened from the reference or a study's own template (``builder/word_template.py``:
-its styles and page setup, never its text). On every page, a header with the report's title and
-scope, under the internal banner when the report is for the study team, and a footer with "Page N
-of M" in Word fields. The text: the title block's facts and a table of contents (a Word field over
-the sections' headings), then each section: its title in Heading 1 (its prose's own headings below
-it in Heading 2 to 4), its prose and sentences as paragraphs and lists, tables as Word tables whose
-header row repeats on every page and whose rows do not break across pages, figures as the pictures
-beside the report (``figures/<name>.png``) with their alternative text, quotes in the Quote style,
-notes in the Note style, and the boxed blocks (alerts, the team's commentary) as one-cell tables,
-so that the text after them does not run into them.
+its styles and page setup, never its text), and given its properties, running heads, title block
+and contents (``builder/word_page.py``). Then each section: its title in Heading 1 (its prose's
+own headings below it in Heading 2 to 4), its prose and sentences as paragraphs and lists, tables
+as Word tables whose header row repeats on every page and whose rows do not break across pages,
+figures as the pictures beside the report (``figures/<name>.png``) with their alternative text,
+quotes in the Quote style, notes in the Note style, and the boxed blocks (alerts, the team's
+commentary) as one-cell tables, so that the text after them does not run into them. A writer per
+record kind (:data:`WRITERS`) puts each record in.
 """
 
 from __future__ import annotations
 
 import io
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -24,10 +23,10 @@ from ..report.html import COMMENTARY_TITLE, DASH
 from ..report.records import FigureRecord, ProseRecord, QuotesRecord, TableRecord, TextRecord
 from .document import ReportDocument, markdown_tokens, without_title
 from .table_widths import column_widths, sans_inches
-from .word_markup import Lists, bookmark, element, field, field_end, field_start, list_item, text_run
+from .word_markup import Lists, bookmark, element, list_item
+from .word_page import contents, core_properties, running_heads, title_block
 from .word_template import open_word, text_height, text_width
 
-INTERNAL = "Internal — not for distribution"
 FIGURE_HEIGHT = 0.7  # the most of the text's height a figure may take, so its caption fits beneath it
 CELL_PAD = 2 * 80 / 1440  # inches: the Report Table style's 80-twip cell margins either side
 SMALL_TABLE = 12  # rows of a table kept on one page (a longer one breaks between rows, its header repeated)
@@ -226,118 +225,6 @@ def _prose(w: _Writer, record: ProseRecord, title: str | None) -> None:
         _markdown(w, w.word, without_title(tokens, title) if title else tokens)
 
 
-# ---- the page ------------------------------------------------------------------------------------
-
-
-def _title_block(word, report: Mapping[str, Any]) -> None:
-    word.add_paragraph(report.get("study_name") or "", style="Title Block")
-    word.add_paragraph(report.get("title") or "", style="Title")
-    word.add_paragraph(report.get("scope_label") or "", style="Subtitle")
-    facts = [
-        *report.get("facts", ()),
-        ("Data cut", report.get("data_cut") or "not stated"),
-        ("Built", report.get("built_at")),
-        ("peerimpact", report.get("version")),
-        (
-            "Disclosure",
-            f"none: every figure as computed, for the study team only. {INTERNAL}."
-            if report.get("internal")
-            else f"{report.get('disclosure_statement')}. A * marks a figure not shown; each table with one says why "
-            "beneath it.",
-        ),
-    ]
-    if report.get("notice"):  # what a small site's report shows instead, said once as on the first page
-        facts.insert(0, ("About this report", report.get("notice")))
-    for label, value in facts:
-        paragraph = word.add_paragraph(style="Title Block")
-        paragraph.add_run(f"{label}: ").bold = True
-        paragraph.add_run(str(value))
-
-
-def _contents(word, titles: list[str]) -> list[str]:
-    """A table of contents: Word's TOC field over the Heading 1 paragraphs. Until Word updates it
-    (right-click, Update Field), which adds the pages, it shows each section's title linked to its
-    heading (LibreOffice shows the same, and computes no page inside a TOC field). Returns the
-    bookmark each heading is to carry."""
-    if not titles:
-        return []
-    word.add_paragraph("Contents", style="TOC Heading")
-    marks = [f"_Toc_pi_{i}" for i in range(1, len(titles) + 1)]
-    for i, (title, mark) in enumerate(zip(titles, marks)):
-        p = word.add_paragraph(style="toc 1")._p
-        if i == 0:  # the one field holds every entry
-            field_start(p, 'TOC \\o "1-1" \\h \\z \\u')
-        link = element("w:hyperlink", anchor=mark, history="1")
-        link.append(text_run(title))
-        p.append(link)
-        if i == len(titles) - 1:
-            field_end(p)
-    return marks
-
-
-def _tabs(paragraph, *stops: tuple[float, Any]) -> None:
-    """``paragraph``'s tab stops: ``stops`` (inches, alignment) in place of its style's."""
-    from docx.enum.text import WD_TAB_ALIGNMENT
-    from docx.shared import Inches
-
-    tabs = paragraph.paragraph_format.tab_stops
-    style = paragraph.style
-    while style is not None:
-        for stop in style.paragraph_format.tab_stops:
-            tabs.add_tab_stop(stop.position, WD_TAB_ALIGNMENT.CLEAR)
-        style = style.base_style
-    for inches, alignment in stops:
-        tabs.add_tab_stop(Inches(inches), alignment)
-
-
-def _running_heads(word, report: Mapping[str, Any]) -> None:
-    """The header (the internal banner, then the title, and the scope at the right) and the footer
-    ("Page N of M") of every page."""
-    from docx.enum.text import WD_TAB_ALIGNMENT
-
-    section = word.sections[0]
-    width = text_width(word)
-    header = section.header
-    header.is_linked_to_previous = False
-    first = header.paragraphs[0]
-    if report.get("internal"):
-        first.style = "Internal Banner"
-        first.add_run(INTERNAL)
-        line = header.add_paragraph(style="Header")
-    else:
-        line = first
-        line.style = "Header"
-    _tabs(line, (width, WD_TAB_ALIGNMENT.RIGHT))
-    line.add_run(report.get("title") or "")
-    line.add_run("\t" + (report.get("scope_label") or ""))
-    footer = section.footer
-    footer.is_linked_to_previous = False
-    page = footer.paragraphs[0]
-    page.style = "Footer"
-    _tabs(page, (width / 2, WD_TAB_ALIGNMENT.CENTER))
-    page.add_run("\tPage ")
-    field(page._p, "PAGE", "1")
-    page.add_run(" of ")
-    field(page._p, "NUMPAGES", "1")
-
-
-def _properties(word, report: Mapping[str, Any]) -> None:
-    """The document's properties: what it is and when it was built (none of the template's)."""
-    import datetime as dt
-
-    properties = word.core_properties
-    properties.title = f"{report.get('title')} — {report.get('scope_label')}"
-    properties.subject = report.get("study_name") or ""
-    properties.author = properties.last_modified_by = f"peerimpact {report.get('version')}"
-    properties.comments = properties.keywords = properties.category = ""
-    properties.revision = 1
-    try:
-        built = dt.datetime.fromisoformat(str(report.get("built_at")))
-    except ValueError:
-        built = dt.datetime.now(dt.UTC)
-    properties.created = properties.modified = built
-
-
 #: record kind → how it goes into the document: ``(writer, record, section title)``; the title is
 #: given with a section's first prose, whose own heading it replaces
 WRITERS: Registry[Callable[[Any, Any, str | None], None]] = Registry("Word writer")
@@ -355,11 +242,11 @@ def write_docx(document: ReportDocument, folder: Path, template: bytes | None = 
     figures are read from ``folder/figures``."""
     report = document.title
     word = open_word(template)
-    _properties(word, report)
-    _running_heads(word, report)
-    _title_block(word, report)
+    core_properties(word, report)
+    running_heads(word, report)
+    title_block(word, report)
     writer = _Writer(word, folder)
-    marks = _contents(word, [s.title for s in document.sections])
+    marks = contents(word, [s.title for s in document.sections])
     for number, (section, mark) in enumerate(zip(document.sections, marks), start=1):
         heading = word.add_paragraph(section.title, style="Heading 1")
         bookmark(heading, mark, number)

@@ -6,7 +6,7 @@ Its styles and its page setup are kept, its text is not. Every paragraph names a
 :data:`STYLES`; a template without one of them gets the reference's, so a template need only
 define what it changes. The page is the template's first section's size and margins (the
 reference's are the PDF's: A4, 18 mm at the top, 16 at the sides, 20 at the bottom), in one
-section whose header and footer the report writes afresh.
+section whose header and footer the report writes afresh (``builder/word_page.py``).
 """
 
 from __future__ import annotations
