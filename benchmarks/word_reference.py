@@ -3,13 +3,14 @@
     .venv/bin/python benchmarks/word_reference.py [OUT]
 
 It starts from python-docx's default document and sets the page and every style the report uses
-(``peerimpact.builder.word.STYLES``) to look like the PDF (``templates/report/report.typ``): A4 with
-its margins (18 mm at the top, 16 at the sides, 20 at the bottom), its text at 9.5 point in its
-colours, its headings, captions, notes, quotes, tables and boxes. DejaVu Sans, the PDF's font, is
-on few Windows or Mac machines; Verdana, drawn to the same brief, is on all of them, and Linux
-shows it as DejaVu Sans. Its text is a sample of each style, for whoever makes their own template
-from it; a report keeps its styles and page setup, never its text. The file is the same each time:
-its parts are stored in a fixed order with a fixed date.
+(``peerimpact.builder.word_template.STYLES``) to look like the PDF
+(``templates/report/report.typ``): A4 with its margins (18 mm at the top, 16 at the sides, 20 at
+the bottom), its text at 9.5 point in its colours, its headings, captions, notes, quotes, tables
+and boxes. DejaVu Sans, the PDF's font, is on few Windows or Mac machines; Verdana, drawn to the
+same brief, is on all of them, and Linux shows it as DejaVu Sans. Its text is a sample of each
+style, for whoever makes their own template from it; a report keeps its styles and page setup,
+never its text. The file is the same each time: its parts are stored in a fixed order with a fixed
+date.
 """
 
 from __future__ import annotations
@@ -27,7 +28,8 @@ from docx.shared import Mm
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from peerimpact.builder.word import STYLES, _list_item, _Lists  # noqa: E402
+from peerimpact.builder.word_markup import Lists, list_item  # noqa: E402
+from peerimpact.builder.word_template import STYLES  # noqa: E402
 
 OUT = ROOT / "templates" / "report" / "reference.docx"
 
@@ -91,7 +93,7 @@ def cell_margins(top: int, side: int) -> str:
     )
 
 
-#: every style of ``peerimpact.builder.word.STYLES``, as the PDF draws what it is used for
+#: every style of ``peerimpact.builder.word_template.STYLES``, as the PDF draws what it is used for
 DEFINITIONS = [
     paragraph_style("Normal", "Normal", None, ppr(), rpr(9.5)),
     paragraph_style(
@@ -241,7 +243,7 @@ def page(word) -> None:
 
 def sample(word) -> None:
     """A paragraph in each style, so that a template made from this file shows what it changes."""
-    lists = _Lists(word)
+    lists = Lists(word)
     word.add_paragraph("Study name (Title Block)", style="Title Block")
     word.add_paragraph("Report title (Title)", style="Title")
     word.add_paragraph("Scope (Subtitle)", style="Subtitle")
@@ -256,10 +258,10 @@ def sample(word) -> None:
     )
     number = lists.new(False)
     for item in ("A list (List Bullet)", "Its second item"):
-        _list_item(word, "List Bullet", number).add_run(item)
+        list_item(word, "List Bullet", number).add_run(item)
     number = lists.new(True)
     for item in ("A numbered list (List Number)", "Its second item"):
-        _list_item(word, "List Number", number).add_run(item)
+        list_item(word, "List Number", number).add_run(item)
     word.add_paragraph("Below a section (Heading 2)", style="Heading 2")
     word.add_paragraph("Below that (Heading 3)", style="Heading 3")
     word.add_paragraph("And below that (Heading 4)", style="Heading 4")

@@ -22,7 +22,9 @@ from peerimpact.builder.cache import cache_key, hashes_for
 from peerimpact.builder.document import ReportDocument, Section
 from peerimpact.builder.inputs import _named_outside
 from peerimpact.builder.params import word_template
-from peerimpact.builder.word import INTERNAL, STYLES, reference_path, template_problem, write_docx
+from peerimpact.builder.word import write_docx
+from peerimpact.builder.word_page import INTERNAL
+from peerimpact.builder.word_template import STYLES, reference_path, template_problem
 from peerimpact.ingest.study import InvalidStudy
 from peerimpact.problems import Problems
 from peerimpact.report.records import FigureRecord, ProseRecord, Quote, QuotesRecord, TableRecord, TextRecord

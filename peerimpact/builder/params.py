@@ -161,9 +161,9 @@ def published_file(study: Study, params: Path | None, problems: Problems) -> Pat
 
 def word_template(study: Study, problems: Problems) -> bytes | None:
     """The Word document study.yml's ``word_template`` names (kept inside the study folder when the
-    study was loaded), read and checked (:func:`~peerimpact.builder.word.template_problem`), or a
-    problem at that key."""
-    from .word import MB, TEMPLATE_MAX_BYTES, template_problem
+    study was loaded), read and checked
+    (:func:`~peerimpact.builder.word_template.template_problem`), or a problem at that key."""
+    from .word_template import MB, TEMPLATE_MAX_BYTES, template_problem
 
     name = study.config.word_template
     if name is None:

@@ -1,368 +1,35 @@
 """``report.docx``: the report as a Word document, written from its records.
 
-The document is made from a reference document, ``templates/report/reference.docx`` (made by
-``benchmarks/word_reference.py``), or from a study's own (``study.yml``: ``word_template``): its
-styles and its page setup are kept, its text is not. Every paragraph names a style of
-:data:`STYLES`; a template without one of them gets the reference's, so a template need only
-define what it changes.
-
-The page: the template's first section's size and margins (the reference's are the PDF's: A4, 18
-mm at the top, 16 at the sides, 20 at the bottom); a header on every page with the report's title
-and scope, under the internal banner when the report is for the study team; a footer with
-"Page N of M" in Word fields. The text: the title block's facts and a table of contents (a Word
-field over the sections' headings), then each section: its title in Heading 1 (its prose's own
-headings below it in Heading 2 to 4), its prose and sentences as paragraphs and lists, tables as
-Word tables whose header row repeats on every page and whose rows do not break across pages,
+The document is opened from the reference or a study's own template (``builder/word_template.py``:
+its styles and page setup, never its text), and given its properties, running heads, title block
+and contents (``builder/word_page.py``). Then each section: its title in Heading 1 (its prose's
+own headings below it in Heading 2 to 4), its prose and sentences as paragraphs and lists, tables
+as Word tables whose header row repeats on every page and whose rows do not break across pages,
 figures as the pictures beside the report (``figures/<name>.png``) with their alternative text,
 quotes in the Quote style, notes in the Note style, and the boxed blocks (alerts, the team's
-commentary) as one-cell tables, so that the text after them does not run into them.
+commentary) as one-cell tables, so that the text after them does not run into them. A writer per
+record kind (:data:`WRITERS`) puts each record in.
 """
 
 from __future__ import annotations
 
-import copy
 import io
-import zipfile
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from ..registry import Registry
 from ..report.html import COMMENTARY_TITLE, DASH
 from ..report.records import FigureRecord, ProseRecord, QuotesRecord, TableRecord, TextRecord
-from ..resources import templates_dir
 from .document import ReportDocument, markdown_tokens, without_title
 from .table_widths import column_widths, sans_inches
+from .word_markup import Lists, bookmark, element, list_item
+from .word_page import contents, core_properties, running_heads, title_block
+from .word_template import open_word, text_height, text_width
 
-INTERNAL = "Internal — not for distribution"
-MB = 1024 * 1024
-TEMPLATE_MAX_BYTES = 20 * MB  # a template with its logos; larger is not a template
 FIGURE_HEIGHT = 0.7  # the most of the text's height a figure may take, so its caption fits beneath it
 CELL_PAD = 2 * 80 / 1440  # inches: the Report Table style's 80-twip cell margins either side
 SMALL_TABLE = 12  # rows of a table kept on one page (a longer one breaks between rows, its header repeated)
-
-#: every style the document is written in, by its name in Word, and its type
-STYLES: dict[str, str] = {
-    **dict.fromkeys(
-        (
-            "Normal",
-            "Title",
-            "Subtitle",
-            "Heading 1",
-            "Heading 2",
-            "Heading 3",
-            "Heading 4",
-            "Title Block",
-            "TOC Heading",
-            "toc 1",  # Word's own name for the first level of a table of contents
-            "Caption",
-            "Note",
-            "Quote",
-            "Quote Source",
-            "List Bullet",
-            "List Number",
-            "Table Heading",
-            "Table Text",
-            "Box Title",
-            "Header",
-            "Footer",
-            "Internal Banner",
-        ),
-        "paragraph",
-    ),
-    "Report Table": "table",
-    "Report Box": "table",
-}
-
-
-def reference_path() -> Path:
-    """The reference document the report is written into when the study names none."""
-    return templates_dir() / "report" / "reference.docx"
-
-
-# ---- the template --------------------------------------------------------------------------------
-
-
-def template_problem(data: bytes) -> str | None:
-    """Why ``data`` cannot be a report's Word template, or None: it must be a Word document (not a
-    macro-enabled one or a .dotx template) within the limits, whose styles of :data:`STYLES` are of
-    the type the report uses them as."""
-    from docx import Document
-
-    if len(data) > TEMPLATE_MAX_BYTES:
-        return f"larger than {TEMPLATE_MAX_BYTES // MB} MB; a Word template is styles and a page setup"
-    try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            total = sum(m.file_size for m in archive.infolist())
-        if total > 8 * TEMPLATE_MAX_BYTES:
-            return f"unpacks to {total // MB:,} MB; a Word template is styles and a page setup"
-        word = Document(io.BytesIO(data))
-    except zipfile.BadZipFile:
-        return "not a Word document (.docx): it is not a zip archive"
-    except Exception as exc:  # python-docx says what it is instead: a .dotx, a .docm, a workbook…
-        return f"not a Word document (.docx) python-docx can open ({exc}); save it in Word as a Word Document"
-    wrong = [
-        f"{name!r} is a {_kind(style)} style, used as a {kind} style"
-        for name, kind in STYLES.items()
-        if (style := _style(word, name)) is not None and _kind(style) != kind
-    ]
-    return "; ".join(wrong) + "; rename or remove those styles" if wrong else None
-
-
-def _kind(style) -> str:
-    from docx.enum.style import WD_STYLE_TYPE
-
-    kinds = {
-        WD_STYLE_TYPE.PARAGRAPH: "paragraph",
-        WD_STYLE_TYPE.TABLE: "table",
-        WD_STYLE_TYPE.CHARACTER: "character",
-        WD_STYLE_TYPE.LIST: "numbering",
-    }
-    return kinds.get(style.type, "other")
-
-
-def _style(word, name: str):
-    """The style ``name`` (as Word shows it: ``Heading 1``) of ``word``, or None."""
-    try:
-        return word.styles[name]
-    except KeyError:
-        return None
-
-
-def open_word(template: bytes | None = None):
-    """A document to write the report in: ``template`` (a study's own, checked by
-    :func:`template_problem`) with the styles it lacks taken from the reference, or the reference;
-    its text removed, its first section's page setup kept as the only section's."""
-    from docx import Document
-
-    reference = Document(str(reference_path()))
-    word = reference if template is None else Document(io.BytesIO(template))
-    if template is not None:
-        _take_styles(word, reference)
-    _only_setup(word)
-    return word
-
-
-def _take_styles(word, reference) -> None:
-    """Copy into ``word`` each style of :data:`STYLES` it lacks, from ``reference``, with the styles
-    a copied one is based on when ``word`` lacks those too."""
-    from docx.oxml.ns import qn
-
-    styles = word.styles.element
-    ids = {s.get(qn("w:styleId")) for s in styles.findall(qn("w:style"))}
-    by_id = {s.get(qn("w:styleId")): s for s in reference.styles.element.findall(qn("w:style"))}
-    taken: dict[str, str] = {}  # the reference's styleId → the one it has in word
-
-    def take(ref_id: str) -> str:
-        if ref_id in taken:
-            return taken[ref_id]
-        element = by_id[ref_id]
-        name = element.find(qn("w:name")).get(qn("w:val"))
-        own = word.styles.element.get_by_name(name)
-        if own is not None:
-            taken[ref_id] = own.get(qn("w:styleId"))
-            return taken[ref_id]
-        new = copy.deepcopy(element)
-        new_id, n = ref_id, 1
-        while new_id in ids:  # the template gave this id to a style of another name
-            new_id, n = f"{ref_id}{n}", n + 1
-        new.set(qn("w:styleId"), new_id)
-        new.attrib.pop(qn("w:default"), None)
-        ids.add(new_id)
-        taken[ref_id] = new_id
-        for link in new.findall(qn("w:link")):  # a linked character style is Word's convenience only
-            new.remove(link)
-        for tag in ("w:basedOn", "w:next"):
-            found = new.find(qn(tag))
-            if found is not None:
-                target = found.get(qn("w:val"))
-                if target in by_id:
-                    found.set(qn("w:val"), take(target))
-                else:
-                    new.remove(found)
-        styles.append(new)
-        return new_id
-
-    for name in STYLES:
-        if _style(word, name) is None:
-            element = reference.styles.element.get_by_name(_internal(name))
-            take(element.get(qn("w:styleId")))
-
-
-def _internal(name: str) -> str:
-    from docx.styles import BabelFish
-
-    return BabelFish.ui2internal(name)
-
-
-def _only_setup(word) -> None:
-    """Remove the document's text, keeping its first section's page size, orientation and margins as
-    the page setup of its one section (A4 with the PDF's margins where it has none), whose header
-    and footer are written afresh, the same on every page."""
-    from docx.oxml.ns import qn
-    from docx.shared import Mm
-
-    body = word.element.body
-    last = body.find(qn("w:sectPr"))
-    first = body.find(".//" + qn("w:sectPr"))
-    if last is None:
-        last = body._add_sectPr()
-    elif first is not last:
-        for tag in ("w:pgSz", "w:pgMar"):
-            old, new = last.find(qn(tag)), first.find(qn(tag))
-            if new is not None and old is not None:
-                last.replace(old, copy.deepcopy(new))
-    for child in list(body):
-        if child is not last:
-            body.remove(child)
-    for tag in ("w:titlePg", "w:cols"):  # one header on every page; one column of text
-        for found in last.findall(qn(tag)):
-            last.remove(found)
-    section = word.sections[0]
-    if not section.page_width or not section.page_height:
-        section.page_width, section.page_height = Mm(210), Mm(297)
-    if section.top_margin is None or section.left_margin is None:
-        section.top_margin, section.bottom_margin = Mm(18), Mm(20)
-        section.left_margin = section.right_margin = Mm(16)
-    for part in (
-        section.header,
-        section.footer,
-        section.first_page_header,
-        section.first_page_footer,
-        section.even_page_header,
-        section.even_page_footer,
-    ):
-        part.is_linked_to_previous = True  # the template's header and footer give way to the report's
-    word.settings.odd_and_even_pages_header_footer = False
-
-
-def text_width(word) -> float:
-    """Inches between the margins of the document's page."""
-    section = word.sections[0]
-    return (section.page_width - section.left_margin - section.right_margin) / 914400
-
-
-def _text_height(word) -> float:
-    section = word.sections[0]
-    return (section.page_height - section.top_margin - section.bottom_margin) / 914400
-
-
-# ---- fields, bookmarks, lists --------------------------------------------------------------------
-
-
-def _element(tag: str, **attrs: str):
-    from docx.oxml import OxmlElement
-    from docx.oxml.ns import qn
-
-    return OxmlElement(tag, attrs={qn(f"w:{k}"): v for k, v in attrs.items()})
-
-
-def _run(*children):
-    run = _element("w:r")
-    for child in children:
-        run.append(child)
-    return run
-
-
-def _text_run(text: str):
-    from docx.oxml.ns import qn
-
-    t = _element("w:t")
-    t.set(qn("xml:space"), "preserve")
-    t.text = text
-    return _run(t)
-
-
-def _field_start(parent, instruction: str) -> None:
-    """The start of a Word field (``PAGE``, ``NUMPAGES``, ``TOC …``) at the end of ``parent`` (a
-    paragraph's or hyperlink's element); what follows, up to :func:`_field_end`, is what it shows
-    until Word or LibreOffice computes it."""
-    from docx.oxml.ns import qn
-
-    instr = _element("w:instrText")
-    instr.set(qn("xml:space"), "preserve")
-    instr.text = f" {instruction} "
-    parent.append(_run(_element("w:fldChar", fldCharType="begin")))
-    parent.append(_run(instr))
-    parent.append(_run(_element("w:fldChar", fldCharType="separate")))
-
-
-def _field_end(parent) -> None:
-    parent.append(_run(_element("w:fldChar", fldCharType="end")))
-
-
-def _field(parent, instruction: str, shown: str) -> None:
-    """A whole field at the end of ``parent``, showing ``shown`` until it is computed."""
-    _field_start(parent, instruction)
-    if shown:
-        parent.append(_text_run(shown))
-    _field_end(parent)
-
-
-def _bookmark(paragraph, name: str, number: int) -> None:
-    """Bookmark the whole of ``paragraph`` as ``name`` (what a contents entry points at)."""
-    p = paragraph._p
-    start = _element("w:bookmarkStart", id=str(number), name=name)
-    ppr = p.pPr
-    p.insert(0 if ppr is None else list(p).index(ppr) + 1, start)
-    p.append(_element("w:bookmarkEnd", id=str(number)))
-
-
-class _Lists:
-    """Numbering for the report's lists: one bullet and one numbered definition, and a numbering
-    instance per numbered list so that each starts at 1 (Word's List Number style alone runs on
-    from one list to the next)."""
-
-    def __init__(self, word) -> None:
-        self.word = word
-        self.abstract: dict[bool, str] = {}
-
-    def _definition(self, ordered: bool) -> str:
-        from docx.oxml import parse_xml
-        from docx.oxml.ns import nsdecls, qn
-
-        if ordered not in self.abstract:
-            numbering = self.word.part.numbering_part.element
-            used = [int(a) for a in numbering.xpath("./w:abstractNum/@w:abstractNumId")]
-            number = str(max(used, default=-1) + 1)
-            fmt, text = ("decimal", "%{n}.") if ordered else ("bullet", "•")
-            levels = "".join(
-                f'<w:lvl w:ilvl="{i}"><w:start w:val="1"/><w:numFmt w:val="{fmt}"/>'
-                f'<w:lvlText w:val="{text.format(n=i + 1)}"/><w:lvlJc w:val="left"/>'
-                f'<w:pPr><w:ind w:left="{360 * (i + 1)}" w:hanging="280"/></w:pPr></w:lvl>'
-                for i in range(3)
-            )
-            definition = parse_xml(
-                f'<w:abstractNum {nsdecls("w")} w:abstractNumId="{number}">'
-                f'<w:multiLevelType w:val="hybridMultilevel"/>{levels}</w:abstractNum>'
-            )
-            nums = numbering.findall(qn("w:num"))
-            if nums:
-                nums[0].addprevious(definition)
-            else:
-                numbering.append(definition)
-            self.abstract[ordered] = number
-        return self.abstract[ordered]
-
-    def new(self, ordered: bool) -> int:
-        """The numbering instance of a new list."""
-        from docx.oxml.ns import qn
-
-        numbering = self.word.part.numbering_part.element
-        num = numbering.add_num(int(self._definition(ordered)))
-        if ordered:
-            override = _element("w:lvlOverride", ilvl="0")
-            override.append(_element("w:startOverride", val="1"))
-            num.append(override)
-        return int(num.get(qn("w:numId")))
-
-
-def _list_item(container, style: str, number: int):
-    paragraph = container.add_paragraph(style=style)
-    numbered = paragraph._p.get_or_add_pPr().get_or_add_numPr()
-    numbered.get_or_add_ilvl().val = 0
-    numbered.get_or_add_numId().val = number
-    return paragraph
 
 
 # ---- text ----------------------------------------------------------------------------------------
@@ -389,9 +56,9 @@ class _Writer:
     def __init__(self, word, folder: Path) -> None:
         self.word = word
         self.folder = folder
-        self.lists = _Lists(word)
+        self.lists = Lists(word)
         self.width = text_width(word)
-        self.height = _text_height(word)
+        self.height = text_height(word)
 
 
 def _markdown(w: _Writer, container, tokens: list[dict[str, Any]], *, heading_offset: int = 0) -> None:
@@ -407,7 +74,7 @@ def _markdown(w: _Writer, container, tokens: list[dict[str, Any]], *, heading_of
             ordered = bool(token["attrs"].get("ordered"))
             number = w.lists.new(ordered)
             for item in token.get("children", []):
-                paragraph = _list_item(container, "List Number" if ordered else "List Bullet", number)
+                paragraph = list_item(container, "List Number" if ordered else "List Bullet", number)
                 for part in item.get("children", []):
                     _runs(paragraph, part.get("children", []))
         elif kind == "block_quote":
@@ -429,9 +96,9 @@ def _keep_with_next(paragraph) -> None:
 def _row_properties(row, *, header: bool) -> None:
     """A row that does not break across pages; the header row repeats at the top of every page."""
     tr_pr = row._tr.get_or_add_trPr()
-    tr_pr.append(_element("w:cantSplit"))
+    tr_pr.append(element("w:cantSplit"))
     if header:
-        tr_pr.append(_element("w:tblHeader"))
+        tr_pr.append(element("w:tblHeader"))
 
 
 def _table(w: _Writer, record: TableRecord, title: str | None) -> None:
@@ -542,7 +209,7 @@ def _text(w: _Writer, record: TextRecord, title: str | None) -> None:
         if items:
             number = w.lists.new(False)
             for item in items:
-                _list_item(cell, "List Bullet", number).add_run(item)
+                list_item(cell, "List Bullet", number).add_run(item)
         else:
             for line in filter(str.strip, record.text.splitlines()):
                 cell.add_paragraph(line)
@@ -558,118 +225,6 @@ def _prose(w: _Writer, record: ProseRecord, title: str | None) -> None:
         _markdown(w, w.word, without_title(tokens, title) if title else tokens)
 
 
-# ---- the page ------------------------------------------------------------------------------------
-
-
-def _title_block(word, report: Mapping[str, Any]) -> None:
-    word.add_paragraph(report.get("study_name") or "", style="Title Block")
-    word.add_paragraph(report.get("title") or "", style="Title")
-    word.add_paragraph(report.get("scope_label") or "", style="Subtitle")
-    facts = [
-        *report.get("facts", ()),
-        ("Data cut", report.get("data_cut") or "not stated"),
-        ("Built", report.get("built_at")),
-        ("peerimpact", report.get("version")),
-        (
-            "Disclosure",
-            f"none: every figure as computed, for the study team only. {INTERNAL}."
-            if report.get("internal")
-            else f"{report.get('disclosure_statement')}. A * marks a figure not shown; each table with one says why "
-            "beneath it.",
-        ),
-    ]
-    if report.get("notice"):  # what a small site's report shows instead, said once as on the first page
-        facts.insert(0, ("About this report", report.get("notice")))
-    for label, value in facts:
-        paragraph = word.add_paragraph(style="Title Block")
-        paragraph.add_run(f"{label}: ").bold = True
-        paragraph.add_run(str(value))
-
-
-def _contents(word, titles: list[str]) -> list[str]:
-    """A table of contents: Word's TOC field over the Heading 1 paragraphs. Until Word updates it
-    (right-click, Update Field), which adds the pages, it shows each section's title linked to its
-    heading (LibreOffice shows the same, and computes no page inside a TOC field). Returns the
-    bookmark each heading is to carry."""
-    if not titles:
-        return []
-    word.add_paragraph("Contents", style="TOC Heading")
-    marks = [f"_Toc_pi_{i}" for i in range(1, len(titles) + 1)]
-    for i, (title, mark) in enumerate(zip(titles, marks)):
-        p = word.add_paragraph(style="toc 1")._p
-        if i == 0:  # the one field holds every entry
-            _field_start(p, 'TOC \\o "1-1" \\h \\z \\u')
-        link = _element("w:hyperlink", anchor=mark, history="1")
-        link.append(_text_run(title))
-        p.append(link)
-        if i == len(titles) - 1:
-            _field_end(p)
-    return marks
-
-
-def _tabs(paragraph, *stops: tuple[float, Any]) -> None:
-    """``paragraph``'s tab stops: ``stops`` (inches, alignment) in place of its style's."""
-    from docx.enum.text import WD_TAB_ALIGNMENT
-    from docx.shared import Inches
-
-    tabs = paragraph.paragraph_format.tab_stops
-    style = paragraph.style
-    while style is not None:
-        for stop in style.paragraph_format.tab_stops:
-            tabs.add_tab_stop(stop.position, WD_TAB_ALIGNMENT.CLEAR)
-        style = style.base_style
-    for inches, alignment in stops:
-        tabs.add_tab_stop(Inches(inches), alignment)
-
-
-def _running_heads(word, report: Mapping[str, Any]) -> None:
-    """The header (the internal banner, then the title, and the scope at the right) and the footer
-    ("Page N of M") of every page."""
-    from docx.enum.text import WD_TAB_ALIGNMENT
-
-    section = word.sections[0]
-    width = text_width(word)
-    header = section.header
-    header.is_linked_to_previous = False
-    first = header.paragraphs[0]
-    if report.get("internal"):
-        first.style = "Internal Banner"
-        first.add_run(INTERNAL)
-        line = header.add_paragraph(style="Header")
-    else:
-        line = first
-        line.style = "Header"
-    _tabs(line, (width, WD_TAB_ALIGNMENT.RIGHT))
-    line.add_run(report.get("title") or "")
-    line.add_run("\t" + (report.get("scope_label") or ""))
-    footer = section.footer
-    footer.is_linked_to_previous = False
-    page = footer.paragraphs[0]
-    page.style = "Footer"
-    _tabs(page, (width / 2, WD_TAB_ALIGNMENT.CENTER))
-    page.add_run("\tPage ")
-    _field(page._p, "PAGE", "1")
-    page.add_run(" of ")
-    _field(page._p, "NUMPAGES", "1")
-
-
-def _properties(word, report: Mapping[str, Any]) -> None:
-    """The document's properties: what it is and when it was built (none of the template's)."""
-    import datetime as dt
-
-    properties = word.core_properties
-    properties.title = f"{report.get('title')} — {report.get('scope_label')}"
-    properties.subject = report.get("study_name") or ""
-    properties.author = properties.last_modified_by = f"peerimpact {report.get('version')}"
-    properties.comments = properties.keywords = properties.category = ""
-    properties.revision = 1
-    try:
-        built = dt.datetime.fromisoformat(str(report.get("built_at")))
-    except ValueError:
-        built = dt.datetime.now(dt.UTC)
-    properties.created = properties.modified = built
-
-
 #: record kind → how it goes into the document: ``(writer, record, section title)``; the title is
 #: given with a section's first prose, whose own heading it replaces
 WRITERS: Registry[Callable[[Any, Any, str | None], None]] = Registry("Word writer")
@@ -682,18 +237,19 @@ WRITERS.register("prose", _prose)
 
 def write_docx(document: ReportDocument, folder: Path, template: bytes | None = None) -> Path:
     """``report.docx`` in ``folder``, from ``document``, in ``template``'s styles and page setup (a
-    study's own Word document, checked with :func:`template_problem`; by default the reference);
+    study's own Word document, checked with
+    :func:`~peerimpact.builder.word_template.template_problem`; by default the reference);
     figures are read from ``folder/figures``."""
     report = document.title
     word = open_word(template)
-    _properties(word, report)
-    _running_heads(word, report)
-    _title_block(word, report)
+    core_properties(word, report)
+    running_heads(word, report)
+    title_block(word, report)
     writer = _Writer(word, folder)
-    marks = _contents(word, [s.title for s in document.sections])
+    marks = contents(word, [s.title for s in document.sections])
     for number, (section, mark) in enumerate(zip(document.sections, marks), start=1):
         heading = word.add_paragraph(section.title, style="Heading 1")
-        _bookmark(heading, mark, number)
+        bookmark(heading, mark, number)
         titled = False
         for record in section.records:
             first_prose = isinstance(record, ProseRecord) and record.role == "section" and not titled
