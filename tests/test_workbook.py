@@ -14,7 +14,9 @@ import openpyxl
 import pytest
 
 from peerimpact.builder.document import ReportDocument, Section
-from peerimpact.builder.workbook import SHORTHAND, heading, table_sheet, write_workbook
+from peerimpact.builder.workbook import write_workbook
+from peerimpact.builder.workbook_cells import SHORTHAND, table_sheet
+from peerimpact.builder.workbook_labels import heading
 from peerimpact.report.records import ProseRecord, TableRecord
 
 # Table 3 as a report shows it: a long CSV (a row per timepoint) shown wide, two labelling columns
