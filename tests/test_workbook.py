@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
+from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
 import openpyxl
@@ -17,7 +18,9 @@ from peerimpact.builder.document import ReportDocument, Section
 from peerimpact.builder.workbook import write_workbook
 from peerimpact.builder.workbook_cells import SHORTHAND, table_sheet
 from peerimpact.builder.workbook_labels import heading
+from peerimpact.report.formats import fmt_number
 from peerimpact.report.records import ProseRecord, TableRecord
+from peerimpact.text import as_read
 
 # Table 3 as a report shows it: a long CSV (a row per timepoint) shown wide, two labelling columns
 OUTCOMES_CSV = """instrument,subscale,timepoint,n,mean,sd,min,max,norm_mean,norm_sd
@@ -125,7 +128,7 @@ def document_of(built, rid: str) -> ReportDocument:
 
 def same_cell(got, want: str) -> bool:
     """A sheet's cell holds the CSV's: a withheld cell as [c], an empty one as [x] or [z], a number as
-    the same number to the 15 significant digits Excel keeps, True/False as booleans, a date as a date,
+    the same number as the report reads it before rounding (at 10 significant digits), True/False as booleans, a date as a date,
     text as text (an ID like 029 too)."""
     if want == "*":
         return got == "[c]"
@@ -137,7 +140,7 @@ def same_cell(got, want: str) -> bool:
         return got.date().isoformat() == want
     if isinstance(got, str):
         return got == want
-    return float(got) == pytest.approx(float(want), rel=1e-14, abs=0)
+    return got == (int(want) if re.fullmatch(r"[-+]?\d+", want) else as_read(float(want)))
 
 
 def test_the_cover_contents_and_notes_come_first_then_the_tables_in_the_reports_order(book):
@@ -296,3 +299,42 @@ def test_a_studys_words_of_any_characters_are_written_as_they_are_and_never_as_a
     links = [c.hyperlink for sheet in book.worksheets for row in sheet.iter_rows() for c in row if c.hyperlink]
     assert links and all(link.location and not link.target for link in links)  # the contents' own, to its sheets
     assert book["codes"]["A1"].value.startswith("Codes [see] (http://evil.example/)")
+
+
+def shown(cell) -> str:
+    """A number cell as a spreadsheet prints it: the number it holds (the shortest decimal that reads
+    back as it) to its format's decimals, a half away from zero, thousands grouped."""
+    digits = cell.number_format.rsplit(";", 1)[-1].partition(".")[2].count("0")
+    value = Decimal(repr(cell.value)).quantize(Decimal(1).scaleb(-digits), rounding=ROUND_HALF_UP)
+    return format(value, ",f")
+
+
+def test_every_figure_rounded_to_its_cells_decimals_prints_as_the_report_prints_it(tmp_path):
+    """The report reads a figure at 10 significant digits, then rounds a half away from zero
+    (``text.rounded``): 0.1149999999999998 prints 0.12, and 2.675 (2.67499999999999982 as a float)
+    2.68. A spreadsheet rounds the number a cell holds, so the cell holds what the report read."""
+    means = [0.1149999999999998, 2.675, -0.125, 1.0049999999999999, 1234.565]
+    changes = [31.25, 3.3499999999999996, 0.05, -2.25, 18.75]
+    (tmp_path / "tables").mkdir()
+    (tmp_path / "tables" / "halves.csv").write_text(
+        "measure,mean,change\n" + "".join(f"m{i},{m!r},{c!r}\n" for i, (m, c) in enumerate(zip(means, changes)))
+    )
+    record = TableRecord(
+        "halves",
+        "Halves",
+        ("Measure", "Mean", "Change"),
+        tuple((f"Measure {i}", fmt_number(m, 2), fmt_number(c, 1)) for i, (m, c) in enumerate(zip(means, changes))),
+        row_headers=("Measure",),
+    )
+    assert record.rows[0][1:] == ("0.12", "31.3") and record.rows[1][1] == "2.68"
+    book = openpyxl.load_workbook(write_workbook(ReportDocument(TITLE, (Section("s", "S", (record,)),)), tmp_path))
+    head, rows = table_of(book["halves"])
+    assert head == ["Measure", "Measure code", "Mean", "Change"]
+    checked = 0
+    for r, row in enumerate(rows):
+        for j, cell in enumerate(row):
+            if isinstance(cell.value, (int, float)):
+                assert shown(cell) == record.rows[r][record.columns.index(head[j])], (r, head[j], cell.value)
+                checked += 1
+    assert checked == 2 * len(means)
+    assert rows[0][2].value == 0.115  # the full value a reader needs, and no float's tail that rounds the other way

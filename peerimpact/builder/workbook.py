@@ -30,7 +30,8 @@ COVER, CONTENTS, NOTES = "Cover", "Contents", "Notes"
 MAX_SHEET = 31  # Excel's limit on a sheet name
 PRECISION = (
     "Numbers are shown with the decimal places the report prints them with; each cell holds the figure "
-    "to full precision, as in the report's CSV files (select a cell to see it). A figure the report does "
+    "as the report reads it before rounding, to 10 significant digits (select a cell to see it; the "
+    "report's CSV files hold every digit). A figure the report does "
     "not print is shown as its CSV file writes it, or to 2 decimal places where that is longer."
 )
 

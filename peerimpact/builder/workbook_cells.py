@@ -1,7 +1,7 @@
 """A table's sheet in the workbook (``tables.xlsx``), as typed cells: its rows and numbers are the
 table's CSV under ``tables/``, row for row, as ``release`` wrote it; its title, notes, labels and
 decimals the table's record. A number is a number at the decimals the report prints it with,
-``True``/``False`` a boolean, an ISO date a date; a cell the policy withheld (``*``) is ``[c]``, an
+held as the report reads it before rounding (to 10 significant digits), ``True``/``False`` a boolean, an ISO date a date; a cell the policy withheld (``*``) is ``[c]``, an
 empty one ``[x]`` (not available: the report shows a dash) or ``[z]`` (not applicable)."""
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ import pandas as pd
 
 from ..report.html import DASH
 from ..report.records import TableRecord
+from ..text import as_read
 from .workbook_display import MAX_DECIMALS, Display, number_format
 from .workbook_labels import cell_text, heading, match_labels, pivoted
 
@@ -90,7 +91,11 @@ def _kind(values: Sequence[str]) -> str:
 
 
 def _number(text: str) -> int | float:
-    return int(text) if re.fullmatch(r"[-+]?\d+", text) else float(text)
+    """A number as a cell holds it: a whole number as it is, any other as the report reads it before
+    it rounds it, at 10 significant digits (``text.as_read``), so that a spreadsheet rounding it to the
+    cell's decimals prints what the report prints (0.1149999999999998, printed 0.12, is 0.115; held
+    as it is, a spreadsheet would print 0.11)."""
+    return int(text) if re.fullmatch(r"[-+]?\d+", text) else as_read(float(text))
 
 
 def _note(text: str) -> str:
