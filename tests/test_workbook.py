@@ -301,10 +301,15 @@ def test_a_studys_words_of_any_characters_are_written_as_they_are_and_never_as_a
     assert book["codes"]["A1"].value.startswith("Codes [see] (http://evil.example/)")
 
 
+def decimals_of(fmt: str | None) -> int | None:
+    """The decimals a number format shows (of its last section: ``[<0.001]"<0.001";#,##0.000``, 3)."""
+    return None if fmt is None else fmt.rsplit(";", 1)[-1].partition(".")[2].count("0")
+
+
 def shown(cell) -> str:
     """A number cell as a spreadsheet prints it: the number it holds (the shortest decimal that reads
     back as it) to its format's decimals, a half away from zero, thousands grouped."""
-    digits = cell.number_format.rsplit(";", 1)[-1].partition(".")[2].count("0")
+    digits = decimals_of(cell.number_format) or 0
     value = Decimal(repr(cell.value)).quantize(Decimal(1).scaleb(-digits), rounding=ROUND_HALF_UP)
     return format(value, ",f")
 
@@ -338,3 +343,84 @@ def test_every_figure_rounded_to_its_cells_decimals_prints_as_the_report_prints_
                 checked += 1
     assert checked == 2 * len(means)
     assert rows[0][2].value == 0.115  # the full value a reader needs, and no float's tail that rounds the other way
+
+
+def test_a_column_of_several_statistics_shows_each_figure_to_its_own_decimals():
+    """The reproduction check's CSV holds every published figure in one column (n, a percentage, a
+    mean, a p value, an effect size), and its report prints only a summary, figures reproduced table
+    by table: its 0s and 7s are counts of figures, not these figures rounded. Each figure keeps the
+    decimals its CSV writes it with, up to 4, and no figure that is not whole looks whole."""
+    import pandas as pd
+
+    record = TableRecord(
+        "reproduction",
+        "Reproduction check",
+        ("Published table", "Figures", "Reproduced", "Not reproduced", "Errata (at their aim)"),
+        (("Table 1", "138", "138", "0", "7 (7)"), ("Table 4", "240", "240", "0", "14 (14)")),
+    )
+    published = ["32", "15.6", "9.0", "0.168", "0.86", "-0.0", "13.8", "7"]
+    reproduced = ["32", "15.625", "9.00396", "0.171398", "0.859806", "-0.011122", "13.8144", "7"]
+    frame = pd.DataFrame(
+        {
+            "table": ["table1"] * 3 + ["table4"] * 5,
+            "column": ["n", "percent", "sd", "p", "es", "es", "sd", "count"],
+            "published": published,
+            "reproduced": reproduced,
+        }
+    )
+    sheet = table_sheet(record, frame)
+    j = sheet.headings.index("Published")
+    assert [decimals_of(f[j]) for f in sheet.formats] == [0, 1, 1, 3, 2, 1, 1, 0]
+    assert [decimals_of(f[j + 1]) for f in sheet.formats] == [0, 3, 4, 4, 4, 4, 4, 0]
+    for row, formats in zip(sheet.rows, sheet.formats):
+        for value, fmt in zip(row, formats):
+            if isinstance(value, float) and not value.is_integer():
+                assert decimals_of(fmt), (value, fmt)
+
+
+def test_a_column_the_report_prints_at_several_decimals_keeps_each_rows_own():
+    """Where the report prints a column's figures row by row at their own decimals, each cell is
+    formatted to the decimals its own display string shows: a count whole, a p to 3 decimals."""
+    import pandas as pd
+
+    record = TableRecord(
+        "statistics",
+        "Statistics",
+        ("Statistic", "Value"),
+        (("n", "32"), ("Percentage", "15.6%"), ("Mean", "42.9"), ("p", "0.171"), ("ES", "0.86"), ("Change", "0")),
+        row_headers=("Statistic",),
+    )
+    values = ["32", "15.625", "42.9259", "0.171398", "0.859806", "0.0"]
+    frame = pd.DataFrame({"statistic": ["n", "percent", "mean", "p", "es", "change"], "value": values})
+    sheet = table_sheet(record, frame)
+    j = sheet.headings.index("Value")
+    assert [decimals_of(f[j]) for f in sheet.formats] == [0, 1, 1, 3, 2, 0]
+
+
+def test_a_number_the_report_prints_for_several_figures_is_none_of_theirs():
+    """The errata list prints each figure, published and reproduced, and why in words (a lower bound
+    of 0.00), but not the difference between them: two differences round to that 0.00, so it shows
+    the decimals of neither, and each difference keeps its own."""
+    import pandas as pd
+
+    record = TableRecord(
+        "reproduction_errata",
+        "Errata",
+        ("Figure", "Printed", "This report", "Why"),
+        (
+            ("Table 4: p", "0.044", "0.047", "a lower bound of 0.00 implies p of about 0.05"),
+            ("Table 3: SD", "9017", "9.17", "a decimal point lost"),
+            ("Table 4: ES", "0.00", "-0.02", "0.00 looks computed from the change after rounding it"),
+        ),
+    )
+    frame = pd.DataFrame(
+        {
+            "published": ["0.044", "9017", "0.00"],
+            "reproduced": ["0.0466449", "9.17282", "-0.0210339"],
+            "difference": ["-0.0003551", "+0.002824", "+0"],
+        }
+    )
+    sheet = table_sheet(record, frame)
+    j = sheet.headings.index("Difference")
+    assert [decimals_of(f[j]) for f in sheet.formats] == [4, 4, 0]
+    assert [decimals_of(f[j - 1]) for f in sheet.formats] == [3, 2, 2]  # as the report prints them

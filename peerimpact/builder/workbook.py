@@ -31,8 +31,9 @@ MAX_SHEET = 31  # Excel's limit on a sheet name
 PRECISION = (
     "Numbers are shown with the decimal places the report prints them with; each cell holds the figure "
     "as the report reads it before rounding, to 10 significant digits (select a cell to see it; the "
-    "report's CSV files hold every digit). A figure the report does "
-    "not print is shown as its CSV file writes it, or to 2 decimal places where that is longer."
+    "report's CSV files hold every digit). A figure the report does not print takes the decimal places "
+    "of those it prints in the same column, where they all have the same; otherwise it is shown as its "
+    "CSV file writes it, to at most 4 decimal places, or to 2 in a column the CSV file writes to more."
 )
 
 

@@ -11,6 +11,7 @@ import re
 from collections import Counter
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -98,6 +99,35 @@ def _number(text: str) -> int | float:
     return int(text) if re.fullmatch(r"[-+]?\d+", text) else as_read(float(text))
 
 
+def _written(text: str) -> int:
+    """The decimals a CSV writes a number with: ``9.0``, 1; ``3.553e-15``, 18."""
+    exponent = Decimal(text).as_tuple().exponent
+    return -exponent if isinstance(exponent, int) and exponent < 0 else 0
+
+
+def _unprinted(texts: Sequence[str], values: Sequence[int | float | None], digits: Sequence[int | None]) -> list[int]:
+    """The decimals to show a CSV column's figures with where the report does not print them
+    (``digits`` are those it prints the others with).
+
+    Where the report prints the column's other figures at one number of decimals, that one, but
+    never none for a figure that is not whole. Where it prints them at several, or prints none and
+    the CSV writes them at several (a column of several statistics: counts, percentages, p values),
+    each figure's own, as its CSV writes it, up to ``MAX_DECIMALS``. Where it prints none and the
+    CSV writes them alike: none if all are whole, as written where that is short, else 2."""
+    written = [_written(t) if v is not None else 0 for t, v in zip(texts, values)]
+    own = [min(w, MAX_DECIMALS) for w in written]
+    given = [(v, o) for v, o in zip(values, own) if v is not None]
+    found = {d for d in digits if d is not None}
+    if len(found) == 1:
+        usual = found.pop()
+        return [usual if usual or v is None or float(v).is_integer() else o for v, o in zip(values, own)]
+    if found or len({o for _, o in given}) > 1:
+        return own
+    if all(float(v).is_integer() for v, _ in given):
+        return [0] * len(values)
+    return own if max(written) <= MAX_DECIMALS else [2] * len(values)
+
+
 def _note(text: str) -> str:
     """A record's note as the workbook says it: its withheld cells are ``[c]``, not ``*``."""
     return re.sub(r"^\* not shown", f"{WITHHELD} (* in the report) not shown", text)
@@ -118,6 +148,11 @@ def table_sheet(record: TableRecord, frame: pd.DataFrame | None) -> SheetTable:
     every = list(range(len(record.rows)))
     rows = rows_of if rows_of is not None else [every] * len(frame)
     shows_in = pivoted(record, frame, kinds)
+    if rows_of is None and len(frame) > len(record.rows) and all(len(s) == len(record.columns) for s in shows_in):
+        # more CSV rows than the display has, and nothing to say which display row shows which (no
+        # labels matched, no column headed by a row's code): the display sums the CSV up (the
+        # reproduction check: figures reproduced, table by table), so its numbers are no figure's
+        shows_in = [set() for _ in range(len(frame))]
 
     headings: list[str] = []
     columns: list[list[Any]] = []
@@ -190,15 +225,7 @@ def _cells(
         ]
     values = [_number(t) if t not in ("", "*") else None for t in texts]
     digits, where = display.decimals([None if v is None else float(v) for v in values], texts, rows, columns)
-    found = Counter(d for d in digits if d is not None)
-    if found:
-        usual: int | None = max(found, key=lambda d: (found[d], d))
-    elif all(float(v).is_integer() for v in values if v is not None):
-        usual = 0
-    elif all(len(t.partition(".")[2]) <= MAX_DECIMALS for t in texts if "e" not in t.lower()):
-        usual = None  # written short in the CSV already (a reproduced figure): as it is
-    else:
-        usual = 2
+    unprinted = _unprinted(texts, values, digits)
     cells = []
     cell_formats: list[str | None] = []
     for r, (text, value) in enumerate(zip(texts, values)):
@@ -207,10 +234,8 @@ def _cells(
             cell_formats.append(None)
             continue
         cells.append(value)
-        d = digits[r] if digits[r] is not None else usual
-        cell_formats.append(
-            number_format(d, display.threshold(float(value), rows[r], where)) if d is not None else None
-        )
+        d = digits[r] if digits[r] is not None else unprinted[r]
+        cell_formats.append(number_format(d, display.threshold(float(value), rows[r], where)))
     return cells, cell_formats
 
 

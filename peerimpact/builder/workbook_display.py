@@ -6,12 +6,13 @@ column's values is printed with."""
 from __future__ import annotations
 
 import re
+from collections import defaultdict
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 
 from ..report.html import DASH
 from ..report.records import TableRecord
-from ..text import rounded
+from ..text import as_read, rounded
 
 MAX_DECIMALS = 4  # the most decimals a report prints a figure with
 
@@ -75,22 +76,37 @@ class Display:
         rows ``rows[r]``, in display columns ``columns[r]``. Read only from the display columns where
         the column's values are found, weighed by the digits that agree, at least half as often as in
         the column where most are: a figure's own column (or columns, one a timepoint), not a number
-        that happens to be equal elsewhere in its row. Returns them and those display columns."""
-        found: list[list[int | None]] = []
-        score = [0] * self.width
+        that happens to be equal elsewhere in its row. A number that two of the column's values would
+        both print as, in every display cell it could be read from (the ``0.00`` that 0.0028 and
+        -0.0010 both round to, in a sentence about something else), shows neither's decimals. Returns
+        them and those display columns."""
+        found: list[list[tuple[int, str] | None]] = []
+        claims: defaultdict[tuple[int, int, str], set[float]] = defaultdict(set)  # the values a number may print
         for r, value in enumerate(values):
-            mine: list[int | None] = [None] * self.width
+            mine: list[tuple[int, str] | None] = [None] * self.width
             found.append(mine)
             if value is None:
                 continue
             for j in columns[r]:
                 digits = printed_digits(value, texts[r], set().union(*(self.numbers[d][j] for d in rows[r])))
                 if digits is not None:
-                    mine[j] = digits
-                    score[j] += sum(ch.isdigit() for ch in shown_as(value, digits))
+                    number = shown_as(value, digits)
+                    mine[j] = digits, number
+                    for d in rows[r]:
+                        if number in self.numbers[d][j]:
+                            claims[d, j, number].add(as_read(value))
+        score = [0] * self.width
+        for r, mine in enumerate(found):
+            for j, match in enumerate(mine):
+                if match is None:
+                    continue
+                if all(len(claims[d, j, match[1]]) > 1 for d in rows[r] if match[1] in self.numbers[d][j]):
+                    mine[j] = None  # printed for another value as much as for this one
+                else:
+                    score[j] += sum(ch.isdigit() for ch in match[1])
         best = max(score, default=0)
         keep = [j for j in range(self.width) if best and 2 * score[j] >= best]
-        return [max((d for j in keep if (d := row[j]) is not None), default=None) for row in found], keep
+        return [max((m[0] for j in keep if (m := row[j]) is not None), default=None) for row in found], keep
 
     def threshold(self, value: float, rows: Sequence[int], columns: Sequence[int]) -> str | None:
         """The ``t`` of a ``<t`` these rows print ``value`` as in these columns (``<0.001`` for a p
