@@ -19,6 +19,19 @@ def plural(n: int, noun: str, many: str | None = None) -> str:
     return f"{n} {noun if n == 1 else many or noun + 's'}"
 
 
+SIGNIFICANT = 10  # the significant digits a figure is read at before it is rounded
+
+
+def as_read(value: float) -> float:
+    """``value`` read at the 10 significant digits ``rounded`` reads it at before it rounds: what a
+    report prints is this number rounded, so a spreadsheet that holds it prints the same figure.
+
+    >>> as_read(0.1149999999999998), as_read(3.3499999999999996), as_read(49.84375)
+    (0.115, 3.35, 49.84375)
+    """
+    return float(f"{value:.{SIGNIFICANT}g}")
+
+
 def rounded(value: float, digits: int) -> str:
     """``value`` to ``digits`` decimals with a half rounded away from zero, as SPSS and the
     published tables do (Python's own formatting rounds 31.25 to 31.2; this gives 31.3). The
@@ -28,7 +41,7 @@ def rounded(value: float, digits: int) -> str:
     >>> rounded(31.25, 1), rounded(18.75, 1), rounded(-0.125, 2), rounded(3.3499999999999996, 1), rounded(2.0, 0)
     ('31.3', '18.8', '-0.13', '3.4', '2')
     """
-    exact = Decimal(f"{value:.10g}")
+    exact = Decimal(f"{value:.{SIGNIFICANT}g}")
     return str(exact.quantize(Decimal(1).scaleb(-digits), rounding=ROUND_HALF_UP))
 
 

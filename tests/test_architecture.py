@@ -26,6 +26,7 @@ LAYERS = {
     ),
 }
 LAYER = {module: layer for layer, (modules, _) in LAYERS.items() for module in modules}
+MAX_LINES = 450  # a module longer than this is split by job
 
 
 def layer_of(module: str) -> str:
@@ -74,6 +75,15 @@ def test_no_module_imports_from_a_layer_it_may_not_use():
                     f"({layer_of(target)}) from the {layer_of(module)} layer"
                 )
     assert not wrong, "\n".join(wrong)
+
+
+def test_no_module_is_longer_than_the_project_keeps_one():
+    long = [
+        f"peerimpact/{path.relative_to(PACKAGE)}: {lines} lines"
+        for path in sorted(PACKAGE.rglob("*.py"))
+        if (lines := len(path.read_text(encoding="utf-8").splitlines())) > MAX_LINES
+    ]
+    assert not long, f"split by job, to {MAX_LINES} lines at most:\n" + "\n".join(long)
 
 
 def test_the_layers_use_what_the_layers_they_use_use():

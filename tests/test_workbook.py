@@ -8,14 +8,19 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
+from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
 import openpyxl
 import pytest
 
 from peerimpact.builder.document import ReportDocument, Section
-from peerimpact.builder.workbook import SHORTHAND, heading, table_sheet, write_workbook
+from peerimpact.builder.workbook import write_workbook
+from peerimpact.builder.workbook_cells import SHORTHAND, table_sheet
+from peerimpact.builder.workbook_labels import heading
+from peerimpact.report.formats import fmt_number
 from peerimpact.report.records import ProseRecord, TableRecord
+from peerimpact.text import as_read
 
 # Table 3 as a report shows it: a long CSV (a row per timepoint) shown wide, two labelling columns
 OUTCOMES_CSV = """instrument,subscale,timepoint,n,mean,sd,min,max,norm_mean,norm_sd
@@ -123,7 +128,7 @@ def document_of(built, rid: str) -> ReportDocument:
 
 def same_cell(got, want: str) -> bool:
     """A sheet's cell holds the CSV's: a withheld cell as [c], an empty one as [x] or [z], a number as
-    the same number to the 15 significant digits Excel keeps, True/False as booleans, a date as a date,
+    the same number as the report reads it before rounding (at 10 significant digits), True/False as booleans, a date as a date,
     text as text (an ID like 029 too)."""
     if want == "*":
         return got == "[c]"
@@ -135,7 +140,7 @@ def same_cell(got, want: str) -> bool:
         return got.date().isoformat() == want
     if isinstance(got, str):
         return got == want
-    return float(got) == pytest.approx(float(want), rel=1e-14, abs=0)
+    return got == (int(want) if re.fullmatch(r"[-+]?\d+", want) else as_read(float(want)))
 
 
 def test_the_cover_contents_and_notes_come_first_then_the_tables_in_the_reports_order(book):
@@ -294,3 +299,128 @@ def test_a_studys_words_of_any_characters_are_written_as_they_are_and_never_as_a
     links = [c.hyperlink for sheet in book.worksheets for row in sheet.iter_rows() for c in row if c.hyperlink]
     assert links and all(link.location and not link.target for link in links)  # the contents' own, to its sheets
     assert book["codes"]["A1"].value.startswith("Codes [see] (http://evil.example/)")
+
+
+def decimals_of(fmt: str | None) -> int | None:
+    """The decimals a number format shows (of its last section: ``[<0.001]"<0.001";#,##0.000``, 3)."""
+    return None if fmt is None else fmt.rsplit(";", 1)[-1].partition(".")[2].count("0")
+
+
+def shown(cell) -> str:
+    """A number cell as a spreadsheet prints it: the number it holds (the shortest decimal that reads
+    back as it) to its format's decimals, a half away from zero, thousands grouped."""
+    digits = decimals_of(cell.number_format) or 0
+    value = Decimal(repr(cell.value)).quantize(Decimal(1).scaleb(-digits), rounding=ROUND_HALF_UP)
+    return format(value, ",f")
+
+
+def test_every_figure_rounded_to_its_cells_decimals_prints_as_the_report_prints_it(tmp_path):
+    """The report reads a figure at 10 significant digits, then rounds a half away from zero
+    (``text.rounded``): 0.1149999999999998 prints 0.12, and 2.675 (2.67499999999999982 as a float)
+    2.68. A spreadsheet rounds the number a cell holds, so the cell holds what the report read."""
+    means = [0.1149999999999998, 2.675, -0.125, 1.0049999999999999, 1234.565]
+    changes = [31.25, 3.3499999999999996, 0.05, -2.25, 18.75]
+    (tmp_path / "tables").mkdir()
+    (tmp_path / "tables" / "halves.csv").write_text(
+        "measure,mean,change\n" + "".join(f"m{i},{m!r},{c!r}\n" for i, (m, c) in enumerate(zip(means, changes)))
+    )
+    record = TableRecord(
+        "halves",
+        "Halves",
+        ("Measure", "Mean", "Change"),
+        tuple((f"Measure {i}", fmt_number(m, 2), fmt_number(c, 1)) for i, (m, c) in enumerate(zip(means, changes))),
+        row_headers=("Measure",),
+    )
+    assert record.rows[0][1:] == ("0.12", "31.3") and record.rows[1][1] == "2.68"
+    book = openpyxl.load_workbook(write_workbook(ReportDocument(TITLE, (Section("s", "S", (record,)),)), tmp_path))
+    head, rows = table_of(book["halves"])
+    assert head == ["Measure", "Measure code", "Mean", "Change"]
+    checked = 0
+    for r, row in enumerate(rows):
+        for j, cell in enumerate(row):
+            if isinstance(cell.value, (int, float)):
+                assert shown(cell) == record.rows[r][record.columns.index(head[j])], (r, head[j], cell.value)
+                checked += 1
+    assert checked == 2 * len(means)
+    assert rows[0][2].value == 0.115  # the full value a reader needs, and no float's tail that rounds the other way
+
+
+def test_a_column_of_several_statistics_shows_each_figure_to_its_own_decimals():
+    """The reproduction check's CSV holds every published figure in one column (n, a percentage, a
+    mean, a p value, an effect size), and its report prints only a summary, figures reproduced table
+    by table: its 0s and 7s are counts of figures, not these figures rounded. Each figure keeps the
+    decimals its CSV writes it with, up to 4, and no figure that is not whole looks whole."""
+    import pandas as pd
+
+    record = TableRecord(
+        "reproduction",
+        "Reproduction check",
+        ("Published table", "Figures", "Reproduced", "Not reproduced", "Errata (at their aim)"),
+        (("Table 1", "138", "138", "0", "7 (7)"), ("Table 4", "240", "240", "0", "14 (14)")),
+    )
+    published = ["32", "15.6", "9.0", "0.168", "0.86", "-0.0", "13.8", "7"]
+    reproduced = ["32", "15.625", "9.00396", "0.171398", "0.859806", "-0.011122", "13.8144", "7"]
+    frame = pd.DataFrame(
+        {
+            "table": ["table1"] * 3 + ["table4"] * 5,
+            "column": ["n", "percent", "sd", "p", "es", "es", "sd", "count"],
+            "published": published,
+            "reproduced": reproduced,
+        }
+    )
+    sheet = table_sheet(record, frame)
+    j = sheet.headings.index("Published")
+    assert [decimals_of(f[j]) for f in sheet.formats] == [0, 1, 1, 3, 2, 1, 1, 0]
+    assert [decimals_of(f[j + 1]) for f in sheet.formats] == [0, 3, 4, 4, 4, 4, 4, 0]
+    for row, formats in zip(sheet.rows, sheet.formats):
+        for value, fmt in zip(row, formats):
+            if isinstance(value, float) and not value.is_integer():
+                assert decimals_of(fmt), (value, fmt)
+
+
+def test_a_column_the_report_prints_at_several_decimals_keeps_each_rows_own():
+    """Where the report prints a column's figures row by row at their own decimals, each cell is
+    formatted to the decimals its own display string shows: a count whole, a p to 3 decimals."""
+    import pandas as pd
+
+    record = TableRecord(
+        "statistics",
+        "Statistics",
+        ("Statistic", "Value"),
+        (("n", "32"), ("Percentage", "15.6%"), ("Mean", "42.9"), ("p", "0.171"), ("ES", "0.86"), ("Change", "0")),
+        row_headers=("Statistic",),
+    )
+    values = ["32", "15.625", "42.9259", "0.171398", "0.859806", "0.0"]
+    frame = pd.DataFrame({"statistic": ["n", "percent", "mean", "p", "es", "change"], "value": values})
+    sheet = table_sheet(record, frame)
+    j = sheet.headings.index("Value")
+    assert [decimals_of(f[j]) for f in sheet.formats] == [0, 1, 1, 3, 2, 0]
+
+
+def test_a_number_the_report_prints_for_several_figures_is_none_of_theirs():
+    """The errata list prints each figure, published and reproduced, and why in words (a lower bound
+    of 0.00), but not the difference between them: two differences round to that 0.00, so it shows
+    the decimals of neither, and each difference keeps its own."""
+    import pandas as pd
+
+    record = TableRecord(
+        "reproduction_errata",
+        "Errata",
+        ("Figure", "Printed", "This report", "Why"),
+        (
+            ("Table 4: p", "0.044", "0.047", "a lower bound of 0.00 implies p of about 0.05"),
+            ("Table 3: SD", "9017", "9.17", "a decimal point lost"),
+            ("Table 4: ES", "0.00", "-0.02", "0.00 looks computed from the change after rounding it"),
+        ),
+    )
+    frame = pd.DataFrame(
+        {
+            "published": ["0.044", "9017", "0.00"],
+            "reproduced": ["0.0466449", "9.17282", "-0.0210339"],
+            "difference": ["-0.0003551", "+0.002824", "+0"],
+        }
+    )
+    sheet = table_sheet(record, frame)
+    j = sheet.headings.index("Difference")
+    assert [decimals_of(f[j]) for f in sheet.formats] == [4, 4, 0]
+    assert [decimals_of(f[j - 1]) for f in sheet.formats] == [3, 2, 2]  # as the report prints them
