@@ -179,3 +179,8 @@ def test_numbers_print_with_their_thousands_grouped(value, digits, printed):
     assert fmt_number(value, digits) == printed
     if digits == 0 and value >= 0:
         assert fmt_count(value) == printed
+
+
+def test_p_values_round_half_away_from_zero_as_every_other_figure():
+    # 0.0215 is stored as 0.021499999999999998: printed as read at 10 digits, as SPSS prints it
+    assert (fmt_p(0.0215), fmt_p(0.0125), fmt_p(0.02149), fmt_p(0.0004)) == ("0.022", "0.013", "0.021", "<0.001")

@@ -72,12 +72,12 @@ def fmt_p(p: float) -> str:
     """p to three decimals, ``<0.001`` below that; a dash when there is none, ``*`` when withheld."""
     if is_missing(p) or is_suppressed(p):
         return fmt_number(p)
-    return "<0.001" if p < 0.001 else f"{p:.3f}"
+    return "<0.001" if p < 0.001 else rounded(p, 3)  # half away from zero, as every other figure
 
 
 def _short(value: float) -> str:
     """A published figure at its own precision, with at least one decimal: 4.0, 3.44, 51.6."""
-    text = f"{value:.2f}".rstrip("0")
+    text = rounded(value, 2).rstrip("0")
     return text + "0" if text.endswith(".") else text
 
 
