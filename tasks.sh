@@ -85,10 +85,9 @@ test() {
     "$VENV/bin/python" -m pytest -q "$@"
 }
 
-unit() {   # the tests that start no Jupyter kernel, on two processes: under a minute
+unit() {   # the tests that start no Jupyter kernel and no browser, on two processes: under a minute
     setup
-    browser_check
-    "$VENV/bin/python" -m pytest -q -m "not kernel and not slow" -n 2 "$@"
+    "$VENV/bin/python" -m pytest -q -m "not kernel and not slow and not browser" -n 2 --dist worksteal "$@"
 }
 
 case "${1:-}" in

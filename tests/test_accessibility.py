@@ -104,6 +104,7 @@ BAD_PAGE = """<!DOCTYPE html>
 """
 
 
+@pytest.mark.browser
 def test_the_check_finds_what_it_looks_for(tmp_path: Path) -> None:
     """A page with no language, pale text, low-contrast text in a figure and a paragraph wider
     than a narrow window fails in the views where it should, and a good one passes."""

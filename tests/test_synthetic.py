@@ -18,9 +18,15 @@ from peerimpact.example.people import calibrated
 from peerimpact.resources import example_study_dir
 
 
-def test_same_seed_same_files_in_another_process(tmp_path):
+@pytest.fixture(scope="module")
+def written(tmp_path_factory):
+    """The example as this process's generator writes it, once for the tests that read it."""
+    return write(tmp_path_factory.mktemp("synth") / "a")
+
+
+def test_same_seed_same_files_in_another_process(tmp_path, written):
     """Deterministic on one machine: another process writes, byte for byte, what this one wrote."""
-    mine = write(tmp_path / "a")
+    mine = written
     subprocess.run(
         [sys.executable, "-m", "peerimpact.cli", "synth", "--out", str(tmp_path / "b")], check=True, capture_output=True
     )
@@ -29,19 +35,19 @@ def test_same_seed_same_files_in_another_process(tmp_path):
         assert filecmp.cmp(x, tmp_path / "b" / x.name, shallow=False), f"{x.name} differs between two processes"
 
 
-def test_the_shipped_example_is_what_the_generator_writes(tmp_path):
+def test_the_shipped_example_is_what_the_generator_writes(written):
     """Byte for byte, but for the questionnaire answers: the search that calibrates them stops where
     floating-point arithmetic leads it, which differs between BLAS builds of numpy and scipy, so
     on another machine the answers (and which items are left blank) may differ. Their frame,
     the people, timepoints and dates, may not."""
-    for x in write(tmp_path / "a"):
+    for x in written:
         if x.name != "questionnaires.csv":
             assert filecmp.cmp(x, example_study_dir() / x.name, shallow=False), (
                 f"{x.name} differs: run peerimpact synth"
             )
     fresh, shipped = (
         pd.read_csv(folder / "questionnaires.csv", dtype=str, keep_default_na=False)
-        for folder in (tmp_path / "a", example_study_dir())
+        for folder in (written[0].parent, example_study_dir())
     )
     assert list(fresh.columns) == list(shipped.columns)
     frame = ["participant_id", "site", "timepoint", "completed_date"]
