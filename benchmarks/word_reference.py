@@ -148,27 +148,20 @@ DEFINITIONS = [
         "TableHeading", "Table Heading", "TableText", ppr(after=0, line=240), rpr(8, bold=True), custom=True
     ),
     paragraph_style("BoxTitle", "Box Title", "Normal", ppr(after=80, keep=True), rpr(9.5, bold=True), custom=True),
-    paragraph_style(
-        "Header",
-        "header",
-        "Normal",
-        ppr(
-            after=0,
-            line=240,
-            extra=f'<w:tabs><w:tab w:val="center" w:pos="{WIDTH // 2}"/><w:tab w:val="right" w:pos="{WIDTH}"/></w:tabs>|',
-        ),
-        rpr(8.5, color=MUTED),
-    ),
-    paragraph_style(
-        "Footer",
-        "footer",
-        "Normal",
-        ppr(
-            after=0,
-            line=240,
-            extra=f'<w:tabs><w:tab w:val="center" w:pos="{WIDTH // 2}"/><w:tab w:val="right" w:pos="{WIDTH}"/></w:tabs>|',
-        ),
-        rpr(8.5, color=MUTED),
+    # the running heads: a centre and a right tab stop across the text's width
+    *(
+        paragraph_style(
+            style_id,
+            name,
+            "Normal",
+            ppr(
+                after=0,
+                line=240,
+                extra=f'<w:tabs><w:tab w:val="center" w:pos="{WIDTH // 2}"/><w:tab w:val="right" w:pos="{WIDTH}"/></w:tabs>|',
+            ),
+            rpr(8.5, color=MUTED),
+        )
+        for style_id, name in (("Header", "header"), ("Footer", "footer"))
     ),
     paragraph_style(
         "InternalBanner",
