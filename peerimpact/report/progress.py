@@ -232,7 +232,8 @@ def _recruitment_display(
     if "retention_status" in data.columns and data["retention_status"].map(lambda v: isinstance(v, str)).any():
         notes.append(
             f"Beside each later timepoint, its status against the retention target: "
-            f"{_rule_words(rules.retention, 'of the target')}."
+            f"{_rule_words(rules.retention, 'of the target')}. Retention is a rate with no due date, "
+            "so it is never late; a milestone of returns by a date is met or late in Milestones."
         )
     return pd.DataFrame(rows), notes
 
