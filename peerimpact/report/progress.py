@@ -356,7 +356,8 @@ def programme_context(summary: pd.DataFrame, first: str | None = None) -> Table:
         partial(_programme_display, first=first),
         [
             "Each figure is for all the study's sites together, against the study's own targets, with the "
-            "status its own rules give."
+            "status its own rules give. A shortfall once its target's date or the reporting period has passed "
+            "is behind, not at risk, whatever its share of the target."
         ],
         row_headers=("Figure",),
     )
