@@ -2,6 +2,7 @@
 
 import math
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -184,3 +185,20 @@ def test_numbers_print_with_their_thousands_grouped(value, digits, printed):
 def test_p_values_round_half_away_from_zero_as_every_other_figure():
     # 0.0215 is stored as 0.021499999999999998: printed as read at 10 digits, as SPSS prints it
     assert (fmt_p(0.0215), fmt_p(0.0125), fmt_p(0.02149), fmt_p(0.0004)) == ("0.022", "0.013", "0.021", "<0.001")
+
+
+def test_a_table_of_some_of_the_tests_says_how_many_were_made_in_all():
+    rng = np.random.default_rng(1)
+    rows = [
+        {"participant_id": f"p{i}", "timepoint": tp, "instrument": "mbi", "subscale": sub, "score": float(v)}
+        for sub in ("ee", "dp", "pa", "x1")
+        for i in range(10)
+        for tp, v in (("T1", rng.normal(10, 3)), ("T2", rng.normal(11, 3)))
+    ]
+    change = change_over_time(pd.DataFrame(rows), [("T1", "T2")], min_pairs=6)
+    some = change[change["subscale"].isin(["ee", "dp"])].reset_index(drop=True)
+    assert some.attrs.get("tests") == 4  # a table of some of the rows keeps the count of all
+    notes = table4(some, LABELS).all_notes
+    assert "p values are not adjusted for multiple comparisons: these 2 tests are among the 4 made" in " ".join(notes)
+    whole = table4(change, LABELS).all_notes
+    assert "across the 4 tests in this table" in " ".join(whole)

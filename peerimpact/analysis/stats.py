@@ -399,5 +399,6 @@ def _change(scores: pd.DataFrame, *, comparisons: list[tuple[str, str]], adjust:
         out[column] = out[column].astype(str)
     if adjust != "none":
         out[ADJUSTED_COLUMNS[adjust]] = adjust_p(out["p"], adjust)
-        out.attrs["tests"] = int(out["p"].notna().sum())  # the family the adjustment ran across
+    # the family of tests made (and any adjustment ran across), which a table of some rows still says
+    out.attrs["tests"] = int(out["p"].notna().sum())
     return out

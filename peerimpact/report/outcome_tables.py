@@ -188,6 +188,11 @@ def _table4_display(data: pd.DataFrame, *, labels: dict, tests: int | None = Non
             f"{plural(shown if tests is None else tests, 'test')}: every outcome and comparison with "
             "enough pairs to test."
         )
+    elif tests is not None and tests > shown:  # some rows of a larger set of tests, as a headline's
+        notes.append(
+            f"p values are not adjusted for multiple comparisons: these {plural(shown, 'test')} are among "
+            f"the {tests} made of every outcome and comparison with enough pairs to test."
+        )
     elif shown > 1:
         notes.append(
             f"p values are not adjusted for multiple comparisons across the {plural(shown, 'test')} in this table."
