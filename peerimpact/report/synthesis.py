@@ -53,7 +53,7 @@ COLUMNS = [
 # only where every timepoint's are, so that none of those can be found by subtraction
 ROLES = {"participants": Role("count", "fewest_at_a_timepoint")}
 NOT_ASSESSED = "not assessed: the evidence is not available at this scope"
-WITHHELD = "not shown (too few people)"
+WITHHELD = "not shown under this report's disclosure rules"  # too few people, or a figure that would reveal one
 
 
 def _evidence_rows(
