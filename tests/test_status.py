@@ -379,3 +379,24 @@ def test_the_figures_set_against_targets_have_keys_of_their_own_in_the_ledger(fu
     assert set(of_study["n"]) == {"21"} and set(of_study["percent"]) == {"65.625"}  # 21 of the 32 who returned T1
     contacts = released_figures(release(activity, policy("funder")))
     assert {"completed", "percent of target"} <= set(contacts.loc[contacts["measure"] == "contacts", "statistic"])
+
+
+def test_figure_f3_draws_no_month_after_a_sites_log_stops(monkeypatch):
+    workers = pd.DataFrame({"participant_id": ["a", "b"], "site": ["S1", "S2"]})
+    contacts = log(
+        [("a", f"2020-{m:02d}-10") for m in range(1, 13) for _ in range(3)]
+        + [("b", f"2020-{m:02d}-10") for m in range(1, 10) for _ in range(2)]
+    )
+    monthly = programme.monthly_activity(contacts, ["S1", "S2"], workers, end=dt.date(2021, 3, 31))
+    seen = {}
+    render = progress_figures.to_figure
+
+    def keep(fig, name, alt):
+        seen.update({ax.get_title(): ax for ax in fig.axes})
+        return render(fig, name, alt)
+
+    monkeypatch.setattr(progress_figures, "to_figure", keep)
+    _ = progress_figures.activity_over_time(monthly, 10, None).svg
+    s2 = next(ax for title, ax in seen.items() if title.startswith("S2"))
+    last = max(max(line.get_xdata()) for line in s2.get_lines() if len(line.get_xdata()) > 2)
+    assert pd.Timestamp(last) == pd.Timestamp("2020-09-01")  # September, the log's last month, not March 2021

@@ -184,6 +184,8 @@ def _draw_activity(
         fig, axes = plt.subplots(rows, cols, figsize=(6.8, height), sharex=True, squeeze=False)
         for ax, site in zip(axes.flat, sites):
             part = data[data["site"] == site]
+            if ends.get(site):  # the log stops: the months after it are not drawn as months of no work
+                part = part.iloc[: _logged_months(pd.to_numeric(part["completed"], errors="coerce"))]
             month = pd.to_datetime(part["month"])
             if period is not None:
                 ax.axvspan(
