@@ -20,6 +20,7 @@ from peerimpact.analysis.descriptive import summarise_scores
 from peerimpact.analysis.stats import change_over_time
 from peerimpact.builder.pipeline import build
 from peerimpact.builder.workbook import sheet_names
+from peerimpact.builder.workbook_words import coded_words
 from peerimpact.cli import main
 from peerimpact.export import export_tidy
 from peerimpact.ingest.study import InvalidStudy
@@ -47,6 +48,7 @@ def test_the_workbook_holds_every_table_in_the_reports_order_after_a_cover_conte
         # the labels the report shows come first, then the CSV's columns, its rows one for one
         first = len(head) - len(csv.columns)
         shown = {(cell or "").split("\n")[0] for row in record.rows for cell in row}
+        shown |= {w for _, words in coded_words(record.name, csv) for w in words if w}  # a code's words
         for row in rows:
             assert all(c.value in shown | {"[z]"} for c in row[:first]), (record.name, [c.value for c in row])
         for j, column in enumerate(csv.columns, start=first):

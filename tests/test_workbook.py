@@ -257,9 +257,10 @@ def test_a_table_of_one_row_keeps_its_codes_where_nothing_says_which_column_its_
 
     frame = pd.DataFrame({"scope": ["period"], "site": ["S7"], "completed": ["83"], "per_month": ["6.916666"]})
     sheet = table_sheet(record, frame)
-    assert sheet.headings == ("Scope", "Site", "Completed", "Per month") and sheet.labels == 0
-    assert sheet.rows == (("period", "S7", 83, 6.916666),)
-    assert sheet.formats[0][2:] == ("#,##0", "#,##0.0")
+    # the scope in the report's words beside its code; the site stays a code, as nothing labels it
+    assert sheet.headings == ("Scope", "Scope code", "Site", "Completed", "Per month") and sheet.labels == 1
+    assert sheet.rows == (("Reporting period", "period", "S7", 83, 6.916666),)
+    assert sheet.formats[0][3:] == ("#,##0", "#,##0.0")
 
 
 def test_a_wholly_withheld_table_says_so_and_shows_c_in_every_figure(tmp_path):
@@ -271,10 +272,13 @@ def test_a_wholly_withheld_table_says_so_and_shows_c_in_every_figure(tmp_path):
     frame = pd.DataFrame({"stage": ["consented", "T1"], "site": ["S7", "S7"], "count": ["*", "*"], "target": ["4", ""]})
     sheet = table_sheet(record, frame)
     assert sheet.subtitles == ("Every figure of this table rests on fewer than 8 people.",)
-    assert [row[2] for row in sheet.rows] == ["[c]", "[c]"] and sheet.rows[1][3] == "[z]"
+    assert [row[0] for row in sheet.rows] == ["Consented", "T1"]  # a stage in the report's words
+    assert [row[3] for row in sheet.rows] == ["[c]", "[c]"] and sheet.rows[1][4] == "[z]"
 
 
-@pytest.mark.parametrize("name, words", [("norm_sd", "Norm SD"), ("all_status", "All sites: status"), ("", "Column")])
+@pytest.mark.parametrize(
+    "name, words", [("norm_sd", "Norm SD"), ("all_status", "All the report's sites: status"), ("", "Column")]
+)
 def test_a_csv_columns_heading_is_its_name_in_words(name, words):
     assert heading(name) == words
 
@@ -424,3 +428,75 @@ def test_a_number_the_report_prints_for_several_figures_is_none_of_theirs():
     j = sheet.headings.index("Difference")
     assert [decimals_of(f[j]) for f in sheet.formats] == [4, 4, 0]
     assert [decimals_of(f[j - 1]) for f in sheet.formats] == [3, 2, 2]  # as the report prints them
+
+
+def test_a_milestones_status_is_the_word_the_report_prints_met_late_where_met_after_its_due_date():
+    import pandas as pd
+
+    record = TableRecord(
+        "milestones",
+        "Milestones",
+        ("Milestone", "Due", "Status", "Met on", "Shown by"),
+        (
+            ("Baseline", "30 Sep 2019", "Met", "16 Jul 2019", "x"),
+            ("Contacts", "31 Mar 2020", "Met late", "29 Nov 2020", "x"),
+            ("Recruitment", "31 Aug 2019", "Late", "–", "x"),
+            ("Final report", "30 Sep 2021", "Due", "–", "x"),
+        ),
+        row_headers=("Milestone",),
+    )
+    frame = pd.DataFrame(
+        {
+            "milestone": ["Baseline", "Contacts", "Recruitment", "Final report"],
+            "due": ["2019-09-30", "2020-03-31", "2019-08-31", "2021-09-30"],
+            "met_on": ["2019-07-16", "2020-11-29", "", ""],
+            "status": ["met", "met", "late", "due"],
+        }
+    )
+    sheet = table_sheet(record, frame)
+    assert sheet.headings == ("Status", "Milestone", "Due", "Met on", "Status code")
+    assert [row[0] for row in sheet.rows] == ["Met", "Met late", "Late", "Due"]  # the report's Status column
+    assert [row[-1] for row in sheet.rows] == ["met", "met", "late", "due"]  # the CSV's codes, as they are
+
+
+def test_a_recruitment_stage_is_in_words_and_figures_of_all_the_reports_sites_say_whose_they_are():
+    import pandas as pd
+
+    def frame(sites: list[str]) -> pd.DataFrame:
+        stages = ["consented", "T1", "left_post", "withdrawn"]
+        return pd.DataFrame(
+            {
+                "stage": [s for s in stages for _ in sites],
+                "site": sites * len(stages),
+                "count": ["3"] * len(stages) * len(sites),
+                "n": [str(3 * len(sites))] * len(stages) * len(sites),
+                "all_target": ["4", *[""] * (len(stages) * len(sites) - 1)],
+            }
+        )
+
+    one = TableRecord(
+        "recruitment",
+        "Recruitment",
+        ("Site", "Target", "Consented", "T1", "Left post", "Withdrew"),
+        (("S7", "4", "3", "3", "3", "3"),),
+        row_headers=("Site",),
+    )
+    sheet = table_sheet(one, frame(["S7"]))
+    assert sheet.headings[:4] == ("Stage", "Stage code", "Site", "Count")
+    assert [row[0] for row in sheet.rows] == ["Consented", "T1", "Left post", "Withdrew"]
+    assert [row[1] for row in sheet.rows] == ["consented", "T1", "left_post", "withdrawn"]
+    # one site's report: its sites' figures are that site's own, and the heading says so, not "All sites"
+    assert sheet.headings[4:] == (
+        "All the report's sites (S7 alone): count",
+        "All the report's sites (S7 alone): target",
+    )
+    several = TableRecord(
+        "recruitment",
+        "Recruitment",
+        ("Site", "Target", "Consented", "T1", "Left post", "Withdrew"),
+        (("S1", "4", "3", "3", "3", "3"), ("S2", "4", "3", "3", "3", "3"), ("All sites", "4", "6", "6", "6", "6")),
+        row_headers=("Site",),
+    )
+    sheet = table_sheet(several, frame(["S1", "S2"]))
+    assert sheet.headings[4:] == ("All the report's sites: count", "All the report's sites: target")
+    assert [row[4] for row in sheet.rows] == [6] * 8  # n: each stage's count over the report's sites

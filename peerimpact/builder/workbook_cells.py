@@ -22,6 +22,7 @@ from ..report.records import TableRecord
 from ..text import as_read
 from .workbook_display import MAX_DECIMALS, Display, number_format
 from .workbook_labels import cell_text, heading, match_labels, pivoted
+from .workbook_words import SAME_AS, coded_words
 
 DATE_FORMAT = "d mmm yyyy"  # 31 Aug 2019, as the report prints a date
 BOOLEAN_FORMAT = '"TRUE";"TRUE";"FALSE"'  # Excel shows a boolean so whatever its format; LibreOffice needs telling
@@ -170,12 +171,24 @@ def table_sheet(record: TableRecord, frame: pd.DataFrame | None) -> SheetTable:
         columns.append([cell_text(cell) if cell else NOT_APPLICABLE for cell in cells])
         formats.append([None] * len(frame))
         numeric.append(False)
+    # the words the report shows for a column's codes (a stage's, a status's), beside the codes
+    for column, words in coded_words(record.name, frame):
+        if column in coded:
+            continue
+        coded.add(column)
+        headings.append(cell_text(heading(column)))
+        code_cells, _ = _cells(frame[column].tolist(), "text", display, rows, shows_in)
+        columns.append([cell_text(w) if w is not None else c for w, c in zip(words, code_cells)])
+        formats.append([None] * len(frame))
+        numeric.append(False)
     labels = len(headings)
 
+    sites = {s for s in frame["site"] if s not in ("", "*")} if "site" in frame.columns else set()
     for column in frame.columns:
         texts = frame[column].tolist()
         kind = kinds[column]
-        headings.append(cell_text(heading(column) + (" code" if column in coded else "")))
+        named = heading(SAME_AS.get((record.name, column), column), sites)
+        headings.append(cell_text(named + (" code" if column in coded else "")))
         numeric.append(kind == "number")
         cells, cell_formats = _cells(texts, kind, display, rows, shows_in)
         columns.append(cells)

@@ -50,17 +50,22 @@ HEADINGS = {
 }
 
 
-def heading(column: str) -> str:
-    """A CSV column's heading: ``norm_sd`` is ``Norm SD``, ``all_status`` ``All sites: status``.
+def heading(column: str, sites: Collection[str] = ()) -> str:
+    """A CSV column's heading: ``norm_sd`` is ``Norm SD``, ``all_status`` ``All the report's sites:
+    status``, the figure of all the sites the report is of together (``sites``, its CSV's; one
+    site's report's are that site's own, and say so).
 
     >>> heading("people_supported"), heading("all_percent_retained"), heading("ci_low")
-    ('People supported', 'All sites: percentage retained (%)', '95% CI lower')
+    ('People supported', "All the report's sites: percentage retained (%)", '95% CI lower')
+    >>> heading("all_target", ["S7"])
+    "All the report's sites (S7 alone): target"
     """
     if column in HEADINGS:
         return HEADINGS[column]
     if column.startswith("all_") and len(column) > 4:
         inner = heading(column[4:])
-        return f"All sites: {inner[:1].lower()}{inner[1:]}" if inner[1:2].islower() else f"All sites: {inner}"
+        every = "All the report's sites" + (f" ({next(iter(sites))} alone)" if len(sites) == 1 else "")
+        return f"{every}: {inner[:1].lower()}{inner[1:]}" if inner[1:2].islower() else f"{every}: {inner}"
     words = column.replace("_", " ").strip()
     return words[:1].upper() + words[1:] if words else "Column"
 

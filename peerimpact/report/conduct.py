@@ -167,7 +167,7 @@ def _shown_by(row) -> str:
     return f"{fmt_count(row.count)} {what} ({fmt_count(row.target)} needed)"
 
 
-def _status_word(row) -> str:
+def status_word(row) -> str:
     """``Met``, ``Met late`` (after its due date), ``Due`` or ``Late``."""
     met_late = row.status == "met" and not pd.isna(row.met_on) and pd.Timestamp(row.met_on) > pd.Timestamp(row.due)
     return "Met late" if met_late else STATUS.get(row.status, row.status)
@@ -178,7 +178,7 @@ def _milestones_display(data: pd.DataFrame) -> pd.DataFrame:
         {
             "Milestone": data["milestone"],
             "Due": [f"{d:%d %b %Y}" for d in pd.to_datetime(data["due"])],
-            "Status": [_status_word(r) for r in data.itertuples()],
+            "Status": [status_word(r) for r in data.itertuples()],
             "Met on": ["–" if pd.isna(d) else f"{d:%d %b %Y}" for d in pd.to_datetime(data["met_on"])],
             "Shown by": [_shown_by(r) for r in data.itertuples()],
         }

@@ -66,6 +66,11 @@ def recruitment_table(
     )
 
 
+# a stage's words, where the display heads its column with other than the CSV's code (T1 is T1)
+STAGE_WORDS = {"consented": "Consented", "left_post": "Left post", "withdrawn": "Withdrew"}
+# the activity table's scope: its counts are the reporting period's
+SCOPE_WORDS = {"period": "Reporting period"}
+
 STATUS_OF_ROW = {
     "consented": ("expected", "percent_of_expected", "status"),
     "later": ("retained", "returned_first", "percent_retained", "target_percent", "retention_status"),
@@ -204,7 +209,8 @@ def _recruitment_display(
                 else:
                     shown += _percent(get(tp, "count"), get(timepoints[0], "count"))
             row[_timepoint_heading(tp, retention)] = shown
-        row["Left post"], row["Withdrew"] = fmt_count(get("left_post", "count")), fmt_count(get("withdrawn", "count"))
+        for stage in ("left_post", "withdrawn"):
+            row[STAGE_WORDS[stage]] = fmt_count(get(stage, "count"))
         rows.append(row)
     notes = []
     if has_status and target_total:
