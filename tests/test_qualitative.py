@@ -418,3 +418,27 @@ def test_every_count_on_the_heatmap_contrasts_with_its_cell():
     shades = [blues(i / 255) for i in range(256)]
     assert min(contrast(shade, to_rgb(_ink_on(shade))) for shade in shades) >= 4.5
     assert _ink_on(shades[0]) == ".15" and _ink_on(shades[-1]) == "white"  # the look is kept at either end
+
+
+def test_a_code_whose_every_count_is_withheld_is_left_out_and_said_so():
+    from peerimpact.report.blocks import SUPPRESSED
+    from peerimpact.report.qualitative import counts_table
+
+    codebook = pd.DataFrame(
+        {"theme": ["Valued", "Valued"], "code_id": ["a1", "a2"], "code": ["Praised", "Paid"], "description": ["", ""]}
+    )
+    rows = [("", 12, 11), ("a1", SUPPRESSED, SUPPRESSED), ("a2", 10, 9)]
+    counts = pd.DataFrame(
+        [
+            {"theme": "Valued", "code_id": code, "group": tp, "excerpts": e, "participants": p}
+            for tp in ("T1", "T2")
+            for code, e, p in rows
+        ]
+    )
+    table = counts_table(counts, codebook, ["T1", "T2"], name="codes_by_timepoint", title="Codes")
+    assert table.display["Code"].tolist() == ["(any code of the theme)", "Paid"]
+    assert "Not listed: 1 code whose every count here is withheld (see the coding framework)." in table.all_notes
+    half = counts.assign(excerpts=[12, SUPPRESSED, 10, 12, 3, 10], participants=[11, SUPPRESSED, 9, 11, 3, 9])
+    shown = counts_table(half, codebook, ["T1", "T2"], name="codes_by_timepoint", title="Codes")
+    assert shown.display["Code"].tolist() == ["(any code of the theme)", "Praised", "Paid"]
+    assert not [n for n in shown.all_notes if n.startswith("Not listed")]

@@ -12,7 +12,7 @@ import pandas as pd
 
 from ..analysis.qualitative import code_counts, codings, quote_label, select_quotes
 from ..text import plural
-from .blocks import FigureBlock, Quotes, Table
+from .blocks import SUPPRESSED, FigureBlock, Quotes, Table
 from .formats import fmt_count
 
 # The analysis steps are re-exported: a section (and ``peerimpact.qualitative``) needs one module.
@@ -58,8 +58,13 @@ def counts_table(counts: pd.DataFrame, codebook: pd.DataFrame, groups: list[str]
     )
 
 
-def _counts_display(data: pd.DataFrame, *, codebook: pd.DataFrame, groups: list[str], by: str) -> pd.DataFrame:
-    rows = []
+def _counts_display(
+    data: pd.DataFrame, *, codebook: pd.DataFrame, groups: list[str], by: str
+) -> tuple[pd.DataFrame, list[str]]:
+    """The counts by code; a code whose every count a policy withheld is left out and said so,
+    rather than shown as a row of asterisks (its theme's row and the coding framework still
+    name it)."""
+    rows, hidden = [], 0
     for theme in dict.fromkeys(codebook["theme"]):
         for code_id, code in [("", "")] + list(
             codebook.loc[codebook["theme"] == theme, ["code_id", "code"]].itertuples(index=False, name=None)
@@ -72,8 +77,17 @@ def _counts_display(data: pd.DataFrame, *, codebook: pd.DataFrame, groups: list[
                     if g in part.index
                     else "0 (0)"
                 )
+            withheld = f"{SUPPRESSED} ({SUPPRESSED})"
+            if code_id and groups and all(row[g] == withheld for g in groups):
+                hidden += 1
+                continue
             rows.append(row)
-    return pd.DataFrame(rows)
+    notes = (
+        [f"Not listed: {plural(hidden, 'code')} whose every count here is withheld (see the coding framework)."]
+        if hidden
+        else []
+    )
+    return pd.DataFrame(rows, columns=["Theme", "Code", *groups]), notes
 
 
 def _theme_rows(counts: pd.DataFrame) -> pd.DataFrame:
