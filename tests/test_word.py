@@ -362,3 +362,21 @@ def test_a_build_writes_the_docx_in_the_studys_template_and_rebuilds_it_when_the
     assert built() == ["built"]
     word = docx.Document(str(out / "funder" / "report.docx"))
     assert word.styles["Heading 1"].font.color.rgb == RGBColor(0x00, 0x60, 0x00)
+
+
+def test_a_list_item_that_leads_into_a_list_keeps_with_its_items_one_level_in(folder):
+    nested = TextRecord(
+        "outcomes", "- Reach p < 0.05, the largest:\n  - Wellbeing fell.\n  - Burnout rose.\n- Completeness: fine."
+    )
+    document = ReportDocument(title_block(False), (Section("section-00", "Key messages", (nested,)),))
+    word = docx.Document(str(write_docx(document, folder)))
+    items = [p for p in word.paragraphs if p.style.name == "List Bullet"]
+    levels = [int(p._p.pPr.numPr.ilvl.val) for p in items]
+    assert [p.text for p in items] == [
+        "Reach p < 0.05, the largest:",
+        "Wellbeing fell.",
+        "Burnout rose.",
+        "Completeness: fine.",
+    ]
+    assert levels == [0, 1, 1, 0]
+    assert items[0].paragraph_format.keep_with_next and not items[3].paragraph_format.keep_with_next

@@ -71,15 +71,25 @@ def _markdown(w: _Writer, container, tokens: list[dict[str, Any]], *, heading_of
         elif kind in ("paragraph", "block_text"):
             _runs(container.add_paragraph(), token.get("children", []))
         elif kind == "list":
-            ordered = bool(token["attrs"].get("ordered"))
-            number = w.lists.new(ordered)
-            for item in token.get("children", []):
-                paragraph = list_item(container, "List Number" if ordered else "List Bullet", number)
-                for part in item.get("children", []):
-                    _runs(paragraph, part.get("children", []))
+            _list(w, container, token)
         elif kind == "block_quote":
             for part in token.get("children", []):
                 _runs(container.add_paragraph(style="Quote"), part.get("children", []))
+
+
+def _list(w: _Writer, container, token: dict[str, Any], level: int = 0) -> None:
+    """A Markdown list, its nested lists one level in (Word's numbering has three); an item that
+    leads into a list of its own is kept on the page of its first item."""
+    ordered = bool(token["attrs"].get("ordered"))
+    number = w.lists.new(ordered)
+    for item in token.get("children", []):
+        paragraph = list_item(container, "List Number" if ordered else "List Bullet", number, level)
+        for part in item.get("children", []):
+            if part.get("type") == "list":
+                paragraph.paragraph_format.keep_with_next = True
+                _list(w, container, part, min(level + 1, 2))
+            else:
+                _runs(paragraph, part.get("children", []))
 
 
 def _note(container, text: str):

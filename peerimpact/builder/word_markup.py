@@ -113,11 +113,11 @@ class Lists:
         return int(num.get(qn("w:numId")))
 
 
-def list_item(container, style: str, number: int):
+def list_item(container, style: str, number: int, level: int = 0):
     """A paragraph in ``style`` at the end of ``container``, an item of the list ``number`` (from
-    :meth:`Lists.new`)."""
+    :meth:`Lists.new`), at nesting ``level`` (0 to 2)."""
     paragraph = container.add_paragraph(style=style)
     numbered = paragraph._p.get_or_add_pPr().get_or_add_numPr()
-    numbered.get_or_add_ilvl().val = 0
+    numbered.get_or_add_ilvl().val = level
     numbered.get_or_add_numId().val = number
     return paragraph

@@ -139,7 +139,8 @@ def outcomes(facts: Facts, meta: ReportMeta) -> list[str]:
             change_sentence(facts, meta, prefix, inst, sub, comparisons.get(comp, comp.replace("_", "-")))
             for inst, sub, comp in shown
         ]
-        return [lead, *[s for s in said if s]]
+        # the outcomes are the lead-in's own items, so no format can part them from it
+        return [lead + "".join(f"\n  - {s}" for s in said if s)]
     return []
 
 
