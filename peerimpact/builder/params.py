@@ -143,20 +143,25 @@ def published_file(study: Study, params: Path | None, problems: Problems) -> Pat
     name = study.config.reproduces
     if name is None:
         return None
-    yml = study.path / "study.yml" if study.path.is_dir() else study.path
     for folder in [p for p in (params, params_dir()) if p is not None]:
         path = Path(folder) / "targets" / f"{name}.yml"
         if path.is_file():
             return path
-    problems.add(
-        yml,
-        line=key_line(yml, ("reproduces",)),
-        column="reproduces",
-        value=name,
-        rule="params",
-        message=f"no published figures targets/{name}.yml in the study's params or {params_dir()}",
+    _at_key(
+        problems,
+        study,
+        "reproduces",
+        name,
+        "params",
+        f"no published figures targets/{name}.yml in the study's params or {params_dir()}",
     )
     return None
+
+
+def _at_key(problems: Problems, study: Study, key: str, value: str, rule: str, message: str) -> None:
+    """A problem with the value of study.yml's top-level ``key``, at its line."""
+    yml = study.path / "study.yml" if study.path.is_dir() else study.path
+    problems.add(yml, line=key_line(yml, (key,)), column=key, value=value, rule=rule, message=message)
 
 
 def word_template(study: Study, problems: Problems) -> bytes | None:
@@ -168,8 +173,7 @@ def word_template(study: Study, problems: Problems) -> bytes | None:
     name = study.config.word_template
     if name is None:
         return None
-    yml = study.path / "study.yml" if study.path.is_dir() else study.path
-    path = (yml.parent / name).resolve()
+    path = ((study.path if study.path.is_dir() else study.path.parent) / name).resolve()
     if not path.is_file():
         reason: str | None = f"no such file: {path}"
     elif path.stat().st_size > TEMPLATE_MAX_BYTES:
@@ -179,14 +183,7 @@ def word_template(study: Study, problems: Problems) -> bytes | None:
         reason = template_problem(data)
         if reason is None:
             return data
-    problems.add(
-        yml,
-        line=key_line(yml, ("word_template",)),
-        column="word_template",
-        value=name,
-        rule="word-template",
-        message=f"cannot be the reports' Word template: {reason}",
-    )
+    _at_key(problems, study, "word_template", name, "word-template", f"cannot be the reports' Word template: {reason}")
     return None
 
 
