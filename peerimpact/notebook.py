@@ -14,6 +14,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from .locales import activate, deactivate
 from .report.blocks import BLOCKS, Block, FigureBlock, Table, record_withheld, release, write_released
 from .report.extract import Extract, read_extract
 from .report.ledger import population
@@ -29,6 +30,7 @@ def forget() -> None:
     A build's kernel calls it before every section, so that a section that does not call
     :func:`setup` cannot show anything under the previous report's folder or policy."""
     _state.update(tables_dir=None, policy=None, context=Context(), withheld=False)
+    deactivate()
 
 
 def study_extract(study: str | Path | None = None, params: str | Path | None = None) -> Extract:
@@ -103,6 +105,7 @@ def setup(
         policy=report_policy(meta.policy) if meta.policy is not None else meta.disclosure,
         context=Context(withheld=frozenset(meta.withheld), population=population(meta.kind, meta.scope)),
     )
+    activate(meta.report_locale)  # the report's numbers and dates, until the next section's reset
     return data
 
 

@@ -14,7 +14,7 @@ import peerimpact
 PACKAGE = Path(peerimpact.__file__).parent
 # Each layer: its modules and the other layers a module of it may import from (always its own too).
 LAYERS = {
-    "core": ({"problems", "text", "limits", "resources", "schema", "version", "registry"}, set()),
+    "core": ({"problems", "text", "limits", "resources", "schema", "version", "registry", "locales"}, set()),
     "config": ({"config"}, {"core"}),
     "ingest": ({"ingest"}, {"core", "config"}),
     "analysis": ({"analysis"}, {"core"}),  # tidy frames in, tidy frames out: no study.yml, no files

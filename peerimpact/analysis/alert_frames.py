@@ -10,6 +10,7 @@ from typing import Any, TypeAlias
 
 import pandas as pd
 
+from ..locales import current
 from ..schema import ID
 
 ALERT_COLUMNS = ["alert", "site", "timepoint", "file", "count", "message", "check"]
@@ -45,15 +46,15 @@ def as_days(column: pd.Series) -> pd.Series:
 
 
 def said(day: Day) -> str:
-    """A date as a report writes it: ``31 Dec 2020``.
+    """A date as a report writes it, in the locale in force (:func:`peerimpact.locales.current`):
+    ``31 Dec 2020`` in en-GB.
 
     Examples
     --------
     >>> said("2020-12-31")
     '31 Dec 2020'
     """
-    stamp = pd.Timestamp(day)
-    return f"{stamp.day} {stamp:%b %Y}"
+    return current().short_day(pd.Timestamp(day).date())
 
 
 def whole_months(earlier: Day, later: Day) -> int:

@@ -7,6 +7,7 @@ import pandas as pd
 
 from ..analysis.quality import data_alerts
 from ..ingest.study import Study
+from ..locales import using_locale
 from ..problems import Problems
 from ..report.extract import Extract
 from ..report.meta import DataAlert
@@ -22,19 +23,20 @@ def study_alerts(study: Study) -> pd.DataFrame:
         "study": "study.yml",
     }
     files = {k: ", ".join(map(str, v)) if isinstance(v, (list, tuple)) else v for k, v in files.items()}
-    return data_alerts(
-        study.participants,
-        study.returns,
-        study.contacts,
-        data_cut=config.data_cut,
-        period=config.reporting_period,
-        windows=config.windows,
-        settings=config.alerts,
-        sites=config.sites,
-        files={k: str(v) for k, v in files.items() if v},
-        names={i: inst.name for i, inst in study.instruments.items()},
-        timepoints=config.timepoints,
-    )
+    with using_locale(config.report_locale):  # an alert's dates, as the reports write them
+        return data_alerts(
+            study.participants,
+            study.returns,
+            study.contacts,
+            data_cut=config.data_cut,
+            period=config.reporting_period,
+            windows=config.windows,
+            settings=config.alerts,
+            sites=config.sites,
+            files={k: str(v) for k, v in files.items() if v},
+            names={i: inst.name for i, inst in study.instruments.items()},
+            timepoints=config.timepoints,
+        )
 
 
 def say_alerts(alerts: pd.DataFrame, study: Study, problems: Problems) -> None:

@@ -105,6 +105,7 @@ def dispatch(
                 hashes,
                 commentary=report.commentary,
                 word_template=report.word_template,
+                locale=report.extract.meta.report_locale,
             )
         )
     jobs_by_id = {j.id: j for j in todo}

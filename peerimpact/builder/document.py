@@ -12,18 +12,31 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import nbformat
 
-from ..report.records import RECORD_MIME, ProseRecord, Record, TableRecord, from_json, to_json
+from ..report.records import RECORD_MIME, ProseRecord, Record, TableRecord, from_json, respelled, to_json
 from .execute import RESET_TAG
 
 HIDDEN_TAGS = {RESET_TAG, "parameters", "injected-parameters", "remove-cell"}
 HEADING = re.compile(r"^\s*#{1,6}\s+(.+?)\s*#*\s*$", re.MULTILINE)
+
+
+# the title block's values that are not the package's words: identifiers, versions, times, the
+# study's own name
+_TITLE_AS_WRITTEN = frozenset({"report_id", "version", "built_at", "data_cut", "disclosure", "internal", "study_name"})
+
+
+def _words(value: Any, spell: Callable[[str], str]) -> Any:
+    if isinstance(value, str):
+        return spell(value)
+    if isinstance(value, (list, tuple)):
+        return type(value)(_words(v, spell) for v in value)
+    return value
 
 
 @dataclass(frozen=True)
@@ -56,6 +69,18 @@ class ReportDocument:
                 for s in self.sections
             ],
         }
+
+    def respelled(self, spell: Callable[[str], str]) -> ReportDocument:
+        """The document with every word a reader reads passed through ``spell`` (the report's
+        spelling, applied as it is rendered): the title block's words, the section titles and the
+        records (:func:`~peerimpact.report.records.respelled`: never a quote or the commentary)."""
+        title = {k: v if k in _TITLE_AS_WRITTEN else _words(v, spell) for k, v in self.title.items()}
+        if "facts" in self.title:  # a fact's name is the package's; its value (the funder's name…) the study's
+            title["facts"] = [(spell(name), value) for name, value in self.title["facts"]]
+        sections = tuple(
+            Section(s.anchor, spell(s.title), tuple(respelled(r, spell) for r in s.records)) for s in self.sections
+        )
+        return ReportDocument(title, sections)
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> ReportDocument:

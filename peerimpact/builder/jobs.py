@@ -23,6 +23,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from ..ingest.readers import umask
+from ..locales import BRITISH, ReportLocale, using_locale
 from ..report.extract import write_extract
 from ..report.facts import read_facts
 from .commentary import Commentary, fill_commentary
@@ -65,6 +66,7 @@ class Job:
     warm: bool = False  # run in the worker's warm kernel and leave it for the next report
     commentary: tuple[Commentary, ...] = ()
     word_template: bytes | None = None  # the study's Word document report.docx takes its styles from
+    locale: ReportLocale = BRITISH  # how the report writes numbers, dates and words (study.yml ``locale``)
 
 
 @dataclass
@@ -154,37 +156,44 @@ def run_job(job: Job) -> Outcome:
                 return Outcome(job.id, "failed", seconds, _disk_full(job, where))
             return Outcome(job.id, "failed", seconds, execution.failure.format())
         t = time.perf_counter()
-        words, problems = fill_commentary(
-            job.commentary, read_facts(staging / "tables"), execution.notebooks[0].stem if execution.notebooks else ""
-        )
-        if problems:
-            log.error("failed: %s", "; ".join(p.format() for p in problems))
-            return Outcome(
-                job.id,
-                "failed",
-                seconds,
-                "the study team's commentary names figures this report does "
-                "not show:\n" + "\n".join(p.format() for p in problems.sorted()),
+        with using_locale(job.locale):  # the commentary's figures, the title block and every format
+            words, problems = fill_commentary(
+                job.commentary,
+                read_facts(staging / "tables"),
+                execution.notebooks[0].stem if execution.notebooks else "",
             )
-        report = {**asdict(job.title_block), "built_at": now()}
-        document = read_document(execution.notebooks, report, words)
-        (build_dir / "document.json").write_text(json.dumps(document.to_json(), ensure_ascii=False), encoding="utf-8")
-        sources = ReportSources(document, word_template=job.word_template)
-        seconds["records"] = round(time.perf_counter() - t, 3)
-        for name in job.formats:
-            t = time.perf_counter()
-            try:
-                FORMATS[name].write(sources, staging, log)
-            except OSError as exc:
-                if exc.errno not in FULL:
-                    raise
-                log.error("failed: %s", traceback.format_exc())
-                return Outcome(job.id, "failed", seconds, _disk_full(job, out / job.id / FORMATS[name].file))
-            seconds[name] = round(time.perf_counter() - t, 3)
-        seconds["total"] = round(time.perf_counter() - started, 3)
-        log.info("built %s in %.1f s", job.id, seconds["total"])
-        outcome = Outcome(job.id, "built", seconds, None, now(), str(staging))
-        return outcome
+            if problems:
+                log.error("failed: %s", "; ".join(p.format() for p in problems))
+                return Outcome(
+                    job.id,
+                    "failed",
+                    seconds,
+                    "the study team's commentary names figures this report does "
+                    "not show:\n" + "\n".join(p.format() for p in problems.sorted()),
+                )
+            report = {**asdict(job.title_block), "built_at": now()}
+            if job.title_block.data_cut:
+                report["data_cut"] = job.locale.day(dt.date.fromisoformat(job.title_block.data_cut))
+            document = read_document(execution.notebooks, report, words).respelled(job.locale.spell)
+            (build_dir / "document.json").write_text(
+                json.dumps(document.to_json(), ensure_ascii=False), encoding="utf-8"
+            )
+            sources = ReportSources(document, word_template=job.word_template)
+            seconds["records"] = round(time.perf_counter() - t, 3)
+            for name in job.formats:
+                t = time.perf_counter()
+                try:
+                    FORMATS[name].write(sources, staging, log)
+                except OSError as exc:
+                    if exc.errno not in FULL:
+                        raise
+                    log.error("failed: %s", traceback.format_exc())
+                    return Outcome(job.id, "failed", seconds, _disk_full(job, out / job.id / FORMATS[name].file))
+                seconds[name] = round(time.perf_counter() - t, 3)
+            seconds["total"] = round(time.perf_counter() - started, 3)
+            log.info("built %s in %.1f s", job.id, seconds["total"])
+            outcome = Outcome(job.id, "built", seconds, None, now(), str(staging))
+            return outcome
     except OSError as exc:
         error = traceback.format_exc()
         log.error("failed: %s", error)

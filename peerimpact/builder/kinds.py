@@ -97,10 +97,6 @@ register_kind(ReportKind("site", _each_site, compares_with_study=True, audience=
 register_kind(ReportKind("cohort", _each_cohort, compares_with_study=True, audience="funder"))
 
 
-def _day(date) -> str:
-    return f"{date.day} {date:%B %Y}"
-
-
 def _funder_facts(config: StudyConfig) -> tuple[tuple[str, str], ...]:
     facts = []
     if config.funder:
@@ -109,7 +105,9 @@ def _funder_facts(config: StudyConfig) -> tuple[tuple[str, str], ...]:
             facts.append(("Grant reference", config.funder.grant))
     if config.reporting_period:
         period = config.reporting_period
-        facts.append(("Reporting period", f"{_day(period.start)} to {_day(period.end)}"))
+        facts.append(
+            ("Reporting period", f"{config.report_locale.day(period.start)} to {config.report_locale.day(period.end)}")
+        )
     return tuple(facts)
 
 

@@ -10,6 +10,7 @@ from collections import defaultdict
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 
+from ..locales import current
 from ..report.html import DASH
 from ..report.records import TableRecord
 from ..text import as_read, rounded
@@ -51,10 +52,11 @@ class Display:
     @classmethod
     def of(cls, record: TableRecord) -> Display:
         numbers, below, dashes = [], [], []
+        locale = current()  # the report's, as it is rendered
         for row in record.rows:
             mine, small = [], []
             for cell in row:
-                tokens = [m.group(0).replace("−", "-") for m in TOKEN.finditer(cell or "")]
+                tokens = [m.group(0).replace("−", "-") for m in TOKEN.finditer(locale.ascii(cell or ""))]
                 mine.append(frozenset(t for t in tokens if not t.startswith("<")))
                 small.append(frozenset(t[1:] for t in tokens if t.startswith("<")))
             numbers.append(tuple(mine))

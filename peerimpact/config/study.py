@@ -7,6 +7,7 @@ from typing import Any, Literal
 
 from pydantic import ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
+from ..locales import ReportLocale, english_locale, spellings
 from .cohorts import Cohort
 from .instruments import INSTRUMENT_NAME
 from .parse import StrictModel, as_str_list
@@ -266,6 +267,10 @@ class StudyConfig(StrictModel):
     alerts: Alerts = Alerts()
     # a Word document whose styles and page setup report.docx takes, in the study folder
     word_template: str | None = None
+    # how the reports write numbers and dates: an English locale of the Unicode CLDR (en-GB, en-US, …)
+    locale: str = "en-GB"
+    # how they spell: british or american; by default american for en-US, british otherwise
+    spelling: str | None = None
 
     _sites = field_validator("sites", mode="before")(_distinct_as_list("site"))
     _timepoints = field_validator("timepoints", mode="before")(_distinct_as_list("timepoint"))
@@ -293,6 +298,28 @@ class StudyConfig(StrictModel):
                 ]
             )
         return windows
+
+    @field_validator("locale")
+    @classmethod
+    def _english(cls, tag: str) -> str:
+        """A locale the reports can be written in."""
+        problem = english_locale(tag)
+        if problem:
+            raise ValueError(problem)
+        return tag
+
+    @field_validator("spelling")
+    @classmethod
+    def _spelling(cls, spelling: str | None) -> str | None:
+        """A spelling the package has a word list for."""
+        if spelling is not None and spelling not in spellings:
+            raise ValueError(spellings.unknown(spelling))
+        return spelling
+
+    @property
+    def report_locale(self) -> ReportLocale:
+        """The locale and spelling the reports are written in."""
+        return ReportLocale(self.locale, self.spelling or "")
 
     @model_validator(mode="before")
     @classmethod

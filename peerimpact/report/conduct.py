@@ -7,13 +7,14 @@ is drawn from what the policy returned, a withheld count printed as ``*``.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable
 from functools import partial
 
 import pandas as pd
 
 from .blocks import SUPPRESSED, FigureBlock, Table, is_suppressed
-from .formats import fmt_count, fmt_number
+from .formats import fmt_count, fmt_number, fmt_short_date
 from .plots import Figure, empty_figure, figure_style, to_figure
 
 OUTCOME_LABELS = {"returned": "Returned", "left_post": "Left post", "withdrawn": "Withdrew", "no_reply": "No reply"}
@@ -22,7 +23,7 @@ OUTCOME_LABELS = {"returned": "Returned", "left_post": "Left post", "withdrawn":
 def _shown(value) -> str:
     """A count as the flow diagram prints it: withheld (NaN once drawn) as *."""
     number = pd.to_numeric(value, errors="coerce")
-    return SUPPRESSED if pd.isna(number) else f"{int(number):,}"
+    return SUPPRESSED if pd.isna(number) else fmt_count(number)
 
 
 # ------------------------------------------------------------------------------------------ flow
@@ -155,7 +156,11 @@ def milestones_table(data: pd.DataFrame, data_cut: str | None) -> Table:
         due=pd.to_datetime(data["due"]).dt.strftime("%Y-%m-%d"),
         met_on=pd.to_datetime(data["met_on"]).dt.strftime("%Y-%m-%d"),
     )
-    note = f"Status as of the data cut ({data_cut})." if data_cut else "Status as of the build."
+    note = (
+        f"Status as of the data cut ({fmt_short_date(dt.date.fromisoformat(str(data_cut)[:10]))})."
+        if data_cut
+        else "Status as of the build."
+    )
     return Table("milestones", "Milestones", out, _milestones_display, [note], row_headers=("Milestone",))
 
 
@@ -177,9 +182,9 @@ def _milestones_display(data: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(
         {
             "Milestone": data["milestone"],
-            "Due": [f"{d:%d %b %Y}" for d in pd.to_datetime(data["due"])],
+            "Due": [fmt_short_date(d) for d in pd.to_datetime(data["due"])],
             "Status": [status_word(r) for r in data.itertuples()],
-            "Met on": ["–" if pd.isna(d) else f"{d:%d %b %Y}" for d in pd.to_datetime(data["met_on"])],
+            "Met on": ["–" if pd.isna(d) else fmt_short_date(d) for d in pd.to_datetime(data["met_on"])],
             "Shown by": [_shown_by(r) for r in data.itertuples()],
         }
     )

@@ -280,6 +280,8 @@ def make_extract(
         withheld=tuple(sorted(withheld)),
         comparisons=tuple((first, later) for first, later in study.config.comparisons or []),
         multiplicity=study.config.multiplicity,
+        locale=study.config.locale,
+        spelling=study.config.report_locale.spelling,
         compares_with_study=compares_with_study,
         compares_sites=compares_sites,
         params=(params or AnalysisParams()).showing_only(set(excerpts["excerpt_id"])),

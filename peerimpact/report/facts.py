@@ -25,6 +25,7 @@ import pandas as pd
 from ..registry import Registry
 from ..text import restore
 from .blocks import SUPPRESSED
+from .formats import fmt_count, fmt_number
 from .roles import STUDY_WIDE
 
 NAME_PART = re.compile(r"[^0-9A-Za-z_]+")
@@ -59,13 +60,13 @@ def _printed(value: Any, column: str) -> str:
     if isinstance(value, bool) or value is None:
         return "" if value is None else ("yes" if value else "no")
     if isinstance(value, int):
-        return f"{value:,}"
+        return fmt_count(value)
     if isinstance(value, float):
         if math.isnan(value):
             return ""
         if float(value).is_integer() and not column.startswith(("p", "ci_", "change", "es", "d_z", "mean", "sd")):
-            return f"{int(value):,}"
-        return f"{value:.1f}" if "percent" in column or column.endswith("per_month") else f"{value:.2f}"
+            return fmt_count(value)
+        return fmt_number(value, 1 if "percent" in column or column.endswith("per_month") else 2)
     return str(value)
 
 

@@ -1,6 +1,9 @@
 """How a figure prints in a report's tables, notes and sentences: a number to its decimals, a count,
 a count with its percentage, a p value, a mean (SD) with its range, a norm, a scale's range, a date,
-a monthly rate. A missing value is a dash, a value a disclosure policy withheld a ``*``."""
+a monthly rate. A missing value is a dash, a value a disclosure policy withheld a ``*``.
+
+Numbers and dates are written in the locale in force (:func:`peerimpact.locales.current`): the
+report's, which its kernel activates; British English outside a report."""
 
 from __future__ import annotations
 
@@ -8,6 +11,7 @@ import datetime as dt
 
 import pandas as pd
 
+from ..locales import current
 from ..text import rounded
 from .blocks import SUPPRESSED, is_missing, is_suppressed
 from .html import DASH
@@ -26,11 +30,9 @@ def fmt_number(value: float | None, digits: int = 1) -> str:
 
 
 def grouped(text: str) -> str:
-    """A printed number with its thousands grouped by commas: ``1769`` → ``1,769``, ``-12345.67``
-    → ``-12,345.67``; anything else as it is."""
-    sign, rest = ("-", text[1:]) if text.startswith("-") else ("", text)
-    whole, point, decimals = rest.partition(".")
-    return f"{sign}{int(whole):,}{point}{decimals}" if whole.isdigit() else text
+    """A number printed in ASCII, in the locale's signs: ``1769`` → ``1,769`` and ``-12345.67`` →
+    ``-12,345.67`` in en-GB; anything else as it is."""
+    return current().number(text)
 
 
 def fmt_mean_sd_range(
@@ -50,7 +52,7 @@ def fmt_count(count) -> str:
     """A count of people: a whole number, ``*`` when withheld, a dash when missing."""
     if is_missing(count) or is_suppressed(count):
         return fmt_number(count)
-    return f"{int(count):,}"
+    return current().count(count)
 
 
 def fmt_count_percent(count: int, percent: float) -> str:
@@ -72,7 +74,7 @@ def fmt_p(p: float) -> str:
     """p to three decimals, ``<0.001`` below that; a dash when there is none, ``*`` when withheld."""
     if is_missing(p) or is_suppressed(p):
         return fmt_number(p)
-    return "<0.001" if p < 0.001 else rounded(p, 3)  # half away from zero, as every other figure
+    return "<" + grouped("0.001") if p < 0.001 else grouped(rounded(p, 3))  # half away from zero
 
 
 def _short(value: float) -> str:
@@ -85,19 +87,34 @@ def fmt_norm(mean: float, sd: float) -> str:
     """``51.6 (8.71)``: a norm as its source prints it."""
     if is_missing(mean):
         return DASH
-    return f"{_short(mean)} ({_short(sd)})"
+    return f"{grouped(_short(mean))} ({grouped(_short(sd))})"
 
 
 def fmt_range(lo: float, hi: float) -> str:
     """``14–70``: a scale's possible range."""
-    return f"{lo:g}–{hi:g}"
+    return f"{grouped(f'{lo:g}')}–{grouped(f'{hi:g}')}"
 
 
 def fmt_date(date: dt.date) -> str:
-    """``1 March 2021``: a date as a note under a figure or a table prints it."""
-    return f"{date.day} {date:%B %Y}"
+    """``1 March 2021`` (en-GB): a date as a note under a figure or a table prints it."""
+    return current().day(date)
+
+
+def fmt_month(date: dt.date) -> str:
+    """``March 2021``: a month as a sentence prints it."""
+    return current().month(date)
+
+
+def fmt_short_month(date: dt.date) -> str:
+    """``Mar 2021``: a month in a table or a note."""
+    return current().short_month(date)
+
+
+def fmt_short_date(date: dt.date) -> str:
+    """``1 Mar 2021`` (en-GB): a date in a table cell."""
+    return current().short_day(date)
 
 
 def fmt_per_month(value: float) -> str:
     """A monthly target as the figure's note prints it: whole, or to one decimal."""
-    return f"{int(value):,}" if float(value).is_integer() else fmt_number(value, 1)
+    return fmt_count(value) if float(value).is_integer() else fmt_number(value, 1)

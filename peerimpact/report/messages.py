@@ -10,6 +10,7 @@ from collections.abc import Callable
 
 from ..registry import Registry
 from .facts import Facts
+from .formats import fmt_short_date
 from .meta import ReportMeta
 
 Writer = Callable[[Facts, ReportMeta], list[str]]
@@ -22,9 +23,9 @@ def register_message(area: str) -> Callable[[Writer], Writer]:
 
 
 def short_date(value: dt.date | str) -> str:
-    """``3 Mar 2021``: a date (or the ISO text of one) as a key message prints it."""
+    """``3 Mar 2021`` (en-GB): a date (or the ISO text of one) as a key message prints it."""
     date = value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value)[:10])
-    return f"{date.day} {date:%b %Y}"
+    return fmt_short_date(date)
 
 
 def bullets(facts: dict) -> str:

@@ -11,6 +11,7 @@ from ..config import AnalysisConfig, QualitativeConfig, QuantEvidence, ReportPol
 from ..config import PublishedFigures as Published
 from ..config.instruments import Layout, MinimalImportantDifference
 from ..config.study import Funder, Milestone, Multiplicity, PeopleTargets, Period, StatusRules
+from ..locales import ReportLocale
 
 
 class _Frozen(BaseModel):
@@ -143,6 +144,8 @@ class ReportMeta(_Frozen):
     withheld: tuple[tuple[str, ...], ...] = ()  # figures withheld against other reports of the build
     comparisons: tuple[tuple[str, str], ...] = ()
     multiplicity: Multiplicity = "none"  # how Table 4's p values are adjusted across its tests
+    locale: str = "en-GB"  # how the report writes numbers and dates (study.yml ``locale``)
+    spelling: str = "british"  # and how it spells (study.yml ``spelling``)
     compares_with_study: bool = False  # the report sets its figures beside the whole study's
     compares_sites: bool = False  # the report shows figures site by site
     params: AnalysisParams = AnalysisParams()
@@ -157,3 +160,8 @@ class ReportMeta(_Frozen):
     alerts: tuple[DataAlert, ...] = ()  # data-quality alerts about the report's sites and the whole study
     # the published figures a whole-study report is checked against (study.yml ``reproduces``)
     published: Published | None = None
+
+    @property
+    def report_locale(self) -> ReportLocale:
+        """The locale and spelling the report is written in."""
+        return ReportLocale(self.locale, self.spelling)

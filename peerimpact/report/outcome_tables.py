@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from ..analysis.stats import ADJUSTED_COLUMNS
+from ..locales import current
 from ..text import plural
 from .blocks import SUPPRESSED, Table, is_missing, is_suppressed
 from .formats import extremes_withheld, fmt_count, fmt_mean_sd_range, fmt_norm, fmt_number, fmt_p, fmt_range
@@ -107,7 +108,7 @@ def _change_row(rec, cells: dict, adjusted: str, marks: dict[str, str]) -> dict:
         ci = (
             ""
             if is_suppressed(rec.ci_low) or is_suppressed(rec.ci_high)
-            else f" ({fmt_number(rec.ci_low, 2)}, {fmt_number(rec.ci_high, 2)})"
+            else f" ({fmt_number(rec.ci_low, 2)}{current().separator} {fmt_number(rec.ci_high, 2)})"
         )
         row["Change (95% CI)"] = fmt_number(rec.change, 2) + ci
         row["p"] = fmt_p(rec.p)

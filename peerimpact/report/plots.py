@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats as scipy_stats
 
+from ..locales import current, spellings
 from .blocks import FigureBlock
 
 if TYPE_CHECKING:
@@ -69,12 +70,46 @@ def figure_style(style: str = "whitegrid") -> Iterator[None]:
         yield
 
 
+def respelled(fig: matplotlib.figure.Figure) -> None:
+    """Every word drawn in ``fig`` (titles, labels, legends, tick labels) in the spelling of the
+    locale in force (:func:`peerimpact.locales.current`)."""
+    import matplotlib.text
+    from matplotlib.ticker import Formatter
+
+    locale = current()
+    if not spellings.get(locale.spelling):
+        return
+
+    class Respelled(Formatter):
+        """A tick formatter's labels, respelled: its labels are made afresh at each draw."""
+
+        def __init__(self, inner: Formatter) -> None:
+            self.inner = inner
+
+        def __call__(self, x: float, pos: int | None = None) -> str:
+            return locale.spell(self.inner(x, pos))
+
+        def format_ticks(self, values: list[float]) -> list[str]:
+            return [locale.spell(t) for t in self.inner.format_ticks(values)]
+
+        def get_offset(self) -> str:
+            return self.inner.get_offset()
+
+    for ax in fig.axes:
+        for axis in (ax.xaxis, ax.yaxis):
+            axis.set_major_formatter(Respelled(axis.get_major_formatter()))
+    for text in fig.findobj(matplotlib.text.Text):
+        text.set_text(locale.spell(text.get_text()))
+
+
 def to_figure(fig: matplotlib.figure.Figure, name: str, alt: str) -> Figure:
-    """Render a matplotlib figure to accessible SVG and close it."""
+    """Render a matplotlib figure to accessible SVG and close it, its words in the locale's spelling."""
     import matplotlib.pyplot as plt
 
     buffer, picture = io.StringIO(), io.BytesIO()
+    alt = current().spell(alt)
     with figure_style():
+        respelled(fig)
         fig.savefig(buffer, format="svg", metadata={"Date": None})
         fig.savefig(picture, format="png", dpi=150, metadata={"Software": None})
     plt.close(fig)

@@ -11,7 +11,7 @@ from collections.abc import Callable
 
 from ..text import plural
 from .facts import ALL, Facts, part
-from .formats import fmt_number
+from .formats import fmt_count, fmt_number
 from .messages import register_message, short_date
 from .meta import ReportMeta
 from .quality_alerts import alerts_for
@@ -116,7 +116,7 @@ def activity(facts: Facts, meta: ReportMeta) -> list[str]:
         end = min(period.end, dt.date.fromisoformat(meta.data_cut)) if meta.data_cut else period.end
         span = f" from {short_date(period.start)} to {short_date(end)}"
         span += f" ({fmt_number(months, 1).removesuffix('.0')} months)" if months else ""
-    text = f"Activity: {done:,} completed contacts were logged{span}"
+    text = f"Activity: {fmt_count(done)} completed contacts were logged{span}"
     per_month, target = facts.value(f"activity.{ALL}.per_month"), facts.value(f"activity.{ALL}.target_per_month")
     if per_month is not None:
         text += f", {fmt_number(per_month, 1)} a month"
@@ -167,7 +167,7 @@ def study_context(facts: Facts, meta: ReportMeta) -> list[str]:
             if percent is not None
             else f"against {fmt_number(due, 0)} due"
         )
-        said.append(f"{people:,} peer workers consented, {share}{status('consented')}")
+        said.append(f"{fmt_count(people)} peer workers consented, {share}{status('consented')}")
     kept = []
     for tp in meta.timepoints[1:]:
         back, base, percent = (

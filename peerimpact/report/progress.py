@@ -155,7 +155,7 @@ def _whole(value) -> str:
     """A number of people due, whole where it is whole, else to one decimal."""
     if is_suppressed(value) or pd.isna(pd.to_numeric(value, errors="coerce")):
         return fmt_number(value)
-    return f"{int(value):,}" if float(value).is_integer() else fmt_number(float(value), 1)
+    return fmt_count(value) if float(value).is_integer() else fmt_number(float(value), 1)
 
 
 def _recruitment_display(
@@ -189,7 +189,7 @@ def _recruitment_display(
 
         target = target_total if every else targets.get(site)
         has_target = target is not None and not pd.isna(target)
-        row = {"Site": site, "Target": f"{int(target):,}" if target is not None and has_target else "–"}
+        row = {"Site": site, "Target": fmt_count(target) if target is not None and has_target else "–"}
         if due:
             row["Due by the cut"] = _whole(get("consented", "expected"))
         consented = get("consented", "count")

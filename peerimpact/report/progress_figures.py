@@ -17,7 +17,7 @@ from ..analysis.programme import ALL_SITES
 from ..config.study import RecruitmentTarget
 from ..text import plural
 from .blocks import FigureBlock
-from .formats import fmt_date, fmt_per_month
+from .formats import fmt_count, fmt_date, fmt_month, fmt_per_month, fmt_short_month
 from .meta import TargetShare
 from .plots import TIME_PALETTE, Figure, empty_figure, figure_style, to_figure
 
@@ -92,14 +92,14 @@ def _draw_recruitment(data: pd.DataFrame, *, target_label: str = "Target") -> Fi
         fig.tight_layout()
     last = n.dropna()
     alt = (
-        f"Cumulative recruitment by month: {int(last.iloc[-1]):,} consented by {month.iloc[-1]:%B %Y}"
+        f"Cumulative recruitment by month: {fmt_count(last.iloc[-1])} consented by {fmt_month(month.iloc[-1])}"
         if len(last)
         else "Cumulative recruitment by month: every count withheld"
     )
     return to_figure(
         fig,
         "recruitment_over_time",
-        alt + (f", against a target of {int(target.max()):,}." if target.notna().any() else "."),
+        alt + (f", against a target of {fmt_count(target.max())}." if target.notna().any() else "."),
     )
 
 
@@ -254,7 +254,7 @@ def _draw_activity(
     logged = done.iloc[: _logged_months(done)] if _logged_months(done) else done
     alt = (
         f"Completed contacts per month over {len(total)} months, {where} "
-        f"from {int(logged.min()):,} to {int(logged.max()):,} a month"
+        f"from {fmt_count(logged.min())} to {fmt_count(logged.max())} a month"
         if done.notna().any()
         else "Completed contacts per month: every count withheld"
     )
@@ -306,7 +306,7 @@ def _log_ends(data: pd.DataFrame, sites: list[str]) -> dict[str, str]:
         done = pd.to_numeric(part["completed"], errors="coerce")
         last = _logged_months(done)
         if last and len(done) > last and (done.iloc[last:] == 0).all():
-            ends[site] = f"{pd.Timestamp(part['month'].iloc[last - 1]):%b %Y}"
+            ends[site] = fmt_short_month(pd.Timestamp(part["month"].iloc[last - 1]))
         elif not last and len(own) > 1 and site in own and len(done) and (done == 0).all():
             ends[site] = ""
     return ends

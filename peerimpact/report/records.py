@@ -16,8 +16,9 @@ disclosure policy let out.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
-from dataclasses import asdict, dataclass, field
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import asdict, dataclass, field, fields, replace
 from typing import Any, ClassVar
 
 #: the MIME type under which a section's output carries its record (beside ``text/html``)
@@ -170,3 +171,39 @@ def from_json(data: Mapping[str, Any]) -> Record:
             (theme, tuple(Quote(**quote) for quote in quotes)) for theme, quotes in fields.get("themes", ())
         )
     return cls(**fields)
+
+
+# what a record keeps as written: names, files, markup and data keys, not words a reader reads
+_AS_WRITTEN = frozenset({"name", "csv", "drawing", "svg", "png", "facts", "box", "role"})
+_LINK_TARGET = re.compile(r"(\]\([^)]*\))")
+
+
+def _spelled(value: Any, spell: Callable[[str], str]) -> Any:
+    if isinstance(value, str):
+        return spell(value)
+    if isinstance(value, tuple):
+        return tuple(_spelled(v, spell) for v in value)
+    return value
+
+
+def respelled(record: Record, spell: Callable[[str], str]) -> Record:
+    """``record`` with the words a reader reads passed through ``spell`` (a locale's spelling,
+    applied at render time). A participant's quote and the study team's commentary stay as they
+    were written, and so do a Markdown link's target.
+
+    >>> shout = str.upper
+    >>> respelled(TableRecord("t", "Table 1", ("a",), (("x",),)), shout).rows
+    (('X',),)
+    >>> respelled(ProseRecord("[see](#section-a)", role="commentary"), shout).source
+    '[see](#section-a)'
+    """
+    if isinstance(record, ProseRecord):
+        if record.role == "commentary":
+            return record
+        parts = _LINK_TARGET.split(record.source)  # odd parts are link targets
+        return replace(record, source="".join(p if i % 2 else spell(p) for i, p in enumerate(parts)))
+    if isinstance(record, QuotesRecord):
+        themes = tuple((spell(theme), quotes) for theme, quotes in record.themes)
+        return replace(record, title=spell(record.title), note=_spelled(record.note, spell), themes=themes)
+    changes = {f.name: _spelled(getattr(record, f.name), spell) for f in fields(record) if f.name not in _AS_WRITTEN}
+    return replace(record, **changes)

@@ -12,7 +12,7 @@ import pandas as pd
 from ..analysis.descriptive import contact_summary, describe
 from ..text import plural
 from .blocks import SUPPRESSED, Table, TextBlock, is_suppressed
-from .formats import extremes_withheld, fmt_count, fmt_count_percent, fmt_mean_sd_range
+from .formats import extremes_withheld, fmt_count, fmt_count_percent, fmt_mean_sd_range, fmt_short_month
 from .roles import COUNT, Role
 
 TABLE1_VARIABLES = {
@@ -224,7 +224,7 @@ def activity(contacts: pd.DataFrame) -> Table:
     data["all_contacts"] = len(contacts)
     dates = pd.to_datetime(contacts["date"], errors="coerce").dropna() if "date" in contacts else pd.Series()
     span = (
-        f" from {dates.min():%b %Y} to {dates.max():%b %Y}, the whole log rather than a reporting period"
+        f" from {fmt_short_month(dates.min())} to {fmt_short_month(dates.max())}, the whole log rather than a reporting period"
         if len(dates)
         else ""
     )
