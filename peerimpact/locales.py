@@ -138,12 +138,7 @@ class ReportLocale:
         decimal sign and minus sign; anything else as it is."""
         if not re.fullmatch(r"-?\d+(\.\d+)?", text):
             return text
-        from babel.numbers import parse_pattern
-
-        decimals = len(text.partition(".")[2])
-        pattern = parse_pattern(self._babel.decimal_formats[None].pattern)
-        pattern.frac_prec = (decimals, decimals)
-        return pattern.apply(Decimal(text), self._babel)
+        return _pattern(self.tag, len(text.partition(".")[2])).apply(Decimal(text), self._babel)
 
     @property
     def separator(self) -> str:
@@ -172,7 +167,7 @@ class ReportLocale:
         """A date in a table cell: ``1 Mar 2021`` (en-GB), ``Mar 1, 2021`` (en-US)."""
         from babel.dates import format_date
 
-        return format_date(date, "medium", locale=self._babel)
+        return _three_letters(format_date(date, "medium", locale=self._babel))
 
     def month(self, date: dt.date) -> str:
         """A month: ``March 2021``."""
@@ -184,11 +179,27 @@ class ReportLocale:
         """A month in a table or a note: ``Mar 2021``."""
         from babel.dates import format_skeleton
 
-        return format_skeleton("yMMM", date, locale=self._babel)
+        return _three_letters(format_skeleton("yMMM", date, locale=self._babel))
 
     def spell(self, text: str) -> str:
         """``text`` in this locale's spelling."""
         return respell(text, self.spelling)
+
+
+def _three_letters(text: str) -> str:
+    """A month abbreviated to three letters, as the GOV.UK style guide writes them: the CLDR's
+    en-GB "Sept" is "Sep"."""
+    return re.sub(r"\bSept\b", "Sep", text)
+
+
+@cache
+def _pattern(tag: str, decimals: int):  # noqa: ANN202 - babel's NumberPattern
+    """The locale's decimal pattern with exactly ``decimals`` decimals (never changed once made)."""
+    from babel.numbers import parse_pattern
+
+    pattern = parse_pattern(_babel_locale(tag).decimal_formats[None].pattern)
+    pattern.frac_prec = (decimals, decimals)
+    return pattern
 
 
 @cache
