@@ -34,3 +34,53 @@ def test_an_end_moved_to_the_next_page_with_what_follows_ends_where_its_height_d
 def test_an_end_at_a_pages_top_after_a_record_taller_than_its_page_left_fills_that_page():
     marks = [_mark("start", 1, 700), _mark("end", 2, 51, 200)]
     assert _fills(marks, A4).fills == pytest.approx((1.0, 0.0, 0.0))
+
+
+def _table_report(rows: int):
+    from peerimpact.builder.document import ReportDocument, Section
+    from peerimpact.report.records import ProseRecord, TableRecord
+
+    table = TableRecord(
+        "t",
+        "Table 9. Rows",
+        ("Row", "Value"),
+        tuple((f"row{i:03d}", str(i)) for i in range(rows)),
+        notes=("NOTEONE: what the rows are.", "Second note."),
+    )
+    title = {
+        **{k: k for k in ("title", "scope_label", "study_name", "version", "report_id", "disclosure")},
+        **{"data_cut": "2021-03-31", "disclosure_statement": "", "internal": False, "facts": [], "notice": ""},
+        "built_at": "2026-01-01T00:00:00+00:00",
+    }
+    return ReportDocument(title, (Section("section-a", "A", (ProseRecord("# A\n\nSome words."), table)),))
+
+
+def test_a_tables_notes_never_start_a_page_its_rows_do_not_reach(tmp_path, monkeypatch):
+    """Brute force over table lengths: the page a table's first note is printed on also holds its
+    last row. Without the push (``MAX_PUSHES`` 0), some length leaves the notes alone on a page."""
+    from conftest import pdf_pages
+    from peerimpact.builder import typst_pdf
+
+    def orphaned(rows: int) -> bool:
+        target = tmp_path / f"{rows}.pdf"
+        typst_pdf.to_typst_pdf(_table_report(rows), target)
+        [page] = [p for p in pdf_pages(target) if "NOTEONE" in p]
+        return f"row{rows - 1:03d}" not in page
+
+    lengths = range(40, 70)
+    assert not [n for n in lengths if orphaned(n)]
+    monkeypatch.setattr(typst_pdf, "MAX_PUSHES", 0)
+    assert [n for n in lengths if orphaned(n)], "no length orphans the notes: the check above cannot fail"
+
+
+def test_notes_alone_are_those_a_page_after_their_tables_last_row():
+    from peerimpact.builder.typst_pdf import notes_alone
+
+    marks = [
+        {"key": "0.1", "at": "rows", "page": 2},
+        {"key": "0.1", "at": "notes", "page": 3},  # moved on alone
+        {"key": "0.2", "at": "rows", "page": 3},
+        {"key": "0.2", "at": "notes", "page": 3},
+        {"key": "0.3", "at": "notes", "page": 4},  # a withheld table: notes, no rows
+    ]
+    assert notes_alone(marks) == {"0.1"}

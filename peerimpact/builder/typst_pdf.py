@@ -33,9 +33,10 @@ TEXT_WIDTH, PAD = (210 - 2 * 16) / 25.4, 8 / 72
 def typst_data(document: ReportDocument) -> dict[str, Any]:
     """The document as the template reads it: its JSON, with Markdown records given as tokens."""
     data = document.to_json()
-    for section, raw in zip(document.sections, data["sections"]):
+    for s, (section, raw) in enumerate(zip(document.sections, data["sections"])):
         titled = False
-        for record, out in zip(section.records, raw["records"]):
+        for r, (record, out) in enumerate(zip(section.records, raw["records"])):
+            out["key"] = f"{s}.{r}"  # a record's place, by which the layout's marks name it
             if isinstance(record, ProseRecord):
                 tokens = markdown_tokens(record.source)
                 if record.role == "section" and not titled:
@@ -86,6 +87,22 @@ def _fills(marks: list[dict[str, Any]], page: dict[str, Any]) -> PageFill:
     return PageFill(tuple(min(1.0, max(0.0, (y - top) / area)) for y in lowest))
 
 
+PUSH, MAX_PUSHES = 14, 4  # points: a line of a table's 8 pt text with its padding; tries
+
+
+def _tables(data: dict[str, Any]) -> list[dict[str, Any]]:
+    return [r for s in data["sections"] for r in s["records"] if r.get("kind") == "table"]
+
+
+def notes_alone(marks: list[dict[str, Any]]) -> set[str]:
+    """The tables whose notes start a page their rows do not reach: each table marks the page its
+    rows end on (``rows``) and the page its first note starts on (``notes``)."""
+    pages: dict[str, dict[str, int]] = {}
+    for mark in marks:
+        pages.setdefault(str(mark["key"]), {})[str(mark["at"])] = int(mark["page"])
+    return {key for key, at in pages.items() if "rows" in at and "notes" in at and at["notes"] > at["rows"]}
+
+
 def to_typst_pdf(document: ReportDocument, target: Path) -> PageFill:
     """Write ``target``, a tagged A4 PDF (PDF/UA-1) of ``document``; returns how full each page is."""
     import typst
@@ -93,9 +110,20 @@ def to_typst_pdf(document: ReportDocument, target: Path) -> PageFill:
     with tempfile.TemporaryDirectory(prefix="peerimpact-typst-") as tmp:
         root = Path(tmp)
         shutil.copy(templates_dir() / TEMPLATE, root / "report.typ")
-        (root / "report.json").write_text(json.dumps(typst_data(document), ensure_ascii=False), encoding="utf-8")
+        data = typst_data(document)
+        (root / "report.json").write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
         compiler = typst.Compiler(str(root / "report.typ"), root=str(root))
         pdf = compiler.compile(pdf_standards=["ua-1"])
+        for _ in range(MAX_PUSHES):  # Typst keeps no note with the rows above it: move rows on to it
+            alone = notes_alone(json.loads(compiler.query("<pi-notes>", field="value")))
+            if not alone:
+                break
+            for table in _tables(data):
+                if table.get("key") in alone:
+                    table["push"] = table.get("push", 0) + PUSH
+            (root / "report.json").write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+            compiler = typst.Compiler(str(root / "report.typ"), root=str(root))
+            pdf = compiler.compile(pdf_standards=["ua-1"])
         assert isinstance(pdf, bytes)  # one PDF: a list comes only of an image format's pages
         page = json.loads(compiler.query("<pi-pages>", field="value", one=True))
         marks = json.loads(compiler.query("<pi-mark>", field="value"))
