@@ -84,3 +84,18 @@ def test_notes_alone_are_those_a_page_after_their_tables_last_row():
         {"key": "0.3", "at": "notes", "page": 4},  # a withheld table: notes, no rows
     ]
     assert notes_alone(marks) == {"0.1"}
+
+
+def test_a_page_a_list_runs_on_from_is_filled_to_its_last_item_there():
+    # a list whose last item's lead-in moved to page 2 with its own items: page 1 ends at the item
+    # before, not at its foot
+    marks = [
+        _mark("start", 1, 300),
+        _mark("line", 1, 650),
+        _mark("line", 1, 700),
+        _mark("line", 2, 200),
+        _mark("end", 2, 210),
+        _mark("start", 2, 220),  # another record: its lines are its own
+        _mark("end", 3, 100),
+    ]
+    assert _fills(marks, A4).fills == pytest.approx(((700 - 51) / AREA, 1.0, (100 - 51) / AREA))

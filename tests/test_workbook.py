@@ -500,3 +500,53 @@ def test_a_recruitment_stage_is_in_words_and_figures_of_all_the_reports_sites_sa
     sheet = table_sheet(several, frame(["S1", "S2"]))
     assert sheet.headings[4:] == ("All the report's sites: count", "All the report's sites: target")
     assert [row[4] for row in sheet.rows] == [6] * 8  # n: each stage's count over the report's sites
+
+
+def test_the_recruitment_sheet_has_a_row_per_site_as_the_report_shows_it():
+    """Every figure of the long CSV lands once in its site's row under its stage, every all-sites
+    figure in the row of all sites; a figure no stage has gets no column (checked cell by cell)."""
+    import random
+
+    import pandas as pd
+
+    from peerimpact.builder.workbook_shapes import by_site
+
+    rng = random.Random(3)
+    sites = [f"S{i}" for i in range(1, 6)]
+    rows = []
+    for stage in ("consented", "T1", "T2", "left_post"):
+        for site in sites:
+            rows.append(
+                {
+                    "stage": stage,
+                    "site": site,
+                    "count": str(rng.randint(0, 9)),
+                    "n": "40",
+                    "target": str(rng.randint(5, 9)) if stage == "consented" else "",
+                    "all_target": "35" if stage == "consented" else "",
+                    "percent_retained": f"{rng.random() * 100}" if stage == "T2" else "",
+                    "all_percent_retained": "61.5" if stage == "T2" else "",
+                    "target_percent": "70" if stage == "T2" else "",
+                    "retained": "",
+                }
+            )
+    csv = pd.DataFrame(rows, dtype=str)
+    sheet = by_site(csv).set_index("site")
+    assert list(sheet.index) == [*sites, "All sites"]
+    words = {"consented": "Consented", "left_post": "Left post"}
+    expected_columns = {"Consented", "Consented: target", "T1", "T2", "T2: percentage retained (%)"}
+    expected_columns |= {"T2: retention target (%)", "Left post"}
+    assert set(sheet.columns) == expected_columns  # "retained" is empty everywhere: no column
+    for row in rows:
+        stage = words.get(row["stage"], row["stage"])
+        assert sheet.at[row["site"], stage] == row["count"]
+        if row["target"]:
+            assert sheet.at[row["site"], f"{stage}: target"] == row["target"]
+        if row["percent_retained"]:
+            assert sheet.at[row["site"], f"{stage}: percentage retained (%)"] == row["percent_retained"]
+    assert sheet.loc["All sites", ["Consented", "Consented: target", "T2: percentage retained (%)"]].tolist() == [
+        "40",
+        "35",
+        "61.5",
+    ]
+    assert sheet.at["All sites", "T2: retention target (%)"] == "70"  # shared by every site

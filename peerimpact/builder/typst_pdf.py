@@ -64,25 +64,31 @@ class PageFill:
 
 def _fills(marks: list[dict[str, Any]], page: dict[str, Any]) -> PageFill:
     """Each page's fill from where records start and end: a record that runs on to a later page
-    fills every page before the one it ends on. An end mark at a page's very top moved there with
+    fills every page before the one it ends on, or, where it marks its lines (a list's items), down
+    to its lowest line there. An end mark at a page's very top moved there with
     what follows it: the record ended on the page before, where it started plus its height, if
     it fits there, or at that page's foot."""
     height, top, bottom = float(page["height"]), float(page["top"]), float(page["bottom"])
     lowest = [0.0] * int(page["pages"])
     started: tuple[int, float] | None = None
+    lines: dict[int, float] = {}  # where a record's lines (a list's items) end, page by page
     for mark in marks:
         at, y = int(mark["page"]) - 1, float(mark["y"])
         if mark["at"] == "start":
-            started = (at, y)
+            started, lines = (at, y), {}
+            continue
+        if mark["at"] == "line":
+            lines[at] = max(lines.get(at, 0.0), y)
             continue
         if y <= top + 1 and at > 0:
             ended = started[1] + float(mark.get("height", height)) if started and started[0] == at - 1 else height
             at, y = at - 1, ended if ended <= height - bottom + 1 else height
         # a record with no start mark (a figure's sentence in place of a drawing) spans no page
+        # a page it runs on from is full, unless its lines say where they stopped (a lead-in moved on)
         for full in range(started[0] if started is not None else at, at):
-            lowest[full] = height
+            lowest[full] = max(lowest[full], lines.get(full, height))
         lowest[at] = max(lowest[at], y)
-        started = None
+        started, lines = None, {}
     area = height - top - bottom
     return PageFill(tuple(min(1.0, max(0.0, (y - top) / area)) for y in lowest))
 

@@ -25,6 +25,7 @@ from .document import ReportDocument
 from .workbook_cells import NOT_APPLICABLE, NOT_AVAILABLE, SHORTHAND, WITHHELD, SheetTable, read_csv, table_sheet
 from .workbook_labels import cell_text
 from .workbook_layout import COVER_WIDTH, MAX_WIDTH, lay_out, lay_out_cover
+from .workbook_shapes import shaped
 
 COVER, CONTENTS, NOTES = "Cover", "Contents", "Notes"
 MAX_SHEET = 31  # Excel's limit on a sheet name
@@ -108,7 +109,7 @@ def write_workbook(document: ReportDocument, folder: Path) -> Path:
     import warnings
 
     records = document.tables()
-    sheets = [table_sheet(r, read_csv(folder, r)) for r in records]
+    sheets = [table_sheet(r, shaped(r, read_csv(folder, r))) for r in records]
     names = sheet_names(r.name for r in records)
     internal = bool(document.title.get("internal"))
 
