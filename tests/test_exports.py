@@ -20,6 +20,7 @@ from peerimpact.analysis.descriptive import summarise_scores
 from peerimpact.analysis.stats import change_over_time
 from peerimpact.builder.pipeline import build
 from peerimpact.builder.workbook import sheet_names
+from peerimpact.builder.workbook_shapes import shaped
 from peerimpact.builder.workbook_words import coded_words
 from peerimpact.cli import main
 from peerimpact.export import export_tidy
@@ -42,7 +43,10 @@ def test_the_workbook_holds_every_table_in_the_reports_order_after_a_cover_conte
     manifest = json.loads((built / "manifest.json").read_text())["reports"][rid]
     assert f"Scope: {manifest['scope_label']}" in cover
     for record in records:
-        csv = pd.read_csv(built / rid / record.csv, dtype=str, keep_default_na=False)
+        # a sheet is its CSV laid out as the report lays out the table (the shapes are checked
+        # against a brute force in test_workbook.py): here, that every figure lands where it should
+        csv = shaped(record, pd.read_csv(built / rid / record.csv, dtype=str, keep_default_na=False))
+        assert csv is not None
         head, rows = table_of(book[names[record.name]])
         assert len(rows) == len(csv), record.name
         # the labels the report shows come first, then the CSV's columns, its rows one for one
