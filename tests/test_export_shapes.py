@@ -196,7 +196,7 @@ def test_an_items_export_labels_items_by_number_and_answers_from_the_definition(
     assert meta.variable_value_labels["wemwbs_14"] == {float(k): v for k, v in ANSWERS.items()}
     assert "mbi_1" not in meta.variable_value_labels  # the shipped definitions give no answers' labels
     assert meta.original_variable_types["wemwbs_1"] == "F8.0"
-    assert meta.variable_measure["timepoint"] == "ordinal"
+    assert meta.variable_measure["timepoint"] == "ordinal" and meta.variable_measure["wemwbs_1"] == "ordinal"
     _check_dates(sav, meta, ["completed_date"], "DATE11")
     items = [c for inst in study.instruments.values() for c in inst.columns]
     pd.testing.assert_frame_equal(

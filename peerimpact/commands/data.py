@@ -110,7 +110,7 @@ def _study_inputs(study) -> list[Path]:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    from ..export import WRITERS, export
+    from ..export import RENAMING, WRITERS, export, names_path
     from ..ingest.writers import NotWritten
 
     out = Path(args.out)
@@ -119,7 +119,6 @@ def cmd_export(args: argparse.Namespace) -> int:
         raise Usage(
             f"--format {fmt or '(none)'}: formats are {', '.join(WRITERS)} (or give --out a file name ending in one)"
         )
-    from ..export import names_path
     from ..ingest.study import load_study
 
     study = load_study(args.study, roots=args.data_root or ())
@@ -129,18 +128,17 @@ def cmd_export(args: argparse.Namespace) -> int:
         print(f"not written: {display_path(out)}", file=sys.stderr)
         return EXIT_PROBLEMS
     inputs = {p.resolve() for p in _study_inputs(study)}
-    for target in (out, names_path(out)) if fmt in ("sav", "dta") else (out,):
+    for target in (out, names_path(out)) if fmt in RENAMING else (out,):  # the names file goes beside
         if target.resolve().is_relative_to(study.path.resolve()):
             raise Usage(f"refusing to write inside the study folder, whose files are never changed: {target}")
         if target.resolve() in inputs:
             raise Usage(f"refusing to write over an input file: {target}")
     try:
-        done = export(study, out, fmt, getattr(args, "shape", "long"))
+        done = export(study, out, fmt, args.shape)
     except NotWritten as error:  # what was at --out is as it was
         print(f"peerimpact export: {error}", file=sys.stderr)
         return EXIT_PROBLEMS
-    what = {"long": "participant × timepoint × subscale, with attributes", "wide": "a participant each"}
-    print(f"{plural(done.rows, 'row')} ({what.get(args.shape, 'a questionnaire each')}) written to {display_path(out)}")
+    print(f"{plural(done.rows, 'row')} ({done.row}) written to {display_path(out)}")
     renamed = done.renamed()
     if done.names_path is not None:
         if len(renamed):

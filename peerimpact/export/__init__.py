@@ -5,7 +5,7 @@ score is missing, :mod:`.labels` what each variable is, :mod:`.names` the names 
 allow, and :mod:`.files` writes them.
 """
 
-from .files import WRITERS, Exported, export, export_tidy, names_path
+from .files import RENAMING, WRITERS, Exported, export, export_tidy, names_path
 from .labels import VARIABLE_LABELS, coded, variable_labels
 from .missing import REASONS
 from .names import NAMES, NameRules, legal_names
@@ -14,6 +14,7 @@ from .shapes import SHAPES, Shaped
 __all__ = [
     "NAMES",
     "REASONS",
+    "RENAMING",
     "SHAPES",
     "VARIABLE_LABELS",
     "WRITERS",

@@ -80,7 +80,7 @@ def for_package(shaped: Shaped, label_limit: int | None, dates: tuple[str, str, 
         names[c]: (shaped.labels[c] if names[c] == c else c)[:label_limit] for c in map(str, frame.columns)
     }
     values: dict[str, dict] = {names[c]: codes for c, codes in shaped.values.items()}
-    measures = {names[c]: measure(frame[c], c) for c in map(str, frame.columns)}
+    measures = {names[c]: "ordinal" if c in shaped.ordinal else measure(frame[c], c) for c in map(str, frame.columns)}
     formats = {names[c]: integer for c in map(str, frame.columns) if whole(frame[c]) and c not in shaped.reasons}
     data, days = day_numbers(coded(frame), dates[0], dates[1])
     formats.update({names[c]: dates[2] for c in days})
@@ -181,12 +181,12 @@ RENAMING = frozenset({"sav", "dta"})  # the formats whose variables may be renam
 
 @dataclass(frozen=True)
 class Exported:
-    """What an export wrote: the file, its rows and what a row is, and for SPSS and Stata the
-    names file and every column's name in the file (``original, exported, label``)."""
+    """What an export wrote: the file, its rows and what a row is (in words), and for SPSS and
+    Stata the names file and every column's name in the file (``original, exported, label``)."""
 
     path: Path
     rows: int
-    kind: str
+    row: str
     names_path: Path | None = None
     names: pd.DataFrame | None = None
 
@@ -229,7 +229,7 @@ def export(study: Study, path: str | Path, format: str | None = None, shape: str
         names = pd.DataFrame([(c, n, labels[c]) for c, n in legal.items()], columns=["original", "exported", "label"])
         writes[names_path(path)] = csv_text(names)
     write_files(writes)
-    return Exported(path, len(shaped.frame), shaped.kind, names_path(path) if names is not None else None, names)
+    return Exported(path, len(shaped.frame), shaped.row, names_path(path) if names is not None else None, names)
 
 
 def export_tidy(study: Study, path: str | Path, format: str | None = None, shape: str = "long") -> Path:

@@ -34,7 +34,8 @@ class Shaped:
     reasons: dict[str, pd.Series] = field(default_factory=dict)
     reason_columns: dict[str, str] = field(default_factory=dict)
     lowest: float = 0.0  # the lowest score possible: missing codes go below it
-    kind: str = "row"  # what a row is, for the message: "participant", …
+    row: str = "participant × timepoint × subscale, with attributes"  # what a row is, in words
+    ordinal: frozenset[str] = frozenset()  # numeric columns that are points on a scale: items
 
 
 def _names(study: Study) -> dict[str, dict[str, str]]:
@@ -143,7 +144,7 @@ def wide_shape(study: Study) -> Shaped:
         reasons,
         texts,
         _lowest(study),
-        "participant",
+        "a participant each",
     )
 
 
@@ -162,7 +163,9 @@ def items_shape(study: Study) -> Shaped:
             known[inst.column(item)] = f"{inst.name}, item {item}"
             if inst.answers:
                 values[inst.column(item)] = dict(inst.answers)
-    return Shaped(frame, variable_labels(frame, known), values, kind="questionnaire")
+    return Shaped(
+        frame, variable_labels(frame, known), values, row="a questionnaire returned each", ordinal=frozenset(items)
+    )
 
 
 # Shape → the frame of a study an export writes in it.
