@@ -16,8 +16,8 @@ import pytest
 
 from peerimpact import load_study
 from peerimpact.cli import main
-from peerimpact.export import REASONS, export
-from peerimpact.ingest.writers import NotWritten
+from peerimpact.export import REASONS, WRITERS, Shaped, export
+from peerimpact.ingest.writers import NotWritten, write_file
 from peerimpact.resources import params_dir
 
 FORMATS = ["sav", "dta", "parquet", "xlsx", "csv"]
@@ -252,3 +252,25 @@ def test_an_unknown_shape_is_refused_before_anything_is_read(tmp_path, capsys):
         main(["export", "--out", str(tmp_path / "x.csv"), "--shape", "tall"])
     assert "invalid choice: 'tall'" in capsys.readouterr().err
     assert not list(tmp_path.iterdir())
+
+
+@pytest.mark.parametrize("fmt", ["sav", "dta"])
+def test_a_column_that_starts_with_a_hundred_missing_values_keeps_its_type(tmp_path, fmt):
+    # pyreadstat tells a column of objects by its first 100 values: the dates and the reasons are
+    # written so that a long run of missing ones at the top does not turn them into text
+    rows = 150
+    why = pd.Series(["not_returned"] * 120 + [None] * (rows - 120), dtype=object)
+    frame = pd.DataFrame(
+        {
+            "score": [float("nan")] * 120 + [1.5] * (rows - 120),
+            "when": pd.to_datetime([None] * 120 + ["2020-02-03"] * (rows - 120)),
+        }
+    )
+    shaped = Shaped(frame, {"score": "Score", "when": "When"}, {}, {"score": why}, {"score": "missing_reason"})
+    path = tmp_path / f"x.{fmt}"
+    write_file(path, WRITERS[fmt](shaped, "test"))
+    read = pyreadstat.read_sav if fmt == "sav" else pyreadstat.read_dta
+    back, meta = read(str(path), user_missing=True)
+    assert back["when"].iloc[-1] == datetime.date(2020, 2, 3) and back["when"].iloc[:120].isna().all()
+    assert meta.variable_value_labels["score"][back["score"].iloc[0]] == "not returned"
+    assert back["score"].iloc[120:].tolist() == [1.5] * (rows - 120)

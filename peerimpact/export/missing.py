@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 
 from ..config.study import StudyConfig
@@ -61,29 +62,24 @@ def unreturned(
     was not returned is put down to leaving post, then to withdrawing, when either happened by
     then (or at all, where the study sets no window), to the window being still open at the
     data cut, and otherwise to it not being returned."""
-    back = set(returned)
-    person = people.set_index(ID).reindex(wanted[ID].astype(str))
-    windows = config.windows
-    ends = [windows[tp].end if tp in windows else None for tp in wanted["timepoint"].astype(str)]
-    consent = pd.to_datetime(person["consent_date"], errors="coerce")
-    due = pd.Series(
-        [c + pd.Timedelta(days=e) if e is not None and pd.notna(c) else pd.NaT for c, e in zip(consent, ends)],
-        dtype="datetime64[ns]",
-    )
+    ids, timepoints = wanted[ID].astype(str).to_numpy(), wanted["timepoint"].astype(str).to_numpy()
+    person = people.set_index(ID).reindex(ids)
+
+    def day(column: str) -> pd.Series:
+        return pd.Series(pd.to_datetime(person[column], errors="coerce").to_numpy(), dtype="datetime64[ns]")
+
+    ends = pd.Series([w.end if (w := config.windows.get(tp)) else None for tp in timepoints], dtype="float64")
+    due = day("consent_date") + pd.to_timedelta(ends, unit="D")  # NaT without a window
+    left, out = day("left_post_date"), day("withdrawn_date")
     cut = pd.Timestamp(config.data_cut) if config.data_cut is not None else pd.NaT
-    reasons: list[str | None] = []
-    for i, (pid, tp) in enumerate(zip(wanted[ID].astype(str), wanted["timepoint"].astype(str))):
-        if (pid, tp) in back:
-            reasons.append(None)
-            continue
-        by = due.iloc[i]
-        left, out = person["left_post_date"].iloc[i], person["withdrawn_date"].iloc[i]
-        if pd.notna(left) and (pd.isna(by) or pd.Timestamp(left) <= by):
-            reasons.append("left_post")
-        elif pd.notna(out) and (pd.isna(by) or pd.Timestamp(out) <= by):
-            reasons.append("withdrawn")
-        elif pd.notna(by) and pd.notna(cut) and by >= cut:
-            reasons.append("not_due")
-        else:
-            reasons.append("not_returned")
-    return pd.Series(reasons, index=wanted.index, dtype=object)
+    back = set(returned)
+    choices = [
+        pd.Series([(p, t) in back for p, t in zip(ids, timepoints)]),
+        left.notna() & (due.isna() | (left <= due)),
+        out.notna() & (due.isna() | (out <= due)),
+        due.notna() & (due >= cut) if pd.notna(cut) else pd.Series(False, index=due.index),
+    ]
+    reasons = np.select(
+        [c.to_numpy(dtype=bool) for c in choices], ["", "left_post", "withdrawn", "not_due"], "not_returned"
+    )
+    return pd.Series([str(r) if r else None for r in reasons], index=wanted.index, dtype=object)
