@@ -87,7 +87,7 @@ def for_package(shaped: Shaped, label_limit: int | None, dates: tuple[str, str, 
     return ForPackage(data.rename(columns=names), names, labels, values, measures, formats)
 
 
-def _whole(path: Path, rows: int, read: Callable) -> None:
+def _read_back(path: Path, rows: int, read: Callable) -> None:
     """Refuse a file pyreadstat left short: it does not always report a write that failed part
     way (a full disk), so the file is read back before it is copied into place."""
     try:
@@ -122,7 +122,7 @@ def _sav(shaped: Shaped, title: str) -> Write:
             variable_measure=out.measures,
             variable_format=out.formats,
         )
-        _whole(path, len(out.data), pyreadstat.read_sav)
+        _read_back(path, len(out.data), pyreadstat.read_sav)
 
     return through_folder(write, ".sav")
 
@@ -148,9 +148,9 @@ def _dta(shaped: Shaped, title: str) -> Write:
             missing_user_values={out.names[c]: [r.letter for r in REASONS] for c in shaped.reasons},
             variable_format=out.formats,
         )
-        _whole(path, len(out.data), pyreadstat.read_dta)
+        _read_back(path, len(out.data), pyreadstat.read_dta)
         path.write_bytes(set_extended_missing(path.read_bytes(), tags))
-        _whole(path, len(out.data), pyreadstat.read_dta)
+        _read_back(path, len(out.data), pyreadstat.read_dta)
 
     return through_folder(write, ".dta")
 
