@@ -91,7 +91,8 @@ def test_a_shared_report_refuses_an_unroled_figure_of_a_studys_own_section_and_b
     out = tmp_path / "reports"
     refused = build(example_copy, out=out, only=["site-S1"], jobs=1, echo=lambda m: None)
     [failure] = refused.failed
-    assert failure.error.startswith(f"{notebook}, cell 3: refused: table 'my_model': column 'coef'")
+    assert failure.error.startswith(f"{notebook}, cell 3: refused: table 'my_model': column 'n', 'coef' holds")
+    assert failure.error.endswith("e.g. roles={'coef': 'statistic of n in outcomes'}")
     assert "Traceback" not in failure.error and not (out / "site-S1").exists()
 
     section(example_copy / "sections", "my_model", {"coef": "statistic of n in outcomes"})

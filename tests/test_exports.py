@@ -4,6 +4,7 @@ for one build."""
 
 from __future__ import annotations
 
+import html
 import json
 import re
 
@@ -233,13 +234,25 @@ def test_a_notebook_opens_any_study(example_copy):
 
 @pytest.mark.kernel
 def test_set_overrides_a_setting_for_one_build_and_the_manifest_records_it(tmp_path, capsys):
-    defs = reports_dir(tmp_path, study=["04_change"])
+    defs = reports_dir(tmp_path, study=["04_change", "13_methods"])
     out = tmp_path / "out"
-    result = build(out=out, reports_dir=defs, overrides=(("min_pairs", "25"),), echo=lambda m: None)
+    settings = (("min_pairs", "25"), ("comparisons", "[[T1, T3]]"))
+    result = build(out=out, reports_dir=defs, overrides=settings, formats=["html", "xlsx"], echo=lambda m: None)
     assert result.exit_code == 0
     table4 = pd.read_csv(out / "study" / "tables" / "table4.csv")
     assert not table4["estimable"].any() and table4["note"].str.contains("fewer than 25").all()
+    assert set(table4["comparison"]) == {"T1-T3"}
     entry = json.loads((out / "manifest.json").read_text())["reports"]["study"]
-    assert entry["overrides"] == {"min_pairs": "25"}
+    assert entry["overrides"] == {"analysis.min_pairs": 25, "study.comparisons": [["T1", "T3"]]}  # typed
+    said = "analysis.min_pairs = 25; study.comparisons = [['T1', 'T3']]"
+    page = html.unescape((out / "study" / "report.html").read_text())
+    assert f"Settings changed for this build</dt><dd>{said}" in page  # the title block
+    assert f"This build changed these settings from the study's own for its reports (--set): {said}." in (
+        re.sub(r"<[^>]+>", "", page)
+    )  # Methods
+    cover = [
+        row[0] for row in openpyxl.load_workbook(out / "study" / "tables.xlsx")["Cover"].iter_rows(values_only=True)
+    ]
+    assert any(said in (line or "") for line in cover)
     assert main(["build", "--out", str(out), "--reports-dir", str(defs), "--set", "min_pairs=1"]) == 2
     assert "--set: analysis.min_pairs: error: Input should be greater than or equal to 2" in capsys.readouterr().out

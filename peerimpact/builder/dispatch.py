@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..problems import Problems
+from ..report.methods import settings_in_words
 from ..version import __version__
 from .audiences import disclosure_words, small_scope_notice
 from .executors import EXECUTORS, ExecutorOptions, ExecutorRunner, ExecutorUnavailable, Runner
@@ -47,6 +48,11 @@ class BuildResult:
         if self.problems.has_errors:
             return 2
         return 1 if self.failed else 0
+
+
+def changed_settings(overrides: dict) -> tuple[tuple[str, str], ...]:
+    """The title page's line on the settings ``--set`` changed for this build, where it changed any."""
+    return (("Settings changed for this build", settings_in_words(overrides)),) if overrides else ()
 
 
 def dispatch(
@@ -88,7 +94,7 @@ def dispatch(
             name,
             statement,
             not shared,
-            KINDS[report.kind].front_matter(config),
+            (*KINDS[report.kind].front_matter(config), *changed_settings(report.extract.meta.overrides)),
             notice=small_scope_notice(report),
         )
         todo.append(

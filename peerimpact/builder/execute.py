@@ -170,7 +170,9 @@ def with_reset_cell(path: Path) -> nbformat.NotebookNode:
 def _failure(section: str, output: Path, exc: PapermillExecutionError, path: str = "") -> SectionFailure:
     nb = nbformat.read(output, as_version=4)
     added = {RESET_TAG, "injected-parameters"}
-    before = nb.cells[: exc.cell_index]
+    # papermill's own error banners are not cells of the notebook it ran
+    cells = [c for c in nb.cells if "papermill-error-cell-tag" not in c.get("metadata", {}).get("tags", [])]
+    before = cells[: exc.cell_index]
     inserted = sum(bool(added & set(c.get("metadata", {}).get("tags", []))) for c in before)
     number = exc.cell_index - inserted + 1  # the cell's place in the user's notebook, counting from 1
     return SectionFailure(

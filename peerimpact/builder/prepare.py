@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from ..config import StudyConfig
+from ..config.overrides import typed
 from ..ingest.study import InvalidStudy, load_study
 from ..problems import Problems
 from ..report.extract import serialise
@@ -59,6 +60,10 @@ def prepare(request: BuildRequest) -> Prepared:
             report.extract.meta = report.extract.meta.model_copy(
                 update={"alerts": alerts_of(alerts, whole_sites(loaded, report.extract))}
             )
+    settings = typed(dict(request.overrides))
+    if settings and not problems.has_errors:  # what Methods and the title page say was changed
+        for report in planned:
+            report.extract.meta = report.extract.meta.model_copy(update={"overrides": settings})
     if request.previous is not None and not problems.has_errors:
         earlier = previous_reports(
             request.previous,
@@ -96,4 +101,4 @@ def prepare(request: BuildRequest) -> Prepared:
         files = serialise(report.extract)
         hashes = hashes_for(report, files, templates, package)
         reports.append((report, files, hashes, cache_key(hashes)))
-    return Prepared(loaded.config, reports, read_manifest(request.out), problems, dict(request.overrides))
+    return Prepared(loaded.config, reports, read_manifest(request.out), problems, settings)

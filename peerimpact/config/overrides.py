@@ -33,7 +33,8 @@ SETTABLE: dict[str, type[BaseModel]] = {
     "analysis": AnalysisConfig,
     "qualitative": QualitativeConfig,
 }  # params files --set may change
-STUDY_SETTABLE = ("multiplicity",)  # study.yml's analysis settings --set may change, as study.<key> or <key>
+# study.yml's analysis settings --set may change, as study.<key> or <key>
+STUDY_SETTABLE = ("multiplicity", "comparisons")
 
 
 def _study_setting(name: str) -> str | None:
@@ -69,6 +70,27 @@ def override(found: dict, overrides: Mapping[str, str], problems: Problems) -> N
         except (ValidationError, yaml.YAMLError) as exc:
             reason = plain_message(exc.errors()[0]) if isinstance(exc, ValidationError) else str(exc).splitlines()[0]
             problems.add("--set", column=f"{stem}.{key}", value=raw, rule="option", message=reason)
+
+
+def typed(overrides: Mapping[str, str]) -> dict[str, object]:
+    """Each ``--set`` value as YAML reads it (``8``, ``fdr_bh``, ``[[T1, T3]]``), under the full name
+    of the setting it changes (``analysis.min_pairs``, ``study.multiplicity``): what a build records
+    and its reports say. Values are those :func:`override` and :func:`with_settings` accepted.
+
+    >>> typed({"min_pairs": "8", "multiplicity": "holm", "qualitative.quotes_per_theme": "2"})
+    {'analysis.min_pairs': 8, 'study.multiplicity': 'holm', 'qualitative.quotes_per_theme': 2}
+    """
+    fields = {key: stem for stem, model in SETTABLE.items() for key in model.model_fields}
+    out: dict[str, object] = {}
+    for name, raw in overrides.items():
+        study_key = _study_setting(name)
+        stem, _, key = name.rpartition(".")
+        full = f"study.{study_key}" if study_key else f"{stem or fields.get(key, '')}.{key}"
+        try:
+            out[full] = yaml.load(raw, Loader=PlainLoader)
+        except yaml.YAMLError:
+            out[full] = raw
+    return out
 
 
 def with_settings(study: StudyT, overrides: Mapping[str, str], problems: Problems) -> StudyT:

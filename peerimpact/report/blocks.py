@@ -22,7 +22,7 @@ from ..ingest.writers import to_csv
 from .html import box_html, figure_html, quotes_html, record_html, table_html
 from .policies import Context, DisclosurePolicy, resolve
 from .records import RECORD_MIME, FigureRecord, Quote, QuotesRecord, Record, TableRecord, TextRecord, plain, to_json
-from .roles import as_role
+from .roles import as_role, with_kind
 
 SUPPRESSED = "*"  # what it shows for a value a disclosure policy withholds
 
@@ -96,7 +96,9 @@ class Table:
 
     def __post_init__(self) -> None:
         # a role may be written in words ("statistic of n in outcomes"): read it once, here
-        object.__setattr__(self, "roles", {c: as_role(r) for c, r in self.roles.items()})
+        object.__setattr__(
+            self, "roles", with_kind(self.name, self.data.columns, {c: as_role(r) for c, r in self.roles.items()})
+        )
 
     @cached_property
     def _formatted(self) -> tuple[pd.DataFrame, list[str]]:

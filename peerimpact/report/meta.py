@@ -3,7 +3,7 @@ the same objects, so that a section reads ``data.meta.sites``, never a raw key."
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -144,6 +144,7 @@ class ReportMeta(_Frozen):
     withheld: tuple[tuple[str, ...], ...] = ()  # figures withheld against other reports of the build
     comparisons: tuple[tuple[str, str], ...] = ()
     multiplicity: Multiplicity = "none"  # how Table 4's p values are adjusted across its tests
+    overrides: dict[str, Any] = {}  # settings this build's --set changed (analysis.min_pairs: 8)
     locale: str = "en-GB"  # how the report writes numbers and dates (study.yml ``locale``)
     spelling: str = "british"  # and how it spells (study.yml ``spelling``)
     compares_with_study: bool = False  # the report sets its figures beside the whole study's

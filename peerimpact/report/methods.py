@@ -46,15 +46,38 @@ def shared(meta: ReportMeta) -> bool:
 
 def full(meta: ReportMeta) -> list[TextBlock]:
     """Every block of the full section: instruments, tests, minimum pairs, multiplicity,
-    disclosure and versions."""
+    the settings changed for this build, disclosure and versions."""
     return [
         *(instrument(name, info) for name, info in meta.instruments.items()),
         tests(meta),
         minimum_pairs(meta),
         multiplicity(meta),
+        *overridden(meta),
         disclosure(meta),
         versions(),
     ]
+
+
+def settings_in_words(overrides: dict[str, Any]) -> str:
+    """``analysis.min_pairs = 8; study.multiplicity = fdr_bh``: settings as ``--set`` changed them."""
+    return "; ".join(f"{name} = {value}" for name, value in overrides.items())
+
+
+def overridden(meta: ReportMeta) -> list[TextBlock]:
+    """The settings this build changed with ``--set``, where it changed any: a reader of the report
+    must know its figures were not made with the study's own settings."""
+    if not meta.overrides:
+        return []
+    facts = {"settings": settings_in_words(meta.overrides), "count": len(meta.overrides)}
+    return [_block("methods_overrides", facts, _overrides_text)]
+
+
+def _overrides_text(facts: dict[str, Any]) -> str:
+    these = "this setting" if facts["count"] == 1 else "these settings"
+    return (
+        f"This build changed {these} from the study's own for its reports (`--set`): "
+        f"{_plain(facts['settings'])}. The report's figures are made with the changed values."
+    )
 
 
 # ------------------------------------------------------------------------------ pieces
@@ -309,7 +332,7 @@ def brief(meta: ReportMeta) -> list[TextBlock]:
         facts.update({f"mid{i}": value, f"mid{i}_name": name, f"mid{i}_source": source})
     policy = disclosure(meta).facts
     facts.update(audience=policy["audience"], rules=policy["rules"])
-    return [_block("methods_brief", facts, _brief_text)]
+    return [_block("methods_brief", facts, _brief_text), *overridden(meta)]
 
 
 def _brief_text(facts: dict[str, Any]) -> str:

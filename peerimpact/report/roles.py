@@ -89,6 +89,26 @@ def as_role(value: Role | str) -> Role:
     return Role(kind, base, of, cast(DataKind | None, data))
 
 
+def with_kind(table: str, columns: Iterable[Any], roles: Mapping[str, Role]) -> dict[str, Role]:
+    """A table's roles, where it is one the package does not know (a study's own section's) and
+    its roles name one kind of data: that kind for its other columns too, so that its ``n``
+    beside a ``"statistic of n in outcomes"`` is a count of outcomes, not a figure of no kind.
+
+    >>> sorted(with_kind("my_model", ["subscale", "n", "coef"], {"coef": as_role("statistic of n in outcomes")}))
+    ['coef', 'n']
+    """
+    kinds = {r.data for r in roles.values() if r.data is not None}
+    if table.removesuffix(STUDY_WIDE) in BLOCK_DATA or len(kinds) != 1:
+        return dict(roles)
+    [kind] = kinds
+    out = dict(roles)
+    for column in map(str, columns):
+        role = COLUMN_ROLES.get(column)
+        if column not in out and role is not None and role.data is None and (table, column) not in COLUMN_DATA:
+            out[column] = Role(role.kind, role.base, role.of, kind, role.study)
+    return out
+
+
 COUNT = Role("count")
 COLUMN_ROLES: dict[str, Role] = {
     "n": COUNT,

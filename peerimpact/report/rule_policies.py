@@ -258,11 +258,15 @@ def report_policy(policy: ReportPolicy) -> DisclosurePolicy:
         roles = getattr(block, "roles", {})
         unknown = [] if isinstance(block, Quotes) else unknown_figures(block.name, frame, roles)
         if unknown:
+            # a column with no role at all is the one to show how to write one
+            bare = [c for c in unknown if c not in roles and c not in COLUMN_ROLES]
+            example = bare[0] if bare else unknown[0]
+            role = "statistic of n" if bare else (roles.get(example) or COLUMN_ROLES[example]).kind
             raise UnknownFigure(
                 f"table {block.name!r}: column {', '.join(map(repr, unknown))} holds numbers whose "
                 "role or kind of data the disclosure engine does not know, so a shared report cannot "
                 "show it; give each a role and a kind of data where the table is made, e.g. "
-                f"roles={{{unknown[0]!r}: 'statistic of n in outcomes'}}"
+                f"roles={{{example!r}: '{role} in outcomes'}}"
             )
         if isinstance(block, Quotes):
             rules = policy.rules["qualitative"]
