@@ -13,7 +13,7 @@ from typing import Annotated, Any
 from pydantic import ConfigDict, Discriminator, Field, Tag, field_validator, model_validator
 
 from .parse import StrictModel, as_str_list
-from .values import Code, Date, Float, distinct, starts_before_end
+from .values import Code, Date, Finding, Float, distinct, raise_findings, starts_before_end
 
 
 def _range(low, high, names: tuple[str, str]) -> None:
@@ -82,5 +82,21 @@ class Cohort(StrictModel):
     @classmethod
     def _values_as_lists(cls, value: Any) -> Any:
         if isinstance(value, dict):
+            raise_findings([f for k, v in value.items() for f in _not_text(k, v)])
             return {k: v if isinstance(v, dict) else distinct(as_str_list(v), "value") for k, v in value.items()}
         return value
+
+
+def _not_text(column: str, value: Any) -> list[Finding]:
+    """A value YAML read as a decimal or a yes/no, which a rule would compare with text it never equals
+    (``3.5``, ``true``): one problem in words, not pydantic's "a valid list"."""
+    items = value if isinstance(value, list) else [value]
+    found = []
+    for i, v in enumerate(items):
+        if not isinstance(v, (bool, float)):
+            continue
+        shown, kind = (str(v).lower(), "yes/no") if isinstance(v, bool) else (str(v), "a number")
+        hint = "" if isinstance(v, bool) else ", or give a range {min: …, max: …}"
+        message = f"{shown} is read as {kind}, not a value of {column}: put it in quotes ({column}: '{shown}'){hint}"
+        found.append(Finding((column, i) if isinstance(value, list) else (column,), shown, message))
+    return found

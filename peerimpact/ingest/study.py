@@ -21,7 +21,7 @@ from .cohorts import cohort_members
 from .paths import check_files_confined, study_yml_path
 from .rawtable import RawTable
 from .scoring import Instrument, all_instrument_names, load_instruments, score_all
-from .study_checks import check_cohort_rules, check_progress_targets
+from .study_checks import check_cohort_rules, check_cohort_sites, check_progress_targets
 from .tidy import tidy_scores
 from .vocabulary import OutOfRange, Roster, Vocabulary
 
@@ -265,6 +265,7 @@ def load_study(
     root = yml.parent
     check_files_confined(yml, config, [Path(r) for r in roots], problems)
     check_progress_targets(yml, config, problems)
+    check_cohort_sites(yml, config, problems)
     search = [root] + ([Path(params)] if params else [])
     names = config.instruments if instruments is None else list(instruments)
     for name in names:
