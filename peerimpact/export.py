@@ -36,6 +36,7 @@ VARIABLE_LABELS = {
     "items_missing": "Items missing",
     "prorated": "Score prorated for missing items",
     "completed_date": "Date the questionnaire was completed",
+    "days_since_baseline": "Days from consent to completing the questionnaire",
     "age": "Age (years)",
     "months_in_post": "Months in post",
     "contracted_hours": "Contracted hours a week",
@@ -52,8 +53,11 @@ YES_NO = {0: "no", 1: "yes"}
 
 
 def variable_labels(frame: pd.DataFrame) -> dict[str, str]:
-    """A label for every column: a known one, else the name in words."""
-    return {c: VARIABLE_LABELS.get(c, c.replace("_", " ").capitalize()) for c in frame.columns}
+    """A label for every column: a known one, a cohort's (from the tidy frame's ``attrs``), else the
+    name in words."""
+    cohorts = {f"cohort_{name}": f"In cohort: {label}" for name, label in frame.attrs.get("cohorts", {}).items()}
+    known = {**cohorts, **VARIABLE_LABELS}
+    return {c: known.get(c, c.replace("_", " ").capitalize()) for c in frame.columns}
 
 
 def value_labels(frame: pd.DataFrame, study: Study) -> dict[str, dict[int, str]]:
