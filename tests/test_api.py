@@ -200,3 +200,13 @@ def test_quartiles_and_interval_are_rs():
     assert (row["q1"], row["median"], row["q3"]) == (4.0, 5.0, 8.0)
     assert row["ci_low"] == pytest.approx(3.16455639343, abs=1e-11)
     assert row["ci_high"] == pytest.approx(8.54972932086, abs=1e-11)
+
+
+def test_settings_read_min_pairs_from_the_params_given_and_refuse_a_bad_one(tmp_path):
+    from peerimpact import InvalidStudy
+
+    (tmp_path / "analysis.yml").write_text("min_pairs: 8\n")
+    assert load_study(params=tmp_path).settings.min_pairs == 8
+    (tmp_path / "analysis.yml").write_text("min_pairs: 1\n")
+    with pytest.raises(InvalidStudy, match="analysis.yml:1: min_pairs"):
+        _ = load_study(params=tmp_path).settings

@@ -81,7 +81,8 @@ class Study:
         ``change_over_time(study.tidy(), settings=study.settings)``.
 
         ``min_pairs`` is read from the ``params`` folder :func:`load_study` was given, when it
-        holds an ``analysis.yml``, else from the package's ``params/analysis.yml``.
+        holds an ``analysis.yml``, else from the package's ``params/analysis.yml``; one that
+        cannot be read raises :class:`InvalidStudy` with its problems.
 
         Examples
         --------
@@ -91,7 +92,10 @@ class Study:
         """
         found = [p / "analysis.yml" for p in (self.params, params_dir()) if p is not None]
         path = next((p for p in found if p.is_file()), None)
-        analysis = parse_model(AnalysisConfig, path, Problems()) if path is not None else None
+        problems = Problems()
+        analysis = parse_model(AnalysisConfig, path, problems) if path is not None else None
+        if problems.has_errors:  # a build would refuse it too: no silent fallback to the defaults
+            raise InvalidStudy(problems)
         return AnalysisSettings(
             comparisons=tuple((a, b) for a, b in self.config.comparisons or []),
             multiplicity=self.config.multiplicity,
