@@ -48,19 +48,28 @@ def test_an_unknown_site_is_an_error_naming_the_sites(example_copy):
 
 
 @pytest.mark.parametrize(
-    "rule, message",
-    [
-        ("3.5", "3.5 is read as a number, not a value of site: put it in quotes (site: '3.5'), or give a range"),
-        ("[S1, true]", "true is read as yes/no, not a value of site: put it in quotes (site: 'true')"),
-    ],
+    "rule, column", [("3.5", "cohorts.bank.where.site"), ("[S1, 3.5]", "cohorts.bank.where.site.1")]
 )
-def test_a_value_yaml_reads_as_no_text_is_one_plain_problem(example_copy, rule, message):
+def test_a_decimal_for_a_value_is_one_plain_problem(example_copy, rule, column):
     lines = with_rule(example_copy, f"    where: {{site: {rule}}}")
     with pytest.raises(InvalidStudy) as info:
         load_study(example_copy)
     [p] = info.value.problems.errors
-    assert p.line == lines.index(f"    where: {{site: {rule}}}") + 1 and p.column.startswith("cohorts.bank.where.site")
-    assert p.message.startswith(message) and "valid" not in p.message, p.message
+    assert (p.line, p.column) == (lines.index(f"    where: {{site: {rule}}}") + 1, column)
+    assert (
+        p.message
+        == "3.5 is read as a number, not a value of site: put it in quotes (site: '3.5'), or give a range {min: …, max: …}"
+    )
+
+
+@pytest.mark.parametrize("rule, flag", [("true", True), ("yes", True), ("'no'", False), ("[n]", False)])
+def test_a_yes_no_column_matches_yes_and_no(example_copy, rule, flag):
+    with_rule(example_copy, f"    where: {{english_first_language: {rule}}}")
+    study = load_study(example_copy)
+    assert not study.problems.has_errors and not [p for p in study.problems if p.rule == "cohort-matches-nobody"]
+    people = study.participants
+    expected = people.loc[people["english_first_language"].eq(flag).fillna(False), "participant_id"].tolist()
+    assert study.cohort_ids("bank") == expected and expected
 
 
 @pytest.mark.parametrize("held", ["labels", "codes"])

@@ -83,20 +83,31 @@ class Cohort(StrictModel):
     def _values_as_lists(cls, value: Any) -> Any:
         if isinstance(value, dict):
             raise_findings([f for k, v in value.items() for f in _not_text(k, v)])
-            return {k: v if isinstance(v, dict) else distinct(as_str_list(v), "value") for k, v in value.items()}
+            return {
+                k: v if isinstance(v, dict) else distinct(as_str_list(_yes_no(v)), "value") for k, v in value.items()
+            }
         return value
 
 
+def _yes_no(value: Any) -> Any:
+    """YAML's true and false as the yes and no a yes/no column is matched by."""
+    items = [
+        ("yes" if v else "no") if isinstance(v, bool) else v for v in (value if isinstance(value, list) else [value])
+    ]
+    return items if isinstance(value, list) else items[0]
+
+
 def _not_text(column: str, value: Any) -> list[Finding]:
-    """A value YAML read as a decimal or a yes/no, which a rule would compare with text it never equals
-    (``3.5``, ``true``): one problem in words, not pydantic's "a valid list"."""
+    """A value YAML read as a decimal, which a rule would compare with text it never equals
+    (``3.5``): one problem in words, not pydantic's "a valid list"."""
     items = value if isinstance(value, list) else [value]
-    found = []
-    for i, v in enumerate(items):
-        if not isinstance(v, (bool, float)):
-            continue
-        shown, kind = (str(v).lower(), "yes/no") if isinstance(v, bool) else (str(v), "a number")
-        hint = "" if isinstance(v, bool) else ", or give a range {min: …, max: …}"
-        message = f"{shown} is read as {kind}, not a value of {column}: put it in quotes ({column}: '{shown}'){hint}"
-        found.append(Finding((column, i) if isinstance(value, list) else (column,), shown, message))
-    return found
+    return [
+        Finding(
+            (column, i) if isinstance(value, list) else (column,),
+            v,
+            f"{v} is read as a number, not a value of {column}: put it in quotes ({column}: '{v}'), "
+            "or give a range {min: …, max: …}",
+        )
+        for i, v in enumerate(items)
+        if isinstance(v, float)
+    ]

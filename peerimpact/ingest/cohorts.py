@@ -9,6 +9,7 @@ import pandas as pd
 
 from ..config.cohorts import Between, Cohort, During
 from ..schema import ID
+from .cells import NO, YES
 
 
 def rule_values(values: Sequence[str], levels: Mapping[str, str] | None) -> list[str]:
@@ -71,6 +72,15 @@ def cohort_members(
             hit &= when >= pd.Timestamp(rule.start) if rule.start is not None else True
             hit &= when <= pd.Timestamp(rule.end) if rule.end is not None else True
         else:
-            hit = values.astype("string").isin(rule_values(rule, categories.get(column))).fillna(False)
+            hit = value_hits(values, rule, categories.get(column))
         mask &= hit.astype(bool)
     return participants.loc[mask, ID].reset_index(drop=True)
+
+
+def value_hits(values: pd.Series, rule: Sequence[str], levels: Mapping[str, str] | None = None) -> pd.Series:
+    """Which of ``values`` (a participants column) a rule's values match: as text, a category by its
+    code or label, and a yes/no column by yes or no (true/false, 1/0), as the file is read."""
+    if pd.api.types.is_bool_dtype(values):
+        wanted = [v.casefold() in YES for v in rule if v.casefold() in YES | NO]
+        return values.astype("boolean").isin(wanted).fillna(False).astype(bool)
+    return values.astype("string").isin(rule_values(rule, levels)).fillna(False).astype(bool)

@@ -11,7 +11,7 @@ import pandas as pd
 from ..config import StudyConfig
 from ..config.cohorts import Between, During
 from ..problems import Problems
-from .cohorts import rule_values
+from .cohorts import rule_values, value_hits
 
 SHOWN_VALUES = 8  # the data's values a warning lists, at most
 
@@ -46,9 +46,12 @@ def _values_held(
     """A warning at each value of a rule that no participant has, naming the values they have."""
     from ..config import key_line
 
-    held = list(dict.fromkeys(column.dropna().astype(str)))
+    flags = pd.api.types.is_bool_dtype(column)
+    held = list(
+        dict.fromkeys(column.dropna().map({True: "yes", False: "no"}) if flags else column.dropna().astype(str))
+    )
     for i, (value, matched) in enumerate(zip(rule, rule_values(rule, levels))):
-        if matched in held:
+        if value_hits(column, [value], levels).any():
             continue
         near = [h for h in held if h.casefold() == matched.casefold()]
         shown = ", ".join(held[:SHOWN_VALUES]) + (" …" if len(held) > SHOWN_VALUES else "")
