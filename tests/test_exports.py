@@ -172,6 +172,9 @@ def test_by_runs_each_group_on_its_own():
         summarise_scores(STUDY.scores, by="contract_type")
 
 
+YES_NO = {True: "yes", False: "no"}
+
+
 @pytest.mark.parametrize("suffix, read", [(".sav", pyreadstat.read_sav), (".dta", pyreadstat.read_dta)])
 def test_export_round_trips_the_tidy_frame_with_its_labels(tmp_path, suffix, read):
     path = tmp_path / f"scores{suffix}"
@@ -199,12 +202,18 @@ def test_export_round_trips_the_tidy_frame_with_its_labels(tmp_path, suffix, rea
     assert (pd.to_datetime(frame["consent_date"]) == tidy["consent_date"]).all()
     flags = frame["english_first_language"].map(meta.variable_value_labels["english_first_language"])
     assert (flags.fillna("?") == tidy["english_first_language"].map({True: "yes", False: "no"}).fillna("?")).all()
+    assert meta.column_names_to_labels["cohort_bank"] == "In cohort: Bank staff"
+    assert (
+        frame["cohort_bank"].map(meta.variable_value_labels["cohort_bank"]) == tidy["cohort_bank"].map(YES_NO)
+    ).all()
+    pd.testing.assert_series_equal(frame["days_since_baseline"], tidy["days_since_baseline"], check_names=False)
 
 
 def test_export_to_parquet_keeps_the_types_and_to_csv_the_values(tmp_path):
     path = export_tidy(STUDY, tmp_path / "scores.parquet")
     back = pd.read_parquet(path)
-    assert list(back["timepoint"].cat.categories) == STUDY.timepoints
+    assert list(back["timepoint"].cat.categories) == STUDY.timepoints and back["timepoint"].cat.ordered
+    assert back.attrs["instruments"] == STUDY.tidy().attrs["instruments"]
     keys = ["participant_id", "timepoint", "instrument", "subscale"]
     tidy = STUDY.tidy()
     mine = tidy[keys].merge(back, on=keys, how="left", validate="one_to_one")

@@ -109,7 +109,7 @@ def two_outcomes() -> pd.DataFrame:
 
 
 def test_table4_shows_the_adjusted_p_and_says_which_and_across_how_many():
-    change = change_over_time(two_outcomes(), [("T1", "T2"), ("T1", "T3")], adjust="fdr_bh")
+    change = change_over_time(two_outcomes(), [("T1", "T2"), ("T1", "T3")], adjust="fdr_bh", min_pairs=2)
     table = table4(change, {})
     header = "FDR-adjusted p (Benjamini–Hochberg)"
     assert header in table.display.columns and "Holm p" not in table.display.columns
@@ -119,14 +119,14 @@ def test_table4_shows_the_adjusted_p_and_says_which_and_across_how_many():
     # a table of some of the rows (the funder's headline) still says across how many tests p was adjusted
     [note] = [n for n in table4(change.iloc[:1], {}).all_notes if n.startswith(header)]
     assert "across 2 tests" in note
-    holm = table4(change_over_time(two_outcomes(), [("T1", "T2")], adjust="holm"), {})
+    holm = table4(change_over_time(two_outcomes(), [("T1", "T2")], adjust="holm", min_pairs=2), {})
     assert "Holm p" in holm.display.columns and any(
         n.startswith("Holm p: p adjusted by Holm's") for n in holm.all_notes
     )
 
 
 def test_table4_without_an_adjustment_says_its_p_values_are_not_adjusted_for_its_tests():
-    table = table4(change_over_time(two_outcomes(), [("T1", "T2"), ("T1", "T3")]), {})
+    table = table4(change_over_time(two_outcomes(), [("T1", "T2"), ("T1", "T3")], min_pairs=2), {})
     assert "p values are not adjusted for multiple comparisons across the 2 tests in this table." in table.all_notes
     assert not [c for c in table.display.columns if "adjusted" in c or c == "Holm p"]
     # the golden data are untouched: no adjusted column unless one is asked for

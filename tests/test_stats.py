@@ -219,14 +219,14 @@ def test_an_unknown_adjustment_is_refused():
 def test_change_over_time_adds_the_adjustment_asked_for_across_its_tests():
     two = pd.concat([scores_frame(), scores_frame().assign(subscale="other", score=lambda f: f["score"] * 0.9 + 3)])
     for adjust, column in (("fdr_bh", "p_fdr_bh"), ("holm", "p_holm"), (True, "p_holm")):
-        out = change_over_time(two, [("T1", "T2"), ("T1", "T3")], adjust=adjust)
+        out = change_over_time(two, [("T1", "T2"), ("T1", "T3")], adjust=adjust, min_pairs=2)
         others = {"p_holm", "p_fdr_bh"} - {column}
         assert column in out.columns and not others & set(out.columns)
         assert out.attrs["tests"] == 2  # T1-T3 has no pairs: no test, not in the family
         assert out[column].tolist() == pytest.approx(
             adjust_p(out["p"], "holm" if adjust is True else adjust), nan_ok=True
         )
-    plain = change_over_time(two, [("T1", "T2")], adjust="none")
+    plain = change_over_time(two, [("T1", "T2")], adjust="none", min_pairs=2)
     # no adjustment, but the frame still counts its tests, for a table of some of its rows to say
     assert not {"p_holm", "p_fdr_bh"} & set(plain.columns) and plain.attrs["tests"] == 2
 
@@ -282,7 +282,7 @@ def scores_frame():
 
 
 def test_change_over_time_uses_complete_pairs_and_states_direction():
-    out = change_over_time(scores_frame(), [("T1", "T2")])
+    out = change_over_time(scores_frame(), [("T1", "T2")], min_pairs=2)
     row = out.iloc[0]
     assert row["comparison"] == "T1-T2" and row["n"] == 4
     assert row["change"] == pytest.approx(np.mean([5, 1, 6, 5]))
@@ -306,7 +306,7 @@ def test_change_over_time_uses_complete_pairs_and_states_direction():
 
 
 def test_change_over_time_with_a_timepoint_missing_is_not_estimable():
-    out = change_over_time(scores_frame(), [("T1", "T3")], adjust=True)
+    out = change_over_time(scores_frame(), [("T1", "T3")], adjust=True, min_pairs=2)
     row = out.iloc[0]
     assert row["n"] == 0 and not row["estimable"] and row["note"] == "no complete pairs"
     assert math.isnan(row["p_holm"])

@@ -59,7 +59,7 @@ def test_an_es_dash_has_its_footnote_too():
             "score": [40.0, 40.0, 40.0, 42.0, 45.0, 41.0],
         }
     )
-    table = table4(change_over_time(scores, [("T1", "T2")]), LABELS)
+    table = table4(change_over_time(scores, [("T1", "T2")], min_pairs=2), LABELS)
     row = table.display.iloc[0]
     assert row["ES"] == "–ᵃ" and row["p"] != "–"
     assert "ᵃ No variation at baseline, so the ES is undefined." in table.all_notes

@@ -178,38 +178,112 @@ def per_group(
     return pd.concat(parts, ignore_index=True)
 
 
-def summarise_scores(scores: pd.DataFrame, by: str | Iterable[str] | None = None) -> pd.DataFrame:
-    """n, mean, SD (n − 1), min and max of every instrument, subscale and timepoint; with ``by``,
-    of each group of those columns (``by="contract_type"`` on ``Study.tidy()``), in front.
+SUMMARY_COLUMNS = [
+    "instrument",
+    "subscale",
+    "timepoint",
+    "n",
+    "mean",
+    "sd",
+    "se",
+    "ci_low",
+    "ci_high",
+    "median",
+    "q1",
+    "q3",
+    "min",
+    "max",
+]
+
+
+def summarise_scores(
+    scores: pd.DataFrame, by: str | Iterable[str] | None = None, *, confidence: float = 0.95
+) -> pd.DataFrame:
+    """Descriptive statistics of every instrument, subscale and timepoint.
+
+    Parameters
+    ----------
+    scores : DataFrame
+        ``instrument, subscale, timepoint, score`` (``Study.scores`` or ``Study.tidy()``), and
+        the columns ``by`` names.
+    by : str or list of str, optional
+        Columns (such as ``"contract_type"`` of ``Study.tidy()``) whose groups are summarised
+        each on their own, their values in front.
+    confidence : float
+        Level of the interval of the mean.
+
+    Returns
+    -------
+    DataFrame
+        ``instrument, subscale, timepoint, n, mean, sd`` (n − 1), ``se`` (sd ÷ √n),
+        ``ci_low, ci_high`` (the mean ± t(n − 1) × se, as R's ``t.test(x)$conf.int``),
+        ``median, q1, q3`` (quartiles by linear interpolation: numpy's default, R's
+        ``quantile(x, type = 7)``), ``min, max``. With one score the SD, SE and interval are
+        NaN. Rows follow the categories' order when those columns are categorical.
 
     Examples
     --------
     >>> import pandas as pd
-    >>> scores = pd.DataFrame({"instrument": "wemwbs", "subscale": "total", "timepoint": ["T1", "T1", "T2"],
-    ...                        "score": [40.0, 50.0, 47.0]})
-    >>> summarise_scores(scores)
-      instrument subscale timepoint  n  mean        sd   min   max
-    0     wemwbs    total        T1  2  45.0  7.071068  40.0  50.0
-    1     wemwbs    total        T2  1  47.0       NaN  47.0  47.0
-    >>> summarise_scores(scores.assign(site=["A", "B", "A"]), by="site")[["site", "timepoint", "n", "mean"]]
+    >>> scores = pd.DataFrame({"instrument": "wemwbs", "subscale": "total", "timepoint": ["T1", "T1", "T1", "T2"],
+    ...                        "score": [40.0, 50.0, 47.0, 47.0]})
+    >>> summarise_scores(scores)[["timepoint", "n", "mean", "sd", "se", "median", "q1", "q3"]].round(3)
+      timepoint  n    mean     sd     se  median    q1    q3
+    0        T1  3  45.667  5.132  2.963    47.0  43.5  48.5
+    1        T2  1  47.000    NaN    NaN    47.0  47.0  47.0
+    >>> summarise_scores(scores)[["ci_low", "ci_high"]].round(2).iloc[0].tolist()
+    [32.92, 58.41]
+    >>> summarise_scores(scores.assign(site=["A", "B", "A", "A"]), by="site")[["site", "timepoint", "n", "mean"]]
       site timepoint  n  mean
-    0    A        T1  1  40.0
+    0    A        T1  2  43.5
     1    A        T2  1  47.0
     2    B        T1  1  50.0
     """
-    return per_group(scores, by, _summarise)
+    return per_group(scores, by, _summarise, confidence=confidence)
 
 
-def _summarise(scores: pd.DataFrame) -> pd.DataFrame:
-    columns = ["instrument", "subscale", "timepoint", "n", "mean", "sd", "min", "max"]
+def _summarise(scores: pd.DataFrame, *, confidence: float) -> pd.DataFrame:
+    from scipy import stats as scipy_stats
+
     valid = scores.dropna(subset=["score"])
     if valid.empty:
-        return pd.DataFrame(columns=columns)
+        return pd.DataFrame(columns=SUMMARY_COLUMNS)
     grouped = valid.groupby(["instrument", "subscale", "timepoint"], observed=True, sort=False)["score"]
-    out = in_study_order(grouped.agg(n="count", mean="mean", sd="std", min="min", max="max").reset_index())
+    out = grouped.agg(
+        n="count",
+        mean="mean",
+        sd="std",
+        median="median",
+        q1=lambda s: s.quantile(0.25),
+        q3=lambda s: s.quantile(0.75),
+        min="min",
+        max="max",
+    ).reset_index()
+    out = in_study_order(out)
+    n = out["n"].astype(float)
+    out["se"] = out["sd"] / np.sqrt(n)
+    crit = scipy_stats.t.ppf(0.5 + confidence / 2, np.maximum(n - 1, 1))
+    out["ci_low"], out["ci_high"] = out["mean"] - crit * out["se"], out["mean"] + crit * out["se"]
     for column in ("instrument", "subscale", "timepoint"):
         out[column] = out[column].astype(str)  # merge and compare as text; the order is already set
-    return out[columns].reset_index(drop=True)
+    return out[SUMMARY_COLUMNS].reset_index(drop=True)
+
+
+def drop_unused_categories(frame: pd.DataFrame, columns: Iterable[str] | None = None) -> pd.DataFrame:
+    """``frame`` with only the categories its rows use, in each categorical column (or ``columns``).
+
+    After filtering ``Study.tidy()`` a category column keeps every level of the study, which makes
+    a model's design singular (``C(subscale)`` with levels no row has); orders and orderedness stay.
+
+    >>> import pandas as pd
+    >>> frame = pd.DataFrame({"subscale": pd.Categorical(["a", "b"], categories=["a", "b", "c"])})
+    >>> list(drop_unused_categories(frame[frame["subscale"] == "a"])["subscale"].cat.categories)
+    ['a']
+    """
+    out = frame.copy()
+    for column in out.columns if columns is None else columns:
+        if isinstance(out[column].dtype, pd.CategoricalDtype):
+            out[column] = out[column].cat.remove_unused_categories()
+    return out
 
 
 def compare_to_norms(summary: pd.DataFrame, norms: pd.DataFrame) -> pd.DataFrame:

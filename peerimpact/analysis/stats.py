@@ -1,235 +1,33 @@
-"""Inferential statistics, by R's conventions: the paired t-test with the paper's effect size, the
-Wilcoxon signed-rank test, p values adjusted across a family of tests, and the paired change of
-every outcome over time as a tidy DataFrame."""
+"""Inferential statistics, by R's conventions: the paired tests (:mod:`.paired`, imported here), p
+values adjusted across a family of tests, and the paired change of every outcome over time as a
+tidy DataFrame, its comparisons checked against the timepoints the scores have."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import dataclass, fields
+from collections.abc import Iterable, Sequence
 
 import numpy as np
 import pandas as pd
-from scipy import stats as scipy_stats
 
-from ..text import plural
 from .descriptive import in_study_order, per_group
+from .paired import CONFIDENCE, WILCOXON_EXACT_BELOW, PairedTest, paired_ttest, wilcoxon_p
+from .terms import MIN_PAIRS, ChangeSettings
 
-
-@dataclass(frozen=True)
-class PairedTest:
-    """The result of :func:`paired_ttest`; also readable as a mapping (``result["p"]``)."""
-
-    n: int
-    mean_x: float
-    mean_y: float
-    mean_diff: float
-    sd_diff: float
-    se_diff: float
-    t: float
-    df: float
-    p: float
-    ci_low: float
-    ci_high: float
-    es_baseline_sd: float
-    d_z: float
-    p_wilcoxon: float
-    estimable: bool
-    reason: str | None = None
-
-    def __getitem__(self, key: str):
-        return getattr(self, key)
-
-    def keys(self) -> list[str]:
-        return [f.name for f in fields(self)]
-
-    def as_dict(self) -> dict:
-        return {k: self[k] for k in self.keys()}
-
-
-def _complete_pairs(x, y) -> tuple[np.ndarray, np.ndarray]:
-    if isinstance(x, pd.Series) and isinstance(y, pd.Series):
-        if x.index.has_duplicates or y.index.has_duplicates:
-            raise ValueError("x and y must have one value per participant (duplicate index labels)")
-        x, y = x.align(y, join="outer")
-    x = np.asarray(pd.to_numeric(pd.Series(np.asarray(x, dtype=object)), errors="coerce"), dtype=float)
-    y = np.asarray(pd.to_numeric(pd.Series(np.asarray(y, dtype=object)), errors="coerce"), dtype=float)
-    if x.shape != y.shape:
-        raise ValueError(
-            f"x and y differ in length ({len(x)} and {len(y)}): pass Series indexed by participant, "
-            "or arrays of equal length with NaN where a value is missing"
-        )
-    keep = ~np.isnan(x) & ~np.isnan(y)
-    return x[keep], y[keep]
-
-
-# R's t.test refuses data whose standard error is below this many machine epsilons times
-# the mean ("data are essentially constant"); the same rule guards the baseline SD of the ES.
-_R_CONSTANT = 10 * np.finfo(float).eps
-
-
-def _essentially_constant(spread: float, centre: float) -> bool:
-    """R's rule: a spread below 10 × machine epsilon × |centre| is rounding error, not variation.
-
-    An exact zero spread counts too (R would go on to divide zero by zero).
-    """
-    return bool(spread == 0 or spread < _R_CONSTANT * abs(centre))
-
-
-def _as_recorded(diff: np.ndarray, scale: np.ndarray) -> np.ndarray:
-    """Differences as the data hold them, with the zeros and ties that rounding hid restored.
-
-    Scores are sums or means of whole-number items, so ``(0.1 + 0.2) - 0.3`` is a zero and
-    ``4.2 - 3.6`` ties with ``3.8 - 3.2``, though neither holds in floating point. A difference
-    below R's tolerance for its pair's magnitude is zero; the rest are compared at 10
-    significant digits.
-    """
-    cleaned = np.array([float(f"{d:.10g}") for d in diff])
-    cleaned[np.abs(diff) < _R_CONSTANT * scale] = 0.0
-    return cleaned
-
-
-# Conventions the tests follow (and the Methods section states): the level of a confidence interval, and
-# the number of differences below which the signed-rank p is exact (as R's wilcox.test).
-CONFIDENCE = 0.95
-WILCOXON_EXACT_BELOW = 50
-
-
-def wilcoxon_p(diff: Iterable[float]) -> float:
-    """Two-sided p of the Wilcoxon signed-rank test of paired differences, by R's conventions.
-
-    Zero differences are dropped; the p is exact for fewer than 50 differences with no ties
-    and no zeros, otherwise from the normal approximation with continuity correction
-    (R's ``wilcox.test(x, y, paired = TRUE)``). NaN when no difference is left.
-
-    >>> round(wilcoxon_p([1.1, 0.4, -0.7, 1.8, 0.8, 0.9, 1.4, -0.3]), 7)
-    0.0546875
-    """
-    d = np.asarray(diff, dtype=float)
-    zeros = d == 0
-    d = d[~zeros]
-    if len(d) == 0:
-        return float("nan")
-    ties = len(np.unique(np.abs(d))) < len(d)
-    exact = len(d) < WILCOXON_EXACT_BELOW and not ties and not zeros.any()
-    result = scipy_stats.wilcoxon(d, zero_method="wilcox", correction=not exact, method="exact" if exact else "approx")
-    return float(result.pvalue)
-
-
-def paired_ttest(x, y, *, confidence: float = CONFIDENCE) -> PairedTest:
-    """Paired t-test of x − y on complete pairs, with the paper's effect size and d_z.
-
-    Parameters
-    ----------
-    x, y : Series or array-like
-        Series are aligned by index (participant); arrays must have equal length with NaN
-        for a missing value. Only pairs with both values are used, and ``n`` says how many.
-    confidence : float
-        Level of the confidence interval of the mean difference.
-
-    Returns
-    -------
-    PairedTest
-        ``n, mean_x, mean_y, mean_diff`` (x − y, as R's ``t.test(x, y, paired = TRUE)``),
-        ``sd_diff, se_diff, t, df, p`` (two-sided), ``ci_low, ci_high``,
-        ``es_baseline_sd`` (mean_diff ÷ SD of x among the complete pairs: the paper's ES),
-        ``d_z`` (mean_diff ÷ sd_diff), ``p_wilcoxon`` (:func:`wilcoxon_p` of the
-        differences as recorded: a sensitivity check), ``estimable`` and ``reason``.
-
-        Fewer than 2 pairs, or differences that are essentially constant by R's rule
-        (standard error < 10 × machine epsilon × |mean difference|, where ``t.test`` stops
-        with "data are essentially constant"), give ``estimable = False`` and a reason
-        instead of an exception or an absurd t. The ES is left undefined by the same rule
-        when the baseline scores do not vary.
-
-    Examples
-    --------
-    R's ``sleep`` data (extra sleep, drug 1 and drug 2, paired by patient):
-
-    >>> drug1 = [0.7, -1.6, -0.2, -1.2, -0.1, 3.4, 3.7, 0.8, 0.0, 2.0]
-    >>> drug2 = [1.9, 0.8, 1.1, 0.1, -0.1, 4.4, 5.5, 1.6, 4.6, 3.4]
-    >>> r = paired_ttest(drug1, drug2)
-    >>> round(r.t, 4), r.df, round(r.p, 6), round(r.ci_low, 7), round(r.ci_high, 7)
-    (-4.0621, 9.0, 0.002833, -2.4598858, -0.7001142)
-
-    Differences equal up to rounding are not a test R would run:
-
-    >>> r = paired_ttest([3.8, 4.2], [3.2, 3.6])
-    >>> r.estimable, r.reason
-    (False, 'the differences are essentially constant, so t is undefined')
-    """
-    a, b = _complete_pairs(x, y)
-    n = len(a)
-    diff = a - b
-    nan = float("nan")
-    mean_x = float(a.mean()) if n else nan
-    mean_y = float(b.mean()) if n else nan
-    mean_diff = float(diff.mean()) if n else nan
-    if n < 2:
-        return PairedTest(
-            n,
-            mean_x,
-            mean_y,
-            mean_diff,
-            nan,
-            nan,
-            nan,
-            nan,
-            nan,
-            nan,
-            nan,
-            nan,
-            nan,
-            nan,
-            False,
-            f"{plural(n, 'complete pair')}: at least 2 are needed",
-        )
-    sd_diff = float(diff.std(ddof=1))
-    se = sd_diff / np.sqrt(n)
-    sd_x = float(a.std(ddof=1))
-    baseline_varies = not _essentially_constant(sd_x, mean_x)
-    es = mean_diff / sd_x if baseline_varies else nan
-    if _essentially_constant(se, mean_diff):
-        return PairedTest(
-            n,
-            mean_x,
-            mean_y,
-            mean_diff,
-            sd_diff,
-            float(se),
-            nan,
-            float(n - 1),
-            nan,
-            nan,
-            nan,
-            es,
-            nan,
-            nan,
-            False,
-            "the differences are essentially constant, so t is undefined",
-        )
-    # R's t.test, step for step: stderr <- sqrt(v/n); t <- mean/stderr; p <- 2 * pt(-abs(t), n - 1).
-    t = mean_diff / np.sqrt(float(diff.var(ddof=1)) / n)
-    p = float(2 * scipy_stats.t.cdf(-abs(t), n - 1))
-    crit = scipy_stats.t.ppf(0.5 + confidence / 2, n - 1)
-    p_w = wilcoxon_p(_as_recorded(diff, np.maximum(np.abs(a), np.abs(b))))
-    return PairedTest(
-        n=n,
-        mean_x=mean_x,
-        mean_y=mean_y,
-        mean_diff=mean_diff,
-        sd_diff=sd_diff,
-        se_diff=float(se),
-        t=float(t),
-        df=float(n - 1),
-        p=p,
-        ci_low=float(mean_diff - crit * se),
-        ci_high=float(mean_diff + crit * se),
-        es_baseline_sd=es,
-        d_z=mean_diff / sd_diff,
-        p_wilcoxon=p_w,
-        estimable=True,
-        reason=None if baseline_varies else "no variation at baseline, so the ES is undefined",
-    )
+__all__ = [
+    "ADJUSTED_COLUMNS",
+    "CHANGE_COLUMNS",
+    "CONFIDENCE",
+    "WILCOXON_EXACT_BELOW",
+    "PairedTest",
+    "adjust_p",
+    "adjustment",
+    "change_over_time",
+    "checked_comparisons",
+    "holm",
+    "paired_ttest",
+    "too_few_pairs",
+    "wilcoxon_p",
+]
 
 
 # How Table 4's p values may be adjusted across its tests, and the column each adds (``none`` adds none).
@@ -311,23 +109,55 @@ def too_few_pairs(min_pairs: int) -> str:
 
 def change_over_time(
     scores: pd.DataFrame,
-    comparisons: Iterable[tuple[str, str]],
+    comparisons: Iterable[tuple[str, str]] | None = None,
     *,
-    adjust: bool | str = "none",
-    min_pairs: int = 2,
+    adjust: bool | str | None = None,
+    min_pairs: int | None = None,
     by: str | Iterable[str] | None = None,
+    settings: ChangeSettings | None = None,
 ) -> pd.DataFrame:
     """Paired change of every instrument and subscale for each ``(earlier, later)`` comparison.
 
-    ``change`` is earlier − later, as the paper reports it (a positive change is a
-    decrease). A comparison with fewer than ``min_pairs`` complete pairs keeps its ``n``
-    and mean ``change`` but no interval, test or effect size (``estimable`` is False and
-    ``note`` says why); 2 is the least a t-test needs. ``adjust`` (``none``, ``holm`` or
-    ``fdr_bh``; True is ``holm``) adds ``p_holm`` or ``p_fdr_bh``: p adjusted across the tests of
-    the whole table (:func:`adjust_p`), whose number the frame's ``attrs["tests"]`` keeps, so
-    that a table of some of its rows can say across how many. Rows follow the order of the
-    ``instrument``, ``subscale`` and ``timepoint`` categories when those columns are
-    categorical (as in ``Study.scores``), else the order of first appearance.
+    Parameters
+    ----------
+    scores : DataFrame
+        ``participant_id, timepoint, instrument, subscale, score`` (``Study.scores`` or
+        ``Study.tidy()``), and the columns ``by`` names.
+    comparisons : list of (str, str), optional
+        Pairs of timepoints, earlier first: ``[("T1", "T2"), ("T1", "T3")]``. Default: the
+        study's (``settings.comparisons``), else the first timepoint against each later one, in
+        the order of the ``timepoint`` categories.
+    adjust : {"none", "holm", "fdr_bh"} or bool, optional
+        Adds ``p_holm`` or ``p_fdr_bh``: p adjusted across the tests of the whole table
+        (:func:`adjust_p`); True is ``holm``. Default: ``settings.multiplicity``, else none.
+    min_pairs : int, optional
+        A comparison with fewer complete pairs keeps its ``n`` and mean ``change`` but no
+        interval, test or effect size (``estimable`` is False and ``note`` says why). Default:
+        ``settings.min_pairs``, else 6, as the reports (``params/analysis.yml``); 2 is the least
+        a t-test needs.
+    by : str or list of str, optional
+        Columns whose groups are tested each on their own, their values in front (an
+        adjustment, when asked for, runs within each group).
+    settings : ChangeSettings, optional
+        A study's settings (``Study.settings``): the defaults of the three above.
+
+    Returns
+    -------
+    DataFrame
+        ``instrument, subscale, comparison, n, change, ci_low, ci_high, p, es, d_z, p_wilcoxon,
+        estimable, note``: ``change`` is earlier − later, as the paper reports it (a positive
+        change is a decrease), ``es`` the change over the SD at the earlier timepoint. The
+        number of tests made (which any adjustment ran across) is ``attrs["tests"]``, so that a
+        table of some of the rows can say across how many. Rows follow the order of the
+        ``instrument``, ``subscale`` and ``timepoint`` categories when those columns are
+        categorical (as in ``Study.scores``), else the order of first appearance.
+
+    Raises
+    ------
+    ValueError
+        A comparison that is not a pair of two different timepoints, or that names one
+        that is not a category of a categorical ``timepoint`` (the message names those
+        there are).
 
     Examples
     --------
@@ -335,24 +165,84 @@ def change_over_time(
     >>> scores = pd.DataFrame({"participant_id": ["a", "b", "c", "a", "b", "c"],
     ...                        "timepoint": ["T1"] * 3 + ["T2"] * 3, "instrument": "wemwbs",
     ...                        "subscale": "total", "score": [50.0, 44.0, 61.0, 45.0, 43.0, 55.0]})
-    >>> change_over_time(scores, [("T1", "T2")])[["comparison", "n", "change", "p", "es"]].round(3)
+    >>> change_over_time(scores, [("T1", "T2")], min_pairs=2)[["comparison", "n", "change", "p", "es"]].round(3)
       comparison  n  change     p     es
     0      T1-T2  3     4.0  0.12  0.464
-    >>> change_over_time(scores, [("T1", "T2")], min_pairs=6)[["n", "change", "p", "note"]]
+    >>> change_over_time(scores, [("T1", "T2")])[["n", "change", "p", "note"]]
        n  change   p                                               note
     0  3     4.0 NaN  fewer than 6 complete pairs: the mean change i...
-
-    With ``by``, each group of those columns is tested on its own (an adjustment, when
-    asked for, runs within each group), the group's values in front.
+    >>> scores["timepoint"] = pd.Categorical(scores["timepoint"], categories=["T1", "T2", "T3"])
+    >>> change_over_time(scores, [("T1", "T4")])
+    Traceback (most recent call last):
+    ...
+    ValueError: comparison ('T1', 'T4') names 'T4', not a timepoint of these scores; their timepoints are T1, T2, T3
     """
-    if min_pairs < 2:
+    known = _timepoints(scores)
+    if comparisons is None:
+        comparisons = settings.comparisons if settings is not None else _first_against_later(scores, known)
+    pairs = checked_comparisons(comparisons, known)
+    method = adjustment(adjust if adjust is not None else settings.multiplicity if settings is not None else "none")
+    least = min_pairs if min_pairs is not None else settings.min_pairs if settings is not None else MIN_PAIRS
+    if least < 2:
         raise ValueError("min_pairs must be at least 2: a t-test needs two pairs")
-    return per_group(scores, by, _change, comparisons=list(comparisons), adjust=adjustment(adjust), min_pairs=min_pairs)
+    return per_group(scores, by, _change, comparisons=pairs, adjust=method, min_pairs=least)
+
+
+_PAIR_FORM = "a comparison is a pair (earlier, later) of timepoints, such as ('T1', 'T3')"
+
+
+def _timepoints(scores: pd.DataFrame) -> list[str] | None:
+    """The timepoints comparisons may name: the ``timepoint`` categories (as ``Study.scores`` and
+    ``Study.tidy()`` have them). Plain values cannot say which timepoints there are, only which
+    have data: a comparison naming one without is a comparison with no pairs, not a mistake."""
+    column = scores.get("timepoint")
+    if column is not None and isinstance(column.dtype, pd.CategoricalDtype):
+        return [str(c) for c in column.cat.categories]
+    return None
+
+
+def _first_against_later(scores: pd.DataFrame, known: list[str] | None) -> list[tuple[str, str]]:
+    if "timepoint" not in scores or not isinstance(scores["timepoint"].dtype, pd.CategoricalDtype) or not known:
+        raise ValueError(
+            "give comparisons (or settings=study.settings): without them the first timepoint is compared "
+            "with each later one, which needs the timepoint column to be categorical in the study's order"
+        )
+    return [(known[0], later) for later in known[1:]]
+
+
+def checked_comparisons(comparisons: Iterable, timepoints: Sequence[str] | None = None) -> list[tuple[str, str]]:
+    """``comparisons`` as ``(earlier, later)`` pairs, each two different ``timepoints``.
+
+    >>> checked_comparisons([["T1", "T3"]], ["T1", "T2", "T3"])
+    [('T1', 'T3')]
+    >>> checked_comparisons(["T1-T3"], ["T1", "T2", "T3"])
+    Traceback (most recent call last):
+    ...
+    ValueError: comparison 'T1-T3' is not a pair of timepoints: a comparison is a pair (earlier, later) of timepoints, such as ('T1', 'T3'); write ('T1', 'T3')
+    """
+    if isinstance(comparisons, str) or (
+        isinstance(comparisons, tuple) and len(comparisons) == 2 and all(isinstance(t, str) for t in comparisons)
+    ):
+        raise ValueError(f"comparisons are a list of pairs: write [{tuple(comparisons)!r}], not {comparisons!r}")
+    known = f"; their timepoints are {', '.join(timepoints)}" if timepoints else ""
+    pairs = []
+    for pair in comparisons:
+        if isinstance(pair, str) or not isinstance(pair, Sequence) or len(pair) != 2:
+            parts = tuple(p.strip() for p in pair.replace("–", "-").split("-")) if isinstance(pair, str) else ()
+            hint = f"; write {parts!r}" if len(parts) == 2 else ""
+            raise ValueError(f"comparison {pair!r} is not a pair of timepoints: {_PAIR_FORM}{hint}")
+        first, later = (str(t) for t in pair)
+        unknown = [t for t in (first, later) if timepoints is not None and t not in timepoints]
+        if unknown:
+            names = " and ".join(map(repr, dict.fromkeys(unknown)))
+            raise ValueError(f"comparison {(first, later)!r} names {names}, not a timepoint of these scores{known}")
+        if first == later:
+            raise ValueError(f"comparison {(first, later)!r} compares {first} with itself: {_PAIR_FORM}")
+        pairs.append((first, later))
+    return pairs
 
 
 def _change(scores: pd.DataFrame, *, comparisons: list[tuple[str, str]], adjust: str, min_pairs: int) -> pd.DataFrame:
-    if min_pairs < 2:
-        raise ValueError("min_pairs must be at least 2: a t-test needs two pairs")
     nan = float("nan")
     rows = []
     valid = in_study_order(scores.dropna(subset=["score"]))

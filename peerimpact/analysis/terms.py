@@ -21,15 +21,17 @@ Window(start=80, end=164)
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
 from .alert_frames import Day
 
 __all__ = [
+    "MIN_PAIRS",
     "AlertSettings",
     "Alerts",
+    "ChangeSettings",
     "DueWindow",
     "Goal",
     "Period",
@@ -40,6 +42,10 @@ __all__ = [
     "StatusRule",
     "Window",
 ]
+
+# The fewest complete pairs a paired change is tested on: params/analysis.yml's default, which
+# Table 4 uses (README, "Minimum pairs for a test"); 2 is the least a t-test itself needs.
+MIN_PAIRS = 6
 
 
 class Rule(Protocol):
@@ -99,6 +105,21 @@ class AlertSettings(Protocol):
 
     @property
     def items_missing_percent(self) -> float: ...
+
+
+class ChangeSettings(Protocol):
+    """How a study tests change over time: its ``comparisons`` (``(earlier, later)`` timepoints),
+    its ``multiplicity`` (``none``, ``holm`` or ``fdr_bh``) and the fewest complete pairs tested
+    (``min_pairs``); ``Study.settings`` is one."""
+
+    @property
+    def comparisons(self) -> Sequence[tuple[str, str]]: ...
+
+    @property
+    def multiplicity(self) -> str: ...
+
+    @property
+    def min_pairs(self) -> int: ...
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -13,7 +13,7 @@ from typing import Annotated, Any
 from pydantic import ConfigDict, Discriminator, Field, Tag, field_validator, model_validator
 
 from .parse import StrictModel, as_str_list
-from .values import Code, Date, Float, distinct, starts_before_end
+from .values import Code, Date, Finding, Float, distinct, raise_findings, starts_before_end
 
 
 def _range(low, high, names: tuple[str, str]) -> None:
@@ -82,5 +82,32 @@ class Cohort(StrictModel):
     @classmethod
     def _values_as_lists(cls, value: Any) -> Any:
         if isinstance(value, dict):
-            return {k: v if isinstance(v, dict) else distinct(as_str_list(v), "value") for k, v in value.items()}
+            raise_findings([f for k, v in value.items() for f in _not_text(k, v)])
+            return {
+                k: v if isinstance(v, dict) else distinct(as_str_list(_yes_no(v)), "value") for k, v in value.items()
+            }
         return value
+
+
+def _yes_no(value: Any) -> Any:
+    """YAML's true and false as the yes and no a yes/no column is matched by."""
+    items = [
+        ("yes" if v else "no") if isinstance(v, bool) else v for v in (value if isinstance(value, list) else [value])
+    ]
+    return items if isinstance(value, list) else items[0]
+
+
+def _not_text(column: str, value: Any) -> list[Finding]:
+    """A value YAML read as a decimal, which a rule would compare with text it never equals
+    (``3.5``): one problem in words, not pydantic's "a valid list"."""
+    items = value if isinstance(value, list) else [value]
+    return [
+        Finding(
+            (column, i) if isinstance(value, list) else (column,),
+            v,
+            f"{v} is read as a number, not a value of {column}: put it in quotes ({column}: '{v}'), "
+            "or give a range {min: …, max: …}",
+        )
+        for i, v in enumerate(items)
+        if isinstance(v, float)
+    ]

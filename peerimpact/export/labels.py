@@ -25,6 +25,7 @@ VARIABLE_LABELS = {
     "items_missing": "Items missing",
     "prorated": "Score prorated for missing items",
     "completed_date": "Date the questionnaire was completed",
+    "days_since_baseline": "Days from consent to completing the questionnaire",
     "age": "Age (years)",
     "months_in_post": "Months in post",
     "contracted_hours": "Contracted hours a week",
@@ -43,8 +44,10 @@ ORDINAL = frozenset({"timepoint"})
 
 
 def variable_labels(frame: pd.DataFrame, known: dict[str, str] | None = None) -> dict[str, str]:
-    """A label for every column: one of ``known``, else a standard one, else the name in words."""
-    known = known or {}
+    """A label for every column: one of ``known``, a cohort's (from the tidy frame's ``attrs``),
+    else a standard one, else the name in words."""
+    cohorts = {f"cohort_{name}": f"In cohort: {label}" for name, label in frame.attrs.get("cohorts", {}).items()}
+    known = {**cohorts, **(known or {})}
     return {
         c: known.get(c) or VARIABLE_LABELS.get(c, c.replace("_", " ").capitalize()) for c in map(str, frame.columns)
     }

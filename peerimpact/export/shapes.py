@@ -19,7 +19,7 @@ from ..schema import ID
 from .labels import category_labels, variable_labels
 from .missing import unreturned
 
-SCORE_PART = 12  # tidy()'s columns up to completed_date; the participant's attributes follow
+SCORE_PART = 12  # tidy()'s columns up to completed_date; days since baseline, then the participant's attributes
 
 
 @dataclass(frozen=True)
@@ -91,6 +91,13 @@ def long_frame(study: Study) -> tuple[pd.DataFrame, pd.Series]:
     why = why.loc[order].reset_index(drop=True)
     attributes = people.drop(columns=["site"]).astype({ID: str})
     out = part.merge(attributes, on=ID, how="left", validate="many_to_one", suffixes=("", "_participants"))
+    # tidy()'s derived columns, for the rows it has not too: days from consent, cohorts
+    completed = pd.to_datetime(out["completed_date"], errors="coerce")
+    consented = pd.to_datetime(out["consent_date"], errors="coerce") if "consent_date" in out else pd.NaT
+    out.insert(SCORE_PART, "days_since_baseline", (completed - consented).dt.days.astype(float))
+    for name in study.config.cohorts:
+        out[f"cohort_{name}"] = out[ID].isin({str(i) for i in study.cohort_ids(name)})
+    out.attrs = tidy.attrs
     return out, why
 
 
@@ -115,7 +122,7 @@ def wide_shape(study: Study) -> Shaped:
     subscale's score at each timepoint (``wemwbs_total_T1`` …, labelled ``Wellbeing (WEMWBS), T1``)."""
     long, why = long_frame(study)
     people = long.drop_duplicates(ID).reset_index(drop=True)
-    attributes = list(long.columns[SCORE_PART:])
+    attributes = list(long.columns[SCORE_PART + 1 :])  # after days_since_baseline, a questionnaire's
     frame = people[[ID, "site", *attributes]].copy()
     known: dict[str, str] = {}
     ids = frame[ID].astype(str)

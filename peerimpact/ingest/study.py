@@ -9,8 +9,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..config import StudyConfig, parse_model
-from ..config.cohorts import Between, Cohort, During
+from ..config import AnalysisConfig, StudyConfig, parse_model
 from ..problems import InvalidStudy, Problems
 from ..resources import params_dir
 from ..schema import CONTACT_COLUMNS, ID, RETURN_COLUMNS, SERVICE_USE_COLUMNS
@@ -18,11 +17,26 @@ from ..text import plural
 from . import interviews, records
 from . import questionnaires as items
 from . import readers as io
+from .cohorts import cohort_members
 from .paths import check_files_confined, study_yml_path
 from .rawtable import RawTable
 from .scoring import Instrument, all_instrument_names, load_instruments, score_all
-from .study_checks import check_cohort_rules, check_progress_targets
+from .study_checks import check_cohort_rules, check_cohort_sites, check_progress_targets
+from .tidy import tidy_scores
 from .vocabulary import OutOfRange, Roster, Vocabulary
+
+__all__ = ["AnalysisSettings", "Study", "cohort_members", "load_study", "tidy_scores"]
+
+
+@dataclass(frozen=True)
+class AnalysisSettings:
+    """How a study tests change over time, as its reports do: study.yml's ``comparisons`` and
+    ``multiplicity``, and ``min_pairs`` from ``params/analysis.yml``. It is what
+    :func:`peerimpact.analysis.stats.change_over_time` takes as ``settings``."""
+
+    comparisons: tuple[tuple[str, str], ...]
+    multiplicity: str
+    min_pairs: int
 
 
 @dataclass
@@ -46,6 +60,7 @@ class Study:
     problems: Problems = field(default_factory=Problems)
     codebook: pd.DataFrame | None = None
     excerpts: pd.DataFrame | None = None
+    params: Path | None = None  # the params folder load_study was given
 
     @property
     def sites(self) -> list[str]:
@@ -60,13 +75,110 @@ class Study:
         """Questionnaires returned: see :func:`questionnaire_returns`."""
         return questionnaire_returns(self.questionnaires, self.instruments)
 
-    def cohort_ids(self, name: str) -> list[str]:
-        """Participant IDs of a cohort defined in ``study.yml`` (possibly none)."""
-        return cohort_members(self.participants, self.config.cohorts[name]).tolist()
+    @property
+    def settings(self) -> AnalysisSettings:
+        """The study's analysis settings, which its reports use: pass them on as
+        ``change_over_time(study.tidy(), settings=study.settings)``.
 
-    def tidy(self) -> pd.DataFrame:
-        """Scores in one tidy frame, for analysis: see :func:`tidy_scores`."""
-        return tidy_scores(self)
+        ``min_pairs`` is read from the ``params`` folder :func:`load_study` was given, when it
+        holds an ``analysis.yml``, else from the package's ``params/analysis.yml``; one that
+        cannot be read raises :class:`InvalidStudy` with its problems.
+
+        Examples
+        --------
+        >>> import peerimpact
+        >>> peerimpact.load_study().settings
+        AnalysisSettings(comparisons=(('T1', 'T2'), ('T1', 'T3')), multiplicity='none', min_pairs=6)
+        """
+        found = [p / "analysis.yml" for p in (self.params, params_dir()) if p is not None]
+        path = next((p for p in found if p.is_file()), None)
+        problems = Problems()
+        analysis = parse_model(AnalysisConfig, path, problems) if path is not None else None
+        if problems.has_errors:  # a build would refuse it too: no silent fallback to the defaults
+            raise InvalidStudy(problems)
+        return AnalysisSettings(
+            comparisons=tuple((a, b) for a, b in self.config.comparisons or []),
+            multiplicity=self.config.multiplicity,
+            min_pairs=(analysis or AnalysisConfig()).min_pairs,
+        )
+
+    def cohort_ids(self, name: str) -> list[str]:
+        """Participant IDs of a cohort of ``study.yml``, in the participants' order (possibly none).
+
+        Parameters
+        ----------
+        name : str
+            The cohort's name, a key of study.yml's ``cohorts``.
+
+        Returns
+        -------
+        list of str
+            The participants matching every rule of its ``where``: a value or a set of values
+            (a category's code or label alike), a numeric or a date range, ends included.
+
+        Raises
+        ------
+        KeyError
+            ``name`` is not a cohort of the study (the message names those there are).
+
+        Examples
+        --------
+        >>> import peerimpact
+        >>> study = peerimpact.load_study()
+        >>> bank = study.cohort_ids("bank")
+        >>> len(bank), bank[0]
+        (2, 'S3-PW05')
+        >>> study.participants.set_index("participant_id").loc[bank, "contract_type"].unique().tolist()
+        ['bank']
+        """
+        if name not in self.config.cohorts:
+            raise KeyError(f"no cohort {name!r}; the study's cohorts are {', '.join(self.config.cohorts) or 'none'}")
+        return cohort_members(self.participants, self.config.cohorts[name], self.config.categories).tolist()
+
+    def tidy(
+        self,
+        *,
+        instrument: str | Iterable[str] | None = None,
+        subscale: str | Iterable[str] | None = None,
+        site: str | Iterable[str] | None = None,
+        timepoint: str | Iterable[str] | None = None,
+    ) -> pd.DataFrame:
+        """Scores in one tidy frame, for analysis: a row per participant, timepoint and subscale.
+
+        Parameters
+        ----------
+        instrument, subscale, site, timepoint : str or list of str, optional
+            Keep only these; the frame then keeps only the categories of those four columns
+            that are left, so that a model's ``C(subscale)`` has no empty level. (After a
+            filter of one's own, ``frame[c].cat.remove_unused_categories()`` does the same,
+            or :func:`peerimpact.analysis.descriptive.drop_unused_categories` for every
+            categorical column; ``groupby(..., observed=True)`` leaves empty groups out.)
+
+        Returns
+        -------
+        DataFrame
+            ``participant_id, site, timepoint`` (an ordered category), ``instrument, subscale``,
+            their labels, ``score, items_answered, items_missing, prorated, completed_date,
+            days_since_baseline`` (days from ``consent_date`` to ``completed_date``), every
+            participants column, and ``cohort_<name>`` (True or False) for each cohort; the labels
+            and the study's orders in ``attrs``. See :func:`~peerimpact.ingest.tidy.tidy_scores`
+            for every column.
+
+        Examples
+        --------
+        >>> import peerimpact
+        >>> study = peerimpact.load_study()
+        >>> tidy = study.tidy(instrument="mbi")
+        >>> list(tidy["subscale"].cat.categories)
+        ['emotional_exhaustion', 'depersonalization', 'personal_accomplishment']
+        >>> tidy.attrs["timepoints"], tidy["timepoint"].cat.ordered
+        (['T1', 'T2', 'T3'], True)
+        >>> int(tidy.loc[tidy["timepoint"] == "T1", "days_since_baseline"].median())
+        16
+        >>> bool((tidy["cohort_bank"] == tidy["participant_id"].isin(study.cohort_ids("bank"))).all())
+        True
+        """
+        return tidy_scores(self, instrument=instrument, subscale=subscale, site=site, timepoint=timepoint)
 
     @property
     def labels(self) -> dict[tuple[str, str | None], str]:
@@ -98,66 +210,6 @@ class Study:
             f"{plural(len(self.sites), 'site')}, {plural(len(self.questionnaires), 'questionnaire record')}; "
             f"{self.problems.summary()}>"
         )
-
-
-def tidy_scores(study: Study) -> pd.DataFrame:
-    """One row per participant, timepoint and subscale, with the participant's attributes joined.
-
-    Columns: ``participant_id, site, timepoint, instrument, subscale, instrument_label,
-    subscale_label, score, items_answered, items_missing, prorated, completed_date``, then every
-    participants column (``gender``, ``contract_type``, ``consent_date`` …) once, with
-    ``_participants`` after the name of one the scores have too. ``site``,
-    ``timepoint``, ``instrument`` and ``subscale`` are categories in the study's order; yes/no
-    columns are nullable booleans, dates are datetimes, numbers are floats.
-
-    Examples
-    --------
-    >>> import peerimpact
-    >>> tidy = peerimpact.load_study().tidy()
-    >>> tidy.groupby(["contract_type", "timepoint"], observed=True)["score"].size().loc["bank", "T1"]
-    np.int64(40)
-    """
-    scores = study.scores.copy()
-    scores["site"] = pd.Categorical(scores["site"].astype(str), categories=study.sites)
-    labels = study.labels
-    scores.insert(5, "instrument_label", [labels.get((i, None), i) for i in scores["instrument"]])
-    scores.insert(
-        6, "subscale_label", [labels.get((i, s), s) for i, s in zip(scores["instrument"], scores["subscale"])]
-    )
-    scores["score"] = scores["score"].astype(float)
-    for column in ("items_answered", "items_missing"):
-        scores[column] = scores[column].astype("Int64")
-    scores["prorated"] = scores["prorated"].astype("boolean")
-    dates = study.questionnaires[[ID, "timepoint", "completed_date"]].astype({"timepoint": str})
-    scores = scores.astype({"timepoint": str}).merge(dates, on=[ID, "timepoint"], how="left")
-    scores["timepoint"] = pd.Categorical(scores["timepoint"], categories=study.timepoints)
-    people = study.participants.drop(columns=["site"])
-    # a participants column named like one of the scores' (``score``, ``timepoint``) is kept as
-    # ``score_participants``: the scores' own columns keep their names
-    return scores.merge(people, on=ID, how="left", validate="many_to_one", suffixes=("", "_participants"))
-
-
-def cohort_members(participants: pd.DataFrame, cohort: Cohort) -> pd.Series:
-    """IDs of the participants matching every ``where`` rule of ``cohort``: a value or a set of
-    values (compared as text), a numeric range or a date range (ends included; a missing value
-    matches no rule)."""
-    mask = pd.Series(True, index=participants.index)
-    for column, rule in cohort.where.items():
-        values = participants[column]
-        if isinstance(rule, Between):
-            numbers = pd.to_numeric(values, errors="coerce")
-            hit = numbers.notna()
-            hit &= numbers >= rule.min if rule.min is not None else True
-            hit &= numbers <= rule.max if rule.max is not None else True
-        elif isinstance(rule, During):
-            when = pd.to_datetime(values, errors="coerce")
-            hit = when.notna()
-            hit &= when >= pd.Timestamp(rule.start) if rule.start is not None else True
-            hit &= when <= pd.Timestamp(rule.end) if rule.end is not None else True
-        else:
-            hit = values.astype("string").isin(rule).fillna(False)
-        mask &= hit.astype(bool)
-    return participants.loc[mask, ID].reset_index(drop=True)
 
 
 def load_study(
@@ -217,6 +269,7 @@ def load_study(
     root = yml.parent
     check_files_confined(yml, config, [Path(r) for r in roots], problems)
     check_progress_targets(yml, config, problems)
+    check_cohort_sites(yml, config, problems)
     search = [root] + ([Path(params)] if params else [])
     names = config.instruments if instruments is None else list(instruments)
     for name in names:
@@ -281,6 +334,7 @@ def load_study(
         problems,
         codebook,
         excerpts,
+        Path(params) if params else None,
     )
 
 

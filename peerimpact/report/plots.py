@@ -156,7 +156,8 @@ def means_with_ci(
     The intervals are computed here, so that the figure is drawn from figures a disclosure
     policy has seen (``ci_low, ci_high``); a mean it withholds is not drawn.
     """
-    data = summary.copy()
+    # the figure's data as before summaries had quartiles: only what it draws and states
+    data = summary.drop(columns=["se", "ci_low", "ci_high", "median", "q1", "q3"], errors="ignore")
     if len(data):
         n = data["n"].astype(float)
         crit = scipy_stats.t.ppf(0.5 + confidence / 2, np.maximum(n - 1, 1))

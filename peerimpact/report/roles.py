@@ -121,7 +121,10 @@ COLUMN_ROLES: dict[str, Role] = {
     "completed": COUNT,
     "all_contacts": COUNT,
     "percent": Role("percent", "count", "n"),
-    **{c: Role("statistic", "n") for c in ("mean", "sd", "median", "change", "std_difference", "difference")},
+    **{c: Role("statistic", "n") for c in ("mean", "sd", "se", "median", "change", "std_difference", "difference")},
+    # quartiles of a handful of scores are near the scores themselves: ruled as the extremes are
+    "q1": Role("extreme", "n"),
+    "q3": Role("extreme", "n"),
     **{c: Role("test", "n") for c in ("ci_low", "ci_high", "p", "es", "d_z", "p_wilcoxon", "p_holm", "p_fdr_bh")},
     "min": Role("extreme", "n"),
     "max": Role("extreme", "n"),
