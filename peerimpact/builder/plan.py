@@ -117,8 +117,11 @@ def plan(
     only: Sequence[str] | None = None,
     formats: Sequence[str] | None = None,
     overrides: Mapping[str, str] | None = None,
+    study_reports: bool = False,
 ) -> tuple[list[PlannedReport], Problems]:
-    """Every report to build, in definition order, or the problems that prevent planning."""
+    """Every report to build, in definition order, or the problems that prevent planning.
+    ``study_reports``: the study folder's own ``reports/`` definitions join ``reports_dir``'s,
+    as they do when a build is not given a definitions folder of its own."""
     problems = Problems()
     study = with_settings(study, overrides or {}, problems)
     analysis = load_analysis(params, study, problems, overrides) if params else AnalysisParams()
@@ -143,7 +146,7 @@ def plan(
     known: list[str] = []
     claimed: dict[str, tuple[str, Path]] = {}
     every: list[tuple[ReportDef, Path, list[Path | None], list[Scope]]] = []  # None: a section not found
-    for report, source in load_report_defs(reports_dir, problems, audiences, study.path):
+    for report, source in load_report_defs(reports_dir, problems, audiences, study.path if study_reports else None):
         check_outcomes(report.headline, ("headline",), study, source, problems)
         sections: list[Path | None] = []
         for i, name in enumerate(report.sections):

@@ -52,6 +52,7 @@ def prepare(request: BuildRequest) -> Prepared:
         only=request.only,
         formats=request.formats,
         overrides=dict(request.overrides),
+        study_reports=request.reports_dir is None,  # --reports-dir names every definition itself
     )
     if not problems.has_errors:
         alerts = study_alerts(loaded)
