@@ -263,3 +263,32 @@ def test_example_study_alpha_per_subscale():
     for item in sub.reverse:
         part[inst.column(item)] = inst.min + inst.max - part[inst.column(item)]
     assert row["n"] == len(part) and row["alpha"] == pytest.approx(alpha_by_hand(part.to_numpy()), abs=1e-12)
+
+
+# --- in the reports --------------------------------------------------------------------------------
+
+
+@pytest.mark.kernel
+def test_study_report_tables_equal_the_functions_on_the_study(tmp_path):
+    import peerimpact
+    from peerimpact.builder.pipeline import build
+
+    out = tmp_path / "reports"
+    result = build(out=out, only=["study"], jobs=1, echo=lambda m: None)
+    assert result.exit_code == 0, [o.error for o in result.failed] + [p.format() for p in result.problems]
+    tables = out / "study" / "tables"
+    study = peerimpact.load_study()
+    models = pd.read_csv(tables / "mixed_models.csv")
+    expected = mixed_models(study.tidy(), study.config.comparisons or None, adjust=study.config.multiplicity)
+    assert list(models.columns) == MODEL_COLUMNS and len(models) == len(expected) == 40
+    for column in ("estimate", "se", "ci_low", "ci_high", "p", "p_adjusted", "n_people", "n_obs"):
+        assert models[column].to_numpy(float) == pytest.approx(expected[column].to_numpy(float), rel=1e-9)
+    assert models["warning"].fillna("").tolist() == expected["warning"].tolist()
+    alpha = pd.read_csv(tables / "reliability.csv")
+    expected = reliability(study.questionnaires, study.instruments)
+    assert list(alpha.columns) == RELIABILITY_COLUMNS and len(alpha) == len(expected) == 60
+    for column in ("items", "n", "alpha", "ci_low", "ci_high"):
+        assert alpha[column].to_numpy(float) == pytest.approx(expected[column].to_numpy(float), rel=1e-12)
+    html = (out / "study" / "report.html").read_text(encoding="utf-8")
+    assert "Table 4b. Change in outcomes over time from all available data" in html
+    assert "Internal consistency of each scale" in html

@@ -157,7 +157,7 @@ def mixed_models(
         ``n_people, n_obs`` (participants and scores in the model), ``converged``, ``warning``
         (every warning of the fit, such as a ``ConvergenceWarning``, joined by "; "), ``note``
         (why a model was not fitted) and ``p_adjusted``. ``attrs["tests"]`` is the number of
-        p values the adjustment ran across.
+        p values the adjustment ran across, ``attrs["adjust"]`` the adjustment.
 
     Examples
     --------
@@ -209,6 +209,7 @@ def mixed_models(
     out["converged"] = out["converged"].astype(bool)
     out["p_adjusted"] = out["p"] if method == "none" else adjust_p(out["p"], method)
     out.attrs["tests"] = int(out["p"].notna().sum())
+    out.attrs["adjust"] = method
     return out
 
 
