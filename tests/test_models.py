@@ -292,3 +292,27 @@ def test_study_report_tables_equal_the_functions_on_the_study(tmp_path):
     html = (out / "study" / "report.html").read_text(encoding="utf-8")
     assert "Table 4b. Change in outcomes over time from all available data" in html
     assert "Internal consistency of each scale" in html
+
+
+def test_study_yml_covariates_reach_the_extracts_models(example_copy):
+    import peerimpact
+    from peerimpact.notebook import study_extract
+
+    yml = example_copy / "study.yml"
+    yml.write_text(yml.read_text(encoding="utf-8") + "covariates: [site, contract_type]\n", encoding="utf-8")
+    extract = study_extract(example_copy)
+    assert extract.meta.covariates == ("site", "contract_type")
+    study = peerimpact.load_study(example_copy)
+    expected = mixed_models(study.tidy(), covariates=["site", "contract_type"])
+    assert extract.models["estimate"].to_numpy() == pytest.approx(expected["estimate"].to_numpy(), rel=1e-9)
+    unadjusted = mixed_models(study.tidy())
+    assert not np.allclose(extract.models["estimate"], unadjusted["estimate"])
+
+
+def test_a_covariate_that_is_no_participants_column_is_a_located_problem(example_copy):
+    import peerimpact
+
+    yml = example_copy / "study.yml"
+    yml.write_text(yml.read_text(encoding="utf-8") + "covariates: [site, shoe_size]\n", encoding="utf-8")
+    problems = [p for p in peerimpact.load_study(example_copy).problems if p.column == "covariates.1"]
+    assert len(problems) == 1 and problems[0].value == "shoe_size" and problems[0].line is not None

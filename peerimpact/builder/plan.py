@@ -21,7 +21,7 @@ from ..problems import Problems
 from ..report.context import CONTEXT, study_context
 from ..report.extract import Extract, Scope, make_extract
 from ..report.meta import AnalysisParams
-from ..report.results import model_results
+from ..report.results import model_results, with_covariates
 from ..resources import notebooks_dir
 from ..schema import CODEBOOK_COLUMNS, EXCERPT_COLUMNS
 from .audiences import load_audiences, load_policies, policy_of_report
@@ -183,7 +183,9 @@ def plan(
             context.append(whole_study_context(study, analysis))
         if name not in context[0]:  # the whole study's mixed models: fitted only for a section that reads them
             comparisons = [(first, later) for first, later in study.config.comparisons or []]
-            context[0][name] = model_results(study.scores, comparisons, study.config.multiplicity)
+            covariates = study.config.covariates
+            scores = with_covariates(study.scores, study.participants, covariates)
+            context[0][name] = model_results(scores, comparisons, study.config.multiplicity, covariates)
         return context[0][name]
 
     for report, source, sections, scopes in every:

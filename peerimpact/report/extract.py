@@ -25,7 +25,7 @@ from ..config import Instrument, PublishedFigures, QualitativeConfig, ReportDef,
 from ..schema import CODEBOOK_COLUMNS, EXCERPT_COLUMNS
 from .context import CONTEXT, approved_pool
 from .meta import AnalysisParams, InstrumentMeta, ReportMeta, ReportTargets, Scale, TargetShare
-from .results import OPTIONAL_RESULTS, RESULTS, norms_frame, optional_results, outcome_results
+from .results import OPTIONAL_RESULTS, RESULTS, norms_frame, optional_results, outcome_results, with_covariates
 
 if TYPE_CHECKING:  # only named in annotations: a report's kernel need not import the study loader
     from ..ingest.study import Study
@@ -288,6 +288,7 @@ def make_extract(
         withheld=tuple(sorted(withheld)),
         comparisons=tuple((first, later) for first, later in study.config.comparisons or []),
         multiplicity=study.config.multiplicity,
+        covariates=tuple(study.config.covariates),
         locale=study.config.locale,
         spelling=study.config.report_locale.spelling,
         compares_with_study=compares_with_study,
@@ -315,11 +316,12 @@ def make_extract(
     own = outcome_results(scores, meta.params, comparisons=meta.comparisons, multiplicity=meta.multiplicity)
     own |= optional_results(
         results,
-        scores,
+        with_covariates(scores, rows(study.participants), meta.covariates),
         rows(study.questionnaires) if "reliability" in set(results) else pd.DataFrame(),
         study.instruments,
         comparisons=meta.comparisons,
         multiplicity=meta.multiplicity,
+        covariates=meta.covariates,
     )
     return Extract(
         meta=meta,

@@ -144,6 +144,7 @@ class ReportMeta(_Frozen):
     withheld: tuple[tuple[str, ...], ...] = ()  # figures withheld against other reports of the build
     comparisons: tuple[tuple[str, str], ...] = ()
     multiplicity: Multiplicity = "none"  # how Table 4's p values are adjusted across its tests
+    covariates: tuple[str, ...] = ()  # participants columns the mixed models adjust for
     locale: str = "en-GB"  # how the report writes numbers and dates (study.yml ``locale``)
     spelling: str = "british"  # and how it spells (study.yml ``spelling``)
     compares_with_study: bool = False  # the report sets its figures beside the whole study's

@@ -62,23 +62,36 @@ def optional_results(
     *,
     comparisons: Iterable[tuple[str, str]],
     multiplicity: str,
+    covariates: Iterable[str] = (),
 ) -> dict[str, pd.DataFrame]:
     """The results of :data:`OPTIONAL_RESULTS` in ``names``: ``models``, the mixed models of change over
     time (:func:`~peerimpact.analysis.models.mixed_models`, for the study's comparisons, or the first
-    timepoint against each later one, adjusted by ``multiplicity``) and ``reliability``, Cronbach's α
+    timepoint against each later one, adjusted by ``multiplicity``, with the ``covariates`` among the
+    scores' columns as fixed effects) and ``reliability``, Cronbach's α
     of every subscale from the item-level answers ``items``
     (:func:`~peerimpact.analysis.reliability.reliability`)."""
     wanted = set(names)
     out = {}
     if "models" in wanted:
-        out["models"] = model_results(scores, comparisons, multiplicity)
+        out["models"] = model_results(scores, comparisons, multiplicity, covariates)
     if "reliability" in wanted:
         out["reliability"] = reliability(items, instruments)
     return out
 
 
-def model_results(scores: pd.DataFrame, comparisons: Iterable[tuple[str, str]], multiplicity: str) -> pd.DataFrame:
+def model_results(
+    scores: pd.DataFrame, comparisons: Iterable[tuple[str, str]], multiplicity: str, covariates: Iterable[str] = ()
+) -> pd.DataFrame:
     """The mixed models of these scores, for the study's comparisons (by default the first timepoint
-    against each later one), their p values adjusted by ``multiplicity``: a report's own and the whole
+    against each later one), their p values adjusted by ``multiplicity``, adjusted for ``covariates``
+    (study.yml's, columns of the scores: :func:`with_covariates`): a report's own and the whole
     study's alike."""
-    return mixed_models(scores, list(comparisons) or None, adjust=multiplicity)
+    return mixed_models(scores, list(comparisons) or None, covariates=covariates, adjust=multiplicity)
+
+
+def with_covariates(scores: pd.DataFrame, participants: pd.DataFrame, covariates: Iterable[str]) -> pd.DataFrame:
+    """The scores with the participants columns ``covariates`` names joined, those the scores lack."""
+    joined = [c for c in covariates if c not in scores.columns]
+    if not joined:
+        return scores
+    return scores.merge(participants[["participant_id", *joined]], on="participant_id", how="left")
