@@ -210,12 +210,20 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser(
         "export",
-        help="write a study's scores as one tidy frame (a row per participant, "
-        "timepoint and subscale, attributes joined), with labels where the format holds them",
+        help="write a study's scores (or its item-level answers) for a statistics package, "
+        "with labels, formats and missing-value codes where the format holds them",
     )
     p.add_argument("--study", metavar="DIR", help="study folder (default: the embedded example)")
     p.add_argument(
         "--format", choices=["csv", "xlsx", "sav", "dta", "parquet"], help="default: from the file name of --out"
+    )
+    p.add_argument(
+        "--shape",
+        choices=["long", "wide", "items"],
+        default="long",
+        help="long (default): a row per participant, timepoint and subscale, attributes joined; "
+        "wide: a row per participant, a column per subscale and timepoint; "
+        "items: a row per questionnaire returned, a column per item",
     )
     p.add_argument("--out", required=True, metavar="FILE")
     data_root(p)

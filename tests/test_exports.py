@@ -20,6 +20,7 @@ from peerimpact.analysis.descriptive import summarise_scores
 from peerimpact.analysis.stats import change_over_time
 from peerimpact.builder.pipeline import build
 from peerimpact.builder.workbook import sheet_names
+from peerimpact.builder.workbook_shapes import shaped
 from peerimpact.builder.workbook_words import coded_words
 from peerimpact.cli import main
 from peerimpact.export import export_tidy
@@ -42,7 +43,10 @@ def test_the_workbook_holds_every_table_in_the_reports_order_after_a_cover_conte
     manifest = json.loads((built / "manifest.json").read_text())["reports"][rid]
     assert f"Scope: {manifest['scope_label']}" in cover
     for record in records:
-        csv = pd.read_csv(built / rid / record.csv, dtype=str, keep_default_na=False)
+        # a sheet is its CSV laid out as the report lays out the table (the shapes are checked
+        # against a brute force in test_workbook.py): here, that every figure lands where it should
+        csv = shaped(record, pd.read_csv(built / rid / record.csv, dtype=str, keep_default_na=False))
+        assert csv is not None
         head, rows = table_of(book[names[record.name]])
         assert len(rows) == len(csv), record.name
         # the labels the report shows come first, then the CSV's columns, its rows one for one
@@ -121,7 +125,7 @@ def test_the_funder_report_has_its_front_matter_and_sections(built):
         "Example research funder (programme grant)",
         "EX-2018-0001",
         "1 April 2020 to 31 March 2021",
-        "2021-03-31",
+        "31 March 2021",
     ):
         assert fact in text
     tables = {p.stem for p in (built / "funder" / "tables").glob("*.csv")}
@@ -173,7 +177,18 @@ def test_export_round_trips_the_tidy_frame_with_its_labels(tmp_path, suffix, rea
     assert main(["export", "--out", str(path)]) == 0
     frame, meta = read(str(path))
     tidy = STUDY.tidy()
-    assert len(frame) == len(tidy) and list(frame.columns) == list(tidy.columns)
+    assert list(frame.columns) == list(tidy.columns)
+    # every score of tidy(), and a row for each subscale of each questionnaire due but not returned
+    due = len(STUDY.participants) * len(STUDY.timepoints) * len(STUDY.scores["subscale"].unique())
+    assert len(frame) == due > len(tidy)
+    for column in ("timepoint", "instrument", "subscale"):
+        frame[column] = frame[column].map(meta.variable_value_labels[column])
+    words = {STUDY.labels[(i, None)]: i for i in STUDY.instruments}
+    words |= {label: s for (i, s), label in STUDY.labels.items() if s is not None}
+    frame["instrument"] = frame["instrument"].map(words)
+    frame["subscale"] = frame["subscale"].map(words)
+    keys = ["participant_id", "timepoint", "instrument", "subscale"]
+    frame = tidy[keys].astype(str).merge(frame, on=keys, how="left", validate="one_to_one")
     assert meta.column_names_to_labels["score"] == "Subscale score"
     assert meta.variable_value_labels["site"] == {i + 1: s for i, s in enumerate(STUDY.sites)}
     assert meta.variable_value_labels["instrument"][1] == "Warwick-Edinburgh Mental Wellbeing Scale"
@@ -189,7 +204,12 @@ def test_export_to_parquet_keeps_the_types_and_to_csv_the_values(tmp_path):
     path = export_tidy(STUDY, tmp_path / "scores.parquet")
     back = pd.read_parquet(path)
     assert list(back["timepoint"].cat.categories) == STUDY.timepoints
-    assert back["score"].equals(STUDY.tidy()["score"])
+    keys = ["participant_id", "timepoint", "instrument", "subscale"]
+    tidy = STUDY.tidy()
+    mine = tidy[keys].merge(back, on=keys, how="left", validate="one_to_one")
+    assert mine["score"].equals(tidy["score"])
+    # a score tidy() has missing is missing in the export too, with its reason
+    assert (back["score"].isna() == (back["missing_reason"] != "")).all()
     csv = pd.read_csv(export_tidy(STUDY, tmp_path / "scores.csv"))
     assert len(csv) == len(back) and csv["score"].sum() == pytest.approx(back["score"].sum())
 

@@ -174,6 +174,9 @@ def test_an_american_study_gets_american_words_and_dates_in_every_format(example
     result = build(example_copy, out=out, only=only, jobs=2, echo=lambda m: None)
     assert result.exit_code == 0, [o.error for o in result.failed]
     excerpts = pd.read_csv(example_copy / "excerpts.csv", dtype=str)["text"].tolist()
+    config = load_study(example_copy).config
+    assert config.funder is not None and BRITISH_WORDS.search(config.funder.name)
+    names = [config.name, config.funder.name]  # the study's own names, as it writes them
     quoted, commentary = 0, []
     for rid in only:
         folder = out / rid
@@ -190,7 +193,7 @@ def test_an_american_study_gets_american_words_and_dates_in_every_format(example
         commentary += [
             html.unescape(re.sub(r"<[^>]+>", "", p)) for b in boxes for p in re.findall(r"<p>(.*?)</p>", b, re.S)
         ]
-        quotes += commentary
+        quotes += commentary + names
         for path in (folder / "report.html", folder / "report.docx", folder / "report.pdf", folder / "tables.xlsx"):
             text = plainer(pdf_text(path) if path.suffix == ".pdf" else _words(path))
             for q in quotes:

@@ -150,7 +150,7 @@ def test_html_shows_no_code_and_no_parameters(built):
     ):
         assert leaked not in html, leaked
     assert "Table 1. Sample characteristics" in html
-    assert "Site S2" in html and "Data cut" in html and "2021-03-31" in html
+    assert "Site S2" in html and "Data cut" in html and "31 March 2021" in html
     assert 'href="#section-01_sample"' in html and 'id="section-01_sample"' in html
     for section in ("02_service_use", "03_outcomes", "04_change"):
         assert f'id="section-{section}"' in html

@@ -21,14 +21,20 @@ from .kinds import KINDS
 
 
 def load_report_defs(
-    folder: Path, problems: Problems, audiences: Mapping[str, Audience] | None = None
+    folder: Path,
+    problems: Problems,
+    audiences: Mapping[str, Audience] | None = None,
+    study: Path | None = None,
 ) -> list[tuple[ReportDef, Path]]:
-    """Every ``*.yml`` in ``folder``, checked; ids must be unique and match the file name."""
-    defs = [
-        (report, path)
-        for report, path in parse_named(ReportDef, folder, "id", problems)
-        if _registered(report, path, problems, audiences)
-    ]
+    """Every ``*.yml`` in ``folder``, checked; ids must be unique and match the file name. A study's
+    own ``reports/`` folder adds its definitions, one with the id of a shipped one replacing it."""
+    by_id: dict[str, tuple[ReportDef, Path]] = {}
+    own = study / STUDY_REPORTS if study is not None else None
+    for where in (folder, *([own] if own is not None and own.is_dir() else [])):
+        for report, path in parse_named(ReportDef, where, "id", problems):
+            if _registered(report, path, problems, audiences):
+                by_id[report.id] = (report, path)
+    defs = list(by_id.values())
     order = list(KINDS)
     defs.sort(key=lambda d: (order.index(d[0].kind), d[0].id))  # the study report first, then sites, cohorts
     if not defs and not problems.has_errors:
@@ -70,13 +76,28 @@ def _registered(
     return ok
 
 
-def resolve_section(name: str, source: Path) -> Path | None:
-    """A section is a notebook name in ``notebooks/`` or a path relative to its YAML file."""
+STUDY_SECTIONS, STUDY_REPORTS = "sections", "reports"  # a study's own section notebooks and report definitions
+
+
+def section_folders(study: Path | None) -> list[Path]:
+    """Where a section named without ``.ipynb`` is looked for: the study's ``sections/``, then the
+    package's ``notebooks/``."""
+    return [*([study / STUDY_SECTIONS] if study is not None else []), notebooks_dir()]
+
+
+def resolve_section(name: str, source: Path, study: Path | None = None) -> Path | None:
+    """A section is a notebook name, in the study's ``sections/`` folder (kept inside the study
+    folder, links followed) or else in the package's ``notebooks/``, or a path relative to its YAML file."""
     if name.endswith(".ipynb"):
         path = (source.parent / name).resolve()
-    else:
-        path = notebooks_dir() / f"{name}.ipynb"
-    return path if path.is_file() else None
+        return path if path.is_file() else None
+    for folder in section_folders(study):
+        path = (folder / f"{name}.ipynb").resolve()
+        if folder != notebooks_dir() and not path.is_relative_to(folder.parent.resolve()):
+            continue  # a link out of the study folder: not the study's section
+        if path.is_file():
+            return path
+    return None
 
 
 MAX_ID = 100  # a report id names a folder; keep it well inside every file system's limit

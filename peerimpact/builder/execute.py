@@ -53,8 +53,11 @@ class SectionFailure:
     ename: str
     evalue: str
     traceback: str
+    path: str = ""  # the section's notebook file
 
     def format(self) -> str:
+        if self.ename == "UnknownFigure":  # the section's table, refused: what to fix, not a crash
+            return f"{self.path or 'section ' + self.section}, cell {self.cell_index}: refused: {self.evalue}"
         source = "\n".join(f"    {line}" for line in self.cell_source.splitlines())
         text = f"section {self.section}, cell {self.cell_index} (counting from 1):\n{source}"
         if self.traceback.strip():
@@ -164,13 +167,15 @@ def with_reset_cell(path: Path) -> nbformat.NotebookNode:
     return nb
 
 
-def _failure(section: str, output: Path, exc: PapermillExecutionError) -> SectionFailure:
+def _failure(section: str, output: Path, exc: PapermillExecutionError, path: str = "") -> SectionFailure:
     nb = nbformat.read(output, as_version=4)
     added = {RESET_TAG, "injected-parameters"}
     before = nb.cells[: exc.cell_index]
     inserted = sum(bool(added & set(c.get("metadata", {}).get("tags", []))) for c in before)
     number = exc.cell_index - inserted + 1  # the cell's place in the user's notebook, counting from 1
-    return SectionFailure(section, number, exc.source, exc.ename, exc.evalue, ANSI.sub("", "\n".join(exc.traceback)))
+    return SectionFailure(
+        section, number, exc.source, exc.ename, exc.evalue, ANSI.sub("", "\n".join(exc.traceback)), path
+    )
 
 
 # The kernel's own command with the debugger left out: a build never attaches one, and
@@ -356,7 +361,7 @@ def execute_sections(
                     kc=current.kc,
                 )
             except PapermillExecutionError as exc:
-                result.failure = _failure(section.stem, output, exc)
+                result.failure = _failure(section.stem, output, exc, str(section))
             except (DeadKernelError, CellTimeoutError) as exc:
                 result.failure = _stopped(section.stem, output, current.km, exc)
             finally:

@@ -13,7 +13,7 @@ from pathlib import Path
 import pandas as pd
 
 from ..analysis import progress
-from ..config import PublishedFigures, ReportDef
+from ..config import PublishedFigures, ReportDef, key_line
 from ..config.overrides import with_settings
 from ..config.targets import read_targets
 from ..ingest.study import Study
@@ -22,7 +22,6 @@ from ..report.context import CONTEXT, study_context
 from ..report.extract import Extract, Scope, make_extract
 from ..report.meta import AnalysisParams
 from ..report.results import model_results, with_covariates
-from ..resources import notebooks_dir
 from ..schema import CODEBOOK_COLUMNS, EXCERPT_COLUMNS
 from .audiences import load_audiences, load_policies, policy_of_report
 from .commentary import Commentary, find_commentary
@@ -35,6 +34,7 @@ from .definitions import (
     requires,
     resolve_section,
     results_read,
+    section_folders,
 )
 from .differencing import withheld_in_build
 from .formats import FORMATS
@@ -145,18 +145,20 @@ def plan(
     known: list[str] = []
     claimed: dict[str, tuple[str, Path]] = {}
     every: list[tuple[ReportDef, Path, list[Path | None], list[Scope]]] = []  # None: a section not found
-    for report, source in load_report_defs(reports_dir, problems, audiences):
+    for report, source in load_report_defs(reports_dir, problems, audiences, study.path):
         check_outcomes(report.headline, ("headline",), study, source, problems)
         sections: list[Path | None] = []
         for i, name in enumerate(report.sections):
-            path = resolve_section(name, source)
+            path = resolve_section(name, source, study.path)
             if path is None:
+                where = " and ".join(str(f) for f in section_folders(study.path))
                 problems.add(
                     source,
+                    line=key_line(source, ("sections", i)),
                     column=f"sections.{i}",
                     value=name,
                     rule="params",
-                    message=f"no notebook {name!r} (looked in {notebooks_dir()})",
+                    message=f"no notebook {name!r} (looked in {where})",
                 )
             sections.append(path)
         scopes = [

@@ -110,7 +110,7 @@ def _study_inputs(study) -> list[Path]:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    from ..export import WRITERS, export_tidy
+    from ..export import RENAMING, WRITERS, export, names_path
     from ..ingest.writers import NotWritten
 
     out = Path(args.out)
@@ -127,20 +127,25 @@ def cmd_export(args: argparse.Namespace) -> int:
     if study.problems.has_errors:
         print(f"not written: {display_path(out)}", file=sys.stderr)
         return EXIT_PROBLEMS
-    if out.resolve().is_relative_to(study.path.resolve()):
-        raise Usage(f"refusing to write inside the study folder, whose files are never changed: {args.out}")
-    if out.resolve() in {p.resolve() for p in _study_inputs(study)}:
-        raise Usage(f"refusing to write over an input file: {args.out}")
+    inputs = {p.resolve() for p in _study_inputs(study)}
+    for target in (out, names_path(out)) if fmt in RENAMING else (out,):  # the names file goes beside
+        if target.resolve().is_relative_to(study.path.resolve()):
+            raise Usage(f"refusing to write inside the study folder, whose files are never changed: {target}")
+        if target.resolve() in inputs:
+            raise Usage(f"refusing to write over an input file: {target}")
     try:
-        export_tidy(study, out, fmt)
+        done = export(study, out, fmt, args.shape)
     except NotWritten as error:  # what was at --out is as it was
         print(f"peerimpact export: {error}", file=sys.stderr)
         return EXIT_PROBLEMS
-    tidy_rows = len(study.scores)
-    print(
-        f"{plural(tidy_rows, 'row')} (participant × timepoint × subscale, with attributes) written to "
-        f"{display_path(out)}"
-    )
+    print(f"{plural(done.rows, 'row')} ({done.row}) written to {display_path(out)}")
+    renamed = done.renamed()
+    if done.names_path is not None:
+        if len(renamed):
+            print(f"{plural(len(renamed), 'column')} renamed for {fmt.upper()} (original → exported):")
+            for original, exported in zip(renamed["original"], renamed["exported"]):
+                print(f"  {original} → {exported}")
+        print(f"every column's name and label: {display_path(done.names_path)}")
     return EXIT_OK
 
 

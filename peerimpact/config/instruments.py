@@ -73,6 +73,9 @@ class Instrument(StrictModel):
     mid: MinimalImportantDifference | None = None
     note: str | None = None
     source: str | None = None
+    # an answer's label by its value (``1: Never``), for the labels of an item-level export; only
+    # the study's own wording or labels its licence allows, never an item's text
+    answers: dict[Int, str] = {}
 
     @model_validator(mode="before")
     @classmethod
@@ -109,6 +112,9 @@ class Instrument(StrictModel):
             unknown = [i for i in sub.items if i not in self.items]
             if unknown:
                 raise ValueError(f"subscale {name!r} names items that are not listed: {unknown}")
+        outside = [v for v in self.answers if not self.min <= v <= self.max]
+        if outside:
+            raise ValueError(f"answers {outside} are outside the range min {self.min} to max {self.max}")
         return self
 
     def column(self, item: str) -> str:

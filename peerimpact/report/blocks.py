@@ -22,6 +22,7 @@ from ..ingest.writers import to_csv
 from .html import box_html, figure_html, quotes_html, record_html, table_html
 from .policies import Context, DisclosurePolicy, resolve
 from .records import RECORD_MIME, FigureRecord, Quote, QuotesRecord, Record, TableRecord, TextRecord, plain, to_json
+from .roles import as_role
 
 SUPPRESSED = "*"  # what it shows for a value a disclosure policy withholds
 
@@ -92,6 +93,10 @@ class Table:
     suppressed: tuple[Suppression, ...] = ()
     withheld: str | None = None  # every figure withheld: this sentence is shown in place of the rows
     collapse: bool = True  # a table of text (Table 5) keeps its rows even when its figures go
+
+    def __post_init__(self) -> None:
+        # a role may be written in words ("statistic of n in outcomes"): read it once, here
+        object.__setattr__(self, "roles", {c: as_role(r) for c, r in self.roles.items()})
 
     @cached_property
     def _formatted(self) -> tuple[pd.DataFrame, list[str]]:

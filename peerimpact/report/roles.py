@@ -10,14 +10,15 @@ role or no kind is one a shared report does not show (:func:`unknown_figures`).
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
 
-from ..config.disclosure import DataKind
+from ..config.disclosure import DATA_KINDS, DataKind
 
 
 @dataclass(frozen=True)
@@ -41,6 +42,51 @@ class Role:
     of: str | None = None
     data: DataKind | None = None
     study: bool = False
+
+
+# every kind of role a column may have, as Role's docstring says
+ROLE_KINDS = (
+    "count",
+    "percent",
+    "statistic",
+    "test",
+    "extreme",
+    "comparator",
+    "reference",
+    "index",
+    "identifier",
+    "derived",
+    "label",
+)
+_ROLE_TEXT = re.compile(r"(\w+)(?: of (\w+)(?: over (\w+))?)?(?: in (\w+))?")
+
+
+def as_role(value: Role | str) -> Role:
+    """A role as a section may write it: a :class:`Role`, or a few words, ``"<kind>"``,
+    ``"<kind> of <base>"``, ``"percent of <count> over <n>"``, each optionally ``"… in <kind of
+    data>"`` (what a statistician's own table needs: a model's coefficient resting on ``n``
+    people's outcomes).
+
+    >>> as_role("statistic of n in outcomes")
+    Role(kind='statistic', base='n', of=None, data='outcomes', study=False)
+    >>> as_role("mean of n")
+    Traceback (most recent call last):
+    ...
+    ValueError: role 'mean of n': 'mean' is not a kind of role; kinds are count, percent, statistic, test, extreme, comparator, reference, index, identifier, derived, label
+    """
+    if isinstance(value, Role):
+        return value
+    found = _ROLE_TEXT.fullmatch(str(value).strip())
+    if found is None:
+        raise ValueError(
+            f"role {value!r}: write it as '<kind>', '<kind> of <column>', optionally '… in <kind of data>'"
+        )
+    kind, base, of, data = found.groups()
+    if kind not in ROLE_KINDS:
+        raise ValueError(f"role {value!r}: {kind!r} is not a kind of role; kinds are {', '.join(ROLE_KINDS)}")
+    if data is not None and data not in DATA_KINDS:
+        raise ValueError(f"role {value!r}: {data!r} is not a kind of data; kinds are {', '.join(DATA_KINDS)}")
+    return Role(kind, base, of, cast(DataKind | None, data))
 
 
 COUNT = Role("count")

@@ -261,8 +261,8 @@ def report_policy(policy: ReportPolicy) -> DisclosurePolicy:
             raise UnknownFigure(
                 f"table {block.name!r}: column {', '.join(map(repr, unknown))} holds numbers whose "
                 "role or kind of data the disclosure engine does not know, so a shared report cannot "
-                "show it; give it a role (peerimpact.report.roles.COLUMN_ROLES or the block's "
-                "roles) and a kind (BLOCK_DATA)"
+                "show it; give each a role and a kind of data where the table is made, e.g. "
+                f"roles={{{unknown[0]!r}: 'statistic of n in outcomes'}}"
             )
         if isinstance(block, Quotes):
             rules = policy.rules["qualitative"]
