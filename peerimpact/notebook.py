@@ -45,6 +45,7 @@ def study_extract(study: str | Path | None = None, params: str | Path | None = N
     from .ingest.study import InvalidStudy, load_study
     from .problems import Problems
     from .report.extract import make_extract
+    from .report.results import OPTIONAL_RESULTS
     from .resources import params_dir
 
     loaded = load_study(study)
@@ -74,6 +75,7 @@ def study_extract(study: str | Path | None = None, params: str | Path | None = N
         scope,
         analysis,
         published=published,
+        results=OPTIONAL_RESULTS,
         compares_with_study=kind.compares_with_study,
         compares_sites=kind.compares_sites,
     )

@@ -14,6 +14,7 @@ from ..config import Audience, ReportDef, key_line, parse_named
 from ..problems import Problems
 from ..report.context import CONTEXT
 from ..report.policies import POLICIES
+from ..report.results import OPTIONAL_RESULTS
 from ..resources import notebooks_dir
 from .formats import FORMATS
 from .kinds import KINDS
@@ -141,6 +142,14 @@ def context_read(section: Path) -> set[str]:
     cells = json.loads(section.read_text(encoding="utf-8")).get("cells", [])
     code = "\n".join("".join(c.get("source", [])) for c in cells if c.get("cell_type") == "code")
     return {name for name in (*CONTEXT, "pool") if re.search(rf"\bdata\.{name}\b", code)}
+
+
+def results_read(section: Path) -> set[str]:
+    """The optional results (``data.models``, ``data.reliability``) a section notebook reads: only a
+    report with such a section has them computed."""
+    cells = json.loads(section.read_text(encoding="utf-8")).get("cells", [])
+    code = "\n".join("".join(c.get("source", [])) for c in cells if c.get("cell_type") == "code")
+    return {name for name in OPTIONAL_RESULTS if re.search(rf"\bdata\.{name}\b", code)}
 
 
 def requires(section: Path) -> list[str]:

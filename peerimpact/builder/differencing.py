@@ -27,7 +27,8 @@ from .kinds import KINDS
 def figures_of(study: Study) -> dict[tuple[str, ...], np.ndarray]:
     """Who is behind every figure a report could show, as a mask over ``study.participants``,
     keyed as :func:`peerimpact.report.disclosure.row_key` keys a row: a sample characteristic,
-    a service at a timepoint, a subscale at a timepoint, a change."""
+    a service at a timepoint, a subscale at a timepoint, a change, a subscale's mixed model (everyone
+    with a score of it) and its α at a timepoint (the people who answered every item)."""
     ids = study.participants["participant_id"].astype(str).to_numpy()
     position = pd.Index(ids)
 
@@ -53,6 +54,14 @@ def figures_of(study: Study) -> dict[tuple[str, ...], np.ndarray]:
             then = ("scores", key[1], key[2], later)
             if then in out:
                 out[("change", key[1], key[2], f"{first}-{later}")] = out[key] & out[then]
+    for (inst, sub), part in scores.groupby(["instrument", "subscale"], observed=True):
+        out[("model", str(inst), str(sub))] = mask(part["participant_id"].astype(str))
+    answers = study.questionnaires
+    for name, instrument in study.instruments.items():
+        for sub, scale in instrument.subscales.items():
+            complete = answers.reindex(columns=[instrument.column(i) for i in scale.items]).notna().all(axis=1)
+            for tp, part in answers[complete].groupby("timepoint", observed=True):
+                out[("alpha", name, sub, str(tp))] = mask(part["participant_id"].astype(str))
     return {key: m for key, m in out.items() if m.any()}
 
 

@@ -21,6 +21,7 @@ from ..problems import Problems
 from ..report.context import CONTEXT, study_context
 from ..report.extract import Extract, Scope, make_extract
 from ..report.meta import AnalysisParams
+from ..report.results import model_results, with_covariates
 from ..schema import CODEBOOK_COLUMNS, EXCERPT_COLUMNS
 from .audiences import load_audiences, load_policies, policy_of_report
 from .commentary import Commentary, find_commentary
@@ -32,6 +33,7 @@ from .definitions import (
     report_id,
     requires,
     resolve_section,
+    results_read,
     section_folders,
 )
 from .differencing import withheld_in_build
@@ -178,12 +180,18 @@ def plan(
     withheld = withheld_in_build(study, every, policies) if not problems.has_errors else {}
     needs_of = {path: requires(path) for _, _, sections, _ in every for path in sections if path is not None}
     context_of = {path: context_read(path) for _, _, sections, _ in every for path in sections if path is not None}
+    results_of = {path: results_read(path) for _, _, sections, _ in every for path in sections if path is not None}
     context: list[dict[str, pd.DataFrame]] = []  # computed when a report first needs it
 
-    def study_wide() -> dict[str, pd.DataFrame]:
+    def study_wide(name: str) -> pd.DataFrame:
         if not context:
             context.append(whole_study_context(study, analysis))
-        return context[0]
+        if name not in context[0]:  # the whole study's mixed models: fitted only for a section that reads them
+            comparisons = [(first, later) for first, later in study.config.comparisons or []]
+            covariates = study.config.covariates
+            scores = with_covariates(study.scores, study.participants, covariates)
+            context[0][name] = model_results(scores, comparisons, study.config.multiplicity, covariates)
+        return context[0][name]
 
     for report, source, sections, scopes in every:
         if kinds and report.kind not in kinds:
@@ -219,8 +227,9 @@ def plan(
                 policy=policies.get(report.id),
                 withheld=withheld.get(rid, ()),
                 published=published_figures() if "published" in needs else None,
-                context={name: study_wide()[name] for name in read if name in CONTEXT},
+                context={name: study_wide(name) for name in read if name in CONTEXT},
                 pool="pool" in read,
+                results=set().union(*(results_of[s] for s in sections if s is not None)),
                 compares_with_study=KINDS[report.kind].compares_with_study,
                 compares_sites=KINDS[report.kind].compares_sites,
             )

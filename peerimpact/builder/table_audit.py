@@ -21,7 +21,7 @@ from ..config import DATA_KINDS, DisclosureRules, ReportPolicy
 from ..problems import Problems
 from ..report.blocks import SUPPRESSED
 from ..report.disclosure import GROUPS, PROTECTED, Group, row_key
-from ..report.roles import COLUMN_ROLES, STUDY_WIDE, Role, data_kind
+from ..report.roles import STUDY_WIDE, Role, data_kind, table_role
 from .safefiles import Unreadable, read_csv_rows
 
 # A quote's label with no participant ID: by timepoint, or from the study's approved pool
@@ -95,7 +95,7 @@ def unknown_columns(table: str, frame: pd.DataFrame) -> list[str]:
     the audit cannot tell what rules they fall under, so a shared report must not show them."""
     out = []
     for column in frame.columns:
-        role = COLUMN_ROLES.get(column)
+        role = table_role(table, column)
         if role is not None and role.kind in ("identifier", "reference", "index"):
             continue
         if (role is None or data_kind(table, column, role) is None) and _numeric(frame[column].tolist()):
@@ -117,7 +117,7 @@ class TableAuditor:
     def rules(self, column: str, role: Role | None = None) -> DisclosureRules:
         """The rules a column of the table being audited falls under: those of its kind of data, or the
         strictest of the policy where it has none (the column fails as unknown besides)."""
-        kind = data_kind(self.name, column, role if role is not None else COLUMN_ROLES.get(column))
+        kind = data_kind(self.name, column, role if role is not None else table_role(self.name, column))
         if kind is not None:
             return self.policy.rules[kind]
         return max(self.policy.rules.values(), key=lambda r: (r.suppress, r.threshold, r.rounding))
@@ -171,7 +171,7 @@ class TableAuditor:
                 "the audit does not know, so it cannot tell which rules they fall under",
                 line=1,
             )
-        roles = {c: COLUMN_ROLES[c] for c in frame.columns if c in COLUMN_ROLES}
+        roles = {c: role for c in frame.columns if (role := table_role(name, c)) is not None}
         for i, record in enumerate(frame.to_dict("records"), start=1):
             self.cells(audit, path, i, record, roles)
         for group in GROUPS.get(name.removesuffix(STUDY_WIDE), ()):

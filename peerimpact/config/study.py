@@ -253,6 +253,8 @@ class StudyConfig(StrictModel):
     # (Benjamini-Hochberg false discovery rate); ``holm: true`` is read as ``multiplicity: holm``
     multiplicity: Multiplicity = "none"
     holm: bool | None = Field(default=None, exclude=True)  # the older spelling of multiplicity: holm; read multiplicity
+    # participants columns the mixed models of change adjust for, as fixed effects (``[site]``)
+    covariates: list[Code] = []
     cohorts: dict[Code, Cohort] = {}
     funder: Funder | None = None
     reporting_period: Period | None = None

@@ -21,7 +21,7 @@ from .cohorts import cohort_members
 from .paths import check_files_confined, study_yml_path
 from .rawtable import RawTable
 from .scoring import Instrument, all_instrument_names, load_instruments, score_all
-from .study_checks import check_cohort_rules, check_cohort_sites, check_progress_targets
+from .study_checks import check_cohort_rules, check_cohort_sites, check_covariates, check_progress_targets
 from .tidy import tidy_scores
 from .vocabulary import OutOfRange, Roster, Vocabulary
 
@@ -307,6 +307,7 @@ def load_study(
     people, roster = records.read_participants(raw, vocab, problems) if raw else (records.empty_participants(), None)
     if roster is not None and not people.empty:
         check_cohort_rules(yml, config, people, problems)
+        check_covariates(yml, config, people, problems)
     parts = [
         items.questionnaire_records(t, vocab, problems, out_of_range)
         for t in map(table, files.questionnaires)

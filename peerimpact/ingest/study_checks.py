@@ -88,6 +88,22 @@ def check_cohort_sites(yml: Path, config: StudyConfig, problems: Problems) -> No
                 )
 
 
+def check_covariates(yml: Path, config: StudyConfig, people: pd.DataFrame, problems: Problems) -> None:
+    """A covariate of the mixed models must name a participants column."""
+    from ..config import key_line
+
+    for i, column in enumerate(config.covariates):
+        if column not in people.columns or column == "participant_id":
+            problems.add(
+                yml,
+                line=key_line(yml, ("covariates", i)),
+                column=f"covariates.{i}",
+                value=column,
+                rule="params",
+                message="a covariate names a column of the participants file (site, contract_type, …)",
+            )
+
+
 def check_progress_targets(yml: Path, config: StudyConfig, problems: Problems) -> None:
     """Targets and milestones must name the study's own sites and timepoints."""
     from ..config import key_line

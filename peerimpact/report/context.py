@@ -29,6 +29,7 @@ CONTEXT = (
     "study_codes",
     "study_table5",
     "study_programme",
+    "study_models",
 )
 POOL_COLUMNS = ["theme", "text"]
 

@@ -35,7 +35,14 @@ from ..config import DisclosureRules
 from .blocks import SUPPRESSED, Suppression
 from .roles import COLUMN_ROLES, FIGURES, Role, number_or_none, roles_of
 
-PROTECTED = ("sample", "service", "scores", "change")  # row keys of figures about people (differencing)
+PROTECTED = (
+    "sample",
+    "service",
+    "scores",
+    "change",
+    "model",
+    "alpha",
+)  # row keys of figures about people (differencing)
 
 
 @dataclass(frozen=True)
@@ -76,7 +83,8 @@ def rounded(value: float, base: int) -> int:
 
 def row_key(row: Mapping[str, Any]) -> tuple[str, ...] | None:
     """The figure a row reports, as the planner names it for differencing: a sample
-    characteristic, a service at a timepoint, a subscale at a timepoint, or a change."""
+    characteristic, a service at a timepoint, a subscale at a timepoint, a change, a subscale's
+    mixed model or its α at a timepoint."""
 
     def text(name: str) -> str | None:
         value = row.get(name)
@@ -89,6 +97,10 @@ def row_key(row: Mapping[str, Any]) -> tuple[str, ...] | None:
     if service:
         return ("service", service, timepoint or "")
     if instrument and subscale:
+        if text("reference"):  # a mixed model rests on everyone with a score of the subscale
+            return ("model", instrument, subscale)
+        if "alpha" in row and timepoint:  # α rests on the people who answered every item
+            return ("alpha", instrument, subscale, timepoint)
         if comparison and comparison != "norm":
             return ("change", instrument, subscale, comparison)
         if timepoint:

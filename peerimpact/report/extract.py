@@ -25,7 +25,7 @@ from ..config import Instrument, PublishedFigures, QualitativeConfig, ReportDef,
 from ..schema import CODEBOOK_COLUMNS, EXCERPT_COLUMNS
 from .context import CONTEXT, approved_pool
 from .meta import AnalysisParams, InstrumentMeta, ReportMeta, ReportTargets, Scale, TargetShare
-from .results import RESULTS, norms_frame, outcome_results
+from .results import OPTIONAL_RESULTS, RESULTS, norms_frame, optional_results, outcome_results, with_covariates
 
 if TYPE_CHECKING:  # only named in annotations: a report's kernel need not import the study loader
     from ..ingest.study import Study
@@ -41,6 +41,7 @@ FRAMES = (
     "excerpts",
     "pool",
     *RESULTS,
+    *OPTIONAL_RESULTS,
     *CONTEXT,
 )
 
@@ -79,6 +80,9 @@ class Extract:
     # once as the extract is made (report.results); its sections, synthesis and headline read them
     summary: pd.DataFrame = field(default_factory=pd.DataFrame)
     change: pd.DataFrame = field(default_factory=pd.DataFrame)
+    # the mixed models of change and Cronbach's α, where a section of the report reads them
+    models: pd.DataFrame = field(default_factory=pd.DataFrame)
+    reliability: pd.DataFrame = field(default_factory=pd.DataFrame)
     # the whole study's figures, as context where the report's own are withheld (report.context)
     study_table1: pd.DataFrame = field(default_factory=pd.DataFrame)
     study_table2: pd.DataFrame = field(default_factory=pd.DataFrame)
@@ -88,6 +92,8 @@ class Extract:
     study_table5: pd.DataFrame = field(default_factory=pd.DataFrame)
     # the whole study's recruitment, retention and activity against its targets, beside a site's own
     study_programme: pd.DataFrame = field(default_factory=pd.DataFrame)
+    # the whole study's mixed models, where a section reads them
+    study_models: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     @property
     def title(self) -> str:
@@ -236,6 +242,7 @@ def make_extract(
     published: PublishedFigures | None = None,
     context: Mapping[str, pd.DataFrame] | None = None,
     pool: bool = False,
+    results: Iterable[str] = (),
     compares_with_study: bool,
     compares_sites: bool,
 ) -> Extract:
@@ -246,7 +253,8 @@ def make_extract(
     of people outside it. ``compares_with_study`` and ``compares_sites`` are the capabilities of the
     report's kind (:class:`peerimpact.builder.kinds.ReportKind`). The report's own Tables 3 and 4 are
     computed here from its scores, by the function that computes the whole study's
-    (:func:`peerimpact.report.results.outcome_results`)."""
+    (:func:`peerimpact.report.results.outcome_results`); those of ``results`` (``models``,
+    ``reliability``) too, from its scores and its item-level answers."""
     keep, sites = scope.participants, list(scope.sites)
     declared = set(study.config.categories) | FIXED_LEVELS
 
@@ -280,6 +288,7 @@ def make_extract(
         withheld=tuple(sorted(withheld)),
         comparisons=tuple((first, later) for first, later in study.config.comparisons or []),
         multiplicity=study.config.multiplicity,
+        covariates=tuple(study.config.covariates),
         locale=study.config.locale,
         spelling=study.config.report_locale.spelling,
         compares_with_study=compares_with_study,
@@ -305,6 +314,15 @@ def make_extract(
             ].reset_index(drop=True)
     scores = rows(study.scores)
     own = outcome_results(scores, meta.params, comparisons=meta.comparisons, multiplicity=meta.multiplicity)
+    own |= optional_results(
+        results,
+        with_covariates(scores, rows(study.participants), meta.covariates),
+        rows(study.questionnaires) if "reliability" in set(results) else pd.DataFrame(),
+        study.instruments,
+        comparisons=meta.comparisons,
+        multiplicity=meta.multiplicity,
+        covariates=meta.covariates,
+    )
     return Extract(
         meta=meta,
         participants=rows(study.participants),

@@ -299,6 +299,11 @@ KEYERS: dict[str, Keyer] = {
     **dict.fromkeys(("table4", "headline_table4", "forest"), _change),
     "table1": _table1,
     "table2": _table2,
+    # all available data and α: figures of their own (a model's p is not Table 4's, α's n not Table 3's)
+    "mixed_models": lambda row, c: _change(
+        {**row, "comparison": f"{row['reference']}-{row['timepoint']}"}, f"model {c}"
+    ),
+    "reliability": lambda row, column: _outcome(row, f"alpha {column}"),
     "table5": _table5,
     "sample_summary": _sample_summary,
     **dict.fromkeys(("codes_by_timepoint", "codes_by_site", "heatmap"), _codes),

@@ -145,6 +145,7 @@ class ReportMeta(_Frozen):
     comparisons: tuple[tuple[str, str], ...] = ()
     multiplicity: Multiplicity = "none"  # how Table 4's p values are adjusted across its tests
     overrides: dict[str, Any] = {}  # settings this build's --set changed (analysis.min_pairs: 8)
+    covariates: tuple[str, ...] = ()  # participants columns the mixed models adjust for
     locale: str = "en-GB"  # how the report writes numbers and dates (study.yml ``locale``)
     spelling: str = "british"  # and how it spells (study.yml ``spelling``)
     compares_with_study: bool = False  # the report sets its figures beside the whole study's

@@ -6,16 +6,19 @@ from the report's own scores (:func:`peerimpact.report.extract.make_extract`, th
 ``summary`` and ``change``), and once per build, from the whole study's
 (:mod:`peerimpact.report.context`, ``study_summary`` and ``study_change``). The sections, the
 synthesis and the headline read them and never compute them again, so no two of them can
-disagree, and a report's figures and the whole study's are made by one method.
+disagree, and a report's figures and the whole study's are made by one method. The mixed models and
+Cronbach's α (:func:`optional_results`) are computed for a report whose sections read them.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 import pandas as pd
 
 from ..analysis.descriptive import compare_to_norms, summarise_scores
+from ..analysis.models import mixed_models
+from ..analysis.reliability import ItemLayout, reliability
 from ..analysis.stats import change_over_time
 from .meta import AnalysisParams
 
@@ -44,3 +47,51 @@ def outcome_results(
         "summary": compare_to_norms(summarise_scores(scores), norms_frame(params)),
         "change": change_over_time(scores, comparisons, adjust=multiplicity, min_pairs=params.analysis.min_pairs),
     }
+
+
+# Results a report's extract holds only when one of its sections reads them (``data.models``):
+# the mixed models fit a model per subscale, and α reads the item-level answers.
+OPTIONAL_RESULTS = ("models", "reliability")
+
+
+def optional_results(
+    names: Iterable[str],
+    scores: pd.DataFrame,
+    items: pd.DataFrame,
+    instruments: Mapping[str, ItemLayout],
+    *,
+    comparisons: Iterable[tuple[str, str]],
+    multiplicity: str,
+    covariates: Iterable[str] = (),
+) -> dict[str, pd.DataFrame]:
+    """The results of :data:`OPTIONAL_RESULTS` in ``names``: ``models``, the mixed models of change over
+    time (:func:`~peerimpact.analysis.models.mixed_models`, for the study's comparisons, or the first
+    timepoint against each later one, adjusted by ``multiplicity``, with the ``covariates`` among the
+    scores' columns as fixed effects) and ``reliability``, Cronbach's α
+    of every subscale from the item-level answers ``items``
+    (:func:`~peerimpact.analysis.reliability.reliability`)."""
+    wanted = set(names)
+    out = {}
+    if "models" in wanted:
+        out["models"] = model_results(scores, comparisons, multiplicity, covariates)
+    if "reliability" in wanted:
+        out["reliability"] = reliability(items, instruments)
+    return out
+
+
+def model_results(
+    scores: pd.DataFrame, comparisons: Iterable[tuple[str, str]], multiplicity: str, covariates: Iterable[str] = ()
+) -> pd.DataFrame:
+    """The mixed models of these scores, for the study's comparisons (by default the first timepoint
+    against each later one), their p values adjusted by ``multiplicity``, adjusted for ``covariates``
+    (study.yml's, columns of the scores: :func:`with_covariates`): a report's own and the whole
+    study's alike."""
+    return mixed_models(scores, list(comparisons) or None, covariates=covariates, adjust=multiplicity)
+
+
+def with_covariates(scores: pd.DataFrame, participants: pd.DataFrame, covariates: Iterable[str]) -> pd.DataFrame:
+    """The scores with the participants columns ``covariates`` names joined, those the scores lack."""
+    joined = [c for c in covariates if c not in scores.columns]
+    if not joined:
+        return scores
+    return scores.merge(participants[["participant_id", *joined]], on="participant_id", how="left")

@@ -125,7 +125,10 @@ COLUMN_ROLES: dict[str, Role] = {
     # quartiles of a handful of scores are near the scores themselves: ruled as the extremes are
     "q1": Role("extreme", "n"),
     "q3": Role("extreme", "n"),
-    **{c: Role("test", "n") for c in ("ci_low", "ci_high", "p", "es", "d_z", "p_wilcoxon", "p_holm", "p_fdr_bh")},
+    **{
+        c: Role("test", "n")
+        for c in ("ci_low", "ci_high", "p", "es", "d_z", "p_wilcoxon", "p_holm", "p_fdr_bh", "p_adjusted")
+    },
     "min": Role("extreme", "n"),
     "max": Role("extreme", "n"),
     "study_mean": Role("comparator", "study_n", study=True),
@@ -197,6 +200,18 @@ COLUMN_ROLES: dict[str, Role] = {
     "people": Role("count", study=True),
     "of_people": Role("count", study=True),
 }
+# Columns whose role in one table is not the one their name has elsewhere, by table: the mixed models'
+# figures rest on everyone with a score of the subscale (``n_people``), not on Table 4's pairs (``n``),
+# and α on the people who answered every item; the audit reads them by table name as a block does.
+TABLE_ROLES: dict[str, dict[str, Role]] = {
+    "mixed_models": {
+        "n_people": COUNT,
+        "n_obs": Role("count", "n_people"),
+        "estimate": Role("statistic", "n_people"),
+        **{c: Role("test", "n_people") for c in ("se", "ci_low", "ci_high", "p", "p_adjusted")},
+    },
+    "reliability": {"alpha": Role("test", "n"), "items": Role("reference")},
+}
 FIGURES = ("count", "percent", "statistic", "test", "extreme")  # what differencing withholds in a row
 
 # The kind of data each block holds, by its name; a column's Role.data or COLUMN_DATA says otherwise.
@@ -210,6 +225,8 @@ BLOCK_DATA: dict[str, DataKind] = {
             "means",
             "table4",
             "forest",
+            "mixed_models",
+            "reliability",
             "headline_table3",
             "headline_table4",
             "table5",
@@ -286,6 +303,11 @@ def number_or_none(value: Any) -> float | None:
     except (TypeError, ValueError):
         return None
     return None if math.isnan(number) else number
+
+
+def table_role(table: str, column: str) -> Role | None:
+    """The role of ``column`` in table ``table`` (or its whole-study block): :data:`TABLE_ROLES`, else by its name."""
+    return TABLE_ROLES.get(table.removesuffix(STUDY_WIDE), {}).get(column) or COLUMN_ROLES.get(column)
 
 
 def roles_of(columns: Iterable[str], extra: Mapping[str, Role]) -> dict[str, Role]:
