@@ -14,6 +14,7 @@ from pypdf import PdfReader
 
 from conftest import BUILT, pdf_text
 from peerimpact.builder.workbook import sheet_names
+from peerimpact.builder.workbook_shapes import shaped
 from peerimpact.cli import main
 from peerimpact.ingest.study import load_study
 from peerimpact.report.roles import COLUMN_ROLES, data_kind
@@ -143,12 +144,21 @@ def test_a_shared_reports_workbook_shows_every_figure_the_report_withheld_as_c(b
     withheld = 0
     for record in records:
         csv = pd.read_csv(built / rid / record.csv, dtype=str, keep_default_na=False)
+        # the sheet lays the CSV out as the report lays out the table: follow each CSV row there
+        laid = shaped(record, csv.assign(_row=[str(r) for r in range(1, len(csv) + 1)]))
+        assert laid is not None
+        if "_row" in laid:  # rows reordered: a withheld cell is in the row its CSV row went to
+            moved = {int(r): i + 1 for i, r in enumerate(laid.pop("_row"))}
+            cells = {(moved[r], c) for r, c in record.withheld_cells}
+        else:  # rows regrouped (a row per site): every withheld figure is a * of the regrouped frame
+            assert all(csv[c].iat[r - 1] == "*" for r, c in record.withheld_cells), record.name
+            cells = set()
         head, rows = table_of(book[names[record.name]])
-        first = len(head) - len(csv.columns)
-        stars = {(r + 1, c) for c in csv.columns for r in range(len(csv)) if csv[c].iat[r] == "*"}
-        for row, column in {*record.withheld_cells, *stars}:
-            cell = rows[row - 1][first + list(csv.columns).index(column)].value
-            want = csv[column].iat[row - 1]
+        first = len(head) - len(laid.columns)
+        stars = {(r + 1, c) for c in laid.columns for r in range(len(laid)) if laid[c].iat[r] == "*"}
+        for row, column in {*cells, *stars}:
+            cell = rows[row - 1][first + list(laid.columns).index(column)].value
+            want = laid[column].iat[row - 1]
             assert cell == "[c]" if want == "*" else (cell == want or cell == "[z]"), (record.name, row, column, cell)
             withheld += 1
     assert withheld > 0  # every shared report of the example withholds something
