@@ -12,6 +12,7 @@ Cronbach's α (:func:`optional_results`) are computed for a report whose section
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterable, Mapping
 
 import pandas as pd
@@ -79,14 +80,30 @@ def optional_results(
     return out
 
 
+_FITTED: dict[str, pd.DataFrame] = {}  # models by what they were fitted to: a fit takes a second or two
+_MOST_FITTED = 32
+
+
 def model_results(
     scores: pd.DataFrame, comparisons: Iterable[tuple[str, str]], multiplicity: str, covariates: Iterable[str] = ()
 ) -> pd.DataFrame:
     """The mixed models of these scores, for the study's comparisons (by default the first timepoint
     against each later one), their p values adjusted by ``multiplicity``, adjusted for ``covariates``
     (study.yml's, columns of the scores: :func:`with_covariates`): a report's own and the whole
-    study's alike."""
-    return mixed_models(scores, list(comparisons) or None, covariates=covariates, adjust=multiplicity)
+    study's alike. The same scores and settings are fitted once in a process (the whole study's
+    report and the study-wide figures beside a cohort's are one fit; so are a build's replans)."""
+    comparisons, covariates = list(comparisons), list(covariates)
+    used = [c for c in ("participant_id", "timepoint", "instrument", "subscale", "score", *covariates) if c in scores]
+    digest = hashlib.sha256(pd.util.hash_pandas_object(scores[used].astype(str), index=False).to_numpy().tobytes())
+    digest.update(repr((used, comparisons, multiplicity, covariates)).encode())
+    key = digest.hexdigest()
+    if key not in _FITTED:
+        if len(_FITTED) >= _MOST_FITTED:
+            _FITTED.pop(next(iter(_FITTED)))
+        _FITTED[key] = mixed_models(scores, comparisons or None, covariates=covariates, adjust=multiplicity)
+    out = _FITTED[key].copy()
+    out.attrs = dict(_FITTED[key].attrs)
+    return out
 
 
 def with_covariates(scores: pd.DataFrame, participants: pd.DataFrame, covariates: Iterable[str]) -> pd.DataFrame:
