@@ -85,9 +85,9 @@ test() {
     "$VENV/bin/python" -m pytest -q "$@"
 }
 
-unit() {   # the tests that start no Jupyter kernel and no browser, on two processes: under a minute
+unit() {   # the tests that start no Jupyter kernel or browser and build no whole study, on two processes: under a minute
     setup
-    "$VENV/bin/python" -m pytest -q -m "not kernel and not slow and not browser" -n 2 --dist worksteal "$@"
+    "$VENV/bin/python" -m pytest -q -m "not kernel and not slow and not browser and not integration" -n 2 --dist worksteal "$@"
 }
 
 case "${1:-}" in

@@ -35,6 +35,7 @@ def test_settings_are_the_reports_defaults():
     pd.testing.assert_frame_equal(study, explicit)
 
 
+@pytest.mark.integration
 def test_by_site_tests_no_site_on_fewer_pairs_than_the_report():
     change = change_over_time(STUDY.tidy(), [("T1", "T3")], by="site")
     few = change[change["n"] < 6]

@@ -54,6 +54,7 @@ def test_the_same_generator_state_gives_the_same_scores():
     assert a == b
 
 
+@pytest.mark.integration
 def test_one_search_can_miss_where_another_start_finds_scores():
     """A single search may end at a dead end; the example generator then starts again from a new
     guess (with new choices of who is missing), so a miss is a message, never a wrong table."""

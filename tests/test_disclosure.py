@@ -326,6 +326,7 @@ def _derivable_by_rank(sets, threshold):
     return None
 
 
+@pytest.mark.integration
 def test_the_differencing_search_finds_what_a_rank_test_of_every_candidate_finds():
     import numpy as np
 

@@ -94,6 +94,7 @@ def _check_reasons(frame: pd.DataFrame, scores: list[str]) -> None:
         assert set(reason) - {""} <= WORDS
 
 
+@pytest.mark.integration
 def test_a_long_export_reads_right_in_every_format(odd_study, tmp_path):
     paths = _exports(odd_study, tmp_path, "long")
     sav, meta = pyreadstat.read_sav(str(paths["sav"]), user_missing=True)
@@ -142,6 +143,7 @@ def _cells(long: pd.DataFrame, value: str) -> dict[tuple[str, str], object]:
     return cells
 
 
+@pytest.mark.integration
 def test_a_wide_export_holds_the_long_ones_values_cell_by_cell(odd_study, tmp_path):
     long = _exports(odd_study, tmp_path, "long")
     wide = _exports(odd_study, tmp_path, "wide")
@@ -185,6 +187,7 @@ def test_a_wide_export_holds_the_long_ones_values_cell_by_cell(odd_study, tmp_pa
     _check_text_formats(wide, ["completed_date_T1", "consent_date"])
 
 
+@pytest.mark.integration
 def test_an_items_export_labels_items_by_number_and_answers_from_the_definition(odd_study, tmp_path):
     paths = _exports(odd_study, tmp_path, "items")
     study = load_study(odd_study)
@@ -221,6 +224,7 @@ def test_the_command_prints_the_names_it_changed(odd_study, tmp_path, capsys):
     assert f"every column's name and label: {tmp_path / 'scores.names.csv'}" in printed
 
 
+@pytest.mark.integration
 @pytest.mark.parametrize("fmt", FORMATS)
 def test_a_failed_export_leaves_the_earlier_files_as_they_were(odd_study, tmp_path, monkeypatch, capsys, fmt):
     folder = tmp_path / "exports"

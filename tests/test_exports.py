@@ -230,6 +230,7 @@ def test_export_refuses_a_format_it_does_not_know_and_the_study_folder(example_c
     assert "refusing to write inside the study folder" in capsys.readouterr().err
 
 
+@pytest.mark.integration
 def test_a_notebook_opens_any_study(example_copy):
     yml = example_copy / "study.yml"
     yml.write_text(yml.read_text().replace("name: Example peer worker study (synthetic)", "name: My own study"))

@@ -29,6 +29,7 @@ def planned():
     return study, {r.id: r for r in reports}
 
 
+@pytest.mark.integration
 def test_a_site_extract_holds_its_own_participants_and_nobody_else(planned):
     study, reports = planned
     people = study.participants.assign(site=study.participants["site"].astype(str))
@@ -83,6 +84,7 @@ def test_meta_is_read_back_as_the_same_typed_object(planned, tmp_path):
         again.meta.sites = ("S9",)  # frozen
 
 
+@pytest.mark.integration
 def test_a_registered_kind_is_planned_with_its_scopes_and_capabilities(tmp_path):
     from peerimpact.builder.kinds import KINDS, ReportKind, register_kind
     from peerimpact.report.extract import Scope
@@ -117,6 +119,7 @@ def _same(computed, expected):
     assert computed.attrs == expected.attrs
 
 
+@pytest.mark.integration
 @pytest.mark.parametrize("multiplicity", ["none", "holm"])
 def test_a_reports_tables_3_and_4_are_computed_once_as_its_extract_is_made(multiplicity, tmp_path):
     study = load_study()

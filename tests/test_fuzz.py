@@ -547,6 +547,7 @@ def run_case(case: Case, tmp_path: Path, monkeypatch, *, exit_code: int = 2) -> 
 @pytest.mark.parametrize(
     "case", [pytest.param(c, id=c.name, marks=[pytest.mark.slow] if c.slow else []) for c in CASES]
 )
+@pytest.mark.integration
 def test_malformed_input_is_a_located_problem(case: Case, tmp_path: Path, monkeypatch) -> None:
     run_case(case, tmp_path, monkeypatch)
 

@@ -567,6 +567,7 @@ NUMBERS = [
 CASES = DUPLICATE_KEYS + TAGS + REPEATS + LOOK_ALIKES + MESSAGES + NUMBERS
 
 
+@pytest.mark.integration
 @pytest.mark.parametrize("case", [pytest.param(c, id=c.name) for c in CASES])
 def test_settings_that_cannot_be_read_as_written_are_located_problems(
     case: ConfigCase, tmp_path: Path, monkeypatch

@@ -423,6 +423,7 @@ sys.exit(code)
 """
 
 
+@pytest.mark.integration
 def test_a_header_of_a_million_names_is_refused_before_it_costs_memory(tmp_path: Path) -> None:
     """7.9 MB of header names once took 5.3 GB and 68 s and reported no problem."""
     study = tmp_path / "study"

@@ -223,6 +223,7 @@ def _read(path: Path) -> tuple[list[str], dict[str, str]]:
     return list(meta.column_names), meta.column_names_to_labels
 
 
+@pytest.mark.integration
 @pytest.mark.parametrize("fmt", FORMATS)
 def test_every_legal_column_name_exports_in_every_format(odd_study, tmp_path, capsys, fmt):
     out = tmp_path / f"tidy.{fmt}"
@@ -262,6 +263,7 @@ def test_every_legal_column_name_exports_in_every_format(odd_study, tmp_path, ca
             assert names.loc[names["original"] == neutralise(column), "exported"].tolist() == [name]  # no formula
 
 
+@pytest.mark.integration
 @pytest.mark.parametrize("fmt", FORMATS)
 def test_a_failed_export_leaves_the_previous_file_as_it_was_and_nothing_else(example_copy, tmp_path, fmt):
     out = tmp_path / "exports" / f"tidy.{fmt}"
@@ -344,6 +346,7 @@ def _renamed_ids(study: Path) -> None:
         )
 
 
+@pytest.mark.integration
 def test_score_writes_ids_that_start_like_formulas_as_text(example_copy, tmp_path):
     _renamed_ids(example_copy)
     assert main(["score", str(example_copy), "--out", str(tmp_path / "scores.xlsx")]) == 0

@@ -297,6 +297,7 @@ def test_set_chooses_the_adjustment_for_one_build_and_checks_it(study):
     assert "study.multiplicity" in problems.errors[0].message
 
 
+@pytest.mark.integration
 def test_the_adjustment_set_for_a_build_reaches_every_report_and_its_table4(study):
     reports, problems = plan(
         study, params_dir() / "reports", params=params_dir(), kinds=["study"], overrides={"multiplicity": "fdr_bh"}

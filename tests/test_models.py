@@ -94,6 +94,7 @@ def test_balanced_complete_data_give_differences_of_means():
         assert out.loc[tp, "estimate"] == pytest.approx(means[tp] - means["T1"], abs=1e-8)
 
 
+@pytest.mark.integration
 @pytest.mark.skipif(shutil.which("Rscript") is None, reason="R is not installed")
 def test_example_study_equals_lme4_live(tmp_path):
     import peerimpact
@@ -294,6 +295,7 @@ def test_study_report_tables_equal_the_functions_on_the_study(tmp_path):
     assert "Internal consistency of each scale" in html
 
 
+@pytest.mark.integration
 def test_study_yml_covariates_reach_the_extracts_models(example_copy):
     import peerimpact
     from peerimpact.notebook import study_extract

@@ -55,6 +55,7 @@ def _table_report(rows: int):
     return ReportDocument(title, (Section("section-a", "A", (ProseRecord("# A\n\nSome words."), table)),))
 
 
+@pytest.mark.integration
 def test_a_tables_notes_never_start_a_page_its_rows_do_not_reach(tmp_path, monkeypatch):
     """Brute force over table lengths: the page a table's first note is printed on also holds its
     last row. Without the push (``MAX_PUSHES`` 0), some length leaves the notes alone on a page."""

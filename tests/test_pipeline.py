@@ -347,6 +347,7 @@ def test_unknown_kind_and_report_id_in_options(tmp_path):
     assert {(p.file, p.value) for p in result.problems.errors} == {("--reports", "sites"), ("--only", "site-S99")}
 
 
+@pytest.mark.integration
 def test_notebook_must_declare_the_injected_parameters(tmp_path):
     nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("x = 1", metadata={"tags": ["parameters"]})])
     nbformat.write(nb, tmp_path / "bare.ipynb")

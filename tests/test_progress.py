@@ -197,6 +197,7 @@ def test_cohort_rules_of_the_wrong_kind_are_located_problems(example_copy):
     }
 
 
+@pytest.mark.integration
 def test_an_empty_cohort_is_reported_not_a_crash(example_copy):
     yml = example_copy / "study.yml"
     yml.write_text(

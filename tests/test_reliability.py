@@ -69,6 +69,7 @@ def test_sites_that_would_share_a_report_id_are_an_error_naming_both(example_cop
     assert not (tmp_path / "out").exists()
 
 
+@pytest.mark.integration
 def test_a_site_report_shows_only_levels_of_its_own_participants(example_copy):
     yml = example_copy / "study.yml"
     text = yml.read_text()

@@ -19,6 +19,7 @@ def alerts(prepared, rid):
     return meta.alerts
 
 
+@pytest.mark.integration
 def test_the_site_whose_log_stops_early_is_named_in_its_own_report_the_funders_and_the_build_output(prepared):
     contacts = pd.read_csv("peerimpact/data/example/contacts.csv", parse_dates=["date"])
     people = pd.read_csv("peerimpact/data/example/participants.csv")

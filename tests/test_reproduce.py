@@ -121,6 +121,7 @@ def test_the_study_report_has_the_reproduction_appendix_and_no_other_report_has(
             assert "reproduction check" not in (built / rid / "report.html").read_text(encoding="utf-8")
 
 
+@pytest.mark.integration
 def test_a_perturbed_dataset_fails_the_check_and_names_the_cells(tmp_path):
     """One answer changed in the study's own files: its subscale's figures no longer print as published."""
     study = tmp_path / "study"

@@ -31,6 +31,7 @@ def texts(svg: str) -> list[str]:
     return re.findall(r"<text[^>]*>([^<]*)</text>", svg)
 
 
+@pytest.mark.integration
 def test_a_site_report_opens_with_its_programme_facts(planned):
     _, reports = planned
     sections = [path.stem for path in reports["site-S7"].sections]
@@ -69,6 +70,7 @@ def test_a_site_takes_its_share_of_the_contact_target_by_its_recruitment_target(
     assert read_extract(tmp_path / "extract").meta.targets == s7
 
 
+@pytest.mark.integration
 def test_the_activity_figure_of_one_site_is_one_panel_against_its_share(planned):
     _, reports = planned
     data = reports["site-S7"].extract

@@ -235,6 +235,7 @@ def test_contacts_per_month_run_to_the_cut_against_each_sites_share_of_the_targe
     assert over.loc["S1", "status"] == "on track"
 
 
+@pytest.mark.integration
 def test_figure_f3_says_where_the_log_stops_before_the_cut():
     workers = pd.DataFrame({"participant_id": ["a", "b"], "site": ["S1", "S2"]})
     contacts = log(
@@ -308,6 +309,7 @@ def policy(audience: str):
     return report_policy(audience_policy(load_audiences(params_dir(), rules, problems)[audience], rules))
 
 
+@pytest.mark.integration
 def test_the_funders_tables_carry_the_status_in_words_and_in_their_csv(funder, tmp_path):
     assert funder.meta.status == StatusRules()  # the example sets none: the defaults reach the report
     write_extract(serialise(funder), tmp_path / "extract")

@@ -24,6 +24,7 @@ def written(tmp_path_factory):
     return write(tmp_path_factory.mktemp("synth") / "a")
 
 
+@pytest.mark.integration
 def test_same_seed_same_files_in_another_process(tmp_path, written):
     """Deterministic on one machine: another process writes, byte for byte, what this one wrote."""
     mine = written
@@ -54,6 +55,7 @@ def test_the_shipped_example_is_what_the_generator_writes(written):
     assert fresh[frame].equals(shipped[frame])
 
 
+@pytest.mark.integration
 def test_other_seed_other_data():
     shipped = pd.read_csv(example_study_dir() / "questionnaires.csv")
     other = generate(1)["questionnaires"]
@@ -62,6 +64,7 @@ def test_other_seed_other_data():
     assert other.shape == shipped.shape and not np.allclose(*answers)
 
 
+@pytest.mark.integration
 def test_synth_calibrates_to_the_figures_it_is_given(tmp_path, capsys):
     """A targets file of one's own: the example's wellbeing scores then print as its figures."""
     targets = load_targets(default_targets())
@@ -155,6 +158,7 @@ def test_calibration_says_so_when_no_values_can_meet_the_targets():
         calibrated(np.random.default_rng(1), 10, 5.0, 9.0, 0, 10, 1)  # an SD of 9 does not fit in 0 to 10
 
 
+@pytest.mark.integration
 def test_a_larger_study_is_copied_from_the_example_site_by_site(tmp_path, capsys):
     out = tmp_path / "big"
     assert main(["synth", "--out", str(out), "--sites", "4", "--per-site", "3"]) == 0

@@ -134,6 +134,7 @@ def test_cli_score_missing_mode_writes_scores(tmp_path):
     assert written.loc[written["participant_id"] == "S1-PW03", "score"].iloc[0] == 70.0
 
 
+@pytest.mark.integration
 def test_cli_refuses_to_write_over_its_input(tmp_path, example_copy):
     path = messy_wemwbs(tmp_path)
     before = path.read_bytes()
@@ -214,6 +215,7 @@ def test_study_cross_file_checks(example_copy):
     assert (n, "site-conflict") in rules or (n, "duplicate-conflict") in rules
 
 
+@pytest.mark.integration
 def test_example_study_validates_cleanly_from_the_command_line():
     done = subprocess.run(
         [
@@ -302,6 +304,7 @@ def test_validate_instrument_of_a_study_reports_that_instrument_only(example_cop
     assert "study.yml: instruments: error: not an instrument of this study" in out and "'nope'" in out
 
 
+@pytest.mark.integration
 def test_every_command_names_the_study_with_study(example_copy, tmp_path, capsys):
     assert main(["validate", "--study", str(example_copy)]) == 0
     assert main(["validate", str(example_copy)]) == 0  # the positional path is kept as an alias
