@@ -45,9 +45,9 @@ def test_by_site_tests_no_site_on_fewer_pairs_than_the_report():
 def test_settings_give_the_multiplicity_and_the_comparisons_and_arguments_win():
     settings = AnalysisSettings(comparisons=(("T2", "T3"),), multiplicity="holm", min_pairs=3)
     out = change_over_time(STUDY.scores, settings=settings)
-    assert set(out["comparison"]) == {"T2-T3"} and "p_holm" in out
+    assert set(out["comparison"]) == {"T2-T3"} and "p_adjusted" in out
     out = change_over_time(STUDY.scores, [("T1", "T2")], adjust="none", settings=settings)
-    assert set(out["comparison"]) == {"T1-T2"} and "p_holm" not in out
+    assert set(out["comparison"]) == {"T1-T2"} and "p_adjusted" not in out
 
 
 @pytest.mark.parametrize(

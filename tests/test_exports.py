@@ -266,3 +266,19 @@ def test_set_overrides_a_setting_for_one_build_and_the_manifest_records_it(tmp_p
     assert any(said in (line or "") for line in cover)
     assert main(["build", "--out", str(out), "--reports-dir", str(defs), "--set", "min_pairs=1"]) == 2
     assert "--set: analysis.min_pairs: error: Input should be greater than or equal to 2" in capsys.readouterr().out
+
+
+@pytest.mark.integration
+def test_set_covariates_must_name_a_participants_column(capsys):
+    from peerimpact.builder.plan import plan
+    from peerimpact.resources import params_dir
+
+    _, problems = plan(
+        load_study(), params_dir() / "reports", params=params_dir(), overrides={"covariates": "[nosuch]"}
+    )
+    [problem] = problems.errors
+    assert (problem.file, problem.column, problem.value) == ("--set", "study.covariates", "nosuch")
+    reports, problems = plan(
+        load_study(), params_dir() / "reports", params=params_dir(), only=["study"], overrides={"covariates": "[site]"}
+    )
+    assert not problems.has_errors and reports[0].extract.meta.covariates == ("site",)

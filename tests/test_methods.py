@@ -113,7 +113,7 @@ def test_table4_shows_the_adjusted_p_and_says_which_and_across_how_many():
     table = table4(change, {})
     header = "FDR-adjusted p (Benjamini–Hochberg)"
     assert header in table.display.columns and "Holm p" not in table.display.columns
-    assert table.display[header].tolist()[::2] == [fmt_p(v) for v in change["p_fdr_bh"][::2]]
+    assert table.display[header].tolist()[::2] == [fmt_p(v) for v in change["p_adjusted"][::2]]
     [note] = [n for n in table.all_notes if n.startswith(header)]
     assert "Benjamini–Hochberg method" in note and "false discovery rate" in note and "across 2 tests" in note
     # a table of some of the rows (the funder's headline) still says across how many tests p was adjusted

@@ -468,9 +468,9 @@ def test_site_codes_with_leading_zeros_survive_the_whole_build(example_copy, tmp
     assert meta["sites"] == ["029"] and meta["scope"] == "029"
     assert "Site 029" in (tmp_path / "out" / "site-029" / "report.html").read_text()
     table4 = pd.read_csv(shown(tmp_path / "out" / "site-029", "table4"))
-    assert "p_holm" in table4.columns
+    assert "p_adjusted" in table4.columns
     family = table4["p"].notna()
-    assert (table4.loc[family, "p_holm"] >= table4.loc[family, "p"] - 1e-15).all()
+    assert (table4.loc[family, "p_adjusted"] >= table4.loc[family, "p"] - 1e-15).all()
     assert "Holm p" in (tmp_path / "out" / "site-029" / "report.html").read_text()
 
 

@@ -14,7 +14,8 @@ from .paired import CONFIDENCE, WILCOXON_EXACT_BELOW, PairedTest, paired_ttest, 
 from .terms import MIN_PAIRS, ChangeSettings
 
 __all__ = [
-    "ADJUSTED_COLUMNS",
+    "ADJUSTED",
+    "ADJUSTMENTS",
     "CHANGE_COLUMNS",
     "CONFIDENCE",
     "WILCOXON_EXACT_BELOW",
@@ -30,8 +31,10 @@ __all__ = [
 ]
 
 
-# How Table 4's p values may be adjusted across its tests, and the column each adds (``none`` adds none).
-ADJUSTED_COLUMNS = {"holm": "p_holm", "fdr_bh": "p_fdr_bh"}
+# How Table 4's p values may be adjusted across its tests (``none`` adds no column), and the column
+# an adjustment adds, whichever it is: the frame's ``attrs["adjust"]`` says which
+ADJUSTMENTS = ("holm", "fdr_bh")
+ADJUSTED = "p_adjusted"
 
 
 def adjust_p(p: Iterable[float], method: str) -> np.ndarray:
@@ -57,8 +60,8 @@ def adjust_p(p: Iterable[float], method: str) -> np.ndarray:
     """
     import pingouin
 
-    if method not in ADJUSTED_COLUMNS:
-        raise ValueError(f"unknown adjustment {method!r}; adjustments are {', '.join(ADJUSTED_COLUMNS)}")
+    if method not in ADJUSTMENTS:
+        raise ValueError(f"unknown adjustment {method!r}; adjustments are {', '.join(ADJUSTMENTS)}")
     values = np.asarray(list(p), dtype=float)
     out = np.full(values.shape, np.nan)
     ok = ~np.isnan(values)
@@ -80,8 +83,8 @@ def adjustment(adjust: bool | str | None) -> str:
     """The adjustment ``adjust`` names: ``none``, ``holm`` or ``fdr_bh`` (True is ``holm``, as before
     adjustments were named)."""
     method = "holm" if adjust is True else "none" if adjust in (False, None) else adjust
-    if method != "none" and method not in ADJUSTED_COLUMNS:
-        raise ValueError(f"unknown adjustment {adjust!r}; adjustments are none, {', '.join(ADJUSTED_COLUMNS)}")
+    if method != "none" and method not in ADJUSTMENTS:
+        raise ValueError(f"unknown adjustment {adjust!r}; adjustments are none, {', '.join(ADJUSTMENTS)}")
     return method
 
 
@@ -128,8 +131,8 @@ def change_over_time(
         study's (``settings.comparisons``), else the first timepoint against each later one, in
         the order of the ``timepoint`` categories.
     adjust : {"none", "holm", "fdr_bh"} or bool, optional
-        Adds ``p_holm`` or ``p_fdr_bh``: p adjusted across the tests of the whole table
-        (:func:`adjust_p`); True is ``holm``. Default: ``settings.multiplicity``, else none.
+        Adds ``p_adjusted``: p adjusted across the tests of the whole table
+        (:func:`adjust_p`), the method in ``attrs["adjust"]``; True is ``holm``. Default: ``settings.multiplicity``, else none.
     min_pairs : int, optional
         A comparison with fewer complete pairs keeps its ``n`` and mean ``change`` but no
         interval, test or effect size (``estimable`` is False and ``note`` says why). Default:
@@ -288,7 +291,8 @@ def _change(scores: pd.DataFrame, *, comparisons: list[tuple[str, str]], adjust:
     for column in ("instrument", "subscale"):
         out[column] = out[column].astype(str)
     if adjust != "none":
-        out[ADJUSTED_COLUMNS[adjust]] = adjust_p(out["p"], adjust)
+        out[ADJUSTED] = adjust_p(out["p"], adjust)
+    out.attrs["adjust"] = adjust
     # the family of tests made (and any adjustment ran across), which a table of some rows still says
     out.attrs["tests"] = int(out["p"].notna().sum())
     return out

@@ -126,6 +126,18 @@ def plan(
     as they do when a build is not given a definitions folder of its own."""
     problems = Problems()
     study = with_settings(study, overrides or {}, problems)
+    if any(name.rpartition(".")[2] == "covariates" for name in overrides or {}):  # study.yml's are checked on loading
+        for column in study.config.covariates:
+            if column not in study.participants.columns or column == "participant_id":
+                problems.add(
+                    "--set",
+                    column="study.covariates",
+                    value=column,
+                    rule="option",
+                    message="not a column of the participants file; a covariate is a participants column",
+                )
+        if problems.has_errors:
+            return [], problems  # no model can be fitted to a column that is not there
     analysis = load_analysis(params, study, problems, overrides) if params else AnalysisParams()
     for k in kinds or []:
         if k not in KINDS:

@@ -34,7 +34,7 @@ SETTABLE: dict[str, type[BaseModel]] = {
     "qualitative": QualitativeConfig,
 }  # params files --set may change
 # study.yml's analysis settings --set may change, as study.<key> or <key>
-STUDY_SETTABLE = ("multiplicity", "comparisons")
+STUDY_SETTABLE = ("multiplicity", "comparisons", "covariates")
 
 
 def _study_setting(name: str) -> str | None:

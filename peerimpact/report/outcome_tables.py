@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from ..analysis.stats import ADJUSTED_COLUMNS
+from ..analysis.stats import ADJUSTED, ADJUSTMENTS
 from ..locales import current
 from ..text import plural
 from .blocks import SUPPRESSED, Table, is_missing, is_suppressed
@@ -128,7 +128,7 @@ def _change_row(rec, cells: dict, adjusted: str, marks: dict[str, str]) -> dict:
             }
         )
     if adjusted != "none":
-        row[ADJUSTED_HEADERS[adjusted]] = fmt_p(getattr(rec, ADJUSTED_COLUMNS[adjusted]))
+        row[ADJUSTED_HEADERS[adjusted]] = fmt_p(getattr(rec, ADJUSTED))
     return row
 
 
@@ -152,8 +152,13 @@ ADJUSTMENT_WORDS = {
 
 def adjustment_of(change: pd.DataFrame) -> str:
     """Which adjustment a frame of :func:`~peerimpact.analysis.stats.change_over_time` carries:
-    ``none``, ``holm`` or ``fdr_bh``, from its columns."""
-    return next((method for method, column in ADJUSTED_COLUMNS.items() if column in change.columns), "none")
+    ``none``, ``holm`` or ``fdr_bh``: its ``attrs["adjust"]``, where it has a ``p_adjusted`` column."""
+    method = change.attrs.get("adjust")
+    if ADJUSTED not in change.columns:
+        return "none"
+    if method not in ADJUSTMENTS:
+        raise ValueError(f"a column {ADJUSTED!r} without the adjustment that made it (attrs['adjust']: {method!r})")
+    return str(method)
 
 
 def table4(change: pd.DataFrame, labels: dict[tuple[str, str | None], str]) -> Table:
@@ -168,16 +173,17 @@ def table4(change: pd.DataFrame, labels: dict[tuple[str, str | None], str]) -> T
         "table4",
         "Table 4. Change in outcomes over time (paired t-tests)",
         change.copy(),
-        partial(_table4_display, labels=labels, tests=change.attrs.get("tests")),
+        partial(_table4_display, labels=labels, tests=change.attrs.get("tests"), adjusted=adjustment_of(change)),
         list(CHANGE_NOTES),
         row_headers=("Measure", "Subscale"),
     )
 
 
-def _table4_display(data: pd.DataFrame, *, labels: dict, tests: int | None = None) -> tuple[pd.DataFrame, list[str]]:
+def _table4_display(
+    data: pd.DataFrame, *, labels: dict, tests: int | None = None, adjusted: str = "none"
+) -> tuple[pd.DataFrame, list[str]]:
     rows: list[dict] = []
     marks: dict[str, str] = {}
-    adjusted = adjustment_of(data)
     for part, cells in _by_subscale(data, labels):
         for k, rec in enumerate(part.itertuples(index=False)):
             rows.append(_change_row(rec, {**cells, "Measure": cells["Measure"] if k == 0 else ""}, adjusted, marks))

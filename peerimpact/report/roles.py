@@ -125,10 +125,7 @@ COLUMN_ROLES: dict[str, Role] = {
     # quartiles of a handful of scores are near the scores themselves: ruled as the extremes are
     "q1": Role("extreme", "n"),
     "q3": Role("extreme", "n"),
-    **{
-        c: Role("test", "n")
-        for c in ("ci_low", "ci_high", "p", "es", "d_z", "p_wilcoxon", "p_holm", "p_fdr_bh", "p_adjusted")
-    },
+    **{c: Role("test", "n") for c in ("ci_low", "ci_high", "p", "es", "d_z", "p_wilcoxon", "p_adjusted")},
     "min": Role("extreme", "n"),
     "max": Role("extreme", "n"),
     "study_mean": Role("comparator", "study_n", study=True),

@@ -86,7 +86,7 @@ def _against_mid(size: float, low: float, high: float, rise: float, mid: float) 
     )
 
 
-P_COLUMNS = {"holm": "p_holm", "fdr_bh": "p_fdr_bh"}
+P_COLUMNS = {"holm": "p_adjusted", "fdr_bh": "p_adjusted"}
 
 
 def _significant(facts: Facts, prefix: str, row: tuple[str, ...], column: str) -> bool:
@@ -107,7 +107,8 @@ def outcomes(facts: Facts, meta: ReportMeta) -> list[str]:
         ]
         return [s for s in said if s]
     column = P_COLUMNS.get(getattr(meta, "multiplicity", "none"), "p")
-    adjusted = "" if column == "p" else f", {'Holm' if column == 'p_holm' else 'false discovery rate'}-adjusted"
+    method = getattr(meta, "multiplicity", "none")
+    adjusted = "" if column == "p" else f", {'Holm' if method == 'holm' else 'false discovery rate'}-adjusted"
     for prefix, scope in (("change", ""), ("study_wide.change", "Across the whole study, ")):
         rows = {tuple(name.split(".")[:3]) for name in facts.under(prefix)}
         tested = [r for r in rows if facts.value(f"{prefix}.{'.'.join(r)}.p") is not None]
