@@ -245,16 +245,20 @@ def test_a_notebook_opens_any_study(example_copy):
 @pytest.mark.kernel
 def test_set_overrides_a_setting_for_one_build_and_the_manifest_records_it(tmp_path, capsys):
     defs = reports_dir(tmp_path, study=["04_change", "13_methods"])
+    study_yml = defs / "study.yml"
+    study_yml.write_text(study_yml.read_text().replace("formats: [html]", "formats: [html, xlsx]"))
     out = tmp_path / "out"
-    settings = (("min_pairs", "25"), ("comparisons", "[[T1, T3]]"))
-    result = build(out=out, reports_dir=defs, overrides=settings, formats=["html", "xlsx"], echo=lambda m: None)
+    # comparisons the synthesis' propositions still find theirs among (T1-T2, T1-T3), and one more
+    settings = (("min_pairs", "25"), ("comparisons", "[[T1, T2], [T1, T3], [T2, T3]]"))
+    result = build(out=out, reports_dir=defs, overrides=settings, echo=lambda m: None)
     assert result.exit_code == 0
     table4 = pd.read_csv(out / "study" / "tables" / "table4.csv")
     assert not table4["estimable"].any() and table4["note"].str.contains("fewer than 25").all()
-    assert set(table4["comparison"]) == {"T1-T3"}
+    assert set(table4["comparison"]) == {"T1-T2", "T1-T3", "T2-T3"}
     entry = json.loads((out / "manifest.json").read_text())["reports"]["study"]
-    assert entry["overrides"] == {"analysis.min_pairs": 25, "study.comparisons": [["T1", "T3"]]}  # typed
-    said = "analysis.min_pairs = 25; study.comparisons = [['T1', 'T3']]"
+    pairs = [["T1", "T2"], ["T1", "T3"], ["T2", "T3"]]
+    assert entry["overrides"] == {"analysis.min_pairs": 25, "study.comparisons": pairs}  # typed
+    said = f"analysis.min_pairs = 25; study.comparisons = {pairs}"
     page = html.unescape((out / "study" / "report.html").read_text())
     assert f"Settings changed for this build</dt><dd>{said}" in page  # the title block
     assert f"This build changed these settings from the study's own for its reports (--set): {said}." in (
