@@ -78,11 +78,11 @@ lint() {
     "$VENV/bin/mypy" peerimpact
 }
 
-test() {
+test() {   # two processes; the tests of each built example share one, which builds it once
     setup
     browser_check
     lint
-    "$VENV/bin/python" -m pytest -q "$@"
+    "$VENV/bin/python" -m pytest -q -n 2 --dist loadgroup "$@"
 }
 
 unit() {   # the tests that start no Jupyter kernel or browser and build no whole study, on two processes: under a minute

@@ -70,5 +70,8 @@ KERNEL_FIXTURES = {"built", "earlier"}
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
-        if KERNEL_FIXTURES & set(getattr(item, "fixturenames", ())):
+        used = KERNEL_FIXTURES & set(getattr(item, "fixturenames", ()))
+        if used:
             item.add_marker(pytest.mark.kernel)
+            # under --dist loadgroup, the tests of one built fixture share a worker: it is built once
+            item.add_marker(pytest.mark.xdist_group(sorted(used)[0]))
