@@ -68,7 +68,7 @@ def test_a_tables_notes_never_start_a_page_its_rows_do_not_reach(tmp_path, monke
         [page] = [p for p in pdf_pages(target) if "NOTEONE" in p]
         return f"row{rows - 1:03d}" not in page
 
-    lengths = range(40, 70)
+    lengths = range(40, 52)  # around the length (44) that leaves the notes alone without the push
     assert not [n for n in lengths if orphaned(n)]
     monkeypatch.setattr(typst_pdf, "MAX_PUSHES", 0)
     assert [n for n in lengths if orphaned(n)], "no length orphans the notes: the check above cannot fail"

@@ -5,9 +5,11 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -99,8 +101,9 @@ def test_pool_workers_shut_their_kernels_down_when_the_build_ends(tmp_path):
     # socket folder (pi-*) in the temporary folder, one per worker and build.
     notebook(tmp_path / "quick.ipynb", "answer = 42")
     defs = reports_dir(tmp_path, study=["../quick.ipynb"], site=["../quick.ipynb"])
-    temp = tmp_path / "tmp"
-    temp.mkdir()
+    # a short temporary folder of its own: the workers' sockets must fit a Unix socket's 108 bytes,
+    # which a test's own folder under a parallel run (…/popen-gw1/test_…/) may not leave room for
+    temp = Path(tempfile.mkdtemp(prefix="pi-test-", dir="/tmp"))
     out = tmp_path / "out"
     command = [
         sys.executable,
@@ -124,6 +127,7 @@ def test_pool_workers_shut_their_kernels_down_when_the_build_ends(tmp_path):
     kernels = {m.group(1) for log in logs for m in re.finditer(r"kernel (\d+): report", log)}
     assert len(kernels) == 2, kernels  # two workers, each with a kernel of its own
     assert not list(temp.glob("pi-*"))
+    shutil.rmtree(temp)
 
 
 def descendants(pid: int) -> set[int]:
