@@ -17,6 +17,7 @@ from ..config import PublishedFigures, ReportDef, key_line
 from ..config.overrides import with_settings
 from ..config.targets import read_targets
 from ..ingest.study import Study
+from ..ingest.study_checks import not_covariates
 from ..problems import Problems
 from ..report.context import CONTEXT, study_context
 from ..report.extract import Extract, Scope, make_extract
@@ -127,15 +128,14 @@ def plan(
     problems = Problems()
     study = with_settings(study, overrides or {}, problems)
     if any(name.rpartition(".")[2] == "covariates" for name in overrides or {}):  # study.yml's are checked on loading
-        for column in study.config.covariates:
-            if column not in study.participants.columns or column == "participant_id":
-                problems.add(
-                    "--set",
-                    column="study.covariates",
-                    value=column,
-                    rule="option",
-                    message="not a column of the participants file; a covariate is a participants column",
-                )
+        for _, column in not_covariates(study.config.covariates, study.participants):
+            problems.add(
+                "--set",
+                column="study.covariates",
+                value=column,
+                rule="option",
+                message="not a column of the participants file; a covariate is a participants column",
+            )
         if problems.has_errors:
             return [], problems  # no model can be fitted to a column that is not there
     analysis = load_analysis(params, study, problems, overrides) if params else AnalysisParams()

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from ..ingest.study import Study
+from ..ingest.tidy import days_since_baseline, with_cohorts
 from ..registry import Registry
 from ..schema import ID
 from .labels import category_labels, variable_labels
@@ -92,11 +93,8 @@ def long_frame(study: Study) -> tuple[pd.DataFrame, pd.Series]:
     attributes = people.drop(columns=["site"]).astype({ID: str})
     out = part.merge(attributes, on=ID, how="left", validate="many_to_one", suffixes=("", "_participants"))
     # tidy()'s derived columns, for the rows it has not too: days from consent, cohorts
-    completed = pd.to_datetime(out["completed_date"], errors="coerce")
-    consented = pd.to_datetime(out["consent_date"], errors="coerce") if "consent_date" in out else pd.NaT
-    out.insert(SCORE_PART, "days_since_baseline", (completed - consented).dt.days.astype(float))
-    for name in study.config.cohorts:
-        out[f"cohort_{name}"] = out[ID].isin({str(i) for i in study.cohort_ids(name)})
+    out.insert(SCORE_PART, "days_since_baseline", days_since_baseline(out))
+    out = with_cohorts(out, study)
     out.attrs = tidy.attrs
     return out, why
 

@@ -88,20 +88,24 @@ def check_cohort_sites(yml: Path, config: StudyConfig, problems: Problems) -> No
                 )
 
 
+def not_covariates(covariates: list[str], people: pd.DataFrame) -> list[tuple[int, str]]:
+    """Each covariate (with its place) that names no participants column a model can take."""
+    return [(i, c) for i, c in enumerate(covariates) if c not in people.columns or c == "participant_id"]
+
+
 def check_covariates(yml: Path, config: StudyConfig, people: pd.DataFrame, problems: Problems) -> None:
     """A covariate of the mixed models must name a participants column."""
     from ..config import key_line
 
-    for i, column in enumerate(config.covariates):
-        if column not in people.columns or column == "participant_id":
-            problems.add(
-                yml,
-                line=key_line(yml, ("covariates", i)),
-                column=f"covariates.{i}",
-                value=column,
-                rule="params",
-                message="a covariate names a column of the participants file (site, contract_type, …)",
-            )
+    for i, column in not_covariates(config.covariates, people):
+        problems.add(
+            yml,
+            line=key_line(yml, ("covariates", i)),
+            column=f"covariates.{i}",
+            value=column,
+            rule="params",
+            message="a covariate names a column of the participants file (site, contract_type, …)",
+        )
 
 
 def check_progress_targets(yml: Path, config: StudyConfig, problems: Problems) -> None:

@@ -21,6 +21,21 @@ FILTERS = ("instrument", "subscale", "site", "timepoint")
 BASELINE = "consent_date"  # the day the days since baseline count from
 
 
+def days_since_baseline(frame: pd.DataFrame) -> pd.Series:
+    """Days from each row's participant's consent (:data:`BASELINE`) to its ``completed_date``, as
+    floats; missing where either date is."""
+    completed = pd.to_datetime(frame["completed_date"], errors="coerce")
+    consented = pd.to_datetime(frame[BASELINE], errors="coerce") if BASELINE in frame else pd.NaT
+    return (completed - consented).dt.days.astype(float)
+
+
+def with_cohorts(frame: pd.DataFrame, study: Study) -> pd.DataFrame:
+    """``frame`` with a ``cohort_<name>`` column (True or False) for each cohort of study.yml."""
+    for name in study.config.cohorts:
+        frame[f"cohort_{name}"] = frame[ID].astype(str).isin({str(i) for i in study.cohort_ids(name)})
+    return frame
+
+
 def tidy_scores(
     study: Study,
     *,
@@ -97,12 +112,8 @@ def tidy_scores(
     # a participants column named like one of the scores' (``score``, ``timepoint``) is kept as
     # ``score_participants``: the scores' own columns keep their names
     out = scores.merge(people, on=ID, how="left", validate="many_to_one", suffixes=("", "_participants"))
-    completed = pd.to_datetime(out["completed_date"], errors="coerce")
-    consented = pd.to_datetime(out[BASELINE], errors="coerce") if BASELINE in people else pd.NaT
-    out.insert(out.columns.get_loc("completed_date") + 1, "days_since_baseline", (completed - consented).dt.days)
-    out["days_since_baseline"] = out["days_since_baseline"].astype(float)
-    for name in study.config.cohorts:
-        out[f"cohort_{name}"] = out[ID].isin(set(study.cohort_ids(name)))
+    out.insert(out.columns.get_loc("completed_date") + 1, "days_since_baseline", days_since_baseline(out))
+    out = with_cohorts(out, study)
     out = _filtered(out, {"instrument": instrument, "subscale": subscale, "site": site, "timepoint": timepoint})
     out.attrs = _labels(study, out)
     return out
