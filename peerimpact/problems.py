@@ -7,7 +7,7 @@ a user sees every problem of a file at once, each with file, line, column and ra
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
@@ -76,6 +76,10 @@ class Problems:
 
     def extend(self, other: Iterable[Problem]) -> None:
         self._items.extend(other)
+
+    def rewrite(self, change: Callable[[Problem], Problem]) -> None:
+        """Put ``change(problem)`` in place of each problem (to say where it is in other terms)."""
+        self._items = [change(p) for p in self._items]
 
     def __iter__(self) -> Iterator[Problem]:
         return iter(self._items)

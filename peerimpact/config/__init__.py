@@ -17,10 +17,11 @@ from .analysis import (
 )
 from .cohorts import Cohort
 from .disclosure import DATA_KINDS, Audience, DisclosureRules, QuoteRules, ReportPolicy
+from .files import StudyFiles
 from .instruments import INSTRUMENT_NAME, Instrument, MissingRule, Subscale
 from .parse import key_line, parse_model, parse_named
 from .reports import ReportDef
-from .study import DEFAULT_MISSING_CODES, StudyConfig, StudyFiles
+from .study import DEFAULT_MISSING_CODES, StudyConfig
 from .targets import PublishedFigures, TargetCell
 from .yaml import read_yaml
 

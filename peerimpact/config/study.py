@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-import posixpath
 from typing import Any, Literal
 
 from pydantic import ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
 from ..locales import ReportLocale, english_locale, spellings
 from .cohorts import Cohort
+from .files import REQUIRED, StudyFiles, required
 from .instruments import INSTRUMENT_NAME
 from .parse import StrictModel, as_str_list
+from .redcap import RedcapConfig
 from .values import Code, Date, Finding, Float, Int, distinct, look_alikes, raise_findings, starts_before_end
 
 DEFAULT_MISSING_CODES = ["", "NA", "-99", "-9"]
@@ -34,49 +35,6 @@ def _distinct_keys(what: str) -> Any:
         return distinct(value, what)
 
     return check
-
-
-class StudyFiles(StrictModel):
-    participants: str
-    questionnaires: list[str]
-    service_use: str | None = None
-    contacts: str | None = None
-    codebook: str | None = None
-    excerpts: str | None = None
-
-    _lists = field_validator("questionnaires", mode="before")(as_str_list)
-
-    @model_validator(mode="after")
-    def _each_file_once(self) -> StudyFiles:
-        """A file named twice would be read twice: its rows counted twice, or read as two kinds of data."""
-        named = [
-            (("participants",), self.participants),
-            *((("questionnaires", i), q) for i, q in enumerate(self.questionnaires)),
-            (("service_use",), self.service_use),
-            (("contacts",), self.contacts),
-            (("codebook",), self.codebook),
-            (("excerpts",), self.excerpts),
-        ]
-        first: dict[str, tuple[Any, ...]] = {}
-        found = []
-        for at, name in named:
-            if name is None:
-                continue
-            same = posixpath.normpath(name.replace("\\", "/"))
-            if same in first:
-                found.append(
-                    Finding(
-                        at,
-                        name,
-                        f"{name!r} is named twice: also as files."
-                        f"{'.'.join(map(str, first[same]))}; a file is one kind of data, "
-                        "read once",
-                    )
-                )
-            else:
-                first[same] = at
-        raise_findings(found)
-        return self
 
 
 class Funder(StrictModel):
@@ -263,7 +221,9 @@ class StudyConfig(StrictModel):
     milestones: list[Milestone] = []
     # published figures (params/targets/<name>.yml) the study report is checked against, in an appendix
     reproduces: str | None = Field(default=None, pattern=r"^[a-z0-9_]+$")
-    files: StudyFiles
+    files: StudyFiles = StudyFiles()
+    # a REDCap project's exports, in place of files' participants, questionnaires, service use and contacts
+    redcap: RedcapConfig | None = None
     # timepoint -> when its questionnaire is due; without windows, no overdue or out-of-window alerts
     windows: dict[Code, Window] = {}
     alerts: Alerts = Alerts()
@@ -391,6 +351,62 @@ class StudyConfig(StrictModel):
                 first[frozenset(pair)] = i
         raise_findings(found)
         return pairs
+
+    @model_validator(mode="before")
+    @classmethod
+    def _files_required(cls, data: Any) -> Any:
+        """Without a redcap: block, files: and its participants and questionnaires are required."""
+        if not isinstance(data, dict) or data.get("redcap") is not None:
+            return data
+        files = data.get("files", REQUIRED)
+        if isinstance(files, dict):
+            files = {"participants": REQUIRED, "questionnaires": REQUIRED, **files}
+        return {**data, "files": files}
+
+    _files = field_validator("files", mode="before")(required)
+
+    @model_validator(mode="after")
+    def _one_source(self) -> StudyConfig:
+        """The quantitative data come from files or from a REDCap project, each kind from one place."""
+        files = self.files
+        if self.redcap is None:
+            return self
+        both = {
+            "participants": files.participants,
+            "questionnaires": files.questionnaires,
+            "service_use": files.service_use if self.redcap.service_use else None,
+            "contacts": files.contacts if self.redcap.contacts else None,
+        }
+        raise_findings(
+            [
+                Finding(("files", kind), name, f"{kind} come from the redcap: block; name them in one place only")
+                for kind, name in both.items()
+                if name
+            ]
+        )
+        found = [
+            Finding(("redcap", "timepoints", event), tp, f"not a timepoint of the study ({', '.join(self.timepoints)})")
+            for event, tp in self.redcap.timepoints.items()
+            if tp not in self.timepoints
+        ]
+        raise_findings(found)
+        return self
+
+    def named_files(self) -> list[tuple[tuple[str | int, ...], str]]:
+        """Every file study.yml names, with its key path: the data files, the REDCap exports and the
+        Word template."""
+        files = self.files
+        named: list[tuple[tuple[str | int, ...], str | None]] = [
+            (("files", "participants"), files.participants),
+            *((("files", "questionnaires", i), q) for i, q in enumerate(files.questionnaires)),
+            (("files", "service_use"), files.service_use),
+            (("files", "contacts"), files.contacts),
+            (("files", "codebook"), files.codebook),
+            (("files", "excerpts"), files.excerpts),
+            *(self.redcap.named_files() if self.redcap else []),
+            (("word_template",), self.word_template),
+        ]
+        return [(key, name) for key, name in named if name]
 
     @model_validator(mode="after")
     def _comparisons(self) -> StudyConfig:
