@@ -22,6 +22,9 @@ def study_alerts(study: Study) -> pd.DataFrame:
         "contacts": config.files.contacts,
         "study": "study.yml",
     }
+    if config.redcap is not None:  # their rows are the REDCap project's records
+        files.update(participants=config.redcap.records, questionnaires=config.redcap.records)
+        files["contacts"] = config.redcap.records if config.redcap.contacts else files["contacts"]
     files = {k: ", ".join(map(str, v)) if isinstance(v, (list, tuple)) else v for k, v in files.items()}
     with using_locale(config.report_locale):  # an alert's dates, as the reports write them
         return data_alerts(

@@ -75,16 +75,28 @@ def _named_outside(folder: Path) -> list[Path]:
     try:
         config = yaml.safe_load((folder / "study.yml").read_text(encoding="utf-8")) or {}
         files = config.get("files") or {}
+        redcap = config.get("redcap") or {}
         template = config.get("word_template")
     except (OSError, yaml.YAMLError, AttributeError):
         return []
     out = []
-    named = [*(files.values() if isinstance(files, dict) else []), *([template] if template else [])]
+    exports = (
+        [redcap.get(k) for k in ("records", "dictionary", "events", "project")] if isinstance(redcap, dict) else []
+    )
+    named = [
+        *(files.values() if isinstance(files, dict) else []),
+        *(v for v in exports if isinstance(v, str)),
+        *([template] if template else []),
+    ]
     for value in named:
-        path = (folder / str(value)).resolve()
-        if path.is_file() and not path.is_relative_to(folder.resolve()):
-            out.append(path)
+        out += [p for p in map(lambda v: _outside(folder, v), value if isinstance(value, list) else [value]) if p]
     return sorted(out)
+
+
+def _outside(folder: Path, name: object) -> Path | None:
+    """The file ``name`` when it is one and lies outside ``folder``."""
+    path = (folder / str(name)).resolve()
+    return path if path.is_file() and not path.is_relative_to(folder.resolve()) else None
 
 
 def _notebooks_named(reports: Path) -> list[Path]:

@@ -47,19 +47,7 @@ def check_files_confined(yml: Path, config: StudyConfig, roots: Iterable[Path], 
     """Every file ``study.yml`` names that :func:`confine` refuses is an error at its key."""
     from ..config import key_line
 
-    files = config.files
-    named: list[tuple[tuple[str | int, ...], str | None]] = [
-        (("files", "participants"), files.participants),
-        *((("files", "questionnaires", i), q) for i, q in enumerate(files.questionnaires)),
-        (("files", "service_use"), files.service_use),
-        (("files", "contacts"), files.contacts),
-        (("files", "codebook"), files.codebook),
-        (("files", "excerpts"), files.excerpts),
-        (("word_template",), config.word_template),
-    ]
-    for key, name in named:
-        if name is None:
-            continue
+    for key, name in config.named_files():
         _, reason = confine(yml.parent, name, roots)
         if reason:
             problems.add(

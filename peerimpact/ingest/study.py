@@ -20,6 +20,7 @@ from . import readers as io
 from .cohorts import cohort_members
 from .paths import check_files_confined, study_yml_path
 from .rawtable import RawTable
+from .redcap import read_redcap
 from .scoring import Instrument, all_instrument_names, load_instruments, score_all
 from .study_checks import check_cohort_rules, check_cohort_sites, check_covariates, check_progress_targets
 from .tidy import tidy_scores
@@ -286,6 +287,12 @@ def load_study(
     loaded = load_instruments(names, search, problems)
     if problems.has_errors:
         raise InvalidStudy(problems)
+    project = None
+    if config.redcap is not None:
+        project = read_redcap(yml, config, loaded, problems)
+        if project is None:
+            raise InvalidStudy(problems)
+        config = config.model_copy(update={"categories": {**project.categories, **config.categories}})
     vocab = Vocabulary(
         timepoints=config.timepoints,
         sites=config.sites,
@@ -301,28 +308,32 @@ def load_study(
     def table(name: str | None) -> RawTable | None:
         return io.read_table(root / name, problems) if name else None
 
-    raw = table(files.participants)
+    if project is not None:
+        raw, quest = project.participants, [project.questionnaires]
+        su_raw = project.service_use if config.redcap and config.redcap.service_use else table(files.service_use)
+        co_raw = project.contacts if config.redcap and config.redcap.contacts else table(files.contacts)
+    else:
+        raw, quest = table(files.participants), [table(name) for name in files.questionnaires]
+        su_raw, co_raw = table(files.service_use), table(files.contacts)
     # Without a roster (the participants file unreadable, or empty) the other files are not
     # checked against it: each of their rows would be one more error with the same cause.
     people, roster = records.read_participants(raw, vocab, problems) if raw else (records.empty_participants(), None)
     if roster is not None and not people.empty:
         check_cohort_rules(yml, config, people, problems)
         check_covariates(yml, config, people, problems)
-    parts = [
-        items.questionnaire_records(t, vocab, problems, out_of_range)
-        for t in map(table, files.questionnaires)
-        if t is not None
-    ]
+    parts = [items.questionnaire_records(t, vocab, problems, out_of_range) for t in quest if t is not None]
     questionnaires = items.merge_questionnaires(parts, problems)
     questionnaires = items.attach_sites(questionnaires, people, problems, roster)
     questionnaires = items.in_timepoint_order(questionnaires, config.timepoints)
     questionnaires = items.check_completion_dates(questionnaires, people, problems)
-    raw = table(files.service_use)
-    services = records.service_use(raw, vocab, problems, roster) if raw else pd.DataFrame(columns=SERVICE_USE_COLUMNS)
-    raw = table(files.contacts)
-    contacts = records.contacts(raw, vocab, problems, roster) if raw else pd.DataFrame(columns=CONTACT_COLUMNS)
+    services = (
+        records.service_use(su_raw, vocab, problems, roster) if su_raw else pd.DataFrame(columns=SERVICE_USE_COLUMNS)
+    )
+    contacts = records.contacts(co_raw, vocab, problems, roster) if co_raw else pd.DataFrame(columns=CONTACT_COLUMNS)
     codebook, excerpts = _qualitative(root, files, vocab, problems, roster)
     scores = score_all(questionnaires, loaded, config.timepoints)
+    if project is not None:
+        project.relocate(problems)
     return Study(
         yml.parent,
         config,
