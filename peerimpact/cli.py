@@ -244,6 +244,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--per-site", type=_positive, metavar="M", help="... of M peer workers each, copied from the example's"
     )
+    p.add_argument(
+        "--format",
+        choices=("csv", "redcap"),
+        default="csv",
+        help="csv: a file per table (default); redcap: the quantitative data as a REDCap project's exports "
+        "(records, data dictionary, instrument designations) with study.yml's redcap: block",
+    )
     p.set_defaults(func=cmd_synth)
     return parser
 

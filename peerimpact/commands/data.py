@@ -44,16 +44,7 @@ def _load(args: argparse.Namespace):
         study = load_study(
             study_path, out_of_range=args.out_of_range, instruments=args.instrument, roots=args.data_root or ()
         )
-        files = study.config.files
-        named = [
-            files.participants,
-            *files.questionnaires,
-            files.service_use,
-            files.contacts,
-            files.codebook,
-            files.excerpts,
-        ]
-        inputs = [study.path / "study.yml"] + [study.path / n for n in named if n]
+        inputs = _study_inputs(study)
         return study.scores, study.problems, inputs
     _, scores, problems = load_questionnaire_file(
         single, instruments=args.instrument, out_of_range=args.out_of_range, study=study_path
@@ -100,12 +91,7 @@ def cmd_score(args: argparse.Namespace) -> int:
 
 def _study_inputs(study) -> list[Path]:
     """study.yml and every data file it names (inside the study folder or under a data root)."""
-    named = [
-        n
-        for value in study.config.files.model_dump().values()
-        for n in (value if isinstance(value, list) else [value])
-        if n
-    ]
+    named = [name for key, name in study.config.named_files() if key[0] != "word_template"]
     return [study.path / "study.yml", *(study.path / n for n in named)]
 
 
@@ -177,9 +163,10 @@ def cmd_synth(args: argparse.Namespace) -> int:
         written = write(
             args.out,
             seed=DEFAULT_SEED if args.seed is None else args.seed,
-            targets=targets,
+            targets=targets if args.calibrate else None,  # None: the paper's, as the embedded example
             sites=args.sites,
             per_site=args.per_site,
+            format=args.format,
         )
     except ValueError as error:  # figures no data can give
         print(f"{display_path(source)}: {error}", file=sys.stderr)

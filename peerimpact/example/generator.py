@@ -17,6 +17,7 @@ the shipped one by :mod:`~peerimpact.example.scaled`.
 from __future__ import annotations
 
 import errno
+import io
 import json
 import math
 import os
@@ -31,6 +32,8 @@ from .design import CATEGORIES, DATA_CUT, INSTRUMENTS, RECRUITMENT_TARGETS, SERV
 from .people import contacts, participants, service_use
 from .qualitative import codebook, excerpts
 from .questionnaires import questionnaires
+from .redcap import project_files
+from .redcap import study_yml as redcap_study_yml
 from .scaled import example_frames, scaled, size_refusal
 from .timeline import dates, over_time_in_post
 
@@ -163,6 +166,7 @@ def write(
     *,
     sites: int | None = None,
     per_site: int | None = None,
+    format: str = "csv",
 ) -> list[Path]:
     """Write the example study (``study.yml`` and its CSV files) to ``out``; with ``sites`` and
     ``per_site``, the larger study :func:`scaled` makes from the embedded example's files (``seed``
@@ -176,6 +180,10 @@ def write(
         As for :func:`generate`.
     sites, per_site
         Both or neither; positive, and at most :data:`~peerimpact.example.scaled.MAX_PEOPLE` peer workers in all.
+    format
+        ``csv`` (a file per table) or ``redcap``: the participants, questionnaires, service use and
+        contact log as a REDCap project's exports under ``redcap/``, mapped by study.yml's ``redcap:``
+        block (:mod:`peerimpact.example.redcap`).
 
     Raises
     ------
@@ -194,13 +202,20 @@ def write(
         raise ValueError(reason)
     if sites is not None and per_site is not None:
         frames = scaled(example_frames(), sites, per_site, np.random.default_rng([seed, 4]))
+    elif format == "redcap" and seed == DEFAULT_SEED and targets is None:
+        # the shipped files, so that the project reads back as the embedded example on every machine
+        frames = example_frames()
     else:
         frames = generate(seed, targets)
+    texts = {f"{name}.csv": _csv_text(frame) for name, frame in frames.items()}
+    if format == "redcap":
+        texts = _as_redcap(texts)
     out.mkdir(parents=True, exist_ok=True)
     written = []
-    for name, frame in frames.items():
-        path = out / f"{name}.csv"
-        _create(path, _csv_text(frame))
+    for name, text in texts.items():
+        path = out / name
+        path.parent.mkdir(exist_ok=True)
+        _create(path, text)
         written.append(path)
     services = "\n".join(f"  {sid}: {json.dumps(label)}" for sid, label, _, _ in SERVICES)
     categories = "\n".join(
@@ -230,8 +245,28 @@ def write(
         per_month=round(100 * scale),
         reproduces=reproduces,
     )
+    if format == "redcap":
+        yml = redcap_study_yml(yml, site_ids)
     _create(out / "study.yml", yml)
     return [out / "study.yml", *written]
+
+
+def _as_redcap(texts: dict[str, str]) -> dict[str, str]:
+    """The quantitative files as a REDCap project's exports (read from their text, empty cells
+    ``""``); the interviews stay as they are."""
+    from ..ingest.scoring import load_instruments
+    from ..problems import Problems
+
+    frames = {
+        name[: -len(".csv")]: pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False)
+        for name, text in texts.items()
+    }
+    items = {name: inst.items for name, inst in load_instruments(INSTRUMENTS, [], Problems()).items()}
+    return {
+        **project_files(frames, items),
+        "codebook.csv": texts["codebook.csv"],
+        "excerpts.csv": texts["excerpts.csv"],
+    }
 
 
 def _create(path: Path, text: str) -> None:
