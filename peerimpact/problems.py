@@ -77,9 +77,10 @@ class Problems:
     def extend(self, other: Iterable[Problem]) -> None:
         self._items.extend(other)
 
-    def rewrite(self, change: Callable[[Problem], Problem]) -> None:
-        """Put ``change(problem)`` in place of each problem (to say where it is in other terms)."""
-        self._items = [change(p) for p in self._items]
+    def rewrite(self, change: Callable[[Problem], Problem | None]) -> None:
+        """Put ``change(problem)`` in place of each problem (to say where it is in other terms), or
+        drop it where ``change`` gives ``None``."""
+        self._items = [q for p in self._items if (q := change(p)) is not None]
 
     def __iter__(self) -> Iterator[Problem]:
         return iter(self._items)

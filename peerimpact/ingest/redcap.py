@@ -92,8 +92,16 @@ class RedcapProject:
     problems: Problems  # the project's own problems, in REDCap's terms already
 
     def relocate(self, problems: Problems) -> None:
-        """Say the readers' problems of the records in REDCap's terms, and add the project's own."""
-        problems.rewrite(self.locator.relocate)
+        """Say the readers' problems of the records in REDCap's terms, and add the project's own. A
+        reader's error in a cell the project has an error of its own in is the same problem, said
+        less well (an unmapped data access group leaves the site empty): it is dropped."""
+        own = {(p.file, p.line, p.column) for p in self.problems if p.severity == "error"}
+
+        def change(problem: Problem) -> Problem | None:
+            moved = self.locator.relocate(problem)
+            return None if (moved.file, moved.line, moved.column) in own else moved
+
+        problems.rewrite(change)
         problems.extend(self.problems)
 
 
@@ -146,7 +154,7 @@ class _Reader:
         if f.dated or f.name.endswith("_timestamp"):
             return self.date(row, f.name, raw)
         if f.coded and raw not in f.choices:
-            listed = ", ".join(f"{c} ({label})" for c, label in list(f.choices.items())[:8])
+            listed = ", ".join(c if label == c else f"{c} ({label})" for c, label in list(f.choices.items())[:8])
             self.add(row, f.name, raw, "redcap-choice",
                      f"not one of the field's choices in the data dictionary: {listed}")  # fmt: skip
             return None
@@ -311,30 +319,29 @@ def _put(reader: _Reader, table: RawTable, row: _Row, values: dict[str, tuple[st
             reader.locator.cells[(row.line, column)] = source
 
 
-def _site(reader: _Reader, mapping: Mapping, row: _Row, sites: list[str]) -> tuple[str | None, str | None]:
-    rc = reader.rc
+def _site(reader: _Reader, mapping: Mapping, row: _Row) -> tuple[str | None, str | None]:
+    """A record's site, and the column it is read from: the site field's code or label, or the data
+    access group as sites.dag maps it (an empty mapping: the group's name is the site's, ignoring case)."""
+    by_case = {s.casefold(): s for s in mapping.sites}
     if mapping.site is not None:
         code = reader.value(row, mapping.site)
         if code is None:
             return None, mapping.site.name
         label = mapping.site.choices.get(code, code)
-        by_case = {s.casefold(): s for s in sites}
         return by_case.get(code.casefold(), label), mapping.site.name
-    dag = row.dag
-    if rc.sites.dag and dag:
-        if dag not in rc.sites.dag:
-            reader.add(row, DAG, dag, "redcap-dag",
-                       f"data access group {dag!r} is not in study.yml's redcap.sites.dag "
-                       f"({', '.join(rc.sites.dag)})")  # fmt: skip
-            return None, DAG
-        return rc.sites.dag[dag], DAG
-    return dag or None, DAG
+    dag, groups = row.dag, reader.rc.sites.dag
+    if groups and dag and dag not in groups:
+        reader.add(row, DAG, dag, "redcap-dag",
+                   f"data access group {dag!r} is not in study.yml's redcap.sites.dag ({', '.join(groups)})")  # fmt: skip
+        return None, DAG
+    if groups and dag:
+        return groups[dag], DAG
+    return (by_case.get(dag.casefold(), dag) if dag else None), DAG
 
 
 def _participants(reader: _Reader, mapping: Mapping, rows: list[_Row]) -> RawTable:
     columns = [ID, "site", *(c.name for c in mapping.participants)]
     table = RawTable(reader.records.path, columns, [], [])
-    sites = list(reader.rc.sites.dag.values()) if reader.rc.sites.dag else []
     for c in mapping.participants:
         if c.choice is not None:
             table.value_labels[c.name] = {"1": "yes", "0": "no"}
@@ -348,7 +355,7 @@ def _participants(reader: _Reader, mapping: Mapping, rows: list[_Row]) -> RawTab
             continue
         _incomplete(reader, row, reader.rc.participants.form)
         values: dict[str, tuple[str | None, str | None]] = {ID: (row.record, record_id)}
-        values["site"] = _site(reader, mapping, row, sites)
+        values["site"] = _site(reader, mapping, row)
         for c in mapping.participants:
             if c.choice is not None:
                 column = checkbox_column(c.field.name, c.choice)

@@ -51,6 +51,7 @@ class Mapping:
         self.dates = [self._field(("questionnaires", "completed_date", i), name, dated=True)
                       for i, name in enumerate(rc.questionnaires.completed_date)]  # fmt: skip
         self.site = self._field(("sites", "field"), rc.sites.field) if rc.sites.field else None
+        self.sites = list(config.sites)
         self.services = self._service_columns(config) if rc.service_use else []
         self.contacts = self._contact_columns() if rc.contacts else []
         for key, form in self._forms_named():
