@@ -184,9 +184,8 @@ def test_dates_as_a_dmy_project_exports_them(project, written):
                 row[export.at[column]] = f"{d}-{m}-{y}" + (f" {time}" if time else "")
     line = export.set("S1-PW01", "baseline_arm_1", "consent_date", "2018-11-06")
     export.save()
-    for name in ("consent_date", "left_post_date", "withdrawn_date", "contact_date"):
-        dictionary = project / "redcap" / "dictionary.csv"
-        dictionary.write_text(dictionary.read_text().replace("date_ymd", "date_dmy"), encoding="utf-8")
+    dictionary = project / "redcap" / "dictionary.csv"  # the fields' validation says so too
+    dictionary.write_text(dictionary.read_text().replace("date_ymd", "date_dmy"), encoding="utf-8")
     edit_yml(project, "  records: redcap/records.csv", "  date_format: DMY\n  records: redcap/records.csv")
 
     study = peerimpact.load_study(project)
