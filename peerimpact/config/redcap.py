@@ -107,10 +107,11 @@ class RedcapContacts(StrictModel):
 class RedcapConfig(StrictModel):
     """A REDCap project's exports (paths in the study folder) and how they map onto a study."""
 
-    records: str  # Data Exports: CSV, raw data, all events, with data access groups
-    dictionary: str  # the Data Dictionary, as downloaded (or the API's metadata export)
+    records: str | None = None  # Data Exports: CSV, raw data, all events, with data access groups
+    dictionary: str | None = None  # the Data Dictionary, as downloaded (or the API's metadata export)
     events: str | None = None  # the instrument-event designations (arm_num, unique_event_name, form)
     project: str | None = None  # the API's project information export, for its missing-data codes
+    odm: str | None = None  # in place of the four above: the CDISC ODM (XML) export, metadata and data
     missing_codes: list[str] = []
     # how dates were exported: REDCap's raw export writes Y-M-D; its export options can write D-M-Y or M-D-Y
     date_format: Literal["YMD", "DMY", "MDY"] = "YMD"
@@ -136,8 +137,32 @@ class RedcapConfig(StrictModel):
         raise_findings(found)
         return mapping
 
+    @model_validator(mode="after")
+    def _one_export(self) -> RedcapConfig:
+        """The project comes as CSV exports (records and dictionary) or as one ODM export, which holds both."""
+        csv = {"records": self.records, "dictionary": self.dictionary, "events": self.events, "project": self.project}
+        if self.odm is not None:
+            raise_findings(
+                [
+                    Finding((key,), name, f"the ODM export ({self.odm}) holds the {key} too: name the ODM export alone")
+                    for key, name in csv.items()
+                    if name is not None
+                ]
+            )
+            return self
+        raise_findings(
+            [
+                Finding(
+                    (key,), None, f"name the {key} export (or, in place of the CSV exports, the ODM export as odm:)"
+                )
+                for key in ("records", "dictionary")
+                if csv[key] is None
+            ]
+        )
+        return self
+
     def named_files(self) -> list[tuple[tuple[str, ...], str]]:
         """Every file of the block, with its key."""
-        named = [("records", self.records), ("dictionary", self.dictionary)]
-        named += [(k, v) for k, v in (("events", self.events), ("project", self.project)) if v]
-        return [(("redcap", key), name) for key, name in named]
+        named = [("records", self.records), ("dictionary", self.dictionary), ("events", self.events),
+                 ("project", self.project), ("odm", self.odm)]  # fmt: skip
+        return [(("redcap", key), name) for key, name in named if name]
