@@ -347,3 +347,70 @@ def test_data_access_groups_named_as_the_sites_need_no_mapping(project, written)
     study = peerimpact.load_study(project)
     assert formatted(study.problems, project) == []
     pd.testing.assert_frame_equal(study.participants, peerimpact.load_study(written).participants)
+
+
+def odm_study(project: Path) -> Path:
+    """The project read from its ODM export instead of its CSV exports (the missing-data codes too)."""
+    edit_yml(
+        project,
+        "  records: redcap/records.csv",
+        "  odm: redcap/project.xml\n  old_records: redcap/records.csv",
+    )
+    text = (project / "study.yml").read_text(encoding="utf-8")
+    kept = [
+        line
+        for line in text.splitlines(keepends=True)
+        if not line.startswith(("  old_records:", "  dictionary:", "  events:", "  missing_codes:"))
+    ]
+    (project / "study.yml").write_text("".join(kept), encoding="utf-8")
+    return project
+
+
+def test_the_odm_export_reads_back_as_the_embedded_example(project):
+    study = peerimpact.load_study(odm_study(project))
+    assert formatted(study.problems, project) == []
+    csv_study = peerimpact.load_study(example_study_dir())
+    for name in FRAMES:
+        pd.testing.assert_frame_equal(getattr(study, name), getattr(csv_study, name), obj=name)
+
+
+def test_a_problem_in_the_odm_export_is_at_its_item_datas_line(project):
+    path = project / "redcap" / "project.xml"
+    lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+    subject = next(i for i, line in enumerate(lines) if 'SubjectKey="S1-PW01"' in line)
+    event = next(i for i in range(subject, len(lines)) if 'UniqueEventName="month_4_arm_1"' in lines[i])
+    item = next(i for i in range(event, len(lines)) if 'ItemOID="wemwbs_3"' in lines[i])
+    lines[item] = '\t\t\t\t\t<ItemData ItemOID="wemwbs_3" Value="9"/>\n'
+    path.write_text("".join(lines), encoding="utf-8")
+    found = formatted(peerimpact.load_study(odm_study(project)).problems, project)
+    assert found == [
+        f"redcap/project.xml:{item + 1}: record 'S1-PW01' event 'month_4_arm_1' field 'wemwbs_3': error: not one "
+        "of the field's choices in the data dictionary: 1, 2, 3, 4, 5 [redcap-choice] (value '9')"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("text", "said"),
+    [
+        (
+            '<?xml version="1.0"?>\n<!DOCTYPE ODM [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;">]>\n'
+            "<ODM><Study/></ODM>\n",
+            "document type declarations and entities are not accepted",
+        ),
+        ('<?xml version="1.0"?>\n<project><Study/></project>\n', "not a REDCap CDISC ODM export"),
+        ('<?xml version="1.0"?>\n<ODM><Study>\n', "cannot read the XML"),
+    ],
+)
+def test_an_odm_export_that_is_unsafe_or_not_one_is_refused_unread(project, text, said):
+    (project / "redcap" / "project.xml").write_text(text, encoding="utf-8")
+    with pytest.raises(InvalidStudy) as caught:
+        peerimpact.load_study(odm_study(project))
+    found = [p for p in caught.value.problems if p.file.endswith("project.xml")]
+    assert len(found) == 1 and said in found[0].message and found[0].line is not None
+
+
+def test_the_odm_export_stands_alone_in_the_block(project):
+    edit_yml(project, "  records: redcap/records.csv", "  records: redcap/records.csv\n  odm: redcap/project.xml")
+    with pytest.raises(InvalidStudy) as caught:
+        peerimpact.load_study(project)
+    assert sorted(p.column for p in caught.value.problems) == ["redcap.dictionary", "redcap.events", "redcap.records"]

@@ -1,6 +1,7 @@
 """The example study as a REDCap project exports it (``peerimpact synth --format redcap``): the records
 ("CSV / raw data", all events, with data access groups), the data dictionary, the instrument
-designations, and a study.yml whose ``redcap:`` block maps them. Read back, it gives the example's
+designations, the same project as one CDISC ODM export (:mod:`.redcap_odm`), and a study.yml whose
+``redcap:`` block maps the CSV exports. Read back, it gives the example's
 own frames, so its reports are the CSV example's.
 
 The project is laid out as a REDCap designer would: an enrolment form at baseline holding the
@@ -18,6 +19,7 @@ import pandas as pd
 
 from ..schema import LEFT_POST_REASONS
 from .design import CATEGORIES, SERVICES
+from .redcap_odm import odm_text
 
 EVENTS = {"T1": "baseline_arm_1", "T2": "month_4_arm_1", "T3": "month_12_arm_1"}
 QUESTIONNAIRES = {"wemwbs": (1, 5), "mjs": (1, 5), "itp": (1, 5), "mbi": (0, 6)}
@@ -245,6 +247,14 @@ def project_files(frames: dict[str, pd.DataFrame], items: dict[str, list[str]]) 
     ]
     return {
         "redcap/records.csv": csv_text(rows, columns),
+        "redcap/project.xml": odm_text(
+            fields,
+            rows,
+            designations=DESIGNATIONS,
+            surveys=list(QUESTIONNAIRES),
+            missing_codes=MISSING_CODES,
+            repeating=("baseline_arm_1", "contact_log"),
+        ),
         "redcap/dictionary.csv": csv_text(fields, HEADINGS),
         "redcap/instrument_designation.csv": csv_text(designations, ["arm_num", "unique_event_name", "form"]),
     }
@@ -255,6 +265,7 @@ redcap:   # a REDCap project's exports (see the README, "From REDCap")
   records: redcap/records.csv                      # CSV, raw data, all events, with data access groups
   dictionary: redcap/dictionary.csv                # Project Setup: Data Dictionary
   events: redcap/instrument_designation.csv        # Designate Instruments for My Events: download
+  # or, in place of records, dictionary and events: odm: redcap/project.xml   (the CDISC ODM export)
   missing_codes: {missing}
   timepoints: {{{events}}}
   sites: {{dag: {{{dags}}}}}
