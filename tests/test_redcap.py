@@ -414,3 +414,17 @@ def test_the_odm_export_stands_alone_in_the_block(project):
     with pytest.raises(InvalidStudy) as caught:
         peerimpact.load_study(project)
     assert sorted(p.column for p in caught.value.problems) == ["redcap.dictionary", "redcap.events", "redcap.records"]
+
+
+def test_a_data_quality_alert_asks_for_the_redcap_fields_to_check(written):
+    from peerimpact.builder.alerts import study_alerts
+
+    alerts = study_alerts(peerimpact.load_study(written))
+    late = alerts[alerts["alert"] == "outside_window"]
+    assert len(late) > 0
+    assert set(late["file"]) == {RECORDS}
+    assert all(
+        check.startswith("Check the wemwbs_timestamp or mjs_timestamp or itp_timestamp or mbi_timestamp of ")
+        and check.endswith(f"questionnaires in {RECORDS} and the consent_date of the people who returned them.")
+        for check in late["check"]
+    )

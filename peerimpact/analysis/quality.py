@@ -50,6 +50,7 @@ def data_alerts(
     files: Mapping[str, str] | None = None,
     names: Mapping[str, str] | None = None,
     timepoints: Iterable[str] | None = None,
+    fields: Mapping[str, str] | None = None,
 ) -> pd.DataFrame:
     """Every data-quality alert of a study's (or a report's) data, in one frame.
 
@@ -74,6 +75,9 @@ def data_alerts(
         ``study``), which the alerts name; default :data:`DEFAULT_FILES`.
     names
         Display names of instruments, for the items-missing alert.
+    fields
+        What the study's data call a column an alert asks to check, where it is not the column's
+        own name (a REDCap project's ``completed_date`` is its surveys' timestamps).
 
     Returns
     -------
@@ -116,7 +120,7 @@ def data_alerts(
             questionnaires_file=files["questionnaires"],
         ),
         overdue(participants, returns, windows, data_cut=data_cut, sites=sites, file=files["questionnaires"]),
-        outside_window(participants, returns, windows, sites=sites, file=files["questionnaires"]),
+        outside_window(participants, returns, windows, sites=sites, file=files["questionnaires"], fields=fields),
         items_missing(
             returns,
             percent=settings.items_missing_percent,

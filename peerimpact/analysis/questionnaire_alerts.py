@@ -109,9 +109,11 @@ def outside_window(
     *,
     sites: Iterable[str] | None = None,
     file: str = DEFAULT_FILES["questionnaires"],
+    fields: Mapping[str, str] | None = None,
 ) -> pd.DataFrame:
     """Questionnaires completed outside their timepoint's window, per site and timepoint. A
-    questionnaire completed on either edge of its window is inside it.
+    questionnaire completed on either edge of its window is inside it. ``fields`` names the
+    ``completed_date`` and ``consent_date`` the check asks for as the study's data name them.
 
     Returns
     -------
@@ -130,6 +132,7 @@ def outside_window(
       site  count
     0   S1      1
     """
+    named = fields or {}
     if not windows or participants.empty or returns.empty:
         return alert_frame([])
     back = first_returns(returns)
@@ -158,8 +161,9 @@ def outside_window(
                         "message": f"{plural(n, f'{tp} questionnaire')} at {site} "
                         f"{'was' if n == 1 else 'were'} completed outside the window "
                         f"({_window_words(window)}): {' and '.join(parts)}.",
-                        "check": f"Check the completed_date of {site}'s {tp} questionnaires in {file} and "
-                        "the consent_date of the people who returned them.",
+                        "check": f"Check the {named.get('completed_date', 'completed_date')} of {site}'s {tp} "
+                        f"questionnaires in {file} and the {named.get('consent_date', 'consent_date')} of the "
+                        "people who returned them.",
                     }
                 )
     return alert_frame(rows)

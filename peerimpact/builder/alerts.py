@@ -22,9 +22,16 @@ def study_alerts(study: Study) -> pd.DataFrame:
         "contacts": config.files.contacts,
         "study": "study.yml",
     }
-    if config.redcap is not None:  # their rows are the REDCap project's records
-        files.update(participants=config.redcap.records, questionnaires=config.redcap.records)
-        files["contacts"] = config.redcap.records if config.redcap.contacts else files["contacts"]
+    fields = {}
+    rc = config.redcap
+    if rc is not None:  # their rows are the REDCap project's records, their columns its fields
+        records = rc.records or rc.odm
+        files.update(participants=records, questionnaires=records)
+        files["contacts"] = records if rc.contacts else files["contacts"]
+        fields = {
+            "completed_date": " or ".join(rc.questionnaires.completed_date),
+            "consent_date": rc.participants.fields.get("consent_date", "consent_date"),
+        }
     files = {k: ", ".join(map(str, v)) if isinstance(v, (list, tuple)) else v for k, v in files.items()}
     with using_locale(config.report_locale):  # an alert's dates, as the reports write them
         return data_alerts(
@@ -39,6 +46,7 @@ def study_alerts(study: Study) -> pd.DataFrame:
             files={k: str(v) for k, v in files.items() if v},
             names={i: inst.name for i, inst in study.instruments.items()},
             timepoints=config.timepoints,
+            fields=fields,
         )
 
 
