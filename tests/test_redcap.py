@@ -192,8 +192,8 @@ def test_dates_as_a_dmy_project_exports_them(project, written):
 
     assert formatted(study.problems, project) == [
         f"{RECORDS}:{line}: record 'S1-PW01' event 'baseline_arm_1' field 'consent_date': error: not a date "
-        "as the export writes it (DD-MM-YYYY, as study.yml's redcap.date_format says) [redcap-date] "
-        "(value '2018-11-06')"
+        "as the export writes it (DD/MM/YYYY or DD-MM-YYYY, as study.yml's redcap.date_format says; if the "
+        "export wrote dates as YYYY-MM-DD, set redcap.date_format: YMD) [redcap-date] (value '2018-11-06')"
     ]
     original = peerimpact.load_study(written)
     pd.testing.assert_frame_equal(study.contacts, original.contacts)
@@ -428,3 +428,87 @@ def test_a_data_quality_alert_asks_for_the_redcap_fields_to_check(written):
         and check.endswith(f"questionnaires in {RECORDS} and the consent_date of the people who returned them.")
         for check in late["check"]
     )
+
+
+def test_what_a_data_manager_gets_wrong_is_said_once_where_it_is_fixed(project):
+    export = Export(project)
+    label = export.set("S1-PW01", "baseline_arm_1", "contract_type", "Contracted")
+    status = export.set("S1-PW02", "baseline_arm_1", "mjs_complete", "banana")
+    export.save()
+    dictionary = project / "redcap" / "dictionary.csv"
+    dictionary.write_text(dictionary.read_text().replace(",service_use,,checkbox,", ",service_use,,chekbox,"))
+    edit_yml(project, "s7: S7", "s7: S8")
+
+    with pytest.raises(InvalidStudy) as caught:
+        peerimpact.load_study(project)
+    assert [(p.column, p.message) for p in caught.value.problems] == [
+        ("redcap.sites.dag.s7", "not a site of the study (S1, S2, S3, S4, S5, S6, S7)")
+    ]
+    edit_yml(project, "s7: S8", "s7: S7")
+    with pytest.raises(InvalidStudy) as caught:
+        peerimpact.load_study(project)
+    found = formatted(caught.value.problems, project)
+    assert len(found) == 1 and found[0].startswith("redcap/dictionary.csv:") and "'chekbox'" in found[0]
+
+    dictionary.write_text(dictionary.read_text().replace(",service_use,,chekbox,", ",service_use,,checkbox,"))
+    found = formatted(peerimpact.load_study(project).problems, project)
+    assert found == [
+        f"{RECORDS}:{label}: record 'S1-PW01' event 'baseline_arm_1' field 'contract_type': error: not one of the "
+        "field's choices in the data dictionary: 1 (Contracted), 2 (Bank); 'Contracted' is the label of choice 1: "
+        "export the records as raw data, not labels [redcap-choice] (value 'Contracted')",
+        f"{RECORDS}:{status}: record 'S1-PW02' event 'baseline_arm_1' field 'mjs_complete': error: a form's status "
+        "is 0 (Incomplete), 1 (Unverified) or 2 (Complete) [redcap-complete] (value 'banana')",
+    ]
+
+
+def test_a_missing_column_stops_the_read_and_says_which(project):
+    export = Export(project)
+    gone = export.at["redcap_data_access_group"]
+    export.header.pop(gone)
+    for row in export.rows:
+        row.pop(gone)
+    export.save()
+    with pytest.raises(InvalidStudy) as caught:
+        peerimpact.load_study(project)
+    assert formatted(caught.value.problems, project) == [
+        f"{RECORDS}:1: redcap_data_access_group: error: the records export lacks 1 column: "
+        "redcap_data_access_group: export all fields and events, as raw data, with the data access groups "
+        "[column-missing]"
+    ]
+
+
+def test_an_event_renamed_in_redcap_but_not_in_study_yml_is_an_error_not_a_lost_timepoint(project):
+    for name in ("records.csv", "instrument_designation.csv"):
+        path = project / "redcap" / name
+        path.write_text(path.read_text().replace("month_4_arm_1", "month_4_followup_arm_1"))
+    with pytest.raises(InvalidStudy) as caught:
+        peerimpact.load_study(project)
+    [problem] = caught.value.problems
+    assert problem.column == "redcap.timepoints.month_4_arm_1"
+    assert problem.message.startswith("no event 'month_4_arm_1' in the project (baseline_arm_1, month_12_arm_1, ")
+
+
+def test_a_labels_export_is_said_once_per_event_with_what_to_do(project):
+    export = Export(project)
+    for row in export.rows:
+        row[1] = {"baseline_arm_1": "Baseline (Arm 1: Arm 1)"}.get(row[1], row[1])
+    export.save()
+    study = peerimpact.load_study(project)
+    said = [p for p in study.problems if p.rule == "redcap-event"]
+    assert len(said) == 1
+    assert said[0].message.endswith(
+        "'Baseline (Arm 1: Arm 1)' is an event's label, not its unique name: export the records as raw data, not labels"
+    )
+
+
+def test_an_odm_item_the_metadata_lack_is_a_warning_at_its_line(project):
+    path = project / "redcap" / "project.xml"
+    lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+    at = next(i for i, line in enumerate(lines) if '<ItemData ItemOID="gender"' in line)
+    lines[at] = lines[at].replace('ItemOID="gender"', 'ItemOID="gendr"')
+    path.write_text("".join(lines), encoding="utf-8")
+    found = formatted(peerimpact.load_study(odm_study(project)).problems, project)
+    assert found == [
+        f"redcap/project.xml:{at + 1}: gendr: warning: ItemOID 'gendr' is no field of the metadata; its values "
+        "are not read [unknown-column]"
+    ]

@@ -124,6 +124,11 @@ class RedcapConfig(StrictModel):
 
     _missing = field_validator("missing_codes", mode="before")(missing_code_list)
 
+    @field_validator("date_format", mode="before")
+    @classmethod
+    def _upper(cls, value: Any) -> Any:
+        return value.strip().upper() if isinstance(value, str) else value
+
     @field_validator("timepoints")
     @classmethod
     def _one_event_each(cls, mapping: dict[str, str]) -> dict[str, str]:
@@ -142,13 +147,15 @@ class RedcapConfig(StrictModel):
         """The project comes as CSV exports (records and dictionary) or as one ODM export, which holds both."""
         csv = {"records": self.records, "dictionary": self.dictionary, "events": self.events, "project": self.project}
         if self.odm is not None:
-            raise_findings(
-                [
-                    Finding((key,), name, f"the ODM export ({self.odm}) holds the {key} too: name the ODM export alone")
-                    for key, name in csv.items()
-                    if name is not None
-                ]
-            )
+            found = [
+                Finding((key,), name, f"the ODM export ({self.odm}) holds the {key} too: name the ODM export alone")
+                for key, name in csv.items()
+                if name is not None
+            ]
+            if "date_format" in self.model_fields_set and self.date_format != "YMD":
+                found.append(Finding(("date_format",), self.date_format,
+                                     "the ODM export writes every date as YYYY-MM-DD: date_format is for the CSV export"))  # fmt: skip
+            raise_findings(found)
             return self
         raise_findings(
             [

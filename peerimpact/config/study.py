@@ -389,6 +389,11 @@ class StudyConfig(StrictModel):
             for event, tp in self.redcap.timepoints.items()
             if tp not in self.timepoints
         ]
+        found += [
+            Finding(("redcap", "sites", "dag", group), site, f"not a site of the study ({', '.join(self.sites)})")
+            for group, site in (self.redcap.sites.dag or {}).items()
+            if site not in self.sites
+        ]
         raise_findings(found)
         return self
 

@@ -265,7 +265,7 @@ redcap:   # a REDCap project's exports (see the README, "From REDCap")
   records: redcap/records.csv                      # CSV, raw data, all events, with data access groups
   dictionary: redcap/dictionary.csv                # Project Setup: Data Dictionary
   events: redcap/instrument_designation.csv        # Designate Instruments for My Events: download
-  # or, in place of records, dictionary and events: odm: redcap/project.xml   (the CDISC ODM export)
+  # or, in place of records, dictionary, events and missing_codes: odm: redcap/project.xml   (CDISC ODM)
   missing_codes: {missing}
   timepoints: {{{events}}}
   sites: {{dag: {{{dags}}}}}

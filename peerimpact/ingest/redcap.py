@@ -31,7 +31,7 @@ from .redcap_dictionary import (
 )
 from .redcap_mapping import Mapping
 from .redcap_odm import read_odm
-from .redcap_records import DAG, EVENT, Locator, Reader, Row, incomplete, read_rows
+from .redcap_records import DAG, EVENT, Locator, Reader, Row, incomplete, name_hint, read_rows
 
 
 @dataclass
@@ -89,7 +89,7 @@ def read_redcap(
         missing = list(rc.missing_codes)
         if rc.project:
             missing += read_project_missing_codes(root / rc.project, problems)
-    mapping = Mapping(yml, config, dictionary, instruments, problems)
+    mapping = Mapping(yml, config, dictionary, instruments, problems, set(designations) if designations else None)
     if mapping.failed:
         return None
     records = odm.records if odm else read_table(root / (rc.records or ""), problems)
@@ -97,11 +97,22 @@ def read_redcap(
         return None
     reader = Reader(rc, dictionary, records, missing)
     if odm:  # the ODM export writes dates as YYYY-MM-DD, and each cell has a line of its own
-        reader.date_format = "YMD"
+        reader.date_format, reader.odm = "YMD", True
         reader.locator.lines = odm.cell_lines
     rows = read_rows(reader, mapping, designations)
-    if rows is None:
+    if rows is None:  # the export cannot be read as one: why, said now
+        problems.extend(reader.problems)
         return None
+    # the readers' words for a study's files, in a REDCap project's terms
+    pp = rc.participants
+    reader.locator.words = {
+        "the participants file has no rows: it needs one row per peer worker under its header": (
+            f"no record has a row at event {mapping.first_event!r} with the participants form {pp.form!r}"
+        ),
+        "participant is not in the participants file": (
+            f"the record has no participants form ({pp.form!r} at event {mapping.first_event!r}) that could be read"
+        ),
+    }
     return RedcapProject(
         participants=_participants(reader, mapping, rows),
         questionnaires=_questionnaires(reader, mapping, rows),
@@ -253,5 +264,5 @@ def _contacts(reader: Reader, mapping: Mapping, rows: list[Row]) -> RawTable:
     for form, n in other.items():
         reader.problems.add(reader.records.path, rule="redcap-records", severity="warning",
                             message=f"{plural(n, 'row')} of the repeating form {form!r}, which study.yml's "
-                            "redcap: block does not name, are not read")  # fmt: skip
+                            f"redcap: block does not name, are not read{name_hint(form, 'a form')}")  # fmt: skip
     return table

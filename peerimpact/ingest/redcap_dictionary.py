@@ -69,6 +69,8 @@ class Dictionary:
 
     path: Path
     fields: dict[str, Field] = field(default_factory=dict)
+    # fields left out for a problem of their own, and their forms: not said again as missing
+    rejected: dict[str, str] = field(default_factory=dict)
 
     @property
     def record_id(self) -> str | None:
@@ -135,12 +137,14 @@ def read_dictionary(path: Path, problems: Problems) -> Dictionary | None:
             continue
         if kind not in FIELD_TYPES:
             bad("type", kind, f"field {name!r}: not a REDCap field type ({', '.join(FIELD_TYPES)})")
+            out.rejected[name] = form
             continue
         choices = dict(FIXED_CHOICES.get(kind, {}))
         if kind in CHOICE_TYPES:
             choices, why = parse_choices(cell("choices"))
             if why:
                 bad("choices", cell("choices"), f"field {name!r}: {why}")
+                out.rejected[name] = form
                 continue
         out.fields[name] = Field(name, form, kind, choices, cell("validation").lower(), line)
     if not out.fields:

@@ -5,18 +5,27 @@ line of the dictionary."""
 
 from __future__ import annotations
 
+import difflib
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
 from ..config import Instrument, key_line
 from ..config.study import StudyConfig
+from ..problems import Problems
 from ..schema import CONTACT_COLUMNS, CONTACT_MODES, CONTRACT_TYPES, ID
 from .cells import columns_named
 from .redcap_dictionary import Dictionary, Field, checkbox_column
 
 # peerimpact's columns with levels of its own: a field's choice is read by its code or its label
 FIXED_LEVELS = {"contract_type": CONTRACT_TYPES, "mode": CONTACT_MODES}
+
+
+def _close(name: str, names: Iterable[str]) -> str:
+    """``; did you mean 'x'?`` for the name most like ``name``, if one is close."""
+    found = difflib.get_close_matches(name, list(names), n=1, cutoff=0.8)
+    return f"; did you mean {found[0]!r}?" if found else ""
 
 
 @dataclass
@@ -32,8 +41,15 @@ class Mapping:
     """The ``redcap:`` block resolved against the dictionary: which field is read for what."""
 
     def __init__(
-        self, yml: Path, config: StudyConfig, dictionary: Dictionary, instruments: dict[str, Instrument], problems
+        self,
+        yml: Path,
+        config: StudyConfig,
+        dictionary: Dictionary,
+        instruments: dict[str, Instrument],
+        problems: Problems,
+        events: set[str] | None = None,
     ) -> None:
+        """``events``: the project's events (from its designations), when known."""
         rc = config.redcap
         assert rc is not None
         self.yml, self.rc, self.dictionary, self.problems = yml, rc, dictionary, problems
@@ -55,8 +71,17 @@ class Mapping:
         self.services = self._service_columns(config) if rc.service_use else []
         self.contacts = self._contact_columns() if rc.contacts else []
         for key, form in self._forms_named():
-            if form not in self.forms:
-                self.fail(key, form, f"no form {form!r} in the data dictionary ({', '.join(self.forms)})")
+            if form in set(dictionary.rejected.values()) - set(self.forms):
+                self.failed = True  # its fields' own problems are said in the dictionary
+            elif form not in self.forms:
+                self.fail(key, form, f"no form {form!r} in the data dictionary ({', '.join(self.forms)})"
+                          f"{_close(form, self.forms)}")  # fmt: skip
+        named = [(("timepoints", e), e) for e in rc.timepoints]
+        named += [(("participants", "event"), rc.participants.event)] if rc.participants.event else []
+        for key, event in named:
+            if events is not None and event not in events:
+                self.fail(key, event, f"no event {event!r} in the project ({', '.join(sorted(events))}): an event "
+                          "renamed in REDCap is renamed in study.yml too")  # fmt: skip
 
     def fail(self, key: tuple, value: object, message: str) -> None:
         self.failed = True
@@ -73,8 +98,11 @@ class Mapping:
         f = self.dictionary.fields.get(name)
         if f is None and dated and name.endswith("_timestamp") and name[: -len("_timestamp")] in self.forms:
             return Field(name, name[: -len("_timestamp")], "text", {}, "datetime_seconds_ymd", 0)  # a survey's
+        if f is None and name in self.dictionary.rejected:
+            self.failed = True  # its own problem is said in the dictionary
+        elif f is None:
+            self.fail(key, name, f"no field {name!r} in the data dictionary{_close(name, self.dictionary.fields)}")
         if f is None:
-            self.fail(key, name, f"no field {name!r} in the data dictionary")
             return Field(name, "", "text", {}, "", 0)
         if dated and not f.dated:
             self.fail(key, name, f"field {name!r} is not validated as a date or datetime in the data dictionary")
@@ -144,7 +172,10 @@ class Mapping:
                 fields = pattern
             else:
                 fields = [pattern.replace("{instrument}", name).replace("{item}", item) for item in inst.items]
-            unknown = [f for f in fields if f not in self.dictionary.fields]
+            unknown = [f for f in fields if f not in self.dictionary.fields and f not in self.dictionary.rejected]
+            if any(f in self.dictionary.rejected for f in fields):
+                self.failed = True  # said in the dictionary
+                continue
             if unknown:
                 self.fail(key, unknown[0], f"{columns_named(unknown, 'field')} not in the data dictionary")
                 continue
@@ -170,6 +201,8 @@ class Mapping:
                 out.append(Column(service, f))
             return out
         f = self._field(("service_use", "checkbox"), su.checkbox or "")
+        if f.line == 0:  # no such field, said already
+            return []
         if f.type != "checkbox":
             self.fail(("service_use", "checkbox"), f.name, f"field {f.name!r} is not a checkbox")
             return []

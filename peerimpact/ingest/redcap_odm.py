@@ -93,6 +93,7 @@ def _dictionary(path: Path, meta: Node, problems: Problems) -> Dictionary | None
     forms = set(form_of.values())
     codelists = {c.attrib.get("OID", ""): c for c in meta.findall("CodeList")}
     fields: dict[str, Field] = {}
+    rejected: dict[str, str] = {}
     for item in meta.findall("ItemDef"):
         name = item.attrib.get("Variable") or item.attrib.get("OID", "")
         if name in fields or (name.endswith("_complete") and name[: -len("_complete")] in forms):
@@ -102,6 +103,7 @@ def _dictionary(path: Path, meta: Node, problems: Problems) -> Dictionary | None
         if kind not in FIELD_TYPES:
             problems.add(path, line=item.line, column=name, value=kind, rule="redcap-dictionary",
                          message=f"field {name!r}: not a REDCap field type ({', '.join(FIELD_TYPES)})")  # fmt: skip
+            rejected[name] = form_of.get(name, "")
             continue
         choices = dict(FIXED_CHOICES.get(kind, {}))
         ref = item.find("CodeListRef")
@@ -117,6 +119,7 @@ def _dictionary(path: Path, meta: Node, problems: Problems) -> Dictionary | None
         if why:
             problems.add(path, line=(codelist or item).line, column=name, rule="redcap-dictionary",
                          message=f"field {name!r}: {why}")  # fmt: skip
+            rejected[name] = form_of.get(name, "")
             continue
         validation = item.attrib.get("TextValidationType", "").lower()
         fields[name] = Field(name, form_of.get(name, ""), kind, choices, VALIDATION_NAMES.get(validation, validation),
@@ -127,7 +130,7 @@ def _dictionary(path: Path, meta: Node, problems: Problems) -> Dictionary | None
                      message="the metadata define no record ID field")  # fmt: skip
         return None
     # the record ID first, as the dictionary lists it
-    return Dictionary(path, {record_id: fields[record_id], **fields})
+    return Dictionary(path, {record_id: fields[record_id], **fields}, rejected)
 
 
 def _codelist(node: Node) -> tuple[dict[str, str], str | None]:
@@ -190,6 +193,7 @@ def _records(
     rows: list[dict[str, str]] = []
     lines: list[int] = []
     cell_lines: dict[tuple[int, str], int] = {}
+    unknown: set[str] = set()
     limit = current()
     for subject in root.iter("SubjectData"):
         record = subject.attrib.get("SubjectKey", "")
@@ -214,9 +218,16 @@ def _records(
                     if column == "redcap_data_access_group":
                         dag = item.attrib.get("Value", "")
                         continue
-                    if column not in at:
+                    if column not in at and column in timestamps:
                         at[column] = len(columns)
-                        columns.append(column)  # not in the metadata (or a survey's timestamp): said later
+                        columns.append(column)
+                    if column not in at:
+                        if column.split("___")[0] not in dictionary.rejected and column not in unknown:
+                            unknown.add(column)
+                            problems.add(path, line=item.line, column=column, rule="unknown-column",
+                                         severity="warning", message=f"ItemOID {column!r} is no field of the "
+                                         "metadata; its values are not read")  # fmt: skip
+                        continue
                     target[column] = item.attrib.get("Value", "")
                     cell_lines[(line, column)] = item.line
             if len(row) > 2 or not instances:  # the CSV export has an event's row only when it holds data

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field, replace
 
 from ..config.redcap import RedcapConfig
 from ..problems import Problem, Problems, display_path
+from ..text import plural
 from .cells import columns_named
 from .rawtable import RawTable
 from .redcap_dictionary import Dictionary, Field
@@ -30,7 +31,22 @@ DATE_PATTERNS = {
         r"(?P<m>[0-9]{1,2})[-/](?P<d>[0-9]{1,2})[-/](?P<y>[0-9]{4})(?: [0-9]{1,2}:[0-9]{2}(?::[0-9]{2})?)?"
     ),
 }
-WRITTEN = {"YMD": "YYYY-MM-DD", "DMY": "DD-MM-YYYY", "MDY": "MM-DD-YYYY"}
+WRITTEN = {"YMD": "YYYY-MM-DD", "DMY": "DD/MM/YYYY or DD-MM-YYYY", "MDY": "MM/DD/YYYY or MM-DD-YYYY"}
+RAW_NAME = re.compile(r"[a-z][a-z0-9_]*")  # an event's or form's unique name; a label has capitals or spaces
+
+
+def _label_hint(raw: str, choices: dict[str, str]) -> str:
+    """What to do when a cell holds a choice's label where the export writes its code."""
+    code = {label.casefold(): c for c, label in choices.items()}.get(raw.casefold())
+    if code is None:
+        return ""
+    return f"; {raw!r} is the label of choice {code}: export the records as raw data, not labels"
+
+
+def name_hint(name: str, what: str) -> str:
+    if RAW_NAME.fullmatch(name):
+        return ""
+    return f"; {name!r} is {what}'s label, not its unique name: export the records as raw data, not labels"
 
 
 @dataclass
@@ -42,12 +58,19 @@ class Locator:
     rows: dict[int, str] = field(default_factory=dict)
     # (a row's line, a records column) -> the line of that cell, where a cell has one (the ODM export)
     lines: dict[tuple[int, str], int] = field(default_factory=dict)
+    # a reader's message about a study's files -> its words for a REDCap project
+    words: dict[str, str] = field(default_factory=dict)
     cells: dict[tuple[int, str], str] = field(default_factory=dict)
     columns: dict[str, str] = field(default_factory=dict)
 
     def relocate(self, problem: Problem) -> Problem:
         """``problem`` with its column said in REDCap's terms, when it is a cell of the records."""
-        if problem.file != self.file or problem.line is None:
+        if problem.file != self.file:
+            return problem
+        for said, meant in self.words.items():
+            if said in problem.message:
+                problem = replace(problem, message=problem.message.replace(said, meant))
+        if problem.line is None:
             return problem
         row = self.rows.get(problem.line)
         name = None
@@ -89,6 +112,8 @@ class Reader:
         self.problems = Problems()
         self.locator = Locator(display_path(records.path))
         self.date_format = rc.date_format
+        self.date_format_set = "date_format" in rc.model_fields_set
+        self.odm = False
 
     def add(self, row: Row, name: str | None, value: object, rule: str, message: str, severity="error") -> None:
         where = row.where() + (f" field {name!r}" if name else "")
@@ -113,7 +138,7 @@ class Reader:
         if f.coded and raw not in f.choices:
             listed = ", ".join(c if label == c else f"{c} ({label})" for c, label in list(f.choices.items())[:8])
             self.add(row, f.name, raw, "redcap-choice",
-                     f"not one of the field's choices in the data dictionary: {listed}")  # fmt: skip
+                     f"not one of the field's choices in the data dictionary: {listed}{_label_hint(raw, f.choices)}")  # fmt: skip
             return None
         return raw
 
@@ -126,10 +151,21 @@ class Reader:
                 raise ValueError
             return dt.date(int(match["y"]), int(match["m"]), int(match["d"])).isoformat()
         except ValueError:
-            self.add(row, name, raw, "redcap-date",
-                     f"not a date as the export writes it ({WRITTEN[self.date_format]}, as "
-                     "study.yml's redcap.date_format says)")  # fmt: skip
+            self.add(row, name, raw, "redcap-date", f"not a date as the export writes it ({self.dates_said(raw)})")
             return None
+
+    def dates_said(self, raw: str) -> str:
+        """How the export writes dates, and why peerimpact expects that; the other format ``raw`` is in."""
+        written = WRITTEN[self.date_format]
+        if self.odm:
+            return f"{written}, as the ODM export writes every date"
+        said = "as study.yml's redcap.date_format says" if self.date_format_set else "as a raw data export writes them"
+        others = [f for f, pattern in DATE_PATTERNS.items() if f != self.date_format and pattern.fullmatch(raw)]
+        if others:
+            said += (
+                f"; if the export wrote dates as {WRITTEN[others[0]]}, set redcap.date_format: {' or '.join(others)}"
+            )
+        return f"{written}, {said}"
 
     def has_data(self, row: Row, form: str) -> bool:
         for f in self.dictionary.forms.get(form, []):
@@ -170,6 +206,7 @@ def read_rows(reader: Reader, mapping: Mapping, designations: dict[str, set[str]
         problems.add(records.path, line=1, column=extra[0], rule="unknown-column", severity="warning",
                      message=f"{columns_named(extra, 'column')} not in the data dictionary; ignored")  # fmt: skip
     events = set(rc.timepoints) | {mapping.first_event} | set(designations or {})
+    unknown: dict[str, list[int]] = {}
     rows = []
     lines: dict[tuple[str, str, str, str], list[int]] = {}
     for cells, line in zip(records.rows, records.lines):
@@ -188,9 +225,7 @@ def read_rows(reader: Reader, mapping: Mapping, designations: dict[str, set[str]
                          message="the record ID is empty")  # fmt: skip
             continue
         if row.event not in events:
-            reader.add(row, None, row.event, "redcap-event",
-                       f"unknown event {row.event!r}: not in study.yml's redcap.timepoints "
-                       f"({', '.join(rc.timepoints)}) nor in the instrument designations; its row is not read")  # fmt: skip
+            unknown.setdefault(row.event, []).append(row.line)
             continue
         if len(lines[row.key]) > 1:
             reader.add(row, None, None, "duplicate-record",
@@ -201,6 +236,13 @@ def read_rows(reader: Reader, mapping: Mapping, designations: dict[str, set[str]
         if designations is not None:
             _designated(reader, mapping, row, designations.get(row.event, set()))
         out.append(row)
+    for event, at in unknown.items():  # once per event, at its first row
+        first = next(r for r in rows if r.line == at[0])
+        shown = ", ".join(map(str, at[:5])) + (", …" if len(at) > 5 else "")
+        reader.add(first, None, event, "redcap-event",
+                   f"unknown event {event!r} on {plural(len(at), 'row')} ({'line' if len(at) == 1 else 'lines'} {shown}): not in study.yml's "
+                   f"redcap.timepoints ({', '.join(rc.timepoints)}) nor in the instrument designations; its rows "
+                   f"are not read{name_hint(event, 'an event')}")  # fmt: skip
     return out
 
 
@@ -222,7 +264,11 @@ def _designated(reader: Reader, mapping: Mapping, row: Row, forms: set[str]) -> 
 def incomplete(reader: Reader, row: Row, form: str) -> None:
     """A form saved as Incomplete whose data are read: a warning, once per form and row."""
     status = reader.raw(row, f"{form}_complete")
-    if status == "0" and reader.has_data(row, form):
+    if status is not None and status not in COMPLETE:
+        reader.add(row, f"{form}_complete", status, "redcap-complete",
+                   "a form's status is 0 (Incomplete), 1 (Unverified) or 2 (Complete)"
+                   f"{_label_hint(status, COMPLETE)}")  # fmt: skip
+    elif status == "0" and reader.has_data(row, form):
         reader.add(row, f"{form}_complete", status, "redcap-incomplete",
                    f"form {form!r} is saved as Incomplete; its data are read as they are: check it, then mark "
                    "it Complete in REDCap", "warning")  # fmt: skip
