@@ -512,3 +512,15 @@ def test_an_odm_item_the_metadata_lack_is_a_warning_at_its_line(project):
         f"redcap/project.xml:{at + 1}: gendr: warning: ItemOID 'gendr' is no field of the metadata; its values "
         "are not read [unknown-column]"
     ]
+
+
+def test_a_repeating_events_rows_are_said_not_to_be_read(project):
+    export = Export(project)
+    line, row = export.row("S1-PW01", "month_4_arm_1")
+    row[export.at["redcap_repeat_instance"]] = "2"
+    export.save()
+    found = formatted(peerimpact.load_study(project).problems, project)
+    assert found == [
+        f"{RECORDS}:{line}: record 'S1-PW01' event 'month_4_arm_1': error: instance 2 of a repeating event: a "
+        "timepoint is an event of its own, so a repeating event's rows are not read [redcap-event] (value '2')"
+    ]

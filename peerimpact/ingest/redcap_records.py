@@ -227,6 +227,11 @@ def read_rows(reader: Reader, mapping: Mapping, designations: dict[str, set[str]
         if row.event not in events:
             unknown.setdefault(row.event, []).append(row.line)
             continue
+        if row.instance and not row.form:
+            reader.add(row, None, row.instance, "redcap-event",
+                       f"instance {row.instance} of a repeating event: a timepoint is an event of its own, so "
+                       "a repeating event's rows are not read")  # fmt: skip
+            continue
         if len(lines[row.key]) > 1:
             reader.add(row, None, None, "duplicate-record",
                        f"this record, event and instance is on lines {', '.join(map(str, lines[row.key]))} of "
