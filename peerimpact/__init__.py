@@ -34,6 +34,7 @@ _PUBLIC = {
     "build": "builder.pipeline",
     "status": "builder.pipeline",
     "BuildRequest": "builder.request",
+    "derivable_group": "report.differencing",
 }
 
 # Short names of the layered modules; each is loaded only when first used.
@@ -78,6 +79,7 @@ def __getattr__(name: str):
 __all__ = [
     "BuildRequest",
     "build",
+    "derivable_group",
     "status",
     "Instrument",
     "InvalidStudy",

@@ -300,47 +300,128 @@ def test_differencing_reads_masks_as_it_reads_sets():
     assert as_sets == as_masks == {"a": {key}, "b": set()}  # b − a is 3 people; after a goes, study − b is 15
 
 
-def _derivable_by_rank(sets, threshold):
-    """The differencing search done the plain way, as a reference: every candidate union of
-    small parts tested by comparing numpy's matrix rank with and without its indicator."""
+def _parts(sets):
+    """People split by hand into parts by which sets hold them: pattern -> people."""
+    parts = {}
+    for person in set().union(*sets):
+        parts.setdefault(tuple(person in s for s in sets), []).append(person)
+    return parts
+
+
+def _small_parts(sets, threshold):
+    return sum(len(p) < threshold for p in _parts(sets).values())
+
+
+def _smallest_by_brute_force(sets, threshold):
+    """The number of people in a smallest group of 1 to threshold − 1 that adding and subtracting
+    the sets' sizes reveals, or None: every union of parts of fewer than threshold people tried,
+    no matter how many parts there are (call it with few enough small parts to enumerate)."""
     import itertools
 
     import numpy as np
 
-    from peerimpact.report.differencing import MAX_SMALL_ATOMS, _atoms
+    parts = _parts(sets)
+    keys = list(parts)
+    indicators = np.array([[1.0 if key[i] else 0.0 for key in keys] for i in range(len(sets))])
+    small = [j for j, key in enumerate(keys) if len(parts[key]) < threshold]
+    candidates = [
+        (sum(len(parts[keys[j]]) for j in combo), combo)
+        for size in range(1, len(small) + 1)
+        for combo in itertools.combinations(small, size)
+        if sum(len(parts[keys[j]]) for j in combo) < threshold
+    ]
+    if not candidates:
+        return None
+    targets = np.zeros((len(keys), len(candidates)))
+    for c, (_, combo) in enumerate(candidates):
+        targets[list(combo), c] = 1.0
+    coefficients = np.linalg.lstsq(indicators.T, targets, rcond=None)[0]
+    revealed = np.abs(indicators.T @ coefficients - targets).max(axis=0) < 1e-6
+    sizes = [n for (n, _), ok in zip(candidates, revealed) if ok]
+    return min(sizes) if sizes else None
 
-    atoms = _atoms(sets)
-    keys = sorted(atoms, reverse=True)
-    matrix = np.array([[1.0 if key[i] else 0.0 for key in keys] for i in range(len(sets))])
-    rank = np.linalg.matrix_rank(matrix)
-    small = [j for j, key in enumerate(keys) if atoms[key] < threshold]
-    for size in range(1, len(small) + 1) if len(small) <= MAX_SMALL_ATOMS else (1, 2):
-        for combo in itertools.combinations(small, size):
-            if not 0 < sum(atoms[keys[j]] for j in combo) < threshold:
-                continue
-            target = np.zeros(len(keys))
-            target[list(combo)] = 1.0
-            if np.linalg.matrix_rank(np.vstack([matrix, target])) == rank:
-                solution = np.linalg.lstsq(matrix.T, target, rcond=None)[0]
-                return [i for i in range(len(sets)) if abs(solution[i]) > 1e-9]
-    return None
+
+def _revealed(sets, group):
+    """Whether one person-by-person indicator combination of the sets equals the group's."""
+    import numpy as np
+
+    everyone = sorted(set().union(*sets))
+    matrix = np.array([[1.0 if p in s else 0.0 for p in everyone] for s in sets])
+    target = np.array([1.0 if p in group else 0.0 for p in everyone])
+    x = np.linalg.lstsq(matrix.T, target, rcond=None)[0]
+    return bool(np.abs(matrix.T @ x - target).max() < 1e-6)
+
+
+def _random_release(rng, people, n_sets):
+    """Published populations as a study's reports make them: random groups, and sometimes a
+    group's complement (a site and the rest of the study) or the union of two (a region)."""
+    ids = [f"p{i}" for i in range(people)]
+    sets = [{p for p in ids if rng.random() < rng.uniform(0.1, 0.9)} for _ in range(n_sets)]
+    if rng.random() < 0.3:
+        sets.append(set(ids) - sets[0])
+    if rng.random() < 0.3 and len(sets) > 1:
+        sets.append(sets[0] | sets[1])
+    return [s for s in sets if s]
 
 
 @pytest.mark.integration
-def test_the_differencing_search_finds_what_a_rank_test_of_every_candidate_finds():
+def test_derivable_group_agrees_with_brute_force_on_every_case():
     import numpy as np
 
+    import peerimpact
     from peerimpact.report.differencing import _disclosive
 
     rng = np.random.default_rng(2022)
-    found = 0
-    for _ in range(400):
-        people = int(rng.integers(5, 60))
-        sets = [rng.random(people) < rng.uniform(0.1, 0.9) for _ in range(int(rng.integers(1, 7)))]
-        if rng.random() < 0.3:  # a report and its complement, as a site and the rest of the study
-            sets.append(~sets[0])
+    found = above_cap = 0
+    for case in range(300):
+        sets = _random_release(rng, int(rng.integers(5, 60)), int(rng.integers(1, 9)))
         threshold = int(rng.integers(3, 11))
-        expected = _derivable_by_rank(sets, threshold)
-        assert _disclosive(sets, threshold) == expected, (people, threshold)
-        found += expected is not None
-    assert 50 < found < 350  # both answers are well represented
+        small_parts = _small_parts(sets, threshold)
+        if small_parts > 16:  # too many unions for brute force to try them all: draw again
+            continue
+        smallest = _smallest_by_brute_force(sets, threshold)
+        group = peerimpact.derivable_group(sets, threshold)
+        assert (group is None) == (smallest is None), case
+        assert (_disclosive([frozenset(s) for s in sets], threshold) is None) == (smallest is None), case
+        if group is not None:
+            assert len(group) == smallest, case
+            assert _revealed(sets, group), case  # adding and subtracting the sets' sizes gives it
+        found += group is not None
+        above_cap += small_parts > 10
+    assert 60 < found < 260 and above_cap > 40  # both answers, and many cases past the old cap of 10 parts
+
+
+@pytest.mark.integration
+def test_the_exact_search_finds_groups_of_three_parts_that_no_single_part_or_pair_reveals():
+    import itertools
+
+    import numpy as np
+
+    import peerimpact
+    from peerimpact.report.differencing import _disclosive
+
+    rng = np.random.default_rng(7)
+    hits = 0
+    for _ in range(3000):
+        sets = _random_release(rng, int(rng.integers(20, 50)), int(rng.integers(5, 9)))
+        threshold = int(rng.integers(6, 11))
+        small = [set(p) for p in _parts(sets).values() if len(p) < threshold]
+        if not 10 < len(small) <= 16:
+            continue
+        smallest = _smallest_by_brute_force(sets, threshold)
+        if smallest is None:
+            continue
+        by_one_or_two = any(
+            _revealed(sets, set().union(*combo)) and len(set().union(*combo)) < threshold
+            for size in (1, 2)
+            for combo in itertools.combinations(small, size)
+        )
+        if by_one_or_two:
+            continue
+        group = peerimpact.derivable_group(sets, threshold)
+        assert group is not None and len(group) == smallest and _revealed(sets, group)
+        assert _disclosive([frozenset(s) for s in sets], threshold) is not None  # the planner's search too
+        hits += 1
+        if hits == 5:
+            break
+    assert hits == 5  # such releases exist, and every one is caught

@@ -11,11 +11,11 @@ what it names (:mod:`peerimpact.report.disclosure`).
 from __future__ import annotations
 
 import itertools
-from collections.abc import Mapping
+from collections.abc import Hashable, Iterable, Mapping, Sequence
 
 import numpy as np
 
-MAX_SMALL_ATOMS = 10  # beyond this many small parts, only single parts and pairs are tried
+MAX_SMALL_ATOMS = 10  # up to this many small parts, their unions are tried one by one; beyond, exactly by MILP
 _IN_SPAN = 1e-9  # squared distance from the span below which an indicator lies in it
 
 
@@ -100,13 +100,103 @@ def _derivation(sets: list[People], threshold: int) -> tuple[list[int], list[int
         pairs = np.argwhere(ok)
         if len(pairs):
             return found((int(pairs[0][0]), int(pairs[0][1])))
-    if len(small) > MAX_SMALL_ATOMS:
-        return None
+    if len(small) > MAX_SMALL_ATOMS:  # too many unions to try one by one: the exact search
+        parts = smallest_union(matrix, np.array([atoms[k] for k in keys]), threshold)
+        return None if parts is None else found(tuple(small.index(j) for j in parts))
     for size in range(3, len(small) + 1):
         for combo in itertools.combinations(range(len(small)), size):
             if count[list(combo)].sum() < threshold and size - (basis[list(combo)].sum(axis=0) ** 2).sum() < _IN_SPAN:
                 return found(combo)
     return None
+
+
+def _in_span(matrix: np.ndarray, target: np.ndarray) -> bool:
+    """Whether ``target`` is a combination of ``matrix``'s rows (least squares leaves nothing over)."""
+    solution = np.linalg.lstsq(matrix.T, target, rcond=None)[0]
+    return bool(np.abs(matrix.T @ solution - target).max() < 1e-6)
+
+
+def smallest_union(matrix: np.ndarray, sizes: np.ndarray, threshold: int) -> list[int] | None:
+    """The parts (columns of ``matrix``, one row per published set, 1 where the set holds the part)
+    of a smallest union of 1 to ``threshold − 1`` people whose indicator is a combination of the
+    rows, or ``None``: a mixed-integer program, solved exactly by HiGHS (``scipy.optimize.milp``).
+
+    Variables: a free coefficient per set, and a 0/1 choice per part of fewer than ``threshold``
+    people. The coefficients' combination must equal the chosen parts' indicator, part by part;
+    at least one part is chosen and the chosen people number fewer than ``threshold``; their
+    number is minimised. A solution the solver's tolerances let through but exact arithmetic
+    would not is refused and cut off, and the program solved again.
+    """
+    from scipy.optimize import Bounds, LinearConstraint, milp
+
+    n_sets, n_parts = matrix.shape
+    small = [j for j in range(n_parts) if sizes[j] < threshold]
+    if not small:
+        return None
+    chosen = np.zeros((n_parts, len(small)))
+    chosen[small, range(len(small))] = -1.0
+    rows = [LinearConstraint(np.hstack([matrix.T, chosen]), 0, 0)]  # Σ coefficient·set − chosen = 0, per part
+    weights = np.concatenate([np.zeros(n_sets), sizes[small].astype(float)])
+    rows.append(LinearConstraint(weights, 1, threshold - 1))  # 1 to threshold − 1 people
+    objective = weights
+    integrality = np.concatenate([np.zeros(n_sets), np.ones(len(small))])
+    bounds = Bounds(np.concatenate([np.full(n_sets, -np.inf), np.zeros(len(small))]),
+                    np.concatenate([np.full(n_sets, np.inf), np.ones(len(small))]))  # fmt: skip
+    for _ in range(64):
+        result = milp(objective, constraints=rows, integrality=integrality, bounds=bounds)
+        if result.status != 0 or result.x is None:  # infeasible: no such union
+            return None
+        picked = [small[i] for i, v in enumerate(result.x[n_sets:]) if v > 0.5]
+        target = np.zeros(n_parts)
+        target[picked] = 1.0
+        if picked and sizes[picked].sum() < threshold and _in_span(matrix, target):
+            return picked
+        cut = np.zeros(n_sets + len(small))  # not this union again
+        cut[n_sets:] = [1.0 if small[i] in picked else -1.0 for i in range(len(small))]
+        rows.append(LinearConstraint(cut, -np.inf, len(picked) - 1))
+    raise RuntimeError("the differencing search did not settle")  # a solver fault, not a study's
+
+
+def derivable_group(populations: Sequence[Iterable[Hashable]], threshold: int) -> set | None:
+    """A smallest group of 1 to ``threshold − 1`` people that adding and subtracting the sizes of
+    ``populations`` reveals, or ``None`` if there is none.
+
+    Each population is the people behind one released figure (a site's n, a cohort's, the
+    study's). People are split into parts by which populations hold them; a union of parts can
+    be found exactly when its indicator is a combination of the populations' indicators. Every
+    union is considered, whatever the number of parts (:func:`smallest_union`).
+
+    Parameters
+    ----------
+    populations : list of sets of participant IDs
+    threshold : int
+        The smallest group a release may reveal.
+
+    Returns
+    -------
+    set or None
+        The IDs of a smallest revealed group.
+
+    Examples
+    --------
+    >>> site = {"a", "b", "c", "d", "e"}
+    >>> study = site | {"f", "g"}
+    >>> sorted(derivable_group([site, study], threshold=3))   # the study minus the site
+    ['f', 'g']
+    >>> derivable_group([site, study], threshold=2) is None
+    True
+    """
+    sets = [frozenset(p) for p in populations]
+    everyone = frozenset().union(*sets)
+    parts: dict[tuple[bool, ...], set] = {}
+    for person in everyone:
+        parts.setdefault(tuple(person in s for s in sets), set()).add(person)
+    keys = list(parts)
+    if not keys:
+        return None
+    matrix = np.array([[1.0 if key[i] else 0.0 for key in keys] for i in range(len(sets))])
+    picked = smallest_union(matrix, np.array([len(parts[k]) for k in keys]), threshold)
+    return None if picked is None else set().union(*(parts[keys[j]] for j in picked))
 
 
 def differencing_withheld(
