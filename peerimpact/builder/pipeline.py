@@ -31,7 +31,7 @@ from .inputs import fingerprint, forget, remember, unchanged
 from .jobs import Outcome
 from .prepare import Prepared, prepare
 from .processes import wait_for_workers
-from .publish import is_current
+from .publish import is_current, recover
 from .request import BuildRequest, summary_line, up_to_date_line
 
 
@@ -149,6 +149,7 @@ def build(
         if problems.has_errors:
             return BuildResult([], problems, out, work)
         mark_work(work, study_dir)
+        recover(out)  # a report a killed build had moved aside goes back before its staging folder goes
         shutil.rmtree(out / ".staging", ignore_errors=True)  # left by a build that was killed
         remove_stale_temporaries(out)
         forget(out)

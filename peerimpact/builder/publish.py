@@ -142,11 +142,29 @@ def _exchange(a: Path, b: Path) -> bool:
     return libc.renameat2(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), rename_exchange) == 0
 
 
+OLD = re.compile(r"(?P<rid>.+)\.old-[0-9]+-[0-9]+")  # a report moved aside by publish's two-step swap
+
+
+def recover(out: Path) -> list[str]:
+    """Put back each report a killed build had moved aside to publish its replacement, where the
+    system has no one-step swap and the kill came between the two renames; its manifest entry
+    still says ``replacing``, so this build rebuilds it. Returns the reports put back."""
+    staging = out / ".staging"
+    restored = []
+    for path in sorted(staging.iterdir()) if staging.is_dir() else []:
+        found = OLD.fullmatch(path.name)
+        if found and path.is_dir() and not path.is_symlink() and not os.path.lexists(out / found["rid"]):
+            os.replace(path, out / found["rid"])
+            restored.append(found["rid"])
+    return restored
+
+
 def publish(staging: Path, final: Path) -> None:
     """Swap a staged report folder into place; the old one is removed only after the swap.
 
     Where the system can, the two folders are exchanged in one step, so that no reader and
-    no kill ever finds the report missing.
+    no kill ever finds the report missing. Elsewhere the old folder is moved aside first; a kill
+    before the new one takes its place leaves it aside, whole, for :func:`recover`.
     """
     if final.exists() and _exchange(staging, final):
         shutil.rmtree(staging, ignore_errors=True)  # now the old report
