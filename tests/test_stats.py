@@ -160,11 +160,13 @@ def test_direction_and_effect_sizes():
     t1 = [50.0, 44.0, 61.0, 39.0, 52.0]
     t2 = [45.0, 43.0, 55.0, 40.0, 47.0]
     r = paired_ttest(t1, t2)
-    diff = np.subtract(t1, t2)
+    # by hand: differences 5, 1, 6, −1, 5 (mean 3.2; squared deviations 3.24 + 4.84 + 7.84 + 17.64 +
+    # 3.24 = 36.8, variance 36.8 / 4 = 9.2); T1 mean 49.2 (squared deviations 0.64 + 27.04 + 139.24 +
+    # 104.04 + 7.84 = 278.8, variance 278.8 / 4 = 69.7)
     assert r.mean_diff == pytest.approx(3.2) and r.mean_diff > 0
-    assert r.es_baseline_sd == pytest.approx(3.2 / np.std(t1, ddof=1))
-    assert r.d_z == pytest.approx(3.2 / np.std(diff, ddof=1))
-    assert r.d_z == pytest.approx(r.t / np.sqrt(5))  # Lakens (2013): d_z = t / sqrt(n)
+    assert r.es_baseline_sd == pytest.approx(3.2 / math.sqrt(69.7), abs=1e-12)  # 0.3833
+    assert r.d_z == pytest.approx(3.2 / math.sqrt(9.2), abs=1e-12)  # 1.0550
+    assert r.t == pytest.approx(3.2 / math.sqrt(9.2 / 5), abs=1e-12)  # t = mean / (sd / √n)
     assert paired_ttest(t2, t1).mean_diff == pytest.approx(-3.2)
 
 
@@ -283,8 +285,12 @@ def test_change_over_time_uses_complete_pairs_and_states_direction():
     row = out.iloc[0]
     assert row["comparison"] == "T1-T2" and row["n"] == 4
     assert row["change"] == pytest.approx(np.mean([5, 1, 6, 5]))
-    manual = paired_ttest([50, 44, 61, 52], [45, 43, 55, 47])
-    assert row["p"] == pytest.approx(manual.p) and row["es"] == pytest.approx(manual.es_baseline_sd)
+    from scipy import stats
+
+    # the complete pairs, tested by scipy; the ES by hand: T1 of the pairs 50, 44, 61, 52 (mean
+    # 51.75, squared deviations 3.0625 + 60.0625 + 85.5625 + 0.0625 = 148.75, variance 148.75 / 3)
+    assert row["p"] == pytest.approx(stats.ttest_rel([50, 44, 61, 52], [45, 43, 55, 47]).pvalue, abs=1e-12)
+    assert row["es"] == pytest.approx(4.25 / math.sqrt(148.75 / 3), abs=1e-12)
     assert out.columns.tolist() == [
         "instrument",
         "subscale",
