@@ -10,6 +10,9 @@ from peerimpact.resources import example_study_dir
 COHORTS = ("bank", "contracted", "early_starters", "late_starters")
 BUILT = ["study", *(f"site-S{i}" for i in range(1, 8)), *(f"cohort-{c}" for c in COHORTS), "funder"]
 SECTIONED = [rid for rid in BUILT if rid != "funder"]  # the reports made of sections 01 to 06
+# the reports whose tables are committed in tests/golden/<id>/ (python -m tests.golden update): one
+# of each audience, the smallest site's among them
+GOLDEN_REPORTS = ["study", "site-S7", "cohort-bank", "funder"]
 
 
 @pytest.fixture(scope="session")

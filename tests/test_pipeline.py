@@ -11,7 +11,12 @@ import pandas as pd
 import pytest
 from pypdf import PdfReader
 
-from conftest import BUILT, SECTIONED, pdf_pages  # every report of the example, built once (the ``built`` fixture)
+from conftest import (
+    BUILT,
+    GOLDEN_REPORTS,
+    SECTIONED,
+    pdf_pages,
+)  # every report of the example, built once (the ``built`` fixture)
 from peerimpact.builder.pipeline import build
 from peerimpact.config import ReportDef
 from peerimpact.resources import params_dir
@@ -705,7 +710,7 @@ def test_tables_have_header_scopes(built):
     assert html.count('<th scope="col">') > 40 and '<th scope="row">Wellbeing' in html
 
 
-GOLDEN = Path(__file__).parent / "golden" / "study"
+GOLDEN = Path(__file__).parent / "golden"
 
 
 def same_table(path: Path, expected: Path) -> list[str]:
@@ -726,12 +731,13 @@ def same_table(path: Path, expected: Path) -> list[str]:
     return differ
 
 
-def test_study_tables_equal_the_golden_tables(built):
-    """The example study's tables as committed in tests/golden: a change to any number is deliberate,
-    and updates the golden files in the same commit."""
-    built_tables = sorted(p.name for p in (built / "study" / "tables").glob("*.csv"))
-    assert built_tables == sorted(p.name for p in GOLDEN.glob("*.csv"))
-    differ = [d for name in built_tables for d in same_table(built / "study" / "tables" / name, GOLDEN / name)]
+@pytest.mark.parametrize("rid", GOLDEN_REPORTS)
+def test_tables_equal_the_golden_tables(built, rid):
+    """A report's tables as committed in tests/golden/<id>: a change to any number is deliberate,
+    made with `python -m tests.golden update`, and committed on its own, saying why."""
+    built_tables = sorted(p.name for p in (built / rid / "tables").glob("*.csv"))
+    assert built_tables == sorted(p.name for p in (GOLDEN / rid).glob("*.csv"))
+    differ = [d for name in built_tables for d in same_table(built / rid / "tables" / name, GOLDEN / rid / name)]
     assert not differ, differ[:20]
 
 
