@@ -364,3 +364,84 @@ def test_the_record_of_withheld_cells_says_no_more_than_the_tables(built, rid):
             assert (numbered <= shown).all() and (len(lines) == 1 or lines["row"].ne("").all()), name
     if rid == "site-S7":  # three peer workers: its own Table 1 is withheld whole
         assert not (tables / "table1.csv").exists() and (record["table"] == "table1").sum() == 1
+
+
+# Every numeric column a shared report's tables may hold, decided here and not read from the
+# package: "people" is a count of people or of their answers, which is 0 or at least the
+# threshold; "programme" is the programme's own record (recruitment, returns, activity,
+# milestones), shown exactly to the audiences that see it; "statistic" is a figure computed from
+# people that is not a count (a mean, a percent, a p value, a norm); "position" numbers a row or
+# an item; "ledger" holds every released figure, each checked where it is shown. A column not
+# listed fails until someone decides which it is.
+NUMERIC_COLUMNS = {
+    "people": {
+        "table1": {"count", "n"},
+        "table2": {"count", "n"},
+        "table3": {"n"},
+        "table3_study": {"n", "study_n"},
+        "table4": {"n"},
+        "table5": {"n", "participants", "excerpts", "fewest_at_a_timepoint"},
+        "codes_by_timepoint": {"excerpts", "participants"},
+        "mixed_models": {"n_people", "n_obs"},
+        "headline_table3": {"n"},
+        "headline_table4": {"n"},
+    },
+    "programme": {
+        "activity": {"all_contacts", "completed", "contacts", "people_supported"},
+        "activity_by_site": {
+            "all_completed", "all_expected_contacts", "all_face_to_face", "all_people_supported", "all_per_month",
+            "all_percent_of_target", "all_target_per_month", "all_telephone", "completed", "expected_contacts",
+            "face_to_face", "months", "people_supported", "per_month", "percent_of_target", "target_per_month",
+            "telephone",
+        },
+        "completeness": {"items_missing", "percent_items_missing", "returned", "scores", "scores_lost"},
+        "milestones": {"count", "target"},
+        "programme": {"months", "of_people", "people", "per_month", "percent_of_goal", "target"},
+        "recruitment": {
+            "all_expected", "all_percent_of_expected", "all_percent_retained", "all_retained", "all_returned_first",
+            "all_target", "count", "expected", "n", "percent_of_expected", "percent_retained", "retained",
+            "returned_first", "target", "target_percent",
+        },
+        "flow": {"count", "n"},
+    },
+    "statistic": {
+        "table1": {"mean", "percent", "sd"},
+        "table3": {"mean", "norm_mean", "norm_sd", "range_max", "range_min", "sd"},
+        "table3_study": {"mean", "study_mean", "study_sd"},
+        "table4": {"change", "ci_high", "ci_low", "d_z", "es", "p", "p_wilcoxon"},
+        "table5": {"change", "ci_high", "ci_low", "es", "mean", "norm_mean", "norm_sd", "p", "std_difference"},
+        "mixed_models": {"ci_high", "ci_low", "estimate", "p", "p_adjusted", "se"},
+        "headline_table3": {"mean", "norm_mean", "norm_sd", "range_max", "range_min", "sd"},
+        "headline_table4": {"change", "ci_high", "ci_low", "d_z", "es", "p", "p_wilcoxon"},
+    },
+    "position": {"_released": {"row"}, "_suppression": {"row"}, "table5": {"item"}},
+    "ledger": {"_released": {"value"}},
+}  # fmt: skip
+
+
+def _kinds(table: str, column: str) -> set[str]:
+    base = table.removesuffix("_study_wide")
+    return {kind for kind, tables in NUMERIC_COLUMNS.items() if column in tables.get(base, set())}
+
+
+@pytest.mark.kernel
+@pytest.mark.parametrize("rid", SHARED)
+def test_every_numeric_column_of_a_shared_table_is_one_the_test_knows_and_people_counts_are_0_or_8_up(built, rid):
+    unknown, small, people_counts = [], [], 0
+    for csv in sorted((built / rid / "tables").glob("*.csv")):
+        frame = pd.read_csv(csv, dtype=str, keep_default_na=False)
+        for column in frame.columns:
+            values = frame[column][~frame[column].isin(["", "*"])]
+            numbers = pd.to_numeric(values, errors="coerce")
+            if values.empty or numbers.isna().any():
+                continue  # text, or nothing shown
+            kinds = _kinds(csv.stem, column)
+            if len(kinds) != 1:
+                unknown.append((csv.name, column, sorted(kinds)))
+                continue
+            if kinds == {"people"}:
+                people_counts += len(numbers)
+                small += [(csv.name, column, v) for v in numbers if 0 < v < 8]
+    assert not unknown, f"numeric columns no kind is decided for (add them to NUMERIC_COLUMNS): {unknown}"
+    assert not small, small[:10]
+    assert people_counts > 5
