@@ -2,7 +2,7 @@
 # Set up and run peerimpact from a clone: `bash tasks.sh report [build options]` or `bash tasks.sh test`
 # (lint, then every test; `unit`: the tests that start no kernel; `lint`: ruff and mypy).
 # Installs what a fresh Debian machine lacks (venv support, Pango for PDFs; for the tests, Chromium
-# and Node.js to check the HTML in a browser), creates .venv
+# and Node.js to check the HTML in a browser, and R with lme4 to check the mixed models), creates .venv
 # on first use and reinstalls the package only when pyproject.toml changes.
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -56,6 +56,18 @@ browser_check() {
     export PEERIMPACT_BROWSER_CHECK=required
 }
 
+# The mixed models are checked against R's lme4 (tests/test_models.py): Debian's R and lme4,
+# without the packages R merely recommends. Under this script a missing R fails the test.
+r_check() {
+    if ! command -v Rscript >/dev/null || ! Rscript -e 'library(lme4)' >/dev/null 2>&1; then
+        echo "installing system packages: r-base-core r-cran-lme4"
+        as_root apt-get update -qq
+        as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+            r-base-core r-cran-lme4 >/dev/null
+    fi
+    export PEERIMPACT_R_CHECK=required
+}
+
 setup() {
     system_packages
     [ -x "$VENV/bin/python" ] || "$PY" -m venv "$VENV"
@@ -81,6 +93,7 @@ lint() {
 test() {   # two processes; the tests of each built example share one, which builds it once
     setup
     browser_check
+    r_check
     lint
     "$VENV/bin/python" -m pytest -q -n 2 --dist loadgroup "$@"
 }
