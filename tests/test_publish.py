@@ -36,6 +36,23 @@ def _contents(folder: Path) -> dict[str, bytes | str]:
     return {str(p.relative_to(folder)): read(p) for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
+# A process that publishes without the one-step swap and is killed right after it moves the old
+# report aside, before the new one takes its place.
+DIES_BETWEEN_THE_RENAMES = textwrap.dedent(
+    """
+    import os, signal
+    from peerimpact.builder import publish as publishing
+    publishing._exchange = lambda a, b: False
+    real = os.replace
+    def replace(src, dst):
+        real(src, dst)
+        if ".old-" in os.fspath(dst):
+            os.kill(os.getpid(), signal.SIGKILL)
+    publishing.os.replace = replace
+    """
+)
+
+
 @pytest.fixture
 def out(tmp_path: Path) -> Path:
     out = tmp_path / "reports"
@@ -68,18 +85,9 @@ def test_a_first_report_is_published_without_a_swap(tmp_path):
 
 
 def test_a_kill_between_the_two_renames_leaves_the_old_report_whole_and_recover_puts_it_back(out):
-    # a process publishing without the one-step swap, killed right after the old report is moved aside
-    script = textwrap.dedent(
+    script = DIES_BETWEEN_THE_RENAMES + textwrap.dedent(
         f"""
-        import os, signal
         from pathlib import Path
-        from peerimpact.builder import publish as publishing
-        publishing._exchange = lambda a, b: False
-        real = os.replace
-        def replace(src, dst):
-            real(src, dst)
-            os.kill(os.getpid(), signal.SIGKILL)
-        publishing.os.replace = replace
         publishing.publish(Path({str(out / ".staging" / "site-S1-abc")!r}), Path({str(out / "site-S1")!r}))
         """
     )
@@ -112,18 +120,10 @@ def test_a_build_killed_while_publishing_is_repaired_by_the_next(tmp_path):
     assert first.returncode == 0, first.stdout + first.stderr
     before = _contents(out / "study")
 
-    killer = textwrap.dedent(
+    killer = DIES_BETWEEN_THE_RENAMES + textwrap.dedent(
         f"""
-        import os, signal, sys
-        from peerimpact.builder import publish as publishing
+        import sys
         from peerimpact.cli import main
-        publishing._exchange = lambda a, b: False
-        real = os.replace
-        def replace(src, dst):
-            real(src, dst)
-            if ".old-" in os.fspath(dst):  # the old report moved aside: die before the new one moves in
-                os.kill(os.getpid(), signal.SIGKILL)
-        publishing.os.replace = replace
         sys.exit(main({build[1:] + ["--force"]!r}))
         """
     )
