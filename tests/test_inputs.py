@@ -35,6 +35,21 @@ def test_a_file_named_outside_the_study_folder_counts(example_copy, tmp_path):
     assert fingerprint(request(example_copy, tmp_path / "out", roots=(outside,))) != base
 
 
+def test_a_redcap_export_named_outside_the_study_folder_counts(tmp_path):
+    from peerimpact.example.generator import write
+
+    study, exports = tmp_path / "study", tmp_path / "exports"
+    write(study, format="redcap")
+    exports.mkdir()
+    (study / "redcap" / "project.xml").rename(exports / "project.xml")
+    yml = study / "study.yml"
+    yml.write_text(yml.read_text().replace("  records: redcap/records.csv", "  odm: ../exports/project.xml", 1))
+    base = fingerprint(request(study, tmp_path / "out", roots=(exports,)))
+    odm = exports / "project.xml"
+    odm.write_text(odm.read_text().replace('Value="4"', 'Value="5"', 1))
+    assert fingerprint(request(study, tmp_path / "out", roots=(exports,))) != base
+
+
 def test_only_a_complete_record_with_every_report_in_place_is_unchanged(example_copy, tmp_path):
     out = tmp_path / "out"
     asked = request(example_copy, out)

@@ -81,7 +81,9 @@ def _named_outside(folder: Path) -> list[Path]:
         return []
     out = []
     exports = (
-        [redcap.get(k) for k in ("records", "dictionary", "events", "project")] if isinstance(redcap, dict) else []
+        [redcap.get(k) for k in ("records", "dictionary", "events", "project", "odm")]
+        if isinstance(redcap, dict)
+        else []
     )
     named = [
         *(files.values() if isinstance(files, dict) else []),
@@ -89,7 +91,7 @@ def _named_outside(folder: Path) -> list[Path]:
         *([template] if template else []),
     ]
     for value in named:
-        out += [p for p in map(lambda v: _outside(folder, v), value if isinstance(value, list) else [value]) if p]
+        out += [p for v in (value if isinstance(value, list) else [value]) if (p := _outside(folder, v))]
     return sorted(out)
 
 
