@@ -37,10 +37,9 @@ class StudyFiles(StrictModel):
     def _lists(cls, value: Any) -> Any:
         return as_str_list(required(value))
 
-    @model_validator(mode="after")
-    def _each_file_once(self) -> StudyFiles:
-        """A file named twice would be read twice: its rows counted twice, or read as two kinds of data."""
-        named = [
+    def named(self) -> list[tuple[tuple[str | int, ...], str]]:
+        """Every file named here, with its key."""
+        named: list[tuple[tuple[str | int, ...], str | None]] = [
             (("participants",), self.participants),
             *((("questionnaires", i), q) for i, q in enumerate(self.questionnaires)),
             (("service_use",), self.service_use),
@@ -48,11 +47,14 @@ class StudyFiles(StrictModel):
             (("codebook",), self.codebook),
             (("excerpts",), self.excerpts),
         ]
+        return [(key, name) for key, name in named if name]
+
+    @model_validator(mode="after")
+    def _each_file_once(self) -> StudyFiles:
+        """A file named twice would be read twice: its rows counted twice, or read as two kinds of data."""
         first: dict[str, tuple[Any, ...]] = {}
         found = []
-        for at, name in named:
-            if name is None:
-                continue
+        for at, name in self.named():
             same = posixpath.normpath(name.replace("\\", "/"))
             if same in first:
                 found.append(

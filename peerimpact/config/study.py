@@ -400,18 +400,11 @@ class StudyConfig(StrictModel):
     def named_files(self) -> list[tuple[tuple[str | int, ...], str]]:
         """Every file study.yml names, with its key path: the data files, the REDCap exports and the
         Word template."""
-        files = self.files
-        named: list[tuple[tuple[str | int, ...], str | None]] = [
-            (("files", "participants"), files.participants),
-            *((("files", "questionnaires", i), q) for i, q in enumerate(files.questionnaires)),
-            (("files", "service_use"), files.service_use),
-            (("files", "contacts"), files.contacts),
-            (("files", "codebook"), files.codebook),
-            (("files", "excerpts"), files.excerpts),
+        return [
+            *((("files", *key), name) for key, name in self.files.named()),
             *(self.redcap.named_files() if self.redcap else []),
-            (("word_template",), self.word_template),
+            *([(("word_template",), self.word_template)] if self.word_template else []),
         ]
-        return [(key, name) for key, name in named if name]
 
     @model_validator(mode="after")
     def _comparisons(self) -> StudyConfig:

@@ -26,10 +26,9 @@ from ..limits import current
 from ..problems import Problems
 from .rawtable import RawTable, readable_file
 from .redcap_dictionary import FIELD_TYPES, FIXED_CHOICES, Dictionary, Field, parse_choices
+from .redcap_records import DAG, EVENT, REPEAT_FORM, REPEAT_INSTANCE
 from .safe_xml import Node, UnsafeXML, parse_xml
 
-# The records table's system columns, as the CSV export names them.
-SYSTEM = ["redcap_event_name", "redcap_repeat_instrument", "redcap_repeat_instance", "redcap_data_access_group"]
 # ODM's names for REDCap's field types and validations, where they differ from the dictionary's
 FIELD_TYPE_NAMES = {"select": "dropdown", "textarea": "notes"}
 VALIDATION_NAMES = {"float": "number", "int": "integer"}
@@ -185,7 +184,7 @@ def _records(
 ) -> tuple[RawTable | None, dict[tuple[int, str], int]]:
     """One row per record and event, and one per instance of a repeating form, as the CSV export has them."""
     record_id = dictionary.record_id or ""
-    columns = [record_id, *SYSTEM]
+    columns = [record_id, EVENT, REPEAT_FORM, REPEAT_INSTANCE, DAG]  # as the CSV export's header
     for form, fields in dictionary.forms.items():
         columns += [c for f in fields if f.name != record_id for c in f.columns()] + [f"{form}_complete"]
     at = {c: i for i, c in enumerate(columns)}
@@ -202,20 +201,19 @@ def _records(
         first = len(rows)
         for event in events:
             name = event.attrib.get("UniqueEventName") or event.attrib.get("StudyEventOID", "").removeprefix("Event.")
-            row = {record_id: record, "redcap_event_name": name}
+            row = {record_id: record, EVENT: name}
             instances: list[tuple[dict[str, str], int]] = []
             for form in event.findall("FormData"):
                 form_name = form.attrib.get("FormOID", "").removeprefix("Form.")
                 key = form.attrib.get("FormRepeatKey", "1")
                 target, line = row, event.line
                 if (name, form_name) in repeating or ("", form_name) in repeating or key != "1":
-                    target = {record_id: record, "redcap_event_name": name, "redcap_repeat_instrument": form_name,
-                              "redcap_repeat_instance": key}  # fmt: skip
+                    target = {record_id: record, EVENT: name, REPEAT_FORM: form_name, REPEAT_INSTANCE: key}
                     line = form.line
                     instances.append((target, line))
                 for item in form.iter("ItemData"):
                     column = item.attrib.get("ItemOID", "")
-                    if column == "redcap_data_access_group":
+                    if column == DAG:
                         dag = item.attrib.get("Value", "")
                         continue
                     if column not in at and column in timestamps:
@@ -241,7 +239,7 @@ def _records(
                              "PEERIMPACT_MAX_CELLS)")  # fmt: skip
                 return None, {}
         for row in rows[first:]:
-            row["redcap_data_access_group"] = dag
+            row[DAG] = dag
     # a survey's timestamp goes beside its form, as the CSV export has it
     ordered = [c for c in columns if c not in timestamps] + sorted(timestamps & set(columns))
     table = RawTable(path, ordered, [[row.get(c) or None for c in ordered] for row in rows], lines)

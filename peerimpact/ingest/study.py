@@ -309,9 +309,10 @@ def load_study(
         return io.read_table(root / name, problems) if name else None
 
     if project is not None:
+        # service use and contacts the redcap: block does not name may still be files
         raw, quest = project.participants, [project.questionnaires]
-        su_raw = project.service_use if config.redcap and config.redcap.service_use else table(files.service_use)
-        co_raw = project.contacts if config.redcap and config.redcap.contacts else table(files.contacts)
+        su_raw = project.service_use or table(files.service_use)
+        co_raw = project.contacts or table(files.contacts)
     else:
         raw, quest = table(files.participants), [table(name) for name in files.questionnaires]
         su_raw, co_raw = table(files.service_use), table(files.contacts)

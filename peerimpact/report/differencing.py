@@ -86,8 +86,7 @@ def _derivation(sets: list[People], threshold: int) -> tuple[list[int], list[int
             if not len(others):
                 essential.append(i)
                 continue
-            x = np.linalg.lstsq(others.T, target, rcond=None)[0]
-            if np.abs(others.T @ x - target).max() > 1e-6:
+            if not _in_span(others, target):
                 essential.append(i)
         return essential, involved
 
