@@ -4,7 +4,7 @@ Run with `.venv/bin/python benchmarks/planning.py [--sites 10,30,60] [--per-site
 size, `peerimpact synth --sites N --per-site M` writes a study copied site by site from the
 example; it is loaded once, then planned (every report, as `peerimpact build` plans them).
 Prints the planning time, the part of it spent on the build-wide differencing search (the rest
-is mostly the mixed models of the whole-study and cohort extracts), the number of differencing
+is making the extracts, their mixed models among them), the number of differencing
 checks, how many of them had more small parts than the one-by-one search tries (and so went to
 the exact search) and how long the exact search took in all. Asserts nothing.
 """

@@ -209,7 +209,7 @@ def test_the_fewest_pairs_follow_the_setting():
 
 def test_the_software_versions_are_named():
     said = methods.versions().text
-    for name in ("peerimpact", "Python", "pandas", "numpy", "scipy", "pingouin", "statsmodels"):
+    for name in ("peerimpact", "Python", "pandas", "numpy", "scipy", "pingouin"):
         assert re.search(rf"{name} \d+\.\d+", said), name
 
 

@@ -13,6 +13,7 @@ from scipy import stats as scipy_stats
 
 from peerimpact.analysis.models import MODEL_COLUMNS, mixed_models
 from peerimpact.analysis.reliability import RELIABILITY_COLUMNS, cronbach, feldt_interval, reliability
+from peerimpact.analysis.reml import fit_random_intercept
 
 
 def unbalanced() -> pd.DataFrame:
@@ -36,8 +37,10 @@ R_TIMEPOINT = {"T2": (2.26091174474, 1.05311164078), "T3": (3.80190551009, 1.256
 R_WITH_SITE = {"T2": (2.345933942125, 1.06038924535), "T3": (4.065208255009, 1.25978392252)}
 #   contest(m, c(0, -1, 1), joint = FALSE): T3 − T2
 R_T2_T3 = (1.54099376535, 1.21209110754)
-# The REML optimisers stop at different points of a flat criterion: 1e-5 is well within them.
-TOLERANCE = 1e-4
+#   as.data.frame(VarCorr(m))$vcov: between participants, residual
+R_VARIANCES = (9.20827118235, 5.48730547399)
+# lme4's optimiser stops within about 1e-8 of the criterion's minimum, in the estimates' scale
+TOLERANCE = 1e-6
 
 
 def test_estimates_and_standard_errors_equal_lme4():
@@ -69,14 +72,30 @@ def test_a_comparison_between_later_timepoints_is_a_contrast():
     assert row["se"] == pytest.approx(R_T2_T3[1], abs=TOLERANCE)
 
 
-def test_estimates_equal_statsmodels_formula_fit():
+def test_variances_equal_lme4():
+    data = unbalanced()
+    x = np.column_stack([np.ones(len(data)), data["timepoint"] == "T2", data["timepoint"] == "T3"])
+    fit = fit_random_intercept(data["score"].to_numpy(), x, data["participant_id"].to_numpy())
+    assert (fit.tau2, fit.sigma2) == pytest.approx(R_VARIANCES, rel=1e-6)
+    assert fit.converged and fit.messages == ()
+
+
+def test_statsmodels_finds_no_higher_reml_likelihood():
+    # statsmodels' MixedLM maximises the same criterion by a general optimiser: its own
+    # likelihood at our estimates is at least its optimum's, and the estimates agree
     import statsmodels.formula.api as smf
+    from statsmodels.regression.mixed_linear_model import MixedLMParams
 
     data = unbalanced().astype({"timepoint": str})
-    fit = smf.mixedlm("score ~ C(timepoint)", data, groups=data["participant_id"]).fit(reml=True)
+    model = smf.mixedlm("score ~ C(timepoint)", data, groups=data["participant_id"])
+    theirs = model.fit(reml=True)
+    ours = fit_random_intercept(model.endog, model.exog, data["participant_id"].to_numpy())
+    at_ours = MixedLMParams.from_components(ours.params, cov_re=np.array([[ours.tau2 / ours.sigma2]]))
+    assert model.loglike(at_ours, profile_fe=False) >= theirs.llf - 1e-9
+    assert ours.params == pytest.approx(np.asarray(theirs.fe_params), abs=1e-4)
     out = mixed_models(unbalanced()).set_index("timepoint")
     for tp in ("T2", "T3"):
-        assert out.loc[tp, "estimate"] == pytest.approx(fit.fe_params[f"C(timepoint)[T.{tp}]"], abs=1e-6)
+        assert out.loc[tp, "estimate"] == pytest.approx(theirs.fe_params[f"C(timepoint)[T.{tp}]"], abs=1e-4)
 
 
 def test_balanced_complete_data_give_differences_of_means():
@@ -149,15 +168,44 @@ def test_unknown_timepoint_or_malformed_comparison_is_refused():
         mixed_models(unbalanced(), ["T1-T3"])  # type: ignore[list-item]
 
 
-def test_convergence_warnings_are_kept_in_the_table():
-    # scores that alternate row by row, not person by person: the optimisers fail, and say so
-    frame = unbalanced().assign(score=lambda f: f["timepoint"].cat.codes * 2.0 + (f.index % 2))
+# lmer(score ~ timepoint + (1 | participant_id)) on alternating(): "boundary (singular) fit",
+# a between-participant variance of 0 and so the ordinary least squares estimates
+R_SINGULAR = {"T2": (1.85454545455, 0.228570838252), "T3": (3.82857142857, 0.257800026052)}
+
+
+def alternating() -> pd.DataFrame:
+    """Scores that alternate row by row, not person by person: nothing varies between people."""
+    return unbalanced().assign(score=lambda f: f["timepoint"].cat.codes * 2.0 + (f.index % 2))
+
+
+def test_a_singular_fit_is_said_in_the_table_as_lme4_says_it():
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # nothing escapes the function
-        out = mixed_models(frame)
+        out = mixed_models(alternating()).set_index("timepoint")
+    for tp, (estimate, se) in R_SINGULAR.items():
+        assert out.loc[tp, "estimate"] == pytest.approx(estimate, abs=TOLERANCE)
+        assert out.loc[tp, "se"] == pytest.approx(se, abs=TOLERANCE)
+    assert out["converged"].all()
+    assert (out["warning"] == "boundary (singular) fit: the variance between participants is estimated as 0").all()
+
+
+def test_no_variance_within_participants_is_a_fit_that_did_not_converge():
+    # every score is its person's level plus the timepoint's: the residual variance has no minimum
+    frame = unbalanced()
+    person = frame["participant_id"].str[1:].astype(int)
+    frame["score"] = person * 3.0 + frame["timepoint"].cat.codes * 2.0
+    out = mixed_models(frame)
     assert not out["converged"].any()
-    assert out["warning"].str.startswith("ConvergenceWarning: ").all()
-    assert out["warning"].str.contains("failed to converge").all()
+    assert out["warning"].str.startswith("the fit did not converge").all()
+    assert out["estimate"].to_numpy() == pytest.approx([2.0, 4.0], abs=1e-6)
+
+
+def test_scores_the_timepoints_fit_exactly_are_a_row_with_a_note():
+    # everyone scores their timepoint's value: no variance is left, and rounding is not taken for one
+    frame = unbalanced().assign(score=lambda f: f["timepoint"].cat.codes / 7 + 4.0)
+    out = mixed_models(frame)
+    assert out["estimate"].isna().all() and not out["converged"].any()
+    assert out["note"].str.contains("fit every score exactly").all()
 
 
 def test_too_little_data_is_a_row_with_a_note():

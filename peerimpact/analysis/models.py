@@ -3,12 +3,11 @@
 The paired tests of :mod:`peerimpact.analysis.stats` use complete pairs only, so everyone with a
 missing timepoint drops out of a comparison. A linear mixed model with a random intercept per
 participant uses every score a participant has, and is the sensitivity analysis a reviewer asks
-for beside them (statsmodels' ``MixedLM``, fitted by REML).
+for beside them, fitted by REML (:mod:`peerimpact.analysis.reml`).
 """
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Iterable, Sequence
 
 import numpy as np
@@ -16,6 +15,7 @@ import pandas as pd
 from scipy import stats as scipy_stats
 
 from .descriptive import in_study_order
+from .reml import fit_random_intercept
 from .stats import CONFIDENCE, adjust_p, adjustment
 
 MODEL_COLUMNS = [
@@ -86,35 +86,19 @@ def _fit(
     data: pd.DataFrame, later: list[str], covariates: Sequence[str]
 ) -> tuple[pd.Series, pd.DataFrame, bool, list[str]]:
     """REML fit of score on timepoint indicators (the first timepoint the reference) and the
-    covariates, with a random intercept per participant: the fixed effects, their covariance,
-    whether the fit converged and every warning it raised.
-
-    The covariance is the generalised least squares one at the REML variance estimates,
-    (Σ Xᵢ' Vᵢ⁻¹ Xᵢ)⁻¹ with Vᵢ = σ²I + τ²J, as R's lme4 reports it; statsmodels' own ``bse`` comes
-    from the observed Hessian of the REML criterion and is slightly wider in unbalanced data.
+    covariates, with a random intercept per participant
+    (:func:`~peerimpact.analysis.reml.fit_random_intercept`): the fixed effects, their covariance
+    (the generalised least squares one at the REML variances, (Σ Xᵢ' Vᵢ⁻¹ Xᵢ)⁻¹ with
+    Vᵢ = σ²I + τ²J, as R's lme4 reports it), whether the fit converged and what it said.
     """
-    from statsmodels.regression.mixed_linear_model import MixedLM
-
     exog = pd.DataFrame({"Intercept": 1.0}, index=data.index)
     for t in later:
         exog[t] = (data["timepoint"].astype(str) == t).astype(float)
     exog = pd.concat([exog, _covariate_columns(data, covariates)], axis=1)
     exog = exog.loc[:, (exog != exog.iloc[0]).any() | (exog.columns == "Intercept")]
-    groups = data[ID].astype(str).to_numpy()
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        result = MixedLM(data["score"].to_numpy(float), exog, groups=groups).fit(reml=True)
-    messages = list(dict.fromkeys(f"{w.category.__name__}: {w.message}" for w in caught))
-    residual, intercept = float(result.scale), float(np.asarray(result.cov_re)[0, 0])
-    x = exog.to_numpy(float)
-    information = np.zeros((x.shape[1], x.shape[1]))
-    for rows in pd.Series(range(len(groups))).groupby(groups).indices.values():
-        xi = x[rows]
-        v = residual * np.eye(len(rows)) + intercept
-        information += xi.T @ np.linalg.solve(v, xi)
-    cov = pd.DataFrame(np.linalg.inv(information), index=exog.columns, columns=exog.columns)
-    params = pd.Series(np.asarray(result.fe_params), index=exog.columns)
-    return params, cov, bool(result.converged), messages
+    fit = fit_random_intercept(data["score"].to_numpy(float), exog.to_numpy(float), data[ID].astype(str).to_numpy())
+    cov = pd.DataFrame(fit.cov, index=exog.columns, columns=exog.columns)
+    return pd.Series(fit.params, index=exog.columns), cov, fit.converged, list(fit.messages)
 
 
 def mixed_models(
@@ -129,7 +113,8 @@ def mixed_models(
 
     For each instrument and subscale, a linear mixed model of ``score`` on ``timepoint``
     (treatment-coded, the first timepoint the reference) with a random intercept per participant,
-    fitted by REML (statsmodels' ``MixedLM``), as R's ``lmer(score ~ timepoint + (1 | id))``.
+    fitted by REML (:func:`~peerimpact.analysis.reml.fit_random_intercept`), as R's
+    ``lmer(score ~ timepoint + (1 | id))``.
 
     Parameters
     ----------
@@ -152,10 +137,10 @@ def mixed_models(
     DataFrame
         One row per instrument, subscale and comparison: ``instrument, subscale, reference,
         timepoint, estimate`` (later − reference: a rise is positive, the opposite of Table 4's
-        ``change``), ``se`` (as lme4 reports it), ``ci_low, ci_high, p`` (Wald z, as statsmodels
-        reports them; lmerTest's Satterthwaite t is a little wider in small samples),
+        ``change``), ``se`` (as lme4 reports it), ``ci_low, ci_high, p`` (Wald z; lmerTest's
+        Satterthwaite t is a little wider in small samples),
         ``n_people, n_obs`` (participants and scores in the model), ``converged``, ``warning``
-        (every warning of the fit, such as a ``ConvergenceWarning``, joined by "; "), ``note``
+        (what is to be said of the fit: a singular fit, or one that did not converge), ``note``
         (why a model was not fitted) and ``p_adjusted``. ``attrs["tests"]`` is the number of
         p values the adjustment ran across, ``attrs["adjust"]`` the adjustment.
 

@@ -27,7 +27,7 @@ from .roles import Role
 
 REFERENCE = Role("reference")  # a setting or a convention: nobody's data, never withheld
 # the libraries whose versions the section names, beside peerimpact and Python
-LIBRARIES = ("pandas", "numpy", "scipy", "pingouin", "statsmodels")
+LIBRARIES = ("pandas", "numpy", "scipy", "pingouin")
 
 
 def methods(meta: ReportMeta) -> list[TextBlock]:
