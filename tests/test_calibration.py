@@ -21,7 +21,7 @@ TARGET = SubscaleTarget(
         "T1": TimepointTarget(22, P("11.4"), P("6.20"), P("0.0"), P("27.0")),
         "T2": TimepointTarget(15, P("9.8"), P("5.85"), P("1.0"), P("24.0")),
     },
-    [ChangeTarget("T2", 14, P("1.9"), P("-0.36"), P("4.14"), P("0.31"), significant=False)],
+    [ChangeTarget("T2", 14, P("1.9"), P("-0.36"), P("4.14"), P("0.31"), p=P("0.092"))],
 )
 VALID = {"T1": PEOPLE[:22], "T2": PEOPLE[8:23]}  # 14 pairs: P08-P21
 
@@ -42,7 +42,7 @@ def test_scores_print_as_the_published_figures_checked_by_scipy():
     low, high = test.confidence_interval(0.95)
     change = TARGET.changes[0]
     assert printed((x - y).mean(), change.change) and printed(low, change.ci_low) and printed(high, change.ci_high)
-    assert printed((x - y).mean() / x.std(), change.es) and test.pvalue >= 0.05
+    assert printed((x - y).mean() / x.std(), change.es) and printed(test.pvalue, change.p)
     # every score is a sum of five answers, or a prorated sum of four (a multiple of 5/4)
     whole = np.concatenate([t1, t2])
     assert all(abs(v - round(v)) < 1e-9 or abs(v * 4 / 5 - round(v * 4 / 5)) < 1e-9 for v in whole)
@@ -87,6 +87,17 @@ def test_figures_that_contradict_each_other_are_named_when_the_search_gives_up()
     with pytest.raises(ValueError, match="no scores found that print as published: .*T2 (change|ci_low|ci_high)"):
         calibrate_scores(
             np.random.default_rng(1), clash, {"T1": PEOPLE[:10], "T2": PEOPLE[:10]}, step=0.2, lo=1, hi=5, max_rounds=5
+        )
+
+
+def test_a_p_that_no_scores_on_the_grid_give_with_the_interval_is_named():
+    # 14 pairs of sums and quarter-step prorated sums change in steps of 1/56: the only change
+    # and interval that print as TARGET's give p from 0.0920 to 0.0925, so 0.095 cannot print
+    changes = [ChangeTarget("T2", 14, P("1.9"), P("-0.36"), P("4.14"), P("0.31"), p=P("0.095"))]
+    wrong_p = SubscaleTarget(TARGET.timepoints, changes)
+    with pytest.raises(ValueError, match=r"no scores found that print as published: .*T2 (p|ci_low|ci_high) "):
+        calibrate_scores(
+            np.random.default_rng(3), wrong_p, VALID, step=1, lo=0, hi=30, prorated_step=5 / 4, max_rounds=5
         )
 
 

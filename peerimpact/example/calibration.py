@@ -1,9 +1,9 @@
 """Scores that reproduce published summary statistics: the search behind ``peerimpact synth --calibrate``.
 
 A subscale's published figures (Table 3: n, mean, SD, minimum and maximum at each timepoint;
-Table 4: pairs, mean change, its confidence interval, effect size and the side of 0.05 its p
-falls on) are met by choosing one score per participant and timepoint on the subscale's own
-grid (whole sums, or item means in steps of 1/k). The search has two stages: scipy's bounded
+Table 4: pairs, mean change, its confidence interval, effect size and p) are met by choosing
+one score per participant and timepoint on the subscale's own grid (whole sums, or item means
+in steps of 1/k). The search has two stages: scipy's bounded
 least squares on continuous scores, aimed at the centre of every printed figure, then a walk on
 the grid (a step up or down for one score, or one up and another down) that stops as soon as
 every figure prints as published. Items are made from the scores afterwards, so the study's own

@@ -9,10 +9,15 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import stats as scipy_stats
 
-from .calibration_targets import SubscaleTarget
+from .calibration_targets import ChangeTarget, SubscaleTarget
 
 # A figure is aimed inside this share of its printed half-unit, so float error never tips it over.
 MARGIN = 0.999
+# p follows from the change and its interval, and a half-unit of a p printed to three decimals is
+# several times narrower in t than a half-unit of the interval's bounds: at full weight in the
+# continuous stage it outweighs the means and holds them off their targets. The walk on the grid
+# still requires every p to print as published.
+P_WEIGHT = 0.1
 
 
 @dataclass
@@ -40,11 +45,18 @@ def score_layout(valid: dict[str, list[str]], baseline: str) -> ScoreLayout:
     return ScoreLayout(segments, pairs, start)
 
 
+def _direction(change: ChangeTarget) -> float:
+    """The sign of a published change: its interval's midpoint where both ends are printed (a
+    change printed 0.0 has one), else the change itself."""
+    if change.ci_low is not None and change.ci_high is not None:
+        return change.ci_low.value + change.ci_high.value
+    return change.change.value if change.change is not None else 1.0
+
+
 class FiguresOfSums:
     """The published figures as functions of a few sums of the scores.
 
-    Every figure (means, SDs, mean change, its interval, the ES, t against its critical value)
-    depends on the scores only through sums and sums of squares: of each timepoint's scores, and
+    Every figure (means, SDs, mean change, its interval, the ES, the paired t test's |t| for p) depends on the scores only through sums and sums of squares: of each timepoint's scores, and
     of each comparison's differences and baseline scores. A move of one score changes those sums
     by amounts known in advance, so thousands of candidate moves are scored at once.
     """
@@ -75,11 +87,18 @@ class FiguresOfSums:
                 printed = getattr(c, kind)
                 if printed is not None:
                     self.checks.append((kind, c.later, printed.value, printed.tolerance))
-            if c.significant is not None:
-                self.checks.append(("t_ratio", c.later, 1.0 if c.significant else -1.0, 0.0))
+            if c.p is not None:
+                # p prints as published while |t| lies between the t's of its rounding's two ends.
+                # t is aimed at rather than p, which is flat near 0 and 1 and gives the search no
+                # slope, and with the sign of the change, so that the search is not held on the
+                # wrong side of no change (where p is as far off as it can be)
+                ends = [c.p.value + c.p.tolerance, max(c.p.value - c.p.tolerance, 1e-300)]
+                t_low, t_high = (float(scipy_stats.t.isf(min(e, 1.0) / 2, pairs - 1)) for e in ends)
+                sign = -1.0 if _direction(c) < 0 else 1.0
+                self.checks.append(("p", c.later, sign * (t_low + t_high) / 2, (t_high - t_low) / 2))
+        self.weight = np.array([P_WEIGHT if k == "p" else 1.0 for k, _, _, _ in self.checks])
         self.centre = np.array([c for _, _, c, _ in self.checks])
         self.tol = np.array([t for _, _, _, t in self.checks])
-        self.value_checks = np.array([k != "t_ratio" for k, _, _, _ in self.checks])
         self._entry_moves()
 
     def _add(self, key: tuple[str, str], n: int) -> None:
@@ -159,32 +178,21 @@ class FiguresOfSums:
                 out[:, j] = mean[:, g] + half
             elif kind == "es":
                 out[:, j] = mean[:, g] / np.maximum(sd[:, b], 1e-12)
-            else:  # |t| over its critical value: above 1 is p < 0.05
-                out[:, j] = np.abs(mean[:, g]) / np.maximum(half, 1e-12)
+            else:  # p, as the paired t test's t
+                out[:, j] = mean[:, g] / np.maximum(sd[:, g] / math.sqrt(n[g]), 1e-12)
         return out
 
     def residuals(self, sums: np.ndarray) -> np.ndarray:
-        """Distance from the centre of every printed figure in half-units; for p, the shortfall
-        of |t| beyond (or within) its critical value, with room."""
-        f = self.figures(sums)
-        out = np.where(self.value_checks, (f - self.centre) / np.where(self.value_checks, self.tol, 1.0), 0.0)
-        for j in np.flatnonzero(~self.value_checks):
-            side = self.centre[j]
-            out[:, j] = np.minimum(f[:, j] - 1.02, 0.0) / 0.01 if side > 0 else np.maximum(f[:, j] - 0.98, 0.0) / 0.01
-        return out
+        """Distance from the centre of every printed figure, in half-units of its last decimal (p's
+        weighed down: :data:`P_WEIGHT`)."""
+        return (self.figures(sums) - self.centre) / self.tol * self.weight
 
     def misses(self, sums: np.ndarray, guide: float = 0.0) -> np.ndarray:
         """How far each row's figures fall outside what prints as published (0: every one prints so),
         plus a little of the distance to the centres, so that a walk has a direction on a plateau."""
         f = self.figures(sums)
-        safe_tol = np.where(self.value_checks, self.tol, 1.0)
-        off = np.where(self.value_checks, np.maximum(np.abs(f - self.centre) - MARGIN * self.tol, 0.0) / safe_tol, 0.0)
-        for j in np.flatnonzero(~self.value_checks):
-            if self.centre[j] > 0:
-                off[:, j] = np.maximum(1.0005 - f[:, j], 0.0) / 0.01
-            else:
-                off[:, j] = np.maximum(f[:, j] - 0.9995, 0.0) / 0.01
-        centred = np.where(self.value_checks, (f - self.centre) / safe_tol, 0.0)
+        off = np.maximum(np.abs(f - self.centre) - MARGIN * self.tol, 0.0) / self.tol
+        centred = (f - self.centre) / self.tol
         return off.sum(axis=1) + guide * (centred * centred).sum(axis=1)
 
     def failing(self, x: np.ndarray) -> list[str]:
@@ -192,9 +200,10 @@ class FiguresOfSums:
         f = self.figures(self.sums_of(x))[0]
         out = []
         for j, (kind, where, centre, tol) in enumerate(self.checks):
-            if kind == "t_ratio":
-                if (f[j] > 1) != (centre > 0):
-                    out.append(f"{where} p {'<' if centre > 0 else '>='} 0.05")
+            if kind == "p" and abs(f[j] - centre) > tol:
+                df = len(self.layout.pairs[where][0]) - 1
+                p, low, high = (2 * scipy_stats.t.sf(abs(v), df) for v in (f[j], centre - tol, centre + tol))
+                out.append(f"{where} p {p:.4g} (printed {(low + high) / 2:.3g})")
             elif abs(f[j] - centre) > tol:
                 out.append(f"{where} {kind} {f[j]:.4g} (printed {centre:g})")
         return out

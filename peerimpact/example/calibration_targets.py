@@ -52,7 +52,7 @@ class ChangeTarget:
     ci_low: Printed | None = None
     ci_high: Printed | None = None
     es: Printed | None = None
-    significant: bool | None = None  # p < 0.05
+    p: Printed | None = None  # the paired t test's, two-sided
 
 
 @dataclass(frozen=True)

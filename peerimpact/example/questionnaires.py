@@ -71,7 +71,7 @@ def subscale_targets(targets: PublishedFigures) -> dict[tuple[str, str], Subscal
                         ci_low=printed(row, "ci_low"),
                         ci_high=printed(row, "ci_high"),
                         es=printed(row, "es"),
-                        significant=float(row["p"]) < 0.05 if "p" in row else None,
+                        p=printed(row, "p"),
                     )
                 )
         out[key] = SubscaleTarget(timepoints, comparisons)
