@@ -420,6 +420,31 @@ def test_every_count_on_the_heatmap_contrasts_with_its_cell():
     assert _ink_on(shades[0]) == ".15" and _ink_on(shades[-1]) == "white"  # the look is kept at either end
 
 
+def test_the_heatmap_draws_counts_held_as_nullable_integers_with_a_withheld_one_blank():
+    # a report's released counts can arrive as pandas' nullable Int64 (the whole study's in place of
+    # a site's own); a withheld count among them is missing and stays a blank cell, never a 0
+    from peerimpact.report.qualitative import heatmap
+
+    codebook = pd.DataFrame(
+        {"theme": ["Valued", "Valued"], "code_id": ["a1", "a2"], "code": ["Praised", "Paid"], "description": ["", ""]}
+    )
+    counts = pd.DataFrame(
+        {
+            "theme": "Valued",
+            "code_id": ["a1", "a1", "a2", "a2"],
+            "code": ["Praised", "Praised", "Paid", "Paid"],
+            "group": ["T1", "T2", "T1", "T2"],
+            "excerpts": pd.array([58, 43, None, 12], dtype="Int64"),
+            "participants": pd.array([50, 40, None, 9], dtype="Int64"),
+        }
+    )
+    block = heatmap(counts, codebook, ["T1", "T2"], title="Codes by timepoint")
+    figure = block.draw(block.data)
+    assert figure.message is None and figure.png
+    words = re.findall(r"<text[^>]*>([^<]*)</text>", figure.svg)
+    assert [w for w in words if w.isdigit()] == ["50", "40", "9"]  # the withheld T1 count of a2 is blank
+
+
 def test_a_code_whose_every_count_is_withheld_is_left_out_and_said_so():
     from peerimpact.report.blocks import SUPPRESSED
     from peerimpact.report.qualitative import counts_table

@@ -146,8 +146,9 @@ def _draw_heatmap(counts: pd.DataFrame, *, codebook: pd.DataFrame, groups: list[
     from .plots import empty_figure, figure_style, to_figure
 
     codes = counts[counts["code_id"] != ""].copy()
-    # a count a policy withheld is NaN here: its cell stays blank, never a 0
-    codes["participants"] = pd.to_numeric(codes["participants"], errors="coerce")
+    # a count a policy withheld is NaN here: its cell stays blank, never a 0; counts may come as
+    # pandas' nullable integers, which a float fill would turn into objects seaborn cannot draw
+    codes["participants"] = pd.to_numeric(codes["participants"], errors="coerce").astype(float)
     if codes.empty or codebook.empty:
         return empty_figure("No coded excerpts in this report.", "heatmap")
     every = pd.MultiIndex.from_product([codebook["code_id"], groups], names=["code_id", "group"])
