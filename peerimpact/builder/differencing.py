@@ -20,13 +20,15 @@ from ..ingest.study import Study
 from ..report.differencing import differencing_withheld
 from ..report.disclosure import PROTECTED
 from ..report.extract import Scope
+from ..report.tables import sample_frame
 from .definitions import report_id
 from .kinds import KINDS
 
 
 def figures_of(study: Study) -> dict[tuple[str, ...], np.ndarray]:
     """Who is behind every figure a report could show, as a mask over ``study.participants``,
-    keyed as :func:`peerimpact.report.disclosure.row_key` keys a row: a sample characteristic,
+    keyed as :func:`peerimpact.report.disclosure.row_key` keys a row: a sample characteristic (a
+    participants column, or a contact-log figure per peer worker),
     a service at a timepoint, a subscale at a timepoint, a change, a subscale's mixed model (everyone
     with a score of it) and its α at a timepoint (the people who answered every item)."""
     ids = study.participants["participant_id"].astype(str).to_numpy()
@@ -39,7 +41,9 @@ def figures_of(study: Study) -> dict[tuple[str, ...], np.ndarray]:
         return out
 
     out: dict[tuple[str, ...], np.ndarray] = {}
-    people = study.participants
+    # Table 1's rows: the participants' columns and the contact log's per peer worker (people
+    # supported, completed face-to-face contacts), whose n are the workers who recorded contacts
+    people = sample_frame(study.participants, study.contacts)
     for column in people.columns:
         if column != "participant_id":
             out[("sample", column)] = people[column].notna().to_numpy()
