@@ -174,6 +174,21 @@ def build_parser() -> argparse.ArgumentParser:
         "report folders, in the build's output folder); never inside a report, and over an existing "
         "file only if it is an earlier summary",
     )
+    p.add_argument(
+        "--study",
+        nargs="?",
+        const="",
+        metavar="PATH",
+        help="the study folder the reports were built from (alone: the embedded example), for the study "
+        "team: every figure about people the shared reports of a build released is searched, exactly, for "
+        "a group of fewer people than their threshold that some combination of them gives away",
+    )
+    p.add_argument(
+        "--data-root",
+        action="append",
+        metavar="DIR",
+        help="with --study: a folder outside the study folder that study.yml may name files in (repeatable)",
+    )
     p.set_defaults(func=cmd_audit)
 
     p = sub.add_parser(

@@ -176,6 +176,43 @@ def test_every_shared_report_passes_the_audit_and_the_study_report_does_not(buil
     assert "internal report" in capsys.readouterr().out
 
 
+@pytest.mark.kernel
+def test_the_audit_given_the_study_finds_a_group_the_reports_give_away_once_a_withheld_figure_is_put_back(
+    built, tmp_path, capsys
+):
+    """With --study the audit knows who is behind each released figure and searches every
+    combination of the shared reports exactly. The contracted cohort holds every peer worker with
+    contact records but the bank staff, so its people-supported mean beside the whole study's would
+    give the bank staff's away: the build withholds it, and the audit fails once it is written back."""
+    study = load_study()
+    contracted = set(study.cohort_ids("contracted"))
+    recorded = set(study.contacts["participant_id"].astype(str))
+    left_out = recorded - contracted  # who the two figures together give away, found here from the study
+    assert 0 < len(left_out) < 8
+    copy = tmp_path / "reports"
+    shutil.copytree(built, copy, ignore=shutil.ignore_patterns("*.pdf", "*.docx", "*.xlsx", "*.html", "figures"))
+    folders = [str(copy / rid) for rid in SHARED]
+    summary = ["--summary", str(tmp_path / "summary.csv")]
+    assert main(["audit", *folders, "--study", *summary]) == 0
+    assert "gives away a group" not in capsys.readouterr().out
+    path = copy / "cohort-contracted" / "tables" / "table1.csv"
+    frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+    row = frame.index[frame["variable"] == "number_of_peers"][0]
+    assert (frame.loc[row, ["n", "mean"]] == "*").all()  # withheld by the build
+    frame.loc[row, ["n", "mean", "sd"]] = [str(len(recorded & contracted)), "9.6", "8.2"]
+    frame.to_csv(path, index=False)
+    assert main(["audit", *folders, *summary]) == 0  # the released files alone cannot tell
+    capsys.readouterr()
+    assert main(["audit", *folders, "--study", *summary]) == 1
+    said = [line for line in capsys.readouterr().out.splitlines() if "gives away a group" in line]
+    # every place the figure is shown fails: the cohorts that together cover the contracted staff
+    assert {line.split(": error: ")[1] for line in said} == {
+        "sample/number_of_peers: what cohort-contracted, cohort-early_starters and cohort-late_starters show, "
+        f"with the whole study's, gives away a group of {len(left_out)} people, fewer than 8 [disclosure]"
+    }
+    assert f"{path}:{row + 2}: error: " in said[0] and len(said) == 3
+
+
 def copy_report(built: Path, rid: str, tmp_path: Path) -> Path:
     folder = tmp_path / rid
     shutil.copytree(built / rid, folder)

@@ -32,12 +32,14 @@ from pathlib import Path
 import pandas as pd
 
 from ..config import Audience, DisclosureRules, ReportPolicy
+from ..ingest.study import Study
 from ..problems import Problems
 from ..report.blocks import SUPPRESSION_FILE
 from ..report.ledger import KEY as LEDGER_KEY
 from ..report.ledger import LEDGER_COLUMNS, LEDGER_FILE, conflicts, normal
 from ..text import neutralise_frame, restore
 from .audiences import audience_policy, uniform_policy
+from .audit_people import derivable_across_reports
 from .publish import read_manifest
 from .safefiles import Unreadable, refusal, write_owned
 from .table_audit import TableAudit, TableAuditor, read_table, shown_n
@@ -135,7 +137,11 @@ def _ledger(folder: Path, problems: Problems, audits: list[TableAudit]) -> _Ledg
 
 
 def audit_reports(
-    folders: list[Path], rules: dict[str, DisclosureRules], audiences: dict[str, Audience], policy: str | None = None
+    folders: list[Path],
+    rules: dict[str, DisclosureRules],
+    audiences: dict[str, Audience],
+    policy: str | None = None,
+    study: Study | None = None,
 ) -> tuple[list[TableAudit], Problems]:
     """Audit each report folder under the rules of its audience (default: the one its build's
     manifest names), each column under the rules of its kind of data.
@@ -150,6 +156,10 @@ def audit_reports(
         The audiences by name, each naming rules for every kind of data.
     policy
         Audit every folder under this audience or rules file instead of the manifest's.
+    study
+        The study the reports were built from: with it, every figure about people the shared
+        reports of a build released is searched for a small group some combination of them
+        gives away (:mod:`peerimpact.builder.audit_people`).
 
     Returns
     -------
@@ -163,6 +173,7 @@ def audit_reports(
     shown: dict[tuple[Path, str], dict[tuple[str, ...], tuple[float, int]]] = {}
     files: dict[tuple[str, str], Path] = {}
     ledgers: dict[Path, dict[str, _Ledger]] = {}
+    shared: dict[Path, tuple[list[Path], ReportPolicy]] = {}
     for folder in folders:
         if not folder.is_dir():
             problems.add(folder, rule="report", message="no such report folder")
@@ -199,6 +210,7 @@ def audit_reports(
             )
             audits.append(audit)
             continue
+        shared[folder] = (paths, resolved)
         auditor = TableAuditor(folder, resolved, problems)
         for path in paths:
             audit, frame = auditor.table(path)
@@ -208,7 +220,11 @@ def audit_reports(
         ledger = _ledger(folder, problems, audits)
         if ledger is not None:
             ledgers.setdefault(folder.parent.resolve(), {})[folder.name] = ledger
-    _across_reports(audits, shown, files, problems)
+    searched: set[tuple[Path, tuple[str, ...]]] = set()
+    if study is not None:
+        tables = {folder: paths for folder, (paths, _) in shared.items()}
+        searched = derivable_across_reports(study, tables, {f: p for f, (_, p) in shared.items()}, audits, problems)
+    _across_reports(audits, shown, files, problems, searched)
     for build in ledgers.values():
         _ledger_conflicts(audits, build, problems)
     return audits, problems
@@ -220,9 +236,14 @@ def could_not_audit(problems: Problems) -> bool:
 
 
 def _across_reports(
-    audits: list[TableAudit], shown: dict, files: dict[tuple[str, str], Path], problems: Problems
+    audits: list[TableAudit],
+    shown: dict,
+    files: dict[tuple[str, str], Path],
+    problems: Problems,
+    searched: set[tuple[Path, tuple[str, ...]]],
 ) -> None:
-    """Figures about people of the same build whose n differ by fewer than their threshold: for review."""
+    """Figures about people of the same build whose n differ by fewer than their threshold: for
+    review, but for those the exact search over people (``searched``) has settled."""
     by_id = {(a.report, a.table): a for a in audits}
     items = list(shown.items())
     for i, ((build, name), figures) in enumerate(items):
@@ -230,6 +251,8 @@ def _across_reports(
             if build != other_build or name.split("/")[0] == other.split("/")[0]:
                 continue
             for key in figures.keys() & other_figures.keys():
+                if (build, key) in searched:
+                    continue
                 (n, k), (m, j) = figures[key], other_figures[key]
                 if 0 < abs(n - m) < max(k, j):
                     report, table = name.split("/")

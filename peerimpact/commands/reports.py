@@ -44,7 +44,16 @@ def cmd_audit(args: argparse.Namespace) -> int:
     refused = summary_refusal(summary, folders)  # before anything is read, so a refusal costs nothing
     if refused:
         raise Usage(f"refusing to write the summary to {display_path(summary)}: {refused}; nothing was audited")
-    audits, found = audit_reports(folders, policies, audiences, args.policy)
+    study = None
+    if args.study is not None:
+        from ..ingest.study import load_study
+
+        study = load_study(args.study or None, roots=args.data_root or ())
+        if study.problems.has_errors:
+            print_problems(study.problems, sys.stderr)
+            print("peerimpact audit: the study has errors, so nothing was audited", file=sys.stderr)
+            return EXIT_PROBLEMS
+    audits, found = audit_reports(folders, policies, audiences, args.policy, study)
     try:
         write_summary(audits, summary, folders)
     except Refused as error:  # the path changed while the reports were audited

@@ -1,0 +1,154 @@
+"""The audit's exact differencing check, for the study team: who is behind every figure about
+people the audited reports released, and whether any combination of them gives a group of fewer
+people than the threshold away (:func:`peerimpact.report.differencing.derivable_group`).
+
+Released files name no one, so the audit alone can only compare the n's of two reports. Given the
+study (``peerimpact audit --study``), it knows each report's people (its manifest's kind and
+scope) and who is behind each figure a row shows (the row's figure, keyed as the planner keys
+it), and searches what was actually released, whatever the planner decided: a figure a report
+should have withheld, or one put back by hand, is found.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from ..config import ReportPolicy
+from ..ingest.study import Study
+from ..problems import Problems
+from ..report.blocks import SUPPRESSED
+from ..report.differencing import derivable_group
+from ..report.disclosure import PROTECTED, row_key
+from ..report.roles import COLUMN_ROLES
+from .differencing import figures_of
+from .publish import read_manifest
+from .table_audit import TableAudit, read_table
+
+FIGURES = ("count", "percent", "statistic", "test", "extreme")  # a column showing a figure about people
+STUDY_WIDE = "_study_wide"  # a table the whole study's figures stand in, where a report's own are withheld
+
+
+@dataclass(frozen=True)
+class Shown:
+    """Where a report shows a figure first: its table and the line of the row."""
+
+    report: str
+    path: Path
+    line: int
+
+
+def _is_figure(value: str) -> bool:
+    try:
+        return value not in ("", SUPPRESSED) and np.isfinite(float(value))
+    except ValueError:
+        return False
+
+
+def released(paths: list[Path]) -> tuple[dict[tuple[str, ...], tuple[Path, int]], set[tuple[str, ...]]]:
+    """The figures about people the tables ``paths`` show of the report's own people (the first
+    table and line of each) and those they show of the whole study (a ``_study_wide`` table, or a
+    study-wide column beside the report's own)."""
+    own: dict[tuple[str, ...], tuple[Path, int]] = {}
+    whole: set[tuple[str, ...]] = set()
+    for path in paths:
+        try:
+            frame, _, lines = read_table(path)
+        except OSError:
+            continue  # the audit has said so already, at the table
+        roles = {c: COLUMN_ROLES[c] for c in frame.columns if c in COLUMN_ROLES}
+        study_cols = [c for c, r in roles.items() if r.kind == "comparator" or (r.kind in FIGURES and r.study)]
+        own_cols = [c for c, r in roles.items() if r.kind in FIGURES and not r.study]
+        for i, row in enumerate(frame.to_dict("records")):
+            key = row_key({k: (v if v != "" else None) for k, v in row.items()})
+            if key is None or key[0] not in PROTECTED:
+                continue
+            of_study = path.stem.endswith(STUDY_WIDE)
+            if any(_is_figure(row[c]) for c in (own_cols + study_cols if of_study else study_cols)):
+                whole.add(key)
+            if not of_study and any(_is_figure(row[c]) for c in own_cols):
+                own.setdefault(key, (path, lines[i]))
+    return own, whole
+
+
+def _threshold(policy: ReportPolicy) -> int | None:
+    """The threshold a report holds its figures about people to against the others, if it does."""
+    protecting = [r for kind, r in policy.rules.items() if kind != "programme" and r.suppress and r.differencing]
+    return max(r.threshold for r in protecting) if protecting else None
+
+
+def _members(study: Study, kind: str, scope: str | None) -> np.ndarray:
+    people = study.participants
+    if kind == "site" and scope is not None:
+        return (people["site"].astype(str) == scope).to_numpy()
+    if kind == "cohort" and scope is not None:
+        return people["participant_id"].astype(str).isin(study.cohort_ids(scope)).to_numpy()
+    return np.ones(len(people), dtype=bool)
+
+
+def derivable_across_reports(
+    study: Study,
+    tables: Mapping[Path, list[Path]],
+    policies: Mapping[Path, ReportPolicy],
+    audits: list[TableAudit],
+    problems: Problems,
+) -> set[tuple[Path, tuple[str, ...]]]:
+    """Search every figure about people the shared reports ``tables`` (a folder's CSVs) released,
+    build by build, for a group of fewer people than the reports' threshold that some combination
+    of them gives away; each place such a figure is shown fails. Returns the figures searched, by
+    build (its folder) and key."""
+    figures = figures_of(study)
+    ids = study.participants["participant_id"].astype(str).to_numpy()
+    builds: dict[Path, list[Path]] = {}
+    for folder in tables:
+        builds.setdefault(folder.parent.resolve(), []).append(folder)
+    by_id = {(a.report, a.table): a for a in audits}
+    searched: set[tuple[Path, tuple[str, ...]]] = set()
+    for root, folders in builds.items():
+        manifest = read_manifest(root)
+        own: dict[tuple[str, ...], list[tuple[Shown, set[str]]]] = {}
+        whole: set[tuple[str, ...]] = set()
+        thresholds = []
+        for folder in folders:
+            entry, threshold = manifest.reports.get(folder.name), _threshold(policies[folder])
+            if entry is None or threshold is None:
+                continue
+            thresholds.append(threshold)
+            inside = _members(study, entry.kind, entry.scope)
+            shown, study_wide = released(tables[folder])
+            whole |= study_wide
+            everyone = bool(inside.all())
+            for key, (path, line) in shown.items():
+                if key not in figures:
+                    continue
+                if everyone:  # a report of the whole study shows the study-wide figure
+                    whole.add(key)
+                else:
+                    own.setdefault(key, []).append((Shown(folder.name, path, line), set(ids[figures[key] & inside])))
+        if not thresholds:
+            continue
+        threshold = max(thresholds)
+        for key in sorted(own):
+            populations = [people for _, people in own[key]]
+            if key in whole:
+                populations.append(set(ids[figures[key]]))
+            searched.add((root, key))
+            group = derivable_group(populations, threshold)
+            if group is None:
+                continue
+            names = sorted({where.report for where, _ in own[key]})
+            shown_in = ", ".join(names[:-1]) + " and " + names[-1] if len(names) > 1 else names[0]
+            beside = ", with the whole study's," if key in whole else ""
+            message = (
+                f"{'/'.join(key)}: what {shown_in} show{beside} gives away a group of {len(group)} "
+                f"{'person' if len(group) == 1 else 'people'}, fewer than {threshold}"
+            )
+            for where, _ in own[key]:
+                audit = by_id.get((where.report, where.path.stem))
+                if audit is not None:
+                    audit.fail.append(message)
+                problems.add(where.path, line=where.line, rule="disclosure", message=message)
+    return searched
