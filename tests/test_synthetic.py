@@ -1,6 +1,7 @@
 """The embedded example study: deterministic, shaped like the paper, valid."""
 
 import filecmp
+import re
 import subprocess
 import sys
 
@@ -133,6 +134,13 @@ def test_items_in_range_with_some_missing():
     assert items.min().min() >= 1 and items.max().max() <= 5
     assert 0 < items.isna().sum().sum() < items.size * 0.05
     assert isinstance(study.scores, pd.DataFrame) and study.scores["prorated"].any()
+
+
+def test_every_answer_is_written_as_a_plain_whole_number():
+    # no "-0" (a negative zero rounded up to the scale's bottom) for data management to query
+    text = (example_study_dir() / "questionnaires.csv").read_text(encoding="utf-8")
+    cells = [cell for line in text.splitlines()[1:] for cell in line.split(",")[4:]]
+    assert cells and all(re.fullmatch(r"\d+|", cell) for cell in cells), sorted({c for c in cells if "-" in c})
 
 
 @pytest.mark.parametrize(

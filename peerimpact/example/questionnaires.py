@@ -148,7 +148,8 @@ def subscale_answers(
         m = k if abs(whole - round(whole)) < 1e-6 else k - 1
         values = _answers(rng, int(round(score * m / per_item)), m, inst.min, inst.max)
     answers = np.full(k, np.nan)
-    answers[np.sort(rng.choice(k, size=m, replace=False))] = values
+    # + 0.0: an answer rounded up from just below the scale's 0 is -0.0, which a CSV writes "-0"
+    answers[np.sort(rng.choice(k, size=m, replace=False))] = values + 0.0
     out = {}
     for item, value in zip(sub.items, answers):
         out[inst.column(item)] = float(inst.min + inst.max - value if item in sub.reverse and value == value else value)
