@@ -239,7 +239,7 @@ def _recruitment_display(
         notes.append(
             f"Beside each later timepoint, its status against the retention target: "
             f"{_rule_words(rules.retention, 'of the target')}. Retention is a rate with no due date, "
-            "so it is never late; a milestone of returns by a date is met or late in Milestones."
+            "so it is never late; a milestone of the study for returns by a date is judged against that date."
         )
     return pd.DataFrame(rows), notes
 
