@@ -125,8 +125,8 @@ def fit_random_intercept(y: np.ndarray, x: np.ndarray, groups: np.ndarray) -> Ra
         found = optimize.minimize_scalar(
             profile.criterion, bounds=(low, high), method="bounded", options={"xatol": 1e-10 * max(1.0, high)}
         )
-        theta = float(found.x) if found.fun < values[best] else float(_GRID[best])
-        if profile.criterion(0.0) <= profile.criterion(theta):
+        theta, lowest = (float(found.x), found.fun) if found.fun < values[best] else (float(_GRID[best]), values[best])
+        if values[0] <= lowest:  # the grid's first point is θ = 0
             theta = 0.0
         if theta < SINGULAR:
             messages.append(SINGULAR_FIT)

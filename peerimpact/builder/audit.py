@@ -39,7 +39,7 @@ from ..report.ledger import KEY as LEDGER_KEY
 from ..report.ledger import LEDGER_COLUMNS, LEDGER_FILE, conflicts, normal
 from ..text import neutralise_frame, restore
 from .audiences import audience_policy, uniform_policy
-from .audit_people import derivable_across_reports
+from .audit_people import ReadTable, derivable_across_reports
 from .publish import read_manifest
 from .safefiles import Unreadable, refusal, write_owned
 from .table_audit import TableAudit, TableAuditor, read_table, shown_n
@@ -173,7 +173,7 @@ def audit_reports(
     shown: dict[tuple[Path, str], dict[tuple[str, ...], tuple[float, int]]] = {}
     files: dict[tuple[str, str], Path] = {}
     ledgers: dict[Path, dict[str, _Ledger]] = {}
-    shared: dict[Path, tuple[list[Path], ReportPolicy]] = {}
+    shared: dict[Path, tuple[list[ReadTable], ReportPolicy]] = {}
     for folder in folders:
         if not folder.is_dir():
             problems.add(folder, rule="report", message="no such report folder")
@@ -210,10 +210,12 @@ def audit_reports(
             )
             audits.append(audit)
             continue
-        shared[folder] = (paths, resolved)
+        read: list[ReadTable] = []
+        shared[folder] = (read, resolved)
         auditor = TableAuditor(folder, resolved, problems)
         for path in paths:
             audit, frame = auditor.table(path)
+            read.append((path, frame, auditor.lines))
             audits.append(audit)
             files[(folder.name, path.stem)] = path
             shown[(folder.parent.resolve(), f"{folder.name}/{path.stem}")] = shown_n(frame, auditor)

@@ -11,25 +11,29 @@ should have withheld, or one put back by hand, is found.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
+from pydantic import ValidationError
 
-from ..config import ReportPolicy
+from ..config import ReportDef, ReportPolicy
 from ..ingest.study import Study
 from ..problems import Problems
 from ..report.blocks import SUPPRESSED
 from ..report.differencing import derivable_group
 from ..report.disclosure import PROTECTED, row_key
-from ..report.roles import COLUMN_ROLES
-from .differencing import figures_of
-from .publish import read_manifest
-from .table_audit import TableAudit, read_table
+from ..report.ledger import FIGURE_KINDS
+from ..report.roles import STUDY_WIDE, table_role
+from .differencing import differencing_threshold, figures_of
+from .kinds import KINDS
+from .publish import ManifestEntry, read_manifest
+from .table_audit import TableAudit
 
-FIGURES = ("count", "percent", "statistic", "test", "extreme")  # a column showing a figure about people
-STUDY_WIDE = "_study_wide"  # a table the whole study's figures stand in, where a report's own are withheld
+# a table as the audit read it: its file, its cells as text and the line each row starts on
+ReadTable = tuple[Path, pd.DataFrame, Sequence[int]]
 
 
 @dataclass(frozen=True)
@@ -48,25 +52,22 @@ def _is_figure(value: str) -> bool:
         return False
 
 
-def released(paths: list[Path]) -> tuple[dict[tuple[str, ...], tuple[Path, int]], set[tuple[str, ...]]]:
-    """The figures about people the tables ``paths`` show of the report's own people (the first
-    table and line of each) and those they show of the whole study (a ``_study_wide`` table, or a
-    study-wide column beside the report's own)."""
+def released(tables: Sequence[ReadTable]) -> tuple[dict[tuple[str, ...], tuple[Path, int]], set[tuple[str, ...]]]:
+    """The figures about people ``tables`` show of the report's own people (the first table and
+    line of each) and those they show of the whole study (a ``_study_wide`` table, or a study-wide
+    column beside the report's own)."""
     own: dict[tuple[str, ...], tuple[Path, int]] = {}
     whole: set[tuple[str, ...]] = set()
-    for path in paths:
-        try:
-            frame, _, lines = read_table(path)
-        except OSError:
-            continue  # the audit has said so already, at the table
-        roles = {c: COLUMN_ROLES[c] for c in frame.columns if c in COLUMN_ROLES}
-        study_cols = [c for c, r in roles.items() if r.kind == "comparator" or (r.kind in FIGURES and r.study)]
-        own_cols = [c for c, r in roles.items() if r.kind in FIGURES and not r.study]
+    for path, frame, lines in tables:
+        name = path.stem.casefold()
+        roles = {c: r for c in frame.columns if (r := table_role(name, c)) is not None and r.kind in FIGURE_KINDS}
+        study_cols = [c for c, r in roles.items() if r.kind == "comparator" or r.study]
+        own_cols = [c for c in roles if c not in study_cols]
+        of_study = name.endswith(STUDY_WIDE)
         for i, row in enumerate(frame.to_dict("records")):
             key = row_key({k: (v if v != "" else None) for k, v in row.items()})
             if key is None or key[0] not in PROTECTED:
                 continue
-            of_study = path.stem.endswith(STUDY_WIDE)
             if any(_is_figure(row[c]) for c in (own_cols + study_cols if of_study else study_cols)):
                 whole.add(key)
             if not of_study and any(_is_figure(row[c]) for c in own_cols):
@@ -74,29 +75,32 @@ def released(paths: list[Path]) -> tuple[dict[tuple[str, ...], tuple[Path, int]]
     return own, whole
 
 
-def _threshold(policy: ReportPolicy) -> int | None:
-    """The threshold a report holds its figures about people to against the others, if it does."""
-    protecting = [r for kind, r in policy.rules.items() if kind != "programme" and r.suppress and r.differencing]
-    return max(r.threshold for r in protecting) if protecting else None
-
-
-def _members(study: Study, kind: str, scope: str | None) -> np.ndarray:
-    people = study.participants
-    if kind == "site" and scope is not None:
-        return (people["site"].astype(str) == scope).to_numpy()
-    if kind == "cohort" and scope is not None:
-        return people["participant_id"].astype(str).isin(study.cohort_ids(scope)).to_numpy()
-    return np.ones(len(people), dtype=bool)
+def _members(study: Study, entry: ManifestEntry, folder: Path) -> np.ndarray | None:
+    """The report's people, as its kind names the scope its manifest records (``None`` for a kind,
+    definition or scope this study does not have: nothing of the report can be placed)."""
+    kind = KINDS.get(entry.kind, None)
+    try:
+        # a key the manifest wrote as null is the definition's default (every site, every cohort)
+        definition = ReportDef.model_validate({k: v for k, v in entry.params.items() if v is not None})
+    except ValidationError:
+        return None
+    if kind is None:
+        return None
+    scopes = {s.key: s.participants for s in kind.scopes(definition, study, folder, Problems())}
+    if entry.scope not in scopes:
+        return None
+    return study.participants["participant_id"].astype(str).isin(scopes[entry.scope]).to_numpy()
 
 
 def derivable_across_reports(
     study: Study,
-    tables: Mapping[Path, list[Path]],
+    tables: Mapping[Path, Sequence[ReadTable]],
     policies: Mapping[Path, ReportPolicy],
     audits: list[TableAudit],
     problems: Problems,
 ) -> set[tuple[Path, tuple[str, ...]]]:
-    """Search every figure about people the shared reports ``tables`` (a folder's CSVs) released,
+    """Search every figure about people the shared reports ``tables`` (a folder's tables, as the
+    audit read them) released,
     build by build, for a group of fewer people than the reports' threshold that some combination
     of them gives away; each place such a figure is shown fails. Returns the figures searched, by
     build (its folder) and key."""
@@ -113,11 +117,19 @@ def derivable_across_reports(
         whole: set[tuple[str, ...]] = set()
         thresholds = []
         for folder in folders:
-            entry, threshold = manifest.reports.get(folder.name), _threshold(policies[folder])
-            if entry is None or threshold is None:
+            entry, threshold = manifest.reports.get(folder.name), differencing_threshold(policies[folder])
+            if threshold is None:
+                continue
+            inside = None if entry is None else _members(study, entry, folder)
+            if inside is None:
+                problems.add(
+                    folder,
+                    rule="report",
+                    message="not searched for groups of people: its build's manifest names no scope of this study",
+                    severity="warning",
+                )
                 continue
             thresholds.append(threshold)
-            inside = _members(study, entry.kind, entry.scope)
             shown, study_wide = released(tables[folder])
             whole |= study_wide
             everyone = bool(inside.all())

@@ -91,6 +91,13 @@ def withheld_by_report(
     return differencing_withheld(published, fixed, threshold)
 
 
+def differencing_threshold(policy: ReportPolicy) -> int | None:
+    """The threshold a report holds its figures about people to against the other reports of its
+    build (its highest where kinds differ), or ``None`` if it does not: programme facts are exact."""
+    protecting = [r for kind, r in policy.rules.items() if kind != "programme" and r.suppress and r.differencing]
+    return max(r.threshold for r in protecting) if protecting else None
+
+
 def withheld_in_build(
     study: Study,
     every: list[tuple[ReportDef, Path, list[Path | None], list[Scope]]],
@@ -103,11 +110,10 @@ def withheld_in_build(
     thresholds, comparators = [], False
     for report, _, _, report_scopes in every:
         chosen = policies.get(report.id)
-        people = [r for kind, r in chosen.rules.items() if kind != "programme"] if chosen else []
-        protecting = [r for r in people if r.suppress and r.differencing]
-        if not protecting:
+        threshold = differencing_threshold(chosen) if chosen else None
+        if threshold is None:
             continue
-        thresholds.append(max(r.threshold for r in protecting))
+        thresholds.append(threshold)
         comparators = comparators or KINDS[report.kind].compares_with_study
         for scope in report_scopes:
             if scope.participants:

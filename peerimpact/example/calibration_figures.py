@@ -56,7 +56,8 @@ def _direction(change: ChangeTarget) -> float:
 class FiguresOfSums:
     """The published figures as functions of a few sums of the scores.
 
-    Every figure (means, SDs, mean change, its interval, the ES, the paired t test's |t| for p) depends on the scores only through sums and sums of squares: of each timepoint's scores, and
+    Every figure (means, SDs, mean change, its interval, the ES, and the paired t test's t for p)
+    depends on the scores only through sums and sums of squares: of each timepoint's scores, and
     of each comparison's differences and baseline scores. A move of one score changes those sums
     by amounts known in advance, so thousands of candidate moves are scored at once.
     """
